@@ -1,0 +1,61 @@
+/**
+ * Media travels by reference: a handle names content in the artifact store by
+ * its SHA-256. Implementations: a local/shared filesystem root now, S3 later.
+ */
+
+export interface ArtifactHandle {
+  /** SHA-256 of the bytes, lowercase hex. */
+  hash: string;
+  mime: string;
+  bytes: number;
+  /** Original or suggested file name, for downloads and exports. */
+  name?: string;
+  /** Seconds, for audio and video. */
+  duration?: number;
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  sampleRate?: number;
+  channels?: number;
+}
+
+export type ArtifactSource = { path: string } | { data: Uint8Array | string };
+
+export interface PutOptions {
+  mime: string;
+  name?: string;
+  /** Skip ffprobe even for media types (the caller knows the metadata). */
+  probe?: boolean;
+  /** Metadata the caller already knows; merged over probed values. */
+  meta?: Partial<Omit<ArtifactHandle, 'hash' | 'bytes'>>;
+  /** Remove the source file after storing it (a move when possible). */
+  move?: boolean;
+}
+
+export interface ArtifactStore {
+  put(source: ArtifactSource, options: PutOptions): Promise<ArtifactHandle>;
+  has(hash: string): Promise<boolean>;
+  /** A local file path holding the content (downloaded first by remote stores). */
+  localPath(handle: Pick<ArtifactHandle, 'hash'>): Promise<string>;
+  read(handle: Pick<ArtifactHandle, 'hash'>): Promise<Uint8Array>;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+
+export function isArtifactHandle(value: unknown): value is ArtifactHandle {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.hash === 'string' && HASH.test(v.hash) && typeof v.mime === 'string' && typeof v.bytes === 'number';
+}
+
+/** Every artifact handle inside a port value (values are small JSON trees). */
+export function collectArtifactHandles(value: unknown, found: ArtifactHandle[] = []): ArtifactHandle[] {
+  if (isArtifactHandle(value)) {
+    found.push(value);
+  } else if (Array.isArray(value)) {
+    for (const element of value) collectArtifactHandles(element, found);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const element of Object.values(value)) collectArtifactHandles(element, found);
+  }
+  return found;
+}

@@ -1,0 +1,94 @@
+/**
+ * One stream of run events feeds the CLI progress bars, the SQLite run record,
+ * logs and (later) socket.io. Events are plain JSON.
+ */
+import type { SerializedError } from './errors.js';
+
+export const runStatuses = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+/** `skipped`: not needed (an unused fallback alternative) or blocked by an upstream failure. */
+export const nodeStatuses = ['queued', 'running', 'cached', 'done', 'failed', 'skipped', 'cancelled'] as const;
+export type NodeStatus = (typeof nodeStatuses)[number];
+
+/** `fell-back`: produced by a later alternative of a control.fallback node. */
+export const itemStatuses = ['queued', 'running', 'cached', 'done', 'failed', 'fell-back', 'cancelled'] as const;
+export type ItemStatus = (typeof itemStatuses)[number];
+
+export type Priority = 'urgent' | 'normal' | 'batch';
+
+export interface ItemCounts {
+  total: number;
+  executed: number;
+  cached: number;
+  failed: number;
+  fellBack: number;
+}
+
+interface Base {
+  runId: string;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+export interface RunEvent extends Base {
+  type: 'run';
+  status: RunStatus;
+  graphId?: string;
+  graphName?: string;
+  durationMs?: number;
+  error?: SerializedError;
+}
+
+export interface NodeEvent extends Base {
+  type: 'node';
+  nodeId: string;
+  nodeType: string;
+  status: NodeStatus;
+  /** Set for nodes that map over items. */
+  items?: ItemCounts;
+  durationMs?: number;
+  error?: SerializedError;
+}
+
+export interface ItemEvent extends Base {
+  type: 'item';
+  nodeId: string;
+  index: number;
+  key: string;
+  status: ItemStatus;
+  attempt?: number;
+  /** Which provider produced the result: a node id, or for a fallback the chosen alternative's node id. */
+  provider?: string;
+  durationMs?: number;
+  error?: SerializedError;
+}
+
+export interface ProgressEvent extends Base {
+  type: 'progress';
+  nodeId: string;
+  index?: number;
+  fraction: number;
+  message?: string;
+}
+
+export interface RetryEvent extends Base {
+  type: 'retry';
+  nodeId: string;
+  index?: number;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  delayMs: number;
+  error: SerializedError;
+}
+
+export interface LogEvent extends Base {
+  type: 'log';
+  nodeId?: string;
+  index?: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export type ReelgraphEvent = RunEvent | NodeEvent | ItemEvent | ProgressEvent | RetryEvent | LogEvent;

@@ -1,0 +1,11 @@
+/**
+ * The graph contract: the one module the editor, the server, the runtime and
+ * every node import. Browser-safe: no Node.js built-ins below this folder.
+ */
+export * from './errors.js';
+export * from './ports.js';
+export * from './node.js';
+export * from './artifacts.js';
+export * from './events.js';
+export * from './graph.js';
+export * from './registry.js';

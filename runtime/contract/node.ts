@@ -1,0 +1,123 @@
+/**
+ * The node SDK: what a node type is. One file per node type exports a
+ * `NodeType`: a plain, JSON-serialisable description (the editor's palette,
+ * forms and handles are generated from it) plus `execute`.
+ */
+import type { ArtifactStore } from './artifacts.js';
+import type { JsonSchema, PortSpec } from './ports.js';
+
+export const nodeCategories = ['input', 'script', 'voice', 'scene', 'overlay', 'audio', 'assembly', 'export', 'control', 'utility', 'test'] as const;
+export type NodeCategory = (typeof nodeCategories)[number];
+
+/** Work is scheduled per resource class, each with its own concurrency limit. */
+export const resourceClasses = ['cpu', 'io', 'voice', 'video', 'assembly'] as const;
+export type ResourceClass = (typeof resourceClasses)[number];
+
+export interface RetryPolicy {
+  /** Attempts after the first one. */
+  retries: number;
+  /** Base delay of the exponential backoff. */
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+/** A credential a node may ask for, and where the embedded runtime finds it in the environment. */
+export interface CredentialSpec {
+  name: string;
+  title: string;
+  /** field → environment variable holding it, e.g. `{ apiKey: 'ELEVENLABS_API_KEY' }`. */
+  env: Record<string, string>;
+  optional?: boolean;
+}
+
+export interface NodeDescription {
+  /** Dotted id, family first: `voice.tts`, `control.fallback`. */
+  type: string;
+  version: number;
+  title: string;
+  category: NodeCategory;
+  description: string;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  /** JSON Schema of an object; `default`s are applied before execute. */
+  params: JsonSchema;
+  resource: ResourceClass;
+  /** Results may be reused when type, version, params and inputs are unchanged. */
+  cacheable: boolean;
+  /**
+   * Name of a list input this node maps over: `execute` then runs once per
+   * element (an item), each item cached, retried and reported on its own, and
+   * every output port collects the items' values in order.
+   */
+  mapOver?: string;
+  retry?: Partial<RetryPolicy>;
+  timeoutMs?: number;
+  credentials?: CredentialSpec[];
+  /** Semantics the runtime implements itself instead of calling execute eagerly. */
+  control?: 'fallback';
+  /** Editor hints. */
+  icon?: string;
+  tags?: string[];
+}
+
+export interface NodeLogger {
+  debug(message: string, data?: Record<string, unknown>): void;
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface CredentialsLookup {
+  /** The fields of a named credential, or undefined when none is configured. */
+  get(name: string): Promise<Record<string, string> | undefined>;
+}
+
+export interface ItemInfo {
+  index: number;
+  /** Content hash of the item's value: stable when other items are inserted or removed. */
+  key: string;
+  count: number;
+}
+
+export interface NodeContext<P = Record<string, unknown>> {
+  runId: string;
+  nodeId: string;
+  /** Validated params with defaults applied. */
+  params: P;
+  /** Input values by port name. For a mapped node, the mapped port holds this item's value. */
+  inputs: Record<string, unknown>;
+  /** Set when the node maps over a list. */
+  item?: ItemInfo;
+  /** 1 for the first attempt. */
+  attempt: number;
+  artifacts: ArtifactStore;
+  log: NodeLogger;
+  /** Report progress of this node (or item) as a fraction 0..1. */
+  progress(fraction: number, message?: string): void;
+  /** Aborted on cancellation and timeout; pass it to every external call. */
+  signal: AbortSignal;
+  credentials: CredentialsLookup;
+  /** Directory where export nodes write deliverables for this run. */
+  outDir: string;
+  /** A fresh scratch directory, removed after this execution. */
+  tempDir(): Promise<string>;
+}
+
+export type NodeOutputs = Record<string, unknown>;
+
+export interface NodeType<P = Record<string, unknown>> extends NodeDescription {
+  execute(ctx: NodeContext<P>): Promise<NodeOutputs>;
+  /** Extra cache-key identity beyond params (e.g. a provider's model version). */
+  cacheIdentity?(params: P): string;
+}
+
+/** Identity helper that keeps `execute`'s params typed. */
+export function defineNode<P = Record<string, unknown>>(node: NodeType<P>): NodeType<P> {
+  return node;
+}
+
+/** The plain-data part of a node type, as served to the editor and `reelgraph nodes --json`. */
+export function describeNode(node: NodeDescription): NodeDescription {
+  const { execute: _execute, cacheIdentity: _identity, ...description } = node as NodeType;
+  return structuredClone(description);
+}

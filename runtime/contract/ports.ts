@@ -1,0 +1,190 @@
+/**
+ * Port types: the named data types that travel along edges. Each is a JSON
+ * Schema (checked on every node output) plus an editor colour. Which type may
+ * feed which is data too (`conversions`), so the editor and the runtime agree.
+ *
+ * Media never travels in a port: audio, video and images are artifact handles
+ * (content hash + metadata) pointing into the artifact store.
+ */
+
+export type JsonSchema = { [keyword: string]: unknown };
+
+const artifactHandle: JsonSchema = {
+  type: 'object',
+  required: ['hash', 'mime', 'bytes'],
+  properties: {
+    hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    mime: { type: 'string', minLength: 1 },
+    bytes: { type: 'integer', minimum: 0 },
+    name: { type: 'string' },
+    duration: { type: 'number', minimum: 0 },
+    width: { type: 'integer', minimum: 1 },
+    height: { type: 'integer', minimum: 1 },
+    frameRate: { type: 'number', exclusiveMinimum: 0 },
+    sampleRate: { type: 'integer', minimum: 1 },
+    channels: { type: 'integer', minimum: 1 },
+  },
+};
+
+const withHandle = (extra: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
+  type: 'object',
+  required: ['hash', 'mime', 'bytes', ...required],
+  properties: { ...(artifactHandle.properties as Record<string, JsonSchema>), ...extra },
+});
+
+export interface PortTypeDefinition {
+  title: string;
+  description: string;
+  /** Hex colour for handles and edges in the editor. */
+  color: string;
+  schema: JsonSchema;
+}
+
+/** The registry of port types. Node issues refine these schemas; keep them permissive enough to evolve. */
+export const portTypes = {
+  Any: { title: 'Any', description: 'Any value; used by generic nodes such as control.fallback.', color: '#9ca3af', schema: {} },
+  Text: { title: 'Text', description: 'Plain text.', color: '#60a5fa', schema: { type: 'string' } },
+  Markdown: { title: 'Markdown', description: 'Narrative markdown (an episode).', color: '#3b82f6', schema: { type: 'string' } },
+  Number: { title: 'Number', description: 'A number.', color: '#a78bfa', schema: { type: 'number' } },
+  Boolean: { title: 'Boolean', description: 'true or false.', color: '#f472b6', schema: { type: 'boolean' } },
+  Json: { title: 'JSON', description: 'Any JSON value.', color: '#94a3b8', schema: {} },
+  File: { title: 'File', description: 'A file in the artifact store.', color: '#facc15', schema: artifactHandle },
+  Image: {
+    title: 'Image',
+    description: 'A still image in the artifact store.',
+    color: '#fb923c',
+    schema: withHandle({}, []),
+  },
+  Script: {
+    title: 'Script',
+    description: 'A parsed episode: metadata, cast, scenes and their segments.',
+    color: '#22c55e',
+    schema: {
+      type: 'object',
+      required: ['title', 'scenes'],
+      properties: {
+        title: { type: 'string' },
+        meta: { type: 'object' },
+        cast: { type: 'array' },
+        scenes: { type: 'array', items: { type: 'object' } },
+      },
+    },
+  },
+  Segment: {
+    title: 'Segment',
+    description: 'One speakable or visual unit of a scene (dialogue, narration, terminal, cue).',
+    color: '#4ade80',
+    schema: {
+      type: 'object',
+      required: ['id', 'kind'],
+      properties: { id: { type: 'string', minLength: 1 }, kind: { type: 'string' }, speaker: { type: 'string' }, text: { type: 'string' } },
+    },
+  },
+  ScenePrompt: {
+    title: 'Scene prompt',
+    description: 'A provider-ready description of one scene visual.',
+    color: '#2dd4bf',
+    schema: { type: 'object', required: ['sceneId', 'prompt'], properties: { sceneId: { type: 'string' }, prompt: { type: 'string' } } },
+  },
+  AudioClip: {
+    title: 'Audio clip',
+    description: 'Audio in the artifact store with its measured duration.',
+    color: '#f59e0b',
+    schema: withHandle({ segmentId: { type: 'string' }, provider: { type: 'string' } }, ['duration']),
+  },
+  VideoClip: {
+    title: 'Video clip',
+    description: 'A video clip in the artifact store with duration and dimensions.',
+    color: '#ef4444',
+    schema: withHandle({ sceneId: { type: 'string' }, provider: { type: 'string' } }, ['duration']),
+  },
+  Overlay: {
+    title: 'Overlay',
+    description: 'A timed overlay (terminal animation, lower third, caption layer).',
+    color: '#e879f9',
+    schema: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, start: { type: 'number' }, duration: { type: 'number' } } },
+  },
+  Subtitles: {
+    title: 'Subtitles',
+    description: 'Timed caption cues.',
+    color: '#c084fc',
+    schema: {
+      type: 'object',
+      required: ['cues'],
+      properties: {
+        cues: {
+          type: 'array',
+          items: { type: 'object', required: ['start', 'end', 'text'], properties: { start: { type: 'number' }, end: { type: 'number' }, text: { type: 'string' } } },
+        },
+      },
+    },
+  },
+  Timeline: {
+    title: 'Timeline',
+    description: 'Tracks of clips placed in time, ready to render or to open in an editor.',
+    color: '#f97316',
+    schema: { type: 'object', required: ['tracks'], properties: { duration: { type: 'number' }, tracks: { type: 'array' } } },
+  },
+  Video: {
+    title: 'Video',
+    description: 'A finished, rendered video in the artifact store.',
+    color: '#dc2626',
+    schema: withHandle({}, ['duration', 'width', 'height']),
+  },
+} as const satisfies Record<string, PortTypeDefinition>;
+
+export type PortTypeName = keyof typeof portTypes;
+
+export const portTypeNames = Object.keys(portTypes) as PortTypeName[];
+
+export function isPortTypeName(name: string): name is PortTypeName {
+  return Object.prototype.hasOwnProperty.call(portTypes, name);
+}
+
+/**
+ * Which output type may feed which input type besides itself. A Video is a
+ * VideoClip is a File; any text is Text. `Any` on either side matches all.
+ */
+export const conversions: Partial<Record<PortTypeName, PortTypeName[]>> = {
+  Markdown: ['Text'],
+  Text: ['Markdown'],
+  Number: ['Text'],
+  Boolean: ['Text'],
+  Image: ['File'],
+  AudioClip: ['File'],
+  VideoClip: ['File'],
+  Video: ['VideoClip', 'File'],
+};
+
+export interface PortSpec {
+  name: string;
+  type: PortTypeName;
+  /** The port carries `type[]`. */
+  list?: boolean;
+  /** An input that may stay unconnected. */
+  optional?: boolean;
+  title?: string;
+  description?: string;
+}
+
+export function formatPortType(port: Pick<PortSpec, 'type' | 'list'>): string {
+  return port.list ? `${port.type}[]` : port.type;
+}
+
+export type Compatibility = { ok: true; wrap: boolean } | { ok: false; reason: string };
+
+/**
+ * Can a value of `from` feed an input of `to`? A single value feeding a list
+ * input is wrapped into a one-element list; a list never feeds a single input
+ * (map over it with a node that takes items instead).
+ */
+export function checkCompatibility(from: Pick<PortSpec, 'type' | 'list'>, to: Pick<PortSpec, 'type' | 'list'>): Compatibility {
+  const typesMatch = from.type === to.type || from.type === 'Any' || to.type === 'Any' || (conversions[from.type]?.includes(to.type) ?? false);
+  if (!typesMatch) {
+    return { ok: false, reason: `${formatPortType(from)} cannot feed ${formatPortType(to)}` };
+  }
+  if (from.list && !to.list && to.type !== 'Any') {
+    return { ok: false, reason: `${formatPortType(from)} is a list and cannot feed the single input ${formatPortType(to)}` };
+  }
+  return { ok: true, wrap: !from.list && Boolean(to.list) };
+}
