@@ -149,21 +149,41 @@ const header: Record<string, JsonSchema> = {
   description: { type: 'string' },
 };
 
-/** JSON Schema of a graph document (full graph or variant). */
-export const graphDocumentSchema: JsonSchema = {
-  $id: 'https://reelgraph.dev/schema/graph-1.json',
-  title: 'reelgraph graph document',
+const inputsSchema: JsonSchema = { type: 'object', propertyNames: { pattern: identifier }, additionalProperties: inputSchema };
+const outputsSchema: JsonSchema = {
   type: 'object',
-  required: ['format', 'schemaVersion', 'name'],
+  propertyNames: { pattern: identifier },
+  additionalProperties: { type: 'string', pattern: portRef },
+};
+
+/** JSON Schema of a full graph. */
+export const fullGraphSchema: JsonSchema = {
+  $id: 'https://reelgraph.dev/schema/graph-1.json',
+  title: 'reelgraph graph',
+  type: 'object',
+  required: ['format', 'schemaVersion', 'name', 'nodes', 'edges'],
+  additionalProperties: false,
   properties: {
     ...header,
-    inputs: { type: 'object', propertyNames: { pattern: identifier }, additionalProperties: inputSchema },
-    outputs: { type: 'object', propertyNames: { pattern: identifier }, additionalProperties: { type: 'string', pattern: portRef } },
+    inputs: inputsSchema,
+    outputs: outputsSchema,
     nodes: {
       type: 'array',
       items: { type: 'object', required: ['id', 'type', 'typeVersion', 'position', 'params'], additionalProperties: false, properties: nodeProperties },
     },
     edges: { type: 'array', items: edgeSchema },
+  },
+};
+
+/** JSON Schema of a series variant: a template plus overrides. */
+export const variantGraphSchema: JsonSchema = {
+  $id: 'https://reelgraph.dev/schema/graph-variant-1.json',
+  title: 'reelgraph graph variant',
+  type: 'object',
+  required: ['format', 'schemaVersion', 'name', 'extends', 'overrides'],
+  additionalProperties: false,
+  properties: {
+    ...header,
     extends: { type: 'string', minLength: 1 },
     overrides: {
       type: 'object',
@@ -186,10 +206,6 @@ export const graphDocumentSchema: JsonSchema = {
       },
     },
   },
-  oneOf: [
-    { required: ['nodes', 'edges'], not: { anyOf: [{ required: ['extends'] }, { required: ['overrides'] }] } },
-    { required: ['extends', 'overrides'], not: { anyOf: [{ required: ['nodes'] }, { required: ['edges'] }] } },
-  ],
 };
 
 export interface ParsedRef {

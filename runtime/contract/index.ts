@@ -9,3 +9,5 @@ export * from './artifacts.js';
 export * from './events.js';
 export * from './graph.js';
 export * from './registry.js';
+export * from './schema.js';
+export * from './validate.js';

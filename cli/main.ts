@@ -1,0 +1,382 @@
+/**
+ * `reelgraph` — run, validate and inspect graphs from the terminal.
+ * Exit codes: 0 success, 1 run failed (or cancelled), 2 invalid input or graph.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import Table from 'cli-table3';
+import {
+  describeNode,
+  formatPortType,
+  GraphValidationError,
+  ReelgraphError,
+  serializeError,
+  validateGraph,
+} from '../runtime/contract/index.js';
+import type { AnyGraphDocument, GraphDocument, GraphInput, GraphProblem, Priority } from '../runtime/contract/index.js';
+import { InvalidRunInputError } from '../runtime/engine/engine.js';
+import type { RunResult } from '../runtime/engine/run.js';
+import { GraphFileError, loadGraphFile } from '../runtime/graph-file.js';
+import { applyOverrides, isVariant } from '../runtime/contract/graph.js';
+import { createProgressView, statusSymbols } from './progress.js';
+import { createRegistry, dataDirFrom, openWorkspace, type Workspace } from './workspace.js';
+
+export const EXIT = { ok: 0, runFailed: 1, invalid: 2, interrupted: 130 } as const;
+
+/** An error already reported to the user; carries the exit code. */
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof Exit) return error.code;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    io.err(`reelgraph: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.runFailed;
+  }
+}
+
+function buildProgram(io: Io): Command {
+  const program = new Command('reelgraph')
+    .description('Node-graph runtime for narrated video production')
+    .option('--data <dir>', 'data directory (artifacts, cache, run records); default $REELGRAPH_DATA or ./.reelgraph')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  const dataDir = (): string => dataDirFrom(program.opts<{ data?: string }>().data);
+
+  program
+    .command('run')
+    .description('run a graph (a .json file, or the id of a stored graph)')
+    .argument('<graph>', 'graph file or stored graph id')
+    .option('-i, --input <name=value>', 'graph input; name=@file reads a file (repeatable)', collect, [])
+    .option('-o, --out <dir>', 'output directory for written files', 'out')
+    .option('--json', 'print one JSON summary object instead of progress and tables')
+    .option('--no-cache', 'execute every node, ignoring cached results (results are still stored)')
+    .addOption(new Option('--priority <priority>', 'scheduling priority').choices(['urgent', 'normal', 'batch']).default('normal'))
+    .action(async (graphRef: string, options: RunCliOptions) => {
+      const workspace = await openWorkspace(dataDir());
+      try {
+        await runCommand(workspace, graphRef, options, io);
+      } finally {
+        await workspace.close();
+      }
+    });
+
+  program
+    .command('validate')
+    .description('check a graph file and report every problem')
+    .argument('<graph>', 'graph file')
+    .option('--json', 'print {valid, errors}')
+    .action(async (file: string, options: { json?: boolean }) => validateCommand(file, options, io));
+
+  program
+    .command('nodes')
+    .description('list the node types this runtime knows')
+    .option('--json', 'print the node descriptions as JSON')
+    .action((options: { json?: boolean }) => nodesCommand(options, io));
+
+  program
+    .command('runs')
+    .description('list recent runs')
+    .option('-n, --limit <n>', 'how many', (v) => positiveInt(v, '--limit'), 20)
+    .option('--json', 'print JSON')
+    .action(async (options: { limit: number; json?: boolean }) => {
+      const workspace = await openWorkspace(dataDir());
+      try {
+        const runs = await workspace.store.listRuns({ limit: options.limit });
+        if (options.json) return io.out(`${JSON.stringify(runs, null, 2)}\n`);
+        const table = new Table({ head: ['run', 'graph', 'status', 'started', 'time'] });
+        for (const run of runs) {
+          table.push([run.id, run.graphName, run.status, new Date(run.createdAt).toISOString().replace('T', ' ').slice(0, 19), formatMs(run.durationMs)]);
+        }
+        io.out(runs.length ? `${table.toString()}\n` : 'no runs yet\n');
+      } finally {
+        await workspace.close();
+      }
+    });
+
+  program
+    .command('show')
+    .description('show a run: nodes, items, providers and errors')
+    .argument('<runId>', 'run id (a unique prefix is enough)')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, options: { json?: boolean }) => {
+      const workspace = await openWorkspace(dataDir());
+      try {
+        await showCommand(workspace, runId, options, io);
+      } finally {
+        await workspace.close();
+      }
+    });
+
+  return program;
+}
+
+interface RunCliOptions {
+  input: string[];
+  out: string;
+  json?: boolean;
+  cache: boolean;
+  priority: Priority;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'reelgraph.invalidArgument', `${flag} must be a positive integer`);
+  return n;
+}
+
+async function loadGraph(workspace: Workspace, ref: string): Promise<GraphDocument> {
+  if (existsSync(ref) || ref.endsWith('.json')) return (await loadGraphFile(ref, (id) => storedDocument(workspace, id))).graph;
+  const stored = await storedDocument(workspace, ref);
+  if (!stored) throw new GraphFileError(`no graph file or stored graph named "${ref}"`, ref);
+  return resolveStored(workspace, stored, [ref]);
+}
+
+async function storedDocument(workspace: Workspace, id: string): Promise<AnyGraphDocument | undefined> {
+  return (await workspace.store.getGraph(id))?.doc;
+}
+
+async function resolveStored(workspace: Workspace, doc: AnyGraphDocument, chain: string[]): Promise<GraphDocument> {
+  if (!isVariant(doc)) return doc;
+  if (chain.includes(doc.extends)) throw new GraphFileError(`stored variants extend each other in a cycle: ${[...chain, doc.extends].join(' → ')}`, doc.extends);
+  const template = await storedDocument(workspace, doc.extends);
+  if (!template) throw new GraphFileError(`variant "${doc.name}" extends "${doc.extends}", which is not stored`, doc.extends);
+  return applyOverrides(await resolveStored(workspace, template, [...chain, doc.extends]), doc);
+}
+
+/** `name=value` and `name=@file`, coerced to the declared input type. */
+async function parseInputs(graph: GraphDocument, pairs: string[]): Promise<Record<string, unknown>> {
+  const inputs: Record<string, unknown> = {};
+  const problems: GraphProblem[] = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      problems.push({ path: '/inputs', code: 'INVALID_INPUT', message: `--input "${pair}" must look like name=value or name=@file` });
+      continue;
+    }
+    const name = pair.slice(0, eq);
+    let raw = pair.slice(eq + 1);
+    if (raw.startsWith('@')) {
+      const file = resolve(raw.slice(1));
+      try {
+        raw = await readFile(file, 'utf8');
+      } catch (error) {
+        problems.push({ path: `/inputs/${name}`, code: 'INVALID_INPUT', message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}` });
+        continue;
+      }
+    }
+    const coerced = coerceInput(graph.inputs?.[name], raw);
+    if (coerced.ok) inputs[name] = coerced.value;
+    else problems.push({ path: `/inputs/${name}`, code: 'INVALID_INPUT', message: `input "${name}": ${coerced.message}` });
+  }
+  if (problems.length > 0) throw new InvalidRunInputError(problems);
+  return inputs;
+}
+
+function coerceInput(spec: GraphInput | undefined, raw: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  // Unknown names pass through; the engine reports them with the list of declared inputs.
+  if (!spec) return { ok: true, value: raw };
+  if (spec.list || spec.type === 'Json' || spec.type === 'Number' || spec.type === 'Boolean') {
+    try {
+      return { ok: true, value: JSON.parse(raw) };
+    } catch {
+      return { ok: false, message: `expected JSON for ${spec.type}${spec.list ? '[]' : ''}, got ${JSON.stringify(raw.slice(0, 40))}` };
+    }
+  }
+  return { ok: true, value: raw };
+}
+
+async function runCommand(workspace: Workspace, graphRef: string, options: RunCliOptions, io: Io): Promise<void> {
+  let graph: GraphDocument;
+  let handle;
+  try {
+    graph = await loadGraph(workspace, graphRef);
+    const inputs = await parseInputs(graph, options.input);
+    handle = workspace.engine.start(graph, { inputs, outDir: resolve(options.out), noCache: !options.cache, priority: options.priority });
+    await workspace.store.createRun({ id: handle.runId, graphName: graph.name, graph, inputs, priority: options.priority, outDir: resolve(options.out), ...(graph.id ? { graphId: graph.id } : {}) });
+  } catch (error) {
+    reportInvalid(error, options.json === true, io);
+    throw new Exit(EXIT.invalid);
+  }
+
+  const view = options.json ? undefined : createProgressView();
+  const unsubscribe = workspace.engine.events.on((event) => {
+    if (event.runId !== handle.runId) return;
+    workspace.store.recordEvent(event);
+    view?.handle(event);
+  });
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    handle.cancel();
+  };
+  process.once('SIGINT', onSignal);
+  let result: RunResult;
+  try {
+    result = await handle.result;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    unsubscribe();
+    view?.stop();
+  }
+  await workspace.store.finishRun(result.runId, { status: result.status, outputs: result.outputs, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });
+  await workspace.store.flush();
+
+  if (options.json) io.out(`${JSON.stringify(runSummary(result))}\n`);
+  else io.out(renderRunResult(result));
+  if (interrupted) throw new Exit(EXIT.interrupted);
+  if (result.status !== 'done') throw new Exit(EXIT.runFailed);
+}
+
+function runSummary(result: RunResult): Record<string, unknown> {
+  return {
+    runId: result.runId,
+    status: result.status,
+    durationMs: result.durationMs,
+    nodes: result.nodes.map((n) => ({
+      id: n.id,
+      type: n.type,
+      status: n.status,
+      cached: n.cached,
+      items: n.items,
+      ...(n.providers ? { providers: n.providers } : {}),
+      ...(n.error ? { error: n.error } : {}),
+    })),
+    outputs: result.outputs,
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+function renderRunResult(result: RunResult): string {
+  const table = new Table({ head: ['', 'node', 'type', 'status', 'time', 'executed', 'cached', 'failed', 'fell back'] });
+  for (const node of result.nodes) {
+    const { items } = node;
+    table.push([statusSymbols[node.status], node.id, node.type, node.status, formatMs(node.durationMs), items.executed, items.cached, items.failed, items.fellBack || '']);
+  }
+  const lines = [table.toString(), `run ${result.runId} ${result.status} in ${formatMs(result.durationMs)}`];
+  if (result.error) lines.push(`error: ${describeLocation(result.error.location)}${result.error.message}`);
+  for (const [name, value] of Object.entries(result.outputs)) lines.push(`output ${name}: ${summariseValue(value)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function describeLocation(location: { nodeId?: string; item?: number; port?: string } | undefined): string {
+  if (!location?.nodeId) return '';
+  return `node "${location.nodeId}"${location.item !== undefined ? ` item ${location.item}` : ''}${location.port ? ` port "${location.port}"` : ''}: `;
+}
+
+function summariseValue(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function problemsOf(error: unknown): GraphProblem[] {
+  if (error instanceof GraphValidationError || error instanceof InvalidRunInputError) return error.problems;
+  const location = error instanceof ReelgraphError ? error.location : {};
+  return [{ path: '', code: error instanceof ReelgraphError ? error.code : 'ERROR', message: error instanceof Error ? error.message : String(error), ...(location.nodeId ? { nodeId: location.nodeId } : {}) }];
+}
+
+function reportInvalid(error: unknown, json: boolean, io: Io): void {
+  if (!(error instanceof ReelgraphError)) throw error;
+  if (json) {
+    io.out(`${JSON.stringify({ status: 'invalid', error: serializeError(error), errors: problemsOf(error) })}\n`);
+  } else {
+    io.err(`${error.message}\n`);
+  }
+}
+
+async function validateCommand(file: string, options: { json?: boolean }, io: Io): Promise<void> {
+  const registry = createRegistry();
+  let problems: GraphProblem[];
+  try {
+    const { graph } = await loadGraphFile(file);
+    problems = validateGraph(graph, registry);
+  } catch (error) {
+    if (!(error instanceof ReelgraphError)) throw error;
+    problems = problemsOf(error);
+  }
+  if (options.json) {
+    io.out(`${JSON.stringify({ valid: problems.length === 0, errors: problems }, null, 2)}\n`);
+  } else if (problems.length === 0) {
+    io.out(`${file}: valid\n`);
+  } else {
+    io.err(`${new GraphValidationError(problems, file).message}\n`);
+  }
+  if (problems.length > 0) throw new Exit(EXIT.invalid);
+}
+
+function nodesCommand(options: { json?: boolean }, io: Io): void {
+  const nodes = createRegistry().list();
+  if (options.json) {
+    io.out(`${JSON.stringify(nodes.map(describeNode), null, 2)}\n`);
+    return;
+  }
+  const table = new Table({ head: ['type', 'v', 'category', 'title', 'inputs', 'outputs', 'resource'] });
+  const ports = (list: { name: string; type: string; list?: boolean; optional?: boolean }[]): string =>
+    list.map((p) => `${p.name}: ${formatPortType({ type: p.type as never, list: p.list ?? false })}${p.optional ? '?' : ''}`).join('\n');
+  for (const node of nodes) {
+    table.push([node.type, node.version, node.category, node.title, ports(node.inputs), ports(node.outputs), `${node.resource}${node.mapOver ? `, per item of ${node.mapOver}` : ''}`]);
+  }
+  io.out(`${table.toString()}\n`);
+}
+
+async function showCommand(workspace: Workspace, runRef: string, options: { json?: boolean }, io: Io): Promise<void> {
+  let run = await workspace.store.getRun(runRef);
+  if (!run) {
+    const matches = (await workspace.store.listRuns({ limit: 1000 })).filter((r) => r.id.startsWith(runRef));
+    if (matches.length === 1 && matches[0]) run = await workspace.store.getRun(matches[0].id);
+    else {
+      io.err(matches.length > 1 ? `run id prefix "${runRef}" is ambiguous (${matches.length} runs)\n` : `no run "${runRef}"\n`);
+      throw new Exit(EXIT.invalid);
+    }
+  }
+  if (!run) throw new Exit(EXIT.invalid);
+  if (options.json) {
+    io.out(`${JSON.stringify(run, null, 2)}\n`);
+    return;
+  }
+  const lines = [`run ${run.id}  ${run.graphName}  ${run.status}  ${formatMs(run.durationMs)}  priority ${run.priority}`];
+  if (run.error) lines.push(`error: ${describeLocation(run.error.location)}${run.error.message}`);
+  const table = new Table({ head: ['', 'node', 'type', 'status', 'time', 'attempts', 'items', 'error'] });
+  for (const node of run.nodes) {
+    const items = node.items ? `${node.items.executed} run, ${node.items.cached} cached, ${node.items.failed} failed${node.items.fellBack ? `, ${node.items.fellBack} fell back` : ''}` : '';
+    table.push([statusSymbols[node.status], node.nodeId, node.nodeType, node.status, formatMs(node.durationMs), node.attempts, items, node.error?.message.slice(0, 60) ?? '']);
+  }
+  lines.push(table.toString());
+  const notable = run.items.filter((item) => item.status === 'failed' || item.status === 'fell-back' || (item.provider && item.provider !== item.nodeId));
+  if (notable.length > 0) {
+    const items = new Table({ head: ['node', 'item', 'status', 'provider', 'attempts', 'error'] });
+    for (const item of notable) items.push([item.nodeId, item.index, item.status, item.provider ?? '', item.attempts, item.error?.message.slice(0, 60) ?? '']);
+    lines.push(items.toString());
+  }
+  io.out(`${lines.join('\n')}\n`);
+}

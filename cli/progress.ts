@@ -1,0 +1,132 @@
+/**
+ * Live run progress for the terminal: one bar per node on a TTY (cli-progress),
+ * one line per settled node otherwise (CI logs, pipes).
+ */
+import cliProgress from 'cli-progress';
+import type { NodeStatus, ReelgraphEvent } from '../runtime/contract/index.js';
+
+export interface ProgressView {
+  handle(event: ReelgraphEvent): void;
+  stop(): void;
+}
+
+export const statusSymbols: Record<NodeStatus, string> = {
+  queued: '·',
+  running: '▶',
+  cached: '≡',
+  done: '✔',
+  failed: '✖',
+  skipped: '–',
+  cancelled: '⊘',
+};
+
+interface NodeLine {
+  bar: cliProgress.SingleBar;
+  status: NodeStatus;
+  /** Items reported finished (any terminal item status). */
+  finished: number;
+  total: number;
+  itemMode: boolean;
+}
+
+const TERMINAL_ITEM = new Set(['cached', 'done', 'failed', 'fell-back', 'cancelled']);
+
+export function createProgressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
+  return stream.isTTY ? new BarsView(stream) : new LinesView(stream);
+}
+
+class BarsView implements ProgressView {
+  private readonly bars: cliProgress.MultiBar;
+  private readonly lines = new Map<string, NodeLine>();
+  private readonly width: number;
+
+  constructor(stream: NodeJS.WriteStream) {
+    this.width = 18;
+    this.bars = new cliProgress.MultiBar(
+      {
+        stream,
+        format: ' {symbol} {node} |{bar}| {detail}',
+        barCompleteChar: '█',
+        barIncompleteChar: '░',
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: false,
+        autopadding: true,
+        fps: 10,
+      },
+      cliProgress.Presets.shades_grey,
+    );
+  }
+
+  handle(event: ReelgraphEvent): void {
+    if (event.type === 'node') this.onNode(event.nodeId, event.status, event.items?.total);
+    else if (event.type === 'item') this.onItem(event.nodeId, event.status);
+    else if (event.type === 'progress' && event.index === undefined) this.onProgress(event.nodeId, event.fraction, event.message);
+    else if (event.type === 'retry') this.update(event.nodeId, `retry ${event.attempt} in ${event.delayMs} ms`);
+  }
+
+  private line(nodeId: string): NodeLine {
+    let line = this.lines.get(nodeId);
+    if (!line) {
+      const bar = this.bars.create(100, 0, { symbol: statusSymbols.queued, node: nodeId.padEnd(this.width).slice(0, this.width), detail: 'queued' });
+      line = { bar, status: 'queued', finished: 0, total: 0, itemMode: false };
+      this.lines.set(nodeId, line);
+    }
+    return line;
+  }
+
+  private onNode(nodeId: string, status: NodeStatus, total: number | undefined): void {
+    const line = this.line(nodeId);
+    line.status = status;
+    if (total !== undefined) line.total = Math.max(line.total, total);
+    const terminal = status !== 'queued' && status !== 'running';
+    if (terminal && !line.itemMode) line.bar.update(status === 'skipped' || status === 'cancelled' ? 0 : 100);
+    this.update(nodeId, line.itemMode ? `${status} ${line.finished}/${line.total} items` : status);
+  }
+
+  private onItem(nodeId: string, status: string): void {
+    const line = this.line(nodeId);
+    if (!line.itemMode) {
+      line.itemMode = true;
+      line.bar.setTotal(1);
+    }
+    if (status === 'queued') line.total += 1;
+    if (TERMINAL_ITEM.has(status)) line.finished += 1;
+    line.bar.setTotal(Math.max(1, line.total));
+    line.bar.update(line.finished);
+    this.update(nodeId, `${line.status} ${line.finished}/${line.total} items`);
+  }
+
+  private onProgress(nodeId: string, fraction: number, message: string | undefined): void {
+    const line = this.line(nodeId);
+    if (line.itemMode) return;
+    line.bar.update(Math.round(fraction * 100));
+    this.update(nodeId, message ? `running ${message}` : `running ${Math.round(fraction * 100)}%`);
+  }
+
+  private update(nodeId: string, detail: string): void {
+    const line = this.line(nodeId);
+    line.bar.update({ symbol: statusSymbols[line.status], detail });
+  }
+
+  stop(): void {
+    this.bars.stop();
+  }
+}
+
+class LinesView implements ProgressView {
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  handle(event: ReelgraphEvent): void {
+    if (event.type === 'node' && event.status !== 'queued' && event.status !== 'running') {
+      const items = event.items ? ` (${event.items.executed} executed, ${event.items.cached} cached, ${event.items.failed} failed${event.items.fellBack ? `, ${event.items.fellBack} fell back` : ''})` : '';
+      const took = event.durationMs !== undefined ? ` in ${event.durationMs} ms` : '';
+      const why = event.error ? `: ${event.error.message}` : '';
+      this.stream.write(`${statusSymbols[event.status]} ${event.nodeId} ${event.status}${items}${took}${why}\n`);
+    } else if (event.type === 'retry') {
+      this.stream.write(`↻ ${event.nodeId}${event.index !== undefined ? `[${event.index}]` : ''} attempt ${event.attempt} failed (${event.error.message}); retrying in ${event.delayMs} ms\n`);
+    }
+  }
+
+  stop(): void {}
+}

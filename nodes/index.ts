@@ -1,0 +1,13 @@
+/**
+ * Every built-in node type. Adding a node type: write one file exporting
+ * `defineNode({...})` as default, then list it here.
+ */
+import type { NodeType } from '../runtime/contract/index.js';
+import fallback from './control/fallback.js';
+import writeFile from './file/write.js';
+import formatEach from './text/format-each.js';
+import join from './text/join.js';
+import split from './text/split.js';
+import template from './text/template.js';
+
+export const builtinNodes = [fallback, template, formatEach, split, join, writeFile] as NodeType[];

@@ -1,0 +1,28 @@
+import { defineNode } from '../../runtime/contract/index.js';
+import { renderTemplate } from './template.js';
+
+interface Params {
+  template: string;
+}
+
+export default defineNode<Params>({
+  type: 'text.format-each',
+  version: 1,
+  title: 'Format each',
+  category: 'utility',
+  description: 'Renders a template once per item of a text list ({{item}}, {{index}}, {{number}}, {{count}}); each item is cached on its own.',
+  inputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
+  outputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { template: { type: 'string', title: 'Template', default: '{{item}}' } },
+  },
+  resource: 'cpu',
+  cacheable: true,
+  mapOver: 'items',
+  async execute({ params, inputs, item }) {
+    const index = item?.index ?? 0;
+    return { items: renderTemplate(params.template, { item: inputs.items, index, number: index + 1, count: item?.count ?? 1 }) };
+  },
+});

@@ -1,0 +1,40 @@
+import Handlebars from 'handlebars';
+import { defineNode, PermanentError } from '../../runtime/contract/index.js';
+
+interface Params {
+  template: string;
+  values: Record<string, unknown>;
+}
+
+/** Handlebars without HTML escaping: the output is text, not markup. */
+export function renderTemplate(template: string, data: Record<string, unknown>, nodeHint = 'template'): string {
+  try {
+    return Handlebars.compile(template, { noEscape: true, strict: false })(data);
+  } catch (error) {
+    throw new PermanentError(`${nodeHint}: ${(error as Error).message}`, { location: { param: '/template' }, cause: error });
+  }
+}
+
+export default defineNode<Params>({
+  type: 'text.template',
+  version: 1,
+  title: 'Text template',
+  category: 'utility',
+  description: 'Renders a Handlebars template with the text input as {{text}} and the values param (e.g. "Hello, {{name}}!").',
+  inputs: [{ name: 'text', type: 'Text', optional: true, title: 'Text', description: 'Available to the template as {{text}}.' }],
+  outputs: [{ name: 'text', type: 'Text', title: 'Text' }],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['template'],
+    properties: {
+      template: { type: 'string', title: 'Template', default: '{{text}}', 'x-widget': 'textarea' },
+      values: { type: 'object', title: 'Values', description: 'Extra template values.', default: {} },
+    },
+  },
+  resource: 'cpu',
+  cacheable: true,
+  async execute({ params, inputs }) {
+    return { text: renderTemplate(params.template, { ...params.values, text: inputs.text ?? '' }) };
+  },
+});

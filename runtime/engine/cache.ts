@@ -1,0 +1,71 @@
+/**
+ * The result cache. A unit of work (a node, or one item of a mapped node) is
+ * keyed by what determines its result; a hit skips execution entirely. Paid
+ * provider results are written even when a run ignores the cache, so they
+ * are never thrown away.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NodeOutputs } from '../contract/node.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { hashJson } from './hash.js';
+
+export interface CacheEntry {
+  key: string;
+  nodeType: string;
+  typeVersion: number;
+  outputs: NodeOutputs;
+  /** Node id that produced the entry (a provider for fallback chains). */
+  producedBy?: string;
+  createdAt: number;
+}
+
+export interface CacheStore {
+  get(key: string): Promise<CacheEntry | undefined>;
+  put(entry: CacheEntry): Promise<void>;
+}
+
+export interface CacheKeyParts {
+  type: string;
+  typeVersion: number;
+  params: unknown;
+  /** Port → hash of the value on that port. */
+  inputs: Record<string, string>;
+  /** Provider or model identity, when the node declares one. */
+  identity?: string;
+}
+
+export function cacheKey(parts: CacheKeyParts): string {
+  return hashJson({ cacheFormat: 1, ...parts });
+}
+
+/** Entries as small JSON files under `<dataDir>/cache`, readable by every process sharing the directory. */
+export class FsCacheStore implements CacheStore {
+  constructor(private readonly root: string) {}
+
+  private path(key: string): string {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`invalid cache key "${key}"`);
+    return join(this.root, key.slice(0, 2), `${key}.json`);
+  }
+
+  async get(key: string): Promise<CacheEntry | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path(key), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      const entry = JSON.parse(text) as CacheEntry;
+      return entry.key === key ? entry : undefined;
+    } catch {
+      // A corrupt entry is a miss, not a failure: the unit simply runs again and rewrites it.
+      return undefined;
+    }
+  }
+
+  async put(entry: CacheEntry): Promise<void> {
+    await writeFileAtomic(this.path(entry.key), JSON.stringify(entry));
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The embedded engine: runs graphs in this process under per-resource
+ * concurrency limits shared by all its runs. Queue mode (BullMQ) will keep
+ * the same semantics; this is the reference implementation.
+ */
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { GraphValidationError, ReelgraphError } from '../contract/errors.js';
+import type { GraphProblem } from '../contract/errors.js';
+import type { Priority } from '../contract/events.js';
+import type { GraphDocument } from '../contract/graph.js';
+import type { CredentialsLookup, NodeType } from '../contract/node.js';
+import { portTypes } from '../contract/ports.js';
+import type { ArtifactStore } from '../contract/artifacts.js';
+import type { NodeRegistry } from '../contract/registry.js';
+import { checkSchema } from '../contract/schema.js';
+import { validateGraph } from '../contract/validate.js';
+import { EventBus } from './bus.js';
+import type { CacheStore } from './cache.js';
+import { EnvCredentials } from './credentials.js';
+import { ResourcePool, type ResourceLimits } from './pool.js';
+import { sleep as realSleep, type Sleep } from './retry.js';
+import { RunExecution, type RunResult } from './run.js';
+
+export interface EngineOptions {
+  registry: NodeRegistry<NodeType>;
+  artifacts: ArtifactStore;
+  cache: CacheStore;
+  /** Root for scratch directories. */
+  dataDir: string;
+  limits?: Partial<ResourceLimits>;
+  credentials?: CredentialsLookup;
+  logger?: Logger;
+  /** Injectable for tests: how retries wait, and the jitter source. */
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+/** What a run needs from its engine. */
+export interface EngineServices {
+  registry: NodeRegistry<NodeType>;
+  artifacts: ArtifactStore;
+  cache: CacheStore;
+  dataDir: string;
+  pool: ResourcePool;
+  bus: EventBus;
+  credentials: CredentialsLookup;
+  logger: Logger;
+  sleep: Sleep;
+  random: () => number;
+}
+
+export interface StartOptions {
+  runId?: string;
+  inputs?: Record<string, unknown>;
+  outDir: string;
+  noCache?: boolean;
+  priority?: Priority;
+  signal?: AbortSignal;
+}
+
+export interface RunHandle {
+  runId: string;
+  result: Promise<RunResult>;
+  cancel(): void;
+}
+
+export class InvalidRunInputError extends ReelgraphError {
+  constructor(readonly problems: GraphProblem[]) {
+    super('INVALID_INPUT', `invalid run inputs:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, { retryable: false });
+  }
+}
+
+export class Engine {
+  readonly services: EngineServices;
+  private readonly running = new Map<string, RunExecution>();
+
+  constructor(options: EngineOptions) {
+    const logger = options.logger ?? pino({ level: process.env.REELGRAPH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+    this.services = {
+      registry: options.registry,
+      artifacts: options.artifacts,
+      cache: options.cache,
+      dataDir: options.dataDir,
+      pool: new ResourcePool(options.limits),
+      bus: new EventBus((error) => logger.error({ err: error }, 'event listener failed')),
+      credentials: options.credentials ?? new EnvCredentials(options.registry.list()),
+      logger,
+      sleep: options.sleep ?? realSleep,
+      random: options.random ?? Math.random,
+    };
+  }
+
+  get events(): EventBus {
+    return this.services.bus;
+  }
+
+  /** Validate the graph and the inputs, then start the run. Throws (before any event) when either is invalid. */
+  start(graph: GraphDocument, options: StartOptions): RunHandle {
+    const problems = validateGraph(graph, this.services.registry);
+    if (problems.length > 0) throw new GraphValidationError(problems);
+    const inputs = resolveInputs(graph, options.inputs ?? {});
+    const runId = options.runId ?? randomUUID();
+    const execution = new RunExecution(graph, this.services, {
+      runId,
+      inputs,
+      outDir: options.outDir,
+      noCache: options.noCache ?? false,
+      priority: options.priority ?? 'normal',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    this.running.set(runId, execution);
+    const result = execution.execute().finally(() => this.running.delete(runId));
+    return { runId, result, cancel: () => execution.cancel() };
+  }
+
+  cancel(runId: string): boolean {
+    const execution = this.running.get(runId);
+    execution?.cancel();
+    return execution !== undefined;
+  }
+
+  /** Convenience: start and wait. */
+  run(graph: GraphDocument, options: StartOptions): Promise<RunResult> {
+    return this.start(graph, options).result;
+  }
+}
+
+/** Apply defaults, require required inputs, reject unknown ones, and check every value against its port type. */
+export function resolveInputs(graph: GraphDocument, given: Record<string, unknown>): Record<string, unknown> {
+  const problems: GraphProblem[] = [];
+  const declared = graph.inputs ?? {};
+  const resolved: Record<string, unknown> = {};
+  for (const name of Object.keys(given)) {
+    if (!(name in declared)) {
+      problems.push({ path: `/inputs/${name}`, code: 'UNKNOWN_INPUT', message: `the graph has no input "${name}" (inputs: ${Object.keys(declared).join(', ') || 'none'})` });
+    }
+  }
+  for (const [name, spec] of Object.entries(declared)) {
+    const value = given[name] ?? spec.default;
+    if (value === undefined) {
+      if (spec.required !== false) problems.push({ path: `/inputs/${name}`, code: 'MISSING_INPUT', message: `input "${name}" (${spec.type}${spec.list ? '[]' : ''}) is required` });
+      continue;
+    }
+    const schema = spec.list ? { type: 'array', items: portTypes[spec.type].schema } : portTypes[spec.type].schema;
+    for (const issue of checkSchema(schema, value)) {
+      problems.push({ path: `/inputs/${name}${issue.pointer}`, code: 'INVALID_INPUT', message: `input "${name}" ${issue.message}` });
+    }
+    resolved[name] = value;
+  }
+  if (problems.length > 0) throw new InvalidRunInputError(problems);
+  return resolved;
+}

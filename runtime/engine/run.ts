@@ -1,0 +1,733 @@
+/**
+ * One run of a graph, evaluated on demand. Every sink (a node nobody
+ * consumes, or a declared graph output) is demanded; a node evaluates its
+ * inputs first, so independent branches proceed concurrently and order
+ * follows the edges. Demand is what makes fallback lazy: a later alternative
+ * is asked only for the items the earlier ones failed, and a mapped node asks
+ * its aligned upstream only for the items it needs.
+ *
+ * A unit of work is a whole node, or one item of a node that maps over a
+ * list. Each unit is cached, rate-limited by its resource class, retried and
+ * reported on its own.
+ */
+import { setMaxListeners } from 'node:events';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CancelledError, isRetryable, PermanentError, serializeError, TimeoutError, UpstreamError } from '../contract/errors.js';
+import type { SerializedError } from '../contract/errors.js';
+import type { ItemCounts, ItemStatus, NodeStatus, Priority, ReelgraphEvent, RunStatus } from '../contract/events.js';
+import { GRAPH_INPUT_NODE, parseRef } from '../contract/graph.js';
+import type { GraphDocument, GraphNode } from '../contract/graph.js';
+import type { ItemInfo, NodeContext, NodeLogger, NodeOutputs, NodeType, RetryPolicy } from '../contract/node.js';
+import { portTypes } from '../contract/ports.js';
+import type { PortSpec } from '../contract/ports.js';
+import { collectArtifactHandles } from '../contract/artifacts.js';
+import { applySchemaDefaults, checkSchema } from '../contract/schema.js';
+import { cacheKey } from './cache.js';
+import type { EngineServices } from './engine.js';
+import { hashJson } from './hash.js';
+import { backoffDelay, defaultRetryPolicy } from './retry.js';
+
+export type Outcome =
+  | { ok: true; outputs: NodeOutputs; cached: boolean; producedBy: string }
+  | { ok: false; error: unknown };
+
+type Value = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+interface Source {
+  node: string;
+  port: string;
+}
+
+interface ListView {
+  length: number;
+  item(index: number): Promise<Value>;
+}
+
+type ViewResult = { ok: true; view: ListView } | { ok: false; error: unknown };
+
+interface NodePlan {
+  node: GraphNode;
+  type: NodeType;
+  params: Record<string, unknown>;
+  inputs: Map<string, Source>;
+  /** Runs per item: a node with `mapOver`, or a fallback whose choices are lists. */
+  itemMode: boolean;
+  retry: RetryPolicy;
+  timeoutMs: number | undefined;
+  alwaysRun: boolean;
+}
+
+interface NodeState {
+  whole?: Promise<Outcome>;
+  items: Map<number, Promise<Outcome>>;
+  view?: Promise<ViewResult>;
+  shared?: Promise<{ ok: true; values: Record<string, unknown>; hashes: Record<string, string> } | { ok: false; error: unknown }>;
+  counts: ItemCounts;
+  status: NodeStatus;
+  pending: number;
+  startedAt?: number;
+  finishedAt?: number;
+  ranAny: boolean;
+  error?: unknown;
+  /** Which alternative produced each item of a fallback node. */
+  providers: Map<number, string>;
+}
+
+export interface RunOptions {
+  runId: string;
+  inputs: Record<string, unknown>;
+  outDir: string;
+  noCache: boolean;
+  priority: Priority;
+  signal?: AbortSignal;
+}
+
+export interface NodeSummary {
+  id: string;
+  type: string;
+  status: NodeStatus;
+  cached: boolean;
+  durationMs?: number;
+  items: ItemCounts;
+  /** For fallback nodes: the node id of the alternative that produced each item (by index). */
+  providers?: Record<number, string>;
+  error?: SerializedError;
+}
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  startedAt: number;
+  durationMs: number;
+  nodes: NodeSummary[];
+  outputs: Record<string, unknown>;
+  error?: SerializedError;
+}
+
+const PROGRESS_INTERVAL_MS = 100;
+
+export class RunExecution {
+  private readonly plans = new Map<string, NodePlan>();
+  private readonly states = new Map<string, NodeState>();
+  private readonly controller = new AbortController();
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly graph: GraphDocument,
+    private readonly services: EngineServices,
+    private readonly options: RunOptions,
+  ) {
+    // Every waiting or executing unit listens on the run's signal; thousands of items are normal.
+    setMaxListeners(0, this.controller.signal);
+    if (options.signal) {
+      if (options.signal.aborted) this.controller.abort(new CancelledError());
+      options.signal.addEventListener('abort', () => this.cancel(), { once: true });
+    }
+    for (const node of graph.nodes) {
+      const type = services.registry.get(node.type, node.typeVersion) as NodeType;
+      const inputs = new Map<string, Source>();
+      for (const edge of graph.edges) {
+        const to = parseRef(edge.to);
+        if (to.node === node.id) inputs.set(to.port, parseRef(edge.from));
+      }
+      const declared = { ...defaultRetryPolicy, ...type.retry };
+      this.plans.set(node.id, {
+        node,
+        type,
+        params: applySchemaDefaults(type.params, node.params).value as Record<string, unknown>,
+        inputs,
+        itemMode: false,
+        retry: {
+          ...declared,
+          retries: node.settings?.retries ?? declared.retries,
+          backoffMs: node.settings?.retryDelayMs ?? declared.backoffMs,
+        },
+        timeoutMs: node.settings?.timeoutMs ?? type.timeoutMs,
+        alwaysRun: node.settings?.alwaysRun ?? false,
+      });
+      this.states.set(node.id, {
+        items: new Map(),
+        counts: { total: 0, executed: 0, cached: 0, failed: 0, fellBack: 0 },
+        status: 'queued',
+        pending: 0,
+        ranAny: false,
+        providers: new Map(),
+      });
+    }
+    for (const plan of this.plans.values()) plan.itemMode = this.isItemMode(plan, new Set());
+  }
+
+  get runId(): string {
+    return this.options.runId;
+  }
+
+  cancel(): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new CancelledError());
+  }
+
+  private isItemMode(plan: NodePlan, seen: Set<string>): boolean {
+    if (plan.type.mapOver) return true;
+    if (plan.type.control !== 'fallback' || seen.has(plan.node.id)) return false;
+    seen.add(plan.node.id);
+    const first = plan.inputs.get(plan.type.inputs[0]?.name ?? '');
+    if (!first) return false;
+    if (first.node === GRAPH_INPUT_NODE) return Boolean(this.graph.inputs?.[first.port]?.list);
+    const source = this.plans.get(first.node);
+    if (!source) return false;
+    const port = source.type.outputs.find((p) => p.name === first.port);
+    return Boolean(port?.list) || this.isItemMode(source, seen);
+  }
+
+  private emit(event: ReelgraphEvent): void {
+    this.services.bus.emit(event);
+  }
+
+  private plan(nodeId: string): NodePlan {
+    return this.plans.get(nodeId) as NodePlan;
+  }
+
+  private state(nodeId: string): NodeState {
+    return this.states.get(nodeId) as NodeState;
+  }
+
+  async execute(): Promise<RunResult> {
+    const { runId } = this.options;
+    this.emit({ type: 'run', runId, at: this.startedAt, status: 'running', graphName: this.graph.name, ...(this.graph.id ? { graphId: this.graph.id } : {}) });
+    for (const plan of this.plans.values()) {
+      this.emit({ type: 'node', runId, at: Date.now(), nodeId: plan.node.id, nodeType: plan.node.type, status: 'queued' });
+    }
+    const sinks = this.sinks();
+    const sinkOutcomes = await Promise.all(sinks.map(async (nodeId) => ({ nodeId, error: await this.demandAll(nodeId) })));
+    const outputs = await this.collectOutputs();
+
+    const cancelled = this.controller.signal.aborted;
+    const failure = sinkOutcomes.find((s) => s.error !== undefined);
+    const status: RunStatus = cancelled ? 'cancelled' : failure || outputs.error ? 'failed' : 'done';
+    const nodes = this.summarise();
+    const durationMs = Date.now() - this.startedAt;
+    const result: RunResult = { runId, status, startedAt: this.startedAt, durationMs, nodes, outputs: outputs.values };
+    const error = cancelled ? new CancelledError() : failure ? failure.error : outputs.error;
+    if (error !== undefined) result.error = this.describeFailure(error, failure?.nodeId);
+    this.emit({ type: 'run', runId, at: Date.now(), status, durationMs, ...(result.error ? { error: result.error } : {}) });
+    return result;
+  }
+
+  /** Nodes nobody consumes, plus nodes whose ports are graph outputs. */
+  private sinks(): string[] {
+    const consumed = new Set(this.graph.edges.map((edge) => parseRef(edge.from).node));
+    const outputs = new Set(Object.values(this.graph.outputs ?? {}).map((ref) => parseRef(ref).node));
+    return this.graph.nodes.map((n) => n.id).filter((id) => !consumed.has(id) || outputs.has(id));
+  }
+
+  private async collectOutputs(): Promise<{ values: Record<string, unknown>; error?: unknown }> {
+    const values: Record<string, unknown> = {};
+    let error: unknown;
+    for (const [name, ref] of Object.entries(this.graph.outputs ?? {})) {
+      const value = await this.readWhole(parseRef(ref));
+      if (value.ok) values[name] = value.value;
+      else error ??= value.error;
+    }
+    return error === undefined ? { values } : { values, error };
+  }
+
+  /** Demand a node completely; resolves with its error, if any. */
+  private async demandAll(nodeId: string): Promise<unknown> {
+    const plan = this.plan(nodeId);
+    if (!plan.itemMode) {
+      const outcome = await this.demandWhole(nodeId);
+      return outcome.ok ? undefined : outcome.error;
+    }
+    const view = await this.viewOf(nodeId);
+    if (!view.ok) return view.error;
+    const outcomes = await Promise.all(Array.from({ length: view.view.length }, (_, i) => this.demandItem(nodeId, i)));
+    const failed = outcomes.map((o, index) => ({ o, index })).filter(({ o }) => !o.ok);
+    if (failed.length === 0) return undefined;
+    const first = failed[0]?.o as { ok: false; error: unknown };
+    return failed.length === 1
+      ? first.error
+      : new UpstreamError(`${failed.length} of ${outcomes.length} items failed (items ${failed.map((f) => f.index).join(', ')})`, {
+          cause: first.error,
+          location: { nodeId },
+        });
+  }
+
+  // ---------------------------------------------------------------- values
+
+  /** The complete value on a source port (a list for item-mode sources). */
+  private async readWhole(source: Source): Promise<Value> {
+    if (source.node === GRAPH_INPUT_NODE) return { ok: true, value: this.options.inputs[source.port] };
+    const plan = this.plan(source.node);
+    if (!plan.itemMode) {
+      const outcome = await this.demandWhole(source.node);
+      return outcome.ok ? { ok: true, value: outcome.outputs[source.port] } : { ok: false, error: upstream(source, outcome.error) };
+    }
+    const view = await this.listView(source);
+    if (!view.ok) return view;
+    const values = await Promise.all(Array.from({ length: view.view.length }, (_, i) => view.view.item(i)));
+    const failed = values.map((v, i) => ({ v, i })).filter(({ v }) => !v.ok);
+    if (failed.length > 0) {
+      const cause = (failed[0]?.v as { error: unknown }).error;
+      return {
+        ok: false,
+        error: new UpstreamError(`node "${source.node}" failed for items ${failed.map((f) => f.i).join(', ')}`, { cause, location: { nodeId: source.node } }),
+      };
+    }
+    return { ok: true, value: values.map((v) => (v as { value: unknown }).value) };
+  }
+
+  /** A list on a source port, item by item; aligned with the source's own items when the source runs per item. */
+  private async listView(source: Source): Promise<ViewResult> {
+    const plan = source.node === GRAPH_INPUT_NODE ? undefined : this.plan(source.node);
+    if (plan?.itemMode) {
+      const own = await this.viewOf(source.node);
+      if (!own.ok) return { ok: false, error: upstream(source, own.error) };
+      return {
+        ok: true,
+        view: {
+          length: own.view.length,
+          item: async (index) => {
+            const outcome = await this.demandItem(source.node, index);
+            return outcome.ok ? { ok: true, value: outcome.outputs[source.port] } : { ok: false, error: upstream(source, outcome.error, index) };
+          },
+        },
+      };
+    }
+    const whole = await this.readWhole(source);
+    if (!whole.ok) return whole;
+    const list = whole.value;
+    if (!Array.isArray(list)) {
+      return { ok: false, error: new PermanentError(`expected a list on ${source.node}.${source.port}, got ${typeof list}`, { location: { nodeId: source.node, port: source.port } }) };
+    }
+    return { ok: true, view: { length: list.length, item: async (index) => ({ ok: true, value: list[index] }) } };
+  }
+
+  /** The list an item-mode node iterates: its mapped input, or a fallback's first choice. */
+  private viewOf(nodeId: string): Promise<ViewResult> {
+    const state = this.state(nodeId);
+    state.view ??= (async (): Promise<ViewResult> => {
+      const plan = this.plan(nodeId);
+      const source = plan.inputs.get(plan.type.mapOver ?? plan.type.inputs[0]?.name ?? '');
+      return source ? this.listView(source) : { ok: true, view: { length: 0, item: async () => ({ ok: true, value: undefined }) } };
+    })();
+    return state.view;
+  }
+
+  /** Values of every input except the mapped one (and except a fallback's choices), read once per node. */
+  private sharedInputs(nodeId: string): NonNullable<NodeState['shared']> {
+    const state = this.state(nodeId);
+    state.shared ??= (async () => {
+      const plan = this.plan(nodeId);
+      const entries = await Promise.all(
+        plan.type.inputs
+          .filter((port) => port.name !== plan.type.mapOver && plan.inputs.has(port.name))
+          .map(async (port) => ({ port, value: await this.readWhole(plan.inputs.get(port.name) as Source) })),
+      );
+      const values: Record<string, unknown> = {};
+      const hashes: Record<string, string> = {};
+      for (const { port, value } of entries) {
+        if (!value.ok) return { ok: false as const, error: value.error };
+        values[port.name] = fitToPort(port, value.value);
+        hashes[port.name] = hashJson(values[port.name]);
+      }
+      return { ok: true as const, values, hashes };
+    })();
+    return state.shared;
+  }
+
+  // ---------------------------------------------------------------- demand
+
+  private demandWhole(nodeId: string): Promise<Outcome> {
+    const state = this.state(nodeId);
+    state.whole ??= this.track(nodeId, undefined, async () => {
+      const plan = this.plan(nodeId);
+      if (plan.type.control === 'fallback') return this.fallbackWhole(plan);
+      const shared = await this.sharedInputs(nodeId);
+      if (!shared.ok) return { ok: false, error: shared.error };
+      return this.runUnit(plan, undefined, shared.values, shared.hashes);
+    });
+    return state.whole;
+  }
+
+  private demandItem(nodeId: string, index: number): Promise<Outcome> {
+    const state = this.state(nodeId);
+    let promise = state.items.get(index);
+    if (!promise) {
+      promise = this.track(nodeId, index, async () => {
+        const plan = this.plan(nodeId);
+        const view = await this.viewOf(nodeId);
+        if (!view.ok) return { ok: false, error: view.error };
+        if (plan.type.control === 'fallback') return this.fallbackItem(plan, index, view.view.length);
+        const [item, shared] = await Promise.all([view.view.item(index), this.sharedInputs(nodeId)]);
+        const mapped = plan.type.mapOver as string;
+        const itemHash = hashJson(item.ok ? item.value : null);
+        const info: ItemInfo = { index, key: itemHash.slice(0, 16), count: view.view.length };
+        if (!item.ok) return this.blockItem(plan, info, item.error);
+        if (!shared.ok) return this.blockItem(plan, info, shared.error);
+        return this.runUnit(plan, info, { ...shared.values, [mapped]: item.value }, { ...shared.hashes, [mapped]: itemHash });
+      });
+      state.items.set(index, promise);
+    }
+    return promise;
+  }
+
+  /**
+   * Node-level bookkeeping around a unit: the node is running while any of
+   * its demanded units are, and settles (with counts) when the last one does.
+   */
+  private track(nodeId: string, index: number | undefined, work: () => Promise<Outcome>): Promise<Outcome> {
+    const state = this.state(nodeId);
+    state.pending += 1;
+    state.counts.total += 1;
+    return work()
+      .catch((error: unknown): Outcome => ({ ok: false, error }))
+      .then((outcome) => {
+        if (!outcome.ok) state.error ??= outcome.error;
+        state.pending -= 1;
+        if (state.pending === 0) this.settleNode(nodeId);
+        return outcome;
+      });
+  }
+
+  private settleNode(nodeId: string): void {
+    const state = this.state(nodeId);
+    const plan = this.plan(nodeId);
+    const { counts } = state;
+    state.finishedAt = Date.now();
+    if (state.error instanceof CancelledError) state.status = 'cancelled';
+    else if (state.error !== undefined) state.status = !state.ranAny && state.error instanceof UpstreamError ? 'skipped' : 'failed';
+    else if (counts.executed === 0 && counts.cached > 0) state.status = 'cached';
+    else state.status = 'done';
+    this.emit({
+      type: 'node',
+      runId: this.runId,
+      at: state.finishedAt,
+      nodeId,
+      nodeType: plan.node.type,
+      status: state.status,
+      ...(plan.itemMode ? { items: { ...counts } } : {}),
+      ...(state.startedAt !== undefined ? { durationMs: state.finishedAt - state.startedAt } : {}),
+      ...(state.error !== undefined && state.status !== 'done' && state.status !== 'cached' ? { error: this.locate(state.error, nodeId) } : {}),
+    });
+  }
+
+  private markRunning(plan: NodePlan): void {
+    const state = this.state(plan.node.id);
+    if (state.status === 'running') return;
+    state.status = 'running';
+    state.startedAt ??= Date.now();
+    this.emit({ type: 'node', runId: this.runId, at: Date.now(), nodeId: plan.node.id, nodeType: plan.node.type, status: 'running' });
+  }
+
+  // ---------------------------------------------------------------- fallback
+
+  private async fallbackWhole(plan: NodePlan): Promise<Outcome> {
+    const errors: unknown[] = [];
+    for (const [choice, port] of plan.type.inputs.entries()) {
+      const source = plan.inputs.get(port.name);
+      if (!source) continue;
+      const value = await this.readWhole(source);
+      if (value.ok) {
+        const state = this.state(plan.node.id);
+        state.providers.set(0, source.node);
+        state.ranAny = true;
+        if (choice > 0) state.counts.fellBack += 1;
+        return { ok: true, outputs: { [plan.type.outputs[0]?.name ?? 'value']: value.value }, cached: false, producedBy: source.node };
+      }
+      if (this.controller.signal.aborted) return { ok: false, error: new CancelledError() };
+      errors.push(value.error);
+    }
+    return { ok: false, error: allAlternativesFailed(plan, errors) };
+  }
+
+  private async fallbackItem(plan: NodePlan, index: number, length: number): Promise<Outcome> {
+    const state = this.state(plan.node.id);
+    const key = `${index}`;
+    const errors: unknown[] = [];
+    this.emitItem(plan, { index, key, count: length }, 'queued');
+    for (const [choice, port] of plan.type.inputs.entries()) {
+      const source = plan.inputs.get(port.name);
+      if (!source) continue;
+      const view = await this.listView(source);
+      let value: Value;
+      if (!view.ok) value = view;
+      else if (view.view.length !== length) {
+        value = { ok: false, error: new PermanentError(`alternative "${port.name}" has ${view.view.length} items but the first has ${length}`, { location: { nodeId: plan.node.id, port: port.name } }) };
+      } else value = await view.view.item(index);
+      if (value.ok) {
+        state.providers.set(index, source.node);
+        if (choice > 0) state.counts.fellBack += 1;
+        state.ranAny = true;
+        this.emitItem(plan, { index, key, count: length }, choice > 0 ? 'fell-back' : 'done', { provider: source.node });
+        return { ok: true, outputs: { [plan.type.outputs[0]?.name ?? 'value']: value.value }, cached: false, producedBy: source.node };
+      }
+      if (this.controller.signal.aborted) break;
+      errors.push(value.error);
+    }
+    if (this.controller.signal.aborted) {
+      this.emitItem(plan, { index, key, count: length }, 'cancelled');
+      return { ok: false, error: new CancelledError() };
+    }
+    const error = allAlternativesFailed(plan, errors);
+    state.counts.failed += 1;
+    this.emitItem(plan, { index, key, count: length }, 'failed', { error: this.locate(error, plan.node.id, index) });
+    return { ok: false, error };
+  }
+
+  // ---------------------------------------------------------------- units
+
+  private emitItem(plan: NodePlan, item: ItemInfo, status: ItemStatus, extra: { attempt?: number; provider?: string; durationMs?: number; error?: SerializedError } = {}): void {
+    this.emit({ type: 'item', runId: this.runId, at: Date.now(), nodeId: plan.node.id, index: item.index, key: item.key, status, ...extra });
+  }
+
+  private async runUnit(plan: NodePlan, item: ItemInfo | undefined, inputs: Record<string, unknown>, inputHashes: Record<string, string>): Promise<Outcome> {
+    const { type, node } = plan;
+    const state = this.state(node.id);
+    const signal = this.controller.signal;
+    const count = (field: keyof ItemCounts): void => {
+      state.counts[field] += 1;
+    };
+    if (item) this.emitItem(plan, item, 'queued');
+    if (signal.aborted) return this.cancelledUnit(plan, item);
+
+    const identity = type.cacheIdentity?.(plan.params);
+    const key = cacheKey({ type: type.type, typeVersion: type.version, params: plan.params, inputs: inputHashes, ...(identity ? { identity } : {}) });
+    if (type.cacheable && !plan.alwaysRun && !this.options.noCache) {
+      const hit = await this.cacheLookup(key);
+      if (hit) {
+        count('cached');
+        state.ranAny = true;
+        if (item) this.emitItem(plan, item, 'cached', { provider: node.id });
+        return { ok: true, outputs: hit, cached: true, producedBy: node.id };
+      }
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      let outputs: NodeOutputs;
+      try {
+        const release = await this.services.pool.semaphore(type.resource).acquire(this.options.priority, signal);
+        try {
+          this.markRunning(plan);
+          state.ranAny = true;
+          if (item) this.emitItem(plan, item, 'running', { attempt });
+          outputs = await this.invoke(plan, item, inputs, attempt);
+        } finally {
+          release();
+        }
+        checkOutputs(plan, outputs, item?.index);
+      } catch (error) {
+        if (signal.aborted) return this.cancelledUnit(plan, item);
+        if (isRetryable(error) && attempt <= plan.retry.retries) {
+          const delayMs = backoffDelay(plan.retry, attempt, error, this.services.random);
+          this.emit({ type: 'retry', runId: this.runId, at: Date.now(), nodeId: node.id, attempt, delayMs, error: serializeError(error), ...(item ? { index: item.index } : {}) });
+          try {
+            await this.services.sleep(delayMs, signal);
+          } catch {
+            return this.cancelledUnit(plan, item);
+          }
+          continue;
+        }
+        count('failed');
+        if (item) this.emitItem(plan, item, 'failed', { attempt, durationMs: Date.now() - started, error: this.locate(error, node.id, item.index) });
+        return { ok: false, error };
+      }
+      if (type.cacheable) {
+        await this.services.cache.put({ key, nodeType: type.type, typeVersion: type.version, outputs, producedBy: node.id, createdAt: Date.now() });
+      }
+      count('executed');
+      if (item) this.emitItem(plan, item, 'done', { attempt, provider: node.id, durationMs: Date.now() - started });
+      return { ok: true, outputs, cached: false, producedBy: node.id };
+    }
+  }
+
+  /** An item whose inputs failed upstream: shown as failed (with the cause) so the gap is visible where it lands. */
+  private blockItem(plan: NodePlan, item: ItemInfo, error: unknown): Outcome {
+    if (error instanceof CancelledError) return this.cancelledUnit(plan, item);
+    this.state(plan.node.id).counts.failed += 1;
+    this.emitItem(plan, item, 'failed', { error: this.locate(error, plan.node.id, item.index) });
+    return { ok: false, error };
+  }
+
+  private cancelledUnit(plan: NodePlan, item: ItemInfo | undefined): Outcome {
+    if (item) this.emitItem(plan, item, 'cancelled');
+    return { ok: false, error: new CancelledError() };
+  }
+
+  /** A cached result counts only while every artifact it points at still exists. */
+  private async cacheLookup(key: string): Promise<NodeOutputs | undefined> {
+    const entry = await this.services.cache.get(key);
+    if (!entry) return undefined;
+    for (const handle of collectArtifactHandles(entry.outputs)) {
+      if (!(await this.services.artifacts.has(handle.hash))) return undefined;
+    }
+    return entry.outputs;
+  }
+
+  /** Call execute under the node's timeout and the run's cancellation, with a scratch directory. */
+  private async invoke(plan: NodePlan, item: ItemInfo | undefined, inputs: Record<string, unknown>, attempt: number): Promise<NodeOutputs> {
+    const { node, type } = plan;
+    const controller = new AbortController();
+    const runSignal = this.controller.signal;
+    const onRunAbort = (): void => controller.abort(runSignal.reason);
+    runSignal.addEventListener('abort', onRunAbort, { once: true });
+    const timeoutMs = plan.timeoutMs;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () =>
+              controller.abort(
+                new TimeoutError(`node "${node.id}" timed out after ${timeoutMs} ms`, { location: { nodeId: node.id, ...(item ? { item: item.index } : {}) } }),
+              ),
+            timeoutMs,
+          );
+    const tempDirs: string[] = [];
+    const context: NodeContext = {
+      runId: this.runId,
+      nodeId: node.id,
+      params: plan.params,
+      inputs,
+      ...(item ? { item } : {}),
+      attempt,
+      artifacts: this.services.artifacts,
+      log: this.nodeLogger(node.id, item?.index),
+      progress: this.progressReporter(node.id, item?.index),
+      signal: controller.signal,
+      credentials: this.services.credentials,
+      outDir: this.options.outDir,
+      tempDir: async () => {
+        const base = join(this.services.dataDir, 'tmp');
+        await mkdir(base, { recursive: true });
+        const dir = await mkdtemp(join(base, `${node.id}-`));
+        tempDirs.push(dir);
+        return dir;
+      },
+    };
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = (): void => reject(controller.signal.reason);
+      if (controller.signal.aborted) fail();
+      else controller.signal.addEventListener('abort', fail, { once: true });
+    });
+    try {
+      return await Promise.race([type.execute(context), aborted]);
+    } finally {
+      if (timer) clearTimeout(timer);
+      runSignal.removeEventListener('abort', onRunAbort);
+      controller.abort(new CancelledError('execution finished'));
+      await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+    }
+  }
+
+  private nodeLogger(nodeId: string, index: number | undefined): NodeLogger {
+    const logger = this.services.logger.child({ runId: this.runId, nodeId, ...(index !== undefined ? { item: index } : {}) });
+    const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: Record<string, unknown>) => {
+      logger[level](data ?? {}, message);
+      if (level !== 'debug') this.emit({ type: 'log', runId: this.runId, at: Date.now(), nodeId, level, message, ...(index !== undefined ? { index } : {}), ...(data ? { data } : {}) });
+    };
+    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  }
+
+  /** Progress events, at most one per interval per unit (plus completion), so a chatty node cannot flood listeners. */
+  private progressReporter(nodeId: string, index: number | undefined): (fraction: number, message?: string) => void {
+    let last = 0;
+    return (fraction, message) => {
+      const now = Date.now();
+      const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+      if (clamped < 1 && now - last < PROGRESS_INTERVAL_MS) return;
+      last = now;
+      this.emit({ type: 'progress', runId: this.runId, at: now, nodeId, fraction: clamped, ...(index !== undefined ? { index } : {}), ...(message ? { message } : {}) });
+    };
+  }
+
+  // ---------------------------------------------------------------- results
+
+  private locate(error: unknown, nodeId: string, item?: number): SerializedError {
+    const serialized = serializeError(error);
+    return { ...serialized, location: { nodeId, ...(item !== undefined ? { item } : {}), ...serialized.location } };
+  }
+
+  /** The run's error: the root cause behind the failed sink, where it happened. */
+  private describeFailure(error: unknown, sinkId: string | undefined): SerializedError {
+    let root = error;
+    while (root instanceof UpstreamError && root.cause !== undefined) root = root.cause;
+    const serialized = serializeError(root);
+    if (serialized.location?.nodeId || sinkId === undefined) return serialized;
+    return { ...serialized, location: { nodeId: sinkId, ...serialized.location } };
+  }
+
+  private summarise(): NodeSummary[] {
+    return this.graph.nodes.map((node) => {
+      const state = this.state(node.id);
+      const plan = this.plan(node.id);
+      if (state.pending === 0 && state.status === 'queued') {
+        state.status = this.controller.signal.aborted ? 'cancelled' : 'skipped';
+        this.emit({ type: 'node', runId: this.runId, at: Date.now(), nodeId: node.id, nodeType: node.type, status: state.status });
+      }
+      const items = { ...state.counts };
+      const summary: NodeSummary = { id: node.id, type: node.type, status: state.status, cached: state.status === 'cached', items };
+      if (state.startedAt !== undefined && state.finishedAt !== undefined) summary.durationMs = state.finishedAt - state.startedAt;
+      if (state.providers.size > 0) summary.providers = Object.fromEntries(state.providers);
+      if (state.error !== undefined && (state.status === 'failed' || state.status === 'skipped')) summary.error = this.locate(state.error, node.id);
+      return summary;
+    });
+  }
+}
+
+function upstream(source: Source, error: unknown, index?: number): unknown {
+  if (error instanceof CancelledError || error instanceof UpstreamError) return error;
+  const which = index === undefined ? `node "${source.node}"` : `node "${source.node}" item ${index}`;
+  return new UpstreamError(`${which} failed: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+    location: { nodeId: source.node, ...(index !== undefined ? { item: index } : {}) },
+  });
+}
+
+function allAlternativesFailed(plan: NodePlan, errors: unknown[]): unknown {
+  if (errors.length === 1) return errors[0];
+  const reasons = errors.map((e, i) => `${i + 1}) ${e instanceof Error ? e.message : String(e)}`).join('; ');
+  return new UpstreamError(`all ${errors.length} alternatives failed: ${reasons}`, { cause: errors[errors.length - 1], location: { nodeId: plan.node.id } });
+}
+
+/** A single value feeding a list port arrives as a one-element list (see `checkCompatibility`). */
+function fitToPort(port: PortSpec, value: unknown): unknown {
+  return port.list && value !== undefined && !Array.isArray(value) ? [value] : value;
+}
+
+/**
+ * Every declared output must be present and match its port type. Provider
+ * garbage stops here, named by node, port and item, instead of travelling on.
+ */
+function checkOutputs(plan: NodePlan, outputs: NodeOutputs, index: number | undefined): void {
+  const location = { nodeId: plan.node.id, ...(index !== undefined ? { item: index } : {}) };
+  if (typeof outputs !== 'object' || outputs === null) {
+    throw new PermanentError(`node "${plan.node.id}" returned ${outputs === null ? 'null' : typeof outputs} instead of an outputs object`, { location });
+  }
+  for (const port of plan.type.outputs) {
+    const value = outputs[port.name];
+    if (value === undefined) {
+      if (port.optional) continue;
+      throw new PermanentError(`node "${plan.node.id}" did not produce output "${port.name}"`, { location: { ...location, port: port.name } });
+    }
+    // A mapped node returns one element per item; the list is assembled by the runtime.
+    const asList = port.list && !plan.type.mapOver;
+    const schema = asList ? listSchema(port) : portTypes[port.type].schema;
+    const issues = checkSchema(schema, value);
+    if (issues.length > 0) {
+      const detail = issues.slice(0, 3).map((i) => `${i.pointer || '/'} ${i.message}`).join('; ');
+      throw new PermanentError(`node "${plan.node.id}" output "${port.name}" is not a valid ${port.type}${asList ? '[]' : ''}: ${detail}`, {
+        location: { ...location, port: port.name },
+      });
+    }
+  }
+}
+
+const listSchemas = new Map<string, object>();
+function listSchema(port: PortSpec): Record<string, unknown> {
+  let schema = listSchemas.get(port.type);
+  if (!schema) {
+    schema = { type: 'array', items: portTypes[port.type].schema };
+    listSchemas.set(port.type, schema);
+  }
+  return schema as Record<string, unknown>;
+}

@@ -1,0 +1,327 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ItemEvent, NodeEvent } from '../runtime/contract/index.js';
+import { GraphValidationError } from '../runtime/contract/index.js';
+import { backoffDelay } from '../runtime/engine/retry.js';
+import { createHarness, graph, type Harness } from './fixtures/harness.js';
+import { probe } from './fixtures/test-nodes.js';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await createHarness();
+});
+afterEach(async () => {
+  await h.dispose();
+});
+
+const itemEvents = (nodeId: string, status?: string): ItemEvent[] =>
+  h.events.filter((e): e is ItemEvent => e.type === 'item' && e.nodeId === nodeId && (status === undefined || e.status === status));
+const nodeEvents = (nodeId: string): NodeEvent[] => h.events.filter((e): e is NodeEvent => e.type === 'node' && e.nodeId === nodeId);
+const executedIndices = (nodeId: string): number[] => probe.starts(nodeId).map((e) => e.index ?? -1).sort((a, b) => a - b);
+
+describe('scheduling', () => {
+  it('runs every node after all of its inputs have finished', async () => {
+    const g = graph(
+      [
+        ['a', 'test.echo', { tag: 'a', delayMs: 20 }],
+        ['b', 'test.echo', { tag: 'b', delayMs: 5 }],
+        ['c', 'test.echo', { tag: 'c', delayMs: 1 }],
+        ['d', 'test.echo', { tag: 'd' }],
+        ['e', 'test.echo', { tag: 'e' }],
+      ],
+      ['a.value -> b.value', 'a.value -> c.value', 'b.value -> d.value', 'c.value -> e.value'],
+    );
+    const result = await h.run(g);
+    expect(result.status).toBe('done');
+    const position = (nodeId: string, phase: 'start' | 'end'): number => probe.log.findIndex((e) => e.nodeId === nodeId && e.phase === phase);
+    for (const edge of g.edges) {
+      const from = edge.from.split('.')[0] as string;
+      const to = edge.to.split('.')[0] as string;
+      expect(position(from, 'end'), `${from} ends before ${to} starts`).toBeLessThan(position(to, 'start'));
+    }
+  });
+
+  it('fails the run with the missing required input named when a list sink is unconnected', async () => {
+    expect(() => h.engine.start(graph([['f', 'test.collect']]), { outDir: h.dir })).toThrow(GraphValidationError);
+  });
+
+  it('runs independent items concurrently but never above the resource class limit', async () => {
+    await h.dispose();
+    h = await createHarness({ limits: { voice: 2, cpu: 4 } });
+    const items = Array.from({ length: 12 }, (_, i) => i);
+    const result = await h.run(
+      graph(
+        [
+          ['src', 'test.source', { items }],
+          ['tts', 'test.map-voice', { tag: 'v', delayMs: 15 }],
+          ['all', 'test.collect'],
+        ],
+        ['src.items -> tts.items', 'tts.items -> all.items'],
+      ),
+    );
+    expect(result.status).toBe('done');
+    expect(probe.maxActive.get('voice')).toBe(2);
+    expect(probe.starts('tts')).toHaveLength(12);
+    // Results join back in order whatever order the items finished in.
+    expect(result.nodes.find((n) => n.id === 'tts')?.items).toMatchObject({ total: 12, executed: 12 });
+  });
+
+  it('runs independent branches concurrently', async () => {
+    await h.dispose();
+    h = await createHarness({ limits: { cpu: 3 } });
+    const result = await h.run(graph([['a', 'test.echo', { delayMs: 40 }], ['b', 'test.echo', { delayMs: 40 }], ['c', 'test.echo', { delayMs: 40 }]]));
+    expect(result.status).toBe('done');
+    expect(probe.maxActive.get('cpu')).toBe(3);
+  });
+});
+
+describe('cache', () => {
+  const pipeline = (items: unknown[]) =>
+    graph(
+      [
+        ['src', 'test.source', { items }],
+        ['first', 'test.map', { tag: 'x' }],
+        ['second', 'test.map', { tag: 'y' }],
+        ['all', 'test.collect'],
+      ],
+      ['src.items -> first.items', 'first.items -> second.items', 'second.items -> all.items'],
+      { outputs: { joined: 'all.value' } },
+    );
+
+  it('executes nothing on a second identical run', async () => {
+    const first = await h.run(pipeline(['a', 'b', 'c']));
+    expect(first.status).toBe('done');
+    expect(probe.starts()).toHaveLength(1 + 3 + 3 + 1);
+    probe.reset();
+    const second = await h.run(pipeline(['a', 'b', 'c']));
+    expect(second.status).toBe('done');
+    expect(probe.starts()).toHaveLength(0);
+    expect(second.nodes.map((n) => n.status)).toEqual(['cached', 'cached', 'cached', 'cached']);
+    expect(second.outputs).toEqual(first.outputs);
+  });
+
+  it('re-executes only the edited item and its dependants', async () => {
+    await h.run(pipeline(['a', 'b', 'c', 'd']));
+    probe.reset();
+    const result = await h.run(pipeline(['a', 'b', 'C', 'd']));
+    expect(result.outputs.joined).toBe('y(x(a))|y(x(b))|y(x(C))|y(x(d))');
+    expect(executedIndices('first')).toEqual([2]);
+    expect(executedIndices('second')).toEqual([2]);
+    expect(probe.starts('src')).toHaveLength(1);
+    expect(probe.starts('all')).toHaveLength(1);
+    expect(result.nodes.find((n) => n.id === 'first')?.items).toMatchObject({ total: 4, executed: 1, cached: 3 });
+  });
+
+  it('keys items by content, so inserting an item runs only the new one', async () => {
+    await h.run(pipeline(['a', 'b', 'c']));
+    probe.reset();
+    const result = await h.run(pipeline(['new', 'a', 'b', 'c']));
+    expect(result.outputs.joined).toBe('y(x(new))|y(x(a))|y(x(b))|y(x(c))');
+    expect(executedIndices('first')).toEqual([0]);
+    expect(executedIndices('second')).toEqual([0]);
+  });
+
+  it('--no-cache executes everything, and "always run" executes that node only', async () => {
+    await h.run(pipeline(['a', 'b']));
+    probe.reset();
+    await h.run(pipeline(['a', 'b']), { noCache: true });
+    expect(probe.starts()).toHaveLength(1 + 2 + 2 + 1);
+    probe.reset();
+    const g = pipeline(['a', 'b']);
+    (g.nodes[2] as { settings?: object }).settings = { alwaysRun: true };
+    await h.run(g);
+    expect(probe.starts().map((e) => e.nodeId)).toEqual(['second', 'second']);
+  });
+
+  it('treats a cached result whose artifact has vanished as a miss', async () => {
+    const g = graph([['save', 'file.write', { filename: 'x.txt' }], ['t', 'text.template', { template: 'hi' }]], ['t.text -> save.content']);
+    await h.run(g);
+    const cachedEvents = h.events.filter((e) => e.type === 'node' && e.status === 'cached');
+    expect(cachedEvents).toHaveLength(0);
+    const second = await h.run(g);
+    expect(second.nodes.find((n) => n.id === 't')?.status).toBe('cached');
+    // file.write is a side effect: never cached.
+    expect(second.nodes.find((n) => n.id === 'save')?.status).toBe('done');
+  });
+});
+
+describe('fallback', () => {
+  const chain = (fail: unknown[], secondFail: unknown[] = []) =>
+    graph(
+      [
+        ['src', 'test.source', { items: ['s0', 's1', 's2', 's3', 's4'] }],
+        ['cloud', 'test.flaky-items', { fail, tag: 'cloud' }],
+        ['backup', 'test.flaky-items', { fail: secondFail, tag: 'backup' }],
+        ['offline', 'test.map', { tag: 'offline' }],
+        ['voice', 'control.fallback'],
+        ['all', 'test.collect'],
+      ],
+      [
+        'src.items -> cloud.items',
+        'src.items -> backup.items',
+        'src.items -> offline.items',
+        'cloud.items -> voice.choice1',
+        'backup.items -> voice.choice2',
+        'offline.items -> voice.choice3',
+        'voice.value -> all.items',
+      ],
+      { outputs: { joined: 'all.value' } },
+    );
+
+  it('runs the next alternative only for the items the previous one failed, and records who produced each', async () => {
+    const result = await h.run(chain(['s1', 's3'], ['s3']));
+    expect(result.status).toBe('done');
+    expect(result.outputs.joined).toBe('cloud(s0)|backup(s1)|cloud(s2)|offline(s3)|cloud(s4)');
+    expect(executedIndices('cloud')).toEqual([0, 1, 2, 3, 4]);
+    expect(executedIndices('backup')).toEqual([1, 3]);
+    expect(executedIndices('offline')).toEqual([3]);
+    const voice = result.nodes.find((n) => n.id === 'voice');
+    expect(voice?.providers).toEqual({ 0: 'cloud', 1: 'backup', 2: 'cloud', 3: 'offline', 4: 'cloud' });
+    expect(voice?.items.fellBack).toBe(2);
+    expect(itemEvents('voice', 'fell-back').map((e) => [e.index, e.provider])).toEqual(
+      expect.arrayContaining([
+        [1, 'backup'],
+        [3, 'offline'],
+      ]),
+    );
+  });
+
+  it('never runs later alternatives when the first succeeds', async () => {
+    const result = await h.run(chain([]));
+    expect(result.status).toBe('done');
+    expect(probe.starts('backup')).toHaveLength(0);
+    expect(probe.starts('offline')).toHaveLength(0);
+    expect(result.nodes.find((n) => n.id === 'backup')?.status).toBe('skipped');
+  });
+
+  it('fails the run, naming the item, when every alternative fails for it', async () => {
+    const g = chain(['s2'], ['s2']);
+    g.edges = g.edges.filter((e) => e.to !== 'voice.choice3');
+    const result = await h.run(g);
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toContain('s2');
+    expect(result.nodes.find((n) => n.id === 'voice')?.items.failed).toBe(1);
+    expect(itemEvents('voice', 'failed').map((e) => e.index)).toEqual([2]);
+  });
+
+  it('falls back for a whole (non-list) value', async () => {
+    const g = graph(
+      [
+        ['primary', 'test.fail-n', { key: 'p', failures: 99, permanent: true }],
+        ['secondary', 'test.echo', { tag: 'second' }],
+        ['pick', 'control.fallback'],
+        ['end', 'test.echo', { tag: 'end' }],
+      ],
+      ['primary.value -> pick.choice1', 'secondary.value -> pick.choice2', 'pick.value -> end.value'],
+    );
+    const result = await h.run(g);
+    expect(result.status).toBe('done');
+    expect(result.nodes.find((n) => n.id === 'pick')?.providers).toEqual({ 0: 'secondary' });
+  });
+});
+
+describe('retries and timeouts', () => {
+  it('retries with exponential backoff and jitter', async () => {
+    const result = await h.run(graph([['n', 'test.fail-n', { key: 'k', failures: 2 }, { retries: 3, retryDelayMs: 100 }]]));
+    expect(result.status).toBe('done');
+    expect(probe.attempts.get('k')).toBe(3);
+    expect(h.sleeps).toHaveLength(2);
+    expect(h.sleeps[0]).toBeGreaterThanOrEqual(50);
+    expect(h.sleeps[0]).toBeLessThanOrEqual(100);
+    expect(h.sleeps[1]).toBeGreaterThanOrEqual(100);
+    expect(h.sleeps[1]).toBeLessThanOrEqual(200);
+    expect(h.events.filter((e) => e.type === 'retry').map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2]);
+  });
+
+  it('honours a Retry-After hint longer than the backoff', async () => {
+    const result = await h.run(graph([['n', 'test.fail-n', { key: 'k', failures: 1, retryAfterMs: 7000 }, { retries: 1, retryDelayMs: 10 }]]));
+    expect(result.status).toBe('done');
+    expect(h.sleeps).toEqual([7000]);
+  });
+
+  it('gives up after the configured retries and reports the attempts', async () => {
+    const result = await h.run(graph([['n', 'test.fail-n', { key: 'k', failures: 5 }, { retries: 2, retryDelayMs: 1 }]]));
+    expect(result.status).toBe('failed');
+    expect(probe.attempts.get('k')).toBe(3);
+    expect(result.error).toMatchObject({ code: 'TRANSIENT', location: { nodeId: 'n' } });
+  });
+
+  it('does not retry permanent errors', async () => {
+    const result = await h.run(graph([['n', 'test.fail-n', { key: 'k', failures: 5, permanent: true }, { retries: 4 }]]));
+    expect(result.status).toBe('failed');
+    expect(probe.attempts.get('k')).toBe(1);
+    expect(h.sleeps).toEqual([]);
+  });
+
+  it('times out a hanging node, retrying it as configured', async () => {
+    const result = await h.run(graph([['slow', 'test.hang', {}, { timeoutMs: 30, retries: 1, retryDelayMs: 1 }]]));
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ code: 'TIMEOUT', location: { nodeId: 'slow' } });
+    expect(probe.starts('slow')).toHaveLength(2);
+  });
+
+  it('rejects output that does not match the port type, naming node and port', async () => {
+    const result = await h.run(graph([['g', 'test.garbage']]));
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toMatch(/output "clip" is not a valid AudioClip/);
+    expect(result.error?.location).toMatchObject({ nodeId: 'g', port: 'clip' });
+  });
+
+  it('computes backoff from the policy, capped', () => {
+    const policy = { retries: 10, backoffMs: 1000, maxBackoffMs: 5000 };
+    expect(backoffDelay(policy, 1, new Error('x'), () => 1)).toBe(1000);
+    expect(backoffDelay(policy, 1, new Error('x'), () => 0)).toBe(500);
+    expect(backoffDelay(policy, 6, new Error('x'), () => 1)).toBe(5000);
+  });
+});
+
+describe('cancellation', () => {
+  it('cancels running and queued work and reports it', async () => {
+    await h.dispose();
+    h = await createHarness({ limits: { cpu: 1 } });
+    const handle = h.engine.start(graph([['a', 'test.hang'], ['b', 'test.hang']]), { outDir: h.dir });
+    await new Promise<void>((resolve) => {
+      const off = h.engine.events.on((e) => {
+        if (e.type === 'node' && e.status === 'running') {
+          off();
+          resolve();
+        }
+      });
+    });
+    handle.cancel();
+    const result = await handle.result;
+    expect(result.status).toBe('cancelled');
+    expect(result.nodes.map((n) => n.status)).toEqual(['cancelled', 'cancelled']);
+    expect(probe.starts()).toHaveLength(1);
+    expect(nodeEvents('a').at(-1)?.status).toBe('cancelled');
+  });
+
+  it('cancels through an AbortSignal', async () => {
+    const controller = new AbortController();
+    const pending = h.run(graph([['a', 'test.hang']]), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    expect((await pending).status).toBe('cancelled');
+  });
+});
+
+describe('run inputs and events', () => {
+  it('feeds graph inputs, applies defaults and reports bad inputs before running', async () => {
+    const g = graph([['t', 'text.template', { template: '<{{text}}>' }]], ['$input.name -> t.text'], {
+      inputs: { name: { type: 'Text', default: 'world' } },
+      outputs: { text: 't.text' },
+    });
+    expect((await h.run(g)).outputs.text).toBe('<world>');
+    expect((await h.run(g, { inputs: { name: 'Kael' } })).outputs.text).toBe('<Kael>');
+    expect(() => h.engine.start(g, { outDir: h.dir, inputs: { nam: 'x' } })).toThrow(/no input "nam"/);
+    expect(() => h.engine.start(g, { outDir: h.dir, inputs: { name: 42 } })).toThrow(/must be string/);
+  });
+
+  it('emits one event stream: run, node and item lifecycles in order', async () => {
+    await h.run(graph([['src', 'test.source', { items: [1, 2] }], ['m', 'test.map']], ['src.items -> m.items']));
+    const runStatuses = h.events.filter((e) => e.type === 'run').map((e) => (e as { status: string }).status);
+    expect(runStatuses).toEqual(['running', 'done']);
+    expect(nodeEvents('m').map((e) => e.status)).toEqual(['queued', 'running', 'done']);
+    for (const index of [0, 1]) {
+      expect(itemEvents('m').filter((e) => e.index === index).map((e) => e.status)).toEqual(['queued', 'running', 'done']);
+    }
+  });
+});
