@@ -40,7 +40,19 @@ export function validateGraph(doc: unknown, registry: NodeRegistry): GraphProble
     if (problems.length === 0) problems.push({ path: '/extends', code: 'UNRESOLVED_VARIANT', message: 'a variant must be resolved against its template before it is validated' });
     return problems;
   }
-  return problems.concat(new SemanticCheck(doc as Partial<GraphDocument>, registry).run());
+  return problems.concat(new SemanticCheck(wellShapedParts(doc as Record<string, unknown>), registry).run());
+}
+
+/** The parts of a document with the right container types; the schema has already reported the rest. */
+function wellShapedParts(doc: Record<string, unknown>): Partial<GraphDocument> {
+  const isMap = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const parts: Partial<GraphDocument> = {
+    nodes: Array.isArray(doc.nodes) ? doc.nodes : [],
+    edges: Array.isArray(doc.edges) ? doc.edges : [],
+  };
+  if (isMap(doc.inputs)) parts.inputs = Object.fromEntries(Object.entries(doc.inputs as object).filter(([, v]) => isMap(v) && typeof v.type === 'string' && v.type in portTypes));
+  if (isMap(doc.outputs)) parts.outputs = Object.fromEntries(Object.entries(doc.outputs as object).filter(([, v]) => typeof v === 'string' && v.includes('.')));
+  return parts;
 }
 
 interface Located {
