@@ -96,6 +96,51 @@ function buildProgram(io: Io): Command {
     .action((options: { json?: boolean }) => nodesCommand(options, io));
 
   program
+    .command('save')
+    .description('store a graph file as a new version (run it later by id)')
+    .argument('<graph>', 'graph file')
+    .option('-m, --message <text>', 'what changed in this version')
+    .option('--id <id>', 'graph id (default: the document id, or a slug of its name)')
+    .action(async (file: string, options: { message?: string; id?: string }) => {
+      const workspace = await openWorkspace(dataDir());
+      try {
+        const { document, graph } = await loadGraphFile(file, (id) => storedDocument(workspace, id)).catch((error: unknown) => {
+          reportInvalid(error, false, io);
+          throw new Exit(EXIT.invalid);
+        });
+        const problems = validateGraph(graph, workspace.registry);
+        if (problems.length > 0) {
+          io.err(`${new GraphValidationError(problems, file).message}\n`);
+          throw new Exit(EXIT.invalid);
+        }
+        const saved = await workspace.store.saveGraph(document, { ...(options.id ? { id: options.id } : {}), ...(options.message ? { message: options.message } : {}) });
+        io.out(`saved ${saved.id} version ${saved.version}\n`);
+      } finally {
+        await workspace.close();
+      }
+    });
+
+  program
+    .command('graphs')
+    .description('list stored graphs, or the version history of one')
+    .argument('[id]', 'graph id: show its history')
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, options: { json?: boolean }) => {
+      const workspace = await openWorkspace(dataDir());
+      try {
+        const data = id ? await workspace.store.graphHistory(id) : await workspace.store.listGraphs();
+        if (options.json) return io.out(`${JSON.stringify(data, null, 2)}\n`);
+        const rows = id ? table({ head: ['version', 'saved', 'message'] }) : table({ head: ['id', 'name', 'version', 'updated'] });
+        for (const row of data) {
+          rows.push('id' in row ? [row.id, row.name, row.version, isoTime(row.updatedAt)] : [row.version, isoTime(row.createdAt), row.message ?? '']);
+        }
+        io.out(data.length ? `${rows.toString()}\n` : id ? `no graph "${id}"\n` : 'no stored graphs\n');
+      } finally {
+        await workspace.close();
+      }
+    });
+
+  program
     .command('runs')
     .description('list recent runs')
     .option('-n, --limit <n>', 'how many', (v) => positiveInt(v, '--limit'), 20)
@@ -105,11 +150,11 @@ function buildProgram(io: Io): Command {
       try {
         const runs = await workspace.store.listRuns({ limit: options.limit });
         if (options.json) return io.out(`${JSON.stringify(runs, null, 2)}\n`);
-        const table = new Table({ head: ['run', 'graph', 'status', 'started', 'time'] });
+        const rows = table({ head: ['run', 'graph', 'status', 'started', 'time'] });
         for (const run of runs) {
-          table.push([run.id, run.graphName, run.status, new Date(run.createdAt).toISOString().replace('T', ' ').slice(0, 19), formatMs(run.durationMs)]);
+          rows.push([run.id, run.graphName, run.status, isoTime(run.createdAt), formatMs(run.durationMs)]);
         }
-        io.out(runs.length ? `${table.toString()}\n` : 'no runs yet\n');
+        io.out(runs.length ? `${rows.toString()}\n` : 'no runs yet\n');
       } finally {
         await workspace.close();
       }
@@ -273,12 +318,12 @@ function runSummary(result: RunResult): Record<string, unknown> {
 }
 
 function renderRunResult(result: RunResult): string {
-  const table = new Table({ head: ['', 'node', 'type', 'status', 'time', 'executed', 'cached', 'failed', 'fell back'] });
+  const rows = table({ head: ['', 'node', 'type', 'status', 'time', 'executed', 'cached', 'failed', 'fell back'] });
   for (const node of result.nodes) {
     const { items } = node;
-    table.push([statusSymbols[node.status], node.id, node.type, node.status, formatMs(node.durationMs), items.executed, items.cached, items.failed, items.fellBack || '']);
+    rows.push([statusSymbols[node.status], node.id, node.type, node.status, formatMs(node.durationMs), items.executed, items.cached, items.failed, items.fellBack || '']);
   }
-  const lines = [table.toString(), `run ${result.runId} ${result.status} in ${formatMs(result.durationMs)}`];
+  const lines = [rows.toString(), `run ${result.runId} ${result.status} in ${formatMs(result.durationMs)}`];
   if (result.error) lines.push(`error: ${describeLocation(result.error.location)}${result.error.message}`);
   for (const [name, value] of Object.entries(result.outputs)) lines.push(`output ${name}: ${summariseValue(value)}`);
   return `${lines.join('\n')}\n`;
@@ -292,6 +337,16 @@ function describeLocation(location: { nodeId?: string; item?: number; port?: str
 function summariseValue(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value);
   return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
+/** Plain tables when the output is not a terminal: no colour codes in logs and pipes. */
+function table(options: { head: string[] }): Table.Table {
+  const plain = !process.stdout.isTTY;
+  return new Table({ ...options, ...(plain ? { style: { head: [], border: [] } } : {}) });
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 }
 
 function formatMs(ms: number | undefined): string {
@@ -317,19 +372,22 @@ function reportInvalid(error: unknown, json: boolean, io: Io): void {
 async function validateCommand(file: string, options: { json?: boolean }, io: Io): Promise<void> {
   const registry = createRegistry();
   let problems: GraphProblem[];
+  let report: string;
   try {
     const { graph } = await loadGraphFile(file);
     problems = validateGraph(graph, registry);
+    report = new GraphValidationError(problems, file).message;
   } catch (error) {
     if (!(error instanceof ReelgraphError)) throw error;
     problems = problemsOf(error);
+    report = error.message;
   }
   if (options.json) {
     io.out(`${JSON.stringify({ valid: problems.length === 0, errors: problems }, null, 2)}\n`);
   } else if (problems.length === 0) {
     io.out(`${file}: valid\n`);
   } else {
-    io.err(`${new GraphValidationError(problems, file).message}\n`);
+    io.err(`${report}\n`);
   }
   if (problems.length > 0) throw new Exit(EXIT.invalid);
 }
@@ -340,13 +398,13 @@ function nodesCommand(options: { json?: boolean }, io: Io): void {
     io.out(`${JSON.stringify(nodes.map(describeNode), null, 2)}\n`);
     return;
   }
-  const table = new Table({ head: ['type', 'v', 'category', 'title', 'inputs', 'outputs', 'resource'] });
+  const rows = table({ head: ['type', 'v', 'category', 'title', 'inputs', 'outputs', 'resource'] });
   const ports = (list: { name: string; type: string; list?: boolean; optional?: boolean }[]): string =>
     list.map((p) => `${p.name}: ${formatPortType({ type: p.type as never, list: p.list ?? false })}${p.optional ? '?' : ''}`).join('\n');
   for (const node of nodes) {
-    table.push([node.type, node.version, node.category, node.title, ports(node.inputs), ports(node.outputs), `${node.resource}${node.mapOver ? `, per item of ${node.mapOver}` : ''}`]);
+    rows.push([node.type, node.version, node.category, node.title, ports(node.inputs), ports(node.outputs), `${node.resource}${node.mapOver ? `, per item of ${node.mapOver}` : ''}`]);
   }
-  io.out(`${table.toString()}\n`);
+  io.out(`${rows.toString()}\n`);
 }
 
 async function showCommand(workspace: Workspace, runRef: string, options: { json?: boolean }, io: Io): Promise<void> {
@@ -366,17 +424,17 @@ async function showCommand(workspace: Workspace, runRef: string, options: { json
   }
   const lines = [`run ${run.id}  ${run.graphName}  ${run.status}  ${formatMs(run.durationMs)}  priority ${run.priority}`];
   if (run.error) lines.push(`error: ${describeLocation(run.error.location)}${run.error.message}`);
-  const table = new Table({ head: ['', 'node', 'type', 'status', 'time', 'attempts', 'items', 'error'] });
+  const rows = table({ head: ['', 'node', 'type', 'status', 'time', 'attempts', 'items', 'error'] });
   for (const node of run.nodes) {
     const items = node.items ? `${node.items.executed} run, ${node.items.cached} cached, ${node.items.failed} failed${node.items.fellBack ? `, ${node.items.fellBack} fell back` : ''}` : '';
-    table.push([statusSymbols[node.status], node.nodeId, node.nodeType, node.status, formatMs(node.durationMs), node.attempts, items, node.error?.message.slice(0, 60) ?? '']);
+    rows.push([statusSymbols[node.status], node.nodeId, node.nodeType, node.status, formatMs(node.durationMs), node.attempts, items, node.error?.message.slice(0, 60) ?? '']);
   }
-  lines.push(table.toString());
+  lines.push(rows.toString());
   const notable = run.items.filter((item) => item.status === 'failed' || item.status === 'fell-back' || (item.provider && item.provider !== item.nodeId));
   if (notable.length > 0) {
-    const items = new Table({ head: ['node', 'item', 'status', 'provider', 'attempts', 'error'] });
-    for (const item of notable) items.push([item.nodeId, item.index, item.status, item.provider ?? '', item.attempts, item.error?.message.slice(0, 60) ?? '']);
-    lines.push(items.toString());
+    const itemRows = table({ head: ['node', 'item', 'status', 'provider', 'attempts', 'error'] });
+    for (const item of notable) itemRows.push([item.nodeId, item.index, item.status, item.provider ?? '', item.attempts, item.error?.message.slice(0, 60) ?? '']);
+    lines.push(itemRows.toString());
   }
   io.out(`${lines.join('\n')}\n`);
 }

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { GraphValidationError, ReelgraphError } from './contract/errors.js';
 import { applyOverrides, isVariant } from './contract/graph.js';
 import type { AnyGraphDocument, GraphDocument } from './contract/graph.js';
@@ -24,23 +25,16 @@ export class GraphFileError extends ReelgraphError {
   }
 }
 
-/** Where a JSON.parse error points, as 1-based line and column. */
-function positionOf(text: string, error: Error): { line: number; column: number } | undefined {
-  const match = /position (\d+)/.exec(error.message);
-  if (!match) return undefined;
-  const offset = Number(match[1]);
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: (before[before.length - 1]?.length ?? 0) + 1 };
-}
-
+/** Strict JSON with the position of the first syntax error (Node's own messages often give none). */
 export function parseGraphJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    const at = positionOf(text, error as Error);
-    const where = at ? `${file}:${at.line}:${at.column}` : file;
-    throw new GraphFileError(`${where}: invalid JSON: ${(error as Error).message}`, file, at?.line, error);
-  }
+  const errors: ParseError[] = [];
+  const value: unknown = parse(text.replace(/^\uFEFF/, ''), errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return value;
+  const before = text.slice(0, first.offset).split('\n');
+  const line = before.length;
+  const column = (before[before.length - 1]?.length ?? 0) + 1;
+  throw new GraphFileError(`${file}:${line}:${column}: invalid JSON: ${printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`, file, line);
 }
 
 async function readDocument(file: string): Promise<AnyGraphDocument> {

@@ -39,9 +39,25 @@ export function cacheKey(parts: CacheKeyParts): string {
   return hashJson({ cacheFormat: 1, ...parts });
 }
 
-/** Entries as small JSON files under `<dataDir>/cache`, readable by every process sharing the directory. */
+/**
+ * Entries as small JSON files under `<dataDir>/cache`, readable by every
+ * process sharing the directory. Entries never change once written (the key
+ * is a content hash), so a bounded in-memory copy of recent ones is always
+ * current and spares long-lived processes a file read per unit.
+ */
 export class FsCacheStore implements CacheStore {
-  constructor(private readonly root: string) {}
+  private readonly recent = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly root: string,
+    private readonly memoryEntries = 10_000,
+  ) {}
+
+  private remember(entry: CacheEntry): void {
+    this.recent.delete(entry.key);
+    this.recent.set(entry.key, entry);
+    if (this.recent.size > this.memoryEntries) this.recent.delete(this.recent.keys().next().value as string);
+  }
 
   private path(key: string): string {
     if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`invalid cache key "${key}"`);
@@ -49,6 +65,8 @@ export class FsCacheStore implements CacheStore {
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
+    const known = this.recent.get(key);
+    if (known) return known;
     let text: string;
     try {
       text = await readFile(this.path(key), 'utf8');
@@ -58,7 +76,9 @@ export class FsCacheStore implements CacheStore {
     }
     try {
       const entry = JSON.parse(text) as CacheEntry;
-      return entry.key === key ? entry : undefined;
+      if (entry.key !== key) return undefined;
+      this.remember(entry);
+      return entry;
     } catch {
       // A corrupt entry is a miss, not a failure: the unit simply runs again and rewrites it.
       return undefined;
@@ -67,5 +87,6 @@ export class FsCacheStore implements CacheStore {
 
   async put(entry: CacheEntry): Promise<void> {
     await writeFileAtomic(this.path(entry.key), JSON.stringify(entry));
+    this.remember(entry);
   }
 }

@@ -12,6 +12,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import { join } from 'node:path';
 import { CancelledError, isRetryable, PermanentError, serializeError, TimeoutError, UpstreamError } from '../contract/errors.js';
 import type { SerializedError } from '../contract/errors.js';
@@ -106,6 +107,8 @@ export interface RunResult {
 }
 
 const PROGRESS_INTERVAL_MS = 100;
+/** Aborts whatever a finished execute left running; shared because building an Error per unit shows up in profiles. */
+const EXECUTION_FINISHED = new CancelledError('execution finished');
 
 export class RunExecution {
   private readonly plans = new Map<string, NodePlan>();
@@ -614,14 +617,16 @@ export class RunExecution {
     } finally {
       if (timer) clearTimeout(timer);
       runSignal.removeEventListener('abort', onRunAbort);
-      controller.abort(new CancelledError('execution finished'));
+      controller.abort(EXECUTION_FINISHED);
       await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
     }
   }
 
   private nodeLogger(nodeId: string, index: number | undefined): NodeLogger {
-    const logger = this.services.logger.child({ runId: this.runId, nodeId, ...(index !== undefined ? { item: index } : {}) });
+    // Created on first use: most units never log, and a pino child per unit is not free.
+    let logger: Logger | undefined;
     const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: Record<string, unknown>) => {
+      logger ??= this.services.logger.child({ runId: this.runId, nodeId, ...(index !== undefined ? { item: index } : {}) });
       logger[level](data ?? {}, message);
       if (level !== 'debug') this.emit({ type: 'log', runId: this.runId, at: Date.now(), nodeId, level, message, ...(index !== undefined ? { index } : {}), ...(data ? { data } : {}) });
     };
@@ -659,7 +664,6 @@ export class RunExecution {
   private summarise(): NodeSummary[] {
     return this.graph.nodes.map((node) => {
       const state = this.state(node.id);
-      const plan = this.plan(node.id);
       if (state.pending === 0 && state.status === 'queued') {
         state.status = this.controller.signal.aborted ? 'cancelled' : 'skipped';
         this.emit({ type: 'node', runId: this.runId, at: Date.now(), nodeId: node.id, nodeType: node.type, status: state.status });

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: every benchmark, reported as ratios against a baseline
+ * measured in the same run (machines here are shared and noisy; absolute
+ * times are context, ratios are the result). Results also go to
+ * bench/results/<name>.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import { benchRuntime } from './runtime.js';
+
+const resultsDir = join(import.meta.dirname, 'results');
+
+async function main(): Promise<void> {
+  await mkdir(resultsDir, { recursive: true });
+  const runtime = await benchRuntime();
+  const table = new Table({ head: ['runtime (embedded)', 'units', 'baseline', 'engine', 'per unit', 'engine ÷ baseline'] });
+  for (const r of runtime) {
+    table.push([r.name, r.units, `${r.baselineMs.toFixed(2)} ms`, `${r.engineMs.toFixed(1)} ms`, `${r.perUnitUs.toFixed(0)} µs`, `${r.ratio.toFixed(0)}×`]);
+  }
+  console.log(table.toString());
+  console.log('baseline: the same no-op execute() calls made directly, without the engine');
+  await writeFile(join(resultsDir, 'runtime.json'), `${JSON.stringify({ at: new Date().toISOString(), results: runtime }, null, 2)}\n`);
+}
+
+await main();

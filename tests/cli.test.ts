@@ -1,0 +1,168 @@
+/** The `reelgraph` command, run as a user runs it: a child process in a scratch directory. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '..');
+const bin = join(repo, 'bin', 'reelgraph.js');
+let cwd: string;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function reelgraph(...args: string[]): Promise<Result> {
+  return new Promise((done) => {
+    execFile(process.execPath, [bin, ...args], { cwd, env: { ...process.env, REELGRAPH_DATA: join(cwd, 'data') }, timeout: 60_000 }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const json = <T = Record<string, unknown>>(r: Result): T => JSON.parse(r.stdout) as T;
+
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'reelgraph-cli-'));
+});
+afterAll(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
+
+describe('reelgraph run', () => {
+  it('runs the example graph, writes its file and reports JSON', async () => {
+    const r = await reelgraph('run', join(repo, 'graphs/hello.json'), '--json', '--input', 'name=Kael');
+    expect(r.code).toBe(0);
+    const summary = json<{ status: string; runId: string; nodes: { id: string; status: string; cached: boolean; items: { total: number } }[]; outputs: Record<string, unknown> }>(r);
+    expect(summary.status).toBe('done');
+    expect(summary.nodes.map((n) => [n.id, n.status])).toEqual([
+      ['greet', 'done'],
+      ['save', 'done'],
+    ]);
+    expect(summary.outputs.greeting).toBe('Hello, Kael! This file was written by reelgraph.');
+    expect(await readFile(join(cwd, 'out/hello.txt'), 'utf8')).toBe('Hello, Kael! This file was written by reelgraph.');
+  });
+
+  it('reuses cached results on a second run and reads inputs from files', async () => {
+    await writeFile(join(cwd, 'name.txt'), 'Kael');
+    const r = await reelgraph('run', join(repo, 'graphs/hello.json'), '--json', '-i', 'name=@name.txt');
+    const summary = json<{ nodes: { id: string; status: string; cached: boolean }[] }>(r);
+    expect(summary.nodes.find((n) => n.id === 'greet')).toMatchObject({ status: 'cached', cached: true });
+    const fresh = json<{ nodes: { id: string; status: string }[] }>(await reelgraph('run', join(repo, 'graphs/hello.json'), '--json', '-i', 'name=@name.txt', '--no-cache'));
+    expect(fresh.nodes.find((n) => n.id === 'greet')?.status).toBe('done');
+  });
+
+  it('runs a series variant stored as overrides', async () => {
+    const r = await reelgraph('run', join(repo, 'graphs/hello-formal.json'), '--out', 'variant');
+    expect(r.code).toBe(0);
+    expect(await readFile(join(cwd, 'variant/hello-formal.txt'), 'utf8')).toBe('Good evening, producer. Your file is ready.');
+    expect(r.stdout).toMatch(/run [0-9a-f-]{36} done/);
+  });
+
+  it('maps over items in the lines example', async () => {
+    const r = await reelgraph('run', join(repo, 'graphs/lines.json'), '--json', '-i', 'text=alpha\nbeta\n\ngamma');
+    const summary = json<{ nodes: { id: string; items: { total: number; executed: number } }[]; outputs: { text: string } }>(r);
+    expect(summary.outputs.text).toBe('1/3  alpha\n2/3  beta\n3/3  gamma');
+    expect(summary.nodes.find((n) => n.id === 'number')?.items).toMatchObject({ total: 3, executed: 3 });
+  });
+
+  it('exits 1 with the failing node named when a run fails', async () => {
+    const graph = JSON.parse(await readFile(join(repo, 'graphs/hello.json'), 'utf8')) as { nodes: { id: string; params: Record<string, unknown> }[] };
+    (graph.nodes[1] as { params: Record<string, unknown> }).params.filename = '../../escape.txt';
+    await writeFile(join(cwd, 'escape.json'), JSON.stringify(graph));
+    const r = await reelgraph('run', 'escape.json', '--json');
+    expect(r.code).toBe(1);
+    const summary = json<{ status: string; error: { message: string; location: { nodeId: string } } }>(r);
+    expect(summary.status).toBe('failed');
+    expect(summary.error.location.nodeId).toBe('save');
+    expect(summary.error.message).toContain('leaves the output directory');
+  });
+
+  it('exits 2 on unknown inputs and missing files', async () => {
+    const unknown = await reelgraph('run', join(repo, 'graphs/hello.json'), '-i', 'nmae=x');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('the graph has no input "nmae" (inputs: name)');
+    const missing = await reelgraph('run', 'nope.json');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no such graph file');
+  });
+});
+
+describe('reelgraph validate', () => {
+  it('accepts the example graphs', async () => {
+    for (const name of ['hello', 'lines', 'hello-formal']) {
+      const r = await reelgraph('validate', join(repo, `graphs/${name}.json`), '--json');
+      expect(r.code, name).toBe(0);
+      expect(json(r)).toEqual({ valid: true, errors: [] });
+    }
+  });
+
+  it('reports every problem with node, port and path, exit 2', async () => {
+    await writeFile(
+      join(cwd, 'broken.json'),
+      JSON.stringify({
+        format: 'reelgraph/graph',
+        schemaVersion: 1,
+        name: 'broken',
+        nodes: [
+          { id: 'a', type: 'text.templat', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+          { id: 'b', type: 'file.write', typeVersion: 1, position: { x: 0, y: 0 }, params: { filename: 3 } },
+        ],
+        edges: [{ from: 'a.text', to: 'b.body' }],
+      }),
+    );
+    const r = await reelgraph('validate', 'broken.json', '--json');
+    expect(r.code).toBe(2);
+    const { valid, errors } = json<{ valid: boolean; errors: { path: string; nodeId?: string; port?: string; message: string }[] }>(r);
+    expect(valid).toBe(false);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ nodeId: 'a', path: '/nodes/0/type', message: expect.stringContaining('did you mean "text.template"') }),
+        expect.objectContaining({ nodeId: 'b', path: '/nodes/1/params/filename', message: 'must be string' }),
+        expect.objectContaining({ nodeId: 'b', port: 'body' }),
+        expect.objectContaining({ nodeId: 'b', port: 'content', message: expect.stringContaining('not connected') }),
+      ]),
+    );
+  });
+
+  it('names the line of a JSON syntax error', async () => {
+    await writeFile(join(cwd, 'syntax.json'), '{\n  "format": "reelgraph/graph",\n  "nodes": [,]\n}\n');
+    const r = await reelgraph('validate', 'syntax.json');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/syntax\.json:3:\d+: invalid JSON/);
+  });
+});
+
+describe('reelgraph nodes, save, graphs, runs, show', () => {
+  it('lists node types from the registry', async () => {
+    const nodes = json<{ type: string; params: object; inputs: unknown[] }[]>(await reelgraph('nodes', '--json'));
+    expect(nodes.map((n) => n.type)).toEqual(expect.arrayContaining(['control.fallback', 'text.template', 'file.write', 'text.format-each']));
+    expect((await reelgraph('nodes')).stdout).toContain('control.fallback');
+  });
+
+  it('stores graph versions and runs a stored graph by id', async () => {
+    expect((await reelgraph('save', join(repo, 'graphs/hello.json'), '-m', 'first')).stdout).toContain('saved hello version 1');
+    expect((await reelgraph('save', join(repo, 'graphs/hello.json'))).stdout).toContain('saved hello version 2');
+    const history = json<{ version: number; message?: string }[]>(await reelgraph('graphs', 'hello', '--json'));
+    expect(history.map((h) => h.version).sort()).toEqual([1, 2]);
+    const r = await reelgraph('run', 'hello', '--json', '--out', 'by-id');
+    expect(r.code).toBe(0);
+    expect(await readFile(join(cwd, 'by-id/hello.txt'), 'utf8')).toContain('Hello, world!');
+  });
+
+  it('lists runs and shows one with per-node records', async () => {
+    const runs = json<{ id: string; status: string; graphName: string }[]>(await reelgraph('runs', '--json'));
+    expect(runs.length).toBeGreaterThanOrEqual(5);
+    const failed = runs.find((r) => r.status === 'failed');
+    expect(failed).toBeDefined();
+    const shown = json<{ status: string; nodes: { nodeId: string; status: string }[]; error: { message: string } }>(await reelgraph('show', (failed as { id: string }).id.slice(0, 8), '--json'));
+    expect(shown.status).toBe('failed');
+    expect(shown.nodes.find((n) => n.nodeId === 'save')?.status).toBe('failed');
+    expect(shown.error.message).toContain('leaves the output directory');
+    const text = await reelgraph('show', (failed as { id: string }).id);
+    expect(text.stdout).toContain('✖');
+  });
+});
