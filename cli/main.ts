@@ -10,6 +10,8 @@ import Table from 'cli-table3';
 import {
   describeNode,
   formatPortType,
+  fullGraphSchema,
+  variantGraphSchema,
   GraphValidationError,
   ReelgraphError,
   serializeError,
@@ -94,6 +96,12 @@ function buildProgram(io: Io): Command {
     .description('list the node types this runtime knows')
     .option('--json', 'print the node descriptions as JSON')
     .action((options: { json?: boolean }) => nodesCommand(options, io));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of graph documents (for editors and CI checks)')
+    .option('--variant', 'the schema of series variants instead')
+    .action((options: { variant?: boolean }) => io.out(`${JSON.stringify(options.variant ? variantGraphSchema : fullGraphSchema, null, 2)}\n`));
 
   program
     .command('save')

@@ -166,3 +166,12 @@ describe('reelgraph nodes, save, graphs, runs, show', () => {
     expect(text.stdout).toContain('✖');
   });
 });
+
+describe('reelgraph schema', () => {
+  it('matches the committed JSON Schemas that graph files point at', async () => {
+    for (const [args, file] of [[[], 'graph.schema.json'], [['--variant'], 'graph-variant.schema.json']] as const) {
+      const printed = (await reelgraph('schema', ...args)).stdout;
+      expect(printed, `docs/schema/${file} is stale: regenerate with reelgraph schema ${args.join(' ')}`).toBe(await readFile(join(repo, 'docs/schema', file), 'utf8'));
+    }
+  });
+});

@@ -65,6 +65,18 @@ describe('scheduling', () => {
     expect(result.nodes.find((n) => n.id === 'tts')?.items).toMatchObject({ total: 12, executed: 12 });
   });
 
+  it('runs and validates graphs deeper than the call stack', async () => {
+    const depth = 3000;
+    const nodes = Array.from({ length: depth }, (_, i): [string, string, Record<string, unknown>] => [`n${i}`, 'text.template', { template: i === 0 ? 'start' : '{{text}}+' }]);
+    const edges = Array.from({ length: depth - 1 }, (_, i) => `n${i}.text -> n${i + 1}.text`);
+    const result = await h.run(graph(nodes, edges, { outputs: { end: `n${depth - 1}.text` } }));
+    expect(result.status).toBe('done');
+    expect(result.outputs.end).toBe(`start${'+'.repeat(depth - 1)}`);
+    expect(result.nodes.every((n) => n.status === 'done')).toBe(true);
+    const cyclic = graph(nodes, [...edges, `n${depth - 1}.text -> n0.text`]);
+    expect(() => h.engine.start(cyclic, { outDir: h.dir })).toThrow(/cycle: n0 → n1 → n2/);
+  });
+
   it('runs independent branches concurrently', async () => {
     await h.dispose();
     h = await createHarness({ limits: { cpu: 3 } });
@@ -201,6 +213,25 @@ describe('fallback', () => {
     expect(result.error?.message).toContain('s2');
     expect(result.nodes.find((n) => n.id === 'voice')?.items.failed).toBe(1);
     expect(itemEvents('voice', 'failed').map((e) => e.index)).toEqual([2]);
+  });
+
+  it('hands the whole list to the next choice when a batch provider fails outright', async () => {
+    const g = graph(
+      [
+        ['src', 'test.source', { items: ['a', 'b', 'c'] }],
+        ['batch', 'test.batch', { fail: true }],
+        ['each', 'test.map', { tag: 'each' }],
+        ['pick', 'control.fallback'],
+        ['all', 'test.collect'],
+      ],
+      ['src.items -> batch.items', 'src.items -> each.items', 'batch.items -> pick.choice1', 'each.items -> pick.choice2', 'pick.value -> all.items'],
+      { outputs: { joined: 'all.value' } },
+    );
+    const result = await h.run(g);
+    expect(result.status).toBe('done');
+    expect(result.outputs.joined).toBe('each(a)|each(b)|each(c)');
+    expect(result.nodes.find((n) => n.id === 'pick')?.providers).toEqual({ 0: 'each', 1: 'each', 2: 'each' });
+    expect(result.nodes.find((n) => n.id === 'batch')?.status).toBe('failed');
   });
 
   it('falls back for a whole (non-list) value', async () => {

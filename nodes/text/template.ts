@@ -6,10 +6,24 @@ interface Params {
   values: Record<string, unknown>;
 }
 
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+const MAX_COMPILED = 256;
+
+/** Compiled once per template text: a mapped node renders the same template for every item. */
+function compile(template: string): HandlebarsTemplateDelegate {
+  let render = compiled.get(template);
+  if (!render) {
+    render = Handlebars.compile(template, { noEscape: true, strict: false });
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(template, render);
+  }
+  return render;
+}
+
 /** Handlebars without HTML escaping: the output is text, not markup. */
 export function renderTemplate(template: string, data: Record<string, unknown>, nodeHint = 'template'): string {
   try {
-    return Handlebars.compile(template, { noEscape: true, strict: false })(data);
+    return compile(template)(data);
   } catch (error) {
     throw new PermanentError(`${nodeHint}: ${(error as Error).message}`, { location: { param: '/template' }, cause: error });
   }

@@ -315,7 +315,11 @@ function portList(ports: PortSpec[]): string {
   return ports.map((p) => `${p.name}: ${formatPortType(p)}`).join(', ') || 'none';
 }
 
-/** Strongly connected components with more than one node, or a self-loop (Tarjan). */
+/**
+ * Strongly connected components with more than one node, or a self-loop
+ * (Tarjan's algorithm with an explicit stack: graphs may be thousands of
+ * nodes deep, deeper than the call stack).
+ */
 export function findCycles(nodes: string[], next: Map<string, string[]>): string[][] {
   let counter = 0;
   const index = new Map<string, number>();
@@ -324,32 +328,42 @@ export function findCycles(nodes: string[], next: Map<string, string[]>): string
   const onStack = new Set<string>();
   const cycles: string[][] = [];
 
-  const visit = (v: string): void => {
+  const open = (v: string): { v: string; edge: number } => {
     index.set(v, counter);
     low.set(v, counter);
     counter += 1;
     stack.push(v);
     onStack.add(v);
-    for (const w of next.get(v) ?? []) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
-      } else if (onStack.has(w)) {
-        low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
-      }
-    }
-    if (low.get(v) !== index.get(v)) return;
-    const component: string[] = [];
-    let w: string;
-    do {
-      w = stack.pop() as string;
-      onStack.delete(w);
-      component.unshift(w);
-    } while (w !== v);
-    if (component.length > 1 || (next.get(v) ?? []).includes(v)) cycles.push(component);
+    return { v, edge: 0 };
   };
 
-  for (const v of nodes) if (!index.has(v)) visit(v);
+  for (const root of nodes) {
+    if (index.has(root)) continue;
+    const frames = [open(root)];
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as { v: string; edge: number };
+      const successors = next.get(frame.v) ?? [];
+      if (frame.edge < successors.length) {
+        const w = successors[frame.edge] as string;
+        frame.edge += 1;
+        if (!index.has(w)) frames.push(open(w));
+        else if (onStack.has(w)) low.set(frame.v, Math.min(low.get(frame.v) as number, index.get(w) as number));
+        continue;
+      }
+      frames.pop();
+      const parent = frames[frames.length - 1];
+      if (parent) low.set(parent.v, Math.min(low.get(parent.v) as number, low.get(frame.v) as number));
+      if (low.get(frame.v) !== index.get(frame.v)) continue;
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop() as string;
+        onStack.delete(w);
+        component.unshift(w);
+      } while (w !== frame.v);
+      if (component.length > 1 || successors.includes(frame.v)) cycles.push(component);
+    }
+  }
   return cycles;
 }
 

@@ -86,7 +86,7 @@ export class FsCacheStore implements CacheStore {
   }
 
   async put(entry: CacheEntry): Promise<void> {
-    await writeFileAtomic(this.path(entry.key), JSON.stringify(entry));
+    await writeFileAtomic(this.path(entry.key), JSON.stringify(entry), { durable: false });
     this.remember(entry);
   }
 }

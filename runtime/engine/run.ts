@@ -298,20 +298,30 @@ export class RunExecution {
     }
     const whole = await this.readWhole(source);
     if (!whole.ok) return whole;
-    const list = whole.value;
-    if (!Array.isArray(list)) {
-      return { ok: false, error: new PermanentError(`expected a list on ${source.node}.${source.port}, got ${typeof list}`, { location: { nodeId: source.node, port: source.port } }) };
-    }
+    // Port types were checked on output; a single value feeding a list is a one-element list (see checkCompatibility).
+    const list: unknown[] = Array.isArray(whole.value) ? whole.value : [whole.value];
     return { ok: true, view: { length: list.length, item: async (index) => ({ ok: true, value: list[index] }) } };
   }
 
-  /** The list an item-mode node iterates: its mapped input, or a fallback's first choice. */
+  /**
+   * The list an item-mode node iterates: its mapped input, or for a fallback
+   * the first choice whose list could be produced at all (a batch provider
+   * that failed outright hands the whole list to the next choice).
+   */
   private viewOf(nodeId: string): Promise<ViewResult> {
     const state = this.state(nodeId);
     state.view ??= (async (): Promise<ViewResult> => {
       const plan = this.plan(nodeId);
-      const source = plan.inputs.get(plan.type.mapOver ?? plan.type.inputs[0]?.name ?? '');
-      return source ? this.listView(source) : { ok: true, view: { length: 0, item: async () => ({ ok: true, value: undefined }) } };
+      const ports = plan.type.mapOver ? [plan.type.mapOver] : plan.type.inputs.map((port) => port.name);
+      let failure: ViewResult | undefined;
+      for (const port of ports) {
+        const source = plan.inputs.get(port);
+        if (!source) continue;
+        const view = await this.listView(source);
+        if (view.ok) return view;
+        failure ??= view;
+      }
+      return failure ?? { ok: true, view: { length: 0, item: async () => ({ ok: true, value: undefined }) } };
     })();
     return state.view;
   }
@@ -382,7 +392,9 @@ export class RunExecution {
     const state = this.state(nodeId);
     state.pending += 1;
     state.counts.total += 1;
-    return work()
+    // Starting the work in a microtask gives each node a fresh call stack: demand recurses upstream, and graphs can be thousands of nodes deep.
+    return Promise.resolve()
+      .then(work)
       .catch((error: unknown): Outcome => ({ ok: false, error }))
       .then((outcome) => {
         if (!outcome.ok) state.error ??= outcome.error;
@@ -455,7 +467,7 @@ export class RunExecution {
       let value: Value;
       if (!view.ok) value = view;
       else if (view.view.length !== length) {
-        value = { ok: false, error: new PermanentError(`alternative "${port.name}" has ${view.view.length} items but the first has ${length}`, { location: { nodeId: plan.node.id, port: port.name } }) };
+        value = { ok: false, error: new PermanentError(`alternative "${port.name}" has ${view.view.length} items where ${length} were expected`, { location: { nodeId: plan.node.id, port: port.name } }) };
       } else value = await view.view.item(index);
       if (value.ok) {
         state.providers.set(index, source.node);

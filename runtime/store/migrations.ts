@@ -1,0 +1,183 @@
+/**
+ * Schema migrations: an append-only list. Each migration runs in its own
+ * transaction and is recorded in `schema_migrations`, so opening a database
+ * applies exactly the migrations it has not seen. Never edit a released
+ * migration; add a new one.
+ *
+ * Conventions: timestamps are INTEGER epoch milliseconds, JSON values are TEXT.
+ */
+import type { Connection } from './connection.js';
+import { MigrationError } from './errors.js';
+
+export interface Migration {
+  /** Strictly increasing. */
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const initialSchema = `
+  CREATE TABLE graphs (
+    id             TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    latest_version INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+  );
+
+  CREATE TABLE graph_versions (
+    graph_id   TEXT NOT NULL REFERENCES graphs (id) ON DELETE CASCADE,
+    version    INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    doc        TEXT NOT NULL,
+    message    TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (graph_id, version)
+  ) WITHOUT ROWID;
+
+  -- No foreign key to graphs: runs of graph files have no stored version, and
+  -- each run keeps its own snapshot of the resolved graph it executed.
+  CREATE TABLE runs (
+    id            TEXT PRIMARY KEY,
+    graph_id      TEXT,
+    graph_version INTEGER,
+    graph_name    TEXT NOT NULL,
+    graph         TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    priority      TEXT NOT NULL,
+    inputs        TEXT NOT NULL,
+    outputs       TEXT,
+    error         TEXT,
+    out_dir       TEXT,
+    created_at    INTEGER NOT NULL,
+    started_at    INTEGER,
+    finished_at   INTEGER,
+    duration_ms   INTEGER,
+    log_count     INTEGER NOT NULL DEFAULT 0
+  );
+  -- Listing is newest first with rowid as the tie-break; every index on a
+  -- rowid table ends with the rowid, so these serve the ORDER BY directly.
+  CREATE INDEX runs_by_created ON runs (created_at);
+  CREATE INDEX runs_by_graph ON runs (graph_id, created_at);
+  CREATE INDEX runs_by_status ON runs (status, created_at);
+
+  -- A rowid table so that nodes can be listed in the order they first reported.
+  CREATE TABLE node_runs (
+    run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id     TEXT NOT NULL,
+    node_type   TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    started_at  INTEGER,
+    finished_at INTEGER,
+    duration_ms INTEGER,
+    items       TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    cached      INTEGER NOT NULL DEFAULT 0,
+    error       TEXT,
+    progress    REAL,
+    PRIMARY KEY (run_id, node_id)
+  );
+
+  CREATE TABLE item_runs (
+    run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id     TEXT NOT NULL,
+    item_index  INTEGER NOT NULL,
+    item_key    TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    cached      INTEGER NOT NULL DEFAULT 0,
+    provider    TEXT,
+    started_at  INTEGER,
+    finished_at INTEGER,
+    duration_ms INTEGER,
+    error       TEXT,
+    PRIMARY KEY (run_id, node_id, item_index)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE run_logs (
+    id         INTEGER PRIMARY KEY,
+    run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    at         INTEGER NOT NULL,
+    level      TEXT NOT NULL,
+    node_id    TEXT,
+    item_index INTEGER,
+    message    TEXT NOT NULL,
+    data       TEXT
+  );
+  CREATE INDEX run_logs_by_run ON run_logs (run_id, id);
+
+  CREATE TABLE artifacts (
+    hash        TEXT PRIMARY KEY,
+    mime        TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    name        TEXT,
+    duration    REAL,
+    width       INTEGER,
+    height      INTEGER,
+    frame_rate  REAL,
+    sample_rate INTEGER,
+    channels    INTEGER,
+    created_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+export const migrations: readonly Migration[] = [{ id: 1, name: 'initial schema', sql: initialSchema }];
+
+const ledgerSql = `
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )
+`;
+
+/** Applies the migrations the database lacks, in order; returns the ids it applied. */
+export async function migrate(connection: Connection, list: readonly Migration[] = migrations): Promise<number[]> {
+  assertOrdered(list);
+  await connection.exclusive((db) => db.exec(ledgerSql));
+  await assertNotNewer(connection, list);
+  const applied: number[] = [];
+  for (const migration of list) {
+    if (await applyOnce(connection, migration)) applied.push(migration.id);
+  }
+  return applied;
+}
+
+/** Applies the migration unless it is recorded already; true when it ran. */
+async function applyOnce(connection: Connection, migration: Migration): Promise<boolean> {
+  try {
+    return await connection.transaction(async (db) => {
+      // Checked inside the write transaction: another process opening the
+      // same database at the same time cannot apply it in between.
+      const seen = await db.get('SELECT 1 FROM schema_migrations WHERE id = ?', [migration.id]);
+      if (seen) return false;
+      await db.exec(migration.sql);
+      await db.run('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)', [migration.id, migration.name, Date.now()]);
+      return true;
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MigrationError(`migration ${migration.id} (${migration.name}) failed: ${reason}`, { migrationId: migration.id, cause: error });
+  }
+}
+
+function assertOrdered(list: readonly Migration[]): void {
+  list.forEach((migration, position) => {
+    const previous = list[position - 1];
+    if (previous && migration.id <= previous.id) {
+      throw new MigrationError(`migration ids must increase: ${migration.id} follows ${previous.id}`, { migrationId: migration.id });
+    }
+  });
+}
+
+/** Refuses a database migrated by a newer reelgraph: this code would misread its schema. */
+async function assertNotNewer(connection: Connection, list: readonly Migration[]): Promise<void> {
+  const rows = await connection.exclusive((db) => db.all<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id'));
+  const known = new Set(list.map((migration) => migration.id));
+  const unknown = rows.map((row) => row.id).filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new MigrationError(`the database has migrations this version of reelgraph does not know (${unknown.join(', ')}); upgrade reelgraph`, {
+      migrationId: unknown[0],
+    });
+  }
+}

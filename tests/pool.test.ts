@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { CancelledError } from '../runtime/contract/index.js';
+import { limitsFromEnv, PrioritySemaphore, ResourcePool } from '../runtime/engine/pool.js';
+
+describe('PrioritySemaphore', () => {
+  it('grants waiting work by priority, then in arrival order', async () => {
+    const semaphore = new PrioritySemaphore(1);
+    const release = await semaphore.acquire('normal');
+    const order: string[] = [];
+    const wait = (name: string, priority: 'urgent' | 'normal' | 'batch') =>
+      semaphore.acquire(priority).then((done) => {
+        order.push(name);
+        done();
+      });
+    const all = Promise.all([wait('batch-1', 'batch'), wait('normal-1', 'normal'), wait('urgent-1', 'urgent'), wait('normal-2', 'normal'), wait('urgent-2', 'urgent')]);
+    release();
+    await all;
+    expect(order).toEqual(['urgent-1', 'urgent-2', 'normal-1', 'normal-2', 'batch-1']);
+    expect(semaphore.inUse).toBe(0);
+  });
+
+  it('drops a waiter whose signal aborts, without leaking its slot', async () => {
+    const semaphore = new PrioritySemaphore(1);
+    const release = await semaphore.acquire('normal');
+    const controller = new AbortController();
+    const waiting = semaphore.acquire('normal', controller.signal);
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(CancelledError);
+    release();
+    expect(semaphore.inUse).toBe(0);
+    const again = await semaphore.acquire('batch');
+    expect(semaphore.inUse).toBe(1);
+    again();
+    again(); // releasing twice is harmless
+    expect(semaphore.inUse).toBe(0);
+  });
+});
+
+describe('resource limits', () => {
+  it('reads limits from the environment and rejects nonsense', () => {
+    expect(limitsFromEnv({ REELGRAPH_CONCURRENCY_VOICE: '2', REELGRAPH_CONCURRENCY_VIDEO: '1' })).toEqual({ voice: 2, video: 1 });
+    expect(() => limitsFromEnv({ REELGRAPH_CONCURRENCY_VOICE: 'lots' })).toThrow(/REELGRAPH_CONCURRENCY_VOICE must be a positive integer, got "lots"/);
+    expect(() => limitsFromEnv({ REELGRAPH_CONCURRENCY_CPU: '0' })).toThrow(/positive integer/);
+  });
+
+  it('defaults to the seed limits', () => {
+    const limits = new ResourcePool().limits();
+    expect(limits).toMatchObject({ voice: 5, video: 3, assembly: 2 });
+    expect(limits.cpu).toBeGreaterThanOrEqual(1);
+  });
+});
