@@ -52,7 +52,7 @@ describe('scheduling', () => {
       graph(
         [
           ['src', 'test.source', { items }],
-          ['tts', 'test.map-voice', { tag: 'v', delayMs: 15 }],
+          ['tts', 'test.barrier-items', { group: 'voice', size: 2 }],
           ['all', 'test.collect'],
         ],
         ['src.items -> tts.items', 'tts.items -> all.items'],
@@ -80,7 +80,7 @@ describe('scheduling', () => {
   it('runs independent branches concurrently', async () => {
     await h.dispose();
     h = await createHarness({ limits: { cpu: 3 } });
-    const result = await h.run(graph([['a', 'test.echo', { delayMs: 40 }], ['b', 'test.echo', { delayMs: 40 }], ['c', 'test.echo', { delayMs: 40 }]]));
+    const result = await h.run(graph([0, 1, 2].map((i): [string, string, Record<string, unknown>] => [`b${i}`, 'test.barrier', { group: 'branches', size: 3 }])));
     expect(result.status).toBe('done');
     expect(probe.maxActive.get('cpu')).toBe(3);
   });
