@@ -3,20 +3,25 @@
  * its SHA-256. Implementations: a local/shared filesystem root now, S3 later.
  */
 
-export interface ArtifactHandle {
+/** What probing tells about a media file (absent where it does not apply, e.g. no duration for a still). */
+export interface MediaMetadata {
+  /** Seconds. */
+  duration?: number;
+  width?: number;
+  height?: number;
+  /** Frames per second. */
+  frameRate?: number;
+  sampleRate?: number;
+  channels?: number;
+}
+
+export interface ArtifactHandle extends MediaMetadata {
   /** SHA-256 of the bytes, lowercase hex. */
   hash: string;
   mime: string;
   bytes: number;
   /** Original or suggested file name, for downloads and exports. */
   name?: string;
-  /** Seconds, for audio and video. */
-  duration?: number;
-  width?: number;
-  height?: number;
-  frameRate?: number;
-  sampleRate?: number;
-  channels?: number;
 }
 
 export type ArtifactSource = { path: string } | { data: Uint8Array | string };

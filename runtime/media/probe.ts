@@ -6,36 +6,22 @@ import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
+import type { MediaMetadata } from '../contract/artifacts.js';
 import { PermanentError, type ErrorLocation } from '../contract/errors.js';
 import { ffprobePath, runTool, ToolError } from './binaries.js';
 
-export interface MediaStreamInfo {
+export interface MediaStreamInfo extends MediaMetadata {
   index: number;
   /** `video`, `audio`, `subtitle`, `data`, … as ffprobe names it. */
   type: string;
   codec?: string;
-  /** Seconds. */
-  duration?: number;
-  width?: number;
-  height?: number;
-  frameRate?: number;
-  sampleRate?: number;
-  channels?: number;
   /** Cover art embedded in an audio file: a picture, not the video of the file. */
   attachedPicture?: boolean;
 }
 
-export interface MediaInfo {
+export interface MediaInfo extends MediaMetadata {
   /** ffprobe's demuxer name(s), e.g. `mov,mp4,m4a,3gp,3g2,mj2`, `wav`, `png_pipe`. */
   formatName: string;
-  /** Seconds; absent for still images. */
-  duration?: number;
-  width?: number;
-  height?: number;
-  /** Frames per second; absent for still images. */
-  frameRate?: number;
-  sampleRate?: number;
-  channels?: number;
   streams: MediaStreamInfo[];
 }
 
