@@ -18,7 +18,7 @@ import {
   validateGraph,
 } from '../runtime/contract/index.js';
 import type { AnyGraphDocument, GraphDocument, GraphInput, GraphProblem, Priority } from '../runtime/contract/index.js';
-import { InvalidRunInputError } from '../runtime/engine/engine.js';
+import { InvalidRunInputError, type PreparedRun } from '../runtime/engine/engine.js';
 import type { RunResult } from '../runtime/engine/run.js';
 import { GraphFileError, loadGraphFile } from '../runtime/graph-file.js';
 import { applyOverrides, isVariant } from '../runtime/contract/graph.js';
@@ -265,13 +265,12 @@ function coerceInput(spec: GraphInput | undefined, raw: string): { ok: true; val
 }
 
 async function runCommand(workspace: Workspace, graphRef: string, options: RunCliOptions, io: Io): Promise<void> {
-  let graph: GraphDocument;
-  let handle;
+  let prepared: PreparedRun;
+  const outDir = resolve(options.out);
   try {
-    graph = await loadGraph(workspace, graphRef);
-    const inputs = await parseInputs(graph, options.input);
-    handle = workspace.engine.start(graph, { inputs, outDir: resolve(options.out), noCache: !options.cache, priority: options.priority });
-    await workspace.store.createRun({ id: handle.runId, graphName: graph.name, graph, inputs, priority: options.priority, outDir: resolve(options.out), ...(graph.id ? { graphId: graph.id } : {}) });
+    const graph = await loadGraph(workspace, graphRef);
+    prepared = workspace.engine.prepare(graph, { inputs: await parseInputs(graph, options.input), outDir, noCache: !options.cache, priority: options.priority });
+    await workspace.store.createRun({ id: prepared.runId, graphName: graph.name, graph, inputs: prepared.inputs, priority: options.priority, outDir, ...(graph.id ? { graphId: graph.id } : {}) });
   } catch (error) {
     reportInvalid(error, options.json === true, io);
     throw new Exit(EXIT.invalid);
@@ -279,10 +278,11 @@ async function runCommand(workspace: Workspace, graphRef: string, options: RunCl
 
   const view = options.json ? undefined : createProgressView();
   const unsubscribe = workspace.engine.events.on((event) => {
-    if (event.runId !== handle.runId) return;
+    if (event.runId !== prepared.runId) return;
     workspace.store.recordEvent(event);
     view?.handle(event);
   });
+  const handle = prepared.start();
   let interrupted = false;
   const onSignal = (): void => {
     interrupted = true;
@@ -368,8 +368,13 @@ function problemsOf(error: unknown): GraphProblem[] {
   return [{ path: '', code: error instanceof ReelgraphError ? error.code : 'ERROR', message: error instanceof Error ? error.message : String(error), ...(location.nodeId ? { nodeId: location.nodeId } : {}) }];
 }
 
+/** Problems with what the user gave us (exit 2), as opposed to failures while working (exit 1). */
+function isInvalidInput(error: unknown): error is ReelgraphError {
+  return error instanceof GraphValidationError || error instanceof InvalidRunInputError || error instanceof GraphFileError;
+}
+
 function reportInvalid(error: unknown, json: boolean, io: Io): void {
-  if (!(error instanceof ReelgraphError)) throw error;
+  if (!isInvalidInput(error)) throw error;
   if (json) {
     io.out(`${JSON.stringify({ status: 'invalid', error: serializeError(error), errors: problemsOf(error) })}\n`);
   } else {
@@ -386,7 +391,7 @@ async function validateCommand(file: string, options: { json?: boolean }, io: Io
     problems = validateGraph(graph, registry);
     report = new GraphValidationError(problems, file).message;
   } catch (error) {
-    if (!(error instanceof ReelgraphError)) throw error;
+    if (!isInvalidInput(error)) throw error;
     problems = problemsOf(error);
     report = error.message;
   }

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { NodeType } from '../runtime/contract/index.js';
 import { NodeRegistry } from '../runtime/contract/index.js';
 import { FsArtifactStore } from '../runtime/artifacts/fs-store.js';
+import { IndexedArtifactStore } from '../runtime/artifacts/indexed.js';
 import { FsCacheStore } from '../runtime/engine/cache.js';
 import { Engine } from '../runtime/engine/engine.js';
 import { limitsFromEnv } from '../runtime/engine/pool.js';
@@ -39,7 +40,7 @@ export async function openWorkspace(dataDir: string): Promise<Workspace> {
   const store = await openSqliteStore(join(dataDir, 'reelgraph.db'));
   const engine = new Engine({
     registry,
-    artifacts,
+    artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
     cache: new FsCacheStore(join(dataDir, 'cache')),
     dataDir,
     limits: limitsFromEnv(),

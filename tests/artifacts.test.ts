@@ -10,6 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { PermanentError } from '../runtime/contract/errors.js';
 import { ArtifactNotFoundError, FsArtifactStore } from '../runtime/artifacts/fs-store.js';
+import { IndexedArtifactStore } from '../runtime/artifacts/indexed.js';
+import { openSqliteStore } from '../runtime/store/sqlite.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const STORE_MODULE = pathToFileURL(join(REPO_ROOT, 'runtime/artifacts/fs-store.ts')).href;
@@ -371,4 +373,20 @@ describe('FsArtifactStore: concurrent writers', () => {
     }
     expect(await tempFiles(root)).toEqual([]);
   }, 120_000);
+});
+
+describe('IndexedArtifactStore', () => {
+  it('records every stored artifact in the run store index', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'reelgraph-indexed-'));
+    const store = await openSqliteStore(join(dir, 'db.sqlite'));
+    try {
+      const artifacts = new IndexedArtifactStore(FsArtifactStore.inDataDir(dir), (handle) => store.indexArtifact(handle));
+      const handle = await artifacts.put({ data: 'indexed bytes' }, { mime: 'text/plain', name: 'note.txt' });
+      expect(await store.getArtifact(handle.hash)).toMatchObject({ hash: handle.hash, mime: 'text/plain', bytes: 13, name: 'note.txt' });
+      expect(new TextDecoder().decode(await artifacts.read(handle))).toBe('indexed bytes');
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -158,8 +158,13 @@ describe('reelgraph nodes, save, graphs, runs, show', () => {
     expect(runs.length).toBeGreaterThanOrEqual(5);
     const failed = runs.find((r) => r.status === 'failed');
     expect(failed).toBeDefined();
-    const shown = json<{ status: string; nodes: { nodeId: string; status: string }[]; error: { message: string } }>(await reelgraph('show', (failed as { id: string }).id.slice(0, 8), '--json'));
+    const shown = json<{ status: string; startedAt?: number; finishedAt?: number; nodes: { nodeId: string; status: string }[]; error: { message: string } }>(
+      await reelgraph('show', (failed as { id: string }).id.slice(0, 8), '--json'),
+    );
     expect(shown.status).toBe('failed');
+    // The record saw the whole event stream, from the first 'running' event on.
+    expect(shown.startedAt).toBeGreaterThan(0);
+    expect(shown.finishedAt).toBeGreaterThanOrEqual(shown.startedAt as number);
     expect(shown.nodes.find((n) => n.nodeId === 'save')?.status).toBe('failed');
     expect(shown.error.message).toContain('leaves the output directory');
     const text = await reelgraph('show', (failed as { id: string }).id);

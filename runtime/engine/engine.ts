@@ -59,6 +59,13 @@ export interface StartOptions {
   signal?: AbortSignal;
 }
 
+export interface PreparedRun {
+  runId: string;
+  /** The inputs the run will see: given values plus defaults, checked against their types. */
+  inputs: Record<string, unknown>;
+  start(): RunHandle;
+}
+
 export interface RunHandle {
   runId: string;
   result: Promise<RunResult>;
@@ -95,23 +102,38 @@ export class Engine {
     return this.services.bus;
   }
 
-  /** Validate the graph and the inputs, then start the run. Throws (before any event) when either is invalid. */
-  start(graph: GraphDocument, options: StartOptions): RunHandle {
+  /**
+   * Validate the graph and the inputs and fix the run id, without starting:
+   * the caller can record the run and subscribe to its events first, so not
+   * even the first event is missed. Throws when the graph or inputs are invalid.
+   */
+  prepare(graph: GraphDocument, options: StartOptions): PreparedRun {
     const problems = validateGraph(graph, this.services.registry);
     if (problems.length > 0) throw new GraphValidationError(problems);
     const inputs = resolveInputs(graph, options.inputs ?? {});
     const runId = options.runId ?? randomUUID();
-    const execution = new RunExecution(graph, this.services, {
+    return {
       runId,
       inputs,
-      outDir: options.outDir,
-      noCache: options.noCache ?? false,
-      priority: options.priority ?? 'normal',
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    this.running.set(runId, execution);
-    const result = execution.execute().finally(() => this.running.delete(runId));
-    return { runId, result, cancel: () => execution.cancel() };
+      start: () => {
+        const execution = new RunExecution(graph, this.services, {
+          runId,
+          inputs,
+          outDir: options.outDir,
+          noCache: options.noCache ?? false,
+          priority: options.priority ?? 'normal',
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        this.running.set(runId, execution);
+        const result = execution.execute().finally(() => this.running.delete(runId));
+        return { runId, result, cancel: () => execution.cancel() };
+      },
+    };
+  }
+
+  /** Validate, then start at once. */
+  start(graph: GraphDocument, options: StartOptions): RunHandle {
+    return this.prepare(graph, options).start();
   }
 
   cancel(runId: string): boolean {
