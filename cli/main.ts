@@ -5,12 +5,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import Table from 'cli-table3';
 import {
   describeNode,
   formatPortType,
   fullGraphSchema,
+  scriptSchema,
   variantGraphSchema,
   GraphValidationError,
   ReelgraphError,
@@ -22,8 +23,13 @@ import { InvalidRunInputError, type PreparedRun } from '../runtime/engine/engine
 import type { RunResult } from '../runtime/engine/run.js';
 import { GraphFileError, loadGraphFile } from '../runtime/graph-file.js';
 import { applyOverrides, isVariant } from '../runtime/contract/graph.js';
+import { parseScript, ScriptError } from '../nodes/script/engine/index.js';
 import { createProgressView, statusSymbols } from './progress.js';
+import { scriptOutline } from './script-outline.js';
 import { createRegistry, dataDirFrom, openWorkspace, type Workspace } from './workspace.js';
+
+/** Schemas other tools can check files against (`docs/schema/*.schema.json` are these, committed). */
+const publishedSchemas = { graph: fullGraphSchema, variant: variantGraphSchema, script: scriptSchema };
 
 export const EXIT = { ok: 0, runFailed: 1, invalid: 2, interrupted: 130 } as const;
 
@@ -99,9 +105,31 @@ function buildProgram(io: Io): Command {
 
   program
     .command('schema')
-    .description('print the JSON Schema of graph documents (for editors and CI checks)')
-    .option('--variant', 'the schema of series variants instead')
-    .action((options: { variant?: boolean }) => io.out(`${JSON.stringify(options.variant ? variantGraphSchema : fullGraphSchema, null, 2)}\n`));
+    .description('print a published JSON Schema: graph documents, series variants, or the Script')
+    .addArgument(new Argument('[which]', 'which schema').choices(Object.keys(publishedSchemas)).default('graph'))
+    .action((which: keyof typeof publishedSchemas) => io.out(`${JSON.stringify(publishedSchemas[which], null, 2)}\n`));
+
+  program
+    .command('script')
+    .description('work with episode scripts')
+    .command('parse')
+    .description('parse an episode (markdown or Fountain) and print an outline, or the Script JSON')
+    .argument('<file>', 'episode file (.md, .fountain)')
+    .option('--json', 'print the Script as JSON')
+    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'markdown', 'fountain']).default('auto'))
+    .option('--lexicon <file>', 'pronunciation lexicon: a JSON object {"word": "pronunciation"}')
+    .option('--wpm <n>', 'speaking rate in words per minute', (v) => positiveInt(v, '--wpm'))
+    .action(async (file: string, options: { json?: boolean; format: 'auto' | 'markdown' | 'fountain'; lexicon?: string; wpm?: number }) => {
+      try {
+        const lexicon = options.lexicon ? (JSON.parse(await readFile(options.lexicon, 'utf8')) as Record<string, string>) : undefined;
+        const script = parseScript(await readFile(file), { format: options.format, file, ...(lexicon ? { lexicon } : {}), ...(options.wpm ? { wordsPerMinute: options.wpm } : {}) });
+        io.out(options.json ? `${JSON.stringify(script, null, 2)}\n` : scriptOutline(script));
+      } catch (error) {
+        if (!(error instanceof ScriptError) && !isFileError(error) && !(error instanceof SyntaxError)) throw error;
+        io.err(`${error instanceof Error ? error.message : String(error)}\n`);
+        throw new Exit(EXIT.invalid);
+      }
+    });
 
   program
     .command('save')
@@ -355,6 +383,10 @@ function table(options: { head: string[] }): Table.Table {
 
 function isoTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function isFileError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function formatMs(ms: number | undefined): string {

@@ -5,9 +5,12 @@
 import type { NodeType } from '../runtime/contract/index.js';
 import fallback from './control/fallback.js';
 import writeFile from './file/write.js';
+import jsonStringify from './json/stringify.js';
+import scriptFountain from './script/fountain.js';
+import scriptMarkdown from './script/markdown.js';
 import formatEach from './text/format-each.js';
 import join from './text/join.js';
 import split from './text/split.js';
 import template from './text/template.js';
 
-export const builtinNodes = [fallback, template, formatEach, split, join, writeFile] as NodeType[];
+export const builtinNodes = [scriptMarkdown, scriptFountain, fallback, template, formatEach, split, join, jsonStringify, writeFile] as NodeType[];

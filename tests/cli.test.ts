@@ -174,9 +174,42 @@ describe('reelgraph nodes, save, graphs, runs, show', () => {
 
 describe('reelgraph schema', () => {
   it('matches the committed JSON Schemas that graph files point at', async () => {
-    for (const [args, file] of [[[], 'graph.schema.json'], [['--variant'], 'graph-variant.schema.json']] as const) {
+    for (const [args, file] of [[[], 'graph.schema.json'], [['variant'], 'graph-variant.schema.json'], [['script'], 'script.schema.json']] as const) {
       const printed = (await reelgraph('schema', ...args)).stdout;
       expect(printed, `docs/schema/${file} is stale: regenerate with reelgraph schema ${args.join(' ')}`).toBe(await readFile(join(repo, 'docs/schema', file), 'utf8'));
     }
+  });
+});
+
+describe('reelgraph script parse', () => {
+  it('prints an outline a writer can check', async () => {
+    const r = await reelgraph('script', 'parse', join(repo, 'examples/episodes/last-terminal-ep01.md'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Boot Sequence · The Last Terminal, episode 1 · 16:9 · ~1:\d\d/);
+    expect(r.stdout).toContain('Scene 2: The Scavenger  (line 34');
+    expect(r.stdout).toMatch(/KAEL \(whispering\)\s+Wait\. Is that\.\.\. a signal\?/);
+    expect(r.stdout).toContain('look: city street · night · heavy rain');
+  });
+
+  it('prints the Script JSON, and reads Fountain by extension', async () => {
+    const r = await reelgraph('script', 'parse', join(repo, 'tests/fixtures/scripts/last-terminal-ep01.fountain'), '--json');
+    expect(r.code).toBe(0);
+    const script = json<{ source: { format: string }; scenes: unknown[] }>(r);
+    expect(script.source.format).toBe('fountain');
+    expect(script.scenes).toHaveLength(3);
+  });
+
+  it('exits 2 with file and line for a broken script, a binary file or a missing one', async () => {
+    await writeFile(join(cwd, 'broken.md'), '# T\n\n**KAEL:** Hi.\n\n```terminal\n$ ls\n');
+    const broken = await reelgraph('script', 'parse', 'broken.md');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toBe('broken.md:5: code fence ``` opened here is never closed\n');
+    await writeFile(join(cwd, 'image.md'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+    const binary = await reelgraph('script', 'parse', 'image.md');
+    expect(binary.code).toBe(2);
+    expect(binary.stderr).toContain('not a text file');
+    const missing = await reelgraph('script', 'parse', 'nowhere.md');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no such file');
   });
 });

@@ -11,3 +11,4 @@ export * from './graph.js';
 export * from './registry.js';
 export * from './schema.js';
 export * from './validate.js';
+export * from './script.js';

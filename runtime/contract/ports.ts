@@ -7,6 +7,8 @@
  * (content hash + metadata) pointing into the artifact store.
  */
 
+import { scriptSchema, segmentSchema } from './script.js';
+
 export type JsonSchema = { [keyword: string]: unknown };
 
 const artifactHandle: JsonSchema = {
@@ -57,28 +59,15 @@ export const portTypes = {
   },
   Script: {
     title: 'Script',
-    description: 'A parsed episode: metadata, cast, scenes and their segments.',
+    description: 'A parsed episode: metadata, cast, scenes with their briefs and timed segments.',
     color: '#22c55e',
-    schema: {
-      type: 'object',
-      required: ['title', 'scenes'],
-      properties: {
-        title: { type: 'string' },
-        meta: { type: 'object' },
-        cast: { type: 'array' },
-        scenes: { type: 'array', items: { type: 'object' } },
-      },
-    },
+    schema: scriptSchema,
   },
   Segment: {
     title: 'Segment',
     description: 'One speakable or visual unit of a scene (dialogue, narration, terminal, cue).',
     color: '#4ade80',
-    schema: {
-      type: 'object',
-      required: ['id', 'kind'],
-      properties: { id: { type: 'string', minLength: 1 }, kind: { type: 'string' }, speaker: { type: 'string' }, text: { type: 'string' } },
-    },
+    schema: segmentSchema,
   },
   ScenePrompt: {
     title: 'Scene prompt',
@@ -143,7 +132,8 @@ export function isPortTypeName(name: string): name is PortTypeName {
 
 /**
  * Which output type may feed which input type besides itself. A Video is a
- * VideoClip is a File; any text is Text. `Any` on either side matches all.
+ * VideoClip is a File; any text is Text. `Any` on either side matches all,
+ * and a `Json` input takes any value.
  */
 export const conversions: Partial<Record<PortTypeName, PortTypeName[]>> = {
   Markdown: ['Text'],
@@ -179,7 +169,9 @@ export type Compatibility = { ok: true; wrap: boolean } | { ok: false; reason: s
  * (map over it with a node that takes items instead).
  */
 export function checkCompatibility(from: Pick<PortSpec, 'type' | 'list'>, to: Pick<PortSpec, 'type' | 'list'>): Compatibility {
-  const typesMatch = from.type === to.type || from.type === 'Any' || to.type === 'Any' || (conversions[from.type]?.includes(to.type) ?? false);
+  // Every port value is JSON, so a Json input takes anything.
+  const typesMatch =
+    from.type === to.type || from.type === 'Any' || to.type === 'Any' || to.type === 'Json' || (conversions[from.type]?.includes(to.type) ?? false);
   if (!typesMatch) {
     return { ok: false, reason: `${formatPortType(from)} cannot feed ${formatPortType(to)}` };
   }

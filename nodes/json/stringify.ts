@@ -1,0 +1,25 @@
+import { defineNode } from '../../runtime/contract/index.js';
+
+interface Params {
+  indent: number;
+}
+
+export default defineNode<Params>({
+  type: 'json.stringify',
+  version: 1,
+  title: 'To JSON text',
+  category: 'utility',
+  description: 'Turns any value (a Script, a Timeline, …) into JSON text, e.g. to write it to a file.',
+  inputs: [{ name: 'value', type: 'Any', title: 'Value' }],
+  outputs: [{ name: 'text', type: 'Text', title: 'JSON' }],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { indent: { type: 'integer', title: 'Indent', minimum: 0, maximum: 8, default: 2 } },
+  },
+  resource: 'cpu',
+  cacheable: true,
+  async execute({ inputs, params }) {
+    return { text: `${JSON.stringify(inputs.value ?? null, null, params.indent || undefined)}\n` };
+  },
+});

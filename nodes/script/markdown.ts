@@ -1,0 +1,21 @@
+import { defineNode } from '../../runtime/contract/index.js';
+import { parseScript } from './engine/index.js';
+import { scriptNodeParams, type ScriptNodeParams } from './engine/node-params.js';
+import { scriptOutputs, scriptResult } from './engine/node-outputs.js';
+
+export default defineNode<ScriptNodeParams>({
+  type: 'script.markdown',
+  version: 1,
+  title: 'Script (markdown)',
+  category: 'script',
+  description: 'Parses a narrative markdown episode into a timed, speakable Script: cast, scenes with visual briefs, and segments.',
+  inputs: [{ name: 'markdown', type: 'Markdown', title: 'Episode markdown' }],
+  outputs: scriptOutputs,
+  params: scriptNodeParams,
+  resource: 'cpu',
+  cacheable: true,
+  async execute({ inputs, params, log }) {
+    const script = parseScript(String(inputs.markdown), { ...params, format: 'markdown', ...(params.sourceName ? { file: params.sourceName } : {}) });
+    return scriptResult(script, log);
+  },
+});
