@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { benchRuntime } from './runtime.js';
+import { benchScript } from './script.js';
 
 const resultsDir = join(import.meta.dirname, 'results');
 
@@ -21,6 +22,19 @@ async function main(): Promise<void> {
   console.log(table.toString());
   console.log('baseline: the same no-op execute() calls made directly, without the engine');
   await writeFile(join(resultsDir, 'runtime.json'), `${JSON.stringify({ at: new Date().toISOString(), results: runtime }, null, 2)}\n`);
+
+  const script = await benchScript();
+  const scriptTable = new Table({ head: ['script engine', 'segments', 'CommonMark parse (baseline)', 'parse + analyse + timing', 'segments/s', 'engine ÷ baseline'] });
+  scriptTable.push([
+    `${script.scenes} scenes, ${(script.bytes / 1024).toFixed(0)} KiB`,
+    script.segments,
+    `${script.baselineMs.toFixed(0)} ms`,
+    `${script.engineMs.toFixed(0)} ms`,
+    script.segmentsPerSecond.toFixed(0),
+    `${script.ratio.toFixed(1)}×`,
+  ]);
+  console.log(scriptTable.toString());
+  await writeFile(join(resultsDir, 'script.json'), `${JSON.stringify({ at: new Date().toISOString(), results: script }, null, 2)}\n`);
 }
 
 await main();

@@ -43,8 +43,8 @@ export interface BriefInput {
 export const MAX_SCENE_CHARS = 5_000;
 /** `analyzeText` hands compromise pieces of at most this size… */
 const NLP_CHUNK_CHARS = 5_000;
-/** …and no more than this in total (a few hundred KB of script). */
-const MAX_ANALYSIS_CHARS = 400_000;
+/** …and no more than this in total: about two hours of narration, where compromise takes ~1 s. */
+const MAX_ANALYSIS_CHARS = 120_000;
 /** Noun subjects per brief, after the characters. */
 const MAX_NOUN_SUBJECTS = 5;
 /** Descriptive words kept in front of a place ("abandoned data center"). */
@@ -698,18 +698,21 @@ export function analyzeText(texts: string[]): { sentences: number; words: number
   let budget = MAX_ANALYSIS_CHARS;
   const places = new FirstSeen();
   const times = new FirstSeen();
+  const allSentences: string[] = [];
   for (const text of strings(texts)) {
     const split = splitSentences(text);
     sentences += split.length;
     words += countWords(text);
-    for (const chunk of chunks(split, NLP_CHUNK_CHARS)) {
-      if (budget <= 0) break;
-      const piece = truncate(chunk, budget);
-      budget -= piece.length;
-      const found = mentionsIn(piece);
-      found.places.forEach((place) => places.add(place));
-      found.times.forEach((time) => times.add(time));
-    }
+    allSentences.push(...split);
+  }
+  // Short texts (one line of dialogue each) are analysed together: compromise's cost is mostly per call.
+  for (const chunk of chunks(allSentences, NLP_CHUNK_CHARS)) {
+    if (budget <= 0) break;
+    const piece = truncate(chunk, budget);
+    budget -= piece.length;
+    const found = mentionsIn(piece);
+    found.places.forEach((place) => places.add(place));
+    found.times.forEach((time) => times.add(time));
   }
   return { sentences, words, places: places.values(), times: times.values() };
 }
@@ -757,10 +760,11 @@ const PLACE_NAME = new RegExp(
 function mentionsIn(text: string): { places: string[]; times: string[] } {
   const fromNlp = withNlp(
     text,
+    // Each compromise match sweeps the whole chunk; a cheap regex first skips the sweeps that cannot find anything.
     (doc) => ({
       places: spansOf(doc.places(), text),
-      durations: joinDurations(spansOf(doc.match('#Value+ #Duration'), text).filter(endsInDurationUnit), text),
-      dates: [...spansOf(doc.match('#WeekDay? #Value? #Month #Value? #Year?'), text), ...spansOf(doc.match('(#WeekDay|#Year)'), text)],
+      durations: DURATION_HINT.test(text) ? joinDurations(spansOf(doc.match('#Value+ #Duration'), text).filter(endsInDurationUnit), text) : [],
+      dates: DATE_HINT.test(text) ? [...spansOf(doc.match('#WeekDay? #Value? #Month #Value? #Year?'), text), ...spansOf(doc.match('(#WeekDay|#Year)'), text)] : [],
     }),
     { places: [] as Span[], durations: [] as Span[], dates: [] as Span[] },
   );
@@ -772,6 +776,9 @@ function mentionsIn(text: string): { places: string[]; times: string[] } {
     times: withoutOverlaps([...fromNlp.durations, ...fromNlp.dates, ...clock, ...daytimes]).map((span) => span.text),
   };
 }
+
+const DURATION_HINT = /\b(?:second|sec|minute|min|hour|hr|day|week|fortnight|month|year|decade|centur|millenni)/i;
+const DATE_HINT = /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)|\b\d{4}\b/i;
 
 function endsInDurationUnit(span: Span): boolean {
   const unit = span.text.split(/\s+/).at(-1)?.toLowerCase() ?? '';
