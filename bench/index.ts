@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import { benchRuntime } from './runtime.js';
 import { benchScript } from './script.js';
+import { benchVoice } from './voice.js';
 
 const resultsDir = join(import.meta.dirname, 'results');
 
@@ -34,6 +35,21 @@ async function main(): Promise<void> {
     `${script.ratio.toFixed(1)}×`,
   ]);
   console.log(scriptTable.toString());
+  const voice = await benchVoice();
+  const voiceTable = new Table({ head: ['offline voice (episode 1)', 'clips', 'audio', 'cold run', 'real-time factor', 'cached re-run', 'cached ÷ cold'] });
+  voiceTable.push([
+    'Flite + trim + loudness',
+    voice.clips,
+    `${voice.audioSeconds.toFixed(1)} s`,
+    `${(voice.coldMs / 1000).toFixed(2)} s`,
+    `${voice.realTimeFactor.toFixed(3)}×`,
+    `${voice.cachedMs.toFixed(0)} ms (${voice.cachedPerClipMs.toFixed(1)} ms/clip)`,
+    `${(voice.cachedOverCold * 100).toFixed(1)}%`,
+  ]);
+  console.log(voiceTable.toString());
+  console.log('real-time factor: wall time ÷ seconds of audio produced (below 1 is faster than real time)');
+  await writeFile(join(resultsDir, 'voice.json'), `${JSON.stringify({ at: new Date().toISOString(), results: voice }, null, 2)}\n`);
+
   await writeFile(join(resultsDir, 'script.json'), `${JSON.stringify({ at: new Date().toISOString(), results: script }, null, 2)}\n`);
 }
 

@@ -109,6 +109,14 @@ export interface NodeType<P = Record<string, unknown>> extends NodeDescription {
   execute(ctx: NodeContext<P>): Promise<NodeOutputs>;
   /** Extra cache-key identity beyond params (e.g. a provider's model version). */
   cacheIdentity?(params: P): string;
+  /**
+   * What a unit's result depends on, when that is less than all its inputs
+   * and params: a voice depends on a segment's words and its speaker's
+   * casting, not on where the segment sits or on other speakers' casting.
+   * It must include every input and param that changes the result; without
+   * it, all params and inputs count.
+   */
+  cacheKeyInputs?(inputs: Record<string, unknown>, params: P): unknown;
 }
 
 /** Identity helper that keeps `execute`'s params typed. */
@@ -118,6 +126,6 @@ export function defineNode<P = Record<string, unknown>>(node: NodeType<P>): Node
 
 /** The plain-data part of a node type, as served to the editor and `reelgraph nodes --json`. */
 export function describeNode(node: NodeDescription): NodeDescription {
-  const { execute: _execute, cacheIdentity: _identity, ...description } = node as NodeType;
+  const { execute: _execute, cacheIdentity: _identity, cacheKeyInputs: _keyInputs, ...description } = node as NodeType;
   return structuredClone(description);
 }

@@ -75,6 +75,19 @@ export const portTypes = {
     color: '#2dd4bf',
     schema: { type: 'object', required: ['sceneId', 'prompt'], properties: { sceneId: { type: 'string' }, prompt: { type: 'string' } } },
   },
+  Casting: {
+    title: 'Casting',
+    description: 'Who speaks with which voice: speaker id → voice, speed, pitch, style.',
+    color: '#fbbf24',
+    schema: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['voice'],
+        properties: { voice: { type: 'string', minLength: 1 }, speed: { type: 'number', exclusiveMinimum: 0 }, pitch: { type: 'number' }, style: { type: 'string' } },
+      },
+    },
+  },
   AudioClip: {
     title: 'Audio clip',
     description: 'Audio in the artifact store with its measured duration.',

@@ -28,9 +28,11 @@ export interface CacheStore {
 export interface CacheKeyParts {
   type: string;
   typeVersion: number;
-  params: unknown;
+  params?: unknown;
   /** Port → hash of the value on that port. */
-  inputs: Record<string, string>;
+  inputs?: Record<string, string>;
+  /** Instead of params and inputs: the hash of what the node says its result depends on. */
+  view?: string;
   /** Provider or model identity, when the node declares one. */
   identity?: string;
 }

@@ -506,7 +506,9 @@ export class RunExecution {
     if (signal.aborted) return this.cancelledUnit(plan, item);
 
     const identity = type.cacheIdentity?.(plan.params);
-    const key = cacheKey({ type: type.type, typeVersion: type.version, params: plan.params, inputs: inputHashes, ...(identity ? { identity } : {}) });
+    // A node that says what its result depends on (inputs and params) is keyed by exactly that.
+    const view = type.cacheKeyInputs ? { view: hashJson(type.cacheKeyInputs(inputs, plan.params)) } : { params: plan.params, inputs: inputHashes };
+    const key = cacheKey({ type: type.type, typeVersion: type.version, ...view, ...(identity ? { identity } : {}) });
     if (type.cacheable && !plan.alwaysRun && !this.options.noCache) {
       const hit = await this.cacheLookup(key);
       if (hit) {

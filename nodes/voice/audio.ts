@@ -1,0 +1,108 @@
+/**
+ * Finishing a raw voice clip: trim leading and trailing silence to a fixed
+ * pad, resample to 48 kHz mono, and bring its integrated loudness to a
+ * target (engines differ by up to 17 LU). Two ffmpeg passes: measure, then
+ * apply one linear gain — exact, unlike single-pass dynamic loudnorm, which
+ * pumps on short clips — with a limiter only when the gain would clip.
+ */
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PermanentError } from '../../runtime/contract/index.js';
+import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+
+export const SAMPLE_RATE = 48_000;
+const SILENCE_THRESHOLD = '-45dB';
+/** True-peak ceiling when gain would clip. */
+const CEILING_DBFS = -1;
+const FFMPEG_TIMEOUT_MS = 120_000;
+
+export interface FinishOptions {
+  targetLufs: number;
+  padSeconds: number;
+  workDir: string;
+  signal: AbortSignal;
+}
+
+export interface FinishedClip {
+  path: string;
+  /** Integrated loudness of the finished clip. */
+  loudness: number;
+  /** Seconds of speech between the pads (where the words are). */
+  speechStart: number;
+  speechDuration: number;
+}
+
+interface Loudness {
+  integrated: number;
+  peak: number;
+}
+
+/** The summary ebur128 prints when its stream ends. */
+export function parseLoudness(stderr: string): Loudness | undefined {
+  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
+  const integrated = /I:\s+(-?[\d.]+|-inf) LUFS/.exec(summary)?.[1];
+  const peak = /Peak:\s+(-?[\d.]+|-inf) dBFS/.exec(summary)?.[1];
+  if (integrated === undefined) return undefined;
+  const number = (text: string | undefined): number => (text === undefined || text === '-inf' ? -Infinity : Number(text));
+  return { integrated: number(integrated), peak: number(peak) };
+}
+
+const trimSilence = `silenceremove=start_periods=1:start_threshold=${SILENCE_THRESHOLD},areverse,silenceremove=start_periods=1:start_threshold=${SILENCE_THRESHOLD},areverse`;
+
+async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
+  const { stderr } = await runTool(ffmpegPath(), ['-hide_banner', '-nostats', '-y', ...args], { timeoutMs: FFMPEG_TIMEOUT_MS, signal });
+  return stderr;
+}
+
+export async function finishClip(rawPath: string, options: FinishOptions): Promise<FinishedClip> {
+  const trimmed = join(options.workDir, 'trimmed.wav');
+  const measured = parseLoudness(
+    await ffmpeg(['-i', rawPath, '-af', `${trimSilence},aresample=${SAMPLE_RATE},ebur128=peak=true`, '-ac', '1', '-ar', String(SAMPLE_RATE), '-c:a', 'pcm_s16le', trimmed], options.signal),
+  );
+  // Loudness is gated below -70 LUFS: a clip that quiet has no speech in it.
+  if (!measured || !Number.isFinite(measured.integrated) || measured.integrated <= -70) {
+    throw new PermanentError('the voice came back silent (no speech after trimming silence)');
+  }
+  const gain = options.targetLufs - measured.integrated;
+  const limiter = measured.peak + gain > CEILING_DBFS ? `,alimiter=limit=${10 ** (CEILING_DBFS / 20)}:level=0` : '';
+  const padMs = Math.round(options.padSeconds * 1000);
+  const finished = join(options.workDir, 'finished.wav');
+  const final = parseLoudness(
+    await ffmpeg(
+      [
+        '-i',
+        trimmed,
+        '-af',
+        `volume=${gain.toFixed(2)}dB${limiter},adelay=${padMs},apad=pad_len=${Math.round(options.padSeconds * SAMPLE_RATE)},ebur128=peak=true`,
+        '-ac',
+        '1',
+        '-ar',
+        String(SAMPLE_RATE),
+        '-c:a',
+        'pcm_s16le',
+        finished,
+      ],
+      options.signal,
+    ),
+  );
+  const speechDuration = await wavDuration(trimmed);
+  return { path: finished, loudness: final?.integrated ?? options.targetLufs, speechStart: options.padSeconds, speechDuration };
+}
+
+/** Duration of a PCM WAV from its header: data bytes / (rate × channels × bytes per sample). */
+async function wavDuration(path: string): Promise<number> {
+  const file = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(4096);
+    const { bytesRead } = await file.read(header, 0, header.length, 0);
+    const head = header.subarray(0, bytesRead);
+    const channels = head.readUInt16LE(22);
+    const rate = head.readUInt32LE(24);
+    const bits = head.readUInt16LE(34);
+    const data = head.indexOf('data', 12, 'ascii');
+    const dataBytes = data >= 0 ? head.readUInt32LE(data + 4) : 0;
+    return dataBytes / (rate * channels * (bits / 8));
+  } finally {
+    await file.close();
+  }
+}

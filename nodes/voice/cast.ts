@@ -1,0 +1,57 @@
+import { defineNode } from '../../runtime/contract/index.js';
+import type { Script } from '../../runtime/contract/index.js';
+import type { VoiceSettings } from './providers/provider.js';
+
+interface Params {
+  voices: Record<string, Partial<VoiceSettings>>;
+  defaultVoice?: string;
+}
+
+const voiceSettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    voice: { type: 'string', minLength: 1, title: 'Voice', description: 'A preset (deep-male, calm-female, young-male, robotic, …) or a provider voice id.' },
+    speed: { type: 'number', minimum: 0.5, maximum: 2, title: 'Speed' },
+    pitch: { type: 'number', minimum: -12, maximum: 12, title: 'Pitch (semitones)' },
+    style: { type: 'string', title: 'Style' },
+  },
+};
+
+/**
+ * A series keeps its casting in one place: the script's cast (front matter
+ * `voice` and `pace`) with this node's overrides on top. Its output changes
+ * only when casting changes, so editing a line never re-casts anyone.
+ */
+export default defineNode<Params>({
+  type: 'voice.cast',
+  version: 1,
+  title: 'Cast voices',
+  category: 'voice',
+  description: "Decides each character's voice: the script's cast, overridden per speaker here.",
+  inputs: [{ name: 'script', type: 'Script', title: 'Script' }],
+  outputs: [{ name: 'casting', type: 'Casting', title: 'Casting' }],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      voices: { type: 'object', title: 'Voices by speaker', description: 'e.g. {"KAEL": {"voice": "young-male", "speed": 1.1}}', additionalProperties: voiceSettingsSchema, default: {} },
+      defaultVoice: { type: 'string', title: 'Voice for everyone else', description: 'Unset: each uncast speaker gets a distinct preset.' },
+    },
+  },
+  resource: 'cpu',
+  cacheable: true,
+  async execute({ inputs, params }) {
+    const script = inputs.script as Script;
+    const overrides = Object.fromEntries(Object.entries(params.voices).map(([speaker, settings]) => [speaker.toUpperCase(), settings]));
+    const casting: Record<string, VoiceSettings> = {};
+    for (const member of script.cast) {
+      const override = overrides[member.id] ?? {};
+      const voice = override.voice ?? member.voice ?? params.defaultVoice;
+      if (!voice) continue;
+      const speed = override.speed ?? member.pace;
+      casting[member.id] = { voice, ...(speed !== undefined ? { speed } : {}), ...(override.pitch !== undefined ? { pitch: override.pitch } : {}), ...(override.style ? { style: override.style } : {}) };
+    }
+    return { casting };
+  },
+});

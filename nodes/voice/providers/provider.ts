@@ -1,0 +1,58 @@
+/**
+ * What every speech provider implements. Providers turn one text into one
+ * raw audio file; the voice node finishes it (trim, 48 kHz, loudness) and
+ * stores it. Cloud providers (ElevenLabs, Google, OpenAI-compatible) and
+ * offline engines (Flite) sit behind the same interface, so casting and
+ * fallback never care which one speaks.
+ */
+import type { CredentialsLookup } from '../../../runtime/contract/index.js';
+
+export interface VoiceSettings {
+  /** Provider voice id or preset name. */
+  voice: string;
+  /** Speaking-rate multiplier, 1 = the voice's normal rate. */
+  speed?: number;
+  /** Pitch shift in semitones, where the provider supports it. */
+  pitch?: number;
+  /** Free-form style hint (ElevenLabs style, Google SSML emphasis…). */
+  style?: string;
+}
+
+export interface SynthesisRequest {
+  text: string;
+  settings: VoiceSettings;
+  /** A scratch directory the provider may write into. */
+  workDir: string;
+  signal: AbortSignal;
+  credentials: CredentialsLookup;
+}
+
+/** Time of one word in the provider's raw audio, in seconds. */
+export interface WordTiming {
+  word: string;
+  start: number;
+  end: number;
+}
+
+export interface SynthesisResult {
+  /** The raw audio file the provider wrote (any format ffmpeg reads). */
+  path: string;
+  /** Word timings when the provider returns alignment. */
+  words?: WordTiming[];
+  /** Which voice actually spoke (a preset resolves to an engine voice). */
+  voice: string;
+  /** Engine and model identity, part of the cache key. */
+  model: string;
+}
+
+export interface SpeechProvider {
+  id: string;
+  title: string;
+  /** Per-request character limit; longer texts are split at sentence boundaries. */
+  maxCharacters: number;
+  /** Engine/model identity for cache keys: a change of engine re-synthesises. */
+  identity(settings: VoiceSettings): string;
+  /** Voices (or presets) this provider knows; an unknown voice is a per-item error. */
+  voices(): string[];
+  synthesize(request: SynthesisRequest): Promise<SynthesisResult>;
+}

@@ -1,0 +1,146 @@
+/** Offline voices, measured: loudness, sample rate, trimmed silence, distinct pitch per character, per-item caching. */
+import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArtifactHandle, GraphDocument, ItemEvent } from '../runtime/contract/index.js';
+import { PermanentError } from '../runtime/contract/index.js';
+import { loadGraphFile } from '../runtime/graph-file.js';
+import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
+import { finishClip, parseLoudness } from '../nodes/voice/audio.js';
+import { createHarness, type Harness } from './fixtures/harness.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const episode = `---
+cast:
+  NARRATOR: { voice: deep-male }
+  ARIA: { voice: calm-female }
+  KAEL: { voice: young-male }
+---
+**NARRATOR:** The grid went dark a long time ago, and nobody came back.
+
+**ARIA:** Hello? Is anyone still listening to me?
+
+**KAEL:** I am here. I have been walking in circles for hours.
+`;
+
+type Clip = ArtifactHandle & { speaker: string; voice: string; loudness: number; segmentId: string };
+
+async function ffmpeg(args: string[]): Promise<string> {
+  return (await runTool(ffmpegPath(), ['-hide_banner', '-nostats', ...args], { timeoutMs: 60_000 })).stderr;
+}
+
+async function measuredLoudness(path: string): Promise<number> {
+  return parseLoudness(await ffmpeg(['-i', path, '-af', 'ebur128=peak=true', '-f', 'null', '-']))?.integrated ?? NaN;
+}
+
+/** Start of the first and end of the last non-silent stretch, from ffmpeg's silencedetect. */
+async function speechBounds(path: string, duration: number): Promise<{ start: number; end: number }> {
+  const log = await ffmpeg(['-i', path, '-af', 'silencedetect=noise=-45dB:d=0.02', '-f', 'null', '-']);
+  const starts = [...log.matchAll(/silence_start: ([\d.]+)/g)].map((m) => Number(m[1]));
+  const ends = [...log.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
+  const leading = starts[0] !== undefined && starts[0] < 0.01 ? (ends[0] ?? 0) : 0;
+  const trailing = starts.at(-1) !== undefined && (starts.at(-1) as number) > duration - 0.5 && ends.length < starts.length ? (starts.at(-1) as number) : duration;
+  return { start: leading, end: trailing };
+}
+
+/** Median pitch (Hz) of voiced 40 ms frames, by autocorrelation over 60–400 Hz. */
+async function medianPitch(path: string): Promise<number> {
+  const { stdout } = await runTool(ffmpegPath(), ['-v', 'error', '-i', path, '-f', 's16le', '-ac', '1', '-ar', '16000', '-'], { timeoutMs: 60_000 });
+  const samples = new Int16Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.byteLength / 2));
+  const frame = 640;
+  const pitches: number[] = [];
+  for (let offset = 0; offset + frame < samples.length; offset += frame) {
+    let energy = 0;
+    for (let i = 0; i < frame; i++) energy += (samples[offset + i] as number) ** 2;
+    if (energy / frame < 1e5) continue;
+    let bestLag = 0;
+    let best = 0;
+    for (let lag = 40; lag <= 266; lag++) {
+      let sum = 0;
+      for (let i = 0; i + lag < frame; i++) sum += (samples[offset + i] as number) * (samples[offset + i + lag] as number);
+      if (sum > best) [best, bestLag] = [sum, lag];
+    }
+    if (best > 0.3 * energy && bestLag > 0) pitches.push(16000 / bestLag);
+  }
+  pitches.sort((a, b) => a - b);
+  return pitches[Math.floor(pitches.length / 2)] ?? NaN;
+}
+
+let h: Harness;
+let g: GraphDocument;
+let clips: Clip[];
+
+beforeAll(async () => {
+  h = await createHarness({ realSleep: true });
+  g = (await loadGraphFile(join(repo, 'graphs/voices.json'))).graph;
+  const result = await h.run(g, { inputs: { episode } });
+  expect(result.status).toBe('done');
+  clips = result.outputs.clips as Clip[];
+});
+afterAll(async () => {
+  await h.dispose();
+});
+
+describe('offline voices', () => {
+  it('gives every line a 48 kHz mono WAV clip at the loudness target (±1 LU, measured)', async () => {
+    expect(clips.map((c) => c.speaker)).toEqual(['NARRATOR', 'ARIA', 'KAEL']);
+    for (const clip of clips) {
+      expect(clip).toMatchObject({ mime: 'audio/wav', sampleRate: 48000, channels: 1 });
+      const path = await h.engine.services.artifacts.localPath(clip);
+      expect(Math.abs((await measuredLoudness(path)) + 18)).toBeLessThanOrEqual(1);
+      expect(Math.abs(clip.loudness + 18)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('trims leading and trailing silence to the pad', async () => {
+    for (const clip of clips) {
+      const path = await h.engine.services.artifacts.localPath(clip);
+      const { start, end } = await speechBounds(path, clip.duration as number);
+      expect(start, `${clip.speaker} leading silence`).toBeGreaterThan(0.06);
+      expect(start, `${clip.speaker} leading silence`).toBeLessThan(0.3);
+      expect((clip.duration as number) - end, `${clip.speaker} trailing silence`).toBeLessThan(0.3);
+    }
+  });
+
+  it('makes distinct characters sound distinct (median pitch: deep male < young male < female)', async () => {
+    const pitch = Object.fromEntries(await Promise.all(clips.map(async (c) => [c.speaker, await medianPitch(await h.engine.services.artifacts.localPath(c))] as const)));
+    expect(pitch.NARRATOR).toBeLessThan(pitch.KAEL as number);
+    expect(pitch.KAEL).toBeLessThan(pitch.ARIA as number);
+    expect((pitch.ARIA as number) / (pitch.NARRATOR as number)).toBeGreaterThan(1.4);
+  });
+
+  it('never synthesises the same line twice, and an edit re-voices only what changed', async () => {
+    const voiced = (): number[] =>
+      h.events.filter((e): e is ItemEvent => e.type === 'item' && e.nodeId === 'voice' && e.status === 'done').map((e) => e.index);
+    h.events.length = 0;
+    await h.run(g, { inputs: { episode } });
+    expect(voiced()).toEqual([]);
+
+    h.events.length = 0;
+    await h.run(g, { inputs: { episode: episode.replace('nobody came back', 'nobody ever came back') } });
+    expect(voiced()).toEqual([0]);
+
+    // Recasting one character re-voices only that character's lines.
+    h.events.length = 0;
+    const recast = structuredClone(g);
+    (recast.nodes.find((n) => n.id === 'cast') as { params: Record<string, unknown> }).params = { voices: { KAEL: { voice: 'robotic' } } };
+    const result = await h.run(recast, { inputs: { episode } });
+    expect(voiced()).toEqual([2]);
+    expect((result.outputs.clips as Clip[])[2]?.voice).toBe('kal');
+  });
+
+  it('fails a segment with nothing to speak, naming it', async () => {
+    const bad = structuredClone(g);
+    bad.edges = bad.edges.map((e) => (e.to === 'voice.segments' ? { from: 'parse.script', to: 'voice.segments' } : e));
+    // A Script is not a Segment list: the graph is refused before anything runs.
+    expect(() => h.engine.start(bad, { outDir: h.dir, inputs: { episode } })).toThrow(/Script cannot feed Segment\[\]/);
+  });
+
+  it('reports silent audio as a clear error', async () => {
+    const silent = join(h.dir, 'silent.wav');
+    await ffmpeg(['-f', 'lavfi', '-i', 'anullsrc=r=22050:cl=mono', '-t', '1', '-y', silent]);
+    await expect(finishClip(silent, { targetLufs: -18, padSeconds: 0.1, workDir: h.dir, signal: new AbortController().signal })).rejects.toBeInstanceOf(PermanentError);
+    await writeFile(join(h.dir, 'garbage.wav'), 'not audio at all');
+    await expect(finishClip(join(h.dir, 'garbage.wav'), { targetLufs: -18, padSeconds: 0.1, workDir: h.dir, signal: new AbortController().signal })).rejects.toThrow();
+  });
+});
