@@ -21,6 +21,10 @@ export interface VoiceSettings {
 export interface SynthesisRequest {
   text: string;
   settings: VoiceSettings;
+  /** Base URL override (self-hosted servers, regional endpoints, test servers). */
+  endpoint?: string;
+  /** Provider model, e.g. `eleven_multilingual_v2`, `tts-1`. */
+  model?: string;
   /** A scratch directory the provider may write into. */
   workDir: string;
   signal: AbortSignal;
