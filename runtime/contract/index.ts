@@ -12,3 +12,4 @@ export * from './registry.js';
 export * from './schema.js';
 export * from './validate.js';
 export * from './script.js';
+export * from './rate-limit.js';

@@ -5,6 +5,7 @@
  */
 import type { ArtifactStore } from './artifacts.js';
 import type { JsonSchema, PortSpec } from './ports.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export const nodeCategories = ['input', 'script', 'voice', 'scene', 'overlay', 'audio', 'assembly', 'export', 'control', 'utility', 'test'] as const;
 export type NodeCategory = (typeof nodeCategories)[number];
@@ -97,6 +98,8 @@ export interface NodeContext<P = Record<string, unknown>> {
   /** Aborted on cancellation and timeout; pass it to every external call. */
   signal: AbortSignal;
   credentials: CredentialsLookup;
+  /** Shared provider rate limits (per process now, across workers in queue mode). */
+  rateLimiter: RateLimiter;
   /** Directory where export nodes write deliverables for this run. */
   outDir: string;
   /** A fresh scratch directory, removed after this execution. */

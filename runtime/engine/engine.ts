@@ -10,6 +10,7 @@ import type { GraphProblem } from '../contract/errors.js';
 import type { Priority } from '../contract/events.js';
 import type { GraphDocument } from '../contract/graph.js';
 import type { CredentialsLookup, NodeType } from '../contract/node.js';
+import type { RateLimiter } from '../contract/rate-limit.js';
 import { portTypes } from '../contract/ports.js';
 import type { ArtifactStore } from '../contract/artifacts.js';
 import type { NodeRegistry } from '../contract/registry.js';
@@ -19,6 +20,7 @@ import { EventBus } from './bus.js';
 import type { CacheStore } from './cache.js';
 import { EnvCredentials } from './credentials.js';
 import { ResourcePool, type ResourceLimits } from './pool.js';
+import { InProcessRateLimiter } from './rate-limiter.js';
 import { sleep as realSleep, type Sleep } from './retry.js';
 import { RunExecution, type RunResult } from './run.js';
 
@@ -30,6 +32,7 @@ export interface EngineOptions {
   dataDir: string;
   limits?: Partial<ResourceLimits>;
   credentials?: CredentialsLookup;
+  rateLimiter?: RateLimiter;
   logger?: Logger;
   /** Injectable for tests: how retries wait, and the jitter source. */
   sleep?: Sleep;
@@ -45,6 +48,7 @@ export interface EngineServices {
   pool: ResourcePool;
   bus: EventBus;
   credentials: CredentialsLookup;
+  rateLimiter: RateLimiter;
   logger: Logger;
   sleep: Sleep;
   random: () => number;
@@ -92,6 +96,7 @@ export class Engine {
       pool: new ResourcePool(options.limits),
       bus: new EventBus((error) => logger.error({ err: error }, 'event listener failed')),
       credentials: options.credentials ?? new EnvCredentials(options.registry.list()),
+      rateLimiter: options.rateLimiter ?? new InProcessRateLimiter(),
       logger,
       sleep: options.sleep ?? realSleep,
       random: options.random ?? Math.random,

@@ -612,6 +612,7 @@ export class RunExecution {
       progress: this.progressReporter(node.id, item?.index),
       signal: controller.signal,
       credentials: this.services.credentials,
+      rateLimiter: this.services.rateLimiter,
       outDir: this.options.outDir,
       tempDir: async () => {
         const base = join(this.services.dataDir, 'tmp');
