@@ -144,3 +144,20 @@ describe('offline voices', () => {
     await expect(finishClip(join(h.dir, 'garbage.wav'), { targetLufs: -18, padSeconds: 0.1, workDir: h.dir, signal: new AbortController().signal })).rejects.toThrow();
   });
 });
+
+describe('offline engine under load', () => {
+  it('synthesises many clips at once without crashing the process', async () => {
+    const { fliteProvider } = await import('../nodes/voice/providers/flite.js');
+    const { mkdtemp } = await import('node:fs/promises');
+    const signal = new AbortController().signal;
+    const credentials = { get: async () => undefined };
+    const voices = ['deep-male', 'calm-female', 'young-male', 'robotic'];
+    const results = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const workDir = await mkdtemp(join(h.dir, 'load-'));
+        return fliteProvider.synthesize({ text: `Line number ${i} of a busy episode.`, settings: { voice: voices[i % 4] as string }, workDir, signal, credentials });
+      }),
+    );
+    expect(results).toHaveLength(24);
+  });
+});
