@@ -8,10 +8,10 @@ import { probeMedia } from '../runtime/media/probe.js';
 import {
   createElevenLabsProvider,
   elevenLabsProvider,
-  splitForProvider,
   wordTimings,
 } from '../nodes/voice/providers/elevenlabs.js';
 import type { SynthesisRequest, VoiceSettings } from '../nodes/voice/providers/provider.js';
+import { splitForProvider } from '../nodes/voice/providers/split.js';
 import { FAKE_AUDIO_SECONDS, startFakeElevenLabs, type FakeBehaviour, type FakeElevenLabs } from './fixtures/fake-elevenlabs.js';
 
 const API_KEY = 'sk_test_DISTINCTIVE_9f3a7c1e5b';

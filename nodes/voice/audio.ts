@@ -25,6 +25,8 @@ export interface FinishOptions {
 
 export interface FinishedClip {
   path: string;
+  /** Seconds of silence cut from the start of the raw audio (to move provider word timings). */
+  trimmedStart: number;
   /** Integrated loudness of the finished clip. */
   loudness: number;
   /** Seconds of speech between the pads (where the words are). */
@@ -56,9 +58,11 @@ async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
 
 export async function finishClip(rawPath: string, options: FinishOptions): Promise<FinishedClip> {
   const trimmed = join(options.workDir, 'trimmed.wav');
-  const measured = parseLoudness(
-    await ffmpeg(['-i', rawPath, '-af', `${trimSilence},aresample=${SAMPLE_RATE},ebur128=peak=true`, '-ac', '1', '-ar', String(SAMPLE_RATE), '-c:a', 'pcm_s16le', trimmed], options.signal),
+  const measureLog = await ffmpeg(
+    ['-i', rawPath, '-af', `silencedetect=noise=${SILENCE_THRESHOLD}:d=0.01,${trimSilence},aresample=${SAMPLE_RATE},ebur128=peak=true`, '-ac', '1', '-ar', String(SAMPLE_RATE), '-c:a', 'pcm_s16le', trimmed],
+    options.signal,
   );
+  const measured = parseLoudness(measureLog);
   // Loudness is gated below -70 LUFS: a clip that quiet has no speech in it.
   if (!measured || !Number.isFinite(measured.integrated) || measured.integrated <= -70) {
     throw new PermanentError('the voice came back silent (no speech after trimming silence)');
@@ -86,7 +90,14 @@ export async function finishClip(rawPath: string, options: FinishOptions): Promi
     ),
   );
   const speechDuration = await wavDuration(trimmed);
-  return { path: finished, loudness: final?.integrated ?? options.targetLufs, speechStart: options.padSeconds, speechDuration };
+  return { path: finished, trimmedStart: leadingSilence(measureLog), loudness: final?.integrated ?? options.targetLufs, speechStart: options.padSeconds, speechDuration };
+}
+
+/** Where the first silence silencedetect saw ends, when the audio starts with it. */
+function leadingSilence(log: string): number {
+  const start = /silence_start: (-?[\d.]+)/.exec(log);
+  const end = /silence_end: ([\d.]+)/.exec(log);
+  return start && end && Number(start[1]) <= 0.01 ? Number(end[1]) : 0;
 }
 
 /** Duration of a PCM WAV from its header: data bytes / (rate × channels × bytes per sample). */

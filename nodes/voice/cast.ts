@@ -2,8 +2,10 @@ import { defineNode } from '../../runtime/contract/index.js';
 import type { Script } from '../../runtime/contract/index.js';
 import type { VoiceSettings } from './providers/provider.js';
 
+type CastSettings = VoiceSettings & { providerVoices?: Record<string, string> };
+
 interface Params {
-  voices: Record<string, Partial<VoiceSettings>>;
+  voices: Record<string, Partial<CastSettings>>;
   defaultVoice?: string;
 }
 
@@ -15,6 +17,12 @@ const voiceSettingsSchema = {
     speed: { type: 'number', minimum: 0.5, maximum: 2, title: 'Speed' },
     pitch: { type: 'number', minimum: -12, maximum: 12, title: 'Pitch (semitones)' },
     style: { type: 'string', title: 'Style' },
+    providerVoices: {
+      type: 'object',
+      title: 'Voice per provider',
+      description: 'The same character on each provider of a fallback chain, e.g. {"elevenlabs": "21m00Tcm4TlvDq8ikWAM", "google": "en-US-Neural2-F"}.',
+      additionalProperties: { type: 'string', minLength: 1 },
+    },
   },
 };
 
@@ -44,13 +52,19 @@ export default defineNode<Params>({
   async execute({ inputs, params }) {
     const script = inputs.script as Script;
     const overrides = Object.fromEntries(Object.entries(params.voices).map(([speaker, settings]) => [speaker.toUpperCase(), settings]));
-    const casting: Record<string, VoiceSettings> = {};
+    const casting: Record<string, CastSettings> = {};
     for (const member of script.cast) {
       const override = overrides[member.id] ?? {};
       const voice = override.voice ?? member.voice ?? params.defaultVoice;
       if (!voice) continue;
       const speed = override.speed ?? member.pace;
-      casting[member.id] = { voice, ...(speed !== undefined ? { speed } : {}), ...(override.pitch !== undefined ? { pitch: override.pitch } : {}), ...(override.style ? { style: override.style } : {}) };
+      casting[member.id] = {
+        voice,
+        ...(speed !== undefined ? { speed } : {}),
+        ...(override.pitch !== undefined ? { pitch: override.pitch } : {}),
+        ...(override.style ? { style: override.style } : {}),
+        ...(override.providerVoices ? { providerVoices: override.providerVoices } : {}),
+      };
     }
     return { casting };
   },

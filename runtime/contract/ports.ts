@@ -84,7 +84,13 @@ export const portTypes = {
       additionalProperties: {
         type: 'object',
         required: ['voice'],
-        properties: { voice: { type: 'string', minLength: 1 }, speed: { type: 'number', exclusiveMinimum: 0 }, pitch: { type: 'number' }, style: { type: 'string' } },
+        properties: {
+          voice: { type: 'string', minLength: 1 },
+          speed: { type: 'number', exclusiveMinimum: 0 },
+          pitch: { type: 'number' },
+          style: { type: 'string' },
+          providerVoices: { type: 'object', additionalProperties: { type: 'string' } },
+        },
       },
     },
   },

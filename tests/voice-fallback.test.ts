@@ -1,0 +1,85 @@
+/** The example voice chain against a local ElevenLabs: only the lines the cloud fails fall back, and the record says who spoke each. */
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphDocument, ItemEvent } from '../runtime/contract/index.js';
+import { loadGraphFile } from '../runtime/graph-file.js';
+import { createHarness, type Harness } from './fixtures/harness.js';
+import { startFakeElevenLabs, type FakeElevenLabs } from './fixtures/fake-elevenlabs.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const episode = `---
+cast:
+  ARIA: { voice: calm-female }
+  KAEL: { voice: young-male }
+---
+**ARIA:** Hello? Is anyone still listening?
+
+**KAEL:** Another dead block. Nothing but rust and rain.
+
+**ARIA:** I can see you, Kael.
+
+**KAEL:** How do you know my name?
+`;
+
+type Clip = { provider: string; segmentId: string; duration: number; words?: { word: string; start: number; end: number }[] };
+
+let fake: FakeElevenLabs;
+let h: Harness;
+let g: GraphDocument;
+
+beforeAll(async () => {
+  // The cloud refuses two of the four lines, whatever order they arrive in.
+  fake = await startFakeElevenLabs({ decide: (text) => (/Hello|name/.test(text) ? 'voice_not_found' : undefined) });
+  h = await createHarness({
+    realSleep: true,
+    // ElevenLabs has a key here; Google has none, so it fails fast and the offline voice takes over.
+    credentials: { get: async (name) => (name === 'elevenlabs' ? { apiKey: 'sk_test_fallback_key' } : undefined) },
+  });
+  g = (await loadGraphFile(join(repo, 'graphs/voices-fallback.json'))).graph;
+  for (const node of g.nodes) if (node.id === 'eleven') node.params = { ...node.params, endpoint: fake.url };
+});
+afterAll(async () => {
+  await h.dispose();
+  await fake.close();
+});
+
+describe('voice fallback chain', () => {
+  it('falls back only for the failed lines, and names the provider of each', async () => {
+    const result = await h.run(g, { inputs: { episode } });
+    expect(result.status).toBe('done');
+    const clips = result.outputs.clips as Clip[];
+    expect(clips.map((c) => c.provider)).toEqual(['flite', 'elevenlabs', 'elevenlabs', 'flite']);
+    expect(result.nodes.find((n) => n.id === 'voice')?.providers).toEqual({ 0: 'offline', 1: 'eleven', 2: 'eleven', 3: 'offline' });
+
+    const executed = (nodeId: string): number[] =>
+      h.events
+        .filter((e): e is ItemEvent => e.type === 'item' && e.nodeId === nodeId && (e.status === 'done' || e.status === 'failed'))
+        .map((e) => e.index)
+        .sort();
+    expect(executed('eleven')).toEqual([0, 1, 2, 3]);
+    expect(executed('google')).toEqual([0, 3]);
+    expect(executed('offline')).toEqual([0, 3]);
+    // The provider's voice per character came from the cast's providerVoices.
+    expect(fake.requests.map((r) => decodeURIComponent(r.path.split('/')[3] ?? ''))).toEqual(expect.arrayContaining(['21m00Tcm4TlvDq8ikWAM', 'TxGEqnHWrfWFTfGW9XjX']));
+  });
+
+  it('puts the provider word timings on the finished clip, inside it', async () => {
+    const result = await h.run(g, { inputs: { episode } });
+    const cloud = (result.outputs.clips as Clip[]).filter((c) => c.provider === 'elevenlabs');
+    for (const clip of cloud) {
+      expect(clip.words?.length).toBeGreaterThan(3);
+      const words = clip.words ?? [];
+      for (const [i, w] of words.entries()) {
+        expect(w.start).toBeGreaterThanOrEqual(0);
+        expect(w.end).toBeLessThanOrEqual(clip.duration);
+        if (i > 0) expect(w.start).toBeGreaterThanOrEqual((words[i - 1] as { start: number }).start);
+      }
+    }
+    // A paid result is never requested twice (the second run served both from the cache);
+    // lines the cloud refused are asked again, since a refusal is not a result.
+    const asked = (text: string): number => fake.requests.filter((r) => JSON.stringify(r.body).includes(text)).length;
+    expect(asked('Another dead block')).toBe(1);
+    expect(asked('I can see you')).toBe(1);
+    expect(asked('Hello?')).toBe(2);
+  });
+});
