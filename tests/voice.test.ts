@@ -129,6 +129,16 @@ describe('offline voices', () => {
     expect((result.outputs.clips as Clip[])[2]?.voice).toBe('kal');
   });
 
+  it('re-voices only the lines a lexicon change touches', async () => {
+    h.events.length = 0;
+    const withLexicon = structuredClone(g);
+    (withLexicon.nodes.find((n) => n.id === 'parse') as { params: Record<string, unknown> }).params = { lexicon: { grid: 'power grid' } };
+    const result = await h.run(withLexicon, { inputs: { episode } });
+    const voiced = h.events.filter((e): e is ItemEvent => e.type === 'item' && e.nodeId === 'voice' && e.status === 'done').map((e) => e.index);
+    expect(voiced).toEqual([0]);
+    expect((result.outputs.clips as Clip[]).map((c) => c.speaker)).toEqual(['NARRATOR', 'ARIA', 'KAEL']);
+  });
+
   it('fails a segment with nothing to speak, naming it', async () => {
     const bad = structuredClone(g);
     bad.edges = bad.edges.map((e) => (e.to === 'voice.segments' ? { from: 'parse.script', to: 'voice.segments' } : e));
