@@ -83,3 +83,33 @@ describe('voice fallback chain', () => {
     expect(asked('Hello?')).toBe(2);
   });
 });
+
+describe('long lines', () => {
+  it('splits a line over the provider limit at sentences and joins the audio into one clip', async () => {
+    const { startFakeOpenAiSpeech, FAKE_SECONDS_PER_WORD } = await import('./fixtures/fake-openai-speech.js');
+    const server = await startFakeOpenAiSpeech();
+    try {
+      const sentence = 'The machines hummed in the dark while the city slept under the rain. ';
+      const line = sentence.repeat(70).trim(); // ~4,800 characters: over the 4,096 limit of the speech API
+      const words = line.split(/\s+/).length;
+      const voices = structuredClone(g);
+      voices.nodes = voices.nodes.filter((n) => ['parse', 'cast'].includes(n.id));
+      voices.nodes.push({ id: 'speak', type: 'voice.tts', typeVersion: 1, position: { x: 0, y: 0 }, params: { provider: 'openai', endpoint: server.url, padMs: 0 } });
+      voices.edges = [
+        { from: '$input.episode', to: 'parse.markdown' },
+        { from: 'parse.script', to: 'cast.script' },
+        { from: 'parse.speakable', to: 'speak.segments' },
+        { from: 'cast.casting', to: 'speak.casting' },
+      ];
+      voices.outputs = { clips: 'speak.clips' };
+      const result = await h.run(voices, { inputs: { episode: `**KAEL:** ${line}` } });
+      expect(result.status).toBe('done');
+      expect(server.requests).toHaveLength(2);
+      const [clip] = result.outputs.clips as Clip[];
+      // The fake speaks 0.3 s per word; both halves must be in the one clip.
+      expect(clip?.duration).toBeGreaterThan(words * FAKE_SECONDS_PER_WORD * 0.95);
+    } finally {
+      await server.close();
+    }
+  });
+});
