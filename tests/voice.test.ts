@@ -92,6 +92,16 @@ describe('offline voices', () => {
     }
   });
 
+  it('gives offline clips word timings read from the audio, in order and inside the clip', async () => {
+    for (const clip of clips as Array<Clip & { words?: Array<{ word: string; start: number; end: number }> }>) {
+      const words = clip.words ?? [];
+      expect(words.length).toBeGreaterThanOrEqual(7);
+      expect(words[0]?.start).toBeGreaterThanOrEqual(0.1);
+      expect(words.at(-1)?.end).toBeLessThanOrEqual(clip.duration as number);
+      for (let i = 1; i < words.length; i++) expect(words[i]?.start).toBeGreaterThanOrEqual(words[i - 1]?.end ?? 0);
+    }
+  });
+
   it('trims leading and trailing silence to the pad', async () => {
     for (const clip of clips) {
       const path = await h.engine.services.artifacts.localPath(clip);

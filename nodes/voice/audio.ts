@@ -27,6 +27,8 @@ export interface FinishedClip {
   path: string;
   /** Seconds of silence cut from the start of the raw audio (to move provider word timings). */
   trimmedStart: number;
+  /** The speech alone, trimmed, before gain and pads (for reading word timings from the audio). */
+  trimmedPath: string;
   /** Integrated loudness of the finished clip. */
   loudness: number;
   /** Seconds of speech between the pads (where the words are). */
@@ -90,7 +92,7 @@ export async function finishClip(rawPath: string, options: FinishOptions): Promi
     ),
   );
   const speechDuration = await wavDuration(trimmed);
-  return { path: finished, trimmedStart: leadingSilence(measureLog), loudness: final?.integrated ?? options.targetLufs, speechStart: options.padSeconds, speechDuration };
+  return { path: finished, trimmedPath: trimmed, trimmedStart: leadingSilence(measureLog), loudness: final?.integrated ?? options.targetLufs, speechStart: options.padSeconds, speechDuration };
 }
 
 /** Where the first silence silencedetect saw ends, when the audio starts with it. */

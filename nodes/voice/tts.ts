@@ -13,6 +13,7 @@ import { openAiSpeechProvider } from './providers/openai.js';
 import type { SpeechProvider, VoiceSettings, WordTiming } from './providers/provider.js';
 import { splitForProvider } from './providers/split.js';
 import { voiceRateLimits } from './rate-limits.js';
+import { estimateWordTimings } from './word-timing.js';
 
 /** Providers by the name a graph uses. */
 const providers = { offline: fliteProvider, elevenlabs: elevenLabsProvider, google: googleProvider, openai: openAiSpeechProvider } satisfies Record<string, SpeechProvider>;
@@ -144,9 +145,12 @@ export default defineNode<Params>({
     const finished = await finishClip(raw, { targetLufs: ctx.params.targetLufs, padSeconds: ctx.params.padMs / 1000, workDir, signal: ctx.signal });
     const handle = await ctx.artifacts.put({ path: finished.path }, { mime: 'audio/wav', name: `${segment.id}.wav`, move: true });
     if (!handle.duration) throw new PermanentError(`the finished clip for segment ${segment.id} has no duration`);
-    // Timings move with the trim and the pad, and stay inside the clip.
+    // Provider timings move with the trim and the pad; without any, they are read from the finished audio.
     const shift = finished.speechStart - finished.trimmedStart;
-    const clipWords = words.map((w) => ({ word: w.word, start: clamp(w.start + shift, 0, handle.duration ?? 0), end: clamp(w.end + shift, 0, handle.duration ?? 0) }));
+    const clipWords =
+      words.length > 0
+        ? words.map((w) => ({ word: w.word, start: clamp(w.start + shift, 0, handle.duration ?? 0), end: clamp(w.end + shift, 0, handle.duration ?? 0) }))
+        : await timingsFromAudio(finished.trimmedPath, segment.speechText, finished.speechStart, ctx.signal);
     return {
       clips: {
         ...handle,
@@ -162,6 +166,14 @@ export default defineNode<Params>({
     };
   },
 });
+
+/** Word timings estimated from the trimmed speech (which starts `offset` seconds into the finished clip). */
+async function timingsFromAudio(trimmedPath: string, text: string, offset: number, signal: AbortSignal): Promise<WordTiming[]> {
+  const rate = 16_000;
+  const { stdout } = await runTool(ffmpegPath(), ['-v', 'error', '-i', trimmedPath, '-f', 's16le', '-ac', '1', '-ar', String(rate), '-'], { timeoutMs: 60_000, signal });
+  const samples = new Int16Array(stdout.buffer.slice(stdout.byteOffset, stdout.byteOffset + stdout.byteLength));
+  return estimateWordTimings(samples, rate, text, { start: 0, end: samples.length / rate }).map((w) => ({ word: w.word, start: clamp(w.start + offset, 0, Infinity), end: clamp(w.end + offset, 0, Infinity) }));
+}
 
 function clamp(value: number, min: number, max: number): number {
   return Math.round(Math.min(max, Math.max(min, value)) * 1000) / 1000;
