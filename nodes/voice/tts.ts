@@ -7,6 +7,7 @@ import { probeMedia } from '../../runtime/media/probe.js';
 import { finishClip } from './audio.js';
 import { defaultPresetFor } from './presets.js';
 import { elevenLabsProvider } from './providers/elevenlabs.js';
+import { espeakProvider } from './providers/espeak.js';
 import { fliteProvider } from './providers/flite.js';
 import { googleProvider } from './providers/google.js';
 import { openAiSpeechProvider } from './providers/openai.js';
@@ -16,7 +17,7 @@ import { voiceRateLimits } from './rate-limits.js';
 import { estimateWordTimings } from './word-timing.js';
 
 /** Providers by the name a graph uses. */
-const providers = { offline: fliteProvider, elevenlabs: elevenLabsProvider, google: googleProvider, openai: openAiSpeechProvider } satisfies Record<string, SpeechProvider>;
+const providers = { offline: fliteProvider, espeak: espeakProvider, elevenlabs: elevenLabsProvider, google: googleProvider, openai: openAiSpeechProvider } satisfies Record<string, SpeechProvider>;
 type ProviderName = keyof typeof providers;
 
 interface Params {
