@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { defineNode, PermanentError } from '../../runtime/contract/index.js';
+import type { Scene, Script } from '../../runtime/contract/index.js';
+
+interface Params {
+  template: string;
+  styleModifiers: string[];
+  negativePrompt: string;
+  cameraAngle?: string;
+  lighting?: string;
+  /** Seconds per scene; 0 takes the script's estimate. */
+  duration: number;
+  minDuration: number;
+}
+
+/** What a template may say: `{description}`, `{lighting}`… Values come from the scene brief, overridden by params. */
+function placeholders(scene: Scene, script: Script, params: Params, style: string[]): Record<string, string> {
+  const { brief } = scene;
+  return {
+    title: scene.title,
+    episode: script.title,
+    description: brief.description,
+    setting: brief.setting === 'unknown' ? '' : brief.setting,
+    location: brief.location ?? '',
+    time_of_day: brief.timeOfDay ?? '',
+    weather: brief.weather ?? '',
+    lighting: params.lighting ?? brief.lighting ?? '',
+    camera_angle: params.cameraAngle ?? brief.camera.angle ?? '',
+    camera_movement: brief.camera.movement ?? '',
+    shot: brief.camera.shot ?? '',
+    mood: brief.mood ?? '',
+    subjects: brief.subjects.join(', '),
+    style: style.join(', '),
+  };
+}
+
+/** `{name}` filled in; an unknown name is the template author's typo, reported with the names that exist. */
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  return template
+    .replace(/\{([a-z_]+)\}/g, (_match, name: string) => {
+      if (!(name in values)) throw new PermanentError(`prompt template uses {${name}}, which does not exist (use: ${Object.keys(values).map((k) => `{${k}}`).join(', ')})`, { location: { param: '/template' } });
+      return values[name] as string;
+    })
+    .replace(/\s+,/g, ',')
+    .replace(/,(?:\s*,)+/g, ',')
+    .replace(/\s{2,}/g, ' ')
+    .replace(/^[\s,]+|[\s,]+$/g, '');
+}
+
+/** A stable seed per scene, so a generator renders the same scene the same way until its prompt changes. */
+function seedOf(sceneId: string, prompt: string): number {
+  return createHash('sha256').update(`${sceneId}\u0000${prompt}`).digest().readUInt32BE(0);
+}
+
+export default defineNode<Params>({
+  type: 'scene.prompt',
+  version: 1,
+  title: 'Scene prompts',
+  category: 'scene',
+  description: 'Turns each scene brief into a provider-ready prompt from a template, the series style and camera/lighting overrides.',
+  inputs: [{ name: 'script', type: 'Script', title: 'Script' }],
+  outputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Prompts', description: 'One per scene, in order.' }],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      template: {
+        type: 'string',
+        title: 'Prompt template',
+        description: 'Placeholders: {description} {setting} {location} {time_of_day} {weather} {lighting} {camera_angle} {camera_movement} {shot} {mood} {subjects} {style} {title} {episode}',
+        default: '{description}, {lighting}, {camera_angle} {shot}, {mood} mood, {style}',
+        'x-widget': 'textarea',
+      },
+      styleModifiers: { type: 'array', title: 'Style modifiers', description: 'Empty: the script’s front matter `style`.', items: { type: 'string', minLength: 1 }, default: [] },
+      negativePrompt: { type: 'string', title: 'Negative prompt', default: 'text, captions, watermark, logo, blurry, distorted faces' },
+      cameraAngle: { type: 'string', title: 'Camera angle (override)' },
+      lighting: { type: 'string', title: 'Lighting (override)' },
+      duration: { type: 'number', title: 'Seconds per scene', description: '0: the script’s estimate for each scene.', minimum: 0, maximum: 600, default: 0 },
+      minDuration: { type: 'number', title: 'Shortest scene (s)', minimum: 0.5, maximum: 60, default: 3 },
+    },
+  },
+  resource: 'cpu',
+  cacheable: true,
+  async execute({ inputs, params }) {
+    const script = inputs.script as Script;
+    const style = params.styleModifiers.length > 0 ? params.styleModifiers : (script.meta.style ?? []);
+    const prompts = script.scenes.map((scene) => {
+      const prompt = fillTemplate(params.template, placeholders(scene, script, params, style));
+      return {
+        sceneId: scene.id,
+        title: scene.title,
+        prompt,
+        negativePrompt: params.negativePrompt,
+        style,
+        setting: scene.brief.setting,
+        ...(scene.brief.timeOfDay ? { timeOfDay: scene.brief.timeOfDay } : {}),
+        ...(scene.brief.weather ? { weather: scene.brief.weather } : {}),
+        ...((params.lighting ?? scene.brief.lighting) ? { lighting: params.lighting ?? scene.brief.lighting } : {}),
+        ...(scene.brief.mood ? { mood: scene.brief.mood } : {}),
+        camera: { ...scene.brief.camera, ...(params.cameraAngle ? { angle: params.cameraAngle } : {}) },
+        duration: Math.max(params.minDuration, params.duration > 0 ? params.duration : scene.timing.duration),
+        seed: seedOf(scene.id, prompt),
+      };
+    });
+    return { prompts };
+  },
+});
