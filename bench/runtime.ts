@@ -18,36 +18,24 @@ import { Engine } from '../runtime/engine/engine.js';
 
 const noopParams = { type: 'object', properties: { n: { type: 'integer', default: 0 } } };
 
-const makeNoop = (cacheable: boolean) =>
-  defineNode({
-    type: cacheable ? 'bench.noop-cached' : 'bench.noop',
+/** A node that passes its input through: once per call, or once per item when `mapped`. */
+const makeNoop = (mapped: boolean, cacheable: boolean) => {
+  const port = mapped ? 'items' : 'value';
+  return defineNode({
+    type: `bench.${mapped ? 'map-noop' : 'noop'}${cacheable ? '-cached' : ''}`,
     version: 1,
-    title: 'No-op',
+    title: mapped ? 'Map no-op' : 'No-op',
     category: 'test',
     description: 'Passes its input through.',
-    inputs: [{ name: 'value', type: 'Json', optional: true }],
-    outputs: [{ name: 'value', type: 'Json' }],
+    inputs: [{ name: port, type: 'Json', list: mapped, optional: !mapped }],
+    outputs: [{ name: port, type: 'Json', list: mapped }],
     params: noopParams,
     resource: 'cpu',
     cacheable,
-    execute: async (ctx) => ({ value: ctx.inputs.value ?? ctx.params.n }),
+    ...(mapped ? { mapOver: 'items' } : {}),
+    execute: async (ctx) => ({ [port]: ctx.inputs[port] ?? ctx.params.n }),
   });
-
-const makeMapNoop = (cacheable: boolean) =>
-  defineNode({
-    type: cacheable ? 'bench.map-noop-cached' : 'bench.map-noop',
-    version: 1,
-    title: 'Map no-op',
-    category: 'test',
-    description: 'Passes each item through.',
-    inputs: [{ name: 'items', type: 'Json', list: true }],
-    outputs: [{ name: 'items', type: 'Json', list: true }],
-    params: noopParams,
-    resource: 'cpu',
-    cacheable,
-    mapOver: 'items',
-    execute: async (ctx) => ({ items: ctx.inputs.items }),
-  });
+};
 
 const listSource = defineNode<{ count: number }>({
   type: 'bench.list',
@@ -63,7 +51,7 @@ const listSource = defineNode<{ count: number }>({
   execute: async (ctx) => ({ items: Array.from({ length: ctx.params.count }, (_, i) => i) }),
 });
 
-const nodes = [makeNoop(false), makeNoop(true), makeMapNoop(false), makeMapNoop(true), listSource] as NodeType[];
+const nodes = [makeNoop(false, false), makeNoop(false, true), makeNoop(true, false), makeNoop(true, true), listSource] as NodeType[];
 
 function chain(length: number, type: string): GraphDocument {
   return {

@@ -40,7 +40,7 @@ describe('scheduling', () => {
     }
   });
 
-  it('fails the run with the missing required input named when a list sink is unconnected', async () => {
+  it('refuses a graph with an unconnected required input before running anything', async () => {
     expect(() => h.engine.start(graph([['f', 'test.collect']]), { outDir: h.dir })).toThrow(GraphValidationError);
   });
 
