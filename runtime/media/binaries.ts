@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
+import type { Writable } from 'node:stream';
 
 import {
   CancelledError,
@@ -135,24 +136,50 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * cleans up after a rejection never races a still-writing process.
  */
 export function runTool(bin: string, args: readonly string[], options: RunToolOptions): Promise<ToolResult> {
+  const running = startTool(bin, args, { ...options, stdin: options.input !== undefined });
+  if (options.input !== undefined && running.stdin) running.stdin.end(options.input);
+  return running.result;
+}
+
+export interface StartToolOptions extends Omit<RunToolOptions, 'input'> {
+  /** Keep the child's stdin open for the caller to stream into (e.g. raw video frames). */
+  stdin?: boolean;
+}
+
+export interface RunningTool {
+  /** The child's stdin when `stdin` was asked for; EPIPE on it is swallowed (the result reports why the child quit). */
+  stdin: Writable | undefined;
+  /** Settles as `runTool` does, once the child has exited. */
+  result: Promise<ToolResult>;
+  /** Stop the child (SIGTERM, then SIGKILL); `result` rejects with `reason`. */
+  stop(reason: ReelgraphError): void;
+}
+
+/** `runTool` for callers that stream into the child: the same deadline, abort and reaping rules. */
+export function startTool(bin: string, args: readonly string[], options: StartToolOptions): RunningTool {
   const tool = basename(bin);
   const location = options.location ?? {};
   // Messages name the file being worked on, when the caller says which.
   const subject = location.file ? `${tool} on "${location.file}"` : tool;
-  if (options.signal?.aborted) return Promise.reject(abortError(options.signal, subject, location));
+  if (options.signal?.aborted) {
+    const result = Promise.reject(abortError(options.signal, subject, location));
+    return { stdin: undefined, result, stop: () => {} };
+  }
 
-  return new Promise<ToolResult>((resolve, reject) => {
-    const child = spawn(bin, args, {
-      cwd: options.cwd,
-      shell: false,
-      windowsHide: true,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    const stdout = new ChunkCollector(options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES);
-    const stderr = new TailBuffer(STDERR_KEEP_BYTES);
-    const stopper = new ChildStopper(child, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  const child = spawn(bin, args, {
+    cwd: options.cwd,
+    shell: false,
+    windowsHide: true,
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  const stdout = new ChunkCollector(options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES);
+  const stderr = new TailBuffer(STDERR_KEEP_BYTES);
+  const stopper = new ChildStopper(child, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  // A child may exit without reading its input; EPIPE then is expected, not a crash.
+  child.stdin?.on('error', () => {});
+
+  const result = new Promise<ToolResult>((resolve, reject) => {
     let settled = false;
-
     const onAbort = (): void => stopper.stop(abortError(options.signal!, subject, location));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = Number.isFinite(options.timeoutMs)
@@ -191,13 +218,8 @@ export function runTool(bin: string, args: readonly string[], options: RunToolOp
         reject(new ToolError({ tool, exitCode, exitSignal, stderrTail }, location));
       });
     });
-
-    if (options.input !== undefined) {
-      // A child may exit without reading its input; EPIPE then is expected, not a crash.
-      child.stdin!.on('error', () => {});
-      child.stdin!.end(options.input);
-    }
   });
+  return { stdin: child.stdin ?? undefined, result, stop: (reason) => stopper.stop(reason) };
 }
 
 /** Stops a child politely (SIGTERM), then firmly (SIGKILL) if it lingers. */

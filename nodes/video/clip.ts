@@ -1,0 +1,33 @@
+/** Storing a rendered clip as a `VideoClip` port value. */
+import type { ArtifactHandle, ArtifactStore } from '../../runtime/contract/index.js';
+import { clipCodecs, type ClipCodecName } from './codecs.js';
+import { frameCountOf, type VideoFormat } from './profiles.js';
+
+export interface VideoClipValue extends ArtifactHandle {
+  sceneId?: string;
+  provider?: string;
+}
+
+export interface StoreClipOptions {
+  format: VideoFormat;
+  duration: number;
+  codec: ClipCodecName;
+  name: string;
+  sceneId?: string;
+  provider?: string;
+}
+
+/**
+ * Moves a finished clip into the store. Duration is stated as frames ÷ fps —
+ * the exact value the encoder was told to produce — rather than the
+ * container's rounded figure.
+ */
+export async function storeClip(artifacts: ArtifactStore, path: string, options: StoreClipOptions): Promise<VideoClipValue> {
+  const { format } = options;
+  const duration = frameCountOf(options.duration, format.fps) / format.fps;
+  const handle = await artifacts.put(
+    { path },
+    { mime: clipCodecs[options.codec].mime, name: options.name, move: true, meta: { duration, width: format.width, height: format.height, frameRate: format.fps } },
+  );
+  return { ...handle, ...(options.sceneId ? { sceneId: options.sceneId } : {}), ...(options.provider ? { provider: options.provider } : {}) };
+}

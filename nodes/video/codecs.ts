@@ -1,0 +1,30 @@
+/**
+ * Codecs for clips between nodes, as data. Scenes travel as H.264 (small,
+ * decodes everywhere); overlays that must keep transparency as ProRes 4444,
+ * which ffmpeg's overlay filter and every NLE (for the exported timeline)
+ * read with its alpha channel.
+ */
+export interface ClipCodec {
+  extension: string;
+  mime: string;
+  args: readonly string[];
+  alpha: boolean;
+}
+
+export const clipCodecs = {
+  h264: {
+    extension: 'mp4',
+    mime: 'video/mp4',
+    alpha: false,
+    // Intermediate quality: the final render re-encodes, so spend bits here rather than time.
+    args: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'],
+  },
+  prores4444: {
+    extension: 'mov',
+    mime: 'video/quicktime',
+    alpha: true,
+    args: ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-vendor', 'apl0'],
+  },
+} as const satisfies Record<string, ClipCodec>;
+
+export type ClipCodecName = keyof typeof clipCodecs;

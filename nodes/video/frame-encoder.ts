@@ -1,0 +1,80 @@
+/**
+ * Drawn frames → a video file. Frames are streamed as raw pixels into
+ * ffmpeg's stdin (never PNG-encoded in between: that costs more than the
+ * drawing), with backpressure, so memory stays at a few frames whatever the
+ * clip length. The output holds exactly `frameCount` frames at `fps`.
+ */
+import { once } from 'node:events';
+import { PermanentError } from '../../runtime/contract/index.js';
+import { ffmpegPath, startTool } from '../../runtime/media/binaries.js';
+import { clipCodecs, type ClipCodecName } from './codecs.js';
+import type { VideoFormat } from './profiles.js';
+
+export interface FrameEncodeOptions {
+  /** The output picture. */
+  format: VideoFormat;
+  frameCount: number;
+  codec: ClipCodecName;
+  output: string;
+  signal: AbortSignal;
+  /** Pixel layout of the buffers `renderFrame` returns. @napi-rs/canvas `data()` is RGBA. */
+  pixelFormat?: 'rgba' | 'bgra';
+  /** Size of the drawn frames when it differs from the output (drawn smaller for speed, scaled by ffmpeg). */
+  frameSize?: { width: number; height: number };
+  /** Default: 10 s plus 1 s per 30 frames; a stuck encoder is killed. */
+  timeoutMs?: number;
+  /** Extra output args (e.g. metadata); placed before the output path. */
+  extraArgs?: readonly string[];
+  /** One frame's pixels: width × height × 4 bytes. The same buffer may be returned again for a repeated frame. */
+  renderFrame(index: number): Buffer | Uint8Array | Promise<Buffer | Uint8Array>;
+  onProgress?(fraction: number): void;
+}
+
+export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
+  const { format, frameCount, output } = options;
+  const drawn = options.frameSize ?? format;
+  const frameBytes = drawn.width * drawn.height * 4;
+  const codec = clipCodecs[options.codec];
+  const scale = drawn.width !== format.width || drawn.height !== format.height ? ['-vf', `scale=${format.width}:${format.height}:flags=bicubic`] : [];
+  const args = [
+    '-hide_banner', '-nostats', '-loglevel', 'error', '-y',
+    '-f', 'rawvideo', '-pix_fmt', options.pixelFormat ?? 'rgba', '-s', `${drawn.width}x${drawn.height}`, '-r', String(format.fps), '-i', 'pipe:0',
+    ...scale,
+    ...codec.args,
+    '-r', String(format.fps), '-frames:v', String(frameCount), '-an',
+    ...(options.extraArgs ?? []),
+    output,
+  ];
+  const running = startTool(ffmpegPath(), args, {
+    stdin: true,
+    signal: options.signal,
+    timeoutMs: options.timeoutMs ?? 10_000 + (frameCount / 30) * 1_000,
+    location: { file: output },
+  });
+  const stdin = running.stdin!;
+  // If ffmpeg dies, stop feeding it; the result promise says why.
+  let failed = false;
+  const exited = running.result.then(
+    () => undefined,
+    () => {
+      failed = true;
+    },
+  );
+  try {
+    for (let index = 0; index < frameCount && !failed; index++) {
+      const frame = await options.renderFrame(index);
+      if (frame.byteLength !== frameBytes) {
+        throw new PermanentError(`frame ${index} has ${frame.byteLength} bytes; ${drawn.width}×${drawn.height} RGBA needs ${frameBytes}`);
+      }
+      if (!stdin.write(frame)) await Promise.race([once(stdin, 'drain'), exited]);
+      if (index % 15 === 0) options.onProgress?.(index / frameCount);
+    }
+    stdin.end();
+  } catch (error) {
+    running.stop(error instanceof PermanentError ? error : new PermanentError('drawing a frame failed', { cause: error }));
+    await running.result.catch(() => undefined);
+    throw error;
+  }
+  await running.result;
+  options.onProgress?.(1);
+}

@@ -1,0 +1,62 @@
+/**
+ * Render profiles as data: the picture every scene, overlay and final render
+ * of a run conforms to. Scene and overlay nodes take a `profile` param (with
+ * optional explicit overrides) so a 9:16 series variant changes one value.
+ */
+import type { JsonSchema } from '../../runtime/contract/index.js';
+
+export interface VideoFormat {
+  width: number;
+  height: number;
+  /** Frames per second (constant). */
+  fps: number;
+}
+
+export interface RenderProfile extends VideoFormat {
+  title: string;
+  aspect: string;
+}
+
+export const renderProfiles = {
+  'youtube-1080p': { title: 'YouTube 1080p (16:9)', aspect: '16:9', width: 1920, height: 1080, fps: 30 },
+  'shorts-1080x1920': { title: 'Shorts / Reels / TikTok (9:16)', aspect: '9:16', width: 1080, height: 1920, fps: 30 },
+  'preview-720p': { title: 'Preview 720p (fast)', aspect: '16:9', width: 1280, height: 720, fps: 30 },
+} as const satisfies Record<string, RenderProfile>;
+
+export type RenderProfileName = keyof typeof renderProfiles;
+
+export const renderProfileNames = Object.keys(renderProfiles) as RenderProfileName[];
+
+export const DEFAULT_PROFILE: RenderProfileName = 'youtube-1080p';
+
+/** Params every picture-making node shares; spread into its params `properties`. */
+export const formatParamsSchema = {
+  profile: {
+    type: 'string',
+    title: 'Render profile',
+    enum: renderProfileNames,
+    default: DEFAULT_PROFILE,
+    description: 'Picture size and frame rate: youtube-1080p 1920×1080, shorts-1080x1920 1080×1920, preview-720p 1280×720, all 30 fps.',
+  },
+  width: { type: 'integer', title: 'Width (override)', minimum: 16, maximum: 7680, multipleOf: 2 },
+  height: { type: 'integer', title: 'Height (override)', minimum: 16, maximum: 4320, multipleOf: 2 },
+  fps: { type: 'number', title: 'Frame rate (override)', exclusiveMinimum: 0, maximum: 120 },
+} as const satisfies Record<string, JsonSchema>;
+
+export interface FormatParams {
+  profile: RenderProfileName;
+  width?: number;
+  height?: number;
+  fps?: number;
+}
+
+/** The profile's format with any explicit overrides applied. */
+export function resolveFormat(params: FormatParams): VideoFormat {
+  const profile = renderProfiles[params.profile] ?? renderProfiles[DEFAULT_PROFILE];
+  return { width: params.width ?? profile.width, height: params.height ?? profile.height, fps: params.fps ?? profile.fps };
+}
+
+/** Whole frames in `duration` seconds: a clip is exactly this many frames long. */
+export function frameCountOf(duration: number, fps: number): number {
+  return Math.max(1, Math.round(duration * fps));
+}
