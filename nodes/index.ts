@@ -10,10 +10,11 @@ import scriptFountain from './script/fountain.js';
 import scriptMarkdown from './script/markdown.js';
 import formatEach from './text/format-each.js';
 import scenePrompt from './scene/prompt.js';
+import sceneImage from './scene/image.js';
 import voiceCast from './voice/cast.js';
 import voiceTts from './voice/tts.js';
 import join from './text/join.js';
 import split from './text/split.js';
 import template from './text/template.js';
 
-export const builtinNodes = [scriptMarkdown, scriptFountain, voiceCast, voiceTts, scenePrompt, fallback, template, formatEach, split, join, jsonStringify, writeFile] as NodeType[];
+export const builtinNodes = [scriptMarkdown, scriptFountain, voiceCast, voiceTts, scenePrompt, sceneImage, fallback, template, formatEach, split, join, jsonStringify, writeFile] as NodeType[];

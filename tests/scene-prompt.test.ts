@@ -47,6 +47,14 @@ describe('scene.prompt', () => {
     expect(one).toMatchObject({ style: ['anime'], lighting: 'moonlight', camera: { angle: 'high' }, duration: 6 });
   });
 
+  it('carries each scene’s position and its stills for image nodes', async () => {
+    episode = '# Ep\n\n## One\n\nA quiet street at dawn.\n\n![The street](stills/street.jpg)\n\nNARRATOR: Hello.\n\n## Two\n\nA forest.\n\nNARRATOR: Bye.\n';
+    const [one, two] = (await prompts()) as Array<Prompt & { index: number; images?: unknown[] }>;
+    expect(one).toMatchObject({ index: 0, images: [{ path: 'stills/street.jpg', description: 'The street', line: 7 }] });
+    expect(two?.index).toBe(1);
+    expect(two?.images).toBeUndefined();
+  });
+
   it('names the placeholder a template gets wrong', () => {
     expect(() => fillTemplate('{descripton} in {style}', { description: 'x', style: 'y' })).toThrow(PermanentError);
     expect(() => fillTemplate('{descripton}', { description: 'x' })).toThrow(/\{descripton\}, which does not exist \(use: \{description\}\)/);

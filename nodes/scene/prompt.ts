@@ -88,8 +88,10 @@ export default defineNode<Params>({
       const prompt = fillTemplate(params.template, placeholders(scene, script, params, style));
       return {
         sceneId: scene.id,
+        index: scene.index,
         title: scene.title,
         prompt,
+        ...(scene.images.length > 0 ? { images: scene.images.map(({ path, description, line }) => ({ path, description, line })) } : {}),
         negativePrompt: params.negativePrompt,
         style,
         setting: scene.brief.setting,

@@ -78,8 +78,15 @@ export const portTypes = {
       required: ['sceneId', 'prompt', 'duration'],
       properties: {
         sceneId: { type: 'string' },
+        /** Position of the scene in the episode (0-based). */
+        index: { type: 'integer', minimum: 0 },
         title: { type: 'string' },
         prompt: { type: 'string' },
+        /** Stills the script places in this scene (`![description](path)`), as written. */
+        images: {
+          type: 'array',
+          items: { type: 'object', required: ['path'], properties: { path: { type: 'string', minLength: 1 }, description: { type: 'string' }, line: { type: 'integer', minimum: 1 } } },
+        },
         negativePrompt: { type: 'string' },
         style: { type: 'array', items: { type: 'string' } },
         setting: { type: 'string' },
