@@ -11,10 +11,13 @@ import scriptMarkdown from './script/markdown.js';
 import formatEach from './text/format-each.js';
 import scenePrompt from './scene/prompt.js';
 import sceneImage from './scene/image.js';
+import sceneRunway from './scene/runway.js';
+import scenePika from './scene/pika.js';
+import sceneComfyui from './scene/comfyui.js';
 import voiceCast from './voice/cast.js';
 import voiceTts from './voice/tts.js';
 import join from './text/join.js';
 import split from './text/split.js';
 import template from './text/template.js';
 
-export const builtinNodes = [scriptMarkdown, scriptFountain, voiceCast, voiceTts, scenePrompt, sceneImage, fallback, template, formatEach, split, join, jsonStringify, writeFile] as NodeType[];
+export const builtinNodes = [scriptMarkdown, scriptFountain, voiceCast, voiceTts, scenePrompt, sceneImage, sceneRunway, scenePika, sceneComfyui, fallback, template, formatEach, split, join, jsonStringify, writeFile] as NodeType[];

@@ -2,7 +2,7 @@
  * ElevenLabs text-to-speech over `/with-timestamps`: one JSON answer carries
  * the MP3 (base64) and a per-character alignment, from which word timings are
  * derived. Transport, deadlines, retry policy and key scrubbing come from
- * `http.ts`; this file only knows the ElevenLabs wire format.
+ * `nodes/http/client.ts`; this file only knows the ElevenLabs wire format.
  *
  * Voices are not listed: any voice id may be asked for and the server is the
  * judge. An unknown id comes back as `voice_not_found`, a per-item
@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError, TransientError } from '../../../runtime/contract/index.js';
-import { httpError, requestProvider, type ProviderResponse } from './http.js';
+import { httpError, requestProvider, type ProviderResponse } from '../../http/client.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings, WordTiming } from './provider.js';
 
 const PROVIDER = 'elevenlabs';

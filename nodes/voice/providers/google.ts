@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError, TransientError } from '../../../runtime/contract/index.js';
-import { httpError, requestProvider, type ProviderResponse } from './http.js';
+import { httpError, requestProvider, type ProviderResponse } from '../../http/client.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings, WordTiming } from './provider.js';
 
 const PROVIDER = 'google';

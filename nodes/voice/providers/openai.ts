@@ -21,7 +21,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError, TransientError, type CredentialSpec, type ReelgraphError } from '../../../runtime/contract/index.js';
-import { httpError, redact, requestProvider, type ProviderResponse } from './http.js';
+import { httpError, redact, requestProvider, type ProviderResponse } from '../../http/client.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings } from './provider.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';

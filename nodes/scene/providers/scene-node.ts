@@ -1,0 +1,142 @@
+/**
+ * What every generated-video scene node shares: ports, the common params, the
+ * cache key, and one execution shape — wait for a provider slot, submit and
+ * wait under a deadline (the provider's part), download, verify, conform to
+ * exactly the scene's duration and the run's picture, store. A provider file
+ * supplies only its wire format.
+ */
+import { defineNode, PermanentError, type CredentialSpec, type CredentialsLookup, type JsonSchema, type NodeContext, type NodeType } from '../../../runtime/contract/index.js';
+import type { VideoClipValue } from '../../video/clip.js';
+import type { Extend, Fit } from '../../video/conform.js';
+import { formatParamsSchema, resolveFormat, type FormatParams, type VideoFormat } from '../../video/profiles.js';
+import { Job } from './async-job.js';
+import { deliverClip, downloadVideo, type VideoSource } from './download.js';
+import { sceneRateLimits } from './rate-limits.js';
+import { promptOf, seedOf, type ScenePromptValue } from './request-shape.js';
+
+export interface SceneParams extends FormatParams {
+  endpoint: string;
+  pollIntervalMs: number;
+  timeoutSeconds: number;
+  fit: Fit;
+  extend: Extend;
+}
+
+export interface GenerateRequest<P extends SceneParams> {
+  prompt: ScenePromptValue;
+  params: P;
+  format: VideoFormat;
+  seed: number;
+  job: Job;
+  credentials: CredentialsLookup;
+}
+
+export interface SceneNodeSpec<P extends SceneParams> {
+  type: string;
+  title: string;
+  description: string;
+  /** Key of the rate limits, the `provider` of each clip, and the first word of every message. */
+  provider: string;
+  defaultEndpoint: string;
+  defaultPollIntervalMs: number;
+  /** Provider-specific params, listed before the common ones. */
+  params: Record<string, JsonSchema>;
+  credentials: CredentialSpec[];
+  /** Whether the provider receives the prompt's negative prompt; if not, editing it must not re-bill every scene. */
+  negativePrompt: boolean;
+  /** Model identity for the cache key. */
+  identity(params: P): string;
+  /** Submits the task and waits for it (cancelling it if the job is aborted); resolves with where the video is. */
+  generate(request: GenerateRequest<P>): Promise<VideoSource>;
+}
+
+/** Params that change how long the node waits, never what it makes. */
+const WAITING_PARAMS = ['pollIntervalMs', 'timeoutSeconds'];
+const FORMAT_PARAMS = Object.keys(formatParamsSchema);
+
+export function defineSceneNode<P extends SceneParams>(spec: SceneNodeSpec<P>): NodeType<P> {
+  return defineNode<P>({
+    type: spec.type,
+    version: 1,
+    title: spec.title,
+    category: 'scene',
+    description: spec.description,
+    inputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Prompts', description: 'One per scene, usually from Scene prompts.' }],
+    outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Clips', description: 'Exactly each scene’s duration, in the run’s size and frame rate.' }],
+    params: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ...formatParamsSchema,
+        ...spec.params,
+        endpoint: { type: 'string', format: 'uri', title: 'Endpoint', description: 'Base URL: a proxy, a self-hosted server or a test server.', default: spec.defaultEndpoint },
+        pollIntervalMs: {
+          type: 'integer',
+          title: 'Poll interval (ms)',
+          description: 'First wait between status checks; it stretches to 4× while the task runs.',
+          minimum: 1,
+          maximum: 60_000,
+          default: spec.defaultPollIntervalMs,
+        },
+        timeoutSeconds: {
+          type: 'number',
+          title: 'Timeout (s)',
+          description: 'Deadline for submitting, waiting and downloading; past it the task is cancelled.',
+          exclusiveMinimum: 0,
+          maximum: 7200,
+          default: 600,
+        },
+        fit: { enum: ['cover', 'contain'], title: 'Fit', description: 'cover crops the provider’s picture to the run’s size; contain letterboxes it.', default: 'cover' },
+        extend: { enum: ['freeze', 'loop'], title: 'Extend', description: 'How a clip shorter than its scene is filled: hold the last frame, or loop.', default: 'freeze' },
+      },
+    },
+    resource: 'video',
+    cacheable: true,
+    mapOver: 'prompts',
+    // Submission failures only: once a task exists, its polls and download are retried inside the node.
+    retry: { retries: 2, backoffMs: 5_000 },
+    credentials: spec.credentials,
+    cacheIdentity: (params) => spec.identity(params),
+    // A clip is what was asked of the provider and how it was fitted: not where the scene sits, its title or mood, or how patiently we waited.
+    cacheKeyInputs(inputs, params) {
+      const options = Object.fromEntries(Object.entries(params).filter(([name]) => !WAITING_PARAMS.includes(name) && !FORMAT_PARAMS.includes(name)));
+      const prompt = promptOf(inputs.prompts);
+      const { negativePrompt: _unsent, ...sent } = prompt;
+      return { prompt: spec.negativePrompt ? prompt : sent, format: resolveFormat(params), options };
+    },
+    execute: (ctx) => execute(spec, ctx),
+  });
+}
+
+async function execute<P extends SceneParams>(spec: SceneNodeSpec<P>, ctx: NodeContext<P>): Promise<{ clips: VideoClipValue }> {
+  const prompt = promptOf(ctx.inputs.prompts);
+  const label = `${spec.provider}: scene "${prompt.sceneId}"`;
+  if (!prompt.prompt.trim()) throw new PermanentError(`${label}: the prompt is empty`, { location: { port: 'prompts' } });
+  const format = resolveFormat(ctx.params);
+
+  const release = await ctx.rateLimiter.acquire({ key: spec.provider, limits: sceneRateLimits[spec.provider] ?? {}, units: 1, signal: ctx.signal });
+  const job = new Job({ label, timeoutMs: ctx.params.timeoutSeconds * 1000, signal: ctx.signal, progress: ctx.progress, log: ctx.log });
+  try {
+    let source: VideoSource;
+    try {
+      source = await spec.generate({ prompt, params: ctx.params, format, seed: seedOf(prompt), job, credentials: ctx.credentials });
+    } finally {
+      release();
+    }
+    ctx.progress(0.9, 'downloading');
+    const dir = await ctx.tempDir();
+    const download = await downloadVideo(job, source, dir);
+    ctx.progress(0.95, 'conforming');
+    const clip = await deliverClip(ctx.artifacts, download, dir, { format, duration: prompt.duration, fit: ctx.params.fit, extend: ctx.params.extend, sceneId: prompt.sceneId, provider: spec.provider, signal: ctx.signal });
+    return { clips: clip };
+  } finally {
+    job.dispose();
+  }
+}
+
+/** A credential field, or a clear error naming the variable to set; optional credentials may be absent. */
+export async function secretOf(credentials: CredentialsLookup, spec: CredentialSpec, field: string, label: string): Promise<string | undefined> {
+  const value = (await credentials.get(spec.name))?.[field]?.trim();
+  if (!value && !spec.optional) throw new PermanentError(`${label}: no API key configured; set ${spec.env[field]}`);
+  return value || undefined;
+}
