@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import { defineNode, PermanentError, ReelgraphError } from '../../runtime/contract/index.js';
+import type { NodeContext } from '../../runtime/contract/index.js';
+import { storeClip } from '../video/clip.js';
+import { encodeFrames } from '../video/frame-encoder.js';
+import { formatParamsSchema, frameCountOf, resolveFormat, type FormatParams, type VideoFormat } from '../video/profiles.js';
+import { cameraMoveNames } from './procedural/camera.js';
+import { motifNames } from './procedural/motifs/index.js';
+import { timesOfDay } from './procedural/palette.js';
+import { planScene, type PlanOverrides, type ScenePromptValue } from './procedural/plan.js';
+import { createSceneRenderer } from './procedural/renderer.js';
+import { weatherKindNames } from './procedural/weather.js';
+
+interface Params extends FormatParams, PlanOverrides {
+  grain: number;
+  vignette: number;
+  renderScale: number;
+}
+
+/** Frames drawn at `renderScale` of the output, even-sized; ffmpeg scales them up while encoding. */
+function drawnSize(format: VideoFormat, renderScale: number): { width: number; height: number } {
+  const even = (value: number): number => Math.max(16, 2 * Math.round((value * renderScale) / 2));
+  return renderScale >= 1 ? { width: format.width, height: format.height } : { width: even(format.width), height: even(format.height) };
+}
+
+const sceneName = (prompt: ScenePromptValue): string => (typeof prompt.sceneId === 'string' && prompt.sceneId ? prompt.sceneId : '(no sceneId)');
+
+export default defineNode<Params>({
+  type: 'scene.procedural',
+  version: 1,
+  title: 'Scene (procedural)',
+  category: 'scene',
+  description:
+    'Renders each scene prompt offline as a moving picture of its setting — street, skyline, data center, room, forest, space, ocean, desert or abstract data — lit by its time of day, mood and lighting, with its weather and camera move. Deterministic for a seed; each scene is cached on its own.',
+  inputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Scene prompts' }],
+  outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Clips', description: 'One H.264 clip per scene, exactly its duration.' }],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ...formatParamsSchema,
+      motif: { type: 'string', title: 'Setting', enum: ['auto', ...motifNames], default: 'auto', description: 'auto: the prompt’s setting, else read from its words, else abstract data.' },
+      timeOfDay: { type: 'string', title: 'Time of day', enum: ['auto', ...timesOfDay], default: 'auto' },
+      weather: { type: 'string', title: 'Weather', enum: ['auto', 'none', ...weatherKindNames], default: 'auto', description: 'none: no weather whatever the prompt says.' },
+      camera: { type: 'string', title: 'Camera move', enum: ['auto', ...cameraMoveNames], default: 'auto', description: 'auto: the prompt’s camera movement, else a slow push-in.' },
+      cameraStrength: { type: 'number', title: 'Camera travel', description: '1: the move’s normal travel; 0 locks the camera off.', minimum: 0, maximum: 2, default: 1 },
+      grain: {
+        type: 'number',
+        title: 'Film grain',
+        description: 'Moving grain is noise the encoder must keep: 0.2 halves encoding speed and makes clips several times larger. Often better added once in the final render.',
+        minimum: 0,
+        maximum: 1,
+        default: 0,
+      },
+      vignette: { type: 'number', title: 'Vignette', minimum: 0, maximum: 1, default: 0.5 },
+      renderScale: {
+        type: 'number',
+        title: 'Render scale',
+        description: 'Frames are drawn at this fraction of the output size and scaled up while encoding: lower is faster and softer.',
+        minimum: 0.25,
+        maximum: 1,
+        default: 0.75,
+      },
+    },
+  },
+  resource: 'cpu',
+  cacheable: true,
+  mapOver: 'prompts',
+  timeoutMs: 30 * 60_000,
+  async execute(ctx: NodeContext<Params>) {
+    const prompt = (typeof ctx.inputs.prompts === 'object' && ctx.inputs.prompts !== null ? ctx.inputs.prompts : {}) as ScenePromptValue;
+    const scene = sceneName(prompt);
+    const duration = prompt.duration;
+    if (typeof duration !== 'number' || !Number.isFinite(duration) || duration <= 0) {
+      throw new PermanentError(`scene "${scene}": duration ${JSON.stringify(duration)} is not a positive number of seconds`);
+    }
+    const format = resolveFormat(ctx.params);
+    const frameCount = frameCountOf(duration, format.fps);
+    const frame = drawnSize(format, ctx.params.renderScale);
+    const plan = planScene(prompt, ctx.params);
+    ctx.log.debug(`scene "${scene}": ${plan.motif} at ${plan.time}, ${plan.weather ?? 'no weather'}, ${plan.camera}`, { seed: plan.seed, frameCount, frame });
+
+    const output = join(await ctx.tempDir(), 'scene.mp4');
+    try {
+      const renderer = createSceneRenderer({ plan, frame, fps: format.fps, frameCount, grain: ctx.params.grain, vignette: ctx.params.vignette });
+      await encodeFrames({
+        format,
+        frameCount,
+        codec: 'h264',
+        output,
+        signal: ctx.signal,
+        frameSize: frame,
+        renderFrame: (index) => renderer.frame(index),
+        onProgress: (fraction) => ctx.progress(fraction * 0.98, `scene ${scene}`),
+      });
+    } catch (error) {
+      if (error instanceof ReelgraphError) throw error;
+      throw new PermanentError(`scene "${scene}": rendering failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const clip = await storeClip(ctx.artifacts, output, { format, duration, codec: 'h264', name: `${scene}.mp4`, sceneId: scene, provider: 'procedural' });
+    ctx.progress(1);
+    return { clips: clip };
+  },
+});

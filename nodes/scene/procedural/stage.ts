@@ -1,0 +1,76 @@
+/**
+ * What motifs and weather build on: the stage (frame, plane, palette,
+ * atmosphere, randomness) and the layers they return. A layer is a picture
+ * drawn once into an offscreen canvas plus, optionally, what moves on it,
+ * drawn every frame in the same coordinates (the plane's), so the camera
+ * carries both alike.
+ */
+import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { OVERSCAN } from './camera.js';
+import type { Palette } from './palette.js';
+import type { Random } from './random.js';
+import type { Atmosphere } from './weather.js';
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface FrameTime {
+  index: number;
+  /** Seconds from the start of the clip. */
+  t: number;
+  /** 0 at the first frame, 1 at the last. */
+  progress: number;
+}
+
+export interface Layer {
+  /** 0: at infinity (the sky); 1: the nearest plane. Layers are drawn far to near. */
+  depth: number;
+  /** Drawn once, reused every frame: plane-sized. */
+  image?: Canvas;
+  /** Opacity of `image` at a frame (flickering neon); 1 when absent. */
+  opacity?(time: FrameTime): number;
+  /** What moves, drawn over `image` in plane coordinates. */
+  animate?(g: SKRSContext2D, time: FrameTime): void;
+}
+
+export interface Stage {
+  /** The drawn frame (the output picture, or smaller when rendering at a reduced scale). */
+  frame: Size;
+  /** A layer's extent: the frame plus `OVERSCAN` on every side. */
+  plane: Size;
+  /** The frame's rectangle inside the plane when the camera is at rest. */
+  view: { x: number; y: number; width: number; height: number };
+  /** Pixels per "1080p pixel": sizes are written for a 1080-pixel short side and multiplied by this. */
+  unit: number;
+  palette: Palette;
+  atmosphere: Atmosphere;
+  random: Random;
+  seed: number;
+  /** Whether the motif is outdoors (rain and snow fall only there). */
+  outdoor: boolean;
+}
+
+export function createStage(frame: Size, fields: Omit<Stage, 'frame' | 'plane' | 'view' | 'unit'>): Stage {
+  const plane = { width: Math.ceil(frame.width * (1 + 2 * OVERSCAN)), height: Math.ceil(frame.height * (1 + 2 * OVERSCAN)) };
+  const view = { x: (plane.width - frame.width) / 2, y: (plane.height - frame.height) / 2, width: frame.width, height: frame.height };
+  return { frame, plane, view, unit: Math.min(frame.width, frame.height) / 1080, ...fields };
+}
+
+/** A fresh transparent plane-sized canvas for a layer. */
+export function planeCanvas(stage: Stage): { canvas: Canvas; g: SKRSContext2D } {
+  const canvas = createCanvas(stage.plane.width, stage.plane.height);
+  return { canvas, g: canvas.getContext('2d') };
+}
+
+/**
+ * How many 1080p landscape frames of area the plane holds, counted in 1080p
+ * pixels: multiply a per-frame count of stars or raindrops by this, so a
+ * small render shows as many as a big one.
+ */
+export const framesOfArea = (stage: Stage): number => (stage.plane.width * stage.plane.height) / (stage.unit * stage.unit * 1920 * 1080);
+
+/** Plane y of a fraction of the frame's height at rest (0: top of the frame, 1: bottom). */
+export const frameY = (stage: Stage, fraction: number): number => stage.view.y + fraction * stage.view.height;
+export const frameX = (stage: Stage, fraction: number): number => stage.view.x + fraction * stage.view.width;
