@@ -23,7 +23,8 @@ export const clipCodecs = {
     extension: 'mov',
     mime: 'video/quicktime',
     alpha: true,
-    args: ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-vendor', 'apl0'],
+    // A fixed quantiser: prores_ks's default rate control is ~6× slower; q 4 stays visually lossless (~60 dB PSNR) and is ~20 % smaller than q 2.
+    args: ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-vendor', 'apl0', '-qscale:v', '4'],
   },
 } as const satisfies Record<string, ClipCodec>;
 

@@ -1,0 +1,217 @@
+/**
+ * overlay.terminal: each terminal block of the script as a retro terminal
+ * animation — prompt, typed command, printed output, blinking cursor, CRT
+ * glow, scanlines, static and a glitch in and out — rendered as a full-frame
+ * clip (transparent around the window, or on a background colour) that lasts
+ * exactly the block's slot in the script, so a timeline places it at 0,0 at
+ * the block's cue.
+ *
+ * The node maps over the script's terminal blocks (`script.markdown`'s
+ * `terminals` port): each block is one item, cached and retried on its own.
+ */
+import { join } from 'node:path';
+import { defineNode, PermanentError } from '../../runtime/contract/index.js';
+import type { NodeContext, Segment } from '../../runtime/contract/index.js';
+import { timingDefaults } from '../script/engine/timing.js';
+import { storeClip } from '../video/clip.js';
+import { clipCodecs, type ClipCodecName } from '../video/codecs.js';
+import { encodeFrames } from '../video/frame-encoder.js';
+import { formatParamsSchema, frameCountOf, resolveFormat, type FormatParams, type VideoFormat } from '../video/profiles.js';
+import { TerminalRenderer, terminalGeometry, type RenderSettings, type TerminalGeometry } from './terminal/draw.js';
+import { transitionNames, type Rect, type TransitionName } from './terminal/effects.js';
+import { loadTerminalFont, terminalFontNames, type TerminalFontName } from './terminal/font.js';
+import { seedOf } from './terminal/random.js';
+import { terminalThemeNames, terminalThemes, type EffectLevels, type Rgb, type TerminalThemeName } from './terminal/themes.js';
+import { buildTimeline, retime, type Timeline } from './terminal/typing.js';
+
+type EffectName = keyof EffectLevels;
+const effectNames: EffectName[] = ['scanlines', 'noise', 'glow', 'curvature', 'flicker'];
+
+export interface TerminalParams extends FormatParams, Partial<EffectLevels> {
+  theme: TerminalThemeName;
+  font?: TerminalFontName;
+  mode: 'transparent' | 'opaque';
+  background: string;
+  windowX: number;
+  windowY: number;
+  windowWidth: number;
+  windowHeight: number;
+  textSize: number;
+  charactersPerSecond: number;
+  typingJitter: number;
+  enterSeconds: number;
+  outputLineSeconds: number;
+  holdSeconds: number;
+  cursorBlinkHz: number;
+  transitionIn: TransitionName;
+  transitionOut: TransitionName;
+  transitionSeconds: number;
+}
+
+const fraction = (title: string, fallback: number, description: string) => ({ type: 'number', title, minimum: 0, maximum: 1, default: fallback, description });
+const effect = (title: string, description: string) => ({ type: 'number', title, minimum: 0, maximum: 1, description: `${description} 0–1; unset: the theme's level.` });
+
+/** How each mode is encoded: transparency needs ProRes 4444; an opaque clip is H.264. */
+const modes = {
+  transparent: { codec: 'prores4444', padColour: () => 'black@0', toPad: 'format=yuva444p10le,' },
+  opaque: { codec: 'h264', padColour: (hex: string) => `0x${hex.slice(1)}`, toPad: '' },
+} as const satisfies Record<TerminalParams['mode'], { codec: ClipCodecName; padColour: (hex: string) => string; toPad: string }>;
+
+function parseHex(hex: string): Rgb {
+  const value = Number.parseInt(hex.slice(1), 16);
+  return [(value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff];
+}
+
+/** The window in picture pixels (even, so chroma-subsampled codecs place it exactly), checked to lie inside the picture. */
+function windowRect(params: TerminalParams, format: VideoFormat): Rect {
+  const even = (value: number): number => 2 * Math.round(value / 2);
+  const rect = { x: even(params.windowX * format.width), y: even(params.windowY * format.height), width: even(params.windowWidth * format.width), height: even(params.windowHeight * format.height) };
+  if (rect.width < 64 || rect.height < 48) {
+    throw new PermanentError(`the terminal window is ${rect.width}×${rect.height} px; it needs at least 64×48`, { location: { param: '/windowWidth' } });
+  }
+  if (rect.x + rect.width > format.width || rect.y + rect.height > format.height) {
+    throw new PermanentError(`the terminal window (${rect.x},${rect.y} ${rect.width}×${rect.height}) does not fit the ${format.width}×${format.height} picture`, { location: { param: '/windowX' } });
+  }
+  return rect;
+}
+
+export interface TerminalPlan {
+  format: VideoFormat;
+  settings: RenderSettings;
+  geometry: TerminalGeometry;
+  timeline: Timeline;
+  frameCount: number;
+}
+
+/**
+ * Everything about a block's clip except its pixels: picture, window, grid,
+ * and the typing timeline fitted into the block's slot (exported so tests
+ * know which frame shows which character).
+ */
+export function planTerminal(segment: Segment & { terminal: NonNullable<Segment['terminal']> }, params: TerminalParams): TerminalPlan {
+  const format = resolveFormat(params);
+  const base = terminalThemes[params.theme];
+  const theme = { ...base, font: params.font ?? base.font };
+  const effects = Object.fromEntries(effectNames.map((name) => [name, params[name] ?? base.effects[name]])) as unknown as EffectLevels;
+  const duration = segment.timing.duration;
+  const frameCount = frameCountOf(duration, format.fps);
+  const settings: RenderSettings = {
+    format,
+    window: windowRect(params, format),
+    theme,
+    effects,
+    textSize: params.textSize * (Math.min(format.width, format.height) / 1080),
+    cursorBlinkHz: params.cursorBlinkHz,
+    transitionIn: params.transitionIn,
+    transitionOut: params.transitionOut,
+    transitionSeconds: Math.min(params.transitionSeconds, duration / 4),
+    duration: frameCount / format.fps,
+    ...(params.mode === 'opaque' ? { opaqueBackground: parseHex(params.background) } : {}),
+    seed: seedOf(segment.id),
+  };
+  const geometry = terminalGeometry(settings, loadTerminalFont(theme.font));
+  const natural = buildTimeline(segment.terminal.lines, geometry.columns, {
+    charactersPerSecond: params.charactersPerSecond,
+    jitter: params.typingJitter,
+    enterSeconds: params.enterSeconds,
+    outputLineSeconds: params.outputLineSeconds,
+    seed: segment.id,
+  });
+  // Typing starts once the window has arrived and must leave the hold (and the exit) free; a block too short for its text types faster.
+  const start = params.transitionIn === 'none' ? 0 : settings.transitionSeconds;
+  const latestEnd = settings.duration - Math.max(Math.min(params.holdSeconds, settings.duration / 2), params.transitionOut === 'none' ? 0 : settings.transitionSeconds);
+  const factor = natural.end > 0 ? Math.min(1, Math.max(0, latestEnd - start) / natural.end) : 1;
+  return { format, settings, geometry, timeline: retime(natural, factor, start), frameCount };
+}
+
+export function terminalSegment(segment: Segment): Segment & { terminal: NonNullable<Segment['terminal']> } {
+  if (segment.kind !== 'terminal' || !segment.terminal) {
+    throw new PermanentError(`segment ${segment.id} (line ${segment.line}) is ${segment.kind}, not a terminal block; wire the script's terminals port`, { location: { line: segment.line } });
+  }
+  if (segment.terminal.lines.length === 0) throw new PermanentError(`terminal block ${segment.id} (line ${segment.line}) has no lines`, { location: { line: segment.line } });
+  return segment as Segment & { terminal: NonNullable<Segment['terminal']> };
+}
+
+export default defineNode<TerminalParams>({
+  type: 'overlay.terminal',
+  version: 1,
+  title: 'Terminal overlay',
+  category: 'overlay',
+  description:
+    'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — as a full-frame clip, transparent around the window (ProRes 4444) or on a background colour (H.264), lasting exactly the block’s slot.',
+  inputs: [{ name: 'terminals', type: 'Segment', list: true, title: 'Terminal blocks', description: 'The script’s terminal blocks (script node → terminals).' }],
+  outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip, duration, the segment it belongs to (its cue) and where the window sits.' }],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ...formatParamsSchema,
+      theme: { enum: terminalThemeNames, title: 'Theme', default: 'green-phosphor', description: terminalThemeNames.map((name) => `${name}: ${terminalThemes[name].title}`).join('; ') },
+      font: { enum: terminalFontNames, title: 'Font', description: 'Unset: the theme’s (VT323 for the phosphor themes, JetBrains Mono for modern-dark). Both ship with reelgraph (SIL OFL).' },
+      mode: { enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: full frame, clear outside the window (ProRes 4444 with alpha); opaque: the window on the background colour (H.264).' },
+      background: { type: 'string', title: 'Background (opaque mode)', pattern: '^#[0-9a-fA-F]{6}$', default: '#000000' },
+      windowX: fraction('Window left', 0.17, 'Left edge as a fraction of the picture width.'),
+      windowY: fraction('Window top', 0.14, 'Top edge as a fraction of the picture height.'),
+      windowWidth: fraction('Window width', 0.66, 'Fraction of the picture width.'),
+      windowHeight: fraction('Window height', 0.72, 'Fraction of the picture height.'),
+      textSize: { type: 'number', title: 'Text size (px at 1080p)', minimum: 8, maximum: 200, default: 34, description: 'Scaled with the picture, so a 720p preview looks the same.' },
+      charactersPerSecond: { type: 'number', title: 'Typing speed (characters/s)', exclusiveMinimum: 0, maximum: 200, default: timingDefaults.terminal.typedCharactersPerSecond, description: 'Mean pace; the script times blocks at this pace too. Typing that would not fit the block’s slot is sped up to fit.' },
+      typingJitter: { type: 'number', title: 'Typing jitter', minimum: 0, maximum: 1, default: 0.5, description: '0: metronome; 1: uneven, hesitant. Seeded by the block, so renders repeat exactly.' },
+      enterSeconds: { type: 'number', title: 'Pause after a command (s)', minimum: 0, maximum: 10, default: timingDefaults.terminal.enterSeconds },
+      outputLineSeconds: { type: 'number', title: 'Time per output line (s)', minimum: 0, maximum: 10, default: timingDefaults.terminal.outputLineSeconds },
+      holdSeconds: { type: 'number', title: 'Hold at the end (s)', minimum: 0, maximum: 30, default: timingDefaults.terminal.holdSeconds, description: 'Time left to read the finished screen (at most half the block).' },
+      cursorBlinkHz: { type: 'number', title: 'Cursor blink rate (Hz)', minimum: 0, maximum: 10, default: 1, description: 'Blinks per second while idle; the cursor stays lit while typing. 0: never blinks.' },
+      transitionIn: { enum: transitionNames, title: 'Transition in', default: 'glitch' },
+      transitionOut: { enum: transitionNames, title: 'Transition out', default: 'glitch' },
+      transitionSeconds: { type: 'number', title: 'Transition length (s)', minimum: 0.05, maximum: 3, default: 0.3 },
+      scanlines: effect('Scanlines', 'Dark lines between the raster lines.'),
+      noise: effect('Static', 'Animated grain on the tube.'),
+      glow: effect('Glow', 'Phosphor bloom around text and the light spilling around the window.'),
+      curvature: effect('Curvature', 'Bulge of the tube: text bends toward the rim, corners darken.'),
+      flicker: effect('Flicker', 'Brightness wobble and the slow refresh band.'),
+    },
+  },
+  resource: 'video',
+  cacheable: true,
+  mapOver: 'terminals',
+  timeoutMs: 600_000,
+  // The picture depends on the lines, the slot's length and the params — not on where the block sits: an edit earlier in
+  // the episode moves every later block, and must not re-render them. Placement comes from the segment id (Pacing).
+  cacheKeyInputs(inputs, params) {
+    const { id, sceneId, kind, terminal, timing } = inputs.terminals as Segment;
+    return { segment: { id, sceneId, kind, terminal, duration: timing.duration }, params };
+  },
+  async execute(ctx: NodeContext<TerminalParams>) {
+    const segment = terminalSegment(ctx.inputs.terminals as Segment);
+    const { params } = ctx;
+    const { format, settings, frameCount, timeline } = planTerminal(segment, params);
+    const renderer = new TerminalRenderer(timeline, settings);
+    const duration = segment.timing.duration;
+
+    const mode = modes[params.mode];
+    const { region } = renderer.geometry;
+    const output = join(await ctx.tempDir(), `terminal.${clipCodecs[mode.codec].extension}`);
+    await encodeFrames({
+      // Frames are the window region; ffmpeg pads them to the full picture, which costs far less than drawing and reading back the whole frame.
+      format: { width: region.width, height: region.height, fps: format.fps },
+      frameCount,
+      codec: mode.codec,
+      output,
+      signal: ctx.signal,
+      extraArgs: ['-vf', `${mode.toPad}pad=${format.width}:${format.height}:${region.x}:${region.y}:color=${mode.padColour(params.background)}`],
+      renderFrame: (index) => renderer.frame(index),
+      onProgress: (fraction) => ctx.progress(fraction, `frame ${Math.round(fraction * frameCount)}/${frameCount}`),
+    });
+    const clip = await storeClip(ctx.artifacts, output, { format, duration, codec: mode.codec, name: `terminal-${segment.id}.${clipCodecs[mode.codec].extension}`, sceneId: segment.sceneId, provider: 'overlay.terminal' });
+    return {
+      overlays: {
+        kind: 'terminal',
+        sceneId: segment.sceneId,
+        segmentId: segment.id,
+        duration: segment.timing.duration,
+        clip,
+        window: { ...settings.window },
+      },
+    };
+  },
+});

@@ -1,0 +1,401 @@
+/**
+ * Frames of a terminal block. Only the window and its glow are drawn (the
+ * "region"); the encoder pads that to the full picture. Work is spent where
+ * the picture changes:
+ *
+ * - chrome (halo, bezel, tube) is drawn and read back once; each frame reads
+ *   back only the screen and copies it into a copy of those pixels;
+ * - the text layer — glyphs, their glow, scanlines and vignette already
+ *   applied — is redrawn only when a character appears or the view scrolls,
+ *   so a frame is three full-screen passes: tube, text, static;
+ * - static and flicker advance on a 15 Hz effect clock, so at 30 fps every
+ *   other frame can repeat;
+ * - a frame whose state matches the previous one returns the previous pixels
+ *   without drawing or reading back (reading back costs more than drawing).
+ *
+ * Pixels come from getImageData: straight alpha, which is what ffmpeg's
+ * `rgba` expects (`canvas.data()` is premultiplied and would darken the glow).
+ */
+import { createCanvas, type Canvas } from '@napi-rs/canvas';
+import type { VideoFormat } from '../../video/profiles.js';
+import type { CellStyle } from './ansi.js';
+import { drawLiveEffects, glassLayer, noiseTiles, roundRect, transitions, type Rect, type TransitionName } from './effects.js';
+import { loadTerminalFont, type LoadedFont } from './font.js';
+import { drawShapeGlyph, isShapeGlyph, REPLACEMENT } from './glyphs.js';
+import { prng } from './random.js';
+import { css, resolveColour, type EffectLevels, type Rgb, type TerminalTheme } from './themes.js';
+import { cursorAt, cursorOn, visibleCount, type PlacedCell, type Timeline } from './typing.js';
+
+/** Static and flicker change this many times a second, whatever the frame rate. */
+export const EFFECT_HZ = 15;
+const NOISE_TILES = 4;
+
+export interface RenderSettings {
+  format: VideoFormat;
+  /** The terminal window in picture pixels. */
+  window: Rect;
+  theme: TerminalTheme;
+  effects: EffectLevels;
+  /** Text size in picture pixels (before the font's own size scale). */
+  textSize: number;
+  cursorBlinkHz: number;
+  transitionIn: TransitionName;
+  transitionOut: TransitionName;
+  transitionSeconds: number;
+  duration: number;
+  /** Paint the region with this colour instead of leaving it transparent. */
+  opaqueBackground?: Rgb;
+  seed: number;
+}
+
+export interface TerminalGeometry {
+  /** What is drawn, in picture pixels: the window plus its glow, inside the picture. */
+  region: Rect;
+  /** In region coordinates. */
+  window: Rect;
+  screen: Rect;
+  windowRadius: number;
+  screenRadius: number;
+  /** The text grid, in screen coordinates. */
+  text: Rect;
+  cell: { width: number; height: number; ascent: number };
+  columns: number;
+  rows: number;
+  fontPx: number;
+  /** Picture scale against 1080 lines. */
+  scale: number;
+}
+
+/** Where everything goes. Pure arithmetic plus one text measurement. */
+export function terminalGeometry(settings: Pick<RenderSettings, 'format' | 'window' | 'theme' | 'effects' | 'textSize'>, font: LoadedFont): TerminalGeometry {
+  const { format, theme, effects } = settings;
+  const scale = Math.min(format.width, format.height) / 1080;
+  const fontPx = Math.max(4, settings.textSize * font.sizeScale);
+  const probe = createCanvas(8, 8).getContext('2d');
+  probe.font = `${fontPx}px ${font.families}`;
+  const metrics = probe.measureText('M');
+  const cell = { width: metrics.width, height: Math.ceil(metrics.fontBoundingBoxAscent + metrics.fontBoundingBoxDescent), ascent: metrics.fontBoundingBoxAscent };
+
+  const margin = Math.ceil((effects.glow > 0 ? 56 : 28) * scale);
+  const x0 = Math.max(0, settings.window.x - margin);
+  const y0 = Math.max(0, settings.window.y - margin);
+  const region = {
+    x: x0,
+    y: y0,
+    width: Math.min(format.width, settings.window.x + settings.window.width + margin) - x0,
+    height: Math.min(format.height, settings.window.y + settings.window.height + margin) - y0,
+  };
+  const window = { x: settings.window.x - x0, y: settings.window.y - y0, width: settings.window.width, height: settings.window.height };
+  const short = Math.min(window.width, window.height);
+  const crt = theme.chrome === 'crt';
+  const bezel = crt ? Math.round(short * 0.045) : 0;
+  const titleBar = crt ? 0 : Math.round(34 * scale);
+  const screen = { x: window.x + bezel, y: window.y + bezel + titleBar, width: window.width - 2 * bezel, height: window.height - 2 * bezel - titleBar };
+  const padding = Math.round(cell.height * 0.6);
+  const text = { x: padding, y: padding, width: Math.max(cell.width, screen.width - 2 * padding), height: Math.max(cell.height, screen.height - 2 * padding) };
+  return {
+    region,
+    window,
+    screen,
+    windowRadius: Math.round(short * (crt ? 0.05 : 0.015)),
+    screenRadius: Math.round(short * (crt ? 0.06 : 0.01)),
+    text,
+    cell,
+    columns: Math.max(1, Math.floor(text.width / cell.width)),
+    rows: Math.max(1, Math.floor(text.height / cell.height)),
+    fontPx,
+    scale,
+  };
+}
+
+export class TerminalRenderer {
+  readonly geometry: TerminalGeometry;
+  private readonly font: LoadedFont;
+  private readonly chrome: Canvas;
+  /** The chrome's pixels: every frame starts as a copy. */
+  private readonly template: Uint8Array;
+  /** The empty tube with scanlines and vignette, in screen coordinates. */
+  private readonly tube: Canvas;
+  private readonly glass: Canvas;
+  /** The chrome over the screen's bounding box outside its rounded corners. */
+  private readonly corners: Canvas;
+  private readonly tiles: Canvas[];
+  private readonly cursorSprite: Canvas;
+  private readonly glyphLayer: Canvas;
+  private readonly glowLayer: Canvas;
+  /** Glyphs plus glow, with the glass applied: what a frame adds to the tube. */
+  private readonly textLayer: Canvas;
+  private readonly screenCanvas: Canvas;
+  private readonly stage: Canvas;
+  private textKey = '';
+  private frameKey = '';
+  private pixels: Uint8Array | undefined;
+  /** Frames drawn (not repeated), for the bench. */
+  drawn = 0;
+
+  constructor(
+    private readonly timeline: Timeline,
+    private readonly settings: RenderSettings,
+  ) {
+    this.font = loadTerminalFont(settings.theme.font);
+    const g = (this.geometry = terminalGeometry(settings, this.font));
+    const { width, height } = g.screen;
+    this.chrome = this.drawChrome();
+    const image = this.chrome.getContext('2d').getImageData(0, 0, g.region.width, g.region.height);
+    this.template = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+    this.glass = glassLayer(width, height, settings.effects, g.scale);
+    this.tube = createCanvas(width, height);
+    const tube = this.tube.getContext('2d');
+    tube.drawImage(this.chrome, g.screen.x, g.screen.y, width, height, 0, 0, width, height);
+    tube.drawImage(this.glass, 0, 0);
+    this.corners = createCanvas(width, height);
+    const corners = this.corners.getContext('2d');
+    corners.drawImage(this.chrome, g.screen.x, g.screen.y, width, height, 0, 0, width, height);
+    corners.globalCompositeOperation = 'destination-out';
+    roundRect(corners, { x: 0, y: 0, width, height }, g.screenRadius);
+    corners.fill();
+    this.tiles = settings.effects.noise > 0 ? noiseTiles(NOISE_TILES, Math.max(1, Math.round(2 * g.scale)), prng(settings.seed)) : [];
+    this.cursorSprite = this.drawCursorSprite();
+    this.glyphLayer = createCanvas(width, height);
+    this.glowLayer = createCanvas(Math.max(1, Math.ceil(width / 4)), Math.max(1, Math.ceil(height / 4)));
+    this.textLayer = createCanvas(width, height);
+    this.screenCanvas = createCanvas(width, height);
+    this.stage = createCanvas(g.region.width, g.region.height);
+  }
+
+  /** Straight-alpha RGBA of the region for frame `index`. The same buffer comes back when nothing changed. */
+  frame(index: number): Uint8Array {
+    const { settings, timeline, geometry: g } = this;
+    const t = index / settings.format.fps;
+    const visible = visibleCount(timeline, t);
+    const cursor = cursorAt(timeline, t);
+    const top = Math.max(0, cursor.row - g.rows + 1);
+    const lit = cursorOn(cursor, t, settings.cursorBlinkHz);
+    const live = settings.effects.noise > 0 || settings.effects.flicker > 0;
+    const tick = live ? Math.floor(t * EFFECT_HZ) : 0;
+    const transition = this.transitionAt(t);
+    const textKey = `${visible}/${top}`;
+    const frameKey = `${textKey}/${lit ? `${cursor.row},${cursor.col}` : '-'}/${tick}/${transition ? `${transition.name}${index}` : ''}`;
+    if (frameKey === this.frameKey && this.pixels) return this.pixels;
+
+    if (textKey !== this.textKey) this.drawText(visible, top);
+    this.textKey = textKey;
+    this.composeScreen(lit ? cursor : undefined, top, tick);
+    this.pixels = transition ? this.transitionFrame(transition, index) : this.screenFrame();
+    this.frameKey = frameKey;
+    this.drawn += 1;
+    return this.pixels;
+  }
+
+  /** The chrome's pixels with the screen's copied in, row by row. A fresh buffer: the encoder may still hold the last one. */
+  private screenFrame(): Uint8Array {
+    const { screen, region } = this.geometry;
+    const pixels = new Uint8Array(this.template);
+    const image = this.screenCanvas.getContext('2d').getImageData(0, 0, screen.width, screen.height);
+    const row = screen.width * 4;
+    for (let y = 0; y < screen.height; y++) {
+      pixels.set(image.data.subarray(y * row, (y + 1) * row), ((screen.y + y) * region.width + screen.x) * 4);
+    }
+    return pixels;
+  }
+
+  private transitionFrame(transition: { name: TransitionName; presence: number }, index: number): Uint8Array {
+    const { settings, geometry: g } = this;
+    const stage = this.stage.getContext('2d');
+    stage.clearRect(0, 0, g.region.width, g.region.height);
+    stage.drawImage(this.chrome, 0, 0);
+    stage.drawImage(this.screenCanvas, g.screen.x, g.screen.y);
+    const out = createCanvas(g.region.width, g.region.height);
+    const ctx = out.getContext('2d');
+    if (settings.opaqueBackground) {
+      ctx.fillStyle = css(settings.opaqueBackground);
+      ctx.fillRect(0, 0, g.region.width, g.region.height);
+    }
+    transitions[transition.name]?.(transition.presence, {
+      out: ctx,
+      stage: this.stage,
+      chrome: this.chrome,
+      window: g.window,
+      screen: g.screen,
+      screenRadius: g.screenRadius,
+      theme: settings.theme,
+      random: prng(settings.seed ^ Math.imul(index + 1, 0x85ebca6b)),
+    });
+    const image = ctx.getImageData(0, 0, g.region.width, g.region.height);
+    return new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  }
+
+  private transitionAt(t: number): { name: TransitionName; presence: number } | undefined {
+    const { transitionIn, transitionOut, transitionSeconds: seconds, duration } = this.settings;
+    if (transitionIn !== 'none' && t < seconds) return { name: transitionIn, presence: t / seconds };
+    if (transitionOut !== 'none' && t >= duration - seconds) return { name: transitionOut, presence: Math.max(0, (duration - t - 1 / this.settings.format.fps) / seconds) };
+    return undefined;
+  }
+
+  private drawChrome(): Canvas {
+    const { geometry: g, settings } = this;
+    const { theme, effects } = settings;
+    const canvas = createCanvas(g.region.width, g.region.height);
+    const ctx = canvas.getContext('2d');
+    if (settings.opaqueBackground) {
+      ctx.fillStyle = css(settings.opaqueBackground);
+      ctx.fillRect(0, 0, g.region.width, g.region.height);
+    }
+    // The tube lights the air around it; a flat window casts a shadow instead.
+    ctx.save();
+    ctx.shadowBlur = 40 * g.scale;
+    ctx.shadowColor = theme.chrome === 'crt' ? css(theme.glow, 0.45 * effects.glow) : 'rgba(0,0,0,0.55)';
+    ctx.shadowOffsetY = theme.chrome === 'crt' ? 0 : 10 * g.scale;
+    ctx.fillStyle = css(theme.bezel);
+    roundRect(ctx, g.window, g.windowRadius);
+    ctx.fill();
+    ctx.restore();
+    const shade = ctx.createLinearGradient(0, g.window.y, 0, g.window.y + g.window.height);
+    shade.addColorStop(0, 'rgba(255,255,255,0.10)');
+    shade.addColorStop(0.5, 'rgba(255,255,255,0.02)');
+    shade.addColorStop(1, 'rgba(0,0,0,0.25)');
+    ctx.fillStyle = shade;
+    roundRect(ctx, g.window, g.windowRadius);
+    ctx.fill();
+    if (theme.chrome === 'window') {
+      const r = 6 * g.scale;
+      ['#ff5f57', '#febc2e', '#28c840'].forEach((colour, i) => {
+        ctx.fillStyle = colour;
+        ctx.beginPath();
+        ctx.arc(g.window.x + 20 * g.scale + i * 20 * g.scale, g.window.y + (g.screen.y - g.window.y) / 2, r, 0, Math.PI * 2);
+        ctx.fill();
+      });
+    } else {
+      // The recess the tube sits in.
+      ctx.strokeStyle = 'rgba(0,0,0,0.7)';
+      ctx.lineWidth = Math.max(2, 4 * g.scale);
+      roundRect(ctx, { x: g.screen.x - 2, y: g.screen.y - 2, width: g.screen.width + 4, height: g.screen.height + 4 }, g.screenRadius + 2);
+      ctx.stroke();
+    }
+    const { x, y, width, height } = g.screen;
+    const tube = ctx.createRadialGradient(x + width / 2, y + height / 2, 0, x + width / 2, y + height / 2, Math.hypot(width, height) / 2);
+    const lift = (c: Rgb, by: number): Rgb => [Math.min(255, c[0] + by), Math.min(255, c[1] + by), Math.min(255, c[2] + by)];
+    tube.addColorStop(0, css(lift(theme.background, theme.chrome === 'crt' ? 10 : 0)));
+    tube.addColorStop(1, css(theme.background));
+    ctx.fillStyle = tube;
+    roundRect(ctx, g.screen, g.screenRadius);
+    ctx.fill();
+    return canvas;
+  }
+
+  private drawCursorSprite(): Canvas {
+    const { geometry: g, settings } = this;
+    const pad = Math.ceil(8 * g.scale);
+    const canvas = createCanvas(Math.ceil(g.cell.width) + 2 * pad, g.cell.height + 2 * pad);
+    const ctx = canvas.getContext('2d');
+    ctx.shadowColor = css(settings.theme.glow, settings.effects.glow);
+    ctx.shadowBlur = 10 * g.scale * settings.effects.glow;
+    ctx.fillStyle = css(settings.theme.cursor, 0.9);
+    ctx.fillRect(pad, pad, g.cell.width, g.cell.height);
+    return canvas;
+  }
+
+  /**
+   * Slight CRT curvature: the picture bulges, so text near the top and bottom
+   * is pulled in horizontally and text near the sides vertically. Each cell is
+   * placed and scaled by that map (cheap, and only when the text changes).
+   */
+  private warp(x: number, y: number): { x: number; y: number; sx: number; sy: number } {
+    const { screen } = this.geometry;
+    const k = this.settings.effects.curvature * 0.07;
+    const [cx, cy] = [screen.width / 2, screen.height / 2];
+    const [u, v] = [(x - cx) / cx, (y - cy) / cy];
+    const sx = 1 - k * v * v;
+    const sy = 1 - k * u * u;
+    return { x: cx + (x - cx) * sx, y: cy + (y - cy) * sy, sx, sy };
+  }
+
+  private cellColours(style: CellStyle): { fg: Rgb; bg?: Rgb; alpha: number } {
+    const { theme } = this.settings;
+    // Bold brightens, as on the terminals these themes imitate: a plain colour to its bright twin, default text to the bright tone.
+    const fgIndex = style.bold && style.fg !== undefined && style.fg < 8 ? style.fg + 8 : style.fg;
+    let fg = fgIndex === undefined ? (style.bold ? theme.bright : theme.foreground) : resolveColour(fgIndex, theme);
+    let bg = style.bg === undefined ? undefined : resolveColour(style.bg, theme);
+    if (style.inverse) [fg, bg] = [bg ?? theme.background, fg];
+    return { fg, ...(bg ? { bg } : {}), alpha: style.dim ? 0.6 : 1 };
+  }
+
+  private drawText(visible: number, top: number): void {
+    const { geometry: g, timeline, font, settings } = this;
+    const ctx = this.glyphLayer.getContext('2d');
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, g.screen.width, g.screen.height);
+    ctx.textBaseline = 'alphabetic';
+    ctx.lang = 'en';
+    const fonts = { regular: `${g.fontPx}px ${font.families}`, bold: font.hasBold ? `bold ${g.fontPx}px ${font.families}` : `${g.fontPx}px ${font.families}` };
+    let currentFont = '';
+    const { width: cw, height: ch, ascent } = g.cell;
+    for (let i = 0; i < visible; i++) {
+      const cell = timeline.cells[i] as PlacedCell;
+      if (cell.row < top || cell.row >= top + g.rows) continue;
+      const { fg, bg, alpha } = this.cellColours(cell.style);
+      const centre = this.warp(g.text.x + (cell.col + 0.5) * cw, g.text.y + (cell.row - top + 0.5) * ch);
+      ctx.setTransform(centre.sx, 0, 0, centre.sy, centre.x, centre.y);
+      ctx.globalAlpha = alpha;
+      if (bg) {
+        ctx.fillStyle = css(bg);
+        ctx.fillRect(-cw / 2, -ch / 2, cw + 0.5, ch + 0.5);
+      }
+      ctx.fillStyle = css(fg);
+      if (cell.style.underline) ctx.fillRect(-cw / 2, ch / 2 - Math.max(1, ch * 0.08), cw, Math.max(1, ch * 0.06));
+      if (cell.ch === ' ') continue;
+      if (isShapeGlyph(cell.ch)) {
+        drawShapeGlyph(ctx, cell.ch, -cw / 2, -ch / 2, cw, ch);
+        continue;
+      }
+      const wanted = cell.style.bold ? fonts.bold : fonts.regular;
+      if (wanted !== currentFont) ctx.font = currentFont = wanted;
+      const glyph = font.covers(cell.ch.codePointAt(0) as number) ? cell.ch : REPLACEMENT;
+      ctx.fillText(glyph, -cw / 2, -ch / 2 + ascent);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.globalAlpha = 1;
+    const text = this.textLayer.getContext('2d');
+    text.clearRect(0, 0, g.screen.width, g.screen.height);
+    if (settings.effects.glow > 0) {
+      // Bloom: the glyphs drawn small and blurred, scaled back up under the sharp ones.
+      const glow = this.glowLayer.getContext('2d');
+      glow.clearRect(0, 0, this.glowLayer.width, this.glowLayer.height);
+      glow.filter = `blur(${Math.max(1, 2 * g.scale)}px)`;
+      glow.drawImage(this.glyphLayer, 0, 0, this.glowLayer.width, this.glowLayer.height);
+      glow.filter = 'none';
+      text.globalCompositeOperation = 'lighter';
+      text.globalAlpha = Math.min(1, 1.4 * settings.effects.glow);
+      text.drawImage(this.glowLayer, 0, 0, g.screen.width, g.screen.height);
+      text.globalAlpha = 1;
+    }
+    text.globalCompositeOperation = 'lighter';
+    text.drawImage(this.glyphLayer, 0, 0);
+    // Scanlines and vignette darken the light itself (only where there is some).
+    text.globalCompositeOperation = 'source-atop';
+    text.drawImage(this.glass, 0, 0);
+    text.globalCompositeOperation = 'source-over';
+  }
+
+  /** The screen for one frame: tube, text (with the tick's brightness), cursor, static, then the chrome's corners. */
+  private composeScreen(cursor: { row: number; col: number } | undefined, top: number, tick: number): void {
+    const { geometry: g, settings } = this;
+    const ctx = this.screenCanvas.getContext('2d');
+    ctx.globalCompositeOperation = 'copy';
+    ctx.drawImage(this.tube, 0, 0);
+    // Phosphor adds light: text, cursor and static are added to the tube, not painted over it.
+    ctx.globalCompositeOperation = 'lighter';
+    const brightness = drawLiveEffects(ctx, g.screen, this.tiles, tick, settings.effects, settings.theme, settings.seed);
+    ctx.globalCompositeOperation = 'lighter';
+    ctx.globalAlpha = brightness;
+    ctx.drawImage(this.textLayer, 0, 0);
+    if (cursor && cursor.row - top < g.rows) {
+      const at = this.warp(g.text.x + (cursor.col + 0.5) * g.cell.width, g.text.y + (cursor.row - top + 0.5) * g.cell.height);
+      const sprite = this.cursorSprite;
+      ctx.drawImage(sprite, at.x - (sprite.width * at.sx) / 2, at.y - (sprite.height * at.sy) / 2, sprite.width * at.sx, sprite.height * at.sy);
+    }
+    ctx.globalAlpha = 1;
+    ctx.globalCompositeOperation = 'source-over';
+    ctx.drawImage(this.corners, 0, 0);
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * overlay.terminal, measured on decoded pixels: typing lands on the frame
+ * the timeline says, the cursor blinks at its rate, the clip is transparent
+ * outside the window, ANSI colour shows as colour while every other escape is
+ * inert, themes differ, renders repeat exactly, and the engine turns an
+ * episode's terminal blocks into overlays at their cues. Pictures are small
+ * (640×360) except one 1080p check.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Segment } from '../runtime/contract/index.js';
+import { readTerminalLine } from '../nodes/script/engine/terminal.js';
+import { terminalSeconds } from '../nodes/script/engine/timing.js';
+import { parseScript } from '../nodes/script/engine/index.js';
+import terminalNode, { planTerminal, terminalSegment, type TerminalParams, type TerminalPlan } from '../nodes/overlay/terminal.js';
+import { isPrintableCell, MAX_CELLS_PER_LINE, parseAnsi } from '../nodes/overlay/terminal/ansi.js';
+import { buildTimeline, cursorAt, cursorOn } from '../nodes/overlay/terminal/typing.js';
+import { frameCountOf } from '../nodes/video/profiles.js';
+import { grabFrame, meanColour, streamInfo, transparentFraction, type Frame, type Rect } from './fixtures/frames.js';
+import { createHarness, graph, type Harness } from './fixtures/harness.js';
+
+const repo = resolve(import.meta.dirname, '..');
+
+interface Overlay {
+  kind: string;
+  sceneId: string;
+  segmentId: string;
+  start: number;
+  duration: number;
+  clip: { hash: string; duration: number; width: number; height: number; frameRate: number; mime: string };
+  window: Rect;
+}
+
+/** Small picture, no moving effects: what the pixel checks read. */
+const quiet = { width: 640, height: 360, textSize: 72, transitionIn: 'none', transitionOut: 'none', noise: 0, flicker: 0, curvature: 0, glow: 0 } as const;
+
+const defaults = Object.fromEntries(
+  Object.entries(terminalNode.params.properties as Record<string, { default?: unknown }>).flatMap(([name, schema]) => (schema.default === undefined ? [] : [[name, schema.default]])),
+) as unknown as TerminalParams;
+
+function block(id: string, lines: string[], start = 5): Segment {
+  const terminal = { lines: lines.map(readTerminalLine) };
+  return { id, sceneId: 'scene-1', kind: 'terminal', speechText: '', displayText: lines.join('\n'), line: 3, words: 0, timing: { start, duration: terminalSeconds(terminal.lines) }, terminal };
+}
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ realSleep: true });
+});
+afterAll(async () => {
+  await h.dispose();
+});
+
+async function render(segments: Segment[], params: Record<string, unknown>, noCache = false): Promise<Array<Overlay & { path: string }>> {
+  const g = graph([['term', 'overlay.terminal', params]], ['$input.blocks -> term.terminals'], {
+    inputs: { blocks: { type: 'Segment', list: true } },
+    outputs: { overlays: 'term.overlays' },
+  });
+  const result = await h.run(g, { inputs: { blocks: segments }, noCache });
+  if (result.status !== 'done') throw new Error(`run ${result.status}: ${JSON.stringify(result.error)}`);
+  return Promise.all((result.outputs.overlays as Overlay[]).map(async (o) => ({ ...o, path: await h.engine.services.artifacts.localPath(o.clip) })));
+}
+
+const planFor = (segment: Segment, params: Record<string, unknown>): TerminalPlan => planTerminal(terminalSegment(segment), { ...defaults, ...params } as TerminalParams);
+
+/** A grid cell in picture pixels, inset so neighbours' antialiasing stays out. */
+function cellRect(plan: TerminalPlan, row: number, col: number, cols = 1): Rect {
+  const { region, screen, text, cell } = plan.geometry;
+  const x = region.x + screen.x + text.x + col * cell.width;
+  const y = region.y + screen.y + text.y + row * cell.height;
+  return { x: Math.ceil(x) + 1, y: Math.ceil(y) + 2, width: Math.floor(cols * cell.width) - 2, height: cell.height - 4 };
+}
+
+/** The first frame whose time (index / fps, as the renderer computes it) is at or after `t`. */
+function frameAt(t: number, fps: number): number {
+  let index = Math.max(0, Math.floor(t * fps) - 1);
+  while (index / fps < t) index++;
+  return index;
+}
+
+const luma = (frame: Frame, rect: Rect): number => meanColour(frame, rect).luma;
+
+describe('typing', () => {
+  const segment = block('seg-typing', ['$ ls -la', 'total 0']);
+  let overlay: Overlay & { path: string };
+  let plan: TerminalPlan;
+  beforeAll(async () => {
+    [overlay] = (await render([segment], quiet)) as [Overlay & { path: string }];
+    plan = planFor(segment, quiet);
+  });
+
+  it('shows each typed character from the frame the timeline says, not one frame before', async () => {
+    const fps = plan.format.fps;
+    // The last command character `a` (prompt "$ " is two cells, so `a` is at column 7).
+    const index = plan.timeline.cells.findIndex((c) => c.row === 0 && c.col === 7);
+    expect(plan.timeline.cells[index]?.ch).toBe('a');
+    const n = frameAt(plan.timeline.times[index] as number, fps);
+    const before = frameAt(plan.timeline.times[index - 1] as number, fps) - 1;
+    expect(n).toBeGreaterThan(before + 1);
+    const rect = cellRect(plan, 0, 7);
+    const final = await grabFrame(overlay.path, plan.frameCount - 1);
+    const [dark, cursor, shown] = (await Promise.all([before, n - 1, n].map((i) => grabFrame(overlay.path, i)))) as [Frame, Frame, Frame];
+    const background = luma(dark, rect);
+    expect(luma(final, rect)).toBeGreaterThan(background + 15);
+    // One frame before, the cursor block sits in the cell; from frame n on, the glyph does.
+    expect(Math.abs(luma(cursor, rect) - luma(final, rect))).toBeGreaterThan(10);
+    expect(Math.abs(luma(shown, rect) - luma(final, rect))).toBeLessThan(4);
+  });
+
+  it('prints an output line whole after the command is entered', async () => {
+    const index = plan.timeline.cells.findIndex((c) => c.row === 1 && c.col === 0);
+    const n = frameAt(plan.timeline.times[index] as number, plan.format.fps);
+    const rect = cellRect(plan, 1, 1, 6); // "otal 0", clear of the cursor at column 0
+    const [before, after] = (await Promise.all([n - 1, n].map((i) => grabFrame(overlay.path, i)))) as [Frame, Frame];
+    expect(luma(after, rect)).toBeGreaterThan(luma(before, rect) + 10);
+  });
+
+  it('types with seeded human rhythm: uneven, repeatable, different per block, same total pace', () => {
+    const settings = { charactersPerSecond: 18, jitter: 0.6, enterSeconds: 0.3, outputLineSeconds: 0.35 };
+    const lines = [readTerminalLine('$ cat /var/log/system.log | grep error')];
+    const a = buildTimeline(lines, 80, { ...settings, seed: 'one' });
+    const command = lines[0]?.command?.length ?? 0;
+    // Cells 0–1 are the prompt "$ ", then one per keystroke.
+    const keys = Array.from(a.times.subarray(2, 2 + command));
+    const intervals = keys.slice(1).map((t, i) => t - (keys[i] as number));
+    expect(Math.max(...intervals) / Math.min(...intervals)).toBeGreaterThan(2);
+    expect(buildTimeline(lines, 80, { ...settings, seed: 'one' }).times).toEqual(a.times);
+    expect(buildTimeline(lines, 80, { ...settings, seed: 'two' }).times).not.toEqual(a.times);
+    expect(keys.at(-1)).toBeCloseTo(command / 18, 6);
+    expect(a.end).toBeCloseTo(command / 18 + 0.3, 6);
+  });
+});
+
+describe('cursor', () => {
+  it('blinks at the configured rate while idle', async () => {
+    const segment = block('seg-blink', ['READY.']);
+    const params = { ...quiet, cursorBlinkHz: 2 };
+    const [overlay] = (await render([segment], params)) as [Overlay & { path: string }];
+    const plan = planFor(segment, params);
+    const fps = plan.format.fps;
+    const last = cursorAt(plan.timeline, Infinity);
+    const rect = cellRect(plan, last.row, last.col);
+    const frames = Array.from({ length: 24 }, (_, i) => frameAt(plan.timeline.end, fps) + 1 + i).filter((i) => i < plan.frameCount);
+    const expected = frames.map((i) => cursorOn(cursorAt(plan.timeline, i / fps), i / fps, 2));
+    const measured = await Promise.all(frames.map(async (i) => luma(await grabFrame(overlay.path, i), rect) > 60));
+    expect(measured).toEqual(expected);
+    const toggles = expected.filter((on, i) => i > 0 && on !== expected[i - 1]).length;
+    expect(toggles).toBeGreaterThanOrEqual(2);
+    // 2 Hz: on for 0.25 s (7–8 frames at 30 fps), then off as long.
+    expect(expected.filter(Boolean).length).toBeGreaterThan(6);
+  });
+});
+
+describe('clip format', () => {
+  const segment = block('seg-format', ['$ uptime', ' 10:42:01 up 4012 days']);
+  let overlay: Overlay & { path: string };
+  let plan: TerminalPlan;
+  beforeAll(async () => {
+    const params = { width: 640, height: 360 };
+    [overlay] = (await render([segment], params)) as [Overlay & { path: string }];
+    plan = planFor(segment, params);
+  });
+
+  it('is exactly the block’s frames at the picture’s size and rate, ProRes 4444 with alpha', async () => {
+    const info = await streamInfo(overlay.path);
+    const frames = frameCountOf(segment.timing.duration, 30);
+    expect(info).toMatchObject({ width: 640, height: 360, fps: 30, frames, codec: 'prores' });
+    expect(info.pixFmt).toMatch(/^yuva444p/);
+    expect(info.duration).toBeCloseTo(frames / 30, 2);
+    expect(overlay.clip).toMatchObject({ mime: 'video/quicktime', width: 640, height: 360, frameRate: 30 });
+    expect(overlay.clip.duration).toBeCloseTo(frames / 30, 9);
+  });
+
+  it('is fully transparent outside the window and its glow, opaque inside', async () => {
+    const frame = await grabFrame(overlay.path, Math.floor(plan.frameCount / 2));
+    const { region } = plan.geometry;
+    const { window } = overlay;
+    const outside: Rect[] = [
+      { x: 0, y: 0, width: 640, height: region.y },
+      { x: 0, y: region.y + region.height, width: 640, height: 360 - region.y - region.height },
+      { x: 0, y: 0, width: region.x, height: 360 },
+      { x: region.x + region.width, y: 0, width: 640 - region.x - region.width, height: 360 },
+    ].filter((r) => r.width > 0 && r.height > 0);
+    expect(outside.length).toBeGreaterThan(2);
+    for (const rect of outside) expect(transparentFraction(frame, rect), JSON.stringify(rect)).toBe(1);
+    const inside = { x: window.x + 8, y: window.y + 8, width: window.width - 16, height: window.height - 16 };
+    expect(meanColour(frame, inside).a).toBeGreaterThan(250);
+    expect(transparentFraction(frame, inside)).toBe(0);
+    // The glow lights the margin a little: not opaque, not nothing.
+    const halo = { x: window.x + window.width / 2, y: window.y - 6, width: 4, height: 4 };
+    expect(meanColour(frame, halo).a).toBeGreaterThan(3);
+    expect(meanColour(frame, halo).a).toBeLessThan(200);
+  });
+
+  it('renders the opaque variant as H.264 on the background colour', async () => {
+    const params = { width: 640, height: 360, mode: 'opaque', background: '#203040' };
+    const [opaque] = (await render([segment], params)) as [Overlay & { path: string }];
+    const info = await streamInfo(opaque.path);
+    expect(info).toMatchObject({ width: 640, height: 360, fps: 30, frames: frameCountOf(segment.timing.duration, 30), codec: 'h264', pixFmt: 'yuv420p' });
+    const frame = await grabFrame(opaque.path, Math.floor(plan.frameCount / 2));
+    const corner = meanColour(frame, { x: 0, y: 0, width: 40, height: 40 });
+    expect(corner.a).toBe(255);
+    expect(Math.abs(corner.r - 0x20) + Math.abs(corner.g - 0x30) + Math.abs(corner.b - 0x40)).toBeLessThan(12);
+  });
+});
+
+describe('ANSI', () => {
+  it('draws SGR colours as colour and neutralises every other escape', async () => {
+    const lines = ['\x1b[31mREDREDRED\x1b[0m plain', '\x1b[2J\x1b[H\x1b]0;SECRETTITLE\x07after\x1b[10;10Hx'];
+    const segment = block('seg-ansi', lines);
+    const [overlay] = (await render([segment], quiet)) as [Overlay & { path: string }];
+    const plan = planFor(segment, quiet);
+    const frame = await grabFrame(overlay.path, plan.frameCount - 1);
+    // Light added over the empty tube, per channel.
+    const tube = meanColour(frame, cellRect(plan, 3, 2, 10));
+    const light = (rect: Rect): { r: number; g: number } => {
+      const m = meanColour(frame, rect);
+      return { r: m.r - tube.r, g: m.g - tube.g };
+    };
+    const red = light(cellRect(plan, 0, 0, 9));
+    const plain = light(cellRect(plan, 0, 10, 5));
+    expect(red.r).toBeGreaterThan(20);
+    expect(red.r).toBeGreaterThan(red.g * 2);
+    expect(plain.g).toBeGreaterThan(plain.r * 2);
+    // Clear-screen and cursor-home did nothing: line 1 is still there and line 2 sits below it, starting at column 0.
+    const background = luma(frame, cellRect(plan, 3, 2, 10));
+    expect(luma(frame, cellRect(plan, 1, 0, 5))).toBeGreaterThan(background + 10);
+    // The OSC title is not drawn; the cursor move did not jump: only `x` follows `after`.
+    expect(luma(frame, cellRect(plan, 1, 7, 11))).toBeLessThan(background + 4);
+    expect(plan.timeline.cells.filter((c) => c.row === 1).map((c) => c.ch).join('')).toBe('afterx');
+  });
+
+  it('parses 16, bright, 256 and truecolor SGR, bold and reset', () => {
+    const { cells } = parseAnsi('\x1b[1;91mA\x1b[0mB\x1b[38;5;208mC\x1b[38;2;1;2;3mD\x1b[38:2::4:5:6mE\x1b[44;39mF\x1b[mG');
+    expect(cells.map((c) => c.ch).join('')).toBe('ABCDEFG');
+    expect(cells.map((c) => c.style)).toEqual([
+      { bold: true, fg: 9 },
+      {},
+      { fg: 208 },
+      { fg: 0x1000000 + 0x010203 },
+      { fg: 0x1000000 + 0x040506 },
+      { bg: 4 },
+      {},
+    ]);
+  });
+
+  it('turns any string into printable cells only, without throwing or stalling', () => {
+    const hostile = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.array(fc.constantFrom('\x1b', '[', ']', 'P', '\\', '\x07', ';', '38', '5', '2', 'm', 'H', '?', '\x9b', '\x9d', '\u202e', '\u2066', '\u200b', '\ud800', 'é', '\t', '\r', '\n', 'a')).map((parts) => parts.join('')),
+    );
+    fc.assert(
+      fc.property(hostile, fc.integer({ min: 1, max: 200 }), (text, columns) => {
+        const { cells } = parseAnsi(text);
+        for (const cell of cells) expect(isPrintableCell(cell.ch), JSON.stringify(cell.ch)).toBe(true);
+        const timeline = buildTimeline([readTerminalLine(text)], columns, { charactersPerSecond: 18, jitter: 0.5, enterSeconds: 0.3, outputLineSeconds: 0.35, seed: text });
+        for (const cell of timeline.cells) expect(cell.col).toBeLessThan(columns);
+      }),
+      { numRuns: 400 },
+    );
+    const started = performance.now();
+    const flood = parseAnsi(`${'\x1b['.repeat(200_000)}${'\x1b]8;;'.repeat(50_000)}${'é\u0301'.repeat(100_000)}`);
+    expect(flood.cells.length).toBeLessThanOrEqual(MAX_CELLS_PER_LINE);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('themes and determinism', () => {
+  const segment = block('seg-theme', ['$ status', 'ALL SYSTEMS NOMINAL']);
+
+  it('gives green phosphor a green hue and amber an amber one', async () => {
+    const means = await Promise.all(
+      (['green-phosphor', 'amber'] as const).map(async (theme) => {
+        const params = { ...quiet, theme };
+        const [overlay] = (await render([segment], params)) as [Overlay & { path: string }];
+        const plan = planFor(segment, params);
+        return meanColour(await grabFrame(overlay.path, plan.frameCount - 1), cellRect(plan, 1, 0, 19));
+      }),
+    );
+    const [green, amber] = means as [ReturnType<typeof meanColour>, ReturnType<typeof meanColour>];
+    expect(green.g).toBeGreaterThan(green.r * 1.5);
+    expect(amber.r).toBeGreaterThan(amber.g);
+    expect(amber.g).toBeGreaterThan(amber.b * 1.5);
+  });
+
+  it('renders the same block to the same bytes, effects and transitions included', async () => {
+    const params = { width: 320, height: 180 };
+    const [a] = await render([segment], params, true);
+    const [b] = await render([segment], params, true);
+    const [other] = await render([{ ...segment, id: 'seg-theme-2' }], params, true);
+    expect(a?.clip.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(a?.clip.hash).toBe(b?.clip.hash);
+    expect(other?.clip.hash).not.toBe(a?.clip.hash);
+  });
+});
+
+describe('in the engine', () => {
+  it('makes one overlay per terminal block of an episode, at the block’s cue and for its duration', async () => {
+    const markdown = await readFile(join(repo, 'examples/episodes/last-terminal-ep01.md'), 'utf8');
+    const blocks = parseScript(markdown, { format: 'markdown' })
+      .scenes.flatMap((s) => s.segments)
+      .filter((s) => s.kind === 'terminal');
+    expect(blocks.length).toBe(3);
+    const g = graph([['parse', 'script.markdown'], ['term', 'overlay.terminal', { width: 256, height: 144 }]], ['$input.episode -> parse.markdown', 'parse.terminals -> term.terminals'], {
+      inputs: { episode: { type: 'Markdown' } },
+      outputs: { overlays: 'term.overlays' },
+    });
+    const result = await h.run(g, { inputs: { episode: markdown } });
+    expect(result.status).toBe('done');
+    const overlays = result.outputs.overlays as Overlay[];
+    expect(overlays.map((o) => [o.kind, o.segmentId, o.sceneId, o.duration])).toEqual(blocks.map((b) => ['terminal', b.id, b.sceneId, b.timing.duration]));
+    for (const [i, overlay] of overlays.entries()) {
+      const info = await streamInfo(await h.engine.services.artifacts.localPath(overlay.clip));
+      expect(info.frames).toBe(frameCountOf((blocks[i] as Segment).timing.duration, 30));
+      expect(overlay.window.x + overlay.window.width).toBeLessThanOrEqual(256);
+    }
+  });
+
+  it('refuses a segment that is not a terminal block, naming it', async () => {
+    const g = graph([['term', 'overlay.terminal', { width: 256, height: 144 }]], ['$input.blocks -> term.terminals'], { inputs: { blocks: { type: 'Segment', list: true } } });
+    const spoken = { ...block('seg-spoken', ['x']), kind: 'dialogue', terminal: undefined, line: 12 } as unknown as Segment;
+    const result = await h.run(g, { inputs: { blocks: [spoken] } });
+    expect(result.status).toBe('failed');
+    expect(JSON.stringify(result.error)).toMatch(/seg-spoken \(line 12\) is dialogue/);
+  });
+});
+
+describe('at 1080p', () => {
+  it('renders full frames with every frame present and the window the only opaque part', async () => {
+    const segment = block('seg-1080', ['$ whoami', 'root']);
+    const [overlay] = (await render([segment], { profile: 'youtube-1080p' })) as [Overlay & { path: string }];
+    const info = await streamInfo(overlay.path);
+    expect(info).toMatchObject({ width: 1920, height: 1080, fps: 30, frames: frameCountOf(segment.timing.duration, 30) });
+    const frame = await grabFrame(overlay.path, info.frames - 10);
+    expect(transparentFraction(frame, { x: 0, y: 0, width: 1920, height: 60 })).toBe(1);
+    expect(transparentFraction(frame, { x: 0, y: 1020, width: 1920, height: 60 })).toBe(1);
+    const { window } = overlay;
+    expect(transparentFraction(frame, { x: window.x + 20, y: window.y + 20, width: window.width - 40, height: window.height - 40 })).toBe(0);
+  });
+});
