@@ -1,9 +1,10 @@
 /**
  * Offline speech with Flite (BSD licence, compiled to WASI and shipped in
- * npm: no apt step, no network, no key). Synthesis runs in worker threads.
+ * npm: no apt step, no network, no key). Synthesis runs in a child process.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import { CancelledError, PermanentError, TransientError } from '../../../runtime/contract/index.js';
 import { flitePresets } from '../presets.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings } from './provider.js';
@@ -16,12 +17,15 @@ interface Job {
   reject: (error: Error) => void;
 }
 
-/** A few long-lived workers, each with the compiled WASM module; jobs are queued to whichever is free. */
+type Reply = { id: number; code?: number; error?: string };
+
+/** Long-lived Flite processes, each with the compiled WASM module; jobs are queued to whichever is free. */
 class FlitePool {
-  private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  private readonly workers: ChildProcess[] = [];
+  private readonly idle: ChildProcess[] = [];
   private readonly queue: Array<{ message: object; job: Job }> = [];
-  private readonly pending = new Map<number, Job>();
+  /** Jobs by id, with the process running each. */
+  private readonly pending = new Map<number, { job: Job; worker: ChildProcess }>();
   private nextId = 1;
 
   constructor(private readonly size: number) {}
@@ -39,35 +43,53 @@ class FlitePool {
       const worker = this.idle.pop() ?? (this.workers.length < this.size ? this.spawn() : undefined);
       if (!worker) return;
       const next = this.queue.shift() as { message: object; job: Job };
-      this.pending.set(next.job.id, next.job);
-      worker.ref();
-      worker.postMessage(next.message);
+      this.pending.set(next.job.id, { job: next.job, worker });
+      hold(worker, true);
+      worker.send(next.message);
     }
   }
 
-  private spawn(): Worker {
-    const worker = new Worker(new URL('./flite-worker.js', import.meta.url));
-    worker.on('message', ({ id, code, error }: { id: number; code?: number; error?: string }) => {
-      const job = this.pending.get(id);
+  private spawn(): ChildProcess {
+    // No inherited loader flags (tsx, test runners): the worker is plain JavaScript.
+    const worker = fork(fileURLToPath(new URL('./flite-worker.js', import.meta.url)), [], { execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    worker.on('message', ({ id, code, error }: Reply) => {
+      const entry = this.pending.get(id);
       this.pending.delete(id);
-      // An idle worker must not keep the process alive: the CLI exits when its run is done.
-      worker.unref();
+      hold(worker, false);
       this.idle.push(worker);
-      if (error !== undefined) job?.reject(new TransientError(`flite failed: ${error}`));
-      else job?.resolve(code ?? 1);
+      if (error !== undefined) entry?.job.reject(new TransientError(`flite failed: ${error}`));
+      else entry?.job.resolve(code ?? 1);
       this.dispatch();
     });
-    worker.on('error', (error) => {
+    worker.on('exit', (code, signal) => {
       this.workers.splice(this.workers.indexOf(worker), 1);
-      for (const [id, job] of this.pending) {
+      const idleAt = this.idle.indexOf(worker);
+      if (idleAt >= 0) this.idle.splice(idleAt, 1);
+      for (const [id, entry] of this.pending) {
+        if (entry.worker !== worker) continue;
         this.pending.delete(id);
-        job.reject(new TransientError(`flite worker crashed: ${error.message}`));
+        entry.job.reject(new TransientError(`the flite process ${signal ? `crashed (${signal})` : `exited with code ${code}`}; the line will be retried`));
       }
       this.dispatch();
     });
-    worker.unref();
+    worker.on('error', () => {
+      // A failed spawn or send; 'exit' follows and settles the jobs.
+    });
+    hold(worker, false);
     this.workers.push(worker);
     return worker;
+  }
+}
+
+/** An idle worker must not keep the process alive: the CLI exits when its run is done. */
+function hold(worker: ChildProcess, busy: boolean): void {
+  const channel = worker.channel as { ref(): void; unref(): void } | null | undefined;
+  if (busy) {
+    worker.ref();
+    channel?.ref();
+  } else {
+    worker.unref();
+    channel?.unref();
   }
 }
 
@@ -83,8 +105,7 @@ export const fliteProvider: SpeechProvider = {
   async synthesize(request: SynthesisRequest): Promise<SynthesisResult> {
     const { voice, f0, stretch } = resolveVoice(request.settings);
     if (request.signal.aborted) throw new CancelledError();
-    // One worker: Node 20's node:wasi segfaults the process when instances run in several worker threads
-    // at once (measured: every run of 4 concurrent workers crashed; one worker ran 80 clips cleanly).
+    // One process: it keeps the machine's other core for ffmpeg, and Flite synthesises faster than real time.
     pool ??= new FlitePool(1);
     const args = ['-voice', voice, '--setf', `int_f0_target_mean=${f0}`, '--setf', `duration_stretch=${stretch}`, '-t', request.text, '-o', '/work/flite.wav'];
     const code = await pool.run(args, request.workDir);
