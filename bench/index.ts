@@ -7,7 +7,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Table from 'cli-table3';
+import { benchOverlay } from './overlay.js';
+import { benchRender } from './render.js';
 import { benchRuntime } from './runtime.js';
+import { benchScene } from './scene.js';
 import { benchScript } from './script.js';
 import { benchVoice } from './voice.js';
 
@@ -51,6 +54,47 @@ async function main(): Promise<void> {
   await writeFile(join(resultsDir, 'voice.json'), `${JSON.stringify({ at: new Date().toISOString(), results: voice }, null, 2)}\n`);
 
   await writeFile(join(resultsDir, 'script.json'), `${JSON.stringify({ at: new Date().toISOString(), results: script }, null, 2)}\n`);
+
+  const scene = await benchScene();
+  const sceneTable = new Table({ head: [`procedural scene ${scene.width}×${scene.height}@${scene.fps}, ${scene.seconds} s`, 'fps', 'real-time factor', '÷ encode floor'] });
+  for (const motif of scene.motifs) sceneTable.push([motif.motif, motif.fps.toFixed(1), motif.realTimeFactor.toFixed(2), `${motif.ratio.toFixed(2)}×`]);
+  sceneTable.push(['mean', scene.meanFps.toFixed(1), scene.meanRealTimeFactor.toFixed(2), `${scene.meanRatio.toFixed(2)}×`]);
+  console.log(sceneTable.toString());
+  console.log(`encode floor: x264 on ffmpeg's testsrc2, same settings and frames: ${scene.baselineFps.toFixed(1)} fps`);
+  await writeFile(join(resultsDir, 'scene.json'), `${JSON.stringify({ at: new Date().toISOString(), results: scene }, null, 2)}\n`);
+
+  const overlay = await benchOverlay();
+  const overlayTable = new Table({ head: [`terminal overlay ${overlay.profile}`, 'frames', 'dropped', 'render', 'real-time factor', 'ProRes floor', '÷ floor'] });
+  overlayTable.push([
+    `${overlay.videoSeconds.toFixed(1)} s block`,
+    `${overlay.framesInOutput}/${overlay.expectedFrames} (${overlay.drawnFrames} drawn)`,
+    overlay.dropped,
+    `${(overlay.renderMs / 1000).toFixed(1)} s`,
+    overlay.realTimeFactor.toFixed(2),
+    `${(overlay.encodeFloorMs / 1000).toFixed(1)} s`,
+    `${overlay.renderOverFloor.toFixed(2)}×`,
+  ]);
+  console.log(overlayTable.toString());
+  await writeFile(join(resultsDir, 'overlay.json'), `${JSON.stringify({ at: new Date().toISOString(), results: overlay }, null, 2)}\n`);
+
+  const render = await benchRender();
+  const renderTable = new Table({ head: ['episode 1 at 1080p30, offline', 'length', 'cold render', 'real-time factor', 'encode floor', 'cold ÷ floor', 'one-line edit', 'edit ÷ cold', 'chunks re-encoded', 'peak memory'] });
+  renderTable.push([
+    'graphs/episode.json',
+    `${render.episodeSeconds.toFixed(1)} s`,
+    `${(render.coldMs / 1000).toFixed(1)} s`,
+    render.realTimeFactor.toFixed(2),
+    `${(render.encodeFloorMs / 1000).toFixed(1)} s`,
+    `${render.coldOverFloor.toFixed(2)}×`,
+    `${(render.incrementalMs / 1000).toFixed(1)} s`,
+    render.incrementalOverCold.toFixed(2),
+    render.chunksReencoded,
+    `${render.peakMemoryMiB.toFixed(0)} MiB`,
+  ]);
+  console.log(renderTable.toString());
+  console.log(`slowest nodes (cold): ${render.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(1)} s`).join(', ')}`);
+  console.log('real-time factor: wall time ÷ seconds of media (below 1 is faster than real time); encode floor: the same ffmpeg re-encoding the finished video with the same settings');
+  await writeFile(join(resultsDir, 'render.json'), `${JSON.stringify({ at: new Date().toISOString(), results: render }, null, 2)}\n`);
 }
 
 await main();

@@ -24,6 +24,7 @@ import type { RunResult } from '../runtime/engine/run.js';
 import { GraphFileError, loadGraphFile } from '../runtime/graph-file.js';
 import { applyOverrides, isVariant } from '../runtime/contract/graph.js';
 import { parseScript, ScriptError } from '../nodes/script/engine/index.js';
+import { demoDefaults, demoSummary, repoRoot } from './demo.js';
 import { createProgressView, statusSymbols } from './progress.js';
 import { scriptOutline } from './script-outline.js';
 import { createRegistry, dataDirFrom, openWorkspace, type Workspace } from './workspace.js';
@@ -85,6 +86,28 @@ function buildProgram(io: Io): Command {
       const workspace = await openWorkspace(dataDir());
       try {
         await runCommand(workspace, graphRef, options, io);
+      } finally {
+        await workspace.close();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('render an example episode to a finished video with offline providers (no keys, no network)')
+    .argument('[episode]', 'episode markdown', demoDefaults.episode)
+    .option('-g, --graph <file>', 'pipeline graph (graphs/shorts.json for 9:16)', demoDefaults.graph)
+    .option('-o, --out <dir>', 'output directory', demoDefaults.out)
+    .option('--no-cache', 'render everything again')
+    .action(async (episode: string, options: { graph: string; out: string; cache: boolean }) => {
+      const fromRepo = (path: string): string => (existsSync(path) ? path : resolve(repoRoot, path));
+      const workspace = await openWorkspace(dataDir(), { offline: true });
+      try {
+        const runOptions: RunCliOptions = { input: [`episode=@${fromRepo(episode)}`], out: options.out, cache: options.cache, priority: 'normal' };
+        const result = await executeRun(workspace, fromRepo(options.graph), runOptions, io);
+        io.out(renderRunResult(result));
+        if (result.status === 'cancelled') throw new Exit(EXIT.interrupted);
+        if (result.status !== 'done') throw new Exit(EXIT.runFailed);
+        io.out(demoSummary(result));
       } finally {
         await workspace.close();
       }
@@ -293,6 +316,15 @@ function coerceInput(spec: GraphInput | undefined, raw: string): { ok: true; val
 }
 
 async function runCommand(workspace: Workspace, graphRef: string, options: RunCliOptions, io: Io): Promise<void> {
+  const result = await executeRun(workspace, graphRef, options, io);
+  if (options.json) io.out(`${JSON.stringify(runSummary(result))}\n`);
+  else io.out(renderRunResult(result));
+  if (result.status === 'cancelled') throw new Exit(EXIT.interrupted);
+  if (result.status !== 'done') throw new Exit(EXIT.runFailed);
+}
+
+/** Validate, record, run with progress (or quietly for --json), and store the result. Ctrl-C cancels the run. */
+async function executeRun(workspace: Workspace, graphRef: string, options: RunCliOptions, io: Io): Promise<RunResult> {
   let prepared: PreparedRun;
   const outDir = resolve(options.out);
   try {
@@ -311,11 +343,7 @@ async function runCommand(workspace: Workspace, graphRef: string, options: RunCl
     view?.handle(event);
   });
   const handle = prepared.start();
-  let interrupted = false;
-  const onSignal = (): void => {
-    interrupted = true;
-    handle.cancel();
-  };
+  const onSignal = (): void => handle.cancel();
   process.once('SIGINT', onSignal);
   let result: RunResult;
   try {
@@ -327,11 +355,7 @@ async function runCommand(workspace: Workspace, graphRef: string, options: RunCl
   }
   await workspace.store.finishRun(result.runId, { status: result.status, outputs: result.outputs, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });
   await workspace.store.flush();
-
-  if (options.json) io.out(`${JSON.stringify(runSummary(result))}\n`);
-  else io.out(renderRunResult(result));
-  if (interrupted) throw new Exit(EXIT.interrupted);
-  if (result.status !== 'done') throw new Exit(EXIT.runFailed);
+  return result;
 }
 
 function runSummary(result: RunResult): Record<string, unknown> {

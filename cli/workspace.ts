@@ -11,6 +11,7 @@ import { FsArtifactStore } from '../runtime/artifacts/fs-store.js';
 import { IndexedArtifactStore } from '../runtime/artifacts/indexed.js';
 import { FsCacheStore } from '../runtime/engine/cache.js';
 import { Engine } from '../runtime/engine/engine.js';
+import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { limitsFromEnv } from '../runtime/engine/pool.js';
 import { openSqliteStore } from '../runtime/store/sqlite.js';
 import type { RunStore } from '../runtime/store/types.js';
@@ -33,7 +34,12 @@ export function createRegistry(): NodeRegistry<NodeType> {
   return new NodeRegistry<NodeType>(builtinNodes);
 }
 
-export async function openWorkspace(dataDir: string): Promise<Workspace> {
+export interface WorkspaceOptions {
+  /** No provider credentials at all: cloud nodes fail fast and fallbacks reach the offline providers. */
+  offline?: boolean;
+}
+
+export async function openWorkspace(dataDir: string, options: WorkspaceOptions = {}): Promise<Workspace> {
   await mkdir(dataDir, { recursive: true });
   const registry = createRegistry();
   const artifacts = FsArtifactStore.inDataDir(dataDir);
@@ -44,6 +50,7 @@ export async function openWorkspace(dataDir: string): Promise<Workspace> {
     cache: new FsCacheStore(join(dataDir, 'cache')),
     dataDir,
     limits: limitsFromEnv(),
+    ...(options.offline ? { credentials: new EnvCredentials(registry.list(), {}) } : {}),
   });
   return { dataDir, registry, artifacts, store, engine, close: () => store.close() };
 }

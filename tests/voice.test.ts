@@ -6,7 +6,8 @@ import type { ArtifactHandle, GraphDocument, ItemEvent } from '../runtime/contra
 import { PermanentError } from '../runtime/contract/index.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
-import { finishClip, parseLoudness } from '../nodes/voice/audio.js';
+import { finishClip } from '../nodes/voice/audio.js';
+import { parseLoudness } from '../nodes/audio/loudness.js';
 import { createHarness, type Harness } from './fixtures/harness.js';
 
 const repo = resolve(import.meta.dirname, '..');

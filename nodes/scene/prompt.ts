@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defineNode, PermanentError } from '../../runtime/contract/index.js';
 import type { Scene, Script } from '../../runtime/contract/index.js';
+import type { ScenePlan } from '../assembly/plan.js';
 
 interface Params {
   template: string;
@@ -11,6 +12,7 @@ interface Params {
   /** Seconds per scene; 0 takes the script's estimate. */
   duration: number;
   minDuration: number;
+  handle: number;
 }
 
 /** What a template may say: `{description}`, `{lighting}`… Values come from the scene brief, overridden by params. */
@@ -58,7 +60,10 @@ export default defineNode<Params>({
   title: 'Scene prompts',
   category: 'scene',
   description: 'Turns each scene brief into a provider-ready prompt from a template, the series style and camera/lighting overrides.',
-  inputs: [{ name: 'script', type: 'Script', title: 'Script' }],
+  inputs: [
+    { name: 'script', type: 'Script', title: 'Script' },
+    { name: 'plan', type: 'ScenePlan', optional: true, title: 'Scene plan', description: 'Scene lengths from the real audio (Pacing); without it, the script’s estimates.' },
+  ],
   outputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Prompts', description: 'One per scene, in order.' }],
   params: {
     type: 'object',
@@ -77,12 +82,14 @@ export default defineNode<Params>({
       lighting: { type: 'string', title: 'Lighting (override)' },
       duration: { type: 'number', title: 'Seconds per scene', description: '0: the script’s estimate for each scene.', minimum: 0, maximum: 600, default: 0 },
       minDuration: { type: 'number', title: 'Shortest scene (s)', minimum: 0.5, maximum: 60, default: 3 },
+      handle: { type: 'number', title: 'Handle (s)', minimum: 0, maximum: 5, default: 0, description: 'Extra seconds rendered past each scene’s end, for the crossfade into the next one.' },
     },
   },
   resource: 'cpu',
   cacheable: true,
   async execute({ inputs, params }) {
     const script = inputs.script as Script;
+    const planned = new Map(((inputs.plan as ScenePlan | undefined)?.scenes ?? []).map((scene) => [scene.id, scene.duration]));
     const style = params.styleModifiers.length > 0 ? params.styleModifiers : (script.meta.style ?? []);
     const prompts = script.scenes.map((scene) => {
       const prompt = fillTemplate(params.template, placeholders(scene, script, params, style));
@@ -100,7 +107,7 @@ export default defineNode<Params>({
         ...((params.lighting ?? scene.brief.lighting) ? { lighting: params.lighting ?? scene.brief.lighting } : {}),
         ...(scene.brief.mood ? { mood: scene.brief.mood } : {}),
         camera: { ...scene.brief.camera, ...(params.cameraAngle ? { angle: params.cameraAngle } : {}) },
-        duration: Math.max(params.minDuration, params.duration > 0 ? params.duration : scene.timing.duration),
+        duration: Math.max(params.minDuration, params.duration > 0 ? params.duration : (planned.get(scene.id) ?? scene.timing.duration)) + params.handle,
         seed: seedOf(scene.id, prompt),
       };
     });

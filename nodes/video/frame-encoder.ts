@@ -5,7 +5,7 @@
  * clip length. The output holds exactly `frameCount` frames at `fps`.
  */
 import { once } from 'node:events';
-import { PermanentError } from '../../runtime/contract/index.js';
+import { PermanentError, TimeoutError } from '../../runtime/contract/index.js';
 import { ffmpegPath, startTool } from '../../runtime/media/binaries.js';
 import { clipCodecs, type ClipCodecName } from './codecs.js';
 import type { VideoFormat } from './profiles.js';
@@ -21,8 +21,12 @@ export interface FrameEncodeOptions {
   pixelFormat?: 'rgba' | 'bgra';
   /** Size of the drawn frames when it differs from the output (drawn smaller for speed, scaled by ffmpeg). */
   frameSize?: { width: number; height: number };
-  /** Default: 10 s plus 1 s per 30 frames; a stuck encoder is killed. */
-  timeoutMs?: number;
+  /**
+   * A stuck encoder is killed when no frame goes through for this long
+   * (default 60 s). Idle rather than total time: on a loaded machine a long
+   * clip is slow, not stuck.
+   */
+  idleTimeoutMs?: number;
   /** Extra output args (e.g. metadata); placed before the output path. */
   extraArgs?: readonly string[];
   /** One frame's pixels: width × height × 4 bytes. The same buffer may be returned again for a repeated frame. */
@@ -48,9 +52,16 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
   const running = startTool(ffmpegPath(), args, {
     stdin: true,
     signal: options.signal,
-    timeoutMs: options.timeoutMs ?? 10_000 + (frameCount / 30) * 1_000,
+    timeoutMs: Infinity,
     location: { file: output },
   });
+  const idleMs = options.idleTimeoutMs ?? 60_000;
+  let watchdog: NodeJS.Timeout | undefined;
+  const alive = (): void => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => running.stop(new TimeoutError(`ffmpeg encoding "${output}" made no progress for ${idleMs} ms`, { location: { file: output } })), idleMs);
+  };
+  alive();
   const stdin = running.stdin!;
   // If ffmpeg dies, stop feeding it; the result promise says why.
   let failed = false;
@@ -66,15 +77,22 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
       if (frame.byteLength !== frameBytes) {
         throw new PermanentError(`frame ${index} has ${frame.byteLength} bytes; ${drawn.width}×${drawn.height} RGBA needs ${frameBytes}`);
       }
-      if (!stdin.write(frame)) await Promise.race([once(stdin, 'drain'), exited]);
+      // A dying ffmpeg makes the pipe fail (EPIPE); its exit status, awaited below, says why.
+      if (!stdin.write(frame)) await Promise.race([once(stdin, 'drain').catch(() => undefined), exited]);
+      alive();
       if (index % 15 === 0) options.onProgress?.(index / frameCount);
     }
-    stdin.end();
+    if (!failed) stdin.end();
   } catch (error) {
+    clearTimeout(watchdog);
     running.stop(error instanceof PermanentError ? error : new PermanentError('drawing a frame failed', { cause: error }));
     await running.result.catch(() => undefined);
     throw error;
   }
-  await running.result;
+  try {
+    await running.result;
+  } finally {
+    clearTimeout(watchdog);
+  }
   options.onProgress?.(1);
 }

@@ -15,12 +15,26 @@ export interface VideoFormat {
 export interface RenderProfile extends VideoFormat {
   title: string;
   aspect: string;
+  /** x264 speed/quality trade-off of the final encode. */
+  encode: { preset: string; crf: number; audioBitrate: string };
+  /** Final mix target: integrated LUFS and true-peak ceiling (dBTP). */
+  loudness: { integrated: number; truePeak: number };
 }
 
+const publish = { encode: { preset: 'veryfast', crf: 18, audioBitrate: '192k' }, loudness: { integrated: -14, truePeak: -1 } };
+
 export const renderProfiles = {
-  'youtube-1080p': { title: 'YouTube 1080p (16:9)', aspect: '16:9', width: 1920, height: 1080, fps: 30 },
-  'shorts-1080x1920': { title: 'Shorts / Reels / TikTok (9:16)', aspect: '9:16', width: 1080, height: 1920, fps: 30 },
-  'preview-720p': { title: 'Preview 720p (fast)', aspect: '16:9', width: 1280, height: 720, fps: 30 },
+  'youtube-1080p': { title: 'YouTube 1080p (16:9)', aspect: '16:9', width: 1920, height: 1080, fps: 30, ...publish },
+  'shorts-1080x1920': { title: 'Shorts / Reels / TikTok (9:16)', aspect: '9:16', width: 1080, height: 1920, fps: 30, ...publish },
+  'preview-720p': {
+    title: 'Preview 720p (fast)',
+    aspect: '16:9',
+    width: 1280,
+    height: 720,
+    fps: 30,
+    encode: { preset: 'superfast', crf: 24, audioBitrate: '128k' },
+    loudness: publish.loudness,
+  },
 } as const satisfies Record<string, RenderProfile>;
 
 export type RenderProfileName = keyof typeof renderProfiles;
@@ -59,4 +73,17 @@ export function resolveFormat(params: FormatParams): VideoFormat {
 /** Whole frames in `duration` seconds: a clip is exactly this many frames long. */
 export function frameCountOf(duration: number, fps: number): number {
   return Math.max(1, Math.round(duration * fps));
+}
+
+/** For nodes downstream of a timeline: the profile named in params, else the one the timeline was laid out for. */
+export const inheritedProfileParamSchema = {
+  type: 'string',
+  title: 'Render profile (override)',
+  enum: renderProfileNames,
+  description: 'Default: the timeline’s profile.',
+} as const;
+
+export function inheritedProfile(param: string | undefined, timeline: { profile?: string }): RenderProfile {
+  const name = param ?? timeline.profile;
+  return name !== undefined && name in renderProfiles ? renderProfiles[name as RenderProfileName] : renderProfiles[DEFAULT_PROFILE];
 }

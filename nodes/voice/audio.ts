@@ -9,6 +9,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError } from '../../runtime/contract/index.js';
 import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+import { parseLoudness } from '../audio/loudness.js';
 
 export const SAMPLE_RATE = 48_000;
 const SILENCE_THRESHOLD = '-45dB';
@@ -34,21 +35,6 @@ export interface FinishedClip {
   /** Seconds of speech between the pads (where the words are). */
   speechStart: number;
   speechDuration: number;
-}
-
-interface Loudness {
-  integrated: number;
-  peak: number;
-}
-
-/** The summary ebur128 prints when its stream ends. */
-export function parseLoudness(stderr: string): Loudness | undefined {
-  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
-  const integrated = /I:\s+(-?[\d.]+|-inf) LUFS/.exec(summary)?.[1];
-  const peak = /Peak:\s+(-?[\d.]+|-inf) dBFS/.exec(summary)?.[1];
-  if (integrated === undefined) return undefined;
-  const number = (text: string | undefined): number => (text === undefined || text === '-inf' ? -Infinity : Number(text));
-  return { integrated: number(integrated), peak: number(peak) };
 }
 
 const trimSilence = `silenceremove=start_periods=1:start_threshold=${SILENCE_THRESHOLD},areverse,silenceremove=start_periods=1:start_threshold=${SILENCE_THRESHOLD},areverse`;

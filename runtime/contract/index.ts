@@ -12,4 +12,5 @@ export * from './registry.js';
 export * from './schema.js';
 export * from './validate.js';
 export * from './script.js';
+export * from './timeline.js';
 export * from './rate-limit.js';

@@ -8,6 +8,7 @@
  */
 
 import { scriptSchema, segmentSchema } from './script.js';
+import { timelineSchema } from './timeline.js';
 
 export type JsonSchema = { [keyword: string]: unknown };
 
@@ -135,11 +136,30 @@ export const portTypes = {
     title: 'Overlay',
     description: 'A timed overlay (terminal animation, lower third, caption layer).',
     color: '#e879f9',
-    schema: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, start: { type: 'number' }, duration: { type: 'number' } } },
+    schema: {
+      type: 'object',
+      required: ['kind'],
+      properties: {
+        kind: { type: 'string' },
+        /** Seconds from the start of the episode (the block's cue). */
+        start: { type: 'number' },
+        duration: { type: 'number' },
+        sceneId: { type: 'string' },
+        segmentId: { type: 'string' },
+        /** The rendered overlay: full frame, transparent where nothing is drawn (or opaque, as its codec says). */
+        clip: withHandle({ sceneId: { type: 'string' }, provider: { type: 'string' } }, ['duration', 'width', 'height']),
+        /** Where the overlay's content sits in its frame, in pixels. */
+        window: {
+          type: 'object',
+          required: ['x', 'y', 'width', 'height'],
+          properties: { x: { type: 'integer', minimum: 0 }, y: { type: 'integer', minimum: 0 }, width: { type: 'integer', minimum: 1 }, height: { type: 'integer', minimum: 1 } },
+        },
+      },
+    },
   },
   Subtitles: {
     title: 'Subtitles',
-    description: 'Timed caption cues.',
+    description: 'Timed caption cues: their lines, speaker and each word’s time (for highlighting).',
     color: '#c084fc',
     schema: {
       type: 'object',
@@ -147,7 +167,49 @@ export const portTypes = {
       properties: {
         cues: {
           type: 'array',
-          items: { type: 'object', required: ['start', 'end', 'text'], properties: { start: { type: 'number' }, end: { type: 'number' }, text: { type: 'string' } } },
+          items: {
+            type: 'object',
+            required: ['start', 'end', 'text'],
+            properties: {
+              start: { type: 'number' },
+              end: { type: 'number' },
+              /** The lines joined by newlines. */
+              text: { type: 'string' },
+              lines: { type: 'array', items: { type: 'string' } },
+              speaker: { type: 'string' },
+              sceneId: { type: 'string' },
+              /** Seconds on the episode's clock, in reading order. */
+              words: { type: 'array', items: { type: 'object', required: ['word', 'start', 'end'], properties: { word: { type: 'string' }, start: { type: 'number' }, end: { type: 'number' } } } },
+            },
+          },
+        },
+      },
+    },
+  },
+  ScenePlan: {
+    title: 'Scene plan',
+    description: 'How long each scene lasts and when each line, terminal block and pause happens in it, from the real audio.',
+    color: '#fb7185',
+    schema: {
+      type: 'object',
+      required: ['scenes', 'duration', 'fps'],
+      properties: {
+        duration: { type: 'number', minimum: 0 },
+        fps: { type: 'number', exclusiveMinimum: 0 },
+        scenes: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['id', 'index', 'title', 'start', 'duration', 'events'],
+            properties: {
+              id: { type: 'string' },
+              index: { type: 'integer', minimum: 0 },
+              title: { type: 'string' },
+              start: { type: 'number', minimum: 0 },
+              duration: { type: 'number', minimum: 0 },
+              events: { type: 'array', items: { type: 'object', required: ['segment', 'start', 'duration'], properties: { start: { type: 'number', minimum: 0 }, duration: { type: 'number', minimum: 0 } } } },
+            },
+          },
         },
       },
     },
@@ -156,7 +218,7 @@ export const portTypes = {
     title: 'Timeline',
     description: 'Tracks of clips placed in time, ready to render or to open in an editor.',
     color: '#f97316',
-    schema: { type: 'object', required: ['tracks'], properties: { duration: { type: 'number' }, tracks: { type: 'array' } } },
+    schema: timelineSchema,
   },
   Video: {
     title: 'Video',

@@ -113,6 +113,8 @@ export interface RunToolOptions {
   killGraceMs?: number;
   /** Stdout beyond this is a failure, not a memory problem. Default 64 MiB. */
   maxStdoutBytes?: number;
+  /** Sees stdout as it arrives (e.g. ffmpeg's `-progress pipe:1` lines); it is still collected. */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface ToolResult {
@@ -199,6 +201,7 @@ export function startTool(bin: string, args: readonly string[], options: StartTo
     };
 
     child.stdout!.on('data', (chunk: Buffer) => {
+      options.onStdout?.(chunk);
       if (!stdout.add(chunk)) {
         stopper.stop(new PermanentError(`${subject} wrote more than ${stdout.limit} bytes to stdout`, { location }));
       }

@@ -1,0 +1,98 @@
+/**
+ * The whole pipeline on the reference episode at 1080p30, offline:
+ * - cold render: real-time factor (render time ÷ episode length) and the
+ *   ratio to the encode floor — the same ffmpeg re-encoding the finished
+ *   video with the same settings, measured in the same run;
+ * - incremental re-render after editing one line: its time ÷ the cold time;
+ * - peak memory of this process and its ffmpeg children.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { FsArtifactStore } from '../runtime/artifacts/fs-store.js';
+import { NodeRegistry, type ArtifactHandle, type NodeType } from '../runtime/contract/index.js';
+import { FsCacheStore } from '../runtime/engine/cache.js';
+import { EnvCredentials } from '../runtime/engine/credentials.js';
+import { Engine } from '../runtime/engine/engine.js';
+import type { RunResult } from '../runtime/engine/run.js';
+import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
+import { loadGraphFile } from '../runtime/graph-file.js';
+import { builtinNodes } from '../nodes/index.js';
+import { renderProfiles } from '../nodes/video/profiles.js';
+import { sampleMemory } from './memory.js';
+
+const repo = resolve(import.meta.dirname, '..');
+
+export interface RenderBenchResult {
+  episodeSeconds: number;
+  coldMs: number;
+  realTimeFactor: number;
+  encodeFloorMs: number;
+  coldOverFloor: number;
+  incrementalMs: number;
+  incrementalOverCold: number;
+  /** Render chunks re-encoded by the edit, of all. */
+  chunksReencoded: string;
+  peakMemoryMiB: number;
+  slowestNodes: Array<{ id: string; ms: number }>;
+}
+
+export async function benchRender(): Promise<RenderBenchResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'reelgraph-bench-render-'));
+  try {
+    const registry = new NodeRegistry<NodeType>(builtinNodes);
+    const engine = new Engine({
+      registry,
+      artifacts: FsArtifactStore.inDataDir(dir),
+      cache: new FsCacheStore(join(dir, 'cache')),
+      dataDir: dir,
+      credentials: new EnvCredentials(registry.list(), {}),
+    });
+    const { graph } = await loadGraphFile(join(repo, 'graphs/episode.json'));
+    const episode = await readFile(join(repo, 'examples/episodes/last-terminal-ep01.md'), 'utf8');
+    const run = async (markdown: string): Promise<{ ms: number; result: RunResult }> => {
+      const start = performance.now();
+      const result = await engine.run(graph, { inputs: { episode: markdown }, outDir: join(dir, 'out') });
+      if (result.status !== 'done') throw new Error(`render bench run ${result.status}: ${result.error?.message}`);
+      return { ms: performance.now() - start, result };
+    };
+
+    const memory = sampleMemory();
+    const cold = await run(episode);
+    const { peakBytes } = memory.stop();
+    const video = cold.result.outputs.video as ArtifactHandle;
+    const episodeSeconds = video.duration ?? 0;
+
+    const { encode } = renderProfiles['youtube-1080p'];
+    const floorStart = performance.now();
+    await runTool(
+      ffmpegPath(),
+      ['-v', 'error', '-y', '-i', await engine.services.artifacts.localPath(video), '-c:v', 'libx264', '-preset', encode.preset, '-crf', String(encode.crf), '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', encode.audioBitrate, '-movflags', '+faststart', join(dir, 'floor.mp4')],
+      { timeoutMs: 1_800_000 },
+    );
+    const encodeFloorMs = performance.now() - floorStart;
+
+    const edited = episode.replace('Another dead block. Nothing but rust and rain.', 'Another dead block. Nothing out here but rust, rain and silence.');
+    if (edited === episode) throw new Error('the render bench edit no longer matches the example episode');
+    const incremental = await run(edited);
+    const render = incremental.result.nodes.find((node) => node.id === 'render');
+    return {
+      episodeSeconds,
+      coldMs: cold.ms,
+      realTimeFactor: cold.ms / 1000 / episodeSeconds,
+      encodeFloorMs,
+      coldOverFloor: cold.ms / encodeFloorMs,
+      incrementalMs: incremental.ms,
+      incrementalOverCold: incremental.ms / cold.ms,
+      chunksReencoded: render ? `${render.items.executed} of ${render.items.total}` : 'n/a',
+      peakMemoryMiB: peakBytes / (1 << 20),
+      slowestNodes: cold.result.nodes
+        .map((node) => ({ id: node.id, ms: node.durationMs ?? 0 }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 4),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

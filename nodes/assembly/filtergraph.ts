@@ -1,0 +1,57 @@
+/**
+ * One chunk's ffmpeg filtergraph, as a pure function of its spec: the scene
+ * clip conformed to the frame, the outgoing scene fading out on top
+ * (crossfade — without the xfade filter, which the npm ffmpeg lacks),
+ * overlays placed at their times with their alpha, effects, fades and
+ * burned-in captions.
+ */
+import type { RenderChunk } from './chunks.js';
+
+export interface ChunkInputs {
+  /** Input index of each layer, in the order the command lists them. */
+  base: number;
+  outgoing?: number;
+  overlays: number[];
+  /** The `ass=…` filter that burns the chunk's captions in. */
+  captions?: string;
+}
+
+const seconds = (value: number): string => value.toFixed(6);
+
+export function chunkFilterGraph(chunk: RenderChunk, inputs: ChunkInputs): string {
+  const { width: w, height: h, fps } = chunk;
+  const length = chunk.frames / fps;
+  const fit = `scale=${w}:${h}:force_original_aspect_ratio=increase,crop=${w}:${h},setsar=1`;
+  const steps: string[] = [];
+  // Held last frame covers a scene clip that is shorter than its scene.
+  steps.push(`[${inputs.base}:v]fps=${fps},${fit},tpad=stop_mode=clone:stop_duration=${seconds(length + 1)},trim=duration=${seconds(length)},format=yuv420p[base]`);
+  let current = 'base';
+  if (chunk.outgoing && inputs.outgoing !== undefined) {
+    const d = chunk.outgoing.duration;
+    steps.push(`[${inputs.outgoing}:v]fps=${fps},${fit},tpad=stop_mode=clone:stop_duration=${seconds(d + 1)},trim=duration=${seconds(d)},format=yuva420p,fade=t=out:st=0:d=${seconds(d)}:alpha=1[outgoing]`);
+    steps.push(`[${current}][outgoing]overlay=eof_action=pass:format=yuv420[crossed]`);
+    current = 'crossed';
+  }
+  chunk.overlays.forEach((layer, n) => {
+    const index = inputs.overlays[n]!;
+    steps.push(`[${index}:v]fps=${fps},trim=duration=${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
+    steps.push(`[${current}][overlay${n}]overlay=eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
+    current = `layered${n}`;
+  });
+  const finishing: string[] = [];
+  for (const effect of chunk.effects) {
+    const window = `between(t,${seconds(effect.start)},${seconds(effect.start + effect.duration)})`;
+    finishing.push(effect.effect === 'glitch' ? `noise=alls=70:allf=t+u:enable='${window}',hue=h=140:s=2.2:enable='${window}'` : `eq=brightness=0.4:enable='${window}'`);
+  }
+  const transition = chunk.transitionIn;
+  if (transition?.kind === 'dip') finishing.push(`fade=t=in:st=0:d=${seconds(transition.duration / 2)}`);
+  if (transition?.kind === 'glitch') {
+    const window = `lt(t,${seconds(transition.duration)})`;
+    finishing.push(`noise=alls=90:allf=t+u:enable='${window}'`, `hue=h=200:s=3:enable='${window}'`);
+  }
+  if (chunk.fadeOut) finishing.push(`fade=t=out:st=${seconds(length - chunk.fadeOut)}:d=${seconds(chunk.fadeOut)}`);
+  if (inputs.captions) finishing.push(inputs.captions);
+  finishing.push('format=yuv420p');
+  steps.push(`[${current}]${finishing.join(',')}[video]`);
+  return steps.join(';');
+}

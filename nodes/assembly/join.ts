@@ -1,0 +1,73 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defineNode, PermanentError, type ArtifactHandle, type Timeline } from '../../runtime/contract/index.js';
+import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+import { probeMedia } from '../../runtime/media/probe.js';
+import { inheritedProfile, inheritedProfileParamSchema, type RenderProfileName } from '../video/profiles.js';
+import { ffmpegProgress } from './progress.js';
+
+interface Params {
+  profile?: RenderProfileName;
+}
+
+interface Stem extends ArtifactHandle {
+  stem?: string;
+}
+
+/** The concat demuxer's list format quotes paths in single quotes; a quote inside is closed, escaped and reopened. */
+const concatLine = (path: string): string => `file '${path.replace(/'/g, "'\\''")}'`;
+
+export default defineNode<Params>({
+  type: 'assembly.join',
+  version: 1,
+  title: 'Join and mux',
+  category: 'assembly',
+  description: 'Joins the encoded scenes by stream copy (no re-encode) and muxes the mix as AAC into a publishable MP4 (+faststart).',
+  inputs: [
+    { name: 'clips', type: 'VideoClip', list: true, title: 'Encoded chunks' },
+    { name: 'mix', type: 'AudioClip', title: 'Mix' },
+    { name: 'timeline', type: 'Timeline', title: 'Timeline' },
+    { name: 'stems', type: 'AudioClip', list: true, optional: true, title: 'Stems', description: 'Carried on the video for exports.' },
+  ],
+  outputs: [{ name: 'video', type: 'Video', title: 'Video' }],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { profile: { ...inheritedProfileParamSchema, description: 'Its audio bitrate. Default: the timeline’s profile.' } },
+  },
+  resource: 'assembly',
+  cacheable: true,
+  async execute(ctx) {
+    const clips = ctx.inputs.clips as ArtifactHandle[];
+    const mix = ctx.inputs.mix as ArtifactHandle;
+    const timeline = ctx.inputs.timeline as Timeline;
+    if (clips.length === 0) throw new PermanentError('no encoded chunks to join', { location: { port: 'clips' } });
+    const dir = await ctx.tempDir();
+    const list = join(dir, 'chunks.txt');
+    await writeFile(list, `${(await Promise.all(clips.map((clip) => ctx.artifacts.localPath(clip)))).map(concatLine).join('\n')}\n`);
+    const output = join(dir, 'video.mp4');
+    const frames = Math.round(timeline.duration * timeline.fps);
+    await runTool(
+      ffmpegPath(),
+      [
+        '-hide_banner', '-nostats', '-loglevel', 'error', '-y', '-progress', 'pipe:1',
+        '-f', 'concat', '-safe', '0', '-i', list,
+        '-i', await ctx.artifacts.localPath(mix),
+        '-map', '0:v:0', '-map', '1:a:0',
+        '-c:v', 'copy',
+        '-c:a', 'aac', '-b:a', inheritedProfile(ctx.params.profile, timeline).encode.audioBitrate, '-ar', '48000', '-ac', '2',
+        // The audio ends where the picture does, to the sample the mix was made for.
+        '-t', (frames / timeline.fps).toFixed(6),
+        '-movflags', '+faststart',
+        output,
+      ],
+      { signal: ctx.signal, timeoutMs: 120_000 + timeline.duration * 1_000, location: { nodeId: ctx.nodeId }, onStdout: ffmpegProgress(frames, (fraction) => ctx.progress(fraction, 'joining')) },
+    );
+    const info = await probeMedia(output, { signal: ctx.signal });
+    const video = info.streams.find((stream) => stream.type === 'video');
+    if (!video || !info.streams.some((stream) => stream.type === 'audio')) throw new PermanentError('the joined video lacks a video or an audio stream');
+    const handle = await ctx.artifacts.put({ path: output }, { mime: 'video/mp4', name: `${timeline.title || 'video'}.mp4`, move: true });
+    const stems = (ctx.inputs.stems ?? []) as Stem[];
+    return { video: { ...handle, ...(stems.length > 0 ? { stems: Object.fromEntries(stems.map((stem, i) => [stem.stem ?? `stem${i + 1}`, stem])) } : {}) } };
+  },
+});

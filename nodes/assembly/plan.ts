@@ -1,0 +1,113 @@
+/**
+ * Scene lengths from the real media: each scene lasts as long as what
+ * happens in it — voiced lines at their measured durations, terminal
+ * animations at theirs, pauses as written — plus breathing room. Both the
+ * scene prompts (so visuals are rendered at the right length) and the
+ * timeline use this one plan, so they always agree. Times are snapped to
+ * whole frames: chunk boundaries must fall on frames for the render to join
+ * chunks without drift.
+ */
+import type { ArtifactHandle, Script, Segment } from '../../runtime/contract/index.js';
+
+export interface PacingOptions {
+  /** Seconds before the first event of a scene. */
+  leadIn: number;
+  /** Seconds between consecutive events. */
+  gap: number;
+  /** Seconds after the last event of a scene. */
+  tail: number;
+  /** No scene is shorter than this. */
+  minScene: number;
+  fps: number;
+}
+
+export const defaultPacing: Omit<PacingOptions, 'fps'> = { leadIn: 0.5, gap: 0.25, tail: 0.75, minScene: 3 };
+
+export const pacingParamsSchema = {
+  leadIn: { type: 'number', title: 'Lead-in (s)', minimum: 0, maximum: 10, default: defaultPacing.leadIn, description: 'Before the first line of each scene.' },
+  gap: { type: 'number', title: 'Gap between lines (s)', minimum: 0, maximum: 10, default: defaultPacing.gap },
+  tail: { type: 'number', title: 'Tail (s)', minimum: 0, maximum: 10, default: defaultPacing.tail, description: 'After the last line of each scene.' },
+  minScene: { type: 'number', title: 'Shortest scene (s)', minimum: 0.5, maximum: 60, default: defaultPacing.minScene },
+} as const;
+
+/** What the plan needs of a voiced clip. */
+export interface VoicedClip extends ArtifactHandle {
+  segmentId?: string;
+  duration?: number;
+  words?: Array<{ word: string; start: number; end: number }>;
+}
+
+/** What the plan needs of an overlay. */
+export interface TimedOverlay {
+  kind: string;
+  segmentId?: string;
+  duration?: number;
+  clip?: ArtifactHandle;
+  [field: string]: unknown;
+}
+
+export interface PlannedEvent {
+  segment: Segment;
+  /** Seconds on the episode's clock. */
+  start: number;
+  duration: number;
+  audio?: VoicedClip;
+  overlay?: TimedOverlay;
+}
+
+export interface PlannedScene {
+  id: string;
+  index: number;
+  title: string;
+  start: number;
+  duration: number;
+  events: PlannedEvent[];
+}
+
+export interface ScenePlan {
+  scenes: PlannedScene[];
+  duration: number;
+  fps: number;
+}
+
+const snap = (seconds: number, fps: number): number => Math.round(seconds * fps) / fps;
+
+/** How long a segment occupies the scene, from the best source available. */
+function eventDuration(segment: Segment, audio: VoicedClip | undefined, overlay: TimedOverlay | undefined): number {
+  if (audio?.duration !== undefined) return audio.duration;
+  if (overlay?.duration !== undefined) return overlay.duration;
+  if (segment.kind === 'cue') return segment.cue?.seconds ?? segment.timing.duration;
+  return segment.timing.duration;
+}
+
+export function planScenes(script: Script, audio: readonly VoicedClip[], overlays: readonly TimedOverlay[], pacing: PacingOptions): ScenePlan {
+  const audioBySegment = new Map(audio.filter((clip) => clip.segmentId).map((clip) => [clip.segmentId!, clip]));
+  const overlayBySegment = new Map(overlays.filter((overlay) => overlay.segmentId).map((overlay) => [overlay.segmentId!, overlay]));
+  const { fps } = pacing;
+  const scenes: PlannedScene[] = [];
+  let clock = 0;
+  for (const scene of script.scenes) {
+    const start = clock;
+    const events: PlannedEvent[] = [];
+    let cursor = start + pacing.leadIn;
+    for (const segment of scene.segments) {
+      const clip = audioBySegment.get(segment.id);
+      const overlay = overlayBySegment.get(segment.id);
+      const duration = eventDuration(segment, clip, overlay);
+      // A zero-length cue (a glitch, a beat marker) takes no time and no gap.
+      if (duration <= 0) {
+        events.push({ segment, start: snap(cursor, fps), duration: 0 });
+        continue;
+      }
+      if (events.some((event) => event.duration > 0)) cursor += pacing.gap;
+      const at = snap(cursor, fps);
+      events.push({ segment, start: at, duration, ...(clip ? { audio: clip } : {}), ...(overlay ? { overlay } : {}) });
+      cursor = at + duration;
+    }
+    const content = events.length > 0 ? cursor + pacing.tail - start : scene.timing.duration;
+    const duration = snap(Math.max(pacing.minScene, content), fps);
+    scenes.push({ id: scene.id, index: scene.index, title: scene.title, start, duration, events });
+    clock = snap(start + duration, fps);
+  }
+  return { scenes, duration: clock, fps };
+}

@@ -1,0 +1,134 @@
+import { defineNode, PermanentError, transitionKinds, type ArtifactHandle, type NodeContext, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind } from '../../runtime/contract/index.js';
+import { assetRootsParamSchema, resolveAsset, resolveAssetRoots } from '../assets/asset-roots.js';
+import { formatParamsSchema, resolveFormat, type FormatParams } from '../video/profiles.js';
+import type { PlannedEvent, ScenePlan } from './plan.js';
+
+interface Params extends FormatParams {
+  transition: TransitionKind;
+  transitionSeconds: number;
+  music?: string;
+  musicGainDb: number;
+  duckingDb: number;
+  cueSounds: Record<string, string>;
+  assetRoots: string[];
+}
+
+interface SceneClip extends ArtifactHandle {
+  sceneId?: string;
+}
+
+const MUSIC_TYPES: Record<string, string> = { '.mp3': 'audio/mpeg', '.wav': 'audio/wav', '.flac': 'audio/flac', '.ogg': 'audio/ogg', '.m4a': 'audio/mp4', '.aac': 'audio/aac', '.opus': 'audio/ogg' };
+
+function mimeOf(path: string, param: string): string {
+  const extension = /\.[^./\\]+$/.exec(path)?.[0]?.toLowerCase() ?? '';
+  const mime = MUSIC_TYPES[extension];
+  if (!mime) throw new PermanentError(`"${path}" is not an audio file this node reads (${Object.keys(MUSIC_TYPES).join(' ')})`, { location: { param } });
+  return mime;
+}
+
+async function importAsset(ctx: NodeContext<Params>, path: string, param: string): Promise<ArtifactHandle> {
+  const file = resolveAsset(path, resolveAssetRoots(ctx.params.assetRoots), { param });
+  const handle = await ctx.artifacts.put({ path: file }, { mime: mimeOf(file, param), name: path.split(/[\\/]/).pop() ?? path });
+  if (!(handle.duration && handle.duration > 0)) throw new PermanentError(`"${path}" has no audio ffprobe can measure`, { location: { param } });
+  return handle;
+}
+
+function dialogueClip(event: PlannedEvent): TimelineClip | undefined {
+  const { audio, segment } = event;
+  if (!audio) return undefined;
+  return {
+    id: segment.id,
+    start: event.start,
+    duration: audio.duration ?? event.duration,
+    media: audio,
+    sourceIn: 0,
+    sceneId: segment.sceneId,
+    segmentId: segment.id,
+    text: segment.displayText,
+    ...(segment.speaker ? { speaker: segment.speaker } : {}),
+    ...(audio.words ? { words: audio.words.map((word) => ({ word: word.word, start: event.start + word.start, end: event.start + word.end })) } : {}),
+  };
+}
+
+export default defineNode<Params>({
+  type: 'assembly.timeline',
+  version: 1,
+  title: 'Timeline',
+  category: 'assembly',
+  description: 'Places every scene, voice line, terminal overlay, cue effect and the music bed on one timeline, with transitions between scenes.',
+  inputs: [
+    { name: 'script', type: 'Script', title: 'Script' },
+    { name: 'plan', type: 'ScenePlan', title: 'Scene plan' },
+    { name: 'scenes', type: 'VideoClip', list: true, title: 'Scene clips', description: 'One per scene, matched by scene id.' },
+    { name: 'overlays', type: 'Overlay', list: true, optional: true, title: 'Overlays' },
+  ],
+  outputs: [{ name: 'timeline', type: 'Timeline', title: 'Timeline' }],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ...formatParamsSchema,
+      transition: { type: 'string', title: 'Transition between scenes', enum: [...transitionKinds], default: 'crossfade' },
+      transitionSeconds: { type: 'number', title: 'Transition length (s)', minimum: 0, maximum: 3, default: 0.5 },
+      music: { type: 'string', title: 'Music bed', description: 'An audio file in the asset roots; looped or cut to the episode.' },
+      musicGainDb: { type: 'number', title: 'Music level (dB)', minimum: -60, maximum: 0, default: -16 },
+      duckingDb: { type: 'number', title: 'Ducking under voice (dB)', minimum: 0, maximum: 40, default: 12 },
+      cueSounds: { type: 'object', title: 'Sound effects at cues', description: 'Cue word → audio file, e.g. { "glitch": "sfx/glitch.wav" }.', additionalProperties: { type: 'string', minLength: 1 }, default: {} },
+      assetRoots: assetRootsParamSchema,
+    },
+  },
+  resource: 'cpu',
+  cacheable: true,
+  async execute(ctx) {
+    const { params } = ctx;
+    const script = ctx.inputs.script as Script;
+    const plan = ctx.inputs.plan as ScenePlan;
+    const format = resolveFormat(params);
+    const clipsByScene = new Map((ctx.inputs.scenes as SceneClip[]).map((clip, index) => [clip.sceneId ?? plan.scenes[index]?.id, clip]));
+
+    const video: TimelineClip[] = plan.scenes.map((scene, index) => {
+      const media = clipsByScene.get(scene.id);
+      if (!media) throw new PermanentError(`no scene clip for scene "${scene.title}" (${scene.id}); wire one clip per scene`, { location: { port: 'scenes' } });
+      const transition = index > 0 && params.transition !== 'cut' && params.transitionSeconds > 0 ? { transitionIn: { kind: params.transition, duration: Math.min(params.transitionSeconds, scene.duration / 2) } } : {};
+      return { id: scene.id, start: scene.start, duration: scene.duration, media, sourceIn: 0, sceneId: scene.id, text: scene.title, ...transition };
+    });
+    const events = plan.scenes.flatMap((scene) => scene.events);
+    const dialogue = events.map(dialogueClip).filter((clip): clip is TimelineClip => clip !== undefined);
+    const overlays: TimelineClip[] = events
+      .filter((event) => event.overlay?.clip)
+      .map((event) => ({ id: `${event.segment.id}-overlay`, start: event.start, duration: event.overlay!.duration ?? event.duration, media: event.overlay!.clip!, sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id }));
+
+    const cueEvents = events.filter((event) => event.segment.kind === 'cue' && event.segment.cue);
+    const effects: TimelineClip[] = cueEvents
+      .filter((event) => event.segment.cue!.type === 'glitch')
+      .map((event) => ({ id: `${event.segment.id}-glitch`, start: event.start, duration: 0.4, sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id, effect: 'glitch' }));
+    for (const event of cueEvents) {
+      const sound = params.cueSounds[event.segment.cue!.type];
+      if (!sound) continue;
+      const media = await importAsset(ctx, sound, `/cueSounds/${event.segment.cue!.type}`);
+      effects.push({ id: `${event.segment.id}-sound`, start: event.start, duration: media.duration!, media, sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id });
+    }
+
+    const tracks: Track[] = [
+      { name: 'Scenes', kind: 'video', clips: video },
+      { name: 'Overlays', kind: 'overlay', clips: overlays },
+      { name: 'Dialogue', kind: 'dialogue', clips: dialogue },
+      { name: 'Effects', kind: 'effects', clips: effects.sort((a, b) => a.start - b.start) },
+    ];
+    if (params.music) {
+      const media = await importAsset(ctx, params.music, '/music');
+      tracks.push({ name: 'Music', kind: 'music', clips: [{ id: 'music', start: 0, duration: plan.duration, media, sourceIn: 0, gainDb: params.musicGainDb, loop: true }] });
+    }
+    const timeline: Timeline = {
+      title: script.title,
+      duration: plan.duration,
+      ...format,
+      profile: params.profile,
+      scenes: plan.scenes.map(({ id, index, title, start, duration }) => ({ id, index, title, start, duration })),
+      tracks,
+      markers: plan.scenes.map((scene) => ({ time: scene.start, name: scene.title })),
+      ...(params.music ? { ducking: { amountDb: params.duckingDb, attackMs: 80, releaseMs: 400 } } : {}),
+    };
+    return { timeline };
+  },
+});

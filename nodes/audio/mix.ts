@@ -1,0 +1,146 @@
+import { join } from 'node:path';
+import { defineNode, PermanentError, type ArtifactHandle, type NodeContext, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
+import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+import { inheritedProfile, inheritedProfileParamSchema, type RenderProfileName } from '../video/profiles.js';
+import { duckingGains } from './ducking.js';
+import { parseLoudness, type Loudness } from './loudness.js';
+import { decodeAudio, MIX_RATE, mixInto, writeFloatWav } from './pcm.js';
+
+interface Params {
+  profile?: RenderProfileName;
+  loudness?: number;
+  truePeak?: number;
+  stems: boolean;
+}
+
+const FFMPEG_TIMEOUT_MS = 300_000;
+/** Decodes in flight: each is an ffmpeg process. */
+const DECODE_CONCURRENCY = 4;
+
+const dbToGain = (db: number): number => 10 ** (db / 20);
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Places each clip's media at its sample on one bed of `channels`. */
+async function layTrack(clips: readonly TimelineClip[], frames: number, channels: 1 | 2, ctx: NodeContext<Params>): Promise<Float32Array> {
+  const bed = new Float32Array(frames * channels);
+  const placed = clips.filter((clip) => clip.media && clip.duration > 0);
+  const decoded = await mapLimited(placed, DECODE_CONCURRENCY, async (clip) =>
+    decodeAudio(await ctx.artifacts.localPath(clip.media!), { channels, signal: ctx.signal, seconds: clip.duration, offset: clip.sourceIn, loop: clip.loop ?? false }),
+  );
+  placed.forEach((clip, index) => mixInto(bed, channels, decoded[index]!, channels, Math.round(clip.start * MIX_RATE), dbToGain(clip.gainDb ?? 0)));
+  return bed;
+}
+
+async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
+  return (await runTool(ffmpegPath(), ['-hide_banner', '-nostats', '-y', ...args], { timeoutMs: FFMPEG_TIMEOUT_MS, signal })).stderr;
+}
+
+async function measure(path: string, signal: AbortSignal): Promise<Loudness | undefined> {
+  return parseLoudness(await ffmpeg(['-i', path, '-af', 'ebur128=peak=true', '-f', 'null', '-'], signal));
+}
+
+/**
+ * One linear gain to the target, then a limiter only if peaks would pass the
+ * ceiling. The limiter works on samples, true peaks sit between them: if the
+ * measured true peak still exceeds the ceiling, limit lower and try again.
+ */
+async function finish(input: string, output: string, target: Loudness, signal: AbortSignal): Promise<Loudness> {
+  const measured = await measure(input, signal);
+  const silent = !measured || !Number.isFinite(measured.integrated) || measured.integrated <= -70;
+  const gain = silent ? 0 : target.integrated - measured.integrated;
+  let ceiling = target.peak - 0.5;
+  for (let attempt = 0; ; attempt++) {
+    const limiter = !silent && measured.peak + gain > ceiling ? `,alimiter=limit=${dbToGain(ceiling).toFixed(5)}:level=0:attack=1:release=60` : '';
+    const log = await ffmpeg(['-i', input, '-af', `volume=${gain.toFixed(3)}dB${limiter},ebur128=peak=true`, '-ar', String(MIX_RATE), '-c:a', 'flac', '-sample_fmt', 's32', output], signal);
+    const result = parseLoudness(log) ?? { integrated: -Infinity, peak: -Infinity };
+    if (silent || result.peak <= target.peak || attempt === 2) return result;
+    ceiling -= result.peak - target.peak + 0.3;
+  }
+}
+
+async function storeFlac(ctx: NodeContext<Params>, path: string, name: string, extra: Record<string, unknown> = {}): Promise<ArtifactHandle> {
+  const handle = await ctx.artifacts.put({ path }, { mime: 'audio/flac', name, move: true });
+  return { ...handle, ...extra };
+}
+
+export default defineNode<Params>({
+  type: 'audio.mix',
+  version: 1,
+  title: 'Mix',
+  category: 'audio',
+  description: 'Mixes the timeline’s dialogue, effects and music bed (ducked under the voice) into one stereo track at the profile’s loudness target and true-peak ceiling.',
+  inputs: [{ name: 'timeline', type: 'Timeline', title: 'Timeline' }],
+  outputs: [
+    { name: 'mix', type: 'AudioClip', title: 'Mix', description: 'Stereo, 48 kHz, FLAC, with its measured loudness.' },
+    { name: 'stems', type: 'AudioClip', list: true, title: 'Stems', description: 'Dialogue, music and effects at the mix’s gain (before the limiter).' },
+  ],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      profile: { ...inheritedProfileParamSchema, description: 'Its loudness target (−14 LUFS integrated, −1 dBTP for all profiles). Default: the timeline’s profile.' },
+      loudness: { type: 'number', title: 'Loudness target (LUFS, override)', minimum: -40, maximum: -5 },
+      truePeak: { type: 'number', title: 'True-peak ceiling (dBTP, override)', minimum: -9, maximum: 0 },
+      stems: { type: 'boolean', title: 'Write stems', default: true },
+    },
+  },
+  resource: 'assembly',
+  cacheable: true,
+  async execute(ctx) {
+    const timeline = ctx.inputs.timeline as Timeline;
+    if (!(timeline.duration > 0)) throw new PermanentError('the timeline is empty: nothing to mix', { location: { port: 'timeline' } });
+    const profile = inheritedProfile(ctx.params.profile, timeline);
+    const target = { integrated: ctx.params.loudness ?? profile.loudness.integrated, peak: ctx.params.truePeak ?? profile.loudness.truePeak };
+    const frames = Math.round(timeline.duration * MIX_RATE);
+    const clipsOf = (kind: string): TimelineClip[] => timeline.tracks.filter((track) => track.kind === kind).flatMap((track) => track.clips);
+
+    ctx.progress(0.05, 'decoding');
+    const [dialogue, effects, music] = await Promise.all([layTrack(clipsOf('dialogue'), frames, 1, ctx), layTrack(clipsOf('effects'), frames, 2, ctx), layTrack(clipsOf('music'), frames, 2, ctx)]);
+    if (timeline.ducking && clipsOf('music').length > 0) {
+      const gains = duckingGains(dialogue, { ...timeline.ducking, sampleRate: MIX_RATE });
+      for (let i = 0; i < frames; i++) {
+        music[i * 2]! *= gains[i]!;
+        music[i * 2 + 1]! *= gains[i]!;
+      }
+    }
+    const mix = new Float32Array(frames * 2);
+    mixInto(mix, 2, dialogue, 1, 0);
+    mixInto(mix, 2, effects, 2, 0);
+    mixInto(mix, 2, music, 2, 0);
+
+    ctx.progress(0.5, 'loudness');
+    const dir = await ctx.tempDir();
+    const raw = join(dir, 'mix.wav');
+    await writeFloatWav(raw, mix, 2);
+    const finished = join(dir, 'mix.flac');
+    const loudness = await finish(raw, finished, target, ctx.signal);
+    const mixHandle = await storeFlac(ctx, finished, 'mix.flac', { loudness });
+
+    const stems: ArtifactHandle[] = [];
+    if (ctx.params.stems) {
+      const measured = await measure(raw, ctx.signal);
+      const gain = measured && Number.isFinite(measured.integrated) && measured.integrated > -70 ? target.integrated - measured.integrated : 0;
+      for (const [name, samples, channels] of [['dialogue', dialogue, 1], ['effects', effects, 2], ['music', music, 2]] as const) {
+        const stemRaw = join(dir, `${name}.wav`);
+        await writeFloatWav(stemRaw, samples, channels);
+        const stem = join(dir, `${name}.flac`);
+        await ffmpeg(['-i', stemRaw, '-af', `volume=${gain.toFixed(3)}dB`, '-c:a', 'flac', '-sample_fmt', 's32', stem], ctx.signal);
+        stems.push(await storeFlac(ctx, stem, `${name}.flac`, { stem: name }));
+      }
+    }
+    ctx.progress(1);
+    return { mix: mixHandle, stems };
+  },
+});

@@ -1,0 +1,68 @@
+/**
+ * Audio as float samples in memory: the mix places every voice line at its
+ * exact sample, sums, ducks and gains in JavaScript — one decode per clip
+ * instead of a filtergraph with an input per line (old ffmpeg's amix also
+ * divides every input's level by the input count).
+ */
+import { writeFile } from 'node:fs/promises';
+import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+
+export const MIX_RATE = 48_000;
+
+export interface DecodeOptions {
+  channels: 1 | 2;
+  signal: AbortSignal;
+  /** Read at most this many seconds (and loop the input to reach it when `loop`). */
+  seconds?: number;
+  loop?: boolean;
+  /** Skip this many seconds of the input first. */
+  offset?: number;
+}
+
+/** Interleaved float samples at 48 kHz. */
+export async function decodeAudio(path: string, options: DecodeOptions): Promise<Float32Array> {
+  const limit = options.seconds !== undefined ? ['-t', options.seconds.toFixed(6)] : [];
+  const maxBytes = Math.ceil(((options.seconds ?? 3 * 3600) + 1) * MIX_RATE * options.channels * 4);
+  const { stdout } = await runTool(
+    ffmpegPath(),
+    [
+      '-hide_banner', '-v', 'error',
+      ...(options.loop ? ['-stream_loop', '-1'] : []),
+      ...(options.offset ? ['-ss', options.offset.toFixed(6)] : []),
+      '-i', path, ...limit, '-vn', '-f', 'f32le', '-ac', String(options.channels), '-ar', String(MIX_RATE), 'pipe:1',
+    ],
+    { timeoutMs: 120_000, signal: options.signal, maxStdoutBytes: maxBytes, location: { file: path } },
+  );
+  // Copy: the Buffer's offset into its pool need not be 4-byte aligned.
+  return new Float32Array(stdout.buffer.slice(stdout.byteOffset, stdout.byteOffset + stdout.length - (stdout.length % 4)));
+}
+
+/** Adds `source` (interleaved, `channels` wide) into `target` at sample frame `at`, times `gain`. */
+export function mixInto(target: Float32Array, targetChannels: number, source: Float32Array, sourceChannels: number, at: number, gain = 1): void {
+  const frames = source.length / sourceChannels;
+  const end = Math.min(frames, target.length / targetChannels - at);
+  for (let frame = Math.max(0, -at); frame < end; frame++) {
+    for (let channel = 0; channel < targetChannels; channel++) {
+      target[(at + frame) * targetChannels + channel]! += source[frame * sourceChannels + (sourceChannels === 1 ? 0 : channel)]! * gain;
+    }
+  }
+}
+
+/** A 32-bit float WAV (WAVE_FORMAT_IEEE_FLOAT), the lossless hand-over to ffmpeg. */
+export async function writeFloatWav(path: string, samples: Float32Array, channels: number): Promise<void> {
+  const header = Buffer.alloc(44);
+  const dataBytes = samples.length * 4;
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(3, 20);
+  header.writeUInt16LE(channels, 22);
+  header.writeUInt32LE(MIX_RATE, 24);
+  header.writeUInt32LE(MIX_RATE * channels * 4, 28);
+  header.writeUInt16LE(channels * 4, 32);
+  header.writeUInt16LE(32, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(dataBytes, 40);
+  await writeFile(path, Buffer.concat([header, Buffer.from(samples.buffer, samples.byteOffset, dataBytes)]));
+}

@@ -1,0 +1,316 @@
+/**
+ * export.package: the deliverables of an episode in the run's output
+ * directory — the video, its captions, a thumbnail, YouTube chapters and the
+ * timeline for an editor (OpenTimelineIO and FCPXML, with the media they
+ * reference copied into `media/` so the folder opens anywhere).
+ *
+ * Everything is made in a staging folder inside the output directory first,
+ * then renamed into place: a cancelled or failed export leaves no file under
+ * a final name, and a file under a final name is always whole.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import {
+  CancelledError,
+  defineNode,
+  isArtifactHandle,
+  PermanentError,
+  type ArtifactHandle,
+  type ArtifactStore,
+  type NodeContext,
+  type Script,
+  type Timeline,
+} from '../../runtime/contract/index.js';
+import { toSrt, toVtt } from '../captions/index.js';
+import { chapterPoints, youtubeChapters } from './chapters.js';
+import { toFcpxml } from './fcpxml.js';
+import { toOtio, type RenderedReference } from './otio.js';
+import { renderThumbnail, thumbnailSize, type TitleCard } from './thumbnail.js';
+
+export const fileKinds = ['mp4', 'srt', 'vtt', 'thumbnail', 'chapters', 'otio', 'fcpxml'] as const;
+export type FileKind = (typeof fileKinds)[number];
+
+/** What each deliverable is called after the base name. */
+const suffixes: Record<FileKind, string> = {
+  mp4: '.mp4',
+  srt: '.srt',
+  vtt: '.vtt',
+  thumbnail: '.jpg',
+  chapters: '.chapters.txt',
+  otio: '.otio',
+  fcpxml: '.fcpxml',
+};
+
+interface Params {
+  baseName?: string;
+  files: FileKind[];
+  thumbnailTime?: number;
+  titleCard: boolean;
+}
+
+export interface WrittenFile {
+  kind: FileKind | 'media';
+  path: string;
+  bytes: number;
+}
+
+type VideoValue = ArtifactHandle & { duration: number; width: number; height: number; stems?: Record<string, unknown> };
+type SubtitlesValue = { cues: Array<{ start: number; end: number; text: string }> };
+type ScriptInfo = Pick<Script, 'title' | 'meta'>;
+
+const MAX_BASE_LENGTH = 80;
+// Names Windows will not open as files, whatever the extension.
+const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/;
+
+/**
+ * A file name stem that is safe anywhere: ASCII letters, digits and single
+ * hyphens, accents folded, no dots (so no `..`), no separators, at most 80
+ * characters, never empty.
+ */
+export function safeBaseName(raw: string): string {
+  const folded = raw
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const cut = folded.slice(0, MAX_BASE_LENGTH);
+  // Cut at a word when that keeps most of the name; one very long word is cut where it is.
+  const wordEnd = cut.lastIndexOf('-');
+  const name = (folded.length > MAX_BASE_LENGTH && wordEnd >= MAX_BASE_LENGTH / 2 ? cut.slice(0, wordEnd) : cut).replace(/-+$/, '');
+  if (!name) return 'episode';
+  return RESERVED.test(name) ? `${name}-file` : name;
+}
+
+const episodeLabel = (episode: number | string): string => (typeof episode === 'number' ? `e${String(episode).padStart(2, '0')}` : `e${episode}`);
+
+/** Series, episode and title, as far as the script (or else the timeline) tells them. */
+export function defaultBaseName(script: ScriptInfo | undefined, timeline: Pick<Timeline, 'title'>): string {
+  const { series, episode } = script?.meta ?? {};
+  const parts = [series, episode !== undefined && episode !== '' ? episodeLabel(episode) : undefined, script?.title || timeline.title];
+  return safeBaseName(parts.filter((part): part is string => typeof part === 'string' && part.trim() !== '').join(' '));
+}
+
+const extensions: Record<string, string> = {
+  'video/mp4': '.mp4',
+  'video/quicktime': '.mov',
+  'video/webm': '.webm',
+  'audio/wav': '.wav',
+  'audio/x-wav': '.wav',
+  'audio/wave': '.wav',
+  'audio/mpeg': '.mp3',
+  'audio/mp4': '.m4a',
+  'audio/aac': '.aac',
+  'audio/flac': '.flac',
+  'audio/ogg': '.ogg',
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'image/webp': '.webp',
+};
+
+function extensionOf(handle: ArtifactHandle): string {
+  const fromName = handle.name ? extname(handle.name).toLowerCase() : '';
+  return /^\.[a-z0-9]{1,5}$/.test(fromName) ? fromName : (extensions[handle.mime.split(';')[0]!.trim()] ?? '.bin');
+}
+
+/** Readable and collision-free: role, clip id, then a short hash so two episodes can share one media folder. */
+const mediaFileName = (role: string, handle: ArtifactHandle): string => `${safeBaseName(role).slice(0, 60)}-${handle.hash.slice(0, 8)}${extensionOf(handle)}`;
+
+/** The media a timeline (and the render's stems) reference, one file name per content hash. */
+function mediaNames(timeline: Timeline, stems: Array<{ name: string; handle: ArtifactHandle }>): Map<string, { handle: ArtifactHandle; name: string }> {
+  const names = new Map<string, { handle: ArtifactHandle; name: string }>();
+  for (const track of timeline.tracks) {
+    for (const clip of track.clips) {
+      if (clip.media && !names.has(clip.media.hash)) names.set(clip.media.hash, { handle: clip.media, name: mediaFileName(`${track.kind}-${clip.id}`, clip.media) });
+    }
+  }
+  for (const stem of stems) {
+    if (!names.has(stem.handle.hash)) names.set(stem.handle.hash, { handle: stem.handle, name: mediaFileName(`stem-${stem.name}`, stem.handle) });
+  }
+  return names;
+}
+
+function stemsOf(video: VideoValue, warn: (message: string) => void): Array<{ name: string; handle: ArtifactHandle }> {
+  return Object.entries(video.stems ?? {}).flatMap(([name, value]) => {
+    if (isArtifactHandle(value)) return [{ name, handle: value }];
+    warn(`stem "${name}" of the video is not an artifact; left out`);
+    return [];
+  });
+}
+
+/** Where the thumbnail frame comes from by default: a third into the first scene, clear of any opening fade. */
+function defaultThumbnailTime(timeline: Timeline, video: VideoValue): number {
+  const first = timeline.scenes[0];
+  const time = first ? first.start + first.duration / 3 : video.duration / 3;
+  return Math.min(time, Math.max(0, video.duration - 1 / timeline.fps));
+}
+
+/** A private copy rather than a hard link: a link would let an edit in the output folder change the artifact store. */
+const copyArtifact = async (artifacts: ArtifactStore, handle: ArtifactHandle, to: string): Promise<void> => {
+  await copyFile(await artifacts.localPath(handle), to, constants.COPYFILE_FICLONE);
+};
+
+interface Staged {
+  kind: FileKind | 'media';
+  staged: string;
+  final: string;
+}
+
+export default defineNode<Params>({
+  type: 'export.package',
+  version: 1,
+  title: 'Export package',
+  category: 'export',
+  description:
+    'Writes the deliverables into the output directory: the video, SRT/VTT captions, a JPEG thumbnail (optionally a title card), YouTube chapters, and the timeline as OpenTimelineIO and FCPXML with its media. Files appear whole or not at all.',
+  inputs: [
+    { name: 'video', type: 'Video', title: 'Rendered video' },
+    { name: 'timeline', type: 'Timeline', title: 'Timeline' },
+    { name: 'subtitles', type: 'Subtitles', title: 'Captions', optional: true },
+    { name: 'script', type: 'Script', title: 'Script', optional: true, description: 'For the file names and the title card: series, episode, title.' },
+  ],
+  outputs: [
+    { name: 'files', type: 'Json', title: 'Files written', description: 'A list of { kind, path, bytes }.' },
+    { name: 'thumbnail', type: 'Image', title: 'Thumbnail' },
+  ],
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      baseName: { type: 'string', title: 'Base file name', maxLength: 255, description: 'Made safe for any file system. Default: series, episode and title from the script.' },
+      files: {
+        type: 'array',
+        title: 'Files to write',
+        items: { enum: [...fileKinds] },
+        uniqueItems: true,
+        default: [...fileKinds],
+      },
+      thumbnailTime: { type: 'number', title: 'Thumbnail time (s)', minimum: 0, description: 'Default: a third into the first scene.' },
+      titleCard: { type: 'boolean', title: 'Title card', default: true, description: 'Episode title, series and number over the thumbnail frame.' },
+    },
+  },
+  resource: 'io',
+  // A side effect on the output directory: it must happen on every run.
+  cacheable: false,
+  async execute(ctx: NodeContext<Params>) {
+    const { params, artifacts, log, signal, outDir } = ctx;
+    const video = ctx.inputs.video as VideoValue;
+    const timeline = ctx.inputs.timeline as Timeline;
+    const subtitles = ctx.inputs.subtitles as SubtitlesValue | undefined;
+    const script = ctx.inputs.script as ScriptInfo | undefined;
+    const wanted = new Set(params.files);
+    const base = params.baseName?.trim() ? safeBaseName(params.baseName) : defaultBaseName(script, timeline);
+    // The OTIO and FCPXML writers read the timeline the same way and so warn alike: say each thing once.
+    const warnings = new Set<string>();
+    const warn = (message: string): void => void warnings.add(message);
+    const checkpoint = (fraction: number, message: string): void => {
+      if (signal.aborted) throw new CancelledError(`export of "${base}" cancelled`);
+      ctx.progress(fraction, message);
+    };
+
+    await mkdir(outDir, { recursive: true });
+    const stage = join(outDir, `.${base}.${randomBytes(6).toString('hex')}.partial`);
+    await mkdir(stage);
+    const staged: Staged[] = [];
+    const put = async (kind: FileKind, data: string | Uint8Array): Promise<void> => {
+      const name = `${base}${suffixes[kind]}`;
+      await writeFile(join(stage, name), data);
+      staged.push({ kind, staged: join(stage, name), final: join(outDir, name) });
+    };
+
+    try {
+      const stems = stemsOf(video, warn);
+      const media = mediaNames(timeline, stems);
+      const mediaUrl = (handle: ArtifactHandle): string => `media/${encodeURIComponent(media.get(handle.hash)!.name)}`;
+      const videoName = `${base}${suffixes.mp4}`;
+
+      checkpoint(0.05, 'thumbnail');
+      const size = thumbnailSize(video);
+      const card: TitleCard = { title: script?.title || timeline.title, series: script?.meta.series, episode: script?.meta.episode };
+      const jpeg = await renderThumbnail(await artifacts.localPath(video), {
+        time: params.thumbnailTime ?? defaultThumbnailTime(timeline, video),
+        duration: video.duration,
+        size,
+        signal,
+        param: '/thumbnailTime',
+        ...(params.titleCard ? { titleCard: card } : {}),
+      });
+      const thumbnail = await artifacts.put({ data: jpeg }, { mime: 'image/jpeg', name: `${base}.jpg`, probe: false, meta: size });
+      if (wanted.has('thumbnail')) await put('thumbnail', jpeg);
+
+      checkpoint(0.3, 'captions and chapters');
+      const captionWriters: Array<[FileKind, (subtitles: SubtitlesValue) => string]> = [
+        ['srt', toSrt],
+        ['vtt', toVtt],
+      ];
+      for (const [kind, write] of captionWriters) {
+        if (!wanted.has(kind)) continue;
+        if (subtitles) await put(kind, write(subtitles));
+        else warn(`no ${kind.toUpperCase()} written: the subtitles input is not connected`);
+      }
+      if (wanted.has('chapters')) {
+        const chapters = youtubeChapters(chapterPoints(timeline), video.duration);
+        chapters.warnings.forEach(warn);
+        if (chapters.text) await put('chapters', chapters.text);
+      }
+
+      checkpoint(0.4, 'timelines');
+      const wantsTimeline = wanted.has('otio') || wanted.has('fcpxml');
+      const rendered: RenderedReference = {
+        video: { handle: video, url: encodeURIComponent(videoName) },
+        stems: stems.map((stem) => ({ ...stem, url: mediaUrl(stem.handle) })),
+      };
+      if (wanted.has('otio')) {
+        const otio = toOtio(timeline, { mediaUrl, rendered });
+        otio.warnings.forEach(warn);
+        await put('otio', `${JSON.stringify(otio.timeline, null, 2)}\n`);
+      }
+      if (wanted.has('fcpxml')) {
+        const fcpxml = toFcpxml(timeline, { mediaUrl });
+        fcpxml.warnings.forEach(warn);
+        await put('fcpxml', fcpxml.xml);
+      }
+
+      checkpoint(0.5, 'media');
+      if (wantsTimeline) {
+        await mkdir(join(stage, 'media'));
+        let copied = 0;
+        for (const { handle, name } of media.values()) {
+          await copyArtifact(artifacts, handle, join(stage, 'media', name));
+          staged.push({ kind: 'media', staged: join(stage, 'media', name), final: join(outDir, 'media', name) });
+          checkpoint(0.5 + (0.3 * ++copied) / media.size, 'media');
+        }
+      }
+      if (wanted.has('mp4')) {
+        await copyArtifact(artifacts, video, join(stage, videoName));
+        staged.push({ kind: 'mp4', staged: join(stage, videoName), final: join(outDir, videoName) });
+      }
+
+      checkpoint(0.9, 'finishing');
+      // Media first: a timeline file never appears before what it points at.
+      const ordered = [...staged.filter((file) => file.kind === 'media'), ...staged.filter((file) => file.kind !== 'media')];
+      // A target that cannot be replaced fails the export before any file is moved into place.
+      for (const file of ordered) {
+        const existing = await stat(file.final).catch(() => undefined);
+        if (existing?.isDirectory()) throw new PermanentError(`cannot write "${file.final}": a folder is in the way`, { location: { file: file.final } });
+      }
+      if (staged.some((file) => file.kind === 'media')) await mkdir(join(outDir, 'media'), { recursive: true });
+      const files: WrittenFile[] = [];
+      for (const file of ordered) {
+        try {
+          await rename(file.staged, file.final);
+        } catch (cause) {
+          throw new PermanentError(`cannot write "${file.final}": ${(cause as Error).message}`, { location: { file: file.final }, cause });
+        }
+        files.push({ kind: file.kind, path: file.final, bytes: (await stat(file.final)).size });
+      }
+      log.info('export written', { base, files: files.length });
+      return { files, thumbnail };
+    } finally {
+      for (const message of warnings) log.warn(message);
+      await rm(stage, { recursive: true, force: true });
+    }
+  },
+});
