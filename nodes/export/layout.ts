@@ -120,7 +120,8 @@ export function layoutTimeline(timeline: Timeline): Layout {
     const clips = [...track.clips].sort((a, b) => a.start - b.start);
     for (const clip of clips) {
       if (!clip.media) {
-        warnings.push(`clip "${clip.id}" on track "${track.name}" has no media; left as a gap`);
+        // A picture effect (a [glitch] cue) is baked into the rendered scenes; it has nothing to place.
+        if (!clip.effect) warnings.push(`clip "${clip.id}" on track "${track.name}" has no media; left as a gap`);
         continue;
       }
       for (const piece of piecesOf(clip, clip.media, rate, warnings)) {
