@@ -1,7 +1,8 @@
 /**
  * One chunk's ffmpeg filtergraph, as a pure function of its spec: the scene
- * clip conformed to the frame, the outgoing scene fading out on top
- * (crossfade — without the xfade filter, which the npm ffmpeg lacks),
+ * clip conformed to the frame, the outgoing scene crossfading into it (with
+ * `xfade` when the ffmpeg in use has it; the npm build lacks it, so
+ * otherwise as an alpha fade over the top — the same picture),
  * overlays placed at their times with their alpha, effects, fades and
  * burned-in captions.
  */
@@ -14,6 +15,8 @@ export interface ChunkInputs {
   overlays: number[];
   /** The `ass=…` filter that burns the chunk's captions in. */
   captions?: string;
+  /** The ffmpeg in use has `xfade`: crossfade with it rather than an alpha fade over the top. */
+  xfade?: boolean;
 }
 
 const seconds = (value: number): string => value.toFixed(6);
@@ -28,8 +31,15 @@ export function chunkFilterGraph(chunk: RenderChunk, inputs: ChunkInputs): strin
   let current = 'base';
   if (chunk.outgoing && inputs.outgoing !== undefined) {
     const d = chunk.outgoing.duration;
-    steps.push(`[${inputs.outgoing}:v]fps=${fps},${fit},tpad=stop_mode=clone:stop_duration=${seconds(d + 1)},trim=duration=${seconds(d)},format=yuva420p,fade=t=out:st=0:d=${seconds(d)}:alpha=1[outgoing]`);
-    steps.push(`[${current}][outgoing]overlay=eof_action=pass:format=yuv420[crossed]`);
+    const outgoing = `[${inputs.outgoing}:v]fps=${fps},${fit},tpad=stop_mode=clone:stop_duration=${seconds(d + 1)},trim=duration=${seconds(d)}`;
+    if (inputs.xfade) {
+      // xfade's output lasts first + second − duration: with the outgoing tail as first, exactly the scene.
+      steps.push(`${outgoing},format=yuv420p,settb=AVTB[outgoing]`, `[${current}]settb=AVTB[incoming]`);
+      steps.push(`[outgoing][incoming]xfade=transition=fade:duration=${seconds(d)}:offset=0[crossed]`);
+    } else {
+      steps.push(`${outgoing},format=yuva420p,fade=t=out:st=0:d=${seconds(d)}:alpha=1[outgoing]`);
+      steps.push(`[${current}][outgoing]overlay=eof_action=pass:format=yuv420[crossed]`);
+    }
     current = 'crossed';
   }
   chunk.overlays.forEach((layer, n) => {

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineNode, PermanentError, type NodeContext } from '../../runtime/contract/index.js';
 import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+import { ffmpegHasFilter } from '../../runtime/media/capabilities.js';
 import { assFilter, toAss, type AssStyleName } from '../captions/index.js';
 import { storeClip } from '../video/clip.js';
 import type { RenderChunk } from './chunks.js';
@@ -31,7 +32,10 @@ async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string
     return next++;
   };
   const inputs: ChunkInputs = { base: await input(chunk.base), overlays: [] };
-  if (chunk.outgoing) inputs.outgoing = await input(chunk.outgoing);
+  if (chunk.outgoing) {
+    inputs.outgoing = await input(chunk.outgoing);
+    inputs.xfade = await ffmpegHasFilter('xfade');
+  }
   for (const overlay of chunk.overlays) inputs.overlays.push(await input(overlay));
   if (chunk.captions) {
     const { cues, style, highlightWords, fitCharacters } = chunk.captions;
