@@ -12,16 +12,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FsArtifactStore } from '../runtime/artifacts/fs-store.js';
-import { GRAPH_FORMAT, NodeRegistry, type ArtifactHandle, type GraphDocument, type NodeType, type Segment } from '../runtime/contract/index.js';
-import { FsCacheStore } from '../runtime/engine/cache.js';
-import { Engine } from '../runtime/engine/engine.js';
+import { GRAPH_FORMAT, type ArtifactHandle, type GraphDocument, type Segment } from '../runtime/contract/index.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
-import { builtinNodes } from '../nodes/index.js';
 import terminalNode, { planTerminal, terminalSegment, type TerminalParams } from '../nodes/overlay/terminal.js';
 import { TerminalRenderer } from '../nodes/overlay/terminal/draw.js';
 import { readTerminalLine } from '../nodes/script/engine/terminal.js';
 import { clipCodecs } from '../nodes/video/codecs.js';
+import { benchEngine } from './engine.js';
 
 export interface OverlayBenchResult {
   profile: string;
@@ -77,7 +74,7 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     for (let i = 0; i < frameCount; i++) renderer.frame(i);
     const drawOnlyMs = performance.now() - drawStart;
 
-    const engine = new Engine({ registry: new NodeRegistry<NodeType>(builtinNodes), artifacts: FsArtifactStore.inDataDir(dir), cache: new FsCacheStore(join(dir, 'cache')), dataDir: dir });
+    const engine = benchEngine(dir);
     const graph: GraphDocument = {
       format: GRAPH_FORMAT,
       schemaVersion: 1,

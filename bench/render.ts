@@ -10,17 +10,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FsArtifactStore } from '../runtime/artifacts/fs-store.js';
-import { NodeRegistry, type ArtifactHandle, type NodeType } from '../runtime/contract/index.js';
-import { FsCacheStore } from '../runtime/engine/cache.js';
-import { EnvCredentials } from '../runtime/engine/credentials.js';
-import { Engine } from '../runtime/engine/engine.js';
+import type { ArtifactHandle } from '../runtime/contract/index.js';
 import type { RunResult } from '../runtime/engine/run.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
-import { builtinNodes } from '../nodes/index.js';
 import { renderProfiles } from '../nodes/video/profiles.js';
 import { sampleMemory } from './memory.js';
+import { benchEngine } from './engine.js';
 
 const repo = resolve(import.meta.dirname, '..');
 
@@ -41,14 +37,7 @@ export interface RenderBenchResult {
 export async function benchRender(): Promise<RenderBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'reelgraph-bench-render-'));
   try {
-    const registry = new NodeRegistry<NodeType>(builtinNodes);
-    const engine = new Engine({
-      registry,
-      artifacts: FsArtifactStore.inDataDir(dir),
-      cache: new FsCacheStore(join(dir, 'cache')),
-      dataDir: dir,
-      credentials: new EnvCredentials(registry.list(), {}),
-    });
+    const engine = benchEngine(dir, { offline: true });
     const { graph } = await loadGraphFile(join(repo, 'graphs/episode.json'));
     const episode = await readFile(join(repo, 'examples/episodes/last-terminal-ep01.md'), 'utf8');
     const run = async (markdown: string): Promise<{ ms: number; result: RunResult }> => {

@@ -10,14 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FsArtifactStore } from '../runtime/artifacts/fs-store.js';
-import { GRAPH_FORMAT, NodeRegistry, type GraphDocument, type NodeType } from '../runtime/contract/index.js';
-import { FsCacheStore } from '../runtime/engine/cache.js';
-import { Engine } from '../runtime/engine/engine.js';
+import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
-import { builtinNodes } from '../nodes/index.js';
 import { clipCodecs } from '../nodes/video/codecs.js';
 import { renderProfiles } from '../nodes/video/profiles.js';
+import { benchEngine } from './engine.js';
 
 const SECONDS = 3;
 const PROFILE = 'youtube-1080p';
@@ -83,12 +80,7 @@ function sceneGraph(): GraphDocument {
 export async function benchScene(): Promise<SceneBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'reelgraph-bench-scene-'));
   try {
-    const engine = new Engine({
-      registry: new NodeRegistry<NodeType>(builtinNodes),
-      artifacts: FsArtifactStore.inDataDir(dir),
-      cache: new FsCacheStore(join(dir, 'cache')),
-      dataDir: dir,
-    });
+    const engine = benchEngine(dir);
     const { width, height, fps } = renderProfiles[PROFILE];
     const frames = SECONDS * fps;
     // Warm up ffmpeg and the canvas library so neither first-use cost lands on one motif.

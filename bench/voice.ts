@@ -7,12 +7,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FsArtifactStore } from '../runtime/artifacts/fs-store.js';
-import { NodeRegistry, type ArtifactHandle, type NodeType } from '../runtime/contract/index.js';
-import { FsCacheStore } from '../runtime/engine/cache.js';
-import { Engine } from '../runtime/engine/engine.js';
+import type { ArtifactHandle } from '../runtime/contract/index.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
-import { builtinNodes } from '../nodes/index.js';
+import { benchEngine } from './engine.js';
 
 const repo = resolve(import.meta.dirname, '..');
 
@@ -29,12 +26,7 @@ export interface VoiceBenchResult {
 export async function benchVoice(): Promise<VoiceBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'reelgraph-bench-voice-'));
   try {
-    const engine = new Engine({
-      registry: new NodeRegistry<NodeType>(builtinNodes),
-      artifacts: FsArtifactStore.inDataDir(dir),
-      cache: new FsCacheStore(join(dir, 'cache')),
-      dataDir: dir,
-    });
+    const engine = benchEngine(dir);
     const { graph } = await loadGraphFile(join(repo, 'graphs/voices.json'));
     const episode = await readFile(join(repo, 'examples/episodes/last-terminal-ep01.md'), 'utf8');
     const run = async (): Promise<{ ms: number; clips: ArtifactHandle[] }> => {

@@ -105,8 +105,7 @@ function buildProgram(io: Io): Command {
         const runOptions: RunCliOptions = { input: [`episode=@${fromRepo(episode)}`], out: options.out, cache: options.cache, priority: 'normal' };
         const result = await executeRun(workspace, fromRepo(options.graph), runOptions, io);
         io.out(renderRunResult(result));
-        if (result.status === 'cancelled') throw new Exit(EXIT.interrupted);
-        if (result.status !== 'done') throw new Exit(EXIT.runFailed);
+        exitUnlessDone(result);
         io.out(demoSummary(result));
       } finally {
         await workspace.close();
@@ -319,6 +318,11 @@ async function runCommand(workspace: Workspace, graphRef: string, options: RunCl
   const result = await executeRun(workspace, graphRef, options, io);
   if (options.json) io.out(`${JSON.stringify(runSummary(result))}\n`);
   else io.out(renderRunResult(result));
+  exitUnlessDone(result);
+}
+
+/** A cancelled run exits 130 (only Ctrl-C cancels from the CLI), a failed one 1. */
+function exitUnlessDone(result: RunResult): void {
   if (result.status === 'cancelled') throw new Exit(EXIT.interrupted);
   if (result.status !== 'done') throw new Exit(EXIT.runFailed);
 }

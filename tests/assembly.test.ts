@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Timeline } from '../runtime/contract/index.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
-import { parseLoudness } from '../nodes/audio/loudness.js';
 import { decodeAudio, MIX_RATE } from '../nodes/audio/pcm.js';
 import { duckingGains } from '../nodes/audio/ducking.js';
 import type { ScenePlan } from '../nodes/assembly/plan.js';
 import { assemblyGraph, makeAssets, shortEpisode } from './fixtures/assembly-graph.js';
 import { grabFrame, meanColour, streamInfo } from './fixtures/frames.js';
+import { measureLoudness } from './fixtures/loudness.js';
 import { createHarness, type Harness } from './fixtures/harness.js';
 
 type Handle = { hash: string; duration: number; stem?: string };
@@ -38,10 +38,6 @@ async function streams(file: string): Promise<Array<Record<string, string>>> {
   return (JSON.parse(stdout.toString()) as { streams: Array<Record<string, string>> }).streams;
 }
 
-async function loudness(file: string): Promise<{ integrated: number; peak: number }> {
-  const { stderr } = await runTool(ffmpegPath(), ['-hide_banner', '-nostats', '-i', file, '-af', 'ebur128=peak=true', '-f', 'null', '-'], { timeoutMs: 60_000 });
-  return parseLoudness(stderr)!;
-}
 
 const rmsDb = (samples: Float32Array, from: number, to: number): number => {
   let sum = 0;
@@ -72,7 +68,7 @@ describe('assembly: a short episode, rendered for real', () => {
     expect(head.indexOf('moov')).toBeGreaterThan(0);
     expect(head.indexOf('moov')).toBeLessThan(head.indexOf('mdat'));
 
-    const measured = await loudness(file);
+    const measured = await measureLoudness(file);
     expect(Math.abs(measured.integrated - -14)).toBeLessThanOrEqual(1);
     expect(measured.peak).toBeLessThanOrEqual(-1 + 0.3);
 

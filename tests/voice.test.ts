@@ -7,7 +7,7 @@ import { PermanentError } from '../runtime/contract/index.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { finishClip } from '../nodes/voice/audio.js';
-import { parseLoudness } from '../nodes/audio/loudness.js';
+import { measureLoudness } from './fixtures/loudness.js';
 import { createHarness, type Harness } from './fixtures/harness.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -31,7 +31,7 @@ async function ffmpeg(args: string[]): Promise<string> {
 }
 
 async function measuredLoudness(path: string): Promise<number> {
-  return parseLoudness(await ffmpeg(['-i', path, '-af', 'ebur128=peak=true', '-f', 'null', '-']))?.integrated ?? NaN;
+  return (await measureLoudness(path)).integrated;
 }
 
 /** Start of the first and end of the last non-silent stretch, from ffmpeg's silencedetect. */

@@ -1,4 +1,6 @@
+import { basename, extname } from 'node:path';
 import { defineNode, PermanentError, transitionKinds, type ArtifactHandle, type NodeContext, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind } from '../../runtime/contract/index.js';
+import { extensionsOf, mimeOfExtension } from '../assets/media-types.js';
 import { assetRootsParamSchema, resolveAsset, resolveAssetRoots } from '../assets/asset-roots.js';
 import { formatParamsSchema, resolveFormat, type FormatParams } from '../video/profiles.js';
 import type { PlannedEvent, ScenePlan } from './plan.js';
@@ -17,18 +19,15 @@ interface SceneClip extends ArtifactHandle {
   sceneId?: string;
 }
 
-const MUSIC_TYPES: Record<string, string> = { '.mp3': 'audio/mpeg', '.wav': 'audio/wav', '.flac': 'audio/flac', '.ogg': 'audio/ogg', '.m4a': 'audio/mp4', '.aac': 'audio/aac', '.opus': 'audio/ogg' };
-
 function mimeOf(path: string, param: string): string {
-  const extension = /\.[^./\\]+$/.exec(path)?.[0]?.toLowerCase() ?? '';
-  const mime = MUSIC_TYPES[extension];
-  if (!mime) throw new PermanentError(`"${path}" is not an audio file this node reads (${Object.keys(MUSIC_TYPES).join(' ')})`, { location: { param } });
+  const mime = mimeOfExtension(extname(path));
+  if (!mime?.startsWith('audio/')) throw new PermanentError(`"${path}" is not an audio file this node reads (${extensionsOf('audio').join(' ')})`, { location: { param } });
   return mime;
 }
 
 async function importAsset(ctx: NodeContext<Params>, path: string, param: string): Promise<ArtifactHandle> {
   const file = resolveAsset(path, resolveAssetRoots(ctx.params.assetRoots), { param });
-  const handle = await ctx.artifacts.put({ path: file }, { mime: mimeOf(file, param), name: path.split(/[\\/]/).pop() ?? path });
+  const handle = await ctx.artifacts.put({ path: file }, { mime: mimeOf(file, param), name: basename(path) });
   if (!(handle.duration && handle.duration > 0)) throw new PermanentError(`"${path}" has no audio ffprobe can measure`, { location: { param } });
   return handle;
 }

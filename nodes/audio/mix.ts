@@ -56,7 +56,7 @@ async function measure(path: string, signal: AbortSignal): Promise<Loudness | un
  * ceiling. The limiter works on samples, true peaks sit between them: if the
  * measured true peak still exceeds the ceiling, limit lower and try again.
  */
-async function finish(input: string, output: string, target: Loudness, signal: AbortSignal): Promise<Loudness> {
+async function finish(input: string, output: string, target: Loudness, signal: AbortSignal): Promise<{ loudness: Loudness; gain: number }> {
   const measured = await measure(input, signal);
   const silent = !measured || !Number.isFinite(measured.integrated) || measured.integrated <= -70;
   const gain = silent ? 0 : target.integrated - measured.integrated;
@@ -65,7 +65,7 @@ async function finish(input: string, output: string, target: Loudness, signal: A
     const limiter = !silent && measured.peak + gain > ceiling ? `,alimiter=limit=${dbToGain(ceiling).toFixed(5)}:level=0:attack=1:release=60` : '';
     const log = await ffmpeg(['-i', input, '-af', `volume=${gain.toFixed(3)}dB${limiter},ebur128=peak=true`, '-ar', String(MIX_RATE), '-c:a', 'flac', '-sample_fmt', 's32', output], signal);
     const result = parseLoudness(log) ?? { integrated: -Infinity, peak: -Infinity };
-    if (silent || result.peak <= target.peak || attempt === 2) return result;
+    if (silent || result.peak <= target.peak || attempt === 2) return { loudness: result, gain };
     ceiling -= result.peak - target.peak + 0.3;
   }
 }
@@ -125,13 +125,12 @@ export default defineNode<Params>({
     const raw = join(dir, 'mix.wav');
     await writeFloatWav(raw, mix, 2);
     const finished = join(dir, 'mix.flac');
-    const loudness = await finish(raw, finished, target, ctx.signal);
+    const { loudness, gain } = await finish(raw, finished, target, ctx.signal);
     const mixHandle = await storeFlac(ctx, finished, 'mix.flac', { loudness });
 
     const stems: ArtifactHandle[] = [];
     if (ctx.params.stems) {
-      const measured = await measure(raw, ctx.signal);
-      const gain = measured && Number.isFinite(measured.integrated) && measured.integrated > -70 ? target.integrated - measured.integrated : 0;
+      // The mix's own gain, before its limiter: the stems add up to the mix.
       for (const [name, samples, channels] of [['dialogue', dialogue, 1], ['effects', effects, 2], ['music', music, 2]] as const) {
         const stemRaw = join(dir, `${name}.wav`);
         await writeFloatWav(stemRaw, samples, channels);

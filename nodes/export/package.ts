@@ -23,6 +23,7 @@ import {
   type Script,
   type Timeline,
 } from '../../runtime/contract/index.js';
+import { extensionOfMime } from '../assets/media-types.js';
 import { toSrt, toVtt } from '../captions/index.js';
 import { chapterPoints, youtubeChapters } from './chapters.js';
 import { toFcpxml } from './fcpxml.js';
@@ -93,26 +94,10 @@ export function defaultBaseName(script: ScriptInfo | undefined, timeline: Pick<T
   return safeBaseName(parts.filter((part): part is string => typeof part === 'string' && part.trim() !== '').join(' '));
 }
 
-const extensions: Record<string, string> = {
-  'video/mp4': '.mp4',
-  'video/quicktime': '.mov',
-  'video/webm': '.webm',
-  'audio/wav': '.wav',
-  'audio/x-wav': '.wav',
-  'audio/wave': '.wav',
-  'audio/mpeg': '.mp3',
-  'audio/mp4': '.m4a',
-  'audio/aac': '.aac',
-  'audio/flac': '.flac',
-  'audio/ogg': '.ogg',
-  'image/png': '.png',
-  'image/jpeg': '.jpg',
-  'image/webp': '.webp',
-};
 
 function extensionOf(handle: ArtifactHandle): string {
   const fromName = handle.name ? extname(handle.name).toLowerCase() : '';
-  return /^\.[a-z0-9]{1,5}$/.test(fromName) ? fromName : (extensions[handle.mime.split(';')[0]!.trim()] ?? '.bin');
+  return /^\.[a-z0-9]{1,5}$/.test(fromName) ? fromName : (extensionOfMime(handle.mime) ?? '.bin');
 }
 
 /** Readable and collision-free: role, clip id, then a short hash so two episodes can share one media folder. */
