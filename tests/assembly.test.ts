@@ -151,9 +151,11 @@ describe('assembly: a short episode, rendered for real', () => {
     expect(result.status).toBe('cancelled');
     expect(result.outputs.video).toBeUndefined();
     expect(result.nodes.find((node) => node.id === 'join')?.status).not.toBe('done');
-    // Nothing half-written is left in the artifact store's names: every stored file is complete (atomic rename).
-    const stored = await readdir(join(h.dir, 'artifacts')).catch(() => []);
-    for (const entry of stored) expect(entry).not.toMatch(/\.tmp|partial/);
+    // The store holds the finished pieces (voices, scenes) but no joined video: a render stopped mid-way stores nothing as final.
+    const sidecars = (await readdir(join(h.dir, 'artifacts'), { recursive: true })).filter((entry) => entry.endsWith('.json') && !entry.startsWith('tmp'));
+    const names = await Promise.all(sidecars.map(async (entry) => (JSON.parse(await readFile(join(h.dir, 'artifacts', entry), 'utf8')) as { name?: string }).name));
+    expect(names).toContain('scene-the-room.mp4');
+    expect(names).not.toContain('Signal.mp4');
     // And nothing in the output folder: the package is written only after the render finished.
     expect(await readdir(join(h.dir, 'out')).catch(() => [])).toEqual([]);
   });
