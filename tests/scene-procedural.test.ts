@@ -68,6 +68,7 @@ function stubContext(): NodeContext<Parameters<typeof sceneProcedural.execute>[0
     artifacts: { put: unused, has: unused, localPath: unused, read: unused },
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     progress: () => undefined,
+    usage: () => undefined,
     signal: new AbortController().signal,
     credentials: { get: async () => undefined },
     rateLimiter: { acquire: unused },

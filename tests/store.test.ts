@@ -308,7 +308,7 @@ describe('runs', () => {
     await store.createRun(newRun('b', { graphId: 'g2' }));
     clock.advance(1);
     await store.createRun(newRun('c', { graphId: 'g1' }));
-    await store.createRun(newRun('d', { graphId: 'g1' })); // same millisecond as c: creation order decides
+    await store.createRun(newRun('d', { graphId: 'g1', trigger: 'webhook' })); // same millisecond as c: creation order decides
     await store.finishRun('b', { status: 'failed', durationMs: 1 });
 
     const ids = async (options?: Parameters<SqliteRunStore['listRuns']>[0]): Promise<string[]> =>
@@ -317,7 +317,10 @@ describe('runs', () => {
     expect(await ids({ graphId: 'g1' })).toEqual(['d', 'c', 'a']);
     expect(await ids({ status: 'failed' })).toEqual(['b']);
     expect(await ids({ graphId: 'g1', status: 'failed' })).toEqual([]);
+    expect(await ids({ status: ['failed', 'queued'] })).toEqual(['d', 'c', 'b', 'a']);
+    expect(await ids({ status: ['failed', 'running'] })).toEqual(['b']);
     expect(await ids({ limit: 2 })).toEqual(['d', 'c']);
+    expect(await ids({ trigger: 'webhook' })).toEqual(['d']);
     expect((await store.listRuns({ limit: 1 }))[0]).toEqual({
       id: 'd',
       graphId: 'g1',
@@ -327,6 +330,7 @@ describe('runs', () => {
       inputs: { topic: 'space' },
       createdAt: 1_002,
       logCount: 0,
+      trigger: 'webhook',
     });
   });
 });

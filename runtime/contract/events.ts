@@ -91,4 +91,23 @@ export interface LogEvent extends Base {
   data?: Record<string, unknown>;
 }
 
-export type ReelgraphEvent = RunEvent | NodeEvent | ItemEvent | ProgressEvent | RetryEvent | LogEvent;
+/**
+ * Billable provider usage, reported by the node that spent it (characters of
+ * speech, seconds of generated video). Cost estimates price these with the
+ * provider price tables; usage is reported even when a later step fails,
+ * because the provider bills it anyway.
+ */
+export interface UsageEvent extends Base {
+  type: 'usage';
+  nodeId: string;
+  index?: number;
+  /** Provider id as in the price tables: `elevenlabs`, `google-tts`, `runway`, … */
+  provider: string;
+  /** What is counted: `characters`, `seconds`, `images`, `requests`. */
+  unit: string;
+  quantity: number;
+  /** Model or tier, when the price depends on it. */
+  model?: string;
+}
+
+export type ReelgraphEvent = RunEvent | NodeEvent | ItemEvent | ProgressEvent | RetryEvent | LogEvent | UsageEvent;

@@ -95,6 +95,8 @@ export interface NodeContext<P = Record<string, unknown>> {
   log: NodeLogger;
   /** Report progress of this node (or item) as a fraction 0..1. */
   progress(fraction: number, message?: string): void;
+  /** Report billable provider usage (feeds cost estimates and metrics). */
+  usage(usage: ProviderUsage): void;
   /** Aborted on cancellation and timeout; pass it to every external call. */
   signal: AbortSignal;
   credentials: CredentialsLookup;
@@ -104,6 +106,13 @@ export interface NodeContext<P = Record<string, unknown>> {
   outDir: string;
   /** A fresh scratch directory, removed after this execution. */
   tempDir(): Promise<string>;
+}
+
+export interface ProviderUsage {
+  provider: string;
+  unit: string;
+  quantity: number;
+  model?: string;
 }
 
 export type NodeOutputs = Record<string, unknown>;

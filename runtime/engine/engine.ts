@@ -21,6 +21,8 @@ import type { CacheStore } from './cache.js';
 import { EnvCredentials } from './credentials.js';
 import { ResourcePool, type ResourceLimits } from './pool.js';
 import { InProcessRateLimiter } from './rate-limiter.js';
+import { LocalDispatcher } from './local-dispatcher.js';
+import type { UnitDispatcher } from './unit.js';
 import { sleep as realSleep, type Sleep } from './retry.js';
 import { RunExecution, type RunResult } from './run.js';
 
@@ -34,6 +36,11 @@ export interface EngineOptions {
   credentials?: CredentialsLookup;
   rateLimiter?: RateLimiter;
   logger?: Logger;
+  /**
+   * Where units execute. Default: this process, under `limits`. Queue mode
+   * passes a dispatcher that sends units to workers over Redis.
+   */
+  dispatcher?: UnitDispatcher;
   /** Injectable for tests: how retries wait, and the jitter source. */
   sleep?: Sleep;
   random?: () => number;
@@ -45,7 +52,7 @@ export interface EngineServices {
   artifacts: ArtifactStore;
   cache: CacheStore;
   dataDir: string;
-  pool: ResourcePool;
+  dispatcher: UnitDispatcher;
   bus: EventBus;
   credentials: CredentialsLookup;
   rateLimiter: RateLimiter;
@@ -88,15 +95,18 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     const logger = options.logger ?? pino({ level: process.env.REELGRAPH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+    const credentials = options.credentials ?? new EnvCredentials(options.registry.list());
+    const rateLimiter = options.rateLimiter ?? new InProcessRateLimiter();
+    const unitServices = { artifacts: options.artifacts, credentials, rateLimiter, dataDir: options.dataDir, logger };
     this.services = {
       registry: options.registry,
       artifacts: options.artifacts,
       cache: options.cache,
       dataDir: options.dataDir,
-      pool: new ResourcePool(options.limits),
+      dispatcher: options.dispatcher ?? new LocalDispatcher(options.registry, new ResourcePool(options.limits), unitServices),
       bus: new EventBus((error) => logger.error({ err: error }, 'event listener failed')),
-      credentials: options.credentials ?? new EnvCredentials(options.registry.list()),
-      rateLimiter: options.rateLimiter ?? new InProcessRateLimiter(),
+      credentials,
+      rateLimiter,
       logger,
       sleep: options.sleep ?? realSleep,
       random: options.random ?? Math.random,
@@ -145,6 +155,11 @@ export class Engine {
     const execution = this.running.get(runId);
     execution?.cancel();
     return execution !== undefined;
+  }
+
+  /** Waits for nothing: runs in flight keep going. Releases the dispatcher's connections. */
+  async close(): Promise<void> {
+    await this.services.dispatcher.close?.();
   }
 
   /** Convenience: start and wait. */

@@ -11,15 +11,12 @@
  * reported on its own.
  */
 import { setMaxListeners } from 'node:events';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import type { Logger } from 'pino';
-import { join } from 'node:path';
-import { CancelledError, isRetryable, PermanentError, serializeError, TimeoutError, UpstreamError } from '../contract/errors.js';
+import { CancelledError, isRetryable, PermanentError, serializeError, UpstreamError } from '../contract/errors.js';
 import type { SerializedError } from '../contract/errors.js';
 import type { ItemCounts, ItemStatus, NodeStatus, Priority, ReelgraphEvent, RunStatus } from '../contract/events.js';
 import { GRAPH_INPUT_NODE, parseRef } from '../contract/graph.js';
 import type { GraphDocument, GraphNode } from '../contract/graph.js';
-import type { ItemInfo, NodeContext, NodeLogger, NodeOutputs, NodeType, RetryPolicy } from '../contract/node.js';
+import type { ItemInfo, NodeOutputs, NodeType, RetryPolicy } from '../contract/node.js';
 import { portTypes } from '../contract/ports.js';
 import type { PortSpec } from '../contract/ports.js';
 import { collectArtifactHandles } from '../contract/artifacts.js';
@@ -28,6 +25,7 @@ import { cacheKey } from './cache.js';
 import type { EngineServices } from './engine.js';
 import { hashJson } from './hash.js';
 import { backoffDelay, defaultRetryPolicy } from './retry.js';
+import type { UnitRequest } from './unit.js';
 
 export type Outcome =
   | { ok: true; outputs: NodeOutputs; cached: boolean; producedBy: string }
@@ -106,9 +104,6 @@ export interface RunResult {
   error?: SerializedError;
 }
 
-const PROGRESS_INTERVAL_MS = 100;
-/** Aborts whatever a finished execute left running; shared because building an Error per unit shows up in profiles. */
-const EXECUTION_FINISHED = new CancelledError('execution finished');
 
 export class RunExecution {
   private readonly plans = new Map<string, NodePlan>();
@@ -523,15 +518,15 @@ export class RunExecution {
       const started = Date.now();
       let outputs: NodeOutputs;
       try {
-        const release = await this.services.pool.semaphore(type.resource).acquire(this.options.priority, signal);
-        try {
-          this.markRunning(plan);
-          state.ranAny = true;
-          if (item) this.emitItem(plan, item, 'running', { attempt });
-          outputs = await this.invoke(plan, item, inputs, attempt);
-        } finally {
-          release();
-        }
+        outputs = await this.services.dispatcher.dispatch(this.unitRequest(plan, item, inputs, attempt), {
+          signal,
+          onStart: () => {
+            this.markRunning(plan);
+            state.ranAny = true;
+            if (item) this.emitItem(plan, item, 'running', { attempt });
+          },
+          emit: (event) => this.emit(event),
+        });
         checkOutputs(plan, outputs, item?.index);
       } catch (error) {
         if (signal.aborted) return this.cancelledUnit(plan, item);
@@ -558,6 +553,24 @@ export class RunExecution {
     }
   }
 
+  private unitRequest(plan: NodePlan, item: ItemInfo | undefined, inputs: Record<string, unknown>, attempt: number): UnitRequest {
+    const { node, type } = plan;
+    return {
+      runId: this.runId,
+      nodeId: node.id,
+      nodeType: type.type,
+      typeVersion: type.version,
+      resource: type.resource,
+      priority: this.options.priority,
+      params: plan.params,
+      inputs,
+      ...(item ? { item } : {}),
+      attempt,
+      ...(plan.timeoutMs !== undefined ? { timeoutMs: plan.timeoutMs } : {}),
+      outDir: this.options.outDir,
+    };
+  }
+
   /** An item whose inputs failed upstream: shown as failed (with the cause) so the gap is visible where it lands. */
   private blockItem(plan: NodePlan, item: ItemInfo, error: unknown): Outcome {
     if (error instanceof CancelledError) return this.cancelledUnit(plan, item);
@@ -579,85 +592,6 @@ export class RunExecution {
       if (!(await this.services.artifacts.has(handle.hash))) return undefined;
     }
     return entry.outputs;
-  }
-
-  /** Call execute under the node's timeout and the run's cancellation, with a scratch directory. */
-  private async invoke(plan: NodePlan, item: ItemInfo | undefined, inputs: Record<string, unknown>, attempt: number): Promise<NodeOutputs> {
-    const { node, type } = plan;
-    const controller = new AbortController();
-    const runSignal = this.controller.signal;
-    const onRunAbort = (): void => controller.abort(runSignal.reason);
-    runSignal.addEventListener('abort', onRunAbort, { once: true });
-    const timeoutMs = plan.timeoutMs;
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(
-            () =>
-              controller.abort(
-                new TimeoutError(`node "${node.id}" timed out after ${timeoutMs} ms`, { location: { nodeId: node.id, ...(item ? { item: item.index } : {}) } }),
-              ),
-            timeoutMs,
-          );
-    const tempDirs: string[] = [];
-    const context: NodeContext = {
-      runId: this.runId,
-      nodeId: node.id,
-      params: plan.params,
-      inputs,
-      ...(item ? { item } : {}),
-      attempt,
-      artifacts: this.services.artifacts,
-      log: this.nodeLogger(node.id, item?.index),
-      progress: this.progressReporter(node.id, item?.index),
-      signal: controller.signal,
-      credentials: this.services.credentials,
-      rateLimiter: this.services.rateLimiter,
-      outDir: this.options.outDir,
-      tempDir: async () => {
-        const base = join(this.services.dataDir, 'tmp');
-        await mkdir(base, { recursive: true });
-        const dir = await mkdtemp(join(base, `${node.id}-`));
-        tempDirs.push(dir);
-        return dir;
-      },
-    };
-    const aborted = new Promise<never>((_, reject) => {
-      const fail = (): void => reject(controller.signal.reason);
-      if (controller.signal.aborted) fail();
-      else controller.signal.addEventListener('abort', fail, { once: true });
-    });
-    try {
-      return await Promise.race([type.execute(context), aborted]);
-    } finally {
-      if (timer) clearTimeout(timer);
-      runSignal.removeEventListener('abort', onRunAbort);
-      controller.abort(EXECUTION_FINISHED);
-      await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-    }
-  }
-
-  private nodeLogger(nodeId: string, index: number | undefined): NodeLogger {
-    // Created on first use: most units never log, and a pino child per unit is not free.
-    let logger: Logger | undefined;
-    const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: Record<string, unknown>) => {
-      logger ??= this.services.logger.child({ runId: this.runId, nodeId, ...(index !== undefined ? { item: index } : {}) });
-      logger[level](data ?? {}, message);
-      if (level !== 'debug') this.emit({ type: 'log', runId: this.runId, at: Date.now(), nodeId, level, message, ...(index !== undefined ? { index } : {}), ...(data ? { data } : {}) });
-    };
-    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-  }
-
-  /** Progress events, at most one per interval per unit (plus completion), so a chatty node cannot flood listeners. */
-  private progressReporter(nodeId: string, index: number | undefined): (fraction: number, message?: string) => void {
-    let last = 0;
-    return (fraction, message) => {
-      const now = Date.now();
-      const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
-      if (clamped < 1 && now - last < PROGRESS_INTERVAL_MS) return;
-      last = now;
-      this.emit({ type: 'progress', runId: this.runId, at: now, nodeId, fraction: clamped, ...(index !== undefined ? { index } : {}), ...(message ? { message } : {}) });
-    };
   }
 
   // ---------------------------------------------------------------- results

@@ -34,6 +34,8 @@ export async function applyEvent(db: Executor, event: ReelgraphEvent, options: A
       return applyProgressEvent(db, event);
     case 'log':
       return applyLogEvent(db, event, options);
+    case 'usage':
+      return;
   }
 }
 

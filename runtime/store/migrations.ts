@@ -121,7 +121,15 @@ const initialSchema = `
   ) WITHOUT ROWID;
 `;
 
-export const migrations: readonly Migration[] = [{ id: 1, name: 'initial schema', sql: initialSchema }];
+/** Where a run was started from; the server resumes only the runs it owns (a CLI run belongs to its process). */
+const runTrigger = `
+  ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'cli';
+`;
+
+export const migrations: readonly Migration[] = [
+  { id: 1, name: 'initial schema', sql: initialSchema },
+  { id: 2, name: 'run trigger', sql: runTrigger },
+];
 
 const ledgerSql = `
   CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -8,7 +8,7 @@ import type { ArtifactHandle } from '../contract/artifacts.js';
 import type { SerializedError } from '../contract/errors.js';
 import type { ItemCounts, ItemStatus, NodeStatus, Priority, RunStatus } from '../contract/events.js';
 import type { AnyGraphDocument, GraphDocument } from '../contract/graph.js';
-import type { GraphSummary, GraphVersionInfo, ItemRunRow, NodeRunRow, RunDetail, RunLogRow, RunRow, StoredGraph } from './types.js';
+import type { GraphSummary, GraphVersionInfo, ItemRunRow, NodeRunRow, RunDetail, RunLogRow, RunRow, RunTrigger, StoredGraph } from './types.js';
 
 /** Every property present, absent ones as NULL: what a SELECT returns. */
 type Nullable<T> = { [K in keyof T]-?: T[K] | null };
@@ -32,6 +32,7 @@ export interface RunDbRow {
   finishedAt: number | null;
   durationMs: number | null;
   outDir: string | null;
+  trigger: RunTrigger;
   logCount: number;
 }
 
@@ -74,7 +75,7 @@ export type ArtifactDbRow = Nullable<ArtifactHandle>;
 export const RUN_COLUMNS = `
   id, graph_id AS graphId, graph_version AS graphVersion, graph_name AS graphName, status, priority,
   inputs, outputs, error, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
-  duration_ms AS durationMs, out_dir AS outDir, log_count AS logCount`;
+  duration_ms AS durationMs, out_dir AS outDir, log_count AS logCount, trigger`;
 
 export const NODE_RUN_COLUMNS = `
   run_id AS runId, node_id AS nodeId, node_type AS nodeType, status, started_at AS startedAt,

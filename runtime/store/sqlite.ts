@@ -151,8 +151,8 @@ export class SqliteRunStore implements RunStore {
   async createRun(run: NewRun): Promise<void> {
     await this.connection.exclusive((db) =>
       db.run(
-        `INSERT INTO runs (id, graph_id, graph_version, graph_name, graph, status, priority, inputs, out_dir, created_at)
-         VALUES ($id, $graphId, $graphVersion, $graphName, $graph, 'queued', $priority, $inputs, $outDir, $createdAt)`,
+        `INSERT INTO runs (id, graph_id, graph_version, graph_name, graph, status, priority, inputs, out_dir, trigger, created_at)
+         VALUES ($id, $graphId, $graphVersion, $graphName, $graph, 'queued', $priority, $inputs, $outDir, $trigger, $createdAt)`,
         {
           $id: run.id,
           $graphId: run.graphId,
@@ -162,6 +162,7 @@ export class SqliteRunStore implements RunStore {
           $priority: run.priority,
           $inputs: JSON.stringify(run.inputs),
           $outDir: run.outDir,
+          $trigger: run.trigger ?? 'cli',
           $createdAt: this.now(),
         },
       ),
@@ -216,10 +217,16 @@ export class SqliteRunStore implements RunStore {
       params.$graphId = options.graphId;
     }
     if (options.status !== undefined) {
-      filters.push('status = $status');
-      params.$status = options.status;
+      // Statuses are bound one parameter each; the list comes from a fixed enum, so statements stay few.
+      const statuses = Array.isArray(options.status) ? options.status : [options.status];
+      filters.push(`status IN (${statuses.map((_, i) => `$status${i}`).join(', ')})`);
+      statuses.forEach((status, i) => (params[`$status${i}`] = status));
     }
-    // Only these fixed fragments vary, so the statement cache sees at most four variants.
+    if (options.trigger !== undefined) {
+      filters.push('trigger = $trigger');
+      params.$trigger = options.trigger;
+    }
+    // Only these fixed fragments vary, so the statement cache sees few variants.
     const where = filters.length > 0 ? `WHERE ${filters.join(' AND ')}` : '';
     const rows = await this.all<RunDbRow>(`SELECT ${RUN_COLUMNS} FROM runs ${where} ORDER BY created_at DESC, rowid DESC LIMIT $limit`, params);
     return rows.map(toRunRow);

@@ -34,6 +34,10 @@ export interface GraphVersionInfo {
   createdAt: number;
 }
 
+/** Where a run was started from. */
+export const runTriggers = ['cli', 'editor', 'api', 'webhook'] as const;
+export type RunTrigger = (typeof runTriggers)[number];
+
 export interface RunRow {
   id: string;
   graphId?: string;
@@ -51,6 +55,7 @@ export interface RunRow {
   outDir?: string;
   /** Log events seen for the run; only the first `maxLogsPerRun` are kept. */
   logCount: number;
+  trigger: RunTrigger;
 }
 
 export interface NodeRunRow {
@@ -124,6 +129,8 @@ export interface NewRun {
   inputs: Record<string, unknown>;
   priority: Priority;
   outDir?: string;
+  /** Default `cli`. */
+  trigger?: RunTrigger;
 }
 
 export interface RunOutcome {
@@ -137,7 +144,9 @@ export interface ListRunsOptions {
   /** Default 100. */
   limit?: number;
   graphId?: string;
-  status?: RunStatus;
+  /** One status, or any of several. */
+  status?: RunStatus | RunStatus[];
+  trigger?: RunTrigger;
 }
 
 export interface LogQuery {
