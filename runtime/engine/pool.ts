@@ -13,17 +13,26 @@ export function defaultLimits(): ResourceLimits {
   return { cpu: Math.max(1, cpus().length), io: 16, voice: 5, video: 3, assembly: 2 };
 }
 
-/** Limits from the environment: `REELGRAPH_CONCURRENCY_VOICE=2` and so on. */
-export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ResourceLimits> {
+/**
+ * Limits from the environment: `REELGRAPH_CONCURRENCY_VOICE=2` and so on —
+ * per process (the embedded engine, or one queue worker).
+ */
+export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env, variablePrefix = 'REELGRAPH_CONCURRENCY_'): Partial<ResourceLimits> {
   const limits: Partial<ResourceLimits> = {};
   for (const resource of resourceClasses) {
-    const raw = env[`REELGRAPH_CONCURRENCY_${resource.toUpperCase()}`];
-    if (raw === undefined) continue;
+    const name = `${variablePrefix}${resource.toUpperCase()}`;
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`REELGRAPH_CONCURRENCY_${resource.toUpperCase()} must be a positive integer, got "${raw}"`);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
     limits[resource] = value;
   }
   return limits;
+}
+
+/** Queue mode's cluster-wide caps: `REELGRAPH_GLOBAL_CONCURRENCY_VIDEO=3` bounds video units across all workers. */
+export function globalLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ResourceLimits> {
+  return limitsFromEnv(env, 'REELGRAPH_GLOBAL_CONCURRENCY_');
 }
 
 const rank: Record<Priority, number> = { urgent: 0, normal: 1, batch: 2 };

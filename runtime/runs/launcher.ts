@@ -136,6 +136,8 @@ export class RunLauncher {
     this.active.set(prepared.runId, entry);
     const handle = prepared.start();
     const finished = handle.result.then(async (result) => {
+      // Detached: the process is going away and the run is left for the next one to resume.
+      if (this.active.get(result.runId) !== entry) return result;
       try {
         await this.store.finishRun(result.runId, { status: result.status, outputs: result.outputs, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });
         await this.store.flush();

@@ -1,0 +1,216 @@
+/**
+ * Queue mode, orchestrator side: each unit becomes a BullMQ job on the queue
+ * of its resource class, and the run waits for the job's result. The run
+ * itself (demand, items, cache, retries, fallback, events) stays in the
+ * orchestrator's RunExecution, unchanged, so queue mode keeps embedded
+ * semantics by construction.
+ *
+ * Results arrive as QueueEvents; a slow poll of every pending job's state
+ * backs them up, because a Redis stream read can miss events across a
+ * reconnect, and a missed completion must never hang a run.
+ */
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { CancelledError, TransientError } from '../contract/errors.js';
+import type { ReelgraphEvent } from '../contract/events.js';
+import { resourceClasses, type NodeOutputs, type ResourceClass } from '../contract/node.js';
+import type { UnitDispatcher, UnitHooks, UnitRequest } from '../engine/unit.js';
+import { cancelChannel, jobPriority, queueName, unitJobId, type QueueConfig } from './names.js';
+import { settleResult, type UnitJobData, type UnitJobResult } from './unit-job.js';
+
+/** Finished jobs are kept this long, so an orchestrator resuming after a restart finds their results. */
+const KEEP_FINISHED_S = 24 * 3600;
+const POLL_INTERVAL_MS = 5_000;
+
+interface Pending {
+  request: UnitRequest;
+  hooks: UnitHooks;
+  resource: ResourceClass;
+  started: boolean;
+  resolve(outputs: NodeOutputs): void;
+  reject(error: unknown): void;
+}
+
+export interface QueueDispatcherOptions {
+  config: QueueConfig;
+  logger: Logger;
+  /** Cluster-wide caps per resource class (BullMQ global concurrency); unset classes are limited only by each worker's concurrency. */
+  globalConcurrency?: Partial<Record<ResourceClass, number>>;
+}
+
+export class QueueDispatcher implements UnitDispatcher {
+  private readonly connection: Redis;
+  private readonly queues = new Map<ResourceClass, Queue<UnitJobData, UnitJobResult>>();
+  private readonly events = new Map<ResourceClass, QueueEvents>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly poller: NodeJS.Timeout;
+  private ready: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: QueueDispatcherOptions) {
+    const { config, logger } = options;
+    this.connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectTimeout: 10_000 });
+    this.connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    for (const resource of resourceClasses) {
+      const name = queueName(resource);
+      const queue = new Queue<UnitJobData, UnitJobResult>(name, { connection: this.connection, prefix: config.prefix });
+      queue.on('error', (error) => logger.warn({ err: error, queue: name }, 'queue error'));
+      this.queues.set(resource, queue);
+    }
+    this.poller = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
+    this.poller.unref();
+  }
+
+  /** Subscribes to job events (lazily: a CLI run that never dispatches opens no blocking connections). */
+  private start(): Promise<void> {
+    this.ready ??= (async () => {
+      const { config, logger } = this.options;
+      for (const resource of resourceClasses) {
+        const events = new QueueEvents(queueName(resource), { connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.prefix });
+        events.on('error', (error) => logger.warn({ err: error, resource }, 'queue events error'));
+        events.on('active', ({ jobId }) => this.markStarted(jobId));
+        events.on('progress', ({ jobId, data }) => this.pending.get(jobId)?.hooks.emit(data as unknown as ReelgraphEvent));
+        events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, returnvalue as unknown as UnitJobResult));
+        events.on('failed', ({ jobId, failedReason }) => this.fail(jobId, failedReason));
+        this.events.set(resource, events);
+        await events.waitUntilReady();
+      }
+      for (const [resource, limit] of Object.entries(this.options.globalConcurrency ?? {})) {
+        if (limit) await this.queue(resource as ResourceClass).setGlobalConcurrency(limit);
+      }
+    })();
+    return this.ready;
+  }
+
+  async dispatch(request: UnitRequest, hooks: UnitHooks): Promise<NodeOutputs> {
+    if (hooks.signal.aborted) throw new CancelledError();
+    await this.start();
+    const jobId = unitJobId(request);
+    const result = new Promise<NodeOutputs>((resolve, reject) => {
+      this.pending.set(jobId, { request, hooks, resource: request.resource, started: false, resolve, reject });
+    });
+    // Settled by events that may come before dispatch awaits it.
+    result.catch(() => {});
+    const onAbort = (): void => void this.cancelJob(jobId, request.resource);
+    hooks.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      // An existing id (a resumed run) is not added again: its state is checked below instead.
+      await this.queue(request.resource).add(request.nodeType, request, {
+        jobId,
+        priority: jobPriority[request.priority],
+        attempts: 1,
+        removeOnComplete: { age: KEEP_FINISHED_S },
+        removeOnFail: { age: KEEP_FINISHED_S },
+      });
+      await this.check(jobId);
+      return await result;
+    } catch (error) {
+      this.pending.delete(jobId);
+      throw error;
+    } finally {
+      hooks.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Job counts per queue, for metrics. */
+  async depths(): Promise<Array<{ queue: string; waiting: number; active: number; delayed: number; failed: number }>> {
+    return Promise.all(
+      [...this.queues.values()].map(async (queue) => {
+        const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+        return { queue: queue.name, waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.poller);
+    for (const [jobId, entry] of this.pending) {
+      this.pending.delete(jobId);
+      entry.reject(new CancelledError('the orchestrator is shutting down'));
+    }
+    await Promise.allSettled([...this.events.values()].map((events) => events.close()));
+    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    this.connection.disconnect();
+  }
+
+  private queue(resource: ResourceClass): Queue<UnitJobData, UnitJobResult> {
+    return this.queues.get(resource) as Queue<UnitJobData, UnitJobResult>;
+  }
+
+  private markStarted(jobId: string): void {
+    const entry = this.pending.get(jobId);
+    if (!entry || entry.started) return;
+    entry.started = true;
+    entry.hooks.onStart();
+  }
+
+  private settle(jobId: string, result: UnitJobResult): void {
+    const entry = this.pending.get(jobId);
+    if (!entry) return;
+    this.pending.delete(jobId);
+    // A unit answered from a finished job (resumed run, lost events) never reported a start.
+    if (!entry.started) entry.hooks.onStart();
+    try {
+      entry.resolve(settleResult(result));
+    } catch (error) {
+      entry.reject(error);
+    }
+  }
+
+  /** BullMQ failed the job: its worker or sandbox died more often than the stall limit allows. Retryable. */
+  private fail(jobId: string, reason: string): void {
+    const entry = this.pending.get(jobId);
+    if (!entry) return;
+    this.pending.delete(jobId);
+    if (!entry.started) entry.hooks.onStart();
+    entry.reject(new TransientError(`worker failed while running the unit: ${reason}`, { location: { nodeId: entry.request.nodeId, ...(entry.request.item ? { item: entry.request.item.index } : {}) } }));
+  }
+
+  /** Reads one job's state and settles it when it has finished (or vanished). */
+  private async check(jobId: string): Promise<void> {
+    const entry = this.pending.get(jobId);
+    if (!entry) return;
+    const job = await Job.fromId<UnitJobData, UnitJobResult>(this.queue(entry.resource), jobId);
+    if (!job) {
+      if (!entry.hooks.signal.aborted) this.fail(jobId, 'the job disappeared from the queue');
+      return;
+    }
+    const state = await job.getState();
+    if (state === 'active') this.markStarted(jobId);
+    else if (state === 'completed') this.settle(jobId, job.returnvalue);
+    else if (state === 'failed') this.fail(jobId, job.failedReason);
+  }
+
+  private async poll(): Promise<void> {
+    for (const jobId of [...this.pending.keys()]) {
+      try {
+        await this.check(jobId);
+      } catch (error) {
+        this.options.logger.warn({ err: error, jobId }, 'could not check a job');
+      }
+    }
+  }
+
+  /**
+   * The unit is given up at once, as in embedded mode; then a waiting job is
+   * removed, and a running one is stopped by its worker (told over pub/sub).
+   */
+  private async cancelJob(jobId: string, resource: ResourceClass): Promise<void> {
+    const entry = this.pending.get(jobId);
+    this.pending.delete(jobId);
+    entry?.reject(new CancelledError());
+    try {
+      const job = await Job.fromId(this.queue(resource), jobId);
+      const state = job ? await job.getState() : 'unknown';
+      if (job && (state === 'waiting' || state === 'prioritized' || state === 'delayed')) await job.remove();
+      else if (state === 'active') await this.connection.publish(cancelChannel(this.options.config), JSON.stringify({ jobId }));
+    } catch (error) {
+      // Removing races with a worker taking the job: tell the workers instead.
+      await this.connection.publish(cancelChannel(this.options.config), JSON.stringify({ jobId })).catch(() => {});
+      this.options.logger.debug({ err: error, jobId }, 'cancel fell back to notifying workers');
+    }
+  }
+}
