@@ -2,7 +2,13 @@
  * Queue mode on a real Redis with real worker processes: the same graphs,
  * the same results as embedded mode, across workers that can die.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
+import { queueName } from '../runtime/queue/names.js';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import type { RunResult } from '../runtime/engine/run.js';
 import { openWorkspace } from '../cli/workspace.js';
@@ -94,3 +100,146 @@ describe.skipIf(!redis)('queue mode', () => {
     expect(again.outputs.items).toEqual(queued.outputs.items);
   });
 });
+
+describe.skipIf(!redis)('queue mode when processes die', () => {
+  it('completes a run when a worker is killed (SIGKILL) in the middle of an item', async () => {
+    // Short locks so the dead worker's job is re-delivered in seconds, not the default 30 s.
+    cluster = await createCluster('kill', { REELGRAPH_QUEUE_LOCK_MS: '2000', REELGRAPH_QUEUE_STALLED_MS: '1000' });
+    const victim = await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=1']);
+    const orchestrator = await cluster.orchestrator();
+    const started = new Promise<void>((resolve) => {
+      orchestrator.engine.events.on((event) => {
+        if (event.type === 'item' && event.nodeId === 'work' && event.status === 'running') resolve();
+      });
+    });
+    const run = orchestrator.engine.run(workGraph({ count: 3, ms: 1500 }), { outDir: `${cluster.dir}/out` });
+    await started;
+    // Only the victim serves voice so far, so the running item is the victim's. Kill it, then bring a survivor.
+    await victim.stop('SIGKILL');
+    const survivor = await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=1']);
+    const result = await run;
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('done');
+    expect(result.outputs.items).toEqual(['w(item-0)', 'w(item-1)', 'w(item-2)']);
+    // Every item's result was produced by the survivor: the killed worker finished none.
+    expect(traces(result).map((t) => t.pid)).toEqual([survivor.pid, survivor.pid, survivor.pid]);
+  });
+
+  it('resumes a run after its orchestrator is killed and started again', async () => {
+    cluster = await createCluster('resume');
+    await cluster.startWorker(['--concurrency', 'voice=1']);
+    const graphFile = `${cluster.dir}/graph.json`;
+    await writeFile(graphFile, JSON.stringify(workGraph({ count: 4, ms: 700 })));
+    const script = fileURLToPath(new URL('./fixtures/orchestrator-process.ts', import.meta.url));
+    const first = spawn(process.execPath, ['--import', 'tsx', script, 'launch', graphFile], { env: cluster.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const runId = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      first.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /launched (\S+)/.exec(out);
+        if (match) resolve(match[1] as string);
+      });
+      first.once('exit', (code) => reject(new Error(`orchestrator exited (${code}) before launching: ${out}`)));
+    });
+    // Kill the orchestrator once the run is under way: one item done, others queued or running.
+    const store = (await cluster.orchestrator({ REDIS_URL: '' })).store;
+    const doneItems = async (): Promise<number[]> => ((await store.getRun(runId))?.items ?? []).filter((i) => i.nodeId === 'work' && i.status === 'done').map((i) => i.index);
+    await waitFor(async () => (await doneItems()).length >= 1);
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    const finishedBeforeCrash = await doneItems();
+    expect((await store.getRun(runId))?.status).toBe('running');
+
+    const second = spawn(process.execPath, ['--import', 'tsx', script, 'resume'], { env: cluster.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    second.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = (await once(second, 'exit')) as [number];
+    expect(out).toContain(`resumed ${runId}`);
+    expect(out).toContain(`finished ${runId} done`);
+    expect(code).toBe(0);
+    const detail = await store.getRun(runId);
+    expect(detail?.status).toBe('done');
+    expect(detail?.outputs?.items).toEqual(['w(item-0)', 'w(item-1)', 'w(item-2)', 'w(item-3)']);
+    // Work finished before the crash was not done again: those items came back from the cache.
+    const cached = (detail?.items ?? []).filter((i) => i.nodeId === 'work' && i.status === 'cached').map((i) => i.index);
+    expect(cached).toEqual(expect.arrayContaining(finishedBeforeCrash));
+    expect(finishedBeforeCrash.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe.skipIf(!redis)('queue mode scheduling', () => {
+  it('runs urgent units before queued batch units', async () => {
+    cluster = await createCluster('priority');
+    await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=1']);
+    const orchestrator = await cluster.orchestrator();
+    const firstRunning = new Promise<void>((resolve) => {
+      orchestrator.engine.events.on((event) => {
+        if (event.type === 'item' && event.status === 'running') resolve();
+      });
+    });
+    const batch = orchestrator.engine.run(workGraph({ count: 5, ms: 300, prefix: 'batch' }), { outDir: `${cluster.dir}/out`, priority: 'batch' });
+    await firstRunning;
+    await waitFor(async () => (await queueCounts(cluster as Cluster, 'voice')).waiting >= 4);
+    const urgent = orchestrator.engine.run(workGraph({ count: 2, ms: 300, prefix: 'urgent' }), { outDir: `${cluster.dir}/out`, priority: 'urgent' });
+    const [batchResult, urgentResult] = await Promise.all([batch, urgent]);
+    const batchStarts = traces(batchResult).map((t) => t.start).sort((a, b) => a - b);
+    const urgentStarts = traces(urgentResult).map((t) => t.start);
+    // The urgent run jumped the queue: both its items started before the last three batch items.
+    for (const start of urgentStarts) expect(start).toBeLessThan(batchStarts[2] as number);
+  });
+
+  it('keeps each worker within its class concurrency, and the cluster within a global cap', async () => {
+    cluster = await createCluster('concurrency');
+    const workers = await Promise.all([cluster.startWorker(['--concurrency', 'video=2']), cluster.startWorker(['--concurrency', 'video=2'])]);
+    const orchestrator = await cluster.orchestrator();
+    const free = await orchestrator.engine.run(workGraph({ count: 8, ms: 400, type: 'testq.work-video', tag: 'free' }), { outDir: `${cluster.dir}/out` });
+    expect(free.status).toBe('done');
+    expect(workers).toHaveLength(2);
+    // Two workers with video=2 each: never more than four at once, and more than one worker's worth in parallel.
+    expect(maxOverlap(traces(free))).toBeLessThanOrEqual(4);
+    expect(maxOverlap(traces(free))).toBeGreaterThanOrEqual(3);
+
+    const capped = await cluster.orchestrator({ REELGRAPH_GLOBAL_CONCURRENCY_VIDEO: '1' });
+    const one = await capped.engine.run(workGraph({ count: 4, ms: 300, type: 'testq.work-video', tag: 'capped' }), { outDir: `${cluster.dir}/out` });
+    expect(one.status).toBe('done');
+    expect(maxOverlap(traces(one))).toBe(1);
+  });
+
+  it('cancels a run: running units stop on their worker and queued ones leave the queue', async () => {
+    cluster = await createCluster('cancel');
+    await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=1']);
+    const orchestrator = await cluster.orchestrator();
+    const running = new Promise<void>((resolve) => {
+      orchestrator.engine.events.on((event) => {
+        if (event.type === 'item' && event.status === 'running') resolve();
+      });
+    });
+    const handle = orchestrator.engine.start(workGraph({ count: 4, ms: 20_000 }), { outDir: `${cluster.dir}/out` });
+    await running;
+    handle.cancel();
+    const result = await handle.result;
+    expect(result.status).toBe('cancelled');
+    await waitFor(async () => {
+      const counts = await queueCounts(cluster as Cluster, 'voice');
+      return counts.waiting === 0 && counts.active === 0;
+    }, 10_000);
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function queueCounts(c: Cluster, resource: 'voice' | 'video'): Promise<{ waiting: number; active: number }> {
+  const queue = new Queue(queueName(resource), { connection: { url: c.env.REDIS_URL as string }, prefix: c.env.REELGRAPH_QUEUE_PREFIX as string });
+  try {
+    const counts = await queue.getJobCounts('waiting', 'prioritized', 'active');
+    return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0 };
+  } finally {
+    await queue.close();
+  }
+}
