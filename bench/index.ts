@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { benchOverlay } from './overlay.js';
+import { benchQueue } from './queue.js';
 import { benchRender } from './render.js';
 import { benchRuntime } from './runtime.js';
 import { benchScene } from './scene.js';
@@ -16,8 +17,7 @@ import { benchVoice } from './voice.js';
 
 const resultsDir = join(import.meta.dirname, 'results');
 
-async function main(): Promise<void> {
-  await mkdir(resultsDir, { recursive: true });
+async function runtimeSection(): Promise<void> {
   const runtime = await benchRuntime();
   const table = new Table({ head: ['runtime (embedded)', 'units', 'baseline', 'engine', 'per unit', 'engine ÷ baseline'] });
   for (const r of runtime) {
@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   console.log(table.toString());
   console.log('baseline: the same no-op execute() calls made directly, without the engine');
   await writeFile(join(resultsDir, 'runtime.json'), `${JSON.stringify({ at: new Date().toISOString(), results: runtime }, null, 2)}\n`);
+}
 
+async function scriptAndVoiceSection(): Promise<void> {
   const script = await benchScript();
   const scriptTable = new Table({ head: ['script engine', 'segments', 'CommonMark parse (baseline)', 'parse + analyse + timing', 'segments/s', 'engine ÷ baseline'] });
   scriptTable.push([
@@ -54,7 +56,9 @@ async function main(): Promise<void> {
   await writeFile(join(resultsDir, 'voice.json'), `${JSON.stringify({ at: new Date().toISOString(), results: voice }, null, 2)}\n`);
 
   await writeFile(join(resultsDir, 'script.json'), `${JSON.stringify({ at: new Date().toISOString(), results: script }, null, 2)}\n`);
+}
 
+async function sceneSection(): Promise<void> {
   const scene = await benchScene();
   const sceneTable = new Table({ head: [`procedural scene ${scene.width}×${scene.height}@${scene.fps}, ${scene.seconds} s`, 'fps', 'real-time factor', '÷ encode floor'] });
   for (const motif of scene.motifs) sceneTable.push([motif.motif, motif.fps.toFixed(1), motif.realTimeFactor.toFixed(2), `${motif.ratio.toFixed(2)}×`]);
@@ -62,7 +66,9 @@ async function main(): Promise<void> {
   console.log(sceneTable.toString());
   console.log(`encode floor: x264 on ffmpeg's testsrc2, same settings and frames: ${scene.baselineFps.toFixed(1)} fps`);
   await writeFile(join(resultsDir, 'scene.json'), `${JSON.stringify({ at: new Date().toISOString(), results: scene }, null, 2)}\n`);
+}
 
+async function overlaySection(): Promise<void> {
   const overlay = await benchOverlay();
   const overlayTable = new Table({ head: [`terminal overlay ${overlay.profile}`, 'frames', 'dropped', 'render', 'real-time factor', 'ProRes floor', '÷ floor'] });
   overlayTable.push([
@@ -76,7 +82,9 @@ async function main(): Promise<void> {
   ]);
   console.log(overlayTable.toString());
   await writeFile(join(resultsDir, 'overlay.json'), `${JSON.stringify({ at: new Date().toISOString(), results: overlay }, null, 2)}\n`);
+}
 
+async function renderSection(): Promise<void> {
   const render = await benchRender();
   const renderTable = new Table({ head: ['episode 1 at 1080p30, offline', 'length', 'cold render', 'real-time factor', 'encode floor', 'cold ÷ floor', 'one-line edit', 'edit ÷ cold', 'chunks re-encoded', 'peak memory'] });
   renderTable.push([
@@ -95,6 +103,45 @@ async function main(): Promise<void> {
   console.log(`slowest nodes (cold): ${render.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(1)} s`).join(', ')}`);
   console.log('real-time factor: wall time ÷ seconds of media (below 1 is faster than real time); encode floor: the same ffmpeg re-encoding the finished video with the same settings');
   await writeFile(join(resultsDir, 'render.json'), `${JSON.stringify({ at: new Date().toISOString(), results: render }, null, 2)}\n`);
+}
+
+async function queueSection(): Promise<void> {
+  const queue = await benchQueue();
+  if (!queue) return;
+  const table = new Table({ head: ['queue mode, 3-node no-op graph', 'runs', 'runs/s', 'dispatch p50', 'dispatch p99', 'embedded runs/s (baseline)', 'queue ÷ embedded', 'n8n published (single instance)'] });
+  table.push([
+    `${queue.workers} workers, ${queue.inFlight} runs in flight`,
+    queue.runs,
+    queue.runsPerSecond.toFixed(0),
+    `${queue.dispatchP50Ms.toFixed(1)} ms`,
+    `${queue.dispatchP99Ms.toFixed(1)} ms`,
+    queue.embeddedRunsPerSecond.toFixed(0),
+    queue.ratio.toFixed(3),
+    '≤ 220 executions/s',
+  ]);
+  console.log(table.toString());
+  console.log('dispatch: from the job entering Redis to a worker starting it (BullMQ timestamps); n8n figure from its docs, not measured here');
+  await writeFile(join(resultsDir, 'queue.json'), `${JSON.stringify({ at: new Date().toISOString(), results: queue }, null, 2)}\n`);
+}
+
+/** `npm run bench` runs every section; `npm run bench -- queue render` runs those only. */
+const sections: Record<string, () => Promise<void>> = {
+  runtime: runtimeSection,
+  script: scriptAndVoiceSection,
+  scene: sceneSection,
+  overlay: overlaySection,
+  render: renderSection,
+  queue: queueSection,
+};
+
+async function main(): Promise<void> {
+  await mkdir(resultsDir, { recursive: true });
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !(name in sections));
+  if (unknown.length > 0) throw new Error(`unknown bench section(s): ${unknown.join(', ')} (sections: ${Object.keys(sections).join(', ')})`);
+  for (const [name, section] of Object.entries(sections)) {
+    if (wanted.length === 0 || wanted.includes(name)) await section();
+  }
 }
 
 await main();

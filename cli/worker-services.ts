@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { NodeRegistry, NodeType } from '../runtime/contract/index.js';
-import { FsArtifactStore } from '../runtime/artifacts/fs-store.js';
+import { artifactStoreFromEnv } from '../runtime/artifacts/from-config.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { InProcessRateLimiter } from '../runtime/engine/rate-limiter.js';
 import type { UnitServices } from '../runtime/engine/unit.js';
@@ -27,7 +27,7 @@ export async function createWorkerServices(env: NodeJS.ProcessEnv = process.env,
   await mkdir(dataDir, { recursive: true });
   const registry = await loadRegistry(env);
   const services: UnitServices = {
-    artifacts: FsArtifactStore.inDataDir(dataDir),
+    artifacts: artifactStoreFromEnv(dataDir, env),
     credentials: new EnvCredentials(registry.list(), env),
     rateLimiter: new InProcessRateLimiter(),
     dataDir,

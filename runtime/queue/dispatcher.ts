@@ -147,9 +147,13 @@ export class QueueDispatcher implements UnitDispatcher {
     entry.hooks.onStart();
   }
 
-  private settle(jobId: string, result: UnitJobResult): void {
+  private settle(jobId: string, result: UnitJobResult | null | undefined): void {
     const entry = this.pending.get(jobId);
     if (!entry) return;
+    if (typeof result !== 'object' || result === null || typeof result.ok !== 'boolean') {
+      this.fail(jobId, 'the job finished without a unit result');
+      return;
+    }
     this.pending.delete(jobId);
     // A unit answered from a finished job (resumed run, lost events) never reported a start.
     if (!entry.started) entry.hooks.onStart();
@@ -173,14 +177,15 @@ export class QueueDispatcher implements UnitDispatcher {
   private async check(jobId: string): Promise<void> {
     const entry = this.pending.get(jobId);
     if (!entry) return;
-    const job = await Job.fromId<UnitJobData, UnitJobResult>(this.queue(entry.resource), jobId);
+    const queue = this.queue(entry.resource);
+    // State first, then the job: read the other way round, a job finishing in between looks finished without a result.
+    const state = await queue.getJobState(jobId);
+    if (state === 'active') this.markStarted(jobId);
+    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
+    const job = await Job.fromId<UnitJobData, UnitJobResult>(queue, jobId);
     if (!job) {
       if (!entry.hooks.signal.aborted) this.fail(jobId, 'the job disappeared from the queue');
-      return;
-    }
-    const state = await job.getState();
-    if (state === 'active') this.markStarted(jobId);
-    else if (state === 'completed') this.settle(jobId, job.returnvalue);
+    } else if (state === 'completed') this.settle(jobId, job.returnvalue);
     else if (state === 'failed') this.fail(jobId, job.failedReason);
   }
 
