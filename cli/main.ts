@@ -27,6 +27,7 @@ import { parseScript, ScriptError } from '../nodes/script/engine/index.js';
 import { demoDefaults, demoSummary, repoRoot } from './demo.js';
 import { createProgressView, statusSymbols } from './progress.js';
 import { scriptOutline } from './script-outline.js';
+import { registerWorkerCommand } from './worker-command.js';
 import { createRegistry, dataDirFrom, openWorkspace, type Workspace } from './workspace.js';
 
 /** Schemas other tools can check files against (`docs/schema/*.schema.json` are these, committed). */
@@ -72,6 +73,7 @@ function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
   const dataDir = (): string => dataDirFrom(program.opts<{ data?: string }>().data);
+  registerWorkerCommand(program, dataDir, io.err);
 
   program
     .command('run')

@@ -5,24 +5,31 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { NodeType } from '../runtime/contract/index.js';
+import type { CredentialsLookup, NodeType } from '../runtime/contract/index.js';
 import { NodeRegistry } from '../runtime/contract/index.js';
-import { FsArtifactStore } from '../runtime/artifacts/fs-store.js';
+import { artifactStoreFromEnv, type ManagedArtifactStore } from '../runtime/artifacts/from-config.js';
 import { IndexedArtifactStore } from '../runtime/artifacts/indexed.js';
 import { FsCacheStore } from '../runtime/engine/cache.js';
 import { Engine } from '../runtime/engine/engine.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
-import { limitsFromEnv } from '../runtime/engine/pool.js';
-import { openSqliteStore } from '../runtime/store/sqlite.js';
+import { globalLimitsFromEnv, limitsFromEnv } from '../runtime/engine/pool.js';
+import { openSqliteStore, type SqliteRunStore } from '../runtime/store/sqlite.js';
+import { RunLauncher } from '../runtime/runs/launcher.js';
+import { QueueDispatcher } from '../runtime/queue/dispatcher.js';
+import { queueConfigFromEnv } from '../runtime/queue/names.js';
+import { createLogger } from './logger.js';
+import { loadRegistry } from './node-catalog.js';
 import type { RunStore } from '../runtime/store/types.js';
 import { builtinNodes } from '../nodes/index.js';
 
 export interface Workspace {
   dataDir: string;
   registry: NodeRegistry<NodeType>;
-  artifacts: FsArtifactStore;
+  artifacts: ManagedArtifactStore;
   store: RunStore;
   engine: Engine;
+  /** Starts runs on the engine and records them in the store. */
+  launcher: RunLauncher;
   close(): Promise<void>;
 }
 
@@ -37,20 +44,56 @@ export function createRegistry(): NodeRegistry<NodeType> {
 export interface WorkspaceOptions {
   /** No provider credentials at all: cloud nodes fail fast and fallbacks reach the offline providers. */
   offline?: boolean;
+  /** Environment to read configuration from (REDIS_URL, REELGRAPH_NODE_MODULES, …). Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Node types registered beside the built-in ones (tests, plugins). */
+  extraNodes?: NodeType[];
+  /**
+   * Builds the engine's credentials lookup once the store is open (the
+   * server's encrypted vault). Default: environment variables.
+   */
+  credentials?: (context: { store: SqliteRunStore; registry: NodeRegistry<NodeType> }) => CredentialsLookup | Promise<CredentialsLookup>;
 }
 
 export async function openWorkspace(dataDir: string, options: WorkspaceOptions = {}): Promise<Workspace> {
   await mkdir(dataDir, { recursive: true });
-  const registry = createRegistry();
-  const artifacts = FsArtifactStore.inDataDir(dataDir);
+  const env = options.env ?? process.env;
+  const registry = await loadRegistry(env);
+  for (const node of options.extraNodes ?? []) registry.register(node);
+  const artifacts = artifactStoreFromEnv(dataDir, env);
+  const logger = createLogger(env);
+  // REDIS_URL set: units run on queue workers; this process orchestrates.
+  const queue = queueConfigFromEnv(env);
   const store = await openSqliteStore(join(dataDir, 'reelgraph.db'));
+  let credentials: CredentialsLookup | undefined;
+  try {
+    credentials = options.credentials ? await options.credentials({ store, registry }) : undefined;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const engine = new Engine({
     registry,
     artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
     cache: new FsCacheStore(join(dataDir, 'cache')),
     dataDir,
-    limits: limitsFromEnv(),
-    ...(options.offline ? { credentials: new EnvCredentials(registry.list(), {}) } : {}),
+    limits: limitsFromEnv(env),
+    logger,
+    ...(queue ? { dispatcher: new QueueDispatcher({ config: queue, logger, globalConcurrency: globalLimitsFromEnv(env) }) } : {}),
+    ...(options.offline ? { credentials: new EnvCredentials(registry.list(), {}) } : credentials ? { credentials } : {}),
   });
-  return { dataDir, registry, artifacts, store, engine, close: () => store.close() };
+  const launcher = new RunLauncher(engine, store, logger);
+  return {
+    dataDir,
+    registry,
+    artifacts,
+    store,
+    engine,
+    launcher,
+    close: async () => {
+      await launcher.close();
+      await engine.close();
+      await store.close();
+    },
+  };
 }
