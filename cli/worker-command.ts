@@ -34,7 +34,7 @@ export function registerWorkerCommand(program: Command, dataDir: () => string, e
       // Sandboxed children read their configuration from the environment they inherit.
       process.env.REELGRAPH_DATA = dataDir();
       const serve = servingPlan(options);
-      const { registry, services, logger } = await createWorkerServices(process.env);
+      const { registry, services, logger, close } = await createWorkerServices(process.env);
       const workers = await startUnitWorkers({
         config,
         serve,
@@ -58,6 +58,7 @@ export function registerWorkerCommand(program: Command, dataDir: () => string, e
       });
       err(`reelgraph worker ${process.pid}: finishing ${workers.active()} unit(s) in progress\n`);
       await workers.close();
+      await close();
     });
 }
 

@@ -9,7 +9,10 @@ import type { Logger } from 'pino';
 import type { NodeRegistry, NodeType } from '../runtime/contract/index.js';
 import { artifactStoreFromEnv } from '../runtime/artifacts/from-config.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
+import { Redis } from 'ioredis';
 import { InProcessRateLimiter } from '../runtime/engine/rate-limiter.js';
+import { queueConfigFromEnv } from '../runtime/queue/names.js';
+import { RedisRateLimiter } from '../runtime/queue/redis-rate-limiter.js';
 import type { UnitServices } from '../runtime/engine/unit.js';
 import { createLogger } from './logger.js';
 import { loadRegistry } from './node-catalog.js';
@@ -26,12 +29,25 @@ export async function createWorkerServices(env: NodeJS.ProcessEnv = process.env,
   const dataDir = dataDirFrom(undefined, env);
   await mkdir(dataDir, { recursive: true });
   const registry = await loadRegistry(env);
+  const queue = queueConfigFromEnv(env);
+  // Provider limits hold across every worker of the cluster, so they live in Redis.
+  const redis = queue ? new Redis(queue.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: 10_000 }) : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'rate limiter redis error'));
+  const rateLimiter = redis ? new RedisRateLimiter(redis, { prefix: `${queue?.prefix}:ratelimit:`, onError: (error) => logger.warn({ err: error }, 'rate limiter error') }) : new InProcessRateLimiter();
   const services: UnitServices = {
     artifacts: artifactStoreFromEnv(dataDir, env),
     credentials: new EnvCredentials(registry.list(), env),
-    rateLimiter: new InProcessRateLimiter(),
+    rateLimiter,
     dataDir,
     logger,
   };
-  return { registry, services, logger, close: async () => {} };
+  return {
+    registry,
+    services,
+    logger,
+    close: async () => {
+      if (rateLimiter instanceof RedisRateLimiter) await rateLimiter.close();
+      redis?.disconnect();
+    },
+  };
 }

@@ -205,6 +205,20 @@ describe.skipIf(!redis)('queue mode scheduling', () => {
     expect(maxOverlap(traces(one))).toBe(1);
   });
 
+  it('holds a provider concurrency limit across two workers (Redis-backed rate limiter)', async () => {
+    cluster = await createCluster('ratelimit');
+    await Promise.all([cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=3']), cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=3'])]);
+    const orchestrator = await cluster.orchestrator();
+    const free = await orchestrator.engine.run(workGraph({ count: 6, ms: 400, tag: 'free' }), { outDir: `${cluster.dir}/out` });
+    // Without the limit, both workers run several units at once ...
+    expect(maxOverlap(traces(free))).toBeGreaterThanOrEqual(3);
+    const limited = await orchestrator.engine.run(workGraph({ count: 6, ms: 200, tag: 'limited', limitConcurrency: 1 }), { outDir: `${cluster.dir}/out` });
+    expect(limited.status).toBe('done');
+    // ... with a provider limit of one in flight, the cluster runs them one at a time, on both workers.
+    expect(maxOverlap(traces(limited))).toBe(1);
+    expect(new Set(traces(limited).map((t) => t.pid)).size).toBe(2);
+  });
+
   it('cancels a run: running units stop on their worker and queued ones leave the queue', async () => {
     cluster = await createCluster('cancel');
     await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=1']);

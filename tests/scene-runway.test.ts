@@ -21,7 +21,10 @@ const suite = sceneProviderSuite({
 
 describe('scene.runway: wire format', () => {
   it('creates a text_to_video task with bearer auth and the version header, polls it, and fetches the output without the key', async () => {
-    await suite.run().result;
+    const run = suite.run();
+    await run.result;
+    // Billed once Runway accepted the task: the seconds asked for, not the scene's 1.5 s.
+    expect(run.usage).toEqual([{ provider: 'runway', unit: 'seconds', quantity: 2, model: 'gen4.5' }]);
     const [create] = suite.requests('submit');
     expect(create?.path).toBe('/v1/text_to_video');
     expect(create?.headers.authorization).toBe(`Bearer ${API_KEY}`);

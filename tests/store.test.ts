@@ -238,6 +238,47 @@ describe('runs', () => {
     expect(detail).toMatchObject({ status: 'failed', error, finishedAt: 60 });
   });
 
+  it('sums provider usage per provider, unit and model, and estimates its cost', async () => {
+    const store = await open();
+    await store.createRun(newRun('r1'));
+    await store.createRun(newRun('r2'));
+    const usage = (runId: string, nodeId: string, provider: string, unit: string, quantity: number, model?: string): ReelgraphEvent => ({
+      type: 'usage',
+      runId,
+      at: 100,
+      nodeId,
+      index: 0,
+      provider,
+      unit,
+      quantity,
+      ...(model ? { model } : {}),
+    });
+    store.recordEvent(usage('r1', 'tts', 'elevenlabs', 'characters', 1_200, 'eleven_multilingual_v2'));
+    store.recordEvent(usage('r1', 'tts', 'elevenlabs', 'characters', 800, 'eleven_multilingual_v2'));
+    store.recordEvent(usage('r1', 'tts-backup', 'elevenlabs', 'characters', 1_000, 'eleven_multilingual_v2'));
+    store.recordEvent(usage('r1', 'tts', 'openai', 'characters', 2_000_000, 'tts-1'));
+    store.recordEvent(usage('r1', 'scenes', 'runway', 'seconds', 10, 'gen4_turbo'));
+    store.recordEvent(usage('r1', 'scenes', 'comfyui', 'seconds', 6));
+    store.recordEvent(usage('r1', 'tts', 'acme-voices', 'characters', 50));
+    store.recordEvent(usage('r2', 'tts', 'openai', 'characters', 1_000, 'tts-1'));
+    await store.flush();
+
+    const detail = await store.getRun('r1');
+    expect(detail?.usage).toEqual([
+      { provider: 'acme-voices', unit: 'characters', quantity: 50 },
+      { provider: 'comfyui', unit: 'seconds', quantity: 6 },
+      { provider: 'elevenlabs', unit: 'characters', model: 'eleven_multilingual_v2', quantity: 3_000 },
+      { provider: 'openai', unit: 'characters', model: 'tts-1', quantity: 2_000_000 },
+      { provider: 'runway', unit: 'seconds', model: 'gen4_turbo', quantity: 10 },
+    ]);
+    // 3,000 ElevenLabs characters at $0.10/1K + 2M tts-1 characters at $15/1M + 10 s of gen4_turbo at 5 credits/s; comfyui is free, acme unpriced.
+    expect(detail?.costUsd).toBeCloseTo(0.3 + 30 + 0.5, 10);
+    expect(await store.getRun('r2')).toMatchObject({ usage: [{ provider: 'openai', unit: 'characters', model: 'tts-1', quantity: 1_000 }] });
+
+    await store.createRun(newRun('r3'));
+    expect(await store.getRun('r3')).toMatchObject({ usage: [], costUsd: 0 });
+  });
+
   it('writes the final state after every event recorded before finishRun', async () => {
     const store = await open();
     await store.createRun(newRun('r1'));

@@ -85,6 +85,17 @@ describe('elevenlabs: success', () => {
     expect(JSON.stringify(result)).not.toContain(API_KEY);
   });
 
+  it('reports the characters as billable usage once the request is accepted, and nothing for a refused one', async () => {
+    const usage: unknown[] = [];
+    await provider.synthesize(request({ model: 'eleven_flash_v2_5', usage: (entry) => void usage.push(entry) }));
+    expect(usage).toEqual([{ provider: 'elevenlabs', unit: 'characters', quantity: TEXT.length, model: 'eleven_flash_v2_5' }]);
+
+    usage.length = 0;
+    fake.script(['voice_not_found']);
+    await expect(provider.synthesize(request({ usage: (entry) => void usage.push(entry) }))).rejects.toBeInstanceOf(PermanentError);
+    expect(usage).toEqual([]);
+  });
+
   it('sends the documented request', async () => {
     await provider.synthesize(request({ model: 'eleven_flash_v2_5' }, { speed: 3, style: '0.4' }));
     const [sent] = fake.requests;

@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArtifactHandle, GraphDocument, ItemEvent } from '../runtime/contract/index.js';
+import type { ArtifactHandle, GraphDocument, ItemEvent, UsageEvent } from '../runtime/contract/index.js';
 import { PermanentError } from '../runtime/contract/index.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
@@ -123,13 +123,18 @@ describe('offline voices', () => {
   it('never synthesises the same line twice, and an edit re-voices only what changed', async () => {
     const voiced = (): number[] =>
       h.events.filter((e): e is ItemEvent => e.type === 'item' && e.nodeId === 'voice' && e.status === 'done').map((e) => e.index);
+    const usage = (): UsageEvent[] => h.events.filter((e): e is UsageEvent => e.type === 'usage');
     h.events.length = 0;
     await h.run(g, { inputs: { episode } });
     expect(voiced()).toEqual([]);
+    expect(usage()).toEqual([]);
 
     h.events.length = 0;
     await h.run(g, { inputs: { episode: episode.replace('nobody came back', 'nobody ever came back') } });
     expect(voiced()).toEqual([0]);
+    // The offline engine reports the characters it spoke (free, but counted), for the re-voiced line only.
+    expect(usage().map(({ nodeId, index, provider, unit }) => ({ nodeId, index, provider, unit }))).toEqual([{ nodeId: 'voice', index: 0, provider: 'flite', unit: 'characters' }]);
+    expect(usage()[0]?.quantity).toBeGreaterThan(10);
 
     // Recasting one character re-voices only that character's lines.
     h.events.length = 0;

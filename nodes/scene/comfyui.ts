@@ -146,6 +146,8 @@ async function generate(request: GenerateRequest<Params>): Promise<VideoSource> 
   const queued = await api.json<{ prompt_id?: unknown; number?: unknown }>('POST', `${base}/prompt`, job.signal, { prompt: workflow, client_id: randomUUID() });
   if (typeof queued.prompt_id !== 'string' || !queued.prompt_id) throw new TransientError(`${job.label}: ComfyUI queued the workflow but returned no prompt_id`);
   const id = queued.prompt_id;
+  // Local and free, but counted: seconds of video generated.
+  request.usage({ provider: PROVIDER, unit: 'seconds', quantity: frames / params.generationFps });
   const number = typeof queued.number === 'number' ? queued.number : Infinity;
   job.log.info(`${job.label}: prompt ${id} queued`, { prompt: id, ...size, frames });
   job.report('queued', 0.01);

@@ -84,6 +84,8 @@ async function generate(request: GenerateRequest<Params>): Promise<VideoSource> 
   const api = apiClient({ label: job.label, headers: { authorization: `Key ${apiKey}` }, secrets: [apiKey], errorDetail });
 
   const queued = await api.json<QueueStatus>('POST', submitUrl, job.signal, body);
+  // Queued means billed, even if the answer below turns out unusable; fal prices Pika by length and resolution.
+  request.usage({ provider: PROVIDER, unit: 'seconds', quantity: Number(body.duration), model: body.resolution ? `${params.model}:${String(body.resolution)}` : params.model });
   const urls = {
     status: sameOrigin(queued.status_url, submitUrl, 'status_url', job),
     response: sameOrigin(queued.response_url, submitUrl, 'response_url', job),

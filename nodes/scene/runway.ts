@@ -104,6 +104,7 @@ async function generate(request: GenerateRequest<Params>): Promise<VideoSource> 
   const created = await api.json<Task>('POST', `${base}/v1/text_to_video`, job.signal, body);
   if (typeof created.id !== 'string' || !created.id) throw new TransientError(`${job.label}: Runway accepted the task but returned no id`);
   const id = created.id;
+  request.usage({ provider: PROVIDER, unit: 'seconds', quantity: Number(body.duration), model: params.model });
   const taskUrl = `${base}/v1/tasks/${encodeURIComponent(id)}`;
   job.log.info(`${job.label}: task ${id} created`, { task: id, ratio: body.ratio, duration: body.duration });
   job.report('submitted', 0.01);

@@ -130,6 +130,7 @@ export default defineNode<Params>({
           workDir: pieceDir,
           signal: ctx.signal,
           credentials: ctx.credentials,
+          usage: ctx.usage,
           ...(ctx.params.endpoint ? { endpoint: ctx.params.endpoint } : {}),
           ...(ctx.params.model ? { model: ctx.params.model } : {}),
         });

@@ -4,7 +4,7 @@
  * latest event, while the start time is the first `running` and `attempts`
  * only grows.
  */
-import type { ItemEvent, ItemStatus, LogEvent, NodeEvent, NodeStatus, ProgressEvent, ReelgraphEvent, RetryEvent, RunEvent, RunStatus } from '../contract/events.js';
+import type { ItemEvent, ItemStatus, LogEvent, NodeEvent, NodeStatus, ProgressEvent, ReelgraphEvent, RetryEvent, RunEvent, RunStatus, UsageEvent } from '../contract/events.js';
 import type { Executor } from './connection.js';
 import { UnknownRunError } from './errors.js';
 import { toJson } from './rows.js';
@@ -35,7 +35,7 @@ export async function applyEvent(db: Executor, event: ReelgraphEvent, options: A
     case 'log':
       return applyLogEvent(db, event, options);
     case 'usage':
-      return;
+      return applyUsageEvent(db, event);
   }
 }
 
@@ -163,5 +163,25 @@ async function applyLogEvent(db: Executor, event: LogEvent, { maxLogsPerRun }: A
     $index: event.index,
     $message: event.message,
     $data: toJson(event.data),
+  });
+}
+
+const addUsageSql = `
+  INSERT INTO run_usage (run_id, node_id, provider, unit, model, quantity)
+  VALUES ($runId, $nodeId, $provider, $unit, $model, $quantity)
+  ON CONFLICT (run_id, node_id, provider, unit, model) DO UPDATE SET
+    quantity = run_usage.quantity + excluded.quantity,
+    reports  = run_usage.reports + 1`;
+
+/** Sums usage per node, provider, unit and model; the engine drops non-positive quantities, and so does the store. */
+async function applyUsageEvent(db: Executor, event: UsageEvent): Promise<void> {
+  if (!Number.isFinite(event.quantity) || event.quantity <= 0) return;
+  await db.run(addUsageSql, {
+    $runId: event.runId,
+    $nodeId: event.nodeId,
+    $provider: event.provider,
+    $unit: event.unit,
+    $model: event.model ?? '',
+    $quantity: event.quantity,
   });
 }

@@ -126,9 +126,72 @@ const runTrigger = `
   ALTER TABLE runs ADD COLUMN trigger TEXT NOT NULL DEFAULT 'cli';
 `;
 
+/**
+ * The server's tables. Secrets (credential values, webhook secrets) are
+ * stored only as AES-256-GCM ciphertext (runtime/credentials/vault.ts); API
+ * tokens only as SHA-256 hashes.
+ */
+const serverAuth = `
+  CREATE TABLE credentials (
+    name        TEXT PRIMARY KEY,
+    field_names TEXT NOT NULL,
+    sealed      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE api_tokens (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    token_hash   TEXT NOT NULL UNIQUE,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+  ) WITHOUT ROWID;
+`;
+
+/** Signed webhooks per graph, and the deliveries seen recently (replay protection). */
+const serverWebhooks = `
+  CREATE TABLE webhooks (
+    graph_id     TEXT PRIMARY KEY REFERENCES graphs (id) ON DELETE CASCADE,
+    slug         TEXT NOT NULL UNIQUE,
+    sealed       TEXT NOT NULL,
+    callback_url TEXT,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE webhook_deliveries (
+    signature   TEXT PRIMARY KEY,
+    slug        TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at);
+`;
+
+/**
+ * Billable provider usage per run, summed per node, provider, unit and model
+ * (`''` when the provider reported none) as usage events arrive; cost
+ * estimates are computed from it when a run is read, with the current prices.
+ */
+const runUsage = `
+  CREATE TABLE run_usage (
+    run_id   TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id  TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    unit     TEXT NOT NULL,
+    model    TEXT NOT NULL DEFAULT '',
+    quantity REAL NOT NULL,
+    reports  INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (run_id, node_id, provider, unit, model)
+  ) WITHOUT ROWID;
+`;
+
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial schema', sql: initialSchema },
   { id: 2, name: 'run trigger', sql: runTrigger },
+  { id: 3, name: 'run usage', sql: runUsage },
+  { id: 10, name: 'server credentials and api tokens', sql: serverAuth },
+  { id: 11, name: 'server webhooks', sql: serverWebhooks },
 ];
 
 const ledgerSql = `

@@ -108,7 +108,8 @@ export function toRunRow(row: RunDbRow): RunRow {
   });
 }
 
-export function toRunDetail({ graph, ...row }: RunDetailDbRow, nodes: NodeRunDbRow[], items: ItemRunDbRow[]): RunDetail {
+/** The run without its usage, which sqlite.ts adds with its cost estimate. */
+export function toRunDetail({ graph, ...row }: RunDetailDbRow, nodes: NodeRunDbRow[], items: ItemRunDbRow[]): Omit<RunDetail, 'usage' | 'costUsd'> {
   return {
     ...toRunRow(row),
     nodes: nodes.map(toNodeRunRow),

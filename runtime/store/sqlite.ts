@@ -10,6 +10,7 @@
 import type { ArtifactHandle } from '../contract/artifacts.js';
 import type { ReelgraphEvent } from '../contract/events.js';
 import type { AnyGraphDocument } from '../contract/graph.js';
+import { estimateCost } from '../observability/prices.js';
 import { DEFAULT_MAX_LOGS_PER_RUN } from './apply-event.js';
 import { Connection } from './connection.js';
 import type { SqlParams } from './connection.js';
@@ -52,6 +53,7 @@ import type {
   RunOutcome,
   RunRow,
   RunStore,
+  RunUsage,
   SaveGraphOptions,
   StoredGraph,
 } from './types.js';
@@ -99,6 +101,11 @@ export class SqliteRunStore implements RunStore {
 
   get file(): string {
     return this.connection.file;
+  }
+
+  /** The connection, for modules that keep their own tables in this database (the server's, see server-tables.ts). */
+  get database(): Connection {
+    return this.connection;
   }
 
   // --- graphs ---------------------------------------------------------------
@@ -205,7 +212,8 @@ export class SqliteRunStore implements RunStore {
       if (!run) return undefined;
       const nodes = await db.all<NodeRunDbRow>(`SELECT ${NODE_RUN_COLUMNS} FROM node_runs WHERE run_id = ? ORDER BY rowid`, [id]);
       const items = await db.all<ItemRunDbRow>(`SELECT ${ITEM_RUN_COLUMNS} FROM item_runs WHERE run_id = ? ORDER BY node_id, item_index`, [id]);
-      return toRunDetail(run, nodes, items);
+      const usage = await db.all<{ provider: string; unit: string; model: string; quantity: number }>(RUN_USAGE_SQL, [id]);
+      return withUsage(toRunDetail(run, nodes, items), usage);
     });
   }
 
@@ -309,4 +317,14 @@ export class SqliteRunStore implements RunStore {
   private all<T>(sql: string, params?: SqlParams): Promise<T[]> {
     return this.connection.exclusive((db) => db.all<T>(sql, params));
   }
+}
+
+/** A run's usage summed over its nodes. */
+const RUN_USAGE_SQL = `
+  SELECT provider, unit, model, SUM(quantity) AS quantity FROM run_usage
+  WHERE run_id = ? GROUP BY provider, unit, model ORDER BY provider, unit, model`;
+
+function withUsage(detail: Omit<RunDetail, 'usage' | 'costUsd'>, rows: Array<{ provider: string; unit: string; model: string; quantity: number }>): RunDetail {
+  const usage: RunUsage[] = rows.map(({ model, ...row }) => (model ? { ...row, model } : row));
+  return { ...detail, usage, costUsd: estimateCost(usage).totalUsd };
 }

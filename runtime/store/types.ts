@@ -99,6 +99,20 @@ export interface RunDetail extends RunRow {
   items: ItemRunRow[];
   /** The resolved graph the run executed. */
   graph: GraphDocument;
+  /** Billable provider usage, summed per provider, unit and model (sorted that way). */
+  usage: RunUsage[];
+  /**
+   * Estimated cost in USD of the priced usage, at today's list prices
+   * (runtime/observability/prices.ts); usage no price row covers adds nothing.
+   */
+  costUsd: number;
+}
+
+export interface RunUsage {
+  provider: string;
+  unit: string;
+  model?: string;
+  quantity: number;
 }
 
 export interface RunLogRow {

@@ -5,7 +5,16 @@
  * exactly the scene's duration and the run's picture, store. A provider file
  * supplies only its wire format.
  */
-import { defineNode, PermanentError, type CredentialSpec, type CredentialsLookup, type JsonSchema, type NodeContext, type NodeType } from '../../../runtime/contract/index.js';
+import {
+  defineNode,
+  PermanentError,
+  type CredentialSpec,
+  type CredentialsLookup,
+  type JsonSchema,
+  type NodeContext,
+  type NodeType,
+  type ProviderUsage,
+} from '../../../runtime/contract/index.js';
 import type { VideoClipValue } from '../../video/clip.js';
 import type { Extend, Fit } from '../../video/conform.js';
 import { formatParamsSchema, resolveFormat, type FormatParams, type VideoFormat } from '../../video/profiles.js';
@@ -29,6 +38,8 @@ export interface GenerateRequest<P extends SceneParams> {
   seed: number;
   job: Job;
   credentials: CredentialsLookup;
+  /** Reports billable usage (seconds of video asked for) once the provider has accepted the task. */
+  usage(usage: ProviderUsage): void;
 }
 
 export interface SceneNodeSpec<P extends SceneParams> {
@@ -119,7 +130,7 @@ async function execute<P extends SceneParams>(spec: SceneNodeSpec<P>, ctx: NodeC
   try {
     let source: VideoSource;
     try {
-      source = await spec.generate({ prompt, params: ctx.params, format, seed: seedOf(prompt), job, credentials: ctx.credentials });
+      source = await spec.generate({ prompt, params: ctx.params, format, seed: seedOf(prompt), job, credentials: ctx.credentials, usage: ctx.usage });
     } finally {
       release();
     }

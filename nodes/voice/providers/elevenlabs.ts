@@ -65,10 +65,18 @@ async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise
     secrets: [apiKey],
   });
   if (response.status < 200 || response.status >= 300) throw errorOf(response, request.settings.voice, apiKey);
+  request.usage?.({ provider: PROVIDER, unit: 'characters', quantity: billedCharacters(response, request.text), model });
   const { audio, words } = parseSpeech(response.body);
   const path = join(request.workDir, AUDIO_FILE);
   await writeFile(path, audio);
   return { path, ...(words ? { words } : {}), voice: request.settings.voice, model };
+}
+
+/** What ElevenLabs says it charged (`character-cost`), else the characters sent. */
+function billedCharacters(response: ProviderResponse, text: string): number {
+  const header = response.headers.get('character-cost');
+  const cost = header === null || header.trim() === '' ? NaN : Number(header);
+  return Number.isFinite(cost) && cost >= 0 ? cost : text.length;
 }
 
 async function apiKeyOf(request: SynthesisRequest): Promise<string> {

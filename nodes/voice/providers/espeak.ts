@@ -60,6 +60,7 @@ export const espeakProvider: SpeechProvider = {
     const path = join(request.workDir, 'espeak.wav');
     // `--` ends the options: a line of dialogue that starts with "-" is text, not a flag.
     await runTool(binary, ['-v', voice, '-p', String(pitch), '-s', String(wpm), '-w', path, '--', request.text], { timeoutMs: TIMEOUT_MS, signal: request.signal });
+    request.usage?.({ provider: 'espeak', unit: 'characters', quantity: request.text.length });
     return { path, voice, model: 'espeak-ng' };
   },
 };

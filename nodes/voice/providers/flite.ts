@@ -110,6 +110,7 @@ export const fliteProvider: SpeechProvider = {
     const args = ['-voice', voice, '--setf', `int_f0_target_mean=${f0}`, '--setf', `duration_stretch=${stretch}`, '-t', request.text, '-o', '/work/flite.wav'];
     const code = await pool.run(args, request.workDir);
     if (code !== 0) throw new TransientError(`flite exited with code ${code}`);
+    request.usage?.({ provider: 'flite', unit: 'characters', quantity: request.text.length });
     return { path: join(request.workDir, 'flite.wav'), voice, model: 'flite' };
   },
 };

@@ -85,6 +85,7 @@ async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise
     secrets,
   });
   if (response.status < 200 || response.status >= 300) throw googleError(response, secrets);
+  request.usage?.({ provider: 'google-tts', unit: 'characters', quantity: billedCharacters(ssml), model: voiceType(voice.name) });
 
   const { audio, timepoints } = parseSynthesizeResponse(response);
   const wav = parseWav(audio);
@@ -95,6 +96,17 @@ async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise
   await writeFile(path, audio);
   const timings = wordTimings(words, timepoints, wav.duration);
   return { path, ...(timings ? { words: timings } : {}), voice: voice.name, model: MODEL };
+}
+
+/** Google bills the characters of the SSML it is sent, tags included, except `<mark>` tags. */
+export function billedCharacters(ssml: string): number {
+  return ssml.replace(/<mark\b[^>]*\/>/g, '').length;
+}
+
+/** The voice type Google prices by, from the voice name (`en-US-Neural2-F` → `neural2`); `other` when the name does not say. */
+export function voiceType(name: string): string {
+  const type = /-(Standard|Wavenet|Neural2|Studio|Polyglot|News|Journey|Casual|Chirp3-HD|Chirp-HD)(?:-|$)/i.exec(name)?.[1];
+  return type ? type.toLowerCase() : 'other';
 }
 
 /** The request URL; the base may carry a path prefix (proxies, test servers). */

@@ -84,6 +84,8 @@ async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise
     secrets,
   });
   if (response.status < 200 || response.status >= 300) throw responseError(label, response, { voice: request.settings.voice, model, secrets });
+  // Self-hosted compatible servers (Kokoro, LocalAI) are not OpenAI's bill: reported apart, and left unpriced.
+  request.usage?.({ provider: official ? 'openai' : 'openai-compatible', unit: 'characters', quantity: request.text.length, model });
 
   const format = sniffAudio(response.body);
   if (!format) throw notAudio(label, response, secrets);

@@ -5,7 +5,7 @@
  * offline engines (Flite) sit behind the same interface, so casting and
  * fallback never care which one speaks.
  */
-import type { CredentialsLookup } from '../../../runtime/contract/index.js';
+import type { CredentialsLookup, ProviderUsage } from '../../../runtime/contract/index.js';
 
 export interface VoiceSettings {
   /** Provider voice id or preset name. */
@@ -29,6 +29,12 @@ export interface SynthesisRequest {
   workDir: string;
   signal: AbortSignal;
   credentials: CredentialsLookup;
+  /**
+   * Billable usage, reported once the provider has accepted the request (a
+   * 2xx answer; for offline engines, once synthesis succeeded): whatever
+   * fails afterwards, the provider bills it.
+   */
+  usage?(usage: ProviderUsage): void;
 }
 
 /** Time of one word in the provider's raw audio, in seconds. */
