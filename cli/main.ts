@@ -29,6 +29,7 @@ import { createProgressView, statusSymbols } from './progress.js';
 import { scriptOutline } from './script-outline.js';
 import { registerWorkerCommand } from './worker-command.js';
 import { createRegistry, dataDirFrom, openWorkspace, type Workspace } from './workspace.js';
+import { registerServerCommands } from './server-command.js';
 
 /** Schemas other tools can check files against (`docs/schema/*.schema.json` are these, committed). */
 const publishedSchemas = { graph: fullGraphSchema, variant: variantGraphSchema, script: scriptSchema };
@@ -234,6 +235,7 @@ function buildProgram(io: Io): Command {
       }
     });
 
+  registerServerCommands(program, dataDir, io);
   return program;
 }
 

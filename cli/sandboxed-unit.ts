@@ -11,6 +11,6 @@ let services: Promise<WorkerServices> | undefined;
 
 export default async function processSandboxedUnit(job: SandboxedJob<UnitJobData, UnitJobResult>, _token?: string, signal?: AbortSignal): Promise<UnitJobResult> {
   services ??= createWorkerServices();
-  const { registry, services: unitServices } = await services;
-  return processUnitJob(job, registry, unitServices, signal ?? new AbortController().signal);
+  const { registry, services: unitServices, box } = await services;
+  return processUnitJob(job, registry, unitServices, signal ?? new AbortController().signal, box);
 }

@@ -34,11 +34,11 @@ export function registerWorkerCommand(program: Command, dataDir: () => string, e
       // Sandboxed children read their configuration from the environment they inherit.
       process.env.REELGRAPH_DATA = dataDir();
       const serve = servingPlan(options);
-      const { registry, services, logger, close } = await createWorkerServices(process.env);
+      const { registry, services, box, logger, close } = await createWorkerServices(process.env);
       const workers = await startUnitWorkers({
         config,
         serve,
-        process: (job, signal) => processUnitJob(job, registry, services, signal),
+        process: (job, signal) => processUnitJob(job, registry, services, signal, box),
         sandboxFile: new URL('./sandboxed-unit.ts', import.meta.url).pathname,
         // The children load TypeScript sources through tsx, as this process does.
         sandboxExecArgv: [...process.execArgv, '--import', import.meta.resolve('tsx')],

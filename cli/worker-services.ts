@@ -12,6 +12,7 @@ import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { Redis } from 'ioredis';
 import { InProcessRateLimiter } from '../runtime/engine/rate-limiter.js';
 import { queueConfigFromEnv } from '../runtime/queue/names.js';
+import { SecretBox, secretKeyFromEnv } from '../runtime/credentials/vault.js';
 import { RedisRateLimiter } from '../runtime/queue/redis-rate-limiter.js';
 import type { UnitServices } from '../runtime/engine/unit.js';
 import { createLogger } from './logger.js';
@@ -21,6 +22,8 @@ import { dataDirFrom } from './workspace.js';
 export interface WorkerServices {
   registry: NodeRegistry<NodeType>;
   services: UnitServices;
+  /** Opens the credentials jobs carry; undefined without REELGRAPH_SECRET_KEY. */
+  box: SecretBox | undefined;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -41,9 +44,11 @@ export async function createWorkerServices(env: NodeJS.ProcessEnv = process.env,
     dataDir,
     logger,
   };
+  const key = secretKeyFromEnv(env);
   return {
     registry,
     services,
+    box: key ? new SecretBox(key) : undefined,
     logger,
     close: async () => {
       if (rateLimiter instanceof RedisRateLimiter) await rateLimiter.close();

@@ -5,7 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { CredentialsLookup, NodeType } from '../runtime/contract/index.js';
+import { collectArtifactHandles, type CredentialsLookup, type NodeType } from '../runtime/contract/index.js';
+import { secretKeyFromEnv } from '../runtime/credentials/vault.js';
 import { NodeRegistry } from '../runtime/contract/index.js';
 import { artifactStoreFromEnv, type ManagedArtifactStore } from '../runtime/artifacts/from-config.js';
 import { IndexedArtifactStore } from '../runtime/artifacts/indexed.js';
@@ -30,6 +31,8 @@ export interface Workspace {
   engine: Engine;
   /** Starts runs on the engine and records them in the store. */
   launcher: RunLauncher;
+  /** `queue`: units run on `reelgraph worker` processes (REDIS_URL is set). */
+  mode: 'embedded' | 'queue';
   close(): Promise<void>;
 }
 
@@ -55,6 +58,10 @@ export interface WorkspaceOptions {
   credentials?: (context: { store: SqliteRunStore; registry: NodeRegistry<NodeType> }) => CredentialsLookup | Promise<CredentialsLookup>;
 }
 
+function withKey(key: Buffer | undefined): { secretKey?: Buffer } {
+  return key ? { secretKey: key } : {};
+}
+
 export async function openWorkspace(dataDir: string, options: WorkspaceOptions = {}): Promise<Workspace> {
   await mkdir(dataDir, { recursive: true });
   const env = options.env ?? process.env;
@@ -72,6 +79,22 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions =
     await store.close();
     throw error;
   }
+  const lookup = options.offline ? new EnvCredentials(registry.list(), {}) : (credentials ?? new EnvCredentials(registry.list(), env));
+  const dispatcher = queue
+    ? new QueueDispatcher({
+        config: queue,
+        logger,
+        registry,
+        credentials: lookup,
+        ...withKey(secretKeyFromEnv(env)),
+        ...(options.offline ? { offline: true } : {}),
+        globalConcurrency: globalLimitsFromEnv(env),
+        // Workers store artifacts directly; the orchestrator indexes what their results point at.
+        onOutputs: async (outputs) => {
+          for (const handle of collectArtifactHandles(outputs)) await store.indexArtifact(handle);
+        },
+      })
+    : undefined;
   const engine = new Engine({
     registry,
     artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
@@ -79,8 +102,8 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions =
     dataDir,
     limits: limitsFromEnv(env),
     logger,
-    ...(queue ? { dispatcher: new QueueDispatcher({ config: queue, logger, globalConcurrency: globalLimitsFromEnv(env) }) } : {}),
-    ...(options.offline ? { credentials: new EnvCredentials(registry.list(), {}) } : credentials ? { credentials } : {}),
+    credentials: lookup,
+    ...(dispatcher ? { dispatcher } : {}),
   });
   const launcher = new RunLauncher(engine, store, logger);
   return {
@@ -90,6 +113,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions =
     store,
     engine,
     launcher,
+    mode: queue ? 'queue' : 'embedded',
     close: async () => {
       await launcher.close();
       await engine.close();

@@ -3,6 +3,7 @@
  * the same results as embedded mode, across workers that can die.
  */
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +99,48 @@ describe.skipIf(!redis)('queue mode', () => {
     const again = await orchestrator.engine.run(graph, { outDir: `${cluster.dir}/out` });
     expect(again.nodes.find((n) => n.id === 'work')?.items).toMatchObject({ cached: 6, executed: 0 });
     expect(again.outputs.items).toEqual(queued.outputs.items);
+  });
+});
+
+describe.skipIf(!redis)('queue mode credentials', () => {
+  const key = randomBytes(32).toString('base64');
+  const secretGraph: GraphDocument = {
+    format: GRAPH_FORMAT,
+    schemaVersion: 1,
+    name: 'secret',
+    nodes: [{ id: 'secret', type: 'testq.secret', typeVersion: 1, params: {}, position: { x: 0, y: 0 } }],
+    edges: [],
+    outputs: { value: 'secret.value' },
+  };
+  const vault = { credentials: () => ({ get: async (name: string) => (name === 'testq' ? { apiKey: 'vault-only-s3cret' } : undefined) }) };
+
+  it("carries the orchestrator's credentials to workers sealed, never in plaintext through Redis", async () => {
+    cluster = await createCluster('secrets', { REELGRAPH_SECRET_KEY: key, TESTQ_API_KEY: '' });
+    await cluster.startWorker(['--queues', 'io']);
+    const orchestrator = await cluster.orchestrator({}, vault);
+    const result = await orchestrator.engine.run(secretGraph, { outDir: `${cluster.dir}/out` });
+    expect(result.error).toBeUndefined();
+    expect(result.outputs.value).toBe(createHash('sha256').update('vault-only-s3cret').digest('hex').slice(0, 12));
+    const queue = new Queue(queueName('io'), { connection: { url: cluster.env.REDIS_URL as string }, prefix: cluster.env.REELGRAPH_QUEUE_PREFIX as string });
+    try {
+      const jobs = await queue.getJobs(['completed']);
+      expect(jobs.length).toBe(1);
+      const stored = JSON.stringify(jobs.map((job) => job.data));
+      expect(stored).toContain('sealedCredentials');
+      expect(stored).not.toContain('vault-only-s3cret');
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('fails the unit with a clear error on a worker without the key', async () => {
+    cluster = await createCluster('nokey', { REELGRAPH_SECRET_KEY: key, TESTQ_API_KEY: '' });
+    await cluster.startWorker(['--queues', 'io'], { REELGRAPH_SECRET_KEY: '' });
+    const orchestrator = await cluster.orchestrator({}, vault);
+    const result = await orchestrator.engine.run(secretGraph, { outDir: `${cluster.dir}/out` });
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toMatch(/no REELGRAPH_SECRET_KEY/);
+    expect(result.error?.location?.nodeId).toBe('secret');
   });
 });
 

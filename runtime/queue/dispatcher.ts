@@ -14,10 +14,12 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CancelledError, TransientError } from '../contract/errors.js';
 import type { ReelgraphEvent } from '../contract/events.js';
-import { resourceClasses, type NodeOutputs, type ResourceClass } from '../contract/node.js';
+import { resourceClasses, type CredentialsLookup, type NodeOutputs, type NodeType, type ResourceClass } from '../contract/node.js';
 import type { UnitDispatcher, UnitHooks, UnitRequest } from '../engine/unit.js';
 import { cancelChannel, jobPriority, queueName, unitJobId, type QueueConfig } from './names.js';
-import { settleResult, type UnitJobData, type UnitJobResult } from './unit-job.js';
+import { credentialsAad, settleResult, type UnitJobData, type UnitJobResult } from './unit-job.js';
+import { SecretBox } from '../credentials/vault.js';
+import type { NodeRegistry } from '../contract/registry.js';
 
 /** Finished jobs are kept this long, so an orchestrator resuming after a restart finds their results. */
 const KEEP_FINISHED_S = 24 * 3600;
@@ -35,6 +37,16 @@ interface Pending {
 export interface QueueDispatcherOptions {
   config: QueueConfig;
   logger: Logger;
+  /** To find the credentials each node type declares. */
+  registry: NodeRegistry<NodeType>;
+  /** The orchestrator's lookup (the vault, then its environment); values travel sealed with `secretKey`. */
+  credentials: CredentialsLookup;
+  /** REELGRAPH_SECRET_KEY. Without it no credentials travel, and workers use their own environment. */
+  secretKey?: Buffer;
+  /** Units use no credentials at all (`reelgraph demo`). */
+  offline?: boolean;
+  /** Sees every unit's outputs (e.g. to index the artifacts workers stored). */
+  onOutputs?: (outputs: NodeOutputs) => Promise<void>;
   /** Cluster-wide caps per resource class (BullMQ global concurrency); unset classes are limited only by each worker's concurrency. */
   globalConcurrency?: Partial<Record<ResourceClass, number>>;
 }
@@ -47,9 +59,11 @@ export class QueueDispatcher implements UnitDispatcher {
   private readonly poller: NodeJS.Timeout;
   private ready: Promise<void> | undefined;
   private closed = false;
+  private readonly box: SecretBox | undefined;
 
   constructor(private readonly options: QueueDispatcherOptions) {
     const { config, logger } = options;
+    this.box = options.secretKey ? new SecretBox(options.secretKey) : undefined;
     this.connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectTimeout: 10_000 });
     this.connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
     for (const resource of resourceClasses) {
@@ -96,7 +110,7 @@ export class QueueDispatcher implements UnitDispatcher {
     hooks.signal.addEventListener('abort', onAbort, { once: true });
     try {
       // An existing id (a resumed run) is not added again: its state is checked below instead.
-      await this.queue(request.resource).add(request.nodeType, request, {
+      await this.queue(request.resource).add(request.nodeType, await this.jobData(request), {
         jobId,
         priority: jobPriority[request.priority],
         attempts: 1,
@@ -104,13 +118,29 @@ export class QueueDispatcher implements UnitDispatcher {
         removeOnFail: { age: KEEP_FINISHED_S },
       });
       await this.check(jobId);
-      return await result;
+      const outputs = await result;
+      await this.options.onOutputs?.(outputs);
+      return outputs;
     } catch (error) {
       this.pending.delete(jobId);
       throw error;
     } finally {
       hooks.signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The job: the unit, plus the credentials its node type declares, sealed for it. */
+  private async jobData(request: UnitRequest): Promise<UnitJobData> {
+    if (this.options.offline) return { ...request, offline: true };
+    if (!this.box) return request;
+    const specs = this.options.registry.get(request.nodeType, request.typeVersion)?.credentials ?? [];
+    const found: Record<string, Record<string, string>> = {};
+    for (const spec of specs) {
+      const fields = await this.options.credentials.get(spec.name);
+      if (fields) found[spec.name] = fields;
+    }
+    if (Object.keys(found).length === 0) return request;
+    return { ...request, sealedCredentials: this.box.seal(JSON.stringify(found), credentialsAad(request)) };
   }
 
   /** Job counts per queue, for metrics. */

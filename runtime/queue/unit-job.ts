@@ -5,13 +5,45 @@
  * BullMQ's sense only when its worker or sandbox died under it.
  */
 import type { Job } from 'bullmq';
-import { CancelledError, ReelgraphError, serializeError, type SerializedError } from '../contract/errors.js';
+import { CancelledError, PermanentError, ReelgraphError, serializeError, type SerializedError } from '../contract/errors.js';
 import type { ReelgraphEvent } from '../contract/events.js';
-import type { NodeOutputs, NodeType } from '../contract/node.js';
+import type { CredentialsLookup, NodeOutputs, NodeType } from '../contract/node.js';
+import type { SecretBox } from '../credentials/vault.js';
 import type { NodeRegistry } from '../contract/registry.js';
 import { executeUnit, type UnitRequest, type UnitServices } from '../engine/unit.js';
 
-export type UnitJobData = UnitRequest;
+/**
+ * A unit plus the credentials its node type declares, sealed (AES-256-GCM,
+ * REELGRAPH_SECRET_KEY) by the orchestrator, which owns the credential vault:
+ * workers on other machines have no database. `offline` means the run uses
+ * no credentials at all (fallbacks reach the offline providers).
+ */
+export interface UnitJobData extends UnitRequest {
+  sealedCredentials?: string;
+  offline?: boolean;
+}
+
+/** Associated data of sealed credentials: they open only for the unit they were sealed for. */
+export function credentialsAad(request: Pick<UnitRequest, 'runId' | 'nodeId'>): string {
+  return `credentials:${request.runId}:${request.nodeId}`;
+}
+
+/**
+ * The credentials a job runs with: the ones it carries first, then the
+ * worker's environment. Throws when the job carries sealed credentials
+ * this worker has no key for.
+ */
+export function jobCredentials(data: UnitJobData, workerCredentials: CredentialsLookup, box: SecretBox | undefined): CredentialsLookup {
+  if (data.offline) return { get: async () => undefined };
+  if (!data.sealedCredentials) return workerCredentials;
+  if (!box) {
+    throw new PermanentError(`the unit carries credentials sealed with REELGRAPH_SECRET_KEY, and worker ${workerLabel()} has no REELGRAPH_SECRET_KEY; give every worker the orchestrator's key`, {
+      location: { nodeId: data.nodeId },
+    });
+  }
+  const carried = JSON.parse(box.open(data.sealedCredentials, credentialsAad(data))) as Record<string, Record<string, string>>;
+  return { get: async (name) => carried[name] ?? (await workerCredentials.get(name)) };
+}
 
 export type UnitJobResult =
   | { ok: true; outputs: NodeOutputs; worker: string }
@@ -47,11 +79,18 @@ export function workerLabel(): string {
 export async function processUnitJob(
   job: Pick<Job<UnitJobData>, 'data' | 'updateProgress'>,
   registry: NodeRegistry<NodeType>,
-  services: UnitServices,
+  baseServices: UnitServices,
   signal: AbortSignal,
+  box?: SecretBox,
 ): Promise<UnitJobResult> {
-  const request = job.data;
+  const { sealedCredentials: _sealed, offline: _offline, ...request } = job.data;
   const worker = workerLabel();
+  let services: UnitServices;
+  try {
+    services = { ...baseServices, credentials: jobCredentials(job.data, baseServices.credentials, box) };
+  } catch (error) {
+    return { ok: false, worker, error: serializeError(error) };
+  }
   const type = registry.get(request.nodeType, request.typeVersion);
   if (!type) {
     return {

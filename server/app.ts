@@ -1,0 +1,91 @@
+/**
+ * The Express app: security headers, CORS, request logs, rate limits, the
+ * route table, the built editor, and JSON errors everywhere.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import cors from 'cors';
+import { rateLimit } from 'express-rate-limit';
+import { pinoHttp } from 'pino-http';
+import { requireToken } from './auth.js';
+import type { ServerContext } from './context.js';
+import { errorHandler, HttpError, notFoundHandler, sendError } from './errors.js';
+import { mountRoutes } from './mount.js';
+import type { AnyRoute } from './route.js';
+import { artifactRoutes } from './routes/artifacts.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { graphRoutes } from './routes/graphs.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { runRoutes } from './routes/runs.js';
+import { systemRoutes } from './routes/system.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+/** Every route the server serves, in mounting order. */
+export function routeTable(ctx: ServerContext): AnyRoute[] {
+  const routes: AnyRoute[] = [];
+  routes.push(
+    ...systemRoutes(ctx, () => routes),
+    ...graphRoutes(ctx),
+    ...webhookRoutes(ctx),
+    ...runRoutes(ctx),
+    ...nodeRoutes(ctx),
+    ...artifactRoutes(ctx),
+    ...credentialRoutes(ctx),
+  );
+  return routes;
+}
+
+/** Strips `?token=` (the editor link) from logged URLs. */
+const withoutToken = (url: string): string => url.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
+
+export function createApp(ctx: ServerContext): { app: Express; routes: AnyRoute[] } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(cors({ origin: ctx.config.corsOrigins.length > 0 ? ctx.config.corsOrigins : false }));
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      customProps: (_req, res) => (res.locals.token ? { tokenId: (res.locals.token as { id: string }).id } : {}),
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: withoutToken(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  const limited = (limit: number): express.RequestHandler =>
+    rateLimit({
+      windowMs: ctx.config.rateLimit.windowMs,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, res) => sendError(res, new HttpError(429, 'RATE_LIMITED', 'too many requests; slow down')),
+    });
+  app.use('/api', limited(ctx.config.rateLimit.api));
+  app.use('/webhooks', limited(ctx.config.rateLimit.webhooks));
+
+  const routes = routeTable(ctx);
+  mountRoutes(app, routes, { tokens: ctx.tokens, bodyLimit: ctx.config.bodyLimit, metricsPublic: ctx.config.metricsPublic });
+  // Unknown /api paths answer 401 to strangers too: no probing for routes without a token.
+  app.use('/api', requireToken(ctx.tokens), notFoundHandler);
+  app.use('/webhooks', notFoundHandler);
+
+  serveEditor(app, ctx.config.editorDir);
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx.logger));
+  return { app, routes };
+}
+
+/** The built editor (vite build → dist/editor), with index.html for every other GET (client-side routes). */
+function serveEditor(app: Express, dir: string): void {
+  const index = join(dir, 'index.html');
+  if (!existsSync(index)) return;
+  app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
+  app.get('/{*path}', (req, res, next) => {
+    if (req.path.startsWith('/api/') || req.path.startsWith('/webhooks/') || req.path.startsWith('/socket.io/')) return next();
+    res.sendFile(index);
+  });
+}

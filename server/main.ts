@@ -1,0 +1,116 @@
+/**
+ * `reelgraph server`: opens the workspace with the encrypted credentials
+ * vault, resumes the runs a previous server left unfinished, and serves the
+ * API, socket.io, signed webhooks and the built editor.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { openWorkspace, type Workspace } from '../cli/workspace.js';
+import type { NodeType } from '../runtime/contract/node.js';
+import { CredentialVault, secretKeyFromEnv } from '../runtime/credentials/vault.js';
+import { EnvCredentials } from '../runtime/engine/credentials.js';
+import { ServerTables } from '../runtime/store/server-tables.js';
+import { createApp } from './app.js';
+import { TokenService } from './auth.js';
+import { configFromEnv, type ServerConfig } from './config.js';
+import type { ServerContext } from './context.js';
+import { createServerLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { attachSocket } from './socket.js';
+import { CallbackSender } from './webhooks/callbacks.js';
+
+export interface StartServerOptions extends Partial<ServerConfig> {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Node types beside the built-in ones (tests). */
+  extraNodes?: NodeType[];
+  /** Where the first-start token notice goes. Default: stderr. */
+  notice?: (text: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  /** The token created on first start (no tokens yet), else undefined. */
+  initialToken?: string;
+  /** Run ids resumed at startup. */
+  resumed: string[];
+  context: ServerContext;
+  app: Express;
+  http: HttpServer;
+  /** Stops accepting, leaves unfinished runs to the next start, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const { dataDir, env: _env, logger: givenLogger, extraNodes, notice, ...overrides } = options;
+  const config = configFromEnv(env, overrides);
+  const logger = givenLogger ?? createServerLogger(env);
+  // Malformed key: fail before anything opens.
+  const key = secretKeyFromEnv(env);
+
+  let tables: ServerTables | undefined;
+  let vault: CredentialVault | undefined;
+  const workspace: Workspace = await openWorkspace(dataDir, {
+    env,
+    ...(extraNodes ? { extraNodes } : {}),
+    credentials: async ({ store, registry }) => {
+      tables = new ServerTables(store.database);
+      vault = new CredentialVault(tables, key, new EnvCredentials(registry.list(), env));
+      // Stored secrets need the key they were sealed with: a clear error now, not a failed run later.
+      await vault.assertUsable();
+      return vault;
+    },
+  });
+  if (!tables || !vault) throw new Error('the workspace did not build the credentials vault');
+
+  const tokens = new TokenService(tables);
+  const metrics = createMetrics(workspace.engine.events, workspace.engine.services.dispatcher);
+  const callbacks = new CallbackSender(config.callback, logger);
+  const context: ServerContext = { workspace, tables, vault, tokens, logger, config, callbacks, metrics };
+
+  let initialToken: string | undefined;
+  if ((await tokens.count()) === 0) initialToken = (await tokens.create('initial')).token;
+
+  const { app } = createApp(context);
+  const http = createServer(app);
+  const socket = attachSocket(http, context);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+
+  const resumed = await workspace.launcher.resumeUnfinished();
+  if (resumed.length > 0) logger.info({ runIds: resumed }, 'resumed unfinished runs');
+  logger.info({ url, dataDir }, 'reelgraph server listening');
+  if (initialToken) {
+    (notice ?? ((text) => process.stderr.write(text)))(
+      `\nreelgraph server: created an API token (shown only once; more with \`reelgraph token create <name>\`):\n\n    ${initialToken}\n\nOpen the editor at:\n\n    ${url}/?token=${initialToken}\n\n`,
+    );
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      http.closeIdleConnections();
+      await socket.close(); // closes the HTTP server too
+      http.closeAllConnections();
+      // Unfinished runs stay queued/running in the store; the next start resumes them.
+      workspace.launcher.detach();
+      await callbacks.close();
+      metrics.close();
+      await workspace.engine.close();
+      await workspace.store.close();
+    })());
+
+  return { url, ...(initialToken ? { initialToken } : {}), resumed, context, app, http, close };
+}

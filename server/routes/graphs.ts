@@ -1,0 +1,212 @@
+/** Graphs: CRUD with version history, restore, series variants (clone, diff) and validation. */
+import { GRAPH_FORMAT, GRAPH_SCHEMA_VERSION, isVariant, type AnyGraphDocument, type GraphVariant } from '../../runtime/contract/graph.js';
+import { GraphValidationError } from '../../runtime/contract/errors.js';
+import { graphIdFor } from '../../runtime/store/graph-id.js';
+import type { StoredGraph } from '../../runtime/store/types.js';
+import type { ServerContext } from '../context.js';
+import { badRequest, conflict, HttpError, notFound } from '../errors.js';
+import { checkDocument, resolveDocument } from '../graphs.js';
+import { defineRoute, identifier, idParams, objectSchema, type AnyRoute } from '../route.js';
+import { arrayOf, errors, ref } from '../schemas.js';
+
+const tags = ['graphs'];
+const documentSchema = { type: 'object', description: 'a graph document or a series variant (components GraphDocument / GraphVariant)' };
+const messageSchema = { type: 'string', maxLength: 500 };
+
+export async function storedGraph(ctx: ServerContext, id: string, version?: number): Promise<StoredGraph> {
+  const stored = await ctx.workspace.store.getGraph(id, version);
+  if (!stored) throw notFound(version === undefined ? `graph "${id}"` : `version ${version} of graph "${id}"`);
+  return stored;
+}
+
+async function checked(ctx: ServerContext, doc: unknown): Promise<AnyGraphDocument> {
+  const result = await checkDocument(ctx.workspace.store, ctx.workspace.registry, doc);
+  if (result.problems.length > 0) throw new GraphValidationError(result.problems);
+  return result.document;
+}
+
+async function withResolved(ctx: ServerContext, stored: StoredGraph): Promise<StoredGraph & { resolved?: unknown }> {
+  if (!isVariant(stored.doc)) return stored;
+  const { graph } = await resolveDocument(ctx.workspace.store, stored.doc);
+  return graph ? { ...stored, resolved: graph } : stored;
+}
+
+export function graphRoutes(ctx: ServerContext): AnyRoute[] {
+  const { store } = ctx.workspace;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/graphs',
+      summary: 'List stored graphs, most recently updated first',
+      tags,
+      responses: { 200: { description: 'graph summaries', schema: arrayOf('GraphSummary') }, ...errors(401) },
+      handle: () => store.listGraphs(),
+    }),
+    defineRoute<Record<string, never>, Record<string, never>, { document: unknown }>({
+      method: 'post',
+      path: '/api/graphs/validate',
+      summary: 'Validate a graph document without saving it',
+      tags,
+      body: objectSchema({ document: documentSchema }, ['document']),
+      responses: {
+        200: {
+          description: 'every problem with its JSON pointer; `resolved` is the graph with variants applied',
+          schema: { type: 'object', required: ['valid', 'problems'], properties: { valid: { type: 'boolean' }, problems: arrayOf('GraphProblem'), resolved: ref('GraphDocument') } },
+        },
+        ...errors(400, 401),
+      },
+      handle: async ({ body }) => {
+        const result = await checkDocument(store, ctx.workspace.registry, body.document);
+        return { valid: result.problems.length === 0, problems: result.problems, ...(result.graph ? { resolved: result.graph } : {}) };
+      },
+    }),
+    defineRoute<Record<string, never>, Record<string, never>, { document: AnyGraphDocument; id?: string; message?: string }>({
+      method: 'post',
+      path: '/api/graphs',
+      summary: 'Create a graph (version 1); the document is validated and every problem reported',
+      tags,
+      status: 201,
+      body: objectSchema({ document: documentSchema, id: identifier, message: messageSchema }, ['document']),
+      responses: { 201: { description: 'the stored graph', schema: ref('StoredGraph') }, ...errors(400, 401, 409) },
+      handle: async ({ body }) => {
+        const document = await checked(ctx, body.document);
+        const id = graphIdFor(document, body.id);
+        if (await store.getGraph(id)) throw conflict(`graph "${id}" exists already; PUT /api/graphs/${id} saves a new version`, 'GRAPH_EXISTS');
+        const saved = await store.saveGraph(document, { id, ...(body.message ? { message: body.message } : {}) });
+        return withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
+      },
+    }),
+    defineRoute<{ id: string }, { version?: number }>({
+      method: 'get',
+      path: '/api/graphs/:id',
+      summary: 'Get a graph: the latest version, or `?version=`; a variant also carries its resolved graph',
+      tags,
+      params: idParams,
+      query: objectSchema({ version: { type: 'integer', minimum: 1 } }),
+      responses: { 200: { description: 'the graph version', schema: ref('StoredGraph') }, ...errors(400, 401, 404) },
+      handle: async ({ params, query }) => withResolved(ctx, await storedGraph(ctx, params.id, query.version)),
+    }),
+    defineRoute<{ id: string }, Record<string, never>, { document: AnyGraphDocument; message?: string }>({
+      method: 'put',
+      path: '/api/graphs/:id',
+      summary: 'Save a new version of a graph',
+      tags,
+      params: idParams,
+      body: objectSchema({ document: documentSchema, message: messageSchema }, ['document']),
+      responses: { 200: { description: 'the new version', schema: ref('StoredGraph') }, ...errors(400, 401, 404) },
+      handle: async ({ params, body }) => {
+        await storedGraph(ctx, params.id);
+        const document = await checked(ctx, { ...(body.document as object), id: params.id });
+        const saved = await store.saveGraph(document, { id: params.id, ...(body.message ? { message: body.message } : {}) });
+        return withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
+      },
+    }),
+    defineRoute<{ id: string }>({
+      method: 'delete',
+      path: '/api/graphs/:id',
+      summary: 'Delete a graph with its history (refused while a stored variant extends it)',
+      tags,
+      status: 204,
+      params: idParams,
+      responses: { 204: { description: 'deleted' }, ...errors(401, 404, 409) },
+      handle: async ({ params }) => {
+        await storedGraph(ctx, params.id);
+        for (const summary of await store.listGraphs()) {
+          const latest = await store.getGraph(summary.id);
+          if (latest && isVariant(latest.doc) && latest.doc.extends === params.id && summary.id !== params.id) {
+            throw conflict(`graph "${summary.id}" extends "${params.id}"; delete or detach it first`, 'GRAPH_IN_USE');
+          }
+        }
+        if (!(await ctx.tables.deleteGraph(params.id))) throw notFound(`graph "${params.id}"`);
+        return undefined;
+      },
+    }),
+    defineRoute<{ id: string }>({
+      method: 'get',
+      path: '/api/graphs/:id/versions',
+      summary: 'Version history, newest first',
+      tags,
+      params: idParams,
+      responses: { 200: { description: 'versions', schema: arrayOf('GraphVersion') }, ...errors(401, 404) },
+      handle: async ({ params }) => {
+        const history = await store.graphHistory(params.id);
+        if (history.length === 0) throw notFound(`graph "${params.id}"`);
+        return history;
+      },
+    }),
+    defineRoute<{ id: string; version: number }, Record<string, never>, { message?: string }>({
+      method: 'post',
+      path: '/api/graphs/:id/versions/:version/restore',
+      summary: 'Restore an old version by saving it as a new version',
+      tags,
+      status: 201,
+      params: objectSchema({ id: identifier, version: { type: 'integer', minimum: 1 } }, ['id', 'version']),
+      body: objectSchema({ message: messageSchema }),
+      responses: { 201: { description: 'the new version', schema: ref('StoredGraph') }, ...errors(400, 401, 404) },
+      handle: async ({ params, body }) => {
+        const old = await storedGraph(ctx, params.id, params.version);
+        const saved = await store.saveGraph(old.doc, { id: params.id, message: body.message ?? `restore version ${params.version}` });
+        return withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
+      },
+    }),
+    defineRoute<{ id: string }, Record<string, never>, { name: string; id?: string; description?: string }>({
+      method: 'post',
+      path: '/api/graphs/:id/clone',
+      summary: 'Clone a graph for a series: a new variant that extends it, with no overrides yet',
+      tags: [...tags, 'variants'],
+      status: 201,
+      params: idParams,
+      body: objectSchema({ name: { type: 'string', minLength: 1, maxLength: 200 }, id: identifier, description: { type: 'string' } }, ['name']),
+      responses: { 201: { description: 'the new variant', schema: ref('StoredGraph') }, ...errors(400, 401, 404, 409) },
+      handle: async ({ params, body }) => {
+        await storedGraph(ctx, params.id);
+        const variant: GraphVariant = {
+          format: GRAPH_FORMAT,
+          schemaVersion: GRAPH_SCHEMA_VERSION,
+          name: body.name,
+          ...(body.description ? { description: body.description } : {}),
+          extends: params.id,
+          overrides: {},
+        };
+        const id = graphIdFor(variant, body.id);
+        if (await store.getGraph(id)) throw conflict(`graph "${id}" exists already; choose another id`, 'GRAPH_EXISTS');
+        const saved = await store.saveGraph({ ...variant, id }, { id, message: `clone of ${params.id}` });
+        return withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
+      },
+    }),
+    defineRoute<{ id: string }, { version?: number }>({
+      method: 'get',
+      path: '/api/graphs/:id/diff',
+      summary: "A variant's overrides relative to its template, and the resolved graph",
+      tags: [...tags, 'variants'],
+      params: idParams,
+      query: objectSchema({ version: { type: 'integer', minimum: 1 } }),
+      responses: {
+        200: {
+          description: 'the overrides and the resolved graph',
+          schema: {
+            type: 'object',
+            required: ['id', 'version', 'extends', 'overrides', 'resolved'],
+            properties: { id: { type: 'string' }, version: { type: 'integer' }, extends: { type: 'string' }, templateVersion: { type: 'integer' }, overrides: { type: 'object' }, resolved: ref('GraphDocument') },
+          },
+        },
+        ...errors(400, 401, 404),
+      },
+      handle: async ({ params, query }) => {
+        const stored = await storedGraph(ctx, params.id, query.version);
+        if (!isVariant(stored.doc)) throw new HttpError(400, 'NOT_A_VARIANT', `graph "${params.id}" is not a variant (it extends no template)`);
+        const { graph, problems } = await resolveDocument(store, stored.doc);
+        if (!graph) throw badRequest('the variant cannot be resolved', problems.map((p) => ({ in: 'document', ...p })));
+        const template = await store.getGraph(stored.doc.extends);
+        return {
+          id: stored.id,
+          version: stored.version,
+          extends: stored.doc.extends,
+          ...(template ? { templateVersion: template.version } : {}),
+          overrides: stored.doc.overrides,
+          resolved: graph,
+        };
+      },
+    }),
+  ] as AnyRoute[];
+}

@@ -1,0 +1,139 @@
+/** Runs: start, cancel, list, detail (optionally waiting for the end), logs. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runStatuses, type Priority, type RunStatus } from '../../runtime/contract/events.js';
+import type { AnyGraphDocument } from '../../runtime/contract/graph.js';
+import { runTriggers, type RunTrigger } from '../../runtime/store/types.js';
+import type { ServerContext } from '../context.js';
+import { conflict, notFound } from '../errors.js';
+import { defineRoute, identifier, objectSchema, type AnyRoute } from '../route.js';
+import { startRun } from '../runs.js';
+import { arrayOf, errors, priorities, ref } from '../schemas.js';
+
+const tags = ['runs'];
+const runIdParams = objectSchema({ id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' } }, ['id']);
+const MAX_WAIT_MS = 60_000;
+
+interface StartBody {
+  graphId?: string;
+  version?: number;
+  graph?: AnyGraphDocument;
+  inputs?: Record<string, unknown>;
+  priority?: Priority;
+  noCache?: boolean;
+}
+
+export function runRoutes(ctx: ServerContext): AnyRoute[] {
+  const { store, launcher } = ctx.workspace;
+  return [
+    defineRoute<Record<string, never>, Record<string, never>, StartBody>({
+      method: 'post',
+      path: '/api/runs',
+      summary: 'Start a run of a stored graph (graphId, optional version) or of an inline graph',
+      description: 'Runs started with the header `X-Reelgraph-Client: editor` are recorded with trigger `editor`, others with `api`.',
+      tags,
+      status: 202,
+      body: objectSchema(
+        {
+          graphId: identifier,
+          version: { type: 'integer', minimum: 1 },
+          graph: { type: 'object', description: 'an inline graph document or variant' },
+          inputs: { type: 'object' },
+          priority: { enum: [...priorities], default: 'normal' },
+          noCache: { type: 'boolean', default: false },
+        },
+        [],
+        { oneOf: [{ required: ['graphId'] }, { required: ['graph'] }] },
+      ),
+      responses: {
+        202: { description: 'the run was accepted', schema: { type: 'object', required: ['runId'], properties: { runId: { type: 'string' }, inputs: { type: 'object' } } } },
+        ...errors(400, 401, 404),
+      },
+      handle: async ({ body, req }) => {
+        const trigger: RunTrigger = req.get('x-reelgraph-client')?.toLowerCase() === 'editor' ? 'editor' : 'api';
+        const run = await startRun(ctx, { ...body, trigger });
+        return { runId: run.runId, inputs: run.inputs };
+      },
+    }),
+    defineRoute<Record<string, never>, { graphId?: string; status?: RunStatus[]; trigger?: RunTrigger; limit: number }>({
+      method: 'get',
+      path: '/api/runs',
+      summary: 'List runs, newest first',
+      tags,
+      query: objectSchema({
+        graphId: identifier,
+        status: { type: 'array', items: { enum: [...runStatuses] }, description: 'one status or several (repeat the parameter)' },
+        trigger: { enum: [...runTriggers] },
+        limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+      }),
+      responses: { 200: { description: 'runs', schema: arrayOf('RunRow') }, ...errors(400, 401) },
+      handle: ({ query }) =>
+        store.listRuns({
+          limit: query.limit,
+          ...(query.graphId ? { graphId: query.graphId } : {}),
+          ...(query.status?.length ? { status: query.status } : {}),
+          ...(query.trigger ? { trigger: query.trigger } : {}),
+        }),
+    }),
+    defineRoute<{ id: string }, { wait?: number }>({
+      method: 'get',
+      path: '/api/runs/:id',
+      summary: 'A run with its per-node and per-item records (status, attempts, providers, errors)',
+      description: '`?wait=ms` long-polls: the answer comes when the run ends or after that many milliseconds (at most 60000), whichever is first.',
+      tags,
+      params: runIdParams,
+      query: objectSchema({ wait: { type: 'integer', minimum: 0, maximum: MAX_WAIT_MS } }),
+      responses: { 200: { description: 'the run', schema: ref('RunDetail') }, ...errors(400, 401, 404) },
+      handle: async ({ params, query, req }) => {
+        const finished = launcher.finished(params.id);
+        if (finished && query.wait) {
+          const closed = new AbortController();
+          req.once('close', () => closed.abort());
+          await Promise.race([finished, sleep(query.wait, undefined, { signal: closed.signal }).catch(() => undefined)]);
+          closed.abort();
+        }
+        const run = await store.getRun(params.id);
+        if (!run) throw notFound(`run "${params.id}"`);
+        return run;
+      },
+    }),
+    defineRoute<{ id: string }>({
+      method: 'post',
+      path: '/api/runs/:id/cancel',
+      summary: 'Cancel a running run',
+      tags,
+      status: 202,
+      params: runIdParams,
+      responses: {
+        202: { description: 'cancellation requested; the run ends as `cancelled`', schema: { type: 'object', properties: { runId: { type: 'string' }, cancelled: { type: 'boolean' } } } },
+        ...errors(401, 404, 409),
+      },
+      handle: async ({ params }) => {
+        if (launcher.cancel(params.id)) return { runId: params.id, cancelled: true };
+        const run = await store.getRun(params.id);
+        if (!run) throw notFound(`run "${params.id}"`);
+        throw conflict(`run "${params.id}" is ${run.status}, not running in this server`, 'RUN_NOT_ACTIVE');
+      },
+    }),
+    defineRoute<{ id: string }, { afterId: number; limit: number }>({
+      method: 'get',
+      path: '/api/runs/:id/logs',
+      summary: 'Run logs, oldest first; page with `afterId` (the last id you have)',
+      tags,
+      params: runIdParams,
+      query: objectSchema({ afterId: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } }),
+      responses: {
+        200: {
+          description: 'a page of logs; `nextAfterId` continues after it',
+          schema: { type: 'object', required: ['logs'], properties: { logs: arrayOf('RunLog'), nextAfterId: { type: 'integer' } } },
+        },
+        ...errors(400, 401, 404),
+      },
+      handle: async ({ params, query }) => {
+        const logs = await store.getLogs(params.id, { afterId: query.afterId, limit: query.limit });
+        if (logs.length === 0 && !(await store.getRun(params.id))) throw notFound(`run "${params.id}"`);
+        const last = logs[logs.length - 1];
+        return { logs, nextAfterId: last ? last.id : query.afterId };
+      },
+    }),
+  ] as AnyRoute[];
+}

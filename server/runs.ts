@@ -1,0 +1,60 @@
+/**
+ * Starting runs for the server (REST and webhooks) through the workspace's
+ * RunLauncher, so they are recorded, resumable and look like any other run.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Priority } from '../runtime/contract/events.js';
+import type { AnyGraphDocument, GraphDocument } from '../runtime/contract/graph.js';
+import { GraphValidationError } from '../runtime/contract/errors.js';
+import type { LaunchedRun } from '../runtime/runs/launcher.js';
+import type { RunTrigger } from '../runtime/store/types.js';
+import type { ServerContext } from './context.js';
+import { notFound } from './errors.js';
+import { resolveDocument } from './graphs.js';
+
+export interface StartRequest {
+  graphId?: string;
+  version?: number;
+  /** An inline document (a full graph, or a variant of a stored graph). */
+  graph?: AnyGraphDocument;
+  inputs?: Record<string, unknown>;
+  priority?: Priority;
+  noCache?: boolean;
+  trigger: RunTrigger;
+}
+
+export async function graphFor(ctx: ServerContext, request: Pick<StartRequest, 'graphId' | 'version' | 'graph'>): Promise<{ graph: GraphDocument; version?: number }> {
+  const { store } = ctx.workspace;
+  if (request.graph) {
+    const { graph, problems } = await resolveDocument(store, request.graph);
+    if (!graph) throw new GraphValidationError(problems);
+    return { graph };
+  }
+  const id = request.graphId as string;
+  const stored = await store.getGraph(id, request.version);
+  if (!stored) throw notFound(request.version === undefined ? `graph "${id}"` : `version ${request.version} of graph "${id}"`);
+  const { graph, problems } = await resolveDocument(store, stored.doc);
+  if (!graph) throw new GraphValidationError(problems);
+  return { graph: { ...graph, id: stored.id }, version: stored.version };
+}
+
+/** Validates (GraphValidationError / InvalidRunInputError → 400), records and starts the run. */
+export async function startRun(ctx: ServerContext, request: StartRequest): Promise<LaunchedRun> {
+  const { graph, version } = await graphFor(ctx, request);
+  const runId = randomUUID();
+  const runsDir = ctx.config.runsDir ?? join(ctx.workspace.dataDir, 'runs');
+  const launched = await ctx.workspace.launcher.launch({
+    graph,
+    ...(version !== undefined ? { graphVersion: version } : {}),
+    inputs: request.inputs ?? {},
+    priority: request.priority ?? 'normal',
+    outDir: join(runsDir, runId),
+    noCache: request.noCache ?? false,
+    trigger: request.trigger,
+    runId,
+  });
+  ctx.logger.info({ runId, graphId: graph.id, trigger: request.trigger }, 'run started');
+  void launched.finished.then((result) => ctx.logger.info({ runId, status: result.status, durationMs: result.durationMs }, 'run finished'));
+  return launched;
+}

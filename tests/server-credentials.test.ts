@@ -1,0 +1,153 @@
+/** Credentials encrypted at rest, REELGRAPH_SECRET_KEY handling, and the token commands. */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/main.js';
+import { parseSecretKey, SecretKeyError } from '../runtime/credentials/vault.js';
+import { greetingGraph, newSecretKey, startTestServer, type TestServer } from './fixtures/server.js';
+
+const SECRET_VALUE = 'sk-live-7f3a9c-DO-NOT-LEAK-5521';
+const dirs: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'reelgraph-vault-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Every byte SQLite wrote: the database and any WAL / journal beside it. */
+async function rawDatabaseBytes(dir: string): Promise<Buffer> {
+  const files = (await readdir(dir)).filter((f) => f.startsWith('reelgraph.db'));
+  return Buffer.concat(await Promise.all(files.map((f) => readFile(join(dir, f)))));
+}
+
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe('credentials', () => {
+  let t: TestServer;
+  let dir: string;
+  let key: string;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    key = newSecretKey();
+    t = await startTestServer({ dir, key });
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it('stores a credential, lists field names only, and hands the engine the decrypted value', async () => {
+    const put = await t.api.put('/api/credentials/elevenlabs').send({ fields: { apiKey: SECRET_VALUE } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ name: 'elevenlabs', fields: ['apiKey'] });
+    expect(JSON.stringify(put.body)).not.toContain(SECRET_VALUE);
+
+    const list = await t.api.get('/api/credentials');
+    expect(list.body).toEqual([expect.objectContaining({ name: 'elevenlabs', fields: ['apiKey'] })]);
+    expect(list.text).not.toContain(SECRET_VALUE);
+
+    // The engine's lookup is the vault.
+    expect(await t.server.context.workspace.engine.services.credentials.get('elevenlabs')).toEqual({ apiKey: SECRET_VALUE });
+    expect((await t.anon.get('/api/credentials')).status).toBe(401);
+  });
+
+  it('keeps no plaintext value in the SQLite file, and deletes', async () => {
+    await t.api.post('/api/graphs').send({ document: greetingGraph('vaulted') });
+    const hook = (await t.api.post('/api/graphs/vaulted/webhook').send({})).body as { secret: string };
+    await t.server.close();
+    const raw = await rawDatabaseBytes(dir);
+    // The field name is there (so these are the right bytes); the values are not.
+    expect(raw.includes(Buffer.from('"apiKey"'))).toBe(true);
+    expect(raw.includes(Buffer.from(SECRET_VALUE))).toBe(false);
+    expect(raw.includes(Buffer.from(hook.secret))).toBe(false);
+
+    t = await startTestServer({ dir, key });
+    expect(await t.server.context.vault.get('elevenlabs')).toEqual({ apiKey: SECRET_VALUE });
+    expect((await t.api.get('/api/graphs/vaulted/webhook')).body.secret).toBe(hook.secret);
+    expect((await t.api.delete('/api/credentials/elevenlabs')).status).toBe(204);
+    expect((await t.api.delete('/api/credentials/elevenlabs')).status).toBe(404);
+    expect((await t.api.get('/api/credentials')).body).toEqual([]);
+  });
+});
+
+describe('REELGRAPH_SECRET_KEY', () => {
+  it('accepts 32 bytes as hex or base64 and rejects anything else with a clear message', () => {
+    expect(parseSecretKey('ab'.repeat(32)).length).toBe(32);
+    expect(parseSecretKey(Buffer.alloc(32, 7).toString('base64')).length).toBe(32);
+    for (const bad of ['short', Buffer.alloc(16).toString('base64'), 'zz'.repeat(32)]) {
+      expect(() => parseSecretKey(bad)).toThrow(/REELGRAPH_SECRET_KEY must be 32 bytes/);
+    }
+  });
+
+  it('refuses to start with a malformed key', async () => {
+    const error = await startTestServer({ dir: await tempDir(), key: 'not-a-key' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretKeyError);
+    expect((error as Error).message).toMatch(/REELGRAPH_SECRET_KEY must be 32 bytes/);
+  });
+
+  it('without a key: credentials cannot be stored (503 saying why), and stored ones stop the server from starting', async () => {
+    const dir = await tempDir();
+    const keyless = await startTestServer({ dir, key: null });
+    const refused = await keyless.api.put('/api/credentials/openai').send({ fields: { apiKey: SECRET_VALUE } });
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.message).toMatch(/REELGRAPH_SECRET_KEY is not set/);
+    await keyless.dispose();
+
+    const key = newSecretKey();
+    const keyed = await startTestServer({ dir, key });
+    expect((await keyed.api.put('/api/credentials/openai').send({ fields: { apiKey: SECRET_VALUE } })).status).toBe(200);
+    await keyed.dispose();
+
+    await expect(startTestServer({ dir, key: null })).rejects.toThrow(/REELGRAPH_SECRET_KEY is not set/);
+    await expect(startTestServer({ dir, key: newSecretKey() })).rejects.toThrow(/does not decrypt the stored secrets/);
+    const again = await startTestServer({ dir, key });
+    expect(await again.server.context.vault.get('openai')).toEqual({ apiKey: SECRET_VALUE });
+    await again.dispose();
+  });
+});
+
+describe('first start and token commands', () => {
+  it('creates one token on first start and prints it with the editor URL; later starts do not', async () => {
+    const dir = await tempDir();
+    const notices: string[] = [];
+    const first = await startTestServer({ dir, notice: (text) => notices.push(text) });
+    expect(first.server.initialToken).toMatch(/^rg_/);
+    expect(notices.join('')).toContain(`${first.server.url}/?token=${first.server.initialToken}`);
+    await first.dispose();
+    const second = await startTestServer({ dir, notice: (text) => notices.push(text) });
+    expect(second.server.initialToken).toBeUndefined();
+    expect(notices.length).toBe(1);
+    await second.dispose();
+  });
+
+  it('token create / list / revoke work on the data directory, and the created token authenticates', async () => {
+    const dir = await tempDir();
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) };
+    expect(await main(['node', 'reelgraph', '--data', dir, 'token', 'create', 'ci'], io)).toBe(0);
+    const token = out.join('').trim();
+    expect(token).toMatch(/^rg_[A-Za-z0-9_-]{43}$/);
+
+    out.length = 0;
+    expect(await main(['node', 'reelgraph', '--data', dir, 'token', 'list', '--json'], io)).toBe(0);
+    const listed = JSON.parse(out.join('')) as { name: string }[];
+    expect(listed.map((t) => t.name)).toEqual(['ci']);
+    expect(out.join('')).not.toContain(token);
+    expect((await readFile(join(dir, 'reelgraph.db'))).includes(Buffer.from(token))).toBe(false);
+
+    const server = await startTestServer({ dir });
+    expect(server.server.initialToken).toBeUndefined();
+    expect((await server.anon.get('/api/graphs').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    await server.server.close();
+
+    expect(await main(['node', 'reelgraph', '--data', dir, 'token', 'revoke', 'ci'], io)).toBe(0);
+    const after = await startTestServer({ dir });
+    expect((await after.anon.get('/api/graphs').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    await after.server.close();
+  });
+});
