@@ -94,5 +94,11 @@ describe.skipIf(!redis)('reelgraph server in queue mode', () => {
     expect(detail.outputs).toEqual({ items: ['s(item-0)', 's(item-1)', 's(item-2)', 's(item-3)'] });
     // The item finished before the kill came back from the cache after the restart.
     expect((detail.items as Array<{ nodeId: string; status: string }>).some((i) => i.nodeId === 'work' && i.status === 'cached')).toBe(true);
+
+    // Metrics of the restarted server: the resumed run, and the depths of the queues it dispatches to.
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+    expect(metrics).toMatch(/^reelgraph_runs_total\{status="done"\} 1$/m);
+    expect(metrics).toMatch(/^reelgraph_queue_jobs\{queue="units-voice",state="waiting"\} 0$/m);
+    expect(metrics).toMatch(/^reelgraph_units_total\{node_type="testq.work-voice",result="hit"\} [1-3]$/m);
   });
 });
