@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { redisReachable } from '../runtime/queue/connection.js';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { queueName } from '../runtime/queue/names.js';
 import { openWorkspace, type Workspace } from '../cli/workspace.js';
@@ -46,7 +46,7 @@ const graph: GraphDocument = {
 
 export async function benchQueue(): Promise<QueueBenchResult | undefined> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (!(await reachable(redisUrl))) {
+  if (!(await redisReachable(redisUrl))) {
     console.log(`queue bench skipped: no Redis at ${redisUrl}`);
     return undefined;
   }
@@ -135,17 +135,4 @@ function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     });
     child.once('exit', (code) => reject(new Error(`bench worker exited (${code}): ${stderr}`)));
   });
-}
-
-async function reachable(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }
