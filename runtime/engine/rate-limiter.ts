@@ -22,7 +22,8 @@ export interface Clock {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
-const realClock: Clock = {
+/** Wall time, and cancellable sleeps; shared by the in-process and Redis limiters. */
+export const realClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {

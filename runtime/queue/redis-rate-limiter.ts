@@ -23,9 +23,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CancelledError, PermanentError } from '../contract/errors.js';
+import { PermanentError } from '../contract/errors.js';
 import type { RateLimiter, RateLimitRequest } from '../contract/rate-limit.js';
-import type { Clock } from '../engine/rate-limiter.js';
+import { realClock, type Clock } from '../engine/rate-limiter.js';
 
 const MINUTE_MS = 60_000;
 /** Daily counters outlive their day a little, for refunds of requests that straddle midnight. */
@@ -110,23 +110,6 @@ const scripts = {
   takeWindowSlot: script(TAKE_WINDOW_SLOT),
   takeLease: script(TAKE_LEASE),
   renewLease: script(RENEW_LEASE),
-};
-
-const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(new CancelledError());
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(new CancelledError());
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    }),
 };
 
 interface HeldLease {

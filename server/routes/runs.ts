@@ -1,26 +1,19 @@
 /** Runs: start, cancel, list, detail (optionally waiting for the end), logs. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runStatuses, type Priority, type RunStatus } from '../../runtime/contract/events.js';
-import type { AnyGraphDocument } from '../../runtime/contract/graph.js';
+import { runStatuses, type RunStatus } from '../../runtime/contract/events.js';
 import { runTriggers, type RunTrigger } from '../../runtime/store/types.js';
 import type { ServerContext } from '../context.js';
 import { conflict, notFound } from '../errors.js';
 import { defineRoute, identifier, objectSchema, type AnyRoute } from '../route.js';
-import { startRun } from '../runs.js';
+import { startRun, type StartRequest } from '../runs.js';
 import { arrayOf, errors, priorities, ref } from '../schemas.js';
 
 const tags = ['runs'];
 const runIdParams = objectSchema({ id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' } }, ['id']);
 const MAX_WAIT_MS = 60_000;
 
-interface StartBody {
-  graphId?: string;
-  version?: number;
-  graph?: AnyGraphDocument;
-  inputs?: Record<string, unknown>;
-  priority?: Priority;
-  noCache?: boolean;
-}
+/** What POST /api/runs takes: a start request without the trigger, which the server decides. */
+type StartBody = Omit<StartRequest, 'trigger'>;
 
 export function runRoutes(ctx: ServerContext): AnyRoute[] {
   const { store, launcher } = ctx.workspace;
