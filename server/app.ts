@@ -44,7 +44,19 @@ export function createApp(ctx: ServerContext): { app: Express; routes: AnyRoute[
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // The editor validates parameter forms with ajv, which compiles JSON Schemas to functions.
+          scriptSrc: ["'self'", "'unsafe-eval'"],
+          // Waveforms and previews are drawn from fetched media (blob: URLs).
+          mediaSrc: ["'self'", 'blob:'],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+        },
+      },
+    }),
+  );
   app.use(cors({ origin: ctx.config.corsOrigins.length > 0 ? ctx.config.corsOrigins : false }));
   app.use(
     pinoHttp({
@@ -84,8 +96,9 @@ function serveEditor(app: Express, dir: string): void {
   const index = join(dir, 'index.html');
   if (!existsSync(index)) return;
   app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
-  app.get('/{*path}', (req, res, next) => {
-    if (req.path.startsWith('/api/') || req.path.startsWith('/webhooks/') || req.path.startsWith('/socket.io/')) return next();
+  // A middleware, not a route: the editor's pages are not part of the API the route table (and OpenAPI) describes.
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' || /^\/(api|webhooks|socket\.io|media|metrics)(\/|$)/.test(req.path)) return next();
     res.sendFile(index);
   });
 }

@@ -1,12 +1,16 @@
 /**
  * Artifacts by content hash: the bytes with their media type and HTTP Range
- * support (video seeking), and the handle's metadata.
+ * support (video seeking), and the handle's metadata. Browsers' media
+ * elements cannot send a bearer token, so `/link` hands out a signed,
+ * short-lived `/media/:hash` URL (server/media-links.ts) that streams the
+ * same bytes without one.
  */
 import type { Response } from 'express';
 import { basename } from 'node:path';
 import type { ArtifactHandle } from '../../runtime/contract/artifacts.js';
 import type { ServerContext } from '../context.js';
-import { notFound } from '../errors.js';
+import { HttpError, notFound } from '../errors.js';
+import { DEFAULT_LINK_TTL_S, MAX_LINK_TTL_S, MediaSigner } from '../media-links.js';
 import { defineRoute, objectSchema, type AnyRoute, type ResponseSpec, type Route } from '../route.js';
 import { errors, ref } from '../schemas.js';
 
@@ -14,7 +18,7 @@ const tags = ['artifacts'];
 const ranged: Record<number, ResponseSpec> = { 206: { description: 'the requested range', contentType: '*/*' }, 416: { description: 'range not satisfiable' } };
 const hashParams = objectSchema({ hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256, lowercase hex' } }, ['hash']);
 
-export function artifactRoutes(ctx: ServerContext): AnyRoute[] {
+export function artifactRoutes(ctx: ServerContext, signer = new MediaSigner()): AnyRoute[] {
   const { artifacts, store } = ctx.workspace;
 
   async function handleOf(hash: string): Promise<ArtifactHandle> {
@@ -64,6 +68,46 @@ export function artifactRoutes(ctx: ServerContext): AnyRoute[] {
       params: hashParams,
       responses: { 200: { description: 'the handle', schema: ref('ArtifactHandle') }, ...errors(400, 401, 404) },
       handle: ({ params }) => handleOf(params.hash),
+    }),
+    defineRoute<{ hash: string }, { ttl: number }>({
+      method: 'get',
+      path: '/api/artifacts/:hash/link',
+      summary: 'A signed, short-lived URL of the bytes for media elements (`<video src>`), which cannot send a token',
+      description:
+        'The URL is `/media/<hash>?exp=<unix seconds>&sig=<hex HMAC-SHA256>`; it needs no token, supports Range requests, and stops working at `expiresAt` or when the server restarts (ask again).',
+      tags,
+      params: hashParams,
+      query: objectSchema({ ttl: { type: 'integer', minimum: 1, maximum: MAX_LINK_TTL_S, default: DEFAULT_LINK_TTL_S, description: 'seconds the link stays valid' } }),
+      responses: {
+        200: {
+          description: 'the link',
+          schema: { type: 'object', required: ['url', 'expiresAt'], properties: { url: { type: 'string' }, expiresAt: { type: 'integer', description: 'unix seconds' } } },
+        },
+        ...errors(400, 401, 404),
+      },
+      handle: async ({ params, query }) => {
+        await handleOf(params.hash);
+        return signer.link(params.hash, query.ttl);
+      },
+    }),
+    defineRoute<{ hash: string }, { exp: number; sig: string }>({
+      method: 'get',
+      path: '/media/:hash',
+      summary: 'The bytes of an artifact through a signed link from `/api/artifacts/{hash}/link` (supports Range requests: 206, 416)',
+      tags,
+      access: 'public',
+      params: hashParams,
+      query: objectSchema({ exp: { type: 'integer', minimum: 0 }, sig: { type: 'string', maxLength: 128 } }, ['exp', 'sig']),
+      responses: {
+        200: { description: 'the whole content', contentType: '*/*' },
+        ...ranged,
+        ...errors(400, 404),
+        403: { description: 'the signature is wrong or the link has expired', schema: ref('Error') },
+      },
+      handle: ({ params, query, res }) => {
+        if (!signer.verify(params.hash, query.exp, query.sig)) throw new HttpError(403, 'LINK_INVALID', 'the media link is invalid or has expired; ask for a new one');
+        return send(params.hash, res);
+      },
     }),
   ] as AnyRoute[];
 }

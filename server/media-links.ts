@@ -1,0 +1,37 @@
+/**
+ * Signed, short-lived artifact URLs for the browser: `<video>`, `<audio>` and
+ * `<img>` cannot send an Authorization header, so the editor asks (with its
+ * token) for a link `/media/<hash>?exp=<unix seconds>&sig=<hex>` whose
+ * signature is HMAC-SHA256(key, "<hash>.<exp>"). The key is random per server
+ * process: links die on restart and the editor simply asks again.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const DEFAULT_LINK_TTL_S = 3600;
+export const MAX_LINK_TTL_S = 24 * 3600;
+
+export interface MediaLink {
+  url: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+export class MediaSigner {
+  constructor(private readonly key: Buffer = randomBytes(32)) {}
+
+  private mac(hash: string, exp: number): Buffer {
+    return createHmac('sha256', this.key).update(`${hash}.${exp}`).digest();
+  }
+
+  link(hash: string, ttlSeconds = DEFAULT_LINK_TTL_S, now = Date.now()): MediaLink {
+    const expiresAt = Math.floor(now / 1000) + ttlSeconds;
+    return { url: `/media/${hash}?exp=${expiresAt}&sig=${this.mac(hash, expiresAt).toString('hex')}`, expiresAt };
+  }
+
+  /** True for an unexpired link whose signature matches (compared in constant time). */
+  verify(hash: string, exp: number, sig: string, now = Date.now()): boolean {
+    if (!Number.isSafeInteger(exp) || exp < Math.floor(now / 1000)) return false;
+    if (!/^[0-9a-f]{64}$/.test(sig)) return false;
+    return timingSafeEqual(Buffer.from(sig, 'hex'), this.mac(hash, exp));
+  }
+}
