@@ -1,331 +1,113 @@
 /**
- * The editor shell: a palette of node types on the left, the graph canvas in
- * the middle, a status line at the bottom. This is the viewer skeleton; forms,
- * runs and live progress arrive with the full editor.
+ * The editor shell: toolbar on top, node palette on the left, the graph
+ * canvas in the middle, a right-hand panel (Node · Graph · Run), a status
+ * line at the bottom. Without a token (or when the server refuses it) a
+ * login screen asks for one; then the node types are loaded.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent, type DragEvent } from 'react';
-import {
-  Background,
-  BackgroundVariant,
-  Controls,
-  MiniMap,
-  ReactFlow,
-  ReactFlowProvider,
-  applyEdgeChanges,
-  useNodesInitialized,
-  useNodesState,
-  useReactFlow,
-  useUpdateNodeInternals,
-  type Connection,
-  type EdgeChange,
-  type FinalConnectionState,
-  type IsValidConnection,
-  type NodeTypes,
-  type OnConnectEnd,
-} from '@xyflow/react';
-import { NodeRegistry, type GraphDocument, type NodeDescription } from '../../runtime/contract/index.js';
-import { fetchNodeDescriptions } from './api.js';
-import { Palette, type NodesState } from './components/Palette.js';
-import { GraphNodeView } from './components/GraphNodeView.js';
-import { Toast, type ToastMessage } from './components/Toast.js';
-import { buildFlowEdges, buildFlowNodes, checkConnection, edgeId, parseGraphDocument, type FlowEdge, type FlowNode } from './graph.js';
-import { categoryColor, graphIoColor, unknownColor } from './theme.js';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { ApiError } from './api/client.js';
+import { ApiProvider, useApi, useAuth } from './api/context.js';
+import { Canvas } from './canvas/Canvas.js';
+import { Palette } from './canvas/Palette.js';
+import { saveCurrentGraph } from './graphs/save.js';
+import { downloadDocument } from './shell/file-io.js';
+import { ImportDialog } from './shell/ImportDialog.js';
+import { Login } from './shell/Login.js';
+import { RightPanel } from './shell/RightPanel.js';
+import { ShortcutHelp } from './shell/ShortcutHelp.js';
+import { useShortcuts } from './shell/shortcuts.js';
+import { StatusBar } from './shell/StatusBar.js';
+import { Toolbar } from './shell/Toolbar.js';
+import { useGraphStore } from './state/graph-store.js';
+import { notify } from './state/toast-store.js';
 
-const nodeTypes: NodeTypes = { reelgraph: GraphNodeView };
-
-/** Registry of the served descriptions; a duplicate type@version is skipped, not fatal. */
-function toRegistry(nodes: NodeDescription[]): NodeRegistry<NodeDescription> {
-  const registry = new NodeRegistry<NodeDescription>();
-  for (const node of nodes) {
-    if (!registry.get(node.type, node.version)) registry.register(node);
+function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    const problems = error.problems.slice(0, 3).map((problem) => `${problem.path || '/'}: ${problem.message}`);
+    const more = error.problems.length > 3 ? ` (+${error.problems.length - 3} more)` : '';
+    return problems.length > 0 ? `${error.message} — ${problems.join('; ')}${more}` : error.message;
   }
-  return registry;
+  return error instanceof Error ? error.message : String(error);
 }
-
-function minimapColor(node: FlowNode): string {
-  if (node.data.kind !== 'node') return graphIoColor;
-  return node.data.known ? categoryColor(node.data.category) : unknownColor;
-}
-
-type Loaded = { doc: GraphDocument; fileName: string };
 
 function Editor() {
-  const [nodesState, setNodesState] = useState<NodesState>({ status: 'loading' });
+  const api = useApi();
   const [reload, setReload] = useState(0);
-  const [loaded, setLoaded] = useState<Loaded | null>(null);
-  const [nodes, setNodes, onNodesChange] = useNodesState<FlowNode>([]);
-  const [edges, setEdges] = useState<FlowEdge[]>([]);
-  const [toast, setToast] = useState<ToastMessage | null>(null);
-  const [status, setStatus] = useState<string>('');
-  const [pendingFit, setPendingFit] = useState(false);
-  const [dragging, setDragging] = useState(false);
-  const fileInput = useRef<HTMLInputElement>(null);
-  const toastId = useRef(0);
-  const { fitView } = useReactFlow<FlowNode, FlowEdge>();
-  const nodesInitialized = useNodesInitialized();
-  const updateNodeInternals = useUpdateNodeInternals();
-  const [remeasure, setRemeasure] = useState<string[]>([]);
+  const [saving, setSaving] = useState(false);
 
-  const notify = useCallback((kind: ToastMessage['kind'], text: string) => {
-    toastId.current += 1;
-    setToast({ id: toastId.current, kind, text });
-    setStatus(text);
-  }, []);
-  const clearToast = useCallback(() => setToast(null), []);
-
-  // Node types from the server; an unreachable server is a normal state.
+  // Node types from the server.
   useEffect(() => {
     const controller = new AbortController();
-    setNodesState({ status: 'loading' });
-    fetchNodeDescriptions(controller.signal).then(
-      (result) => {
-        if (controller.signal.aborted) return; // a newer request owns the state
-        setNodesState(result.ok ? { status: 'ready', nodes: result.nodes } : { status: 'offline', reason: result.reason });
+    const store = useGraphStore.getState();
+    store.setNodeTypesStatus('loading');
+    api.nodes(controller.signal).then(
+      (nodes) => useGraphStore.getState().setNodeTypes(nodes),
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        useGraphStore.getState().setNodeTypesStatus('error', describeError(error));
       },
-      () => undefined, // aborted
     );
     return () => controller.abort();
-  }, [reload]);
+  }, [api, reload]);
 
-  const registry = useMemo(() => (nodesState.status === 'ready' ? toRegistry(nodesState.nodes) : undefined), [nodesState]);
-  const doc = loaded?.doc ?? null;
-
-  // The document (and the known node types) are the source of truth; the canvas keeps positions and selection.
+  // Unsaved changes: the browser asks before leaving.
   useEffect(() => {
-    if (!doc) return;
-    const fresh = buildFlowNodes(doc, registry);
-    setNodes((previous) => buildFlowNodes(doc, registry, previous));
-    setEdges((previous) => buildFlowEdges(doc, fresh, previous));
-    setRemeasure(fresh.map((node) => node.id));
-  }, [doc, registry, setNodes]);
-
-  // Ports may have changed (node types loaded, edges added): re-measure the handles once the DOM shows them.
-  useEffect(() => {
-    if (remeasure.length > 0) updateNodeInternals(remeasure);
-  }, [remeasure, updateNodeInternals]);
-
-  useEffect(() => {
-    if (pendingFit && nodesInitialized && nodes.length > 0) {
-      setPendingFit(false);
-      void fitView({ padding: 0.15, maxZoom: 1.2 });
-    }
-  }, [pendingFit, nodesInitialized, nodes.length, fitView]);
-
-  const openText = useCallback(
-    (text: string, fileName: string) => {
-      const parsed = parseGraphDocument(text);
-      if (!parsed.ok) {
-        notify('error', `Cannot open ${fileName}: ${parsed.reason}`);
-        return;
-      }
-      setNodes([]);
-      setEdges([]);
-      setLoaded({ doc: parsed.doc, fileName });
-      setPendingFit(true);
-      notify('info', `Opened ${fileName}: ${parsed.doc.nodes.length} nodes, ${parsed.doc.edges.length} edges`);
-    },
-    [notify, setNodes],
-  );
-
-  const openFile = useCallback(
-    (file: File) => {
-      file.text().then(
-        (text) => openText(text, file.name),
-        (error: unknown) => notify('error', `Cannot read ${file.name}: ${error instanceof Error ? error.message : String(error)}`),
-      );
-    },
-    [notify, openText],
-  );
-
-  const onFileChosen = useCallback(
-    (event: ChangeEvent<HTMLInputElement>) => {
-      const file = event.target.files?.[0];
-      event.target.value = ''; // the same file may be opened again
-      if (file) openFile(file);
-    },
-    [openFile],
-  );
-
-  const onDrop = useCallback(
-    (event: DragEvent<HTMLDivElement>) => {
-      setDragging(false);
-      const file = event.dataTransfer.files[0];
-      if (!file) return;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      if (!useGraphStore.getState().meta.dirty) return;
       event.preventDefault();
-      openFile(file);
-    },
-    [openFile],
-  );
-
-  const updateDoc = useCallback((update: (doc: GraphDocument) => GraphDocument) => {
-    setLoaded((current) => (current ? { ...current, doc: update(current.doc) } : current));
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
   }, []);
 
-  const isValidConnection = useCallback<IsValidConnection<FlowEdge>>(
-    (connection) => (doc ? checkConnection(doc, nodes, connection).ok : false),
-    [doc, nodes],
-  );
+  const save = useCallback(() => {
+    if (saving) return;
+    setSaving(true);
+    saveCurrentGraph(api, useGraphStore)
+      .then(
+        (stored) => notify('success', `Saved ${stored.id} version ${stored.version}`),
+        (error: unknown) => notify('error', `Save failed: ${describeError(error)}`),
+      )
+      .finally(() => setSaving(false));
+  }, [api, saving]);
 
-  const onConnect = useCallback(
-    (connection: Connection) => {
-      if (!doc) return;
-      const check = checkConnection(doc, nodes, connection);
-      if (!check.ok) {
-        notify('error', check.reason);
-        return;
-      }
-      const replaced = new Set(check.replaces.map(edgeId));
-      updateDoc((current) => ({ ...current, edges: [...current.edges.filter((edge) => !replaced.has(edgeId(edge))), check.edge] }));
-      const notes = [check.wrap ? 'value wrapped into a list' : '', ...check.replaces.map((edge) => `replaced ${edge.from}`)].filter(Boolean);
-      notify('info', `Connected ${check.edge.from} → ${check.edge.to}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
-    },
-    [doc, nodes, notify, updateDoc],
-  );
+  const run = useCallback(() => useGraphStore.getState().requestRun(), []);
+  const exportGraph = useCallback(() => {
+    const name = downloadDocument(useGraphStore.getState().doc);
+    notify('info', `Exported ${name}`);
+  }, []);
 
-  // A drop on an incompatible handle never reaches onConnect: say why it was refused.
-  const onConnectEnd = useCallback<OnConnectEnd>(
-    (_event, state: FinalConnectionState) => {
-      if (!doc || state.isValid !== false || !state.fromHandle || !state.toHandle) return;
-      const [from, to] = state.fromHandle.type === 'source' ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
-      if (from.type !== 'source' || to.type !== 'target') {
-        notify('error', 'Connect an output (right side) to an input (left side)');
-        return;
-      }
-      const check = checkConnection(doc, nodes, { source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null });
-      if (!check.ok) notify('error', `Refused: ${check.reason}`);
-    },
-    [doc, nodes, notify],
-  );
-
-  const onEdgesChange = useCallback(
-    (changes: EdgeChange<FlowEdge>[]) => {
-      const removed = new Set(changes.flatMap((change) => (change.type === 'remove' ? [change.id] : [])));
-      if (removed.size > 0) updateDoc((current) => ({ ...current, edges: current.edges.filter((edge) => !removed.has(edgeId(edge))) }));
-      setEdges((current) => applyEdgeChanges(changes, current));
-    },
-    [updateDoc],
-  );
-
-  const onNodeDragStop = useCallback(
-    (_event: unknown, _node: FlowNode, moved: FlowNode[]) => {
-      const positions = new Map(moved.map((node) => [node.id, node.position]));
-      updateDoc((current) => ({
-        ...current,
-        nodes: current.nodes.map((node) => {
-          const position = positions.get(node.id);
-          return position ? { ...node, position: { x: Math.round(position.x), y: Math.round(position.y) } } : node;
-        }),
-      }));
-    },
-    [updateDoc],
-  );
-
-  const unknownTypes = useMemo(() => {
-    if (!doc || !registry) return [];
-    return [...new Set(doc.nodes.filter((node) => !registry.hasType(node.type)).map((node) => node.type))];
-  }, [doc, registry]);
-
-  const serverLabel =
-    nodesState.status === 'ready' ? `server connected · ${nodesState.nodes.length} node types` : nodesState.status === 'loading' ? 'connecting to server…' : 'server not running';
+  const commands = useMemo(() => ({ save, run }), [save, run]);
+  useShortcuts(commands);
 
   return (
     <div className="rg-app">
-      <header className="rg-topbar">
-        <div className="rg-brand">
-          <span className="rg-brand__mark" aria-hidden="true" />
-          reelgraph
-        </div>
-        <div className="rg-topbar__doc">
-          {loaded ? (
-            <>
-              <span className="rg-topbar__name">{loaded.doc.name}</span>
-              <span className="rg-muted rg-small">{loaded.fileName}</span>
-            </>
-          ) : (
-            <span className="rg-muted">No graph open</span>
-          )}
-        </div>
-        <div className="rg-topbar__actions">
-          <button type="button" className="rg-button" onClick={() => fileInput.current?.click()}>
-            Open graph…
-          </button>
-          <input ref={fileInput} type="file" accept=".json,application/json" hidden onChange={onFileChosen} />
-        </div>
-      </header>
-
+      <Toolbar onSave={save} onRun={run} onExport={exportGraph} saving={saving} />
       <div className="rg-body">
-        <Palette state={nodesState} onRetry={() => setReload((n) => n + 1)} />
-        <main
-          className={`rg-canvas${dragging ? ' is-dragging' : ''}`}
-          onDragOver={(event) => {
-            if (event.dataTransfer.types.includes('Files')) {
-              event.preventDefault();
-              setDragging(true);
-            }
-          }}
-          onDragLeave={(event) => {
-            if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
-          }}
-          onDrop={onDrop}
-        >
-          <ReactFlow<FlowNode, FlowEdge>
-            nodes={nodes}
-            edges={edges}
-            nodeTypes={nodeTypes}
-            onNodesChange={onNodesChange}
-            onEdgesChange={onEdgesChange}
-            onConnect={onConnect}
-            onConnectEnd={onConnectEnd}
-            isValidConnection={isValidConnection}
-            onNodeDragStop={onNodeDragStop}
-            deleteKeyCode={['Backspace', 'Delete']}
-            colorMode="dark"
-            minZoom={0.1}
-            maxZoom={2}
-            proOptions={{ hideAttribution: true }}
-          >
-            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
-            <MiniMap<FlowNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(10, 12, 16, 0.7)" />
-            <Controls showInteractive={false} />
-          </ReactFlow>
-          {!loaded ? (
-            <div className="rg-empty">
-              <h1>Open a graph</h1>
-              <p className="rg-muted">
-                Choose a <code>reelgraph/graph</code> JSON document, or drop one here.
-              </p>
-              <button type="button" className="rg-button rg-button--primary" onClick={() => fileInput.current?.click()}>
-                Open graph…
-              </button>
-            </div>
-          ) : null}
-          <Toast message={toast} onDone={clearToast} />
-        </main>
+        <Palette onRetry={() => setReload((n) => n + 1)} />
+        <Canvas />
+        <RightPanel />
       </div>
-
-      <footer className="rg-statusbar">
-        <span className={`rg-server rg-server--${nodesState.status}`}>
-          <span className="rg-server__dot" aria-hidden="true" />
-          {serverLabel}
-        </span>
-        {doc ? (
-          <span>
-            {doc.nodes.length} nodes · {doc.edges.length} edges
-            {unknownTypes.length > 0 ? <span className="rg-warn"> · unknown types: {unknownTypes.join(', ')}</span> : null}
-          </span>
-        ) : null}
-        <span className="rg-statusbar__message" title={status}>
-          {status}
-        </span>
-      </footer>
+      <StatusBar />
+      <ImportDialog />
+      <ShortcutHelp />
     </div>
   );
 }
 
+function Gate() {
+  const { authenticated } = useAuth();
+  return authenticated ? <Editor /> : <Login />;
+}
+
 export function App() {
   return (
-    <ReactFlowProvider>
-      <Editor />
-    </ReactFlowProvider>
+    <ApiProvider>
+      <ReactFlowProvider>
+        <Gate />
+      </ReactFlowProvider>
+    </ApiProvider>
   );
 }

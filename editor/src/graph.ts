@@ -8,27 +8,21 @@ import type { Edge, Node } from '@xyflow/react';
 import {
   GRAPH_FORMAT,
   GRAPH_INPUT_NODE,
-  checkCompatibility,
   isPortTypeName,
   isVariant,
   parseRef,
   portTypes,
   type AnyGraphDocument,
   type GraphDocument,
-  type GraphEdge,
+  type GraphNode,
   type NodeCategory,
   type NodeDescription,
   type NodeRegistry,
   type PortSpec,
 } from '../../runtime/contract/index.js';
+import { GRAPH_OUTPUT_NODE, edgeId, graphInputPorts, summarizeParams, type PortView } from './state/document-ops.js';
 
-/** Id of the flow node that shows the graph's named outputs. */
-export const GRAPH_OUTPUT_NODE = '$output';
-
-export type PortView = PortSpec & {
-  /** Not declared by the node type: derived from an edge. */
-  derived?: boolean;
-};
+export { GRAPH_OUTPUT_NODE, edgeId, type PortView };
 
 export type GraphNodeData = {
   kind: 'node' | 'inputs' | 'outputs';
@@ -43,12 +37,12 @@ export type GraphNodeData = {
   description?: string;
   /** Why the node is drawn generically or with a different version. */
   warning?: string;
+  /** A one-line summary of the key params. */
+  summary?: string;
 };
 
 export type FlowNode = Node<GraphNodeData, 'reelgraph'>;
 export type FlowEdge = Edge<{ from: string; to: string }>;
-
-export const edgeId = (edge: GraphEdge): string => `${edge.from}->${edge.to}`;
 
 export function portColor(port: Pick<PortSpec, 'type'>): string {
   return isPortTypeName(port.type) ? portTypes[port.type].color : portTypes.Any.color;
@@ -93,34 +87,59 @@ function addDerived(ports: PortView[], name: string): void {
   if (!ports.some((port) => port.name === name)) ports.push({ name, type: 'Any', derived: true, optional: true });
 }
 
-function describe(doc: GraphDocument, registry: NodeRegistry<NodeDescription> | undefined, id: string, type: string, version: number): GraphNodeData {
-  const exact = registry?.get(type, version);
-  const description = exact ?? registry?.latest(type);
-  const node = doc.nodes.find((n) => n.id === id);
-  const title = node?.title ?? description?.title ?? id;
+function describe(registry: NodeRegistry<NodeDescription> | undefined, node: GraphNode): GraphNodeData {
+  const exact = registry?.get(node.type, node.typeVersion);
+  const description = exact ?? registry?.latest(node.type);
+  const title = node.title ?? description?.title ?? node.id;
+  const summary = summarizeParams(node, description);
   if (!description) {
     return {
       kind: 'node',
       title,
-      subtitle: `${type}@${version}`,
+      subtitle: `${node.type}@${node.typeVersion}`,
       inputs: [],
       outputs: [],
       known: false,
-      warning: registry ? `unknown node type ${type}` : 'node types not loaded: ports derived from edges',
+      summary,
+      warning: registry ? `unknown node type ${node.type}` : 'node types not loaded: ports derived from edges',
     };
   }
   const data: GraphNodeData = {
     kind: 'node',
     title,
-    subtitle: `${type}@${version}`,
+    subtitle: `${node.type}@${node.typeVersion}`,
     inputs: description.inputs.map((port) => ({ ...port })),
     outputs: description.outputs.map((port) => ({ ...port })),
     known: true,
     category: description.category,
     description: description.description,
+    summary,
   };
-  if (!exact) data.warning = `version ${version} unknown; ports of version ${description.version} shown`;
+  if (!exact) data.warning = `version ${node.typeVersion} unknown; ports of version ${description.version} shown`;
   return data;
+}
+
+const samePorts = (a: PortView[], b: PortView[]): boolean =>
+  a.length === b.length &&
+  a.every((port, i) => {
+    const other = b[i] as PortView;
+    return port.name === other.name && port.type === other.type && port.list === other.list && port.optional === other.optional && port.derived === other.derived && port.title === other.title && port.description === other.description;
+  });
+
+/** Equal card content: the previous data object is kept, so the memoised card does not re-render. */
+export function sameNodeData(a: GraphNodeData, b: GraphNodeData): boolean {
+  return (
+    a.kind === b.kind &&
+    a.title === b.title &&
+    a.subtitle === b.subtitle &&
+    a.known === b.known &&
+    a.category === b.category &&
+    a.description === b.description &&
+    a.warning === b.warning &&
+    a.summary === b.summary &&
+    samePorts(a.inputs, b.inputs) &&
+    samePorts(a.outputs, b.outputs)
+  );
 }
 
 /** Lay the synthetic input/output nodes out beside the document's nodes. */
@@ -132,27 +151,31 @@ function bounds(doc: GraphDocument): { minX: number; maxX: number; minY: number 
 }
 
 /**
- * Flow nodes for a document. `previous` keeps what the user changed in the
- * canvas (positions, selection, measured sizes) across rebuilds.
+ * Flow nodes for a document. `previous` keeps what the canvas knows
+ * (measured sizes, positions of the synthetic nodes); a node whose content,
+ * position and selection are unchanged keeps its previous object, so a
+ * 500-node graph re-renders only what an edit touched.
  */
-export function buildFlowNodes(doc: GraphDocument, registry: NodeRegistry<NodeDescription> | undefined, previous: FlowNode[] = []): FlowNode[] {
+export function buildFlowNodes(
+  doc: GraphDocument,
+  registry: NodeRegistry<NodeDescription> | undefined,
+  previous: FlowNode[] = [],
+  selection: ReadonlySet<string> = new Set(),
+): FlowNode[] {
   const byId = new Map<string, GraphNodeData>();
-  for (const node of doc.nodes) byId.set(node.id, describe(doc, registry, node.id, node.type, node.typeVersion));
+  for (const node of doc.nodes) byId.set(node.id, describe(registry, node));
 
-  const inputs: PortView[] = Object.entries(doc.inputs ?? {}).map(([name, input]) => {
-    const port: PortView = { name, type: isPortTypeName(input.type) ? input.type : 'Any' };
-    if (input.list) port.list = true;
-    if (input.title) port.title = input.title;
-    if (input.description) port.description = input.description;
-    return port;
-  });
+  const inputs: PortView[] = graphInputPorts(doc);
 
   // Ports the edges use but no description declares: draw them so the edges show.
   for (const edge of doc.edges) {
     const from = parseRef(edge.from);
     const to = parseRef(edge.to);
     if (from.node === GRAPH_INPUT_NODE) addDerived(inputs, from.port);
-    else { const data = byId.get(from.node); if (data) addDerived(data.outputs, from.port); }
+    else {
+      const data = byId.get(from.node);
+      if (data) addDerived(data.outputs, from.port);
+    }
     const target = byId.get(to.node);
     if (target) addDerived(target.inputs, to.port);
   }
@@ -167,11 +190,14 @@ export function buildFlowNodes(doc: GraphDocument, registry: NodeRegistry<NodeDe
   }
 
   const prev = new Map(previous.map((node) => [node.id, node]));
-  const keep = (node: FlowNode): FlowNode => {
+  const settle = (node: FlowNode, synthetic: boolean): FlowNode => {
     const old = prev.get(node.id);
-    if (!old) return node;
-    const kept: FlowNode = { ...node, position: old.position };
-    if (old.selected !== undefined) kept.selected = old.selected;
+    const selected = selection.has(node.id);
+    if (!old) return selected ? { ...node, selected } : node;
+    const position = synthetic ? old.position : node.position;
+    const data = sameNodeData(old.data, node.data) ? old.data : node.data;
+    if (data === old.data && Boolean(old.selected) === selected && old.position.x === position.x && old.position.y === position.y) return old;
+    const kept: FlowNode = { ...node, data, position, selected };
     if (old.measured) kept.measured = old.measured;
     return kept;
   };
@@ -180,123 +206,85 @@ export function buildFlowNodes(doc: GraphDocument, registry: NodeRegistry<NodeDe
   const result: FlowNode[] = [];
   if (inputs.length > 0) {
     result.push(
-      keep({
-        id: GRAPH_INPUT_NODE,
-        type: 'reelgraph',
-        position: { x: box.minX - 320, y: box.minY },
-        deletable: false,
-        data: { kind: 'inputs', title: 'Graph inputs', subtitle: '$input', inputs: [], outputs: inputs, known: true },
-      }),
+      settle(
+        {
+          id: GRAPH_INPUT_NODE,
+          type: 'reelgraph',
+          position: { x: box.minX - 320, y: box.minY },
+          deletable: false,
+          data: { kind: 'inputs', title: 'Graph inputs', subtitle: '$input', inputs: [], outputs: inputs, known: true },
+        },
+        true,
+      ),
     );
   }
   for (const node of doc.nodes) {
-    const data = byId.get(node.id);
-    if (data) result.push(keep({ id: node.id, type: 'reelgraph', position: { ...node.position }, deletable: false, data }));
+    const data = byId.get(node.id) as GraphNodeData;
+    result.push(settle({ id: node.id, type: 'reelgraph', position: { x: node.position.x, y: node.position.y }, deletable: false, data }, false));
   }
   if (outputs.length > 0) {
     result.push(
-      keep({
-        id: GRAPH_OUTPUT_NODE,
-        type: 'reelgraph',
-        position: { x: box.maxX + 360, y: box.minY },
-        deletable: false,
-        data: { kind: 'outputs', title: 'Graph outputs', subtitle: 'named results', inputs: outputs, outputs: [], known: true },
-      }),
+      settle(
+        {
+          id: GRAPH_OUTPUT_NODE,
+          type: 'reelgraph',
+          position: { x: box.maxX + 360, y: box.minY },
+          deletable: false,
+          data: { kind: 'outputs', title: 'Graph outputs', subtitle: 'named results', inputs: outputs, outputs: [], known: true },
+        },
+        true,
+      ),
     );
   }
   return result;
 }
 
-/** Flow edges: the document's edges plus one per named graph output. */
-export function buildFlowEdges(doc: GraphDocument, nodes: FlowNode[], previous: FlowEdge[] = []): FlowEdge[] {
-  const selected = new Set(previous.filter((edge) => edge.selected).map((edge) => edge.id));
+/** Flow edges: the document's edges plus one per named graph output. Unchanged edges keep their object. */
+export function buildFlowEdges(doc: GraphDocument, nodes: FlowNode[], previous: FlowEdge[] = [], selection: ReadonlySet<string> = new Set()): FlowEdge[] {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const prev = new Map(previous.map((edge) => [edge.id, edge]));
   const colorOf = (ref: string): string => {
     const { node, port } = parseRef(ref);
-    const spec = nodes.find((n) => n.id === node)?.data.outputs.find((p) => p.name === port);
+    const spec = byId.get(node)?.data.outputs.find((p) => p.name === port);
     return spec ? portColor(spec) : portTypes.Any.color;
+  };
+  const settle = (edge: FlowEdge): FlowEdge => {
+    const old = prev.get(edge.id);
+    if (old && old.selected === edge.selected && old.style?.stroke === edge.style?.stroke) return old;
+    return edge;
   };
   const edges: FlowEdge[] = doc.edges.map((edge) => {
     const from = parseRef(edge.from);
     const to = parseRef(edge.to);
     const id = edgeId(edge);
-    return {
+    return settle({
       id,
       source: from.node,
       sourceHandle: from.port,
       target: to.node,
       targetHandle: to.port,
-      selected: selected.has(id),
+      selected: selection.has(id),
       style: { stroke: colorOf(edge.from) },
       data: { from: edge.from, to: edge.to },
-    };
+    });
   });
   for (const [name, ref] of Object.entries(doc.outputs ?? {})) {
     const from = parseRef(ref);
-    edges.push({
-      id: `${ref}->${GRAPH_OUTPUT_NODE}.${name}`,
-      source: from.node,
-      sourceHandle: from.port,
-      target: GRAPH_OUTPUT_NODE,
-      targetHandle: name,
-      deletable: false,
-      selectable: false,
-      className: 'rg-edge--output',
-      style: { stroke: colorOf(ref), strokeDasharray: '6 4' },
-    });
+    edges.push(
+      settle({
+        id: `${ref}->${GRAPH_OUTPUT_NODE}.${name}`,
+        source: from.node,
+        sourceHandle: from.port,
+        target: GRAPH_OUTPUT_NODE,
+        targetHandle: name,
+        deletable: false,
+        selectable: false,
+        selected: false,
+        className: 'rg-edge--output',
+        style: { stroke: colorOf(ref), strokeDasharray: '6 4' },
+      }),
+    );
   }
   return edges;
 }
 
-export type ConnectCheck =
-  | { ok: true; edge: GraphEdge; replaces: GraphEdge[]; /** A single value will be wrapped into a one-element list. */ wrap: boolean }
-  | { ok: false; reason: string };
-
-/** May `source.sourceHandle → target.targetHandle` be added to the document? */
-export function checkConnection(
-  doc: GraphDocument,
-  nodes: FlowNode[],
-  connection: { source: string; sourceHandle?: string | null; target: string; targetHandle?: string | null },
-): ConnectCheck {
-  const { source, target } = connection;
-  const sourceNode = nodes.find((n) => n.id === source);
-  const targetNode = nodes.find((n) => n.id === target);
-  const sourcePort = sourceNode?.data.outputs.find((p) => p.name === connection.sourceHandle);
-  const targetPort = targetNode?.data.inputs.find((p) => p.name === connection.targetHandle);
-  if (!sourceNode || !targetNode || !sourcePort || !targetPort) return { ok: false, reason: 'connect an output (right) to an input (left)' };
-  if (targetNode.data.kind === 'outputs') return { ok: false, reason: 'graph outputs are edited in the document for now' };
-  const fromLabel = `${source}.${sourcePort.name}`;
-  const toLabel = `${target}.${targetPort.name}`;
-  if (source === target) return { ok: false, reason: `${fromLabel} → ${toLabel}: a node cannot feed itself` };
-
-  const compatibility = checkCompatibility(sourcePort, targetPort);
-  if (!compatibility.ok) return { ok: false, reason: `${fromLabel} → ${toLabel}: ${compatibility.reason}` };
-
-  const edge: GraphEdge = { from: fromLabel, to: toLabel };
-  if (doc.edges.some((e) => e.from === edge.from && e.to === edge.to)) return { ok: false, reason: `${fromLabel} → ${toLabel} is already connected` };
-  if (reaches(doc.edges, target, source)) return { ok: false, reason: `${fromLabel} → ${toLabel} would create a cycle` };
-
-  // A single input takes one edge: the new one replaces the old. (Derived ports of unknown types might be lists: keep both.)
-  const replaces = targetPort.list || targetPort.derived ? [] : doc.edges.filter((e) => e.to === edge.to);
-  return { ok: true, edge, replaces, wrap: compatibility.wrap };
-}
-
-/** Is `goal` downstream of `start` along the document's edges? */
-function reaches(edges: GraphEdge[], start: string, goal: string): boolean {
-  const next = new Map<string, string[]>();
-  for (const edge of edges) {
-    const from = parseRef(edge.from).node;
-    const list = next.get(from) ?? [];
-    list.push(parseRef(edge.to).node);
-    next.set(from, list);
-  }
-  const seen = new Set<string>();
-  const stack = [start];
-  while (stack.length > 0) {
-    const id = stack.pop() as string;
-    if (id === goal) return true;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stack.push(...(next.get(id) ?? []));
-  }
-  return false;
-}

@@ -1,0 +1,293 @@
+/**
+ * The editor's client for the reelgraph server (see server/README.md and
+ * GET /api/openapi.json). Every /api call carries the API token; the token
+ * arrives once in the URL (`/?token=…`, as `reelgraph server` prints it), is
+ * kept in localStorage and removed from the address bar.
+ *
+ * Errors are `ApiError`s with the server's code, message and problems, so a
+ * panel can show exactly which field or node was wrong.
+ */
+import type { AnyGraphDocument, ArtifactHandle, GraphDocument, GraphOverrides, GraphProblem, NodeDescription, Priority, RunStatus } from '../../../runtime/contract/index.js';
+import type { GraphSummary, GraphVersionInfo, RunDetail, RunLogRow, RunRow, RunTrigger, StoredGraph as StoredGraphRow } from '../../../runtime/store/types.js';
+
+const TOKEN_KEY = 'reelgraph.token';
+
+export interface Problem {
+  in?: string;
+  /** JSON pointer into what `in` names (for graphs: the document). */
+  path: string;
+  message: string;
+  nodeId?: string;
+  port?: string;
+  param?: string;
+  code?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly problems: Problem[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Reads `?token=` once (then hides it from the address bar), else the stored token. */
+export function initialToken(): string | undefined {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    localStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.toString());
+    return fromUrl;
+  }
+  return localStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+export function storeToken(token: string | undefined): void {
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+export type { GraphSummary, GraphVersionInfo };
+
+/** A stored graph version as the API answers it: a variant also carries its resolved graph. */
+export type StoredGraph = StoredGraphRow & { resolved?: GraphDocument };
+/** @deprecated same as StoredGraph */
+export type StoredGraphWithResolved = StoredGraph;
+
+export interface StartRunRequest {
+  graphId?: string;
+  version?: number;
+  graph?: AnyGraphDocument;
+  inputs?: Record<string, unknown>;
+  priority?: Priority;
+  noCache?: boolean;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  problems: GraphProblem[];
+  /** The graph with a variant's overrides applied. */
+  resolved?: GraphDocument;
+}
+
+export interface GraphDiff {
+  id: string;
+  version: number;
+  extends: string;
+  templateVersion?: number;
+  overrides: GraphOverrides;
+  resolved: GraphDocument;
+}
+
+export interface RunListQuery {
+  graphId?: string;
+  status?: RunStatus | RunStatus[];
+  trigger?: RunTrigger;
+  limit?: number;
+}
+
+export interface CredentialInfo {
+  name: string;
+  fields: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface WebhookInfo {
+  graphId: string;
+  slug: string;
+  secret: string;
+  url: string;
+  callbackUrl?: string;
+  curl: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export class ApiClient {
+  /** Called when the server answers 401 (no token, or a revoked one): the shell shows the login screen. */
+  onUnauthorized: ((error: ApiError) => void) | undefined;
+
+  constructor(
+    private token: string | undefined,
+    private readonly base = '',
+  ) {}
+
+  /** Where the server is ('' = this page's origin): socket.io connects there. */
+  get baseUrl(): string {
+    return this.base;
+  }
+
+  get hasToken(): boolean {
+    return this.token !== undefined;
+  }
+
+  /** For socket.io's handshake. */
+  get authToken(): string | undefined {
+    return this.token;
+  }
+
+  setToken(token: string | undefined): void {
+    this.token = token;
+    storeToken(token);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          // Runs started from here are recorded with trigger "editor".
+          'x-reelgraph-client': 'editor',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: signal ?? null,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new ApiError(0, 'UNREACHABLE', 'the reelgraph server could not be reached');
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new ApiError(response.status, 'NOT_JSON', `${method} ${path} answered ${response.status} without JSON`);
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; problems?: Problem[] } } | undefined)?.error;
+      const apiError = new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? `${method} ${path} answered ${response.status}`, error?.problems ?? []);
+      if (response.status === 401) this.onUnauthorized?.(apiError);
+      throw apiError;
+    }
+    return parsed as T;
+  }
+
+  nodes(signal?: AbortSignal): Promise<NodeDescription[]> {
+    return this.request('GET', '/api/nodes', undefined, signal);
+  }
+
+  nodeType(type: string, version?: number): Promise<NodeDescription> {
+    return this.request('GET', `/api/nodes/${encodeURIComponent(type)}${version !== undefined ? `?version=${version}` : ''}`);
+  }
+
+  listGraphs(signal?: AbortSignal): Promise<GraphSummary[]> {
+    return this.request('GET', '/api/graphs', undefined, signal);
+  }
+
+  getGraph(id: string, version?: number): Promise<StoredGraphWithResolved> {
+    return this.request('GET', `/api/graphs/${encodeURIComponent(id)}${version !== undefined ? `?version=${version}` : ''}`);
+  }
+
+  /** `POST /api/graphs`: version 1; without `id` the server derives one from the name (409 when it exists). */
+  createGraph(doc: AnyGraphDocument, message?: string, id?: string): Promise<StoredGraphWithResolved> {
+    return this.request('POST', '/api/graphs', { document: doc, ...(id ? { id } : {}), ...(message ? { message } : {}) });
+  }
+
+  /** `PUT /api/graphs/:id`: a new version. */
+  saveGraph(id: string, doc: AnyGraphDocument, message?: string): Promise<StoredGraphWithResolved> {
+    return this.request('PUT', `/api/graphs/${encodeURIComponent(id)}`, { document: doc, ...(message ? { message } : {}) });
+  }
+
+  deleteGraph(id: string): Promise<void> {
+    return this.request('DELETE', `/api/graphs/${encodeURIComponent(id)}`);
+  }
+
+  /** Newest first. */
+  graphHistory(id: string): Promise<GraphVersionInfo[]> {
+    return this.request('GET', `/api/graphs/${encodeURIComponent(id)}/versions`);
+  }
+
+  restoreGraph(id: string, version: number, message?: string): Promise<StoredGraphWithResolved> {
+    return this.request('POST', `/api/graphs/${encodeURIComponent(id)}/versions/${version}/restore`, message ? { message } : {});
+  }
+
+  /** A series variant that extends `id`. */
+  cloneGraph(id: string, name: string, newId?: string, description?: string): Promise<StoredGraphWithResolved> {
+    return this.request('POST', `/api/graphs/${encodeURIComponent(id)}/clone`, { name, ...(newId ? { id: newId } : {}), ...(description ? { description } : {}) });
+  }
+
+  graphDiff(id: string, version?: number): Promise<GraphDiff> {
+    return this.request('GET', `/api/graphs/${encodeURIComponent(id)}/diff${version !== undefined ? `?version=${version}` : ''}`);
+  }
+
+  validateGraph(doc: AnyGraphDocument, signal?: AbortSignal): Promise<ValidationResult> {
+    return this.request('POST', '/api/graphs/validate', { document: doc }, signal);
+  }
+
+  createWebhook(graphId: string, callbackUrl?: string): Promise<WebhookInfo> {
+    return this.request('POST', `/api/graphs/${encodeURIComponent(graphId)}/webhook`, callbackUrl ? { callbackUrl } : {});
+  }
+
+  getWebhook(graphId: string): Promise<WebhookInfo> {
+    return this.request('GET', `/api/graphs/${encodeURIComponent(graphId)}/webhook`);
+  }
+
+  deleteWebhook(graphId: string): Promise<void> {
+    return this.request('DELETE', `/api/graphs/${encodeURIComponent(graphId)}/webhook`);
+  }
+
+  /** 202: the run is accepted; `inputs` are the inputs it runs with (defaults applied). */
+  startRun(request: StartRunRequest): Promise<{ runId: string; inputs?: Record<string, unknown> }> {
+    return this.request('POST', '/api/runs', request);
+  }
+
+  listRuns(query: RunListQuery = {}, signal?: AbortSignal): Promise<RunRow[]> {
+    const params = new URLSearchParams();
+    if (query.graphId) params.set('graphId', query.graphId);
+    for (const status of query.status === undefined ? [] : Array.isArray(query.status) ? query.status : [query.status]) params.append('status', status);
+    if (query.trigger) params.set('trigger', query.trigger);
+    if (query.limit) params.set('limit', String(query.limit));
+    const qs = params.toString();
+    return this.request('GET', `/api/runs${qs ? `?${qs}` : ''}`, undefined, signal);
+  }
+
+  /** With `waitMs` the server answers when the run ends or after that long (at most 60 s). */
+  getRun(id: string, waitMs?: number, signal?: AbortSignal): Promise<RunDetail> {
+    return this.request('GET', `/api/runs/${encodeURIComponent(id)}${waitMs ? `?wait=${Math.min(60_000, Math.round(waitMs))}` : ''}`, undefined, signal);
+  }
+
+  cancelRun(id: string): Promise<{ runId: string; cancelled: boolean }> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, {});
+  }
+
+  /** A page of logs, oldest first; continue with `afterId: nextAfterId`. */
+  runLogs(id: string, page: { afterId?: number; limit?: number } = {}, signal?: AbortSignal): Promise<{ logs: RunLogRow[]; nextAfterId: number }> {
+    return this.request('GET', `/api/runs/${encodeURIComponent(id)}/logs?afterId=${page.afterId ?? 0}&limit=${page.limit ?? 200}`, undefined, signal);
+  }
+
+  artifactMeta(hash: string): Promise<ArtifactHandle> {
+    return this.request('GET', `/api/artifacts/${encodeURIComponent(hash)}/meta`);
+  }
+
+  /** A signed, short-lived URL for media elements (`<audio src>`, `<video src>`), which cannot send the token. */
+  async artifactLink(hash: string, ttlSeconds?: number): Promise<{ url: string; expiresAt: number }> {
+    const link = await this.request<{ url: string; expiresAt: number }>('GET', `/api/artifacts/${encodeURIComponent(hash)}/link${ttlSeconds ? `?ttl=${ttlSeconds}` : ''}`);
+    return { ...link, url: `${this.base}${link.url}` };
+  }
+
+  credentials(): Promise<CredentialInfo[]> {
+    return this.request('GET', '/api/credentials');
+  }
+
+  putCredential(name: string, fields: Record<string, string>): Promise<CredentialInfo> {
+    return this.request('PUT', `/api/credentials/${encodeURIComponent(name)}`, { fields });
+  }
+
+  deleteCredential(name: string): Promise<void> {
+    return this.request('DELETE', `/api/credentials/${encodeURIComponent(name)}`);
+  }
+}
+
+export type { GraphDocument };
+export type { ArtifactHandle, RunDetail, RunLogRow, RunRow, RunTrigger };

@@ -1,0 +1,239 @@
+/**
+ * The graph canvas. The store's document is the source of truth: flow nodes
+ * and edges are derived from it (reusing unchanged objects, so memoised cards
+ * do not re-render), selection lives in the store, and a drag moves nodes
+ * locally and commits one `moveNodes` step when it ends. Connections go
+ * through the store's compatibility check; a refused one says why in a toast.
+ */
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  applyEdgeChanges,
+  applyNodeChanges,
+  useUpdateNodeInternals,
+  type Connection,
+  type EdgeChange,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type NodeChange,
+  type NodeTypes,
+  type OnConnectEnd,
+  type ReactFlowInstance,
+} from '@xyflow/react';
+import { buildFlowEdges, buildFlowNodes, type FlowEdge, type FlowNode } from '../graph.js';
+import { GRAPH_OUTPUT_NODE } from '../state/document-ops.js';
+import { useGraphStore } from '../state/graph-store.js';
+import { notify } from '../state/toast-store.js';
+import { useUiStore } from '../state/ui-store.js';
+import { categoryColor, graphIoColor, unknownColor } from '../theme.js';
+import { Toasts } from '../ui/Toasts.js';
+import { addNodeAtScreen, fitWhenMeasured, registerCanvas } from './commands.js';
+import { GraphNodeView } from './GraphNodeView.js';
+import { NODE_DRAG_TYPE } from './Palette.js';
+
+const nodeTypes: NodeTypes = { reelgraph: GraphNodeView };
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
+const proOptions = { hideAttribution: true };
+
+function minimapColor(node: FlowNode): string {
+  if (node.data.kind !== 'node') return graphIoColor;
+  return node.data.known ? categoryColor(node.data.category) : unknownColor;
+}
+
+const ref = (node: string, port: string | null | undefined): string => `${node}.${port ?? ''}`;
+
+export function Canvas() {
+  const doc = useGraphStore((state) => state.doc);
+  const registry = useGraphStore((state) => state.registry);
+  const selection = useGraphStore((state) => state.selection);
+  const loadCount = useGraphStore((state) => state.loadCount);
+  const [nodes, setNodes] = useState<FlowNode[]>([]);
+  const [edges, setEdges] = useState<FlowEdge[]>([]);
+  const [fileOver, setFileOver] = useState(false);
+  const nodesRef = useRef(nodes);
+  nodesRef.current = nodes;
+  const container = useRef<HTMLDivElement>(null);
+  const updateNodeInternals = useUpdateNodeInternals();
+  const [remeasure, setRemeasure] = useState<string[]>([]);
+
+  const selectionSet = useMemo(() => new Set(selection), [selection]);
+
+  // Document, node types or selection changed: derive the flow nodes and edges.
+  useLayoutEffect(() => {
+    const previous = nodesRef.current;
+    const next = buildFlowNodes(doc, registry, previous, selectionSet);
+    const before = new Map(previous.map((node) => [node.id, node.data]));
+    const changed = next.filter((node) => before.has(node.id) && before.get(node.id) !== node.data).map((node) => node.id);
+    setNodes(next);
+    setEdges((current) => buildFlowEdges(doc, next, current, selectionSet));
+    if (changed.length > 0) setRemeasure(changed);
+  }, [doc, registry, selectionSet]);
+
+  // Ports may have changed: re-measure those cards' handles once the DOM shows them.
+  useEffect(() => {
+    if (remeasure.length > 0) updateNodeInternals(remeasure);
+  }, [remeasure, updateNodeInternals]);
+
+  // A graph was opened: fit it once its cards are measured.
+  useEffect(() => fitWhenMeasured(), [loadCount]);
+
+  const onInit = useCallback((instance: ReactFlowInstance<FlowNode, FlowEdge>) => registerCanvas(instance, container.current ?? undefined), []);
+  useEffect(() => () => registerCanvas(undefined, undefined), []);
+
+  const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
+    const local = changes.filter((change) => change.type === 'position' || change.type === 'dimensions');
+    if (local.length > 0) setNodes((current) => applyNodeChanges(local, current));
+    const selects = changes.filter((change) => change.type === 'select');
+    if (selects.length > 0) {
+      const store = useGraphStore.getState();
+      const next = new Set(store.selection);
+      for (const change of selects) {
+        if (change.selected) next.add(change.id);
+        else next.delete(change.id);
+      }
+      store.select([...next]);
+    }
+  }, []);
+
+  const onEdgesChange = useCallback((changes: EdgeChange<FlowEdge>[]) => {
+    const selects = changes.filter((change) => change.type === 'select');
+    if (selects.length > 0) {
+      const store = useGraphStore.getState();
+      const next = new Set(store.selection);
+      for (const change of selects) {
+        if (change.selected) next.add(change.id);
+        else next.delete(change.id);
+      }
+      store.select([...next]);
+    }
+    const other = changes.filter((change) => change.type !== 'select' && change.type !== 'remove');
+    if (other.length > 0) setEdges((current) => applyEdgeChanges(other, current));
+  }, []);
+
+  const onNodeDragStop = useCallback((_event: unknown, _node: FlowNode, moved: FlowNode[]) => {
+    const positions: Record<string, { x: number; y: number }> = {};
+    for (const node of moved) if (node.data.kind === 'node') positions[node.id] = node.position;
+    if (Object.keys(positions).length > 0) useGraphStore.getState().moveNodes(positions);
+  }, []);
+
+  const isValidConnection = useCallback<IsValidConnection<FlowEdge>>(
+    (connection) => useGraphStore.getState().canConnect(ref(connection.source, connection.sourceHandle), ref(connection.target, connection.targetHandle)).ok,
+    [],
+  );
+
+  const onConnect = useCallback((connection: Connection) => {
+    const from = ref(connection.source, connection.sourceHandle);
+    const to = ref(connection.target, connection.targetHandle);
+    const result = useGraphStore.getState().connect(from, to);
+    if (!result.ok) {
+      notify('error', `Refused: ${result.reason}`);
+      return;
+    }
+    const notes = [result.wrap ? 'value wrapped into a list' : '', ...result.replaced.map((id) => `replaced ${id.split('->')[0]}`)].filter(Boolean);
+    notify('info', `Connected ${from} → ${to}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
+  }, []);
+
+  // A drop on an incompatible handle never reaches onConnect: say why it was refused.
+  const onConnectEnd = useCallback<OnConnectEnd>((_event, state: FinalConnectionState) => {
+    if (state.isValid !== false || !state.fromHandle || !state.toHandle) return;
+    const [from, to] = state.fromHandle.type === 'source' ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
+    if (from.type !== 'source' || to.type !== 'target') {
+      notify('error', 'Refused: connect an output (right side) to an input (left side)');
+      return;
+    }
+    if (to.nodeId === GRAPH_OUTPUT_NODE) {
+      notify('error', 'Refused: graph outputs are edited in the Graph panel');
+      return;
+    }
+    const check = useGraphStore.getState().canConnect(ref(from.nodeId, from.id), ref(to.nodeId, to.id));
+    if (!check.ok) notify('error', `Refused: ${check.reason}`);
+  }, []);
+
+  const onNodeDoubleClick = useCallback((_event: unknown, node: FlowNode) => {
+    if (node.data.kind === 'node') useGraphStore.getState().setRightTab('node');
+    else useGraphStore.getState().setRightTab('graph');
+  }, []);
+
+  const onDragOver = useCallback((event: DragEvent<HTMLDivElement>) => {
+    const types = event.dataTransfer.types;
+    if (types.includes(NODE_DRAG_TYPE)) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'copy';
+    } else if (types.includes('Files')) {
+      event.preventDefault();
+      setFileOver(true);
+    }
+  }, []);
+
+  const onDrop = useCallback((event: DragEvent<HTMLDivElement>) => {
+    setFileOver(false);
+    const type = event.dataTransfer.getData(NODE_DRAG_TYPE);
+    if (type) {
+      event.preventDefault();
+      addNodeAtScreen(type, { x: event.clientX, y: event.clientY });
+      return;
+    }
+    const file = event.dataTransfer.files[0];
+    if (!file) return;
+    event.preventDefault();
+    file.text().then(
+      (text) => useUiStore.getState().openImport({ text, fileName: file.name }),
+      (error: unknown) => notify('error', `Cannot read ${file.name}: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }, []);
+
+  const empty = doc.nodes.length === 0 && Object.keys(doc.inputs ?? {}).length === 0;
+
+  return (
+    <main
+      ref={container}
+      className={`rg-canvas${fileOver ? ' is-dragging' : ''}`}
+      onDragOver={onDragOver}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setFileOver(false);
+      }}
+      onDrop={onDrop}
+      data-testid="canvas"
+    >
+      <ReactFlow<FlowNode, FlowEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onInit={onInit}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onNodeDragStop={onNodeDragStop}
+        onNodeDoubleClick={onNodeDoubleClick}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
+        zoomOnDoubleClick={false}
+        onlyRenderVisibleElements={nodes.length > 150}
+        colorMode="dark"
+        minZoom={0.05}
+        maxZoom={2}
+        proOptions={proOptions}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
+        <MiniMap<FlowNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(10, 12, 16, 0.7)" />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+      {empty ? (
+        <div className="rg-empty">
+          <h2>Start a graph</h2>
+          <p className="rg-muted">
+            Drag a node from the palette, double-click one, or press <kbd>Ctrl</kbd>+<kbd>O</kbd> to import a graph file. <kbd>?</kbd> lists the shortcuts.
+          </p>
+        </div>
+      ) : null}
+      <Toasts />
+    </main>
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Canvas commands the toolbar, palette and shortcuts share: add a node at
+ * the centre or at a drop point, fit the view, auto-layout with the measured
+ * card sizes. The canvas registers its React Flow instance and element here
+ * when it mounts.
+ */
+import type { ReactFlowInstance } from '@xyflow/react';
+import type { FlowEdge, FlowNode } from '../graph.js';
+import { useGraphStore, type Size } from '../state/graph-store.js';
+import { notify } from '../state/toast-store.js';
+
+let flow: ReactFlowInstance<FlowNode, FlowEdge> | undefined;
+let element: HTMLElement | undefined;
+
+export function registerCanvas(instance: ReactFlowInstance<FlowNode, FlowEdge> | undefined, container: HTMLElement | undefined): void {
+  flow = instance;
+  element = container;
+}
+
+/** Cards are placed by their top-left corner: centre them on the point instead. */
+const CARD_OFFSET = { x: 120, y: 40 };
+
+/** Adds a node of `type` with its card centred at a screen point; returns its id. */
+export function addNodeAtScreen(type: string, point: { x: number; y: number }): string | undefined {
+  const position = flow ? flow.screenToFlowPosition(point) : { x: 0, y: 0 };
+  return addNodeAtFlow(type, { x: position.x - CARD_OFFSET.x, y: position.y - CARD_OFFSET.y });
+}
+
+function addNodeAtFlow(type: string, position: { x: number; y: number }): string | undefined {
+  const state = useGraphStore.getState();
+  // Adds at an occupied spot cascade down-right instead of covering a card's header.
+  const at = { x: Math.round(position.x), y: Math.round(position.y) };
+  const near = (x: number, y: number) => state.doc.nodes.some((node) => Math.abs(node.position.x - x) < 24 && Math.abs(node.position.y - y) < 24);
+  for (let tries = 0; tries < 50 && near(at.x, at.y); tries += 1) {
+    at.x += 36;
+    at.y += 36;
+  }
+  const id = state.addNode(type, at);
+  if (!id) notify('error', `Cannot add ${type}: the node type is not known (are node types loaded?)`);
+  return id;
+}
+
+/** Adds a node in the middle of the visible canvas. */
+export function addNodeAtCentre(type: string): string | undefined {
+  if (!element || !flow) return addNodeAtFlow(type, { x: 0, y: 0 });
+  const rect = element.getBoundingClientRect();
+  return addNodeAtScreen(type, { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 });
+}
+
+export function fitCanvas(): void {
+  void flow?.fitView({ padding: 0.15, maxZoom: 1.2, duration: 200 });
+}
+
+/** Dagre layout (left → right) with the cards' measured sizes; then fit. */
+export function layoutCanvas(): void {
+  const sizes: Record<string, Size> = {};
+  for (const node of flow?.getNodes() ?? []) {
+    if (node.measured?.width && node.measured.height) sizes[node.id] = { width: node.measured.width, height: node.measured.height };
+  }
+  useGraphStore.getState().autoLayout(sizes);
+  // Let the canvas take the new positions before fitting.
+  requestAnimationFrame(() => requestAnimationFrame(fitCanvas));
+}
+
+/** Fits the view once every card has been measured (after a graph is opened). */
+export function fitWhenMeasured(): void {
+  let frames = 0;
+  const step = () => {
+    frames += 1;
+    const nodes = flow?.getNodes() ?? [];
+    const measured = nodes.every((node) => node.measured?.width && node.measured.height);
+    if ((measured && frames > 1) || frames > 60) {
+      if (nodes.length > 0) fitCanvas();
+      return;
+    }
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+}

@@ -1,0 +1,199 @@
+/**
+ * What one node did in the followed run: status, timing, attempts and
+ * providers, its error with the location, its items (status, provider,
+ * attempts, errors), and its results — the run's graph outputs that this
+ * node produces, and whatever its log entries carry — shown by kind: audio
+ * with a waveform and a play button, video in a player, images, and JSON
+ * (scripts, timelines) as a collapsible tree.
+ *
+ * The run record stores statuses per node and item, not every node's port
+ * values; a node's values appear here when they are graph outputs or logged.
+ */
+import { useMemo, useState } from 'react';
+import { useGraphStore } from '../state/graph-store.js';
+import { JsonTree, artifactsIn, ArtifactView, formatDuration } from './media.js';
+import { describeLocation, outputsOfNode, type ItemState } from './run-state.js';
+import { useNodeRun, useRunStore } from './run-store.js';
+import { statusIcons } from './NodeRunBadge.js';
+import './runs.css';
+
+const ITEM_ROWS = 200;
+
+function ItemRow({ item }: { item: ItemState }) {
+  const where = describeLocation(item.error);
+  return (
+    <tr className={`rg-run-item rg-run-item--${item.status}`} data-testid={`inspector-item-${item.index}`} data-status={item.status}>
+      <td>{item.index}</td>
+      <td className="rg-run-item-key" title={item.key}>
+        {item.key}
+      </td>
+      <td>
+        <span className={`rg-run-dot rg-run-dot--${item.status}`} /> {item.status}
+      </td>
+      <td>{item.provider ?? ''}</td>
+      <td>{item.attempts > 1 ? item.attempts : ''}</td>
+      <td>{formatDuration(item.durationMs)}</td>
+      <td className="rg-run-item-error" title={item.error ? `${item.error.code}: ${item.error.message}${where ? `\nat ${where}` : ''}` : undefined}>
+        {item.error ? `${item.error.message}${where ? ` (${where})` : ''}` : ''}
+      </td>
+    </tr>
+  );
+}
+
+export function Inspector({ nodeId }: { nodeId: string }) {
+  const node = useNodeRun(nodeId);
+  const run = useRunStore((s) => s.run);
+  const graphNode = useGraphStore((s) => s.doc?.nodes.find((n) => n.id === nodeId));
+  const [itemFilter, setItemFilter] = useState<'all' | 'failed'>('all');
+
+  // Graph outputs come from the graph the run executed (it may differ from the canvas).
+  const graphOutputs = run?.detail?.graph?.outputs;
+  const outputs = useMemo(() => {
+    const values = run?.detail?.outputs ?? {};
+    return outputsOfNode(graphOutputs, nodeId)
+      .filter((name) => name in values)
+      .map((name) => [name, values[name]] as const);
+  }, [graphOutputs, run?.detail?.outputs, nodeId]);
+  const logged = useMemo(() => (run?.logs ?? []).filter((line) => line.nodeId === nodeId), [run?.logs, nodeId]);
+  const loggedData = logged.filter((line) => line.data && Object.keys(line.data).length > 0);
+  const items = useMemo(() => Object.values(node?.itemStates ?? {}).sort((a, b) => a.index - b.index), [node?.itemStates]);
+  const shownItems = (itemFilter === 'failed' ? items.filter((i) => i.status === 'failed') : items).slice(0, ITEM_ROWS);
+  const outputArtifacts = useMemo(() => artifactsIn(outputs.map(([, v]) => v)), [outputs]);
+
+  const title = graphNode?.title ?? nodeId;
+  const where = describeLocation(node?.error);
+  return (
+    <section className="rg-run-section rg-inspector" data-testid="inspector" data-node={nodeId}>
+      <h4>
+        Inspector: {title} <span className="rg-run-muted">{graphNode?.type ?? node?.nodeType ?? ''}</span>
+      </h4>
+      {!run ? <div className="rg-run-muted">Run the graph, or open a past run, to inspect this node.</div> : null}
+      {run && !node ? <div className="rg-run-muted">This node is not part of the run shown.</div> : null}
+      {node ? (
+        <>
+          <dl className="rg-inspector-facts">
+            <dt>status</dt>
+            <dd data-testid="inspector-status" data-status={node.status}>
+              {statusIcons[node.status]} {node.status}
+              {node.cached && node.status !== 'cached' ? ' · all cached' : ''}
+              {node.fellBack ? ' · fell back' : ''}
+            </dd>
+            {node.items ? (
+              <>
+                <dt>items</dt>
+                <dd>
+                  {node.items.done}/{node.items.total} done · {node.items.cached} cached · {node.items.failed} failed · {node.items.fellBack} fell back
+                </dd>
+              </>
+            ) : null}
+            {node.durationMs !== undefined ? (
+              <>
+                <dt>time</dt>
+                <dd>{formatDuration(node.durationMs)}</dd>
+              </>
+            ) : null}
+            {node.attempts > 1 || node.retries > 0 ? (
+              <>
+                <dt>attempts</dt>
+                <dd>
+                  {node.attempts}
+                  {node.lastRetryError ? <span className="rg-run-muted"> (last retry: {node.lastRetryError.message})</span> : null}
+                </dd>
+              </>
+            ) : null}
+            {node.providers.length > 0 ? (
+              <>
+                <dt>providers</dt>
+                <dd>{node.providers.join(', ')}</dd>
+              </>
+            ) : null}
+            {node.progressMessage && node.status === 'running' ? (
+              <>
+                <dt>now</dt>
+                <dd>{node.progressMessage}</dd>
+              </>
+            ) : null}
+          </dl>
+          {node.error ? (
+            <div className="rg-run-error" data-testid="inspector-error">
+              <strong>{node.error.code}</strong>: {node.error.message}
+              {where ? <div className="rg-run-where">at {where}</div> : null}
+            </div>
+          ) : null}
+
+          {outputs.length > 0 ? (
+            <div className="rg-inspector-block">
+              <h5>Outputs</h5>
+              {outputArtifacts.map((handle) => (
+                <ArtifactView key={handle.hash} handle={handle} />
+              ))}
+              {outputs.map(([name, value]) => (
+                <JsonTree key={name} name={name} value={value} open={outputArtifacts.length === 0} />
+              ))}
+            </div>
+          ) : null}
+
+          {items.length > 0 ? (
+            <div className="rg-inspector-block">
+              <h5>
+                Items{' '}
+                <select value={itemFilter} onChange={(e) => setItemFilter(e.target.value as 'all' | 'failed')} aria-label="items shown">
+                  <option value="all">all</option>
+                  <option value="failed">failed</option>
+                </select>
+              </h5>
+              <div className="rg-inspector-items">
+                <table>
+                  <thead>
+                    <tr>
+                      <th>#</th>
+                      <th>key</th>
+                      <th>status</th>
+                      <th>provider</th>
+                      <th>tries</th>
+                      <th>time</th>
+                      <th>error</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {shownItems.map((item) => (
+                      <ItemRow key={item.index} item={item} />
+                    ))}
+                  </tbody>
+                </table>
+                {items.length > ITEM_ROWS ? <div className="rg-run-muted">first {ITEM_ROWS} of {items.length}</div> : null}
+              </div>
+            </div>
+          ) : null}
+
+          {loggedData.length > 0 ? (
+            <div className="rg-inspector-block">
+              <h5>Logged values</h5>
+              {loggedData.slice(-10).map((line, i) => (
+                <JsonTree key={`${line.at}-${i}`} name={`${line.index !== undefined ? `#${line.index} ` : ''}${line.message}`} value={line.data} open={false} />
+              ))}
+            </div>
+          ) : null}
+          {logged.length > 0 ? (
+            <div className="rg-inspector-block">
+              <h5>Log</h5>
+              <div className="rg-run-logs">
+                {logged.slice(-20).map((line, i) => (
+                  <div key={`${line.at}-${i}`} className={`rg-run-log rg-run-log--${line.level}`}>
+                    {line.index !== undefined ? `#${line.index} ` : ''}
+                    {line.message}
+                  </div>
+                ))}
+              </div>
+            </div>
+          ) : null}
+          {outputs.length === 0 && run && !node.error && (node.status === 'done' || node.status === 'cached') ? (
+            <div className="rg-run-muted">This node's values are not graph outputs; the run record keeps its status and items only.</div>
+          ) : null}
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+export default Inspector;

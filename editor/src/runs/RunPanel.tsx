@@ -1,0 +1,450 @@
+/**
+ * The Run panel: run the open graph with its declared inputs (Markdown as a
+ * textarea or an uploaded .md file), priority and "ignore cache"; follow the
+ * run live (status, failing nodes with their location); the graph's run
+ * history (open a past run to see its statuses on the canvas); the final
+ * outputs (the video plays in the page, exports download) and the log tail;
+ * and, for the selected node, the Inspector.
+ *
+ * A saved, unchanged graph runs by id and version; anything else runs inline
+ * (`{graph: doc}`), so what runs is exactly what is on the canvas.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
+import type { Priority } from '../../../runtime/contract/events.js';
+import type { GraphInput } from '../../../runtime/contract/graph.js';
+import type { RunRow } from '../../../runtime/store/types.js';
+import { ApiError, type Problem, type StartRunRequest } from '../api/client.js';
+import { useApi, useAuth } from '../api/context.js';
+import { useGraphStore, useSelectedNode } from '../state/graph-store.js';
+import { Inspector } from './Inspector.js';
+import { ArtifactView, DownloadLink, JsonTree, VideoPlayer, artifactsIn, formatDuration } from './media.js';
+import { connectRuns, showRun, useRunForm, useRunStore } from './run-store.js';
+import { describeLocation, isRunActive, type LogLine, type RunState } from './run-state.js';
+import './runs.css';
+
+const HISTORY_LIMIT = 25;
+/** The graph the panel last showed (module-level: the panel unmounts when its tab closes). */
+let lastGraphKey: string | undefined;
+
+type InputValues = Record<string, string | boolean>;
+
+function initialValue(input: GraphInput): string | boolean {
+  if (input.type === 'Boolean' && !input.list) return input.default === true;
+  if (input.default === undefined) return '';
+  return typeof input.default === 'string' ? input.default : JSON.stringify(input.default, null, 2);
+}
+
+/** The form's values as run inputs: empty fields are left out (the graph's defaults apply). */
+function toInputs(declared: Record<string, GraphInput>, values: InputValues): { inputs: Record<string, unknown>; problems: Problem[] } {
+  const inputs: Record<string, unknown> = {};
+  const problems: Problem[] = [];
+  for (const [name, input] of Object.entries(declared)) {
+    const raw = values[name];
+    if (raw === undefined || raw === '') continue;
+    if (typeof raw === 'boolean') {
+      inputs[name] = raw;
+      continue;
+    }
+    const textual = (input.type === 'Markdown' || input.type === 'Text') && !input.list;
+    if (textual) inputs[name] = raw;
+    else if (input.type === 'Number' && !input.list) {
+      const n = Number(raw);
+      if (Number.isFinite(n)) inputs[name] = n;
+      else problems.push({ in: 'inputs', path: `/${name}`, message: `"${raw}" is not a number` });
+    } else {
+      try {
+        inputs[name] = JSON.parse(raw);
+      } catch {
+        problems.push({ in: 'inputs', path: `/${name}`, message: `not valid JSON (${input.type}${input.list ? '[]' : ''})` });
+      }
+    }
+  }
+  return { inputs, problems };
+}
+
+function InputField({ name, input, value, onChange }: { name: string; input: GraphInput; value: string | boolean; onChange(value: string | boolean): void }) {
+  const fileRef = useRef<HTMLInputElement>(null);
+  const label = (
+    <span className="rg-run-input-label">
+      {input.title ?? name}
+      {input.required ? <span className="rg-run-required"> *</span> : null}
+      <span className="rg-run-muted"> {input.type}{input.list ? '[]' : ''}</span>
+    </span>
+  );
+  const onFile = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
+    const file = event.target.files?.[0];
+    if (file) onChange(await file.text());
+    event.target.value = '';
+  };
+  if (typeof value === 'boolean') {
+    return (
+      <label className="rg-run-input rg-run-input--inline">
+        <input type="checkbox" checked={value} onChange={(e) => onChange(e.target.checked)} data-testid={`run-input-${name}`} />
+        {label}
+      </label>
+    );
+  }
+  const textual = (input.type === 'Markdown' || input.type === 'Text') && !input.list;
+  return (
+    <label className="rg-run-input">
+      {label}
+      {input.description ? <span className="rg-run-muted rg-run-input-help">{input.description}</span> : null}
+      {input.type === 'Number' && !input.list ? (
+        <input type="number" className="rg-run-field" value={value} onChange={(e) => onChange(e.target.value)} data-testid={`run-input-${name}`} />
+      ) : (
+        <textarea
+          className={`rg-run-field${textual ? '' : ' rg-run-field--mono'}`}
+          rows={input.type === 'Markdown' ? 8 : textual ? 3 : 4}
+          value={value}
+          placeholder={textual ? (input.type === 'Markdown' ? '# Episode title\n\n## Scene…' : '') : 'JSON'}
+          onChange={(e) => onChange(e.target.value)}
+          data-testid={`run-input-${name}`}
+          spellCheck={textual}
+        />
+      )}
+      {input.type === 'Markdown' ? (
+        <span className="rg-run-upload">
+          <button type="button" className="rg-button rg-button--small" onClick={() => fileRef.current?.click()}>
+            upload .md
+          </button>
+          <input ref={fileRef} type="file" accept=".md,.markdown,text/markdown,text/plain" hidden onChange={(e) => void onFile(e)} data-testid={`run-input-${name}-file`} />
+        </span>
+      ) : null}
+    </label>
+  );
+}
+
+function ProblemList({ problems }: { problems: Problem[] }) {
+  if (problems.length === 0) return null;
+  return (
+    <ul className="rg-run-problems">
+      {problems.map((p, i) => (
+        <li key={i}>
+          <code>
+            {p.in ? `${p.in} ` : ''}
+            {p.path || '/'}
+          </code>
+          {p.nodeId ? ` node "${p.nodeId}"` : ''}
+          {p.port ? ` port "${p.port}"` : ''}
+          {p.param ? ` param ${p.param}` : ''}: {p.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * Nodes that failed in the run, with where; clicking one selects it on the
+ * canvas. In a run that still succeeded they were covered (a fallback's
+ * failed alternatives) and show as warnings.
+ */
+function Failures({ run }: { run: RunState }) {
+  const failed = Object.values(run.nodes).filter((node) => node.error && node.status === 'failed');
+  const where = describeLocation(run.error);
+  if (!run.error && failed.length === 0) return null;
+  const recovered = run.status === 'done';
+  return (
+    <div className="rg-run-errors" data-testid="run-errors">
+      {run.error ? (
+        <div className="rg-run-error">
+          <strong>{run.error.code}</strong>: {run.error.message}
+          {where ? <div className="rg-run-where">at {where}</div> : null}
+        </div>
+      ) : null}
+      {recovered && failed.length > 0 ? <div className="rg-run-muted">Failed, but covered by a fallback:</div> : null}
+      {failed.map((node) => {
+        const failedItems = Object.values(node.itemStates).filter((item) => item.status === 'failed');
+        const nodeWhere = describeLocation(node.error);
+        return (
+          <div key={node.nodeId} className={`rg-run-error${recovered ? ' rg-run-error--recovered' : ''}`} data-testid={`run-error-${node.nodeId}`}>
+            <button type="button" className="rg-run-linkish" onClick={() => useGraphStore.getState().select([node.nodeId])}>
+              {node.nodeId}
+            </button>
+            : {node.error?.message}
+            {nodeWhere ? <div className="rg-run-where">at {nodeWhere}</div> : null}
+            {failedItems.slice(0, 5).map((item) => (
+              <div key={item.index} className="rg-run-where">
+                item {item.index} ({item.key}){item.error && describeLocation(item.error) ? ` at ${describeLocation(item.error)}` : ''}
+                {item.error && item.error.message !== node.error?.message ? `: ${item.error.message}` : ''}
+              </div>
+            ))}
+            {failedItems.length > 5 ? <div className="rg-run-where">… {failedItems.length - 5} more failed items</div> : null}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+function Outputs({ run }: { run: RunState }) {
+  const outputs = run.detail?.outputs;
+  const artifacts = useMemo(() => artifactsIn(outputs), [outputs]);
+  if (!outputs || Object.keys(outputs).length === 0) {
+    return isRunActive(run.status) ? null : <div className="rg-run-muted">No outputs.</div>;
+  }
+  const video = artifacts.find((a) => a.mime.startsWith('video/'));
+  return (
+    <section className="rg-run-section" data-testid="run-outputs">
+      <h4>Outputs</h4>
+      {video ? <VideoPlayer handle={video} testId="final-video" /> : null}
+      {artifacts.length > 0 ? (
+        <ul className="rg-run-downloads">
+          {artifacts.map((handle) => (
+            <li key={handle.hash}>
+              <DownloadLink handle={handle} />
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {artifacts
+        .filter((a) => a !== video && (a.mime.startsWith('audio/') || a.mime.startsWith('image/')))
+        .slice(0, 4)
+        .map((handle) => (
+          <ArtifactView key={handle.hash} handle={handle} download={false} />
+        ))}
+      <JsonTree name="outputs" value={outputs} open={false} />
+    </section>
+  );
+}
+
+function Logs({ logs }: { logs: LogLine[] }) {
+  const tail = logs.slice(-80);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (box.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [tail.length, tail[tail.length - 1]?.at]);
+  if (tail.length === 0) return null;
+  return (
+    <details className="rg-run-section" open>
+      <summary>
+        <h4>Logs</h4> <span className="rg-run-muted">last {tail.length}</span>
+      </summary>
+      <div className="rg-run-logs" ref={box} data-testid="run-logs">
+        {tail.map((line, i) => (
+          <div key={`${line.at}-${i}`} className={`rg-run-log rg-run-log--${line.level}`}>
+            <span className="rg-run-muted">{new Date(line.at).toLocaleTimeString()}</span> {line.nodeId ? <span className="rg-run-log-node">[{line.nodeId}{line.index !== undefined ? `#${line.index}` : ''}]</span> : null} {line.message}
+          </div>
+        ))}
+      </div>
+    </details>
+  );
+}
+
+function History({ runs, current, onOpen }: { runs: RunRow[]; current: string | undefined; onOpen(id: string): void }) {
+  return (
+    <section className="rg-run-section">
+      <h4>History</h4>
+      {runs.length === 0 ? <div className="rg-run-muted">No runs of this graph yet.</div> : null}
+      <ul className="rg-run-history">
+        {runs.map((row) => (
+          <li key={row.id}>
+            <button
+              type="button"
+              className={`rg-run-history-item${row.id === current ? ' rg-run-history-item--current' : ''}`}
+              onClick={() => onOpen(row.id)}
+              data-testid={`run-history-item-${row.id}`}
+              data-status={row.status}
+              title={row.id}
+            >
+              <span className={`rg-run-dot rg-run-dot--${row.status}`} />
+              <span>{new Date(row.createdAt).toLocaleString()}</span>
+              <span className="rg-run-muted">
+                {row.status}
+                {row.graphVersion ? ` · v${row.graphVersion}` : ' · draft'}
+                {row.durationMs !== undefined ? ` · ${formatDuration(row.durationMs)}` : ''} · {row.trigger}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function RunPanel() {
+  const api = useApi();
+  const doc = useGraphStore((s) => s.doc);
+  const meta = useGraphStore((s) => s.meta);
+  const runRequest = useGraphStore((s) => s.runRequest);
+  const selected = useSelectedNode();
+  const run = useRunStore((s) => s.run);
+  const runId = useRunStore((s) => s.runId);
+  const connection = useRunStore((s) => s.connection);
+  const followError = useRunStore((s) => s.error);
+
+  const declared = useMemo(() => doc?.inputs ?? {}, [doc?.inputs]);
+  const typed = useRunForm((s) => s.values);
+  const priority = useRunForm((s) => s.priority);
+  const noCache = useRunForm((s) => s.noCache);
+  // What the form shows: what was typed, else each input's default.
+  const values = useMemo(() => {
+    const next: InputValues = {};
+    for (const [name, input] of Object.entries(declared)) next[name] = typed[name] ?? initialValue(input);
+    return next;
+  }, [declared, typed]);
+  const [starting, setStarting] = useState(false);
+  const [startError, setStartError] = useState<{ message: string; problems: Problem[] } | undefined>(undefined);
+  const [history, setHistory] = useState<RunRow[]>([]);
+  const graphKey = meta.id ?? doc?.id;
+
+  const { authenticated } = useAuth();
+  // (Re)connect with the current token; connectRuns keeps one connection per token.
+  useEffect(() => {
+    if (authenticated) connectRuns(api);
+  }, [api, authenticated]);
+
+  const loadHistory = useCallback(async () => {
+    if (!graphKey) {
+      setHistory([]);
+      return;
+    }
+    try {
+      setHistory(await api.listRuns({ graphId: graphKey, limit: HISTORY_LIMIT }));
+    } catch {
+      // History is a convenience; the run itself still shows.
+    }
+  }, [api, graphKey]);
+
+  useEffect(() => {
+    void loadHistory();
+  }, [loadHistory]);
+
+  // Another graph opened: stop showing the previous graph's run, and start from its defaults.
+  useEffect(() => {
+    if (lastGraphKey !== undefined && lastGraphKey !== graphKey) {
+      void showRun(undefined);
+      useRunForm.getState().reset();
+    }
+    lastGraphKey = graphKey;
+  }, [graphKey]);
+
+  // Refresh the history when the followed run changes status.
+  const status = run?.status;
+  useEffect(() => {
+    if (status) void loadHistory();
+  }, [status, loadHistory]);
+
+  const start = useCallback(async () => {
+    if (!doc) return;
+    const { inputs, problems } = toInputs(declared, values);
+    if (problems.length > 0) {
+      setStartError({ message: 'Some inputs are invalid', problems });
+      return;
+    }
+    const request: StartRunRequest = {
+      ...(meta.id && meta.version !== undefined && !meta.dirty ? { graphId: meta.id, version: meta.version } : { graph: doc }),
+      inputs,
+      priority,
+      ...(noCache ? { noCache: true } : {}),
+    };
+    setStarting(true);
+    setStartError(undefined);
+    try {
+      const { runId: id } = await api.startRun(request);
+      void showRun(id);
+      void loadHistory();
+    } catch (error) {
+      setStartError(error instanceof ApiError ? { message: error.message, problems: error.problems } : { message: error instanceof Error ? error.message : String(error), problems: [] });
+    } finally {
+      setStarting(false);
+    }
+  }, [api, doc, declared, values, meta.id, meta.version, meta.dirty, priority, noCache, loadHistory]);
+
+  // The toolbar's Run button (requestRun: opens this tab and counts up) starts a run here, once per request.
+  useEffect(() => {
+    const form = useRunForm.getState();
+    if (runRequest === form.handledRunRequest) return;
+    useRunForm.setState({ handledRunRequest: runRequest });
+    if (runRequest > form.handledRunRequest) void start();
+  }, [runRequest, start]);
+
+  const cancel = async (): Promise<void> => {
+    if (!runId) return;
+    try {
+      await api.cancelRun(runId);
+    } catch (error) {
+      setStartError({ message: error instanceof Error ? error.message : String(error), problems: [] });
+    }
+  };
+
+  const active = isRunActive(run?.status);
+  const runStatus = run?.status ?? (runId ? 'loading' : 'idle');
+  const counts = useMemo(() => {
+    const nodes = Object.values(run?.nodes ?? {});
+    return {
+      total: nodes.length,
+      finished: nodes.filter((n) => n.status === 'done' || n.status === 'cached').length,
+      failed: nodes.filter((n) => n.status === 'failed').length,
+      running: nodes.filter((n) => n.status === 'running').length,
+    };
+  }, [run?.nodes]);
+
+  return (
+    <div className="rg-run-panel" data-testid="run-panel">
+      <section className="rg-run-section">
+        <h4>Run {doc?.name ? <span className="rg-run-muted">{doc.name}</span> : null}</h4>
+        {Object.keys(declared).length === 0 ? <div className="rg-run-muted">This graph declares no inputs.</div> : null}
+        {Object.entries(declared).map(([name, input]) => (
+          <InputField key={name} name={name} input={input} value={values[name] ?? ''} onChange={(value) => useRunForm.getState().setValue(name, value)} />
+        ))}
+        <div className="rg-run-options">
+          <label className="rg-run-input--inline">
+            priority{' '}
+            <select value={priority} onChange={(e) => useRunForm.getState().setPriority(e.target.value as Priority)} data-testid="run-priority">
+              <option value="urgent">urgent</option>
+              <option value="normal">normal</option>
+              <option value="batch">batch</option>
+            </select>
+          </label>
+          <label className="rg-run-input--inline">
+            <input type="checkbox" checked={noCache} onChange={(e) => useRunForm.getState().setNoCache(e.target.checked)} data-testid="run-no-cache" /> ignore cache
+          </label>
+        </div>
+        <div className="rg-run-actions">
+          <button type="button" className="rg-button rg-button--primary" onClick={() => void start()} disabled={starting || !doc} data-testid="run-start">
+            {starting ? 'Starting…' : '▶ Run'}
+          </button>
+          <button type="button" className="rg-button" onClick={() => void cancel()} disabled={!active} data-testid="run-cancel">
+            ■ Cancel
+          </button>
+          <span className="rg-run-muted rg-run-mode" title="A saved, unchanged graph runs by id and version; otherwise the canvas runs as it is.">
+            {meta.id && meta.version !== undefined && !meta.dirty ? `${meta.id} v${meta.version}` : 'unsaved changes: runs the canvas'}
+          </span>
+        </div>
+        {startError ? (
+          <div className="rg-run-error" data-testid="run-start-error">
+            {startError.message}
+            <ProblemList problems={startError.problems} />
+          </div>
+        ) : null}
+      </section>
+
+      <section className="rg-run-section">
+        <div className="rg-run-status" data-testid="run-status" data-status={runStatus}>
+          <span className={`rg-run-dot rg-run-dot--${runStatus}`} />
+          <strong>{runStatus}</strong>
+          {run ? (
+            <span className="rg-run-muted">
+              {' '}
+              {counts.finished}/{counts.total} nodes{counts.running ? ` · ${counts.running} running` : ''}
+              {counts.failed ? ` · ${counts.failed} failed` : ''}
+              {run.durationMs !== undefined ? ` · ${formatDuration(run.durationMs)}` : ''}
+              {run.detail?.costUsd ? ` · ~$${run.detail.costUsd.toFixed(2)}` : ''}
+            </span>
+          ) : null}
+          {connection !== 'connected' && connection !== 'idle' ? <span className="rg-run-chip rg-run-chip--retry" title={useRunStore.getState().connectionMessage}>live: {connection}</span> : null}
+        </div>
+        {runId ? <div className="rg-run-muted rg-run-id">run {runId}</div> : null}
+        {followError ? <div className="rg-run-error">{followError}</div> : null}
+        {run ? <Failures run={run} /> : null}
+      </section>
+
+      {run ? <Outputs run={run} /> : null}
+      {selected ? <Inspector nodeId={selected.id} /> : null}
+      {run ? <Logs logs={run.logs} /> : null}
+      <History runs={history} current={runId} onOpen={(id) => void showRun(id)} />
+    </div>
+  );
+}
+
+export default RunPanel;

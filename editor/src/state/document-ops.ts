@@ -1,0 +1,382 @@
+/**
+ * Pure operations on graph documents, used by the editor's store. Every
+ * function returns a new document and leaves its argument untouched; nodes
+ * and edges that do not change keep their identity (the canvas reuses their
+ * views). No React, no DOM: unit-tested in node (tests/editor-document-ops.test.ts).
+ */
+import {
+  GRAPH_FORMAT,
+  GRAPH_INPUT_NODE,
+  GRAPH_SCHEMA_VERSION,
+  checkCompatibility,
+  isPortTypeName,
+  parseRef,
+  type GraphDocument,
+  type GraphEdge,
+  type GraphNode,
+  type JsonSchema,
+  type NodeDescription,
+  type NodeRegistry,
+  type NodeSettings,
+  type PortSpec,
+} from '../../../runtime/contract/index.js';
+
+export type Registry = NodeRegistry<NodeDescription>;
+export type Position = { x: number; y: number };
+
+export type PortView = PortSpec & {
+  /** Not declared by the node type: derived from an edge. */
+  derived?: boolean;
+};
+
+/** Id of the canvas node that shows the graph's named outputs (not part of the document). */
+export const GRAPH_OUTPUT_NODE = '$output';
+
+export const edgeId = (edge: GraphEdge): string => `${edge.from}->${edge.to}`;
+
+export function emptyDocument(name = 'untitled'): GraphDocument {
+  return { format: GRAPH_FORMAT, schemaVersion: GRAPH_SCHEMA_VERSION, name, nodes: [], edges: [] };
+}
+
+// ─── ids ────────────────────────────────────────────────────────────────────
+
+/** `voice.tts` → `voice`; the family names a node readably. */
+export function nodeIdBase(type: string): string {
+  const family = type.split('.')[0] ?? 'node';
+  const clean = family.replace(/[^A-Za-z0-9_-]/g, '_');
+  return /^[A-Za-z_]/.test(clean) ? clean : `n_${clean}`;
+}
+
+/** `base`, else `base_2`, `base_3`, … — the first id not in `taken`. */
+export function uniqueId(taken: ReadonlySet<string>, base: string): string {
+  const stem = base.replace(/_\d+$/, '') || 'node';
+  if (!taken.has(stem)) return stem;
+  for (let n = 2; ; n += 1) {
+    const id = `${stem}_${n}`;
+    if (!taken.has(id)) return id;
+  }
+}
+
+const idsOf = (doc: GraphDocument): Set<string> => new Set([GRAPH_INPUT_NODE, GRAPH_OUTPUT_NODE, ...doc.nodes.map((node) => node.id)]);
+
+// ─── params ─────────────────────────────────────────────────────────────────
+
+/**
+ * The defaults a params schema declares (top-level properties, and nested
+ * objects' properties). Written here rather than with ajv's `useDefaults`:
+ * ajv compiles code with `new Function`, which the server's CSP forbids.
+ */
+export function schemaDefaults(schema: JsonSchema | undefined): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  const properties = (schema?.properties ?? {}) as Record<string, JsonSchema>;
+  for (const [key, property] of Object.entries(properties)) {
+    if (typeof property !== 'object' || property === null) continue;
+    if ('default' in property) result[key] = structuredClone(property.default);
+    else if (property.type === 'object' && property.properties) {
+      const nested = schemaDefaults(property);
+      if (Object.keys(nested).length > 0) result[key] = nested;
+    }
+  }
+  return result;
+}
+
+/** Shallow merge; keys set to `undefined` are removed (a cleared form field). */
+function mergeDefined<T extends object>(base: T | undefined, patch: Partial<T>): T {
+  const merged: Record<string, unknown> = { ...(base ?? {}) };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged as T;
+}
+
+/** A one-line summary of a node's key params for its card, e.g. `provider: elevenlabs · voice: kal`. */
+export function summarizeParams(node: Pick<GraphNode, 'params'>, description?: Pick<NodeDescription, 'params'>, max = 3): string {
+  const order = Object.keys((description?.params?.properties ?? {}) as Record<string, unknown>);
+  const keys = [...order.filter((key) => key in node.params), ...Object.keys(node.params).filter((key) => !order.includes(key))];
+  const parts: string[] = [];
+  for (const key of keys) {
+    const value = node.params[key];
+    let text: string;
+    if (typeof value === 'string') text = value.length > 28 ? `${value.slice(0, 27)}…` : value;
+    else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+    else if (Array.isArray(value)) text = `[${value.length}]`;
+    else continue;
+    if (text === '') continue;
+    parts.push(`${key}: ${text.replace(/\s+/g, ' ')}`);
+    if (parts.length >= max) break;
+  }
+  return parts.join(' · ');
+}
+
+// ─── nodes ──────────────────────────────────────────────────────────────────
+
+export function addNode(doc: GraphDocument, description: NodeDescription, position: Position, id?: string): { doc: GraphDocument; id: string } {
+  const nodeId = id && !idsOf(doc).has(id) ? id : uniqueId(idsOf(doc), nodeIdBase(description.type));
+  const node: GraphNode = {
+    id: nodeId,
+    type: description.type,
+    typeVersion: description.version,
+    position: { x: Math.round(position.x), y: Math.round(position.y) },
+    params: schemaDefaults(description.params),
+  };
+  return { doc: { ...doc, nodes: [...doc.nodes, node] }, id: nodeId };
+}
+
+/**
+ * Removes the nodes and edges named in `ids` (edge ids are `from->to`), every
+ * edge touching a removed node, and named outputs that read from one.
+ */
+export function removeItems(doc: GraphDocument, ids: Iterable<string>): GraphDocument {
+  const remove = new Set(ids);
+  // The synthetic canvas nodes are not removable: dropping `$input` must not drop every edge from a graph input.
+  remove.delete(GRAPH_INPUT_NODE);
+  remove.delete(GRAPH_OUTPUT_NODE);
+  const filtered = doc.nodes.filter((node) => !remove.has(node.id));
+  const nodes = filtered.length === doc.nodes.length ? doc.nodes : filtered;
+  const edges = doc.edges.filter((edge) => !remove.has(edgeId(edge)) && !remove.has(parseRef(edge.from).node) && !remove.has(parseRef(edge.to).node));
+  let outputs = doc.outputs;
+  if (outputs) {
+    const kept = Object.entries(outputs).filter(([name, ref]) => !remove.has(parseRef(ref).node) && !remove.has(`${ref}->${GRAPH_OUTPUT_NODE}.${name}`));
+    if (kept.length !== Object.keys(outputs).length) outputs = Object.fromEntries(kept);
+  }
+  if (nodes.length === doc.nodes.length && edges.length === doc.edges.length && outputs === doc.outputs) return doc;
+  const next: GraphDocument = { ...doc, nodes, edges };
+  if (outputs) next.outputs = outputs;
+  return next;
+}
+
+function mapNode(doc: GraphDocument, nodeId: string, update: (node: GraphNode) => GraphNode): GraphDocument {
+  let changed = false;
+  const nodes = doc.nodes.map((node) => {
+    if (node.id !== nodeId) return node;
+    changed = true;
+    return update(node);
+  });
+  return changed ? { ...doc, nodes } : doc;
+}
+
+/** Merges `params` into the node's params; a key set to `undefined` is removed. */
+export function updateParams(doc: GraphDocument, nodeId: string, params: Record<string, unknown>): GraphDocument {
+  return mapNode(doc, nodeId, (node) => ({ ...node, params: mergeDefined(node.params, params) }));
+}
+
+/** Merges `settings` into the node's settings; `undefined` removes a key, an empty result removes `settings`. */
+export function updateSettings(doc: GraphDocument, nodeId: string, settings: Partial<NodeSettings>): GraphDocument {
+  return mapNode(doc, nodeId, (node) => {
+    const merged = mergeDefined(node.settings, settings);
+    const { settings: _old, ...rest } = node;
+    return Object.keys(merged).length > 0 ? { ...rest, settings: merged } : rest;
+  });
+}
+
+/** Title and notes of a node; an empty string removes them. */
+export function updateNodeMeta(doc: GraphDocument, nodeId: string, meta: { title?: string; notes?: string }): GraphDocument {
+  return mapNode(doc, nodeId, (node) => {
+    const next: GraphNode = { ...node };
+    for (const key of ['title', 'notes'] as const) {
+      if (!(key in meta)) continue;
+      const value = meta[key];
+      if (value) next[key] = value;
+      else delete next[key];
+    }
+    return next;
+  });
+}
+
+export function moveNodes(doc: GraphDocument, positions: Record<string, Position>): GraphDocument {
+  let changed = false;
+  const nodes = doc.nodes.map((node) => {
+    const position = positions[node.id];
+    if (!position) return node;
+    const x = Math.round(position.x);
+    const y = Math.round(position.y);
+    if (x === node.position.x && y === node.position.y) return node;
+    changed = true;
+    return { ...node, position: { x, y } };
+  });
+  return changed ? { ...doc, nodes } : doc;
+}
+
+// ─── ports and edges ────────────────────────────────────────────────────────
+
+function addDerived(ports: PortView[], name: string): void {
+  if (!ports.some((port) => port.name === name)) ports.push({ name, type: 'Any', derived: true, optional: true });
+}
+
+/** The declared inputs of the graph, as the output ports of the `$input` node. */
+export function graphInputPorts(doc: GraphDocument): PortView[] {
+  return Object.entries(doc.inputs ?? {}).map(([name, input]) => {
+    const port: PortView = { name, type: isPortTypeName(input.type) ? input.type : 'Any' };
+    if (input.list) port.list = true;
+    if (input.title) port.title = input.title;
+    if (input.description) port.description = input.description;
+    return port;
+  });
+}
+
+/**
+ * A node's ports: its type's (the exact version, else the latest), plus ports
+ * its edges use that no description declares (drawn as `Any`).
+ */
+export function resolvePorts(doc: GraphDocument, registry: Registry | undefined, nodeId: string): { inputs: PortView[]; outputs: PortView[]; known: boolean } | undefined {
+  let inputs: PortView[];
+  let outputs: PortView[];
+  let known = true;
+  if (nodeId === GRAPH_INPUT_NODE) {
+    inputs = [];
+    outputs = graphInputPorts(doc);
+  } else {
+    const node = doc.nodes.find((n) => n.id === nodeId);
+    if (!node) return undefined;
+    const description = registry?.get(node.type, node.typeVersion) ?? registry?.latest(node.type);
+    known = Boolean(description);
+    inputs = description?.inputs.map((port) => ({ ...port })) ?? [];
+    outputs = description?.outputs.map((port) => ({ ...port })) ?? [];
+  }
+  for (const edge of doc.edges) {
+    const from = parseRef(edge.from);
+    const to = parseRef(edge.to);
+    if (from.node === nodeId) addDerived(outputs, from.port);
+    if (to.node === nodeId) addDerived(inputs, to.port);
+  }
+  for (const ref of Object.values(doc.outputs ?? {})) {
+    const source = parseRef(ref);
+    if (source.node === nodeId) addDerived(outputs, source.port);
+  }
+  return { inputs, outputs, known };
+}
+
+export type EdgeCheck =
+  | { ok: true; edge: GraphEdge; replaces: GraphEdge[]; /** A single value will be wrapped into a one-element list. */ wrap: boolean }
+  | { ok: false; reason: string };
+
+/** Is `goal` downstream of `start` along the edges? */
+export function reaches(edges: GraphEdge[], start: string, goal: string): boolean {
+  const next = new Map<string, string[]>();
+  for (const edge of edges) {
+    const from = parseRef(edge.from).node;
+    const list = next.get(from) ?? [];
+    list.push(parseRef(edge.to).node);
+    next.set(from, list);
+  }
+  const seen = new Set<string>();
+  const stack = [start];
+  while (stack.length > 0) {
+    const id = stack.pop() as string;
+    if (id === goal) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(next.get(id) ?? []));
+  }
+  return false;
+}
+
+/** May `from` (`node.port`, or `$input.name`) feed `to` (`node.port`)? Says why not. */
+export function checkEdge(doc: GraphDocument, registry: Registry | undefined, from: string, to: string): EdgeCheck {
+  const source = parseRef(from);
+  const target = parseRef(to);
+  if (!from.includes('.') || !to.includes('.')) return { ok: false, reason: 'ports are written "node.port"' };
+  if (target.node === GRAPH_OUTPUT_NODE) return { ok: false, reason: 'graph outputs are edited in the Graph panel' };
+  if (target.node === GRAPH_INPUT_NODE) return { ok: false, reason: 'graph inputs cannot be fed; connect an output (right) to an input (left)' };
+  if (source.node === target.node) return { ok: false, reason: `${from} → ${to}: a node cannot feed itself` };
+  const sourcePorts = resolvePorts(doc, registry, source.node);
+  const targetPorts = resolvePorts(doc, registry, target.node);
+  if (!sourcePorts) return { ok: false, reason: `there is no node "${source.node}"` };
+  if (!targetPorts) return { ok: false, reason: `there is no node "${target.node}"` };
+  const sourcePort = sourcePorts.outputs.find((port) => port.name === source.port);
+  const targetPort = targetPorts.inputs.find((port) => port.name === target.port);
+  if (!sourcePort) return { ok: false, reason: `${source.node} has no output "${source.port}"` };
+  if (!targetPort) return { ok: false, reason: `${target.node} has no input "${target.port}"` };
+
+  const compatibility = checkCompatibility(sourcePort, targetPort);
+  if (!compatibility.ok) return { ok: false, reason: `${from} → ${to}: ${compatibility.reason}` };
+  if (doc.edges.some((e) => e.from === from && e.to === to)) return { ok: false, reason: `${from} → ${to} is already connected` };
+  if (source.node !== GRAPH_INPUT_NODE && reaches(doc.edges, target.node, source.node)) return { ok: false, reason: `${from} → ${to} would create a cycle` };
+
+  // A single input takes one edge: the new one replaces the old. (Derived ports of unknown types might be lists: keep both.)
+  const replaces = targetPort.list || targetPort.derived ? [] : doc.edges.filter((e) => e.to === to);
+  return { ok: true, edge: { from, to }, replaces, wrap: compatibility.wrap };
+}
+
+/** Adds a checked edge, dropping the edges it replaces. */
+export function applyEdge(doc: GraphDocument, check: Extract<EdgeCheck, { ok: true }>): GraphDocument {
+  const replaced = new Set(check.replaces.map(edgeId));
+  return { ...doc, edges: [...doc.edges.filter((edge) => !replaced.has(edgeId(edge))), check.edge] };
+}
+
+export function removeEdge(doc: GraphDocument, id: string): GraphDocument {
+  return removeItems(doc, [id]);
+}
+
+// ─── clipboard ──────────────────────────────────────────────────────────────
+
+export interface Clipboard {
+  nodes: GraphNode[];
+  /** Edges between copied nodes. */
+  edges: GraphEdge[];
+  /** Edges from nodes outside the copy (or graph inputs) into it: pasted only "with links". */
+  links: GraphEdge[];
+  /** Paste keeps the links by default. */
+  withLinks: boolean;
+}
+
+export function copyItems(doc: GraphDocument, ids: Iterable<string>, withLinks = false): Clipboard | undefined {
+  const selected = new Set(ids);
+  const nodes = doc.nodes.filter((node) => selected.has(node.id));
+  if (nodes.length === 0) return undefined;
+  const inside = new Set(nodes.map((node) => node.id));
+  const edges: GraphEdge[] = [];
+  const links: GraphEdge[] = [];
+  for (const edge of doc.edges) {
+    const from = parseRef(edge.from).node;
+    const to = parseRef(edge.to).node;
+    if (inside.has(from) && inside.has(to)) edges.push(edge);
+    else if (inside.has(to)) links.push(edge);
+  }
+  return structuredClone({ nodes, edges, links, withLinks });
+}
+
+/**
+ * Pastes a clipboard: fresh readable ids (`voice` → `voice_2`), positions
+ * moved by `offset`, inner edges re-wired to the copies; with links, the
+ * copies also get the incoming edges from nodes that still exist.
+ */
+export function pasteItems(doc: GraphDocument, clipboard: Clipboard, options: { withLinks?: boolean; offset?: Position } = {}): { doc: GraphDocument; ids: string[] } {
+  const withLinks = options.withLinks ?? clipboard.withLinks;
+  const offset = options.offset ?? { x: 40, y: 40 };
+  const taken = idsOf(doc);
+  const rename = new Map<string, string>();
+  const nodes: GraphNode[] = clipboard.nodes.map((node) => {
+    const id = uniqueId(taken, node.id);
+    taken.add(id);
+    rename.set(node.id, id);
+    return { ...structuredClone(node), id, position: { x: Math.round(node.position.x + offset.x), y: Math.round(node.position.y + offset.y) } };
+  });
+  const remap = (ref: string): string => {
+    const { node, port } = parseRef(ref);
+    return `${rename.get(node) ?? node}.${port}`;
+  };
+  const edges: GraphEdge[] = clipboard.edges.map((edge) => ({ from: remap(edge.from), to: remap(edge.to) }));
+  if (withLinks) {
+    const existing = new Set(doc.nodes.map((node) => node.id));
+    const inputs = new Set(Object.keys(doc.inputs ?? {}));
+    for (const link of clipboard.links) {
+      const from = parseRef(link.from);
+      const live = from.node === GRAPH_INPUT_NODE ? inputs.has(from.port) : existing.has(from.node);
+      if (live) edges.push({ from: link.from, to: remap(link.to) });
+    }
+  }
+  return { doc: { ...doc, nodes: [...doc.nodes, ...nodes], edges: [...doc.edges, ...edges] }, ids: nodes.map((node) => node.id) };
+}
+
+// ─── layout ─────────────────────────────────────────────────────────────────
+
+export type Size = { width: number; height: number };
+
+/** Roughly the card's size when the canvas has not measured it. */
+export function estimateNodeSize(registry: Registry | undefined, node: GraphNode): Size {
+  const description = registry?.get(node.type, node.typeVersion) ?? registry?.latest(node.type);
+  const rows = Math.max(description?.inputs.length ?? 1, description?.outputs.length ?? 1, 1);
+  return { width: 240, height: 70 + rows * 22 };
+}

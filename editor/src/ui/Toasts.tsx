@@ -1,0 +1,34 @@
+/** The toast stack over the canvas; errors stay longer, a click dismisses. */
+import { useEffect } from 'react';
+import { useToastStore, type ToastMessage } from '../state/toast-store.js';
+
+function ToastItem({ toast }: { toast: ToastMessage }) {
+  const dismiss = useToastStore((state) => state.dismiss);
+  useEffect(() => {
+    const timer = setTimeout(() => dismiss(toast.id), toast.kind === 'error' ? 7000 : 3500);
+    return () => clearTimeout(timer);
+  }, [toast, dismiss]);
+  return (
+    <div
+      className={`rg-toast rg-toast--${toast.kind}`}
+      data-testid="toast"
+      data-kind={toast.kind}
+      role={toast.kind === 'error' ? 'alert' : 'status'}
+      onClick={() => dismiss(toast.id)}
+    >
+      {toast.text}
+    </div>
+  );
+}
+
+export function Toasts() {
+  const toasts = useToastStore((state) => state.toasts);
+  if (toasts.length === 0) return null;
+  return (
+    <div className="rg-toasts">
+      {toasts.map((toast) => (
+        <ToastItem key={toast.id} toast={toast} />
+      ))}
+    </div>
+  );
+}

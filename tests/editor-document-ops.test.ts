@@ -1,0 +1,238 @@
+/** The editor's pure document operations, history and store (no DOM). */
+import { describe, expect, it } from 'vitest';
+import { NodeRegistry, type GraphDocument, type NodeDescription } from '../runtime/contract/index.js';
+import * as ops from '../editor/src/state/document-ops.js';
+import { COALESCE_MS, emptyHistory, record, redo, undo } from '../editor/src/state/history.js';
+import { layoutPositions } from '../editor/src/state/layout.js';
+
+const describeNode = (type: string, inputs: NodeDescription['inputs'], outputs: NodeDescription['outputs'], params: NodeDescription['params'] = { type: 'object', properties: {} }): NodeDescription => ({
+  type,
+  version: 1,
+  title: type,
+  category: type.startsWith('voice') ? 'voice' : 'script',
+  description: `${type} node`,
+  inputs,
+  outputs,
+  params,
+  resource: 'cpu',
+  cacheable: true,
+});
+
+const script = describeNode('script.markdown', [{ name: 'markdown', type: 'Markdown' }], [{ name: 'script', type: 'Script' }, { name: 'segments', type: 'Segment', list: true }]);
+const tts = describeNode('voice.tts', [{ name: 'segments', type: 'Segment', list: true }], [{ name: 'clips', type: 'AudioClip', list: true }], {
+  type: 'object',
+  properties: { provider: { type: 'string', default: 'flite' }, voice: { type: 'string', default: 'kal' }, speed: { type: 'number' }, options: { type: 'object', properties: { pitch: { type: 'number', default: 1 } } } },
+});
+const one = describeNode('voice.one', [{ name: 'segment', type: 'Segment' }], [{ name: 'clip', type: 'AudioClip' }]);
+const registry = new NodeRegistry<NodeDescription>([script, tts, one]);
+
+function base(): GraphDocument {
+  return {
+    ...ops.emptyDocument('test'),
+    inputs: { episode: { type: 'Markdown' } },
+    outputs: { voices: 'voice.clips' },
+    nodes: [
+      { id: 'script', type: 'script.markdown', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+      { id: 'voice', type: 'voice.tts', typeVersion: 1, position: { x: 300, y: 0 }, params: { provider: 'flite' } },
+    ],
+    edges: [
+      { from: '$input.episode', to: 'script.markdown' },
+      { from: 'script.segments', to: 'voice.segments' },
+    ],
+  };
+}
+
+describe('ids and defaults', () => {
+  it('makes readable unique ids from the type family', () => {
+    expect(ops.nodeIdBase('voice.tts')).toBe('voice');
+    expect(ops.uniqueId(new Set(['voice']), 'voice')).toBe('voice_2');
+    expect(ops.uniqueId(new Set(['voice', 'voice_2']), 'voice_2')).toBe('voice_3');
+    expect(ops.uniqueId(new Set(), 'scene')).toBe('scene');
+  });
+
+  it('fills params with the schema defaults (nested too)', () => {
+    expect(ops.schemaDefaults(tts.params)).toEqual({ provider: 'flite', voice: 'kal', options: { pitch: 1 } });
+  });
+
+  it('adds a node with a fresh id, its version and defaults', () => {
+    const doc = base();
+    const { doc: next, id } = ops.addNode(doc, tts, { x: 10.4, y: 20.6 });
+    expect(id).toBe('voice_2');
+    expect(next.nodes.at(-1)).toEqual({ id: 'voice_2', type: 'voice.tts', typeVersion: 1, position: { x: 10, y: 21 }, params: { provider: 'flite', voice: 'kal', options: { pitch: 1 } } });
+    expect(doc.nodes).toHaveLength(2);
+    expect(next.nodes[0]).toBe(doc.nodes[0]);
+  });
+
+  it('summarises key params in schema order', () => {
+    expect(ops.summarizeParams({ params: { voice: 'kal', provider: 'flite', options: {} } }, tts)).toBe('provider: flite · voice: kal');
+    expect(ops.summarizeParams({ params: { text: 'a'.repeat(40) } })).toBe(`text: ${'a'.repeat(27)}…`);
+  });
+});
+
+describe('edits', () => {
+  it('removes nodes with their edges and outputs, and edges by id', () => {
+    const doc = base();
+    const removed = ops.removeItems(doc, ['voice']);
+    expect(removed.nodes.map((n) => n.id)).toEqual(['script']);
+    expect(removed.edges).toEqual([{ from: '$input.episode', to: 'script.markdown' }]);
+    expect(removed.outputs).toEqual({});
+    const edgeGone = ops.removeItems(doc, ['script.segments->voice.segments']);
+    expect(edgeGone.edges).toHaveLength(1);
+    expect(edgeGone.nodes).toBe(doc.nodes);
+    expect(ops.removeItems(doc, ['$input', 'nothing'])).toBe(doc);
+  });
+
+  it('merges params and settings; undefined removes a key', () => {
+    const doc = base();
+    const next = ops.updateParams(doc, 'voice', { voice: 'awb', provider: undefined });
+    expect(next.nodes[1]?.params).toEqual({ voice: 'awb' });
+    const withSettings = ops.updateSettings(next, 'voice', { retries: 2 });
+    expect(withSettings.nodes[1]?.settings).toEqual({ retries: 2 });
+    expect(ops.updateSettings(withSettings, 'voice', { retries: undefined }).nodes[1]).not.toHaveProperty('settings');
+    expect(ops.updateParams(doc, 'missing', { a: 1 })).toBe(doc);
+  });
+
+  it('moves nodes (rounded) and keeps the document when nothing moves', () => {
+    const doc = base();
+    expect(ops.moveNodes(doc, { script: { x: 0, y: 0 } })).toBe(doc);
+    expect(ops.moveNodes(doc, { script: { x: 5.5, y: -3.2 } }).nodes[0]?.position).toEqual({ x: 6, y: -3 });
+  });
+});
+
+describe('connections', () => {
+  it('accepts compatible ports and wraps a single value into a list', () => {
+    const doc = ops.addNode(base(), one, { x: 0, y: 200 }).doc;
+    const check = ops.checkEdge(doc, registry, 'voice_2.clip', 'voice.segments');
+    expect(check.ok).toBe(false);
+    const ok = ops.checkEdge(ops.removeItems(doc, ['script.segments->voice.segments']), registry, 'script.segments', 'voice.segments');
+    expect(ok).toMatchObject({ ok: true, wrap: false });
+  });
+
+  it('refuses with a reason: types, lists into singles, cycles, duplicates, self', () => {
+    let doc = ops.addNode(base(), one, { x: 0, y: 200 }).doc; // voice_2: segment → clip
+    const types = ops.checkEdge(doc, registry, 'script.script', 'voice_2.segment');
+    expect(types).toEqual({ ok: false, reason: 'script.script → voice_2.segment: Script cannot feed Segment' });
+    const list = ops.checkEdge(doc, registry, 'script.segments', 'voice_2.segment');
+    expect(list.ok ? '' : list.reason).toMatch(/is a list and cannot feed the single input/);
+    expect(ops.checkEdge(doc, registry, 'script.segments', 'voice.segments')).toMatchObject({ ok: false, reason: expect.stringMatching(/already connected/) });
+    expect(ops.checkEdge(doc, registry, 'voice.clips', 'voice.segments')).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot feed itself/) });
+    expect(ops.checkEdge(doc, registry, 'voice.nope', 'voice_2.segment')).toMatchObject({ ok: false, reason: 'voice has no output "nope"' });
+    // A cycle: voice_2 → script would need a Markdown output; use a two-node loop of `one`.
+    doc = ops.addNode(doc, one, { x: 0, y: 300 }).doc; // voice_3
+    const first = ops.checkEdge(doc, registry, 'voice_2.clip', 'voice_3.segment');
+    expect(first.ok).toBe(false); // AudioClip cannot feed Segment
+    const loop = describeNode('control.loop', [{ name: 'in', type: 'Any' }], [{ name: 'out', type: 'Any' }]);
+    const reg = new NodeRegistry<NodeDescription>([loop]);
+    let d = ops.addNode(ops.emptyDocument(), loop, { x: 0, y: 0 }).doc;
+    d = ops.addNode(d, loop, { x: 0, y: 0 }).doc;
+    const ab = ops.checkEdge(d, reg, 'control.out', 'control_2.in');
+    if (!ab.ok) throw new Error(ab.reason);
+    d = ops.applyEdge(d, ab);
+    expect(ops.checkEdge(d, reg, 'control_2.out', 'control.in')).toEqual({ ok: false, reason: 'control_2.out → control.in would create a cycle' });
+  });
+
+  it('replaces the edge into a single input', () => {
+    let doc = ops.addNode(ops.addNode(base(), one, { x: 0, y: 0 }).doc, one, { x: 0, y: 0 }).doc;
+    const seg = describeNode('script.seg', [], [{ name: 'segment', type: 'Segment' }]);
+    const reg = new NodeRegistry<NodeDescription>([script, tts, one, seg]);
+    doc = ops.addNode(doc, seg, { x: 0, y: 0 }).doc; // script_2
+    doc = ops.addNode(doc, seg, { x: 0, y: 0 }).doc; // script_3
+    const a = ops.checkEdge(doc, reg, 'script_2.segment', 'voice_2.segment');
+    if (!a.ok) throw new Error(a.reason);
+    doc = ops.applyEdge(doc, a);
+    const b = ops.checkEdge(doc, reg, 'script_3.segment', 'voice_2.segment');
+    expect(b).toMatchObject({ ok: true, replaces: [{ from: 'script_2.segment', to: 'voice_2.segment' }] });
+    if (!b.ok) return;
+    doc = ops.applyEdge(doc, b);
+    expect(doc.edges.filter((e) => e.to === 'voice_2.segment')).toEqual([{ from: 'script_3.segment', to: 'voice_2.segment' }]);
+  });
+
+  it('connects graph inputs, and derives ports of unknown types from edges', () => {
+    const doc = ops.removeItems(base(), ['$input.episode->script.markdown']);
+    expect(ops.checkEdge(doc, registry, '$input.episode', 'script.markdown')).toMatchObject({ ok: true });
+    const unknown: GraphDocument = { ...doc, nodes: [...doc.nodes, { id: 'x', type: 'mystery.node', typeVersion: 1, position: { x: 0, y: 0 }, params: {} }], edges: [...doc.edges, { from: 'x.out', to: 'voice.segments' }] };
+    const ports = ops.resolvePorts(unknown, registry, 'x');
+    expect(ports).toMatchObject({ known: false, outputs: [{ name: 'out', type: 'Any', derived: true }] });
+  });
+});
+
+describe('clipboard', () => {
+  it('copies nodes, inner edges and incoming links; pastes with fresh ids', () => {
+    const doc = base();
+    const clip = ops.copyItems(doc, ['voice']);
+    expect(clip).toMatchObject({ edges: [], links: [{ from: 'script.segments', to: 'voice.segments' }], withLinks: false });
+    if (!clip) return;
+    const plain = ops.pasteItems(doc, clip, { offset: { x: 40, y: 40 } });
+    expect(plain.ids).toEqual(['voice_2']);
+    expect(plain.doc.nodes.at(-1)).toMatchObject({ id: 'voice_2', position: { x: 340, y: 40 }, params: { provider: 'flite' } });
+    expect(plain.doc.edges).toHaveLength(2);
+    const linked = ops.pasteItems(doc, clip, { withLinks: true });
+    expect(linked.doc.edges.at(-1)).toEqual({ from: 'script.segments', to: 'voice_2.segments' });
+  });
+
+  it('rewires edges between copied nodes and skips links to removed nodes', () => {
+    const doc = base();
+    const clip = ops.copyItems(doc, ['script', 'voice'], true);
+    if (!clip) throw new Error('nothing copied');
+    expect(clip.edges).toEqual([{ from: 'script.segments', to: 'voice.segments' }]);
+    expect(clip.links).toEqual([{ from: '$input.episode', to: 'script.markdown' }]);
+    const pasted = ops.pasteItems(doc, clip);
+    expect(pasted.ids).toEqual(['script_2', 'voice_2']);
+    expect(pasted.doc.edges.slice(2)).toEqual([
+      { from: 'script_2.segments', to: 'voice_2.segments' },
+      { from: '$input.episode', to: 'script_2.markdown' },
+    ]);
+    const single = ops.copyItems(doc, ['voice'], true);
+    if (!single) throw new Error('nothing copied');
+    const after = ops.pasteItems(ops.removeItems(doc, ['script']), single);
+    expect(after.doc.edges).toEqual([]);
+    expect(ops.copyItems(doc, [])).toBeUndefined();
+  });
+});
+
+describe('history', () => {
+  it('records steps, undoes and redoes, and bounds the past', () => {
+    let history = emptyHistory<number>();
+    history = record(history, 1, undefined, 0);
+    history = record(history, 2, undefined, 1);
+    const back = undo(history, 3);
+    expect(back?.state).toBe(2);
+    const forward = redo(back!.history, 2);
+    expect(forward?.state).toBe(3);
+    let bounded = emptyHistory<number>();
+    for (let i = 0; i < 10; i += 1) bounded = record(bounded, i, undefined, i, 5);
+    expect(bounded.past).toEqual([5, 6, 7, 8, 9]);
+  });
+
+  it('coalesces edits with the same key within the window', () => {
+    let history = emptyHistory<string>();
+    history = record(history, 'a', 'params:voice', 1000);
+    history = record(history, 'b', 'params:voice', 1000 + COALESCE_MS - 1);
+    history = record(history, 'c', 'params:voice', 1000 + 2 * COALESCE_MS - 2);
+    expect(history.past).toEqual(['a']);
+    history = record(history, 'd', 'params:other', 1000 + 2 * COALESCE_MS);
+    expect(history.past).toEqual(['a', 'd']);
+    history = record(history, 'e', 'params:other', 1000 + 4 * COALESCE_MS);
+    expect(history.past).toEqual(['a', 'd', 'e']);
+  });
+});
+
+describe('layout', () => {
+  it('lays nodes out left to right along the edges', () => {
+    const doc = ops.addNode(base(), one, { x: 0, y: 0 }).doc;
+    const positions = layoutPositions(doc, { registry });
+    expect(Object.keys(positions).sort()).toEqual(['script', 'voice', 'voice_2']);
+    expect(positions.voice!.x).toBeGreaterThan(positions.script!.x);
+  });
+
+  it('handles 500 nodes quickly', () => {
+    let doc = ops.emptyDocument();
+    for (let i = 0; i < 500; i += 1) doc = ops.addNode(doc, one, { x: 0, y: 0 }).doc;
+    const edges = doc.nodes.slice(1).map((node, i) => ({ from: `${doc.nodes[Math.floor(i / 2)]!.id}.clip`, to: `${node.id}.segment` }));
+    doc = { ...doc, edges };
+    const started = performance.now();
+    const positions = layoutPositions(doc, { registry });
+    expect(Object.keys(positions)).toHaveLength(500);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
