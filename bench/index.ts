@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Table from 'cli-table3';
+import { benchEditor } from './editor.js';
 import { benchOverlay } from './overlay.js';
 import { benchQueue } from './queue.js';
 import { benchRender } from './render.js';
@@ -124,6 +125,36 @@ async function queueSection(): Promise<void> {
   await writeFile(join(resultsDir, 'queue.json'), `${JSON.stringify({ at: new Date().toISOString(), results: queue }, null, 2)}\n`);
 }
 
+async function editorSection(): Promise<void> {
+  const editor = await benchEditor();
+  if (!editor) return;
+  const ms = (value: number | null): string => (value === null ? '—' : `${value.toFixed(0)} ms`);
+  const table = new Table({
+    head: [`editor in headless Chromium ${editor.chromium}`, 'nodes / edges', 'opened', 'first node', 'rendered (nodes)', 'interactive (TTI)', 'long tasks', 'click → selected', 'JS heap', 'TTI ÷ empty'],
+  });
+  for (const r of [editor.empty, editor.large]) {
+    table.push([
+      r === editor.empty ? 'empty graph (baseline)' : `${r.nodes}-node graph`,
+      `${r.nodes} / ${r.edges}`,
+      ms(r.openedMs),
+      ms(r.firstNodeMs),
+      r.nodes > 0 ? `${ms(r.renderedMs)} (${r.nodesRendered})` : ms(r.renderedMs),
+      ms(r.interactiveMs),
+      `${r.longTasks} (${r.longTaskMs.toFixed(0)} ms)`,
+      ms(r.clickToSelectedMs),
+      `${r.heapMiB.toFixed(1)} MiB`,
+      `${(r.interactiveMs / editor.empty.interactiveMs).toFixed(2)}×`,
+    ]);
+  }
+  console.log(table.toString());
+  console.log(
+    `times from navigation start, medians of ${editor.large.runs.length} loads; interactive: end of the last long task before a ${editor.quietWindowMs} ms long-task-free window after the nodes rendered (all, or those in view when the editor renders only those); ` +
+      `JS heap after a forced GC; graph opened via ${editor.openedVia === 'graph-list' ? 'the graph list' : 'the "Open graph…" file input (the editor has no graph list yet)'}`,
+  );
+  if (editor.problems.length > 0) console.log(`browser console errors while loading: ${editor.problems.slice(0, 3).join(' | ')}`);
+  await writeFile(join(resultsDir, 'editor.json'), `${JSON.stringify({ at: new Date().toISOString(), results: editor }, null, 2)}\n`);
+}
+
 /** `npm run bench` runs every section; `npm run bench -- queue render` runs those only. */
 const sections: Record<string, () => Promise<void>> = {
   runtime: runtimeSection,
@@ -132,6 +163,7 @@ const sections: Record<string, () => Promise<void>> = {
   overlay: overlaySection,
   render: renderSection,
   queue: queueSection,
+  editor: editorSection,
 };
 
 async function main(): Promise<void> {
