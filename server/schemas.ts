@@ -92,7 +92,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
             items: {
               type: 'object',
               required: ['nodeId', 'nodeType', 'status'],
-              properties: { nodeId: { type: 'string' }, nodeType: { type: 'string' }, status: { enum: [...nodeStatuses] }, items: { type: 'object' }, progress: { type: 'number' }, error: { $ref: '#/components/schemas/SerializedError' } },
+              properties: { nodeId: { type: 'string' }, nodeType: { type: 'string' }, status: { enum: [...nodeStatuses] }, items: { type: 'object' }, progress: { type: 'number' }, outputs: { type: 'object', description: 'output values of a node that runs whole (media as artifact handles)' }, error: { $ref: '#/components/schemas/SerializedError' } },
             },
           },
           items: {
@@ -100,7 +100,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
             items: {
               type: 'object',
               required: ['nodeId', 'index', 'status'],
-              properties: { nodeId: { type: 'string' }, index: { type: 'integer' }, status: { enum: [...itemStatuses] }, provider: { type: 'string' }, error: { $ref: '#/components/schemas/SerializedError' } },
+              properties: { nodeId: { type: 'string' }, index: { type: 'integer' }, status: { enum: [...itemStatuses] }, provider: { type: 'string' }, outputs: { type: 'object', description: 'output values of the item' }, error: { $ref: '#/components/schemas/SerializedError' } },
             },
           },
           graph: { $ref: '#/components/schemas/GraphDocument' },

@@ -99,6 +99,22 @@ describe('cache', () => {
       { outputs: { joined: 'all.value' } },
     );
 
+  it("reports each node's and item's output values with its done or cached event", async () => {
+    for (const expectedStatus of ['done', 'cached'] as const) {
+      h.events.length = 0;
+      await h.run(pipeline(['a', 'b']));
+      const nodeEvents = h.events.filter((e): e is NodeEvent => e.type === 'node' && e.status === expectedStatus);
+      expect(nodeEvents.find((e) => e.nodeId === 'src')?.outputs).toEqual({ items: ['a', 'b'] });
+      // A mapped node's values travel with its items, not (again) with the node.
+      expect(nodeEvents.find((e) => e.nodeId === 'first')?.outputs).toBeUndefined();
+      const items = h.events.filter((e): e is ItemEvent => e.type === 'item' && e.nodeId === 'first' && e.status === expectedStatus);
+      expect(items.map((e) => [e.index, e.outputs])).toEqual([
+        [0, { items: 'x(a)' }],
+        [1, { items: 'x(b)' }],
+      ]);
+    }
+  });
+
   it('executes nothing on a second identical run', async () => {
     const first = await h.run(pipeline(['a', 'b', 'c']));
     expect(first.status).toBe('done');

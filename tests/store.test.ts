@@ -238,6 +238,21 @@ describe('runs', () => {
     expect(detail).toMatchObject({ status: 'failed', error, finishedAt: 60 });
   });
 
+  it('keeps the output values of nodes and items for the run record', async () => {
+    const store = await open();
+    await store.createRun(newRun('r1'));
+    const handle = { hash: 'a'.repeat(64), mime: 'audio/wav', bytes: 10, duration: 1.5 };
+    store.recordEvent({ type: 'node', runId: 'r1', at: 10, nodeId: 'script', nodeType: 'script.llm', status: 'running' });
+    store.recordEvent({ type: 'node', runId: 'r1', at: 20, nodeId: 'script', nodeType: 'script.llm', status: 'done', outputs: { script: { title: 'Ep 1' } } });
+    store.recordEvent(item('r1', 0, 'running', 30));
+    store.recordEvent(item('r1', 0, 'done', 40, { outputs: { clips: handle } }));
+    store.recordEvent(item('r1', 1, 'failed', 50, { error: { name: 'E', code: 'E', message: 'no' } }));
+    await store.flush();
+    const detail = await store.getRun('r1');
+    expect(detail?.nodes.find((n) => n.nodeId === 'script')?.outputs).toEqual({ script: { title: 'Ep 1' } });
+    expect(detail?.items.map((i) => i.outputs)).toEqual([{ clips: handle }, undefined]);
+  });
+
   it('sums provider usage per provider, unit and model, and estimates its cost', async () => {
     const store = await open();
     await store.createRun(newRun('r1'));

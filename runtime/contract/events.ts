@@ -49,6 +49,12 @@ export interface NodeEvent extends Base {
   items?: ItemCounts;
   durationMs?: number;
   error?: SerializedError;
+  /**
+   * The node's output values (small JSON; media as artifact handles), on
+   * `done` and `cached` of a node that runs whole. A mapped node's values
+   * arrive with its items.
+   */
+  outputs?: Record<string, unknown>;
 }
 
 export interface ItemEvent extends Base {
@@ -62,6 +68,8 @@ export interface ItemEvent extends Base {
   provider?: string;
   durationMs?: number;
   error?: SerializedError;
+  /** The item's output values, on `done`, `cached` and `fell-back`. */
+  outputs?: Record<string, unknown>;
 }
 
 export interface ProgressEvent extends Base {

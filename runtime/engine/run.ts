@@ -394,12 +394,13 @@ export class RunExecution {
       .then((outcome) => {
         if (!outcome.ok) state.error ??= outcome.error;
         state.pending -= 1;
-        if (state.pending === 0) this.settleNode(nodeId);
+        // A whole node's values go with its final event; a mapped node's went with each item.
+        if (state.pending === 0) this.settleNode(nodeId, index === undefined && outcome.ok ? outcome.outputs : undefined);
         return outcome;
       });
   }
 
-  private settleNode(nodeId: string): void {
+  private settleNode(nodeId: string, outputs: NodeOutputs | undefined): void {
     const state = this.state(nodeId);
     const plan = this.plan(nodeId);
     const { counts } = state;
@@ -418,6 +419,7 @@ export class RunExecution {
       ...(plan.itemMode ? { items: { ...counts } } : {}),
       ...(state.startedAt !== undefined ? { durationMs: state.finishedAt - state.startedAt } : {}),
       ...(state.error !== undefined && state.status !== 'done' && state.status !== 'cached' ? { error: this.locate(state.error, nodeId) } : {}),
+      ...(outputs && !plan.itemMode && (state.status === 'done' || state.status === 'cached') ? { outputs } : {}),
     });
   }
 
@@ -468,8 +470,9 @@ export class RunExecution {
         state.providers.set(index, source.node);
         if (choice > 0) state.counts.fellBack += 1;
         state.ranAny = true;
-        this.emitItem(plan, { index, key, count: length }, choice > 0 ? 'fell-back' : 'done', { provider: source.node });
-        return { ok: true, outputs: { [plan.type.outputs[0]?.name ?? 'value']: value.value }, cached: false, producedBy: source.node };
+        const outputs = { [plan.type.outputs[0]?.name ?? 'value']: value.value };
+        this.emitItem(plan, { index, key, count: length }, choice > 0 ? 'fell-back' : 'done', { provider: source.node, outputs });
+        return { ok: true, outputs, cached: false, producedBy: source.node };
       }
       if (this.controller.signal.aborted) break;
       errors.push(value.error);
@@ -486,7 +489,12 @@ export class RunExecution {
 
   // ---------------------------------------------------------------- units
 
-  private emitItem(plan: NodePlan, item: ItemInfo, status: ItemStatus, extra: { attempt?: number; provider?: string; durationMs?: number; error?: SerializedError } = {}): void {
+  private emitItem(
+    plan: NodePlan,
+    item: ItemInfo,
+    status: ItemStatus,
+    extra: { attempt?: number; provider?: string; durationMs?: number; error?: SerializedError; outputs?: NodeOutputs } = {},
+  ): void {
     this.emit({ type: 'item', runId: this.runId, at: Date.now(), nodeId: plan.node.id, index: item.index, key: item.key, status, ...extra });
   }
 
@@ -509,7 +517,7 @@ export class RunExecution {
       if (hit) {
         count('cached');
         state.ranAny = true;
-        if (item) this.emitItem(plan, item, 'cached', { provider: node.id });
+        if (item) this.emitItem(plan, item, 'cached', { provider: node.id, outputs: hit });
         return { ok: true, outputs: hit, cached: true, producedBy: node.id };
       }
     }
@@ -548,7 +556,7 @@ export class RunExecution {
         await this.services.cache.put({ key, nodeType: type.type, typeVersion: type.version, outputs, producedBy: node.id, createdAt: Date.now() });
       }
       count('executed');
-      if (item) this.emitItem(plan, item, 'done', { attempt, provider: node.id, durationMs: Date.now() - started });
+      if (item) this.emitItem(plan, item, 'done', { attempt, provider: node.id, durationMs: Date.now() - started, outputs });
       return { ok: true, outputs, cached: false, producedBy: node.id };
     }
   }

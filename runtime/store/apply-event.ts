@@ -61,8 +61,8 @@ async function applyRunEvent(db: Executor, event: RunEvent): Promise<void> {
 }
 
 const upsertNodeSql = `
-  INSERT INTO node_runs (run_id, node_id, node_type, status, started_at, finished_at, duration_ms, items, attempts, cached, error)
-  VALUES ($runId, $nodeId, $nodeType, $status, $startedAt, $finishedAt, $durationMs, $items, $attempts, $cached, $error)
+  INSERT INTO node_runs (run_id, node_id, node_type, status, started_at, finished_at, duration_ms, items, attempts, cached, error, outputs)
+  VALUES ($runId, $nodeId, $nodeType, $status, $startedAt, $finishedAt, $durationMs, $items, $attempts, $cached, $error, $outputs)
   ON CONFLICT (run_id, node_id) DO UPDATE SET
     node_type   = excluded.node_type,
     status      = excluded.status,
@@ -72,7 +72,8 @@ const upsertNodeSql = `
     items       = COALESCE(excluded.items, node_runs.items),
     attempts    = MAX(node_runs.attempts, excluded.attempts),
     cached      = excluded.cached,
-    error       = excluded.error`;
+    error       = excluded.error,
+    outputs     = COALESCE(excluded.outputs, node_runs.outputs)`;
 
 async function applyNodeEvent(db: Executor, event: NodeEvent): Promise<void> {
   await db.run(upsertNodeSql, {
@@ -87,12 +88,13 @@ async function applyNodeEvent(db: Executor, event: NodeEvent): Promise<void> {
     $attempts: event.status === 'running' ? 1 : 0,
     $cached: event.status === 'cached' ? 1 : 0,
     $error: toJson(event.error),
+    $outputs: toJson(event.outputs),
   });
 }
 
 const upsertItemSql = `
-  INSERT INTO item_runs (run_id, node_id, item_index, item_key, status, attempts, cached, provider, started_at, finished_at, duration_ms, error)
-  VALUES ($runId, $nodeId, $index, $key, $status, $attempts, $cached, $provider, $startedAt, $finishedAt, $durationMs, $error)
+  INSERT INTO item_runs (run_id, node_id, item_index, item_key, status, attempts, cached, provider, started_at, finished_at, duration_ms, error, outputs)
+  VALUES ($runId, $nodeId, $index, $key, $status, $attempts, $cached, $provider, $startedAt, $finishedAt, $durationMs, $error, $outputs)
   ON CONFLICT (run_id, node_id, item_index) DO UPDATE SET
     item_key    = excluded.item_key,
     status      = excluded.status,
@@ -102,7 +104,8 @@ const upsertItemSql = `
     started_at  = COALESCE(item_runs.started_at, excluded.started_at),
     finished_at = excluded.finished_at,
     duration_ms = COALESCE(excluded.duration_ms, excluded.finished_at - item_runs.started_at),
-    error       = excluded.error`;
+    error       = excluded.error,
+    outputs     = COALESCE(excluded.outputs, item_runs.outputs)`;
 
 async function applyItemEvent(db: Executor, event: ItemEvent): Promise<void> {
   await db.run(upsertItemSql, {
@@ -118,6 +121,7 @@ async function applyItemEvent(db: Executor, event: ItemEvent): Promise<void> {
     $finishedAt: terminalItemStatuses.has(event.status) ? event.at : null,
     $durationMs: event.durationMs,
     $error: toJson(event.error),
+    $outputs: toJson(event.outputs),
   });
 }
 

@@ -186,10 +186,17 @@ const runUsage = `
   ) WITHOUT ROWID;
 `;
 
+/** Output values per node and item, so a run's inspector can show what each step produced (media as handles). */
+const nodeOutputs = `
+  ALTER TABLE node_runs ADD COLUMN outputs TEXT;
+  ALTER TABLE item_runs ADD COLUMN outputs TEXT;
+`;
+
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial schema', sql: initialSchema },
   { id: 2, name: 'run trigger', sql: runTrigger },
   { id: 3, name: 'run usage', sql: runUsage },
+  { id: 4, name: 'node and item outputs', sql: nodeOutputs },
   { id: 10, name: 'server credentials and api tokens', sql: serverAuth },
   { id: 11, name: 'server webhooks', sql: serverWebhooks },
 ];

@@ -52,6 +52,7 @@ export interface NodeRunDbRow {
   cached: 0 | 1;
   error: string | null;
   progress: number | null;
+  outputs: string | null;
 }
 
 export interface ItemRunDbRow {
@@ -67,6 +68,7 @@ export interface ItemRunDbRow {
   finishedAt: number | null;
   durationMs: number | null;
   error: string | null;
+  outputs: string | null;
 }
 
 export type RunLogDbRow = Nullable<Omit<RunLogRow, 'data'>> & { data: string | null };
@@ -79,11 +81,11 @@ export const RUN_COLUMNS = `
 
 export const NODE_RUN_COLUMNS = `
   run_id AS runId, node_id AS nodeId, node_type AS nodeType, status, started_at AS startedAt,
-  finished_at AS finishedAt, duration_ms AS durationMs, items, attempts, cached, error, progress`;
+  finished_at AS finishedAt, duration_ms AS durationMs, items, attempts, cached, error, progress, outputs`;
 
 export const ITEM_RUN_COLUMNS = `
   run_id AS runId, node_id AS nodeId, item_index AS "index", item_key AS "key", status, attempts, cached,
-  provider, started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, error`;
+  provider, started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, error, outputs`;
 
 export const RUN_LOG_COLUMNS = `
   id, run_id AS runId, at, level, message, node_id AS nodeId, item_index AS "index", data`;
@@ -124,11 +126,12 @@ export function toNodeRunRow(row: NodeRunDbRow): NodeRunRow {
     items: parseJson<ItemCounts>(row.items),
     cached: row.cached === 1,
     error: parseJson<SerializedError>(row.error),
+    outputs: parseJson<Record<string, unknown>>(row.outputs),
   });
 }
 
 export function toItemRunRow(row: ItemRunDbRow): ItemRunRow {
-  return compact<ItemRunRow>({ ...row, cached: row.cached === 1, error: parseJson<SerializedError>(row.error) });
+  return compact<ItemRunRow>({ ...row, cached: row.cached === 1, error: parseJson<SerializedError>(row.error), outputs: parseJson<Record<string, unknown>>(row.outputs) });
 }
 
 export function toRunLogRow(row: RunLogDbRow): RunLogRow {

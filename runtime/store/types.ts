@@ -75,6 +75,8 @@ export interface NodeRunRow {
   error?: SerializedError;
   /** Last reported fraction in [0, 1]. */
   progress?: number;
+  /** Output values of a node that runs whole, once done or cached. */
+  outputs?: Record<string, unknown>;
 }
 
 export interface ItemRunRow {
@@ -90,6 +92,8 @@ export interface ItemRunRow {
   finishedAt?: number;
   durationMs?: number;
   error?: SerializedError;
+  /** The item's output values, once done, cached or fallen back. */
+  outputs?: Record<string, unknown>;
 }
 
 export interface RunDetail extends RunRow {
