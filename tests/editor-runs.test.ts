@@ -144,6 +144,20 @@ describe('stateFromDetail', () => {
 });
 
 describe('applyRunEvent', () => {
+  it("keeps each whole node's and each item's output values from the events", () => {
+    let s = stateFromDetail(detail());
+    s = applyRunEvents(s, [
+      ev.run(0, 'running'),
+      ev.node(1, 'script', 'done', { outputs: { script: { title: 'Ep 1' } } }),
+      ev.item(2, 'voice', 0, 'running', { attempt: 1 }),
+      ev.item(3, 'voice', 0, 'done', { outputs: { clips: { hash: 'b'.repeat(64), mime: 'audio/wav', bytes: 4 } } }),
+      ev.item(4, 'voice', 1, 'failed', { error: { name: 'E', code: 'E', message: 'no' } }),
+    ]);
+    expect(s.nodes.script?.outputs).toEqual({ script: { title: 'Ep 1' } });
+    expect(s.nodes.voice?.itemStates[0]?.outputs).toEqual({ clips: { hash: 'b'.repeat(64), mime: 'audio/wav', bytes: 4 } });
+    expect(s.nodes.voice?.itemStates[1]?.outputs).toBeUndefined();
+  });
+
   it('follows a run from start to end: statuses, item counts, progress, duration', () => {
     let s = stateFromDetail(detail());
     s = applyRunEvents(s, [

@@ -1,13 +1,11 @@
 /**
  * What one node did in the followed run: status, timing, attempts and
  * providers, its error with the location, its items (status, provider,
- * attempts, errors), and its results — the run's graph outputs that this
- * node produces, and whatever its log entries carry — shown by kind: audio
- * with a waveform and a play button, video in a player, images, and JSON
- * (scripts, timelines) as a collapsible tree.
- *
- * The run record stores statuses per node and item, not every node's port
- * values; a node's values appear here when they are graph outputs or logged.
+ * attempts, errors), and its results — its output values (a whole node's,
+ * or the chosen item's of a mapped node), the run's graph outputs it
+ * produces, and whatever its log entries carry — shown by kind: audio with a
+ * waveform and a play button, video in a player, images, and JSON (scripts,
+ * timelines) as a collapsible tree.
  */
 import { useMemo, useState } from 'react';
 import { useGraphStore } from '../state/graph-store.js';
@@ -19,10 +17,16 @@ import './runs.css';
 
 const ITEM_ROWS = 200;
 
-function ItemRow({ item }: { item: ItemState }) {
+function ItemRow({ item, chosen, onChoose }: { item: ItemState; chosen: boolean; onChoose: (index: number) => void }) {
   const where = describeLocation(item.error);
   return (
-    <tr className={`rg-run-item rg-run-item--${item.status}`} data-testid={`inspector-item-${item.index}`} data-status={item.status}>
+    <tr
+      className={`rg-run-item rg-run-item--${item.status}${chosen ? ' rg-run-item--chosen' : ''}`}
+      data-testid={`inspector-item-${item.index}`}
+      data-status={item.status}
+      onClick={() => onChoose(item.index)}
+      title={item.outputs ? 'show this item’s values' : undefined}
+    >
       <td>{item.index}</td>
       <td className="rg-run-item-key" title={item.key}>
         {item.key}
@@ -45,6 +49,7 @@ export function Inspector({ nodeId }: { nodeId: string }) {
   const run = useRunStore((s) => s.run);
   const graphNode = useGraphStore((s) => s.doc?.nodes.find((n) => n.id === nodeId));
   const [itemFilter, setItemFilter] = useState<'all' | 'failed'>('all');
+  const [chosenItem, setChosenItem] = useState<number | undefined>(undefined);
 
   // Graph outputs come from the graph the run executed (it may differ from the canvas).
   const graphOutputs = run?.detail?.graph?.outputs;
@@ -59,6 +64,10 @@ export function Inspector({ nodeId }: { nodeId: string }) {
   const items = useMemo(() => Object.values(node?.itemStates ?? {}).sort((a, b) => a.index - b.index), [node?.itemStates]);
   const shownItems = (itemFilter === 'failed' ? items.filter((i) => i.status === 'failed') : items).slice(0, ITEM_ROWS);
   const outputArtifacts = useMemo(() => artifactsIn(outputs.map(([, v]) => v)), [outputs]);
+  // A mapped node shows one item's values at a time: the chosen one, else the first that has values.
+  const shownItem = items.find((i) => i.index === chosenItem && i.outputs) ?? items.find((i) => i.outputs);
+  const values = node?.outputs ?? shownItem?.outputs;
+  const valueArtifacts = useMemo(() => (values ? artifactsIn(Object.values(values)) : []), [values]);
 
   const title = graphNode?.title ?? nodeId;
   const where = describeLocation(node?.error);
@@ -121,9 +130,21 @@ export function Inspector({ nodeId }: { nodeId: string }) {
             </div>
           ) : null}
 
+          {values ? (
+            <div className="rg-inspector-block" data-testid="inspector-values">
+              <h5>{node.outputs ? 'Values' : `Values of item ${shownItem?.index ?? ''}`}</h5>
+              {valueArtifacts.slice(0, 8).map((handle) => (
+                <ArtifactView key={handle.hash} handle={handle} />
+              ))}
+              {Object.entries(values).map(([port, value]) => (
+                <JsonTree key={port} name={port} value={value} open={valueArtifacts.length === 0} />
+              ))}
+            </div>
+          ) : null}
+
           {outputs.length > 0 ? (
             <div className="rg-inspector-block">
-              <h5>Outputs</h5>
+              <h5>Graph outputs</h5>
               {outputArtifacts.map((handle) => (
                 <ArtifactView key={handle.hash} handle={handle} />
               ))}
@@ -157,7 +178,7 @@ export function Inspector({ nodeId }: { nodeId: string }) {
                   </thead>
                   <tbody>
                     {shownItems.map((item) => (
-                      <ItemRow key={item.index} item={item} />
+                      <ItemRow key={item.index} item={item} chosen={item.index === shownItem?.index} onChoose={setChosenItem} />
                     ))}
                   </tbody>
                 </table>
@@ -187,8 +208,8 @@ export function Inspector({ nodeId }: { nodeId: string }) {
               </div>
             </div>
           ) : null}
-          {outputs.length === 0 && run && !node.error && (node.status === 'done' || node.status === 'cached') ? (
-            <div className="rg-run-muted">This node's values are not graph outputs; the run record keeps its status and items only.</div>
+          {!values && outputs.length === 0 && run && !node.error && (node.status === 'done' || node.status === 'cached') ? (
+            <div className="rg-run-muted">This run recorded no values for this node (runs from before values were recorded keep statuses only).</div>
           ) : null}
         </>
       ) : null}

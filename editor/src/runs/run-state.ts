@@ -36,6 +36,8 @@ export interface ItemState {
   error?: SerializedError;
   /** Last progress fraction reported for this item. */
   progress?: number;
+  /** The item's output values, once it has a result. */
+  outputs?: Record<string, unknown>;
   /** Epoch ms of the last change applied. */
   at: number;
 }
@@ -63,6 +65,8 @@ export interface NodeRunState {
   itemStates: Record<number, ItemState>;
   /** Node-level counts from the node's last event (authoritative when present). */
   reportedItems?: ItemTally;
+  /** Output values of a node that runs whole, once done or cached (a mapped node's are per item). */
+  outputs?: Record<string, unknown>;
   at: number;
 }
 
@@ -182,6 +186,7 @@ function itemFromRow(row: ItemRunRow): ItemState {
     ...(row.provider ? { provider: row.provider } : {}),
     ...(row.durationMs !== undefined ? { durationMs: row.durationMs } : {}),
     ...(row.error ? { error: row.error } : {}),
+    ...(row.outputs ? { outputs: row.outputs } : {}),
   };
 }
 
@@ -197,6 +202,7 @@ function nodeFromRow(row: NodeRunRow, items: ItemRunRow[]): NodeRunState {
     ...(row.items ? { reportedItems: tallyFromCounts(row.items, row.status) } : {}),
     ...(row.error ? { error: row.error } : {}),
     ...(row.durationMs !== undefined ? { durationMs: row.durationMs } : {}),
+    ...(row.outputs ? { outputs: row.outputs } : {}),
   };
   return derive(node);
 }
@@ -305,6 +311,7 @@ export function applyRunEvent(state: RunState, event: ReelgraphEvent): RunState 
             ...(event.items ? { reportedItems: tallyFromCounts(event.items, event.status) } : {}),
             ...(event.durationMs !== undefined ? { durationMs: event.durationMs } : {}),
             ...(event.error ? { error: event.error } : {}),
+            ...(event.outputs ? { outputs: event.outputs } : {}),
           };
         },
         event.nodeType,
@@ -323,6 +330,7 @@ export function applyRunEvent(state: RunState, event: ReelgraphEvent): RunState 
           ...(event.durationMs !== undefined ? { durationMs: event.durationMs } : prev?.durationMs !== undefined ? { durationMs: prev.durationMs } : {}),
           ...(event.error ? { error: event.error } : {}),
           ...(event.status === 'running' && prev?.progress !== undefined ? { progress: prev.progress } : {}),
+          ...((event.outputs ?? prev?.outputs) ? { outputs: event.outputs ?? prev?.outputs } : {}),
         };
         // An item that reports while its node still shows queued means the node runs.
         const status: NodeStatus = node.status === 'queued' && event.status !== 'queued' ? 'running' : node.status;
