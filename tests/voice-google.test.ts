@@ -175,6 +175,9 @@ describe('googleProvider', () => {
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.message).toContain('GOOGLE_TTS_API_KEY');
     expect(fake.requests).toHaveLength(0);
+    // Even when the casting names another provider's voice: the missing key is the reason Google was skipped.
+    const offlineCast = await failure(provider.synthesize(request({ credentials: noCredentials, settings: { voice: 'young-male' } })));
+    expect(offlineCast.message).toContain('GOOGLE_TTS_API_KEY');
   });
 
   it('refuses text whose SSML is over 5,000 bytes without calling Google', async () => {

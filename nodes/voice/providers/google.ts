@@ -58,6 +58,9 @@ export function createGoogleProvider(options: GoogleProviderOptions = {}): Speec
 export const googleProvider: SpeechProvider = createGoogleProvider();
 
 async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise<SynthesisResult> {
+  // The missing key first: it is the reason an offline run skips Google, whatever the casting says.
+  const apiKey = (await request.credentials.get('google-tts'))?.apiKey;
+  if (!apiKey) throw new PermanentError(`${PROVIDER}: no API key; set GOOGLE_TTS_API_KEY (credential "google-tts")`);
   const voice = googleVoiceConfig(request.settings);
   const words = splitWords(request.text);
   if (words.length === 0) throw new PermanentError(`${PROVIDER}: nothing to say (the text has no words)`);
@@ -67,8 +70,6 @@ async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise
     throw new PermanentError(`${PROVIDER}: the text is ${ssmlBytes} bytes as SSML, over Google's ${GOOGLE_MAX_SSML_BYTES}-byte limit; split it into shorter pieces`);
   }
 
-  const apiKey = (await request.credentials.get('google-tts'))?.apiKey;
-  if (!apiKey) throw new PermanentError(`${PROVIDER}: no API key; set GOOGLE_TTS_API_KEY (credential "google-tts")`);
   const secrets = [apiKey, encodeURIComponent(apiKey)];
 
   const response = await requestProvider({
