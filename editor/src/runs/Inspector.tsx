@@ -67,7 +67,6 @@ export function Inspector({ nodeId }: { nodeId: string }) {
   // A mapped node shows one item's values at a time: the chosen one, else the first that has values.
   const shownItem = items.find((i) => i.index === chosenItem && i.outputs) ?? items.find((i) => i.outputs);
   const values = node?.outputs ?? shownItem?.outputs;
-  const valueArtifacts = useMemo(() => (values ? artifactsIn(Object.values(values)) : []), [values]);
 
   const title = graphNode?.title ?? nodeId;
   const where = describeLocation(node?.error);
@@ -133,11 +132,9 @@ export function Inspector({ nodeId }: { nodeId: string }) {
           {values ? (
             <div className="rg-inspector-block" data-testid="inspector-values">
               <h5>{node.outputs ? 'Values' : `Values of item ${shownItem?.index ?? ''}`}</h5>
-              {valueArtifacts.slice(0, 8).map((handle) => (
-                <ArtifactView key={handle.hash} handle={handle} />
-              ))}
+              {/* The tree shows media handles as players in place. */}
               {Object.entries(values).map(([port, value]) => (
-                <JsonTree key={port} name={port} value={value} open={valueArtifacts.length === 0} />
+                <JsonTree key={port} name={port} value={value} open />
               ))}
             </div>
           ) : null}
