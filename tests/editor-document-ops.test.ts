@@ -156,6 +156,94 @@ describe('connections', () => {
   });
 });
 
+describe('graph inputs and outputs', () => {
+  it('validates names: the input pattern (no "-": edges read $input.<name>), the output identifier, uniqueness', () => {
+    const doc = base();
+    expect(ops.graphIoNameProblem(doc, 'input', 'title')).toBeUndefined();
+    expect(ops.graphIoNameProblem(doc, 'input', '')).toMatch(/needs a name/);
+    expect(ops.graphIoNameProblem(doc, 'input', '2nd')).toMatch(/not a valid input name/);
+    expect(ops.graphIoNameProblem(doc, 'input', 'my-input')).toMatch(/not a valid input name/);
+    expect(ops.graphIoNameProblem(doc, 'input', 'episode')).toBe('there is already a graph input "episode"');
+    expect(ops.graphIoNameProblem(doc, 'input', 'episode', 'episode')).toBeUndefined();
+    expect(ops.graphIoNameProblem(doc, 'output', 'final-cut')).toBeUndefined();
+    expect(ops.graphIoNameProblem(doc, 'output', 'voices')).toBe('there is already a graph output "voices"');
+    expect(ops.graphIoNameProblem(doc, 'output', 'a.b')).toMatch(/not a valid output name/);
+  });
+
+  it("checks a default against its type's schema (as a list when list)", () => {
+    expect(ops.graphInputDefaultProblems({ type: 'Number', default: 3 })).toEqual([]);
+    expect(ops.graphInputDefaultProblems({ type: 'Number', default: 'three' })).toEqual(['default must be number']);
+    expect(ops.graphInputDefaultProblems({ type: 'Text', list: true, default: ['a', 'b'] })).toEqual([]);
+    expect(ops.graphInputDefaultProblems({ type: 'Text', list: true, default: 'a' })).toEqual(['default must be array']);
+    expect(ops.graphInputDefaultProblems({ type: 'Text', list: true, default: ['a', 1] })).toEqual(['default /1 must be string']);
+    expect(ops.graphInputDefaultProblems({ type: 'Boolean' })).toEqual([]);
+    expect(ops.graphInputDefaultProblems({ type: 'Json', default: { any: ['thing'] } })).toEqual([]);
+    expect(ops.graphInputSchema({ type: 'Markdown', list: true })).toEqual({ type: 'array', items: { type: 'string' } });
+  });
+
+  it('adds, edits and renames an input in place; its edges follow a rename', () => {
+    const doc = base();
+    const added = ops.setGraphInput(doc, 'title', { type: 'Text', default: 'Pilot', title: undefined });
+    expect(Object.keys(added.inputs ?? {})).toEqual(['episode', 'title']);
+    expect(added.inputs?.title).toEqual({ type: 'Text', default: 'Pilot' });
+    expect(added.edges).toBe(doc.edges);
+    const renamed = ops.setGraphInput(added, 'story', { type: 'Markdown', required: true }, 'episode');
+    expect(Object.keys(renamed.inputs ?? {})).toEqual(['story', 'title']);
+    expect(renamed.edges[0]).toEqual({ from: '$input.story', to: 'script.markdown' });
+    expect(renamed.edges[1]).toBe(doc.edges[1]);
+    expect(doc.inputs).toEqual({ episode: { type: 'Markdown' } });
+    expect(ops.graphInputUses(renamed, 'story')).toEqual([{ from: '$input.story', to: 'script.markdown' }]);
+  });
+
+  it('removes an input with the edges that read it (and drops an empty map)', () => {
+    const doc = base();
+    const removed = ops.removeGraphInput(doc, 'episode');
+    expect(removed.inputs).toBeUndefined();
+    expect(removed.edges).toEqual([{ from: 'script.segments', to: 'voice.segments' }]);
+    expect(ops.removeGraphInput(doc, 'nothing')).toBe(doc);
+  });
+
+  it('sets, renames and removes outputs', () => {
+    const doc = base();
+    const two = ops.setGraphOutput(doc, 'script', 'script.script');
+    expect(two.outputs).toEqual({ voices: 'voice.clips', script: 'script.script' });
+    expect(ops.setGraphOutput(two, 'clips', 'voice.clips', 'voices').outputs).toEqual({ clips: 'voice.clips', script: 'script.script' });
+    expect(ops.removeGraphOutput(two, 'voices').outputs).toEqual({ script: 'script.script' });
+    expect(ops.removeGraphOutput(doc, 'voices').outputs).toBeUndefined();
+    expect(ops.outputPortChoices(doc, registry).map((choice) => choice.ref)).toEqual(['script.script', 'script.segments', 'voice.clips']);
+  });
+
+  it('exposes an input port as a new graph input of its type, with the edge', () => {
+    const doc = { ...base(), edges: [] };
+    const first = ops.exposeInput(doc, registry, 'voice', 'segments');
+    expect(first).toMatchObject({ ok: true, name: 'segments' });
+    if (!first.ok) return;
+    expect(first.doc.inputs?.segments).toEqual({ type: 'Segment', list: true, required: true });
+    expect(first.doc.edges).toEqual([{ from: '$input.segments', to: 'voice.segments' }]);
+    // The name stays unique; a single input's old edge is replaced.
+    const withOne = ops.addNode(first.doc, one, { x: 0, y: 300 }, 'single').doc;
+    const second = ops.exposeInput(withOne, registry, 'single', 'segment');
+    expect(second).toMatchObject({ ok: true, name: 'segment' });
+    const third = ops.exposeInput(second.ok ? second.doc : withOne, registry, 'voice', 'segments');
+    expect(third).toMatchObject({ ok: true, name: 'segments_2' });
+    expect(ops.exposeInput(doc, registry, 'voice', 'nope')).toEqual({ ok: false, reason: 'voice has no input "nope"' });
+    expect(ops.exposeInput(doc, registry, 'ghost', 'x')).toEqual({ ok: false, reason: 'there is no node "ghost"' });
+  });
+
+  it('exposes an output port as a named output; an exposed port keeps its name', () => {
+    const doc = base();
+    const again = ops.exposeOutput(doc, registry, 'voice', 'clips');
+    expect(again).toEqual({ ok: true, doc, name: 'voices' });
+    const script = ops.exposeOutput(doc, registry, 'script', 'script');
+    expect(script).toMatchObject({ ok: true, name: 'script' });
+    if (!script.ok) return;
+    expect(script.doc.outputs).toEqual({ voices: 'voice.clips', script: 'script.script' });
+    const clash = ops.exposeOutput({ ...doc, outputs: { segments: 'voice.clips' } }, registry, 'script', 'segments');
+    expect(clash).toMatchObject({ ok: true, name: 'segments_2' });
+    expect(ops.exposeOutput(doc, registry, 'script', 'nope')).toEqual({ ok: false, reason: 'script has no output "nope"' });
+  });
+});
+
 describe('clipboard', () => {
   it('copies nodes, inner edges and incoming links; pastes with fresh ids', () => {
     const doc = base();

@@ -98,4 +98,30 @@ describe('graph store', () => {
     store().undo();
     expect(store().meta.dirty).toBe(false);
   });
+
+  it('edits graph inputs and outputs as undo steps; exposing a port wires it in one step', () => {
+    const sink = store().addNode('voice.sink', { x: 0, y: 0 }) as string;
+    const src = store().addNode('voice.src', { x: 0, y: 200 }) as string;
+    const steps = store().history.past.length;
+    const exposed = store().exposeInput(sink, 'clip');
+    expect(exposed).toMatchObject({ ok: true, name: 'clip' });
+    expect(store().doc.inputs).toEqual({ clip: { type: 'AudioClip', required: true } });
+    expect(store().doc.edges).toEqual([{ from: '$input.clip', to: `${sink}.clip` }]);
+    expect(store().exposeOutput(src, 'clip')).toMatchObject({ ok: true, name: 'clip' });
+    expect(store().doc.outputs).toEqual({ clip: `${src}.clip` });
+    store().setGraphInput('take', { type: 'AudioClip' }, 'clip');
+    expect(store().doc.edges).toEqual([{ from: '$input.take', to: `${sink}.clip` }]);
+    store().removeGraphInput('take');
+    expect(store().doc.inputs).toBeUndefined();
+    expect(store().doc.edges).toEqual([]);
+    expect(store().history.past.length).toBe(steps + 4);
+    store().undo();
+    expect(store().doc.edges).toEqual([{ from: '$input.take', to: `${sink}.clip` }]);
+    store().undo();
+    store().undo();
+    expect(store().doc.outputs).toBeUndefined();
+    store().undo();
+    expect(store().doc.inputs).toBeUndefined();
+    expect(store().doc.edges).toEqual([]);
+  });
 });

@@ -1,14 +1,16 @@
 /**
- * Graph management: the stored graphs (open one), Save (a new graph, or a new
- * version), the version history with restore, clone for a series and the
- * variant's diff against its template, the graph's webhook, and validation
- * problems with their node and JSON pointer.
+ * Graph management: the graph's inputs and outputs (GraphIo.tsx), the stored
+ * graphs (open one), Save (a new graph, or a new version), the version
+ * history with restore, clone for a series and the variant's diff against
+ * its template, the graph's webhook, and validation problems with their node
+ * and JSON pointer.
  */
 import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { isVariant, type GraphDocument } from '../../../runtime/contract/index.js';
 import { ApiError, type GraphSummary, type GraphVersionInfo, type Problem, type StoredGraph, type WebhookInfo } from '../api/client.js';
 import { useApi } from '../api/context.js';
 import { useGraphStore } from '../state/graph-store.js';
+import { GraphInputsSection, GraphOutputsSection } from './GraphIo.js';
 import { describeVariantDiff, formatChange, formatEdge, type VariantDiff } from './diff.js';
 import { describeProblems } from './problems.js';
 import { saveCurrentGraph } from './save.js';
@@ -717,6 +719,8 @@ export function GraphPanel() {
         </div>
       </header>
       <FeedbackView feedback={openError} doc={doc} />
+      <GraphInputsSection />
+      <GraphOutputsSection />
       <SaveSection onSaved={refresh} />
       <GraphList graphs={graphs} error={listError} currentId={meta.id} onOpen={(id) => void open(id)} onRefresh={refresh} />
       {meta.id ? (

@@ -2,7 +2,8 @@
  * The parameter panel: everything about the selected node. A form generated
  * by @rjsf/core from the node type's params JSON Schema (live ajv
  * validation, "default: …" placeholders and hints, reset per field), the
- * node's settings (retries, delays, timeout, always run), its ports, and a
+ * node's settings (retries, delays, timeout, always run), its ports (each
+ * can be exposed as a graph input or output in one click), and a
  * credentials picker for node types that declare credentials.
  *
  * Edits go to the graph store as the user types (debounced); the form keeps
@@ -14,6 +15,7 @@ import Form, { getDefaultRegistry, type IChangeEvent } from '@rjsf/core';
 import { ADDITIONAL_PROPERTY_FLAG, type FieldTemplateProps, type RJSFSchema, type UiSchema as RjsfUiSchema, type ValidatorType, type Widget, type WidgetProps } from '@rjsf/utils';
 import { formatPortType, type GraphDocument, type GraphNode, type NodeDescription, type PortSpec } from '../../../runtime/contract/index.js';
 import { useGraphStore, useSelectedNode, useSelectedNodeDescription } from '../state/graph-store.js';
+import { notify } from '../state/toast-store.js';
 import { CredentialsPicker } from './CredentialsPicker.js';
 import { formValidator } from './validator.js';
 import { buildUiSchema, cleanParams, cleanSettings, formatDefault, formSchema, jsonEqual, paramsPatch, settingsSchema, settingsUiSchema } from './schema.js';
@@ -217,7 +219,7 @@ function SettingsForm({ node, description }: { node: GraphNode; description: Nod
   }, [node.settings]);
   const configured = Object.keys(node.settings ?? {}).length;
   return (
-    <details className="rg-param-section" data-testid="node-settings">
+    <details className="rg-param-section" data-testid="param-node-settings">
       <summary>
         Settings <span className="rg-muted rg-small">{configured > 0 ? `${configured} set` : 'node type defaults'}</span>
       </summary>
@@ -244,10 +246,11 @@ function SettingsForm({ node, description }: { node: GraphNode; description: Nod
   );
 }
 
-/** Where each port of the node is wired, from the document's edges. */
-function connectionsOf(doc: GraphDocument, nodeId: string): { into: Map<string, string[]>; out: Map<string, string[]> } {
+/** Where each port of the node is wired (the document's edges), and which named graph outputs read each output port. */
+function connectionsOf(doc: GraphDocument, nodeId: string): { into: Map<string, string[]>; out: Map<string, string[]>; exposed: Map<string, string[]> } {
   const into = new Map<string, string[]>();
   const out = new Map<string, string[]>();
+  const exposed = new Map<string, string[]>();
   const add = (map: Map<string, string[]>, key: string, value: string) => map.set(key, [...(map.get(key) ?? []), value]);
   for (const edge of doc.edges) {
     const [toNode, toPort] = [edge.to.slice(0, edge.to.indexOf('.')), edge.to.slice(edge.to.indexOf('.') + 1)];
@@ -255,27 +258,54 @@ function connectionsOf(doc: GraphDocument, nodeId: string): { into: Map<string, 
     if (toNode === nodeId) add(into, toPort, edge.from);
     if (fromNode === nodeId) add(out, fromPort, edge.to);
   }
-  return { into, out };
+  for (const [name, ref] of Object.entries(doc.outputs ?? {})) {
+    if (ref.slice(0, ref.indexOf('.')) === nodeId) add(exposed, ref.slice(ref.indexOf('.') + 1), name);
+  }
+  return { into, out, exposed };
 }
 
-function PortList({ title, ports, links, mapOver }: { title: string; ports: PortSpec[]; links: Map<string, string[]>; mapOver?: string | undefined }) {
+/** "Expose as graph input/output": one store action (one undo step), reported in a toast. */
+function expose(side: 'in' | 'out', nodeId: string, port: string): void {
+  const state = useGraphStore.getState();
+  const result = side === 'in' ? state.exposeInput(nodeId, port) : state.exposeOutput(nodeId, port);
+  if (!result.ok) notify('error', `Could not expose ${nodeId}.${port}: ${result.reason}`);
+  else notify('success', side === 'in' ? `Graph input "${result.name}" now feeds ${nodeId}.${port}.` : `Graph output "${result.name}" names ${nodeId}.${port}.`);
+}
+
+function PortList({ title, side, nodeId, ports, links, exposed, mapOver }: { title: string; side: 'in' | 'out'; nodeId: string; ports: PortSpec[]; links: Map<string, string[]>; exposed?: Map<string, string[]>; mapOver?: string | undefined }) {
   if (ports.length === 0) return null;
   return (
     <div className="rg-param-ports">
       <h4>{title}</h4>
       <ul>
         {ports.map((port) => (
-          <li key={port.name} title={port.description ?? ''} data-testid={`port-${title === 'Inputs' ? 'in' : 'out'}-${port.name}`}>
+          <li key={port.name} title={port.description ?? ''} data-testid={`port-${side}-${port.name}`}>
             <span className="rg-port-name">{port.title ?? port.name}</span> <code className="rg-port-type">{formatPortType(port)}</code>
             {port.optional ? <span className="rg-muted rg-small"> optional</span> : null}
             {mapOver === port.name ? <span className="rg-badge" title="The node runs once per item of this list">per item</span> : null}
             {links.get(port.name)?.length ? (
               <span className="rg-muted rg-small rg-port-links">
-                {title === 'Inputs' ? ' ← ' : ' → '}
+                {side === 'in' ? ' ← ' : ' → '}
                 {links.get(port.name)!.join(', ')}
               </span>
-            ) : title === 'Inputs' && !port.optional ? (
+            ) : side === 'in' && !port.optional ? (
               <span className="rg-param-warn rg-small"> not connected</span>
+            ) : null}
+            {side === 'out' && exposed?.get(port.name)?.length ? (
+              <span className="rg-badge rg-port-exposed" title="Named graph outputs that read this port" data-testid={`port-exposed-${port.name}`}>
+                output {exposed.get(port.name)!.join(', ')}
+              </span>
+            ) : null}
+            {(side === 'in' && !links.get(port.name)?.length) || (side === 'out' && !exposed?.get(port.name)?.length) ? (
+              <button
+                type="button"
+                className="rg-link-button rg-port-expose"
+                data-testid={`expose-${side === 'in' ? 'input' : 'output'}-${port.name}`}
+                title={side === 'in' ? `Create a graph input of type ${formatPortType(port)} and connect it to this port` : 'Name this port as one of the graph’s outputs'}
+                onClick={() => expose(side, nodeId, port.name)}
+              >
+                {side === 'in' ? 'Expose as graph input' : 'Expose as graph output'}
+              </button>
             ) : null}
           </li>
         ))}
@@ -292,7 +322,7 @@ function NodeHeader({ node, description }: { node: GraphNode; description: NodeD
       <input
         className="rg-param-title"
         aria-label="Node title"
-        data-testid="node-title"
+        data-testid="param-node-title"
         value={title}
         placeholder={description?.title ?? node.type}
         onChange={(event) => setTitle(event.target.value)}
@@ -306,11 +336,11 @@ function NodeHeader({ node, description }: { node: GraphNode; description: NodeD
       <dl className="rg-param-facts">
         <dt>id</dt>
         <dd>
-          <code data-testid="node-id">{node.id}</code>
+          <code data-testid="param-node-id">{node.id}</code>
         </dd>
         <dt>type</dt>
         <dd>
-          <code data-testid="node-type">
+          <code data-testid="param-node-type">
             {node.type}@{node.typeVersion}
           </code>
           {description && description.version !== node.typeVersion ? <span className="rg-param-warn rg-small"> (only version {description.version} is known)</span> : null}
@@ -369,8 +399,8 @@ export function ParamPanel() {
             </Section>
           ) : null}
           <Section title="Ports">
-            <PortList title="Inputs" ports={description.inputs} links={links?.into ?? new Map()} mapOver={description.mapOver} />
-            <PortList title="Outputs" ports={description.outputs} links={links?.out ?? new Map()} />
+            <PortList title="Inputs" side="in" nodeId={node.id} ports={description.inputs} links={links?.into ?? new Map()} mapOver={description.mapOver} />
+            <PortList title="Outputs" side="out" nodeId={node.id} ports={description.outputs} links={links?.out ?? new Map()} exposed={links?.exposed ?? new Map()} />
           </Section>
         </>
       ) : (

@@ -9,10 +9,13 @@ import {
   GRAPH_INPUT_NODE,
   GRAPH_SCHEMA_VERSION,
   checkCompatibility,
+  checkSchema,
   isPortTypeName,
   parseRef,
+  portTypes,
   type GraphDocument,
   type GraphEdge,
+  type GraphInput,
   type GraphNode,
   type JsonSchema,
   type NodeDescription,
@@ -379,4 +382,167 @@ export function estimateNodeSize(registry: Registry | undefined, node: GraphNode
   const description = registry?.get(node.type, node.typeVersion) ?? registry?.latest(node.type);
   const rows = Math.max(description?.inputs.length ?? 1, description?.outputs.length ?? 1, 1);
   return { width: 240, height: 70 + rows * 22 };
+}
+
+// ─── graph inputs and outputs ───────────────────────────────────────────────
+
+/**
+ * Names of graph inputs. The contract's identifier would allow `-`, but an
+ * input is read by edges as `$input.<name>`, whose port part may not hold
+ * one: so the port-name pattern, which every `$input.<name>` ref accepts.
+ */
+export const GRAPH_INPUT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names of graph outputs: the contract's identifier. */
+export const GRAPH_OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** Why `name` cannot name a graph input (or output), or undefined when it can. `current` is the name being edited. */
+export function graphIoNameProblem(doc: GraphDocument, kind: 'input' | 'output', name: string, current?: string): string | undefined {
+  if (name === '') return `the ${kind} needs a name`;
+  const pattern = kind === 'input' ? GRAPH_INPUT_NAME : GRAPH_OUTPUT_NAME;
+  if (!pattern.test(name)) {
+    return kind === 'input'
+      ? `"${name}" is not a valid input name: a letter or _, then letters, digits or _`
+      : `"${name}" is not a valid output name: a letter or _, then letters, digits, _ or -`;
+  }
+  if (name.length > 64) return 'names have at most 64 characters';
+  const taken = Object.keys((kind === 'input' ? doc.inputs : doc.outputs) ?? {});
+  if (name !== current && taken.includes(name)) return `there is already a graph ${kind} "${name}"`;
+  return undefined;
+}
+
+/** The JSON Schema a graph input's values (and its default) must match: its port type's, as a list when `list`. */
+export function graphInputSchema(input: Pick<GraphInput, 'type' | 'list'>): JsonSchema {
+  const spec = isPortTypeName(input.type) ? portTypes[input.type].schema : {};
+  return input.list ? { type: 'array', items: spec } : spec;
+}
+
+/**
+ * Problems of an input's default against its type's schema, checked with
+ * ajv exactly as the runtime checks it (INVALID_INPUT_DEFAULT); [] when it
+ * fits or there is none.
+ */
+export function graphInputDefaultProblems(input: GraphInput): string[] {
+  if (input.default === undefined) return [];
+  return checkSchema(graphInputSchema(input), input.default).map((issue) => `default${issue.pointer ? ` ${issue.pointer}` : ''} ${issue.message}`);
+}
+
+/** Edges that read graph input `name`. */
+export function graphInputUses(doc: GraphDocument, name: string): GraphEdge[] {
+  const ref = `${GRAPH_INPUT_NODE}.${name}`;
+  return doc.edges.filter((edge) => edge.from === ref);
+}
+
+/** The document with `inputs` (or `outputs`) replaced; an empty map is dropped from the document. */
+function withIo<K extends 'inputs' | 'outputs'>(doc: GraphDocument, key: K, map: NonNullable<GraphDocument[K]>, edges = doc.edges): GraphDocument {
+  const next: GraphDocument = { ...doc, edges };
+  if (Object.keys(map).length > 0) next[key] = map;
+  else delete next[key];
+  return next;
+}
+
+/** `map` with `name` set to `value`, in the place of `previous ?? name` (else at the end); another entry called `name` is replaced. */
+function putEntry<T>(map: Record<string, T>, name: string, value: T, previous?: string): Record<string, T> {
+  const result: Record<string, T> = {};
+  const target = previous ?? name;
+  let placed = false;
+  for (const [key, old] of Object.entries(map)) {
+    if (key === target) {
+      result[name] = value;
+      placed = true;
+    } else if (key !== name) result[key] = old;
+  }
+  if (!placed) result[name] = value;
+  return result;
+}
+
+/**
+ * Adds or replaces graph input `name`. With `previous` (the name it had) the
+ * input is renamed in place (its position in the map kept) and the edges
+ * reading `$input.<previous>` follow it.
+ */
+export function setGraphInput(doc: GraphDocument, name: string, input: GraphInput, previous?: string): GraphDocument {
+  const clean = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as unknown as GraphInput;
+  let edges = doc.edges;
+  if (previous !== undefined && previous !== name) {
+    const from = `${GRAPH_INPUT_NODE}.${previous}`;
+    if (edges.some((edge) => edge.from === from)) edges = edges.map((edge) => (edge.from === from ? { ...edge, from: `${GRAPH_INPUT_NODE}.${name}` } : edge));
+  }
+  return withIo(doc, 'inputs', putEntry(doc.inputs ?? {}, name, clean, previous), edges);
+}
+
+/** Removes graph input `name` and every edge that reads it. */
+export function removeGraphInput(doc: GraphDocument, name: string): GraphDocument {
+  if (!doc.inputs || !(name in doc.inputs)) return doc;
+  const { [name]: _removed, ...inputs } = doc.inputs;
+  const ref = `${GRAPH_INPUT_NODE}.${name}`;
+  return withIo(doc, 'inputs', inputs, doc.edges.filter((edge) => edge.from !== ref));
+}
+
+/** Sets graph output `name` to `ref` (`node.port`); with `previous`, renames that output in place. */
+export function setGraphOutput(doc: GraphDocument, name: string, ref: string, previous?: string): GraphDocument {
+  return withIo(doc, 'outputs', putEntry(doc.outputs ?? {}, name, ref, previous));
+}
+
+export function removeGraphOutput(doc: GraphDocument, name: string): GraphDocument {
+  if (!doc.outputs || !(name in doc.outputs)) return doc;
+  const { [name]: _removed, ...outputs } = doc.outputs;
+  return withIo(doc, 'outputs', outputs);
+}
+
+/** The output ports of the document's nodes (declared, or derived from edges), as `node.port` choices for a graph output. */
+export function outputPortChoices(doc: GraphDocument, registry: Registry | undefined): Array<{ ref: string; node: GraphNode; port: PortView }> {
+  const choices: Array<{ ref: string; node: GraphNode; port: PortView }> = [];
+  for (const node of doc.nodes) {
+    for (const port of resolvePorts(doc, registry, node.id)?.outputs ?? []) choices.push({ ref: `${node.id}.${port.name}`, node, port });
+  }
+  return choices;
+}
+
+/** A free name for a graph input or output, from `base` (a port name): `clips`, else `clips_2`, … */
+function freeIoName(taken: Iterable<string>, base: string, pattern: RegExp): string {
+  let stem = base.replace(/[^A-Za-z0-9_]/g, '_');
+  if (!/^[A-Za-z_]/.test(stem)) stem = `_${stem}`;
+  if (!pattern.test(stem)) stem = 'value';
+  return uniqueId(new Set(taken), stem.slice(0, 60));
+}
+
+export type ExposeResult = { ok: true; doc: GraphDocument; name: string } | { ok: false; reason: string };
+
+/**
+ * "Expose as graph input": a new graph input of the port's type (a list when
+ * the port takes a list; required unless the port is optional), named after
+ * the port (unique), and the edge `$input.<name>` → `node.port`.
+ */
+export function exposeInput(doc: GraphDocument, registry: Registry | undefined, nodeId: string, portName: string): ExposeResult {
+  const ports = resolvePorts(doc, registry, nodeId);
+  if (!ports || nodeId === GRAPH_INPUT_NODE) return { ok: false, reason: `there is no node "${nodeId}"` };
+  const port = ports.inputs.find((candidate) => candidate.name === portName);
+  if (!port) return { ok: false, reason: `${nodeId} has no input "${portName}"` };
+  const name = freeIoName(Object.keys(doc.inputs ?? {}), port.name, GRAPH_INPUT_NAME);
+  const input: GraphInput = { type: isPortTypeName(port.type) ? port.type : 'Any' };
+  if (port.list) input.list = true;
+  if (!port.optional) input.required = true;
+  // A title that only capitalises the name would hide the name in the Run panel.
+  if (port.title && port.title.toLowerCase() !== port.name.toLowerCase()) input.title = port.title;
+  if (port.description) input.description = port.description;
+  const added = setGraphInput(doc, name, input);
+  const check = checkEdge(added, registry, `${GRAPH_INPUT_NODE}.${name}`, `${nodeId}.${port.name}`);
+  if (!check.ok) return check;
+  return { ok: true, doc: applyEdge(added, check), name };
+}
+
+/**
+ * "Expose as graph output": `outputs[name] = node.port`, named after the
+ * port (unique). A port already exposed keeps its output: the document is
+ * returned unchanged with that output's name.
+ */
+export function exposeOutput(doc: GraphDocument, registry: Registry | undefined, nodeId: string, portName: string): ExposeResult {
+  const ports = resolvePorts(doc, registry, nodeId);
+  if (!ports || nodeId === GRAPH_INPUT_NODE) return { ok: false, reason: `there is no node "${nodeId}"` };
+  if (!ports.outputs.some((candidate) => candidate.name === portName)) return { ok: false, reason: `${nodeId} has no output "${portName}"` };
+  const ref = `${nodeId}.${portName}`;
+  const existing = Object.entries(doc.outputs ?? {}).find(([, value]) => value === ref);
+  if (existing) return { ok: true, doc, name: existing[0] };
+  const name = freeIoName(Object.keys(doc.outputs ?? {}), portName, GRAPH_OUTPUT_NAME);
+  return { ok: true, doc: setGraphOutput(doc, name, ref), name };
 }

@@ -11,12 +11,12 @@
  */
 import { create } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { NodeRegistry, type GraphDocument, type GraphNode, type NodeDescription, type NodeSettings } from '../../../runtime/contract/index.js';
+import { NodeRegistry, type GraphDocument, type GraphInput, type GraphNode, type NodeDescription, type NodeSettings } from '../../../runtime/contract/index.js';
 import * as ops from './document-ops.js';
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from './history.js';
 import { layoutPositions } from './layout.js';
 
-export type { Clipboard, Position, Size } from './document-ops.js';
+export type { Clipboard, ExposeResult, Position, Size } from './document-ops.js';
 
 export interface DocumentMeta {
   /** The stored graph's id, once saved on the server. */
@@ -66,6 +66,17 @@ export interface GraphState {
   updateSettings(nodeId: string, settings: Partial<NodeSettings>): void;
   updateNodeMeta(nodeId: string, meta: { title?: string; notes?: string }): void;
   updateGraph(patch: Partial<Pick<GraphDocument, 'name' | 'description' | 'inputs' | 'outputs'>>): void;
+  /** Adds or replaces a graph input; with `previous`, renames that input (its edges follow). One undo step. */
+  setGraphInput(name: string, input: GraphInput, previous?: string): void;
+  /** Removes a graph input and the edges that read it. */
+  removeGraphInput(name: string): void;
+  /** Sets a graph output (`name → node.port`); with `previous`, renames that output. */
+  setGraphOutput(name: string, ref: string, previous?: string): void;
+  removeGraphOutput(name: string): void;
+  /** A new graph input of the port's type wired to `nodeId.port`; returns its name, or why not. */
+  exposeInput(nodeId: string, port: string): ops.ExposeResult;
+  /** `outputs[name] = nodeId.port` (an already exposed port keeps its output); returns the name, or why not. */
+  exposeOutput(nodeId: string, port: string): ops.ExposeResult;
   moveNodes(positions: Record<string, ops.Position>): void;
   select(ids: string[]): void;
   selectAll(): void;
@@ -227,6 +238,38 @@ export const useGraphStore = create<GraphState>()((set, get) => {
       commit(next, `graph:${Object.keys(patch).sort().join(',')}`);
     },
 
+    setGraphInput(name, input, previous) {
+      commit(ops.setGraphInput(get().doc, name, input, previous));
+    },
+
+    removeGraphInput(name) {
+      const { doc, selection } = get();
+      const next = ops.removeGraphInput(doc, name);
+      commit(next, undefined, { selection: present(next, selection) });
+    },
+
+    setGraphOutput(name, ref, previous) {
+      commit(ops.setGraphOutput(get().doc, name, ref, previous));
+    },
+
+    removeGraphOutput(name) {
+      commit(ops.removeGraphOutput(get().doc, name));
+    },
+
+    exposeInput(nodeId, port) {
+      const { doc, registry } = get();
+      const result = ops.exposeInput(doc, registry, nodeId, port);
+      if (result.ok) commit(result.doc);
+      return result;
+    },
+
+    exposeOutput(nodeId, port) {
+      const { doc, registry } = get();
+      const result = ops.exposeOutput(doc, registry, nodeId, port);
+      if (result.ok) commit(result.doc);
+      return result;
+    },
+
     moveNodes(positions) {
       const ids = Object.keys(positions).sort().join(',');
       commit(ops.moveNodes(get().doc, positions), `move:${ids}`);
@@ -311,6 +354,12 @@ export const updateParams: GraphState['updateParams'] = (nodeId, params) => acti
 export const updateSettings: GraphState['updateSettings'] = (nodeId, settings) => actions().updateSettings(nodeId, settings);
 export const updateNodeMeta: GraphState['updateNodeMeta'] = (nodeId, meta) => actions().updateNodeMeta(nodeId, meta);
 export const updateGraph: GraphState['updateGraph'] = (patch) => actions().updateGraph(patch);
+export const setGraphInput: GraphState['setGraphInput'] = (name, input, previous) => actions().setGraphInput(name, input, previous);
+export const removeGraphInput: GraphState['removeGraphInput'] = (name) => actions().removeGraphInput(name);
+export const setGraphOutput: GraphState['setGraphOutput'] = (name, ref, previous) => actions().setGraphOutput(name, ref, previous);
+export const removeGraphOutput: GraphState['removeGraphOutput'] = (name) => actions().removeGraphOutput(name);
+export const exposeInput: GraphState['exposeInput'] = (nodeId, port) => actions().exposeInput(nodeId, port);
+export const exposeOutput: GraphState['exposeOutput'] = (nodeId, port) => actions().exposeOutput(nodeId, port);
 export const moveNodes: GraphState['moveNodes'] = (positions) => actions().moveNodes(positions);
 export const select: GraphState['select'] = (ids) => actions().select(ids);
 export const selectAll: GraphState['selectAll'] = () => actions().selectAll();
