@@ -9,7 +9,7 @@
  */
 import { useMemo, useState } from 'react';
 import { useGraphStore } from '../state/graph-store.js';
-import { JsonTree, artifactsIn, ArtifactView, formatDuration } from './media.js';
+import { JsonTree, formatDuration } from './media.js';
 import { describeLocation, outputsOfNode, type ItemState } from './run-state.js';
 import { useNodeRun, useRunStore } from './run-store.js';
 import { statusIcons } from './NodeRunBadge.js';
@@ -63,7 +63,6 @@ export function Inspector({ nodeId }: { nodeId: string }) {
   const loggedData = logged.filter((line) => line.data && Object.keys(line.data).length > 0);
   const items = useMemo(() => Object.values(node?.itemStates ?? {}).sort((a, b) => a.index - b.index), [node?.itemStates]);
   const shownItems = (itemFilter === 'failed' ? items.filter((i) => i.status === 'failed') : items).slice(0, ITEM_ROWS);
-  const outputArtifacts = useMemo(() => artifactsIn(outputs.map(([, v]) => v)), [outputs]);
   // A mapped node shows one item's values at a time: the chosen one, else the first that has values.
   const shownItem = items.find((i) => i.index === chosenItem && i.outputs) ?? items.find((i) => i.outputs);
   const values = node?.outputs ?? shownItem?.outputs;
@@ -139,14 +138,12 @@ export function Inspector({ nodeId }: { nodeId: string }) {
             </div>
           ) : null}
 
-          {outputs.length > 0 ? (
+          {/* Runs recorded before node values were: the graph outputs this node produced are all there is. */}
+          {!values && outputs.length > 0 ? (
             <div className="rg-inspector-block">
               <h5>Graph outputs</h5>
-              {outputArtifacts.map((handle) => (
-                <ArtifactView key={handle.hash} handle={handle} />
-              ))}
               {outputs.map(([name, value]) => (
-                <JsonTree key={name} name={name} value={value} open={outputArtifacts.length === 0} />
+                <JsonTree key={name} name={name} value={value} open />
               ))}
             </div>
           ) : null}
