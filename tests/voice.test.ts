@@ -1,6 +1,6 @@
 /** Offline voices, measured: loudness, sample rate, trimmed silence, distinct pitch per character, per-item caching. */
 import { join, resolve } from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactHandle, GraphDocument, ItemEvent, UsageEvent } from '../runtime/contract/index.js';
 import { PermanentError } from '../runtime/contract/index.js';
@@ -25,6 +25,12 @@ cast:
 `;
 
 type Clip = ArtifactHandle & { speaker: string; voice: string; loudness: number; segmentId: string };
+
+/** Sample peak in dBFS, from ffmpeg's volumedetect. */
+async function peakOf(path: string): Promise<number> {
+  const log = await ffmpeg(['-i', path, '-af', 'volumedetect', '-f', 'null', '-']);
+  return Number(/max_volume: (-?[\d.]+) dB/.exec(log)?.[1]);
+}
 
 async function ffmpeg(args: string[]): Promise<string> {
   return (await runTool(ffmpegPath(), ['-hide_banner', '-nostats', ...args], { timeoutMs: 60_000 })).stderr;
@@ -160,6 +166,23 @@ describe('offline voices', () => {
     bad.edges = bad.edges.map((e) => (e.to === 'voice.segments' ? { from: 'parse.script', to: 'voice.segments' } : e));
     // A Script is not a Segment list: the graph is refused before anything runs.
     expect(() => h.engine.start(bad, { outDir: h.dir, inputs: { episode } })).toThrow(/Script cannot feed Segment\[\]/);
+  });
+
+  it('finishes a line shorter than one loudness block ("Only me.") at the level of a long one, instead of calling it silent', async () => {
+    const tone = async (name: string, seconds: number): Promise<string> => {
+      const path = join(h.dir, name);
+      await ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=220:sample_rate=22050:duration=${seconds},volume=0.3,adelay=300,apad=pad_len=6615`, '-ac', '1', '-y', path]);
+      return path;
+    };
+    const options = { targetLufs: -18, padSeconds: 0.1, workDir: h.dir, signal: new AbortController().signal };
+    // 250 ms of tone: after trimming, too short for EBU R128's 400 ms blocks.
+    const short = await finishClip(await tone('short.wav', 0.25), options);
+    expect(short.speechDuration).toBeGreaterThan(0.2);
+    expect(short.speechDuration).toBeLessThan(0.3);
+    const shortPeak = await peakOf(short.path);
+    const long = await finishClip(await tone('long.wav', 2), { ...options, workDir: await mkdtemp(join(h.dir, 'long-')) });
+    // The same voice at the same level comes out at the same level, however short the line.
+    expect(Math.abs(shortPeak - (await peakOf(long.path)))).toBeLessThan(1);
   });
 
   it('reports silent audio as a clear error', async () => {

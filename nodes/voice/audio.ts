@@ -37,6 +37,11 @@ export interface FinishedClip {
   speechDuration: number;
 }
 
+/** Below this peak a trimmed clip is silence, not a short line. */
+const AUDIBLE_PEAK_DBFS = -50;
+/** Enough back-to-back copies of a 40 ms clip to fill one 400 ms loudness block. */
+const SHORT_CLIP_REPEATS = 10;
+
 const trimSilence = `silenceremove=start_periods=1:start_threshold=${SILENCE_THRESHOLD},areverse,silenceremove=start_periods=1:start_threshold=${SILENCE_THRESHOLD},areverse`;
 
 async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
@@ -50,7 +55,12 @@ export async function finishClip(rawPath: string, options: FinishOptions): Promi
     ['-i', rawPath, '-af', `silencedetect=noise=${SILENCE_THRESHOLD}:d=0.01,${trimSilence},aresample=${SAMPLE_RATE},ebur128=peak=true`, '-ac', '1', '-ar', String(SAMPLE_RATE), '-c:a', 'pcm_s16le', trimmed],
     options.signal,
   );
-  const measured = parseLoudness(measureLog);
+  let measured = parseLoudness(measureLog);
+  // Integrated loudness needs one 400 ms block: a very short line ("Only me.") has none and reads as silence
+  // although its peak is plainly speech. Measure it repeated back to back instead, which keeps its level.
+  if (measured && measured.integrated <= -70 && measured.peak > AUDIBLE_PEAK_DBFS) {
+    measured = parseLoudness(await ffmpeg(['-stream_loop', String(SHORT_CLIP_REPEATS - 1), '-i', trimmed, '-af', 'ebur128=peak=true', '-f', 'null', '-'], options.signal)) ?? measured;
+  }
   // Loudness is gated below -70 LUFS: a clip that quiet has no speech in it.
   if (!measured || !Number.isFinite(measured.integrated) || measured.integrated <= -70) {
     throw new PermanentError('the voice came back silent (no speech after trimming silence)');
