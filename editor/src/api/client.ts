@@ -57,8 +57,6 @@ export type { GraphSummary, GraphVersionInfo };
 
 /** A stored graph version as the API answers it: a variant also carries its resolved graph. */
 export type StoredGraph = StoredGraphRow & { resolved?: GraphDocument };
-/** @deprecated same as StoredGraph */
-export type StoredGraphWithResolved = StoredGraph;
 
 export interface StartRunRequest {
   graphId?: string;
@@ -185,17 +183,17 @@ export class ApiClient {
     return this.request('GET', '/api/graphs', undefined, signal);
   }
 
-  getGraph(id: string, version?: number): Promise<StoredGraphWithResolved> {
+  getGraph(id: string, version?: number): Promise<StoredGraph> {
     return this.request('GET', `/api/graphs/${encodeURIComponent(id)}${version !== undefined ? `?version=${version}` : ''}`);
   }
 
   /** `POST /api/graphs`: version 1; without `id` the server derives one from the name (409 when it exists). */
-  createGraph(doc: AnyGraphDocument, message?: string, id?: string): Promise<StoredGraphWithResolved> {
+  createGraph(doc: AnyGraphDocument, message?: string, id?: string): Promise<StoredGraph> {
     return this.request('POST', '/api/graphs', { document: doc, ...(id ? { id } : {}), ...(message ? { message } : {}) });
   }
 
   /** `PUT /api/graphs/:id`: a new version. */
-  saveGraph(id: string, doc: AnyGraphDocument, message?: string): Promise<StoredGraphWithResolved> {
+  saveGraph(id: string, doc: AnyGraphDocument, message?: string): Promise<StoredGraph> {
     return this.request('PUT', `/api/graphs/${encodeURIComponent(id)}`, { document: doc, ...(message ? { message } : {}) });
   }
 
@@ -208,12 +206,12 @@ export class ApiClient {
     return this.request('GET', `/api/graphs/${encodeURIComponent(id)}/versions`);
   }
 
-  restoreGraph(id: string, version: number, message?: string): Promise<StoredGraphWithResolved> {
+  restoreGraph(id: string, version: number, message?: string): Promise<StoredGraph> {
     return this.request('POST', `/api/graphs/${encodeURIComponent(id)}/versions/${version}/restore`, message ? { message } : {});
   }
 
   /** A series variant that extends `id`. */
-  cloneGraph(id: string, name: string, newId?: string, description?: string): Promise<StoredGraphWithResolved> {
+  cloneGraph(id: string, name: string, newId?: string, description?: string): Promise<StoredGraph> {
     return this.request('POST', `/api/graphs/${encodeURIComponent(id)}/clone`, { name, ...(newId ? { id: newId } : {}), ...(description ? { description } : {}) });
   }
 

@@ -46,6 +46,19 @@ function minimapColor(node: FlowNode): string {
 
 const ref = (node: string, port: string | null | undefined): string => `${node}.${port ?? ''}`;
 
+/** React Flow's select changes (of nodes or edges) applied to the store's selection. */
+function applySelectionChanges(changes: ReadonlyArray<{ type: string; id?: string; selected?: boolean }>): void {
+  const selects = changes.filter((change) => change.type === 'select' && change.id !== undefined);
+  if (selects.length === 0) return;
+  const store = useGraphStore.getState();
+  const next = new Set(store.selection);
+  for (const change of selects) {
+    if (change.selected) next.add(change.id as string);
+    else next.delete(change.id as string);
+  }
+  store.select([...next]);
+}
+
 export function Canvas() {
   const doc = useGraphStore((state) => state.doc);
   const registry = useGraphStore((state) => state.registry);
@@ -87,29 +100,11 @@ export function Canvas() {
   const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
     const local = changes.filter((change) => change.type === 'position' || change.type === 'dimensions');
     if (local.length > 0) setNodes((current) => applyNodeChanges(local, current));
-    const selects = changes.filter((change) => change.type === 'select');
-    if (selects.length > 0) {
-      const store = useGraphStore.getState();
-      const next = new Set(store.selection);
-      for (const change of selects) {
-        if (change.selected) next.add(change.id);
-        else next.delete(change.id);
-      }
-      store.select([...next]);
-    }
+    applySelectionChanges(changes);
   }, []);
 
   const onEdgesChange = useCallback((changes: EdgeChange<FlowEdge>[]) => {
-    const selects = changes.filter((change) => change.type === 'select');
-    if (selects.length > 0) {
-      const store = useGraphStore.getState();
-      const next = new Set(store.selection);
-      for (const change of selects) {
-        if (change.selected) next.add(change.id);
-        else next.delete(change.id);
-      }
-      store.select([...next]);
-    }
+    applySelectionChanges(changes);
     const other = changes.filter((change) => change.type !== 'select' && change.type !== 'remove');
     if (other.length > 0) setEdges((current) => applyEdgeChanges(other, current));
   }, []);

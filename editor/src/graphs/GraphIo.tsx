@@ -6,22 +6,12 @@
  * are unique; a default is checked with ajv against its type's JSON Schema,
  * as a run checks it. Every change is one store action, so one undo step.
  */
-import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { formatPortType, isPortTypeName, portTypeNames, portTypes, type GraphDocument, type GraphInput, type PortTypeName } from '../../../runtime/contract/index.js';
 import { graphInputDefaultProblems, graphInputUses, graphIoNameProblem, outputPortChoices } from '../state/document-ops.js';
 import { useGraphStore } from '../state/graph-store.js';
+import { Section } from './Section.js';
 
-function IoSection({ title, testId, extra, children }: { title: string; testId: string; extra?: ReactNode; children: ReactNode }) {
-  return (
-    <details className="rg-graph-section" open data-testid={testId}>
-      <summary>
-        {title}
-        {extra ? <span className="rg-graph-summary-extra">{extra}</span> : null}
-      </summary>
-      <div className="rg-graph-section-body">{children}</div>
-    </details>
-  );
-}
 
 const count = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
 
@@ -209,7 +199,7 @@ export function GraphInputsSection() {
   const form = editing && !editingGone ? editing : undefined;
 
   return (
-    <IoSection title="Inputs" testId="graph-inputs" extra={<span className="rg-muted rg-small">{entries.length === 0 ? 'none' : count(entries.length, 'input')}</span>}>
+    <Section title="Inputs" testId="graph-inputs" extra={<span className="rg-muted rg-small">{entries.length === 0 ? 'none' : count(entries.length, 'input')}</span>}>
       {entries.length === 0 ? <p className="rg-muted rg-small">No graph inputs. A run gives each input a value; nodes read it through a connection from “Graph inputs”.</p> : null}
       <ul className="rg-io-list">
         {entries.map(([name, input]) => {
@@ -257,7 +247,7 @@ export function GraphInputsSection() {
           </button>
         </div>
       )}
-    </IoSection>
+    </Section>
   );
 }
 
@@ -350,7 +340,7 @@ export function GraphOutputsSection() {
   const nodeIds = useMemo(() => new Set(doc.nodes.map((node) => node.id)), [doc.nodes]);
 
   return (
-    <IoSection title="Outputs" testId="graph-outputs" extra={<span className="rg-muted rg-small">{entries.length === 0 ? 'none' : count(entries.length, 'output')}</span>}>
+    <Section title="Outputs" testId="graph-outputs" extra={<span className="rg-muted rg-small">{entries.length === 0 ? 'none' : count(entries.length, 'output')}</span>}>
       {entries.length === 0 ? <p className="rg-muted rg-small">No named outputs. A run's results are every sink's outputs; named outputs pick the ones that matter (the Run panel shows them).</p> : null}
       <ul className="rg-io-list">
         {entries.map(([name, ref]) => {
@@ -395,6 +385,6 @@ export function GraphOutputsSection() {
           </button>
         </div>
       )}
-    </IoSection>
+    </Section>
   );
 }

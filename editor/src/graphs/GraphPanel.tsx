@@ -5,9 +5,10 @@
  * its template, the graph's webhook, and validation problems with their node
  * and JSON pointer.
  */
-import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { isVariant, type GraphDocument } from '../../../runtime/contract/index.js';
 import { ApiError, type GraphSummary, type GraphVersionInfo, type Problem, type StoredGraph, type WebhookInfo } from '../api/client.js';
+import { Section } from './Section.js';
 import { useApi } from '../api/context.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { GraphInputsSection, GraphOutputsSection } from './GraphIo.js';
@@ -67,17 +68,6 @@ function CopyButton({ text, label = 'Copy', testId }: { text: string; label?: st
   );
 }
 
-function Section({ title, children, open = true, testId, extra, onOpen }: { title: string; children: ReactNode; open?: boolean; testId?: string; extra?: ReactNode; onOpen?: () => void }) {
-  return (
-    <details className="rg-graph-section" open={open} data-testid={testId} onToggle={(event) => (event.currentTarget.open ? onOpen?.() : undefined)}>
-      <summary>
-        {title}
-        {extra ? <span className="rg-graph-summary-extra">{extra}</span> : null}
-      </summary>
-      <div className="rg-graph-section-body">{children}</div>
-    </details>
-  );
-}
 
 function FeedbackView({ feedback, doc }: { feedback: Feedback; doc: GraphDocument }) {
   if (!feedback) return null;

@@ -219,7 +219,7 @@ function SettingsForm({ node, description }: { node: GraphNode; description: Nod
   }, [node.settings]);
   const configured = Object.keys(node.settings ?? {}).length;
   return (
-    <details className="rg-param-section" data-testid="param-node-settings">
+    <details className="rg-section rg-param-section" data-testid="param-node-settings">
       <summary>
         Settings <span className="rg-muted rg-small">{configured > 0 ? `${configured} set` : 'node type defaults'}</span>
       </summary>
@@ -362,7 +362,7 @@ function NodeHeader({ node, description }: { node: GraphNode; description: NodeD
 
 function Section({ title, children, open = true }: { title: string; children: ReactNode; open?: boolean }) {
   return (
-    <details className="rg-param-section" open={open}>
+    <details className="rg-section rg-param-section" open={open}>
       <summary>{title}</summary>
       {children}
     </details>

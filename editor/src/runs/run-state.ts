@@ -70,14 +70,8 @@ export interface NodeRunState {
   at: number;
 }
 
-export interface LogLine {
-  at: number;
-  level: 'debug' | 'info' | 'warn' | 'error';
-  message: string;
-  nodeId?: string;
-  index?: number;
-  data?: Record<string, unknown>;
-}
+/** A log line as the run panel keeps it: a stored log row without its store ids. */
+export type LogLine = Omit<RunLogRow, 'id' | 'runId'>;
 
 export interface RunState {
   runId: string;
