@@ -24,6 +24,10 @@ import { GRAPH_OUTPUT_NODE, edgeId, graphInputPorts, summarizeParams, type PortV
 
 export { GRAPH_OUTPUT_NODE, edgeId, type PortView };
 
+/** A card's usual width, and its height from its port rows (see canvas/GraphNodeView.tsx and styles.css). */
+const CARD_WIDTH = 260;
+const cardHeight = (data: GraphNodeData): number => 64 + 20 * Math.max(data.inputs.length, data.outputs.length, 1);
+
 export type GraphNodeData = {
   kind: 'node' | 'inputs' | 'outputs';
   title: string;
@@ -190,7 +194,10 @@ export function buildFlowNodes(
   }
 
   const prev = new Map(previous.map((node) => [node.id, node]));
-  const settle = (node: FlowNode, synthetic: boolean): FlowNode => {
+  const settle = (estimated: FlowNode, synthetic: boolean): FlowNode => {
+    // An estimated size until the card is measured: with only visible cards rendered (large graphs),
+    // unmeasured ones still count when the view is fitted around the graph.
+    const node: FlowNode = { ...estimated, initialWidth: CARD_WIDTH, initialHeight: cardHeight(estimated.data) };
     const old = prev.get(node.id);
     const selected = selection.has(node.id);
     if (!old) return selected ? { ...node, selected } : node;
