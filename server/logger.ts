@@ -14,6 +14,8 @@ export const redactPaths = [
   '*.credentials',
 ];
 
-export function createServerLogger(env: NodeJS.ProcessEnv = process.env): Logger {
-  return pino({ level: env.REELGRAPH_LOG_LEVEL ?? 'info', redact: { paths: redactPaths, censor: '[redacted]' } });
+/** `destination`: where the JSON lines go (default stdout); tests pass a stream to read them. */
+export function createServerLogger(env: NodeJS.ProcessEnv = process.env, destination?: pino.DestinationStream): Logger {
+  const options = { level: env.REELGRAPH_LOG_LEVEL ?? 'info', redact: { paths: redactPaths, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -2,7 +2,9 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServerLogger } from '../server/logger.js';
 import { main } from '../cli/main.js';
 import { parseSecretKey, SecretKeyError } from '../runtime/credentials/vault.js';
 import { greetingGraph, newSecretKey, startTestServer, type TestServer } from './fixtures/server.js';
@@ -75,6 +77,32 @@ describe('credentials', () => {
 });
 
 describe('REELGRAPH_SECRET_KEY', () => {
+  it('never writes a credential value, token or webhook secret to the logs, even at debug level', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logged = await startTestServer({ dir: await tempDir(), key: newSecretKey(), logger: createServerLogger({ REELGRAPH_LOG_LEVEL: 'debug' }, sink) });
+    try {
+      await logged.api.put('/api/credentials/elevenlabs').send({ fields: { apiKey: SECRET_VALUE } });
+      await logged.api.post('/api/graphs').send({ document: greetingGraph('logged') });
+      const hook = (await logged.api.post('/api/graphs/logged/webhook').send({})).body as { secret: string };
+      await logged.api.get('/api/graphs/logged/webhook');
+      await logged.anon.get(`/?token=${logged.token}`);
+      const text = lines.join('');
+      // The requests were logged (so this test can fail) ...
+      expect(text).toContain('/api/credentials/elevenlabs');
+      expect(text).toContain('/api/graphs/logged/webhook');
+      // ... and nothing secret was.
+      for (const secret of [SECRET_VALUE, logged.token, hook.secret]) expect(text).not.toContain(secret);
+    } finally {
+      await logged.dispose();
+    }
+  });
+
   it('accepts 32 bytes as hex or base64 and rejects anything else with a clear message', () => {
     expect(parseSecretKey('ab'.repeat(32)).length).toBe(32);
     expect(parseSecretKey(Buffer.alloc(32, 7).toString('base64')).length).toBe(32);
