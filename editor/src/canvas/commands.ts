@@ -48,7 +48,9 @@ export function addNodeAtCentre(type: string): string | undefined {
 }
 
 export function fitCanvas(): void {
-  void flow?.fitView({ padding: 0.15, maxZoom: 1.2, duration: 200 });
+  // includeHiddenNodes: large graphs render only the cards in view, and React Flow otherwise fits around the
+  // measured (rendered) cards alone; with it, unrendered cards count with their estimated size (see graph.ts).
+  void flow?.fitView({ padding: 0.15, maxZoom: 1.2, duration: 200, includeHiddenNodes: true });
 }
 
 /** Dagre layout (left → right) with the cards' measured sizes; then fit. */
