@@ -24,7 +24,7 @@ export interface ServerConfig {
   /** Accepted clock skew of a webhook timestamp, and how long a delivery is remembered against replays. */
   webhookToleranceMs: number;
   /** Completion callbacks: per-attempt timeout, retries after the first attempt, first backoff (doubling). */
-  callback: { timeoutMs: number; retries: number; backoffMs: number };
+  callback: { timeoutMs: number; retries: number; backoffMs: number; allowPrivate: boolean };
 }
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -52,7 +52,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     },
     editorDir: join(repoRoot, 'dist', 'editor'),
     webhookToleranceMs: 5 * 60_000,
-    callback: { timeoutMs: 10_000, retries: 3, backoffMs: 1000 },
+    callback: { timeoutMs: 10_000, retries: 3, backoffMs: 1000, allowPrivate: env.REELGRAPH_CALLBACK_ALLOW_PRIVATE === '1' || env.REELGRAPH_CALLBACK_ALLOW_PRIVATE === 'true' },
   };
   return { ...base, ...overrides };
 }

@@ -2,6 +2,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { isInternalAddress } from '../server/webhooks/callback-target.js';
+import { CallbackSender } from '../server/webhooks/callbacks.js';
 import { signature } from '../server/webhooks/signing.js';
 import { greetingGraph, startTestServer, type TestServer } from './fixtures/server.js';
 
@@ -159,5 +162,39 @@ describe('deliveries', () => {
     expect(wrongInput.status).toBe(400);
     expect(wrongInput.body.error.code).toBe('INVALID_INPUT');
     expect((await deliver(hook, 'not json')).status).toBe(400);
+  });
+});
+
+describe('callback targets (SSRF)', () => {
+  it('tells internal addresses from public ones, IPv4-mapped IPv6 included', () => {
+    for (const address of ['127.0.0.1', '10.2.3.4', '172.20.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', 'not-an-ip']) {
+      expect(isInternalAddress(address), address).toBe(true);
+    }
+    for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect(isInternalAddress(address), address).toBe(false);
+  });
+
+  it('refuses a callback URL inside the network when saving a webhook, unless allowed', async () => {
+    const strict = await startTestServer({ callback: { timeoutMs: 1000, retries: 0, backoffMs: 10, allowPrivate: false } });
+    try {
+      await strict.api.post('/api/graphs').send({ document: greetingGraph('strict') });
+      for (const url of [callbackUrl, 'http://10.0.0.5/hook', 'http://169.254.169.254/latest/meta-data', 'http://[::ffff:127.0.0.1]:8080/x', 'http://localhost:9/x']) {
+        const res = await strict.api.post('/api/graphs/strict/webhook').send({ callbackUrl: url });
+        expect(res.status, url).toBe(400);
+        expect(res.body.error.problems[0]).toMatchObject({ in: 'body', path: '/callbackUrl' });
+        expect(res.body.error.message).toMatch(/internal address|REELGRAPH_CALLBACK_ALLOW_PRIVATE/);
+      }
+      // An address literal outside the network needs no DNS and is accepted.
+      expect((await strict.api.post('/api/graphs/strict/webhook').send({ callbackUrl: 'http://93.184.216.34/hook' })).status).toBe(201);
+    } finally {
+      await strict.dispose();
+    }
+  });
+
+  it('checks again at delivery: a callback that now resolves inside the network is not sent', async () => {
+    const before = received.length;
+    const sender = new CallbackSender({ timeoutMs: 1000, retries: 0, backoffMs: 10, allowPrivate: false }, pino({ level: 'silent' }));
+    expect(await sender.send(callbackUrl, 'secret', { runId: 'r', status: 'done' })).toBe(false);
+    await sender.close();
+    expect(received.length).toBe(before);
   });
 });

@@ -13,6 +13,7 @@ import { defineRoute, idParams, objectSchema, type AnyRoute } from '../route.js'
 import { graphFor, startRun } from '../runs.js';
 import { errors, priorities, ref } from '../schemas.js';
 import { validatePart, summarize } from '../validation.js';
+import { CallbackTargetError, checkCallbackTarget } from '../webhooks/callback-target.js';
 import { exampleCurl, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../webhooks/signing.js';
 import { storedGraph } from './graphs.js';
 
@@ -68,6 +69,14 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
       responses: { 201: { description: 'the webhook, with its secret', schema: ref('Webhook') }, ...errors(400, 401, 404, 503) },
       handle: async ({ params, body, req }) => {
         await storedGraph(ctx, params.id);
+        if (body.callbackUrl) {
+          try {
+            await checkCallbackTarget(body.callbackUrl, ctx.config.callback.allowPrivate);
+          } catch (error) {
+            if (!(error instanceof CallbackTargetError)) throw error;
+            throw badRequest(error.message, [{ in: 'body', path: '/callbackUrl', message: error.message }]);
+          }
+        }
         const secret = randomBytes(32).toString('base64url');
         const slug = `wh_${randomBytes(12).toString('base64url')}`;
         const record = await tables.putWebhook(params.id, slug, vault.seal(secret, webhookAad(params.id)), body.callbackUrl);

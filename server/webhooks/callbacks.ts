@@ -6,12 +6,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { checkCallbackTarget } from './callback-target.js';
 import { signedHeaders } from './signing.js';
 
 export interface CallbackOptions {
   timeoutMs: number;
   retries: number;
   backoffMs: number;
+  /** Callbacks may reach private and loopback addresses (see callback-target.ts). */
+  allowPrivate: boolean;
 }
 
 export class CallbackSender {
@@ -45,6 +48,13 @@ export class CallbackSender {
 
   private async deliver(url: string, secret: string, body: string, runId: unknown): Promise<boolean> {
     const { timeoutMs, retries, backoffMs } = this.options;
+    try {
+      // Again at delivery: the name may resolve elsewhere now than when the webhook was saved.
+      await checkCallbackTarget(url, this.options.allowPrivate);
+    } catch (error) {
+      this.logger.error({ runId, reason: error instanceof Error ? error.message : String(error) }, 'completion callback refused');
+      return false;
+    }
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
       if (this.closing.signal.aborted) return false;
       try {
