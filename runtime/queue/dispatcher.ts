@@ -24,6 +24,7 @@ import type { NodeRegistry } from '../contract/registry.js';
 /** Finished jobs are kept this long, so an orchestrator resuming after a restart finds their results. */
 const KEEP_FINISHED_S = 24 * 3600;
 const POLL_INTERVAL_MS = 5_000;
+const POLL_BATCH = 100;
 
 interface Pending {
   request: UnitRequest;
@@ -59,6 +60,8 @@ export class QueueDispatcher implements UnitDispatcher {
   private readonly poller: NodeJS.Timeout;
   private ready: Promise<void> | undefined;
   private closed = false;
+  /** A poll still running when the next is due is not doubled. */
+  private polling = false;
   private readonly box: SecretBox | undefined;
 
   constructor(private readonly options: QueueDispatcherOptions) {
@@ -220,12 +223,20 @@ export class QueueDispatcher implements UnitDispatcher {
   }
 
   private async poll(): Promise<void> {
-    for (const jobId of [...this.pending.keys()]) {
-      try {
-        await this.check(jobId);
-      } catch (error) {
-        this.options.logger.warn({ err: error, jobId }, 'could not check a job');
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const ids = [...this.pending.keys()];
+      // In batches: thousands of pending items stay a few round trips per batch, not one long queue of them.
+      for (let from = 0; from < ids.length; from += POLL_BATCH) {
+        await Promise.all(
+          ids.slice(from, from + POLL_BATCH).map((jobId) =>
+            this.check(jobId).catch((error: unknown) => this.options.logger.warn({ err: error, jobId }, 'could not check a job')),
+          ),
+        );
       }
+    } finally {
+      this.polling = false;
     }
   }
 
