@@ -212,7 +212,7 @@ export function Canvas() {
         zoomOnDoubleClick={false}
         onlyRenderVisibleElements={nodes.length > 150}
         colorMode="dark"
-        minZoom={0.05}
+        minZoom={0.02}
         maxZoom={2}
         proOptions={proOptions}
       >
