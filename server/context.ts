@@ -6,6 +6,7 @@ import type { ServerTables } from '../runtime/store/server-tables.js';
 import type { TokenService } from './auth.js';
 import type { ServerConfig } from './config.js';
 import type { CallbackSender } from './webhooks/callbacks.js';
+import type { MediaSigner } from './media-links.js';
 import type { MetricsMount } from './metrics.js';
 
 export interface ServerContext {
@@ -17,4 +18,6 @@ export interface ServerContext {
   config: ServerConfig;
   callbacks: CallbackSender;
   metrics: MetricsMount;
+  /** Signs and checks the editor's media links. */
+  mediaSigner: MediaSigner;
 }

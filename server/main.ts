@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { openWorkspace, type Workspace } from '../cli/workspace.js';
 import type { NodeType } from '../runtime/contract/node.js';
 import { CredentialVault, secretKeyFromEnv } from '../runtime/credentials/vault.js';
+import { MediaSigner, mediaLinkKey } from './media-links.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { ServerTables } from '../runtime/store/server-tables.js';
 import { createApp } from './app.js';
@@ -70,7 +71,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const tokens = new TokenService(tables);
   const metrics = createMetrics(workspace.engine.events, workspace.engine.services.dispatcher);
   const callbacks = new CallbackSender(config.callback, logger);
-  const context: ServerContext = { workspace, tables, vault, tokens, logger, config, callbacks, metrics };
+  const mediaSigner = new MediaSigner(mediaLinkKey(key));
+  const context: ServerContext = { workspace, tables, vault, tokens, logger, config, callbacks, metrics, mediaSigner };
 
   let initialToken: string | undefined;
   if ((await tokens.count()) === 0) initialToken = (await tokens.create('initial')).token;

@@ -2,10 +2,12 @@
  * Signed, short-lived artifact URLs for the browser: `<video>`, `<audio>` and
  * `<img>` cannot send an Authorization header, so the editor asks (with its
  * token) for a link `/media/<hash>?exp=<unix seconds>&sig=<hex>` whose
- * signature is HMAC-SHA256(key, "<hash>.<exp>"). The key is random per server
- * process: links die on restart and the editor simply asks again.
+ * signature is HMAC-SHA256(key, "<hash>.<exp>"). The key is derived from
+ * REELGRAPH_SECRET_KEY, so links stay valid across restarts and on every
+ * server of a deployment; without a secret key it is random per process (links
+ * die on restart and the editor simply asks again).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const DEFAULT_LINK_TTL_S = 3600;
 export const MAX_LINK_TTL_S = 24 * 3600;
@@ -14,6 +16,11 @@ export interface MediaLink {
   url: string;
   /** Unix seconds. */
   expiresAt: number;
+}
+
+/** A key for media links only, derived from the deployment's secret key (HKDF-SHA256). */
+export function mediaLinkKey(secretKey: Buffer | undefined): Buffer {
+  return secretKey ? Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'reelgraph media links', 32)) : randomBytes(32);
 }
 
 export class MediaSigner {

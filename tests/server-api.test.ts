@@ -150,6 +150,26 @@ describe('graphs', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('answers 429 in JSON once a client exceeds the API limit, and limits webhooks separately', async () => {
+    const limited = await startTestServer({ rateLimit: { windowMs: 60_000, api: 3, webhooks: 2 } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await limited.api.get('/api/graphs')).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const refused = await limited.api.get('/api/graphs');
+      expect(refused.body.error.code).toBe('RATE_LIMITED');
+      expect(refused.headers['ratelimit-policy']).toBeDefined();
+      // Webhooks have their own budget: the API's exhaustion does not spend it.
+      expect((await limited.anon.post('/webhooks/wh_unknown').send({})).status).not.toBe(429);
+      expect((await limited.anon.post('/webhooks/wh_unknown').send({})).status).not.toBe(429);
+      expect((await limited.anon.post('/webhooks/wh_unknown').send({})).status).toBe(429);
+    } finally {
+      await limited.dispose();
+    }
+  });
+});
+
 describe('request validation', () => {
   it('names the missing or wrong field', async () => {
     const missing = await t.api.post('/api/graphs').send({ message: 'no document' });

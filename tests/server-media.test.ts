@@ -1,7 +1,7 @@
 /** Signed media links: `/api/artifacts/:hash/link` (token) → `/media/:hash?exp&sig` (no token, Range, 403 when tampered or expired). */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type request from 'supertest';
-import { startTestServer, type TestServer } from './fixtures/server.js';
+import { newSecretKey, startTestServer, type TestServer } from './fixtures/server.js';
 
 let t: TestServer;
 const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) % 253));
@@ -83,6 +83,20 @@ describe('media links', () => {
     expect((await t.anon.get(`/media/${other}?exp=${expiresAt}&sig=${sig}`)).status).toBe(403);
     expect((await t.anon.get(`/media/${hash}?exp=${expiresAt}`)).status).toBe(400);
     expect((await t.anon.get(`/media/${hash}`)).status).toBe(400);
+  });
+
+  it('signs with a key derived from REELGRAPH_SECRET_KEY: a link works on another server of the deployment, not on a stranger', async () => {
+    const { url } = await link();
+    // The same data and secret key: another server process of this deployment, or this one after a restart.
+    const sibling = await startTestServer({ dir: t.dir, key: t.key });
+    const stranger = await startTestServer({ key: newSecretKey() });
+    try {
+      expect((await binary(sibling.anon.get(url))).status).toBe(200);
+      expect((await stranger.anon.get(url)).status).toBe(403);
+    } finally {
+      await sibling.dispose();
+      await stranger.dispose();
+    }
   });
 
   it('refuses an expired link with 403', async () => {

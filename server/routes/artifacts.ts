@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import type { ArtifactHandle } from '../../runtime/contract/artifacts.js';
 import type { ServerContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
-import { DEFAULT_LINK_TTL_S, MAX_LINK_TTL_S, MediaSigner } from '../media-links.js';
+import { DEFAULT_LINK_TTL_S, MAX_LINK_TTL_S } from '../media-links.js';
 import { defineRoute, objectSchema, type AnyRoute, type ResponseSpec, type Route } from '../route.js';
 import { errors, ref } from '../schemas.js';
 
@@ -18,7 +18,7 @@ const tags = ['artifacts'];
 const ranged: Record<number, ResponseSpec> = { 206: { description: 'the requested range', contentType: '*/*' }, 416: { description: 'range not satisfiable' } };
 const hashParams = objectSchema({ hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256, lowercase hex' } }, ['hash']);
 
-export function artifactRoutes(ctx: ServerContext, signer = new MediaSigner()): AnyRoute[] {
+export function artifactRoutes(ctx: ServerContext, signer = ctx.mediaSigner): AnyRoute[] {
   const { artifacts, store } = ctx.workspace;
 
   async function handleOf(hash: string): Promise<ArtifactHandle> {
