@@ -5,6 +5,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { AssetPathError, resolveAsset, resolveAssetRoots } from '../nodes/assets/asset-roots.js';
 import { moveFor, viewAt } from '../nodes/scene/image/ken-burns.js';
+import { allowAssetRoot, withDeploymentAssetRoots } from './fixtures/asset-roots.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { grabFrame, meanColour, meanDifference, streamInfo } from './fixtures/frames.js';
 
@@ -42,6 +43,8 @@ beforeAll(async () => {
   await gradientStill(join(project, 'secret.png'));
   await writeFile(join(roots, 'not-a-picture.png'), '<html>nope</html>');
   await symlink(join(project, 'secret.png'), join(roots, 'escape.png'));
+  // The operator's roots: this test's assets folder (not the project folder around it, which holds secret.png).
+  allowAssetRoot(roots);
 });
 afterAll(async () => {
   await rm(project, { recursive: true, force: true });
@@ -57,7 +60,8 @@ const prompt = (index: number, extra: Record<string, unknown> = {}): Record<stri
 
 async function render(prompts: Record<string, unknown>[], params: Record<string, unknown> = {}): Promise<{ clips: Clip[]; result: Awaited<ReturnType<Harness['run']>> }> {
   const result = await h.run(
-    graph([['stills', 'scene.image', { assetRoots: [roots], profile: 'preview-720p', ...params }]], ['$input.prompts -> stills.prompts'], {
+    // A param given as undefined is left out (unset).
+    graph([['stills', 'scene.image', JSON.parse(JSON.stringify({ assetRoots: [roots], profile: 'preview-720p', ...params })) as Record<string, unknown>]], ['$input.prompts -> stills.prompts'], {
       inputs: { prompts: { type: 'ScenePrompt', list: true } },
       outputs: { clips: 'stills.clips' },
     }),
@@ -149,6 +153,31 @@ describe('asset roots', () => {
     expect(() => resolveAsset('escape.png', real)).toThrow(/outside/);
     expect(() => resolveAsset('a\0b', real)).toThrow(/not a file path/);
     expect(resolveAssetRoots(['does-not-exist'], project)).toEqual([]);
+  });
+
+  it("a graph's assetRoots cannot widen the deployment's roots: the node fails at /assetRoots and reads nothing outside", async () => {
+    for (const wider of ['/', project, join(roots, '..'), join(roots, 'escape.png')]) {
+      const { result, clips } = await render([prompt(0, { images: [{ path: join(project, 'secret.png'), line: 3 }] })], { assetRoots: [wider] });
+      expect(result.status).toBe('failed');
+      expect(clips).toEqual([]);
+      const error = result.nodes[0]?.error;
+      expect(error?.message).toMatch(/asset root ".*" is outside the deployment's asset roots .*a graph may only narrow them/);
+      expect(error?.location).toMatchObject({ nodeId: 'stills', param: '/assetRoots' });
+    }
+  });
+
+  it("a graph's assetRoots may narrow the deployment's roots", async () => {
+    await withDeploymentAssetRoots([project], async () => {
+      // The deployment allows the whole project; this graph only its stills folder.
+      const narrowed = { assetRoots: [join(roots, 'stills')] };
+      const inside = await render([prompt(0, { images: [{ path: '01.png' }] })], narrowed);
+      expect(inside.result.status).toBe('done');
+      expect(await streamInfo(await pathOf(inside.clips[0]!))).toMatchObject({ width: 1280, height: 720 });
+      const outside = await render([prompt(0, { images: [{ path: join(project, 'secret.png') }] })], narrowed);
+      expect(outside.result.nodes[0]?.error?.message).toMatch(/"\/.*secret.png" is outside the asset roots/);
+      // Unset, the graph gets all of the deployment's roots.
+      expect((await render([prompt(0, { images: [{ path: 'secret.png' }] })], { assetRoots: undefined })).result.status).toBe('done');
+    });
   });
 });
 

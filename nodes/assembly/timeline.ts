@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { defineNode, PermanentError, transitionKinds, type ArtifactHandle, type NodeContext, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind } from '../../runtime/contract/index.js';
 import { extensionsOf, mimeOfExtension } from '../assets/media-types.js';
-import { assetRootsParamSchema, resolveAsset, resolveAssetRoots } from '../assets/asset-roots.js';
+import { assetRootsParamSchema, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { formatParamsSchema, resolveFormat, type FormatParams } from '../video/profiles.js';
 import type { PlannedEvent, ScenePlan } from './plan.js';
 
@@ -12,7 +12,8 @@ interface Params extends FormatParams {
   musicGainDb: number;
   duckingDb: number;
   cueSounds: Record<string, string>;
-  assetRoots: string[];
+  /** Narrows the deployment's asset roots; unset: all of them. */
+  assetRoots?: string[];
 }
 
 interface SceneClip extends ArtifactHandle {
@@ -26,7 +27,7 @@ function mimeOf(path: string, param: string): string {
 }
 
 async function importAsset(ctx: NodeContext<Params>, path: string, param: string): Promise<ArtifactHandle> {
-  const file = resolveAsset(path, resolveAssetRoots(ctx.params.assetRoots), { param });
+  const file = resolveAsset(path, permittedAssetRoots(ctx.params.assetRoots), { param });
   const handle = await ctx.artifacts.put({ path: file }, { mime: mimeOf(file, param), name: basename(path) });
   if (!(handle.duration && handle.duration > 0)) throw new PermanentError(`"${path}" has no audio ffprobe can measure`, { location: { param } });
   return handle;

@@ -1,23 +1,28 @@
 /**
- * Project files a graph may read (stills, music beds, fonts…) live under
- * asset roots. A path from a script or a param is resolved inside them and
- * must stay inside after following symlinks: an episode is text from
+ * Project files a graph may read (stills, music beds, sound effects…) live
+ * under asset roots. A path from a script or a param is resolved inside them
+ * and must stay inside after following symlinks: an episode is text from
  * anywhere, and `![x](../../../etc/passwd)` must not become a video frame.
+ *
+ * Which folders are roots is the deployment's decision, not the graph's: a
+ * graph arrives from API callers and webhooks, so its `assetRoots` param may
+ * only narrow the roots the operator configured (REELGRAPH_ASSET_ROOTS, read
+ * by every process that runs nodes — CLI, server and queue workers alike).
  */
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PermanentError, type ErrorLocation } from '../../runtime/contract/index.js';
 
-/** The default roots, relative to the working directory (the project). */
+/** The deployment's roots when REELGRAPH_ASSET_ROOTS is unset, relative to the working directory (the project). */
 export const DEFAULT_ASSET_ROOTS = ['assets', 'examples'];
+export const ASSET_ROOTS_ENV = 'REELGRAPH_ASSET_ROOTS';
 
 export const assetRootsParamSchema = {
   type: 'array',
   title: 'Asset roots',
-  description: 'Folders (relative to the project) that files may be read from; nothing outside them is opened.',
+  description: `Narrows where files may be read from to these folders, each inside the deployment's asset roots (${ASSET_ROOTS_ENV}; default the project's ${DEFAULT_ASSET_ROOTS.join(' and ')} folders). Unset: all of the deployment's roots.`,
   items: { type: 'string', minLength: 1 },
   minItems: 1,
-  default: DEFAULT_ASSET_ROOTS,
 } as const;
 
 export class AssetPathError extends PermanentError {
@@ -37,6 +42,46 @@ export function resolveAssetRoots(roots: readonly string[], cwd = process.cwd())
   return roots.map((root) => resolve(cwd, root)).filter((root) => existsSync(root)).map((root) => realpathSync(root));
 }
 
+/** The roots the deployment configured: REELGRAPH_ASSET_ROOTS (comma-separated, as REELGRAPH_NODE_MODULES), else the defaults. */
+export function deploymentAssetRoots(env: NodeJS.ProcessEnv = process.env): string[] {
+  const configured = (env[ASSET_ROOTS_ENV] ?? '').split(',').map((root) => root.trim()).filter(Boolean);
+  return configured.length > 0 ? configured : DEFAULT_ASSET_ROOTS;
+}
+
+export interface PermittedRootsOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Where the graph's `assetRoots` param is, for the error (the runtime adds the node). */
+  location?: ErrorLocation;
+}
+
+/**
+ * The roots a node may read from, as real paths: the deployment's, narrowed
+ * to `requested` (a graph's `assetRoots` param) when given. A requested root
+ * outside every deployment root — after following symlinks — is refused:
+ * silently dropping it would hide a graph that expects more than it gets.
+ */
+export function permittedAssetRoots(requested: readonly string[] | undefined, options: PermittedRootsOptions = {}): string[] {
+  const cwd = options.cwd ?? process.cwd();
+  const deployment = resolveAssetRoots(deploymentAssetRoots(options.env), cwd);
+  if (!requested) return deployment;
+  const location = { param: '/assetRoots', ...options.location };
+  const permitted: string[] = [];
+  for (const root of requested) {
+    const absolute = resolve(cwd, root);
+    // A root that does not exist holds nothing to read; it is checked as written so a typo outside still says so.
+    const real = existsSync(absolute) ? realpathSync(absolute) : absolute;
+    if (!deployment.some((allowed) => inside(allowed, real))) {
+      throw new AssetPathError(
+        `asset root "${root}" is outside the deployment's asset roots (${deployment.join(', ') || 'none exists'}); a graph may only narrow them — the operator sets ${ASSET_ROOTS_ENV}`,
+        location,
+      );
+    }
+    if (existsSync(absolute)) permitted.push(real);
+  }
+  return permitted;
+}
+
 /**
  * The real path of `path` inside one of `roots` (real paths, from
  * `resolveAssetRoots`). Relative paths are tried against each root in turn.
@@ -46,7 +91,7 @@ export function resolveAsset(path: string, roots: readonly string[], location: E
   if (/^[a-z][a-z0-9+.-]+:/i.test(path) && !/^[a-z]:[\\/]/i.test(path)) {
     throw new AssetPathError(`"${path}" is a URL; remote files are not fetched — copy it into an asset root`, location);
   }
-  if (roots.length === 0) throw new AssetPathError(`no asset root exists, so "${path}" cannot be read; create one (e.g. assets/) or set assetRoots`, location);
+  if (roots.length === 0) throw new AssetPathError(`no asset root exists, so "${path}" cannot be read; create one (e.g. assets/) or set ${ASSET_ROOTS_ENV}`, location);
   const candidates = isAbsolute(path) ? [path] : roots.map((root) => join(root, path));
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;

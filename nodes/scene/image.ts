@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
 import { defineNode, PermanentError, type NodeContext } from '../../runtime/contract/index.js';
-import { assetRootsParamSchema, listAssetFolder, resolveAsset, resolveAssetRoots } from '../assets/asset-roots.js';
+import { assetRootsParamSchema, listAssetFolder, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
 import { formatParamsSchema, frameCountOf, resolveFormat, type FormatParams, type VideoFormat } from '../video/profiles.js';
@@ -12,7 +12,8 @@ import { fitRect, kenBurnsMoves, moveFor, viewAt, type KenBurnsMove, type Rect }
 
 interface Params extends FormatParams {
   folder?: string;
-  assetRoots: string[];
+  /** Narrows the deployment's asset roots; unset: all of them. */
+  assetRoots?: string[];
   fit: 'cover' | 'contain';
   background: string;
   motion: 'auto' | KenBurnsMove;
@@ -42,7 +43,7 @@ const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g,
  * its id or title slug); else the folder's stills in order, one per scene.
  */
 function stillsFor(prompt: ScenePrompt, params: Params): string[] {
-  const roots = resolveAssetRoots(params.assetRoots);
+  const roots = permittedAssetRoots(params.assetRoots);
   if (prompt.images && prompt.images.length > 0) {
     return prompt.images.map((image) => resolveAsset(image.path, roots, { ...(image.line ? { line: image.line } : {}), param: '/assetRoots' }));
   }
