@@ -101,15 +101,17 @@ describe('params schema helpers', () => {
   });
 
   it('node settings: schema, placeholders from the node type, cleaning', () => {
-    expect(Object.keys(settingsSchema.properties as object)).toEqual(['retries', 'retryDelayMs', 'timeoutMs', 'alwaysRun']);
+    expect(Object.keys(settingsSchema.properties as object)).toEqual(['retries', 'retryDelayMs', 'maxRetryDelayMs', 'timeoutMs', 'alwaysRun']);
     expect(settingsUiSchema({ retry: { retries: 2, backoffMs: 1000 }, timeoutMs: 180000 })).toEqual({
       retries: { 'ui:placeholder': 'node default: 2' },
       retryDelayMs: { 'ui:placeholder': 'node default: 1000' },
+      maxRetryDelayMs: { 'ui:placeholder': 'runtime default: 60000' },
       timeoutMs: { 'ui:placeholder': 'node default: 180000' },
     });
     expect(settingsUiSchema(undefined).timeoutMs).toEqual({ 'ui:placeholder': 'no timeout' });
     expect(cleanSettings({ retries: 3, retryDelayMs: undefined, timeoutMs: Number.NaN, alwaysRun: false })).toEqual({ retries: 3 });
     expect(cleanSettings({ alwaysRun: true, timeoutMs: 10 })).toEqual({ timeoutMs: 10, alwaysRun: true });
+    expect(cleanSettings({ maxRetryDelayMs: 5000 })).toEqual({ maxRetryDelayMs: 5000 });
     expect(validator.validateFormData({ retries: 99 }, settingsSchema).errors).toHaveLength(1);
   });
 });

@@ -113,3 +113,54 @@ describe('long lines', () => {
     }
   });
 });
+
+describe('a provider asking to wait longer than the node accepts', () => {
+  const patient = `---
+cast:
+  ARIA: { voice: calm-female }
+  KAEL: { voice: young-male }
+---
+**ARIA:** The tower lights went out at midnight.
+
+**KAEL:** Then we walk in the dark.
+`;
+
+  it('fails the item at once so the fallback speaks it, naming the stated wait; a short Retry-After is still honoured', async () => {
+    let shortWaits = 0;
+    const slow = await startFakeElevenLabs({
+      decide: (text) => {
+        // An hour is far beyond the default 60 s limit; one second is well inside it (asked once, then served).
+        if (/tower lights/.test(text)) return { kind: 'rate_limited', retryAfter: '3600' };
+        if (/walk in the dark/.test(text) && shortWaits++ === 0) return { kind: 'rate_limited', retryAfter: '1' };
+        return undefined;
+      },
+    });
+    const own = await createHarness({
+      realSleep: true,
+      credentials: { get: async (name) => (name === 'elevenlabs' ? { apiKey: 'sk_test_fallback_key' } : undefined) },
+    });
+    try {
+      const voices = structuredClone(g);
+      for (const node of voices.nodes) if (node.id === 'eleven') node.params = { ...node.params, endpoint: slow.url };
+      // Without the bound this run sleeps for an hour and the test times out.
+      const result = await own.run(voices, { inputs: { episode: patient } });
+      expect(result.status).toBe('done');
+      expect(result.nodes.find((n) => n.id === 'voice')?.providers).toEqual({ 0: 'offline', 1: 'eleven' });
+
+      const asked = (text: string): number => slow.requests.filter((r) => JSON.stringify(r.body).includes(text)).length;
+      expect(asked('tower lights')).toBe(1);
+      expect(asked('walk in the dark')).toBe(2);
+
+      const retries = own.events.filter((e) => e.type === 'retry' && e.nodeId === 'eleven') as Array<{ index?: number; delayMs: number }>;
+      expect(retries.map((r) => [r.index, r.delayMs])).toEqual([[1, 1000]]);
+
+      const failed = own.events.find((e): e is ItemEvent => e.type === 'item' && e.nodeId === 'eleven' && e.index === 0 && e.status === 'failed');
+      expect(failed?.error?.code).toBe('TRANSIENT');
+      expect(failed?.error?.message).toMatch(/elevenlabs: HTTP 429.*asked to wait 3600 s \(Retry-After\), more than node "eleven"'s 60 s limit/);
+      expect(failed?.error?.location).toMatchObject({ nodeId: 'eleven', item: 0 });
+    } finally {
+      await own.dispose();
+      await slow.close();
+    }
+  }, 60_000);
+});

@@ -4,6 +4,7 @@
  */
 import type { JsonSchema, PortTypeName } from './ports.js';
 import { portTypeNames } from './ports.js';
+import { DEFAULT_MAX_RETRY_DELAY_MS } from './node.js';
 
 export const GRAPH_FORMAT = 'reelgraph/graph';
 export const GRAPH_SCHEMA_VERSION = 1;
@@ -12,6 +13,8 @@ export interface NodeSettings {
   /** Attempts after the first; overrides the node type's default. */
   retries?: number;
   retryDelayMs?: number;
+  /** Longest wait before a retry (a provider's Retry-After beyond it fails the item at once); default 60000. */
+  maxRetryDelayMs?: number;
   timeoutMs?: number;
   /** Never reuse a cached result for this node. */
   alwaysRun?: boolean;
@@ -95,6 +98,13 @@ const nodeSettingsSchema: JsonSchema = {
   properties: {
     retries: { type: 'integer', minimum: 0, maximum: 20 },
     retryDelayMs: { type: 'integer', minimum: 0 },
+    maxRetryDelayMs: {
+      type: 'integer',
+      minimum: 0,
+      default: DEFAULT_MAX_RETRY_DELAY_MS,
+      description:
+        "Longest wait before a retry this node accepts, in ms. A provider asking for more (e.g. a 429 with Retry-After: 3600) fails the item at once as a transient failure, so a control.fallback moves on to the next provider.",
+    },
     timeoutMs: { type: 'integer', minimum: 1 },
     alwaysRun: { type: 'boolean' },
   },

@@ -14,12 +14,23 @@ export type NodeCategory = (typeof nodeCategories)[number];
 export const resourceClasses = ['cpu', 'io', 'voice', 'video', 'assembly'] as const;
 export type ResourceClass = (typeof resourceClasses)[number];
 
+/** How long a node waits at most before a retry unless its settings say otherwise (see `RetryPolicy.maxRetryDelayMs`). */
+export const DEFAULT_MAX_RETRY_DELAY_MS = 60_000;
+
 export interface RetryPolicy {
   /** Attempts after the first one. */
   retries: number;
   /** Base delay of the exponential backoff. */
   backoffMs: number;
   maxBackoffMs: number;
+  /**
+   * The longest wait before a retry this node accepts. A provider that asks
+   * for more (a 429 with `Retry-After: 3600`) fails the item at once, as a
+   * transient failure, so a `control.fallback` moves on to the next provider
+   * instead of the run sleeping for an hour.
+   * @defaultValue 60000
+   */
+  maxRetryDelayMs?: number;
 }
 
 /** A credential a node may ask for, and where the embedded runtime finds it in the environment. */

@@ -24,7 +24,7 @@ import { applySchemaDefaults, checkSchema } from '../contract/schema.js';
 import { cacheKey } from './cache.js';
 import type { EngineServices } from './engine.js';
 import { hashJson } from './hash.js';
-import { backoffDelay, defaultRetryPolicy } from './retry.js';
+import { backoffDelay, defaultRetryPolicy, retryWaitBeyondLimit } from './retry.js';
 import type { UnitRequest } from './unit.js';
 
 export type Outcome =
@@ -140,6 +140,7 @@ export class RunExecution {
           ...declared,
           retries: node.settings?.retries ?? declared.retries,
           backoffMs: node.settings?.retryDelayMs ?? declared.backoffMs,
+          maxRetryDelayMs: node.settings?.maxRetryDelayMs ?? declared.maxRetryDelayMs,
         },
         timeoutMs: node.settings?.timeoutMs ?? type.timeoutMs,
         alwaysRun: node.settings?.alwaysRun ?? false,
@@ -536,9 +537,13 @@ export class RunExecution {
           emit: (event) => this.emit(event),
         });
         checkOutputs(plan, outputs, item?.index);
-      } catch (error) {
+      } catch (thrown) {
         if (signal.aborted) return this.cancelledUnit(plan, item);
-        if (isRetryable(error) && attempt <= plan.retry.retries) {
+        const retrying = isRetryable(thrown) && attempt <= plan.retry.retries;
+        // A wait beyond the node's limit is not worth sleeping through: fail now, so a fallback can take over.
+        const beyondLimit = retrying ? retryWaitBeyondLimit(plan.retry, thrown, { nodeId: node.id, ...(item ? { item: item.index } : {}) }) : undefined;
+        const error = beyondLimit ?? thrown;
+        if (retrying && !beyondLimit) {
           const delayMs = backoffDelay(plan.retry, attempt, error, this.services.random);
           this.emit({ type: 'retry', runId: this.runId, at: Date.now(), nodeId: node.id, attempt, delayMs, error: serializeError(error), ...(item ? { index: item.index } : {}) });
           try {

@@ -210,6 +210,7 @@ function SettingsForm({ node, description }: { node: GraphNode; description: Nod
     useGraphStore.getState().updateSettings(nodeId, {
       retries: settings.retries,
       retryDelayMs: settings.retryDelayMs,
+      maxRetryDelayMs: settings.maxRetryDelayMs,
       timeoutMs: settings.timeoutMs,
       alwaysRun: settings.alwaysRun,
     });

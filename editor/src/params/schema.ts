@@ -11,6 +11,7 @@
  */
 import type { JsonSchema } from '../../../runtime/contract/ports.js';
 import type { NodeDescription, NodeSettings } from '../../../runtime/contract/index.js';
+import { DEFAULT_MAX_RETRY_DELAY_MS } from '../../../runtime/contract/node.js';
 
 export type UiSchema = { [key: string]: unknown };
 
@@ -173,6 +174,12 @@ export const settingsSchema: JsonSchema = {
   properties: {
     retries: { type: 'integer', minimum: 0, maximum: 20, title: 'Retries', description: 'Attempts after the first one.' },
     retryDelayMs: { type: 'integer', minimum: 0, title: 'Retry delay (ms)', description: 'Base delay of the exponential backoff.' },
+    maxRetryDelayMs: {
+      type: 'integer',
+      minimum: 0,
+      title: 'Longest retry wait (ms)',
+      description: 'A provider asking to wait longer (Retry-After) fails the item at once, so a fallback takes over.',
+    },
     timeoutMs: { type: 'integer', minimum: 1, title: 'Timeout (ms)', description: 'Per attempt (per item for a mapped node).' },
     alwaysRun: { type: 'boolean', title: 'Always run', description: 'Never reuse a cached result for this node.' },
   },
@@ -184,6 +191,7 @@ export function settingsUiSchema(description: Pick<NodeDescription, 'retry' | 't
   return {
     retries: hint(description?.retry?.retries, 'runtime default'),
     retryDelayMs: hint(description?.retry?.backoffMs, 'runtime default'),
+    maxRetryDelayMs: hint(description?.retry?.maxRetryDelayMs, `runtime default: ${DEFAULT_MAX_RETRY_DELAY_MS}`),
     timeoutMs: hint(description?.timeoutMs, 'no timeout'),
   };
 }
@@ -192,7 +200,7 @@ export function settingsUiSchema(description: Pick<NodeDescription, 'retry' | 't
 export function cleanSettings(data: unknown): NodeSettings {
   const out: NodeSettings = {};
   if (!isObject(data)) return out;
-  for (const key of ['retries', 'retryDelayMs', 'timeoutMs'] as const) {
+  for (const key of ['retries', 'retryDelayMs', 'maxRetryDelayMs', 'timeoutMs'] as const) {
     const value = data[key];
     if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
   }
