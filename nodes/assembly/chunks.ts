@@ -1,10 +1,20 @@
 /**
- * The render, cut into one chunk per scene. A chunk carries everything its
- * pixels depend on — its scene clip, the previous scene's tail under a
- * crossfade, its overlays, effects and caption cues, the encode settings —
- * and nothing else, so the runtime's content-keyed cache re-encodes exactly
- * the chunks an edit touches. Chunks are whole frames: joined by stream copy,
- * they add up to the timeline frame for frame.
+ * The render, cut into pieces of bounded length whatever the scenes' lengths:
+ * a 30-minute scene is some 300 pieces of 6 s, not one 30-minute encode, so
+ * pieces encode in parallel (they are the items of the render node) and the
+ * runtime's content-keyed cache re-encodes only the pieces an edit touches.
+ *
+ * A piece never straddles a scene cut, and inside a scene its boundaries fall
+ * on whole GOPs of the final encode (a keyframe every `KEYFRAME_SECONDS`,
+ * counted from the scene's first frame), so the joined video has keyframes
+ * where a single encode of the scene would put them. Each piece starts with
+ * its own IDR frame and holds whole frames: joined by stream copy, pieces add
+ * up to the timeline frame for frame.
+ *
+ * A piece carries everything its pixels depend on — its slice of the scene
+ * clip, the previous scene's tail when it opens a scene with a crossfade, the
+ * slices of the overlays, effects and caption cues that fall inside it, the
+ * encode settings — and nothing else.
  */
 import { defineNode, type ArtifactHandle, type Timeline, type TimelineClip, type Transition } from '../../runtime/contract/index.js';
 import { assStyles } from '../captions/index.js';
@@ -31,6 +41,9 @@ export interface RenderChunk {
   index: number;
   sceneId: string;
   title: string;
+  /** This piece's place in its scene: `part` of `parts` (for reports; the pixels do not depend on it). */
+  part: number;
+  parts: number;
   /** Seconds on the episode's clock (for reports; the chunk's pixels do not depend on it). */
   start: number;
   frames: number;
@@ -54,6 +67,8 @@ export interface ChunkOptions {
   profile?: RenderProfileName;
   captions: string;
   highlightWords: boolean;
+  /** Target length of a piece; rounded to whole keyframe intervals. */
+  pieceSeconds: number;
 }
 
 interface Cue {
@@ -64,7 +79,69 @@ interface Cue {
   speaker?: string;
 }
 
-const within = (clip: { start: number; duration: number }, from: number, to: number): boolean => clip.start < to && clip.start + clip.duration > from;
+/** The final encode's keyframe interval (`-g`), which piece boundaries inside a scene follow. */
+export const KEYFRAME_SECONDS = 2;
+
+/** Frames between keyframes at this rate. */
+export const keyframeInterval = (fps: number): number => Math.max(1, Math.round(fps * KEYFRAME_SECONDS));
+
+/**
+ * 6 s: three keyframe intervals. Short enough that a 30-minute scene is ~300
+ * units that two encoders share evenly and an edit re-encodes seconds, long
+ * enough that the per-encode start-up (ffmpeg, opening and seeking the
+ * inputs, libass) stays a small share of each piece's time.
+ */
+export const DEFAULT_PIECE_SECONDS = 6;
+
+export interface PieceRules {
+  /** Frames of a full piece (a whole number of keyframe intervals). */
+  pieceFrames: number;
+  /** The keyframe interval: no piece after the first is shorter, unless the scene is. */
+  gopFrames: number;
+  /** The first piece holds at least this many frames (a transition into the scene plays inside one piece). */
+  headFrames?: number;
+  /** The last piece holds at least this many frames (a fade out plays inside one piece). */
+  tailFrames?: number;
+}
+
+/**
+ * Frame counts of the pieces of a scene `frames` long: full pieces from the
+ * scene's first frame, the remainder last; a remainder shorter than a
+ * keyframe interval (or than the fade it must hold) joins the piece before
+ * it, so no piece is a sliver and none is longer than a piece plus one
+ * interval. They add up to `frames` exactly.
+ */
+export function pieceLengths(frames: number, rules: PieceRules): number[] {
+  const { gopFrames } = rules;
+  const whole = (n: number): number => Math.ceil(n / gopFrames) * gopFrames;
+  const first = Math.max(rules.pieceFrames, whole(rules.headFrames ?? 0));
+  const lengths: number[] = [];
+  let left = frames;
+  while (left > 0) {
+    const take = Math.min(left, lengths.length === 0 ? first : rules.pieceFrames);
+    lengths.push(take);
+    left -= take;
+  }
+  const minimumLast = Math.max(gopFrames, rules.tailFrames ?? 0);
+  while (lengths.length > 1 && lengths.at(-1)! < minimumLast) {
+    const last = lengths.pop()!;
+    lengths[lengths.length - 1]! += last;
+  }
+  return lengths;
+}
+
+const overlapping = (clip: { start: number; duration: number }, from: number, to: number): boolean => clip.start < to && clip.start + clip.duration > from;
+
+/**
+ * Where to read a layer from: `wanted` seconds into the media, or, past the
+ * end of media that is shorter than its clip, its last frame (held by the
+ * filtergraph), so a piece beyond the end of a short scene clip still shows
+ * the held frame instead of reading nothing.
+ */
+function readPoint(media: ArtifactHandle, wanted: number, fps: number): number {
+  const length = media.duration;
+  return length !== undefined && length > 0 ? Math.max(0, Math.min(wanted, length - 1 / fps)) : wanted;
+}
 
 export function planChunks(timeline: Timeline, cues: readonly Cue[], options: ChunkOptions): RenderChunk[] {
   const profile = inheritedProfile(options.profile, timeline);
@@ -72,49 +149,79 @@ export function planChunks(timeline: Timeline, cues: readonly Cue[], options: Ch
   const scenes = timeline.tracks.find((track) => track.kind === 'video')?.clips ?? [];
   const overlays = timeline.tracks.filter((track) => track.kind === 'overlay').flatMap((track) => track.clips);
   const effects = timeline.tracks.filter((track) => track.kind === 'effects').flatMap((track) => track.clips).filter((clip) => clip.effect);
-  const startFrame = (seconds: number): number => Math.round(seconds * fps);
-  const fitCharacters = Math.max(1, ...cues.flatMap((cue) => cue.text.split('\n').map((line) => [...line].length)));
+  const frameAt = (seconds: number): number => Math.round(seconds * fps);
+  // A loop, not Math.max(...spread): a long essay has thousands of lines.
+  let fitCharacters = 1;
+  for (const cue of cues) for (const line of cue.text.split('\n')) fitCharacters = Math.max(fitCharacters, [...line].length);
+  const gopFrames = keyframeInterval(fps);
+  const pieceFrames = Math.max(1, Math.round((options.pieceSeconds ?? DEFAULT_PIECE_SECONDS) / KEYFRAME_SECONDS)) * gopFrames;
 
-  return scenes.map((scene, index): RenderChunk => {
-    const from = scene.start;
-    const frames = startFrame(scene.start + scene.duration) - startFrame(scene.start);
-    const to = from + frames / fps;
-    const relative = (clip: TimelineClip): ChunkLayer => ({ media: clip.media!, sourceIn: clip.sourceIn + Math.max(0, from - clip.start), start: Math.max(0, clip.start - from), duration: Math.min(clip.start + clip.duration, to) - Math.max(clip.start, from) });
-    const previous = scenes[index - 1];
-    const next = scenes[index + 1];
-    const transition = scene.transitionIn;
-    const outgoing =
-      transition?.kind === 'crossfade' && previous?.media
-        ? { media: previous.media, sourceIn: previous.sourceIn + previous.duration, start: 0, duration: transition.duration }
-        : undefined;
-    const chunkCues = cues
-      .filter((cue) => cue.start < to && cue.end > from)
-      .map((cue) => ({
-        start: Math.max(0, cue.start - from),
-        end: Math.min(to, cue.end) - from,
-        text: cue.text,
-        ...(cue.speaker ? { speaker: cue.speaker } : {}),
-        ...(cue.words ? { words: cue.words.map((word) => ({ word: word.word, start: word.start - from, end: word.end - from })) } : {}),
-      }));
-    return {
-      index,
-      sceneId: scene.sceneId ?? scene.id,
-      title: scene.text ?? scene.id,
-      start: from,
-      frames,
-      width: timeline.width,
-      height: timeline.height,
-      fps,
-      encode: { preset: profile.encode.preset, crf: profile.encode.crf },
-      base: { media: scene.media!, sourceIn: scene.sourceIn, start: 0, duration: frames / fps },
-      ...(outgoing ? { outgoing } : {}),
-      ...(transition && transition.kind !== 'cut' ? { transitionIn: transition } : {}),
-      ...(next?.transitionIn?.kind === 'dip' ? { fadeOut: next.transitionIn.duration / 2 } : {}),
-      overlays: overlays.filter((clip) => clip.media && within(clip, from, to)).map(relative),
-      effects: effects.filter((clip) => within(clip, from, to)).map((clip) => ({ effect: clip.effect!, start: Math.max(0, clip.start - from), duration: clip.duration })),
-      ...(options.captions !== 'none' && chunkCues.length > 0 ? { captions: { cues: chunkCues, style: options.captions, highlightWords: options.highlightWords, fitCharacters } } : {}),
-    };
+  const chunks: RenderChunk[] = [];
+  scenes.forEach((scene, sceneIndex) => {
+    const previous = scenes[sceneIndex - 1];
+    const next = scenes[sceneIndex + 1];
+    const transition = scene.transitionIn && scene.transitionIn.kind !== 'cut' ? scene.transitionIn : undefined;
+    const fadeOut = next?.transitionIn?.kind === 'dip' ? next.transitionIn.duration / 2 : undefined;
+    const sceneFrame = frameAt(scene.start);
+    const lengths = pieceLengths(frameAt(scene.start + scene.duration) - sceneFrame, {
+      pieceFrames,
+      gopFrames,
+      headFrames: transition ? Math.ceil(transition.duration * fps) : 0,
+      tailFrames: fadeOut ? Math.ceil(fadeOut * fps) : 0,
+    });
+    let offset = 0;
+    lengths.forEach((frames, part) => {
+      const first = part === 0;
+      const last = part === lengths.length - 1;
+      const from = (sceneFrame + offset) / fps;
+      const to = (sceneFrame + offset + frames) / fps;
+      const intoScene = offset / fps;
+      offset += frames;
+      const slice = (clip: TimelineClip): ChunkLayer => ({
+        media: clip.media!,
+        sourceIn: readPoint(clip.media!, clip.sourceIn + Math.max(0, from - clip.start), fps),
+        start: Math.max(0, clip.start - from),
+        duration: Math.min(clip.start + clip.duration, to) - Math.max(clip.start, from),
+      });
+      const outgoing =
+        first && transition?.kind === 'crossfade' && previous?.media
+          ? { media: previous.media, sourceIn: readPoint(previous.media, previous.sourceIn + previous.duration, fps), start: 0, duration: transition.duration }
+          : undefined;
+      const pieceCues = cues
+        .filter((cue) => cue.start < to && cue.end > from)
+        .map((cue) => ({
+          start: Math.max(0, cue.start - from),
+          end: Math.min(to, cue.end) - from,
+          text: cue.text,
+          ...(cue.speaker ? { speaker: cue.speaker } : {}),
+          // Words spoken before the piece starts come out at negative times: the captions show them as already said.
+          ...(cue.words ? { words: cue.words.map((word) => ({ word: word.word, start: word.start - from, end: word.end - from })) } : {}),
+        }));
+      chunks.push({
+        index: chunks.length,
+        sceneId: scene.sceneId ?? scene.id,
+        title: scene.text ?? scene.id,
+        part,
+        parts: lengths.length,
+        start: from,
+        frames,
+        width: timeline.width,
+        height: timeline.height,
+        fps,
+        encode: { preset: profile.encode.preset, crf: profile.encode.crf },
+        base: { media: scene.media!, sourceIn: readPoint(scene.media!, scene.sourceIn + intoScene, fps), start: 0, duration: frames / fps },
+        ...(outgoing ? { outgoing } : {}),
+        ...(first && transition ? { transitionIn: transition } : {}),
+        ...(last && fadeOut ? { fadeOut } : {}),
+        overlays: overlays.filter((clip) => clip.media && overlapping(clip, from, to)).map(slice),
+        effects: effects
+          .filter((clip) => overlapping(clip, from, to))
+          .map((clip) => ({ effect: clip.effect!, start: Math.max(0, clip.start - from), duration: Math.min(clip.start + clip.duration, to) - Math.max(clip.start, from) })),
+        ...(options.captions !== 'none' && pieceCues.length > 0 ? { captions: { cues: pieceCues, style: options.captions, highlightWords: options.highlightWords, fitCharacters } } : {}),
+      });
+    });
   });
+  return chunks;
 }
 
 export default defineNode<ChunkOptions>({
@@ -122,7 +229,7 @@ export default defineNode<ChunkOptions>({
   version: 1,
   title: 'Render plan',
   category: 'assembly',
-  description: 'Cuts the timeline into one render chunk per scene, so an edit re-encodes only the scenes it touches.',
+  description: 'Cuts the timeline into render pieces of a few seconds (whole keyframe intervals, never across a scene cut), so pieces encode in parallel and an edit re-encodes only the pieces it touches.',
   inputs: [
     { name: 'timeline', type: 'Timeline', title: 'Timeline' },
     { name: 'subtitles', type: 'Subtitles', optional: true, title: 'Captions to burn in' },
@@ -135,10 +242,20 @@ export default defineNode<ChunkOptions>({
       profile: { ...inheritedProfileParamSchema, description: 'Encode settings (the picture size comes from the timeline). Default: the timeline’s profile.' },
       captions: { type: 'string', title: 'Burned-in captions', enum: ['none', ...Object.keys(assStyles)], default: 'none', description: 'A caption style, or none. Sidecar SRT/VTT are exported either way.' },
       highlightWords: { type: 'boolean', title: 'Highlight each word as it is spoken', default: false },
+      pieceSeconds: {
+        type: 'number',
+        title: 'Render piece length (s)',
+        minimum: KEYFRAME_SECONDS,
+        maximum: 60,
+        default: DEFAULT_PIECE_SECONDS,
+        description: `Each piece is one cached, parallel encode; rounded to whole keyframe intervals (${KEYFRAME_SECONDS} s).`,
+      },
     },
   },
   resource: 'cpu',
   cacheable: true,
+  // Plans cached before pieces (one chunk per scene) must not be reused.
+  cacheIdentity: () => 'pieces',
   async execute({ inputs, params }) {
     const cues = ((inputs.subtitles as { cues?: Cue[] } | undefined)?.cues ?? []);
     return { chunks: planChunks(inputs.timeline as Timeline, cues, params) };

@@ -5,23 +5,28 @@ import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
 import { ffmpegHasFilter } from '../../runtime/media/capabilities.js';
 import { assFilter, toAss, type AssStyleName } from '../captions/index.js';
 import { storeClip } from '../video/clip.js';
-import type { RenderChunk } from './chunks.js';
+import { keyframeInterval, type RenderChunk } from './chunks.js';
 import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
 import { ffmpegProgress } from './progress.js';
 
 /**
  * Encode settings every chunk shares, so chunks join by stream copy: the
  * same codec parameters, a keyframe at every chunk start (each is its own
- * encode), closed GOPs and one track timescale.
+ * encode) and then every keyframe interval — the interval the render plan
+ * cuts scenes on, so the joined video's keyframes sit where one encode of
+ * the scene would put them — closed GOPs and one track timescale.
  */
 export function chunkEncodeArgs(chunk: Pick<RenderChunk, 'fps' | 'frames' | 'encode'>): string[] {
   return [
     '-c:v', 'libx264', '-preset', chunk.encode.preset, '-crf', String(chunk.encode.crf), '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-    '-g', String(Math.round(chunk.fps * 2)), '-flags', '+cgop', '-bf', '2',
+    '-g', String(keyframeInterval(chunk.fps)), '-flags', '+cgop', '-bf', '2',
     '-r', String(chunk.fps), '-frames:v', String(chunk.frames), '-video_track_timescale', String(Math.round(chunk.fps * 512)),
     '-an', '-movflags', '+faststart',
   ];
 }
+
+/** `scene "The Room"`, or `scene "The Room", part 2/5` when the scene is cut into pieces. */
+const pieceLabel = (chunk: RenderChunk): string => `scene "${chunk.title}"${chunk.parts > 1 ? `, part ${chunk.part + 1}/${chunk.parts}` : ''}`;
 
 async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string> {
   const dir = await ctx.tempDir();
@@ -50,7 +55,7 @@ async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string
     // Generous: about 2 s per second of 1080p video on a slow shared core, plus start-up.
     timeoutMs: 60_000 + (chunk.frames / chunk.fps) * 4_000,
     location: { nodeId: ctx.nodeId, item: chunk.index },
-    onStdout: ffmpegProgress(chunk.frames, (fraction) => ctx.progress(fraction, `scene ${chunk.index + 1}`)),
+    onStdout: ffmpegProgress(chunk.frames, (fraction) => ctx.progress(fraction, pieceLabel(chunk))),
   });
   return output;
 }
@@ -60,16 +65,16 @@ export default defineNode({
   version: 1,
   title: 'Render scenes',
   category: 'assembly',
-  description: 'Encodes each render chunk (one scene with its overlays, transition, effects and captions) to H.264 at the profile’s settings.',
+  description: 'Encodes each render piece (a few seconds of one scene with its overlays, transition, effects and captions) to H.264 at the profile’s settings.',
   inputs: [{ name: 'chunks', type: 'Json', list: true, title: 'Chunks', description: 'From the render plan.' }],
   outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Encoded chunks' }],
   mapOver: 'chunks',
   params: { type: 'object', additionalProperties: false, properties: {} },
   resource: 'assembly',
   cacheable: true,
-  // A chunk's pixels do not depend on where it sits in the episode: moving a scene later re-uses its encode.
+  // A piece's pixels do not depend on where it sits in the episode: moving a scene later re-uses its encodes.
   cacheKeyInputs(inputs) {
-    const { index: _index, start: _start, title: _title, ...pixels } = inputs.chunks as RenderChunk;
+    const { index: _index, start: _start, title: _title, part: _part, parts: _parts, ...pixels } = inputs.chunks as RenderChunk;
     return pixels;
   },
   async execute(ctx) {
@@ -77,6 +82,6 @@ export default defineNode({
     if (!chunk?.base?.media || !(chunk.frames > 0)) throw new PermanentError('not a render chunk: wire the render plan’s chunks', { location: { port: 'chunks' } });
     const output = await renderChunk(ctx, chunk);
     const format = { width: chunk.width, height: chunk.height, fps: chunk.fps };
-    return { clips: await storeClip(ctx.artifacts, output, { format, duration: chunk.frames / chunk.fps, codec: 'h264', name: `scene-${chunk.index + 1}.mp4`, sceneId: chunk.sceneId, provider: 'render' }) };
+    return { clips: await storeClip(ctx.artifacts, output, { format, duration: chunk.frames / chunk.fps, codec: 'h264', name: `chunk-${chunk.index + 1}.mp4`, sceneId: chunk.sceneId, provider: 'render' }) };
   },
 });
