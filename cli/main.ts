@@ -276,9 +276,13 @@ async function resolveStored(workspace: Workspace, doc: AnyGraphDocument, chain:
   return applyOverrides(await resolveStored(workspace, template, [...chain, doc.extends]), doc);
 }
 
-/** `name=value` and `name=@file`, coerced to the declared input type. */
-async function parseInputs(graph: GraphDocument, pairs: string[]): Promise<Record<string, unknown>> {
+/**
+ * `name=value` and `name=@file`, coerced to the declared input type; for
+ * `@file` also the file name as the user typed it, so errors point at it.
+ */
+async function parseInputs(graph: GraphDocument, pairs: string[]): Promise<{ inputs: Record<string, unknown>; sources: Record<string, string> }> {
   const inputs: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
   const problems: GraphProblem[] = [];
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
@@ -296,13 +300,14 @@ async function parseInputs(graph: GraphDocument, pairs: string[]): Promise<Recor
         problems.push({ path: `/inputs/${name}`, code: 'INVALID_INPUT', message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}` });
         continue;
       }
+      sources[name] = pair.slice(eq + 2);
     }
     const coerced = coerceInput(graph.inputs?.[name], raw);
     if (coerced.ok) inputs[name] = coerced.value;
     else problems.push({ path: `/inputs/${name}`, code: 'INVALID_INPUT', message: `input "${name}": ${coerced.message}` });
   }
   if (problems.length > 0) throw new InvalidRunInputError(problems);
-  return inputs;
+  return { inputs, sources };
 }
 
 function coerceInput(spec: GraphInput | undefined, raw: string): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -337,7 +342,8 @@ async function executeRun(workspace: Workspace, graphRef: string, options: RunCl
   const outDir = resolve(options.out);
   try {
     const graph = await loadGraph(workspace, graphRef);
-    prepared = workspace.engine.prepare(graph, { inputs: await parseInputs(graph, options.input), outDir, noCache: !options.cache, priority: options.priority });
+    const given = await parseInputs(graph, options.input);
+    prepared = workspace.engine.prepare(graph, { inputs: given.inputs, inputSources: given.sources, outDir, noCache: !options.cache, priority: options.priority });
     await workspace.store.createRun({ id: prepared.runId, graphName: graph.name, graph, inputs: prepared.inputs, priority: options.priority, outDir, ...(graph.id ? { graphId: graph.id } : {}) });
   } catch (error) {
     reportInvalid(error, options.json === true, io);

@@ -14,8 +14,10 @@ export default defineNode<ScriptNodeParams>({
   params: scriptNodeParams,
   resource: 'cpu',
   cacheable: true,
-  async execute({ inputs, params, log }) {
-    const script = parseScript(String(inputs.fountain), { ...params, format: 'fountain', ...(params.sourceName ? { file: params.sourceName } : {}) });
+  async execute({ inputs, inputSources, params, log }) {
+    // The file the episode came from names the place in messages (ep.md:12), unless the graph names one itself.
+    const file = params.sourceName ?? inputSources?.fountain;
+    const script = parseScript(String(inputs.fountain), { ...params, format: 'fountain', ...(file ? { file } : {}) });
     return scriptResult(script, log);
   },
 });

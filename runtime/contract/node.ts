@@ -98,6 +98,12 @@ export interface NodeContext<P = Record<string, unknown>> {
   params: P;
   /** Input values by port name. For a mapped node, the mapped port holds this item's value. */
   inputs: Record<string, unknown>;
+  /**
+   * Where an input's value came from when it was handed over as a file
+   * (`reelgraph run -i episode=@ep.md`): the file name by input port, so a
+   * node can point at `ep.md:12`. For messages only; never part of the cache key.
+   */
+  inputSources?: Record<string, string>;
   /** Set when the node maps over a list. */
   item?: ItemInfo;
   /** 1 for the first attempt. */

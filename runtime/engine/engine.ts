@@ -68,6 +68,8 @@ export interface StartOptions {
   noCache?: boolean;
   priority?: Priority;
   signal?: AbortSignal;
+  /** File names of graph inputs given as files (`-i episode=@ep.md`), by input name: errors can then name the file. */
+  inputSources?: Record<string, string>;
 }
 
 export interface PreparedRun {
@@ -138,6 +140,7 @@ export class Engine {
           noCache: options.noCache ?? false,
           priority: options.priority ?? 'normal',
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.inputSources ? { inputSources: options.inputSources } : {}),
         });
         this.running.set(runId, execution);
         const result = execution.execute().finally(() => this.running.delete(runId));

@@ -11,7 +11,7 @@
  * reported on its own.
  */
 import { setMaxListeners } from 'node:events';
-import { CancelledError, isRetryable, PermanentError, serializeError, UpstreamError } from '../contract/errors.js';
+import { CancelledError, isRetryable, PermanentError, ReelgraphError, serializeError, UpstreamError } from '../contract/errors.js';
 import type { SerializedError } from '../contract/errors.js';
 import type { ItemCounts, ItemStatus, NodeStatus, Priority, ReelgraphEvent, RunStatus } from '../contract/events.js';
 import { GRAPH_INPUT_NODE, parseRef } from '../contract/graph.js';
@@ -55,6 +55,8 @@ interface NodePlan {
   retry: RetryPolicy;
   timeoutMs: number | undefined;
   alwaysRun: boolean;
+  /** File names of the graph inputs wired straight into this node, by its input port. */
+  inputSources: Record<string, string> | undefined;
 }
 
 interface NodeState {
@@ -80,6 +82,8 @@ export interface RunOptions {
   noCache: boolean;
   priority: Priority;
   signal?: AbortSignal;
+  /** File names of graph inputs given as files (`-i episode=@ep.md`), by input name: errors can then name the file. */
+  inputSources?: Record<string, string>;
 }
 
 export interface NodeSummary {
@@ -144,6 +148,7 @@ export class RunExecution {
         },
         timeoutMs: node.settings?.timeoutMs ?? type.timeoutMs,
         alwaysRun: node.settings?.alwaysRun ?? false,
+        inputSources: fileSourcesOf(inputs, options.inputSources),
       });
       this.states.set(node.id, {
         items: new Map(),
@@ -577,6 +582,7 @@ export class RunExecution {
       priority: this.options.priority,
       params: plan.params,
       inputs,
+      ...(plan.inputSources ? { inputSources: plan.inputSources } : {}),
       ...(item ? { item } : {}),
       attempt,
       ...(plan.timeoutMs !== undefined ? { timeoutMs: plan.timeoutMs } : {}),
@@ -614,13 +620,23 @@ export class RunExecution {
     return { ...serialized, location: { nodeId, ...(item !== undefined ? { item } : {}), ...serialized.location } };
   }
 
-  /** The run's error: the root cause behind the failed sink, where it happened. */
+  /**
+   * The run's error: the root cause behind the failed sink, where it
+   * happened. A node's own error often knows only its line (a parser does not
+   * know its node id), so the node is the innermost one the chain of upstream
+   * failures names — the node that failed, not the sink that noticed.
+   */
   private describeFailure(error: unknown, sinkId: string | undefined): SerializedError {
     let root = error;
-    while (root instanceof UpstreamError && root.cause !== undefined) root = root.cause;
+    let failedNode = sinkId;
+    for (;;) {
+      if (root instanceof ReelgraphError && root.location.nodeId) failedNode = root.location.nodeId;
+      if (!(root instanceof UpstreamError) || root.cause === undefined) break;
+      root = root.cause;
+    }
     const serialized = serializeError(root);
-    if (serialized.location?.nodeId || sinkId === undefined) return serialized;
-    return { ...serialized, location: { nodeId: sinkId, ...serialized.location } };
+    if (serialized.location?.nodeId || failedNode === undefined) return serialized;
+    return { ...serialized, location: { nodeId: failedNode, ...serialized.location } };
   }
 
   private summarise(): NodeSummary[] {
@@ -638,6 +654,17 @@ export class RunExecution {
       return summary;
     });
   }
+}
+
+/** Input port → file name, for the ports wired straight from a graph input that was given as a file. */
+function fileSourcesOf(inputs: Map<string, Source>, given: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!given) return undefined;
+  const sources: Record<string, string> = {};
+  for (const [port, source] of inputs) {
+    const file = source.node === GRAPH_INPUT_NODE ? given[source.port] : undefined;
+    if (file !== undefined) sources[port] = file;
+  }
+  return Object.keys(sources).length > 0 ? sources : undefined;
 }
 
 function upstream(source: Source, error: unknown, index?: number): unknown {

@@ -25,6 +25,8 @@ export interface UnitRequest {
   /** Validated, defaults applied. */
   params: Record<string, unknown>;
   inputs: Record<string, unknown>;
+  /** File names of inputs given as files, by input port (see `NodeContext.inputSources`). */
+  inputSources?: Record<string, string>;
   item?: ItemInfo;
   attempt: number;
   timeoutMs?: number;
@@ -83,6 +85,7 @@ export async function executeUnit(type: NodeType, request: UnitRequest, services
     nodeId,
     params: request.params,
     inputs: request.inputs,
+    ...(request.inputSources ? { inputSources: request.inputSources } : {}),
     ...(item ? { item } : {}),
     attempt: request.attempt,
     artifacts: services.artifacts,
