@@ -98,6 +98,26 @@ describe('graph validation', () => {
     }
   });
 
+  it('prints a loop that exists, even when more nodes are entangled than the shortest loop', () => {
+    // a → b → a is a loop; a → c → d → a is another through a. All four form one group, but "a → b → c → d → a" is no path.
+    const g = base();
+    const node = (id: string, type: string) => ({ id, type, typeVersion: 1, position: { x: 0, y: 0 }, params: {} });
+    g.nodes.push(node('a', 'control.fallback'), node('b', 'test.echo'), node('c', 'test.echo'), node('d', 'test.echo'));
+    g.edges.push(
+      { from: 'a.value', to: 'b.value' },
+      { from: 'b.value', to: 'a.choice1' },
+      { from: 'a.value', to: 'c.value' },
+      { from: 'c.value', to: 'd.value' },
+      { from: 'd.value', to: 'a.choice2' },
+    );
+    const cycles = validateGraph(g, registry).filter((p) => p.code === 'CYCLE');
+    expect(cycles).toEqual([expect.objectContaining({ nodeId: 'a', message: 'cycle: a → b → a (also looping with these: c, d)' })]);
+    // Every step printed is an edge of the graph.
+    const steps = (cycles[0]?.message.match(/^cycle: ([^(]+)/)?.[1] ?? '').trim().split(' → ');
+    const edges = new Set(g.edges.map((e) => `${e.from.split('.')[0]}>${e.to.split('.')[0]}`));
+    for (let i = 1; i < steps.length; i++) expect(edges).toContain(`${steps[i - 1]}>${steps[i]}`);
+  });
+
   it('checks graph input defaults against their type', () => {
     const g = base();
     g.inputs = { count: { type: 'Number', default: 'three' } };

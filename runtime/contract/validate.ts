@@ -276,13 +276,14 @@ class SemanticCheck {
       if (!this.nodes.has(from) || !this.nodes.has(to)) continue;
       next.set(from, [...(next.get(from) ?? []), to]);
     }
-    for (const cycle of findCycles([...this.nodes.keys()], next)) {
-      const first = cycle[0] as string;
+    for (const { loop, group } of findCycles([...this.nodes.keys()], next)) {
+      const first = loop[0] as string;
+      const others = group.filter((id) => !loop.includes(id));
       this.report({
         path: `/nodes/${this.nodes.get(first)?.index ?? 0}`,
         nodeId: first,
         code: 'CYCLE',
-        message: `cycle: ${[...cycle, first].join(' → ')}`,
+        message: `cycle: ${[...loop, first].join(' → ')}${others.length > 0 ? ` (also looping with these: ${others.join(', ')})` : ''}`,
       });
     }
   }
@@ -315,12 +316,50 @@ function portList(ports: PortSpec[]): string {
   return ports.map((p) => `${p.name}: ${formatPortType(p)}`).join(', ') || 'none';
 }
 
+export interface Cycle {
+  /** A loop that exists in the graph, each node feeding the next and the last feeding the first: the shortest through `loop[0]`. */
+  loop: string[];
+  /** Every node of the strongly connected group the loop belongs to (a loop's nodes and those entangled with them). */
+  group: string[];
+}
+
+/**
+ * One loop per group of nodes that wait on each other. A strongly connected
+ * group is not a path (a → b → c → d may not be edges at all), so what is
+ * printed is a real loop found in it, with the rest of the group named apart.
+ */
+export function findCycles(nodes: string[], next: Map<string, string[]>): Cycle[] {
+  return stronglyConnectedGroups(nodes, next).map((group) => ({ loop: shortestLoop(group, next), group }));
+}
+
+/** The shortest loop from the group's first node back to itself, by breadth-first search inside the group. */
+function shortestLoop(group: string[], next: Map<string, string[]>): string[] {
+  const start = group[0] as string;
+  const inGroup = new Set(group);
+  const cameFrom = new Map<string, string>();
+  const queue = [start];
+  for (let head = 0; head < queue.length; head++) {
+    const v = queue[head] as string;
+    for (const w of next.get(v) ?? []) {
+      if (w === start) {
+        const loop = [v];
+        while (loop[0] !== start) loop.unshift(cameFrom.get(loop[0] as string) as string);
+        return loop;
+      }
+      if (!inGroup.has(w) || cameFrom.has(w)) continue;
+      cameFrom.set(w, v);
+      queue.push(w);
+    }
+  }
+  return [start]; // unreachable: every node of a group lies on a loop through any other
+}
+
 /**
  * Strongly connected components with more than one node, or a self-loop
  * (Tarjan's algorithm with an explicit stack: graphs may be thousands of
  * nodes deep, deeper than the call stack).
  */
-export function findCycles(nodes: string[], next: Map<string, string[]>): string[][] {
+function stronglyConnectedGroups(nodes: string[], next: Map<string, string[]>): string[][] {
   let counter = 0;
   const index = new Map<string, number>();
   const low = new Map<string, number>();
