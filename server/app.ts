@@ -12,6 +12,7 @@ import { pinoHttp } from 'pino-http';
 import { requireToken } from './auth.js';
 import type { ServerContext } from './context.js';
 import { errorHandler, HttpError, notFoundHandler, sendError } from './errors.js';
+import { redactQuerySecrets } from './logger.js';
 import { mountRoutes } from './mount.js';
 import type { AnyRoute } from './route.js';
 import { artifactRoutes } from './routes/artifacts.js';
@@ -37,9 +38,6 @@ export function routeTable(ctx: ServerContext): AnyRoute[] {
   return routes;
 }
 
-/** Strips `?token=` (the editor link) from logged URLs. */
-const withoutToken = (url: string): string => url.replace(/([?&]token=)[^&]*/g, '$1[redacted]');
-
 export function createApp(ctx: ServerContext): { app: Express; routes: AnyRoute[] } {
   const app = express();
   app.disable('x-powered-by');
@@ -63,7 +61,7 @@ export function createApp(ctx: ServerContext): { app: Express; routes: AnyRoute[
       logger: ctx.logger,
       customProps: (_req, res) => (res.locals.token ? { tokenId: (res.locals.token as { id: string }).id } : {}),
       serializers: {
-        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: withoutToken(req.url) }),
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: redactQuerySecrets(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),

@@ -92,15 +92,43 @@ describe('REELGRAPH_SECRET_KEY', () => {
       const hook = (await logged.api.post('/api/graphs/logged/webhook').send({})).body as { secret: string };
       await logged.api.get('/api/graphs/logged/webhook');
       await logged.anon.get(`/?token=${logged.token}`);
+      // Secrets in query strings, however a client names them (each value is unique, so a leak is found whatever the field).
+      const querySecrets = ['access_token', 'api_key', 'apikey', 'key', 'X-Api-Key', 'client_secret', 'signature', 'X-Amz-Signature', 'sig', 'password', 'auth', 'X-Amz-Credential', 'sessionid'].map(
+        (name, index) => [name, `qs-secret-${index}-${SECRET_VALUE}`] as const,
+      );
+      const query = querySecrets.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&');
+      await logged.api.get(`/api/graphs?limit=5&${query}`);
+      await logged.anon.get(`/api/runs/missing?wait=10&${query}`);
+      await logged.anon.get(`/media/0123?exp=1&${query}`);
       const text = lines.join('');
-      // The requests were logged (so this test can fail) ...
+      // The requests were logged (so this test can fail), with the harmless parameters and the names of the secret ones ...
       expect(text).toContain('/api/credentials/elevenlabs');
       expect(text).toContain('/api/graphs/logged/webhook');
+      expect(text).toContain('/api/graphs?limit=5&access_token=[redacted]');
+      expect(text).toContain('/api/runs/missing?wait=10&access_token=[redacted]');
       // ... and nothing secret was.
       for (const secret of [SECRET_VALUE, logged.token, hook.secret]) expect(text).not.toContain(secret);
+      for (const [, value] of querySecrets) expect(text).not.toContain(encodeURIComponent(value));
     } finally {
       await logged.dispose();
     }
+  });
+
+  it('redacts secret query values in any logged URL field or error message, keeping the rest', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createServerLogger({ REELGRAPH_LOG_LEVEL: 'debug' }, sink);
+    logger.warn({ url: `https://cms.example/hook?run=7&access_token=${SECRET_VALUE}` }, 'callback');
+    logger.error({ err: new Error(`GET https://api.example/v1?X-Amz-Signature=${SECRET_VALUE}&part=2 failed`) }, 'provider failed');
+    const text = lines.join('');
+    expect(text).toContain('https://cms.example/hook?run=7&access_token=[redacted]');
+    expect(text).toContain('?X-Amz-Signature=[redacted]&part=2 failed');
+    expect(text).not.toContain(SECRET_VALUE);
   });
 
   it('accepts 32 bytes as hex or base64 and rejects anything else with a clear message', () => {
