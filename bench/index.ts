@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { benchEditor } from './editor.js';
+import { benchLong } from './long.js';
 import { benchOverlay } from './overlay.js';
 import { benchQueue } from './queue.js';
 import { benchRender } from './render.js';
@@ -155,7 +156,34 @@ async function editorSection(): Promise<void> {
   await writeFile(join(resultsDir, 'editor.json'), `${JSON.stringify({ at: new Date().toISOString(), results: editor }, null, 2)}\n`);
 }
 
-/** `npm run bench` runs every section; `npm run bench -- queue render` runs those only. */
+async function longSection(): Promise<void> {
+  // REELGRAPH_BENCH_LONG=episode (or essay) runs one case.
+  const results = await benchLong(process.env.REELGRAPH_BENCH_LONG?.split(',').filter(Boolean));
+  const clock = (seconds: number): string => `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, '0')}`;
+  const table = new Table({ head: ['long episodes, preview-720p, offline', 'status', 'length', 'wall time', 'real-time factor', 'units', 'scenes', 'voice lines', 'render pieces (longest)', 'peak memory'] });
+  for (const r of results) {
+    table.push([
+      r.name,
+      r.status,
+      clock(r.episodeSeconds),
+      clock(r.wallMs / 1000),
+      Number.isFinite(r.realTimeFactor) ? r.realTimeFactor.toFixed(2) : '—',
+      r.units,
+      r.scenes,
+      r.voiceLines,
+      `${r.renderPieces} (${r.longestPieceSeconds.toFixed(1)} s)`,
+      `${r.peakMemoryMiB.toFixed(0)} MiB`,
+    ]);
+  }
+  console.log(table.toString());
+  for (const r of results) {
+    console.log(`${r.name}: slowest nodes ${r.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(0)} s`).join(', ')}${r.failure ? `; failed: ${r.failure}` : ''}`);
+  }
+  console.log('through graphs/episode.json as `npm run demo` runs it, at preview-720p; peak memory: this process and every process it started, sampled from /proc every 250 ms');
+  await writeFile(join(resultsDir, 'long.json'), `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
+}
+
+/** `npm run bench` runs every section but the long ones; `npm run bench -- queue render` runs those only. */
 const sections: Record<string, () => Promise<void>> = {
   runtime: runtimeSection,
   script: scriptAndVoiceSection,
@@ -164,7 +192,11 @@ const sections: Record<string, () => Promise<void>> = {
   render: renderSection,
   queue: queueSection,
   editor: editorSection,
+  long: longSection,
 };
+
+/** Sections too long for every `npm run bench` (the long episodes take most of an hour on 2 cores): run them by name. */
+const onlyWhenNamed = new Set(['long']);
 
 async function main(): Promise<void> {
   await mkdir(resultsDir, { recursive: true });
@@ -172,7 +204,7 @@ async function main(): Promise<void> {
   const unknown = wanted.filter((name) => !(name in sections));
   if (unknown.length > 0) throw new Error(`unknown bench section(s): ${unknown.join(', ')} (sections: ${Object.keys(sections).join(', ')})`);
   for (const [name, section] of Object.entries(sections)) {
-    if (wanted.length === 0 || wanted.includes(name)) await section();
+    if (wanted.includes(name) || (wanted.length === 0 && !onlyWhenNamed.has(name))) await section();
   }
 }
 
