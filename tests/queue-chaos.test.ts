@@ -1,0 +1,140 @@
+/**
+ * Chaos on a real Redis: two workers render a small episode while workers
+ * are killed with SIGKILL at moments drawn from a seeded PRNG, a replacement
+ * starting after each kill. Every run must finish with the same decoded
+ * frames and audio as a clean run, and nothing a killed worker started may
+ * outlive it. REELGRAPH_CHAOS_SEED replays another schedule.
+ */
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyOverrides, type ArtifactHandle, type GraphDocument } from '../runtime/contract/index.js';
+import { loadGraphFile } from '../runtime/graph-file.js';
+import type { RunResult } from '../runtime/engine/run.js';
+import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
+import { listProcesses, readEnvironment, type ProcessEntry } from '../runtime/process/process-table.js';
+import { shortEpisode } from './fixtures/assembly-graph.js';
+import { createCluster, type Cluster, type WorkerProcess } from './fixtures/queue-cluster.js';
+import { describeProcesses, killSurvivors, survivorsAfter, treeOf } from './fixtures/process-tree.js';
+import { requireRedis } from './fixtures/redis.js';
+
+const redis = await requireRedis('queue chaos');
+
+const SEED = Number(process.env.REELGRAPH_CHAOS_SEED ?? 14);
+const KILLS = 6;
+/** Kills land this long after a run starts: the first seconds of a small episode (voices, scenes, render). */
+const KILL_WINDOW_MS = { from: 500, to: 9_000 };
+/** Bounds waits on a shared machine; nothing here measures speed. */
+const GONE_TIMEOUT_MS = 10_000;
+const MAX_RUNS = 6;
+/** Few units at once per worker: the point is kills mid-unit, not throughput. */
+const WORKER_ARGS = ['--concurrency', 'cpu=1,video=1,assembly=1,voice=2,io=4'];
+
+/** mulberry32: small, seedable, good enough to spread kills. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The shipped episode pipeline at 320×180. */
+async function smallEpisodeGraph(): Promise<GraphDocument> {
+  const { graph } = await loadGraphFile(resolve(import.meta.dirname, '..', 'graphs', 'episode.json'));
+  const small = { profile: 'youtube-1080p', width: 320, height: 180 };
+  return applyOverrides(graph, {
+    format: graph.format,
+    schemaVersion: 1,
+    name: `${graph.name} (chaos)`,
+    extends: 'x',
+    overrides: { nodes: Object.fromEntries(['terminal', 'scenes', 'timeline'].map((id) => [id, { params: small }])) },
+  } as Parameters<typeof applyOverrides>[1]);
+}
+
+const episode = `${shortEpisode}\n\`\`\`terminal\n$ open --door\nACCESS GRANTED\n\`\`\`\n`;
+
+/** MD5 of the decoded stream: equal pictures and samples, whatever the container bytes. */
+async function decodedMd5(file: string, stream: 'v' | 'a'): Promise<string> {
+  const { stdout } = await runTool(ffmpegPath(), ['-v', 'error', '-i', file, '-map', `0:${stream}`, '-f', 'md5', '-'], { timeoutMs: 60_000 });
+  return stdout.toString().trim();
+}
+
+/** Every process on this machine started by this cluster: its prefix is in their environment. */
+function clusterProcesses(prefix: string): ProcessEntry[] {
+  return listProcesses().filter((entry) => entry.pid !== process.pid && readEnvironment(entry.pid)?.get('REELGRAPH_QUEUE_PREFIX') === prefix);
+}
+
+let cluster: Cluster | undefined;
+const recorded: ProcessEntry[] = [];
+
+afterAll(async () => {
+  // Pass or fail, leave nothing running: the workers, and anything of theirs that survived them.
+  killSurvivors(recorded);
+  const prefix = cluster?.env.REELGRAPH_QUEUE_PREFIX;
+  await cluster?.dispose();
+  if (prefix) killSurvivors(clusterProcesses(prefix));
+});
+
+describe.skipIf(!redis || process.platform !== 'linux')('queue chaos', () => {
+  it(`completes every run with a clean run's output while workers are killed at ${KILLS} seeded moments (seed ${SEED})`, async () => {
+    // Short locks: a dead worker's unit is re-delivered within seconds.
+    cluster = await createCluster('chaos', { REELGRAPH_QUEUE_LOCK_MS: '2000', REELGRAPH_QUEUE_STALLED_MS: '1000' });
+    const c = cluster;
+    const prefix = c.env.REELGRAPH_QUEUE_PREFIX!;
+    const live: WorkerProcess[] = await Promise.all([c.startWorker(WORKER_ARGS), c.startWorker(WORKER_ARGS)]);
+    const orchestrator = await c.orchestrator();
+    const graph = await smallEpisodeGraph();
+    const random = prng(SEED);
+
+    const render = async (label: string, during?: (started: number, finished: () => boolean) => Promise<void>): Promise<{ video: string; audio: string }> => {
+      let done = false;
+      const started = Date.now();
+      // No cache: every run renders every unit, so kills land on real work.
+      const running = orchestrator.engine.run(graph, { inputs: { episode }, outDir: join(c.dir, 'out', label), noCache: true }).finally(() => (done = true));
+      await during?.(started, () => done);
+      const result: RunResult = await running;
+      expect(result.status, `${label}: ${result.error?.message}`).toBe('done');
+      const file = await orchestrator.engine.services.artifacts.localPath(result.outputs.video as ArtifactHandle);
+      return { video: await decodedMd5(file, 'v'), audio: await decodedMd5(file, 'a') };
+    };
+
+    const clean = await render('clean');
+
+    let kills = 0;
+    const killLog: string[] = [];
+    for (let runIndex = 0; kills < KILLS && runIndex < MAX_RUNS; runIndex++) {
+      const output = await render(`chaos-${runIndex}`, async (started, finished) => {
+        // Two kill moments per run, each at a seeded offset from the run's start.
+        const moments = [0, 1].map(() => KILL_WINDOW_MS.from + random() * (KILL_WINDOW_MS.to - KILL_WINDOW_MS.from)).sort((a, b) => a - b);
+        for (const moment of moments) {
+          while (!finished() && Date.now() - started < moment) await delay(50);
+          if (finished() || kills >= KILLS) return;
+          const victimIndex = Math.floor(random() * live.length);
+          const victim = live[victimIndex]!;
+          const tree = treeOf(victim.pid);
+          recorded.push(...tree);
+          await victim.stop('SIGKILL');
+          kills += 1;
+          killLog.push(`run ${runIndex} +${Math.round(moment)} ms: worker ${victim.pid} with ${tree.length} descendant(s) [${tree.map((p) => p.comm).join(' ')}]`);
+          expect(describeProcesses(await survivorsAfter(tree, GONE_TIMEOUT_MS)), killLog.at(-1)).toEqual([]);
+          live[victimIndex] = await c.startWorker(WORKER_ARGS);
+        }
+      });
+      expect(output, `run ${runIndex} after kills:\n${killLog.join('\n')}`).toEqual(clean);
+    }
+    console.warn(`queue chaos (seed ${SEED}):\n${killLog.join('\n')}`);
+    expect(kills).toBe(KILLS);
+    expect(killLog.filter((line) => !line.includes(' 0 descendant')).length, 'kills that caught a worker with processes running').toBeGreaterThan(0);
+
+    // The end: stop the workers as an operator's kill -9 would; nothing of the cluster may remain.
+    for (const worker of live) {
+      recorded.push(...treeOf(worker.pid));
+      await worker.stop('SIGKILL');
+    }
+    expect(describeProcesses(await survivorsAfter(clusterProcesses(prefix), GONE_TIMEOUT_MS))).toEqual([]);
+  }, 600_000);
+});
