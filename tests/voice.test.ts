@@ -9,6 +9,8 @@ import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { finishClip } from '../nodes/voice/audio.js';
 import { measureLoudness } from './fixtures/loudness.js';
 import { createHarness, type Harness } from './fixtures/harness.js';
+import { essayEpisode } from './fixtures/long-episode.js';
+import { probeMedia } from '../runtime/media/probe.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const episode = `---
@@ -208,5 +210,77 @@ describe('offline engine under load', () => {
       }),
     );
     expect(results).toHaveLength(24);
+  });
+});
+
+describe('offline engine on long narration', () => {
+  // Two paragraphs of the generated essay (~2000 characters, ~2.5 min): a ~900-character paragraph already
+  // crashed Flite now and then; twice that makes the crash certain on the code before the bound.
+  const paragraph = (): string => {
+    const text = essayEpisode({ minutes: 5 }).split('\n\n').filter((block) => block.startsWith('Here is')).slice(2, 4).join(' ');
+    expect(text.length).toBeGreaterThan(1800);
+    return text;
+  };
+
+  it('voices a ~2000-character narration in a cast-slowed voice as one clip covering all of it', async () => {
+    // Segments and casting as graph inputs: the voice node gets the whole paragraph as ONE segment,
+    // as it can from any graph (or a script engine that did not split it), and must not hand it to Flite whole.
+    const text = paragraph();
+    const voiceOnly: GraphDocument = {
+      format: 'reelgraph/graph',
+      schemaVersion: 1,
+      name: 'voice a long segment',
+      inputs: { segments: { type: 'Segment', list: true }, casting: { type: 'Casting' } },
+      outputs: { clips: 'voice.clips' },
+      nodes: [{ id: 'voice', type: 'voice.tts', typeVersion: 1, position: { x: 0, y: 0 }, params: { provider: 'offline' } }],
+      edges: [
+        { from: '$input.segments', to: 'voice.segments' },
+        { from: '$input.casting', to: 'voice.casting' },
+      ],
+    };
+    const segment = { id: 'seg-long', sceneId: 'scene-1', kind: 'narration', speaker: 'NARRATOR', speechText: text, displayText: text, line: 14, words: text.split(/\s+/).length, timing: { start: 0, duration: 75 } };
+    // deep-male at the essay's pace 0.95: duration stretch 1.137, the casting that crashed (SIGSEGV) on every retry.
+    h.events.length = 0;
+    const result = await h.run(voiceOnly, { inputs: { segments: [segment], casting: { NARRATOR: { voice: 'deep-male', speed: 0.95 } } } });
+    expect(result.status, JSON.stringify(result.error ?? h.events.filter((e) => e.type === 'item' && e.status === 'failed'))).toBe('done');
+    // Flite was fed sentence groups within its bound, which together are the whole text. (Fed whole, its
+    // process crashed with SIGSEGV either during that line or, its heap corrupted, on the next one.)
+    const { FLITE_MAX_CHARACTERS } = await import('../nodes/voice/providers/flite.js');
+    const fed = h.events.filter((e): e is UsageEvent => e.type === 'usage' && e.provider === 'flite').map((e) => e.quantity);
+    expect(fed.length).toBeGreaterThan(1);
+    for (const characters of fed) expect(characters).toBeLessThanOrEqual(FLITE_MAX_CHARACTERS);
+    expect(fed.reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(text.length - fed.length);
+    const [clip] = result.outputs.clips as Array<Clip & { words?: unknown[] }>;
+    const path = await h.engine.services.artifacts.localPath(clip as Clip);
+    const { duration } = await probeMedia(path);
+    // ~340 words at Flite's pace: the whole text is there, not its first piece.
+    expect(duration).toBeGreaterThan(90);
+    expect(clip?.words?.length).toBeGreaterThan(300);
+  });
+
+  it('fails a short text whose speech is too long for its memory cleanly, and keeps speaking afterwards', async () => {
+    const { fliteProvider } = await import('../nodes/voice/providers/flite.js');
+    const request = async (text: string, speed: number) => ({
+      text,
+      settings: { voice: 'deep-male', speed },
+      workDir: await mkdtemp(join(h.dir, 'oom-')),
+      signal: new AbortController().signal,
+      credentials: { get: async () => undefined },
+    });
+    // Spelled-out acronyms at half speed: ~300 characters that need ~90 MiB (measured), past the 64 MiB that crashed the process.
+    const acronyms = Array.from({ length: 18 }, () => 'NASA IBM XKCD CPU').join(' ').slice(0, 300);
+    await expect(fliteProvider.synthesize(await request(acronyms, 0.5))).rejects.toThrow(/flite ran out of memory/);
+    await expect(fliteProvider.synthesize(await request(acronyms, 0.5))).rejects.toBeInstanceOf(PermanentError);
+    // The engine's process survived it: the next line is spoken (a corrupted process crashed here before).
+    const next = await fliteProvider.synthesize(await request('And the next line is spoken as usual.', 1));
+    expect((await probeMedia(next.path)).duration).toBeGreaterThan(1);
+  });
+
+  it('refuses a text over its input bound with a clear error instead of crashing', async () => {
+    const { fliteProvider, FLITE_MAX_CHARACTERS } = await import('../nodes/voice/providers/flite.js');
+    const workDir = await mkdtemp(join(h.dir, 'bound-'));
+    const request = { text: paragraph(), settings: { voice: 'deep-male' }, workDir, signal: new AbortController().signal, credentials: { get: async () => undefined } };
+    await expect(fliteProvider.synthesize(request)).rejects.toThrow(new RegExp(`at most ${FLITE_MAX_CHARACTERS} characters`));
+    await expect(fliteProvider.synthesize(request)).rejects.toBeInstanceOf(PermanentError);
   });
 });

