@@ -25,6 +25,7 @@ import { GraphFileError, loadGraphFile } from '../runtime/graph-file.js';
 import { applyOverrides, isVariant } from '../runtime/contract/graph.js';
 import { parseScript, ScriptError } from '../nodes/script/engine/index.js';
 import { demoDefaults, demoSummary, repoRoot } from './demo.js';
+import { withParsersForInputFiles } from './input-format.js';
 import { createProgressView, statusSymbols } from './progress.js';
 import { scriptOutline } from './script-outline.js';
 import { registerWorkerCommand } from './worker-command.js';
@@ -341,10 +342,12 @@ async function executeRun(workspace: Workspace, graphRef: string, options: RunCl
   let prepared: PreparedRun;
   const outDir = resolve(options.out);
   try {
-    const graph = await loadGraph(workspace, graphRef);
-    const given = await parseInputs(graph, options.input);
+    const loaded = await loadGraph(workspace, graphRef);
+    const given = await parseInputs(loaded, options.input);
+    // An episode file in another script format than the graph's parser reads gets the parser of its format.
+    const graph = withParsersForInputFiles(loaded, given.sources, given.inputs);
     prepared = workspace.engine.prepare(graph, { inputs: given.inputs, inputSources: given.sources, outDir, noCache: !options.cache, priority: options.priority });
-    await workspace.store.createRun({ id: prepared.runId, graphName: graph.name, graph, inputs: prepared.inputs, priority: options.priority, outDir, ...(graph.id ? { graphId: graph.id } : {}) });
+    await workspace.store.createRun({ id: prepared.runId, graphName: graph.name, graph, inputs: prepared.inputs, priority: options.priority, outDir, noCache: !options.cache, ...(graph.id ? { graphId: graph.id } : {}) });
   } catch (error) {
     reportInvalid(error, options.json === true, io);
     throw new Exit(EXIT.invalid);

@@ -70,6 +70,8 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** File names of graph inputs given as files (`-i episode=@ep.md`), by input name: errors can then name the file. */
   inputSources?: Record<string, string>;
+  /** When the run first started (a run resumed after a restart); its duration counts from there. Default now. */
+  startedAt?: number;
 }
 
 export interface PreparedRun {
@@ -141,6 +143,7 @@ export class Engine {
           priority: options.priority ?? 'normal',
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.inputSources ? { inputSources: options.inputSources } : {}),
+          ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
         });
         this.running.set(runId, execution);
         const result = execution.execute().finally(() => this.running.delete(runId));

@@ -79,11 +79,14 @@ export interface RunOptions {
   runId: string;
   inputs: Record<string, unknown>;
   outDir: string;
+  /** Ignore results cached before this run started (those it produced itself, before a restart, still count). */
   noCache: boolean;
   priority: Priority;
   signal?: AbortSignal;
   /** File names of graph inputs given as files (`-i episode=@ep.md`), by input name: errors can then name the file. */
   inputSources?: Record<string, string>;
+  /** When the run first started, for a run resumed after a restart: its duration counts from there. Default now. */
+  startedAt?: number;
 }
 
 export interface NodeSummary {
@@ -113,13 +116,14 @@ export class RunExecution {
   private readonly plans = new Map<string, NodePlan>();
   private readonly states = new Map<string, NodeState>();
   private readonly controller = new AbortController();
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
 
   constructor(
     private readonly graph: GraphDocument,
     private readonly services: EngineServices,
     private readonly options: RunOptions,
   ) {
+    this.startedAt = options.startedAt ?? Date.now();
     // Every waiting or executing unit listens on the run's signal; thousands of items are normal.
     setMaxListeners(0, this.controller.signal);
     if (options.signal) {
@@ -518,8 +522,9 @@ export class RunExecution {
     // A node that says what its result depends on (inputs and params) is keyed by exactly that.
     const view = type.cacheKeyInputs ? { view: hashJson(type.cacheKeyInputs(inputs, plan.params)) } : { params: plan.params, inputs: inputHashes };
     const key = cacheKey({ type: type.type, typeVersion: type.version, ...view, ...(identity ? { identity } : {}) });
-    if (type.cacheable && !plan.alwaysRun && !this.options.noCache) {
-      const hit = await this.cacheLookup(key);
+    if (type.cacheable && !plan.alwaysRun) {
+      // Without the cache, only results this run produced itself count: a run resumed after a restart keeps what it already did (paid for) and no more.
+      const hit = await this.cacheLookup(key, this.options.noCache ? this.startedAt : undefined);
       if (hit) {
         count('cached');
         state.ranAny = true;
@@ -603,10 +608,10 @@ export class RunExecution {
     return { ok: false, error: new CancelledError() };
   }
 
-  /** A cached result counts only while every artifact it points at still exists. */
-  private async cacheLookup(key: string): Promise<NodeOutputs | undefined> {
+  /** A cached result counts only while every artifact it points at still exists (and, with `notBefore`, when it is that recent). */
+  private async cacheLookup(key: string, notBefore: number | undefined): Promise<NodeOutputs | undefined> {
     const entry = await this.services.cache.get(key);
-    if (!entry) return undefined;
+    if (!entry || (notBefore !== undefined && entry.createdAt < notBefore)) return undefined;
     for (const handle of collectArtifactHandles(entry.outputs)) {
       if (!(await this.services.artifacts.has(handle.hash))) return undefined;
     }

@@ -6,8 +6,8 @@
  * Resumption: after a restart, runs the previous process owned (any trigger
  * but `cli`, whose runs belong to their own process) are still `queued` or
  * `running` in the store. They are started again under the same id with the
- * recorded graph, inputs and priority; finished units come back from the
- * result cache (and, in queue mode, from jobs that finished meanwhile), so
+ * recorded graph, inputs, priority and cache choice, timed from their first
+ * start; finished units come back from the result cache (and, in queue mode, from jobs that finished meanwhile), so
  * only unfinished work runs again.
  */
 import type { Logger } from 'pino';
@@ -68,6 +68,7 @@ export class RunLauncher {
       priority: options.priority ?? 'normal',
       outDir: options.outDir,
       trigger: options.trigger,
+      noCache: options.noCache ?? false,
       ...(options.graph.id ? { graphId: options.graph.id } : {}),
       ...(options.graphVersion !== undefined ? { graphVersion: options.graphVersion } : {}),
     });
@@ -83,7 +84,15 @@ export class RunLauncher {
       if (!detail) continue;
       let prepared: PreparedRun;
       try {
-        prepared = this.engine.prepare(detail.graph, { runId: row.id, inputs: row.inputs, outDir: row.outDir ?? '', priority: row.priority });
+        // The same run as it began: still without the cache if it was started so, and timed from its first start.
+        prepared = this.engine.prepare(detail.graph, {
+          runId: row.id,
+          inputs: row.inputs,
+          outDir: row.outDir ?? '',
+          priority: row.priority,
+          noCache: row.noCache ?? false,
+          startedAt: row.startedAt ?? row.createdAt,
+        });
       } catch (error) {
         // The node registry changed under a stored run (a node type removed): it can never finish.
         this.logger?.error({ err: error, runId: row.id }, 'cannot resume run');

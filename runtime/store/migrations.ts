@@ -192,11 +192,17 @@ const nodeOutputs = `
   ALTER TABLE item_runs ADD COLUMN outputs TEXT;
 `;
 
+/** A run started without the cache must stay without it when a restarted server resumes it. */
+const runNoCache = `
+  ALTER TABLE runs ADD COLUMN no_cache INTEGER NOT NULL DEFAULT 0;
+`;
+
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial schema', sql: initialSchema },
   { id: 2, name: 'run trigger', sql: runTrigger },
   { id: 3, name: 'run usage', sql: runUsage },
   { id: 4, name: 'node and item outputs', sql: nodeOutputs },
+  { id: 5, name: 'run noCache', sql: runNoCache },
   { id: 10, name: 'server credentials and api tokens', sql: serverAuth },
   { id: 11, name: 'server webhooks', sql: serverWebhooks },
 ];

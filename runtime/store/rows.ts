@@ -34,6 +34,7 @@ export interface RunDbRow {
   outDir: string | null;
   trigger: RunTrigger;
   logCount: number;
+  noCache: 0 | 1;
 }
 
 /** `RUN_COLUMNS` plus the graph snapshot, which only the detail view needs. */
@@ -77,7 +78,7 @@ export type ArtifactDbRow = Nullable<ArtifactHandle>;
 export const RUN_COLUMNS = `
   id, graph_id AS graphId, graph_version AS graphVersion, graph_name AS graphName, status, priority,
   inputs, outputs, error, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
-  duration_ms AS durationMs, out_dir AS outDir, log_count AS logCount, trigger`;
+  duration_ms AS durationMs, out_dir AS outDir, log_count AS logCount, trigger, no_cache AS noCache`;
 
 export const NODE_RUN_COLUMNS = `
   run_id AS runId, node_id AS nodeId, node_type AS nodeType, status, started_at AS startedAt,
@@ -104,6 +105,8 @@ export function toGraphVersionInfo(row: GraphVersionInfoDbRow): GraphVersionInfo
 export function toRunRow(row: RunDbRow): RunRow {
   return compact<RunRow>({
     ...row,
+    // Only the exception is shown: most runs use the cache.
+    noCache: row.noCache === 1 ? true : undefined,
     inputs: JSON.parse(row.inputs) as Record<string, unknown>,
     outputs: parseJson<Record<string, unknown>>(row.outputs),
     error: parseJson<SerializedError>(row.error),

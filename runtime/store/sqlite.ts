@@ -158,8 +158,8 @@ export class SqliteRunStore implements RunStore {
   async createRun(run: NewRun): Promise<void> {
     await this.connection.exclusive((db) =>
       db.run(
-        `INSERT INTO runs (id, graph_id, graph_version, graph_name, graph, status, priority, inputs, out_dir, trigger, created_at)
-         VALUES ($id, $graphId, $graphVersion, $graphName, $graph, 'queued', $priority, $inputs, $outDir, $trigger, $createdAt)`,
+        `INSERT INTO runs (id, graph_id, graph_version, graph_name, graph, status, priority, inputs, out_dir, trigger, no_cache, created_at)
+         VALUES ($id, $graphId, $graphVersion, $graphName, $graph, 'queued', $priority, $inputs, $outDir, $trigger, $noCache, $createdAt)`,
         {
           $id: run.id,
           $graphId: run.graphId,
@@ -170,6 +170,7 @@ export class SqliteRunStore implements RunStore {
           $inputs: JSON.stringify(run.inputs),
           $outDir: run.outDir,
           $trigger: run.trigger ?? 'cli',
+          $noCache: run.noCache === true ? 1 : 0,
           $createdAt: this.now(),
         },
       ),

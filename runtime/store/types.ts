@@ -56,6 +56,8 @@ export interface RunRow {
   /** Log events seen for the run; only the first `maxLogsPerRun` are kept. */
   logCount: number;
   trigger: RunTrigger;
+  /** Started without reusing cached results (present only when true); a resumed run keeps it. */
+  noCache?: boolean;
 }
 
 export interface NodeRunRow {
@@ -149,6 +151,8 @@ export interface NewRun {
   outDir?: string;
   /** Default `cli`. */
   trigger?: RunTrigger;
+  /** Default false. */
+  noCache?: boolean;
 }
 
 export interface RunOutcome {
