@@ -35,7 +35,8 @@ import { registerServerCommands } from './server-command.js';
 /** Schemas other tools can check files against (`docs/schema/*.schema.json` are these, committed). */
 const publishedSchemas = { graph: fullGraphSchema, variant: variantGraphSchema, script: scriptSchema };
 
-export const EXIT = { ok: 0, runFailed: 1, invalid: 2, interrupted: 130 } as const;
+/** `interrupted`: Ctrl-C (SIGINT); `terminated`: SIGTERM (a process manager stopping us). Both cancel the run cleanly first; 128 + the signal number, as shells report it. */
+export const EXIT = { ok: 0, runFailed: 1, invalid: 2, interrupted: 130, terminated: 143 } as const;
 
 /** An error already reported to the user; carries the exit code. */
 class Exit extends Error {
@@ -331,14 +332,21 @@ async function runCommand(workspace: Workspace, graphRef: string, options: RunCl
   exitUnlessDone(result);
 }
 
-/** A cancelled run exits 130 (only Ctrl-C cancels from the CLI), a failed one 1. */
-function exitUnlessDone(result: RunResult): void {
-  if (result.status === 'cancelled') throw new Exit(EXIT.interrupted);
+/** A cancelled run exits 130 after Ctrl-C or 143 after SIGTERM (only signals cancel from the CLI), a failed one 1. */
+function exitUnlessDone(result: CliRunResult): void {
+  if (result.status === 'cancelled') throw new Exit(result.interruptedBy === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
   if (result.status !== 'done') throw new Exit(EXIT.runFailed);
 }
 
-/** Validate, record, run with progress (or quietly for --json), and store the result. Ctrl-C cancels the run. */
-async function executeRun(workspace: Workspace, graphRef: string, options: RunCliOptions, io: Io): Promise<RunResult> {
+/** A run's result, and the signal that cancelled it, if one did. */
+type CliRunResult = RunResult & { interruptedBy?: StopSignal };
+
+/** The signals that cancel a run cleanly: Ctrl-C, and SIGTERM from `kill`, systemd, Docker or CI. */
+const stopSignals = ['SIGINT', 'SIGTERM'] as const;
+type StopSignal = (typeof stopSignals)[number];
+
+/** Validate, record, run with progress (or quietly for --json), and store the result. Ctrl-C or SIGTERM cancels the run, which is then stored as cancelled. */
+async function executeRun(workspace: Workspace, graphRef: string, options: RunCliOptions, io: Io): Promise<CliRunResult> {
   let prepared: PreparedRun;
   const outDir = resolve(options.out);
   try {
@@ -360,19 +368,27 @@ async function executeRun(workspace: Workspace, graphRef: string, options: RunCl
     view?.handle(event);
   });
   const handle = prepared.start();
-  const onSignal = (): void => handle.cancel();
-  process.once('SIGINT', onSignal);
+  let interruptedBy: StopSignal | undefined;
+  // Once each: a second signal while the run winds down gets the default action (exit at once), the usual way to force it.
+  const handlers = stopSignals.map((signal) => {
+    const onSignal = (): void => {
+      interruptedBy ??= signal;
+      handle.cancel();
+    };
+    process.once(signal, onSignal);
+    return { signal, onSignal };
+  });
   let result: RunResult;
   try {
     result = await handle.result;
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    for (const { signal, onSignal } of handlers) process.removeListener(signal, onSignal);
     unsubscribe();
     view?.stop();
   }
   await workspace.store.finishRun(result.runId, { status: result.status, outputs: result.outputs, durationMs: result.durationMs, ...(result.error ? { error: result.error } : {}) });
   await workspace.store.flush();
-  return result;
+  return interruptedBy && result.status === 'cancelled' ? { ...result, interruptedBy } : result;
 }
 
 function runSummary(result: RunResult): Record<string, unknown> {

@@ -1,9 +1,10 @@
 /** The `reelgraph` command, run as a user runs it: a child process in a scratch directory. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeElevenLabs } from './fixtures/fake-elevenlabs.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const bin = join(repo, 'bin', 'reelgraph.js');
@@ -229,4 +230,81 @@ describe('reelgraph script parse', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no such file');
   });
+});
+
+describe('reelgraph run / demo with a Fountain episode', () => {
+  const fountain = join(repo, 'tests/fixtures/scripts/last-terminal-ep01.fountain');
+  type ScriptJson = { source: { format: string }; title: string; scenes: Array<{ title: string }> };
+  const parsed = async (): Promise<ScriptJson> => json<ScriptJson>(await reelgraph('script', 'parse', fountain, '--json'));
+
+  it('run -i episode=@ep.fountain parses it as Fountain (by extension), as script parse does', async () => {
+    const r = await reelgraph('run', join(repo, 'graphs/script.json'), '-i', `episode=@${fountain}`, '--json', '--out', 'fountain-out');
+    expect(r.code).toBe(0);
+    const summary = json<{ nodes: Array<{ id: string; type: string }>; outputs: { script: ScriptJson } }>(r);
+    expect(summary.nodes.find((n) => n.id === 'parse')?.type).toBe('script.fountain');
+    const expected = await parsed();
+    expect(summary.outputs.script.source.format).toBe('fountain');
+    expect(summary.outputs.script.title).toBe(expected.title);
+    expect(summary.outputs.script.scenes.map((s) => s.title)).toEqual(expected.scenes.map((s) => s.title));
+    expect(expected.scenes.length).toBeGreaterThan(1);
+  });
+
+  it('demo reads a Fountain file without the extension by its content; markdown stays markdown', async () => {
+    await writeFile(join(cwd, 'screenplay.txt'), await readFile(fountain, 'utf8'));
+    const r = await reelgraph('demo', 'screenplay.txt', '--graph', join(repo, 'graphs/script.json'), '--out', 'demo-fountain');
+    expect(r.code).toBe(0);
+    const written = JSON.parse(await readFile(join(cwd, 'demo-fountain', 'script.json'), 'utf8')) as ScriptJson;
+    expect(written.source.format).toBe('fountain');
+    expect(written.scenes.map((s) => s.title)).toEqual((await parsed()).scenes.map((s) => s.title));
+
+    const md = await reelgraph('run', join(repo, 'graphs/script.json'), '-i', `episode=@${join(repo, 'examples/episodes/last-terminal-ep01.md')}`, '--json', '--out', 'md-out');
+    const summary = json<{ nodes: Array<{ id: string; type: string }>; outputs: { script: ScriptJson } }>(md);
+    expect(summary.nodes.find((n) => n.id === 'parse')?.type).toBe('script.markdown');
+    expect(summary.outputs.script.source.format).toBe('markdown');
+  });
+});
+
+describe('reelgraph run stopped by a signal', () => {
+  it('cancels the run on SIGTERM, stores it as cancelled and exits 143', async () => {
+    // A provider that never answers keeps the run busy until the signal comes.
+    const provider = await startFakeElevenLabs({ decide: () => 'hang' });
+    try {
+      const graph = {
+        format: 'reelgraph/graph',
+        schemaVersion: 1,
+        name: 'hanging voice',
+        inputs: { episode: { type: 'Markdown' } },
+        nodes: [
+          { id: 'parse', type: 'script.markdown', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+          { id: 'cast', type: 'voice.cast', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+          { id: 'speak', type: 'voice.tts', typeVersion: 1, position: { x: 0, y: 0 }, params: { provider: 'elevenlabs', endpoint: provider.url } },
+        ],
+        edges: [
+          { from: '$input.episode', to: 'parse.markdown' },
+          { from: 'parse.script', to: 'cast.script' },
+          { from: 'parse.speakable', to: 'speak.segments' },
+          { from: 'cast.casting', to: 'speak.casting' },
+        ],
+      };
+      await writeFile(join(cwd, 'hanging.json'), JSON.stringify(graph));
+      const child = spawn(process.execPath, [bin, 'run', 'hanging.json', '-i', 'episode=**KAEL:** Wait for me.', '--out', 'hanging'], {
+        cwd,
+        env: { ...process.env, REELGRAPH_DATA: join(cwd, 'signal-data'), ELEVENLABS_API_KEY: 'sk_test_signal' },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+      while (provider.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 143, signal: null });
+
+      const runs = await new Promise<Result>((done) =>
+        execFile(process.execPath, [bin, 'runs', '--json'], { cwd, env: { ...process.env, REELGRAPH_DATA: join(cwd, 'signal-data') }, timeout: 60_000 }, (error, stdout, stderr) =>
+          done({ code: error ? 1 : 0, stdout, stderr }),
+        ),
+      );
+      expect(json<Array<{ status: string; graphName: string }>>(runs)).toEqual([expect.objectContaining({ graphName: 'hanging voice', status: 'cancelled' })]);
+    } finally {
+      await provider.close();
+    }
+  }, 120_000);
 });

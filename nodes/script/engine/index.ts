@@ -4,14 +4,13 @@
  */
 import type { Script } from '../../../runtime/contract/index.js';
 import { buildScript } from './build.js';
+import { detectScriptFormat, type ScriptFormat } from './detect-format.js';
 import { parseFountain } from './fountain-parser.js';
 import { parseMarkdown } from './markdown-parser.js';
 import { decodeScript } from './source.js';
 
-export type ScriptFormat = 'markdown' | 'fountain';
-
 export interface ParseScriptOptions {
-  /** `auto`: Fountain for .fountain/.spmd files, markdown otherwise. */
+  /** `auto`: by the file's extension (.fountain/.spmd, .md), else by the text (see detect-format.ts). */
   format?: ScriptFormat | 'auto';
   file?: string;
   maxBytes?: number;
@@ -22,13 +21,13 @@ export interface ParseScriptOptions {
 
 const parsers = { markdown: parseMarkdown, fountain: parseFountain };
 
-export function detectFormat(file: string | undefined): ScriptFormat {
-  return file && /\.(fountain|spmd)$/i.test(file) ? 'fountain' : 'markdown';
+export function detectFormat(file: string | undefined, text?: string): ScriptFormat {
+  return detectScriptFormat(file, text);
 }
 
 export function parseScript(input: string | Uint8Array, options: ParseScriptOptions = {}): Script {
   const text = decodeScript(input, { ...(options.file ? { file: options.file } : {}), ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) });
-  const format = !options.format || options.format === 'auto' ? detectFormat(options.file) : options.format;
+  const format = !options.format || options.format === 'auto' ? detectFormat(options.file, text) : options.format;
   const parsed = parsers[format](text, options.file ? { file: options.file } : {});
   return buildScript(parsed, {
     sourceText: text,
@@ -39,5 +38,6 @@ export function parseScript(input: string | Uint8Array, options: ParseScriptOpti
   });
 }
 
+export type { ScriptFormat } from './detect-format.js';
 export { ScriptError } from './errors.js';
 export { DEFAULT_MAX_BYTES } from './source.js';

@@ -1,0 +1,60 @@
+/**
+ * `reelgraph run -i episode=@ep.fountain` and `reelgraph demo ep.fountain`:
+ * the saved pipelines parse their episode with `script.markdown`, so a file
+ * in another script format would be read as the wrong one. The format is
+ * decided as `reelgraph script parse --format auto` decides it (extension,
+ * else content), and the script parser fed by that input is swapped for the
+ * one of that format for this run. The swap is in the graph the run records,
+ * so the run says which parser read the file, and the cache keys differ.
+ */
+import type { GraphDocument } from '../runtime/contract/index.js';
+import { detectScriptFormat, type ScriptFormat } from '../nodes/script/engine/detect-format.js';
+
+/** The script parser node for each format, and its text input port. Both share params and outputs. */
+const scriptParsers: Record<ScriptFormat, { type: string; port: string }> = {
+  markdown: { type: 'script.markdown', port: 'markdown' },
+  fountain: { type: 'script.fountain', port: 'fountain' },
+};
+
+const parserFormat = (type: string): ScriptFormat | undefined => (Object.keys(scriptParsers) as ScriptFormat[]).find((format) => scriptParsers[format].type === type);
+
+/**
+ * `graph` with every script parser wired straight from a file input replaced
+ * by the parser of the file's format. `sources`: input name → file name;
+ * `inputs`: input name → the file's text.
+ */
+export function withParsersForInputFiles(graph: GraphDocument, sources: Record<string, string>, inputs: Record<string, unknown>): GraphDocument {
+  // node id → the parser it is, and the parser it should be
+  const swaps = new Map<string, { from: ScriptFormat; to: ScriptFormat }>();
+  for (const edge of graph.edges) {
+    const input = /^\$input\.(.+)$/.exec(edge.from)?.[1];
+    const file = input === undefined ? undefined : sources[input];
+    if (input === undefined || file === undefined) continue;
+    const [nodeId, port] = splitRef(edge.to);
+    const type = graph.nodes.find((node) => node.id === nodeId)?.type;
+    const current = type === undefined ? undefined : parserFormat(type);
+    if (!current || scriptParsers[current].port !== port) continue;
+    const text = inputs[input];
+    const wanted = detectScriptFormat(file, typeof text === 'string' ? text : undefined);
+    if (wanted !== current) swaps.set(nodeId, { from: current, to: wanted });
+  }
+  if (swaps.size === 0) return graph;
+  return {
+    ...graph,
+    nodes: graph.nodes.map((node) => {
+      const swap = swaps.get(node.id);
+      return swap ? { ...node, type: scriptParsers[swap.to].type } : node;
+    }),
+    edges: graph.edges.map((edge) => {
+      const [nodeId, port] = splitRef(edge.to);
+      const swap = swaps.get(nodeId);
+      return swap && port === scriptParsers[swap.from].port ? { ...edge, to: `${nodeId}.${scriptParsers[swap.to].port}` } : edge;
+    }),
+  };
+}
+
+/** `node.port` → [node, port] (node ids have no dots; see the graph schema). */
+function splitRef(ref: string): [string, string] {
+  const dot = ref.indexOf('.');
+  return [ref.slice(0, dot), ref.slice(dot + 1)];
+}
