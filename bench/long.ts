@@ -82,8 +82,15 @@ export async function benchLongCase(longCase: LongCase, profile: RenderProfileNa
     const episode = longCase.episode();
     // The render plan is not a graph output: read it from the chunks node's event.
     let pieces: RenderChunk[] = [];
+    const began = performance.now();
     const off = engine.events.on((event) => {
-      if (event.type === 'node' && event.nodeId === 'chunks' && Array.isArray(event.outputs?.chunks)) pieces = event.outputs.chunks as RenderChunk[];
+      if (event.type !== 'node') return;
+      if (event.nodeId === 'chunks' && Array.isArray(event.outputs?.chunks)) pieces = event.outputs.chunks as RenderChunk[];
+      // A line per finished node on stderr: a run this long is watched, not waited for.
+      if (['done', 'cached', 'failed'].includes(event.status)) {
+        const items = event.items ? ` (${event.items.total} items)` : '';
+        console.error(`  ${longCase.name} ${((performance.now() - began) / 1000).toFixed(0)} s: ${event.nodeId} ${event.status}${items}${event.error ? `: ${event.error.message.slice(0, 200)}` : ''}`);
+      }
     });
     const memory = sampleMemory(250);
     const start = performance.now();
