@@ -8,6 +8,15 @@
  * Results arrive as QueueEvents; a slow poll of every pending job's state
  * backs them up, because a Redis stream read can miss events across a
  * reconnect, and a missed completion must never hang a run.
+ *
+ * Redis may lose jobs (a restart without persistence, a failover): the
+ * orchestrator owns the run, so a job found missing is added again under the
+ * same id (ids derive from run, node, item and attempt, so this never makes
+ * a second unit), a bounded number of times. A worker still running the lost
+ * copy cannot complete it (its lock is gone with the job); the copy added
+ * again runs instead, and the content-addressed artifact store makes the
+ * repeat harmless. On every reconnection the poll runs at once and the
+ * cluster-wide concurrency caps, which lived in Redis, are set again.
  */
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -17,6 +26,8 @@ import type { ReelgraphEvent } from '../contract/events.js';
 import { resourceClasses, type CredentialsLookup, type NodeOutputs, type NodeType, type ResourceClass } from '../contract/node.js';
 import type { UnitDispatcher, UnitHooks, UnitRequest } from '../engine/unit.js';
 import { cancelChannel, jobPriority, queueName, unitJobId, type QueueConfig } from './names.js';
+import { reconnectingOptions, settlesWithin } from './connection.js';
+import { LostJobError } from './errors.js';
 import { credentialsAad, settleResult, type UnitJobData, type UnitJobResult } from './unit-job.js';
 import { SecretBox } from '../credentials/vault.js';
 import type { NodeRegistry } from '../contract/registry.js';
@@ -25,12 +36,22 @@ import type { NodeRegistry } from '../contract/registry.js';
 const KEEP_FINISHED_S = 24 * 3600;
 const POLL_INTERVAL_MS = 5_000;
 const POLL_BATCH = 100;
+/** How many times one job may be lost by Redis and added again before its unit fails with LostJobError. */
+export const MAX_LOST_JOB_REQUEUES = 5;
+/** Closing: queues and event readers get this long to close cleanly before their connections are cut. */
+const CLOSE_DEADLINE_MS = 5_000;
 
 interface Pending {
   request: UnitRequest;
   hooks: UnitHooks;
   resource: ResourceClass;
+  /** What was added, to add it again if Redis loses it. */
+  data: UnitJobData;
   started: boolean;
+  /** Times the job was lost and added again. */
+  requeues: number;
+  /** A re-add under way: concurrent checks that also find the job missing do not count it twice. */
+  requeueing: boolean;
   resolve(outputs: NodeOutputs): void;
   reject(error: unknown): void;
 }
@@ -67,8 +88,14 @@ export class QueueDispatcher implements UnitDispatcher {
   constructor(private readonly options: QueueDispatcherOptions) {
     const { config, logger } = options;
     this.box = options.secretKey ? new SecretBox(options.secretKey) : undefined;
-    this.connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null, connectTimeout: 10_000 });
+    this.connection = new Redis(config.redisUrl, reconnectingOptions(() => this.closed));
     this.connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    // Every `ready` after the first is a reconnection, possibly to a Redis that lost everything.
+    let connectedBefore = false;
+    this.connection.on('ready', () => {
+      if (connectedBefore) void this.reconnected();
+      connectedBefore = true;
+    });
     for (const resource of resourceClasses) {
       const name = queueName(resource);
       const queue = new Queue<UnitJobData, UnitJobResult>(name, { connection: this.connection, prefix: config.prefix });
@@ -84,7 +111,7 @@ export class QueueDispatcher implements UnitDispatcher {
     this.ready ??= (async () => {
       const { config, logger } = this.options;
       for (const resource of resourceClasses) {
-        const events = new QueueEvents(queueName(resource), { connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.prefix });
+        const events = new QueueEvents(queueName(resource), { connection: { url: config.redisUrl, ...reconnectingOptions(() => this.closed) }, prefix: config.prefix });
         events.on('error', (error) => logger.warn({ err: error, resource }, 'queue events error'));
         events.on('active', ({ jobId }) => this.markStarted(jobId));
         events.on('progress', ({ jobId, data }) => this.pending.get(jobId)?.hooks.emit(data as unknown as ReelgraphEvent));
@@ -93,19 +120,40 @@ export class QueueDispatcher implements UnitDispatcher {
         this.events.set(resource, events);
         await events.waitUntilReady();
       }
-      for (const [resource, limit] of Object.entries(this.options.globalConcurrency ?? {})) {
-        if (limit) await this.queue(resource as ResourceClass).setGlobalConcurrency(limit);
-      }
+      await this.applyGlobalConcurrency();
     })();
+    // A failed start (closed meanwhile) is tried again by the next dispatch rather than remembered.
+    this.ready.catch(() => {
+      this.ready = undefined;
+    });
     return this.ready;
+  }
+
+  private async applyGlobalConcurrency(): Promise<void> {
+    for (const [resource, limit] of Object.entries(this.options.globalConcurrency ?? {})) {
+      if (limit) await this.queue(resource as ResourceClass).setGlobalConcurrency(limit);
+    }
+  }
+
+  /** Back from a disconnection: what Redis lost (caps, jobs) is restored now rather than at the next poll. */
+  private async reconnected(): Promise<void> {
+    if (this.closed) return;
+    this.options.logger.info({ pending: this.pending.size }, 'redis reconnected: checking pending units');
+    try {
+      if (this.ready) await this.applyGlobalConcurrency();
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'could not set the global concurrency again');
+    }
+    await this.poll();
   }
 
   async dispatch(request: UnitRequest, hooks: UnitHooks): Promise<NodeOutputs> {
     if (hooks.signal.aborted) throw new CancelledError();
     await this.start();
     const jobId = unitJobId(request);
+    const data = await this.jobData(request);
     const result = new Promise<NodeOutputs>((resolve, reject) => {
-      this.pending.set(jobId, { request, hooks, resource: request.resource, started: false, resolve, reject });
+      this.pending.set(jobId, { request, hooks, resource: request.resource, data, started: false, requeues: 0, requeueing: false, resolve, reject });
     });
     // Settled by events that may come before dispatch awaits it.
     result.catch(() => {});
@@ -113,14 +161,8 @@ export class QueueDispatcher implements UnitDispatcher {
     hooks.signal.addEventListener('abort', onAbort, { once: true });
     try {
       // An existing id (a resumed run) is not added again: its state is checked below instead.
-      await this.queue(request.resource).add(request.nodeType, await this.jobData(request), {
-        jobId,
-        priority: jobPriority[request.priority],
-        attempts: 1,
-        removeOnComplete: { age: KEEP_FINISHED_S },
-        removeOnFail: { age: KEEP_FINISHED_S },
-      });
-      await this.check(jobId);
+      // Raced with the result: while Redis is down the add waits, and a cancelled unit must not wait with it.
+      await Promise.race([this.add(jobId, request, data).then(() => this.check(jobId)), result]);
       const outputs = await result;
       await this.options.onOutputs?.(outputs);
       return outputs;
@@ -130,6 +172,16 @@ export class QueueDispatcher implements UnitDispatcher {
     } finally {
       hooks.signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  private async add(jobId: string, request: UnitRequest, data: UnitJobData): Promise<void> {
+    await this.queue(request.resource).add(request.nodeType, data, {
+      jobId,
+      priority: jobPriority[request.priority],
+      attempts: 1,
+      removeOnComplete: { age: KEEP_FINISHED_S },
+      removeOnFail: { age: KEEP_FINISHED_S },
+    });
   }
 
   /** The job: the unit, plus the credentials its node type declares, sealed for it. */
@@ -164,8 +216,14 @@ export class QueueDispatcher implements UnitDispatcher {
       this.pending.delete(jobId);
       entry.reject(new CancelledError('the orchestrator is shutting down'));
     }
-    await Promise.allSettled([...this.events.values()].map((events) => events.close()));
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    // Bounded: closing while Redis is down can wait forever (a QueueEvents close awaits an `end` that a
+    // reconnecting ioredis never emits). Past the deadline the connections are cut; `closed` already stops
+    // their reconnection attempts, so nothing is left to keep the process alive.
+    const closing = Promise.allSettled([...[...this.events.values()].map((events) => events.close()), ...[...this.queues.values()].map((queue) => queue.close())]);
+    if (!(await settlesWithin(closing, CLOSE_DEADLINE_MS))) {
+      this.options.logger.warn({ deadlineMs: CLOSE_DEADLINE_MS }, 'queue connections did not close in time: disconnecting them');
+      for (const events of this.events.values()) void events.disconnect().catch(() => {});
+    }
     this.connection.disconnect();
   }
 
@@ -217,9 +275,29 @@ export class QueueDispatcher implements UnitDispatcher {
     if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
     const job = await Job.fromId<UnitJobData, UnitJobResult>(queue, jobId);
     if (!job) {
-      if (!entry.hooks.signal.aborted) this.fail(jobId, 'the job disappeared from the queue');
+      if (!entry.hooks.signal.aborted) await this.requeueLost(jobId, entry);
     } else if (state === 'completed') this.settle(jobId, job.returnvalue);
     else if (state === 'failed') this.fail(jobId, job.failedReason);
+  }
+
+  /** Redis lost the job (restarted empty, failed over): added again under its id, up to MAX_LOST_JOB_REQUEUES times. */
+  private async requeueLost(jobId: string, entry: Pending): Promise<void> {
+    if (entry.requeueing || this.closed) return;
+    const location = { nodeId: entry.request.nodeId, ...(entry.request.item ? { item: entry.request.item.index } : {}) };
+    if (entry.requeues >= MAX_LOST_JOB_REQUEUES) {
+      this.pending.delete(jobId);
+      if (!entry.started) entry.hooks.onStart();
+      entry.reject(new LostJobError(jobId, entry.requeues, location));
+      return;
+    }
+    entry.requeueing = true;
+    entry.requeues += 1;
+    this.options.logger.warn({ jobId, runId: entry.request.runId, ...location, requeues: entry.requeues }, 'redis lost a unit job: adding it again');
+    try {
+      await this.add(jobId, entry.request, entry.data);
+    } finally {
+      entry.requeueing = false;
+    }
   }
 
   private async poll(): Promise<void> {
