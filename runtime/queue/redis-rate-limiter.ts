@@ -10,7 +10,10 @@
  * - `{key}:day:{YYYY-MM-DD}`: units spent that UTC day (expires after two days);
  * - `{key}:leases`: concurrency slots as leases (score = expiry time, ms).
  *   A holder renews its lease while it holds it; a worker killed mid-request
- *   stops renewing, and its slot frees itself when the lease expires.
+ *   stops renewing, and its slot frees itself when the lease expires. A
+ *   renewal puts back a lease Redis no longer has (a restart without
+ *   persistence, an eviction): the request is still in flight, so it still
+ *   takes a slot.
  *
  * "Now" comes from the injectable clock and is passed into every script, so
  * tests move time by hand. Waiting sleeps exactly as long as the script says
@@ -87,13 +90,18 @@ end
 local earliest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {0, tonumber(earliest[2]) - now}`;
 
-/** Extends a lease this holder still has (an expired, dropped lease is not re-taken). → 1 or 0. */
+/**
+ * Extends this holder's lease, putting it back if Redis lost it: the holder
+ * is alive and its request in flight, so it counts against the limit even if
+ * that briefly exceeds it (new requests then wait until it falls back).
+ * → {1, 1} extended, {1, 0} put back.
+ */
 const RENEW_LEASE = `
-if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return {0, 0} end
+local existed = redis.call('ZSCORE', KEYS[1], ARGV[2]) and 1 or 0
 local ttl = tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + ttl, ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ttl + 60000)
-return {1, 0}`;
+return {1, existed}`;
 
 interface Script {
   source: string;
@@ -191,7 +199,10 @@ export class RedisRateLimiter implements RateLimiter {
       key,
       id,
       timer: setInterval(() => {
-        this.run(scripts.renewLease, [key], [this.clock.now(), id, this.leaseTtlMs]).catch(this.onError);
+        this.run(scripts.renewLease, [key], [this.clock.now(), id, this.leaseTtlMs])
+          // A renewal that was under way when the lease was given back may have put it back: take it out again.
+          .then(async () => (this.held.has(lease) ? undefined : this.redis.zrem(key, id)))
+          .catch(this.onError);
       }, this.renewEveryMs),
     };
     lease.timer.unref();
