@@ -10,6 +10,7 @@ import { readCue } from './cues.js';
 import { ScriptError } from './errors.js';
 import { inlineText, nameKey } from './markdown-parser.js';
 import type { ParsedBlock, ParsedDocument, ParsedScene } from './parsed.js';
+import { pieceLines, speakablePieces } from './speakable.js';
 import { countWords, toSpeech } from './speech.js';
 import { readTerminalLine } from './terminal.js';
 import { cueSeconds, round, speechSeconds, terminalSeconds, timingDefaults } from './timing.js';
@@ -25,6 +26,8 @@ export interface BuildOptions {
   narrator?: string;
   sourceText: string;
 }
+
+type SpokenBlock = Extract<ParsedBlock, { kind: 'dialogue' | 'narration' }>;
 
 interface CastEntry {
   member: CastMember;
@@ -59,6 +62,9 @@ class ScriptBuilder {
     const speakable = scenes.flatMap((s) => s.segments).filter((s) => s.kind === 'dialogue' || s.kind === 'narration');
     if (speakable.length === 0) {
       throw new ScriptError('SCRIPT_NOTHING_SPEAKABLE', 'the script has no dialogue or narration to speak', { file: this.options.file, line: 1 });
+    }
+    if (this.clock > timingDefaults.absurdSeconds.script) {
+      this.warnings.push({ code: 'SCRIPT_VERY_LONG', message: `the script is estimated at ${clockTime(this.clock)} of speech, far longer than an episode: check that this is the right file`, line: 1 });
     }
     const spoken = speakable.map((s) => s.displayText);
     const directions = scenes.flatMap((s) => s.directions.map((d) => d.text));
@@ -189,19 +195,22 @@ class ScriptBuilder {
       case 'cue':
         return [this.cue(block, sceneId)];
       case 'narration':
-        return this.spoken('narration', this.member(this.options.narrator ?? 'NARRATOR'), undefined, block.text, block.line, sceneId, speakers);
+        return this.spoken('narration', this.member(this.options.narrator ?? 'NARRATOR'), undefined, block, sceneId, speakers);
       case 'dialogue': {
         const member = this.speaker(block.speaker, block.line);
         const kind: SegmentKind = nameKey(member.id) === this.narratorKey ? 'narration' : 'dialogue';
-        return this.spoken(kind, member, block.parenthetical, block.text, block.line, sceneId, speakers);
+        return this.spoken(kind, member, block.parenthetical, block, sceneId, speakers);
       }
     }
   }
 
-  private spoken(kind: SegmentKind, member: CastMember, parenthetical: string | undefined, text: string, line: number, sceneId: string, speakers: Set<string>): Segment[] {
-    const displayText = inlineText(text).replace(/\s+/g, ' ').trim();
-    const speechText = toSpeech(displayText, this.options.lexicon ? { lexicon: this.options.lexicon } : {});
-    const words = countWords(speechText);
+  /** One spoken block as one segment, or as several speakable pieces when it is long (see speakable.ts). */
+  private spoken(kind: SegmentKind, member: CastMember, parenthetical: string | undefined, block: SpokenBlock, sceneId: string, speakers: Set<string>): Segment[] {
+    const { line } = block;
+    const displayText = inlineText(block.text).replace(/\s+/g, ' ').trim();
+    const speech = this.options.lexicon ? { lexicon: this.options.lexicon } : {};
+    const pieces = speakablePieces(displayText).map((text) => ({ displayText: text, speechText: toSpeech(text, speech) })).map((piece) => ({ ...piece, words: countWords(piece.speechText) }));
+    const words = pieces.reduce((sum, piece) => sum + piece.words, 0);
     if (words === 0) {
       this.warnings.push({ code: 'SCRIPT_SILENT_LINE', message: `${member.name}'s line has nothing a voice could say ("${displayText.slice(0, 40)}")`, line });
       return [];
@@ -209,24 +218,39 @@ class ScriptBuilder {
     member.lines += 1;
     member.words += words;
     if (kind === 'dialogue') speakers.add(member.id);
-    const duration = speechSeconds(speechText, words, member.wordsPerMinute);
-    return [
-      this.place(
-        {
-          id: this.segmentId(kind, member.id, parenthetical ?? '', displayText),
-          sceneId,
-          kind,
-          speaker: member.id,
-          ...(parenthetical ? { parenthetical } : {}),
-          speechText,
-          displayText,
-          line,
-          words,
-        },
-        duration,
-        timingDefaults.segmentGapSeconds,
-      ),
-    ];
+    const lines = pieces.length > 1 ? pieceLines(pieces.map((p) => p.displayText), block.text, line, block.lineStarts) : [line];
+    const start = this.clock;
+    const segments = pieces.flatMap((piece, index) =>
+      piece.words === 0
+        ? []
+        : [
+            this.place(
+              {
+                id: this.segmentId(kind, member.id, parenthetical ?? '', piece.displayText),
+                sceneId,
+                kind,
+                speaker: member.id,
+                ...(parenthetical ? { parenthetical } : {}),
+                speechText: piece.speechText,
+                displayText: piece.displayText,
+                line: lines[index] ?? line,
+                words: piece.words,
+              },
+              speechSeconds(piece.speechText, piece.words, member.wordsPerMinute),
+              // Pieces of one paragraph follow each other like its sentences (whose pauses the estimate already has).
+              index === pieces.length - 1 ? timingDefaults.segmentGapSeconds : 0,
+            ),
+          ],
+    );
+    const seconds = this.clock - start;
+    if (seconds > timingDefaults.absurdSeconds.line) {
+      this.warnings.push({
+        code: 'SCRIPT_LONG_LINE',
+        message: `${member.name}'s line alone is estimated at ${clockTime(seconds)} of speech (${displayText.length} characters in one paragraph): is a blank line missing, or was the wrong file given?`,
+        line,
+      });
+    }
+    return segments;
   }
 
   private terminal(block: Extract<ParsedBlock, { kind: 'terminal' }>, sceneId: string): Segment {
@@ -282,6 +306,14 @@ export function slugify(text: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 48)
     .replace(/-+$/, '');
+}
+
+/** `22:13:04`, `12:30`: how a writer reads a running time. */
+function clockTime(seconds: number): string {
+  const total = Math.round(seconds);
+  const [h, m, sec] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
 }
 
 function titleCase(name: string): string {

@@ -324,6 +324,7 @@ class MarkdownReader {
         continue;
       }
       if (open) {
+        if (open.text) (open.lineStarts ??= []).push({ offset: open.text.length + 1, line: lineNumber });
         open.text = open.text ? `${open.text} ${raw}` : raw;
         continue;
       }

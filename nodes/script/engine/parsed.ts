@@ -17,6 +17,16 @@ export interface ParsedImage {
   line: number;
 }
 
+/**
+ * Where a later source line of a spoken block begins in its `text` (the
+ * first line is the block's `line`), so a long block cut into several
+ * segments gives each the line it starts on.
+ */
+export interface LineStart {
+  offset: number;
+  line: number;
+}
+
 export type ParsedBlock =
   | {
       kind: 'dialogue';
@@ -27,8 +37,9 @@ export type ParsedBlock =
       /** The spoken text with inline markdown still in it (the builder strips it). */
       text: string;
       line: number;
+      lineStarts?: LineStart[];
     }
-  | { kind: 'narration'; text: string; line: number }
+  | { kind: 'narration'; text: string; line: number; lineStarts?: LineStart[] }
   | { kind: 'terminal'; lines: string[]; line: number }
   | { kind: 'cue'; raw: string; line: number };
 

@@ -19,6 +19,13 @@ export const timingDefaults = {
   segmentGapSeconds: 0.3,
   /** Nothing spoken is shorter than this. */
   minimumSpeechSeconds: 0.6,
+  /**
+   * Estimates past these are warned about (never refused: a writer may mean
+   * it): one paragraph or speech of over 10 minutes, a script of over 3
+   * hours. Such estimates usually mean missing blank lines or the wrong file
+   * (a 1 MB single line is ~22 hours).
+   */
+  absurdSeconds: { line: 10 * 60, script: 3 * 60 * 60 },
   cues: { pause: 1, beat: 1, glitch: 0.6, transition: 1, default: 0 } as Record<string, number>,
   terminal: { typedCharactersPerSecond: 18, enterSeconds: 0.3, outputLineSeconds: 0.35, holdSeconds: 1.2 },
 };
