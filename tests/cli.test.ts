@@ -174,7 +174,8 @@ describe('reelgraph nodes, save, graphs, runs, show', () => {
   it('lists runs and shows one with per-node records', async () => {
     const runs = json<{ id: string; status: string; graphName: string }[]>(await reelgraph('runs', '--json'));
     expect(runs.length).toBeGreaterThanOrEqual(5);
-    const failed = runs.find((r) => r.status === 'failed');
+    // The escaping hello run from above (other tests leave failed runs of other graphs too).
+    const failed = runs.find((r) => r.status === 'failed' && r.graphName === 'Hello');
     expect(failed).toBeDefined();
     const shown = json<{ status: string; startedAt?: number; finishedAt?: number; nodes: { nodeId: string; status: string }[]; error: { message: string } }>(
       await reelgraph('show', (failed as { id: string }).id.slice(0, 8), '--json'),
