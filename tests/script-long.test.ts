@@ -76,6 +76,19 @@ describe('long narration', () => {
     }
   });
 
+  it('gives each segment of a long Fountain speech the line it starts on', () => {
+    const lines = Array.from({ length: 10 }, (_, i) => `This is spoken sentence number ${i + 1}, written on its own line of the speech.`);
+    const fountain = ['INT. ARCHIVE - NIGHT', '', 'KAEL', '(quietly)', ...lines, ''].join('\n');
+    const segments = spoken(parseScript(fountain, { format: 'fountain' }));
+    expect(segments.length).toBeGreaterThan(1);
+    expect(segments[0]?.line).toBe(3); // the cue's line, as for a speech that is not cut
+    for (const segment of segments.slice(1)) {
+      // Line 5 holds sentence 1.
+      expect(segment.line).toBe(Number(/sentence number (\d+)/.exec(segment.displayText)?.[1]) + 4);
+      expect(segment).toMatchObject({ speaker: 'KAEL', parenthetical: 'quietly' });
+    }
+  });
+
   it('cuts a too-long single sentence after clauses, then between words, never inside a word', () => {
     const clauses = Array.from({ length: 14 }, (_, i) => `and then the archive at station ${i + 1} went quiet for a while`).join(', ');
     const sentence = `It went on${', '}${clauses}.`;

@@ -49,7 +49,7 @@
  */
 import type { ScriptWarning } from '../../../runtime/contract/index.js';
 import { ScriptError } from './errors.js';
-import type { ParsedBlock, ParsedDocument, ParsedScene } from './parsed.js';
+import type { LineStart, ParsedBlock, ParsedDocument, ParsedScene } from './parsed.js';
 
 export interface FountainOptions {
   /** Named in error messages. */
@@ -425,6 +425,8 @@ interface SpeechPart {
   line: number;
   parentheticals: string[];
   said: string[];
+  /** The source line of each entry of `said`. */
+  saidLines: number[];
 }
 
 /**
@@ -434,11 +436,23 @@ interface SpeechPart {
  * extension, so a `(V.O.)` reaches the builder.
  */
 function readSpeech(cue: CharacterCue, cueLine: number, lines: SourceLine[], scenes: SceneAssembler): void {
-  let part: SpeechPart = { line: cueLine, parentheticals: [], said: [] };
+  let part: SpeechPart = { line: cueLine, parentheticals: [], said: [], saidLines: [] };
   let emitted = 0;
   const emit = (): void => {
     const parenthetical = part.parentheticals.length > 0 ? part.parentheticals.join(', ') : emitted === 0 ? cue.extension : undefined;
-    scenes.addBlock({ kind: 'dialogue', speaker: cue.name, ...(parenthetical ? { parenthetical } : {}), text: collapseWhitespace(part.said.join(' ')), line: part.line });
+    // Joined line by line, noting where each later line starts, so a long speech cut into segments keeps true lines.
+    let text = '';
+    const lineStarts: LineStart[] = [];
+    part.said.forEach((said, index) => {
+      const collapsed = collapseWhitespace(said);
+      if (!collapsed) return;
+      if (text) {
+        lineStarts.push({ offset: text.length + 1, line: part.saidLines[index] ?? part.line });
+        text += ' ';
+      }
+      text += collapsed;
+    });
+    scenes.addBlock({ kind: 'dialogue', speaker: cue.name, ...(parenthetical ? { parenthetical } : {}), text, line: part.line, ...(lineStarts.length > 0 ? { lineStarts } : {}) });
     emitted += 1;
   };
 
@@ -448,11 +462,14 @@ function readSpeech(cue: CharacterCue, cueLine: number, lines: SourceLine[], sce
     if (parenthetical === undefined) {
       // Lyrics inside a speech are sung lines of it.
       const said = text.startsWith('~') ? text.slice(1).trim() : text;
-      if (said !== '') part.said.push(said);
+      if (said !== '') {
+        part.said.push(said);
+        part.saidLines.push(line);
+      }
     } else if (parenthetical !== '') {
       if (part.said.length > 0) {
         emit();
-        part = { line, parentheticals: [], said: [] };
+        part = { line, parentheticals: [], said: [], saidLines: [] };
       }
       part.parentheticals.push(parenthetical);
     }
