@@ -4,12 +4,15 @@
  * run, and the ffmpeg its own in-process units run. Real worker processes on
  * a real Redis; the process tree is read from /proc.
  */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import type { RunHandle } from '../runtime/engine/engine.js';
+import { queueName } from '../runtime/queue/names.js';
 import { createCluster, type Cluster, type WorkerProcess } from './fixtures/queue-cluster.js';
 import { describeProcesses, killSurvivors, survivorsAfter, treeOf, waitFor, type ProcessEntry } from './fixtures/process-tree.js';
-import { requireRedis } from './fixtures/redis.js';
+import { redisUrl, requireRedis } from './fixtures/redis.js';
 
 const redis = await requireRedis('worker orphans');
 
@@ -96,5 +99,28 @@ describe.skipIf(!redis || process.platform !== 'linux')('a worker killed with SI
     const replacement = await cluster.startWorker(['--queues', 'io']);
     expect(describeProcesses(await survivorsAfter(workersOwnFfmpeg, GONE_TIMEOUT_MS))).toEqual([]);
     expect(replacement.stderr()).toMatch(/killed \d+ process\(es\) left running by dead workers: .*ffmpeg/);
+  });
+
+  it('a unit whose lock was lost is stopped, so it never races its re-delivered copy', async () => {
+    cluster = await createCluster('lost-lock', { REELGRAPH_QUEUE_LOCK_MS: '2000', REELGRAPH_QUEUE_STALLED_MS: '1000' });
+    const worker = await cluster.startWorker(['--concurrency', 'cpu=1,video=1,voice=1']);
+    const tree = await treeMidUnit(cluster, worker);
+    const ownFfmpeg = tree.find((p) => p.ppid === worker.pid && p.comm === 'ffmpeg')!;
+
+    // What a worker cut off from Redis for longer than its lock finds: the lock is gone (expired, or taken by another worker).
+    const prefix = cluster.env.REELGRAPH_QUEUE_PREFIX!;
+    const queue = new Queue(queueName('voice'), { connection: { url: redisUrl }, prefix });
+    const redis = new Redis(redisUrl);
+    try {
+      const [active] = await queue.getActive();
+      expect(active, 'the in-process unit is active').toBeDefined();
+      await redis.del(`${prefix}:${queueName('voice')}:${active!.id}:lock`);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+    // The worker lives on; the unit it no longer holds, and its ffmpeg, stop.
+    expect(describeProcesses(await survivorsAfter([ownFfmpeg], GONE_TIMEOUT_MS))).toEqual([]);
+    expect({ exitCode: worker.child.exitCode, signalCode: worker.child.signalCode }).toEqual({ exitCode: null, signalCode: null });
   });
 });

@@ -61,6 +61,11 @@ export async function startUnitWorkers(options: UnitWorkerOptions): Promise<Unit
       ...(serving.sandboxed ? { workerForkOptions: { ...forkDyingWithParent(options.sandboxExecArgv ?? process.execArgv), env: process.env } } : {}),
     });
     worker.on('error', (error) => logger.warn({ err: error, queue: name }, 'worker error'));
+    // A lock BullMQ could not renew is gone: the unit is (or will be) re-delivered, and this copy's result
+    // can no longer be recorded. Stop it, so it does not compete with its next holder for CPU and providers.
+    worker.on('lockRenewalFailed', (jobIds) => {
+      for (const jobId of jobIds) if (worker.cancelJob(jobId, 'lost its lock')) logger.warn({ jobId, queue: name }, 'unit lost its lock: stopped');
+    });
     worker.on('active', (job) => {
       active += 1;
       logger.debug({ jobId: job.id, runId: job.data.runId, nodeId: job.data.nodeId, item: job.data.item?.index }, 'unit started');
