@@ -58,8 +58,6 @@ export function findLeftovers(self: WorkerInstance | undefined, table: readonly 
     const owner = parseWorkerInstance(readEnvironment(entry.pid)?.get(WORKER_INSTANCE_ENV));
     if (!owner) continue;
     if (self && owner.pid === self.pid && owner.startTime === self.startTime) continue;
-    // The owner itself carries its marker only when it was started by another worker; compare identities, not markers.
-    if (owner.pid === entry.pid && owner.startTime === entry.startTime) continue;
     if (!stillRunning(owner)) leftovers.push(entry);
   }
   return leftovers;
