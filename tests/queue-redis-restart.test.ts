@@ -105,7 +105,8 @@ async function untilUnitActive(url: string, prefix: string): Promise<void> {
 describe.skipIf(!installed)('queue mode across a Redis restart without persistence', () => {
   it('adds the lost jobs again, completes the run with the right output, and the CLI exits 0', async () => {
     const r = redis as PrivateRedis;
-    cluster = await createCluster('redis-restart', { REDIS_URL: r.url });
+    // A cluster-wide cap lives in Redis too: the orchestrator must set it again after the restart.
+    cluster = await createCluster('redis-restart', { REDIS_URL: r.url, REELGRAPH_GLOBAL_CONCURRENCY_VOICE: '2' });
     const prefix = cluster.env.REELGRAPH_QUEUE_PREFIX as string;
     await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=2']);
     const cli = await startCli(cluster, graph(3_000), ['--json']);
@@ -122,6 +123,12 @@ describe.skipIf(!installed)('queue mode across a Redis restart without persisten
     expect(summary.nodes.find((n) => n.id === 'work')?.items).toMatchObject({ executed: 4, failed: 0 });
     // It really was lost: the orchestrator said so, and added the jobs again.
     expect(cli.stderr()).toMatch(/redis lost a unit job: adding it again/);
+    const client = new Redis(r.url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+    try {
+      expect(await client.hget(`${prefix}:${queueName('voice')}:meta`, 'concurrency')).toBe('2');
+    } finally {
+      client.disconnect();
+    }
   }, TEST_TIMEOUT_MS);
 
   it('exits 130 when interrupted while Redis is down, instead of hanging on the connections', async () => {

@@ -48,6 +48,8 @@ interface Pending {
   /** What was added, to add it again if Redis loses it. */
   data: UnitJobData;
   started: boolean;
+  /** The first add has returned: before that, a job missing from Redis is not lost, just not there yet. */
+  added: boolean;
   /** Times the job was lost and added again. */
   requeues: number;
   /** A re-add under way: concurrent checks that also find the job missing do not count it twice. */
@@ -152,8 +154,9 @@ export class QueueDispatcher implements UnitDispatcher {
     await this.start();
     const jobId = unitJobId(request);
     const data = await this.jobData(request);
+    if (hooks.signal.aborted) throw new CancelledError();
     const result = new Promise<NodeOutputs>((resolve, reject) => {
-      this.pending.set(jobId, { request, hooks, resource: request.resource, data, started: false, requeues: 0, requeueing: false, resolve, reject });
+      this.pending.set(jobId, { request, hooks, resource: request.resource, data, started: false, added: false, requeues: 0, requeueing: false, resolve, reject });
     });
     // Settled by events that may come before dispatch awaits it.
     result.catch(() => {});
@@ -162,7 +165,12 @@ export class QueueDispatcher implements UnitDispatcher {
     try {
       // An existing id (a resumed run) is not added again: its state is checked below instead.
       // Raced with the result: while Redis is down the add waits, and a cancelled unit must not wait with it.
-      await Promise.race([this.add(jobId, request, data).then(() => this.check(jobId)), result]);
+      const added = this.add(jobId, request, data).then(async () => {
+        const entry = this.pending.get(jobId);
+        if (entry) entry.added = true;
+        await this.check(jobId);
+      });
+      await Promise.race([added, result]);
       const outputs = await result;
       await this.options.onOutputs?.(outputs);
       return outputs;
@@ -267,7 +275,7 @@ export class QueueDispatcher implements UnitDispatcher {
   /** Reads one job's state and settles it when it has finished (or vanished). */
   private async check(jobId: string): Promise<void> {
     const entry = this.pending.get(jobId);
-    if (!entry) return;
+    if (!entry?.added) return;
     const queue = this.queue(entry.resource);
     // State first, then the job: read the other way round, a job finishing in between looks finished without a result.
     const state = await queue.getJobState(jobId);
