@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { applyOverrides, type GraphDocument } from '../runtime/contract/index.js';
+import { applyOverrides, type GraphDocument, type ItemEvent } from '../runtime/contract/index.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import { shortEpisode } from './fixtures/assembly-graph.js';
@@ -59,4 +59,27 @@ describe('scenes fallback chain', () => {
       expect(info).toMatchObject({ width: 256, height: 144, fps: 30, frames: Math.round(clip.duration * 30) });
     }
   });
+});
+
+describe('a video provider asking to wait longer than the node accepts', () => {
+  it('fails that scene at once with the stated wait, and the procedural renderer takes it', async () => {
+    runway.reset();
+    const { graph } = await loadGraphFile(join(repo, 'graphs/scenes-fallback.json'));
+    const size = { width: 256, height: 144 };
+    const small: GraphDocument = applyOverrides(graph, {
+      ...graph,
+      extends: 'x',
+      overrides: { nodes: { runway: { params: { ...size, endpoint: runway.url, pollIntervalMs: 10 } }, pika: { params: size }, procedural: { params: size } } },
+    } as Parameters<typeof applyOverrides>[1]);
+    // The first status check of any task is told to come back in an hour; without a bound the run waits for Runway's timeout.
+    runway.replies.poll.push({ status: 429, body: { error: 'Too many requests' }, retryAfter: '3600' });
+    const result = await h.run(small, { inputs: { episode: shortEpisode } });
+    expect(result.status, result.error?.message).toBe('done');
+    const providers = Object.values(result.nodes.find((node) => node.id === 'scenes')?.providers ?? {});
+    expect(providers.filter((id) => id === 'runway')).toHaveLength(2);
+    expect(providers.filter((id) => id === 'procedural')).toHaveLength(1);
+    const failed = h.events.find((e): e is ItemEvent => e.type === 'item' && e.nodeId === 'runway' && e.status === 'failed');
+    expect(failed?.error?.message).toMatch(/HTTP 429.*asked to wait 3600 s \(Retry-After\), more than node "runway"'s 60 s limit/);
+    expect(h.events.some((e) => e.type === 'retry' && e.delayMs > 60_000)).toBe(false);
+  }, 120_000);
 });

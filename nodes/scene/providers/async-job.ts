@@ -9,13 +9,13 @@
  * policy, which honours Retry-After the same way.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { ReelgraphError, TimeoutError, type NodeLogger } from '../../../runtime/contract/index.js';
+import { DEFAULT_MAX_RETRY_DELAY_MS, ReelgraphError, TimeoutError, type NodeLogger } from '../../../runtime/contract/index.js';
 
 /** Poll intervals grow by this factor after each unfinished answer… */
 const POLL_BACKOFF = 1.5;
 /** …up to this multiple of the configured interval. */
 const MAX_POLL_STRETCH = 4;
-/** Waits between retries never exceed this, whatever the backoff says (Retry-After may ask for more). */
+/** Waits between retries never exceed this, whatever the backoff says (Retry-After may ask for more, up to the engine's limit). */
 const MAX_RETRY_DELAY_MS = 30_000;
 /** Consecutive failed polls tolerated before the job gives up (the deadline usually comes first). */
 const POLL_ATTEMPTS = 8;
@@ -92,6 +92,9 @@ export async function withRetries<T>(job: Job, operation: () => Promise<T>, opti
     } catch (error) {
       if (job.signal.aborted) throw job.signal.reason;
       if (!retryable(error) || attempt >= options.attempts) throw error;
+      // A provider asking to wait longer than the engine's limit is not waited for here: the error leaves the node with
+      // its stated wait, and the engine fails the unit at once (see maxRetryDelayMs), so a fallback can take over.
+      if ((error.retryAfterMs ?? 0) > DEFAULT_MAX_RETRY_DELAY_MS) throw error;
       const backoff = Math.min(MAX_RETRY_DELAY_MS, options.delayMs * 2 ** (attempt - 1));
       const wait = Math.max(backoff, error.retryAfterMs ?? 0);
       job.log.warn(`${error.message}; retrying in ${wait} ms (attempt ${attempt + 1} of ${options.attempts})`);
