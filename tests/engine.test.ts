@@ -286,6 +286,23 @@ describe('retries and timeouts', () => {
     expect(h.sleeps).toEqual([7000]);
   });
 
+  it('fails at once when Retry-After asks for more than maxRetryDelayMs, naming the wait; the node setting moves the bound', async () => {
+    const hour = graph([['n', 'test.fail-n', { key: 'k', failures: 1, retryAfterMs: 3_600_000 }, { retries: 2, retryDelayMs: 10 }]]);
+    const refused = await h.run(hour);
+    expect(refused.status).toBe('failed');
+    expect(probe.attempts.get('k')).toBe(1);
+    expect(h.sleeps).toEqual([]);
+    expect(refused.error).toMatchObject({ code: 'TRANSIENT', retryable: true, location: { nodeId: 'n' } });
+    expect(refused.error?.message).toBe('attempt 1 of k fails on purpose: the provider asked to wait 3600 s (Retry-After), more than node "n"\'s 60 s limit (settings.maxRetryDelayMs), so it fails now instead of waiting');
+
+    const patient = graph([['n', 'test.fail-n', { key: 'k2', failures: 1, retryAfterMs: 3_600_000 }, { retries: 2, retryDelayMs: 10, maxRetryDelayMs: 7_200_000 }]]);
+    expect((await h.run(patient)).status).toBe('done');
+    expect(h.sleeps).toEqual([3_600_000]);
+
+    const strict = graph([['n', 'test.fail-n', { key: 'k3', failures: 1, retryAfterMs: 7000 }, { retries: 2, retryDelayMs: 10, maxRetryDelayMs: 5000 }]]);
+    expect((await h.run(strict)).error?.message).toMatch(/asked to wait 7 s \(Retry-After\), more than node "n"'s 5 s limit/);
+  });
+
   it('gives up after the configured retries and reports the attempts', async () => {
     const result = await h.run(graph([['n', 'test.fail-n', { key: 'k', failures: 5 }, { retries: 2, retryDelayMs: 1 }]]));
     expect(result.status).toBe('failed');

@@ -31,7 +31,7 @@ export function retryWaitBeyondLimit(policy: RetryPolicy, error: unknown, locati
   if (askedMs === undefined || askedMs <= limitMs) return undefined;
   const reason = error instanceof Error ? error.message : String(error);
   const where = location.nodeId ? `node "${location.nodeId}"` : 'this node';
-  return new TransientError(`${reason}: the provider asked to wait ${formatSeconds(askedMs)} (Retry-After), more than ${where}'s ${formatSeconds(limitMs)} limit (settings.maxRetryDelayMs), so the item fails now`, {
+  return new TransientError(`${reason}: the provider asked to wait ${formatSeconds(askedMs)} (Retry-After), more than ${where}'s ${formatSeconds(limitMs)} limit (settings.maxRetryDelayMs), so it fails now instead of waiting`, {
     cause: error,
     retryAfterMs: askedMs,
     location: { ...(error instanceof ReelgraphError ? error.location : {}), ...location },
