@@ -97,6 +97,6 @@ describe(`a ${MINUTES}-minute many-scene episode through graphs/episode.json at 
     expect(Math.max(...pieces.map((piece) => piece.frames))).toBeLessThanOrEqual(8 * 30);
     expect(pieces.length).toBeGreaterThan(2 * timeline.scenes.length);
     expect(result.nodes.find((node) => node.id === 'render')!.items.total).toBe(pieces.length);
-    // A deadline, not a measure: about 2 min on a quiet 2-core machine, 20 min measured with the cores shared ten ways.
+    // A deadline, not a measure: it took 20 min on 2 cores at a load average of ~20 (six engineers sharing them).
   }, 2_700_000);
 });
