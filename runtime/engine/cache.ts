@@ -17,6 +17,8 @@ export interface CacheEntry {
   outputs: NodeOutputs;
   /** Node id that produced the entry (a provider for fallback chains). */
   producedBy?: string;
+  /** The run that produced it: a run ignoring the cache still reuses its own results when it resumes after a restart. */
+  runId?: string;
   createdAt: number;
 }
 

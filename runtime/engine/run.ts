@@ -79,7 +79,7 @@ export interface RunOptions {
   runId: string;
   inputs: Record<string, unknown>;
   outDir: string;
-  /** Ignore results cached before this run started (those it produced itself, before a restart, still count). */
+  /** Ignore cached results, except those this very run produced (before a restart it resumes from). */
   noCache: boolean;
   priority: Priority;
   signal?: AbortSignal;
@@ -524,7 +524,7 @@ export class RunExecution {
     const key = cacheKey({ type: type.type, typeVersion: type.version, ...view, ...(identity ? { identity } : {}) });
     if (type.cacheable && !plan.alwaysRun) {
       // Without the cache, only results this run produced itself count: a run resumed after a restart keeps what it already did (paid for) and no more.
-      const hit = await this.cacheLookup(key, this.options.noCache ? this.startedAt : undefined);
+      const hit = await this.cacheLookup(key, this.options.noCache ? this.runId : undefined);
       if (hit) {
         count('cached');
         state.ranAny = true;
@@ -568,7 +568,7 @@ export class RunExecution {
         return { ok: false, error };
       }
       if (type.cacheable) {
-        await this.services.cache.put({ key, nodeType: type.type, typeVersion: type.version, outputs, producedBy: node.id, createdAt: Date.now() });
+        await this.services.cache.put({ key, nodeType: type.type, typeVersion: type.version, outputs, producedBy: node.id, runId: this.runId, createdAt: Date.now() });
       }
       count('executed');
       if (item) this.emitItem(plan, item, 'done', { attempt, provider: node.id, durationMs: Date.now() - started, outputs });
@@ -608,10 +608,10 @@ export class RunExecution {
     return { ok: false, error: new CancelledError() };
   }
 
-  /** A cached result counts only while every artifact it points at still exists (and, with `notBefore`, when it is that recent). */
-  private async cacheLookup(key: string, notBefore: number | undefined): Promise<NodeOutputs | undefined> {
+  /** A cached result counts only while every artifact it points at still exists (and, with `fromRun`, when that run produced it). */
+  private async cacheLookup(key: string, fromRun: string | undefined): Promise<NodeOutputs | undefined> {
     const entry = await this.services.cache.get(key);
-    if (!entry || (notBefore !== undefined && entry.createdAt < notBefore)) return undefined;
+    if (!entry || (fromRun !== undefined && entry.runId !== fromRun)) return undefined;
     for (const handle of collectArtifactHandles(entry.outputs)) {
       if (!(await this.services.artifacts.has(handle.hash))) return undefined;
     }
