@@ -85,14 +85,21 @@ afterAll(async () => {
 
 describe.skipIf(!redis || process.platform !== 'linux')('queue chaos', () => {
   it(`completes every run with a clean run's output while workers are killed at ${KILLS} seeded moments (seed ${SEED})`, async () => {
-    // Short locks: a dead worker's unit is re-delivered within seconds.
-    cluster = await createCluster('chaos', { REELGRAPH_QUEUE_LOCK_MS: '2000', REELGRAPH_QUEUE_STALLED_MS: '1000' });
+    cluster = await createCluster('chaos', {
+      // Short locks: a dead worker's unit is re-delivered within seconds.
+      REELGRAPH_QUEUE_LOCK_MS: '2000',
+      REELGRAPH_QUEUE_STALLED_MS: '1000',
+      // BullMQ fails a job that lost its worker more than this many times, taking it for a unit that kills
+      // workers (default 2). Here the kills come from outside, and several can land on one long unit.
+      REELGRAPH_QUEUE_MAX_STALLED: String(KILLS),
+    });
     const c = cluster;
     const prefix = c.env.REELGRAPH_QUEUE_PREFIX!;
     const live: WorkerProcess[] = await Promise.all([c.startWorker(WORKER_ARGS), c.startWorker(WORKER_ARGS)]);
     const orchestrator = await c.orchestrator();
     const graph = await smallEpisodeGraph();
     const random = prng(SEED);
+    const killLog: string[] = [];
 
     const render = async (label: string, during?: (started: number, finished: () => boolean) => Promise<void>): Promise<{ video: string; audio: string }> => {
       let done = false;
@@ -101,7 +108,7 @@ describe.skipIf(!redis || process.platform !== 'linux')('queue chaos', () => {
       const running = orchestrator.engine.run(graph, { inputs: { episode }, outDir: join(c.dir, 'out', label), noCache: true }).finally(() => (done = true));
       await during?.(started, () => done);
       const result: RunResult = await running;
-      expect(result.status, `${label}: ${result.error?.message}`).toBe('done');
+      expect(result.status, `${label}: ${result.error?.message}\nkills so far:\n${killLog.join('\n')}`).toBe('done');
       const file = await orchestrator.engine.services.artifacts.localPath(result.outputs.video as ArtifactHandle);
       return { video: await decodedMd5(file, 'v'), audio: await decodedMd5(file, 'a') };
     };
@@ -114,7 +121,6 @@ describe.skipIf(!redis || process.platform !== 'linux')('queue chaos', () => {
     const cleanMs = Date.now() - warmStarted;
 
     let kills = 0;
-    const killLog: string[] = [];
     for (let runIndex = 0; kills < KILLS && runIndex < MAX_RUNS; runIndex++) {
       const output = await render(`chaos-${runIndex}`, async (started, finished) => {
         // Kill moments at seeded offsets from the run's start.
