@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { queueName } from '../runtime/queue/names.js';
 import { bin, createCluster, type Cluster } from './fixtures/queue-cluster.js';
-import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from './fixtures/private-redis.js';
+import { freePort, redisServerInstalled, startPrivateRedis, type PrivateRedis } from './fixtures/private-redis.js';
 
 const installed = redisServerInstalled();
 if (!installed) {
@@ -143,6 +143,19 @@ describe.skipIf(!installed)('queue mode across a Redis restart without persisten
     await r.kill();
     // Redis stays down: the run waits for it, the user gives up with Ctrl-C, and closing meets a dead Redis.
     await delay(1_000);
+    cli.child.kill('SIGINT');
+
+    expect(await cli.exitOrHang(), `stderr:\n${cli.stderr()}`).toBe(130);
+    expect(cli.stdout()).toMatch(/run \S+ cancelled/);
+  }, TEST_TIMEOUT_MS);
+
+  it('exits 130 when interrupted while waiting for a Redis that never answers', async () => {
+    // Nothing listens on this port: the run waits for Redis from its first unit on.
+    cluster = await createCluster('redis-absent', { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const cli = await startCli(cluster, graph(100));
+    // Said once the run's first unit waits for Redis, so the run (and its Ctrl-C handler) is under way.
+    for (let i = 0; i < 1200 && !/waiting for Redis/.test(cli.stderr()); i++) await delay(50);
+    expect(cli.stderr()).toMatch(/waiting for Redis before units can be queued/);
     cli.child.kill('SIGINT');
 
     expect(await cli.exitOrHang(), `stderr:\n${cli.stderr()}`).toBe(130);

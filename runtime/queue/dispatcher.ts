@@ -40,6 +40,12 @@ const POLL_BATCH = 100;
 export const MAX_LOST_JOB_REQUEUES = 5;
 /** Closing: queues and event readers get this long to close cleanly before their connections are cut. */
 const CLOSE_DEADLINE_MS = 5_000;
+/** Starting waits this long for Redis before saying that it waits. */
+const WAITING_FOR_REDIS_NOTICE_MS = 2_000;
+/** A metrics scrape waits this long for queue depths; a Redis that does not answer leaves them out. */
+const DEPTHS_DEADLINE_MS = 3_000;
+/** While Redis is unreachable, connection errors are logged once per this long, not once per attempt of each connection. */
+const CONNECTION_ERROR_LOG_EVERY_MS = 10_000;
 
 interface Pending {
   request: UnitRequest;
@@ -86,12 +92,14 @@ export class QueueDispatcher implements UnitDispatcher {
   /** A poll still running when the next is due is not doubled. */
   private polling = false;
   private readonly box: SecretBox | undefined;
+  private lastConnectionErrorLog = 0;
+  private suppressedConnectionErrors = 0;
 
   constructor(private readonly options: QueueDispatcherOptions) {
-    const { config, logger } = options;
+    const { config } = options;
     this.box = options.secretKey ? new SecretBox(options.secretKey) : undefined;
     this.connection = new Redis(config.redisUrl, reconnectingOptions(() => this.closed));
-    this.connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    this.connection.on('error', (error) => this.connectionError(error, { connection: 'commands' }));
     // Every `ready` after the first is a reconnection, possibly to a Redis that lost everything.
     let connectedBefore = false;
     this.connection.on('ready', () => {
@@ -101,7 +109,7 @@ export class QueueDispatcher implements UnitDispatcher {
     for (const resource of resourceClasses) {
       const name = queueName(resource);
       const queue = new Queue<UnitJobData, UnitJobResult>(name, { connection: this.connection, prefix: config.prefix });
-      queue.on('error', (error) => logger.warn({ err: error, queue: name }, 'queue error'));
+      queue.on('error', (error) => this.connectionError(error, { queue: name }));
       this.queues.set(resource, queue);
     }
     this.poller = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
@@ -112,15 +120,12 @@ export class QueueDispatcher implements UnitDispatcher {
   private start(): Promise<void> {
     this.ready ??= (async () => {
       const { config, logger } = this.options;
-      for (const resource of resourceClasses) {
-        const events = new QueueEvents(queueName(resource), { connection: { url: config.redisUrl, ...reconnectingOptions(() => this.closed) }, prefix: config.prefix });
-        events.on('error', (error) => logger.warn({ err: error, resource }, 'queue events error'));
-        events.on('active', ({ jobId }) => this.markStarted(jobId));
-        events.on('progress', ({ jobId, data }) => this.pending.get(jobId)?.hooks.emit(data as unknown as ReelgraphEvent));
-        events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, returnvalue as unknown as UnitJobResult));
-        events.on('failed', ({ jobId, failedReason }) => this.fail(jobId, failedReason));
-        this.events.set(resource, events);
-        await events.waitUntilReady();
+      // Commands wait for Redis rather than fail: say what the run is waiting for (host only: the URL may hold a password).
+      const waiting = setTimeout(() => logger.warn({ redis: redisHost(config.redisUrl) }, 'waiting for Redis before units can be queued'), WAITING_FOR_REDIS_NOTICE_MS);
+      try {
+        await this.openEvents();
+      } finally {
+        clearTimeout(waiting);
       }
       await this.applyGlobalConcurrency();
     })();
@@ -129,6 +134,37 @@ export class QueueDispatcher implements UnitDispatcher {
       this.ready = undefined;
     });
     return this.ready;
+  }
+
+  /** One QueueEvents reader per queue: job results, progress and starts as they happen. */
+  private async openEvents(): Promise<void> {
+    const { config } = this.options;
+    for (const resource of resourceClasses) {
+      const events = new QueueEvents(queueName(resource), { connection: { url: config.redisUrl, ...reconnectingOptions(() => this.closed) }, prefix: config.prefix });
+      events.on('error', (error) => this.connectionError(error, { events: resource }));
+      events.on('active', ({ jobId }) => this.markStarted(jobId));
+      events.on('progress', ({ jobId, data }) => this.pending.get(jobId)?.hooks.emit(data as unknown as ReelgraphEvent));
+      events.on('completed', ({ jobId, returnvalue }) => this.settle(jobId, returnvalue as unknown as UnitJobResult));
+      events.on('failed', ({ jobId, failedReason }) => this.fail(jobId, failedReason));
+      this.events.set(resource, events);
+      await events.waitUntilReady();
+    }
+  }
+
+  /**
+   * Redis errors: six connections retrying every couple of seconds would
+   * bury the log during an outage, so repeats within
+   * CONNECTION_ERROR_LOG_EVERY_MS are counted and reported with the next one.
+   */
+  private connectionError(error: Error, source: Record<string, string>): void {
+    const now = Date.now();
+    if (now - this.lastConnectionErrorLog < CONNECTION_ERROR_LOG_EVERY_MS) {
+      this.suppressedConnectionErrors += 1;
+      return;
+    }
+    this.options.logger.warn({ err: error, ...source, similarErrorsSinceLast: this.suppressedConnectionErrors }, 'redis error');
+    this.lastConnectionErrorLog = now;
+    this.suppressedConnectionErrors = 0;
   }
 
   private async applyGlobalConcurrency(): Promise<void> {
@@ -151,7 +187,9 @@ export class QueueDispatcher implements UnitDispatcher {
 
   async dispatch(request: UnitRequest, hooks: UnitHooks): Promise<NodeOutputs> {
     if (hooks.signal.aborted) throw new CancelledError();
-    await this.start();
+    if (this.closed) throw new CancelledError('the orchestrator is shutting down');
+    // Starting waits for Redis (it may be down, or not there at all): a cancelled run does not wait with it.
+    await untilAborted(this.start(), hooks.signal);
     const jobId = unitJobId(request);
     const data = await this.jobData(request);
     if (hooks.signal.aborted) throw new CancelledError();
@@ -208,12 +246,20 @@ export class QueueDispatcher implements UnitDispatcher {
 
   /** Job counts per queue, for metrics. */
   async depths(): Promise<Array<{ queue: string; waiting: number; active: number; delayed: number; failed: number }>> {
-    return Promise.all(
+    type Depth = { queue: string; waiting: number; active: number; delayed: number; failed: number };
+    let depths: Depth[] = [];
+    const reading = Promise.all(
       [...this.queues.values()].map(async (queue) => {
         const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
         return { queue: queue.name, waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
       }),
+    ).then(
+      (read) => void (depths = read),
+      (error: unknown) => this.options.logger.warn({ err: error }, 'queue depths: Redis failed'),
     );
+    // Commands wait for a reconnection (maxRetriesPerRequest: null): a scrape during an outage must not wait with them.
+    if (!(await settlesWithin(reading, DEPTHS_DEADLINE_MS))) this.options.logger.warn({ deadlineMs: DEPTHS_DEADLINE_MS }, 'queue depths: Redis did not answer in time');
+    return depths;
   }
 
   async close(): Promise<void> {
@@ -344,5 +390,28 @@ export class QueueDispatcher implements UnitDispatcher {
       await this.connection.publish(cancelChannel(this.options.config), JSON.stringify({ jobId })).catch(() => {});
       this.options.logger.debug({ err: error, jobId }, 'cancel fell back to notifying workers');
     }
+  }
+}
+
+/** `work`, or a CancelledError as soon as `signal` aborts, whichever comes first. */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new CancelledError());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function redisHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the configured Redis';
   }
 }
