@@ -12,6 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
+import { MAX_LOST_JOB_REQUEUES } from '../runtime/queue/dispatcher.js';
 import { queueName } from '../runtime/queue/names.js';
 import { bin, createCluster, type Cluster } from './fixtures/queue-cluster.js';
 import { freePort, redisServerInstalled, startPrivateRedis, type PrivateRedis } from './fixtures/private-redis.js';
@@ -43,14 +44,14 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function graph(ms: number): GraphDocument {
+function graph(ms: number, retries?: number): GraphDocument {
   return {
     format: GRAPH_FORMAT,
     schemaVersion: 1,
     name: 'redis restart',
     nodes: [
       { id: 'items', type: 'testq.items', typeVersion: 1, params: { count: 4 }, position: { x: 0, y: 0 } },
-      { id: 'work', type: 'testq.work-voice', typeVersion: 1, params: { tag: 'r', ms }, position: { x: 200, y: 0 } },
+      { id: 'work', type: 'testq.work-voice', typeVersion: 1, params: { tag: 'r', ms }, position: { x: 200, y: 0 }, ...(retries !== undefined ? { settings: { retries } } : {}) },
     ],
     edges: [{ from: 'items.items', to: 'work.items' }],
     outputs: { items: 'work.items' },
@@ -85,6 +86,21 @@ async function startCli(c: Cluster, graphDoc: GraphDocument, extraArgs: string[]
     }
   };
   return { child, stdout: () => stdout, stderr: () => stderr, exitOrHang };
+}
+
+/** Waits until `count` units wait in the voice queue (bounded); false when they did not come. */
+async function untilUnitsQueued(url: string, prefix: string, count: number): Promise<boolean> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  client.on('error', () => {});
+  try {
+    for (let i = 0; i < 1200; i++) {
+      if ((await client.zcard(`${prefix}:${queueName('voice')}:prioritized`).catch(() => 0)) >= count) return true;
+      await delay(50);
+    }
+    return false;
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Waits until a worker holds a `work` unit: the run is mid-way through the node. */
@@ -160,5 +176,27 @@ describe.skipIf(!installed)('queue mode across a Redis restart without persisten
 
     expect(await cli.exitOrHang(), `stderr:\n${cli.stderr()}`).toBe(130);
     expect(cli.stdout()).toMatch(/run \S+ cancelled/);
+  }, TEST_TIMEOUT_MS);
+
+  it('fails the run with a clear error, and exits 1, when Redis keeps losing the jobs', async () => {
+    const r = redis as PrivateRedis;
+    await r.start();
+    cluster = await createCluster('redis-losing', { REDIS_URL: r.url });
+    const prefix = cluster.env.REELGRAPH_QUEUE_PREFIX as string;
+    // No worker serves voice: the units wait in Redis until each restart loses them.
+    await cluster.startWorker(['--queues', 'cpu']);
+    const cli = await startCli(cluster, graph(100, 0));
+    const queuedBeforeRestart: boolean[] = [];
+    for (let restart = 0; restart <= MAX_LOST_JOB_REQUEUES; restart++) {
+      // All four items each time, so every item is lost as often as the others.
+      queuedBeforeRestart.push(await untilUnitsQueued(r.url, prefix, 4));
+      await r.kill();
+      await r.start();
+    }
+    expect(queuedBeforeRestart).toEqual(Array.from({ length: MAX_LOST_JOB_REQUEUES + 1 }, () => true));
+
+    expect(await cli.exitOrHang(), `stderr:\n${cli.stderr()}`).toBe(1);
+    expect(cli.stdout()).toMatch(/run \S+ failed/);
+    expect(cli.stdout()).toMatch(/error: node "work" item \d: Redis lost the unit's job .* 6 times/);
   }, TEST_TIMEOUT_MS);
 });

@@ -36,6 +36,8 @@ import type { NodeRegistry } from '../contract/registry.js';
 const KEEP_FINISHED_S = 24 * 3600;
 const POLL_INTERVAL_MS = 5_000;
 const POLL_BATCH = 100;
+/** A poll still unanswered after this long is abandoned for a fresh one. */
+const POLL_DEADLINE_MS = 20_000;
 /** How many times one job may be lost by Redis and added again before its unit fails with LostJobError. */
 export const MAX_LOST_JOB_REQUEUES = 5;
 /** Closing: queues and event readers get this long to close cleanly before their connections are cut. */
@@ -91,6 +93,8 @@ export class QueueDispatcher implements UnitDispatcher {
   private closed = false;
   /** A poll still running when the next is due is not doubled. */
   private polling = false;
+  /** A poll was asked for while one ran. */
+  private pollAgain = false;
   private readonly box: SecretBox | undefined;
   private lastConnectionErrorLog = 0;
   private suppressedConnectionErrors = 0;
@@ -354,21 +358,42 @@ export class QueueDispatcher implements UnitDispatcher {
     }
   }
 
+  /**
+   * Checks every pending job. A poll asked for while one runs (a reconnection
+   * during a periodic poll that may have read the Redis from before) runs
+   * right after it; a poll stuck past POLL_DEADLINE_MS (a reply lost with a
+   * connection) is abandoned, so it cannot block every later poll.
+   */
   private async poll(): Promise<void> {
-    if (this.polling) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
     this.polling = true;
     try {
-      const ids = [...this.pending.keys()];
-      // In batches: thousands of pending items stay a few round trips per batch, not one long queue of them.
-      for (let from = 0; from < ids.length; from += POLL_BATCH) {
-        await Promise.all(
-          ids.slice(from, from + POLL_BATCH).map((jobId) =>
-            this.check(jobId).catch((error: unknown) => this.options.logger.warn({ err: error, jobId }, 'could not check a job')),
-          ),
-        );
-      }
+      do {
+        this.pollAgain = false;
+        // Redis is away: checks would only pile up behind the reconnection, which polls by itself.
+        if (this.connection.status !== 'ready') break;
+        if (!(await settlesWithin(this.checkAll(), POLL_DEADLINE_MS))) {
+          this.options.logger.warn({ deadlineMs: POLL_DEADLINE_MS }, 'checking pending jobs took too long: checking again');
+          this.pollAgain = true;
+        }
+      } while (this.pollAgain && !this.closed);
     } finally {
       this.polling = false;
+    }
+  }
+
+  private async checkAll(): Promise<void> {
+    const ids = [...this.pending.keys()];
+    // In batches: thousands of pending items stay a few round trips per batch, not one long queue of them.
+    for (let from = 0; from < ids.length; from += POLL_BATCH) {
+      await Promise.all(
+        ids.slice(from, from + POLL_BATCH).map((jobId) =>
+          this.check(jobId).catch((error: unknown) => this.options.logger.warn({ err: error, jobId }, 'could not check a job')),
+        ),
+      );
     }
   }
 
