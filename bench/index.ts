@@ -159,7 +159,10 @@ async function editorSection(): Promise<void> {
 async function longSection(): Promise<void> {
   // REELGRAPH_BENCH_LONG=episode (or essay) runs one case.
   const results = await benchLong(process.env.REELGRAPH_BENCH_LONG?.split(',').filter(Boolean));
-  const clock = (seconds: number): string => `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, '0')}`;
+  const clock = (seconds: number): string => {
+    const whole = Math.round(seconds);
+    return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+  };
   const table = new Table({ head: ['long episodes, preview-720p, offline', 'status', 'length', 'wall time', 'real-time factor', 'units', 'scenes', 'voice lines', 'render pieces (longest)', 'peak memory'] });
   for (const r of results) {
     table.push([
@@ -177,7 +180,7 @@ async function longSection(): Promise<void> {
   }
   console.log(table.toString());
   for (const r of results) {
-    console.log(`${r.name}: slowest nodes ${r.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(0)} s`).join(', ')}${r.failure ? `; failed: ${r.failure}` : ''}`);
+    console.log(`${r.name}: slowest nodes ${r.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(0)} s`).join(', ')}; peak memory held by ${r.peakHeldBy}${r.failure ? `; failed: ${r.failure}` : ''}`);
   }
   console.log('through graphs/episode.json as `npm run demo` runs it, at preview-720p; peak memory: this process and every process it started, sampled from /proc every 250 ms');
   await writeFile(join(resultsDir, 'long.json'), `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);

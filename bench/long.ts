@@ -24,7 +24,7 @@ import type { RenderChunk } from '../nodes/assembly/chunks.js';
 import type { RenderProfileName } from '../nodes/video/profiles.js';
 import { essayEpisode, manySceneEpisode } from '../tests/fixtures/long-episode.js';
 import { benchEngine } from './engine.js';
-import { sampleMemory } from './memory.js';
+import { sampleMemory, type MemoryPeak } from './memory.js';
 
 const repo = resolve(import.meta.dirname, '..');
 
@@ -58,6 +58,8 @@ export interface LongBenchResult {
   /** The longest render piece, in seconds. */
   longestPieceSeconds: number;
   peakMemoryMiB: number;
+  /** The process holding the most at the peak, and the node(s) running then: whose peak it is. */
+  peakHeldBy: string;
   slowestNodes: Array<{ id: string; ms: number }>;
 }
 
@@ -94,13 +96,31 @@ export async function benchLongCase(longCase: LongCase, profile: RenderProfileNa
     });
     const memory = sampleMemory(250);
     const start = performance.now();
-    let peakBytes = 0;
+    let peak: MemoryPeak = { peakBytes: 0 };
+    let runningAtPeak: string[] = [];
+    // Which nodes run at the moment of the peak: sampled alongside it.
+    const running = new Set<string>();
+    const track = engine.events.on((event) => {
+      if (event.type !== 'node') return;
+      if (event.status === 'running') running.add(event.nodeId);
+      else running.delete(event.nodeId);
+    });
+    let lastPeak = 0;
+    const watch = setInterval(() => {
+      const now = memory.peek();
+      if (now > lastPeak) {
+        lastPeak = now;
+        runningAtPeak = [...running];
+      }
+    }, 250);
     let result: RunResult;
     try {
       result = await engine.run(graph, { inputs: { episode }, outDir: join(dir, 'out') });
     } finally {
       off();
-      peakBytes = memory.stop().peakBytes;
+      track();
+      clearInterval(watch);
+      peak = memory.stop();
     }
     const wallMs = performance.now() - start;
     const video = result.outputs.video as ArtifactHandle | undefined;
@@ -120,7 +140,8 @@ export async function benchLongCase(longCase: LongCase, profile: RenderProfileNa
       voiceLines: node('offline')?.items.total ?? 0,
       renderPieces: node('render')?.items.total ?? 0,
       longestPieceSeconds: pieces.reduce((most, piece) => Math.max(most, piece.frames / piece.fps), 0),
-      peakMemoryMiB: peakBytes / (1 << 20),
+      peakMemoryMiB: peak.peakBytes / (1 << 20),
+      peakHeldBy: `${peak.largest ? `${peak.largest.self ? 'node (this process)' : peak.largest.command} ${(peak.largest.bytes / (1 << 20)).toFixed(0)} MiB of ${peak.processes} processes` : 'n/a'}; running: ${runningAtPeak.join(', ') || 'n/a'}`,
       slowestNodes: result.nodes
         .map((n) => ({ id: n.id, ms: n.durationMs ?? 0 }))
         .sort((a, b) => b.ms - a.ms)

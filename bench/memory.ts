@@ -32,21 +32,47 @@ function rssBytes(pid: number): number {
   }
 }
 
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
+export interface MemoryPeak {
+  peakBytes: number;
+  /** At the peak, the process holding the most (this process is `self`): says which part of the work the peak belongs to. */
+  largest?: { command: string; bytes: number; self: boolean };
+  /** Processes in the tree at the peak. */
+  processes?: number;
+}
+
 export interface MemorySampler {
-  stop(): { peakBytes: number };
+  /** The peak so far, in bytes. */
+  peek(): number;
+  stop(): MemoryPeak;
 }
 
 export function sampleMemory(intervalMs = 100): MemorySampler {
-  let peak = process.memoryUsage().rss;
+  let peak: MemoryPeak = { peakBytes: process.memoryUsage().rss };
   const linux = process.platform === 'linux';
   const timer = setInterval(() => {
-    const total = linux ? tree(process.pid).reduce((sum, pid) => sum + rssBytes(pid), 0) : process.memoryUsage().rss;
-    peak = Math.max(peak, total);
+    if (!linux) {
+      peak.peakBytes = Math.max(peak.peakBytes, process.memoryUsage().rss);
+      return;
+    }
+    const sizes = tree(process.pid).map((pid) => ({ pid, bytes: rssBytes(pid) }));
+    const total = sizes.reduce((sum, { bytes }) => sum + bytes, 0);
+    if (total <= peak.peakBytes) return;
+    const largest = sizes.reduce((most, size) => (size.bytes > most.bytes ? size : most), sizes[0]!);
+    peak = { peakBytes: total, largest: { command: commandOf(largest.pid), bytes: largest.bytes, self: largest.pid === process.pid }, processes: sizes.length };
   }, intervalMs);
   return {
+    peek: () => peak.peakBytes,
     stop: () => {
       clearInterval(timer);
-      return { peakBytes: peak };
+      return peak;
     },
   };
 }
