@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ResourceClass } from '../contract/node.js';
 import { forkDyingWithParent } from '../process/parent-death.js';
+import { reconnectingOptions } from './connection.js';
 import { cancelChannel, queueName, type QueueConfig } from './names.js';
 import type { UnitJobData, UnitJobResult } from './unit-job.js';
 
@@ -48,11 +49,14 @@ export async function startUnitWorkers(options: UnitWorkerOptions): Promise<Unit
   const { config, logger } = options;
   const workers: Worker<UnitJobData, UnitJobResult>[] = [];
   let active = 0;
+  let closing = false;
+  // A restarted Redis is back in use within seconds (BullMQ's default backs off to 20 s), and closing ends reconnection.
+  const connection = { url: config.redisUrl, ...reconnectingOptions(() => closing) };
   for (const serving of options.serve) {
     const name = queueName(serving.resource);
     const processor = serving.sandboxed ? options.sandboxFile : (job: Job<UnitJobData, UnitJobResult>, _token?: string, signal?: AbortSignal) => options.process(job, signal ?? new AbortController().signal);
     const worker = new Worker<UnitJobData, UnitJobResult>(name, processor, {
-      connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+      connection,
       prefix: config.prefix,
       concurrency: serving.concurrency,
       lockDuration: config.lockDurationMs,
@@ -83,7 +87,7 @@ export async function startUnitWorkers(options: UnitWorkerOptions): Promise<Unit
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 
   // Cancellation reaches the worker holding the job; every worker hears it.
-  const subscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = new Redis(config.redisUrl, reconnectingOptions(() => closing));
   subscriber.on('error', (error) => logger.warn({ err: error }, 'cancel subscriber error'));
   await subscriber.subscribe(cancelChannel(config));
   subscriber.on('message', (_channel, message) => {
@@ -100,6 +104,7 @@ export async function startUnitWorkers(options: UnitWorkerOptions): Promise<Unit
   return {
     active: () => active,
     close: async () => {
+      closing = true;
       subscriber.disconnect();
       await Promise.all(workers.map((worker) => worker.close()));
     },
