@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { defineNode, PermanentError, transitionKinds, type ArtifactHandle, type NodeContext, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind } from '../../runtime/contract/index.js';
 import { extensionsOf, mimeOfExtension } from '../assets/media-types.js';
-import { assetRootsParamSchema, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
+import { assetRootsParamSchema, digestAssetFiles, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { formatParamsSchema, resolveFormat, type FormatParams } from '../video/profiles.js';
 import type { PlannedEvent, ScenePlan } from './plan.js';
 
@@ -79,6 +79,19 @@ export default defineNode<Params>({
   },
   resource: 'cpu',
   cacheable: true,
+  // The mix depends on the music and sound files' bytes, not only their names: replacing a file re-places it.
+  cacheKeyInputs(inputs, params) {
+    let sounds: unknown;
+    try {
+      const roots = permittedAssetRoots(params.assetRoots);
+      const paths = [...(params.music ? [params.music] : []), ...Object.values(params.cueSounds)];
+      sounds = digestAssetFiles(paths.map((path) => resolveAsset(path, roots)));
+    } catch (error) {
+      // Execute reports it with its location; the key only has to differ from a working one.
+      sounds = { unresolved: (error as Error).message };
+    }
+    return { inputs, params, sounds };
+  },
   async execute(ctx) {
     const { params } = ctx;
     const script = ctx.inputs.script as Script;

@@ -9,7 +9,8 @@
  * only narrow the roots the operator configured (REELGRAPH_ASSET_ROOTS, read
  * by every process that runs nodes — CLI, server and queue workers alike).
  */
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PermanentError, type ErrorLocation } from '../../runtime/contract/index.js';
 
@@ -117,4 +118,13 @@ export function listAssetFolder(folder: string, roots: readonly string[], extens
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
     .map((name) => join(dir, name))
     .filter((file) => roots.some((root) => inside(root, realpathSync(file))) && statSync(file).isFile());
+}
+
+/**
+ * The SHA-256 of each asset file's bytes, for a cache key: a result depends on
+ * what a file holds, not on its name, so replacing a still or a music bed
+ * under the same name must not reuse what was made from the old one.
+ */
+export function digestAssetFiles(files: readonly string[]): string[] {
+  return files.map((file) => createHash('sha256').update(readFileSync(file)).digest('hex'));
 }

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
 import { defineNode, PermanentError, type NodeContext } from '../../runtime/contract/index.js';
-import { assetRootsParamSchema, listAssetFolder, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
+import { assetRootsParamSchema, digestAssetFiles, listAssetFolder, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
 import { formatParamsSchema, frameCountOf, resolveFormat, type FormatParams, type VideoFormat } from '../video/profiles.js';
@@ -160,7 +158,7 @@ export default defineNode<Params>({
     const prompt = inputs.prompts as ScenePrompt;
     let stills: unknown;
     try {
-      stills = stillsFor(prompt, params).map((file) => createHash('sha256').update(readFileSync(file)).digest('hex'));
+      stills = digestAssetFiles(stillsFor(prompt, params));
     } catch (error) {
       stills = { unresolved: (error as Error).message };
     }
