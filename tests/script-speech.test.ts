@@ -314,10 +314,10 @@ describe('properties', () => {
 });
 
 describe('running time', () => {
-  /** The least of a few runs: one slow run (GC, JIT) says nothing about the pattern. */
+  /** The least of a few runs: one slow run (GC, JIT, a busy shared machine) says nothing about the pattern. */
   function fastest(text: string): number {
     let best = Number.POSITIVE_INFINITY;
-    for (let run = 0; run < 3; run += 1) {
+    for (let run = 0; run < 5; run += 1) {
       const start = performance.now();
       toSpeech(text, { lexicon: { Kael: 'Kale' } });
       best = Math.min(best, performance.now() - start);
