@@ -324,6 +324,24 @@ describe('retries and timeouts', () => {
     expect(probe.starts('slow')).toHaveLength(2);
   });
 
+  it("gives each unit the deadline its own work sets, unless the graph's timeoutMs setting overrides it", async () => {
+    const items = [
+      { workMs: 10, budgetMs: 5_000 },
+      { workMs: 2_000, budgetMs: 50 },
+    ];
+    const sized = (settings?: { timeoutMs: number }) => graph([['src', 'test.source', { items }], ['work', 'test.sized-work', {}, settings]], ['src.items -> work.items']);
+    const byItem = await h.run(sized());
+    expect(byItem.status).toBe('failed');
+    const outcomes = h.events.filter((e): e is ItemEvent => e.type === 'item' && e.nodeId === 'work' && (e.status === 'done' || e.status === 'failed'));
+    expect(outcomes.map((e) => [e.index, e.status]).sort()).toEqual([
+      [0, 'done'],
+      [1, 'failed'],
+    ]);
+    expect(byItem.error).toMatchObject({ code: 'TIMEOUT', location: { nodeId: 'work', item: 1 } });
+
+    expect((await h.run(sized({ timeoutMs: 10_000 }))).status).toBe('done');
+  });
+
   it('rejects output that does not match the port type, naming node and port', async () => {
     const result = await h.run(graph([['g', 'test.garbage']]));
     expect(result.status).toBe('failed');

@@ -270,3 +270,12 @@ describe('scene.procedural: reading prompts', () => {
     }
   });
 });
+
+describe('scene.procedural: deadline', () => {
+  it("grows with the scene's length, so a 30-minute essay scene is not cut off at the fixed 30 minutes", () => {
+    const deadline = (duration: number): number | undefined => sceneProcedural.unitTimeoutMs?.({ prompts: { duration } }, {} as never);
+    expect(deadline(5)).toBe(30 * 60_000);
+    expect(deadline(1_800)).toBeGreaterThanOrEqual(1_800 * 5_000);
+    expect(deadline(3_600)!).toBeGreaterThan(deadline(1_800)!);
+  });
+});

@@ -67,6 +67,11 @@ export default defineNode<Params>({
   cacheable: true,
   mapOver: 'prompts',
   timeoutMs: 30 * 60_000,
+  // Drawing grows with the scene: a 30-minute essay scene is ~54,000 frames, hours on a busy 2-core machine.
+  unitTimeoutMs(inputs) {
+    const duration = (inputs.prompts as Partial<ScenePromptValue> | undefined)?.duration;
+    return typeof duration === 'number' && Number.isFinite(duration) && duration > 0 ? Math.max(30 * 60_000, 5 * 60_000 + duration * 10_000) : undefined;
+  },
   async execute(ctx: NodeContext<Params>) {
     const prompt = (typeof ctx.inputs.prompts === 'object' && ctx.inputs.prompts !== null ? ctx.inputs.prompts : {}) as ScenePromptValue;
     const scene = sceneName(prompt);

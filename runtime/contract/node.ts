@@ -146,6 +146,13 @@ export interface NodeType<P = Record<string, unknown>> extends NodeDescription {
    * it, all params and inputs count.
    */
   cacheKeyInputs?(inputs: Record<string, unknown>, params: P): unknown;
+  /**
+   * The deadline of one unit when it grows with the work (a scene's frames):
+   * a fixed `timeoutMs` either cuts a 30-minute scene off or waits hours for a
+   * hung 5-second one. Undefined falls back to `timeoutMs`; a node's
+   * `settings.timeoutMs` in the graph overrides both.
+   */
+  unitTimeoutMs?(inputs: Record<string, unknown>, params: P): number | undefined;
 }
 
 /** Identity helper that keeps `execute`'s params typed. */
@@ -155,6 +162,6 @@ export function defineNode<P = Record<string, unknown>>(node: NodeType<P>): Node
 
 /** The plain-data part of a node type, as served to the editor and `reelgraph nodes --json`. */
 export function describeNode(node: NodeDescription): NodeDescription {
-  const { execute: _execute, cacheIdentity: _identity, cacheKeyInputs: _keyInputs, ...description } = node as NodeType;
+  const { execute: _execute, cacheIdentity: _identity, cacheKeyInputs: _keyInputs, unitTimeoutMs: _unitTimeout, ...description } = node as NodeType;
   return structuredClone(description);
 }

@@ -53,6 +53,7 @@ interface NodePlan {
   /** Runs per item: a node with `mapOver`, or a fallback whose choices are lists. */
   itemMode: boolean;
   retry: RetryPolicy;
+  /** The graph's `settings.timeoutMs`; unset, each unit gets its node type's deadline. */
   timeoutMs: number | undefined;
   alwaysRun: boolean;
   /** File names of the graph inputs wired straight into this node, by its input port. */
@@ -150,7 +151,7 @@ export class RunExecution {
           backoffMs: node.settings?.retryDelayMs ?? declared.backoffMs,
           maxRetryDelayMs: node.settings?.maxRetryDelayMs ?? declared.maxRetryDelayMs,
         },
-        timeoutMs: node.settings?.timeoutMs ?? type.timeoutMs,
+        timeoutMs: node.settings?.timeoutMs,
         alwaysRun: node.settings?.alwaysRun ?? false,
         inputSources: fileSourcesOf(inputs, options.inputSources),
       });
@@ -578,6 +579,7 @@ export class RunExecution {
 
   private unitRequest(plan: NodePlan, item: ItemInfo | undefined, inputs: Record<string, unknown>, attempt: number): UnitRequest {
     const { node, type } = plan;
+    const timeoutMs = plan.timeoutMs ?? type.unitTimeoutMs?.(inputs, plan.params) ?? type.timeoutMs;
     return {
       runId: this.runId,
       nodeId: node.id,
@@ -590,7 +592,7 @@ export class RunExecution {
       ...(plan.inputSources ? { inputSources: plan.inputSources } : {}),
       ...(item ? { item } : {}),
       attempt,
-      ...(plan.timeoutMs !== undefined ? { timeoutMs: plan.timeoutMs } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       outDir: this.options.outDir,
     };
   }
