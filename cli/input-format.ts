@@ -7,7 +7,7 @@
  * one of that format for this run. The swap is in the graph the run records,
  * so the run says which parser read the file, and the cache keys differ.
  */
-import type { GraphDocument } from '../runtime/contract/index.js';
+import { GRAPH_INPUT_NODE, parseRef, type GraphDocument } from '../runtime/contract/index.js';
 import { detectScriptFormat, type ScriptFormat } from '../nodes/script/engine/detect-format.js';
 
 /** The script parser node for each format, and its text input port. Both share params and outputs. */
@@ -27,10 +27,11 @@ export function withParsersForInputFiles(graph: GraphDocument, sources: Record<s
   // node id → the parser it is, and the parser it should be
   const swaps = new Map<string, { from: ScriptFormat; to: ScriptFormat }>();
   for (const edge of graph.edges) {
-    const input = /^\$input\.(.+)$/.exec(edge.from)?.[1];
+    const from = parseRef(edge.from);
+    const input = from.node === GRAPH_INPUT_NODE ? from.port : undefined;
     const file = input === undefined ? undefined : sources[input];
     if (input === undefined || file === undefined) continue;
-    const [nodeId, port] = splitRef(edge.to);
+    const { node: nodeId, port } = parseRef(edge.to);
     const type = graph.nodes.find((node) => node.id === nodeId)?.type;
     const current = type === undefined ? undefined : parserFormat(type);
     if (!current || scriptParsers[current].port !== port) continue;
@@ -46,15 +47,9 @@ export function withParsersForInputFiles(graph: GraphDocument, sources: Record<s
       return swap ? { ...node, type: scriptParsers[swap.to].type } : node;
     }),
     edges: graph.edges.map((edge) => {
-      const [nodeId, port] = splitRef(edge.to);
+      const { node: nodeId, port } = parseRef(edge.to);
       const swap = swaps.get(nodeId);
       return swap && port === scriptParsers[swap.from].port ? { ...edge, to: `${nodeId}.${scriptParsers[swap.to].port}` } : edge;
     }),
   };
-}
-
-/** `node.port` → [node, port] (node ids have no dots; see the graph schema). */
-function splitRef(ref: string): [string, string] {
-  const dot = ref.indexOf('.');
-  return [ref.slice(0, dot), ref.slice(dot + 1)];
 }
