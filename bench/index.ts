@@ -163,7 +163,7 @@ async function longSection(): Promise<void> {
     const whole = Math.round(seconds);
     return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
   };
-  const table = new Table({ head: ['long episodes, preview-720p, offline', 'status', 'length', 'wall time', 'real-time factor', 'units', 'scenes', 'voice lines', 'render pieces (longest)', 'peak memory'] });
+  const table = new Table({ head: ['long episodes, preview-720p, offline', 'status', 'length', 'wall time', 'real-time factor', '÷ encode floor', 'units', 'scenes', 'voice lines', 'render pieces (longest)', 'peak memory'] });
   for (const r of results) {
     table.push([
       r.name,
@@ -171,6 +171,7 @@ async function longSection(): Promise<void> {
       clock(r.episodeSeconds),
       clock(r.wallMs / 1000),
       Number.isFinite(r.realTimeFactor) ? r.realTimeFactor.toFixed(2) : '—',
+      Number.isFinite(r.overFloor) ? `${r.overFloor.toFixed(2)}× (${clock(r.encodeFloorMs / 1000)})` : '—',
       r.units,
       r.scenes,
       r.voiceLines,

@@ -4,6 +4,8 @@
  * - a generated 30-minute single-scene essay (one scene, long narration);
  * - a generated 10-minute episode of many short scenes.
  * For each: wall time, real-time factor (wall time ÷ episode length), the
+ * ratio to the encode floor (the same ffmpeg re-encoding the finished video
+ * with the profile's settings, measured in the same run), the
  * units the run was cut into (items of mapped nodes, one per other node),
  * the render pieces, and the peak resident memory of this process and every
  * process it started (ffmpeg, voice engines), sampled from /proc.
@@ -25,6 +27,7 @@ import type { RenderProfileName } from '../nodes/video/profiles.js';
 import { essayEpisode, manySceneEpisode } from '../tests/fixtures/long-episode.js';
 import { benchEngine } from './engine.js';
 import { sampleMemory, type MemoryPeak } from './memory.js';
+import { measureEncodeFloor } from './render.js';
 
 const repo = resolve(import.meta.dirname, '..');
 
@@ -50,6 +53,10 @@ export interface LongBenchResult {
   episodeSeconds: number;
   wallMs: number;
   realTimeFactor: number;
+  /** The same ffmpeg re-encoding the finished video with the profile's settings, in this run; NaN without a video. */
+  encodeFloorMs: number;
+  /** Wall time ÷ the encode floor. */
+  overFloor: number;
   /** Units of work: each item of a mapped node, and each other node that ran. */
   units: number;
   scenes: number;
@@ -126,6 +133,7 @@ export async function benchLongCase(longCase: LongCase, profile: RenderProfileNa
     const video = result.outputs.video as ArtifactHandle | undefined;
     const timeline = result.outputs.timeline as { duration?: number } | undefined;
     const episodeSeconds = video?.duration ?? timeline?.duration ?? 0;
+    const encodeFloorMs = video ? await measureEncodeFloor(await engine.services.artifacts.localPath(video), profile, dir) : Number.NaN;
     const node = (id: string): RunResult['nodes'][number] | undefined => result.nodes.find((n) => n.id === id);
     const failed = result.nodes.find((n) => n.status === 'failed' && n.error);
     return {
@@ -135,6 +143,8 @@ export async function benchLongCase(longCase: LongCase, profile: RenderProfileNa
       episodeSeconds,
       wallMs,
       realTimeFactor: episodeSeconds > 0 ? wallMs / 1000 / episodeSeconds : Number.NaN,
+      encodeFloorMs,
+      overFloor: wallMs / encodeFloorMs,
       units: result.nodes.reduce((sum, n) => sum + (n.items.total > 0 ? n.items.total : n.status === 'done' ? 1 : 0), 0),
       scenes: node('scenes')?.items.total ?? 0,
       voiceLines: node('offline')?.items.total ?? 0,
