@@ -14,3 +14,5 @@ export * from './validate.js';
 export * from './script.js';
 export * from './timeline.js';
 export * from './rate-limit.js';
+export * from './deliverables.js';
+export * from './templates.js';

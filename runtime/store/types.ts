@@ -58,6 +58,11 @@ export interface RunRow {
   trigger: RunTrigger;
   /** Started without reusing cached results (present only when true); a resumed run keeps it. */
   noCache?: boolean;
+  /**
+   * The episode title the run rendered (its markdown input's first heading or
+   * a Fountain title page's Title:), when the listing could find one.
+   */
+  title?: string;
 }
 
 export interface NodeRunRow {

@@ -7,7 +7,7 @@
  * Errors are `ApiError`s with the server's code, message and problems, so a
  * panel can show exactly which field or node was wrong.
  */
-import type { AnyGraphDocument, ArtifactHandle, GraphDocument, GraphOverrides, GraphProblem, NodeDescription, Priority, RunStatus } from '../../../runtime/contract/index.js';
+import type { AnyGraphDocument, ArtifactHandle, GraphDocument, GraphOverrides, GraphProblem, NodeDescription, Priority, RunDeliverables, RunStatus, TemplateCatalog } from '../../../runtime/contract/index.js';
 import type { GraphSummary, GraphVersionInfo, RunDetail, RunLogRow, RunRow, RunTrigger, StoredGraph as StoredGraphRow } from '../../../runtime/store/types.js';
 
 const TOKEN_KEY = 'reelgraph.token';
@@ -70,8 +70,27 @@ export interface StartRunRequest {
 export interface ValidationResult {
   valid: boolean;
   problems: GraphProblem[];
+  /**
+   * Things that do not stop a run but a producer should see before starting
+   * one (MISSING_CREDENTIAL, FALLBACK_EXPECTED). Absent from older servers.
+   */
+  warnings?: GraphProblem[];
   /** The graph with a variant's overrides applied. */
   resolved?: GraphDocument;
+}
+
+/** An example episode's text (GET /api/templates/episodes/:name). */
+export interface EpisodeTemplateText {
+  name: string;
+  title: string;
+  format: string;
+  text: string;
+}
+
+/** A graph's run inputs draft (the episode text etc.), kept per graph by the server. */
+export interface GraphInputsDraft {
+  inputs: Record<string, unknown>;
+  updatedAt?: number;
 }
 
 export interface GraphDiff {
@@ -187,9 +206,49 @@ export class ApiClient {
     return this.request('GET', `/api/graphs/${encodeURIComponent(id)}${version !== undefined ? `?version=${version}` : ''}`);
   }
 
-  /** `POST /api/graphs`: version 1; without `id` the server derives one from the name (409 when it exists). */
-  createGraph(doc: AnyGraphDocument, message?: string, id?: string): Promise<StoredGraph> {
-    return this.request('POST', '/api/graphs', { document: doc, ...(id ? { id } : {}), ...(message ? { message } : {}) });
+  /**
+   * `POST /api/graphs`: version 1; without `id` the server derives one from the name (409 when it exists).
+   * `adoptRuns`: runs started from the unsaved document that become runs of the new graph.
+   */
+  createGraph(doc: AnyGraphDocument, message?: string, id?: string, adoptRuns?: string[]): Promise<StoredGraph> {
+    return this.request('POST', '/api/graphs', {
+      document: doc,
+      ...(id ? { id } : {}),
+      ...(message ? { message } : {}),
+      ...(adoptRuns && adoptRuns.length > 0 ? { adoptRuns } : {}),
+    });
+  }
+
+  /**
+   * `POST /api/graphs/import`: stores several documents at once (same order);
+   * a variant's `extends: "./episode.json"` resolves to a document of that
+   * file name in the same request, a stored graph, or the shipped template.
+   */
+  importGraphs(documents: Array<{ fileName?: string; document: unknown }>, message?: string): Promise<{ graphs: StoredGraph[] }> {
+    return this.request('POST', '/api/graphs/import', { documents, ...(message ? { message } : {}) });
+  }
+
+  /** The graph's run inputs draft; `{ inputs: {} }` when none was saved. */
+  graphInputs(id: string, signal?: AbortSignal): Promise<GraphInputsDraft> {
+    return this.request('GET', `/api/graphs/${encodeURIComponent(id)}/inputs`, undefined, signal);
+  }
+
+  saveGraphInputs(id: string, inputs: Record<string, unknown>): Promise<{ inputs: Record<string, unknown>; updatedAt: number }> {
+    return this.request('PUT', `/api/graphs/${encodeURIComponent(id)}/inputs`, { inputs });
+  }
+
+  /** The shipped graphs and example episodes. */
+  templates(signal?: AbortSignal): Promise<TemplateCatalog> {
+    return this.request('GET', '/api/templates', undefined, signal);
+  }
+
+  episodeTemplate(name: string): Promise<EpisodeTemplateText> {
+    return this.request('GET', `/api/templates/episodes/${encodeURIComponent(name)}`);
+  }
+
+  /** Stores a shipped graph (a variant brings its base along) and answers the stored graph to open. */
+  installTemplate(name: string): Promise<StoredGraph> {
+    return this.request('POST', `/api/templates/graphs/${encodeURIComponent(name)}/install`, {});
   }
 
   /** `PUT /api/graphs/:id`: a new version. */
@@ -255,6 +314,20 @@ export class ApiClient {
     return this.request('GET', `/api/runs/${encodeURIComponent(id)}${waitMs ? `?wait=${Math.min(60_000, Math.round(waitMs))}` : ''}`, undefined, signal);
   }
 
+  /**
+   * The run's deliverables (final video first); their URLs are signed and
+   * relative to the server, so they work in `<a href download>` and `<video src>`.
+   */
+  async runDeliverables(runId: string, signal?: AbortSignal): Promise<RunDeliverables> {
+    const answer = await this.request<RunDeliverables>('GET', `/api/runs/${encodeURIComponent(runId)}/deliverables`, undefined, signal);
+    const absolute = (url: string): string => `${this.base}${url}`;
+    return {
+      ...answer,
+      deliverables: answer.deliverables.map((deliverable) => ({ ...deliverable, downloadUrl: absolute(deliverable.downloadUrl), inlineUrl: absolute(deliverable.inlineUrl) })),
+      ...(answer.packageUrl ? { packageUrl: absolute(answer.packageUrl) } : {}),
+    };
+  }
+
   cancelRun(id: string): Promise<{ runId: string; cancelled: boolean }> {
     return this.request('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, {});
   }
@@ -287,5 +360,6 @@ export class ApiClient {
   }
 }
 
-export type { GraphDocument };
+export type { GraphDocument, RunDeliverables, TemplateCatalog };
+export type { Deliverable, DeliverableKind, EpisodeTemplate, GraphTemplate } from '../../../runtime/contract/index.js';
 export type { ArtifactHandle, RunDetail, RunLogRow, RunRow, RunTrigger };
