@@ -12,7 +12,8 @@ import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { Redis } from 'ioredis';
 import { InProcessRateLimiter } from '../runtime/engine/rate-limiter.js';
 import { queueConfigFromEnv } from '../runtime/queue/names.js';
-import { SecretBox, secretKeyFromEnv } from '../runtime/credentials/vault.js';
+import { resolveSecretKey } from '../runtime/credentials/secret-key.js';
+import { SecretBox } from '../runtime/credentials/vault.js';
 import { RedisRateLimiter } from '../runtime/queue/redis-rate-limiter.js';
 import type { UnitServices } from '../runtime/engine/unit.js';
 import { createLogger } from './logger.js';
@@ -44,7 +45,8 @@ export async function createWorkerServices(env: NodeJS.ProcessEnv = process.env,
     dataDir,
     logger,
   };
-  const key = secretKeyFromEnv(env);
+  // REELGRAPH_SECRET_KEY, else the key file of a data directory this machine shares with the server.
+  const key = (await resolveSecretKey(dataDir, { env }))?.key;
   return {
     registry,
     services,

@@ -6,7 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { collectArtifactHandles, type CredentialsLookup, type NodeType } from '../runtime/contract/index.js';
-import { secretKeyFromEnv } from '../runtime/credentials/vault.js';
+import { resolveSecretKey } from '../runtime/credentials/secret-key.js';
+import { CredentialVault } from '../runtime/credentials/vault.js';
+import { ServerTables } from '../runtime/store/server-tables.js';
 import { NodeRegistry } from '../runtime/contract/index.js';
 import { artifactStoreFromEnv, type ManagedArtifactStore } from '../runtime/artifacts/from-config.js';
 import { IndexedArtifactStore } from '../runtime/artifacts/indexed.js';
@@ -62,6 +64,19 @@ function withKey(key: Buffer | undefined): { secretKey?: Buffer } {
   return key ? { secretKey: key } : {};
 }
 
+/**
+ * Credentials stored through the server (the editor's Credentials panel)
+ * serve CLI runs on the same data directory too, when this process can find
+ * the key they were sealed with; the environment still answers the rest.
+ */
+async function storedCredentials(store: SqliteRunStore, registry: NodeRegistry<NodeType>, dataDir: string, env: NodeJS.ProcessEnv): Promise<CredentialsLookup | undefined> {
+  const key = (await resolveSecretKey(dataDir, { env }))?.key;
+  if (!key) return undefined;
+  const vault = new CredentialVault(new ServerTables(store.database), key, new EnvCredentials(registry.list(), env));
+  await vault.assertUsable();
+  return vault;
+}
+
 export async function openWorkspace(dataDir: string, options: WorkspaceOptions = {}): Promise<Workspace> {
   await mkdir(dataDir, { recursive: true });
   const env = options.env ?? process.env;
@@ -74,7 +89,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions =
   const store = await openSqliteStore(join(dataDir, 'reelgraph.db'));
   let credentials: CredentialsLookup | undefined;
   try {
-    credentials = options.credentials ? await options.credentials({ store, registry }) : undefined;
+    credentials = options.credentials ? await options.credentials({ store, registry }) : options.offline ? undefined : await storedCredentials(store, registry, dataDir, env);
   } catch (error) {
     await store.close();
     throw error;
@@ -86,7 +101,8 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions =
         logger,
         registry,
         credentials: lookup,
-        ...withKey(secretKeyFromEnv(env)),
+        // The server's key (environment, else the data directory's key file) seals credentials for workers.
+        ...withKey((await resolveSecretKey(dataDir, { env }))?.key),
         ...(options.offline ? { offline: true } : {}),
         globalConcurrency: globalLimitsFromEnv(env),
         // Workers store artifacts directly; the orchestrator indexes what their results point at.

@@ -3,13 +3,15 @@
  * vault, resumes the runs a previous server left unfinished, and serves the
  * API, socket.io, signed webhooks and the built editor.
  */
+import { mkdir } from 'node:fs/promises';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { openWorkspace, type Workspace } from '../cli/workspace.js';
 import type { NodeType } from '../runtime/contract/node.js';
-import { CredentialVault, secretKeyFromEnv } from '../runtime/credentials/vault.js';
+import { resolveSecretKey } from '../runtime/credentials/secret-key.js';
+import { CredentialVault } from '../runtime/credentials/vault.js';
 import { MediaSigner, mediaLinkKey } from './media-links.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { ServerTables } from '../runtime/store/server-tables.js';
@@ -50,8 +52,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { dataDir, env: _env, logger: givenLogger, extraNodes, notice, ...overrides } = options;
   const config = configFromEnv(env, overrides);
   const logger = givenLogger ?? createServerLogger(env);
-  // Malformed key: fail before anything opens.
-  const key = secretKeyFromEnv(env);
+  // Malformed key: fail before anything opens. Without REELGRAPH_SECRET_KEY the
+  // key lives in the data directory, created on first start (quick start needs no setup).
+  await mkdir(dataDir, { recursive: true });
+  const key = (await resolveSecretKey(dataDir, { env, create: true, notice: (message) => logger.info(message) }))?.key;
 
   let tables: ServerTables | undefined;
   let vault: CredentialVault | undefined;

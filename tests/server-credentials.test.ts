@@ -1,13 +1,16 @@
 /** Credentials encrypted at rest, REELGRAPH_SECRET_KEY handling, and the token commands. */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerLogger } from '../server/logger.js';
 import { main } from '../cli/main.js';
-import { parseSecretKey, SecretKeyError } from '../runtime/credentials/vault.js';
-import { greetingGraph, newSecretKey, startTestServer, type TestServer } from './fixtures/server.js';
+import { createWorkerServices } from '../cli/worker-services.js';
+import { openWorkspace } from '../cli/workspace.js';
+import { resolveSecretKey, secretKeyPath } from '../runtime/credentials/secret-key.js';
+import { parseSecretKey, SecretBox, SecretKeyError } from '../runtime/credentials/vault.js';
+import { greetingGraph, newSecretKey, startTestServer, testEnv, type TestServer } from './fixtures/server.js';
 
 const SECRET_VALUE = 'sk-live-7f3a9c-DO-NOT-LEAK-5521';
 const dirs: string[] = [];
@@ -22,6 +25,19 @@ async function tempDir(): Promise<string> {
 async function rawDatabaseBytes(dir: string): Promise<Buffer> {
   const files = (await readdir(dir)).filter((f) => f.startsWith('reelgraph.db'));
   return Buffer.concat(await Promise.all(files.map((f) => readFile(join(dir, f)))));
+}
+
+
+/** A debug-level server logger whose lines the test can read. */
+function capturedLogger(): { logger: ReturnType<typeof createServerLogger>; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: createServerLogger({ REELGRAPH_LOG_LEVEL: 'debug' }, sink), lines };
 }
 
 afterAll(async () => {
@@ -145,24 +161,79 @@ describe('REELGRAPH_SECRET_KEY', () => {
     expect((error as Error).message).toMatch(/REELGRAPH_SECRET_KEY must be 32 bytes/);
   });
 
-  it('without a key: credentials cannot be stored (503 saying why), and stored ones stop the server from starting', async () => {
+  it('without REELGRAPH_SECRET_KEY: the first start generates an owner-only key in the data directory, says so once, and later starts reuse it', async () => {
     const dir = await tempDir();
-    const keyless = await startTestServer({ dir, key: null });
-    const refused = await keyless.api.put('/api/credentials/openai').send({ fields: { apiKey: SECRET_VALUE } });
-    expect(refused.status).toBe(503);
-    expect(refused.body.error.message).toMatch(/REELGRAPH_SECRET_KEY is not set/);
-    await keyless.dispose();
+    const { logger, lines } = capturedLogger();
+    const first = await startTestServer({ dir, key: null, logger });
+    // The quick start stores a credential and creates a webhook with no setup.
+    expect((await first.api.put('/api/credentials/openai').send({ fields: { apiKey: SECRET_VALUE } })).status).toBe(200);
+    await first.api.post('/api/graphs').send({ document: greetingGraph('hooked') });
+    expect((await first.api.post('/api/graphs/hooked/webhook').send({})).status).toBe(201);
+    await first.dispose();
+    const keyFile = secretKeyPath(dir);
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const fileKey = (await readFile(keyFile, 'utf8')).trim();
+    expect(parseSecretKey(fileKey).length).toBe(32);
+    const notices = lines.filter((line) => line.includes('generated a secret key'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain(keyFile);
+    expect(notices[0]).not.toContain(fileKey);
 
-    const key = newSecretKey();
-    const keyed = await startTestServer({ dir, key });
-    expect((await keyed.api.put('/api/credentials/openai').send({ fields: { apiKey: SECRET_VALUE } })).status).toBe(200);
-    await keyed.dispose();
+    const second = await startTestServer({ dir, key: null, logger });
+    expect(await second.server.context.vault.get('openai')).toEqual({ apiKey: SECRET_VALUE });
+    await second.dispose();
+    expect(lines.filter((line) => line.includes('generated a secret key'))).toHaveLength(1);
 
-    await expect(startTestServer({ dir, key: null })).rejects.toThrow(/REELGRAPH_SECRET_KEY is not set/);
+    // An explicit key wins over the file: a different one does not open the stored secrets; the same one does.
     await expect(startTestServer({ dir, key: newSecretKey() })).rejects.toThrow(/does not decrypt the stored secrets/);
-    const again = await startTestServer({ dir, key });
-    expect(await again.server.context.vault.get('openai')).toEqual({ apiKey: SECRET_VALUE });
-    await again.dispose();
+    const explicit = await startTestServer({ dir, key: fileKey });
+    expect(await explicit.server.context.vault.get('openai')).toEqual({ apiKey: SECRET_VALUE });
+    await explicit.dispose();
+  });
+
+  it('CLI runs on the same data directory use the credentials stored through the server', async () => {
+    const dir = await tempDir();
+    const server = await startTestServer({ dir, key: null });
+    await server.api.put('/api/credentials/elevenlabs').send({ fields: { apiKey: SECRET_VALUE } });
+    await server.dispose();
+    const workspace = await openWorkspace(dir, { env: testEnv() });
+    try {
+      expect(await workspace.engine.services.credentials.get('elevenlabs')).toEqual({ apiKey: SECRET_VALUE });
+    } finally {
+      await workspace.close();
+    }
+  });
+
+  it('a key file others can read is narrowed to owner-only; a damaged one stops the start naming the file', async () => {
+    const dir = await tempDir();
+    const path = secretKeyPath(dir);
+    await writeFile(path, `${newSecretKey()}\n`, { mode: 0o644 });
+    await chmod(path, 0o644);
+    const notices: string[] = [];
+    expect((await resolveSecretKey(dir, { env: {}, notice: (message) => notices.push(message) }))?.source).toBe('file');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(notices.join('')).toMatch(/readable by others/);
+
+    await writeFile(path, 'not a key\n');
+    const error = await startTestServer({ dir, key: null }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretKeyError);
+    expect((error as Error).message).toContain(path);
+  });
+
+  it('processes starting together agree on one generated key; readers (CLI, same-machine workers) never create one', async () => {
+    const dir = await tempDir();
+    expect(await resolveSecretKey(dir, { env: {} })).toBeUndefined();
+    expect(await readdir(dir)).toEqual([]);
+    const keys = await Promise.all(Array.from({ length: 6 }, () => resolveSecretKey(dir, { env: {}, create: true })));
+    expect(new Set(keys.map((resolved) => resolved!.key.toString('hex'))).size).toBe(1);
+    expect(keys.filter((resolved) => resolved!.source === 'generated')).toHaveLength(1);
+    const worker = await createWorkerServices(testEnv({ REELGRAPH_DATA: dir }));
+    try {
+      expect(worker.box).toBeDefined();
+      expect(worker.box!.open(new SecretBox(keys[0]!.key).seal('x', 'aad'), 'aad')).toBe('x');
+    } finally {
+      await worker.close();
+    }
   });
 });
 

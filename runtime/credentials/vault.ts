@@ -152,7 +152,7 @@ export class CredentialVault implements CredentialsLookup {
   private requireBox(): SecretBox {
     if (!this.box) {
       throw new SecretKeyError(
-        `${SECRET_KEY_VARIABLE} is not set: it is needed to store and read credentials and webhook secrets (generate one with: openssl rand -base64 32)`,
+        `${SECRET_KEY_VARIABLE} is not set and the data directory has no secret.key: one of them is needed to store and read credentials and webhook secrets (\`reelgraph server\` creates the file on first start; or generate a key with: openssl rand -base64 32)`,
       );
     }
     return this.box;
