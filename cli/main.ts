@@ -86,6 +86,7 @@ function buildProgram(io: Io): Command {
     .option('-o, --out <dir>', 'output directory for written files', 'out')
     .option('--json', 'print one JSON summary object instead of progress and tables')
     .option('--no-cache', 'execute every node, ignoring cached results (results are still stored)')
+    .option('--profile <name>', profileHelp)
     .addOption(new Option('--priority <priority>', 'scheduling priority').choices(['urgent', 'normal', 'batch']).default('normal'))
     .action(async (graphRef: string, options: RunCliOptions) => {
       const workspace = await openWorkspace(dataDir());
@@ -103,11 +104,18 @@ function buildProgram(io: Io): Command {
     .option('-g, --graph <file>', 'pipeline graph (graphs/shorts.json for 9:16)', demoDefaults.graph)
     .option('-o, --out <dir>', 'output directory', demoDefaults.out)
     .option('--no-cache', 'render everything again')
-    .action(async (episode: string, options: { graph: string; out: string; cache: boolean }) => {
+    .option('--profile <name>', profileHelp)
+    .action(async (episode: string, options: { graph: string; out: string; cache: boolean; profile?: string }) => {
       const fromRepo = (path: string): string => (existsSync(path) ? path : resolve(repoRoot, path));
       const workspace = await openWorkspace(dataDir(), { offline: true });
       try {
-        const runOptions: RunCliOptions = { input: [`episode=@${fromRepo(episode)}`], out: options.out, cache: options.cache, priority: 'normal' };
+        const runOptions: RunCliOptions = {
+          input: [`episode=@${fromRepo(episode)}`],
+          out: options.out,
+          cache: options.cache,
+          priority: 'normal',
+          ...(options.profile ? { profile: options.profile } : {}),
+        };
         const result = await executeRun(workspace, fromRepo(options.graph), runOptions, io);
         io.out(renderRunResult(result));
         exitUnlessDone(result);
@@ -247,6 +255,15 @@ interface RunCliOptions {
   json?: boolean;
   cache: boolean;
   priority: Priority;
+  /** The graph's render profile for this run (its `settings.profile`). */
+  profile?: string;
+}
+
+const profileHelp = "render profile for this run, e.g. preview-720p, youtube-1080p, shorts-1080x1920 (sets the graph's settings.profile; nodes that name their own profile keep it)";
+
+/** The graph with this run's settings from the command line; the run record keeps them, so the run can be repeated as it was. */
+function withCliSettings(graph: GraphDocument, options: RunCliOptions): GraphDocument {
+  return options.profile === undefined ? graph : { ...graph, settings: { ...graph.settings, profile: options.profile } };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -350,7 +367,7 @@ async function executeRun(workspace: Workspace, graphRef: string, options: RunCl
   let prepared: PreparedRun;
   const outDir = resolve(options.out);
   try {
-    const loaded = await loadGraph(workspace, graphRef);
+    const loaded = withCliSettings(await loadGraph(workspace, graphRef), options);
     const given = await parseInputs(loaded, options.input);
     // An episode file in another script format than the graph's parser reads gets the parser of its format.
     const graph = withParsersForInputFiles(loaded, given.sources, given.inputs);

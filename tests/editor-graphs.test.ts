@@ -90,12 +90,13 @@ describe('describeVariantDiff', () => {
     expect(diff.empty).toBe(false);
     expect(diff.added).toEqual([]);
     expect(diff.removed).toEqual([]);
-    expect(diff.changed.map((node) => node.id).sort()).toEqual(['chunks', 'pace', 'scenes', 'terminal', 'timeline']);
+    expect(diff.changed.map((node) => node.id).sort()).toEqual(['chunks', 'pace', 'timeline']);
     const timeline = diff.changed.find((node) => node.id === 'timeline')!;
-    expect(timeline.changes.map((change) => change.path).sort()).toEqual(['params.profile', 'params.transition']);
-    const profile = timeline.changes.find((change) => change.path === 'params.profile')!;
-    expect(profile.after).toBe('shorts-1080x1920');
-    expect(formatChange(profile)).toMatch(/^params\.profile: .* → "shorts-1080x1920"$/);
+    expect(timeline.changes.map((change) => change.path)).toEqual(['params.transition']);
+    // The 9:16 switch is one graph setting, not a param on each picture node.
+    const [profile, ...others] = diff.settings;
+    expect(others).toEqual([]);
+    expect(formatChange(profile!)).toBe('profile: "youtube-1080p" → "shorts-1080x1920"');
   });
 
   it('reports added and removed nodes, edges, inputs and a move', () => {

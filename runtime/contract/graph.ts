@@ -48,7 +48,19 @@ export interface GraphInput {
   description?: string;
 }
 
+/**
+ * Settings of the whole graph. Each fills the node param of the same name on
+ * every node that takes it and leaves it unset (see graph-settings.ts): one
+ * place to switch a series between 1080p, a 720p preview and 9:16.
+ */
+export interface GraphSettings {
+  /** Render profile, e.g. "youtube-1080p", "preview-720p", "shorts-1080x1920": the allowed names are the nodes' `profile` param enum. */
+  profile?: string;
+}
+
 export interface GraphOverrides {
+  /** JSON Merge Patch of the graph's settings (null removes one: the nodes' own defaults apply again). */
+  settings?: { [K in keyof GraphSettings]?: GraphSettings[K] | null };
   /** JSON Merge Patch per node id: an object patches (or adds) a node, null removes it. */
   nodes?: Record<string, Partial<GraphNode> | null>;
   edges?: { add?: GraphEdge[]; remove?: GraphEdge[] };
@@ -66,6 +78,8 @@ export interface GraphDocument {
   inputs?: Record<string, GraphInput>;
   /** Named results of a run: `name → node.port`. */
   outputs?: Record<string, PortRef>;
+  /** Graph-wide values for node params (a node's own value wins). */
+  settings?: GraphSettings;
   nodes: GraphNode[];
   edges: GraphEdge[];
 }
@@ -159,6 +173,25 @@ const header: Record<string, JsonSchema> = {
   description: { type: 'string' },
 };
 
+const graphSettingProperties: Record<string, JsonSchema> = {
+  profile: {
+    type: 'string',
+    minLength: 1,
+    title: 'Render profile',
+    description:
+      "Render profile of every node that takes a `profile` param and does not set its own (e.g. youtube-1080p, preview-720p, shorts-1080x1920). Validation checks it against those nodes' allowed profiles.",
+  },
+};
+
+const graphSettingsSchema: JsonSchema = { type: 'object', additionalProperties: false, properties: graphSettingProperties };
+
+/** Merge patch of the settings: each setting, or null to remove it. */
+const graphSettingsPatchSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(Object.entries(graphSettingProperties).map(([name, schema]) => [name, { anyOf: [{ type: 'null' }, schema] }])),
+};
+
 const inputsSchema: JsonSchema = { type: 'object', propertyNames: { pattern: identifier }, additionalProperties: inputSchema };
 const outputsSchema: JsonSchema = {
   type: 'object',
@@ -177,6 +210,7 @@ export const fullGraphSchema: JsonSchema = {
     ...header,
     inputs: inputsSchema,
     outputs: outputsSchema,
+    settings: graphSettingsSchema,
     nodes: {
       type: 'array',
       items: { type: 'object', required: ['id', 'type', 'typeVersion', 'position', 'params'], additionalProperties: false, properties: nodeProperties },
@@ -199,6 +233,7 @@ export const variantGraphSchema: JsonSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
+        settings: graphSettingsPatchSchema,
         nodes: {
           type: 'object',
           propertyNames: { pattern: identifier },
@@ -278,5 +313,7 @@ export function applyOverrides(template: GraphDocument, variant: GraphVariant): 
   if (Object.keys(inputs).length > 0) resolved.inputs = inputs;
   const outputs = mergePatch(template.outputs ?? {}, overrides.outputs ?? {}) as Record<string, PortRef>;
   if (Object.keys(outputs).length > 0) resolved.outputs = outputs;
+  const settings = mergePatch(template.settings ?? {}, overrides.settings ?? {}) as GraphSettings;
+  if (Object.keys(settings).length > 0) resolved.settings = settings;
   return resolved;
 }

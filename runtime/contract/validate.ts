@@ -7,6 +7,7 @@
 import type { GraphProblem } from './errors.js';
 import { fullGraphSchema, variantGraphSchema, GRAPH_INPUT_NODE, parseRef } from './graph.js';
 import type { GraphDocument, GraphEdge, GraphNode } from './graph.js';
+import { checkGraphSettings } from './graph-settings.js';
 import type { NodeDescription } from './node.js';
 import { checkCompatibility, formatPortType, portTypes } from './ports.js';
 import type { PortSpec } from './ports.js';
@@ -51,6 +52,7 @@ function wellShapedParts(doc: Record<string, unknown>): Partial<GraphDocument> {
     edges: Array.isArray(doc.edges) ? doc.edges : [],
   };
   if (isMap(doc.inputs)) parts.inputs = Object.fromEntries(Object.entries(doc.inputs as object).filter(([, v]) => isMap(v) && typeof v.type === 'string' && v.type in portTypes));
+  if (isMap(doc.settings)) parts.settings = Object.fromEntries(Object.entries(doc.settings as object).filter(([, v]) => typeof v === 'string'));
   if (isMap(doc.outputs)) parts.outputs = Object.fromEntries(Object.entries(doc.outputs as object).filter(([, v]) => typeof v === 'string' && v.includes('.')));
   return parts;
 }
@@ -84,6 +86,7 @@ class SemanticCheck {
     this.checkFallbacks();
     this.checkCycles();
     this.checkOutputs();
+    this.checkSettings();
     return this.problems;
   }
 
@@ -286,6 +289,12 @@ class SemanticCheck {
         message: `cycle: ${[...loop, first].join(' → ')}${others.length > 0 ? ` (also looping with these: ${others.join(', ')})` : ''}`,
       });
     }
+  }
+
+  /** Graph-wide settings against the params of the (uniquely named) nodes they fill. */
+  private checkSettings(): void {
+    const nodes = [...this.nodes.values()].map(({ node }) => node);
+    for (const problem of checkGraphSettings({ ...(this.doc.settings ? { settings: this.doc.settings } : {}), nodes }, this.registry)) this.report(problem);
   }
 
   private checkOutputs(): void {

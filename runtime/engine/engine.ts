@@ -16,6 +16,7 @@ import type { ArtifactStore } from '../contract/artifacts.js';
 import type { NodeRegistry } from '../contract/registry.js';
 import { checkSchema } from '../contract/schema.js';
 import { validateGraph } from '../contract/validate.js';
+import { applyGraphSettings } from '../contract/graph-settings.js';
 import { EventBus } from './bus.js';
 import type { CacheStore } from './cache.js';
 import { EnvCredentials } from './credentials.js';
@@ -125,10 +126,13 @@ export class Engine {
    * Validate the graph and the inputs and fix the run id, without starting:
    * the caller can record the run and subscribe to its events first, so not
    * even the first event is missed. Throws when the graph or inputs are invalid.
+   * The graph's settings (e.g. its render profile) are written into the nodes
+   * they fill here, before the run plans params and cache keys.
    */
-  prepare(graph: GraphDocument, options: StartOptions): PreparedRun {
-    const problems = validateGraph(graph, this.services.registry);
+  prepare(document: GraphDocument, options: StartOptions): PreparedRun {
+    const problems = validateGraph(document, this.services.registry);
     if (problems.length > 0) throw new GraphValidationError(problems);
+    const graph = applyGraphSettings(document, this.services.registry);
     const inputs = resolveInputs(graph, options.inputs ?? {});
     const runId = options.runId ?? randomUUID();
     return {

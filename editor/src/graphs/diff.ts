@@ -3,11 +3,12 @@
  *
  * - `computeOverrides(template, edited)` turns the graph the user edited back
  *   into a variant's `overrides` (JSON Merge Patch per node, edge add/remove,
- *   merge patches of inputs and outputs), so saving a variant keeps it a
+ *   merge patches of inputs, outputs and graph settings), so saving a variant keeps it a
  *   variant: `applyOverrides(template, {overrides})` gives the edited graph.
  * - `describeVariantDiff(template, overrides, resolved)` turns the server's
  *   GET /api/graphs/:id/diff answer into readable rows: nodes added, removed
- *   and changed (each param with before → after), edges, inputs and outputs.
+ *   and changed (each param with before → after), edges, inputs, outputs and
+ *   graph settings.
  */
 import { parseRef, type GraphDocument, type GraphEdge, type GraphNode, type GraphOverrides } from '../../../runtime/contract/graph.js';
 
@@ -81,6 +82,8 @@ export function computeOverrides(template: GraphDocument, edited: GraphDocument)
   if (inputs !== undefined) overrides.inputs = inputs as GraphOverrides['inputs'];
   const outputs = mergePatchDiff(template.outputs ?? {}, edited.outputs ?? {});
   if (outputs !== undefined) overrides.outputs = outputs as GraphOverrides['outputs'];
+  const settings = mergePatchDiff(template.settings ?? {}, edited.settings ?? {});
+  if (settings !== undefined) overrides.settings = settings as GraphOverrides['settings'];
   return overrides;
 }
 
@@ -120,6 +123,8 @@ export interface VariantDiff {
   edgesRemoved: GraphEdge[];
   inputs: ValueChange[];
   outputs: ValueChange[];
+  /** Graph-wide settings, e.g. `profile`: "youtube-1080p" → "shorts-1080x1920". */
+  settings: ValueChange[];
   /** Nothing is overridden: the variant renders exactly like its template. */
   empty: boolean;
 }
@@ -170,8 +175,9 @@ export function describeVariantDiff(template: GraphDocument | undefined, overrid
   const edgesRemoved = templateEdges ? templateEdges.filter((edge) => !resolved.edges.some((e) => sameEdge(e, edge))) : (overrides.edges?.remove ?? []);
   const inputs = template ? valueChanges(template.inputs ?? {}, resolved.inputs ?? {}) : patchChanges(overrides.inputs ?? {});
   const outputs = template ? valueChanges(template.outputs ?? {}, resolved.outputs ?? {}) : patchChanges(overrides.outputs ?? {});
-  const empty = added.length + removed.length + changed.length + edgesAdded.length + edgesRemoved.length + inputs.length + outputs.length === 0;
-  return { added, removed, changed, edgesAdded, edgesRemoved, inputs, outputs, empty };
+  const settings = template ? valueChanges(template.settings ?? {}, resolved.settings ?? {}) : patchChanges(overrides.settings ?? {});
+  const empty = added.length + removed.length + changed.length + edgesAdded.length + edgesRemoved.length + inputs.length + outputs.length + settings.length === 0;
+  return { added, removed, changed, edgesAdded, edgesRemoved, inputs, outputs, settings, empty };
 }
 
 /** Changes read from a merge patch alone (the template is unknown): `null` removes, anything else sets. */
