@@ -17,6 +17,7 @@ import { mountRoutes } from './mount.js';
 import type { AnyRoute } from './route.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { deliverableRoutes } from './routes/deliverables.js';
 import { graphRoutes } from './routes/graphs.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { runRoutes } from './routes/runs.js';
@@ -31,6 +32,7 @@ export function routeTable(ctx: ServerContext): AnyRoute[] {
     ...graphRoutes(ctx),
     ...webhookRoutes(ctx),
     ...runRoutes(ctx),
+    ...deliverableRoutes(ctx),
     ...nodeRoutes(ctx),
     ...artifactRoutes(ctx),
     ...credentialRoutes(ctx),

@@ -26,8 +26,15 @@ export function mediaLinkKey(secretKey: Buffer | undefined): Buffer {
 export class MediaSigner {
   constructor(private readonly key: Buffer = randomBytes(32)) {}
 
-  private mac(hash: string, exp: number): Buffer {
-    return createHmac('sha256', this.key).update(`${hash}.${exp}`).digest();
+  /** `subject` is an artifact hash, or a path-like name of something else (a run's deliverable): they cannot collide. */
+  private mac(subject: string, exp: number): Buffer {
+    return createHmac('sha256', this.key).update(`${subject}.${exp}`).digest();
+  }
+
+  /** Signs any subject (e.g. `run/<id>/download/<name>`); the caller builds the URL around `exp` and `sig`. */
+  sign(subject: string, ttlSeconds = DEFAULT_LINK_TTL_S, now = Date.now()): { exp: number; sig: string } {
+    const exp = Math.floor(now / 1000) + ttlSeconds;
+    return { exp, sig: this.mac(subject, exp).toString('hex') };
   }
 
   link(hash: string, ttlSeconds = DEFAULT_LINK_TTL_S, now = Date.now()): MediaLink {
@@ -36,9 +43,9 @@ export class MediaSigner {
   }
 
   /** True for an unexpired link whose signature matches (compared in constant time). */
-  verify(hash: string, exp: number, sig: string, now = Date.now()): boolean {
+  verify(subject: string, exp: number, sig: string, now = Date.now()): boolean {
     if (!Number.isSafeInteger(exp) || exp < Math.floor(now / 1000)) return false;
     if (!/^[0-9a-f]{64}$/.test(sig)) return false;
-    return timingSafeEqual(Buffer.from(sig, 'hex'), this.mac(hash, exp));
+    return timingSafeEqual(Buffer.from(sig, 'hex'), this.mac(subject, exp));
   }
 }

@@ -7,6 +7,7 @@ import { fullGraphSchema, variantGraphSchema } from '../runtime/contract/graph.j
 import { itemStatuses, nodeStatuses, runStatuses } from '../runtime/contract/events.js';
 import type { JsonSchema } from '../runtime/contract/ports.js';
 import { runTriggers } from '../runtime/store/types.js';
+import { deliverableKinds } from '../runtime/contract/deliverables.js';
 import { errorSchema } from './errors.js';
 
 const { $id: _graphId, ...graphDocument } = fullGraphSchema as Record<string, unknown>;
@@ -46,6 +47,23 @@ const runRow: JsonSchema = {
     outDir: { type: 'string' },
     logCount: { type: 'integer' },
     trigger: { enum: [...runTriggers] },
+    noCache: { type: 'boolean' },
+    title: { type: 'string', description: 'the episode title the run rendered (its episode input\'s title or first heading)' },
+  },
+};
+
+const deliverable: JsonSchema = {
+  type: 'object',
+  required: ['name', 'output', 'kind', 'mime', 'bytes', 'hash', 'downloadUrl', 'inlineUrl'],
+  properties: {
+    name: { type: 'string', description: 'the file name a download gets; unique within the run' },
+    output: { type: 'string', description: 'the graph output (or output path) it came from, e.g. `video`, `files.srt`' },
+    kind: { enum: [...deliverableKinds] },
+    mime: { type: 'string' },
+    bytes: { type: 'integer' },
+    hash: { type: 'string', description: 'SHA-256 of the content' },
+    downloadUrl: { type: 'string', description: 'signed, short-lived URL that downloads it as an attachment (no token needed)' },
+    inlineUrl: { type: 'string', description: 'signed URL for playback and previews (inline)' },
   },
 };
 
@@ -80,6 +98,18 @@ export const componentSchemas: Record<string, JsonSchema> = {
     properties: { version: { type: 'integer' }, message: { type: 'string' }, createdAt: { type: 'integer' } },
   },
   RunRow: runRow,
+  Deliverable: deliverable,
+  RunDeliverables: {
+    type: 'object',
+    required: ['runId', 'deliverables'],
+    properties: {
+      runId: { type: 'string' },
+      deliverables: { type: 'array', items: { $ref: '#/components/schemas/Deliverable' }, description: 'the final video first' },
+      primary: { type: 'string', description: '`name` of the final video' },
+      packageUrl: { type: 'string', description: 'signed URL of a zip of the whole package' },
+      packageName: { type: 'string' },
+    },
+  },
   RunDetail: {
     allOf: [
       { $ref: '#/components/schemas/RunRow' },

@@ -4,7 +4,8 @@
  * The server builds these from the run's outputs (server/deliverables.ts);
  * the editor's Run panel shows them. Browser-safe: types only.
  */
-export type DeliverableKind = 'video' | 'audio' | 'image' | 'captions' | 'timeline' | 'data' | 'other';
+export const deliverableKinds = ['video', 'audio', 'image', 'captions', 'timeline', 'data', 'other'] as const;
+export type DeliverableKind = (typeof deliverableKinds)[number];
 
 export interface Deliverable {
   /** The file name a download gets, e.g. "the-signal.mp4" / "the-signal.en.srt"; unique within the run. */

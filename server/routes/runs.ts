@@ -5,6 +5,7 @@ import { runTriggers, type RunTrigger } from '../../runtime/store/types.js';
 import type { ServerContext } from '../context.js';
 import { conflict, notFound } from '../errors.js';
 import { defineRoute, identifier, objectSchema, type AnyRoute } from '../route.js';
+import { runTitle } from '../episode-text.js';
 import { startRun, type StartRequest } from '../runs.js';
 import { arrayOf, errors, priorities, ref } from '../schemas.js';
 
@@ -58,14 +59,20 @@ export function runRoutes(ctx: ServerContext): AnyRoute[] {
         trigger: { enum: [...runTriggers] },
         limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
       }),
+      description: "Each row carries `title` when the run's episode input has one (front matter title, first `#` heading or Fountain title page), read from the first few KB only.",
       responses: { 200: { description: 'runs', schema: arrayOf('RunRow') }, ...errors(400, 401) },
-      handle: ({ query }) =>
-        store.listRuns({
+      handle: async ({ query }) => {
+        const rows = await store.listRuns({
           limit: query.limit,
           ...(query.graphId ? { graphId: query.graphId } : {}),
           ...(query.status?.length ? { status: query.status } : {}),
           ...(query.trigger ? { trigger: query.trigger } : {}),
-        }),
+        });
+        return rows.map((row) => {
+          const title = runTitle(row.inputs);
+          return title ? { ...row, title } : row;
+        });
+      },
     }),
     defineRoute<{ id: string }, { wait?: number }>({
       method: 'get',
