@@ -3,6 +3,11 @@
  * canvas in the middle, a right-hand panel (Node · Graph · Run), a status
  * line at the bottom. Without a token (or when the server refuses it) a
  * login screen asks for one; then the node types are loaded.
+ *
+ * The URL names the open graph and run (shell/routing.ts, route-sync.ts);
+ * unsaved work is kept in this browser (shell/autosave.ts) and nothing
+ * replaces it without asking (shell/ConfirmDialog.tsx). The empty editor
+ * offers the shipped templates (shell/Templates.tsx).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
@@ -10,15 +15,21 @@ import { ApiError } from './api/client.js';
 import { ApiProvider, useApi, useAuth } from './api/context.js';
 import { Canvas } from './canvas/Canvas.js';
 import { Palette } from './canvas/Palette.js';
-import { saveCurrentGraph } from './graphs/save.js';
+import { startAutosave } from './shell/autosave.js';
+import { ConfirmDialog } from './shell/ConfirmDialog.js';
+import { saveOpenGraph } from './shell/documents.js';
 import { downloadDocument } from './shell/file-io.js';
 import { ImportDialog } from './shell/ImportDialog.js';
 import { Login } from './shell/Login.js';
+import { RestoreBanner } from './shell/RestoreBanner.js';
 import { RightPanel } from './shell/RightPanel.js';
+import { useRouteSync } from './shell/route-sync.js';
 import { ShortcutHelp } from './shell/ShortcutHelp.js';
 import { useShortcuts } from './shell/shortcuts.js';
 import { StatusBar } from './shell/StatusBar.js';
+import { TemplatesDialog, TemplatesPanel } from './shell/Templates.js';
 import { Toolbar } from './shell/Toolbar.js';
+import './shell/shell.css';
 import { useGraphStore } from './state/graph-store.js';
 import { notify } from './state/toast-store.js';
 
@@ -51,6 +62,10 @@ function Editor() {
     return () => controller.abort();
   }, [api, reload]);
 
+  // The URL opens its graph (and run); unsaved work is kept in this browser as it changes.
+  useRouteSync(api);
+  useEffect(() => startAutosave(), []);
+
   // Unsaved changes: the browser asks before leaving.
   useEffect(() => {
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
@@ -65,7 +80,7 @@ function Editor() {
   const save = useCallback(() => {
     if (saving) return;
     setSaving(true);
-    saveCurrentGraph(api, useGraphStore)
+    saveOpenGraph(api)
       .then(
         (stored) => notify('success', `Saved ${stored.id} version ${stored.version}`),
         (error: unknown) => notify('error', `Save failed: ${describeError(error)}`),
@@ -87,12 +102,18 @@ function Editor() {
       <Toolbar onSave={save} onRun={run} onExport={exportGraph} saving={saving} />
       <div className="rg-body">
         <Palette onRetry={() => setReload((n) => n + 1)} />
-        <Canvas />
+        <div className="rg-stage">
+          <Canvas />
+          <RestoreBanner />
+          <TemplatesPanel />
+        </div>
         <RightPanel />
       </div>
       <StatusBar />
       <ImportDialog />
+      <TemplatesDialog />
       <ShortcutHelp />
+      <ConfirmDialog />
     </div>
   );
 }

@@ -10,11 +10,13 @@ import { isVariant, type GraphDocument } from '../../../runtime/contract/index.j
 import { ApiError, type GraphSummary, type GraphVersionInfo, type Problem, type StoredGraph, type WebhookInfo } from '../api/client.js';
 import { Section } from './Section.js';
 import { useApi } from '../api/context.js';
+import { confirmAction, confirmDiscard } from '../shell/ConfirmDialog.js';
+import { openGraph, openStored, saveOpenGraph } from '../shell/documents.js';
 import { useGraphStore } from '../state/graph-store.js';
+import { notify } from '../state/toast-store.js';
 import { GraphInputsSection, GraphOutputsSection } from './GraphIo.js';
 import { describeVariantDiff, formatChange, formatEdge, type VariantDiff } from './diff.js';
 import { describeProblems } from './problems.js';
-import { saveCurrentGraph } from './save.js';
 import './graphs.css';
 
 type Feedback = { kind: 'ok' | 'error'; text: string; problems?: Problem[] } | undefined;
@@ -23,17 +25,8 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 const feedbackOf = (error: unknown): Feedback => ({ kind: 'error', text: errorText(error), ...(error instanceof ApiError && error.problems.length > 0 ? { problems: error.problems } : {}) });
 const when = (ms: number | undefined): string => (ms ? new Date(ms).toLocaleString() : '');
 
-/** Opens a stored graph version in the editor (a variant as its resolved graph). */
-export function openStored(stored: StoredGraph): void {
-  const doc = stored.resolved ?? (isVariant(stored.doc) ? undefined : stored.doc);
-  if (!doc) throw new Error(`graph "${stored.id}" is a variant that cannot be resolved (is its template still stored?)`);
-  useGraphStore.getState().setDocument(doc, { id: stored.id, version: stored.version });
-}
-
-/** Whether unsaved changes may be dropped: asks only when there are some. */
-function mayDiscard(action: string): boolean {
-  return !useGraphStore.getState().meta.dirty || window.confirm(`The open graph has unsaved changes. ${action} anyway and lose them?`);
-}
+/** Opens a stored graph version in the editor (a variant as its resolved graph) and puts it in the URL. */
+export { openStored };
 
 async function copyText(text: string): Promise<boolean> {
   try {
@@ -114,7 +107,43 @@ export function ProblemList({ problems, doc }: { problems: Problem[]; doc: Graph
 
 // ─── graph list ────────────────────────────────────────────────────────────
 
+/**
+ * Deletes stored graph `id` after asking. The open graph, if it was that one,
+ * stays open as unsaved changes (nothing on screen is lost; Save stores it again).
+ */
+async function deleteStoredGraph(api: ReturnType<typeof useApi>, graph: GraphSummary): Promise<boolean> {
+  const open = useGraphStore.getState().meta.id === graph.id;
+  const ok = await confirmAction({
+    title: `Delete "${graph.name}"?`,
+    message: `The stored graph "${graph.id}" and all its ${graph.version === 1 ? 'one version' : `${graph.version} versions`} are deleted from the server; its runs stay in the history.${open ? ' It stays open here as an unsaved graph.' : ''}`,
+    confirmLabel: 'Delete graph',
+    danger: true,
+  });
+  if (!ok) return false;
+  await api.deleteGraph(graph.id);
+  if (useGraphStore.getState().meta.id === graph.id) useGraphStore.getState().markUnstored();
+  notify('success', `Deleted the stored graph "${graph.id}"`);
+  return true;
+}
+
 function GraphList({ graphs, error, currentId, onOpen, onRefresh }: { graphs: GraphSummary[] | undefined; error?: string | undefined; currentId?: string | undefined; onOpen: (id: string) => void; onRefresh: () => void }) {
+  const api = useApi();
+  const [deleting, setDeleting] = useState<string | undefined>(undefined);
+  const [deleteError, setDeleteError] = useState<Feedback>(undefined);
+  const remove = (graph: GraphSummary) => {
+    setDeleteError(undefined);
+    setDeleting(graph.id);
+    deleteStoredGraph(api, graph).then(
+      (deleted) => {
+        setDeleting(undefined);
+        if (deleted) onRefresh();
+      },
+      (failure: unknown) => {
+        setDeleting(undefined);
+        setDeleteError({ kind: 'error', text: `Could not delete "${graph.id}": ${errorText(failure)}` });
+      },
+    );
+  };
   return (
     <Section
       title="Stored graphs"
@@ -133,6 +162,11 @@ function GraphList({ graphs, error, currentId, onOpen, onRefresh }: { graphs: Gr
       }
     >
       {error ? <p className="rg-graph-error">{error}</p> : null}
+      {deleteError ? (
+        <p className="rg-graph-error" role="alert" data-testid="graph-delete-error">
+          {deleteError.text}
+        </p>
+      ) : null}
       {!graphs ? (
         <p className="rg-muted rg-small">Loading…</p>
       ) : graphs.length === 0 ? (
@@ -146,6 +180,23 @@ function GraphList({ graphs, error, currentId, onOpen, onRefresh }: { graphs: Gr
                 <span className="rg-muted rg-small">
                   <code>{graph.id}</code> · v{graph.version} · {when(graph.updatedAt)}
                 </span>
+              </button>
+              <button
+                type="button"
+                className="rg-icon-button rg-button--danger rg-graph-delete"
+                title={`Delete ${graph.id}`}
+                aria-label={`Delete ${graph.name}`}
+                disabled={deleting !== undefined}
+                onClick={() => remove(graph)}
+                data-testid={`graph-delete-${graph.id}`}
+              >
+                {deleting === graph.id ? (
+                  '…'
+                ) : (
+                  <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round">
+                    <path d="M2.5 4h11M6 4V2.5h4V4M4 4l.7 9.5h6.6L12 4M6.8 6.5v5M9.2 6.5v5" />
+                  </svg>
+                )}
               </button>
             </li>
           ))}
@@ -172,7 +223,7 @@ function SaveSection({ onSaved }: { onSaved: (saved: StoredGraph) => void }) {
     setBusy(true);
     setFeedback(undefined);
     try {
-      const saved = await saveCurrentGraph(api, useGraphStore, message, newId.trim() ? { id: newId.trim() } : {});
+      const saved = await saveOpenGraph(api, message, newId.trim() ? { id: newId.trim() } : {});
       setMessage('');
       setNewId('');
       setFeedback({ kind: 'ok', text: `Saved ${saved.id} as version ${saved.version}.` });
@@ -248,12 +299,12 @@ function HistorySection({ id, version, versions, onRestored }: { id: string; ver
   const latest = versions?.[0]?.version;
 
   const restore = async (target: number) => {
-    if (!mayDiscard(`Restore version ${target}`)) return;
+    if (!(await confirmDiscard(`Restoring version ${target}`))) return;
     setBusy(target);
     setFeedback(undefined);
     try {
       const restored = await api.restoreGraph(id, target);
-      openStored(restored);
+      openStored(restored, { route: 'replace' });
       setFeedback({ kind: 'ok', text: `Version ${target} restored as version ${restored.version}.` });
       onRestored(restored);
     } catch (error) {
@@ -310,7 +361,7 @@ function CloneSection({ id, onCloned }: { id: string; onCloned: (stored: StoredG
       setFeedback({ kind: 'error', text: 'Give the new variant a name.' });
       return;
     }
-    if (!mayDiscard('Clone the stored version and open the clone')) return;
+    if (!(await confirmDiscard('Cloning the stored version (the clone opens)'))) return;
     setBusy(true);
     setFeedback(undefined);
     try {
@@ -680,10 +731,9 @@ export function GraphPanel() {
 
   const open = useCallback(
     async (id: string) => {
-      if (!mayDiscard(`Open "${id}"`)) return;
       setOpenError(undefined);
       try {
-        openStored(await api.getGraph(id));
+        await openGraph(api, id);
       } catch (error) {
         setOpenError(feedbackOf(error));
       }

@@ -2,7 +2,9 @@
  * Saving the graph open in the editor — shared by the graph panel and the
  * toolbar's Save button.
  *
- * - A graph never saved (no `meta.id`) is created: POST /api/graphs.
+ * - A graph never saved (no `meta.id`) is created: POST /api/graphs; the
+ *   runs started from it while unsaved (`adoptRuns`) become its runs, so its
+ *   run history survives the first save.
  * - A stored graph gets a new version: PUT /api/graphs/:id.
  * - A stored series variant stays a variant: the editor shows its resolved
  *   graph, so the overrides are recomputed against the template's resolved
@@ -35,6 +37,8 @@ export type SaveApi = Pick<ApiClient, 'getGraph' | 'createGraph' | 'saveGraph'>;
 export interface SaveOptions {
   /** For a new graph: the id to create it under (else the server derives one from the name). */
   id?: string;
+  /** For a new graph: runs of the unsaved document that become the new graph's runs. */
+  adoptRuns?: string[];
 }
 
 /** The variant document that makes `template` into `edited`, keeping the variant's own name and description. */
@@ -74,7 +78,8 @@ export async function saveCurrentGraph(api: SaveApi, store: SaveStore, message?:
   const text = message?.trim() ? message.trim().slice(0, 500) : undefined;
   let saved: StoredGraph;
   if (!meta.id) {
-    saved = await api.createGraph(doc, text, options.id?.trim() || undefined);
+    const adopt = options.adoptRuns?.length ? [options.adoptRuns] : [];
+    saved = await api.createGraph(doc, text, options.id?.trim() || undefined, ...adopt);
   } else {
     const latest = await api.getGraph(meta.id);
     if (isVariant(latest.doc)) {

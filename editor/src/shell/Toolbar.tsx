@@ -3,6 +3,8 @@ import { useState, type KeyboardEvent } from 'react';
 import { fitCanvas, layoutCanvas } from '../canvas/commands.js';
 import { useGraphStore, useHistoryState } from '../state/graph-store.js';
 import { useUiStore } from '../state/ui-store.js';
+import { newGraph } from './documents.js';
+import { openTemplates } from './Templates.js';
 
 function GraphName() {
   const name = useGraphStore((state) => state.doc.name);
@@ -66,6 +68,14 @@ export function Toolbar({ onSave, onRun, onExport, saving }: { onSave(): void; o
           </button>
           <button type="button" className="rg-button" onClick={layoutCanvas} disabled={!hasNodes} title="Auto-layout left → right (Shift+L)" data-testid="toolbar-layout">
             Layout
+          </button>
+        </div>
+        <div className="rg-button-group">
+          <button type="button" className="rg-button" onClick={() => void newGraph()} title="A new, empty graph" data-testid="toolbar-new">
+            New
+          </button>
+          <button type="button" className="rg-button" onClick={openTemplates} title="Start from a shipped graph or an example episode" data-testid="toolbar-templates">
+            Templates
           </button>
         </div>
         <div className="rg-button-group">

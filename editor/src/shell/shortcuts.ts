@@ -8,6 +8,8 @@ import { fitCanvas, layoutCanvas } from '../canvas/commands.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
 import { useUiStore } from '../state/ui-store.js';
+import { confirmOpen } from './ConfirmDialog.js';
+import { useTemplatesUi } from './Templates.js';
 
 export interface Shortcut {
   keys: string;
@@ -60,6 +62,8 @@ export function useShortcuts(commands: { save(): void; run(): void }): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const ui = useUiStore.getState();
+      // A question or the templates dialog is up: its own keys only (it closes itself on Escape).
+      if (confirmOpen() || useTemplatesUi.getState().dialogOpen) return;
       if (event.key === 'Escape') {
         if (ui.helpOpen) ui.setHelpOpen(false);
         else if (ui.importing) ui.closeImport();

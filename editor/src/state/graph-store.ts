@@ -8,6 +8,11 @@
  * (`useGraphStore.getState().addNode(…)`). Document edits go through
  * `commit`, which records the previous snapshot for undo; selection changes
  * are not undo steps.
+ *
+ * Undo can cross a document switch (an import is an undo step): every
+ * document snapshot belongs to a `DocumentSession` (the stored id/version it
+ * edits and the document as last saved there), so undoing past an import
+ * brings back the previous graph with its id, version and dirty state.
  */
 import { create } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
@@ -25,6 +30,23 @@ export interface DocumentMeta {
   version?: number;
   /** Differs from the stored version (or was never saved). */
   dirty: boolean;
+}
+
+/**
+ * What the snapshots of one opened document share: the stored graph they edit
+ * and its document as last saved. Mutable on purpose: a save updates it for
+ * every snapshot of that document, so undo/redo across an import lands on the
+ * right meta even after saving in between.
+ */
+interface DocumentSession {
+  id?: string;
+  version?: number;
+  savedDoc: GraphDocument | null;
+}
+
+export interface SetDocumentOptions {
+  /** Keep the undo history and make the switch itself an undo step (an import); default: a fresh history. */
+  record?: boolean;
 }
 
 export type RightTab = 'node' | 'graph' | 'run';
@@ -52,7 +74,8 @@ export interface GraphState {
   /** Incremented by `requestRun()` (the toolbar's Run): the Run panel starts a run when it changes. */
   runRequest: number;
 
-  setDocument(doc: GraphDocument, meta?: Partial<DocumentMeta>): void;
+  /** Opens `doc` (a loaded, imported or new graph); the canvas fits it. With `record`, Undo returns to the previous document. */
+  setDocument(doc: GraphDocument, meta?: Partial<DocumentMeta>, options?: SetDocumentOptions): void;
   newDocument(name?: string): void;
   setNodeTypes(nodes: NodeDescription[]): void;
   setNodeTypesStatus(status: NodeTypesStatus, error?: string): void;
@@ -65,7 +88,7 @@ export interface GraphState {
   updateParams(nodeId: string, params: Record<string, unknown>): void;
   updateSettings(nodeId: string, settings: Partial<NodeSettings>): void;
   updateNodeMeta(nodeId: string, meta: { title?: string; notes?: string }): void;
-  updateGraph(patch: Partial<Pick<GraphDocument, 'name' | 'description' | 'inputs' | 'outputs'>>): void;
+  updateGraph(patch: Partial<Pick<GraphDocument, 'name' | 'description' | 'inputs' | 'outputs' | 'settings'>>): void;
   /** Adds or replaces a graph input; with `previous`, renames that input (its edges follow). One undo step. */
   setGraphInput(name: string, input: GraphInput, previous?: string): void;
   /** Removes a graph input and the edges that read it. */
@@ -86,6 +109,8 @@ export interface GraphState {
   redo(): void;
   autoLayout(sizes?: Record<string, ops.Size>): void;
   markSaved(meta: { id?: string; version?: number }): void;
+  /** The stored graph behind the open document is gone (deleted): it is an unsaved document now. */
+  markUnstored(): void;
   setRightTab(tab: RightTab): void;
   requestRun(): void;
 }
@@ -101,6 +126,26 @@ export function toRegistry(nodes: NodeDescription[]): NodeRegistry<NodeDescripti
 
 const initialDoc = ops.emptyDocument();
 
+/** Each snapshot's session; every document in the store or its history has one. */
+const sessions = new WeakMap<GraphDocument, DocumentSession>();
+sessions.set(initialDoc, { savedDoc: initialDoc });
+
+const sessionOf = (doc: GraphDocument): DocumentSession => {
+  let session = sessions.get(doc);
+  if (!session) {
+    // A document that entered the store some other way (a test's setState): it starts its own session.
+    session = { savedDoc: null };
+    sessions.set(doc, session);
+  }
+  return session;
+};
+
+const metaOf = (doc: GraphDocument, session: DocumentSession): DocumentMeta => ({
+  ...(session.id !== undefined ? { id: session.id } : {}),
+  ...(session.version !== undefined ? { version: session.version } : {}),
+  dirty: doc !== session.savedDoc,
+});
+
 export const useGraphStore = create<GraphState>()((set, get) => {
   /** Replace the document, recording the old one as an undo step (coalesced by `key`). */
   const commit = (next: GraphDocument, key?: string, extra: Partial<GraphState> = {}): void => {
@@ -109,6 +154,7 @@ export const useGraphStore = create<GraphState>()((set, get) => {
       if (Object.keys(extra).length > 0) set(extra);
       return;
     }
+    if (!sessions.has(next)) sessions.set(next, sessionOf(state.doc));
     set({
       ...extra,
       doc: next,
@@ -129,11 +175,16 @@ export const useGraphStore = create<GraphState>()((set, get) => {
     const state = get();
     const result = step(state.history, state.doc);
     if (!result) return;
+    const session = sessionOf(result.state);
+    const switched = session !== sessionOf(state.doc);
     set({
       doc: result.state,
       history: result.history,
-      meta: { ...state.meta, dirty: result.state !== state.savedDoc },
+      meta: metaOf(result.state, session),
+      savedDoc: session.savedDoc,
       selection: present(result.state, state.selection),
+      // Back to another document (undoing an import): fit it like any opened graph.
+      ...(switched ? { loadCount: state.loadCount + 1 } : {}),
     });
   };
 
@@ -152,15 +203,23 @@ export const useGraphStore = create<GraphState>()((set, get) => {
     loadCount: 0,
     runRequest: 0,
 
-    setDocument(doc, meta = {}) {
+    setDocument(doc, meta = {}, options = {}) {
+      const state = get();
       const dirty = meta.dirty ?? false;
+      const session: DocumentSession = {
+        ...(meta.id !== undefined ? { id: meta.id } : {}),
+        ...(meta.version !== undefined ? { version: meta.version } : {}),
+        savedDoc: dirty ? null : doc,
+      };
+      sessions.set(doc, session);
+      sessionOf(state.doc); // the replaced document keeps its meta for undo
       set({
         doc,
-        meta: { ...(meta.id !== undefined ? { id: meta.id } : {}), ...(meta.version !== undefined ? { version: meta.version } : {}), dirty },
-        savedDoc: dirty ? null : doc,
-        history: emptyHistory(),
+        meta: metaOf(doc, session),
+        savedDoc: session.savedDoc,
+        history: options.record && doc !== state.doc ? record(state.history, state.doc) : emptyHistory(),
         selection: [],
-        loadCount: get().loadCount + 1,
+        loadCount: state.loadCount + 1,
       });
     },
 
@@ -318,14 +377,21 @@ export const useGraphStore = create<GraphState>()((set, get) => {
 
     markSaved(meta) {
       const { doc } = get();
-      set({
-        savedDoc: doc,
-        meta: {
-          ...(meta.id !== undefined ? { id: meta.id } : get().meta.id !== undefined ? { id: get().meta.id } : {}),
-          ...(meta.version !== undefined ? { version: meta.version } : {}),
-          dirty: false,
-        },
-      });
+      const session = sessionOf(doc);
+      if (meta.id !== undefined) session.id = meta.id;
+      if (meta.version !== undefined) session.version = meta.version;
+      else delete session.version;
+      session.savedDoc = doc;
+      set({ savedDoc: doc, meta: metaOf(doc, session) });
+    },
+
+    markUnstored() {
+      const { doc } = get();
+      const session = sessionOf(doc);
+      delete session.id;
+      delete session.version;
+      session.savedDoc = null;
+      set({ savedDoc: null, meta: metaOf(doc, session) });
     },
 
     setRightTab(tab) {
@@ -341,7 +407,7 @@ export const useGraphStore = create<GraphState>()((set, get) => {
 // ─── actions by name ────────────────────────────────────────────────────────
 
 const actions = () => useGraphStore.getState();
-export const setDocument: GraphState['setDocument'] = (doc, meta) => actions().setDocument(doc, meta);
+export const setDocument: GraphState['setDocument'] = (doc, meta, options) => actions().setDocument(doc, meta, options);
 export const newDocument: GraphState['newDocument'] = (name) => actions().newDocument(name);
 export const setNodeTypes: GraphState['setNodeTypes'] = (nodes) => actions().setNodeTypes(nodes);
 export const addNode: GraphState['addNode'] = (type, position, version) => actions().addNode(type, position, version);
@@ -369,6 +435,7 @@ export const undo: GraphState['undo'] = () => actions().undo();
 export const redo: GraphState['redo'] = () => actions().redo();
 export const autoLayout: GraphState['autoLayout'] = (sizes) => actions().autoLayout(sizes);
 export const markSaved: GraphState['markSaved'] = (meta) => actions().markSaved(meta);
+export const markUnstored: GraphState['markUnstored'] = () => actions().markUnstored();
 export const setRightTab: GraphState['setRightTab'] = (tab) => actions().setRightTab(tab);
 export const requestRun: GraphState['requestRun'] = () => actions().requestRun();
 
