@@ -18,6 +18,7 @@ import {
   defineNode,
   GRAPH_FORMAT,
   NodeRegistry,
+  paramsSchemaUnderSettings,
   settingChoices,
   validateGraph,
   type GraphDocument,
@@ -148,6 +149,15 @@ describe('validating graph settings', () => {
       ['/settings/fps', 'SCHEMA'],
       ['/settings/profile', 'SCHEMA'],
     ]);
+  });
+
+  it('give a node form the graph’s profile as the default of an unset profile (not to types that follow upstream)', () => {
+    const properties = (schema: Record<string, unknown>) => schema.properties as Record<string, { default?: unknown; description?: string }>;
+    const framedUnder = paramsSchemaUnderSettings(framed, { profile: 'tall' });
+    expect(properties(framedUnder).profile).toMatchObject({ default: 'tall', description: "Unset: the graph's render profile (tall)." });
+    expect(properties(framed.params).profile?.default).toBe('wide');
+    expect(paramsSchemaUnderSettings(follows, { profile: 'tall' })).toBe(follows.params);
+    expect(paramsSchemaUnderSettings(framed, undefined)).toBe(framed.params);
   });
 
   it('lists the profiles of the built-in node types for a picker', () => {

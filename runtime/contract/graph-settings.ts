@@ -101,6 +101,24 @@ export function checkGraphSettings(graph: Pick<GraphDocument, 'settings' | 'node
 }
 
 /**
+ * A node type's params schema as the graph's settings leave it: each setting
+ * the type takes becomes its param's default, so a form shows what an unset
+ * param will render at. The same schema when no setting applies.
+ */
+export function paramsSchemaUnderSettings(description: NodeDescription, settings: GraphSettings | undefined): JsonSchema {
+  let properties: Record<string, JsonSchema> | undefined;
+  for (const setting of graphSettingNames) {
+    const value = settings?.[setting];
+    const schema = settingParamSchema(description, setting);
+    if (value === undefined || !schema) continue;
+    properties ??= { ...(description.params.properties as Record<string, JsonSchema>) };
+    const note = `Unset: the graph's ${settingTitles[setting]} (${value}).`;
+    properties[setting] = { ...schema, default: value, description: typeof schema.description === 'string' ? `${schema.description} ${note}` : note };
+  }
+  return properties ? { ...description.params, properties } : description.params;
+}
+
+/**
  * The values a setting may take, for a picker: the union of the `enum`s of the
  * node types that take it, in the order the types declare them.
  */

@@ -13,7 +13,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import Form, { getDefaultRegistry, type IChangeEvent } from '@rjsf/core';
 import { ADDITIONAL_PROPERTY_FLAG, type FieldTemplateProps, type RJSFSchema, type UiSchema as RjsfUiSchema, type ValidatorType, type Widget, type WidgetProps } from '@rjsf/utils';
-import { formatPortType, type GraphDocument, type GraphNode, type NodeDescription, type PortSpec } from '../../../runtime/contract/index.js';
+import { formatPortType, paramsSchemaUnderSettings, type GraphDocument, type GraphNode, type NodeDescription, type PortSpec } from '../../../runtime/contract/index.js';
 import { useGraphStore, useSelectedNode, useSelectedNodeDescription } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
 import { CredentialsPicker } from './CredentialsPicker.js';
@@ -148,7 +148,9 @@ function useDebouncedWriter<T>(write: (value: T) => void, delay: number) {
 }
 
 function ParamsForm({ node, description }: { node: GraphNode; description: NodeDescription }) {
-  const schema = useMemo(() => formSchema(description.params) as RJSFSchema, [description]);
+  // A param the graph's settings fill (the render profile) shows the graph's value as its default.
+  const graphSettings = useGraphStore((state) => state.doc.settings);
+  const schema = useMemo(() => formSchema(paramsSchemaUnderSettings(description, graphSettings)) as RJSFSchema, [description, graphSettings]);
   const uiSchema = useMemo(() => ({ ...buildUiSchema(description.params), 'ui:submitButtonOptions': { norender: true } }) as RjsfUiSchema, [description]);
   const [data, setData] = useState<Record<string, unknown>>(() => structuredClone(node.params));
   const nodeId = node.id;
