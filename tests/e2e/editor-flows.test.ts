@@ -326,10 +326,10 @@ describe.skipIf(!chromium)('editor flows (Chromium)', () => {
     const history = await session.api.get<Array<{ version: number; message?: string }>>(`/api/graphs/${id}/versions`);
     expect(history[0]).toMatchObject({ version: 1, message: 'first version from the e2e test' });
 
-    // A reload starts from an empty canvas; the graph comes back from the list.
+    // A reload reopens the graph its URL names (#/graphs/<id>); opening it from the list again shows the same.
     await page.reload({ waitUntil: 'domcontentloaded' });
     await page.locator('.react-flow__pane').waitFor({ state: 'visible' });
-    await waitForNodeCount(page, 0);
+    await waitForNodeCount(page, 2);
     await openRightTab(page, 'graph');
     await page.getByTestId(`graph-list-item-${id}`).click();
     await waitForNodeCount(page, 2);

@@ -194,7 +194,9 @@ export function TemplatesPanel() {
             ×
           </button>
         </header>
-        <p className="rg-muted rg-small">Or drag nodes from the palette, or import a graph file.</p>
+        <p className="rg-muted rg-small">
+          Or drag nodes from the palette (double-click adds one), or press <kbd>Ctrl</kbd>+<kbd>O</kbd> to import a graph file. <kbd>?</kbd> lists the shortcuts.
+        </p>
         <TemplateList onOpened={() => useTemplatesUi.setState({ panelDismissed: false })} />
       </section>
     </div>
