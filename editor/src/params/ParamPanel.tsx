@@ -150,8 +150,9 @@ function useDebouncedWriter<T>(write: (value: T) => void, delay: number) {
 function ParamsForm({ node, description }: { node: GraphNode; description: NodeDescription }) {
   // A param the graph's settings fill (the render profile) shows the graph's value as its default.
   const graphSettings = useGraphStore((state) => state.doc.settings);
-  const schema = useMemo(() => formSchema(paramsSchemaUnderSettings(description, graphSettings)) as RJSFSchema, [description, graphSettings]);
-  const uiSchema = useMemo(() => ({ ...buildUiSchema(description.params), 'ui:submitButtonOptions': { norender: true } }) as RjsfUiSchema, [description]);
+  const params = useMemo(() => paramsSchemaUnderSettings(description, graphSettings), [description, graphSettings]);
+  const schema = useMemo(() => formSchema(params) as RJSFSchema, [params]);
+  const uiSchema = useMemo(() => ({ ...buildUiSchema(params), 'ui:submitButtonOptions': { norender: true } }) as RjsfUiSchema, [params]);
   const [data, setData] = useState<Record<string, unknown>>(() => structuredClone(node.params));
   const nodeId = node.id;
 
