@@ -1,5 +1,6 @@
 /**
- * Credentials of the selected node's type: for each declared credential,
+ * Credentials of the selected node as configured (a node with a `provider`
+ * parameter shows only that provider's credential): for each one,
  * whether the server has it stored (GET /api/credentials: names and field
  * names only) or the runtime will read the environment variables the spec
  * names, and a small form to store it (PUT /api/credentials/:name).
@@ -11,11 +12,12 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { CredentialSpec } from '../../../runtime/contract/index.js';
 import { useApi } from '../api/context.js';
 import { ApiError, type CredentialInfo } from '../api/client.js';
-import { credentialPayload, credentialStatus, describeCredentialStatus } from './credentials.js';
+import { useSelectedNode } from '../state/graph-store.js';
+import { credentialPayload, credentialStatus, credentialsForProvider, describeCredentialStatus } from './credentials.js';
 
 type Load = { status: 'loading' } | { status: 'ready'; stored: CredentialInfo[] } | { status: 'error'; message: string };
 
-const message = (error: unknown): string => (error instanceof ApiError ? `${error.message}${error.code === 'SECRET_KEY' ? ' (set REELGRAPH_SECRET_KEY on the server)' : ''}` : String(error));
+const message = (error: unknown): string => (error instanceof ApiError ? `${error.message}${error.code === 'SECRET_KEY' ? ' (the server has no secret key to encrypt credentials with: set REELGRAPH_SECRET_KEY, or restart it so it creates one in its data directory)' : ''}` : String(error));
 
 function CredentialRow({ spec, stored, onChanged }: { spec: CredentialSpec; stored: CredentialInfo[] | undefined; onChanged: () => void }) {
   const api = useApi();
@@ -124,8 +126,11 @@ function CredentialRow({ spec, stored, onChanged }: { spec: CredentialSpec; stor
   );
 }
 
-export function CredentialsPicker({ specs }: { specs: CredentialSpec[] }) {
+export function CredentialsPicker({ specs: declared }: { specs: CredentialSpec[] }) {
   const api = useApi();
+  const params = useSelectedNode()?.params;
+  const provider = typeof params?.provider === 'string' ? params.provider : undefined;
+  const specs = credentialsForProvider(declared, params);
   const [load, setLoad] = useState<Load>({ status: 'loading' });
   const refresh = useCallback(() => {
     api.credentials().then(
@@ -138,6 +143,11 @@ export function CredentialsPicker({ specs }: { specs: CredentialSpec[] }) {
   return (
     <div className="rg-credentials">
       {load.status === 'error' ? <p className="rg-param-error rg-small">Could not list stored credentials: {load.message}</p> : null}
+      {specs.length === 0 && provider ? (
+        <p className="rg-muted rg-small" data-testid="credentials-none">
+          The “{provider}” provider needs no credential.
+        </p>
+      ) : null}
       <ul>
         {specs.map((spec) => (
           <CredentialRow key={spec.name} spec={spec} stored={stored} onChanged={refresh} />

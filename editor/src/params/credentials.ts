@@ -70,3 +70,41 @@ export function credentialPayload(values: Record<string, string | undefined>): R
   }
   return Object.keys(fields).length > 0 ? fields : undefined;
 }
+
+/** Does credential `spec` belong to provider `provider` ("google" ↔ "google-tts", "openai" ↔ "openai")? */
+export function credentialServesProvider(spec: Pick<CredentialSpec, 'name'>, provider: string): boolean {
+  const name = spec.name.toLowerCase();
+  const wanted = provider.toLowerCase();
+  return name === wanted || name.startsWith(`${wanted}-`) || wanted.startsWith(`${name}-`);
+}
+
+/**
+ * The credentials that matter for a node as configured: a node that speaks
+ * to one of several providers (a `provider` parameter, several credentials)
+ * needs only the selected provider's; a provider with none of them (offline,
+ * espeak, procedural) needs none. Other nodes need what they declare.
+ */
+export function credentialsForProvider(specs: readonly CredentialSpec[] | undefined, params: Record<string, unknown> | undefined): CredentialSpec[] {
+  const all = [...(specs ?? [])];
+  const provider = params?.provider;
+  if (typeof provider !== 'string' || all.length < 2) return all;
+  return all.filter((spec) => credentialServesProvider(spec, provider));
+}
+
+/** Error messages of a provider that found no key (the runtime's PermanentErrors say "no API key"). */
+const MISSING_KEY = /\bno API key\b|\bAPI key (?:is )?(?:not set|missing|not configured)\b|MISSING_CREDENTIAL/i;
+
+/**
+ * Where to put the key a failure asks for, or undefined when the failure is
+ * not a missing key: the node's Credentials section in the editor, or the
+ * environment variable.
+ */
+export function missingKeyHint(error: { code?: string; message: string } | undefined, specs: readonly CredentialSpec[] | undefined, params?: Record<string, unknown>): string | undefined {
+  if (!error || !(error.code === 'MISSING_CREDENTIAL' || MISSING_KEY.test(error.message))) return undefined;
+  const candidates = credentialsForProvider(specs, params);
+  const named = (specs ?? []).find((spec) => Object.values(spec.env).some((variable) => error.message.includes(variable)));
+  const spec = named ?? (candidates.length === 1 ? candidates[0] : undefined);
+  if (!spec) return 'Store the provider’s key under Credentials in the node’s panel (Node tab), or set its environment variable on the server.';
+  const variables = Object.values(spec.env).join(', ');
+  return `Store a key for “${spec.title}” under Credentials in the node’s panel (Node tab; kept encrypted on the server), or set ${variables} in the server’s environment.`;
+}

@@ -1,15 +1,20 @@
 /**
- * What one node did in the followed run: status, timing, attempts and
- * providers, its error with the location, its items (status, provider,
- * attempts, errors), and its results — its output values (a whole node's,
+ * What one node did in the followed run: status (a failure a fallback
+ * covered reads "fell back", neutrally), timing, attempts and providers, its
+ * error with the location (and, for a missing key, where to store one), its
+ * items (what each is — speaker and line, scene title — status, the provider
+ * that produced it, attempts, errors), and its results — its output values (a whole node's,
  * or the chosen item's of a mapped node), the run's graph outputs it
  * produces, and whatever its log entries carry — shown by kind: audio with a
  * waveform and a play button, video in a player, images, and JSON (scripts,
  * timelines) as a collapsible tree.
  */
 import { useMemo, useState } from 'react';
+import { missingKeyHint } from '../params/credentials.js';
 import { useGraphStore } from '../state/graph-store.js';
+import { itemLabel, providerLabel } from './item-labels.js';
 import { JsonTree, formatDuration } from './media.js';
+import { nodeOutcome } from './run-progress.js';
 import { describeLocation, outputsOfNode, type ItemState } from './run-state.js';
 import { useNodeRun, useRunStore } from './run-store.js';
 import { statusIcons } from './NodeRunBadge.js';
@@ -17,7 +22,7 @@ import './runs.css';
 
 const ITEM_ROWS = 200;
 
-function ItemRow({ item, chosen, onChoose }: { item: ItemState; chosen: boolean; onChoose: (index: number) => void }) {
+function ItemRow({ item, label, provider, chosen, onChoose }: { item: ItemState; label: string | undefined; provider: string; chosen: boolean; onChoose: (index: number) => void }) {
   const where = describeLocation(item.error);
   return (
     <tr
@@ -28,13 +33,13 @@ function ItemRow({ item, chosen, onChoose }: { item: ItemState; chosen: boolean;
       title={item.outputs ? 'show this item’s values' : undefined}
     >
       <td>{item.index}</td>
-      <td className="rg-run-item-key" title={item.key}>
-        {item.key}
+      <td className="rg-run-item-key" title={`${label ?? ''}\nkey ${item.key}`} data-testid={`inspector-item-label-${item.index}`}>
+        {label ?? <span className="rg-run-muted">{item.key}</span>}
       </td>
       <td>
-        <span className={`rg-run-dot rg-run-dot--${item.status}`} /> {item.status}
+        <span className={`rg-run-dot rg-run-dot--${item.status}`} /> {item.status === 'fell-back' ? 'fell back' : item.status}
       </td>
-      <td>{item.provider ?? ''}</td>
+      <td data-testid={`inspector-item-provider-${item.index}`}>{provider}</td>
       <td>{item.attempts > 1 ? item.attempts : ''}</td>
       <td>{formatDuration(item.durationMs)}</td>
       <td className="rg-run-item-error" title={item.error ? `${item.error.code}: ${item.error.message}${where ? `\nat ${where}` : ''}` : undefined}>
@@ -48,6 +53,8 @@ export function Inspector({ nodeId }: { nodeId: string }) {
   const node = useNodeRun(nodeId);
   const run = useRunStore((s) => s.run);
   const graphNode = useGraphStore((s) => s.doc?.nodes.find((n) => n.id === nodeId));
+  const registry = useGraphStore((s) => s.registry);
+  const outcome = useRunStore((s) => nodeOutcome(s.run, nodeId));
   const [itemFilter, setItemFilter] = useState<'all' | 'failed'>('all');
   const [chosenItem, setChosenItem] = useState<number | undefined>(undefined);
 
@@ -67,8 +74,20 @@ export function Inspector({ nodeId }: { nodeId: string }) {
   const shownItem = items.find((i) => i.index === chosenItem && i.outputs) ?? items.find((i) => i.outputs);
   const values = node?.outputs ?? shownItem?.outputs;
 
+  // What each item is (speaker and line, scene title), read from the inputs it was made from.
+  const labels = useMemo(() => {
+    const found: Record<number, string | undefined> = {};
+    if (!run) return found;
+    const mapOverOf = (type: string): string | undefined => registry?.latest(type)?.mapOver;
+    for (const item of shownItems) found[item.index] = itemLabel(run, nodeId, item.index, mapOverOf);
+    return found;
+  }, [run, nodeId, registry, shownItems]);
+  const ranGraph = run?.detail?.graph;
+
   const title = graphNode?.title ?? nodeId;
   const where = describeLocation(node?.error);
+  const description = graphNode ? registry?.get(graphNode.type, graphNode.typeVersion) : undefined;
+  const keyHint = missingKeyHint(node?.error ?? node?.lastRetryError, description?.credentials, graphNode?.params);
   return (
     <section className="rg-run-section rg-inspector" data-testid="inspector" data-node={nodeId}>
       <h4>
@@ -80,8 +99,8 @@ export function Inspector({ nodeId }: { nodeId: string }) {
         <>
           <dl className="rg-inspector-facts">
             <dt>status</dt>
-            <dd data-testid="inspector-status" data-status={node.status}>
-              {statusIcons[node.status]} {node.status}
+            <dd data-testid="inspector-status" data-status={node.status} data-outcome={outcome}>
+              {statusIcons[outcome]} {outcome === 'fell-back' ? 'fell back (a later alternative of the fallback delivered)' : node.status}
               {node.cached && node.status !== 'cached' ? ' · all cached' : ''}
               {node.fellBack ? ' · fell back' : ''}
             </dd>
@@ -122,9 +141,14 @@ export function Inspector({ nodeId }: { nodeId: string }) {
             ) : null}
           </dl>
           {node.error ? (
-            <div className="rg-run-error" data-testid="inspector-error">
+            <div className={outcome === 'fell-back' ? 'rg-run-fellback' : 'rg-run-error'} data-testid="inspector-error" data-outcome={outcome}>
               <strong>{node.error.code}</strong>: {node.error.message}
               {where ? <div className="rg-run-where">at {where}</div> : null}
+              {keyHint ? (
+                <div className="rg-run-hint" data-testid="inspector-key-hint">
+                  {keyHint}
+                </div>
+              ) : null}
             </div>
           ) : null}
 
@@ -162,7 +186,7 @@ export function Inspector({ nodeId }: { nodeId: string }) {
                   <thead>
                     <tr>
                       <th>#</th>
-                      <th>key</th>
+                      <th>item</th>
                       <th>status</th>
                       <th>provider</th>
                       <th>tries</th>
@@ -172,7 +196,14 @@ export function Inspector({ nodeId }: { nodeId: string }) {
                   </thead>
                   <tbody>
                     {shownItems.map((item) => (
-                      <ItemRow key={item.index} item={item} chosen={item.index === shownItem?.index} onChoose={setChosenItem} />
+                      <ItemRow
+                        key={item.index}
+                        item={item}
+                        label={labels[item.index]}
+                        provider={providerLabel(ranGraph, nodeId, item.provider)}
+                        chosen={item.index === shownItem?.index}
+                        onChoose={setChosenItem}
+                      />
                     ))}
                   </tbody>
                 </table>

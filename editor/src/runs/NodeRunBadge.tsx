@@ -3,16 +3,20 @@
  * bar, "cached" / "fell back" badges, item counts (12/40) and an error
  * marker whose tooltip is the message with its location. Reads the followed
  * run from the run store; `idle` when no run is shown or the node has not
- * reported.
+ * reported. An alternative of a fallback chain that could not run (say, a
+ * provider without a key) while a later one delivered reads "fell back", in
+ * a neutral colour: it is not a failure of the run.
  */
 import type { NodeStatus } from '../../../runtime/contract/events.js';
-import { useNodeRun } from './run-store.js';
+import type { NodeOutcome } from './run-progress.js';
+import { useNodeOutcome, useNodeRun } from './run-store.js';
 import { describeLocation, itemsLabel } from './run-state.js';
 import { formatDuration } from './media.js';
 import './runs.css';
 
-export const statusIcons: Record<NodeStatus | 'idle', string> = {
+export const statusIcons: Record<NodeStatus | NodeOutcome, string> = {
   idle: '○',
+  'fell-back': '↪',
   queued: '◌',
   running: '◔',
   cached: '⚡',
@@ -24,17 +28,19 @@ export const statusIcons: Record<NodeStatus | 'idle', string> = {
 
 export function NodeRunBadge({ nodeId }: { nodeId: string }) {
   const node = useNodeRun(nodeId);
-  const status = node?.status ?? 'idle';
+  const status = useNodeOutcome(nodeId);
+  const label = status === 'fell-back' ? 'fell back' : status;
   if (!node) {
     return <div className="rg-run-badge rg-run-badge--idle" data-testid={`status-${nodeId}`} data-status="idle" />;
   }
   const items = itemsLabel(node.items);
   const where = describeLocation(node.error);
   const errorText = node.error ? `${node.error.code}: ${node.error.message}${where ? `\nat ${where}` : ''}` : undefined;
+  const fellBack = status === 'fell-back';
   const retrying = status === 'running' && node.retries > 0 && node.lastRetryError ? `retry ${node.retries}: ${node.lastRetryError.message}` : undefined;
   const showBar = status === 'running' || (node.progress !== undefined && node.progress < 1 && status !== 'queued');
   const title = [
-    `status: ${status}`,
+    fellBack ? `fell back: a later alternative of the fallback delivered\n${errorText ?? ''}` : `status: ${status}`,
     node.durationMs !== undefined ? `took ${formatDuration(node.durationMs)}` : undefined,
     node.attempts > 1 ? `${node.attempts} attempts` : undefined,
     node.providers.length > 0 ? `providers: ${node.providers.join(', ')}` : undefined,
@@ -44,12 +50,12 @@ export function NodeRunBadge({ nodeId }: { nodeId: string }) {
     .join('\n');
 
   return (
-    <div className={`rg-run-badge rg-run-badge--${status}`} data-testid={`status-${nodeId}`} data-status={status} title={title}>
+    <div className={`rg-run-badge rg-run-badge--${status}`} data-testid={`status-${nodeId}`} data-status={status} data-engine-status={node.status} title={title}>
       <div className="rg-run-badge-row">
         <span className="rg-run-badge-icon" aria-label={status}>
           {statusIcons[status]}
         </span>
-        <span className="rg-run-badge-status">{status}</span>
+        <span className="rg-run-badge-status">{label}</span>
         {items ? (
           <span className="rg-run-badge-items" data-testid={`items-${nodeId}`} title={`${node.items?.done} of ${node.items?.total} items done${node.items?.failed ? `, ${node.items.failed} failed` : ''}`}>
             {items}
@@ -64,12 +70,12 @@ export function NodeRunBadge({ nodeId }: { nodeId: string }) {
             {node.items.cached} cached
           </span>
         ) : null}
-        {node.fellBack ? (
+        {node.fellBack && !fellBack ? (
           <span className="rg-run-chip rg-run-chip--fellback" data-testid={`fellback-${nodeId}`} title={node.providers.length ? `produced by ${node.providers.join(', ')}` : undefined}>
             fell back
           </span>
         ) : null}
-        {errorText ? (
+        {errorText && !fellBack ? (
           <span className="rg-run-chip rg-run-chip--error" data-testid={`error-${nodeId}`} title={errorText}>
             ! error
           </span>

@@ -2,9 +2,12 @@
  * The Run panel: run the open graph with its declared inputs (Markdown as a
  * textarea or an uploaded .md file), priority and "ignore cache"; follow the
  * run live (status, failing nodes with their location); the graph's run
- * history (open a past run to see its statuses on the canvas); the final
- * outputs (the video plays in the page, exports download) and the log tail;
- * and, for the selected node, the Inspector.
+ * history (each run with the episode it rendered; opening one shows its
+ * statuses on the canvas and restores the inputs it ran with); an overall
+ * progress bar (nodes, items, time left) and a progress list by node; the
+ * deliverables (the final video first and large, each file as a download, a
+ * zip of the package) and the log tail; and, for the selected node, the
+ * Inspector.
  *
  * A saved, unchanged graph runs by id and version; anything else runs inline
  * (`{graph: doc}`), so what runs is exactly what is on the canvas.
@@ -17,14 +20,14 @@ import { ApiError, type Problem, type StartRunRequest } from '../api/client.js';
 import { useApi, useAuth } from '../api/context.js';
 import { useGraphStore, useSelectedNode } from '../state/graph-store.js';
 import { Inspector } from './Inspector.js';
+import { Deliverables } from './Deliverables.js';
 import { ArtifactView, DownloadLink, JsonTree, VideoPlayer, artifactsIn, formatDuration } from './media.js';
-import { connectRuns, showRun, useRunForm, useRunStore } from './run-store.js';
+import { connectRuns, openRunFromHistory, startedRun, unsavedRunIds, useRunForm, useRunStore } from './run-store.js';
+import { describeEta, estimateEta, nodeOutcome, nodeProgressRows, runProgress, runStartedAt } from './run-progress.js';
 import { describeLocation, isRunActive, type LogLine, type RunState } from './run-state.js';
 import './runs.css';
 
 const HISTORY_LIMIT = 25;
-/** The graph the panel last showed (module-level: the panel unmounts when its tab closes). */
-let lastGraphKey: string | undefined;
 
 type InputValues = Record<string, string | boolean>;
 
@@ -140,8 +143,24 @@ function ProblemList({ problems }: { problems: Problem[] }) {
  */
 function Failures({ run }: { run: RunState }) {
   const failed = Object.values(run.nodes).filter((node) => node.error && node.status === 'failed');
+  const fellBack = failed.filter((node) => nodeOutcome(run, node.nodeId) === 'fell-back');
   const where = describeLocation(run.error);
   if (!run.error && failed.length === 0) return null;
+  // Alternatives a fallback covered are not failures of the run: listed neutrally, apart.
+  if (!run.error && fellBack.length === failed.length) {
+    return (
+      <div className="rg-run-fellback-list" data-testid="run-fellback">
+        {fellBack.map((node) => (
+          <div key={node.nodeId} className="rg-run-muted" data-testid={`run-fellback-${node.nodeId}`}>
+            <button type="button" className="rg-run-linkish" onClick={() => useGraphStore.getState().select([node.nodeId])}>
+              {node.nodeId}
+            </button>{' '}
+            fell back: {node.error?.message}
+          </div>
+        ))}
+      </div>
+    );
+  }
   const recovered = run.status === 'done';
   return (
     <div className="rg-run-errors" data-testid="run-errors">
@@ -176,16 +195,12 @@ function Failures({ run }: { run: RunState }) {
   );
 }
 
-function Outputs({ run }: { run: RunState }) {
-  const outputs = run.detail?.outputs;
+/** What a server without the deliverables listing showed: the outputs' artifacts. */
+function ArtifactOutputs({ outputs }: { outputs: Record<string, unknown> }) {
   const artifacts = useMemo(() => artifactsIn(outputs), [outputs]);
-  if (!outputs || Object.keys(outputs).length === 0) {
-    return isRunActive(run.status) ? null : <div className="rg-run-muted">No outputs.</div>;
-  }
   const video = artifacts.find((a) => a.mime.startsWith('video/'));
   return (
-    <section className="rg-run-section" data-testid="run-outputs">
-      <h4>Outputs</h4>
+    <>
       {video ? <VideoPlayer handle={video} testId="final-video" /> : null}
       {artifacts.length > 0 ? (
         <ul className="rg-run-downloads">
@@ -203,7 +218,84 @@ function Outputs({ run }: { run: RunState }) {
           <ArtifactView key={handle.hash} handle={handle} download={false} />
         ))}
       <JsonTree name="outputs" value={outputs} open={false} />
+    </>
+  );
+}
+
+function Outputs({ run }: { run: RunState }) {
+  const outputs = run.detail?.outputs;
+  const artifacts = useMemo(() => artifactsIn(outputs), [outputs]);
+  if (!outputs || Object.keys(outputs).length === 0) {
+    return isRunActive(run.status) ? null : <div className="rg-run-muted">No outputs.</div>;
+  }
+  return (
+    <section className="rg-run-section" data-testid="run-outputs">
+      <h4>Deliverables</h4>
+      <Deliverables runId={run.runId} version={`${run.status}:${Object.keys(outputs).join(',')}`} handles={artifacts} fallback={<ArtifactOutputs outputs={outputs} />} />
     </section>
+  );
+}
+
+/** The overall bar (nodes, items, time left) and, below it, one row per node. */
+function Progress({ run }: { run: RunState }) {
+  const active = isRunActive(run.status);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  const progress = useMemo(() => runProgress(run), [run]);
+  const rows = useMemo(() => nodeProgressRows(run), [run]);
+  const started = runStartedAt(run);
+  const eta = estimateEta(progress, started !== undefined ? Math.max(0, now - started) : 0, active && started !== undefined);
+  const percent = Math.round((run.status === 'done' ? 1 : progress.fraction) * 100);
+  return (
+    <div
+      className="rg-run-overall"
+      data-testid="run-progress"
+      data-nodes-done={progress.nodesDone}
+      data-nodes-total={progress.nodesTotal}
+      data-items-done={progress.itemsDone}
+      data-items-total={progress.itemsTotal}
+      data-eta={eta.state}
+    >
+      <div className="rg-run-progress rg-run-progress--overall" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+        <div className={`rg-run-progress-fill rg-run-progress-fill--${run.status}`} style={{ width: `${percent}%` }} />
+      </div>
+      <div className="rg-run-overall-facts">
+        <span>
+          {progress.nodesDone}/{progress.nodesTotal} nodes
+        </span>
+        {progress.itemsTotal > 0 ? (
+          <span>
+            {' · '}
+            {progress.itemsDone}/{progress.itemsTotal} items
+          </span>
+        ) : null}
+        {active ? <span className="rg-run-muted" data-testid="run-eta">{' · '}{describeEta(eta)}</span> : null}
+      </div>
+      <details className="rg-run-nodes" open={active}>
+        <summary className="rg-run-muted">by node</summary>
+        <ul>
+          {rows.map((row) => (
+            <li key={row.nodeId} data-testid={`run-progress-node-${row.nodeId}`} data-status={row.outcome} className={`rg-run-node-row rg-run-node-row--${row.outcome}`}>
+              <button type="button" className="rg-run-linkish" onClick={() => useGraphStore.getState().select([row.nodeId])}>
+                {row.nodeId}
+              </button>
+              <span className="rg-run-node-bar">
+                <span className="rg-run-node-bar-fill" style={{ width: `${Math.round((row.progress ?? 0) * 100)}%` }} />
+              </span>
+              <span className="rg-run-muted">
+                {row.outcome === 'fell-back' ? 'fell back' : row.outcome}
+                {row.items ? ` · ${row.items.done}/${row.items.total}` : ''}
+                {row.durationMs !== undefined ? ` · ${formatDuration(row.durationMs)}` : ''}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </details>
+    </div>
   );
 }
 
@@ -230,9 +322,9 @@ function Logs({ logs }: { logs: LogLine[] }) {
   );
 }
 
-function History({ runs, current, onOpen }: { runs: RunRow[]; current: string | undefined; onOpen(id: string): void }) {
+function History({ runs, current, onOpen }: { runs: RunRow[]; current: string | undefined; onOpen(row: RunRow): void }) {
   return (
-    <section className="rg-run-section">
+    <section className="rg-run-section" data-testid="run-history">
       <h4>History</h4>
       {runs.length === 0 ? <div className="rg-run-muted">No runs of this graph yet.</div> : null}
       <ul className="rg-run-history">
@@ -241,12 +333,15 @@ function History({ runs, current, onOpen }: { runs: RunRow[]; current: string | 
             <button
               type="button"
               className={`rg-run-history-item${row.id === current ? ' rg-run-history-item--current' : ''}`}
-              onClick={() => onOpen(row.id)}
+              onClick={() => onOpen(row)}
               data-testid={`run-history-item-${row.id}`}
               data-status={row.status}
-              title={row.id}
+              title={`${row.id}\nopens this run and restores the inputs it ran with`}
             >
               <span className={`rg-run-dot rg-run-dot--${row.status}`} />
+              <span className="rg-run-history-title" data-testid={`run-history-title-${row.id}`}>
+                {row.title ?? <span className="rg-run-muted">untitled</span>}
+              </span>
               <span>{new Date(row.createdAt).toLocaleString()}</span>
               <span className="rg-run-muted">
                 {row.status}
@@ -285,7 +380,8 @@ export function RunPanel() {
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<{ message: string; problems: Problem[] } | undefined>(undefined);
   const [history, setHistory] = useState<RunRow[]>([]);
-  const graphKey = meta.id ?? doc?.id;
+  // The history of the stored graph; an unsaved document lists the runs started from it.
+  const graphKey = meta.id;
 
   const { authenticated } = useAuth();
   // (Re)connect with the current token; connectRuns keeps one connection per token.
@@ -294,12 +390,13 @@ export function RunPanel() {
   }, [api, authenticated]);
 
   const loadHistory = useCallback(async () => {
-    if (!graphKey) {
-      setHistory([]);
-      return;
-    }
     try {
-      setHistory(await api.listRuns({ graphId: graphKey, limit: HISTORY_LIMIT }));
+      if (graphKey) {
+        setHistory(await api.listRuns({ graphId: graphKey, limit: HISTORY_LIMIT }));
+        return;
+      }
+      const mine = new Set(unsavedRunIds());
+      setHistory(mine.size === 0 ? [] : (await api.listRuns({ limit: 100 })).filter((row) => mine.has(row.id)));
     } catch {
       // History is a convenience; the run itself still shows.
     }
@@ -308,15 +405,6 @@ export function RunPanel() {
   useEffect(() => {
     void loadHistory();
   }, [loadHistory]);
-
-  // Another graph opened: stop showing the previous graph's run, and start from its defaults.
-  useEffect(() => {
-    if (lastGraphKey !== undefined && lastGraphKey !== graphKey) {
-      void showRun(undefined);
-      useRunForm.getState().reset();
-    }
-    lastGraphKey = graphKey;
-  }, [graphKey]);
 
   // Refresh the history when the followed run changes status.
   const status = run?.status;
@@ -341,7 +429,7 @@ export function RunPanel() {
     setStartError(undefined);
     try {
       const { runId: id } = await api.startRun(request);
-      void showRun(id);
+      startedRun(id);
       void loadHistory();
     } catch (error) {
       setStartError(error instanceof ApiError ? { message: error.message, problems: error.problems } : { message: error instanceof Error ? error.message : String(error), problems: [] });
@@ -369,15 +457,7 @@ export function RunPanel() {
 
   const active = isRunActive(run?.status);
   const runStatus = run?.status ?? (runId ? 'loading' : 'idle');
-  const counts = useMemo(() => {
-    const nodes = Object.values(run?.nodes ?? {});
-    return {
-      total: nodes.length,
-      finished: nodes.filter((n) => n.status === 'done' || n.status === 'cached').length,
-      failed: nodes.filter((n) => n.status === 'failed').length,
-      running: nodes.filter((n) => n.status === 'running').length,
-    };
-  }, [run?.nodes]);
+  const counts = useMemo(() => (run ? runProgress(run) : undefined), [run]);
 
   return (
     <div className="rg-run-panel" data-testid="run-panel">
@@ -420,14 +500,14 @@ export function RunPanel() {
       </section>
 
       <section className="rg-run-section">
-        <div className="rg-run-status" data-testid="run-status" data-status={runStatus}>
+        <div className="rg-run-status" data-testid="run-status" data-status={runStatus} data-connection={connection}>
           <span className={`rg-run-dot rg-run-dot--${runStatus}`} />
           <strong>{runStatus}</strong>
-          {run ? (
+          {run && counts ? (
             <span className="rg-run-muted">
               {' '}
-              {counts.finished}/{counts.total} nodes{counts.running ? ` · ${counts.running} running` : ''}
-              {counts.failed ? ` · ${counts.failed} failed` : ''}
+              {counts.nodesRunning ? `${counts.nodesRunning} running` : ''}
+              {counts.nodesFailed ? ` · ${counts.nodesFailed} failed` : ''}
               {run.durationMs !== undefined ? ` · ${formatDuration(run.durationMs)}` : ''}
               {run.detail?.costUsd ? ` · ~$${run.detail.costUsd.toFixed(2)}` : ''}
             </span>
@@ -436,13 +516,14 @@ export function RunPanel() {
         </div>
         {runId ? <div className="rg-run-muted rg-run-id">run {runId}</div> : null}
         {followError ? <div className="rg-run-error">{followError}</div> : null}
+        {run ? <Progress run={run} /> : null}
         {run ? <Failures run={run} /> : null}
       </section>
 
       {run ? <Outputs run={run} /> : null}
       {selected ? <Inspector nodeId={selected.id} /> : null}
       {run ? <Logs logs={run.logs} /> : null}
-      <History runs={history} current={runId} onOpen={(id) => void showRun(id)} />
+      <History runs={history} current={runId} onOpen={openRunFromHistory} />
     </div>
   );
 }

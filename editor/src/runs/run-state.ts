@@ -80,6 +80,8 @@ export interface RunState {
   graphName?: string;
   error?: SerializedError;
   durationMs?: number;
+  /** Epoch ms the run started working (stored, or its first `running` event): the ETA counts from here. */
+  startedAt?: number;
   nodes: Record<string, NodeRunState>;
   /** The last log lines seen (events and fetched logs), oldest first. */
   logs: LogLine[];
@@ -220,6 +222,7 @@ export function stateFromDetail(detail: RunDetail, logs: LogLine[] = []): RunSta
     graphName: detail.graphName,
     ...(detail.error ? { error: detail.error } : {}),
     ...(detail.durationMs !== undefined ? { durationMs: detail.durationMs } : {}),
+    ...(detail.startedAt !== undefined ? { startedAt: detail.startedAt } : {}),
     nodes,
     logs,
     detail,
@@ -242,8 +245,10 @@ export function mergeSnapshot(state: RunState | undefined, detail: RunDetail): R
     if (!snap || live.at > snap.at || (live.at === snap.at && terminalNodeStatuses.has(live.status) && !terminalNodeStatuses.has(snap.status))) nodes[id] = live;
   }
   const liveRunNewer = state.runAt > base.runAt || (state.runAt === base.runAt && terminalRunStatuses.has(state.status) && !terminalRunStatuses.has(base.status));
+  const startedAt = base.startedAt ?? state.startedAt;
   return {
     ...base,
+    ...(startedAt !== undefined ? { startedAt } : {}),
     nodes,
     logs: state.logs,
     ...(liveRunNewer
@@ -284,6 +289,7 @@ export function applyRunEvent(state: RunState, event: ReelgraphEvent): RunState 
         ...(event.graphName ? { graphName: event.graphName } : {}),
         ...(event.error ? { error: event.error } : {}),
         ...(event.durationMs !== undefined ? { durationMs: event.durationMs } : {}),
+        ...(state.startedAt === undefined && event.status === 'running' ? { startedAt: event.at } : {}),
         runAt: event.at,
         at: Math.max(state.at, event.at),
       };

@@ -7,12 +7,25 @@
  * follows a run (a fresh one or one from the history): it subscribes, and
  * also reads the run over REST, so the panel works while the socket
  * reconnects. When the run ends, its detail is read again for the outputs.
+ *
+ * The Run panel's form (`useRunForm`) is a draft kept per graph: on the
+ * server for a stored graph (GET/PUT /api/graphs/:id/inputs, saved a moment
+ * after typing stops), in this browser for an unsaved document, and in this
+ * browser too for a stored graph until the server has it (so a reload right
+ * after typing keeps it). When the open graph changes, the form follows it;
+ * a first save keeps the form and the run shown (the runs started while the
+ * document had no id, `unsavedRunIds()`, are adopted by the new graph).
  */
 import { create } from 'zustand';
 import type { Priority, ReelgraphEvent } from '../../../runtime/contract/events.js';
 import type { RunDetail, RunLogRow } from '../../../runtime/store/types.js';
 import type { ApiClient } from '../api/client.js';
+import { currentRoute, navigate } from '../shell/routing.js';
+import { useGraphStore } from '../state/graph-store.js';
+import { notify } from '../state/toast-store.js';
+import { newerDraft, parseLocalDraft, formValuesFromInputs, type FormValues } from './run-inputs.js';
 import { MAX_LOG_LINES, applyRunEvent, isRunActive, mergeSnapshot, terminalRunStatuses, withFetchedLogs, type NodeRunState, type RunState } from './run-state.js';
+import { nodeOutcome, type NodeOutcome } from './run-progress.js';
 import { RunSocket, type ConnectionState } from './socket.js';
 
 export interface RunStoreState {
@@ -70,7 +83,7 @@ export const useRunStore = create<RunStoreState>()((set) => ({
  * closed). Values by input name: text as typed, or a checkbox's boolean.
  */
 export interface RunFormState {
-  values: Record<string, string | boolean>;
+  values: FormValues;
   priority: Priority;
   noCache: boolean;
   /** The toolbar's last run request (graph store `runRequest`) already handled. */
@@ -95,6 +108,13 @@ export const useRunForm = create<RunFormState>()((set) => ({
 /** One node's live state in the followed run (undefined: no run, or the node has not reported). */
 export const useNodeRun = (nodeId: string): NodeRunState | undefined => useRunStore((s) => s.run?.nodes[nodeId]);
 
+/**
+ * What a node's status reads as for people: its engine status, except
+ * `fell-back` for a failure a fallback covered (shown neutrally, not red);
+ * `idle` when no run shows it. Canvas cards colour by this.
+ */
+export const useNodeOutcome = (nodeId: string): NodeOutcome => useRunStore((s) => nodeOutcome(s.run, nodeId));
+
 // ---------------------------------------------------------------- the connection
 
 let socket: RunSocket | undefined;
@@ -105,6 +125,7 @@ let loading: AbortController | undefined;
 /** Opens (once per token) the socket.io connection the store is fed from. */
 export function connectRuns(api: ApiClient): void {
   client = api;
+  draftsConnected();
   if (socket && socketToken === api.authToken) return;
   socket?.close();
   socketToken = api.authToken;
@@ -118,7 +139,10 @@ export function connectRuns(api: ApiClient): void {
         // The run ended: read it again for its outputs (written just after the last event).
         if (event.type === 'run' && terminalRunStatuses.has(event.status)) void reload(event.runId);
       },
-      connection: (state, message) => useRunStore.getState().setConnection(state, message),
+      connection: (state, message) => {
+        useRunStore.getState().setConnection(state, message);
+        announceConnection(state);
+      },
       refused: (_runId, message) => useRunStore.getState().setError(message),
     },
     api.baseUrl,
@@ -126,10 +150,33 @@ export function connectRuns(api: ApiClient): void {
   if (store.runId) socket.follow(store.runId);
 }
 
+/** Whether live updates were lost since they last worked (a reconnect is then worth saying). */
+let liveLost = false;
+let everConnected = false;
+
+/**
+ * Says once that live updates stopped and once that they are back — on one
+ * toast topic, so a flapping connection shows one toast, not one per try.
+ */
+function announceConnection(state: ConnectionState): void {
+  if (state === 'connected') {
+    if (liveLost) notify('success', 'Live run updates are back.', { topic: LIVE_TOPIC });
+    liveLost = false;
+    everConnected = true;
+  } else if ((state === 'disconnected' || state === 'error') && everConnected && !liveLost) {
+    liveLost = true;
+    notify('warning', 'Live run updates lost; reconnecting…', { topic: LIVE_TOPIC });
+  }
+}
+
+const LIVE_TOPIC = 'live-connection';
+
 /** The live connection, if any (diagnostics and tests). */
 export const runSocket = (): RunSocket | undefined => socket;
 
 export function disconnectRuns(): void {
+  everConnected = false;
+  liveLost = false;
   socket?.close();
   socket = undefined;
   socketToken = undefined;
@@ -185,4 +232,212 @@ async function logTail(api: ApiClient, runId: string, signal?: AbortSignal): Pro
     afterId = nextAfterId;
   }
   return rows;
+}
+
+// ---------------------------------------------------------------- runs of the unsaved document
+
+/** Runs started while the open document had no id, oldest first (the first save adopts them). */
+let runsOfUnsaved: string[] = [];
+
+/** Runs started from the open document while it had no id (H2's first save passes them as `adoptRuns`). */
+export function unsavedRunIds(): string[] {
+  return [...runsOfUnsaved];
+}
+
+/**
+ * A run was started from the Run panel: remember it for adoption when the
+ * document is unsaved, follow it, and put it in the URL.
+ */
+export function startedRun(runId: string): void {
+  const graphId = useGraphStore.getState().meta.id;
+  if (!graphId) runsOfUnsaved = [...runsOfUnsaved, runId].slice(-50);
+  void showRun(runId);
+  navigate({ ...(graphId ? { graphId } : {}), runId });
+}
+
+/** Shows a run the URL names (a reload, a shared link). */
+export async function openRun(api: ApiClient, runId: string): Promise<void> {
+  client = api;
+  openedByRoute = runId;
+  connectRuns(api);
+  await showRun(runId);
+}
+
+/** Opens a run picked in the history: shows it, puts it in the URL, and restores the inputs it ran with. */
+export function openRunFromHistory(run: { id: string; graphId?: string; inputs?: Record<string, unknown> }): void {
+  void showRun(run.id);
+  const graphId = useGraphStore.getState().meta.id ?? run.graphId;
+  navigate({ ...(graphId ? { graphId } : {}), runId: run.id });
+  if (run.inputs && Object.keys(run.inputs).length > 0) {
+    const declared = useGraphStore.getState().doc?.inputs;
+    useRunForm.setState({ values: { ...useRunForm.getState().values, ...formValuesFromInputs(run.inputs, declared) } });
+  }
+}
+
+/** The run the URL asked for: kept when the graph it belongs to opens around it. */
+let openedByRoute: string | undefined;
+
+// ---------------------------------------------------------------- run inputs drafts
+
+const LOCAL_PREFIX = 'reelgraph.runInputs.';
+const UNSAVED_SLOT = '~unsaved';
+const SAVE_DELAY_MS = 600;
+
+/** The graph whose draft the form holds (undefined: the unsaved document). */
+let draftGraphId: string | undefined = useGraphStore.getState().meta.id;
+/** Counts edits of the form: a draft arriving from the server never overwrites newer typing. */
+let formEdits = 0;
+/** Setting values that came from a stored draft (not an edit: no save). */
+let applyingDraft = false;
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+let draftLoad: AbortController | undefined;
+/** The graph whose server draft was asked for (once per opening). */
+let draftRequestedFor: string | null | undefined;
+
+const storage = (): Storage | undefined => {
+  try {
+    return typeof localStorage === 'undefined' ? undefined : localStorage;
+  } catch {
+    return undefined;
+  }
+};
+const localKey = (graphId: string | undefined): string => `${LOCAL_PREFIX}${graphId ?? UNSAVED_SLOT}`;
+
+function readLocal(graphId: string | undefined) {
+  return parseLocalDraft(storage()?.getItem(localKey(graphId)) ?? null);
+}
+
+function writeLocal(graphId: string | undefined, values: FormValues): void {
+  try {
+    if (Object.keys(values).length === 0) storage()?.removeItem(localKey(graphId));
+    else storage()?.setItem(localKey(graphId), JSON.stringify({ values, at: Date.now() }));
+  } catch {
+    // Storage full or disabled: the server copy (for a stored graph) still goes out.
+  }
+}
+
+function applyDraft(values: FormValues): void {
+  applyingDraft = true;
+  try {
+    useRunForm.setState({ values });
+  } finally {
+    applyingDraft = false;
+  }
+}
+
+/** Sends the form to the server now (a stored graph); the local copy is dropped once the server has it. */
+function flushDraft(): void {
+  if (saveTimer) clearTimeout(saveTimer);
+  saveTimer = undefined;
+  const graphId = draftGraphId;
+  const { values } = useRunForm.getState();
+  if (!graphId || !client) return;
+  client.saveGraphInputs(graphId, values).then(
+    () => {
+      // Nothing typed since: the server copy is the newest.
+      if (draftGraphId === graphId && useRunForm.getState().values === values) storage()?.removeItem(localKey(graphId));
+    },
+    () => {
+      // Kept locally; the next edit or opening tries again.
+    },
+  );
+}
+
+/** Fills the form from the open graph's stored draft (server, or this browser's newer copy), unless typing came first. */
+function loadDraft(graphId: string | undefined): void {
+  draftLoad?.abort();
+  draftLoad = undefined;
+  const local = readLocal(graphId);
+  if (!graphId) {
+    if (local) applyDraft(local.values);
+    draftRequestedFor = null;
+    return;
+  }
+  if (!client) {
+    if (local) applyDraft(local.values);
+    return;
+  }
+  draftRequestedFor = graphId;
+  const controller = new AbortController();
+  draftLoad = controller;
+  const edits = formEdits;
+  client.graphInputs(graphId, controller.signal).then(
+    (server) => {
+      if (controller.signal.aborted || draftGraphId !== graphId || formEdits !== edits) return;
+      const values = newerDraft(server, readLocal(graphId));
+      if (values) applyDraft(values);
+      // This browser's copy was newer: the server gets it.
+      if (values && local && values === local.values) flushDraft();
+    },
+    () => {
+      if (!controller.signal.aborted && draftGraphId === graphId && formEdits === edits && local) applyDraft(local.values);
+    },
+  );
+}
+
+/** The API became known (the Run panel connected): load the open graph's draft if it was not asked for yet. */
+function draftsConnected(): void {
+  if (draftRequestedFor !== (draftGraphId ?? null)) loadDraft(draftGraphId);
+}
+
+/**
+ * Fills the Run panel's inputs (e.g. an example episode's text from the
+ * templates gallery) and keeps them as the open graph's draft.
+ */
+export function setRunInputsDraft(inputs: Record<string, unknown>): void {
+  useRunForm.setState({ values: { ...useRunForm.getState().values, ...formValuesFromInputs(inputs) } });
+}
+
+// Every edit: a local copy now, the server's a moment after typing stops.
+useRunForm.subscribe((state, previous) => {
+  if (state.values === previous.values || applyingDraft) return;
+  formEdits += 1;
+  writeLocal(draftGraphId, state.values);
+  if (!draftGraphId) return;
+  if (saveTimer) clearTimeout(saveTimer);
+  saveTimer = setTimeout(flushDraft, SAVE_DELAY_MS);
+});
+
+// The open graph changed: the form and the shown run follow it.
+useGraphStore.subscribe((state, previous) => {
+  const graphId = state.meta.id;
+  const before = previous.meta.id;
+  if (graphId === before) return;
+  if (state.doc === previous.doc) {
+    // The same document got (or lost) its id: its first save, or its stored graph was deleted.
+    draftGraphId = graphId;
+    const { values } = useRunForm.getState();
+    if (graphId) {
+      writeLocal(graphId, values);
+      storage()?.removeItem(localKey(undefined));
+      draftRequestedFor = graphId;
+      flushDraft();
+      // The server adopted them with the save.
+      runsOfUnsaved = [];
+    } else writeLocal(undefined, values);
+    return;
+  }
+  // Another graph: what was typed for the previous one is saved first.
+  if (saveTimer) flushDraftFor(before);
+  draftGraphId = graphId;
+  runsOfUnsaved = [];
+  applyingDraft = true;
+  try {
+    useRunForm.getState().reset();
+  } finally {
+    applyingDraft = false;
+  }
+  loadDraft(graphId);
+  const { runId, run } = useRunStore.getState();
+  const keep = runId !== undefined && (openedByRoute === runId || (run !== undefined && run.graphId !== undefined && run.graphId === graphId));
+  if (!keep && runId !== undefined) void showRun(undefined);
+  // A route run stays only for the graph it was opened with.
+  if (openedByRoute && currentRoute().runId !== openedByRoute) openedByRoute = undefined;
+});
+
+function flushDraftFor(graphId: string | undefined): void {
+  const current = draftGraphId;
+  draftGraphId = graphId;
+  flushDraft();
+  draftGraphId = current;
 }

@@ -1,4 +1,4 @@
-/** The toast stack over the canvas; errors stay longer, a click dismisses. */
+/** The toasts over the canvas (one per topic, see toast-store.ts); errors stay longer, a click dismisses. */
 import { useEffect } from 'react';
 import { useToastStore, type ToastMessage } from '../state/toast-store.js';
 
@@ -13,10 +13,13 @@ function ToastItem({ toast }: { toast: ToastMessage }) {
       className={`rg-toast rg-toast--${toast.kind}`}
       data-testid="toast"
       data-kind={toast.kind}
+      data-topic={toast.topic}
+      data-count={toast.count}
       role={toast.kind === 'error' ? 'alert' : 'status'}
       onClick={() => dismiss(toast.id)}
     >
       {toast.text}
+      {toast.count > 1 ? <span className="rg-toast__count"> ×{toast.count}</span> : null}
     </div>
   );
 }

@@ -1,0 +1,59 @@
+/**
+ * The Run panel's form values and the run inputs they stand for (pure, no
+ * DOM): a draft kept per graph is the form's values; a run's inputs (from the
+ * history, or an example episode) become form values again.
+ */
+import type { GraphInput } from '../../../runtime/contract/graph.js';
+
+/** Form values by input name: text as typed, or a checkbox's boolean. */
+export type FormValues = Record<string, string | boolean>;
+
+/** One input value as the form shows it: text stays text, a boolean a checkbox, anything else JSON. */
+export function formValue(value: unknown): string | boolean {
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(value, null, 2);
+}
+
+/**
+ * Run inputs (or a stored draft) as form values. With `declared`, only the
+ * graph's declared inputs are taken (a run of an older version may have had
+ * others).
+ */
+export function formValuesFromInputs(inputs: Record<string, unknown> | undefined, declared?: Record<string, GraphInput>): FormValues {
+  const values: FormValues = {};
+  for (const [name, value] of Object.entries(inputs ?? {})) {
+    if (declared && !(name in declared)) continue;
+    values[name] = formValue(value);
+  }
+  return values;
+}
+
+/** A draft kept in this browser: the values and when they were typed. */
+export interface LocalDraft {
+  values: FormValues;
+  at: number;
+}
+
+export function parseLocalDraft(text: string | null): LocalDraft | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed = JSON.parse(text) as Partial<LocalDraft>;
+    if (typeof parsed !== 'object' || parsed === null || typeof parsed.values !== 'object' || parsed.values === null) return undefined;
+    return { values: formValuesFromInputs(parsed.values as Record<string, unknown>), at: typeof parsed.at === 'number' ? parsed.at : 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which draft wins when a graph opens: the server's, unless this browser
+ * kept a newer one (typed just before a reload, before the debounced save
+ * went out).
+ */
+export function newerDraft(server: { inputs: Record<string, unknown>; updatedAt?: number } | undefined, local: LocalDraft | undefined): FormValues | undefined {
+  const fromServer = server && Object.keys(server.inputs).length > 0 ? formValuesFromInputs(server.inputs) : undefined;
+  if (local && (!fromServer || local.at > (server?.updatedAt ?? 0))) return local.values;
+  return fromServer;
+}

@@ -1,0 +1,295 @@
+/**
+ * What a producer takes home from the Run panel, and what survives a save
+ * and a reload, in real Chromium: a small episode pipeline (offline voice,
+ * procedural scenes at 320×180, chunked render, join) imported as an unsaved
+ * graph and run from the Run panel. The final video shows first, each
+ * deliverable downloads under its own name (the MP4 has a video stream of the
+ * run's length), the zip holds every file; the overall progress counts every
+ * node and item; the items table names the speaker and line of each voice
+ * item and its provider. The pasted episode, the run and its history
+ * survive the first Save and a reload (the history names the episode); a
+ * dropped live connection leaves one toast, not one per try.
+ * Screenshots: test-artifacts/e2e/editor-deliverables/.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphDocument, RunDeliverables } from '../../runtime/contract/index.js';
+import {
+  acceptDialogs,
+  dismissToasts,
+  openRightTab,
+  requireChromium,
+  selectNode,
+  startEditorSession,
+  toasts,
+  waitForMediaMetadata,
+  waitForRunStatus,
+  waitUntil,
+  type EditorSession,
+} from '../fixtures/browser.js';
+import { graph, node } from '../fixtures/server.js';
+
+const chromium = requireChromium('the editor end-to-end tests');
+const size = { profile: 'preview-720p', width: 320, height: 180 };
+const at = (spec: GraphDocument['nodes'][number], x: number, y: number): GraphDocument['nodes'][number] => ({ ...spec, position: { x, y } });
+const videoGraph = graph(
+  'e2e-deliverables',
+  [
+    at(node('parse', 'script.markdown'), 0, 0),
+    at(node('cast', 'voice.cast'), 320, -120),
+    at(node('voice', 'voice.tts', { provider: 'offline' }), 640, -40),
+    at(node('pace', 'assembly.pace', size), 960, 0),
+    at(node('prompts', 'scene.prompt', { handle: 0.5 }), 1280, 160),
+    at(node('scenes', 'scene.procedural', size), 1600, 160),
+    at(node('timeline', 'assembly.timeline', { ...size, transition: 'cut' }), 1920, 0),
+    at(node('mix', 'audio.mix'), 2240, -160),
+    at(node('chunks', 'assembly.chunks', { captions: 'none' }), 2240, 120),
+    at(node('render', 'assembly.render-chunk'), 2560, 120),
+    at(node('join', 'assembly.join'), 2880, 0),
+  ],
+  [
+    { from: '$input.episode', to: 'parse.markdown' },
+    { from: 'parse.script', to: 'cast.script' },
+    { from: 'parse.speakable', to: 'voice.segments' },
+    { from: 'cast.casting', to: 'voice.casting' },
+    { from: 'parse.script', to: 'pace.script' },
+    { from: 'voice.clips', to: 'pace.audio' },
+    { from: 'parse.script', to: 'prompts.script' },
+    { from: 'pace.plan', to: 'prompts.plan' },
+    { from: 'prompts.prompts', to: 'scenes.prompts' },
+    { from: 'parse.script', to: 'timeline.script' },
+    { from: 'pace.plan', to: 'timeline.plan' },
+    { from: 'scenes.clips', to: 'timeline.scenes' },
+    { from: 'timeline.timeline', to: 'mix.timeline' },
+    { from: 'timeline.timeline', to: 'chunks.timeline' },
+    { from: 'chunks.chunks', to: 'render.chunks' },
+    { from: 'render.clips', to: 'join.clips' },
+    { from: 'mix.mix', to: 'join.mix' },
+    { from: 'timeline.timeline', to: 'join.timeline' },
+  ],
+  {
+    name: 'E2E deliverables',
+    inputs: { episode: { type: 'Markdown', title: 'Episode (markdown)', required: true } },
+    outputs: { video: 'join.video', mix: 'mix.mix', timeline: 'timeline.timeline' },
+  },
+);
+const episode = `# Ping
+
+## The Server Room
+
+*A dark server room.*
+
+**KAEL:** Is anyone there?
+
+**ARIA:** Only me, Kael.
+`;
+
+const run = promisify(execFile);
+
+/** Stream types and duration of a media file (ffprobe). */
+async function probe(path: string): Promise<{ streams: string[]; duration: number }> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type:format=duration', '-of', 'json', path]);
+  const parsed = JSON.parse(stdout) as { streams: Array<{ codec_type: string }>; format: { duration: string } };
+  return { streams: parsed.streams.map((s) => s.codec_type), duration: Number(parsed.format.duration) };
+}
+
+/** The entry names of a zip, from its central directory (stored or deflated alike). */
+function zipEntries(zip: Buffer): string[] {
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end -= 1;
+  if (end < 0) throw new Error('not a zip: no end of central directory');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`bad central directory entry ${i}`);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extra = zip.readUInt16LE(at + 30);
+    const comment = zip.readUInt16LE(at + 32);
+    names.push(zip.subarray(at + 46, at + 46 + nameLength).toString('utf8'));
+    at += 46 + nameLength + extra + comment;
+  }
+  return names;
+}
+
+describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chromium)', () => {
+  let session: EditorSession;
+  let downloads: string;
+  /** The browser's live (websocket) connections to the server, to drop them. */
+  const upgraded = new Set<Socket>();
+  let runId = '';
+
+  beforeAll(async () => {
+    session = await startEditorSession({ name: 'editor-deliverables', extraNodes: [], viewport: { width: 1600, height: 1000 } });
+    session.testServer.server.http.on('upgrade', (_request, socket: Socket) => {
+      upgraded.add(socket);
+      socket.on('close', () => upgraded.delete(socket));
+    });
+    downloads = await mkdtemp(join(tmpdir(), 'reelgraph-e2e-downloads-'));
+    acceptDialogs(session.page);
+    await session.open();
+  }, 180_000);
+
+  afterAll(async () => {
+    await session?.dispose();
+    if (downloads) await rm(downloads, { recursive: true, force: true });
+  });
+
+  it('runs an unsaved graph: progress counts, the final video first, every deliverable and the zip download', async () => {
+    const { page } = session;
+    await page.locator('.react-flow__pane').waitFor({ state: 'visible' });
+    // An unsaved document: imported, never stored.
+    const { id: _id, ...unsaved } = videoGraph;
+    await page.getByTestId('toolbar-import').click();
+    await page.getByTestId('import-text').fill(JSON.stringify(unsaved));
+    await page.getByTestId('import-submit').click();
+    await page.getByTestId('import-dialog').waitFor({ state: 'detached' });
+    await page.getByTestId('node-join').waitFor({ state: 'visible' });
+
+    await openRightTab(page, 'run');
+    await page.getByTestId('run-input-episode').fill(episode);
+    await page.getByTestId('run-start').click();
+    const status = await waitForRunStatus(page, ['done', 'failed', 'cancelled'], 90_000);
+    if (status !== 'done') throw new Error(`the run ended ${status}: ${await page.getByTestId('run-panel').textContent()}`);
+    const [row] = await session.api.get<Array<{ id: string; graphId?: string }>>('/api/runs?limit=1');
+    runId = row!.id;
+    expect(row!.graphId ?? null).toBeNull();
+
+    // Overall progress: every node and every item counted.
+    const progress = page.getByTestId('run-progress');
+    const counts = await progress.evaluate((el) => ({
+      nodesDone: Number(el.getAttribute('data-nodes-done')),
+      nodesTotal: Number(el.getAttribute('data-nodes-total')),
+      itemsDone: Number(el.getAttribute('data-items-done')),
+      itemsTotal: Number(el.getAttribute('data-items-total')),
+    }));
+    expect(counts.nodesTotal).toBe(videoGraph.nodes.length);
+    expect(counts.nodesDone).toBe(counts.nodesTotal);
+    // Two voice lines, one scene prompt/clip, and the render chunks at least.
+    expect(counts.itemsTotal).toBeGreaterThanOrEqual(3);
+    expect(counts.itemsDone).toBe(counts.itemsTotal);
+    for (const node of videoGraph.nodes) await expect(page.getByTestId(`run-progress-node-${node.id}`).getAttribute('data-status')).resolves.toBe('done');
+
+    // The server's listing of the run's deliverables.
+    const listing = await session.api.get<RunDeliverables>(`/api/runs/${runId}/deliverables`);
+    expect(listing.deliverables.length).toBeGreaterThan(0);
+    expect(listing.primary).toBeDefined();
+    const video = listing.deliverables.find((d) => d.name === listing.primary)!;
+    expect(video.kind).toBe('video');
+
+    // The final video first and large: before every download link, loaded with the video's picture.
+    const outputs = page.getByTestId('run-outputs');
+    const player = outputs.getByTestId('final-video');
+    const loaded = await waitForMediaMetadata(player);
+    expect(loaded.duration).toBeGreaterThan(1.5);
+    const firstLink = outputs.locator('[data-testid^="deliverable-"]').first();
+    expect(await player.evaluate((el, link) => Boolean(el.compareDocumentPosition(link as Node) & Node.DOCUMENT_POSITION_FOLLOWING), await firstLink.elementHandle())).toBe(true);
+    const width = await player.evaluate((el) => el.getBoundingClientRect().width);
+    expect(width).toBeGreaterThan(250);
+    // No server paths anywhere in the panel.
+    const panelText = (await page.getByTestId('run-panel').textContent()) ?? '';
+    expect(panelText).not.toContain(session.dataDir);
+    expect(panelText).not.toMatch(/"path"|\bpath:/);
+    await player.scrollIntoViewIfNeeded();
+    await session.screenshot('1-deliverables');
+
+    // Every deliverable downloads under its name with its bytes; the MP4 is a video of the run's length.
+    for (const deliverable of listing.deliverables) {
+      const link = outputs.getByTestId(`deliverable-${deliverable.name}`);
+      await expect(link.getAttribute('download')).resolves.toBe(deliverable.name);
+      await expect(link.textContent()).resolves.toContain(deliverable.kind);
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      expect(download.suggestedFilename()).toBe(deliverable.name);
+      const saved = join(downloads, deliverable.name);
+      await download.saveAs(saved);
+      expect((await stat(saved)).size).toBe(deliverable.bytes);
+      if (deliverable.name.endsWith('.mp4')) {
+        const media = await probe(saved);
+        expect(media.streams).toContain('video');
+        expect(media.duration).toBeCloseTo(loaded.duration, 0);
+      }
+    }
+
+    // The zip holds every deliverable.
+    const zipLink = outputs.getByTestId('deliverables-zip');
+    const [zipDownload] = await Promise.all([page.waitForEvent('download'), zipLink.click()]);
+    expect(zipDownload.suggestedFilename()).toMatch(/\.zip$/);
+    const zipPath = join(downloads, zipDownload.suggestedFilename());
+    await zipDownload.saveAs(zipPath);
+    const entries = zipEntries(await readFile(zipPath));
+    for (const deliverable of listing.deliverables) expect(entries.some((entry) => entry === deliverable.name || entry.endsWith(`/${deliverable.name}`))).toBe(true);
+
+    // The voice items are named by speaker and line, with the provider that spoke them.
+    await selectNode(page, 'voice');
+    const inspector = page.locator('[data-testid="inspector"][data-node="voice"]');
+    await inspector.waitFor({ state: 'visible' });
+    await expect(inspector.getByTestId('inspector-item-label-0').textContent()).resolves.toBe('KAEL: Is anyone there?');
+    await expect(inspector.getByTestId('inspector-item-label-1').textContent()).resolves.toBe('ARIA: Only me, Kael.');
+    await expect(inspector.getByTestId('inspector-item-provider-0').textContent()).resolves.toBe('offline');
+    await inspector.scrollIntoViewIfNeeded();
+    await session.screenshot('2-items');
+    expect(session.unexpectedProblems()).toEqual([]);
+  }, 240_000);
+
+  it('keeps the pasted episode, the run and its history across the first Save and a reload', async () => {
+    const { page } = session;
+    await openRightTab(page, 'run');
+    await page.getByTestId('toolbar-save').click();
+    // A first save may ask for an id and a message.
+    const confirm = page.getByTestId('save-confirm');
+    if (await confirm.isVisible().catch(() => false)) await confirm.click();
+    await waitUntil(async () => (await page.getByTestId('dirty-marker').count()) === 0, 'the save');
+    const [stored] = await session.api.get<Array<{ id: string; graphId?: string; title?: string }>>('/api/runs?limit=1');
+    expect(stored!.id).toBe(runId);
+    const graphId = stored!.graphId;
+    expect(graphId).toBeTruthy();
+
+    // After the save: the text, the run's deliverables and the history (with the episode's title) are there.
+    await expect(page.getByTestId('run-input-episode').inputValue()).resolves.toBe(episode);
+    await page.getByTestId('run-outputs').getByTestId('final-video').waitFor({ state: 'visible' });
+    const item = page.getByTestId(`run-history-item-${runId}`);
+    await item.waitFor({ state: 'visible' });
+    await expect(page.getByTestId(`run-history-title-${runId}`).textContent()).resolves.toBe('Ping');
+    // The draft reached the server (typing stopped long ago).
+    await waitUntil(async () => (await session.api.get<{ inputs: Record<string, unknown> }>(`/api/graphs/${graphId}/inputs`)).inputs.episode === episode, 'the draft on the server');
+
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.locator('.react-flow__pane').waitFor({ state: 'visible' });
+    await page.getByTestId('node-join').waitFor({ state: 'visible' });
+    await openRightTab(page, 'run');
+    await waitUntil(async () => (await page.getByTestId('run-input-episode').inputValue()) === episode, 'the episode text after the reload');
+    await page.getByTestId(`run-history-item-${runId}`).waitFor({ state: 'visible' });
+    await expect(page.getByTestId(`run-history-title-${runId}`).textContent()).resolves.toBe('Ping');
+    await session.screenshot('3-after-reload');
+
+    // Another text, then the history restores the one the run rendered.
+    await page.getByTestId('run-input-episode').fill('# Something else\n');
+    await page.getByTestId(`run-history-item-${runId}`).click();
+    await waitUntil(async () => (await page.getByTestId('run-input-episode').inputValue()) === episode, 'the restored inputs');
+    await page.getByTestId('run-outputs').getByTestId('final-video').waitFor({ state: 'visible' });
+    expect(page.url()).toContain(`/runs/${runId}`);
+    expect(session.unexpectedProblems()).toEqual([]);
+  }, 180_000);
+
+  it('says once that live updates were lost and are back, however often the connection drops', async () => {
+    const { page } = session;
+    await dismissToasts(page);
+    await waitUntil(() => upgraded.size > 0, 'a live connection');
+    for (let drop = 0; drop < 3; drop++) {
+      const dropped = [...upgraded];
+      for (const socket of dropped) socket.destroy();
+      await waitUntil(() => [...upgraded].some((socket) => !dropped.includes(socket)), `the reconnect ${drop + 1}`, 30_000);
+    }
+    await waitUntil(async () => (await toasts(page)).some((toast) => /back/.test(toast.text)), 'the "back" toast', 30_000);
+    const shown = await page.getByTestId('toast').evaluateAll((elements) => elements.filter((el) => el.getAttribute('data-topic') === 'live-connection').length);
+    expect(shown).toBe(1);
+    expect(await toasts(page)).toHaveLength(1);
+    await session.screenshot('4-reconnected');
+    expect(session.unexpectedProblems([/WebSocket/i])).toEqual([]);
+  }, 120_000);
+});
