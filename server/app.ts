@@ -22,6 +22,7 @@ import { graphRoutes } from './routes/graphs.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
+import { templateRoutes } from './routes/templates.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 /** Every route the server serves, in mounting order. */
@@ -30,6 +31,7 @@ export function routeTable(ctx: ServerContext): AnyRoute[] {
   routes.push(
     ...systemRoutes(ctx, () => routes),
     ...graphRoutes(ctx),
+    ...templateRoutes(ctx),
     ...webhookRoutes(ctx),
     ...runRoutes(ctx),
     ...deliverableRoutes(ctx),

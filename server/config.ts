@@ -1,6 +1,5 @@
 /** The server's settings: defaults, then REELGRAPH_* variables, then options passed to startServer. */
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from './package-root.js';
 
 export interface ServerConfig {
   host: string;
@@ -27,8 +26,6 @@ export interface ServerConfig {
   callback: { timeoutMs: number; retries: number; backoffMs: number; allowPrivate: boolean };
 }
 
-const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
-
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
@@ -50,7 +47,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       api: positiveInt(env.REELGRAPH_RATE_LIMIT, 600, 'REELGRAPH_RATE_LIMIT'),
       webhooks: positiveInt(env.REELGRAPH_WEBHOOK_RATE_LIMIT, 60, 'REELGRAPH_WEBHOOK_RATE_LIMIT'),
     },
-    editorDir: join(repoRoot, 'dist', 'editor'),
+    editorDir: packagePath('dist', 'editor'),
     webhookToleranceMs: 5 * 60_000,
     callback: { timeoutMs: 10_000, retries: 3, backoffMs: 1000, allowPrivate: env.REELGRAPH_CALLBACK_ALLOW_PRIVATE === '1' || env.REELGRAPH_CALLBACK_ALLOW_PRIVATE === 'true' },
   };

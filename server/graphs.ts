@@ -8,6 +8,7 @@ import type { GraphProblem } from '../runtime/contract/errors.js';
 import { checkDocumentSchema, validateGraph } from '../runtime/contract/validate.js';
 import type { NodeRegistry } from '../runtime/contract/registry.js';
 import type { RunStore } from '../runtime/store/types.js';
+import { templateNameOfPath } from './templates.js';
 
 /** Resolves `extends` chains through the store; problems (missing template, cycle) come back as GraphProblems. */
 export async function resolveDocument(
@@ -19,11 +20,34 @@ export async function resolveDocument(
   if (chain.includes(doc.extends) || doc.extends === doc.id) {
     return { problems: [{ path: '/extends', code: 'VARIANT_CYCLE', message: `variants extend each other in a cycle: ${[...chain, doc.extends].join(' → ')}` }] };
   }
-  const template = await store.getGraph(doc.extends);
-  if (!template) return { problems: [{ path: '/extends', code: 'UNKNOWN_TEMPLATE', message: `the template "${doc.extends}" is not a stored graph` }] };
+  const template = templateNameOfPath(doc.extends) !== undefined ? undefined : await store.getGraph(doc.extends);
+  if (!template) return { problems: [unknownTemplate(doc.extends)] };
   const resolved = await resolveDocument(store, template.doc, [...chain, ...(doc.id ? [doc.id] : []), doc.extends]);
   if (!resolved.graph) return resolved;
   return { graph: applyOverrides(resolved.graph, doc), problems: [] };
+}
+
+/** A template that is neither stored nor (for a file path) among the imported files: say how to get it there. */
+export function unknownTemplate(ref: string, path = '/extends'): GraphProblem {
+  const file = templateNameOfPath(ref) !== undefined;
+  return {
+    path,
+    code: 'UNKNOWN_TEMPLATE',
+    message: file
+      ? `this series variant extends the file "${ref}", which is neither imported with it nor a stored graph; import both files together (POST /api/graphs/import, or choose both files in the editor's Import)`
+      : `the template "${ref}" is not a stored graph`,
+  };
+}
+
+/**
+ * A variant written next to its template file (`"extends": "./episode.json"`,
+ * as graphs/shorts.json is) names a stored graph once that file is stored: the
+ * id is the file's base name. Other documents come back unchanged.
+ */
+export async function normalizeExtends<T>(store: RunStore, doc: T): Promise<T> {
+  const ref = (doc as { extends?: unknown } | null)?.extends;
+  const id = typeof ref === 'string' ? templateNameOfPath(ref) : undefined;
+  return id && (await store.getGraph(id)) ? { ...doc, extends: id } : doc;
 }
 
 export interface CheckedDocument {
@@ -33,7 +57,8 @@ export interface CheckedDocument {
 }
 
 /** Structure, then (for a variant) resolution, then the semantic checks of the resolved graph. */
-export async function checkDocument(store: RunStore, registry: NodeRegistry, doc: unknown): Promise<CheckedDocument> {
+export async function checkDocument(store: RunStore, registry: NodeRegistry, given: unknown): Promise<CheckedDocument> {
+  const doc = await normalizeExtends(store, given);
   const structural = checkDocumentSchema(doc);
   if (structural.length > 0) return { document: doc as AnyGraphDocument, problems: structural };
   const document = doc as AnyGraphDocument;

@@ -19,7 +19,7 @@ export function mountRoutes(app: Express, routes: AnyRoute[], options: MountOpti
     const access = route.access ?? 'token';
     if (access === 'token' || (access === 'metrics' && !options.metricsPublic)) handlers.push(auth);
     if (route.rawBody) handlers.push(express.raw({ type: () => true, limit: route.rawBody.limit }));
-    else if (route.body) handlers.push(express.json({ limit: options.bodyLimit }));
+    else if (route.body) handlers.push(express.json({ limit: route.bodyLimit ?? options.bodyLimit }));
     handlers.push(async (req, res) => {
       const params = route.params ? validatePart('params', route.params, { ...req.params }) : { value: {}, problems: [] };
       const query = route.query ? validatePart('query', route.query, { ...(req.query as object) }) : { value: {}, problems: [] };

@@ -44,6 +44,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   params?: JsonSchema;
   query?: JsonSchema;
   body?: JsonSchema;
+  /** This route's JSON body limit, when it differs from the server's (e.g. a large episode text). */
+  bodyLimit?: string;
   /** Read the body as raw bytes (a Buffer) up to this size instead of parsing JSON; for signed webhooks. */
   rawBody?: { limit: string; description: string };
   /** Status of a successful response. Default 200. */

@@ -11,7 +11,7 @@ import type { LaunchedRun } from '../runtime/runs/launcher.js';
 import type { RunTrigger } from '../runtime/store/types.js';
 import type { ServerContext } from './context.js';
 import { notFound } from './errors.js';
-import { resolveDocument } from './graphs.js';
+import { normalizeExtends, resolveDocument } from './graphs.js';
 
 export interface StartRequest {
   graphId?: string;
@@ -27,7 +27,7 @@ export interface StartRequest {
 export async function graphFor(ctx: ServerContext, request: Pick<StartRequest, 'graphId' | 'version' | 'graph'>): Promise<{ graph: GraphDocument; version?: number }> {
   const { store } = ctx.workspace;
   if (request.graph) {
-    const { graph, problems } = await resolveDocument(store, request.graph);
+    const { graph, problems } = await resolveDocument(store, await normalizeExtends(store, request.graph));
     if (!graph) throw new GraphValidationError(problems);
     return { graph };
   }

@@ -87,6 +87,38 @@ export const componentSchemas: Record<string, JsonSchema> = {
       resolved: { $ref: '#/components/schemas/GraphDocument' },
     },
   },
+  GraphInputsDraft: {
+    type: 'object',
+    required: ['inputs'],
+    properties: { inputs: { type: 'object', description: 'input name → value, as the Run panel holds them' }, updatedAt: { type: 'integer', description: 'epoch ms; absent when no draft was saved' } },
+  },
+  GraphTemplate: {
+    type: 'object',
+    required: ['name', 'file', 'title', 'description', 'kind', 'nodeCount', 'inputs'],
+    properties: {
+      name: { type: 'string', description: 'the file base name, e.g. `shorts`' },
+      file: { type: 'string' },
+      title: { type: 'string' },
+      description: { type: 'string' },
+      kind: { enum: ['graph', 'variant'] },
+      extends: { type: 'string', description: "a variant's template (its name)" },
+      nodeCount: { type: 'integer', description: 'nodes of the resolved graph' },
+      inputs: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  EpisodeTemplate: {
+    type: 'object',
+    required: ['name', 'file', 'title', 'description', 'format', 'words', 'graph'],
+    properties: {
+      name: { type: 'string' },
+      file: { type: 'string' },
+      title: { type: 'string' },
+      description: { type: 'string', description: 'its opening paragraph' },
+      format: { enum: ['markdown', 'fountain'] },
+      words: { type: 'integer' },
+      graph: { type: 'string', description: 'the graph template it is meant for, e.g. `episode`' },
+    },
+  },
   GraphSummary: {
     type: 'object',
     required: ['id', 'name', 'version', 'updatedAt'],

@@ -197,6 +197,19 @@ const runNoCache = `
   ALTER TABLE runs ADD COLUMN no_cache INTEGER NOT NULL DEFAULT 0;
 `;
 
+/**
+ * Per graph, the run inputs a producer last typed for it (the episode text),
+ * so they survive save, reopen and reload. One draft per graph; it goes with
+ * the graph.
+ */
+const graphInputs = `
+  CREATE TABLE graph_inputs (
+    graph_id   TEXT PRIMARY KEY REFERENCES graphs (id) ON DELETE CASCADE,
+    inputs     TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial schema', sql: initialSchema },
   { id: 2, name: 'run trigger', sql: runTrigger },
@@ -205,6 +218,7 @@ export const migrations: readonly Migration[] = [
   { id: 5, name: 'run noCache', sql: runNoCache },
   { id: 10, name: 'server credentials and api tokens', sql: serverAuth },
   { id: 11, name: 'server webhooks', sql: serverWebhooks },
+  { id: 12, name: 'graph run inputs drafts', sql: graphInputs },
 ];
 
 const ledgerSql = `

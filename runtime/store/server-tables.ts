@@ -1,6 +1,7 @@
 /**
- * Data access for the server's tables (migrations 10 and 11): sealed
- * credentials, API token hashes, webhooks and recent webhook deliveries.
+ * Data access for the server's tables (migrations 10, 11 and 12): sealed
+ * credentials, API token hashes, webhooks and recent webhook deliveries,
+ * graphs' run inputs drafts, and runs adopted by a graph on its first save.
  * Shares the run store's connection, so it shares its lock and its file.
  * Values arrive here already sealed or hashed: nothing in this module sees
  * a secret in the clear.
@@ -213,6 +214,44 @@ export class ServerTables {
   }
 
   // --- graphs -------------------------------------------------------------------
+
+  /** The graph's run inputs draft (JSON text as stored), or undefined when none was saved. */
+  async getGraphInputs(graphId: string): Promise<{ inputs: string; updatedAt: number } | undefined> {
+    const row = await this.connection.exclusive((db) =>
+      db.get<{ inputs: string; updated_at: number }>('SELECT inputs, updated_at FROM graph_inputs WHERE graph_id = ?', [graphId]),
+    );
+    return row && { inputs: row.inputs, updatedAt: row.updated_at };
+  }
+
+  /** Replaces the graph's draft with `inputs` (JSON text); the graph must exist. */
+  async putGraphInputs(graphId: string, inputs: string): Promise<number> {
+    const now = this.now();
+    await this.connection.exclusive((db) =>
+      db.run(
+        `INSERT INTO graph_inputs (graph_id, inputs, updated_at) VALUES ($graphId, $inputs, $now)
+         ON CONFLICT (graph_id) DO UPDATE SET inputs = excluded.inputs, updated_at = excluded.updated_at`,
+        { $graphId: graphId, $inputs: inputs, $now: now },
+      ),
+    );
+    return now;
+  }
+
+  /**
+   * Makes runs of an unsaved document (no graph id) runs of a graph version,
+   * so a graph's history starts with the runs made before its first save.
+   * Runs that belong to a graph already are left alone; answers the ids adopted.
+   */
+  async adoptRuns(runIds: string[], graphId: string, version: number): Promise<string[]> {
+    if (runIds.length === 0) return [];
+    return this.connection.transaction(async (db) => {
+      const adopted: string[] = [];
+      for (const id of new Set(runIds)) {
+        const { changes } = await db.run('UPDATE runs SET graph_id = ?, graph_version = ? WHERE id = ? AND graph_id IS NULL', [graphId, version, id]);
+        if (changes > 0) adopted.push(id);
+      }
+      return adopted;
+    });
+  }
 
   /** Deletes a stored graph with all its versions (and its webhook); false when there was none. */
   async deleteGraph(id: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import { graphIdFor } from '../../runtime/store/graph-id.js';
 import type { StoredGraph } from '../../runtime/store/types.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
+import { importGraphs, type ImportedDocument } from '../graph-import.js';
 import { checkDocument, resolveDocument } from '../graphs.js';
 import { defineRoute, identifier, idParams, objectSchema, type AnyRoute } from '../route.js';
 import { arrayOf, errors, ref } from '../schemas.js';
@@ -12,6 +13,10 @@ import { arrayOf, errors, ref } from '../schemas.js';
 const tags = ['graphs'];
 const documentSchema = { type: 'object', description: 'a graph document or a series variant (components GraphDocument / GraphVariant)' };
 const messageSchema = { type: 'string', maxLength: 500 };
+const runIdSchema = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' };
+
+/** A graph's run inputs draft: an episode text is rarely over 200 KB; 4 MiB leaves room and keeps the table sane. */
+export const MAX_INPUTS_DRAFT_BYTES = 4 * 1024 * 1024;
 
 export async function storedGraph(ctx: ServerContext, id: string, version?: number): Promise<StoredGraph> {
   const stored = await ctx.workspace.store.getGraph(id, version);
@@ -19,13 +24,20 @@ export async function storedGraph(ctx: ServerContext, id: string, version?: numb
   return stored;
 }
 
-async function checked(ctx: ServerContext, doc: unknown): Promise<AnyGraphDocument> {
+export async function checked(ctx: ServerContext, doc: unknown): Promise<AnyGraphDocument> {
   const result = await checkDocument(ctx.workspace.store, ctx.workspace.registry, doc);
   if (result.problems.length > 0) throw new GraphValidationError(result.problems);
   return result.document;
 }
 
-async function withResolved(ctx: ServerContext, stored: StoredGraph): Promise<StoredGraph & { resolved?: unknown }> {
+/** Validates (every problem reported) and stores a new version under `id`: the one path imports and template installs take. */
+export const checkedSaver =
+  (ctx: ServerContext) =>
+  async (doc: AnyGraphDocument, id: string, message: string): Promise<void> => {
+    await ctx.workspace.store.saveGraph(await checked(ctx, doc), { id, message });
+  };
+
+export async function withResolved(ctx: ServerContext, stored: StoredGraph): Promise<StoredGraph & { resolved?: unknown }> {
   if (!isVariant(stored.doc)) return stored;
   const { graph } = await resolveDocument(ctx.workspace.store, stored.doc);
   return graph ? { ...stored, resolved: graph } : stored;
@@ -33,6 +45,7 @@ async function withResolved(ctx: ServerContext, stored: StoredGraph): Promise<St
 
 export function graphRoutes(ctx: ServerContext): AnyRoute[] {
   const { store } = ctx.workspace;
+  const saveChecked = checkedSaver(ctx);
   return [
     defineRoute({
       method: 'get',
@@ -60,20 +73,56 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return { valid: result.problems.length === 0, problems: result.problems, ...(result.graph ? { resolved: result.graph } : {}) };
       },
     }),
-    defineRoute<Record<string, never>, Record<string, never>, { document: AnyGraphDocument; id?: string; message?: string }>({
+    defineRoute<Record<string, never>, Record<string, never>, { document: AnyGraphDocument; id?: string; message?: string; adoptRuns?: string[] }>({
       method: 'post',
       path: '/api/graphs',
       summary: 'Create a graph (version 1); the document is validated and every problem reported',
+      description:
+        'A series variant may extend a file path (`"extends": "./episode.json"`) when a stored graph has that id (the base name); it is stored extending the id. `adoptRuns`: runs started from the unsaved document (runs with no graph) that become runs of version 1, so the history survives the first save; the answer lists them in `adoptedRuns`.',
       tags,
       status: 201,
-      body: objectSchema({ document: documentSchema, id: identifier, message: messageSchema }, ['document']),
-      responses: { 201: { description: 'the stored graph', schema: ref('StoredGraph') }, ...errors(400, 401, 409) },
+      body: objectSchema({ document: documentSchema, id: identifier, message: messageSchema, adoptRuns: { type: 'array', items: runIdSchema, maxItems: 1000, uniqueItems: true } }, ['document']),
+      responses: {
+        201: { description: 'the stored graph (with `adoptedRuns` when runs were adopted)', schema: { allOf: [ref('StoredGraph'), { type: 'object', properties: { adoptedRuns: { type: 'array', items: { type: 'string' } } } }] } },
+        ...errors(400, 401, 409),
+      },
       handle: async ({ body }) => {
         const document = await checked(ctx, body.document);
         const id = graphIdFor(document, body.id);
         if (await store.getGraph(id)) throw conflict(`graph "${id}" exists already; PUT /api/graphs/${id} saves a new version`, 'GRAPH_EXISTS');
         const saved = await store.saveGraph(document, { id, ...(body.message ? { message: body.message } : {}) });
-        return withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
+        const adoptedRuns = body.adoptRuns?.length ? await ctx.tables.adoptRuns(body.adoptRuns, saved.id, saved.version) : [];
+        const stored = await withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
+        return adoptedRuns.length > 0 ? { ...stored, adoptedRuns } : stored;
+      },
+    }),
+    defineRoute<Record<string, never>, Record<string, never>, { documents: ImportedDocument[]; message?: string }>({
+      method: 'post',
+      path: '/api/graphs/import',
+      summary: 'Import graph files: several at once, so a series variant comes with the template it extends',
+      description:
+        "A variant's `extends` given as a file path (`\"./episode.json\"`) resolves to the document of that `fileName` in the same request, else a stored graph with that id (the base name), else the shipped template of that file name (installed). Every document is validated before anything is stored. Nothing is overwritten: a document equal to a stored graph reuses it; a different one under a taken id is stored under a free id (`episode-2`). Answers the stored graphs in request order.",
+      tags,
+      status: 201,
+      body: objectSchema(
+        {
+          documents: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 50,
+            items: objectSchema({ fileName: { type: 'string', maxLength: 255 }, document: documentSchema }, ['document']),
+          },
+          message: messageSchema,
+        },
+        ['documents'],
+      ),
+      responses: {
+        201: { description: 'the stored graphs, in request order', schema: { type: 'object', required: ['graphs'], properties: { graphs: arrayOf('StoredGraph') } } },
+        ...errors(400, 401),
+      },
+      handle: async ({ body }) => {
+        const ids = await importGraphs({ store, registry: ctx.workspace.registry, save: saveChecked }, body.documents, body.message);
+        return { graphs: await Promise.all(ids.map(async (id) => withResolved(ctx, await storedGraph(ctx, id)))) };
       },
     }),
     defineRoute<{ id: string }, { version?: number }>({
@@ -99,6 +148,40 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         const document = await checked(ctx, { ...(body.document as object), id: params.id });
         const saved = await store.saveGraph(document, { id: params.id, ...(body.message ? { message: body.message } : {}) });
         return withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
+      },
+    }),
+    defineRoute<{ id: string }>({
+      method: 'get',
+      path: '/api/graphs/:id/inputs',
+      summary: "The graph's run inputs draft (the episode text etc. last typed for it); `{inputs: {}}` when none was saved",
+      tags,
+      params: idParams,
+      responses: { 200: { description: 'the draft', schema: ref('GraphInputsDraft') }, ...errors(400, 401, 404) },
+      handle: async ({ params }) => {
+        await storedGraph(ctx, params.id);
+        const draft = await ctx.tables.getGraphInputs(params.id);
+        return draft ? { inputs: JSON.parse(draft.inputs) as Record<string, unknown>, updatedAt: draft.updatedAt } : { inputs: {} };
+      },
+    }),
+    defineRoute<{ id: string }, Record<string, never>, { inputs: Record<string, unknown> }>({
+      method: 'put',
+      path: '/api/graphs/:id/inputs',
+      summary: "Replace the graph's run inputs draft (at most 4 MiB of JSON)",
+      description: 'Kept per graph on the server, so the episode text survives save, reopen and reload; deleted with the graph. Not validated against the graph inputs: a draft may be half typed.',
+      tags,
+      params: idParams,
+      bodyLimit: '5mb',
+      body: objectSchema({ inputs: { type: 'object' } }, ['inputs']),
+      responses: { 200: { description: 'the stored draft', schema: ref('GraphInputsDraft') }, ...errors(400, 401, 404, 413) },
+      handle: async ({ params, body }) => {
+        await storedGraph(ctx, params.id);
+        const text = JSON.stringify(body.inputs);
+        const bytes = Buffer.byteLength(text);
+        if (bytes > MAX_INPUTS_DRAFT_BYTES) {
+          throw new HttpError(413, 'INPUTS_TOO_LARGE', `the inputs draft is ${(bytes / 1048576).toFixed(1)} MiB; at most ${MAX_INPUTS_DRAFT_BYTES / 1048576} MiB is kept per graph`);
+        }
+        const updatedAt = await ctx.tables.putGraphInputs(params.id, text);
+        return { inputs: body.inputs, updatedAt };
       },
     }),
     defineRoute<{ id: string }>({

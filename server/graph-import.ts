@@ -1,0 +1,137 @@
+/**
+ * Importing graph files (POST /api/graphs/import): several documents at
+ * once, so a series variant can come with the template file it extends.
+ *
+ * A variant's `extends` written as a file path (`"./episode.json"`, as
+ * graphs/shorts.json is) resolves, in this order, to: a document of that file
+ * name in the same request; a stored graph with that id (the base name); the
+ * shipped template of that file name (installed). Otherwise the answer is 400
+ * with a problem at `/documents/<i>/document/extends` saying to import both
+ * files together.
+ *
+ * Every document is validated — the variants resolved in memory — before
+ * anything is stored, so a bad request stores nothing. Nothing stored is ever
+ * overwritten: a document equal to a stored graph reuses it, one whose id is
+ * taken by a different graph goes under a free id (`episode-2`), and a variant
+ * in the request is stored extending its template's final id.
+ */
+import { basename } from 'node:path';
+import { applyOverrides, isVariant, type AnyGraphDocument, type GraphDocument } from '../runtime/contract/graph.js';
+import type { GraphProblem } from '../runtime/contract/errors.js';
+import type { NodeRegistry } from '../runtime/contract/registry.js';
+import { checkDocumentSchema, validateGraph } from '../runtime/contract/validate.js';
+import { graphIdFor } from '../runtime/store/graph-id.js';
+import type { RunStore } from '../runtime/store/types.js';
+import { badRequest, type RequestProblem } from './errors.js';
+import { resolveDocument, unknownTemplate } from './graphs.js';
+import { installTemplate, placeFor, readGraphTemplate, resolveTemplate, shippedTemplateDirs, templateNameOfPath, type TemplateDirs } from './templates.js';
+
+export interface ImportedDocument {
+  fileName?: string;
+  document: unknown;
+}
+
+/** Where a variant's template comes from. */
+type TemplateSource = { from: 'request'; index: number } | { from: 'stored'; id: string } | { from: 'shipped'; name: string };
+
+interface Entry {
+  index: number;
+  fileName?: string;
+  doc: AnyGraphDocument;
+  template?: TemplateSource;
+  resolved?: GraphDocument;
+  /** The id it is stored under, once stored. */
+  id?: string;
+}
+
+const fileBase = (fileName: string | undefined): string | undefined => (fileName ? basename(fileName.replace(/\\/g, '/')).replace(/\.json$/i, '') : undefined);
+
+export interface ImportServices {
+  store: RunStore;
+  registry: NodeRegistry;
+  /** Validates and stores one document (the route's own path for a single graph). */
+  save(doc: AnyGraphDocument, id: string, message: string): Promise<void>;
+  dirs?: TemplateDirs;
+}
+
+/** Stores the documents (templates before their variants); answers the stored ids in request order. */
+export async function importGraphs(services: ImportServices, documents: ImportedDocument[], message?: string): Promise<string[]> {
+  const { store, registry } = services;
+  const dirs = services.dirs ?? shippedTemplateDirs();
+  const problems: RequestProblem[] = [];
+  const at = (index: number, problem: GraphProblem): RequestProblem => ({ in: 'body', ...problem, path: `/documents/${index}/document${problem.path}` });
+
+  const entries: Entry[] = [];
+  for (const [index, { fileName, document }] of documents.entries()) {
+    const structural = checkDocumentSchema(document);
+    if (structural.length > 0) problems.push(...structural.map((problem) => at(index, problem)));
+    else entries.push({ index, ...(fileName ? { fileName } : {}), doc: document as AnyGraphDocument });
+  }
+
+  // Where each variant's template is.
+  for (const entry of entries) {
+    if (!isVariant(entry.doc)) continue;
+    const ref = entry.doc.extends;
+    const fileName = templateNameOfPath(ref);
+    const inRequest = entries.find((other) => other !== entry && (fileName !== undefined ? fileBase(other.fileName) === fileName : other.doc.id === ref || fileBase(other.fileName) === ref));
+    if (inRequest) entry.template = { from: 'request', index: inRequest.index };
+    else if (await store.getGraph(fileName ?? ref)) entry.template = { from: 'stored', id: fileName ?? ref };
+    else if (fileName !== undefined && (await readGraphTemplate(dirs, fileName).then(() => true, () => false))) entry.template = { from: 'shipped', name: fileName };
+    else problems.push(at(entry.index, unknownTemplate(ref)));
+  }
+
+  // Resolve every document in memory and validate it.
+  const resolving = new Set<Entry>();
+  const resolve = async (entry: Entry): Promise<GraphDocument | undefined> => {
+    if (entry.resolved) return entry.resolved;
+    if (!isVariant(entry.doc)) return (entry.resolved = entry.doc);
+    if (!entry.template) return undefined;
+    if (resolving.has(entry)) {
+      problems.push(at(entry.index, { path: '/extends', code: 'VARIANT_CYCLE', message: 'the imported variants extend each other in a cycle' }));
+      return undefined;
+    }
+    resolving.add(entry);
+    let base: GraphDocument | undefined;
+    const source = entry.template;
+    if (source.from === 'request') base = await resolve(entries.find((other) => other.index === source.index)!);
+    else if (source.from === 'stored') {
+      const stored = await store.getGraph(source.id);
+      const result = stored ? await resolveDocument(store, stored.doc) : { problems: [unknownTemplate(source.id)] };
+      if (!result.graph) problems.push(...result.problems.map((problem) => at(entry.index, { ...problem, path: '/extends', message: `its template "${source.id}": ${problem.message}` })));
+      base = result.graph;
+    } else base = await readGraphTemplate(dirs, source.name).then((doc) => resolveTemplate(dirs, doc)).catch(() => undefined);
+    resolving.delete(entry);
+    return base ? (entry.resolved = applyOverrides(base, entry.doc)) : undefined;
+  };
+  for (const entry of entries) {
+    const graph = await resolve(entry);
+    if (graph) problems.push(...validateGraph(graph, registry).map((problem) => at(entry.index, problem)));
+  }
+  if (problems.length > 0) throw badRequest(`${problems.length === 1 ? 'a document is' : 'documents are'} invalid; nothing was imported`, problems);
+
+  // Store: templates first.
+  const storeEntry = async (entry: Entry): Promise<string> => {
+    if (entry.id) return entry.id;
+    let extendsId: string | undefined;
+    const source = entry.template;
+    if (source?.from === 'request') extendsId = await storeEntry(entries.find((other) => other.index === source.index)!);
+    else if (source?.from === 'stored') extendsId = source.id;
+    else if (source?.from === 'shipped') extendsId = await installTemplate(store, source.name, services.save, dirs);
+    const docFor = (id: string): AnyGraphDocument => ({ ...stripSchema(entry.doc), id, ...(extendsId ? { extends: extendsId } : {}) }) as AnyGraphDocument;
+    const wanted = graphIdFor(entry.doc, entry.doc.id ? undefined : validId(fileBase(entry.fileName)));
+    const place = await placeFor(store, wanted, docFor);
+    if (!place.stored) await services.save(docFor(place.id), place.id, message ?? `imported${entry.fileName ? ` from ${basename(entry.fileName)}` : ''}`);
+    return (entry.id = place.id);
+  };
+  const ids: string[] = [];
+  for (const entry of entries) ids.push(await storeEntry(entry));
+  return ids;
+}
+
+/** A file's `$schema` is a path relative to the file; in the store it means nothing. */
+const stripSchema = (doc: AnyGraphDocument): AnyGraphDocument => {
+  const { $schema: _schema, ...rest } = doc as AnyGraphDocument & { $schema?: unknown };
+  return rest as AnyGraphDocument;
+};
+
+const validId = (candidate: string | undefined): string | undefined => (candidate && /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(candidate) ? candidate : undefined);
