@@ -1,4 +1,12 @@
-/** The editor's run state: snapshot + engine events → per-node status, progress, items, errors (editor/src/runs/run-state.ts), and the run store against a live server (socket.io, reconnect). */
+/**
+ * The editor's run state: snapshot + engine events → per-node status,
+ * progress, items, errors (editor/src/runs/run-state.ts); what the Run panel
+ * makes of it (overall progress and ETA, "fell back" instead of failed, item
+ * labels and providers, deliverable link renewal, run input drafts, toasts
+ * one per topic, the credentials a node needs); and the run store against a
+ * live server (socket.io, reconnect, drafts kept per graph across a first
+ * save and a reopen).
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ReelgraphEvent } from '../runtime/contract/events.js';
 import type { GraphDocument } from '../runtime/contract/graph.js';
@@ -16,7 +24,14 @@ import {
   type RunState,
 } from '../editor/src/runs/run-state.js';
 import { ApiClient } from '../editor/src/api/client.js';
-import { connectRuns, disconnectRuns, runSocket, showRun, useRunStore } from '../editor/src/runs/run-store.js';
+import { credentialsForProvider, missingKeyHint } from '../editor/src/params/credentials.js';
+import { linkExpiry, renewDelayMs, RENEW_MARGIN_MS } from '../editor/src/runs/deliverables.js';
+import { describeItemValue, itemLabel, providerLabel } from '../editor/src/runs/item-labels.js';
+import { describeEta, estimateEta, nodeOutcome, nodeProgressRows, runProgress } from '../editor/src/runs/run-progress.js';
+import { formValuesFromInputs, newerDraft } from '../editor/src/runs/run-inputs.js';
+import { connectRuns, disconnectRuns, runSocket, setRunInputsDraft, showRun, startedRun, unsavedRunIds, useRunForm, useRunStore } from '../editor/src/runs/run-store.js';
+import { useGraphStore } from '../editor/src/state/graph-store.js';
+import { defaultTopic, withToast, type ToastMessage } from '../editor/src/state/toast-store.js';
 import { greetingGraph, hangGraph, startTestServer, type TestServer } from './fixtures/server.js';
 
 const T = 1_700_000_000_000;
@@ -322,6 +337,252 @@ describe('helpers', () => {
   });
 });
 
+// ---------------------------------------------------------------- the Run panel's readings
+
+/** voice-openai (no key) and voice-offline feed a fallback, whose clips feed the mix. */
+const fallbackGraph: GraphDocument = {
+  format: 'reelgraph/graph',
+  schemaVersion: 1,
+  name: 'Fallback',
+  nodes: [
+    { id: 'parse', type: 'script.markdown', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+    { id: 'prompts', type: 'scene.prompt', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+    { id: 'scenes', type: 'scene.procedural', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+    { id: 'openai', type: 'voice.tts', typeVersion: 1, position: { x: 0, y: 0 }, params: { provider: 'openai' } },
+    { id: 'offline', type: 'voice.tts', typeVersion: 1, position: { x: 0, y: 0 }, params: { provider: 'offline' } },
+    { id: 'voices', type: 'control.fallback', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+    { id: 'mix', type: 'audio.mix', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+  ],
+  edges: [
+    { from: '$input.episode', to: 'parse.markdown' },
+    { from: 'parse.script', to: 'prompts.script' },
+    { from: 'prompts.prompts', to: 'scenes.prompts' },
+    { from: 'parse.speakable', to: 'openai.segments' },
+    { from: 'parse.speakable', to: 'offline.segments' },
+    { from: 'openai.clips', to: 'voices.choice1' },
+    { from: 'offline.clips', to: 'voices.choice2' },
+    { from: 'voices.value', to: 'mix.clips' },
+  ],
+  outputs: { mix: 'mix.mix' },
+};
+const mapOverOf = (type: string): string | undefined => ({ 'voice.tts': 'segments', 'scene.procedural': 'prompts' })[type];
+const noKey = { code: 'PERMANENT', message: 'openai: no API key; set OPENAI_API_KEY (or point the endpoint at a self-hosted server such as Kokoro)', retryable: false };
+const segments = [
+  { id: 's1', speaker: 'KAEL', displayText: 'Is anyone there?', speechText: 'Is anyone there?' },
+  { id: 's2', speaker: 'ARIA', displayText: 'Only me, Kael.', speechText: 'Only me, Kael.' },
+];
+const clip = (n: number) => ({ hash: String(n).repeat(64).slice(0, 64), mime: 'audio/wav', bytes: 10, name: `seg-${n}.wav` });
+
+/** A run of fallbackGraph where openai failed on every line (no key) and the offline voice delivered. */
+function fellBackRun(fallbackStatus: 'done' | 'failed' = 'done'): RunState {
+  let s = stateFromDetail(detail({ graph: fallbackGraph, status: 'running', startedAt: T, inputs: { episode: '# Ping' } }));
+  s = applyRunEvents(s, [
+    ev.node(1, 'parse', 'done', { outputs: { speakable: segments, script: {} } }),
+    ev.node(2, 'prompts', 'done', { outputs: { prompts: [{ sceneId: 'the-server-room', title: 'The Server Room', prompt: 'A dark server room' }] } }),
+    ev.item(3, 'openai', 0, 'failed', { error: noKey }),
+    ev.item(3, 'openai', 1, 'failed', { error: noKey }),
+    ev.node(4, 'openai', 'failed', { error: noKey, items: { total: 2, executed: 0, cached: 0, failed: 2, fellBack: 0 } }),
+    ev.item(5, 'offline', 0, 'done', { provider: 'offline', outputs: { clips: clip(1) } }),
+    ev.item(5, 'offline', 1, 'done', { provider: 'offline', outputs: { clips: clip(2) } }),
+    ev.node(6, 'offline', 'done', { items: { total: 2, executed: 2, cached: 0, failed: 0, fellBack: 0 } }),
+    ev.item(7, 'voices', 0, 'fell-back', { provider: 'offline', outputs: { value: clip(1) } }),
+    ev.item(7, 'voices', 1, fallbackStatus === 'done' ? 'fell-back' : 'failed', { provider: 'offline', outputs: { value: clip(2) } }),
+    ev.node(8, 'voices', fallbackStatus, { items: { total: 2, executed: 0, cached: 0, failed: fallbackStatus === 'done' ? 0 : 1, fellBack: 2 } }),
+  ]);
+  return s;
+}
+
+describe('fell back, not failed', () => {
+  it('reads a failure a fallback covered as "fell back", and any other failure as failed', () => {
+    const s = fellBackRun();
+    expect(s.nodes.openai?.status).toBe('failed');
+    expect(nodeOutcome(s, 'openai')).toBe('fell-back');
+    expect(nodeOutcome(s, 'offline')).toBe('done');
+    expect(nodeOutcome(s, 'nope')).toBe('idle');
+    // The fallback itself failed an item: the alternative's failure was not covered.
+    expect(nodeOutcome(fellBackRun('failed'), 'openai')).toBe('failed');
+    // A failed node that feeds something besides a fallback is a failure.
+    const alsoMixed = { ...fallbackGraph, edges: [...fallbackGraph.edges, { from: 'openai.clips', to: 'mix.extra' }] };
+    expect(nodeOutcome(s, 'openai', alsoMixed)).toBe('failed');
+    // …and so is one that is a graph output itself.
+    expect(nodeOutcome(s, 'openai', { ...fallbackGraph, outputs: { voice: 'openai.clips' } })).toBe('failed');
+  });
+
+  it('does not count a covered failure among the failed nodes of the progress', () => {
+    const progress = runProgress(fellBackRun());
+    expect(progress.nodesFailed).toBe(0);
+    expect(runProgress(fellBackRun('failed')).nodesFailed).toBe(2);
+    expect(nodeProgressRows(fellBackRun()).find((row) => row.nodeId === 'openai')).toMatchObject({ outcome: 'fell-back' });
+  });
+});
+
+describe('overall progress and time left', () => {
+  it('counts nodes done of total and items done of total over every mapped node', () => {
+    const s = fellBackRun();
+    const progress = runProgress(s);
+    // parse, prompts, openai (failed: settled), offline, voices settled; scenes and mix still queued.
+    expect(progress).toMatchObject({ nodesDone: 5, nodesTotal: 7, itemsDone: 6, itemsTotal: 6, nodesRunning: 0 });
+    expect(progress.fraction).toBeCloseTo((5 + 6) / (7 + 6), 5);
+    const rows = nodeProgressRows(s);
+    expect(rows.map((row) => row.nodeId)).toEqual(fallbackGraph.nodes.map((node) => node.id));
+    expect(rows.find((row) => row.nodeId === 'offline')).toMatchObject({ outcome: 'done', progress: 1, items: { done: 2, total: 2 } });
+    expect(rows.find((row) => row.nodeId === 'mix')).toMatchObject({ outcome: 'queued' });
+  });
+
+  it('counts a running node by its progress, and a run with nothing yet as 0', () => {
+    let s = stateFromDetail(detail({ status: 'running', startedAt: T }));
+    expect(runProgress(s)).toMatchObject({ nodesDone: 0, nodesTotal: 4, itemsDone: 0, itemsTotal: 0, fraction: 0 });
+    s = applyRunEvents(s, [ev.node(1, 'script', 'running'), ev.progress(2, 'script', 0.5)]);
+    expect(runProgress(s)).toMatchObject({ nodesRunning: 1, fraction: 0.5 / 4 });
+  });
+
+  it('estimates the time left from the pace so far, and says "estimating…" until there is signal', () => {
+    const some = { fraction: 0.25, nodesDone: 1, itemsDone: 0 };
+    expect(estimateEta(some, 1_000, true)).toEqual({ state: 'estimating' }); // too early
+    expect(estimateEta({ fraction: 0.01, nodesDone: 0, itemsDone: 1 }, 60_000, true)).toEqual({ state: 'estimating' }); // too little done
+    expect(estimateEta({ fraction: 0.3, nodesDone: 0, itemsDone: 0 }, 60_000, true)).toEqual({ state: 'estimating' }); // progress without anything finished
+    expect(estimateEta(some, 30_000, true)).toEqual({ state: 'estimate', remainingMs: 90_000 });
+    expect(estimateEta({ ...some, fraction: 1 }, 30_000, true)).toEqual({ state: 'estimate', remainingMs: 0 });
+    expect(estimateEta(some, 30_000, false)).toEqual({ state: 'finished' });
+    expect(describeEta({ state: 'estimating' })).toBe('estimating…');
+    expect(describeEta({ state: 'estimate', remainingMs: 42_000 })).toBe('about 42 s left');
+    expect(describeEta({ state: 'estimate', remainingMs: 130_000 })).toBe('about 2 min 10 s left');
+    expect(describeEta({ state: 'estimate', remainingMs: 2 * 3600_000 + 5 * 60_000 })).toBe('about 2 h 5 min left');
+  });
+
+  it('knows when the run started: from the stored run, else its first running event', () => {
+    expect(stateFromDetail(detail({ startedAt: T + 5 })).startedAt).toBe(T + 5);
+    const live = applyRunEvent(stateFromDetail(detail()), ev.run(7, 'running'));
+    expect(live.startedAt).toBe(T + 7);
+    expect(applyRunEvent(live, ev.run(9, 'done')).startedAt).toBe(T + 7);
+    expect(mergeSnapshot(live, detail({ status: 'running' })).startedAt).toBe(T + 7);
+  });
+});
+
+describe('item labels and providers', () => {
+  it('names a voice item by its speaker and line, through a fallback to its first alternative', () => {
+    const s = fellBackRun();
+    expect(itemLabel(s, 'offline', 0, mapOverOf)).toBe('KAEL: Is anyone there?');
+    expect(itemLabel(s, 'openai', 1, mapOverOf)).toBe('ARIA: Only me, Kael.');
+    // The fallback's items are its first choice's: openai's clips say nothing, so openai's input does.
+    expect(itemLabel(s, 'voices', 1, mapOverOf)).toBe('ARIA: Only me, Kael.');
+    expect(itemLabel(s, 'parse', 0, mapOverOf)).toBeUndefined();
+  });
+
+  it('names a scene item by its title', () => {
+    expect(itemLabel(fellBackRun(), 'scenes', 0, mapOverOf)).toBe('The Server Room');
+    expect(describeItemValue({ sceneId: 'the-server-room', prompt: 'x' })).toBe('the-server-room');
+    expect(describeItemValue({ speechText: 'narrated  line\nbroken' })).toBe('narrated line broken');
+    expect(describeItemValue('a'.repeat(200))).toHaveLength(90);
+    expect(describeItemValue(clip(1))).toBeUndefined();
+    expect(describeItemValue(3)).toBeUndefined();
+  });
+
+  it('reads an item from a graph input list too', () => {
+    const graphOfInput: GraphDocument = {
+      ...fallbackGraph,
+      edges: [{ from: '$input.lines', to: 'offline.segments' }],
+    };
+    const s = stateFromDetail(detail({ graph: graphOfInput, inputs: { lines: segments } }));
+    expect(itemLabel(s, 'offline', 1, mapOverOf)).toBe('ARIA: Only me, Kael.');
+  });
+
+  it('says which provider produced an item: the node’s provider, or the alternative and its provider', () => {
+    expect(providerLabel(fallbackGraph, 'offline', 'offline')).toBe('offline');
+    expect(providerLabel(fallbackGraph, 'voices', 'offline')).toBe('offline · offline');
+    expect(providerLabel(fallbackGraph, 'scenes', 'scenes')).toBe('scene.procedural');
+    expect(providerLabel(fallbackGraph, 'voices', 'gone')).toBe('gone');
+    expect(providerLabel(undefined, 'x', undefined)).toBe('');
+  });
+});
+
+describe('deliverable links', () => {
+  const at = 1_800_000_000_000;
+  const answer = (exps: number[]) => ({
+    runId: 'r1',
+    deliverables: exps.map((exp, i) => ({ name: `f${i}`, output: 'video', kind: 'video' as const, mime: 'video/mp4', bytes: 1, hash: 'h', downloadUrl: `/media/runs/r1/download/f${i}?exp=${exp}&sig=ab`, inlineUrl: `/media/runs/r1/inline/f${i}?exp=${exp}&sig=cd` })),
+  });
+  it('asks for fresh links a minute before the first one expires', () => {
+    expect(linkExpiry('/x?exp=123&sig=1')).toBe(123);
+    expect(linkExpiry('/x?sig=1')).toBeUndefined();
+    expect(renewDelayMs(answer([at / 1000 + 3600, at / 1000 + 600]), at)).toBe(600_000 - RENEW_MARGIN_MS);
+    // Already close to expiry: not a tight loop.
+    expect(renewDelayMs(answer([at / 1000 + 10]), at)).toBe(15_000);
+    expect(renewDelayMs({ runId: 'r1', deliverables: [] }, at)).toBe(5 * 60_000);
+  });
+});
+
+describe('run input drafts', () => {
+  it('turns run inputs into form values: text as text, booleans as checkboxes, the rest as JSON', () => {
+    expect(formValuesFromInputs({ episode: '# Ping', loud: true, count: 3, list: [1, 2], extra: 'x' }, { episode: { type: 'Markdown' }, loud: { type: 'Boolean' }, count: { type: 'Number' }, list: { type: 'Number', list: true } })).toEqual({
+      episode: '# Ping',
+      loud: true,
+      count: '3',
+      list: '[\n  1,\n  2\n]',
+    });
+  });
+
+  it('prefers this browser’s copy only when it is newer than the server’s', () => {
+    const server = { inputs: { episode: 'server' }, updatedAt: 100 };
+    expect(newerDraft(server, { values: { episode: 'local' }, at: 50 })).toEqual({ episode: 'server' });
+    expect(newerDraft(server, { values: { episode: 'local' }, at: 150 })).toEqual({ episode: 'local' });
+    expect(newerDraft({ inputs: {} }, undefined)).toBeUndefined();
+    expect(newerDraft(undefined, { values: { episode: 'local' }, at: 1 })).toEqual({ episode: 'local' });
+  });
+});
+
+describe('toasts', () => {
+  const toast = (kind: ToastMessage['kind'], text: string, topic = defaultTopic(kind, text)) => ({ kind, text, topic });
+  it('shows one toast per topic: a new note replaces the last, the same error counts up, different errors stay', () => {
+    let list: ToastMessage[] = [];
+    list = withToast(list, toast('info', 'Connected a → b'), 1);
+    list = withToast(list, toast('info', 'Connected b → c'), 2);
+    list = withToast(list, toast('success', 'Saved g v1'), 3);
+    expect(list.map((t) => t.text)).toEqual(['Saved g v1']);
+    list = withToast(list, toast('error', 'Refused: types differ'), 4);
+    list = withToast(list, toast('error', 'Refused: types differ'), 5);
+    list = withToast(list, toast('error', 'Refused: a cycle'), 6);
+    expect(list.map((t) => [t.text, t.count])).toEqual([
+      ['Saved g v1', 1],
+      ['Refused: types differ', 2],
+      ['Refused: a cycle', 1],
+    ]);
+    // The live connection's messages share their own topic however often it drops.
+    for (let i = 0; i < 5; i++) {
+      list = withToast(list, toast('warning', 'Live run updates lost; reconnecting…', 'live-connection'), 10 + 2 * i);
+      list = withToast(list, toast('success', 'Live run updates are back.', 'live-connection'), 11 + 2 * i);
+    }
+    expect(list.filter((t) => t.topic === 'live-connection')).toHaveLength(1);
+    expect(list).toHaveLength(4);
+  });
+});
+
+describe('credentials of the selected provider', () => {
+  const specs = [
+    { name: 'elevenlabs', title: 'ElevenLabs', env: { apiKey: 'ELEVENLABS_API_KEY' }, optional: true },
+    { name: 'google-tts', title: 'Google Cloud Text-to-Speech', env: { apiKey: 'GOOGLE_TTS_API_KEY' }, optional: true },
+    { name: 'openai', title: 'OpenAI (or compatible server)', env: { apiKey: 'OPENAI_API_KEY' }, optional: true },
+  ];
+  it('shows only the credential of the provider a node is set to, none for an offline one', () => {
+    expect(credentialsForProvider(specs, { provider: 'google' }).map((s) => s.name)).toEqual(['google-tts']);
+    expect(credentialsForProvider(specs, { provider: 'openai' }).map((s) => s.name)).toEqual(['openai']);
+    expect(credentialsForProvider(specs, { provider: 'offline' })).toEqual([]);
+    expect(credentialsForProvider(specs, {}).map((s) => s.name)).toEqual(['elevenlabs', 'google-tts', 'openai']);
+    // A node of one provider shows its credential whatever the parameter says.
+    expect(credentialsForProvider([specs[0]!], { provider: 'x' })).toHaveLength(1);
+  });
+
+  it('says where to store a missing key, and nothing for other errors', () => {
+    expect(missingKeyHint(noKey, specs, { provider: 'openai' })).toBe(
+      'Store a key for “OpenAI (or compatible server)” under Credentials in the node’s panel (Node tab; kept encrypted on the server), or set OPENAI_API_KEY in the server’s environment.',
+    );
+    expect(missingKeyHint({ code: 'PERMANENT', message: 'runway: no API key configured; set RUNWAYML_API_SECRET' }, [{ name: 'runway', title: 'Runway', env: { apiKey: 'RUNWAYML_API_SECRET' } }])).toContain('RUNWAYML_API_SECRET');
+    expect(missingKeyHint({ code: 'MISSING_CREDENTIAL', message: 'x' }, specs, { provider: 'google' })).toContain('GOOGLE_TTS_API_KEY');
+    expect(missingKeyHint({ code: 'UPSTREAM', message: 'openai answered 500' }, specs)).toBeUndefined();
+    expect(missingKeyHint(undefined, specs)).toBeUndefined();
+  });
+});
+
 describe('run store', () => {
   beforeEach(() => useRunStore.getState().select(undefined));
 
@@ -350,9 +611,12 @@ describe('run store', () => {
 
 describe('run store against a live server (socket.io + REST)', () => {
   let server: TestServer;
-  const waitFor = async (check: () => boolean, what: string, ms = 20_000): Promise<void> => {
+  let serverDraft: string | undefined;
+  const waitFor = async (check: () => boolean, what: string, ms = 20_000, poll?: () => Promise<void>): Promise<void> => {
     const until = Date.now() + ms;
-    while (!check()) {
+    for (;;) {
+      await poll?.();
+      if (check()) break;
       if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(useRunStore.getState().run?.status)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -366,6 +630,43 @@ describe('run store against a live server (socket.io + REST)', () => {
   afterAll(async () => {
     disconnectRuns();
     await server?.dispose();
+  });
+
+  it('keeps the run inputs per graph: a first save keeps them and sends them to the server, reopening loads them', async () => {
+    const doc = (name: string): GraphDocument => ({ ...greetingGraph(name), id: undefined } as unknown as GraphDocument);
+    const first = greetingGraph('drafts-a');
+    const second = greetingGraph('drafts-b');
+    useGraphStore.getState().setDocument(doc('unsaved'), { dirty: true });
+    setRunInputsDraft({ episode: '# Kept across the save' });
+    expect(useRunForm.getState().values).toEqual({ episode: '# Kept across the save' });
+    // A run of the unsaved document is one the first save adopts.
+    const { runId } = (await server.api.post('/api/runs').send({ graph: first, inputs: { episode: 'x' } })).body as { runId: string };
+    startedRun(runId);
+    expect(unsavedRunIds()).toEqual([runId]);
+
+    // The first save: the same document gets an id; the form stays, the draft goes to the server.
+    expect((await server.api.post('/api/graphs').send({ document: first, id: 'drafts-a' })).status).toBe(201);
+    useGraphStore.getState().markSaved({ id: 'drafts-a', version: 1 });
+    expect(useRunForm.getState().values).toEqual({ episode: '# Kept across the save' });
+    expect(unsavedRunIds()).toEqual([]);
+    expect(useRunStore.getState().runId).toBe(runId);
+    await waitFor(() => serverDraft === '# Kept across the save', 'the draft on the server', 10_000, async () => {
+      serverDraft = ((await server.api.get('/api/graphs/drafts-a/inputs')).body as { inputs: { episode?: string } }).inputs.episode;
+    });
+
+    // Another graph: its own (empty) form, and the run shown is not its run.
+    expect((await server.api.post('/api/graphs').send({ document: second, id: 'drafts-b' })).status).toBe(201);
+    useGraphStore.getState().setDocument(second, { id: 'drafts-b', version: 1 });
+    expect(useRunForm.getState().values).toEqual({});
+    expect(useRunStore.getState().runId).toBeUndefined();
+    useRunForm.getState().setValue('episode', '# B typed');
+    // Reopening the first: its draft comes back from the server.
+    useGraphStore.getState().setDocument(first, { id: 'drafts-a', version: 1 });
+    await waitFor(() => useRunForm.getState().values.episode === '# Kept across the save', 'the reopened draft');
+    // What was typed for the second went to the server when it was left.
+    await waitFor(() => serverDraft === '# B typed', 'the second draft on the server', 10_000, async () => {
+      serverDraft = ((await server.api.get('/api/graphs/drafts-b/inputs')).body as { inputs: { episode?: string } }).inputs.episode;
+    });
   });
 
   it('follows a run to its end and reads its outputs', async () => {

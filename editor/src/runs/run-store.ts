@@ -252,7 +252,12 @@ export function startedRun(runId: string): void {
   const graphId = useGraphStore.getState().meta.id;
   if (!graphId) runsOfUnsaved = [...runsOfUnsaved, runId].slice(-50);
   void showRun(runId);
-  navigate({ ...(graphId ? { graphId } : {}), runId });
+  route({ ...(graphId ? { graphId } : {}), runId });
+}
+
+/** Puts a run in the address bar (no-op outside a browser, e.g. in unit tests). */
+function route(next: { graphId?: string; runId?: string }): void {
+  if (typeof window !== 'undefined') navigate(next);
 }
 
 /** Shows a run the URL names (a reload, a shared link). */
@@ -267,7 +272,7 @@ export async function openRun(api: ApiClient, runId: string): Promise<void> {
 export function openRunFromHistory(run: { id: string; graphId?: string; inputs?: Record<string, unknown> }): void {
   void showRun(run.id);
   const graphId = useGraphStore.getState().meta.id ?? run.graphId;
-  navigate({ ...(graphId ? { graphId } : {}), runId: run.id });
+  route({ ...(graphId ? { graphId } : {}), runId: run.id });
   if (run.inputs && Object.keys(run.inputs).length > 0) {
     const declared = useGraphStore.getState().doc?.inputs;
     useRunForm.setState({ values: { ...useRunForm.getState().values, ...formValuesFromInputs(run.inputs, declared) } });
@@ -432,7 +437,7 @@ useGraphStore.subscribe((state, previous) => {
   const keep = runId !== undefined && (openedByRoute === runId || (run !== undefined && run.graphId !== undefined && run.graphId === graphId));
   if (!keep && runId !== undefined) void showRun(undefined);
   // A route run stays only for the graph it was opened with.
-  if (openedByRoute && currentRoute().runId !== openedByRoute) openedByRoute = undefined;
+  if (openedByRoute && (typeof window === 'undefined' || currentRoute().runId !== openedByRoute)) openedByRoute = undefined;
 });
 
 function flushDraftFor(graphId: string | undefined): void {
