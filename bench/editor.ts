@@ -21,6 +21,13 @@
  * then a click on a node until React Flow shows it selected, and the JS heap
  * after a forced GC (CDP). Each graph: one warm-up load, then the median of
  * RUNS loads, alternating so drift hits both.
+ *
+ * Panning at the fitted zoom (the view a graph opens in): after each load,
+ * a drag across the pane moves the view a few pixels in every animation
+ * frame for PAN_FRAMES frames (mouse events dispatched from a
+ * requestAnimationFrame loop, so every frame has a pan to draw and an idle
+ * frame never flatters the count). Frame time = the gap between consecutive
+ * animation frames; reported as p50 / p95 and frames per second over the drag.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,6 +39,7 @@ const RUNS = 3;
 const QUIET_MS = 1000;
 const NODES = 500;
 const STABLE_FRAMES = 5;
+const PAN_FRAMES = 120;
 
 export interface EditorLoadMetrics {
   openedMs: number;
@@ -45,6 +53,17 @@ export interface EditorLoadMetrics {
   clickToSelectedMs: number | null;
   heapMiB: number;
   domNodes: number;
+  /** Panning at the fitted zoom (null for an empty graph). */
+  pan: PanMetrics | null;
+}
+
+export interface PanMetrics {
+  /** The zoom the view was fitted to. */
+  zoom: number;
+  frames: number;
+  p50Ms: number;
+  p95Ms: number;
+  fps: number;
 }
 
 export interface EditorGraphResult extends EditorLoadMetrics {
@@ -245,6 +264,8 @@ async function measureLoad(session: EditorSession, doc: GraphDocument, via: Edit
       }
     }
 
+    const pan = expected > 0 ? await measurePan(page) : null;
+
     const cdp = await session.context.newCDPSession(page);
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
@@ -261,11 +282,57 @@ async function measureLoad(session: EditorSession, doc: GraphDocument, via: Edit
       clickToSelectedMs,
       heapMiB: heap.usedSize / 2 ** 20,
       domNodes,
+      pan,
     };
   } finally {
     await page.close();
   }
 }
+
+/**
+ * A drag across the empty pane at the fitted zoom: d3-zoom (React Flow's
+ * panning) reads plain mouse events, so the page dispatches one mousemove
+ * per animation frame itself and records the frame times.
+ */
+async function measurePan(page: Page): Promise<PanMetrics> {
+  // Fit again (the click above may have scrolled nothing, but be sure of the view measured).
+  const fit = page.getByTestId('toolbar-fit');
+  if (await fit.isVisible().catch(() => false)) {
+    await fit.click();
+    await page.waitForTimeout(600);
+  }
+  // A string, not a function: tsx would wrap the function's inner closures in a helper the page does not have.
+  return (await page.evaluate(`(${panScript})(${PAN_FRAMES})`)) as PanMetrics;
+}
+
+export const panScript = `async (frames) => {
+  const pane = document.querySelector('.react-flow__pane');
+  const viewport = document.querySelector('.react-flow__viewport');
+  const zoom = new DOMMatrixReadOnly(getComputedStyle(viewport).transform).a;
+  const box = pane.getBoundingClientRect();
+  const start = { x: box.left + 12, y: box.top + 12 };
+  const init = (x, y, buttons) => ({ clientX: x, clientY: y, screenX: x, screenY: y, button: 0, buttons, bubbles: true, cancelable: true, view: window });
+  pane.dispatchEvent(new MouseEvent('mousedown', init(start.x, start.y, 1)));
+  const stamps = [];
+  await new Promise((done) => {
+    let i = 0;
+    const step = (time) => {
+      stamps.push(time);
+      i += 1;
+      if (i > frames) return done();
+      // Back and forth, a few pixels a frame: the view stays over the graph.
+      const phase = Math.floor(i / 30) % 2 === 0 ? i % 30 : 30 - (i % 30);
+      window.dispatchEvent(new MouseEvent('mousemove', init(start.x + phase * 6, start.y + phase * 4, 1)));
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  });
+  window.dispatchEvent(new MouseEvent('mouseup', init(start.x, start.y, 0)));
+  const gaps = stamps.slice(1).map((time, index) => time - stamps[index]).sort((a, b) => a - b);
+  const pick = (q) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))];
+  const elapsed = stamps[stamps.length - 1] - stamps[0];
+  return { zoom, frames: gaps.length, p50Ms: pick(0.5), p95Ms: pick(0.95), fps: (gaps.length / elapsed) * 1000 };
+}`;
 
 /** waitForFunction resolves once its function returns something truthy: that value. */
 async function waitForValue<T>(handle: Promise<{ jsonValue(): Promise<unknown> }>): Promise<T> {
@@ -297,6 +364,15 @@ function summarise(doc: GraphDocument, runs: EditorLoadMetrics[]): EditorGraphRe
     clickToSelectedMs: m((run) => run.clickToSelectedMs),
     heapMiB: m((run) => run.heapMiB)!,
     domNodes: m((run) => run.domNodes)!,
+    pan: runs[0]?.pan
+      ? {
+          zoom: m((run) => run.pan?.zoom ?? null)!,
+          frames: m((run) => run.pan?.frames ?? null)!,
+          p50Ms: m((run) => run.pan?.p50Ms ?? null)!,
+          p95Ms: m((run) => run.pan?.p95Ms ?? null)!,
+          fps: m((run) => run.pan?.fps ?? null)!,
+        }
+      : null,
     runs,
   };
 }

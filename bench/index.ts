@@ -152,6 +152,12 @@ async function editorSection(): Promise<void> {
     `times from navigation start, medians of ${editor.large.runs.length} loads; interactive: end of the last long task before a ${editor.quietWindowMs} ms long-task-free window after the nodes rendered (all, or those in view when the editor renders only those); ` +
       `JS heap after a forced GC; graph opened via ${editor.openedVia === 'graph-list' ? 'the graph list' : 'the "Open graph…" file input (the editor has no graph list yet)'}`,
   );
+  const pan = editor.large.pan;
+  if (pan) {
+    console.log(
+      `panning the ${editor.large.nodes}-node graph at the fitted zoom (${pan.zoom.toFixed(3)}): ${pan.fps.toFixed(1)} fps, frame time p50 ${pan.p50Ms.toFixed(1)} ms, p95 ${pan.p95Ms.toFixed(1)} ms (${pan.frames} frames, one pan step per frame; medians of ${editor.large.runs.length} loads)`,
+    );
+  }
   if (editor.problems.length > 0) console.log(`browser console errors while loading: ${editor.problems.slice(0, 3).join(' | ')}`);
   await writeFile(join(resultsDir, 'editor.json'), `${JSON.stringify({ at: new Date().toISOString(), results: editor }, null, 2)}\n`);
 }

@@ -27,6 +27,8 @@ export { GRAPH_OUTPUT_NODE, edgeId, type PortView };
 /** A card's usual width, and its height from its port rows (see canvas/GraphNodeView.tsx and styles.css). */
 const CARD_WIDTH = 260;
 const cardHeight = (data: GraphNodeData): number => 64 + 20 * Math.max(data.inputs.length, data.outputs.length, 1);
+/** The usual size of a card: what an unmeasured card counts as, and the size of a simplified (far zoom) one. */
+export const cardSize = (data: GraphNodeData): { width: number; height: number } => ({ width: CARD_WIDTH, height: cardHeight(data) });
 
 export type GraphNodeData = {
   kind: 'node' | 'inputs' | 'outputs';

@@ -4,6 +4,12 @@
  * do not re-render), selection lives in the store, and a drag moves nodes
  * locally and commits one `moveNodes` step when it ends. Connections go
  * through the store's compatibility check; a refused one says why in a toast.
+ *
+ * Below SIMPLE_CARD_ZOOM the cards are drawn simplified (GraphNodeView's
+ * SimpleCard): a 500-node graph fitted to view is mostly tiny cards, and
+ * their port rows, labels and shadows are what made opening and panning it
+ * slow. The canvas also validates the open document as it changes
+ * (state/problem-store.ts) so the cards can show their problems.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import {
@@ -14,6 +20,7 @@ import {
   ReactFlow,
   applyEdgeChanges,
   applyNodeChanges,
+  useStore,
   useUpdateNodeInternals,
   type Connection,
   type EdgeChange,
@@ -23,21 +30,31 @@ import {
   type NodeTypes,
   type OnConnectEnd,
   type ReactFlowInstance,
+  type ReactFlowState,
 } from '@xyflow/react';
+import { useApi } from '../api/context.js';
 import { buildFlowEdges, buildFlowNodes, type FlowEdge, type FlowNode } from '../graph.js';
 import { GRAPH_OUTPUT_NODE } from '../state/document-ops.js';
 import { useGraphStore } from '../state/graph-store.js';
+import { watchProblems } from '../state/problem-store.js';
 import { notify } from '../state/toast-store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { categoryColor, graphIoColor, unknownColor } from '../theme.js';
 import { Toasts } from '../ui/Toasts.js';
-import { addNodeAtScreen, fitWhenMeasured, registerCanvas } from './commands.js';
-import { GraphNodeView } from './GraphNodeView.js';
+import { addNodeAtScreen, fitWhenMeasured, frameNodesNow, registerCanvas } from './commands.js';
+import { FarEdges } from './FarEdges.js';
+import { CardDetailContext, GraphNodeView } from './GraphNodeView.js';
 import { NODE_DRAG_TYPE } from './Palette.js';
+import './canvas.css';
+
+/** Below this zoom cards are drawn simplified: a coloured box with the title (port labels are unreadable there anyway). */
+export const SIMPLE_CARD_ZOOM = 0.5;
+const isFar = (state: ReactFlowState): boolean => state.transform[2] < SIMPLE_CARD_ZOOM;
 
 const nodeTypes: NodeTypes = { reelgraph: GraphNodeView };
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const proOptions = { hideAttribution: true };
+const noEdges: FlowEdge[] = [];
 
 function minimapColor(node: FlowNode): string {
   if (node.data.kind !== 'node') return graphIoColor;
@@ -60,6 +77,8 @@ function applySelectionChanges(changes: ReadonlyArray<{ type: string; id?: strin
 }
 
 export function Canvas() {
+  const api = useApi();
+  const far = useStore(isFar);
   const doc = useGraphStore((state) => state.doc);
   const registry = useGraphStore((state) => state.registry);
   const selection = useGraphStore((state) => state.selection);
@@ -76,23 +95,40 @@ export function Canvas() {
   const selectionSet = useMemo(() => new Set(selection), [selection]);
 
   // Document, node types or selection changed: derive the flow nodes and edges.
+  const framedLoad = useRef(-1);
   useLayoutEffect(() => {
     const previous = nodesRef.current;
     const next = buildFlowNodes(doc, registry, previous, selectionSet);
+    // A graph was just opened: frame it before its cards are first drawn (fitWhenMeasured refines it).
+    if (framedLoad.current !== loadCount) {
+      framedLoad.current = loadCount;
+      frameNodesNow(next);
+    }
     const before = new Map(previous.map((node) => [node.id, node.data]));
     const changed = next.filter((node) => before.has(node.id) && before.get(node.id) !== node.data).map((node) => node.id);
     setNodes(next);
     setEdges((current) => buildFlowEdges(doc, next, current, selectionSet));
     if (changed.length > 0) setRemeasure(changed);
-  }, [doc, registry, selectionSet]);
+  }, [doc, registry, selectionSet, loadCount]);
 
   // Ports may have changed: re-measure those cards' handles once the DOM shows them.
   useEffect(() => {
     if (remeasure.length > 0) updateNodeInternals(remeasure);
   }, [remeasure, updateNodeInternals]);
 
+  // Zoomed in again: the full cards' handles replace the simple cards' none. A card whose size did not change
+  // gets no resize notice, so measure them all (React Flow skips the cards not in the DOM).
+  const wasFar = useRef(far);
+  useEffect(() => {
+    if (wasFar.current && !far) updateNodeInternals(nodesRef.current.map((node) => node.id));
+    wasFar.current = far;
+  }, [far, updateNodeInternals]);
+
   // A graph was opened: fit it once its cards are measured.
   useEffect(() => fitWhenMeasured(), [loadCount]);
+
+  // Problems on the cards: the open document is validated as it changes.
+  useEffect(() => watchProblems(api), [api]);
 
   const onInit = useCallback((instance: ReactFlowInstance<FlowNode, FlowEdge>) => registerCanvas(instance, container.current ?? undefined), []);
   useEffect(() => () => registerCanvas(undefined, undefined), []);
@@ -193,10 +229,13 @@ export function Canvas() {
       }}
       onDrop={onDrop}
       data-testid="canvas"
+      data-detail={far ? 'simple' : 'full'}
     >
+      <CardDetailContext.Provider value={far ? 'simple' : 'full'}>
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
-        edges={edges}
+        // Zoomed out, FarEdges draws the edges in one SVG instead (see there).
+        edges={far ? noEdges : edges}
         nodeTypes={nodeTypes}
         onInit={onInit}
         onNodesChange={onNodesChange}
@@ -210,7 +249,9 @@ export function Canvas() {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={MULTI_SELECT_KEYS}
         zoomOnDoubleClick={false}
-        onlyRenderVisibleElements={nodes.length > 150}
+        // Rendering only what is in view pays for large graphs close up; zoomed out, nearly everything is in view and
+        // working out what is would cost every pan frame a pass over all nodes and edges.
+        onlyRenderVisibleElements={nodes.length > 150 && !far}
         colorMode="dark"
         minZoom={0.02}
         maxZoom={2}
@@ -219,7 +260,9 @@ export function Canvas() {
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         <MiniMap<FlowNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(10, 12, 16, 0.7)" />
         <Controls showInteractive={false} />
+        {far ? <FarEdges nodes={nodes} edges={edges} /> : null}
       </ReactFlow>
+      </CardDetailContext.Provider>
       {empty ? (
         <div className="rg-empty">
           <h2>Start a graph</h2>

@@ -4,7 +4,7 @@
  * card sizes. The canvas registers its React Flow instance and element here
  * when it mounts.
  */
-import type { ReactFlowInstance } from '@xyflow/react';
+import { getViewportForBounds, type ReactFlowInstance } from '@xyflow/react';
 import type { FlowEdge, FlowNode } from '../graph.js';
 import { useGraphStore, type Size } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
@@ -47,10 +47,15 @@ export function addNodeAtCentre(type: string): string | undefined {
   return addNodeAtScreen(type, { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 });
 }
 
+/** Fits the view to the graph (animated). Takes no arguments: the toolbar passes it as a click handler. */
 export function fitCanvas(): void {
+  fitView(200);
+}
+
+function fitView(duration: number): void {
   // includeHiddenNodes: large graphs render only the cards in view, and React Flow otherwise fits around the
   // measured (rendered) cards alone; with it, unrendered cards count with their estimated size (see graph.ts).
-  void flow?.fitView({ padding: 0.15, maxZoom: 1.2, duration: 200, includeHiddenNodes: true });
+  void flow?.fitView({ padding: FIT_PADDING, maxZoom: FIT_MAX_ZOOM, duration, includeHiddenNodes: true });
 }
 
 /** Dagre layout (left → right) with the cards' measured sizes; then fit. */
@@ -64,7 +69,38 @@ export function layoutCanvas(): void {
   requestAnimationFrame(() => requestAnimationFrame(fitCanvas));
 }
 
-/** Fits the view once every card has been measured (after a graph is opened). */
+const FIT_PADDING = 0.15;
+const FIT_MAX_ZOOM = 1.2;
+/** As the canvas's minZoom (Canvas.tsx). */
+const FIT_MIN_ZOOM = 0.02;
+
+/**
+ * Frames `nodes` (by position and their estimated size) in the canvas at
+ * once, before any card is drawn: called as a graph is opened, so a large
+ * graph's first render is already the zoomed-out one (simple cards) rather
+ * than full cards at zoom 1 that are thrown away a frame later.
+ */
+export function frameNodesNow(nodes: ReadonlyArray<FlowNode>): void {
+  if (!flow || !element || nodes.length === 0) return;
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const node of nodes) {
+    const width = node.measured?.width ?? node.initialWidth ?? 0;
+    const height = node.measured?.height ?? node.initialHeight ?? 0;
+    minX = Math.min(minX, node.position.x);
+    minY = Math.min(minY, node.position.y);
+    maxX = Math.max(maxX, node.position.x + width);
+    maxY = Math.max(maxY, node.position.y + height);
+  }
+  const rect = element.getBoundingClientRect();
+  if (rect.width === 0 || rect.height === 0) return;
+  const viewport = getViewportForBounds({ x: minX, y: minY, width: maxX - minX, height: maxY - minY }, rect.width, rect.height, FIT_MIN_ZOOM, FIT_MAX_ZOOM, FIT_PADDING);
+  void flow.setViewport(viewport, { duration: 0 });
+}
+
+/** Fits the view once every card has been measured (after a graph is opened; frameNodesNow framed it roughly already). */
 export function fitWhenMeasured(): void {
   let frames = 0;
   const step = () => {
@@ -72,7 +108,7 @@ export function fitWhenMeasured(): void {
     const nodes = flow?.getNodes() ?? [];
     const measured = nodes.every((node) => node.measured?.width && node.measured.height);
     if ((measured && frames > 1) || frames > 60) {
-      if (nodes.length > 0) fitCanvas();
+      if (nodes.length > 0) fitView(0);
       return;
     }
     requestAnimationFrame(step);
