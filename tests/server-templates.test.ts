@@ -7,13 +7,15 @@
  * - Installing `shorts` (a variant of ./episode.json) brings `episode`
  *   along; installing again reuses both; a different stored `episode` is
  *   never overwritten (the template goes under `episode-2`).
+ * - Validation warns about keys a run will miss (MISSING_CREDENTIAL), or
+ *   expects a fallback (FALLBACK_EXPECTED) when a later alternative can run.
  * - graphs/shorts.json imports (alone, with episode.json, or after episode is
  *   stored), and a variant of a file nobody has gets a 400 that says to import
  *   both files together.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { greetingGraph, startTestServer, type TestServer } from './fixtures/server.js';
+import { graph, greetingGraph, newSecretKey, node, startTestServer, testEnv, type TestServer } from './fixtures/server.js';
 
 const shipped = async (name: string): Promise<Record<string, unknown>> => JSON.parse(await readFile(new URL(`../graphs/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -200,5 +202,40 @@ describe('run inputs drafts and adopted runs', () => {
     const rows = (await t.api.get('/api/runs?graphId=first-save')).body as Array<{ id: string; graphVersion: number; title?: string }>;
     expect(rows).toEqual([expect.objectContaining({ id: runId, graphVersion: 1, title: 'Pilot' })]);
     expect(((await t.api.get(`/api/runs?graphId=other`)).body as unknown[]).length).toBe(1);
+  });
+});
+
+describe('validation warnings', () => {
+  const voiceGraph = (provider: string) =>
+    graph('voice-only', [node('parse', 'script.markdown'), node('speak', 'voice.tts', { provider })], [
+      { from: '$input.episode', to: 'parse.markdown' },
+      { from: 'parse.speakable', to: 'speak.segments' },
+    ], { inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'speak.clips' } });
+
+  it('warns before a run that an ElevenLabs node has no key, saying where to store one; not once it is stored', async () => {
+    const t = await fresh();
+    const res = await t.api.post('/api/graphs/validate').send({ document: voiceGraph('elevenlabs') });
+    expect(res.status).toBe(200);
+    expect(res.body.valid).toBe(true);
+    expect(res.body.warnings).toEqual([
+      { path: '/nodes/1', nodeId: 'speak', code: 'MISSING_CREDENTIAL', message: expect.stringMatching(/ElevenLabs.*Credentials panel.*ELEVENLABS_API_KEY/) },
+    ]);
+    expect((await t.api.post('/api/graphs/validate').send({ document: voiceGraph('offline') })).body.warnings).toEqual([]);
+    expect((await t.api.put('/api/credentials/elevenlabs').send({ fields: { apiKey: 'sk-test' } })).status).toBe(200);
+    expect((await t.api.post('/api/graphs/validate').send({ document: voiceGraph('elevenlabs') })).body.warnings).toEqual([]);
+  });
+
+  it('finds a key in the server environment, as a run would', async () => {
+    const t = await startTestServer({ env: testEnv({ ELEVENLABS_API_KEY: 'sk-env', REELGRAPH_SECRET_KEY: newSecretKey() }) });
+    servers.push(t);
+    expect((await t.api.post('/api/graphs/validate').send({ document: voiceGraph('elevenlabs') })).body.warnings).toEqual([]);
+  });
+
+  it('marks keyless alternatives of a fallback as expected to fall back, not as failures (graphs/episode.json)', async () => {
+    const t = await fresh();
+    const res = await t.api.post('/api/graphs/validate').send({ document: await shipped('episode') });
+    expect(res.body.valid).toBe(true);
+    const warnings = res.body.warnings as Array<{ nodeId: string; code: string }>;
+    expect(warnings.map((w) => [w.nodeId, w.code]).sort()).toEqual([['eleven', 'FALLBACK_EXPECTED'], ['google', 'FALLBACK_EXPECTED']]);
   });
 });

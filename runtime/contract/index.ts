@@ -17,3 +17,4 @@ export * from './timeline.js';
 export * from './rate-limit.js';
 export * from './deliverables.js';
 export * from './templates.js';
+export * from './credential-hint.js';

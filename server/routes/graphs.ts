@@ -5,6 +5,7 @@ import { graphIdFor } from '../../runtime/store/graph-id.js';
 import type { StoredGraph } from '../../runtime/store/types.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
+import { credentialWarnings } from '../credential-warnings.js';
 import { importGraphs, type ImportedDocument } from '../graph-import.js';
 import { checkDocument, resolveDocument } from '../graphs.js';
 import { defineRoute, identifier, idParams, objectSchema, type AnyRoute } from '../route.js';
@@ -61,16 +62,23 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
       summary: 'Validate a graph document without saving it',
       tags,
       body: objectSchema({ document: documentSchema }, ['document']),
+      description:
+        "`warnings` do not make the graph invalid but a run would hit them: `MISSING_CREDENTIAL` for a node whose provider's key is neither stored nor in the server's environment (the message says where to store one), `FALLBACK_EXPECTED` instead when that node is an alternative of a `control.fallback` whose later alternative can run. Their paths point into the resolved graph.",
       responses: {
         200: {
           description: 'every problem with its JSON pointer; `resolved` is the graph with variants applied',
-          schema: { type: 'object', required: ['valid', 'problems'], properties: { valid: { type: 'boolean' }, problems: arrayOf('GraphProblem'), resolved: ref('GraphDocument') } },
+          schema: {
+            type: 'object',
+            required: ['valid', 'problems', 'warnings'],
+            properties: { valid: { type: 'boolean' }, problems: arrayOf('GraphProblem'), warnings: arrayOf('GraphProblem'), resolved: ref('GraphDocument') },
+          },
         },
         ...errors(400, 401),
       },
       handle: async ({ body }) => {
         const result = await checkDocument(store, ctx.workspace.registry, body.document);
-        return { valid: result.problems.length === 0, problems: result.problems, ...(result.graph ? { resolved: result.graph } : {}) };
+        const warnings = result.graph ? await credentialWarnings(result.graph, ctx.workspace.registry, ctx.vault) : [];
+        return { valid: result.problems.length === 0, problems: result.problems, warnings, ...(result.graph ? { resolved: result.graph } : {}) };
       },
     }),
     defineRoute<Record<string, never>, Record<string, never>, { document: AnyGraphDocument; id?: string; message?: string; adoptRuns?: string[] }>({
