@@ -56,7 +56,7 @@ describe('scene.pika: wire format', () => {
   it('asks for FAL_KEY before sending anything', async () => {
     const error = await suite.run({ credentials: {} }).result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
-    expect((error as Error).message).toBe('fal: scene "s1": no API key configured; set FAL_KEY');
+    expect((error as Error).message).toBe(`fal: scene "s1": no API key configured; store it as credential "fal" in the editor's Credentials panel (PUT /api/credentials/fal) or set FAL_KEY in the server's environment`);
     expect(suite.fake.requests).toHaveLength(0);
   });
 

@@ -56,7 +56,7 @@ describe('scene.runway: wire format', () => {
   it('asks for RUNWAYML_API_SECRET before sending anything', async () => {
     const error = await suite.run({ credentials: {} }).result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
-    expect((error as Error).message).toMatch(/^runway: scene "s1": no API key configured; set RUNWAYML_API_SECRET$/);
+    expect((error as Error).message).toMatch(/^runway: scene "s1": no API key configured; store it as credential "runway" in the editor's Credentials panel \(PUT \/api\/credentials\/runway\) or set RUNWAYML_API_SECRET in the server's environment$/);
     expect(suite.fake.requests).toHaveLength(0);
   });
 });

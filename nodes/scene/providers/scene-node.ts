@@ -8,6 +8,7 @@
 import {
   defineNode,
   PermanentError,
+  whereToStoreCredential,
   type CredentialSpec,
   type CredentialsLookup,
   type JsonSchema,
@@ -148,6 +149,6 @@ async function execute<P extends SceneParams>(spec: SceneNodeSpec<P>, ctx: NodeC
 /** A credential field, or a clear error naming the variable to set; optional credentials may be absent. */
 export async function secretOf(credentials: CredentialsLookup, spec: CredentialSpec, field: string, label: string): Promise<string | undefined> {
   const value = (await credentials.get(spec.name))?.[field]?.trim();
-  if (!value && !spec.optional) throw new PermanentError(`${label}: no API key configured; set ${spec.env[field]}`);
+  if (!value && !spec.optional) throw new PermanentError(`${label}: no API key configured; ${whereToStoreCredential(spec, field)}`);
   return value || undefined;
 }

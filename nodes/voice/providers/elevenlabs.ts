@@ -10,7 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PermanentError, TransientError } from '../../../runtime/contract/index.js';
+import { PermanentError, TransientError, whereToStoreCredential } from '../../../runtime/contract/index.js';
 import { httpError, requestProvider, type ProviderResponse } from '../../http/client.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings, WordTiming } from './provider.js';
 
@@ -81,7 +81,7 @@ function billedCharacters(response: ProviderResponse, text: string): number {
 
 async function apiKeyOf(request: SynthesisRequest): Promise<string> {
   const apiKey = (await request.credentials.get(PROVIDER))?.apiKey?.trim();
-  if (!apiKey) throw new PermanentError(`${PROVIDER}: no API key configured; set ELEVENLABS_API_KEY`);
+  if (!apiKey) throw new PermanentError(`${PROVIDER}: no API key configured; ${whereToStoreCredential({ name: PROVIDER, env: { apiKey: 'ELEVENLABS_API_KEY' } })}`);
   return apiKey;
 }
 

@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PermanentError, TransientError } from '../../../runtime/contract/index.js';
+import { PermanentError, TransientError, whereToStoreCredential } from '../../../runtime/contract/index.js';
 import { httpError, requestProvider, type ProviderResponse } from '../../http/client.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings, WordTiming } from './provider.js';
 
@@ -60,7 +60,7 @@ export const googleProvider: SpeechProvider = createGoogleProvider();
 async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise<SynthesisResult> {
   // The missing key first: it is the reason an offline run skips Google, whatever the casting says.
   const apiKey = (await request.credentials.get('google-tts'))?.apiKey;
-  if (!apiKey) throw new PermanentError(`${PROVIDER}: no API key; set GOOGLE_TTS_API_KEY (credential "google-tts")`);
+  if (!apiKey) throw new PermanentError(`${PROVIDER}: no API key; ${whereToStoreCredential({ name: 'google-tts', env: { apiKey: 'GOOGLE_TTS_API_KEY' } })}`);
   const voice = googleVoiceConfig(request.settings);
   const words = splitWords(request.text);
   if (words.length === 0) throw new PermanentError(`${PROVIDER}: nothing to say (the text has no words)`);

@@ -20,7 +20,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PermanentError, TransientError, type CredentialSpec, type ReelgraphError } from '../../../runtime/contract/index.js';
+import { PermanentError, TransientError, whereToStoreCredential, type CredentialSpec, type ReelgraphError } from '../../../runtime/contract/index.js';
 import { httpError, redact, requestProvider, type ProviderResponse } from '../../http/client.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings } from './provider.js';
 
@@ -69,7 +69,7 @@ async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise
   }
   const apiKey = (await request.credentials.get(openAiCredential.name))?.apiKey || undefined;
   if (official && !apiKey) {
-    throw new PermanentError(`${label}: no API key; set OPENAI_API_KEY (or point the endpoint at a self-hosted server such as Kokoro)`);
+    throw new PermanentError(`${label}: no API key; ${whereToStoreCredential(openAiCredential)} (or point the endpoint at a self-hosted server such as Kokoro)`);
   }
   const secrets = apiKey ? [apiKey] : [];
   const model = request.model ?? OPENAI_DEFAULT_MODEL;
