@@ -43,8 +43,16 @@ function base(): GraphDocument {
 }
 
 describe('ids and defaults', () => {
-  it('makes readable unique ids from the type family', () => {
-    expect(ops.nodeIdBase('voice.tts')).toBe('voice');
+  it('makes readable unique ids from the whole type', () => {
+    expect(ops.nodeIdBase('voice.tts')).toBe('voice-tts');
+    expect(ops.nodeIdBase('voice.cast')).toBe('voice-cast');
+    expect(ops.nodeIdBase('text.format-each')).toBe('text-format-each');
+    expect(ops.nodeIdBase('9x.odd type')).toBe('n-9x-odd-type');
+    expect(ops.uniqueNodeId(new Set(['voice-tts']), 'voice-tts')).toBe('voice-tts-2');
+    expect(ops.uniqueNodeId(new Set(['voice-tts', 'voice-tts-2']), 'voice-tts-2')).toBe('voice-tts-3');
+    // A type whose name ends in digits keeps them.
+    expect(ops.uniqueNodeId(new Set(['image-sd-15']), 'image-sd-15')).toBe('image-sd-15-2');
+    // Graph input and output names cannot hold "-": they count with "_".
     expect(ops.uniqueId(new Set(['voice']), 'voice')).toBe('voice_2');
     expect(ops.uniqueId(new Set(['voice', 'voice_2']), 'voice_2')).toBe('voice_3');
     expect(ops.uniqueId(new Set(), 'scene')).toBe('scene');
@@ -57,8 +65,9 @@ describe('ids and defaults', () => {
   it('adds a node with a fresh id, its version and defaults', () => {
     const doc = base();
     const { doc: next, id } = ops.addNode(doc, tts, { x: 10.4, y: 20.6 });
-    expect(id).toBe('voice_2');
-    expect(next.nodes.at(-1)).toEqual({ id: 'voice_2', type: 'voice.tts', typeVersion: 1, position: { x: 10, y: 21 }, params: { provider: 'flite', voice: 'kal', options: { pitch: 1 } } });
+    expect(id).toBe('voice-tts');
+    expect(ops.addNode(next, tts, { x: 0, y: 0 }).id).toBe('voice-tts-2');
+    expect(next.nodes.at(-1)).toEqual({ id: 'voice-tts', type: 'voice.tts', typeVersion: 1, position: { x: 10, y: 21 }, params: { provider: 'flite', voice: 'kal', options: { pitch: 1 } } });
     expect(doc.nodes).toHaveLength(2);
     expect(next.nodes[0]).toBe(doc.nodes[0]);
   });
@@ -102,49 +111,49 @@ describe('edits', () => {
 describe('connections', () => {
   it('accepts compatible ports and wraps a single value into a list', () => {
     const doc = ops.addNode(base(), one, { x: 0, y: 200 }).doc;
-    const check = ops.checkEdge(doc, registry, 'voice_2.clip', 'voice.segments');
+    const check = ops.checkEdge(doc, registry, 'voice-one.clip', 'voice.segments');
     expect(check.ok).toBe(false);
     const ok = ops.checkEdge(ops.removeItems(doc, ['script.segments->voice.segments']), registry, 'script.segments', 'voice.segments');
     expect(ok).toMatchObject({ ok: true, wrap: false });
   });
 
   it('refuses with a reason: types, lists into singles, cycles, duplicates, self', () => {
-    let doc = ops.addNode(base(), one, { x: 0, y: 200 }).doc; // voice_2: segment → clip
-    const types = ops.checkEdge(doc, registry, 'script.script', 'voice_2.segment');
-    expect(types).toEqual({ ok: false, reason: 'script.script → voice_2.segment: Script cannot feed Segment' });
-    const list = ops.checkEdge(doc, registry, 'script.segments', 'voice_2.segment');
+    let doc = ops.addNode(base(), one, { x: 0, y: 200 }).doc; // voice-one: segment → clip
+    const types = ops.checkEdge(doc, registry, 'script.script', 'voice-one.segment');
+    expect(types).toEqual({ ok: false, reason: 'script.script → voice-one.segment: Script cannot feed Segment' });
+    const list = ops.checkEdge(doc, registry, 'script.segments', 'voice-one.segment');
     expect(list.ok ? '' : list.reason).toMatch(/is a list and cannot feed the single input/);
     expect(ops.checkEdge(doc, registry, 'script.segments', 'voice.segments')).toMatchObject({ ok: false, reason: expect.stringMatching(/already connected/) });
     expect(ops.checkEdge(doc, registry, 'voice.clips', 'voice.segments')).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot feed itself/) });
-    expect(ops.checkEdge(doc, registry, 'voice.nope', 'voice_2.segment')).toMatchObject({ ok: false, reason: 'voice has no output "nope"' });
-    // A cycle: voice_2 → script would need a Markdown output; use a two-node loop of `one`.
-    doc = ops.addNode(doc, one, { x: 0, y: 300 }).doc; // voice_3
-    const first = ops.checkEdge(doc, registry, 'voice_2.clip', 'voice_3.segment');
+    expect(ops.checkEdge(doc, registry, 'voice.nope', 'voice-one.segment')).toMatchObject({ ok: false, reason: 'voice has no output "nope"' });
+    // A cycle: voice-one → script would need a Markdown output; use a two-node loop of `one`.
+    doc = ops.addNode(doc, one, { x: 0, y: 300 }).doc; // voice-one-2
+    const first = ops.checkEdge(doc, registry, 'voice-one.clip', 'voice-one-2.segment');
     expect(first.ok).toBe(false); // AudioClip cannot feed Segment
     const loop = describeNode('control.loop', [{ name: 'in', type: 'Any' }], [{ name: 'out', type: 'Any' }]);
     const reg = new NodeRegistry<NodeDescription>([loop]);
     let d = ops.addNode(ops.emptyDocument(), loop, { x: 0, y: 0 }).doc;
     d = ops.addNode(d, loop, { x: 0, y: 0 }).doc;
-    const ab = ops.checkEdge(d, reg, 'control.out', 'control_2.in');
+    const ab = ops.checkEdge(d, reg, 'control-loop.out', 'control-loop-2.in');
     if (!ab.ok) throw new Error(ab.reason);
     d = ops.applyEdge(d, ab);
-    expect(ops.checkEdge(d, reg, 'control_2.out', 'control.in')).toEqual({ ok: false, reason: 'control_2.out → control.in would create a cycle' });
+    expect(ops.checkEdge(d, reg, 'control-loop-2.out', 'control-loop.in')).toEqual({ ok: false, reason: 'control-loop-2.out → control-loop.in would create a cycle' });
   });
 
   it('replaces the edge into a single input', () => {
     let doc = ops.addNode(ops.addNode(base(), one, { x: 0, y: 0 }).doc, one, { x: 0, y: 0 }).doc;
     const seg = describeNode('script.seg', [], [{ name: 'segment', type: 'Segment' }]);
     const reg = new NodeRegistry<NodeDescription>([script, tts, one, seg]);
-    doc = ops.addNode(doc, seg, { x: 0, y: 0 }).doc; // script_2
-    doc = ops.addNode(doc, seg, { x: 0, y: 0 }).doc; // script_3
-    const a = ops.checkEdge(doc, reg, 'script_2.segment', 'voice_2.segment');
+    doc = ops.addNode(doc, seg, { x: 0, y: 0 }).doc; // script-seg
+    doc = ops.addNode(doc, seg, { x: 0, y: 0 }).doc; // script-seg-2
+    const a = ops.checkEdge(doc, reg, 'script-seg.segment', 'voice-one.segment');
     if (!a.ok) throw new Error(a.reason);
     doc = ops.applyEdge(doc, a);
-    const b = ops.checkEdge(doc, reg, 'script_3.segment', 'voice_2.segment');
-    expect(b).toMatchObject({ ok: true, replaces: [{ from: 'script_2.segment', to: 'voice_2.segment' }] });
+    const b = ops.checkEdge(doc, reg, 'script-seg-2.segment', 'voice-one.segment');
+    expect(b).toMatchObject({ ok: true, replaces: [{ from: 'script-seg.segment', to: 'voice-one.segment' }] });
     if (!b.ok) return;
     doc = ops.applyEdge(doc, b);
-    expect(doc.edges.filter((e) => e.to === 'voice_2.segment')).toEqual([{ from: 'script_3.segment', to: 'voice_2.segment' }]);
+    expect(doc.edges.filter((e) => e.to === 'voice-one.segment')).toEqual([{ from: 'script-seg-2.segment', to: 'voice-one.segment' }]);
   });
 
   it('connects graph inputs, and derives ports of unknown types from edges', () => {
@@ -251,11 +260,12 @@ describe('clipboard', () => {
     expect(clip).toMatchObject({ edges: [], links: [{ from: 'script.segments', to: 'voice.segments' }], withLinks: false });
     if (!clip) return;
     const plain = ops.pasteItems(doc, clip, { offset: { x: 40, y: 40 } });
-    expect(plain.ids).toEqual(['voice_2']);
-    expect(plain.doc.nodes.at(-1)).toMatchObject({ id: 'voice_2', position: { x: 340, y: 40 }, params: { provider: 'flite' } });
+    expect(plain.ids).toEqual(['voice-2']);
+    // 40 px off would cover the original: the copy goes below it (a 220 px card + a 40 px gap).
+    expect(plain.doc.nodes.at(-1)).toMatchObject({ id: 'voice-2', position: { x: 340, y: 300 }, params: { provider: 'flite' } });
     expect(plain.doc.edges).toHaveLength(2);
     const linked = ops.pasteItems(doc, clip, { withLinks: true });
-    expect(linked.doc.edges.at(-1)).toEqual({ from: 'script.segments', to: 'voice_2.segments' });
+    expect(linked.doc.edges.at(-1)).toEqual({ from: 'script.segments', to: 'voice-2.segments' });
   });
 
   it('rewires edges between copied nodes and skips links to removed nodes', () => {
@@ -265,16 +275,42 @@ describe('clipboard', () => {
     expect(clip.edges).toEqual([{ from: 'script.segments', to: 'voice.segments' }]);
     expect(clip.links).toEqual([{ from: '$input.episode', to: 'script.markdown' }]);
     const pasted = ops.pasteItems(doc, clip);
-    expect(pasted.ids).toEqual(['script_2', 'voice_2']);
+    expect(pasted.ids).toEqual(['script-2', 'voice-2']);
     expect(pasted.doc.edges.slice(2)).toEqual([
-      { from: 'script_2.segments', to: 'voice_2.segments' },
-      { from: '$input.episode', to: 'script_2.markdown' },
+      { from: 'script-2.segments', to: 'voice-2.segments' },
+      { from: '$input.episode', to: 'script-2.markdown' },
     ]);
     const single = ops.copyItems(doc, ['voice'], true);
     if (!single) throw new Error('nothing copied');
     const after = ops.pasteItems(ops.removeItems(doc, ['script']), single);
     expect(after.doc.edges).toEqual([]);
     expect(ops.copyItems(doc, [])).toBeUndefined();
+  });
+
+  it('pastes beside the original and each further paste below the last, never on top', () => {
+    type Box = { x: number; y: number; width: number; height: number };
+    const size = (id: string) => ({ width: 300, height: id.startsWith('voice') ? 90 + 22 : 90 + 2 * 22 });
+    const boxOf = (node: { id: string; type: string; position: { x: number; y: number } }): Box => ({ ...node.position, ...size(node.type) });
+    const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    let doc = base();
+    const clip = ops.copyItems(doc, ['script', 'voice']);
+    if (!clip) throw new Error('nothing copied');
+    const ids: string[] = [];
+    for (let paste = 1; paste <= 3; paste += 1) {
+      // As the store pastes: a small diagonal step per paste, which alone would land on the original.
+      const result = ops.pasteItems(doc, clip, { offset: { x: 40 * paste, y: 40 * paste }, registry });
+      doc = result.doc;
+      ids.push(...result.ids);
+    }
+    expect(ids).toEqual(['script-2', 'voice-2', 'script-3', 'voice-3', 'script-4', 'voice-4']);
+    for (const [i, a] of doc.nodes.entries()) {
+      for (const b of doc.nodes.slice(i + 1)) expect(overlap(boxOf(a), boxOf(b)), `${a.id} covers ${b.id}`).toBe(false);
+    }
+    // Each copy keeps its group's shape: voice stays 300 px right of its script.
+    const at = (id: string) => doc.nodes.find((node) => node.id === id)!.position;
+    expect(at('voice-3').x - at('script-3').x).toBe(300);
+    expect(at('script-2').y).toBeGreaterThan(at('script').y);
+    expect(at('script-3').y).toBeGreaterThan(at('script-2').y);
   });
 });
 
@@ -309,7 +345,7 @@ describe('layout', () => {
   it('lays nodes out left to right along the edges', () => {
     const doc = ops.addNode(base(), one, { x: 0, y: 0 }).doc;
     const positions = layoutPositions(doc, { registry });
-    expect(Object.keys(positions).sort()).toEqual(['script', 'voice', 'voice_2']);
+    expect(Object.keys(positions).sort()).toEqual(['script', 'voice', 'voice-one']);
     expect(positions.voice!.x).toBeGreaterThan(positions.script!.x);
   });
 

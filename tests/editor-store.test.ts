@@ -29,12 +29,12 @@ describe('graph store', () => {
     const a = store().addNode('voice.src', { x: 0, y: 0 });
     const b = store().addNode('voice.sink', { x: 300, y: 0 });
     const c = store().addNode('script.text', { x: 0, y: 200 });
-    expect([a, b, c]).toEqual(['voice', 'voice_2', 'script']);
+    expect([a, b, c]).toEqual(['voice-src', 'voice-sink', 'script-text']);
     expect(store().doc.nodes[0]?.params).toEqual({ voice: 'kal' });
-    expect(store().selection).toEqual(['script']);
+    expect(store().selection).toEqual(['script-text']);
     expect(store().meta).toEqual({ id: 't', version: 1, dirty: true });
-    expect(store().connect('voice.clip', 'voice_2.clip')).toEqual({ ok: true, wrap: false, replaced: [] });
-    expect(store().connect('script.text', 'voice_2.clip')).toEqual({ ok: false, reason: 'script.text → voice_2.clip: Text cannot feed AudioClip' });
+    expect(store().connect('voice-src.clip', 'voice-sink.clip')).toEqual({ ok: true, wrap: false, replaced: [] });
+    expect(store().connect('script-text.text', 'voice-sink.clip')).toEqual({ ok: false, reason: 'script-text.text → voice-sink.clip: Text cannot feed AudioClip' });
     expect(store().doc.edges).toHaveLength(1);
     store().undo();
     expect(store().doc.edges).toHaveLength(0);
@@ -81,14 +81,15 @@ describe('graph store', () => {
     store().connect(`${a}.clip`, `${b}.clip`);
     store().select([b]);
     expect(store().copy()).toBe(1);
-    expect(store().paste()).toEqual(['voice_3']);
+    expect(store().paste()).toEqual(['voice-sink-2']);
     expect(store().doc.edges).toHaveLength(1);
-    expect(store().paste({ withLinks: true })).toEqual(['voice_4']);
-    expect(store().doc.edges.map((e) => e.to)).toEqual(['voice_2.clip', 'voice_4.clip']);
-    expect(store().doc.nodes.find((n) => n.id === 'voice_4')?.position).toEqual({ x: 380, y: 80 });
-    store().select(['voice_4', 'voice.clip->voice_2.clip']);
+    expect(store().paste({ withLinks: true })).toEqual(['voice-sink-3']);
+    expect(store().doc.edges.map((e) => e.to)).toEqual(['voice-sink.clip', 'voice-sink-3.clip']);
+    // Below the original and the first copy, not on top of them.
+    expect(store().doc.nodes.find((n) => n.id === 'voice-sink-3')?.position).toEqual({ x: 380, y: 600 });
+    store().select(['voice-sink-3', 'voice-src.clip->voice-sink.clip']);
     store().removeSelected();
-    expect(store().doc.nodes.map((n) => n.id)).toEqual(['voice', 'voice_2', 'voice_3']);
+    expect(store().doc.nodes.map((n) => n.id)).toEqual(['voice-src', 'voice-sink', 'voice-sink-2']);
     expect(store().doc.edges).toEqual([]);
     expect(store().selection).toEqual([]);
     store().markSaved({ version: 2 });

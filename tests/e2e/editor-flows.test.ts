@@ -76,7 +76,7 @@ describe.skipIf(!chromium)('editor flows (Chromium)', () => {
     const script = await dragPaletteItemToCanvas(page, 'script.markdown', { x: 490, y: 320 });
     const cast = await dragPaletteItemToCanvas(page, 'voice.cast', { x: 490, y: 620 });
     const voice = await dragPaletteItemToCanvas(page, 'voice.tts', { x: 820, y: 470 });
-    expect([text, script, cast, voice]).toEqual(['text', 'script', 'voice', 'voice_2']);
+    expect([text, script, cast, voice]).toEqual(['text-template', 'script-markdown', 'voice-cast', 'voice-tts']);
 
     // Wires, each by dragging from an output handle to an input handle.
     const wires = [

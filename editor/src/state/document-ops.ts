@@ -43,22 +43,38 @@ export function emptyDocument(name = 'untitled'): GraphDocument {
 
 // ─── ids ────────────────────────────────────────────────────────────────────
 
-/** `voice.tts` → `voice`; the family names a node readably. */
+/**
+ * A readable id from a node type: `voice.tts` → `voice-tts`,
+ * `text.format-each` → `text-format-each` (the whole type, so a cast and a
+ * voice are not both called `voice`).
+ */
 export function nodeIdBase(type: string): string {
-  const family = type.split('.')[0] ?? 'node';
-  const clean = family.replace(/[^A-Za-z0-9_-]/g, '_');
-  return /^[A-Za-z_]/.test(clean) ? clean : `n_${clean}`;
+  const clean = type
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (clean === '') return 'node';
+  return /^[A-Za-z_]/.test(clean) ? clean : `n-${clean}`;
 }
 
-/** `base`, else `base_2`, `base_3`, … — the first id not in `taken`. */
-export function uniqueId(taken: ReadonlySet<string>, base: string): string {
-  const stem = base.replace(/_\d+$/, '') || 'node';
-  if (!taken.has(stem)) return stem;
+/**
+ * `base`, else `base_2`, `base_3`, … — the first id not in `taken` (`-` as
+ * the separator for node ids). A taken `base_2` whose stem `base` is taken
+ * too counts on from the stem (`base_3`, not `base_2_2`).
+ */
+export function uniqueId(taken: ReadonlySet<string>, base: string, separator = '_'): string {
+  const name = base || 'node';
+  if (!taken.has(name)) return name;
+  const numbered = /^(.+?)[-_](\d+)$/.exec(name);
+  const stem = numbered && taken.has(numbered[1] as string) ? (numbered[1] as string) : name;
   for (let n = 2; ; n += 1) {
-    const id = `${stem}_${n}`;
+    const id = `${stem}${separator}${n}`;
     if (!taken.has(id)) return id;
   }
 }
+
+/** A free node id from `base`: `voice-tts`, else `voice-tts-2`, `voice-tts-3`, … */
+export const uniqueNodeId = (taken: ReadonlySet<string>, base: string): string => uniqueId(taken, base, '-');
 
 const idsOf = (doc: GraphDocument): Set<string> => new Set([GRAPH_INPUT_NODE, GRAPH_OUTPUT_NODE, ...doc.nodes.map((node) => node.id)]);
 
@@ -115,7 +131,7 @@ export function summarizeParams(node: Pick<GraphNode, 'params'>, description?: P
 // ─── nodes ──────────────────────────────────────────────────────────────────
 
 export function addNode(doc: GraphDocument, description: NodeDescription, position: Position, id?: string): { doc: GraphDocument; id: string } {
-  const nodeId = id && !idsOf(doc).has(id) ? id : uniqueId(idsOf(doc), nodeIdBase(description.type));
+  const nodeId = id && !idsOf(doc).has(id) ? id : uniqueNodeId(idsOf(doc), nodeIdBase(description.type));
   const node: GraphNode = {
     id: nodeId,
     type: description.type,
@@ -340,18 +356,57 @@ export function copyItems(doc: GraphDocument, ids: Iterable<string>, withLinks =
   return structuredClone({ nodes, edges, links, withLinks });
 }
 
+/** Gap between a pasted group and what it would otherwise cover. */
+const PASTE_GAP = 40;
+/** A card's size when nothing better is known: generous, so a pasted copy rather clears its original than touches it. */
+const PASTE_CARD = { width: 300, height: 220 };
+
+type Box = { x: number; y: number; width: number; height: number };
+const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
 /**
- * Pastes a clipboard: fresh readable ids (`voice` → `voice_2`), positions
- * moved by `offset`, inner edges re-wired to the copies; with links, the
- * copies also get the incoming edges from nodes that still exist.
+ * Where a pasted group goes: `offset` from where it was copied, moved further
+ * down by the group's height (plus a gap) until no pasted card covers a card
+ * already there. So a paste lands beside its original, and each further
+ * paste below the previous one, never on top.
  */
-export function pasteItems(doc: GraphDocument, clipboard: Clipboard, options: { withLinks?: boolean; offset?: Position } = {}): { doc: GraphDocument; ids: string[] } {
+export function freePasteOffset(doc: GraphDocument, nodes: readonly GraphNode[], offset: Position, sizeOf: (node: GraphNode) => Size = () => PASTE_CARD): Position {
+  if (nodes.length === 0) return offset;
+  const boxes = nodes.map((node) => ({ ...node.position, ...sizeOf(node) }));
+  const top = Math.min(...boxes.map((box) => box.y));
+  const bottom = Math.max(...boxes.map((box) => box.y + box.height));
+  const step = bottom - top + PASTE_GAP;
+  const existing = doc.nodes.map((node) => ({ ...node.position, ...sizeOf(node) }));
+  for (let tries = 0; tries < 200; tries += 1) {
+    const dy = offset.y + tries * step;
+    const clear = boxes.every((box) => existing.every((other) => !overlaps({ ...box, x: box.x + offset.x, y: box.y + dy }, other)));
+    if (clear) return { x: offset.x, y: dy };
+  }
+  return { x: offset.x, y: offset.y + 200 * step };
+}
+
+/**
+ * Pastes a clipboard: fresh readable ids (`voice-tts` → `voice-tts-2`),
+ * positions moved by `offset` and then down until the copies cover no card
+ * (see freePasteOffset; `registry` sizes the cards), inner edges re-wired to
+ * the copies; with links, the copies also get the incoming edges from nodes
+ * that still exist.
+ */
+export function pasteItems(
+  doc: GraphDocument,
+  clipboard: Clipboard,
+  options: { withLinks?: boolean; offset?: Position; registry?: Registry } = {},
+): { doc: GraphDocument; ids: string[] } {
   const withLinks = options.withLinks ?? clipboard.withLinks;
-  const offset = options.offset ?? { x: 40, y: 40 };
+  const sizeOf = (node: GraphNode): Size => {
+    const described = options.registry?.get(node.type, node.typeVersion) ?? options.registry?.latest(node.type);
+    return described ? pasteCardSize(options.registry, node) : PASTE_CARD;
+  };
+  const offset = freePasteOffset(doc, clipboard.nodes, options.offset ?? { x: PASTE_GAP, y: PASTE_GAP }, sizeOf);
   const taken = idsOf(doc);
   const rename = new Map<string, string>();
   const nodes: GraphNode[] = clipboard.nodes.map((node) => {
-    const id = uniqueId(taken, node.id);
+    const id = uniqueNodeId(taken, node.id);
     taken.add(id);
     rename.set(node.id, id);
     return { ...structuredClone(node), id, position: { x: Math.round(node.position.x + offset.x), y: Math.round(node.position.y + offset.y) } };
@@ -376,6 +431,13 @@ export function pasteItems(doc: GraphDocument, clipboard: Clipboard, options: { 
 // ─── layout ─────────────────────────────────────────────────────────────────
 
 export type Size = { width: number; height: number };
+
+/** A described card's size for placing pastes: as drawn (graph.ts's cardSize), plus the header rows a summary adds. */
+function pasteCardSize(registry: Registry | undefined, node: GraphNode): Size {
+  const description = registry?.get(node.type, node.typeVersion) ?? registry?.latest(node.type);
+  const rows = Math.max(description?.inputs.length ?? 1, description?.outputs.length ?? 1, 1);
+  return { width: 300, height: 90 + rows * 22 };
+}
 
 /** Roughly the card's size when the canvas has not measured it. */
 export function estimateNodeSize(registry: Registry | undefined, node: GraphNode): Size {
