@@ -15,6 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { episodeFormat, runTitle } from '../server/episode-text.js';
 import { graph, greetingGraph, newSecretKey, node, startTestServer, testEnv, type TestServer } from './fixtures/server.js';
 
 const shipped = async (name: string): Promise<Record<string, unknown>> => JSON.parse(await readFile(new URL(`../graphs/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -237,5 +238,17 @@ describe('validation warnings', () => {
     expect(res.body.valid).toBe(true);
     const warnings = res.body.warnings as Array<{ nodeId: string; code: string }>;
     expect(warnings.map((w) => [w.nodeId, w.code]).sort()).toEqual([['eleven', 'FALLBACK_EXPECTED'], ['google', 'FALLBACK_EXPECTED']]);
+  });
+});
+
+describe('episode titles', () => {
+  it('reads the front matter title, else the first # heading, else a Fountain title page, from the first few KB only', () => {
+    expect(runTitle({ episode: '---\ntitle: "Boot Sequence"\nseries: X\n---\n\n# Episode 1: Boot Sequence\n' })).toBe('Boot Sequence');
+    expect(runTitle({ episode: 'Intro line.\n\n# How **Video** Compression Works\n\n## Part\n' })).toBe('How Video Compression Works');
+    expect(runTitle({ script: 'Title:\n    _**BRICK & STEEL**_\n    _**FULL RETIRED**_\nCredit: Written by\nAuthor: Stu Maschwitz\n\nEXT. BRICK\'S PATIO - DAY\n' })).toBe('BRICK & STEEL FULL RETIRED');
+    expect(episodeFormat('Title: The Signal\nAuthor: Me\n\nINT. ROOM - NIGHT\n\nAda types.\n')).toBe('fountain');
+    expect(runTitle({ episode: `${'word '.repeat(4000)}\n# Too late\n` })).toBeUndefined();
+    expect(runTitle({ episode: 'no title here', other: 42 })).toBeUndefined();
+    expect(runTitle(undefined)).toBeUndefined();
   });
 });
