@@ -261,6 +261,8 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     // The draft reached the server (typing stopped long ago).
     await waitUntil(async () => (await session.api.get<{ inputs: Record<string, unknown> }>(`/api/graphs/${graphId}/inputs`)).inputs.episode === episode, 'the draft on the server');
 
+    // The URL names the graph and the run shown, so the reload shows both.
+    expect(page.url()).toContain(`#/graphs/${graphId}/runs/${runId}`);
     await page.reload({ waitUntil: 'domcontentloaded' });
     await page.locator('.react-flow__pane').waitFor({ state: 'visible' });
     await page.getByTestId('node-join').waitFor({ state: 'visible' });
@@ -268,6 +270,8 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await waitUntil(async () => (await page.getByTestId('run-input-episode').inputValue()) === episode, 'the episode text after the reload');
     await page.getByTestId(`run-history-item-${runId}`).waitFor({ state: 'visible' });
     await expect(page.getByTestId(`run-history-title-${runId}`).textContent()).resolves.toBe('Ping');
+    await waitForRunStatus(page, ['done'], 30_000);
+    await page.getByTestId('run-outputs').getByTestId('final-video').waitFor({ state: 'visible' });
     await session.screenshot('3-after-reload');
 
     // Another text, then the history restores the one the run rendered.
@@ -284,12 +288,22 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await dismissToasts(page);
     await openRightTab(page, 'run');
     await waitUntil(async () => (await page.getByTestId('run-status').getAttribute('data-connection')) === 'connected', 'a live connection');
-    const connection = (): Promise<string | null> => page.getByTestId('run-status').getAttribute('data-connection');
-    for (let drop = 0; drop < 3; drop++) {
+    // Every change of the live connection's state, as the Run panel shows it (a drop and its reconnect can be quick).
+    await page.evaluate(() => {
+      const status = document.querySelector('[data-testid="run-status"]') as HTMLElement;
+      const seen: string[] = [];
+      (window as unknown as { connectionStates: string[] }).connectionStates = seen;
+      new MutationObserver(() => seen.push(status.getAttribute('data-connection') ?? '')).observe(status, { attributes: true, attributeFilter: ['data-connection'] });
+    });
+    const reconnects = async (): Promise<number> =>
+      page.evaluate(() => {
+        const seen = (window as unknown as { connectionStates: string[] }).connectionStates;
+        return seen.filter((state, i) => state === 'connected' && i > 0 && seen[i - 1] !== 'connected').length;
+      });
+    for (let drop = 1; drop <= 3; drop++) {
       // Whatever transport the live connection uses now, it goes down with its TCP connection.
       for (const socket of connections) socket.destroy();
-      await waitUntil(async () => (await connection()) !== 'connected', `the drop ${drop + 1}`, 30_000);
-      await waitUntil(async () => (await connection()) === 'connected', `the reconnect ${drop + 1}`, 30_000);
+      await waitUntil(async () => (await reconnects()) >= drop, `the reconnect ${drop}`, 30_000);
     }
     await waitUntil(async () => (await toasts(page)).some((toast) => /back/.test(toast.text)), 'the "back" toast', 30_000);
     const shown = await page.getByTestId('toast').evaluateAll((elements) => elements.filter((el) => el.getAttribute('data-topic') === 'live-connection').length);

@@ -419,6 +419,7 @@ useGraphStore.subscribe((state, previous) => {
       flushDraft();
       // The server adopted them with the save.
       runsOfUnsaved = [];
+      keepRunInRoute(graphId);
     } else writeLocal(undefined, values);
     return;
   }
@@ -439,6 +440,22 @@ useGraphStore.subscribe((state, previous) => {
   // A route run stays only for the graph it was opened with.
   if (openedByRoute && (typeof window === 'undefined' || currentRoute().runId !== openedByRoute)) openedByRoute = undefined;
 });
+
+/**
+ * After a first save the URL names the new graph; the run shown (now one of
+ * its runs) stays in it, so a reload shows it again. Runs after the shell
+ * has moved the URL to the new id (a task later, not inside its listener).
+ */
+function keepRunInRoute(graphId: string): void {
+  if (typeof window === 'undefined') return;
+  setTimeout(() => {
+    const { runId } = useRunStore.getState();
+    const route = currentRoute();
+    if (runId && useGraphStore.getState().meta.id === graphId && (route.graphId === graphId || route.graphId === undefined) && route.runId !== runId) {
+      navigate({ graphId, runId }, { replace: true });
+    }
+  }, 0);
+}
 
 function flushDraftFor(graphId: string | undefined): void {
   const current = draftGraphId;
