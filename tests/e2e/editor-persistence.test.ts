@@ -262,26 +262,34 @@ describe.skipIf(!chromium)('editor: nothing is lost (Chromium)', () => {
     expect(session.unexpectedProblems()).toEqual([]);
   });
 
-  it('imports graphs/shorts.json, a series variant, without and with graphs/episode.json chosen too', async () => {
+  it('imports graphs/shorts.json, a series variant, with and without graphs/episode.json chosen too', async () => {
     const { page } = session;
-    // Alone: the server resolves "./episode.json" to the shipped template.
-    await page.getByTestId('toolbar-import').click();
-    await page.getByTestId('import-file-input').setInputFiles(graphFile('shorts'));
-    await page.getByTestId('import-dialog').waitFor({ state: 'detached' });
-    await waitUntil(async () => /^shorts[\w-]* · v1$/.test(await meta(page)), 'the imported variant to open');
-    const firstId = (await meta(page)).split(' · ')[0]!;
-    await waitForNodes(page, episodeNodes);
-    await waitUntil(async () => (await hash(page)) === `#/graphs/${firstId}`, 'the URL to name the imported variant');
-    const stored = await session.api.get<{ doc: { extends?: string } }>(`/api/graphs/${firstId}`);
-    expect(stored.doc.extends).toBeTruthy();
-    await session.screenshot('5-shorts-imported');
+    const variantOpens = async (what: string): Promise<string> => {
+      await page.getByTestId('import-dialog').waitFor({ state: 'detached' });
+      await waitUntil(async () => /^shorts[\w-]* · v1$/.test(await meta(page)), `${what}: the imported variant to open`);
+      const id = (await meta(page)).split(' · ')[0]!;
+      await waitForNodes(page, episodeNodes);
+      await waitUntil(async () => (await hash(page)) === `#/graphs/${id}`, `${what}: the URL to name the imported variant`);
+      return id;
+    };
 
-    // With its template file: both in one import.
+    // With its template file: both in one import; the variant extends the stored template.
     await page.getByTestId('toolbar-import').click();
     await page.getByTestId('import-file-input').setInputFiles([graphFile('shorts'), graphFile('episode')]);
-    await page.getByTestId('import-dialog').waitFor({ state: 'detached' });
-    await waitUntil(async () => /^shorts[\w-]* · v\d+$/.test(await meta(page)) && (await meta(page)) !== `${firstId} · v1`, 'the second import to open');
-    await waitForNodes(page, episodeNodes);
+    const withTemplate = await variantOpens('with episode.json');
+    await session.screenshot('5-shorts-imported');
+    const stored = await session.api.get<{ doc: { extends?: string } }>(`/api/graphs/${withTemplate}`);
+    expect(stored.doc.extends).toMatch(/^episode/);
+    await session.api.get(`/api/graphs/${stored.doc.extends}`);
+
+    // Alone, with nothing stored: the server resolves "./episode.json" to the shipped template.
+    await session.api.delete(`/api/graphs/${withTemplate}`);
+    await session.api.delete(`/api/graphs/${stored.doc.extends}`);
+    await page.getByTestId('toolbar-import').click();
+    await page.getByTestId('import-file-input').setInputFiles(graphFile('shorts'));
+    const alone = await variantOpens('alone');
+    const storedAlone = await session.api.get<{ doc: { extends?: string } }>(`/api/graphs/${alone}`);
+    expect(storedAlone.doc.extends).toMatch(/^episode/);
     expect(session.unexpectedProblems()).toEqual([]);
   });
 

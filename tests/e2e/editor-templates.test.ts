@@ -17,7 +17,6 @@ import {
   canvasBox,
   dragPaletteItemToCanvas,
   flowNode,
-  openRightTab,
   repoRoot,
   requireChromium,
   startEditorSession,
@@ -117,7 +116,7 @@ describe.skipIf(!chromium)('editor: templates (Chromium)', () => {
 
   it('opens from the toolbar and asks before replacing unsaved work', async () => {
     const { page } = session;
-    await dragPaletteItemToCanvas(page, 'text.template', { x: 300, y: 300 });
+    const added = await dragPaletteItemToCanvas(page, 'text.template', { x: 300, y: 300 });
     await page.getByTestId('templates').waitFor({ state: 'detached' });
     await page.getByTestId('toolbar-templates').click();
     await page.getByTestId('templates').waitFor({ state: 'visible' });
@@ -125,7 +124,7 @@ describe.skipIf(!chromium)('editor: templates (Chromium)', () => {
     await page.getByTestId('confirm-dialog').waitFor({ state: 'visible' });
     await page.getByTestId('confirm-cancel').click();
     await expect(page.getByTestId('graph-meta').textContent()).resolves.toBe('not saved yet');
-    await flowNode(page, 'text').waitFor({ state: 'attached' });
+    await flowNode(page, added).waitFor({ state: 'attached' });
     await page.getByTestId('template-graph-episode').click();
     await page.getByTestId('confirm-ok').click();
     await waitUntil(async () => /^episode[\w-]* · v1$/.test(await meta(page)), 'the episode graph to open');
@@ -139,9 +138,12 @@ describe.skipIf(!chromium)('editor: templates (Chromium)', () => {
     const pane = await canvasBox(page);
     // The middle of the canvas, where the gallery is.
     const id = await dragPaletteItemToCanvas(page, 'text.template', { x: pane.width / 2, y: pane.height / 2 });
-    expect(id).toBe('text');
     await page.getByTestId('templates').waitFor({ state: 'detached' });
-    await openRightTab(page, 'node');
+    // It landed where it was dropped: the card's centre is near the middle of the canvas.
+    const card = await flowNode(page, id).boundingBox();
+    expect(card).not.toBeNull();
+    expect(Math.abs(card!.x + card!.width / 2 - (pane.x + pane.width / 2))).toBeLessThan(card!.width);
+    expect(Math.abs(card!.y + card!.height / 2 - (pane.y + pane.height / 2))).toBeLessThan(card!.height * 2);
     expect(session.unexpectedProblems()).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
 import { confirmDiscard } from './ConfirmDialog.js';
 import { documentOf, openStored } from './documents.js';
+import { useRoute } from './routing.js';
 
 interface TemplatesUi {
   /** The dialog (from the toolbar). */
@@ -162,6 +163,8 @@ function TemplateList({ onOpened }: { onOpened(): void }) {
 /** The panel over the empty editor. */
 export function TemplatesPanel() {
   const empty = useGraphStore((state) => state.doc.nodes.length === 0 && !state.meta.id);
+  // A URL naming a graph: it is being opened (or the route falls back to empty when it cannot be).
+  const opening = useRoute().graphId !== undefined;
   const { dialogOpen, panelDismissed, dragging } = useTemplatesUi();
 
   // Palette drags and dropped files must reach the canvas under the panel.
@@ -184,7 +187,7 @@ export function TemplatesPanel() {
     };
   }, []);
 
-  if (!empty || panelDismissed || dialogOpen) return null;
+  if (!empty || opening || panelDismissed || dialogOpen) return null;
   return (
     <div className={`rg-templates-layer${dragging ? ' is-dragging' : ''}`}>
       <section className="rg-templates rg-templates--panel" aria-label="Start from a template" data-testid="templates">
