@@ -89,8 +89,8 @@ function OverrideMarker({ nodeId, override }: { nodeId: string; override: NodeOv
 }
 
 /**
- * The card below the detail zoom: its frame (status, problems, accent) and
- * title only, at the full card's usual size. No handles: zoomed out, the
+ * The card below the detail zoom: its frame (status, problems, accent), the
+ * title and the run badge, at the full card's usual size. No handles: zoomed out, the
  * canvas draws the edges itself from the cards' positions (FarEdges.tsx), and
  * measuring thousands of handles was most of what opening a large graph cost.
  */
@@ -110,6 +110,11 @@ function SimpleCard({ id, data, classes, style, runStatus, problems, override }:
       <span className="rg-node__title">{data.title}</span>
       {override ? <OverrideMarker nodeId={id} override={override} /> : null}
       {problems ? <ProblemMarker nodeId={id} problems={problems} /> : null}
+      {data.kind === 'node' ? (
+        <div className="rg-node__badge">
+          <NodeRunBadge nodeId={id} />
+        </div>
+      ) : null}
     </div>
   );
 }
