@@ -196,6 +196,18 @@ describe.skipIf(!chromium)('editor: nothing is lost (Chromium)', () => {
     expect(session.unexpectedProblems([/404/])).toEqual([]);
   });
 
+  it('reopens a run from its URL: the graph, and the run shown in the Run panel', async () => {
+    const { page } = session;
+    const { runId } = await session.api.post<{ runId: string }>('/api/runs', { graphId: 'hello', inputs: { name: 'URL' } });
+    await waitUntil(async () => (await session.api.get<{ status: string }>(`/api/runs/${runId}`)).status === 'done', 'the run to finish', 60_000);
+    await session.open(`/#/graphs/hello/runs/${runId}`);
+    await waitForMeta(page, 'hello · v1');
+    await page.getByTestId('run-panel').waitFor({ state: 'visible' });
+    await page.locator('[data-testid="run-status"][data-status="done"]').waitFor({ state: 'visible' });
+    await expect(hash(page)).resolves.toBe(`#/graphs/hello/runs/${runId}`);
+    expect(session.unexpectedProblems()).toEqual([]);
+  });
+
   it('keeps unsaved work over a reload: the banner restores it (Undo returns to the stored version) or discards it', async () => {
     const { page } = session;
     // An unsaved graph.

@@ -56,7 +56,11 @@ async function applyRoute(api: ApiClient, route: Route, initial: boolean): Promi
     // The page opened on an unsaved graph: offer what this browser kept of it.
     checkForDraft();
   }
-  if (route.runId) void openRun(api, route.runId);
+  if (route.runId) {
+    // A link to a run is a link to its results: show them.
+    useGraphStore.getState().setRightTab('run');
+    void openRun(api, route.runId);
+  }
 }
 
 /**
