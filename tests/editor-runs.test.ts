@@ -580,6 +580,8 @@ describe('credentials of the selected provider', () => {
     expect(missingKeyHint({ code: 'MISSING_CREDENTIAL', message: 'x' }, specs, { provider: 'google' })).toContain('GOOGLE_TTS_API_KEY');
     expect(missingKeyHint({ code: 'UPSTREAM', message: 'openai answered 500' }, specs)).toBeUndefined();
     expect(missingKeyHint(undefined, specs)).toBeUndefined();
+    // A message that already says where (the runtime's newer wording) gets no second hint.
+    expect(missingKeyHint({ code: 'PERMANENT', message: 'openai: no API key; store it as credential "openai" in the editor\'s Credentials panel or set OPENAI_API_KEY' }, specs)).toBeUndefined();
   });
 });
 

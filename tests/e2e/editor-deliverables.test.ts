@@ -8,7 +8,9 @@
  * node and item; the items table names the speaker and line of each voice
  * item and its provider. The pasted episode, the run and its history
  * survive the first Save and a reload (the history names the episode); a
- * dropped live connection leaves one toast, not one per try.
+ * dropped live connection leaves one toast, not one per try. A provider
+ * without a key in a fallback chain reads "fell back", not failed, and says
+ * where to store a key; its Credentials show only its provider's.
  * Screenshots: test-artifacts/e2e/editor-deliverables/.
  */
 import { execFile } from 'node:child_process';
@@ -78,6 +80,29 @@ const videoGraph = graph(
     outputs: { video: 'join.video', mix: 'mix.mix', timeline: 'timeline.timeline' },
   },
 );
+/** Voices from OpenAI (no key on the test server) with the offline voice as the fallback. */
+const fallbackGraph = graph(
+  'e2e-fallback',
+  [
+    at(node('parse', 'script.markdown'), 0, 0),
+    at(node('openai', 'voice.tts', { provider: 'openai' }), 320, -120),
+    at(node('offline', 'voice.tts', { provider: 'offline' }), 320, 120),
+    at(node('voices', 'control.fallback'), 640, 0),
+  ],
+  [
+    { from: '$input.episode', to: 'parse.markdown' },
+    { from: 'parse.speakable', to: 'openai.segments' },
+    { from: 'parse.speakable', to: 'offline.segments' },
+    { from: 'openai.clips', to: 'voices.choice1' },
+    { from: 'offline.clips', to: 'voices.choice2' },
+  ],
+  {
+    name: 'E2E fallback',
+    inputs: { episode: { type: 'Markdown', title: 'Episode (markdown)', required: true } },
+    outputs: { clips: 'voices.value' },
+  },
+);
+
 const episode = `# Ping
 
 ## The Server Room
@@ -282,6 +307,54 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     expect(page.url()).toContain(`/runs/${runId}`);
     expect(session.unexpectedProblems()).toEqual([]);
   }, 180_000);
+
+  it('shows an alternative without a key as "fell back", says where to store a key, and lists only its provider’s credential', async () => {
+    const { page } = session;
+    await session.api.createGraph(fallbackGraph);
+    await session.open(`/#/graphs/${fallbackGraph.id}`);
+    await page.getByTestId('node-voices').waitFor({ state: 'visible' });
+    await openRightTab(page, 'run');
+    await page.getByTestId('run-input-episode').fill(episode);
+    await page.getByTestId('run-start').click();
+    expect(await waitForRunStatus(page, ['done', 'failed', 'cancelled'], 60_000)).toBe('done');
+
+    // The alternative that could not run: neutral "fell back" on its card and in the list, no error chip, no red failure.
+    const badge = page.getByTestId('status-openai');
+    await expect(badge.getAttribute('data-status')).resolves.toBe('fell-back');
+    await expect(badge.getAttribute('data-engine-status')).resolves.toBe('failed');
+    await expect(badge.textContent()).resolves.toContain('fell back');
+    expect(await page.getByTestId('error-openai').count()).toBe(0);
+    await expect(page.getByTestId('run-progress-node-openai').getAttribute('data-status')).resolves.toBe('fell-back');
+    expect(await page.getByTestId('run-errors').count()).toBe(0);
+    await page.getByTestId('run-fellback-openai').waitFor({ state: 'visible' });
+    await expect(page.getByTestId('status-voices').getAttribute('data-status')).resolves.toBe('done');
+
+    // Its inspector: neutral, with where a key goes; the fallback's items name the line and who spoke it.
+    await selectNode(page, 'openai');
+    const inspector = page.locator('[data-testid="inspector"][data-node="openai"]');
+    await expect(inspector.getByTestId('inspector-status').getAttribute('data-outcome')).resolves.toBe('fell-back');
+    // Where a key goes: in the error itself, or in the hint under it.
+    await expect(inspector.getByTestId('inspector-error').textContent()).resolves.toMatch(/Credentials[\s\S]*OPENAI_API_KEY/);
+    await expect(inspector.getByTestId('inspector-error').getAttribute('data-outcome')).resolves.toBe('fell-back');
+    await expect(inspector.getByTestId('inspector-item-0').getAttribute('data-status')).resolves.toBe('fell-back');
+    await inspector.scrollIntoViewIfNeeded();
+    await session.screenshot('4-fell-back');
+    await selectNode(page, 'voices');
+    const fallback = page.locator('[data-testid="inspector"][data-node="voices"]');
+    await expect(fallback.getByTestId('inspector-item-label-0').textContent()).resolves.toBe('KAEL: Is anyone there?');
+    await expect(fallback.getByTestId('inspector-item-provider-0').textContent()).resolves.toBe('offline · offline');
+
+    // The Credentials of a voice node: only the selected provider's; none for the offline one.
+    await selectNode(page, 'openai');
+    await openRightTab(page, 'node');
+    await page.getByTestId('credential-openai').waitFor({ state: 'visible' });
+    expect(await page.getByTestId('credential-elevenlabs').count()).toBe(0);
+    expect(await page.getByTestId('credential-google-tts').count()).toBe(0);
+    await selectNode(page, 'offline');
+    await page.getByTestId('credentials-none').waitFor({ state: 'visible' });
+    expect(await page.locator('[data-testid^="credential-"]').count()).toBe(0);
+    expect(session.unexpectedProblems()).toEqual([]);
+  }, 120_000);
 
   it('says once that live updates were lost and are back, however often the connection drops', async () => {
     const { page } = session;

@@ -101,6 +101,8 @@ const MISSING_KEY = /\bno API key\b|\bAPI key (?:is )?(?:not set|missing|not con
  */
 export function missingKeyHint(error: { code?: string; message: string } | undefined, specs: readonly CredentialSpec[] | undefined, params?: Record<string, unknown>): string | undefined {
   if (!error || !(error.code === 'MISSING_CREDENTIAL' || MISSING_KEY.test(error.message))) return undefined;
+  // The runtime's own message may say it already.
+  if (/credentials? panel|under Credentials/i.test(error.message)) return undefined;
   const candidates = credentialsForProvider(specs, params);
   const named = (specs ?? []).find((spec) => Object.values(spec.env).some((variable) => error.message.includes(variable)));
   const spec = named ?? (candidates.length === 1 ? candidates[0] : undefined);

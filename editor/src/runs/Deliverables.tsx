@@ -10,7 +10,7 @@ import type { ArtifactHandle } from '../../../runtime/contract/artifacts.js';
 import type { RunDeliverables } from '../../../runtime/contract/deliverables.js';
 import { useApi } from '../api/context.js';
 import { ArtifactView, VideoPlayer } from './media.js';
-import { describeDeliverable, renewDelayMs } from './deliverables.js';
+import { describeDeliverable, RENEW_MARGIN_MS, renewDelayMs } from './deliverables.js';
 
 type Load = { state: 'loading' } | { state: 'ready'; answer: RunDeliverables } | { state: 'error'; message: string };
 
@@ -49,6 +49,16 @@ export function useDeliverables(runId: string, version: string): { load: Load; r
       if (timer) clearTimeout(timer);
     };
   }, [api, runId, version, nonce]);
+  // A tab in the background has its timers slowed: back in view, links about to expire are renewed first.
+  const answer = load.state === 'ready' ? load.answer : undefined;
+  useEffect(() => {
+    if (!answer) return;
+    const onVisible = (): void => {
+      if (document.visibilityState === 'visible' && renewDelayMs(answer) <= RENEW_MARGIN_MS) setNonce((n) => n + 1);
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [answer]);
   return { load, renew };
 }
 

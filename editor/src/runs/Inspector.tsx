@@ -22,13 +22,15 @@ import './runs.css';
 
 const ITEM_ROWS = 200;
 
-function ItemRow({ item, label, provider, chosen, onChoose }: { item: ItemState; label: string | undefined; provider: string; chosen: boolean; onChoose: (index: number) => void }) {
+function ItemRow({ item, label, provider, covered, chosen, onChoose }: { item: ItemState; label: string | undefined; provider: string; covered: boolean; chosen: boolean; onChoose: (index: number) => void }) {
   const where = describeLocation(item.error);
+  // An item of an alternative the fallback covered did not fail the run: it fell back.
+  const status = covered && item.status === 'failed' ? 'fell-back' : item.status;
   return (
     <tr
-      className={`rg-run-item rg-run-item--${item.status}${chosen ? ' rg-run-item--chosen' : ''}`}
+      className={`rg-run-item rg-run-item--${status}${covered ? ' rg-run-item--covered' : ''}${chosen ? ' rg-run-item--chosen' : ''}`}
       data-testid={`inspector-item-${item.index}`}
-      data-status={item.status}
+      data-status={status}
       onClick={() => onChoose(item.index)}
       title={item.outputs ? 'show this item’s values' : undefined}
     >
@@ -37,7 +39,7 @@ function ItemRow({ item, label, provider, chosen, onChoose }: { item: ItemState;
         {label ?? <span className="rg-run-muted">{item.key}</span>}
       </td>
       <td>
-        <span className={`rg-run-dot rg-run-dot--${item.status}`} /> {item.status === 'fell-back' ? 'fell back' : item.status}
+        <span className={`rg-run-dot rg-run-dot--${status}`} /> {status === 'fell-back' ? 'fell back' : status}
       </td>
       <td data-testid={`inspector-item-provider-${item.index}`}>{provider}</td>
       <td>{item.attempts > 1 ? item.attempts : ''}</td>
@@ -201,6 +203,7 @@ export function Inspector({ nodeId }: { nodeId: string }) {
                         item={item}
                         label={labels[item.index]}
                         provider={providerLabel(ranGraph, nodeId, item.provider)}
+                        covered={outcome === 'fell-back'}
                         chosen={item.index === shownItem?.index}
                         onChoose={setChosenItem}
                       />
