@@ -10,7 +10,8 @@
  * - a paste lands beside the original, not on top of it, with an id from the original's;
  * - zoomed out below the detail threshold (a spread-out graph fitted to view)
  *   the cards are drawn simplified, edges still drawn, and a finished run
- *   still colours each card by its status.
+ *   still colours each card by its status;
+ * - the webhook panel fits the right-hand panel (no part sticks out of it).
  *
  * Screenshots: test-artifacts/e2e/editor-canvas/.
  */
@@ -122,7 +123,7 @@ describe.skipIf(!chromium)('editor canvas (Chromium)', () => {
   let session: EditorSession;
 
   beforeAll(async () => {
-    session = await startEditorSession({ name: 'editor-canvas', extraNodes: [], graphs: [spread, template, variant as never], viewport: { width: 1600, height: 1000 } });
+    session = await startEditorSession({ name: 'editor-canvas', extraNodes: [], graphs: [spread, template, variant as never], viewport: { width: 1440, height: 900 } });
     acceptDialogs(session.page);
   }, 240_000);
 
@@ -240,6 +241,30 @@ describe.skipIf(!chromium)('editor canvas (Chromium)', () => {
     await expect(page.getByTestId('node-greet').getAttribute('data-detail')).resolves.toBe('full');
     expect(await page.locator('[data-testid="node-greet"] .react-flow__handle').count()).toBeGreaterThan(0);
     await expect(page.getByTestId('node-store').getAttribute('data-run-status')).resolves.toBe('done');
+    expect(session.unexpectedProblems()).toEqual([]);
+  });
+
+  it('keeps the webhook panel inside the right-hand panel', async () => {
+    const { page } = session;
+    await session.api.post('/api/graphs/canvas-template/webhook', { callbackUrl: 'https://cms.example.com/a/long/callback/path/reelgraph-done?token=abcdefghijklmnopqrstuvwxyz0123456789' });
+    await openStoredGraph(page, 'canvas-template');
+    await flowNode(page, 'intro').waitFor({ state: 'visible' });
+    await openRightTab(page, 'graph');
+    const section = page.getByTestId('graph-webhook');
+    await section.locator('summary').first().click();
+    await page.getByTestId('webhook-curl').waitFor({ state: 'visible' });
+    await section.scrollIntoViewIfNeeded();
+    const layout = await page.evaluate(() => {
+      const panel = document.querySelector('[data-testid="graph-panel"]') as HTMLElement;
+      const right = panel.getBoundingClientRect().right;
+      const outside = [...panel.querySelectorAll('[data-testid="graph-webhook"] *')]
+        .filter((element) => element.getBoundingClientRect().right > right + 0.5)
+        .map((element) => `${element.tagName.toLowerCase()}.${element.className} (${element.textContent?.slice(0, 40)})`);
+      return { scrollWidth: panel.scrollWidth, clientWidth: panel.clientWidth, outside };
+    });
+    await session.screenshot('webhook');
+    expect(layout.outside).toEqual([]);
+    expect(layout.scrollWidth).toBeLessThanOrEqual(layout.clientWidth);
     expect(session.unexpectedProblems()).toEqual([]);
   });
 });
