@@ -214,9 +214,17 @@ describe('run deliverables', () => {
     expect(Buffer.compare(withToken.body as Buffer, body)).toBe(0);
   });
 
-  it('lists the run with its episode title', async () => {
+  it('lists the run with its episode title, and the run detail carries it too', async () => {
     const rows = (await t.api.get('/api/runs')).body as Array<{ id: string; title?: string }>;
     expect(rows.find((row) => row.id === runId)?.title).toBe('The Signal');
+    expect((await t.api.get(`/api/runs/${runId}`)).body.title).toBe('The Signal');
+  });
+
+  it('signs links for 12 hours unless asked otherwise', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = Number(new URL(listing.deliverables[0]!.downloadUrl, 'http://x').searchParams.get('exp'));
+    expect(exp).toBeGreaterThan(now + 11 * 3600);
+    expect(exp).toBeLessThanOrEqual(now + 12 * 3600 + 5);
   });
 
   it('documents the endpoints in the OpenAPI document', async () => {

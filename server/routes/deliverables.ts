@@ -22,7 +22,7 @@ import type { RunDetail } from '../../runtime/store/types.js';
 import type { ServerContext } from '../context.js';
 import { localPathOf, runPackage, type DeliverableSource, type RunPackage } from '../deliverables.js';
 import { HttpError, notFound } from '../errors.js';
-import { DEFAULT_LINK_TTL_S, MAX_LINK_TTL_S } from '../media-links.js';
+import { MAX_LINK_TTL_S } from '../media-links.js';
 import { defineRoute, objectSchema, type AnyRoute, type ResponseSpec } from '../route.js';
 import { errors, ref } from '../schemas.js';
 
@@ -34,6 +34,12 @@ const signedQuery = objectSchema({ exp: { type: 'integer', minimum: 0 }, sig: { 
 const forbidden = { 403: { description: 'the signature is wrong or the link has expired', schema: ref('Error') } };
 
 type Disposition = 'download' | 'inline';
+
+/**
+ * The deliverables' links outlive the artifact links (1 h): a Run panel left
+ * open over lunch must still download. Each link names one file of one run.
+ */
+const DELIVERABLE_LINK_TTL_S = 12 * 3600;
 
 /** Deliverable names are ASCII letters, digits, dots and hyphens (see fileStem), so the quoted form is exact everywhere. */
 const contentDisposition = (type: 'attachment' | 'inline', name: string): string => `${type}; filename="${name.replace(/["\\]/g, '_')}"`;
@@ -143,7 +149,7 @@ export function deliverableRoutes(ctx: ServerContext, signer = ctx.mediaSigner):
         'Built from the run outputs: artifacts (the rendered video, thumbnails, clips) and the files export.package wrote (captions, chapters, OpenTimelineIO and FCPXML with their media). An unfinished run lists what exists so far. `downloadUrl`, `inlineUrl` and `packageUrl` are signed and need no token (for `<a href download>` and `<video src>`); they expire after `ttl` seconds.',
       tags,
       params: objectSchema({ id: runId }, ['id']),
-      query: objectSchema({ ttl: { type: 'integer', minimum: 1, maximum: MAX_LINK_TTL_S, default: DEFAULT_LINK_TTL_S, description: 'seconds the signed URLs stay valid' } }),
+      query: objectSchema({ ttl: { type: 'integer', minimum: 1, maximum: MAX_LINK_TTL_S, default: DELIVERABLE_LINK_TTL_S, description: 'seconds the signed URLs stay valid' } }),
       responses: { 200: { description: 'the deliverables', schema: ref('RunDeliverables') }, ...errors(400, 401, 404) },
       handle: async ({ params, query }) => listing(params.id, (await packageOf(params.id)).pkg, query.ttl),
     }),

@@ -93,7 +93,8 @@ export function runRoutes(ctx: ServerContext): AnyRoute[] {
         }
         const run = await store.getRun(params.id);
         if (!run) throw notFound(`run "${params.id}"`);
-        return run;
+        const title = runTitle(run.inputs);
+        return title ? { ...run, title } : run;
       },
     }),
     defineRoute<{ id: string }>({
