@@ -46,6 +46,8 @@ const fileTypes: Record<string, { mime: string; kind: DeliverableKind }> = {
   '.fcpxml': { mime: 'application/xml', kind: 'timeline' },
   '.json': { mime: 'application/json', kind: 'data' },
   '.txt': { mime: 'text/plain; charset=utf-8', kind: 'data' },
+  '.md': { mime: 'text/markdown; charset=utf-8', kind: 'data' },
+  '.fountain': { mime: 'text/plain; charset=utf-8', kind: 'data' },
 };
 
 /** How deliverables are listed after the final video. */

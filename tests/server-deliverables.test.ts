@@ -227,6 +227,29 @@ describe('run deliverables', () => {
     expect(exp).toBeLessThanOrEqual(now + 12 * 3600 + 5);
   });
 
+  it('lists what an unfinished run has made so far', async () => {
+    const doc = graph('half-done', [node('greet', 'text.template', { template: '# Pilot\n\nHello, {{text}}!' }), node('save', 'file.write', { filename: 'note.md', mime: 'text/markdown' }), node('wait', 'test.hang')], [
+      { from: '$input.episode', to: 'greet.text' },
+      { from: 'greet.text', to: 'save.content' },
+    ], { inputs: { episode: { type: 'Markdown' } }, outputs: { note: 'save.file', value: 'wait.value' } });
+    const started = await t.api.post('/api/runs').send({ graph: doc, inputs: { episode: '# Half Done\n\nworld' } });
+    const id = started.body.runId as string;
+    try {
+      let found: RunDeliverables | undefined;
+      for (let attempt = 0; attempt < 100 && !found?.deliverables.length; attempt++) {
+        await t.api.get(`/api/runs/${id}?wait=100`);
+        found = (await t.api.get(`/api/runs/${id}/deliverables`)).body as RunDeliverables;
+      }
+      expect((await t.api.get(`/api/runs/${id}`)).body.status).toBe('running');
+      // Named from the episode title in the run's inputs: no export.package named it.
+      expect(found?.deliverables.map((d) => [d.name, d.output, d.kind, d.mime])).toEqual([['half-done-note.md', 'note', 'data', 'text/markdown']]);
+      const text = await t.anon.get(found!.deliverables[0]!.downloadUrl);
+      expect(text.text ?? (text.body as Buffer).toString()).toBe('# Pilot\n\nHello, # Half Done\n\nworld!');
+    } finally {
+      await t.api.post(`/api/runs/${id}/cancel`);
+    }
+  });
+
   it('documents the endpoints in the OpenAPI document', async () => {
     const doc = (await t.anon.get('/api/openapi.json')).body as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
     for (const path of ['/api/runs/{id}/deliverables', '/api/runs/{id}/deliverables/{name}', '/api/runs/{id}/package.zip', '/media/runs/{id}/download/{name}', '/media/runs/{id}/package/{name}']) expect(doc.paths).toHaveProperty([path]);
