@@ -66,6 +66,12 @@ function Editor() {
   useRouteSync(api);
   useEffect(() => startAutosave(), []);
 
+  // The tab names the open graph (and marks unsaved changes), as bookmarks and the history list show it.
+  const title = useGraphStore((state) => `${state.meta.dirty ? '● ' : ''}${state.doc.name || 'untitled'} · reelgraph`);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+
   // Unsaved changes: the browser asks before leaving.
   useEffect(() => {
     const onBeforeUnload = (event: BeforeUnloadEvent) => {

@@ -146,6 +146,28 @@ describe.skipIf(!chromium)('editor: nothing is lost (Chromium)', () => {
     expect(session.unexpectedProblems()).toEqual([]);
   });
 
+  it('asks before New replaces unsaved changes', async () => {
+    const { page } = session;
+    await openRightTab(page, 'graph');
+    await page.getByTestId('graph-list-item-lines').click();
+    await waitForMeta(page, 'lines · v1');
+    await rename(page, 'Lines, not yet saved');
+    await page.getByTestId('toolbar-new').click();
+    await page.getByTestId('confirm-cancel').click();
+    await expect(page.getByTestId('graph-name').textContent()).resolves.toBe('Lines, not yet saved');
+    await page.getByTestId('toolbar-new').click();
+    await page.getByTestId('confirm-ok').click();
+    await waitForMeta(page, 'not saved yet');
+    await waitForNodeCount(page, 0);
+    expect(await dirty(page)).toBe(false);
+    await waitUntil(async () => (await hash(page)) === '', 'the URL to be the new graph\'s (empty)');
+    // Back returns to the stored graph (its last saved version: the edit was discarded).
+    await page.goBack();
+    await waitForMeta(page, 'lines · v1');
+    await expect(page.getByTestId('graph-name').textContent()).resolves.toBe(lines.name);
+    expect(session.unexpectedProblems()).toEqual([]);
+  });
+
   it('gives a stored graph its URL: a reload and a shared link reopen it, back and forward move between graphs', async () => {
     const { page } = session;
     await openRightTab(page, 'graph');

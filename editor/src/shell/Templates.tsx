@@ -11,7 +11,7 @@
  * from the toolbar's Templates button as a dialog. While something is dragged
  * (a palette node, a file) the panel lets it through to the canvas.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { create } from 'zustand';
 import type { EpisodeTemplate, GraphDocument, GraphTemplate, TemplateCatalog } from '../../../runtime/contract/index.js';
 import type { ApiClient } from '../api/client.js';
@@ -19,6 +19,7 @@ import { useApi } from '../api/context.js';
 import { setRunInputsDraft } from '../runs/run-store.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
+import { useRestoreOffer } from './autosave.js';
 import { confirmDiscard } from './ConfirmDialog.js';
 import { documentOf, openStored } from './documents.js';
 import { useRoute } from './routing.js';
@@ -165,6 +166,8 @@ export function TemplatesPanel() {
   const empty = useGraphStore((state) => state.doc.nodes.length === 0 && !state.meta.id);
   // A URL naming a graph: it is being opened (or the route falls back to empty when it cannot be).
   const opening = useRoute().graphId !== undefined;
+  // Unsaved work of this graph was kept: Restore or Discard comes first (RestoreBanner.tsx).
+  const offered = useRestoreOffer((state) => state.offer !== null);
   const { dialogOpen, panelDismissed, dragging } = useTemplatesUi();
 
   // Palette drags and dropped files must reach the canvas under the panel.
@@ -187,7 +190,7 @@ export function TemplatesPanel() {
     };
   }, []);
 
-  if (!empty || opening || panelDismissed || dialogOpen) return null;
+  if (!empty || opening || offered || panelDismissed || dialogOpen) return null;
   return (
     <div className={`rg-templates-layer${dragging ? ' is-dragging' : ''}`}>
       <section className="rg-templates rg-templates--panel" aria-label="Start from a template" data-testid="templates">
@@ -209,16 +212,22 @@ export function TemplatesPanel() {
 /** The dialog from the toolbar's Templates button. */
 export function TemplatesDialog() {
   const open = useTemplatesUi((state) => state.dialogOpen);
+  const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
+    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    box.current?.focus();
     const onKey = (event: KeyboardEvent) => event.key === 'Escape' && closeTemplates();
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      previous?.focus({ preventScroll: true });
+    };
   }, [open]);
   if (!open) return null;
   return (
     <div className="rg-modal" role="dialog" aria-modal="true" aria-label="Templates" onMouseDown={(event) => event.target === event.currentTarget && closeTemplates()}>
-      <div className="rg-modal__box rg-templates rg-templates--dialog" data-testid="templates">
+      <div ref={box} tabIndex={-1} className="rg-modal__box rg-templates rg-templates--dialog" data-testid="templates">
         <header className="rg-modal__head">
           <h2>Start from a template</h2>
           <button type="button" className="rg-icon-button" onClick={closeTemplates} aria-label="Close">
