@@ -358,6 +358,7 @@ describe.skipIf(!chromium)('editor: nothing is lost (Chromium)', () => {
     const dialog = page.getByTestId('confirm-dialog');
     await dialog.waitFor({ state: 'visible' });
     await expect(dialog.textContent()).resolves.toContain('To delete');
+    await session.screenshot('7-delete-confirm');
     await page.getByTestId('confirm-cancel').click();
     await dialog.waitFor({ state: 'detached' });
     await expect(item.count()).resolves.toBe(1);

@@ -115,7 +115,7 @@ async function deleteStoredGraph(api: ReturnType<typeof useApi>, graph: GraphSum
   const open = useGraphStore.getState().meta.id === graph.id;
   const ok = await confirmAction({
     title: `Delete "${graph.name}"?`,
-    message: `The stored graph "${graph.id}" and all its ${graph.version === 1 ? 'one version' : `${graph.version} versions`} are deleted from the server; its runs stay in the history.${open ? ' It stays open here as an unsaved graph.' : ''}`,
+    message: `The stored graph "${graph.id}" is deleted from the server with ${graph.version === 1 ? 'its only version' : `all ${graph.version} versions`} and its webhook; runs made with it stay in the run history.${open ? ' It stays open here as an unsaved graph.' : ''}`,
     confirmLabel: 'Delete graph',
     danger: true,
   });
