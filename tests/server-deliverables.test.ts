@@ -209,6 +209,10 @@ describe('run deliverables', () => {
     for (const url of urls) expect(inFolder, url).toContain(url);
     for (const media of names.filter((n) => n.includes('/media/') && n.endsWith('.mp4'))) expect((await streamInfo(join(out, media))).width).toBe(160);
 
+    const head = await t.api.head(`/api/runs/${runId}/package.zip`);
+    expect(head.status).toBe(200);
+    expect(Number(head.headers['content-length'])).toBe(body.length);
+
     const withToken = await binary(t.api.get(`/api/runs/${runId}/package.zip`));
     expect(withToken.status).toBe(200);
     expect(Buffer.compare(withToken.body as Buffer, body)).toBe(0);

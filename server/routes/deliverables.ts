@@ -97,10 +97,13 @@ export function deliverableRoutes(ctx: ServerContext, signer = ctx.mediaSigner):
     const zip = new ZipFile();
     const mtime = new Date(run.finishedAt ?? run.createdAt);
     const open = new Set<ReadStream>();
+    // Set when the client is gone (or only asked for the headers): files not yet opened never are.
+    let abandoned = false;
     for (const entry of pkg.entries) {
       zip.addReadStreamLazy(entry.zipPath, { size: entry.bytes, compress: false, mtime }, (give) => {
         localPathOf(artifacts, entry.source).then(
           (path) => {
+            if (abandoned) return;
             const stream = createReadStream(path);
             open.add(stream);
             stream.once('close', () => open.delete(stream));
@@ -115,15 +118,24 @@ export function deliverableRoutes(ctx: ServerContext, signer = ctx.mediaSigner):
     zip.end(undefined, ((total: number) => {
       length = total;
     }) as () => void);
+    const stop = (): void => {
+      abandoned = true;
+      for (const stream of open) stream.destroy();
+    };
     res.status(200);
     res.set('Content-Disposition', contentDisposition('attachment', pkg.packageName));
     res.set('Content-Type', 'application/zip');
     res.set('Cache-Control', 'private, no-store');
     if (length >= 0) res.set('Content-Length', String(length));
+    if (res.req.method === 'HEAD') {
+      stop();
+      res.end();
+      return;
+    }
     await new Promise<void>((resolve) => {
       res.once('close', () => {
         // A download abandoned half way: stop reading the files it was streaming.
-        for (const stream of open) stream.destroy();
+        stop();
         resolve();
       });
       zip.outputStream.once('error', (error: Error) => {
