@@ -3,7 +3,7 @@
  * document switch (an import is an undo step that brings back the previous
  * graph with its stored id, version and dirty state).
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GraphDocument } from '../runtime/contract/index.js';
 import { emptyDocument } from '../editor/src/state/document-ops.js';
 import { useGraphStore } from '../editor/src/state/graph-store.js';
@@ -80,5 +80,73 @@ describe('undo across an import', () => {
   it('a deleted stored graph stays open as unsaved work', () => {
     store().markUnstored();
     expect(store().meta).toEqual({ dirty: true });
+  });
+});
+
+describe('autosave', () => {
+  const storage = new Map<string, string>();
+  const globals = globalThis as unknown as { localStorage?: unknown; window?: unknown };
+  let stop: (() => void) | undefined;
+
+  beforeEach(async () => {
+    storage.clear();
+    globals.localStorage = {
+      getItem: (key: string) => storage.get(key) ?? null,
+      setItem: (key: string, value: string) => void storage.set(key, value),
+      removeItem: (key: string) => void storage.delete(key),
+    };
+    globals.window ??= { addEventListener() {}, removeEventListener() {} };
+    vi.useFakeTimers();
+    store().setDocument(named('untitled'));
+    const { startAutosave } = await import('../editor/src/shell/autosave.js');
+    stop = startAutosave();
+  });
+
+  afterEach(() => {
+    stop?.();
+    vi.useRealTimers();
+  });
+
+  it('keeps the unsaved document while it is dirty and forgets it once saved', async () => {
+    const { readDraft } = await import('../editor/src/shell/autosave.js');
+    store().updateGraph({ name: 'typed, not saved' });
+    vi.runAllTimers();
+    expect(readDraft('unsaved')?.doc.name).toBe('typed, not saved');
+    store().markSaved({ id: 'typed', version: 1 });
+    expect(readDraft('unsaved')).toBeUndefined();
+    expect(readDraft('typed')).toBeUndefined();
+  });
+
+  it('offers a stored graph\'s kept draft when it is opened again, and restores it as an undo step', async () => {
+    const { readDraft, restoreDraft, useRestoreOffer } = await import('../editor/src/shell/autosave.js');
+    store().setDocument(named('stored'), { id: 'stored', version: 2 });
+    store().updateGraph({ name: 'stored, edited' });
+    vi.runAllTimers();
+    expect(readDraft('stored')).toMatchObject({ graphId: 'stored', baseVersion: 2 });
+
+    // A reload (a fresh page: the store starts empty), then the stored version opens clean and the draft is offered.
+    stop?.();
+    store().setDocument(named('untitled'));
+    const { startAutosave } = await import('../editor/src/shell/autosave.js');
+    stop = startAutosave();
+    store().setDocument(named('stored'), { id: 'stored', version: 2 });
+    expect(useRestoreOffer.getState().offer?.slot).toBe('stored');
+    restoreDraft();
+    expect(store().doc.name).toBe('stored, edited');
+    expect(store().meta).toEqual({ id: 'stored', version: 2, dirty: true });
+    store().undo();
+    expect(store().doc.name).toBe('stored');
+    expect(store().meta.dirty).toBe(false);
+    expect(readDraft('stored')).toBeUndefined();
+  });
+
+  it('drops the draft of changes the user chose to discard by opening another graph', async () => {
+    const { readDraft } = await import('../editor/src/shell/autosave.js');
+    store().setDocument(named('stored'), { id: 'stored', version: 2 });
+    store().updateGraph({ name: 'stored, edited' });
+    vi.runAllTimers();
+    expect(readDraft('stored')).toBeDefined();
+    store().setDocument(named('other'), { id: 'other', version: 1 });
+    expect(readDraft('stored')).toBeUndefined();
   });
 });
