@@ -253,9 +253,9 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await selectNode(page, 'voice');
     const inspector = page.locator('[data-testid="inspector"][data-node="voice"]');
     await inspector.waitFor({ state: 'visible' });
-    await expect(inspector.getByTestId('inspector-item-label-0').textContent()).resolves.toBe('KAEL: Is anyone there?');
-    await expect(inspector.getByTestId('inspector-item-label-1').textContent()).resolves.toBe('ARIA: Only me, Kael.');
-    await expect(inspector.getByTestId('inspector-item-provider-0').textContent()).resolves.toBe('offline');
+    await expect(inspector.getByTestId('inspector-label-0').textContent()).resolves.toBe('KAEL: Is anyone there?');
+    await expect(inspector.getByTestId('inspector-label-1').textContent()).resolves.toBe('ARIA: Only me, Kael.');
+    await expect(inspector.getByTestId('inspector-provider-0').textContent()).resolves.toBe('offline');
     await inspector.scrollIntoViewIfNeeded();
     await session.screenshot('2-items');
     expect(session.unexpectedProblems()).toEqual([]);
@@ -341,8 +341,8 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await session.screenshot('4-fell-back');
     await selectNode(page, 'voices');
     const fallback = page.locator('[data-testid="inspector"][data-node="voices"]');
-    await expect(fallback.getByTestId('inspector-item-label-0').textContent()).resolves.toBe('KAEL: Is anyone there?');
-    await expect(fallback.getByTestId('inspector-item-provider-0').textContent()).resolves.toBe('offline · offline');
+    await expect(fallback.getByTestId('inspector-label-0').textContent()).resolves.toBe('KAEL: Is anyone there?');
+    await expect(fallback.getByTestId('inspector-provider-0').textContent()).resolves.toBe('offline · offline');
 
     // The Credentials of a voice node: only the selected provider's; none for the offline one.
     await selectNode(page, 'openai');

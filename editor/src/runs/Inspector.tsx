@@ -35,13 +35,13 @@ function ItemRow({ item, label, provider, covered, chosen, onChoose }: { item: I
       title={item.outputs ? 'show this item’s values' : undefined}
     >
       <td>{item.index}</td>
-      <td className="rg-run-item-key" title={`${label ?? ''}\nkey ${item.key}`} data-testid={`inspector-item-label-${item.index}`}>
+      <td className="rg-run-item-key" title={`${label ?? ''}\nkey ${item.key}`} data-testid={`inspector-label-${item.index}`}>
         {label ?? <span className="rg-run-muted">{item.key}</span>}
       </td>
       <td>
         <span className={`rg-run-dot rg-run-dot--${status}`} /> {status === 'fell-back' ? 'fell back' : status}
       </td>
-      <td data-testid={`inspector-item-provider-${item.index}`}>{provider}</td>
+      <td data-testid={`inspector-provider-${item.index}`}>{provider}</td>
       <td>{item.attempts > 1 ? item.attempts : ''}</td>
       <td>{formatDuration(item.durationMs)}</td>
       <td className="rg-run-item-error" title={item.error ? `${item.error.code}: ${item.error.message}${where ? `\nat ${where}` : ''}` : undefined}>

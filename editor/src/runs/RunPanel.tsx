@@ -506,7 +506,7 @@ export function RunPanel() {
           {run && counts ? (
             <span className="rg-run-muted">
               {' '}
-              {counts.nodesRunning ? `${counts.nodesRunning} running` : ''}
+              {counts.nodesDone}/{counts.nodesTotal} nodes{counts.nodesRunning ? ` · ${counts.nodesRunning} running` : ''}
               {counts.nodesFailed ? ` · ${counts.nodesFailed} failed` : ''}
               {run.durationMs !== undefined ? ` · ${formatDuration(run.durationMs)}` : ''}
               {run.detail?.costUsd ? ` · ~$${run.detail.costUsd.toFixed(2)}` : ''}
