@@ -9,7 +9,7 @@
  * (deleted, mistyped) leaves a toast and the empty editor, never a blank page.
  */
 import { useEffect } from 'react';
-import type { ApiClient } from '../api/client.js';
+import { ApiError, type ApiClient } from '../api/client.js';
 import { openRun } from '../runs/run-store.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
@@ -46,7 +46,8 @@ async function applyRoute(api: ApiClient, route: Route, initial: boolean): Promi
       if (mine !== generation) return;
       notify('error', openFailure(id, error));
       useGraphStore.getState().newDocument();
-      navigate({}, { replace: true });
+      // A graph that is gone leaves the address; one the server could not give now stays in it, so a reload retries.
+      if (error instanceof ApiError && error.status === 404) navigate({}, { replace: true });
       checkForDraft();
       return;
     }
