@@ -694,6 +694,7 @@ export function GraphPanel() {
   const [tick, setTick] = useState(0);
   const refresh = useCallback(() => setTick((value) => value + 1), []);
 
+  // Listed again whenever another stored graph opens: a template installed, a file imported, a clone made.
   useEffect(() => {
     let live = true;
     api.listGraphs().then(
@@ -707,7 +708,7 @@ export function GraphPanel() {
     return () => {
       live = false;
     };
-  }, [api, tick]);
+  }, [api, tick, meta.id]);
 
   // The stored graph behind the open document: its history, and whether it is a variant.
   useEffect(() => {
