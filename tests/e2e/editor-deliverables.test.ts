@@ -261,9 +261,18 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     expect(session.unexpectedProblems()).toEqual([]);
   }, 240_000);
 
-  it('keeps the pasted episode, the run and its history across the first Save and a reload', async () => {
+  it('keeps the pasted episode, the run and its history across a reload, the first Save and another reload', async () => {
     const { page } = session;
+    // A reload before any save: the unsaved graph comes back from this browser, with its text and its run.
+    expect(page.url()).toContain(`#/runs/${runId}`);
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.getByTestId('restore-draft').click();
+    await page.getByTestId('node-join').waitFor({ state: 'visible' });
     await openRightTab(page, 'run');
+    await waitUntil(async () => (await page.getByTestId('run-input-episode').inputValue()) === episode, 'the episode text of the unsaved graph after a reload');
+    await waitForRunStatus(page, ['done'], 30_000);
+    await page.getByTestId(`run-history-item-${runId}`).waitFor({ state: 'visible' });
+
     await page.getByTestId('toolbar-save').click();
     // A first save may ask for an id and a message.
     const confirm = page.getByTestId('save-confirm');

@@ -236,11 +236,36 @@ async function logTail(api: ApiClient, runId: string, signal?: AbortSignal): Pro
 
 // ---------------------------------------------------------------- runs of the unsaved document
 
-/** Runs started while the open document had no id, oldest first (the first save adopts them). */
-let runsOfUnsaved: string[] = [];
+/**
+ * Runs started while the open document had no id, oldest first (the first
+ * save adopts them). Kept in this browser too: the unsaved document survives
+ * a reload (shell/autosave.ts), and so must the runs its first save adopts.
+ */
+let runsOfUnsaved: string[] | undefined;
+const UNSAVED_RUNS_KEY = 'reelgraph.unsavedRuns';
+
+function readUnsavedRuns(): string[] {
+  try {
+    const parsed: unknown = JSON.parse(storage()?.getItem(UNSAVED_RUNS_KEY) ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function setUnsavedRuns(ids: string[]): void {
+  runsOfUnsaved = ids;
+  try {
+    if (ids.length === 0) storage()?.removeItem(UNSAVED_RUNS_KEY);
+    else storage()?.setItem(UNSAVED_RUNS_KEY, JSON.stringify(ids));
+  } catch {
+    // Storage unavailable: this tab still remembers them.
+  }
+}
 
 /** Runs started from the open document while it had no id (H2's first save passes them as `adoptRuns`). */
 export function unsavedRunIds(): string[] {
+  runsOfUnsaved ??= readUnsavedRuns();
   return [...runsOfUnsaved];
 }
 
@@ -250,7 +275,7 @@ export function unsavedRunIds(): string[] {
  */
 export function startedRun(runId: string): void {
   const graphId = useGraphStore.getState().meta.id;
-  if (!graphId) runsOfUnsaved = [...runsOfUnsaved, runId].slice(-50);
+  if (!graphId) setUnsavedRuns([...unsavedRunIds(), runId].slice(-50));
   void showRun(runId);
   route({ ...(graphId ? { graphId } : {}), runId });
 }
@@ -418,7 +443,7 @@ useGraphStore.subscribe((state, previous) => {
       draftRequestedFor = graphId;
       flushDraft();
       // The server adopted them with the save.
-      runsOfUnsaved = [];
+      setUnsavedRuns([]);
       keepRunInRoute(graphId);
     } else writeLocal(undefined, values);
     return;
@@ -426,7 +451,8 @@ useGraphStore.subscribe((state, previous) => {
   // Another graph: what was typed for the previous one is saved first.
   if (saveTimer) flushDraftFor(before);
   draftGraphId = graphId;
-  runsOfUnsaved = [];
+  // Another document: the runs of the unsaved one are not this one's to adopt.
+  setUnsavedRuns([]);
   applyingDraft = true;
   try {
     useRunForm.getState().reset();
