@@ -521,6 +521,18 @@ function VariantDiffSection({ id, version, onOpen }: { id: string; version?: num
           </ul>
         </div>
       ) : null}
+      {diff.settings.length > 0 ? (
+        <div className="rg-diff-group">
+          <h4>Graph settings</h4>
+          <ul>
+            {diff.settings.map((change) => (
+              <li key={`set-${change.path}`} className={`rg-diff-change rg-diff-change--${change.kind}`} data-testid={`diff-setting-${change.path}`}>
+                {formatChange(change)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       {diff.inputs.length + diff.outputs.length > 0 ? (
         <div className="rg-diff-group">
           <h4>Inputs and outputs</h4>

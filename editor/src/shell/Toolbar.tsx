@@ -1,6 +1,7 @@
 /** The top toolbar: graph name (click to rename), dirty marker and the editor's commands. */
 import { useState, type KeyboardEvent } from 'react';
 import { fitCanvas, layoutCanvas } from '../canvas/commands.js';
+import { ProfilePicker } from '../graphs/ProfilePicker.js';
 import { useGraphStore, useHistoryState } from '../state/graph-store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { newGraph } from './documents.js';
@@ -53,6 +54,8 @@ export function Toolbar({ onSave, onRun, onExport, saving }: { onSave(): void; o
         reelgraph
       </div>
       <GraphName />
+      {/* One place to switch 1080p / 720p preview / 9:16, like a render preset in a video editor. */}
+      {hasNodes ? <ProfilePicker label="Profile" className="rg-topbar__profile" /> : null}
       <div className="rg-topbar__actions">
         <div className="rg-button-group">
           <button type="button" className="rg-button" onClick={() => useGraphStore.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)" data-testid="toolbar-undo">
