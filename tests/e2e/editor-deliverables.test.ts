@@ -179,6 +179,8 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await openRightTab(page, 'run');
     await page.getByTestId('run-input-episode').fill(episode);
     await page.getByTestId('run-start').click();
+    await page.getByTestId('run-progress').waitFor({ state: 'visible' });
+    await session.screenshot('0-progress');
     const status = await waitForRunStatus(page, ['done', 'failed', 'cancelled'], 90_000);
     if (status !== 'done') throw new Error(`the run ended ${status}: ${await page.getByTestId('run-panel').textContent()}`);
     const [row] = await session.api.get<Array<{ id: string; graphId?: string }>>('/api/runs?limit=1');
