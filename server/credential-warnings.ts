@@ -11,20 +11,13 @@
  * Which credential a node needs is data: a required credential of its type
  * always; an optional one when the node's `provider` param selects it.
  */
-import { parseRef, whereToStoreCredential, type CredentialSpec, type CredentialsLookup, type GraphDocument, type GraphProblem, type NodeDescription, type NodeRegistry } from '../runtime/contract/index.js';
+import { credentialServesProvider, parseRef, whereToStoreCredential, type CredentialSpec, type CredentialsLookup, type GraphDocument, type GraphProblem, type NodeDescription, type NodeRegistry } from '../runtime/contract/index.js';
 
 /**
  * Providers whose key is optional when the node points at another server (an
  * OpenAI-compatible self-hosted server such as Kokoro needs none).
  */
 const KEYLESS_WITH_ENDPOINT = new Set(['openai']);
-
-/** Does credential `spec` belong to `provider` ("google" ↔ "google-tts"): the editor's credentials picker uses the same rule. */
-export const credentialServesProvider = (spec: Pick<CredentialSpec, 'name'>, provider: string): boolean => {
-  const name = spec.name.toLowerCase();
-  const wanted = provider.toLowerCase();
-  return name === wanted || name.startsWith(`${wanted}-`) || wanted.startsWith(`${name}-`);
-};
 
 /** The credentials this node (type + params) cannot run without. */
 export function neededCredentials(description: NodeDescription, params: Record<string, unknown>): CredentialSpec[] {

@@ -4,7 +4,7 @@
  * /api/credentials lists names and field names, never values) and which the
  * runtime will read from environment variables instead.
  */
-import type { CredentialSpec } from '../../../runtime/contract/index.js';
+import { credentialServesProvider, type CredentialSpec } from '../../../runtime/contract/index.js';
 import type { CredentialInfo } from '../api/client.js';
 
 export interface CredentialStatus {
@@ -69,13 +69,6 @@ export function credentialPayload(values: Record<string, string | undefined>): R
     if (typeof value === 'string' && value.trim() !== '') fields[field] = value.trim();
   }
   return Object.keys(fields).length > 0 ? fields : undefined;
-}
-
-/** Does credential `spec` belong to provider `provider` ("google" ↔ "google-tts", "openai" ↔ "openai")? */
-export function credentialServesProvider(spec: Pick<CredentialSpec, 'name'>, provider: string): boolean {
-  const name = spec.name.toLowerCase();
-  const wanted = provider.toLowerCase();
-  return name === wanted || name.startsWith(`${wanted}-`) || wanted.startsWith(`${name}-`);
 }
 
 /**
