@@ -193,7 +193,7 @@ describe.skipIf(!chromium)('editor flows (Chromium)', () => {
     // script.markdown's Script output into text.template's Text input.
     await connectHandles(page, { node: script, port: 'script' }, { node: text, port: 'text' });
     const toast = await waitForToast(page, /Refused/, ['error', 'warning']);
-    expect(toast.text).toBe('Refused: script.script → text.text: Script cannot feed Text');
+    expect(toast.text).toBe(`Refused: ${script}.script → ${text}.text: Script cannot feed Text`);
     await expect(edgeCount(page)).resolves.toBe(0);
     await session.screenshot('3-refused-type');
 
@@ -201,7 +201,7 @@ describe.skipIf(!chromium)('editor flows (Chromium)', () => {
     await dismissToasts(page);
     await connectHandles(page, { node: script, port: 'speakable' }, { node: text, port: 'text' });
     const second = await waitForToast(page, /Refused/, ['error', 'warning']);
-    expect(second.text).toMatch(/^Refused: script\.speakable → text\.text: Segment\[\] cannot feed Text/);
+    expect(second.text).toMatch(new RegExp(`^Refused: ${script}\\.speakable → ${text}\\.text: Segment\\[\\] cannot feed Text`));
     await expect(edgeCount(page)).resolves.toBe(0);
 
     // The compatible direction still connects (Text feeds Markdown).
