@@ -46,6 +46,8 @@ describe('problems by node', () => {
     expect(grouped.byNode.narrate?.severity).toBe('warning');
     expect(grouped.byNode.offline?.severity).toBe('info');
     expect(grouped.graph).toEqual([{ severity: 'error', code: 'SCHEMA', message: 'name is too long' }]);
+    // The edge the problem points at is faulty too.
+    expect(grouped.byEdge).toEqual({ 'title.text->save.content': 'title.text → save.content: File cannot feed Text' });
   });
 
   it('keeps an unchanged entry (its card does not re-render) and drops fixed ones', () => {
@@ -89,5 +91,9 @@ describe('zoomed-out edges', () => {
     expect(groups).toHaveLength(1);
     // Unknown types: a 260-wide card with one port row (84 high), so the edge leaves at (260, 42) and enters at (300, 42).
     expect(groups[0]!.d).toBe('M260 42C300 42 260 42 300 42');
+    // A faulty edge is drawn red and dashed, zoomed in or out.
+    const faulty = buildFlowEdges(graph, nodes, edges, new Set(), { 'title.text->save.content': 'File cannot feed Text' });
+    expect(faulty[0]).toMatchObject({ className: 'rg-edge--problem', style: { stroke: '#f87171', strokeDasharray: '5 4' } });
+    expect(farEdgePaths(nodes, faulty)).toMatchObject([{ stroke: '#f87171', dashed: true }]);
   });
 });

@@ -24,6 +24,9 @@ import { GRAPH_OUTPUT_NODE, edgeId, graphInputPorts, summarizeParams, type PortV
 
 export { GRAPH_OUTPUT_NODE, edgeId, type PortView };
 
+/** A faulty edge (incompatible ports, unknown port): the theme's danger red. */
+const FAULTY_EDGE_COLOR = '#f87171';
+
 /** A card's usual width, and its height from its port rows (see canvas/GraphNodeView.tsx and styles.css). */
 const CARD_WIDTH = 260;
 const cardHeight = (data: GraphNodeData): number => 64 + 20 * Math.max(data.inputs.length, data.outputs.length, 1);
@@ -248,8 +251,18 @@ export function buildFlowNodes(
   return result;
 }
 
-/** Flow edges: the document's edges plus one per named graph output. Unchanged edges keep their object. */
-export function buildFlowEdges(doc: GraphDocument, nodes: FlowNode[], previous: FlowEdge[] = [], selection: ReadonlySet<string> = new Set()): FlowEdge[] {
+/**
+ * Flow edges: the document's edges plus one per named graph output. Unchanged
+ * edges keep their object. `problems` (edge id → message) draws those edges
+ * as faulty (red, dashed, the message as their tooltip).
+ */
+export function buildFlowEdges(
+  doc: GraphDocument,
+  nodes: FlowNode[],
+  previous: FlowEdge[] = [],
+  selection: ReadonlySet<string> = new Set(),
+  problems: Readonly<Record<string, string>> = {},
+): FlowEdge[] {
   const byId = new Map(nodes.map((node) => [node.id, node]));
   const prev = new Map(previous.map((edge) => [edge.id, edge]));
   const colorOf = (ref: string): string => {
@@ -259,13 +272,14 @@ export function buildFlowEdges(doc: GraphDocument, nodes: FlowNode[], previous: 
   };
   const settle = (edge: FlowEdge): FlowEdge => {
     const old = prev.get(edge.id);
-    if (old && old.selected === edge.selected && old.style?.stroke === edge.style?.stroke) return old;
+    if (old && old.selected === edge.selected && old.style?.stroke === edge.style?.stroke && old.className === edge.className && old.ariaLabel === edge.ariaLabel) return old;
     return edge;
   };
   const edges: FlowEdge[] = doc.edges.map((edge) => {
     const from = parseRef(edge.from);
     const to = parseRef(edge.to);
     const id = edgeId(edge);
+    const problem = problems[id];
     return settle({
       id,
       source: from.node,
@@ -273,8 +287,9 @@ export function buildFlowEdges(doc: GraphDocument, nodes: FlowNode[], previous: 
       target: to.node,
       targetHandle: to.port,
       selected: selection.has(id),
-      style: { stroke: colorOf(edge.from) },
+      style: problem ? { stroke: FAULTY_EDGE_COLOR, strokeDasharray: '5 4' } : { stroke: colorOf(edge.from) },
       data: { from: edge.from, to: edge.to },
+      ...(problem ? { className: 'rg-edge--problem', ariaLabel: problem } : {}),
     });
   });
   for (const [name, ref] of Object.entries(doc.outputs ?? {})) {

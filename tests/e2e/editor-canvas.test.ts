@@ -3,7 +3,8 @@
  * real server:
  *
  * - problems on the cards: a broken param and an incompatible edge mark
- *   exactly those cards (`node-problems-<id>`, data-severity error), a node
+ *   exactly those cards (`node-problems-<id>`, data-severity error; the edge
+ *   is drawn faulty too), a node
  *   whose provider key is stored nowhere gets a missing-credential warning,
  *   fixing the param in the form clears its marker;
  * - a series variant marks the nodes its overrides touch (`node-override-<id>`);
@@ -19,6 +20,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
   acceptDialogs,
+  flowEdge,
   flowNode,
   openRightTab,
   requireChromium,
@@ -157,6 +159,9 @@ describe.skipIf(!chromium)('editor canvas (Chromium)', () => {
     expect(found.again!.title).toMatch(/save\.file → again\.text/);
     expect(found.narrate).toMatchObject({ severity: 'warning', codes: 'MISSING_CREDENTIAL', count: 1 });
     expect(found.narrate!.title).toMatch(/elevenlabs|ElevenLabs/);
+    // The incompatible edge itself is drawn as faulty; the good one is not.
+    await waitUntil(async () => ((await flowEdge(page, { node: 'save', port: 'file' }, { node: 'again', port: 'text' }).getAttribute('class')) ?? '').includes('rg-edge--problem'), 'the incompatible edge to be marked');
+    await expect(flowEdge(page, { node: 'title', port: 'text' }, { node: 'save', port: 'content' }).getAttribute('class')).resolves.not.toMatch(/rg-edge--problem/);
     // The card frames say it too.
     await expect(flowNode(page, 'title').getByTestId('node-title').getAttribute('data-problems')).resolves.toBe('error');
     await expect(flowNode(page, 'clean').getByTestId('node-clean').getAttribute('data-problems')).resolves.toBe('none');

@@ -36,7 +36,7 @@ import { useApi } from '../api/context.js';
 import { buildFlowEdges, buildFlowNodes, type FlowEdge, type FlowNode } from '../graph.js';
 import { GRAPH_OUTPUT_NODE } from '../state/document-ops.js';
 import { useGraphStore } from '../state/graph-store.js';
-import { watchProblems } from '../state/problem-store.js';
+import { useProblemStore, watchProblems } from '../state/problem-store.js';
 import { notify } from '../state/toast-store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { categoryColor, graphIoColor, unknownColor } from '../theme.js';
@@ -83,6 +83,7 @@ export function Canvas() {
   const registry = useGraphStore((state) => state.registry);
   const selection = useGraphStore((state) => state.selection);
   const loadCount = useGraphStore((state) => state.loadCount);
+  const edgeProblems = useProblemStore((state) => state.byEdge);
   const [nodes, setNodes] = useState<FlowNode[]>([]);
   const [edges, setEdges] = useState<FlowEdge[]>([]);
   const [fileOver, setFileOver] = useState(false);
@@ -107,9 +108,9 @@ export function Canvas() {
     const before = new Map(previous.map((node) => [node.id, node.data]));
     const changed = next.filter((node) => before.has(node.id) && before.get(node.id) !== node.data).map((node) => node.id);
     setNodes(next);
-    setEdges((current) => buildFlowEdges(doc, next, current, selectionSet));
+    setEdges((current) => buildFlowEdges(doc, next, current, selectionSet, edgeProblems));
     if (changed.length > 0) setRemeasure(changed);
-  }, [doc, registry, selectionSet, loadCount]);
+  }, [doc, registry, selectionSet, loadCount, edgeProblems]);
 
   // Ports may have changed: re-measure those cards' handles once the DOM shows them.
   useEffect(() => {

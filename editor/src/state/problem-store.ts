@@ -51,12 +51,17 @@ export interface ProblemState {
   error?: string;
   /** For a stored variant: the nodes its overrides (as edited now) touch. */
   overrides: Record<string, NodeOverride>;
+  /** Edges with a problem (an incompatible connection, an unknown port), by edge id (`from->to`): the messages. */
+  byEdge: Record<string, string>;
 }
 
-export const useProblemStore = create<ProblemState>()(() => ({ byNode: {}, graph: [], checked: undefined, status: 'idle', overrides: {} }));
+export const useProblemStore = create<ProblemState>()(() => ({ byNode: {}, graph: [], checked: undefined, status: 'idle', overrides: {}, byEdge: {} }));
 
 /** Warnings the server marks as informational: a fallback expected to be taken is not a problem to fix. */
 const INFO_CODES = new Set(['FALLBACK_EXPECTED']);
+
+const sameRecord = (a: Record<string, string>, b: Record<string, string>): boolean =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => b[key] === value);
 
 const rank: Record<ProblemSeverity, number> = { error: 3, warning: 2, info: 1 };
 
@@ -80,10 +85,18 @@ export function groupProblems(
   doc: GraphDocument,
   answer: { problems: readonly GraphProblem[]; warnings?: readonly GraphProblem[] | undefined },
   previous: Record<string, NodeProblems> = {},
-): { byNode: Record<string, NodeProblems>; graph: NodeProblem[] } {
+): { byNode: Record<string, NodeProblems>; graph: NodeProblem[]; byEdge: Record<string, string> } {
   const collected = new Map<string, NodeProblem[]>();
   const graph: NodeProblem[] = [];
+  const byEdge: Record<string, string> = {};
   const add = (problem: GraphProblem, severity: ProblemSeverity) => {
+    // `/edges/3` or `/edges/3/to`: the edge itself is drawn as faulty too.
+    const edgeIndex = /^\/edges\/(\d+)(?:\/|$)/.exec(problem.path)?.[1];
+    const edge = edgeIndex !== undefined ? doc.edges[Number(edgeIndex)] : undefined;
+    if (edge && severity === 'error') {
+      const id = `${edge.from}->${edge.to}`;
+      byEdge[id] = byEdge[id] ? `${byEdge[id]}\n${problem.message}` : problem.message;
+    }
     const nodeId = describeProblem(problem, doc).nodeId;
     const entry: NodeProblem = { severity, message: problemText(problem, doc), ...(problem.code ? { code: problem.code } : {}) };
     if (!nodeId || !doc.nodes.some((node) => node.id === nodeId)) {
@@ -105,7 +118,7 @@ export function groupProblems(
     const old = previous[nodeId];
     byNode[nodeId] = old && sameProblems(old, entry) ? old : entry;
   }
-  return { byNode, graph };
+  return { byNode, graph, byEdge };
 }
 
 /** The nodes a variant's overrides touch, with the paths each changes (pure). */
@@ -164,7 +177,7 @@ export function watchProblems(api: ValidateApi, debounceMs = VALIDATE_DEBOUNCE_M
     inflight = controller;
     const doc = useGraphStore.getState().doc;
     if (doc.nodes.length === 0) {
-      useProblemStore.setState({ byNode: {}, graph: [], checked: doc, status: 'ready', error: undefined });
+      useProblemStore.setState({ byNode: {}, graph: [], byEdge: {}, checked: doc, status: 'ready', error: undefined });
       return;
     }
     useProblemStore.setState({ status: 'checking' });
@@ -173,8 +186,11 @@ export function watchProblems(api: ValidateApi, debounceMs = VALIDATE_DEBOUNCE_M
       if (controller.signal.aborted || stopped) return;
       // The document may have changed while the server answered: the next round is already scheduled then.
       if (useGraphStore.getState().doc !== doc) return;
-      const grouped = groupProblems(doc, answer, useProblemStore.getState().byNode);
-      useProblemStore.setState({ ...grouped, checked: doc, status: 'ready', error: undefined });
+      const before = useProblemStore.getState();
+      const grouped = groupProblems(doc, answer, before.byNode);
+      // The same edge problems keep their object: the canvas re-derives its edges only when they change.
+      const byEdge = sameRecord(before.byEdge, grouped.byEdge) ? before.byEdge : grouped.byEdge;
+      useProblemStore.setState({ ...grouped, byEdge, checked: doc, status: 'ready', error: undefined });
     } catch (error) {
       if (controller.signal.aborted || stopped) return;
       // Markers of the last answer stay: a failed check is not a fixed graph.
