@@ -238,16 +238,16 @@ export function watchProblems(api: ValidateApi, debounceMs = VALIDATE_DEBOUNCE_M
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
+      // After the quiet time too: a graph just opened is drawn before its variant's template is asked for.
+      loadTemplate();
       markOverrides();
       void validate();
     }, debounceMs);
   };
 
-  loadTemplate();
   schedule();
   const unsubscribe = useGraphStore.subscribe((state, before) => {
-    if (state.meta.id !== before.meta.id || state.meta.version !== before.meta.version) loadTemplate();
-    if (state.doc !== before.doc) schedule();
+    if (state.doc !== before.doc || state.meta.id !== before.meta.id || state.meta.version !== before.meta.version) schedule();
   });
   return () => {
     stopped = true;
