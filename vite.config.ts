@@ -28,9 +28,13 @@ export default defineConfig({
           groups: [
             { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
             { name: 'xyflow', test: /[\\/]node_modules[\\/](@xyflow|d3-[a-z-]+|zustand|classcat|use-sync-external-store)[\\/]/ },
-            // Parameter forms: rjsf and ajv are the largest dependency, needed only once a node is selected.
-            { name: 'forms', test: /[\\/]node_modules[\\/](@rjsf|ajv|ajv-formats|fast-deep-equal|json-schema-traverse|lodash|lodash-es|jsonpointer|markdown-to-jsx|fast-uri|compute-gcd|compute-lcm|json-schema-compare|json-schema-merge-allof|validate\.io-[a-z-]+)[\\/]/ },
-            { name: 'media', test: /[\\/]node_modules[\\/](wavesurfer\.js|socket\.io-client|engine\.io-client|socket\.io-parser|engine\.io-parser|@socket\.io|debug|ms|xmlhttprequest-ssl)[\\/]/ },
+            // ajv: the graph contract validates with it, so the first page needs it.
+            { name: 'ajv', test: /[\\/]node_modules[\\/](ajv|ajv-formats|fast-deep-equal|json-schema-traverse|fast-uri)[\\/]/ },
+            // Parameter forms (rjsf), the largest dependency: loaded once a node is selected (RightPanel lazy-loads ParamPanel).
+            { name: 'forms', test: /[\\/]node_modules[\\/](@rjsf|lodash|lodash-es|jsonpointer|markdown-to-jsx|compute-gcd|compute-lcm|json-schema-compare|json-schema-merge-allof|validate\.io-[a-z-]+)[\\/]/ },
+            { name: 'live', test: /[\\/]node_modules[\\/](socket\.io-client|engine\.io-client|socket\.io-parser|engine\.io-parser|@socket\.io|debug|ms|xmlhttprequest-ssl)[\\/]/ },
+            // Waveforms: only the Run panel's inspector draws them.
+            { name: 'media', test: /[\\/]node_modules[\\/]wavesurfer\.js[\\/]/ },
           ],
         },
       },
