@@ -111,6 +111,24 @@ describe.skipIf(!chromium)('editor: templates (Chromium)', () => {
     await input.waitFor({ state: 'visible' });
     await waitUntil(async () => (await input.inputValue()) === text.text, 'the Run panel to hold the episode text');
     await session.screenshot('3-example-episode');
+    // On a laptop-wide window the top bar (name, profile picker, every button) fits: the page never
+    // grows wider than the window, which pushed the Run panel's right edge and the Run button off screen.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    try {
+      await page.getByTestId('graph-profile').waitFor({ state: 'visible' });
+      const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, window: window.innerWidth }));
+      expect(widths.page).toBeLessThanOrEqual(widths.window);
+      for (const testId of ['toolbar-run', 'toolbar-help', 'run-start', 'run-input-episode']) {
+        const box = await page.getByTestId(testId).boundingBox();
+        expect(box, testId).not.toBeNull();
+        expect(box!.x + box!.width, `${testId}'s right edge`).toBeLessThanOrEqual(widths.window);
+      }
+      // …and the graph's name keeps enough room to be read.
+      expect((await page.getByTestId('graph-name').boundingBox())!.width).toBeGreaterThanOrEqual(80);
+      await session.screenshot('3b-example-episode-1280');
+    } finally {
+      await page.setViewportSize({ width: 1600, height: 1000 });
+    }
     expect(session.unexpectedProblems()).toEqual([]);
   });
 
