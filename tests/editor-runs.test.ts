@@ -422,7 +422,8 @@ describe('overall progress and time left', () => {
     const progress = runProgress(s);
     // parse, prompts, openai (failed: settled), offline, voices settled; scenes and mix still queued.
     expect(progress).toMatchObject({ nodesDone: 5, nodesTotal: 7, itemsDone: 6, itemsTotal: 6, nodesRunning: 0 });
-    expect(progress.fraction).toBeCloseTo((5 + 6) / (7 + 6), 5);
+    // Nodes weigh one each: the voice lines finished first do not make the run look nearly done.
+    expect(progress.fraction).toBeCloseTo(5 / 7, 5);
     const rows = nodeProgressRows(s);
     expect(rows.map((row) => row.nodeId)).toEqual(fallbackGraph.nodes.map((node) => node.id));
     expect(rows.find((row) => row.nodeId === 'offline')).toMatchObject({ outcome: 'done', progress: 1, items: { done: 2, total: 2 } });
@@ -434,6 +435,15 @@ describe('overall progress and time left', () => {
     expect(runProgress(s)).toMatchObject({ nodesDone: 0, nodesTotal: 4, itemsDone: 0, itemsTotal: 0, fraction: 0 });
     s = applyRunEvents(s, [ev.node(1, 'script', 'running'), ev.progress(2, 'script', 0.5)]);
     expect(runProgress(s)).toMatchObject({ nodesRunning: 1, fraction: 0.5 / 4 });
+  });
+
+  it('counts a running mapped node by its items; the many finished lines of an early node do not read as a finished run', () => {
+    let s = stateFromDetail(detail({ status: 'running', startedAt: T }));
+    const lines = Array.from({ length: 40 }, (_, index) => ev.item(3 + index, 'voice', index, index < 30 ? 'done' : 'queued'));
+    s = applyRunEvents(s, [ev.node(1, 'script', 'done'), ev.node(2, 'voice', 'running'), ...lines]);
+    expect(runProgress(s)).toMatchObject({ nodesDone: 1, itemsDone: 30, itemsTotal: 40 });
+    // script done, voice 30/40 lines, two more nodes queued: (1 + 0.75) / 4, not (1 + 30) / (4 + 40).
+    expect(runProgress(s).fraction).toBeCloseTo(1.75 / 4, 5);
   });
 
   it('estimates the time left from the pace so far, and says "estimating…" until there is signal', () => {
@@ -489,7 +499,9 @@ describe('item labels and providers', () => {
 
   it('says which provider produced an item: the node’s provider, or the alternative and its provider', () => {
     expect(providerLabel(fallbackGraph, 'offline', 'offline')).toBe('offline');
-    expect(providerLabel(fallbackGraph, 'voices', 'offline')).toBe('offline · offline');
+    expect(providerLabel(fallbackGraph, 'voices', 'offline')).toBe('offline');
+    const renamed: GraphDocument = { ...fallbackGraph, nodes: fallbackGraph.nodes.map((node) => (node.id === 'offline' ? { ...node, id: 'last-resort' } : node)) };
+    expect(providerLabel(renamed, 'voices', 'last-resort')).toBe('last-resort · offline');
     expect(providerLabel(fallbackGraph, 'scenes', 'scenes')).toBe('scene.procedural');
     expect(providerLabel(fallbackGraph, 'voices', 'gone')).toBe('gone');
     expect(providerLabel(undefined, 'x', undefined)).toBe('');

@@ -230,6 +230,8 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
       const link = outputs.getByTestId(`deliverable-${deliverable.name}`);
       await expect(link.getAttribute('download')).resolves.toBe(deliverable.name);
       await expect(link.textContent()).resolves.toContain(deliverable.kind);
+      // Its "(kind · size)" wraps as a whole, never inside "26.4 KiB".
+      await expect(link.locator('span').evaluate((span) => new Set([...span.getClientRects()].map((rect) => Math.round(rect.top))).size)).resolves.toBe(1);
       const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
       expect(download.suggestedFilename()).toBe(deliverable.name);
       const saved = join(downloads, deliverable.name);
@@ -353,7 +355,7 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await selectNode(page, 'voices');
     const fallback = page.locator('[data-testid="inspector"][data-node="voices"]');
     await expect(fallback.getByTestId('inspector-label-0').textContent()).resolves.toBe('KAEL: Is anyone there?');
-    await expect(fallback.getByTestId('inspector-provider-0').textContent()).resolves.toBe('offline · offline');
+    await expect(fallback.getByTestId('inspector-provider-0').textContent()).resolves.toBe('offline');
 
     // The Credentials of a voice node: only the selected provider's; none for the offline one.
     await selectNode(page, 'openai');

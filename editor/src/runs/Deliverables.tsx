@@ -90,7 +90,7 @@ export function DeliverableList({ answer }: { answer: RunDeliverables }) {
         {answer.deliverables.map((deliverable) => (
           <li key={deliverable.name}>
             <a className="rg-run-download" href={deliverable.downloadUrl} download={deliverable.name} data-testid={`deliverable-${deliverable.name}`} data-kind={deliverable.kind} title={`from ${deliverable.output}`}>
-              ⬇ {deliverable.name} <span className="rg-run-muted">({describeDeliverable(deliverable)})</span>
+              ⬇ {deliverable.name} <span className="rg-run-muted rg-run-download-size">({describeDeliverable(deliverable)})</span>
             </a>
           </li>
         ))}

@@ -96,5 +96,6 @@ export function providerLabel(graph: Pick<GraphDocument, 'nodes'> | undefined, n
   const node = graph?.nodes.find((candidate) => candidate.id === producer);
   if (!node) return provider ?? '';
   const what = str(node.params?.provider) ?? node.type;
-  return producer === nodeId ? what : `${producer} · ${what}`;
+  // "offline · offline" says nothing twice: an alternative named after its provider reads once.
+  return producer === nodeId || producer === what ? what : `${producer} · ${what}`;
 }
