@@ -91,9 +91,10 @@ export function runProgress(run: Pick<RunState, 'nodes' | 'detail'>): RunProgres
     }
   }
   const nodesTotal = nodes.length;
-  // Nodes and items weigh alike: a run of one mapped node over 40 lines moves with its lines.
-  const units = nodesTotal + itemsTotal;
-  const fraction = units === 0 ? 0 : Math.min(1, (nodesDone + partial + itemsDone) / units);
+  // Each node weighs one, a running one by its share done (a run of one mapped node over 40 lines
+  // still moves with its lines). Items do not weigh on their own: only the started nodes' items are
+  // known, so the voice lines done early read as a nearly finished run (6/17 nodes at 75 %, "about 4 s left").
+  const fraction = nodesTotal === 0 ? 0 : Math.min(1, (nodesDone + partial) / nodesTotal);
   return { nodesDone, nodesTotal, itemsDone, itemsTotal, nodesFailed, nodesRunning, fraction };
 }
 
