@@ -22,6 +22,7 @@ import { basename, extname, isAbsolute, relative, resolve, sep } from 'node:path
 import { isArtifactHandle, parseRef, type ArtifactHandle, type ArtifactStore, type Deliverable, type DeliverableKind } from '../runtime/contract/index.js';
 import type { RunDetail } from '../runtime/store/types.js';
 import { runTitle } from './episode-text.js';
+import { safeBaseName } from '../runtime/contract/file-name.js';
 
 /** What each file extension is delivered as. One table: names, types and zip storage come from it. */
 const fileTypes: Record<string, { mime: string; kind: DeliverableKind }> = {
@@ -53,7 +54,6 @@ const fileTypes: Record<string, { mime: string; kind: DeliverableKind }> = {
 /** How deliverables are listed after the final video. */
 const kindOrder: DeliverableKind[] = ['video', 'captions', 'image', 'timeline', 'audio', 'data', 'other'];
 
-const MAX_NAME_BASE = 80;
 
 /** A deliverable before its URLs are signed, with where its bytes are. */
 export interface DeliverableSource extends Omit<Deliverable, 'downloadUrl' | 'inlineUrl'> {
@@ -77,16 +77,8 @@ export interface RunPackage {
   packageName?: string;
 }
 
-/** A file name stem safe anywhere: ASCII letters, digits and hyphens (same rule export.package names files by). */
-export function fileStem(raw: string): string {
-  const folded = raw
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return folded.slice(0, MAX_NAME_BASE).replace(/-+$/, '') || 'run';
-}
+/** A file name stem safe anywhere: the rule export.package names its files by. */
+export const fileStem = (raw: string): string => safeBaseName(raw, 'run');
 
 const typeOfExtension = (extension: string): { mime: string; kind: DeliverableKind } => fileTypes[extension.toLowerCase()] ?? { mime: 'application/octet-stream', kind: 'other' };
 

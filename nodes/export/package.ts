@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { safeBaseName } from '../../runtime/contract/file-name.js';
 import {
   CancelledError,
   defineNode,
@@ -61,29 +62,8 @@ type VideoValue = ArtifactHandle & { duration: number; width: number; height: nu
 type SubtitlesValue = { cues: Array<{ start: number; end: number; text: string }> };
 type ScriptInfo = Pick<Script, 'title' | 'meta'>;
 
-const MAX_BASE_LENGTH = 80;
-// Names Windows will not open as files, whatever the extension.
-const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/;
-
-/**
- * A file name stem that is safe anywhere: ASCII letters, digits and single
- * hyphens, accents folded, no dots (so no `..`), no separators, at most 80
- * characters, never empty.
- */
-export function safeBaseName(raw: string): string {
-  const folded = raw
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  const cut = folded.slice(0, MAX_BASE_LENGTH);
-  // Cut at a word when that keeps most of the name; one very long word is cut where it is.
-  const wordEnd = cut.lastIndexOf('-');
-  const name = (folded.length > MAX_BASE_LENGTH && wordEnd >= MAX_BASE_LENGTH / 2 ? cut.slice(0, wordEnd) : cut).replace(/-+$/, '');
-  if (!name) return 'episode';
-  return RESERVED.test(name) ? `${name}-file` : name;
-}
+/** The contract's file-name rule, re-exported for this node's callers and tests. */
+export { safeBaseName };
 
 const episodeLabel = (episode: number | string): string => (typeof episode === 'number' ? `e${String(episode).padStart(2, '0')}` : `e${episode}`);
 

@@ -18,3 +18,4 @@ export * from './rate-limit.js';
 export * from './deliverables.js';
 export * from './templates.js';
 export * from './credential-hint.js';
+export * from './file-name.js';
