@@ -97,10 +97,19 @@ export function createApp(ctx: ServerContext): { app: Express; routes: AnyRoute[
 function serveEditor(app: Express, dir: string): void {
   const index = join(dir, 'index.html');
   if (!existsSync(index)) return;
-  app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
+  // index.html names the build's hashed assets, so a browser must ask again each time (an ETag makes
+  // that cheap): cached for an hour, it kept loading the previous editor after an upgrade. The hashed
+  // files under assets/ never change under their name.
+  const revalidate = 'no-cache';
+  app.use(
+    express.static(dir, {
+      index: 'index.html',
+      setHeaders: (res, path) => res.setHeader('Cache-Control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : revalidate),
+    }),
+  );
   // A middleware, not a route: the editor's pages are not part of the API the route table (and OpenAPI) describes.
   app.use((req, res, next) => {
     if (req.method !== 'GET' || /^\/(api|webhooks|socket\.io|media|metrics)(\/|$)/.test(req.path)) return next();
-    res.sendFile(index);
+    res.sendFile(index, { headers: { 'Cache-Control': revalidate } });
   });
 }

@@ -344,12 +344,20 @@ describe('editor', () => {
     const dir = await mkdtemp(join(tmpdir(), 'reelgraph-editor-'));
     await mkdir(join(dir, 'editor'), { recursive: true });
     await writeFile(join(dir, 'editor', 'index.html'), '<!doctype html><title>reelgraph editor</title>');
+    await mkdir(join(dir, 'editor', 'assets'), { recursive: true });
+    await writeFile(join(dir, 'editor', 'assets', 'index-Ab12.js'), 'console.log(1)');
     const withEditor = await startTestServer({ dir, editorDir: join(dir, 'editor') });
     try {
-      expect((await withEditor.anon.get('/')).text).toContain('reelgraph editor');
+      const root = await withEditor.anon.get('/');
+      expect(root.text).toContain('reelgraph editor');
+      // index.html names the build's assets: revalidated every time, or an upgrade keeps serving the old editor.
+      expect(root.headers['cache-control']).toBe('no-cache');
+      expect((await withEditor.anon.get('/index.html')).headers['cache-control']).toBe('no-cache');
+      expect((await withEditor.anon.get('/assets/index-Ab12.js')).headers['cache-control']).toContain('immutable');
       const deep = await withEditor.anon.get('/graphs/episode');
       expect(deep.status).toBe(200);
       expect(deep.text).toContain('reelgraph editor');
+      expect(deep.headers['cache-control']).toBe('no-cache');
       expect((await withEditor.anon.get('/api/nope')).body.error.code).toBe('UNAUTHORIZED');
       expect((await withEditor.api.get('/api/nope')).body.error.code).toBe('NOT_FOUND');
     } finally {
