@@ -430,6 +430,13 @@ describe('overall progress and time left', () => {
     expect(rows.find((row) => row.nodeId === 'mix')).toMatchObject({ outcome: 'queued' });
   });
 
+  it('names each progress row as its card does: the node title, else its id', () => {
+    const titled = { ...fallbackGraph, nodes: fallbackGraph.nodes.map((node) => (node.id === 'mix' ? { ...node, title: 'Final mix' } : node)) };
+    const rows = nodeProgressRows(stateFromDetail(detail({ graph: titled })));
+    expect(rows.find((row) => row.nodeId === 'mix')).toMatchObject({ title: 'Final mix' });
+    expect(rows.find((row) => row.nodeId === 'parse')).toMatchObject({ title: 'parse' });
+  });
+
   it('counts a running node by its progress, and a run with nothing yet as 0', () => {
     let s = stateFromDetail(detail({ status: 'running', startedAt: T }));
     expect(runProgress(s)).toMatchObject({ nodesDone: 0, nodesTotal: 4, itemsDone: 0, itemsTotal: 0, fraction: 0 });

@@ -23,7 +23,7 @@ import { Inspector } from './Inspector.js';
 import { Deliverables } from './Deliverables.js';
 import { ArtifactView, DownloadLink, JsonTree, VideoPlayer, artifactsIn, formatDuration } from './media.js';
 import { connectRuns, openRunFromHistory, startedRun, unsavedRunIds, useRunForm, useRunStore } from './run-store.js';
-import { describeEta, estimateEta, nodeOutcome, nodeProgressRows, runProgress, runStartedAt } from './run-progress.js';
+import { describeEta, estimateEta, nodeOutcome, nodeProgressRows, nodeTitle, runProgress, runStartedAt } from './run-progress.js';
 import { describeLocation, isRunActive, type LogLine, type RunState } from './run-state.js';
 import './runs.css';
 
@@ -152,8 +152,8 @@ function Failures({ run }: { run: RunState }) {
       <div className="rg-run-fellback-list" data-testid="run-fellback">
         {fellBack.map((node) => (
           <div key={node.nodeId} className="rg-run-muted" data-testid={`run-fellback-${node.nodeId}`}>
-            <button type="button" className="rg-run-linkish" onClick={() => useGraphStore.getState().select([node.nodeId])}>
-              {node.nodeId}
+            <button type="button" className="rg-run-linkish" title={node.nodeId} onClick={() => useGraphStore.getState().select([node.nodeId])}>
+              {nodeTitle(run, node.nodeId)}
             </button>{' '}
             fell back: {node.error?.message}
           </div>
@@ -176,8 +176,8 @@ function Failures({ run }: { run: RunState }) {
         const nodeWhere = describeLocation(node.error);
         return (
           <div key={node.nodeId} className={`rg-run-error${recovered ? ' rg-run-error--recovered' : ''}`} data-testid={`run-error-${node.nodeId}`}>
-            <button type="button" className="rg-run-linkish" onClick={() => useGraphStore.getState().select([node.nodeId])}>
-              {node.nodeId}
+            <button type="button" className="rg-run-linkish" title={node.nodeId} onClick={() => useGraphStore.getState().select([node.nodeId])}>
+              {nodeTitle(run, node.nodeId)}
             </button>
             : {node.error?.message}
             {nodeWhere ? <div className="rg-run-where">at {nodeWhere}</div> : null}
@@ -280,8 +280,8 @@ function Progress({ run }: { run: RunState }) {
         <ul>
           {rows.map((row) => (
             <li key={row.nodeId} data-testid={`run-progress-node-${row.nodeId}`} data-status={row.outcome} className={`rg-run-node-row rg-run-node-row--${row.outcome}`}>
-              <button type="button" className="rg-run-linkish" onClick={() => useGraphStore.getState().select([row.nodeId])}>
-                {row.nodeId}
+              <button type="button" className="rg-run-linkish" title={row.nodeId} onClick={() => useGraphStore.getState().select([row.nodeId])}>
+                {row.title}
               </button>
               <span className="rg-run-node-bar">
                 <span className="rg-run-node-bar-fill" style={{ width: `${Math.round((row.progress ?? 0) * 100)}%` }} />

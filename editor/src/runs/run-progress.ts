@@ -145,11 +145,18 @@ export function runStartedAt(run: Pick<RunState, 'detail' | 'startedAt' | 'nodes
 /** The node rows of the progress list: the graph's order, each with what to show. */
 export interface NodeProgressRow {
   nodeId: string;
+  /** The node's title on the canvas, else its id: the list reads like the cards. */
+  title: string;
   outcome: NodeOutcome;
   /** [0, 1], when known. */
   progress?: number;
   items?: { done: number; total: number };
   durationMs?: number;
+}
+
+/** What the canvas calls a node: its title in the run's graph ("Pacing"), else its id ("pace"). */
+export function nodeTitle(run: Pick<RunState, 'detail'> | undefined, nodeId: string): string {
+  return run?.detail?.graph?.nodes.find((node) => node.id === nodeId)?.title ?? nodeId;
 }
 
 export function nodeProgressRows(run: Pick<RunState, 'nodes' | 'detail'>): NodeProgressRow[] {
@@ -160,6 +167,7 @@ export function nodeProgressRows(run: Pick<RunState, 'nodes' | 'detail'>): NodeP
     const outcome = nodeOutcome(run, nodeId);
     return {
       nodeId,
+      title: nodeTitle(run, nodeId),
       outcome,
       ...(node.progress !== undefined ? { progress: node.progress } : outcome === 'done' || outcome === 'cached' ? { progress: 1 } : {}),
       ...(node.items && node.items.total > 0 ? { items: { done: node.items.done + node.items.failed, total: node.items.total } } : {}),
