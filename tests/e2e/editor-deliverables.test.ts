@@ -350,6 +350,8 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await expect(inspector.getByTestId('inspector-error').textContent()).resolves.toMatch(/Credentials[\s\S]*OPENAI_API_KEY/);
     await expect(inspector.getByTestId('inspector-error').getAttribute('data-outcome')).resolves.toBe('fell-back');
     await expect(inspector.getByTestId('inspector-item-0').getAttribute('data-status')).resolves.toBe('fell-back');
+    // …and its counts say so too, like its rows: none failed.
+    await expect(inspector.getByTestId('inspector-items').textContent()).resolves.toMatch(/0 failed · 2 fell back/);
     await inspector.scrollIntoViewIfNeeded();
     await session.screenshot('4-fell-back');
     await selectNode(page, 'voices');

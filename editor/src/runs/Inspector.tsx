@@ -109,8 +109,10 @@ export function Inspector({ nodeId }: { nodeId: string }) {
             {node.items ? (
               <>
                 <dt>items</dt>
-                <dd>
-                  {node.items.done}/{node.items.total} done · {node.items.cached} cached · {node.items.failed} failed · {node.items.fellBack} fell back
+                <dd data-testid="inspector-items">
+                  {/* The items of an alternative the fallback covered did not fail the run: counted as fell back, like their rows. */}
+                  {node.items.done}/{node.items.total} done · {node.items.cached} cached · {outcome === 'fell-back' ? 0 : node.items.failed} failed ·{' '}
+                  {node.items.fellBack + (outcome === 'fell-back' ? node.items.failed : 0)} fell back
                 </dd>
               </>
             ) : null}
