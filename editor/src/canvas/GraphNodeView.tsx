@@ -17,7 +17,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { formatPortType } from '../../../runtime/contract/index.js';
 import { cardSize, portColor, type FlowNode, type GraphNodeData, type PortView } from '../graph.js';
 import { NodeRunBadge } from '../runs/NodeRunBadge.js';
-import { useRunStore } from '../runs/run-store.js';
+import { useNodeOutcome } from '../runs/run-store.js';
 import { useNodeOverride, useNodeProblems, type NodeOverride, type NodeProblems } from '../state/problem-store.js';
 import { categoryColor, graphIoColor, unknownColor } from '../theme.js';
 
@@ -123,7 +123,8 @@ function GraphNodeViewBase({ id, data, selected }: NodeProps<FlowNode>) {
   const detail = useContext(CardDetailContext);
   const problems = useNodeProblems(id);
   const override = useNodeOverride(id);
-  const runStatus = useRunStore((state) => state.run?.nodes[id]?.status) ?? 'idle';
+  // A failure a fallback covered reads neutrally ('fell-back'), as in the Run panel, not red.
+  const runStatus = useNodeOutcome(id);
   const classes = ['rg-node', `rg-node--${data.kind}`];
   if (!data.known) classes.push('is-unknown');
   if (selected) classes.push('is-selected');
