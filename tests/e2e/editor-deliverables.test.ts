@@ -35,51 +35,11 @@ import {
   type EditorSession,
 } from '../fixtures/browser.js';
 import { graph, node } from '../fixtures/server.js';
+import { smallVideoGraph } from '../fixtures/video-graph.js';
 
 const chromium = requireChromium('the editor end-to-end tests');
-const size = { profile: 'preview-720p', width: 320, height: 180 };
 const at = (spec: GraphDocument['nodes'][number], x: number, y: number): GraphDocument['nodes'][number] => ({ ...spec, position: { x, y } });
-const videoGraph = graph(
-  'e2e-deliverables',
-  [
-    at(node('parse', 'script.markdown'), 0, 0),
-    at(node('cast', 'voice.cast'), 320, -120),
-    at(node('voice', 'voice.tts', { provider: 'offline' }), 640, -40),
-    at(node('pace', 'assembly.pace', size), 960, 0),
-    at(node('prompts', 'scene.prompt', { handle: 0.5 }), 1280, 160),
-    at(node('scenes', 'scene.procedural', size), 1600, 160),
-    at(node('timeline', 'assembly.timeline', { ...size, transition: 'cut' }), 1920, 0),
-    at(node('mix', 'audio.mix'), 2240, -160),
-    at(node('chunks', 'assembly.chunks', { captions: 'none' }), 2240, 120),
-    at(node('render', 'assembly.render-chunk'), 2560, 120),
-    at(node('join', 'assembly.join'), 2880, 0),
-  ],
-  [
-    { from: '$input.episode', to: 'parse.markdown' },
-    { from: 'parse.script', to: 'cast.script' },
-    { from: 'parse.speakable', to: 'voice.segments' },
-    { from: 'cast.casting', to: 'voice.casting' },
-    { from: 'parse.script', to: 'pace.script' },
-    { from: 'voice.clips', to: 'pace.audio' },
-    { from: 'parse.script', to: 'prompts.script' },
-    { from: 'pace.plan', to: 'prompts.plan' },
-    { from: 'prompts.prompts', to: 'scenes.prompts' },
-    { from: 'parse.script', to: 'timeline.script' },
-    { from: 'pace.plan', to: 'timeline.plan' },
-    { from: 'scenes.clips', to: 'timeline.scenes' },
-    { from: 'timeline.timeline', to: 'mix.timeline' },
-    { from: 'timeline.timeline', to: 'chunks.timeline' },
-    { from: 'chunks.chunks', to: 'render.chunks' },
-    { from: 'render.clips', to: 'join.clips' },
-    { from: 'mix.mix', to: 'join.mix' },
-    { from: 'timeline.timeline', to: 'join.timeline' },
-  ],
-  {
-    name: 'E2E deliverables',
-    inputs: { episode: { type: 'Markdown', title: 'Episode (markdown)', required: true } },
-    outputs: { video: 'join.video', mix: 'mix.mix', timeline: 'timeline.timeline' },
-  },
-);
+const videoGraph = smallVideoGraph('e2e-deliverables', 'E2E deliverables');
 /** Voices from OpenAI (no key on the test server) with the offline voice as the fallback. */
 const fallbackGraph = graph(
   'e2e-fallback',
@@ -338,6 +298,8 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await expect(badge.textContent()).resolves.toContain('fell back');
     expect(await page.getByTestId('error-openai').count()).toBe(0);
     await expect(page.getByTestId('run-progress-node-openai').getAttribute('data-status')).resolves.toBe('fell-back');
+    // The card's frame too: neutral, not the red of a failure.
+    await expect(page.getByTestId('node-openai').getAttribute('data-run-status')).resolves.toBe('fell-back');
     expect(await page.getByTestId('run-errors').count()).toBe(0);
     await page.getByTestId('run-fellback-openai').waitFor({ state: 'visible' });
     await expect(page.getByTestId('status-voices').getAttribute('data-status')).resolves.toBe('done');

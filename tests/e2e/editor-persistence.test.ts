@@ -324,7 +324,9 @@ describe.skipIf(!chromium)('editor: nothing is lost (Chromium)', () => {
     const alone = await variantOpens('alone');
     const storedAlone = await session.api.get<{ doc: { extends?: string } }>(`/api/graphs/${alone}`);
     expect(storedAlone.doc.extends).toMatch(/^episode/);
-    expect(session.unexpectedProblems()).toEqual([]);
+    // The test deleted the open graphs behind the editor's back: a read of theirs still under way (its history,
+    // webhook or inputs draft) may be answered 404, which Chromium logs. Anything else still fails the test.
+    expect(session.unexpectedProblems([new RegExp(`404.*/api/graphs/(${withTemplate}|${stored.doc.extends})\\b`)])).toEqual([]);
   });
 
   it('says when a variant\'s template cannot be found and imports it once the template file is chosen', async () => {
@@ -384,6 +386,8 @@ describe.skipIf(!chromium)('editor: nothing is lost (Chromium)', () => {
     expect(await dirty(page)).toBe(true);
     await waitUntil(async () => (await hash(page)) === '', 'the URL to drop the deleted id');
     expect(await nodeIds(page)).toEqual(expect.arrayContaining(hello.nodes.map((node) => node.id)));
-    expect(session.unexpectedProblems()).toEqual([]);
+    // A read the Graph tab started when the graph opened (its webhook, its history) may be answered after the
+    // deletion, with a 404 Chromium logs; on a loaded machine it does. Any other problem still fails the test.
+    expect(session.unexpectedProblems([/404.*\/api\/graphs\/open-then-deleted\b/])).toEqual([]);
   });
 });

@@ -8,7 +8,6 @@
  * Screenshots: test-artifacts/e2e/editor-video/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GraphDocument } from '../../runtime/contract/index.js';
 import {
   acceptDialogs,
   mediaState,
@@ -24,55 +23,12 @@ import {
   waitForWaveform,
   type EditorSession,
 } from '../fixtures/browser.js';
-import { graph, node } from '../fixtures/server.js';
+import { smallVideoGraph } from '../fixtures/video-graph.js';
 
 const chromium = requireChromium('the editor end-to-end tests');
 
-const size = { profile: 'preview-720p', width: 320, height: 180 };
-const at = (spec: GraphDocument['nodes'][number], x: number, y: number): GraphDocument['nodes'][number] => ({ ...spec, position: { x, y } });
-
 /** The episode pipeline of graphs/episode.json, cut down: one voice provider, no overlays or packaging, a tiny picture. */
-const videoGraph = graph(
-  'e2e-video',
-  [
-    at(node('parse', 'script.markdown'), 0, 0),
-    at(node('cast', 'voice.cast'), 320, -120),
-    at(node('voice', 'voice.tts', { provider: 'offline' }), 640, -40),
-    at(node('pace', 'assembly.pace', size), 960, 0),
-    at(node('prompts', 'scene.prompt', { handle: 0.5 }), 1280, 160),
-    at(node('scenes', 'scene.procedural', size), 1600, 160),
-    at(node('timeline', 'assembly.timeline', { ...size, transition: 'cut' }), 1920, 0),
-    at(node('mix', 'audio.mix'), 2240, -160),
-    at(node('chunks', 'assembly.chunks', { captions: 'none' }), 2240, 120),
-    at(node('render', 'assembly.render-chunk'), 2560, 120),
-    at(node('join', 'assembly.join'), 2880, 0),
-  ],
-  [
-    { from: '$input.episode', to: 'parse.markdown' },
-    { from: 'parse.script', to: 'cast.script' },
-    { from: 'parse.speakable', to: 'voice.segments' },
-    { from: 'cast.casting', to: 'voice.casting' },
-    { from: 'parse.script', to: 'pace.script' },
-    { from: 'voice.clips', to: 'pace.audio' },
-    { from: 'parse.script', to: 'prompts.script' },
-    { from: 'pace.plan', to: 'prompts.plan' },
-    { from: 'prompts.prompts', to: 'scenes.prompts' },
-    { from: 'parse.script', to: 'timeline.script' },
-    { from: 'pace.plan', to: 'timeline.plan' },
-    { from: 'scenes.clips', to: 'timeline.scenes' },
-    { from: 'timeline.timeline', to: 'mix.timeline' },
-    { from: 'timeline.timeline', to: 'chunks.timeline' },
-    { from: 'chunks.chunks', to: 'render.chunks' },
-    { from: 'render.clips', to: 'join.clips' },
-    { from: 'mix.mix', to: 'join.mix' },
-    { from: 'timeline.timeline', to: 'join.timeline' },
-  ],
-  {
-    name: 'E2E video',
-    inputs: { episode: { type: 'Markdown', title: 'Episode (markdown)', required: true } },
-    outputs: { video: 'join.video', mix: 'mix.mix', timeline: 'timeline.timeline' },
-  },
-);
+const videoGraph = smallVideoGraph('e2e-video', 'E2E video');
 
 const episode = `# Ping
 
