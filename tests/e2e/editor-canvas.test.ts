@@ -166,6 +166,10 @@ describe.skipIf(!chromium)('editor canvas (Chromium)', () => {
     await expect(flowNode(page, 'title').getByTestId('node-title').getAttribute('data-problems')).resolves.toBe('error');
     await expect(flowNode(page, 'clean').getByTestId('node-clean').getAttribute('data-problems')).resolves.toBe('none');
     await session.screenshot('problems');
+    // The Graph tab's Validate lists the same, the missing key included (not only the errors).
+    await openRightTab(page, 'graph');
+    await page.getByTestId('graph-validate').click();
+    await waitUntil(async () => ((await page.getByTestId('graph-problems').textContent()) ?? '').includes('narrate'), 'Validate to list the missing key of narrate');
 
     // Fix the param in the form: the marker goes, the others stay.
     await selectNode(page, 'title');

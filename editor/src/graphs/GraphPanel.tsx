@@ -239,7 +239,13 @@ function SaveSection({ onSaved }: { onSaved: (saved: StoredGraph) => void }) {
     setValidating(true);
     try {
       const result = await api.validateGraph(useGraphStore.getState().doc);
-      setFeedback(result.valid ? { kind: 'ok', text: 'The graph is valid.' } : { kind: 'error', text: `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:`, problems: result.problems });
+      const warnings = result.warnings ?? [];
+      const notes = warnings.length === 0 ? '' : ` ${warnings.length} note${warnings.length === 1 ? '' : 's'} (also marked on the cards):`;
+      setFeedback(
+        result.valid
+          ? { kind: 'ok', text: `The graph is valid.${notes}`, ...(warnings.length > 0 ? { problems: warnings } : {}) }
+          : { kind: 'error', text: `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:`, problems: [...result.problems, ...warnings] },
+      );
     } catch (error) {
       setFeedback(feedbackOf(error));
     } finally {
