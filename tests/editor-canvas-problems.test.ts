@@ -1,10 +1,12 @@
 /** Problems and variant overrides grouped for the canvas cards (editor/src/state/problem-store.ts), no DOM. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { GraphDocument, GraphProblem } from '../runtime/contract/index.js';
 import { farEdgePaths } from '../editor/src/canvas/FarEdges.js';
 import { buildFlowEdges, buildFlowNodes } from '../editor/src/graph.js';
 import { emptyDocument } from '../editor/src/state/document-ops.js';
-import { groupProblems, overrideMarks } from '../editor/src/state/problem-store.js';
+import { moveNodes, updateParams } from '../editor/src/state/document-ops.js';
+import { useGraphStore } from '../editor/src/state/graph-store.js';
+import { groupProblems, onlyPositionsChanged, overrideMarks, useProblemStore, watchProblems } from '../editor/src/state/problem-store.js';
 
 function doc(): GraphDocument {
   return {
@@ -95,5 +97,36 @@ describe('zoomed-out edges', () => {
     const faulty = buildFlowEdges(graph, nodes, edges, new Set(), { 'title.text->save.content': 'File cannot feed Text' });
     expect(faulty[0]).toMatchObject({ className: 'rg-edge--problem', style: { stroke: '#f87171', strokeDasharray: '5 4' } });
     expect(farEdgePaths(nodes, faulty)).toMatchObject([{ stroke: '#f87171', dashed: true }]);
+  });
+});
+
+describe('when problems are checked again', () => {
+  it('tells a move (positions only) from an edit', () => {
+    const before = doc();
+    expect(onlyPositionsChanged(before, moveNodes(before, { title: { x: 80, y: 40 } }))).toBe(true);
+    expect(onlyPositionsChanged(before, updateParams(before, 'title', { template: 'x' }))).toBe(false);
+    expect(onlyPositionsChanged(before, { ...before, edges: [] })).toBe(false);
+    expect(onlyPositionsChanged(before, { ...before, nodes: before.nodes.slice(1) })).toBe(false);
+    expect(onlyPositionsChanged(before, { ...before, nodes: before.nodes.map((node, i) => (i === 0 ? { ...node, title: 'T' } : node)) })).toBe(false);
+  });
+
+  it('asks the server after an edit, not after a drag, and keeps the markers a drag leaves true', async () => {
+    const validateGraph = vi.fn(async () => ({ valid: false, problems: [{ path: '/nodes/0/params/template', nodeId: 'title', code: 'INVALID_PARAM', message: 'must be string' }] as GraphProblem[], warnings: [] }));
+    const api = { validateGraph, getGraph: vi.fn(), graphDiff: vi.fn() } as unknown as Parameters<typeof watchProblems>[0];
+    useGraphStore.getState().setDocument(doc());
+    const stop = watchProblems(api, 0);
+    const settle = () => vi.waitFor(() => expect(useProblemStore.getState().status).toBe('ready'));
+    try {
+      await vi.waitFor(() => expect(validateGraph).toHaveBeenCalledTimes(1));
+      await settle();
+      useGraphStore.getState().moveNodes({ title: { x: 120, y: 60 } });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(validateGraph).toHaveBeenCalledTimes(1);
+      expect(useProblemStore.getState().byNode.title).toBeDefined();
+      useGraphStore.getState().updateParams('title', { template: 'Title: {{text}}' });
+      await vi.waitFor(() => expect(validateGraph).toHaveBeenCalledTimes(2));
+    } finally {
+      stop();
+    }
   });
 });

@@ -161,6 +161,29 @@ export const VALIDATE_DEBOUNCE_MS = 400;
 type ValidateApi = Pick<ApiClient, 'validateGraph' | 'getGraph' | 'graphDiff'>;
 
 /**
+ * Did only node positions change between two documents? Validation never
+ * reads a position, so a drag (or an auto-layout) needs no server round trip.
+ * Document operations keep untouched parts by reference, so this is a walk of
+ * the node list, not a deep comparison.
+ */
+export function onlyPositionsChanged(before: GraphDocument, after: GraphDocument): boolean {
+  if (before === after) return true;
+  const { nodes: beforeNodes, ...beforeRest } = before;
+  const { nodes: afterNodes, ...afterRest } = after;
+  if (beforeNodes.length !== afterNodes.length) return false;
+  const restKeys = new Set([...Object.keys(beforeRest), ...Object.keys(afterRest)]);
+  for (const key of restKeys) if ((beforeRest as Record<string, unknown>)[key] !== (afterRest as Record<string, unknown>)[key]) return false;
+  return afterNodes.every((node, index) => {
+    const previous = beforeNodes[index]!;
+    if (previous === node) return true;
+    const { position: _a, ...was } = previous;
+    const { position: _b, ...is } = node;
+    const keys = new Set([...Object.keys(was), ...Object.keys(is)]);
+    return [...keys].every((key) => (was as Record<string, unknown>)[key] === (is as Record<string, unknown>)[key]);
+  });
+}
+
+/**
  * Validates the open document after every change (debounced) and keeps the
  * variant marks current. Returns the function that stops watching.
  */
@@ -184,8 +207,9 @@ export function watchProblems(api: ValidateApi, debounceMs = VALIDATE_DEBOUNCE_M
     try {
       const answer = await api.validateGraph(doc, controller.signal);
       if (controller.signal.aborted || stopped) return;
-      // The document may have changed while the server answered: the next round is already scheduled then.
-      if (useGraphStore.getState().doc !== doc) return;
+      // The document may have changed while the server answered: the next round is already scheduled then
+      // (a move schedules none, and leaves this answer true).
+      if (!onlyPositionsChanged(doc, useGraphStore.getState().doc)) return;
       const before = useProblemStore.getState();
       const grouped = groupProblems(doc, answer, before.byNode);
       // The same edge problems keep their object: the canvas re-derives its edges only when they change.
@@ -234,20 +258,27 @@ export function watchProblems(api: ValidateApi, debounceMs = VALIDATE_DEBOUNCE_M
     })();
   };
 
-  const schedule = (): void => {
+  // A position-only change still re-marks overrides (a variant may override positions) but is not re-validated.
+  let validationDue = false;
+  const schedule = (revalidate: boolean): void => {
+    validationDue ||= revalidate;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
       // After the quiet time too: a graph just opened is drawn before its variant's template is asked for.
       loadTemplate();
       markOverrides();
-      void validate();
+      if (validationDue) {
+        validationDue = false;
+        void validate();
+      }
     }, debounceMs);
   };
 
-  schedule();
+  schedule(true);
   const unsubscribe = useGraphStore.subscribe((state, before) => {
-    if (state.doc !== before.doc || state.meta.id !== before.meta.id || state.meta.version !== before.meta.version) schedule();
+    const reopened = state.meta.id !== before.meta.id || state.meta.version !== before.meta.version;
+    if (reopened || state.doc !== before.doc) schedule(reopened || !onlyPositionsChanged(before.doc, state.doc));
   });
   return () => {
     stopped = true;
