@@ -88,6 +88,21 @@ function OverrideMarker({ nodeId, override }: { nodeId: string; override: NodeOv
   );
 }
 
+/** What both card sizes show beside the title: override and problem markers, and the run badge. */
+function CardMarkers({ id, data, problems, override }: { id: string; data: GraphNodeData; problems: NodeProblems | undefined; override: NodeOverride | undefined }) {
+  return (
+    <>
+      {override ? <OverrideMarker nodeId={id} override={override} /> : null}
+      {problems ? <ProblemMarker nodeId={id} problems={problems} /> : null}
+      {data.kind === 'node' ? (
+        <div className="rg-node__badge">
+          <NodeRunBadge nodeId={id} />
+        </div>
+      ) : null}
+    </>
+  );
+}
+
 /**
  * The card below the detail zoom: its frame (status, problems, accent), the
  * title and the run badge, at the full card's usual size. No handles: zoomed out, the
@@ -108,13 +123,7 @@ function SimpleCard({ id, data, classes, style, runStatus, problems, override }:
       data-override={override ? 'yes' : undefined}
     >
       <span className="rg-node__title">{data.title}</span>
-      {override ? <OverrideMarker nodeId={id} override={override} /> : null}
-      {problems ? <ProblemMarker nodeId={id} problems={problems} /> : null}
-      {data.kind === 'node' ? (
-        <div className="rg-node__badge">
-          <NodeRunBadge nodeId={id} />
-        </div>
-      ) : null}
+      <CardMarkers id={id} data={data} problems={problems} override={override} />
     </div>
   );
 }
@@ -148,13 +157,7 @@ function GraphNodeViewBase({ id, data, selected }: NodeProps<FlowNode>) {
           <span className="rg-node__title">{data.title}</span>
           <span className="rg-node__type">{data.kind === 'node' ? `${id} · ${data.subtitle}` : data.subtitle}</span>
         </div>
-        {override ? <OverrideMarker nodeId={id} override={override} /> : null}
-        {problems ? <ProblemMarker nodeId={id} problems={problems} /> : null}
-        {data.kind === 'node' ? (
-          <div className="rg-node__badge">
-            <NodeRunBadge nodeId={id} />
-          </div>
-        ) : null}
+        <CardMarkers id={id} data={data} problems={problems} override={override} />
       </header>
       {data.summary ? (
         <div className="rg-node__summary" title={data.summary}>

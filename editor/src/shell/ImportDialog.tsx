@@ -68,6 +68,15 @@ function missingTemplateIndex(problems: Problem[]): number | undefined {
   return undefined;
 }
 
+/** A checked file's problems (the first 50): where, which node, what. */
+function ImportProblemItems({ problems }: { problems: Problem[] }) {
+  return problems.slice(0, 50).map((problem, index) => (
+    <li key={index}>
+      <code>{problem.path || '/'}</code> {problem.nodeId ? <b>{problem.nodeId}</b> : null} {problem.message}
+    </li>
+  ));
+}
+
 export function ImportDialog() {
   const request = useUiStore((state) => state.importing);
   const close = useUiStore((state) => state.closeImport);
@@ -251,11 +260,7 @@ export function ImportDialog() {
             )}
             {check.problems.length > 0 && !check.missingTemplate ? (
               <ul>
-                {check.problems.slice(0, 50).map((problem, index) => (
-                  <li key={index}>
-                    <code>{problem.path || '/'}</code> {problem.nodeId ? <b>{problem.nodeId}</b> : null} {problem.message}
-                  </li>
-                ))}
+                <ImportProblemItems problems={check.problems} />
               </ul>
             ) : null}
             {check.missingTemplate ? (
@@ -275,11 +280,7 @@ export function ImportDialog() {
                 </strong>{' '}
                 — open it anyway to fix them in the editor:
                 <ul>
-                  {check.problems.slice(0, 50).map((problem, index) => (
-                    <li key={index}>
-                      <code>{problem.path || '/'}</code> {problem.nodeId ? <b>{problem.nodeId}</b> : null} {problem.message}
-                    </li>
-                  ))}
+                  <ImportProblemItems problems={check.problems} />
                 </ul>
               </>
             ) : (
