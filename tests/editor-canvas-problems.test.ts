@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { GraphDocument, GraphProblem } from '../runtime/contract/index.js';
 import { farEdgePaths } from '../editor/src/canvas/FarEdges.js';
-import { buildFlowEdges, buildFlowNodes } from '../editor/src/graph.js';
+import { asSimpleCard, buildFlowEdges, buildFlowNodes, cardSize } from '../editor/src/graph.js';
 import { emptyDocument } from '../editor/src/state/document-ops.js';
 import { moveNodes, updateParams } from '../editor/src/state/document-ops.js';
 import { useGraphStore } from '../editor/src/state/graph-store.js';
@@ -97,6 +97,24 @@ describe('zoomed-out edges', () => {
     const faulty = buildFlowEdges(graph, nodes, edges, new Set(), { 'title.text->save.content': 'File cannot feed Text' });
     expect(faulty[0]).toMatchObject({ className: 'rg-edge--problem', style: { stroke: '#f87171', strokeDasharray: '5 4' } });
     expect(farEdgePaths(nodes, faulty)).toMatchObject([{ stroke: '#f87171', dashed: true }]);
+  });
+
+  it('hands React Flow zoomed-out cards already sized and without handles, the same object while the node is unchanged', () => {
+    const graph = doc();
+    const nodes = buildFlowNodes(graph, undefined);
+    const title = nodes.find((node) => node.id === 'title')!;
+    const simple = asSimpleCard(title);
+    // Sized as SimpleCard draws it, with no handles: React Flow's first measurement then finds nothing to change.
+    expect(simple.measured).toEqual(cardSize(title.data));
+    expect(simple.handles).toEqual([]);
+    expect(title.measured).toBeUndefined();
+    // Unchanged node, same object (its card is not re-rendered); a moved node, a new one.
+    expect(asSimpleCard(title)).toBe(simple);
+    const moved = buildFlowNodes(moveNodes(graph, { title: { x: 40, y: 0 } }), undefined, nodes);
+    const movedTitle = moved.find((node) => node.id === 'title')!;
+    expect(movedTitle).not.toBe(title);
+    expect(asSimpleCard(movedTitle)).not.toBe(simple);
+    expect(asSimpleCard(moved.find((node) => node.id === 'save')!)).toBe(asSimpleCard(nodes.find((node) => node.id === 'save')!));
   });
 });
 

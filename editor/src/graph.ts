@@ -33,6 +33,25 @@ const cardHeight = (data: GraphNodeData): number => 64 + 20 * Math.max(data.inpu
 /** The usual size of a card: what an unmeasured card counts as, and the size of a simplified (far zoom) one. */
 export const cardSize = (data: GraphNodeData): { width: number; height: number } => ({ width: CARD_WIDTH, height: cardHeight(data) });
 
+/**
+ * A node as the canvas hands it to React Flow below the detail zoom, where
+ * its card is drawn simplified: exactly `cardSize`, with no handles (the
+ * canvas draws those edges itself). Saying both up front means React Flow's
+ * first measurement of a card finds nothing to update, so opening a large
+ * graph zoomed out is one render pass, not a second one over every node.
+ * Cached per node object: an unchanged node stays the same object, and its
+ * card is not re-rendered.
+ */
+export function asSimpleCard(node: FlowNode): FlowNode {
+  let simple = simpleCards.get(node);
+  if (!simple) {
+    simple = { ...node, measured: cardSize(node.data), handles: [] };
+    simpleCards.set(node, simple);
+  }
+  return simple;
+}
+const simpleCards = new WeakMap<FlowNode, FlowNode>();
+
 export type GraphNodeData = {
   kind: 'node' | 'inputs' | 'outputs';
   title: string;

@@ -215,7 +215,13 @@ describe.skipIf(!chromium)('editor canvas (Chromium)', () => {
     await openStoredGraph(page, 'canvas-spread');
     await flowNode(page, 'greet').waitFor({ state: 'visible' });
     const canvas = page.getByTestId('canvas');
-    await waitUntil(async () => (await canvas.getAttribute('data-detail')) === 'simple', 'the fitted spread-out graph to be drawn simplified');
+    await waitUntil(async () => (await canvas.getAttribute('data-detail')) !== 'full', 'the fitted spread-out graph to be drawn simplified');
+    // Zoomed until the cards are simple boxes with titles (further out, in overview, they lose the titles).
+    const zoomUntil = async (detail: string, control: 'zoomin' | 'zoomout') => {
+      for (let i = 0; i < 12 && (await canvas.getAttribute('data-detail')) !== detail; i += 1) await page.locator(`.react-flow__controls-${control}`).click();
+      await expect(canvas.getAttribute('data-detail')).resolves.toBe(detail);
+    };
+    await zoomUntil('simple', 'zoomin');
     const greet = page.getByTestId('node-greet');
     await expect(greet.getAttribute('data-detail')).resolves.toBe('simple');
     // A coloured box with the title: no port rows, no handles, no params summary.
@@ -243,6 +249,16 @@ describe.skipIf(!chromium)('editor canvas (Chromium)', () => {
     expect(colours.border).toBe(colours.okRgb);
     expect(colours.background).not.toBe('rgba(0, 0, 0, 0)');
     await session.screenshot('simple-cards-after-run');
+
+    // Further out, in overview, a card is its coloured box alone: no title, markers not drawn, the status colour kept.
+    await zoomUntil('overview', 'zoomout');
+    await expect(page.getByTestId('node-store').getAttribute('data-detail')).resolves.toBe('overview');
+    await expect(page.locator('[data-testid="node-store"] .rg-node__title').count()).resolves.toBe(0);
+    await expect(page.getByTestId('status-store').isVisible()).resolves.toBe(false);
+    await expect(page.getByTestId('status-store').getAttribute('data-status')).resolves.toBe('done');
+    await expect(page.getByTestId('node-store').getAttribute('title')).resolves.toBe('Save far');
+    await expect(page.getByTestId('node-store').evaluate((element) => getComputedStyle(element).borderLeftColor)).resolves.toBe(colours.okRgb);
+    await expect(page.getByTestId('far-edges').getAttribute('data-count')).resolves.toBe('2');
 
     // Zoomed in again, the full card is back with its ports and handles, and keeps the status colour.
     for (let i = 0; i < 12 && (await canvas.getAttribute('data-detail')) !== 'full'; i += 1) await page.locator('.react-flow__controls-zoomin').click();

@@ -6,9 +6,9 @@
  * through the store's compatibility check; a refused one says why in a toast.
  *
  * Below SIMPLE_CARD_ZOOM the cards are drawn simplified (GraphNodeView's
- * SimpleCard): a 500-node graph fitted to view is mostly tiny cards, and
- * their port rows, labels and shadows are what made opening and panning it
- * slow. The canvas also validates the open document as it changes
+ * SimpleCard), and below OVERVIEW_ZOOM without their titles: a 500-node
+ * graph fitted to view is mostly tiny cards, and their port rows, labels and
+ * shadows are what made opening and panning it slow. The canvas also validates the open document as it changes
  * (state/problem-store.ts) so the cards can show their problems.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
@@ -21,6 +21,7 @@ import {
   applyEdgeChanges,
   applyNodeChanges,
   useStore,
+  useStoreApi,
   useUpdateNodeInternals,
   type Connection,
   type EdgeChange,
@@ -33,7 +34,7 @@ import {
   type ReactFlowState,
 } from '@xyflow/react';
 import { useApi } from '../api/context.js';
-import { buildFlowEdges, buildFlowNodes, type FlowEdge, type FlowNode } from '../graph.js';
+import { asSimpleCard, buildFlowEdges, buildFlowNodes, type FlowEdge, type FlowNode } from '../graph.js';
 import { GRAPH_OUTPUT_NODE } from '../state/document-ops.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { useProblemStore, watchProblems } from '../state/problem-store.js';
@@ -43,13 +44,18 @@ import { categoryColor, graphIoColor, unknownColor } from '../theme.js';
 import { Toasts } from '../ui/Toasts.js';
 import { addNodeAtScreen, fitWhenMeasured, frameNodesNow, registerCanvas } from './commands.js';
 import { FarEdges } from './FarEdges.js';
-import { CardDetailContext, GraphNodeView } from './GraphNodeView.js';
+import { CardDetailContext, GraphNodeView, type CardDetail } from './GraphNodeView.js';
 import { NODE_DRAG_TYPE } from './Palette.js';
 import './canvas.css';
 
 /** Below this zoom cards are drawn simplified: a coloured box with the title (port labels are unreadable there anyway). */
 export const SIMPLE_CARD_ZOOM = 0.5;
-const isFar = (state: ReactFlowState): boolean => state.transform[2] < SIMPLE_CARD_ZOOM;
+/** Below this zoom a card's title would be a few pixels tall: the coloured box alone. */
+export const OVERVIEW_ZOOM = 0.2;
+const cardDetail = (state: ReactFlowState): CardDetail => {
+  const zoom = state.transform[2];
+  return zoom < OVERVIEW_ZOOM ? 'overview' : zoom < SIMPLE_CARD_ZOOM ? 'simple' : 'full';
+};
 
 const nodeTypes: NodeTypes = { reelgraph: GraphNodeView };
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
@@ -78,7 +84,9 @@ function applySelectionChanges(changes: ReadonlyArray<{ type: string; id?: strin
 
 export function Canvas() {
   const api = useApi();
-  const far = useStore(isFar);
+  const detail = useStore(cardDetail);
+  const far = detail !== 'full';
+  const flowStore = useStoreApi<FlowNode, FlowEdge>();
   const doc = useGraphStore((state) => state.doc);
   const registry = useGraphStore((state) => state.registry);
   const selection = useGraphStore((state) => state.selection);
@@ -94,6 +102,8 @@ export function Canvas() {
   const [remeasure, setRemeasure] = useState<string[]>([]);
 
   const selectionSet = useMemo(() => new Set(selection), [selection]);
+  // What React Flow draws: zoomed out, simple cards whose size is known up front (see asSimpleCard).
+  const shownNodes = useMemo(() => (far ? nodes.map(asSimpleCard) : nodes), [far, nodes]);
 
   // Document, node types or selection changed: derive the flow nodes and edges.
   const framedLoad = useRef(-1);
@@ -103,14 +113,14 @@ export function Canvas() {
     // A graph was just opened: frame it before its cards are first drawn (fitWhenMeasured refines it).
     if (framedLoad.current !== loadCount) {
       framedLoad.current = loadCount;
-      frameNodesNow(next);
+      frameNodesNow(next, flowStore.getState());
     }
     const before = new Map(previous.map((node) => [node.id, node.data]));
     const changed = next.filter((node) => before.has(node.id) && before.get(node.id) !== node.data).map((node) => node.id);
     setNodes(next);
     setEdges((current) => buildFlowEdges(doc, next, current, selectionSet, edgeProblems));
     if (changed.length > 0) setRemeasure(changed);
-  }, [doc, registry, selectionSet, loadCount, edgeProblems]);
+  }, [doc, registry, selectionSet, loadCount, edgeProblems, flowStore]);
 
   // Ports may have changed: re-measure those cards' handles once the DOM shows them.
   useEffect(() => {
@@ -230,11 +240,11 @@ export function Canvas() {
       }}
       onDrop={onDrop}
       data-testid="canvas"
-      data-detail={far ? 'simple' : 'full'}
+      data-detail={detail}
     >
-      <CardDetailContext.Provider value={far ? 'simple' : 'full'}>
+      <CardDetailContext.Provider value={detail}>
       <ReactFlow<FlowNode, FlowEdge>
-        nodes={nodes}
+        nodes={shownNodes}
         // Zoomed out, FarEdges draws the edges in one SVG instead (see there).
         edges={far ? noEdges : edges}
         nodeTypes={nodeTypes}
@@ -261,7 +271,7 @@ export function Canvas() {
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         <MiniMap<FlowNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(10, 12, 16, 0.7)" />
         <Controls showInteractive={false} />
-        {far ? <FarEdges nodes={nodes} edges={edges} /> : null}
+        {far ? <FarEdges nodes={shownNodes} edges={edges} /> : null}
       </ReactFlow>
       </CardDetailContext.Provider>
       {empty ? (

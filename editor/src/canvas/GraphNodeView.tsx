@@ -47,12 +47,14 @@ function PortRowBase({ port, side, connectable }: { port: PortView; side: 'in' |
 const PortRow = memo(PortRowBase);
 
 /**
- * How much a card shows: `full`, or `simple` below the canvas's detail zoom
- * (a coloured box with the title). Provided by the canvas; one value for
- * every card, so crossing the threshold re-renders each card once and
- * panning re-renders none.
+ * How much a card shows: `full`; `simple` below the canvas's detail zoom (a
+ * coloured box with the title and markers); `overview` further out, where a
+ * title would be a few pixels tall (the coloured box alone: status, problems
+ * and overrides read from its colours, the title from its tooltip). Provided
+ * by the canvas; one value for every card, so crossing a threshold
+ * re-renders each card once and panning re-renders none.
  */
-export type CardDetail = 'full' | 'simple';
+export type CardDetail = 'full' | 'simple' | 'overview';
 export const CardDetailContext = createContext<CardDetail>('full');
 
 const severityIcon: Record<NodeProblems['severity'], string> = { error: '!', warning: '!', info: 'i' };
@@ -104,12 +106,14 @@ function CardMarkers({ id, data, problems, override }: { id: string; data: Graph
 }
 
 /**
- * The card below the detail zoom: its frame (status, problems, accent), the
- * title and the run badge, at the full card's usual size. No handles: zoomed out, the
- * canvas draws the edges itself from the cards' positions (FarEdges.tsx), and
- * measuring thousands of handles was most of what opening a large graph cost.
+ * The card below the detail zoom: its frame (status, problems, accent) and,
+ * unless in overview, the title and markers, at the full card's usual size.
+ * No handles: zoomed out, the canvas draws the edges itself from the cards'
+ * positions (FarEdges.tsx), and measuring thousands of handles was most of
+ * what opening a large graph cost; in overview, the titles' text layout and
+ * the markers (each subscribing to its stores) were most of what remained.
  */
-function SimpleCard({ id, data, classes, style, runStatus, problems, override }: { id: string; data: GraphNodeData; classes: string[]; style: CSSProperties; runStatus: string; problems: NodeProblems | undefined; override: NodeOverride | undefined }) {
+function SimpleCard({ id, data, detail, classes, style, runStatus, problems, override }: { id: string; data: GraphNodeData; detail: 'simple' | 'overview'; classes: string[]; style: CSSProperties; runStatus: string; problems: NodeProblems | undefined; override: NodeOverride | undefined }) {
   const size = cardSize(data);
   return (
     <div
@@ -117,13 +121,20 @@ function SimpleCard({ id, data, classes, style, runStatus, problems, override }:
       title={data.title}
       style={{ ...style, width: size.width, height: size.height }}
       data-testid={`node-${id}`}
-      data-detail="simple"
+      data-detail={detail}
       data-run-status={runStatus}
       data-problems={problems?.severity ?? 'none'}
       data-override={override ? 'yes' : undefined}
     >
-      <span className="rg-node__title">{data.title}</span>
-      <CardMarkers id={id} data={data} problems={problems} override={override} />
+      {detail === 'simple' ? (
+        <>
+          <span className="rg-node__title">{data.title}</span>
+          <CardMarkers id={id} data={data} problems={problems} override={override} />
+        </>
+      ) : data.kind === 'node' ? (
+        // The run status stays readable where the badge was (tests and tools look for it), without the badge's work.
+        <span hidden data-testid={`status-${id}`} data-status={runStatus} />
+      ) : null}
     </div>
   );
 }
@@ -140,7 +151,7 @@ function GraphNodeViewBase({ id, data, selected }: NodeProps<FlowNode>) {
   const empty = data.inputs.length === 0 && data.outputs.length === 0;
   const accent = data.kind !== 'node' ? graphIoColor : data.known ? categoryColor(data.category) : unknownColor;
   const style = { '--rg-accent': accent } as CSSProperties;
-  if (detail === 'simple') return <SimpleCard id={id} data={data} classes={classes} style={style} runStatus={runStatus} problems={problems} override={override} />;
+  if (detail !== 'full') return <SimpleCard id={id} data={data} detail={detail} classes={classes} style={style} runStatus={runStatus} problems={problems} override={override} />;
   return (
     <div
       className={classes.join(' ')}

@@ -80,7 +80,7 @@ const FIT_MIN_ZOOM = 0.02;
  * graph's first render is already the zoomed-out one (simple cards) rather
  * than full cards at zoom 1 that are thrown away a frame later.
  */
-export function frameNodesNow(nodes: ReadonlyArray<FlowNode>): void {
+export function frameNodesNow(nodes: ReadonlyArray<FlowNode>, pane?: { width: number; height: number }): void {
   if (!flow || !element || nodes.length === 0) return;
   let minX = Infinity;
   let minY = Infinity;
@@ -94,7 +94,8 @@ export function frameNodesNow(nodes: ReadonlyArray<FlowNode>): void {
     maxX = Math.max(maxX, node.position.x + width);
     maxY = Math.max(maxY, node.position.y + height);
   }
-  const rect = element.getBoundingClientRect();
+  // The pane's size as React Flow last measured it: asking the element would force a layout of the whole page.
+  const rect = pane && pane.width > 0 && pane.height > 0 ? pane : element.getBoundingClientRect();
   if (rect.width === 0 || rect.height === 0) return;
   const viewport = getViewportForBounds({ x: minX, y: minY, width: maxX - minX, height: maxY - minY }, rect.width, rect.height, FIT_MIN_ZOOM, FIT_MAX_ZOOM, FIT_PADDING);
   void flow.setViewport(viewport, { duration: 0 });
