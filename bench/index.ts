@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Table from 'cli-table3';
-import { benchEditor } from './editor.js';
+import { benchEditor, type EditorGraphResult } from './editor.js';
 import { benchLong } from './long.js';
 import { benchOverlay } from './overlay.js';
 import { benchQueue } from './queue.js';
@@ -133,9 +133,14 @@ async function editorSection(): Promise<void> {
   const table = new Table({
     head: [`editor in headless Chromium ${editor.chromium}`, 'nodes / edges', 'opened', 'first node', 'rendered (nodes)', 'interactive (TTI)', 'long tasks', 'click → selected', 'JS heap', 'TTI ÷ empty'],
   });
-  for (const r of [editor.empty, editor.large]) {
+  const rows: Array<[string, EditorGraphResult]> = [
+    ['empty graph (baseline)', editor.empty],
+    [`${editor.large.nodes}-node graph`, editor.large],
+  ];
+  if (editor.largeAtAddress.runs.length > 0) rows.push([`${editor.large.nodes}-node graph, page loaded at its address`, editor.largeAtAddress]);
+  for (const [label, r] of rows) {
     table.push([
-      r === editor.empty ? 'empty graph (baseline)' : `${r.nodes}-node graph`,
+      label,
       `${r.nodes} / ${r.edges}`,
       ms(r.openedMs),
       ms(r.firstNodeMs),
@@ -150,7 +155,7 @@ async function editorSection(): Promise<void> {
   console.log(table.toString());
   console.log(
     `times from navigation start, medians of ${editor.large.runs.length} loads; interactive: end of the last long task before a ${editor.quietWindowMs} ms long-task-free window after the nodes rendered (all, or those in view when the editor renders only those); ` +
-      `JS heap after a forced GC; graph opened via ${editor.openedVia === 'graph-list' ? 'the graph list' : 'the "Open graph…" file input (the editor has no graph list yet)'}`,
+      `JS heap after a forced GC; graph opened via ${editor.openedVia === 'graph-list' ? 'the graph list' : 'the "Open graph…" file input (the editor has no graph list yet)'}, or by loading the page at the graph's address (#/graphs/<id>: a reload or a shared link)`,
   );
   const pan = editor.large.pan;
   if (pan) {
