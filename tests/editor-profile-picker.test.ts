@@ -49,7 +49,7 @@ describe('ProfilePicker', () => {
   it('offers "from nodes" and the profiles the node types accept, and shows the graph’s', () => {
     const unset = render();
     expect(unset).toContain('data-testid="graph-profile"');
-    expect(options(unset)).toEqual(['', 'youtube-1080p', 'shorts-1080x1920', 'preview-720p']);
+    expect(options(unset)).toEqual(['', 'youtube-1080p', 'shorts-1080x1920', 'preview-720p', 'preview-720x1280']);
     expect(unset).toContain('>from nodes</option>');
     expect(selected(unset)).toBe('');
     store().setDocument(doc({ profile: 'shorts-1080x1920' }), { id: 'picture', version: 1 });

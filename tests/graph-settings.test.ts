@@ -161,7 +161,7 @@ describe('validating graph settings', () => {
   });
 
   it('lists the profiles of the built-in node types for a picker', () => {
-    expect(settingChoices(builtinNodes, 'profile')).toEqual(['youtube-1080p', 'shorts-1080x1920', 'preview-720p']);
+    expect(settingChoices(builtinNodes, 'profile')).toEqual(['youtube-1080p', 'shorts-1080x1920', 'preview-720p', 'preview-720x1280']);
   });
 });
 
@@ -249,13 +249,15 @@ describe('reelgraph run --profile', () => {
     };
     expect(await size('--profile', 'preview-720p')).toEqual({ width: 1280, height: 720 });
     expect(await size('--profile', 'shorts-1080x1920')).toEqual({ width: 1080, height: 1920 });
+    // A Short's preview stays upright.
+    expect(await size('--profile', 'preview-720x1280')).toEqual({ width: 720, height: 1280 });
   });
 
   it('refuses a profile the nodes do not know, naming the allowed ones', async () => {
     const r = await reelgraph('run', join(repo, 'graphs/episode.json'), '-i', 'episode=# Title', '--profile', '8k');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('/settings/profile');
-    expect(r.stderr).toContain('allowed: youtube-1080p, shorts-1080x1920, preview-720p');
+    expect(r.stderr).toContain('allowed: youtube-1080p, shorts-1080x1920, preview-720p, preview-720x1280');
     const help = await reelgraph('run', '--help');
     expect(help.stdout).toMatch(/--profile <name>\s+render profile for this run/);
   });

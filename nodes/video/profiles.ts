@@ -22,19 +22,15 @@ export interface RenderProfile extends VideoFormat {
 }
 
 const publish = { encode: { preset: 'veryfast', crf: 18, audioBitrate: '192k' }, loudness: { integrated: -14, truePeak: -1 } };
+/** Previews: a fast encode at a smaller size, the same loudness as what gets published. */
+const preview = { fps: 30, encode: { preset: 'superfast', crf: 24, audioBitrate: '128k' }, loudness: publish.loudness };
 
 export const renderProfiles = {
   'youtube-1080p': { title: 'YouTube 1080p (16:9)', aspect: '16:9', width: 1920, height: 1080, fps: 30, ...publish },
   'shorts-1080x1920': { title: 'Shorts / Reels / TikTok (9:16)', aspect: '9:16', width: 1080, height: 1920, fps: 30, ...publish },
-  'preview-720p': {
-    title: 'Preview 720p (fast)',
-    aspect: '16:9',
-    width: 1280,
-    height: 720,
-    fps: 30,
-    encode: { preset: 'superfast', crf: 24, audioBitrate: '128k' },
-    loudness: publish.loudness,
-  },
+  'preview-720p': { title: 'Preview 720p (16:9, fast)', aspect: '16:9', width: 1280, height: 720, ...preview },
+  // A Short previewed at 720p must stay upright: the same 9:16 picture as shorts-1080x1920, smaller.
+  'preview-720x1280': { title: 'Preview Shorts 720×1280 (9:16, fast)', aspect: '9:16', width: 720, height: 1280, ...preview },
 } as const satisfies Record<string, RenderProfile>;
 
 export type RenderProfileName = keyof typeof renderProfiles;
@@ -50,7 +46,7 @@ export const formatParamsSchema = {
     title: 'Render profile',
     enum: renderProfileNames,
     default: DEFAULT_PROFILE,
-    description: 'Picture size and frame rate: youtube-1080p 1920×1080, shorts-1080x1920 1080×1920, preview-720p 1280×720, all 30 fps.',
+    description: 'Picture size and frame rate: youtube-1080p 1920×1080, shorts-1080x1920 1080×1920, preview-720p 1280×720, preview-720x1280 (a Short’s preview) 720×1280, all 30 fps.',
   },
   width: { type: 'integer', title: 'Width (override)', minimum: 16, maximum: 7680, multipleOf: 2 },
   height: { type: 'integer', title: 'Height (override)', minimum: 16, maximum: 4320, multipleOf: 2 },
