@@ -122,7 +122,13 @@ export const componentSchemas: Record<string, JsonSchema> = {
   GraphSummary: {
     type: 'object',
     required: ['id', 'name', 'version', 'updatedAt'],
-    properties: { id: { type: 'string' }, name: { type: 'string' }, version: { type: 'integer' }, updatedAt: { type: 'integer' } },
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      version: { type: 'integer' },
+      updatedAt: { type: 'integer' },
+      extends: { type: 'string', description: 'set when the latest version is a series variant: the id of the graph it extends (which cannot be deleted while it does)' },
+    },
   },
   GraphVersion: {
     type: 'object',

@@ -132,8 +132,13 @@ describe('graphs', () => {
 
     expect((await t.api.get('/api/graphs/series/diff')).body.error.code).toBe('NOT_A_VARIANT');
     expect((await t.api.post('/api/graphs/series/clone').send({ name: 'Series: episode 2', id: 'series-ep2' })).status).toBe(409);
-    // The template cannot go while a variant extends it.
-    expect((await t.api.delete('/api/graphs/series')).status).toBe(409);
+    // The list says which graph a variant extends; the template cannot go while one does.
+    const list = (await t.api.get('/api/graphs')).body as Array<{ id: string; extends?: string }>;
+    expect(list.find((graph) => graph.id === 'series-ep2')?.extends).toBe('series');
+    expect(list.find((graph) => graph.id === 'series')).not.toHaveProperty('extends');
+    const refused = await t.api.delete('/api/graphs/series');
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'GRAPH_IN_USE', message: expect.stringContaining('"series-ep2" extends "series"') });
 
     const run = await t.api.post('/api/runs').send({ graphId: 'series-ep2', inputs: { episode: 'the pilot' } });
     expect(run.status).toBe(202);

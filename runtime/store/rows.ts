@@ -14,7 +14,7 @@ import type { GraphSummary, GraphVersionInfo, ItemRunRow, NodeRunRow, RunDetail,
 type Nullable<T> = { [K in keyof T]-?: T[K] | null };
 
 export type GraphVersionDbRow = Nullable<Omit<StoredGraph, 'doc'>> & { doc: string };
-export type GraphSummaryDbRow = GraphSummary;
+export type GraphSummaryDbRow = Omit<GraphSummary, 'extends'> & { extends: string | null };
 export type GraphVersionInfoDbRow = Nullable<GraphVersionInfo>;
 
 export interface RunDbRow {

@@ -139,10 +139,14 @@ export class SqliteRunStore implements RunStore {
     return row && toStoredGraph(row);
   }
 
-  listGraphs(): Promise<GraphSummary[]> {
-    return this.all<GraphSummaryDbRow>(
-      'SELECT id, name, latest_version AS version, updated_at AS updatedAt FROM graphs ORDER BY updated_at DESC, id',
+  async listGraphs(): Promise<GraphSummary[]> {
+    // What a variant extends comes with the list, so a client can tell which graphs others depend on.
+    const rows = await this.all<GraphSummaryDbRow>(
+      `SELECT g.id, g.name, g.latest_version AS version, g.updated_at AS updatedAt, json_extract(v.doc, '$.extends') AS "extends"
+         FROM graphs g JOIN graph_versions v ON v.graph_id = g.id AND v.version = g.latest_version
+        ORDER BY g.updated_at DESC, g.id`,
     );
+    return rows.map(({ extends: template, ...summary }) => (typeof template === 'string' ? { ...summary, extends: template } : summary));
   }
 
   async graphHistory(id: string): Promise<GraphVersionInfo[]> {

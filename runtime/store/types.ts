@@ -26,6 +26,8 @@ export interface GraphSummary {
   /** The latest version. */
   version: number;
   updatedAt: number;
+  /** Set when the latest version is a series variant: the id of the graph it extends. */
+  extends?: string;
 }
 
 export interface GraphVersionInfo {

@@ -202,12 +202,8 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
       responses: { 204: { description: 'deleted' }, ...errors(401, 404, 409) },
       handle: async ({ params }) => {
         await storedGraph(ctx, params.id);
-        for (const summary of await store.listGraphs()) {
-          const latest = await store.getGraph(summary.id);
-          if (latest && isVariant(latest.doc) && latest.doc.extends === params.id && summary.id !== params.id) {
-            throw conflict(`graph "${summary.id}" extends "${params.id}"; delete or detach it first`, 'GRAPH_IN_USE');
-          }
-        }
+        const dependant = (await store.listGraphs()).find((summary) => summary.extends === params.id && summary.id !== params.id);
+        if (dependant) throw conflict(`graph "${dependant.id}" extends "${params.id}"; delete or detach it first`, 'GRAPH_IN_USE');
         if (!(await ctx.tables.deleteGraph(params.id))) throw notFound(`graph "${params.id}"`);
         return undefined;
       },

@@ -373,6 +373,21 @@ describe.skipIf(!chromium)('editor: nothing is lost (Chromium)', () => {
     expect(session.unexpectedProblems()).toEqual([]);
   });
 
+  it('says at once that a template a variant extends cannot be deleted, without asking to confirm', async () => {
+    const { page } = session;
+    await session.api.createGraph({ ...lines, id: 'kept-template', name: 'Kept template' } as GraphDocument);
+    await session.api.post('/api/graphs/kept-template/clone', { id: 'kept-variant', name: 'Kept variant' });
+    await openRightTab(page, 'graph');
+    await page.getByTestId('graph-list-item-kept-variant').waitFor({ state: 'visible' });
+    await page.getByTestId('graph-delete-kept-template').click();
+    const error = page.getByTestId('graph-delete-error');
+    await error.waitFor({ state: 'visible' });
+    await expect(error.textContent()).resolves.toMatch(/Could not delete "kept-template": the series variant "kept-variant" extends it; delete it first/);
+    await expect(page.getByTestId('confirm-dialog').count()).resolves.toBe(0);
+    await expect(page.getByTestId('graph-list-item-kept-template').count()).resolves.toBe(1);
+    expect(session.unexpectedProblems()).toEqual([]);
+  });
+
   it('keeps the open graph as unsaved work when its stored graph is deleted', async () => {
     const { page } = session;
     await session.api.createGraph({ ...hello, id: 'open-then-deleted', name: 'Open, then deleted' } as GraphDocument);

@@ -111,7 +111,12 @@ export function ProblemList({ problems, doc }: { problems: Problem[]; doc: Graph
  * Deletes stored graph `id` after asking. The open graph, if it was that one,
  * stays open as unsaved changes (nothing on screen is lost; Save stores it again).
  */
-async function deleteStoredGraph(api: ReturnType<typeof useApi>, graph: GraphSummary): Promise<boolean> {
+async function deleteStoredGraph(api: ReturnType<typeof useApi>, graph: GraphSummary, stored: readonly GraphSummary[]): Promise<boolean> {
+  // A template its variants extend cannot go (the server refuses): say so before asking to confirm.
+  const dependants = stored.filter((other) => other.extends === graph.id && other.id !== graph.id).map((other) => `"${other.id}"`);
+  if (dependants.length > 0) {
+    throw new Error(`the series variant${dependants.length > 1 ? 's' : ''} ${dependants.join(', ')} ${dependants.length > 1 ? 'extend' : 'extends'} it; delete ${dependants.length > 1 ? 'them' : 'it'} first`);
+  }
   const open = useGraphStore.getState().meta.id === graph.id;
   const ok = await confirmAction({
     title: `Delete "${graph.name}"?`,
@@ -133,7 +138,7 @@ function GraphList({ graphs, error, currentId, onOpen, onRefresh }: { graphs: Gr
   const remove = (graph: GraphSummary) => {
     setDeleteError(undefined);
     setDeleting(graph.id);
-    deleteStoredGraph(api, graph).then(
+    deleteStoredGraph(api, graph, graphs ?? []).then(
       (deleted) => {
         setDeleting(undefined);
         if (deleted) onRefresh();
@@ -576,7 +581,7 @@ function WebhookSection({ id }: { id: string }) {
   const [callbackUrl, setCallbackUrl] = useState('');
   const [busy, setBusy] = useState(false);
   const [feedback, setFeedback] = useState<Feedback>(undefined);
-  // Asked for only once the section is opened: most graphs have no webhook, and the server's 404 for them would be noise.
+  // Asked for only once the section is opened: most graphs have no webhook.
   const [wanted, setWanted] = useState(false);
 
   useEffect(() => {
@@ -585,12 +590,8 @@ function WebhookSection({ id }: { id: string }) {
     setState({ status: 'loading' });
     setFeedback(undefined);
     api.getWebhook(id).then(
-      (hook) => live && setState({ status: 'ready', hook }),
-      (error: unknown) => {
-        if (!live) return;
-        if (error instanceof ApiError && error.status === 404) setState({ status: 'none' });
-        else setState({ status: 'error', message: errorText(error) });
-      },
+      (hook) => live && setState(hook ? { status: 'ready', hook } : { status: 'none' }),
+      (error: unknown) => live && setState({ status: 'error', message: errorText(error) }),
     );
     return () => {
       live = false;
