@@ -70,6 +70,13 @@ describe('webhook management', () => {
     const shown = await t.api.get('/api/graphs/hooked/webhook');
     expect(shown.body).toMatchObject({ slug: hook.slug, secret: hook.secret });
     expect((await t.anon.get('/api/graphs/hooked/webhook')).status).toBe(401);
+    // Listed by graph: one for this graph, an empty list (not a 404) for a graph without one.
+    const listed = await t.api.get('/api/webhooks').query({ graphId: 'hooked' });
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject([{ graphId: 'hooked', slug: hook.slug, secret: hook.secret, url: hook.url }]);
+    expect((await t.api.get('/api/webhooks').query({ graphId: 'no-hook-here' })).body).toEqual([]);
+    expect((await t.api.get('/api/webhooks')).body.map((listedHook: Hook & { graphId: string }) => listedHook.graphId)).toContain('hooked');
+    expect((await t.anon.get('/api/webhooks')).status).toBe(401);
 
     const rotated = (await t.api.post('/api/graphs/hooked/webhook').send({ callbackUrl })).body as Hook;
     expect(rotated.slug).not.toBe(hook.slug);

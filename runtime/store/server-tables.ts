@@ -188,6 +188,16 @@ export class ServerTables {
     return row && toWebhook(row);
   }
 
+  /** Every webhook, or those of one graph (at most one), oldest first. */
+  async listWebhooks(graphId?: string): Promise<WebhookRecord[]> {
+    const rows = await this.connection.exclusive((db) =>
+      graphId === undefined
+        ? db.all<WebhookDbRow>('SELECT * FROM webhooks ORDER BY created_at, graph_id')
+        : db.all<WebhookDbRow>('SELECT * FROM webhooks WHERE graph_id = ? ORDER BY created_at', [graphId]),
+    );
+    return rows.map(toWebhook);
+  }
+
   async webhookBySlug(slug: string): Promise<WebhookRecord | undefined> {
     const row = await this.connection.exclusive((db) => db.get<WebhookDbRow>('SELECT * FROM webhooks WHERE slug = ?', [slug]));
     return row && toWebhook(row);

@@ -11,7 +11,7 @@ import type { ServerContext } from '../context.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
 import { defineRoute, idParams, objectSchema, type AnyRoute } from '../route.js';
 import { graphFor, startRun } from '../runs.js';
-import { errors, priorities, ref } from '../schemas.js';
+import { arrayOf, errors, priorities, ref } from '../schemas.js';
 import { validatePart, summarize } from '../validation.js';
 import { CallbackTargetError, checkCallbackTarget } from '../webhooks/callback-target.js';
 import { exampleCurl, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../webhooks/signing.js';
@@ -82,6 +82,15 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
         const record = await tables.putWebhook(params.id, slug, vault.seal(secret, webhookAad(params.id)), body.callbackUrl);
         return describe(record, req);
       },
+    }),
+    defineRoute<Record<string, never>, { graphId?: string }>({
+      method: 'get',
+      path: '/api/webhooks',
+      summary: 'The webhooks, or those of one graph: an empty list when it has none (where GET /api/graphs/:id/webhook answers 404)',
+      tags: ['webhooks'],
+      query: objectSchema({ graphId: { type: 'string', minLength: 1, maxLength: 200, description: 'only the webhook of this graph' } }),
+      responses: { 200: { description: 'the webhooks', schema: arrayOf('Webhook') }, ...errors(400, 401, 503) },
+      handle: async ({ query, req }) => (await tables.listWebhooks(query.graphId)).map((record) => describe(record, req)),
     }),
     defineRoute<{ id: string }>({
       method: 'get',

@@ -286,8 +286,10 @@ export class ApiClient {
     return this.request('POST', `/api/graphs/${encodeURIComponent(graphId)}/webhook`, callbackUrl ? { callbackUrl } : {});
   }
 
-  getWebhook(graphId: string): Promise<WebhookInfo> {
-    return this.request('GET', `/api/graphs/${encodeURIComponent(graphId)}/webhook`);
+  /** The graph's webhook, or undefined when it has none (asked as a list, so "none" is not an error response). */
+  async getWebhook(graphId: string): Promise<WebhookInfo | undefined> {
+    const hooks = await this.request<WebhookInfo[]>('GET', `/api/webhooks?graphId=${encodeURIComponent(graphId)}`);
+    return hooks[0];
   }
 
   deleteWebhook(graphId: string): Promise<void> {
