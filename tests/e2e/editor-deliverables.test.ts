@@ -314,8 +314,13 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await expect(inspector.getByTestId('inspector-item-0').getAttribute('data-status')).resolves.toBe('fell-back');
     // …and its counts say so too, like its rows: none failed.
     await expect(inspector.getByTestId('inspector-items').textContent()).resolves.toMatch(/0 failed · 2 fell back/);
+    // On a 1280-px screen the items table (labels, providers, errors) fits the panel: no sideways scrolling.
+    await page.setViewportSize({ width: 1280, height: 800 });
     await inspector.scrollIntoViewIfNeeded();
+    const table = await inspector.locator('.rg-inspector-items').evaluate((element) => ({ scrollWidth: element.scrollWidth, clientWidth: element.clientWidth }));
+    expect(table.scrollWidth).toBeLessThanOrEqual(table.clientWidth + 1);
     await session.screenshot('4-fell-back');
+    await page.setViewportSize({ width: 1600, height: 1000 });
     await selectNode(page, 'voices');
     const fallback = page.locator('[data-testid="inspector"][data-node="voices"]');
     await expect(fallback.getByTestId('inspector-label-0').textContent()).resolves.toBe('KAEL: Is anyone there?');

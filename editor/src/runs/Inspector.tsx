@@ -26,6 +26,7 @@ function ItemRow({ item, label, provider, covered, chosen, onChoose }: { item: I
   const where = describeLocation(item.error);
   // An item of an alternative the fallback covered did not fail the run: it fell back.
   const status = covered && item.status === 'failed' ? 'fell-back' : item.status;
+  const facts = [formatDuration(item.durationMs), item.attempts > 1 ? `${item.attempts} tries` : ''].filter(Boolean);
   return (
     <tr
       className={`rg-run-item rg-run-item--${status}${covered ? ' rg-run-item--covered' : ''}${chosen ? ' rg-run-item--chosen' : ''}`}
@@ -35,17 +36,24 @@ function ItemRow({ item, label, provider, covered, chosen, onChoose }: { item: I
       title={item.outputs ? 'show this item’s values' : undefined}
     >
       <td>{item.index}</td>
-      <td className="rg-run-item-key" title={`${label ?? ''}\nkey ${item.key}`} data-testid={`inspector-label-${item.index}`}>
-        {label ?? <span className="rg-run-muted">{item.key}</span>}
+      {/* One cell for what the item is and how it went: the table fits a narrow panel without sideways scrolling. */}
+      <td className="rg-run-item-cell">
+        <div className="rg-run-item-key" title={`${label ?? ''}\nkey ${item.key}`} data-testid={`inspector-label-${item.index}`}>
+          {label ?? <span className="rg-run-muted">{item.key}</span>}
+        </div>
+        <div className="rg-run-item-meta">
+          <span data-testid={`inspector-provider-${item.index}`}>{provider}</span>
+          {provider && facts.length > 0 ? ' · ' : ''}
+          {facts.join(' · ')}
+        </div>
+        {item.error ? (
+          <div className="rg-run-item-error" title={`${item.error.code}: ${item.error.message}${where ? `\nat ${where}` : ''}`}>
+            {`${item.error.message}${where ? ` (${where})` : ''}`}
+          </div>
+        ) : null}
       </td>
-      <td>
+      <td className="rg-run-item-status">
         <span className={`rg-run-dot rg-run-dot--${status}`} /> {status === 'fell-back' ? 'fell back' : status}
-      </td>
-      <td data-testid={`inspector-provider-${item.index}`}>{provider}</td>
-      <td>{item.attempts > 1 ? item.attempts : ''}</td>
-      <td>{formatDuration(item.durationMs)}</td>
-      <td className="rg-run-item-error" title={item.error ? `${item.error.code}: ${item.error.message}${where ? `\nat ${where}` : ''}` : undefined}>
-        {item.error ? `${item.error.message}${where ? ` (${where})` : ''}` : ''}
       </td>
     </tr>
   );
@@ -190,12 +198,8 @@ export function Inspector({ nodeId }: { nodeId: string }) {
                   <thead>
                     <tr>
                       <th>#</th>
-                      <th>item</th>
+                      <th>item · provider · time</th>
                       <th>status</th>
-                      <th>provider</th>
-                      <th>tries</th>
-                      <th>time</th>
-                      <th>error</th>
                     </tr>
                   </thead>
                   <tbody>
