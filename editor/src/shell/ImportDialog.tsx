@@ -92,7 +92,12 @@ export function ImportDialog() {
   const openPlain = async (doc: GraphDocument, problems: number, fileName?: string) => {
     if (!(await confirmDiscard(`Importing ${fileName ? `"${fileName}"` : 'this graph'}`))) return;
     openUnsaved(doc);
-    notify(problems > 0 ? 'warning' : 'success', `Imported ${doc.name}: ${doc.nodes.length} nodes, ${doc.edges.length} edges${problems > 0 ? ` — ${problems} problem${problems === 1 ? '' : 's'} to fix` : ''} (Undo returns to the previous graph)`);
+    // Opened, not stored: one graph may have problems to fix first, and the server stores only valid graphs.
+    // (A variant, or several files, are stored at once: the variant's template must be stored to resolve it.)
+    notify(
+      problems > 0 ? 'warning' : 'success',
+      `Imported ${doc.name}: ${doc.nodes.length} nodes, ${doc.edges.length} edges${problems > 0 ? ` — ${problems} problem${problems === 1 ? '' : 's'} to fix` : ''}; not stored yet, Save stores it (Undo returns to the previous graph)`,
+    );
     close();
   };
 
