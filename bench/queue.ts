@@ -14,7 +14,8 @@ import { Queue } from 'bullmq';
 import { redisReachable } from '../runtime/queue/connection.js';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { queueName } from '../runtime/queue/names.js';
-import { openWorkspace, type Workspace } from '../cli/workspace.js';
+import { builtinNodes } from '../nodes/index.js';
+import { openWorkspace, type Workspace } from '../runtime/workspace.js';
 
 export interface QueueBenchResult {
   workers: number;
@@ -62,12 +63,12 @@ export async function benchQueue(): Promise<QueueBenchResult | undefined> {
   };
   const workers = await Promise.all([startWorker(env), startWorker(env)]);
   try {
-    const queued = await openWorkspace(join(dir, 'queue'), { env });
+    const queued = await openWorkspace(join(dir, 'queue'), { nodes: builtinNodes, env });
     const queueRate = await throughput(queued, dir);
     await queued.close();
     const latencies = await dispatchLatencies(redisUrl, prefix);
 
-    const embedded = await openWorkspace(join(dir, 'embedded'), { env: { ...env, REDIS_URL: '' } });
+    const embedded = await openWorkspace(join(dir, 'embedded'), { nodes: builtinNodes, env: { ...env, REDIS_URL: '' } });
     const embeddedRate = await throughput(embedded, dir);
     await embedded.close();
     return {

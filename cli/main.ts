@@ -29,7 +29,8 @@ import { withParsersForInputFiles } from './input-format.js';
 import { createProgressView, statusSymbols } from './progress.js';
 import { scriptOutline } from './script-outline.js';
 import { registerWorkerCommand } from './worker-command.js';
-import { createRegistry, dataDirFrom, openWorkspace, type Workspace } from './workspace.js';
+import { createBuiltinRegistry, builtinNodes } from '../nodes/index.js';
+import { dataDirFrom, openWorkspace, type Workspace, type WorkspaceOptions } from '../runtime/workspace.js';
 import { registerServerCommands } from './server-command.js';
 
 /** Schemas other tools can check files against (`docs/schema/*.schema.json` are these, committed). */
@@ -76,6 +77,8 @@ function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
   const dataDir = (): string => dataDirFrom(program.opts<{ data?: string }>().data);
+  // The CLI's workspace: the data directory given (or the default) with the built-in node types.
+  const openCliWorkspace = (options: Omit<WorkspaceOptions, 'nodes'> = {}): Promise<Workspace> => openWorkspace(dataDir(), { nodes: builtinNodes, ...options });
   registerWorkerCommand(program, dataDir, io.err);
 
   program
@@ -89,7 +92,7 @@ function buildProgram(io: Io): Command {
     .option('--profile <name>', profileHelp)
     .addOption(new Option('--priority <priority>', 'scheduling priority').choices(['urgent', 'normal', 'batch']).default('normal'))
     .action(async (graphRef: string, options: RunCliOptions) => {
-      const workspace = await openWorkspace(dataDir());
+      const workspace = await openCliWorkspace();
       try {
         await runCommand(workspace, graphRef, options, io);
       } finally {
@@ -107,7 +110,7 @@ function buildProgram(io: Io): Command {
     .option('--profile <name>', profileHelp)
     .action(async (episode: string, options: { graph: string; out: string; cache: boolean; profile?: string }) => {
       const fromRepo = (path: string): string => (existsSync(path) ? path : resolve(repoRoot, path));
-      const workspace = await openWorkspace(dataDir(), { offline: true });
+      const workspace = await openCliWorkspace({ offline: true });
       try {
         const runOptions: RunCliOptions = {
           input: [`episode=@${fromRepo(episode)}`],
@@ -173,7 +176,7 @@ function buildProgram(io: Io): Command {
     .option('-m, --message <text>', 'what changed in this version')
     .option('--id <id>', 'graph id (default: the document id, or a slug of its name)')
     .action(async (file: string, options: { message?: string; id?: string }) => {
-      const workspace = await openWorkspace(dataDir());
+      const workspace = await openCliWorkspace();
       try {
         const { document, graph } = await loadGraphFile(file, (id) => storedDocument(workspace, id)).catch((error: unknown) => {
           reportInvalid(error, false, io);
@@ -197,7 +200,7 @@ function buildProgram(io: Io): Command {
     .argument('[id]', 'graph id: show its history')
     .option('--json', 'print JSON')
     .action(async (id: string | undefined, options: { json?: boolean }) => {
-      const workspace = await openWorkspace(dataDir());
+      const workspace = await openCliWorkspace();
       try {
         const data = id ? await workspace.store.graphHistory(id) : await workspace.store.listGraphs();
         if (options.json) return io.out(`${JSON.stringify(data, null, 2)}\n`);
@@ -217,7 +220,7 @@ function buildProgram(io: Io): Command {
     .option('-n, --limit <n>', 'how many', (v) => positiveInt(v, '--limit'), 20)
     .option('--json', 'print JSON')
     .action(async (options: { limit: number; json?: boolean }) => {
-      const workspace = await openWorkspace(dataDir());
+      const workspace = await openCliWorkspace();
       try {
         const runs = await workspace.store.listRuns({ limit: options.limit });
         if (options.json) return io.out(`${JSON.stringify(runs, null, 2)}\n`);
@@ -237,7 +240,7 @@ function buildProgram(io: Io): Command {
     .argument('<runId>', 'run id (a unique prefix is enough)')
     .option('--json', 'print JSON')
     .action(async (runId: string, options: { json?: boolean }) => {
-      const workspace = await openWorkspace(dataDir());
+      const workspace = await openCliWorkspace();
       try {
         await showCommand(workspace, runId, options, io);
       } finally {
@@ -489,7 +492,7 @@ function reportInvalid(error: unknown, json: boolean, io: Io): void {
 }
 
 async function validateCommand(file: string, options: { json?: boolean }, io: Io): Promise<void> {
-  const registry = createRegistry();
+  const registry = createBuiltinRegistry();
   let problems: GraphProblem[];
   let report: string;
   try {
@@ -512,7 +515,7 @@ async function validateCommand(file: string, options: { json?: boolean }, io: Io
 }
 
 function nodesCommand(options: { json?: boolean }, io: Io): void {
-  const nodes = createRegistry().list();
+  const nodes = createBuiltinRegistry().list();
   if (options.json) {
     io.out(`${JSON.stringify(nodes.map(describeNode), null, 2)}\n`);
     return;

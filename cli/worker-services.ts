@@ -16,9 +16,10 @@ import { resolveSecretKey } from '../runtime/credentials/secret-key.js';
 import { SecretBox } from '../runtime/credentials/vault.js';
 import { RedisRateLimiter } from '../runtime/queue/redis-rate-limiter.js';
 import type { UnitServices } from '../runtime/engine/unit.js';
-import { createLogger } from './logger.js';
-import { loadRegistry } from './node-catalog.js';
-import { dataDirFrom } from './workspace.js';
+import { createLogger } from '../runtime/logger.js';
+import { loadRegistry } from '../runtime/node-modules.js';
+import { dataDirFrom } from '../runtime/workspace.js';
+import { builtinNodes } from '../nodes/index.js';
 
 export interface WorkerServices {
   registry: NodeRegistry<NodeType>;
@@ -32,7 +33,7 @@ export interface WorkerServices {
 export async function createWorkerServices(env: NodeJS.ProcessEnv = process.env, logger: Logger = createLogger(env, 'info')): Promise<WorkerServices> {
   const dataDir = dataDirFrom(undefined, env);
   await mkdir(dataDir, { recursive: true });
-  const registry = await loadRegistry(env);
+  const registry = await loadRegistry(builtinNodes, env);
   const queue = queueConfigFromEnv(env);
   // Provider limits hold across every worker of the cluster, so they live in Redis.
   const redis = queue ? new Redis(queue.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: 10_000 }) : undefined;

@@ -2,7 +2,7 @@
  * Every built-in node type. Adding a node type: write one file exporting
  * `defineNode({...})` as default, then list it here.
  */
-import type { NodeType } from '../runtime/contract/index.js';
+import { NodeRegistry, type NodeType } from '../runtime/contract/index.js';
 import fallback from './control/fallback.js';
 import writeFile from './file/write.js';
 import exportPackage from './export/package.js';
@@ -29,5 +29,10 @@ import voiceTts from './voice/tts.js';
 import join from './text/join.js';
 import split from './text/split.js';
 import template from './text/template.js';
+
+/** A registry of the built-in node types alone (no REELGRAPH_NODE_MODULES): for docs, catalogs and tests. */
+export function createBuiltinRegistry(): NodeRegistry<NodeType> {
+  return new NodeRegistry<NodeType>(builtinNodes);
+}
 
 export const builtinNodes = [scriptMarkdown, scriptFountain, voiceCast, voiceTts, scenePrompt, overlayTerminal, sceneImage, sceneProcedural, sceneRunway, scenePika, sceneComfyui, assemblyPace, assemblyTimeline, captionsBuild, audioMix, assemblyChunks, assemblyRenderChunk, assemblyJoin, fallback, template, formatEach, split, join, jsonStringify, writeFile, exportPackage] as NodeType[];

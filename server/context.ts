@@ -1,6 +1,6 @@
 /** What every route module gets: the workspace and the server's services. */
 import type { Logger } from 'pino';
-import type { Workspace } from '../cli/workspace.js';
+import type { Workspace } from '../runtime/workspace.js';
 import type { CredentialVault } from '../runtime/credentials/vault.js';
 import type { ServerTables } from '../runtime/store/server-tables.js';
 import type { TokenService } from './auth.js';

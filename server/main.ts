@@ -8,7 +8,8 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { openWorkspace, type Workspace } from '../cli/workspace.js';
+import { builtinNodes } from '../nodes/index.js';
+import { openWorkspace, type Workspace } from '../runtime/workspace.js';
 import type { NodeType } from '../runtime/contract/node.js';
 import { resolveSecretKey } from '../runtime/credentials/secret-key.js';
 import { CredentialVault } from '../runtime/credentials/vault.js';
@@ -60,6 +61,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let tables: ServerTables | undefined;
   let vault: CredentialVault | undefined;
   const workspace: Workspace = await openWorkspace(dataDir, {
+    nodes: builtinNodes,
     env,
     ...(extraNodes ? { extraNodes } : {}),
     credentials: async ({ store, registry }) => {
@@ -73,7 +75,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (!tables || !vault) throw new Error('the workspace did not build the credentials vault');
 
   const tokens = new TokenService(tables);
-  const metrics = createMetrics(workspace.engine.events, workspace.engine.services.dispatcher);
+  const metrics = createMetrics(workspace.engine.events, workspace.dispatcher);
   const callbacks = new CallbackSender(config.callback, logger);
   const mediaSigner = new MediaSigner(mediaLinkKey(key));
   const context: ServerContext = { workspace, tables, vault, tokens, logger, config, callbacks, metrics, mediaSigner };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import validator from '@rjsf/validator-ajv8';
 import { describeNode, type CredentialSpec } from '../runtime/contract/index.js';
-import { createRegistry } from '../cli/workspace.js';
+import { createBuiltinRegistry } from '../nodes/index.js';
 import { credentialPayload, credentialStatus, credentialStatuses, describeCredentialStatus } from '../editor/src/params/credentials.js';
 import {
   buildUiSchema,
@@ -154,7 +154,7 @@ describe('credential status', () => {
 
 describe('shipped node types', () => {
   it('every params schema compiles for the form; an empty form is valid unless a field has no default and is required', () => {
-    const descriptions = createRegistry().list().map((node) => describeNode(node));
+    const descriptions = createBuiltinRegistry().list().map((node) => describeNode(node));
     expect(descriptions.length).toBeGreaterThan(10);
     for (const description of descriptions) {
       const schema = formSchema(description.params);

@@ -10,14 +10,14 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeNode, type GraphDocument } from '../runtime/contract/index.js';
-import { createRegistry } from '../cli/workspace.js';
+import { createBuiltinRegistry } from '../nodes/index.js';
 import { profileChoice, ProfileSelect, settingsWithProfile } from '../editor/src/graphs/ProfilePicker.js';
 import { useGraphStore } from '../editor/src/state/graph-store.js';
 
 const store = () => useGraphStore.getState();
 
 /** The node types as the server describes them to the editor. */
-const nodeTypes = createRegistry().list().map(describeNode);
+const nodeTypes = createBuiltinRegistry().list().map(describeNode);
 
 const doc = (settings?: GraphDocument['settings']): GraphDocument => ({
   format: 'reelgraph/graph',

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { queueName } from '../runtime/queue/names.js';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import type { RunResult } from '../runtime/engine/run.js';
-import { openWorkspace } from '../cli/workspace.js';
+import { builtinNodes } from '../nodes/index.js';
+import { openWorkspace } from '../runtime/workspace.js';
 import { createCluster, type Cluster } from './fixtures/queue-cluster.js';
 import type { Trace } from './fixtures/queue-nodes.js';
 import { requireRedis } from './fixtures/redis.js';
@@ -78,7 +79,7 @@ describe.skipIf(!redis)('queue mode', () => {
     expect(queued.status).toBe('done');
 
     const embeddedDir = `${cluster.dir}/embedded`;
-    const embedded = await openWorkspace(embeddedDir, { env: { ...cluster.env, REDIS_URL: '', REELGRAPH_DATA: embeddedDir } });
+    const embedded = await openWorkspace(embeddedDir, { nodes: builtinNodes, env: { ...cluster.env, REDIS_URL: '', REELGRAPH_DATA: embeddedDir } });
     try {
       const local = await embedded.engine.run(graph, { outDir: `${embeddedDir}/out` });
       expect(local.status).toBe('done');

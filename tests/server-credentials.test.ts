@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerLogger } from '../server/logger.js';
 import { main } from '../cli/main.js';
 import { createWorkerServices } from '../cli/worker-services.js';
-import { openWorkspace } from '../cli/workspace.js';
+import { builtinNodes } from '../nodes/index.js';
+import { openWorkspace } from '../runtime/workspace.js';
 import { resolveSecretKey, secretKeyPath } from '../runtime/credentials/secret-key.js';
 import { parseSecretKey, SecretBox, SecretKeyError } from '../runtime/credentials/vault.js';
 import { greetingGraph, newSecretKey, startTestServer, testEnv, type TestServer } from './fixtures/server.js';
@@ -196,7 +197,7 @@ describe('REELGRAPH_SECRET_KEY', () => {
     const server = await startTestServer({ dir, key: null });
     await server.api.put('/api/credentials/elevenlabs').send({ fields: { apiKey: SECRET_VALUE } });
     await server.dispose();
-    const workspace = await openWorkspace(dir, { env: testEnv() });
+    const workspace = await openWorkspace(dir, { nodes: builtinNodes, env: testEnv() });
     try {
       expect(await workspace.engine.services.credentials.get('elevenlabs')).toEqual({ apiKey: SECRET_VALUE });
     } finally {

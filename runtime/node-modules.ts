@@ -1,5 +1,6 @@
 /**
- * The node types a process knows: the built-ins, plus node packages named in
+ * The node types a process knows: the built-ins its entry point hands over
+ * (the runtime does not know them), plus node packages named in
  * REELGRAPH_NODE_MODULES (comma-separated paths or package names). Each
  * module exports its node types as `nodes` or as the default export (an
  * array). Every process of a deployment — server, CLI, workers — must load
@@ -7,8 +8,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NodeRegistry, type NodeType } from '../runtime/contract/index.js';
-import { builtinNodes } from '../nodes/index.js';
+import { NodeRegistry, type NodeType } from './contract/index.js';
 
 export class NodeModuleError extends Error {}
 
@@ -32,6 +32,6 @@ export async function loadNodeModules(env: NodeJS.ProcessEnv = process.env): Pro
   return loaded;
 }
 
-export async function loadRegistry(env: NodeJS.ProcessEnv = process.env): Promise<NodeRegistry<NodeType>> {
-  return new NodeRegistry<NodeType>([...builtinNodes, ...(await loadNodeModules(env))]);
+export async function loadRegistry(builtins: readonly NodeType[], env: NodeJS.ProcessEnv = process.env): Promise<NodeRegistry<NodeType>> {
+  return new NodeRegistry<NodeType>([...builtins, ...(await loadNodeModules(env))]);
 }

@@ -1,29 +1,31 @@
 /**
- * A workspace is a data directory (default `.reelgraph/` in the working
- * directory, or REELGRAPH_DATA): the artifact store, the result cache, the
- * SQLite store and scratch space, plus the engine wired to them.
+ * The composition root: a workspace is a data directory (default
+ * `.reelgraph/` in the working directory, or REELGRAPH_DATA) — the artifact
+ * store, the result cache, the SQLite store and scratch space — plus the
+ * engine, the dispatcher (in-process, or BullMQ workers when REDIS_URL is
+ * set) and the run launcher wired to them. The CLI and the server both open
+ * one; the node types come from their caller, as the runtime knows none.
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { collectArtifactHandles, type CredentialsLookup, type NodeType } from '../runtime/contract/index.js';
-import { resolveSecretKey } from '../runtime/credentials/secret-key.js';
-import { CredentialVault } from '../runtime/credentials/vault.js';
-import { ServerTables } from '../runtime/store/server-tables.js';
-import { NodeRegistry } from '../runtime/contract/index.js';
-import { artifactStoreFromEnv, type ManagedArtifactStore } from '../runtime/artifacts/from-config.js';
-import { IndexedArtifactStore } from '../runtime/artifacts/indexed.js';
-import { FsCacheStore } from '../runtime/engine/cache.js';
-import { Engine } from '../runtime/engine/engine.js';
-import { EnvCredentials } from '../runtime/engine/credentials.js';
-import { globalLimitsFromEnv, limitsFromEnv } from '../runtime/engine/pool.js';
-import { openSqliteStore, type SqliteRunStore } from '../runtime/store/sqlite.js';
-import { RunLauncher } from '../runtime/runs/launcher.js';
-import { QueueDispatcher } from '../runtime/queue/dispatcher.js';
-import { queueConfigFromEnv } from '../runtime/queue/names.js';
+import { collectArtifactHandles, type CredentialsLookup, type NodeRegistry, type NodeType } from './contract/index.js';
+import { resolveSecretKey } from './credentials/secret-key.js';
+import { CredentialVault } from './credentials/vault.js';
+import { ServerTables } from './store/server-tables.js';
+import { artifactStoreFromEnv, type ManagedArtifactStore } from './artifacts/from-config.js';
+import { IndexedArtifactStore } from './artifacts/indexed.js';
+import { FsCacheStore } from './engine/cache.js';
+import { Engine } from './engine/engine.js';
+import { EnvCredentials } from './engine/credentials.js';
+import { globalLimitsFromEnv, limitsFromEnv } from './engine/pool.js';
+import { openSqliteStore, type SqliteRunStore } from './store/sqlite.js';
+import { RunLauncher } from './runs/launcher.js';
+import { QueueDispatcher } from './queue/dispatcher.js';
+import { queueConfigFromEnv } from './queue/names.js';
+import type { UnitDispatcher } from './engine/unit.js';
 import { createLogger } from './logger.js';
-import { loadRegistry } from './node-catalog.js';
-import type { RunStore } from '../runtime/store/types.js';
-import { builtinNodes } from '../nodes/index.js';
+import { loadRegistry } from './node-modules.js';
+import type { RunStore } from './store/types.js';
 
 export interface Workspace {
   dataDir: string;
@@ -31,6 +33,8 @@ export interface Workspace {
   artifacts: ManagedArtifactStore;
   store: RunStore;
   engine: Engine;
+  /** Where the engine sends units: in-process, or the queue (its depths feed the server's metrics). */
+  dispatcher: UnitDispatcher;
   /** Starts runs on the engine and records them in the store. */
   launcher: RunLauncher;
   /** `queue`: units run on `reelgraph worker` processes (REDIS_URL is set). */
@@ -42,11 +46,9 @@ export function dataDirFrom(option: string | undefined, env: NodeJS.ProcessEnv =
   return resolve(option ?? env.REELGRAPH_DATA ?? '.reelgraph');
 }
 
-export function createRegistry(): NodeRegistry<NodeType> {
-  return new NodeRegistry<NodeType>(builtinNodes);
-}
-
 export interface WorkspaceOptions {
+  /** The node types this deployment ships (the built-ins: nodes/index.ts); REELGRAPH_NODE_MODULES adds to them. */
+  nodes: readonly NodeType[];
   /** No provider credentials at all: cloud nodes fail fast and fallbacks reach the offline providers. */
   offline?: boolean;
   /** Environment to read configuration from (REDIS_URL, REELGRAPH_NODE_MODULES, …). Default: process.env. */
@@ -77,10 +79,10 @@ async function storedCredentials(store: SqliteRunStore, registry: NodeRegistry<N
   return vault;
 }
 
-export async function openWorkspace(dataDir: string, options: WorkspaceOptions = {}): Promise<Workspace> {
+export async function openWorkspace(dataDir: string, options: WorkspaceOptions): Promise<Workspace> {
   await mkdir(dataDir, { recursive: true });
   const env = options.env ?? process.env;
-  const registry = await loadRegistry(env);
+  const registry = await loadRegistry(options.nodes, env);
   for (const node of options.extraNodes ?? []) registry.register(node);
   const artifacts = artifactStoreFromEnv(dataDir, env);
   const logger = createLogger(env);
@@ -128,6 +130,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions =
     artifacts,
     store,
     engine,
+    dispatcher: engine.services.dispatcher,
     launcher,
     mode: queue ? 'queue' : 'embedded',
     close: async () => {
