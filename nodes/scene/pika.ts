@@ -11,6 +11,7 @@
  * fal's CDN and is fetched without the key.
  */
 import { PermanentError, TransientError, type CredentialSpec } from '../../runtime/contract/index.js';
+import { fastApiDetail } from '../http/fastapi-detail.js';
 import { apiClient, rawDetail } from './providers/api.js';
 import { cancelOnAbort, pollUntilDone, withRetries, type Job, type PollStep } from './providers/async-job.js';
 import type { VideoSource } from './providers/download.js';
@@ -130,17 +131,8 @@ function sameOrigin(value: unknown, submitUrl: string, field: string, job: Job):
 /** fal's `detail`: a string, or FastAPI's list of `{loc, msg, type}`. */
 function errorDetail(body: Buffer): string {
   try {
-    const { detail } = JSON.parse(body.toString('utf8')) as { detail?: unknown };
-    if (typeof detail === 'string') return detail;
-    if (Array.isArray(detail)) {
-      return detail
-        .map((entry: { loc?: unknown; msg?: unknown; type?: unknown }) => {
-          const where = Array.isArray(entry?.loc) ? `${entry.loc.join('.')}: ` : '';
-          const type = typeof entry?.type === 'string' ? ` (${entry.type})` : '';
-          return `${where}${typeof entry?.msg === 'string' ? entry.msg : JSON.stringify(entry)}${type}`;
-        })
-        .join('; ');
-    }
+    const detail = fastApiDetail(JSON.parse(body.toString('utf8')), { withType: true });
+    if (detail && detail.kind !== 'object') return detail.message;
   } catch {
     // Not JSON: the raw text is the message.
   }

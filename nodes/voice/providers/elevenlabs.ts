@@ -12,6 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError, TransientError, whereToStoreCredential } from '../../../runtime/contract/index.js';
 import { httpError, requestProvider, type ProviderResponse } from '../../http/client.js';
+import { fastApiDetail } from '../../http/fastapi-detail.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings, WordTiming } from './provider.js';
 
 const PROVIDER = 'elevenlabs';
@@ -142,19 +143,11 @@ export function errorDetail(body: Buffer): ErrorDetail {
   } catch {
     return { message: raw || 'no error message' };
   }
-  const detail = (parsed as { detail?: unknown } | null)?.detail;
-  if (Array.isArray(detail)) return { message: detail.map(validationMessage).join('; ') };
-  if (detail && typeof detail === 'object') {
-    const { status, message } = detail as { status?: unknown; message?: unknown };
-    return { ...(typeof status === 'string' ? { status } : {}), message: typeof message === 'string' ? message : JSON.stringify(detail) };
-  }
-  return { message: typeof detail === 'string' ? detail : raw };
-}
-
-function validationMessage(entry: unknown): string {
-  const { loc, msg } = (entry ?? {}) as { loc?: unknown; msg?: unknown };
-  const where = Array.isArray(loc) ? loc.join('.') : '';
-  return `${where ? `${where}: ` : ''}${typeof msg === 'string' ? msg : JSON.stringify(entry)}`;
+  const detail = fastApiDetail(parsed);
+  if (detail === undefined) return { message: raw };
+  if (detail.kind !== 'object') return { message: detail.message };
+  const { status, message } = detail.fields;
+  return { ...(typeof status === 'string' ? { status } : {}), message: typeof message === 'string' ? message : JSON.stringify(detail.fields) };
 }
 
 /* ---------- success body ---------- */

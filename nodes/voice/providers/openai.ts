@@ -22,6 +22,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError, TransientError, whereToStoreCredential, type CredentialSpec, type ReelgraphError } from '../../../runtime/contract/index.js';
 import { httpError, redact, requestProvider, type ProviderResponse } from '../../http/client.js';
+import { fastApiDetail } from '../../http/fastapi-detail.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings } from './provider.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -170,21 +171,17 @@ export function errorDetail(body: Buffer): ErrorDetail {
     return { message: plain(text) };
   }
   if (!isRecord(json)) return { message: plain(text) };
-  const { error, detail } = json;
+  const { error } = json;
   if (isRecord(error)) {
     return withCode(stringOf(error.message) ?? plain(text), stringOf(error.code) ?? stringOf(error.type));
   }
-  if (isRecord(detail)) {
-    return withCode(stringOf(detail.message) ?? stringOf(detail.error) ?? plain(text), stringOf(detail.error));
+  const detail = fastApiDetail(json);
+  if (detail?.kind === 'object') {
+    const { message, error: code } = detail.fields;
+    return withCode(stringOf(message) ?? stringOf(code) ?? plain(text), stringOf(code));
   }
-  if (Array.isArray(detail)) {
-    const problems = detail.filter(isRecord).map((item) => {
-      const where = Array.isArray(item.loc) ? item.loc.join('.') : '';
-      return `${where ? `${where}: ` : ''}${stringOf(item.msg) ?? 'invalid'}`;
-    });
-    return { message: problems.length > 0 ? problems.join('; ') : plain(text), code: 'validation_error' };
-  }
-  return { message: stringOf(error) ?? stringOf(detail) ?? plain(text) };
+  if (detail?.kind === 'validation') return { message: detail.message || plain(text), code: 'validation_error' };
+  return { message: stringOf(error) ?? stringOf(detail?.message) ?? plain(text) };
 }
 
 function responseError(label: string, response: ProviderResponse, context: { voice: string; model: string; secrets: string[] }): ReelgraphError {
