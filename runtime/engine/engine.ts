@@ -11,7 +11,7 @@ import type { Priority } from '../contract/events.js';
 import type { GraphDocument } from '../contract/graph.js';
 import type { CredentialsLookup, NodeType } from '../contract/node.js';
 import type { RateLimiter } from '../contract/rate-limit.js';
-import { portTypes } from '../contract/ports.js';
+import { formatPortType, portTypes } from '../contract/ports.js';
 import type { ArtifactStore } from '../contract/artifacts.js';
 import type { NodeRegistry } from '../contract/registry.js';
 import { checkSchema } from '../contract/schema.js';
@@ -191,7 +191,7 @@ export function resolveInputs(graph: GraphDocument, given: Record<string, unknow
   for (const [name, spec] of Object.entries(declared)) {
     const value = given[name] ?? spec.default;
     if (value === undefined) {
-      if (spec.required !== false) problems.push({ path: `/inputs/${name}`, code: 'MISSING_INPUT', message: `input "${name}" (${spec.type}${spec.list ? '[]' : ''}) is required` });
+      if (spec.required !== false) problems.push({ path: `/inputs/${name}`, code: 'MISSING_INPUT', message: `input "${name}" (${formatPortType(spec)}) is required` });
       continue;
     }
     const schema = spec.list ? { type: 'array', items: portTypes[spec.type].schema } : portTypes[spec.type].schema;

@@ -17,7 +17,7 @@ import type { ItemCounts, ItemStatus, NodeStatus, Priority, ReelgraphEvent, RunS
 import { GRAPH_INPUT_NODE, parseRef } from '../contract/graph.js';
 import type { GraphDocument, GraphNode } from '../contract/graph.js';
 import type { ItemInfo, NodeOutputs, NodeType, RetryPolicy } from '../contract/node.js';
-import { portTypes } from '../contract/ports.js';
+import { formatPortType, portTypes } from '../contract/ports.js';
 import type { PortSpec } from '../contract/ports.js';
 import { collectArtifactHandles } from '../contract/artifacts.js';
 import { applySchemaDefaults, checkSchema } from '../contract/schema.js';
@@ -715,7 +715,7 @@ function checkOutputs(plan: NodePlan, outputs: NodeOutputs, index: number | unde
     const issues = checkSchema(schema, value);
     if (issues.length > 0) {
       const detail = issues.slice(0, 3).map((i) => `${i.pointer || '/'} ${i.message}`).join('; ');
-      throw new PermanentError(`node "${plan.node.id}" output "${port.name}" is not a valid ${port.type}${asList ? '[]' : ''}: ${detail}`, {
+      throw new PermanentError(`node "${plan.node.id}" output "${port.name}" is not a valid ${formatPortType({ type: port.type, list: asList })}: ${detail}`, {
         location: { ...location, port: port.name },
       });
     }
