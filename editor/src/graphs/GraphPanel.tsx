@@ -14,9 +14,9 @@ import { confirmAction, confirmDiscard } from '../shell/ConfirmDialog.js';
 import { openGraph, openStored, saveOpenGraph } from '../shell/documents.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
+import { ProblemList } from '../ui/ProblemList.js';
 import { GraphInputsSection, GraphOutputsSection } from './GraphIo.js';
 import { describeVariantDiff, formatChange, formatEdge, type VariantDiff } from './diff.js';
-import { describeProblems } from './problems.js';
 import './graphs.css';
 
 type Feedback = { kind: 'ok' | 'error'; text: string; problems?: Problem[] } | undefined;
@@ -67,42 +67,16 @@ function FeedbackView({ feedback, doc }: { feedback: Feedback; doc: GraphDocumen
   return (
     <div className={feedback.kind === 'ok' ? 'rg-graph-ok' : 'rg-graph-error'} role={feedback.kind === 'error' ? 'alert' : 'status'}>
       {feedback.text}
-      {feedback.problems?.length ? <ProblemList problems={feedback.problems} doc={doc} /> : null}
+      {feedback.problems?.length ? <ProblemList problems={feedback.problems} doc={doc} onSelectNode={selectProblemNode} wholeDocument="graph" testId="graph-problems" /> : null}
     </div>
   );
 }
 
-/** Validation problems: node (click selects it on the canvas), JSON pointer, message. */
-export function ProblemList({ problems, doc }: { problems: Problem[]; doc: GraphDocument }) {
-  const rows = describeProblems(problems, doc);
-  return (
-    <ul className="rg-graph-problems" data-testid="graph-problems">
-      {rows.map((row, index) => (
-        <li key={index} className="rg-graph-problem">
-          {row.nodeId ? (
-            <button
-              type="button"
-              className="rg-link-button"
-              title="Select this node"
-              onClick={() => {
-                const state = useGraphStore.getState();
-                state.select([row.nodeId!]);
-                state.setRightTab('node');
-              }}
-            >
-              {row.where}
-            </button>
-          ) : row.where ? (
-            <span>{row.where}</span>
-          ) : (
-            <span className="rg-muted">graph</span>
-          )}{' '}
-          <code className="rg-graph-pointer">{row.pointer}</code>
-          <div>{row.message}</div>
-        </li>
-      ))}
-    </ul>
-  );
+/** A validation problem's node, clicked: selected on the canvas, its params shown. */
+function selectProblemNode(nodeId: string): void {
+  const state = useGraphStore.getState();
+  state.select([nodeId]);
+  state.setRightTab('node');
 }
 
 // ─── graph list ────────────────────────────────────────────────────────────

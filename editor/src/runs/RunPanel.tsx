@@ -15,10 +15,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { Priority } from '../../../runtime/contract/events.js';
 import type { GraphInput } from '../../../runtime/contract/graph.js';
-import type { RunRow } from '../../../runtime/store/types.js';
+import { formatPortType } from '../../../runtime/contract/index.js';
+import type { RunRow } from '../../../runtime/contract/records.js';
 import { ApiError, type Problem, type StartRunRequest } from '../api/client.js';
 import { useApi, useAuth } from '../api/context.js';
 import { useGraphStore, useSelectedNode } from '../state/graph-store.js';
+import { ProblemList } from '../ui/ProblemList.js';
 import { Inspector } from './Inspector.js';
 import { Deliverables } from './Deliverables.js';
 import { ArtifactView, DownloadLink, JsonTree, VideoPlayer, artifactsIn, formatDuration } from './media.js';
@@ -58,7 +60,7 @@ function toInputs(declared: Record<string, GraphInput>, values: InputValues): { 
       try {
         inputs[name] = JSON.parse(raw);
       } catch {
-        problems.push({ in: 'inputs', path: `/${name}`, message: `not valid JSON (${input.type}${input.list ? '[]' : ''})` });
+        problems.push({ in: 'inputs', path: `/${name}`, message: `not valid JSON (${formatPortType(input)})` });
       }
     }
   }
@@ -71,7 +73,7 @@ function InputField({ name, input, value, onChange }: { name: string; input: Gra
     <span className="rg-run-input-label">
       {input.title ?? name}
       {input.required ? <span className="rg-run-required"> *</span> : null}
-      <span className="rg-run-muted"> {input.type}{input.list ? '[]' : ''}</span>
+      <span className="rg-run-muted"> {formatPortType(input)}</span>
     </span>
   );
   const onFile = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
@@ -114,25 +116,6 @@ function InputField({ name, input, value, onChange }: { name: string; input: Gra
         </span>
       ) : null}
     </label>
-  );
-}
-
-function ProblemList({ problems }: { problems: Problem[] }) {
-  if (problems.length === 0) return null;
-  return (
-    <ul className="rg-run-problems">
-      {problems.map((p, i) => (
-        <li key={i}>
-          <code>
-            {p.in ? `${p.in} ` : ''}
-            {p.path || '/'}
-          </code>
-          {p.nodeId ? ` node "${p.nodeId}"` : ''}
-          {p.port ? ` port "${p.port}"` : ''}
-          {p.param ? ` param ${p.param}` : ''}: {p.message}
-        </li>
-      ))}
-    </ul>
   );
 }
 
@@ -494,7 +477,7 @@ export function RunPanel() {
         {startError ? (
           <div className="rg-run-error" data-testid="run-start-error">
             {startError.message}
-            <ProblemList problems={startError.problems} />
+            <ProblemList problems={startError.problems} showIn />
           </div>
         ) : null}
       </section>

@@ -19,6 +19,7 @@ import { useApi } from '../api/context.js';
 import { parseGraphDocument } from '../graph.js';
 import { notify } from '../state/toast-store.js';
 import { useUiStore } from '../state/ui-store.js';
+import { ProblemList } from '../ui/ProblemList.js';
 import { confirmDiscard } from './ConfirmDialog.js';
 import { openStored, openUnsaved } from './documents.js';
 
@@ -44,6 +45,9 @@ type Check =
 
 const label = (source: Source): string => source.fileName ?? 'the pasted JSON';
 
+/** A checked file's problems past this many are left off: a wrong file can report thousands. */
+const IMPORT_PROBLEMS_SHOWN = 50;
+
 export function parseSource(source: Source): Parsed {
   let value: unknown;
   try {
@@ -66,15 +70,6 @@ function missingTemplateIndex(problems: Problem[]): number | undefined {
     if (match) return Number(match[1]);
   }
   return undefined;
-}
-
-/** A checked file's problems (the first 50): where, which node, what. */
-function ImportProblemItems({ problems }: { problems: Problem[] }) {
-  return problems.slice(0, 50).map((problem, index) => (
-    <li key={index}>
-      <code>{problem.path || '/'}</code> {problem.nodeId ? <b>{problem.nodeId}</b> : null} {problem.message}
-    </li>
-  ));
 }
 
 export function ImportDialog() {
@@ -264,9 +259,7 @@ export function ImportDialog() {
               </p>
             )}
             {check.problems.length > 0 && !check.missingTemplate ? (
-              <ul>
-                <ImportProblemItems problems={check.problems} />
-              </ul>
+              <ProblemList problems={check.problems} limit={IMPORT_PROBLEMS_SHOWN} />
             ) : null}
             {check.missingTemplate ? (
               <button type="button" className="rg-button" onClick={() => chooseFiles(true)} data-testid="import-add-template">
@@ -284,9 +277,7 @@ export function ImportDialog() {
                   {check.problems.length} problem{check.problems.length === 1 ? '' : 's'}
                 </strong>{' '}
                 — open it anyway to fix them in the editor:
-                <ul>
-                  <ImportProblemItems problems={check.problems} />
-                </ul>
+                <ProblemList problems={check.problems} limit={IMPORT_PROBLEMS_SHOWN} />
               </>
             ) : (
               <p>No problems found.</p>
