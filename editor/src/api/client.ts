@@ -8,7 +8,7 @@
  * panel can show exactly which field or node was wrong.
  */
 import type { AnyGraphDocument, ArtifactHandle, GraphDocument, GraphOverrides, GraphProblem, NodeDescription, Priority, RunDeliverables, RunStatus, TemplateCatalog } from '../../../runtime/contract/index.js';
-import type { GraphSummary, GraphVersionInfo, RunDetail, RunLogRow, RunRow, RunTrigger, StoredGraph as StoredGraphRow } from '../../../runtime/store/types.js';
+import type { GraphSummary, GraphVersionInfo, RunDetail, RunLogRow, RunRow, RunTrigger, StoredGraph as StoredGraphRow } from '../../../runtime/contract/records.js';
 
 const TOKEN_KEY = 'reelgraph.token';
 

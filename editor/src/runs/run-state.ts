@@ -15,7 +15,7 @@
  */
 import type { SerializedError } from '../../../runtime/contract/errors.js';
 import type { ItemStatus, NodeStatus, ReelgraphEvent, RunStatus } from '../../../runtime/contract/events.js';
-import type { ItemRunRow, NodeRunRow, RunDetail, RunLogRow } from '../../../runtime/store/types.js';
+import type { ItemRunRow, NodeRunRow, RunDetail, RunLogRow } from '../../../runtime/contract/records.js';
 
 export interface ItemTally {
   total: number;

@@ -18,7 +18,7 @@
  */
 import { create } from 'zustand';
 import type { Priority, ReelgraphEvent } from '../../../runtime/contract/events.js';
-import type { RunDetail, RunLogRow } from '../../../runtime/store/types.js';
+import type { RunDetail, RunLogRow } from '../../../runtime/contract/records.js';
 import type { ApiClient } from '../api/client.js';
 import { currentRoute, navigate } from '../shell/routing.js';
 import { useGraphStore } from '../state/graph-store.js';

@@ -7,7 +7,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import type { ReelgraphEvent } from '../../../runtime/contract/events.js';
-import type { RunDetail } from '../../../runtime/store/types.js';
+import type { RunDetail } from '../../../runtime/contract/records.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'error';
 
