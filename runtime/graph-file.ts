@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { GraphValidationError, ReelgraphError } from './contract/errors.js';
-import { applyOverrides, isVariant } from './contract/graph.js';
 import type { AnyGraphDocument, GraphDocument } from './contract/graph.js';
 import { checkDocumentSchema } from './contract/validate.js';
+import { resolveVariant, VariantResolutionError, type TemplateSource } from './contract/variant.js';
 
 export interface LoadedGraph {
   file: string;
@@ -59,23 +59,24 @@ async function readDocument(file: string): Promise<AnyGraphDocument> {
 export async function loadGraphFile(path: string, lookup?: (ref: string) => Promise<AnyGraphDocument | undefined>): Promise<LoadedGraph> {
   const file = resolve(path);
   const document = await readDocument(file);
-  const graph = await resolveDocument(document, file, lookup, [file]);
-  return { file, document, graph };
+  try {
+    return { file, document, graph: await resolveVariant(document, templateFiles(lookup), file) };
+  } catch (error) {
+    if (error instanceof VariantResolutionError) throw new GraphFileError(`${file}: ${error.message}`, file, undefined, error);
+    throw error;
+  }
 }
 
-async function resolveDocument(
-  document: AnyGraphDocument,
-  file: string,
-  lookup: ((ref: string) => Promise<AnyGraphDocument | undefined>) | undefined,
-  chain: string[],
-): Promise<GraphDocument> {
-  if (!isVariant(document)) return document;
-  const fromStore = lookup && !document.extends.endsWith('.json') ? await lookup(document.extends) : undefined;
-  const templateFile = fromStore ? `graph:${document.extends}` : resolve(dirname(file), document.extends);
-  if (chain.includes(templateFile)) {
-    throw new GraphFileError(`${file}: variants extend each other in a cycle: ${[...chain, templateFile].join(' → ')}`, file);
-  }
-  const template = fromStore ?? (await readDocument(templateFile));
-  const resolvedTemplate = await resolveDocument(template, templateFile, lookup, [...chain, templateFile]);
-  return applyOverrides(resolvedTemplate, document);
+/** Templates keyed by absolute path, or `graph:<id>` for a stored graph `lookup` finds (a reference not ending in `.json`). */
+function templateFiles(lookup: ((ref: string) => Promise<AnyGraphDocument | undefined>) | undefined): TemplateSource {
+  const stored = new Map<string, AnyGraphDocument>();
+  return {
+    async keyOf(ref, from) {
+      const fromStore = lookup && !ref.endsWith('.json') ? await lookup(ref) : undefined;
+      if (!fromStore) return resolve(dirname(from ?? ''), ref);
+      stored.set(`graph:${ref}`, fromStore);
+      return `graph:${ref}`;
+    },
+    read: async (key) => stored.get(key) ?? (await readDocument(key)),
+  };
 }

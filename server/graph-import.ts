@@ -16,15 +16,16 @@
  * in the request is stored extending its template's final id.
  */
 import { basename } from 'node:path';
-import { applyOverrides, isVariant, type AnyGraphDocument, type GraphDocument } from '../runtime/contract/graph.js';
+import { isVariant, type AnyGraphDocument, type GraphDocument } from '../runtime/contract/graph.js';
+import { resolveVariant, VariantResolutionError, type TemplateSource as ResolverSource } from '../runtime/contract/variant.js';
 import type { GraphProblem } from '../runtime/contract/errors.js';
 import type { NodeRegistry } from '../runtime/contract/registry.js';
 import { checkDocumentSchema, validateGraph } from '../runtime/contract/validate.js';
 import { graphIdFor } from '../runtime/store/graph-id.js';
 import type { RunStore } from '../runtime/store/types.js';
 import { badRequest, type RequestProblem } from './errors.js';
-import { resolveDocument, unknownTemplate } from './graphs.js';
-import { installTemplate, placeFor, readGraphTemplate, resolveTemplate, shippedTemplateDirs, templateNameOfPath, type TemplateDirs } from './templates.js';
+import { unknownTemplate, variantProblem } from './graphs.js';
+import { installTemplate, placeFor, readGraphTemplate, shippedTemplateDirs, templateNameOfPath, type TemplateDirs } from './templates.js';
 
 export interface ImportedDocument {
   fileName?: string;
@@ -39,7 +40,6 @@ interface Entry {
   fileName?: string;
   doc: AnyGraphDocument;
   template?: TemplateSource;
-  resolved?: GraphDocument;
   /** The id it is stored under, once stored. */
   id?: string;
 }
@@ -81,31 +81,18 @@ export async function importGraphs(services: ImportServices, documents: Imported
   }
 
   // Resolve every document in memory and validate it.
-  const resolving = new Set<Entry>();
-  const resolve = async (entry: Entry): Promise<GraphDocument | undefined> => {
-    if (entry.resolved) return entry.resolved;
-    if (!isVariant(entry.doc)) return (entry.resolved = entry.doc);
-    if (!entry.template) return undefined;
-    if (resolving.has(entry)) {
-      problems.push(at(entry.index, { path: '/extends', code: 'VARIANT_CYCLE', message: 'the imported variants extend each other in a cycle' }));
-      return undefined;
-    }
-    resolving.add(entry);
-    let base: GraphDocument | undefined;
-    const source = entry.template;
-    if (source.from === 'request') base = await resolve(entries.find((other) => other.index === source.index)!);
-    else if (source.from === 'stored') {
-      const stored = await store.getGraph(source.id);
-      const result = stored ? await resolveDocument(store, stored.doc) : { problems: [unknownTemplate(source.id)] };
-      if (!result.graph) problems.push(...result.problems.map((problem) => at(entry.index, { ...problem, path: '/extends', message: `its template "${source.id}": ${problem.message}` })));
-      base = result.graph;
-    } else base = await readGraphTemplate(dirs, source.name).then((doc) => resolveTemplate(dirs, doc)).catch(() => undefined);
-    resolving.delete(entry);
-    return base ? (entry.resolved = applyOverrides(base, entry.doc)) : undefined;
-  };
+  const templates = importedTemplates(entries, store, dirs);
   for (const entry of entries) {
-    const graph = await resolve(entry);
-    if (graph) problems.push(...validateGraph(graph, registry).map((problem) => at(entry.index, problem)));
+    if (templateMissing(entry, entries)) continue; // reported above, at the variant whose template is missing
+    let graph: GraphDocument;
+    try {
+      graph = await resolveVariant(entry.doc, templates, requestKey(entry.index));
+    } catch (error) {
+      if (!(error instanceof VariantResolutionError)) throw error;
+      problems.push(at(entry.index, variantProblem(error)));
+      continue;
+    }
+    problems.push(...validateGraph(graph, registry).map((problem) => at(entry.index, problem)));
   }
   if (problems.length > 0) throw badRequest(`${problems.length === 1 ? 'a document is' : 'documents are'} invalid; nothing was imported`, problems);
 
@@ -126,6 +113,48 @@ export async function importGraphs(services: ImportServices, documents: Imported
   const ids: string[] = [];
   for (const entry of entries) ids.push(await storeEntry(entry));
   return ids;
+}
+
+/** Whether the entry, or a request document its chain goes through, is a variant whose template was not found. */
+function templateMissing(entry: Entry, entries: Entry[], seen = new Set<Entry>()): boolean {
+  if (!isVariant(entry.doc) || seen.has(entry)) return false;
+  if (!entry.template) return true;
+  const source = entry.template;
+  const next = source.from === 'request' ? entries.find((other) => other.index === source.index) : undefined;
+  return next !== undefined && templateMissing(next, entries, seen.add(entry));
+}
+
+/** A document of the request is keyed `#<index>`; a shipped template `shipped:<name>`; a stored graph by its id. */
+const requestKey = (index: number): string => `#${index}`;
+const SHIPPED = 'shipped:';
+
+/**
+ * The templates an import resolves against: a request document's template is
+ * where the search above found it; a stored graph's and a shipped template's
+ * are found the way the store and the shipped files name them.
+ */
+function importedTemplates(entries: Entry[], store: RunStore, dirs: TemplateDirs): ResolverSource {
+  const entryOf = (key: string): Entry | undefined => (key.startsWith('#') ? entries.find((entry) => requestKey(entry.index) === key) : undefined);
+  return {
+    keyOf(ref, from) {
+      const entry = from === undefined ? undefined : entryOf(from);
+      if (entry?.template) {
+        const source = entry.template;
+        return source.from === 'request' ? requestKey(source.index) : source.from === 'stored' ? source.id : `${SHIPPED}${source.name}`;
+      }
+      return from?.startsWith(SHIPPED) ? `${SHIPPED}${templateNameOfPath(ref) ?? ref}` : ref;
+    },
+    async read(key) {
+      if (key.startsWith('#')) return entryOf(key)?.doc;
+      if (key.startsWith(SHIPPED)) return readGraphTemplate(dirs, key.slice(SHIPPED.length));
+      return templateNameOfPath(key) !== undefined ? undefined : (await store.getGraph(key))?.doc;
+    },
+    label(key) {
+      const entry = entryOf(key);
+      if (!entry) return key.startsWith(SHIPPED) ? `graphs/${key.slice(SHIPPED.length)}.json` : key;
+      return entry.fileName ?? entry.doc.id ?? `document ${entry.index}`;
+    },
+  };
 }
 
 /** A file's `$schema` is a path relative to the file; in the store it means nothing. */

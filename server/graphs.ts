@@ -3,28 +3,36 @@
  * stored templates (chains followed, cycles reported), and full validation
  * with every problem's JSON pointer.
  */
-import { applyOverrides, isVariant, type AnyGraphDocument, type GraphDocument } from '../runtime/contract/graph.js';
+import type { AnyGraphDocument, GraphDocument } from '../runtime/contract/graph.js';
+import { resolveVariant, VariantResolutionError, type TemplateSource } from '../runtime/contract/variant.js';
 import type { GraphProblem } from '../runtime/contract/errors.js';
 import { checkDocumentSchema, validateGraph } from '../runtime/contract/validate.js';
 import type { NodeRegistry } from '../runtime/contract/registry.js';
 import type { RunStore } from '../runtime/store/types.js';
 import { templateNameOfPath } from './templates.js';
 
-/** Resolves `extends` chains through the store; problems (missing template, cycle) come back as GraphProblems. */
-export async function resolveDocument(
-  store: RunStore,
-  doc: AnyGraphDocument,
-  chain: string[] = [],
-): Promise<{ graph?: GraphDocument; problems: GraphProblem[] }> {
-  if (!isVariant(doc)) return { graph: doc, problems: [] };
-  if (chain.includes(doc.extends) || doc.extends === doc.id) {
-    return { problems: [{ path: '/extends', code: 'VARIANT_CYCLE', message: `variants extend each other in a cycle: ${[...chain, doc.extends].join(' → ')}` }] };
+/**
+ * Resolves `extends` chains through the store (stored ids are the keys; a file
+ * path names no stored graph); problems (missing template, cycle) come back
+ * as GraphProblems.
+ */
+export async function resolveDocument(store: RunStore, doc: AnyGraphDocument): Promise<{ graph?: GraphDocument; problems: GraphProblem[] }> {
+  try {
+    return { graph: await resolveVariant(doc, storedTemplates(store), doc.id), problems: [] };
+  } catch (error) {
+    if (!(error instanceof VariantResolutionError)) throw error;
+    return { problems: [variantProblem(error)] };
   }
-  const template = templateNameOfPath(doc.extends) !== undefined ? undefined : await store.getGraph(doc.extends);
-  if (!template) return { problems: [unknownTemplate(doc.extends)] };
-  const resolved = await resolveDocument(store, template.doc, [...chain, ...(doc.id ? [doc.id] : []), doc.extends]);
-  if (!resolved.graph) return resolved;
-  return { graph: applyOverrides(resolved.graph, doc), problems: [] };
+}
+
+const storedTemplates = (store: RunStore): TemplateSource => ({
+  keyOf: (ref) => ref,
+  read: async (id) => (templateNameOfPath(id) !== undefined ? undefined : (await store.getGraph(id))?.doc),
+});
+
+/** A chain that does not resolve, as the problem at `/extends`. */
+export function variantProblem(error: VariantResolutionError): GraphProblem {
+  return error.code === 'UNKNOWN_TEMPLATE' ? unknownTemplate(error.ref) : { path: '/extends', code: error.code, message: error.message };
 }
 
 /** A template that is neither stored nor (for a file path) among the imported files: say how to get it there. */

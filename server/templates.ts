@@ -14,7 +14,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import canonicalize from 'canonicalize';
 import { parseGraphJson } from '../runtime/graph-file.js';
-import { applyOverrides, isVariant, type AnyGraphDocument, type GraphDocument } from '../runtime/contract/graph.js';
+import { isVariant, type AnyGraphDocument, type GraphDocument } from '../runtime/contract/graph.js';
+import { resolveVariant, type TemplateSource } from '../runtime/contract/variant.js';
 import type { EpisodeTemplate, GraphTemplate, TemplateCatalog } from '../runtime/contract/templates.js';
 import type { RunStore } from '../runtime/store/types.js';
 import { episodeFormat, episodeOpening, episodeTitle } from './episode-text.js';
@@ -64,19 +65,25 @@ export async function readGraphTemplate(dirs: TemplateDirs, name: string): Promi
   return doc as AnyGraphDocument;
 }
 
-/** The template with its `extends` chain applied (shipped variants extend shipped files). */
-export async function resolveTemplate(dirs: TemplateDirs, doc: AnyGraphDocument, seen: string[] = []): Promise<GraphDocument> {
-  if (!isVariant(doc)) return doc;
-  const base = templateNameOfPath(doc.extends) ?? doc.extends;
-  if (seen.includes(base)) throw new Error(`shipped templates extend each other in a cycle: ${[...seen, base].join(' → ')}`);
-  return applyOverrides(await resolveTemplate(dirs, await readGraphTemplate(dirs, base), [...seen, base]), doc);
+/**
+ * The template with its `extends` chain applied: shipped variants extend
+ * shipped files, keyed by name (`./episode.json` → `episode`). `name` is the
+ * template's own, so one extending itself is told apart.
+ */
+export async function resolveTemplate(dirs: TemplateDirs, doc: AnyGraphDocument, name?: string): Promise<GraphDocument> {
+  return resolveVariant(doc, shippedTemplates(dirs), name);
 }
+
+const shippedTemplates = (dirs: TemplateDirs): TemplateSource => ({
+  keyOf: (ref) => templateNameOfPath(ref) ?? ref,
+  read: (name) => readGraphTemplate(dirs, name),
+});
 
 async function graphTemplate(dirs: TemplateDirs, file: string): Promise<GraphTemplate | undefined> {
   const name = file.slice(0, -'.json'.length);
   try {
     const doc = await readGraphTemplate(dirs, name);
-    const resolved = await resolveTemplate(dirs, doc);
+    const resolved = await resolveTemplate(dirs, doc, name);
     return {
       name,
       file,

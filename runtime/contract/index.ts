@@ -8,6 +8,7 @@ export * from './node.js';
 export * from './artifacts.js';
 export * from './events.js';
 export * from './graph.js';
+export * from './variant.js';
 export * from './graph-settings.js';
 export * from './registry.js';
 export * from './schema.js';
