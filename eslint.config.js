@@ -24,4 +24,22 @@ export default tseslint.config(
     files: ['bench/**', 'bin/**'],
     rules: { 'no-console': 'off' },
   },
+  // The architecture, enforced (README, "Architecture"): each layer imports only what it may.
+  zone('nodes/**', 'a node type imports the contract and shared runtime services, never the server, the editor or the CLI', ['server', 'editor', 'cli']),
+  zone('runtime/**', 'the runtime knows no node type (they are handed in: runtime/workspace.ts) and no application on top of it', ['nodes', 'server', 'editor', 'cli']),
+  zone('server/**', 'the server opens a workspace from the runtime (runtime/workspace.ts), never the CLI; the editor is served as built files', ['cli', 'editor']),
+  zone('editor/**', 'the editor imports only the graph contract (runtime/contract) from outside its own code', ['server', 'cli', 'nodes'], [{ regex: String.raw`(^|/)runtime/(?!contract/)`, message: 'the editor imports only runtime/contract from the runtime (it runs in the browser)' }]),
 );
+
+/**
+ * Imports files matching `files` may not make: a path through one of the
+ * top-level folders `forbidden` (relative imports, at any depth), plus extra patterns.
+ */
+function zone(files, why, forbidden, extra = []) {
+  return {
+    files: [files],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: String.raw`(^|/)(${forbidden.join('|')})/`, message: why }, ...extra] }],
+    },
+  };
+}

@@ -339,7 +339,7 @@ function coerceInput(spec: GraphInput | undefined, raw: string): { ok: true; val
     try {
       return { ok: true, value: JSON.parse(raw) };
     } catch {
-      return { ok: false, message: `expected JSON for ${spec.type}${spec.list ? '[]' : ''}, got ${JSON.stringify(raw.slice(0, 40))}` };
+      return { ok: false, message: `expected JSON for ${formatPortType(spec)}, got ${JSON.stringify(raw.slice(0, 40))}` };
     }
   }
   return { ok: true, value: raw };
