@@ -9,7 +9,21 @@ import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { OVERSCAN } from './camera.js';
 import type { Palette } from './palette.js';
 import type { Random } from './random.js';
-import type { Atmosphere } from './weather.js';
+
+/** The weather and light a scene's layers draw in (weather.ts derives it from the brief). */
+export interface Atmosphere {
+  rain: number;
+  snow: number;
+  fog: number;
+  dust: number;
+  /** Slants rain, drives snow and dust sideways. */
+  wind: number;
+  lightning: number;
+  /** Cloud cover (also set by rain and snow). */
+  overcast: number;
+  /** Failing lights: neon and lamps stutter, the whole picture dips. */
+  flicker: number;
+}
 
 export interface Size {
   width: number;

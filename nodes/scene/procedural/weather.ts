@@ -7,21 +7,7 @@
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { css, hex, mix, type Rgb } from './palette.js';
 import { unitOf } from './random.js';
-import { frameY, framesOfArea, type FrameTime, type Layer, type Stage } from './stage.js';
-
-export interface Atmosphere {
-  rain: number;
-  snow: number;
-  fog: number;
-  dust: number;
-  /** Slants rain, drives snow and dust sideways. */
-  wind: number;
-  lightning: number;
-  /** Cloud cover (also set by rain and snow). */
-  overcast: number;
-  /** Failing lights: neon and lamps stutter, the whole picture dips. */
-  flicker: number;
-}
+import { frameY, framesOfArea, type Atmosphere, type FrameTime, type Layer, type Stage } from './stage.js';
 
 const CALM: Atmosphere = { rain: 0, snow: 0, fog: 0, dust: 0, wind: 0, lightning: 0, overcast: 0, flicker: 0 };
 
