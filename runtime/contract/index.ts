@@ -12,6 +12,7 @@ export * from './variant.js';
 export * from './graph-settings.js';
 export * from './registry.js';
 export * from './schema.js';
+export * from './port-value.js';
 export * from './validate.js';
 export * from './script.js';
 export * from './timeline.js';

@@ -13,6 +13,7 @@ import { checkCompatibility, formatPortType, portTypes } from './ports.js';
 import type { PortSpec } from './ports.js';
 import type { NodeRegistry } from './registry.js';
 import { applySchemaDefaults, checkSchema } from './schema.js';
+import { checkPortValue } from './port-value.js';
 
 /** Structure only: is this a well-formed graph or variant document? */
 export function checkDocumentSchema(doc: unknown): GraphProblem[] {
@@ -140,9 +141,7 @@ class SemanticCheck {
   private checkInputsDeclared(): void {
     for (const [name, input] of Object.entries(this.doc.inputs ?? {})) {
       if (input.default === undefined) continue;
-      const spec = portTypes[input.type];
-      const schema = input.list ? { type: 'array', items: spec.schema } : spec.schema;
-      for (const issue of checkSchema(schema, input.default)) {
+      for (const issue of checkPortValue(input, input.default)) {
         this.report({ path: `/inputs/${name}/default${issue.pointer}`, code: 'INVALID_INPUT_DEFAULT', message: `default ${issue.message}` });
       }
     }

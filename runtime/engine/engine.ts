@@ -11,10 +11,10 @@ import type { Priority } from '../contract/events.js';
 import type { GraphDocument } from '../contract/graph.js';
 import type { CredentialsLookup, NodeType } from '../contract/node.js';
 import type { RateLimiter } from '../contract/rate-limit.js';
-import { formatPortType, portTypes } from '../contract/ports.js';
+import { formatPortType } from '../contract/ports.js';
+import { checkPortValue } from '../contract/port-value.js';
 import type { ArtifactStore } from '../contract/artifacts.js';
 import type { NodeRegistry } from '../contract/registry.js';
-import { checkSchema } from '../contract/schema.js';
 import { validateGraph } from '../contract/validate.js';
 import { applyGraphSettings } from '../contract/graph-settings.js';
 import { EventBus } from './bus.js';
@@ -194,8 +194,7 @@ export function resolveInputs(graph: GraphDocument, given: Record<string, unknow
       if (spec.required !== false) problems.push({ path: `/inputs/${name}`, code: 'MISSING_INPUT', message: `input "${name}" (${formatPortType(spec)}) is required` });
       continue;
     }
-    const schema = spec.list ? { type: 'array', items: portTypes[spec.type].schema } : portTypes[spec.type].schema;
-    for (const issue of checkSchema(schema, value)) {
+    for (const issue of checkPortValue(spec, value)) {
       problems.push({ path: `/inputs/${name}${issue.pointer}`, code: 'INVALID_INPUT', message: `input "${name}" ${issue.message}` });
     }
     resolved[name] = value;

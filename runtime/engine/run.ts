@@ -17,10 +17,11 @@ import type { ItemCounts, ItemStatus, NodeStatus, Priority, ReelgraphEvent, RunS
 import { GRAPH_INPUT_NODE, parseRef } from '../contract/graph.js';
 import type { GraphDocument, GraphNode } from '../contract/graph.js';
 import type { ItemInfo, NodeOutputs, NodeType, RetryPolicy } from '../contract/node.js';
-import { formatPortType, portTypes } from '../contract/ports.js';
+import { formatPortType } from '../contract/ports.js';
+import { checkPortValue } from '../contract/port-value.js';
 import type { PortSpec } from '../contract/ports.js';
 import { collectArtifactHandles } from '../contract/artifacts.js';
-import { applySchemaDefaults, checkSchema } from '../contract/schema.js';
+import { applySchemaDefaults } from '../contract/schema.js';
 import { cacheKey } from './cache.js';
 import type { EngineServices } from './engine.js';
 import { hashJson } from './hash.js';
@@ -711,8 +712,7 @@ function checkOutputs(plan: NodePlan, outputs: NodeOutputs, index: number | unde
     }
     // A mapped node returns one element per item; the list is assembled by the runtime.
     const asList = port.list && !plan.type.mapOver;
-    const schema = asList ? listSchema(port) : portTypes[port.type].schema;
-    const issues = checkSchema(schema, value);
+    const issues = checkPortValue({ type: port.type, list: asList }, value);
     if (issues.length > 0) {
       const detail = issues.slice(0, 3).map((i) => `${i.pointer || '/'} ${i.message}`).join('; ');
       throw new PermanentError(`node "${plan.node.id}" output "${port.name}" is not a valid ${formatPortType({ type: port.type, list: asList })}: ${detail}`, {
@@ -720,14 +720,4 @@ function checkOutputs(plan: NodePlan, outputs: NodeOutputs, index: number | unde
       });
     }
   }
-}
-
-const listSchemas = new Map<string, object>();
-function listSchema(port: PortSpec): Record<string, unknown> {
-  let schema = listSchemas.get(port.type);
-  if (!schema) {
-    schema = { type: 'array', items: portTypes[port.type].schema };
-    listSchemas.set(port.type, schema);
-  }
-  return schema as Record<string, unknown>;
 }

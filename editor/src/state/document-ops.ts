@@ -12,7 +12,7 @@ import {
   checkSchema,
   isPortTypeName,
   parseRef,
-  portTypes,
+  portValueSchema,
   type GraphDocument,
   type GraphEdge,
   type GraphInput,
@@ -474,8 +474,8 @@ export function graphIoNameProblem(doc: GraphDocument, kind: 'input' | 'output',
 
 /** The JSON Schema a graph input's values (and its default) must match: its port type's, as a list when `list`. */
 export function graphInputSchema(input: Pick<GraphInput, 'type' | 'list'>): JsonSchema {
-  const spec = isPortTypeName(input.type) ? portTypes[input.type].schema : {};
-  return input.list ? { type: 'array', items: spec } : spec;
+  // A type this editor does not know takes any value, as `Any` does.
+  return portValueSchema(isPortTypeName(input.type) ? input.type : 'Any', input.list);
 }
 
 /**
