@@ -7,10 +7,11 @@
  * (content hash + metadata) pointing into the artifact store.
  */
 
+import type { JsonSchema } from './json-schema.js';
 import { scriptSchema, segmentSchema } from './script.js';
 import { timelineSchema } from './timeline.js';
 
-export type JsonSchema = { [keyword: string]: unknown };
+export type { JsonSchema };
 
 const artifactHandle: JsonSchema = {
   type: 'object',

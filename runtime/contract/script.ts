@@ -4,7 +4,7 @@
  * published (docs/schema/script.schema.json) and checked on every script
  * node output through the `Script` and `Segment` port types.
  */
-import type { JsonSchema } from './ports.js';
+import type { JsonSchema } from './json-schema.js';
 
 export const segmentKinds = ['dialogue', 'narration', 'terminal', 'cue'] as const;
 export type SegmentKind = (typeof segmentKinds)[number];

@@ -5,7 +5,7 @@
  * episode's clock; media are artifact handles.
  */
 import type { ArtifactHandle } from './artifacts.js';
-import type { JsonSchema } from './ports.js';
+import type { JsonSchema } from './json-schema.js';
 
 export const transitionKinds = ['cut', 'crossfade', 'dip', 'glitch'] as const;
 export type TransitionKind = (typeof transitionKinds)[number];
