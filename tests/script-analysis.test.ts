@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkSchema, sceneBriefSchema } from '../runtime/contract/index.js';
 import type { SceneBrief } from '../runtime/contract/index.js';
-import { analyzeText, MAX_SCENE_CHARS, sceneBrief, settingMotifs, splitSentences } from '../nodes/script/engine/analyze.js';
+import { analyzeText, MAX_SCENE_CHARS, sceneBrief, settingMotifs } from '../nodes/script/engine/analyze.js';
+import { splitSentences } from '../nodes/script/engine/sentences.js';
 import type { BriefInput } from '../nodes/script/engine/analyze.js';
 
 const examples = resolve(import.meta.dirname, '../examples/episodes');

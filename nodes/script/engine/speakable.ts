@@ -16,7 +16,7 @@
  * it moves a sentence across `minCharacters`, which regroups it with its
  * neighbour only.
  */
-import { splitSentences } from './analyze.js';
+import { splitSentences } from './sentences.js';
 
 export interface SpeakableBounds {
   /** The most characters of display text one segment holds: ~45 words, ~20 s of speech at 140 words per minute. */
