@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadGraphFile } from '../runtime/graph-file.js';
 import { GRAPH_FORMAT, type AnyGraphDocument, type GraphDocument, type GraphVariant } from '../runtime/contract/graph.js';
 import { resolveVariant, VariantResolutionError, type TemplateSource } from '../runtime/contract/variant.js';
 
@@ -56,5 +60,22 @@ describe('resolveVariant', () => {
   it('says which reference names no template', async () => {
     const error = await failure(variant('v', 'gone'), byId(), 'v');
     expect(error).toMatchObject({ code: 'UNKNOWN_TEMPLATE', ref: 'gone', location: { path: '/extends' } });
+  });
+});
+
+describe('loadGraphFile', () => {
+  it('applies the same rule to files: one extending itself is named, a cycle names the files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rg-variants-'));
+    try {
+      await writeFile(join(dir, 'self.json'), JSON.stringify(variant('self', './self.json')));
+      await writeFile(join(dir, 'a.json'), JSON.stringify(variant('a', './b.json')));
+      await writeFile(join(dir, 'b.json'), JSON.stringify(variant('b', './a.json')));
+      const self = join(dir, 'self.json');
+      await expect(loadGraphFile(self)).rejects.toThrow(`${self}: the variant "${self}" extends itself`);
+      const [a, b] = [join(dir, 'a.json'), join(dir, 'b.json')];
+      await expect(loadGraphFile(a)).rejects.toThrow(`${a}: variants extend each other in a cycle: ${a} → ${b} → ${a}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
