@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { defineNode, PermanentError } from '../../runtime/contract/index.js';
 import type { Scene, Script } from '../../runtime/contract/index.js';
 import type { ScenePlan } from '../assembly/plan.js';
+import { sceneSeed } from './seed.js';
 
 interface Params {
   template: string;
@@ -47,11 +47,6 @@ export function fillTemplate(template: string, values: Record<string, string>): 
     .replace(/,(?:\s*,)+/g, ',')
     .replace(/\s{2,}/g, ' ')
     .replace(/^[\s,]+|[\s,]+$/g, '');
-}
-
-/** A stable seed per scene, so a generator renders the same scene the same way until its prompt changes. */
-function seedOf(sceneId: string, prompt: string): number {
-  return createHash('sha256').update(`${sceneId}\u0000${prompt}`).digest().readUInt32BE(0);
 }
 
 export default defineNode<Params>({
@@ -108,7 +103,7 @@ export default defineNode<Params>({
         ...(scene.brief.mood ? { mood: scene.brief.mood } : {}),
         camera: { ...scene.brief.camera, ...(params.cameraAngle ? { angle: params.cameraAngle } : {}) },
         duration: Math.max(params.minDuration, params.duration > 0 ? params.duration : (planned.get(scene.id) ?? scene.timing.duration)) + params.handle,
-        seed: seedOf(scene.id, prompt),
+        seed: sceneSeed(scene.id, prompt),
       };
     });
     return { prompts };

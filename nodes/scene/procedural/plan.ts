@@ -8,10 +8,10 @@
  */
 import type { SceneBrief } from '../../../runtime/contract/index.js';
 import { sceneBrief } from '../../script/engine/analyze.js';
+import { proceduralSeed } from '../seed.js';
 import { cameraMoves, type CameraMoveName } from './camera.js';
 import { motifNames, type MotifName } from './motifs/index.js';
 import type { TimeOfDay } from './palette.js';
-import { hashOf } from './random.js';
 import { weatherKinds, type WeatherKind } from './weather.js';
 
 /** A ScenePrompt port value as it may arrive: any field can be missing or of the wrong type. */
@@ -89,13 +89,6 @@ const isMotif = (value: string | undefined): value is MotifName => value !== und
 const isWeather = (value: string | undefined): value is WeatherKind => value !== undefined && Object.hasOwn(weatherKinds, value);
 const isMove = (value: string | undefined): value is CameraMoveName => value !== undefined && Object.hasOwn(cameraMoves, value);
 
-/** The seed a prompt asks for, or one derived from its scene and words when it gives none usable. */
-export function seedOf(prompt: ScenePromptValue): number {
-  const seed = prompt.seed;
-  if (typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0) return seed <= 0xffffffff ? seed : hashOf(seed);
-  return hashOf(String(text(prompt.sceneId) ?? ''), String(text(prompt.prompt) ?? ''));
-}
-
 export function planScene(prompt: ScenePromptValue, overrides: PlanOverrides): ScenePlan {
   const words = text(prompt.prompt) ?? text(prompt.title) ?? '';
   const styles = Array.isArray(prompt.style) ? prompt.style.filter((s): s is string => typeof s === 'string') : [];
@@ -126,6 +119,6 @@ export function planScene(prompt: ScenePromptValue, overrides: PlanOverrides): S
     cameraStrength: overrides.cameraStrength * (move ? 1 : DEFAULT_MOVE_STRENGTH),
     lightingWords: wordsOf(text(prompt.lighting) ?? read().lighting),
     moodWords: [...wordsOf(text(prompt.mood) ?? read().mood), ...wordsOf(words), ...styles.flatMap(wordsOf)],
-    seed: seedOf(prompt),
+    seed: proceduralSeed(prompt),
   };
 }

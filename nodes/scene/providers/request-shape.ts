@@ -3,7 +3,6 @@
  * ratios, sizes and clip lengths, so a node asks for the nearest and
  * `conformClip` turns the answer into exactly the run's picture and duration.
  */
-import { createHash } from 'node:crypto';
 import { PermanentError } from '../../../runtime/contract/index.js';
 import type { VideoFormat } from '../../video/profiles.js';
 
@@ -19,11 +18,6 @@ export interface ScenePromptValue {
 export function promptOf(value: unknown): ScenePromptValue {
   const { sceneId, prompt, negativePrompt, duration, seed } = value as ScenePromptValue;
   return { sceneId, prompt, duration, ...(negativePrompt ? { negativePrompt } : {}), ...(seed === undefined ? {} : { seed }) };
-}
-
-/** The prompt's seed, or one derived from the scene and its prompt so a re-render matches (and fits every provider's 32-bit range). */
-export function seedOf(prompt: ScenePromptValue): number {
-  return prompt.seed ?? createHash('sha256').update(`${prompt.sceneId}\u0000${prompt.prompt}`).digest().readUInt32BE(0);
 }
 
 /** `"1280:720"` or `"16:9"`. */

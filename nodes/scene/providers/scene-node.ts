@@ -19,10 +19,11 @@ import {
 import type { VideoClipValue } from '../../video/clip.js';
 import type { Extend, Fit } from '../../video/conform.js';
 import { formatParamsSchema, resolveFormat, type FormatParams, type VideoFormat } from '../../video/profiles.js';
+import { providerSeed } from '../seed.js';
 import { Job } from './async-job.js';
 import { deliverClip, downloadVideo, type VideoSource } from './download.js';
 import { sceneRateLimits } from './rate-limits.js';
-import { promptOf, seedOf, type ScenePromptValue } from './request-shape.js';
+import { promptOf, type ScenePromptValue } from './request-shape.js';
 
 export interface SceneParams extends FormatParams {
   endpoint: string;
@@ -131,7 +132,7 @@ async function execute<P extends SceneParams>(spec: SceneNodeSpec<P>, ctx: NodeC
   try {
     let source: VideoSource;
     try {
-      source = await spec.generate({ prompt, params: ctx.params, format, seed: seedOf(prompt), job, credentials: ctx.credentials, usage: ctx.usage });
+      source = await spec.generate({ prompt, params: ctx.params, format, seed: providerSeed(prompt), job, credentials: ctx.credentials, usage: ctx.usage });
     } finally {
       release();
     }
