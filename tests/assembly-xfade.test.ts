@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Timeline } from '../runtime/contract/index.js';
 import { ffmpegHasFilter } from '../runtime/media/capabilities.js';
 import { assemblyGraph, makeAssets, shortEpisode } from './fixtures/assembly-graph.js';
@@ -16,16 +16,20 @@ import { createHarness } from './fixtures/harness.js';
 
 const SYSTEM_FFMPEG = '/usr/bin/ffmpeg';
 const available = existsSync(SYSTEM_FFMPEG);
-if (available) process.env.REELGRAPH_FFMPEG = SYSTEM_FFMPEG;
-else if (process.env.CI === 'true') throw new Error(`${SYSTEM_FFMPEG} is missing: .ci/run installs Debian's ffmpeg for this test`);
-else console.warn(`SKIPPING the xfade render test: no ${SYSTEM_FFMPEG} (apt-get install ffmpeg)`);
+if (!available) {
+  if (process.env.CI === 'true') throw new Error(`${SYSTEM_FFMPEG} is missing: .ci/run installs Debian's ffmpeg for this test`);
+  console.warn(`SKIPPING the xfade render test: no ${SYSTEM_FFMPEG} (apt-get install ffmpeg)`);
+}
 
 let assets: string;
 beforeAll(async () => {
+  // For this file only, and before the first ffmpegPath() (which remembers it): other files in the same worker keep their ffmpeg.
+  if (available) vi.stubEnv('REELGRAPH_FFMPEG', SYSTEM_FFMPEG);
   assets = await mkdtemp(join(tmpdir(), 'reelgraph-xfade-'));
   if (available) await makeAssets(assets);
 });
 afterAll(async () => {
+  vi.unstubAllEnvs();
   await rm(assets, { recursive: true, force: true });
 });
 

@@ -92,10 +92,34 @@ describe('graph validation', () => {
     expect(codes).toEqual(expect.arrayContaining(['UNKNOWN_NODE_TYPE', 'INVALID_PARAM', 'DANGLING_EDGE', 'INPUT_CONNECTED_TWICE']));
   });
 
-  it('is robust to garbage documents', () => {
-    for (const doc of [null, 42, 'graph', [], { nodes: 'x', edges: {} }, { format: GRAPH_FORMAT, schemaVersion: 1, name: 'x', nodes: [null, 1], edges: [null] }]) {
-      expect(validateGraph(doc, registry).length).toBeGreaterThan(0);
-    }
+  const notAnObject: GraphProblem[] = [{ code: 'SCHEMA', path: '', message: 'must be object' }];
+  it.each<[string, unknown, GraphProblem[]]>([
+    ['null', null, notAnObject],
+    ['a number', 42, notAnObject],
+    ['a string', 'graph', notAnObject],
+    ['an array', [], notAnObject],
+    [
+      'an object with the wrong shapes',
+      { nodes: 'x', edges: {} },
+      [
+        { code: 'SCHEMA', path: '/format', message: 'is required' },
+        { code: 'SCHEMA', path: '/schemaVersion', message: 'is required' },
+        { code: 'SCHEMA', path: '/name', message: 'is required' },
+        { code: 'SCHEMA', path: '/nodes', message: 'must be array' },
+        { code: 'SCHEMA', path: '/edges', message: 'must be array' },
+      ],
+    ],
+    [
+      'a graph whose nodes and edges are not objects',
+      { format: GRAPH_FORMAT, schemaVersion: 1, name: 'x', nodes: [null, 1], edges: [null] },
+      [
+        { code: 'SCHEMA', path: '/nodes/0', message: 'must be object' },
+        { code: 'SCHEMA', path: '/nodes/1', message: 'must be object' },
+        { code: 'SCHEMA', path: '/edges/0', message: 'must be object' },
+      ],
+    ],
+  ])('is robust to garbage documents: %s', (_name, doc, expected) => {
+    expect(validateGraph(doc, registry)).toEqual(expected);
   });
 
   it('prints a loop that exists, even when more nodes are entangled than the shortest loop', () => {
