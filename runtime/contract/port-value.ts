@@ -4,7 +4,8 @@
  * schema object, see schema.ts) compiles each validator once rather than on
  * every check of an output, a run input or an input's default.
  */
-import { portTypes, type JsonSchema, type PortTypeName } from './ports.js';
+import type { JsonSchema } from './json-schema.js';
+import { portTypes, type PortTypeName } from './ports.js';
 import { checkSchema, type SchemaIssue } from './schema.js';
 
 const listSchemas = new Map<PortTypeName, JsonSchema>();
