@@ -1,10 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineNode, PermanentError, type ArtifactHandle, type Timeline } from '../../runtime/contract/index.js';
-import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { probeMedia } from '../../runtime/media/probe.js';
 import { inheritedProfile, inheritedProfileParamSchema, type RenderProfileName } from '../video/profiles.js';
-import { ffmpegProgress } from './progress.js';
 
 interface Params {
   profile?: RenderProfileName;
@@ -47,10 +46,8 @@ export default defineNode<Params>({
     await writeFile(list, `${(await Promise.all(clips.map((clip) => ctx.artifacts.localPath(clip)))).map(concatLine).join('\n')}\n`);
     const output = join(dir, 'video.mp4');
     const frames = Math.round(timeline.duration * timeline.fps);
-    await runTool(
-      ffmpegPath(),
+    await runFfmpeg(
       [
-        '-hide_banner', '-nostats', '-loglevel', 'error', '-y', '-progress', 'pipe:1',
         '-f', 'concat', '-safe', '0', '-i', list,
         '-i', await ctx.artifacts.localPath(mix),
         '-map', '0:v:0', '-map', '1:a:0',
@@ -61,7 +58,7 @@ export default defineNode<Params>({
         '-movflags', '+faststart',
         output,
       ],
-      { signal: ctx.signal, timeoutMs: 120_000 + timeline.duration * 1_000, location: { nodeId: ctx.nodeId }, onStdout: ffmpegProgress(frames, (fraction) => ctx.progress(fraction, 'joining')) },
+      { signal: ctx.signal, timeoutMs: 120_000 + timeline.duration * 1_000, location: { nodeId: ctx.nodeId }, progress: { frames, report: (fraction) => ctx.progress(fraction, 'joining') } },
     );
     const info = await probeMedia(output, { signal: ctx.signal });
     const video = info.streams.find((stream) => stream.type === 'video');

@@ -1,13 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineNode, PermanentError, type NodeContext } from '../../runtime/contract/index.js';
-import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
 import { ffmpegHasFilter } from '../../runtime/media/capabilities.js';
+import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { assFilter, toAss, type AssStyleName } from '../captions/index.js';
 import { storeClip } from '../video/clip.js';
 import { keyframeInterval, type RenderChunk } from './chunks.js';
 import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
-import { ffmpegProgress } from './progress.js';
 
 /**
  * Encode settings every chunk shares, so chunks join by stream copy: the
@@ -30,7 +29,7 @@ const pieceLabel = (chunk: RenderChunk): string => `scene "${chunk.title}"${chun
 
 async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string> {
   const dir = await ctx.tempDir();
-  const args: string[] = ['-hide_banner', '-nostats', '-loglevel', 'error', '-y', '-progress', 'pipe:1'];
+  const args: string[] = [];
   let next = 0;
   const input = async (layer: { media: RenderChunk['base']['media']; sourceIn: number }): Promise<number> => {
     args.push('-ss', layer.sourceIn.toFixed(6), '-i', await ctx.artifacts.localPath(layer.media));
@@ -50,12 +49,12 @@ async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string
   }
   const output = join(dir, `chunk-${chunk.index}.mp4`);
   args.push('-filter_complex', chunkFilterGraph(chunk, inputs), '-map', '[video]', ...chunkEncodeArgs(chunk), output);
-  await runTool(ffmpegPath(), args, {
+  await runFfmpeg(args, {
     signal: ctx.signal,
     // Generous: about 2 s per second of 1080p video on a slow shared core, plus start-up.
     timeoutMs: 60_000 + (chunk.frames / chunk.fps) * 4_000,
     location: { nodeId: ctx.nodeId, item: chunk.index },
-    onStdout: ffmpegProgress(chunk.frames, (fraction) => ctx.progress(fraction, pieceLabel(chunk))),
+    progress: { frames: chunk.frames, report: (fraction) => ctx.progress(fraction, pieceLabel(chunk)) },
   });
   return output;
 }

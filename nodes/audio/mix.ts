@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { defineNode, PermanentError, type ArtifactHandle, type NodeContext, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
-import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { inheritedProfile, inheritedProfileParamSchema, type RenderProfileName } from '../video/profiles.js';
 import { duckingGains } from './ducking.js';
 import { parseLoudness, type Loudness } from './loudness.js';
@@ -44,7 +44,7 @@ async function layTrack(clips: readonly TimelineClip[], frames: number, channels
 }
 
 async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
-  return (await runTool(ffmpegPath(), ['-hide_banner', '-nostats', '-y', ...args], { timeoutMs: FFMPEG_TIMEOUT_MS, signal })).stderr;
+  return (await runFfmpeg(args, { keepLog: true, timeoutMs: FFMPEG_TIMEOUT_MS, signal })).stderr;
 }
 
 async function measure(path: string, signal: AbortSignal): Promise<Loudness | undefined> {

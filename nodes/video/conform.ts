@@ -5,7 +5,7 @@
  * held on its last frame or looped, a long one cut.
  */
 import { PermanentError } from '../../runtime/contract/index.js';
-import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { clipCodecs, type ClipCodecName } from './codecs.js';
 import { frameCountOf, type VideoFormat } from './profiles.js';
 
@@ -45,9 +45,8 @@ export async function conformClip(input: string, output: string, options: Confor
     // Enough held frames to fill any shortfall; -frames:v cuts the rest.
     `tpad=stop_mode=clone:stop_duration=${Math.ceil(options.duration) + 1}`,
   ].join(',');
-  await runTool(
-    ffmpegPath(),
-    ['-hide_banner', '-nostats', '-loglevel', 'error', '-y', ...loop, '-i', input, '-vf', filter, ...clipCodecs[options.codec ?? 'h264'].args, '-r', String(format.fps), '-frames:v', String(frames), '-an', output],
+  await runFfmpeg(
+    [...loop, '-i', input, '-vf', filter, ...clipCodecs[options.codec ?? 'h264'].args, '-r', String(format.fps), '-frames:v', String(frames), '-an', output],
     { signal: options.signal, timeoutMs: options.timeoutMs ?? 60_000 + frames * 200, location: { file: input } },
   );
 }

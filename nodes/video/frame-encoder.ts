@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { PermanentError, TimeoutError } from '../../runtime/contract/index.js';
-import { ffmpegPath, startTool } from '../../runtime/media/binaries.js';
+import { startFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { clipCodecs, type ClipCodecName } from './codecs.js';
 import type { VideoFormat } from './profiles.js';
 
@@ -41,7 +41,6 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
   const codec = clipCodecs[options.codec];
   const scale = drawn.width !== format.width || drawn.height !== format.height ? ['-vf', `scale=${format.width}:${format.height}:flags=bicubic`] : [];
   const args = [
-    '-hide_banner', '-nostats', '-loglevel', 'error', '-y',
     '-f', 'rawvideo', '-pix_fmt', options.pixelFormat ?? 'rgba', '-s', `${drawn.width}x${drawn.height}`, '-r', String(format.fps), '-i', 'pipe:0',
     ...scale,
     ...codec.args,
@@ -49,7 +48,7 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
     ...(options.extraArgs ?? []),
     output,
   ];
-  const running = startTool(ffmpegPath(), args, {
+  const running = startFfmpeg(args, {
     stdin: true,
     signal: options.signal,
     timeoutMs: Infinity,

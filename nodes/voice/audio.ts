@@ -8,7 +8,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError } from '../../runtime/contract/index.js';
-import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { parseLoudness } from '../audio/loudness.js';
 
 export const SAMPLE_RATE = 48_000;
@@ -45,7 +45,7 @@ const SHORT_CLIP_REPEATS = 10;
 const trimSilence = `silenceremove=start_periods=1:start_threshold=${SILENCE_THRESHOLD},areverse,silenceremove=start_periods=1:start_threshold=${SILENCE_THRESHOLD},areverse`;
 
 async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
-  const { stderr } = await runTool(ffmpegPath(), ['-hide_banner', '-nostats', '-y', ...args], { timeoutMs: FFMPEG_TIMEOUT_MS, signal });
+  const { stderr } = await runFfmpeg(args, { keepLog: true, timeoutMs: FFMPEG_TIMEOUT_MS, signal });
   return stderr;
 }
 

@@ -1,0 +1,87 @@
+/**
+ * The one way nodes run ffmpeg to make a file: the resolved binary, the flags
+ * every such call shares, ffmpeg's own progress turned into a fraction, and
+ * `runTool`'s deadline, abort and reaping rules (the deadline stays required).
+ */
+import {
+  ffmpegPath,
+  runTool,
+  startTool,
+  type RunningTool,
+  type RunToolOptions,
+  type StartToolOptions,
+  type ToolResult,
+} from './binaries.js';
+
+export interface FfmpegProgress {
+  /** The frames the output will hold: `frame=` over this is the fraction. */
+  frames: number;
+  report(fraction: number): void;
+}
+
+export interface FfmpegFlags {
+  /**
+   * ffmpeg's progress on stdout (`-progress pipe:1`), reported as a fraction.
+   * Only for outputs that are files: stdout then carries nothing else.
+   */
+  progress?: FfmpegProgress;
+  /**
+   * Keep ffmpeg's informational log on stderr, for callers that read a
+   * filter's report from it (the `ebur128` loudness summary). Otherwise only
+   * errors are logged, so a failure's stderr tail is the reason.
+   */
+  keepLog?: boolean;
+}
+
+export type RunFfmpegOptions = Omit<RunToolOptions, 'onStdout'> & FfmpegFlags;
+export type StartFfmpegOptions = Omit<StartToolOptions, 'onStdout'> & FfmpegFlags;
+
+/**
+ * `args` behind the shared flags: no banner or stats lines (stderr's tail is
+ * the error message), errors only unless `keepLog`, overwrite the output (a
+ * retried attempt finds its predecessor's partial file), and the progress
+ * stream when asked for.
+ */
+export function ffmpegArgs(args: readonly string[], flags: FfmpegFlags = {}): string[] {
+  return [
+    '-hide_banner', '-nostats',
+    ...(flags.keepLog ? [] : ['-loglevel', 'error']),
+    '-y',
+    ...(flags.progress ? ['-progress', 'pipe:1'] : []),
+    ...args,
+  ];
+}
+
+/** Runs ffmpeg on `args` (inputs, filters, codecs, output) with the shared flags; settles as `runTool` does. */
+export function runFfmpeg(args: readonly string[], options: RunFfmpegOptions): Promise<ToolResult> {
+  const { progress, keepLog, ...run } = options;
+  return runTool(ffmpegPath(), ffmpegArgs(args, { progress, keepLog }), { ...run, onStdout: progressReader(progress) });
+}
+
+/** `runFfmpeg` for callers that stream into ffmpeg's stdin (e.g. raw frames). */
+export function startFfmpeg(args: readonly string[], options: StartFfmpegOptions): RunningTool {
+  const { progress, keepLog, ...start } = options;
+  return startTool(ffmpegPath(), ffmpegArgs(args, { progress, keepLog }), { ...start, onStdout: progressReader(progress) });
+}
+
+function progressReader(progress: FfmpegProgress | undefined): ((chunk: Buffer) => void) | undefined {
+  return progress ? ffmpegProgress(progress.frames, (fraction) => progress.report(fraction)) : undefined;
+}
+
+/**
+ * ffmpeg's own progress (`-progress pipe:1`): `key=value` lines, a block per
+ * update ending in `progress=continue|end`. `frame=` over the expected frame
+ * count is the honest fraction.
+ */
+export function ffmpegProgress(totalFrames: number, report: (fraction: number) => void): (chunk: Buffer) => void {
+  let partial = '';
+  return (chunk) => {
+    partial += chunk.toString('utf8');
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const frame = /^frame=(\d+)/.exec(line.trim());
+      if (frame && totalFrames > 0) report(Math.min(1, Number(frame[1]) / totalFrames));
+    }
+  };
+}
