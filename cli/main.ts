@@ -22,7 +22,7 @@ import type { AnyGraphDocument, GraphDocument, GraphInput, GraphProblem, Priorit
 import { InvalidRunInputError, type PreparedRun } from '../runtime/engine/engine.js';
 import type { RunResult } from '../runtime/engine/run.js';
 import { GraphFileError, loadGraphFile } from '../runtime/graph-file.js';
-import { applyOverrides, isVariant } from '../runtime/contract/graph.js';
+import { resolveVariant, VariantResolutionError } from '../runtime/contract/variant.js';
 import { parseScript, ScriptError } from '../nodes/script/engine/index.js';
 import { demoDefaults, demoSummary, repoRoot } from './demo.js';
 import { withParsersForInputFiles } from './input-format.js';
@@ -283,19 +283,17 @@ async function loadGraph(workspace: Workspace, ref: string): Promise<GraphDocume
   if (existsSync(ref) || ref.endsWith('.json')) return (await loadGraphFile(ref, (id) => storedDocument(workspace, id))).graph;
   const stored = await storedDocument(workspace, ref);
   if (!stored) throw new GraphFileError(`no graph file or stored graph named "${ref}"`, ref);
-  return resolveStored(workspace, stored, [ref]);
+  try {
+    // Stored variants extend stored ids: the contract's resolver follows the chain.
+    return await resolveVariant(stored, { keyOf: (id) => id, read: (id) => storedDocument(workspace, id) }, ref);
+  } catch (error) {
+    if (error instanceof VariantResolutionError) throw new GraphFileError(`stored graph "${ref}": ${error.message}`, error.ref, undefined, error);
+    throw error;
+  }
 }
 
 async function storedDocument(workspace: Workspace, id: string): Promise<AnyGraphDocument | undefined> {
   return (await workspace.store.getGraph(id))?.doc;
-}
-
-async function resolveStored(workspace: Workspace, doc: AnyGraphDocument, chain: string[]): Promise<GraphDocument> {
-  if (!isVariant(doc)) return doc;
-  if (chain.includes(doc.extends)) throw new GraphFileError(`stored variants extend each other in a cycle: ${[...chain, doc.extends].join(' → ')}`, doc.extends);
-  const template = await storedDocument(workspace, doc.extends);
-  if (!template) throw new GraphFileError(`variant "${doc.name}" extends "${doc.extends}", which is not stored`, doc.extends);
-  return applyOverrides(await resolveStored(workspace, template, [...chain, doc.extends]), doc);
 }
 
 /**

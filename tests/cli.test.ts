@@ -63,6 +63,18 @@ describe('reelgraph run', () => {
     expect(r.stdout).toMatch(/run [0-9a-f-]{36} done/);
   });
 
+  it('runs a stored variant by id, resolved against its stored template', async () => {
+    // A data directory of its own: the store of the other tests stays as they expect it.
+    const data = ['--data', join(cwd, 'stored-variant-data')];
+    expect((await reelgraph(...data, 'save', join(repo, 'graphs/hello.json'))).code).toBe(0);
+    const variant = { format: 'reelgraph/graph', schemaVersion: 1, id: 'hello-stored', name: 'Hello, stored', extends: 'hello', overrides: { nodes: { greet: { params: { template: 'Stored hello, {{text}}.' } } } } };
+    await writeFile(join(cwd, 'hello-stored.json'), JSON.stringify(variant));
+    expect((await reelgraph(...data, 'save', 'hello-stored.json')).stdout).toContain('saved hello-stored version 1');
+    const r = await reelgraph(...data, 'run', 'hello-stored', '--json', '-i', 'name=Kael', '--out', 'stored');
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<{ outputs: { greeting: string } }>(r).outputs.greeting).toBe('Stored hello, Kael.');
+  });
+
   it('maps over items in the lines example', async () => {
     const r = await reelgraph('run', join(repo, 'graphs/lines.json'), '--json', '-i', 'text=alpha\nbeta\n\ngamma');
     const summary = json<{ nodes: { id: string; items: { total: number; executed: number } }[]; outputs: { text: string } }>(r);
