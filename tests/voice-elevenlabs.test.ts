@@ -197,6 +197,8 @@ describe('splitForProvider', () => {
     { name: 'a short text keeps its newlines', text: 'Line one.\n\nLine two.', max: 100, chunks: ['Line one.\n\nLine two.'] },
     { name: 'paragraphs split when too long', text: 'Line one.\n\nLine two.', max: 12, chunks: ['Line one.', 'Line two.'] },
     { name: 'surrogate pairs stay whole', text: '😀😀😀', max: 3, chunks: ['😀', '😀', '😀'] },
+    // The script's sentence splitter: a title's period ends no sentence, so "Dr." stays with the name.
+    { name: 'a title stays with its name', text: 'Hi. Dr. Smith is here.', max: 20, chunks: ['Hi.', 'Dr. Smith is here.'] },
   ])('$name', ({ text, max, chunks }) => {
     const out = splitForProvider(text, max);
     expect(out).toEqual(chunks);

@@ -3,11 +3,11 @@
  * boundaries first, so each request is natural speech and the pieces join
  * without a seam mid-phrase.
  */
-const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+import { splitSentences } from '../../script/engine/sentences.js';
 
-/** Coarsest first: sentences, then clauses (after , ; : —), then words. */
+/** Coarsest first: sentences (the script's own splitter, which knows "Dr." and "e.g."), then clauses (after , ; : —), then words. */
 const SPLITTERS: ReadonlyArray<(text: string) => string[]> = [
-  (text) => Array.from(sentenceSegmenter.segment(text), (s) => s.segment),
+  splitSentences,
   (text) => text.split(/(?<=[,;:—])\s+/),
   (text) => text.split(/\s+/),
 ];
