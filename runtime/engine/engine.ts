@@ -26,6 +26,9 @@ import { LocalDispatcher } from './local-dispatcher.js';
 import type { UnitDispatcher } from './unit.js';
 import { sleep as realSleep, type Sleep } from './retry.js';
 import { RunExecution, type RunResult } from './run.js';
+import type { EngineServices } from './services.js';
+
+export type { EngineServices };
 
 export interface EngineOptions {
   registry: NodeRegistry<NodeType>;
@@ -45,21 +48,6 @@ export interface EngineOptions {
   /** Injectable for tests: how retries wait, and the jitter source. */
   sleep?: Sleep;
   random?: () => number;
-}
-
-/** What a run needs from its engine. */
-export interface EngineServices {
-  registry: NodeRegistry<NodeType>;
-  artifacts: ArtifactStore;
-  cache: CacheStore;
-  dataDir: string;
-  dispatcher: UnitDispatcher;
-  bus: EventBus;
-  credentials: CredentialsLookup;
-  rateLimiter: RateLimiter;
-  logger: Logger;
-  sleep: Sleep;
-  random: () => number;
 }
 
 export interface StartOptions {

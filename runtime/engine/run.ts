@@ -23,7 +23,7 @@ import type { PortSpec } from '../contract/ports.js';
 import { collectArtifactHandles } from '../contract/artifacts.js';
 import { applySchemaDefaults } from '../contract/schema.js';
 import { cacheKey } from './cache.js';
-import type { EngineServices } from './engine.js';
+import type { EngineServices } from './services.js';
 import { hashJson } from './hash.js';
 import { backoffDelay, defaultRetryPolicy, retryWaitBeyondLimit } from './retry.js';
 import type { UnitRequest } from './unit.js';
