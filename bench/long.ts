@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { applyOverrides, type ArtifactHandle, type GraphDocument, type GraphVariant } from '../runtime/contract/index.js';
 import type { RunResult } from '../runtime/engine/run.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
-import type { RenderChunk } from '../nodes/assembly/chunks.js';
+import type { RenderChunk } from '../nodes/assembly/chunks.node.js';
 import type { RenderProfileName } from '../nodes/video/profiles.js';
 import { essayEpisode, manySceneEpisode } from '../tests/fixtures/long-episode.js';
 import { benchEngine } from './engine.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GRAPH_FORMAT, type ArtifactHandle, type GraphDocument, type Segment } from '../runtime/contract/index.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
-import terminalNode, { planTerminal, terminalSegment, type TerminalParams } from '../nodes/overlay/terminal.js';
+import terminalNode, { planTerminal, terminalSegment, type TerminalParams } from '../nodes/overlay/terminal.node.js';
 import { TerminalRenderer } from '../nodes/overlay/terminal/draw.js';
 import { readTerminalLine } from '../nodes/script/engine/terminal.js';
 import { clipCodecs } from '../nodes/video/codecs.js';

@@ -7,9 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ArtifactHandle } from '../runtime/contract/index.js';
-import type { ChunkLayer, RenderChunk } from '../nodes/assembly/chunks.js';
+import type { ChunkLayer, RenderChunk } from '../nodes/assembly/chunks.node.js';
 import { chunkFilterGraph } from '../nodes/assembly/filtergraph.js';
-import { chunkEncodeArgs } from '../nodes/assembly/render-chunk.js';
+import { chunkEncodeArgs } from '../nodes/assembly/render-chunk.node.js';
 
 const media = (hash: string): ArtifactHandle => ({ hash, mime: 'video/mp4', bytes: 1 });
 const layer = (hash: string, start: number, duration: number, sourceIn = 0): ChunkLayer => ({ media: media(hash), sourceIn, start, duration });

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactHandle, Timeline } from '../runtime/contract/index.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
-import { pieceLengths, planChunks, type RenderChunk } from '../nodes/assembly/chunks.js';
+import { pieceLengths, planChunks, type RenderChunk } from '../nodes/assembly/chunks.node.js';
 import { grabFrame, meanColour, streamInfo, type Frame } from './fixtures/frames.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 

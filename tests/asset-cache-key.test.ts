@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashJson } from '../runtime/engine/hash.js';
-import timeline from '../nodes/assembly/timeline.js';
+import timeline from '../nodes/assembly/timeline.node.js';
 import { withDeploymentAssetRoots } from './fixtures/asset-roots.js';
 
 let root: string;

@@ -140,7 +140,7 @@ describe('reelgraph run', () => {
 
 describe('assembly.timeline', () => {
   it('cannot widen the roots for a music bed or a cue sound; nothing outside is imported', async () => {
-    const { default: timeline } = await import('../nodes/assembly/timeline.js');
+    const { default: timeline } = await import('../nodes/assembly/timeline.node.js');
     const imported: unknown[] = [];
     const ctx = {
       nodeId: 'timeline',

@@ -9,7 +9,7 @@ import { formatTimestamp, youtubeChapters } from '../nodes/export/chapters.js';
 import { rationalSeconds, toFcpxml } from '../nodes/export/fcpxml.js';
 import { frameRateOf } from '../nodes/export/layout.js';
 import { toOtio, type OtioObject } from '../nodes/export/otio.js';
-import { defaultBaseName, safeBaseName } from '../nodes/export/package.js';
+import { defaultBaseName, safeBaseName } from '../nodes/export/package.node.js';
 import { MAX_THUMBNAIL_BYTES, renderThumbnail, thumbnailSize } from '../nodes/export/thumbnail.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { grabFrame, meanColour, meanDifference, streamInfo } from './fixtures/frames.js';

@@ -15,7 +15,7 @@ import { applyOverrides, type ArtifactHandle, type GraphDocument, type GraphVari
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import { ffprobePath, runTool } from '../runtime/media/binaries.js';
-import type { RenderChunk } from '../nodes/assembly/chunks.js';
+import type { RenderChunk } from '../nodes/assembly/chunks.node.js';
 import { manySceneEpisode } from './fixtures/long-episode.js';
 import { measureLoudness } from './fixtures/loudness.js';
 import { createHarness, registry, type Harness } from './fixtures/harness.js';

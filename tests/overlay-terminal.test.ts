@@ -14,7 +14,7 @@ import type { Segment } from '../runtime/contract/index.js';
 import { readTerminalLine } from '../nodes/script/engine/terminal.js';
 import { terminalSeconds } from '../nodes/script/engine/timing.js';
 import { parseScript } from '../nodes/script/engine/index.js';
-import terminalNode, { planTerminal, terminalSegment, type TerminalParams, type TerminalPlan } from '../nodes/overlay/terminal.js';
+import terminalNode, { planTerminal, terminalSegment, type TerminalParams, type TerminalPlan } from '../nodes/overlay/terminal.node.js';
 import { isPrintableCell, MAX_CELLS_PER_LINE, parseAnsi } from '../nodes/overlay/terminal/ansi.js';
 import { buildTimeline, cursorAt, cursorOn } from '../nodes/overlay/terminal/typing.js';
 import { frameCountOf } from '../nodes/video/profiles.js';

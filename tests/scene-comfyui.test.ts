@@ -1,7 +1,7 @@
 /** scene.comfyui against a local fake ComfyUI server: workflow filling, wire format, and the shared scene-provider contract. */
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../runtime/contract/index.js';
-import comfyui, { fillWorkflow, generationFrames, generationSize } from '../nodes/scene/comfyui.js';
+import comfyui, { fillWorkflow, generationFrames, generationSize } from '../nodes/scene/comfyui.node.js';
 import defaultWorkflow from '../nodes/scene/workflows/comfyui-wan2.1-t2v.json' with { type: 'json' };
 import { COMFY_ERROR, OUTPUT_FILE, startFakeComfyUI, type FakeComfyUI } from './fixtures/fake-comfyui.js';
 import { PROMPT, sceneProviderSuite } from './fixtures/scene-provider-suite.js';

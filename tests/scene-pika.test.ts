@@ -1,7 +1,7 @@
 /** scene.pika against a local fake of fal's queue API: wire format, and the shared scene-provider contract. */
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../runtime/contract/index.js';
-import pika, { pikaRequestBody } from '../nodes/scene/pika.js';
+import pika, { pikaRequestBody } from '../nodes/scene/pika.node.js';
 import { startFakeFal } from './fixtures/fake-fal.js';
 import { sendJson, startFakeServer } from './fixtures/fake-http.js';
 import { PROMPT, sceneProviderSuite } from './fixtures/scene-provider-suite.js';

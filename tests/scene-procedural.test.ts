@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchemaDefaults, PermanentError, type NodeContext } from '../runtime/contract/index.js';
-import sceneProcedural from '../nodes/scene/procedural.js';
+import sceneProcedural from '../nodes/scene/procedural.node.js';
 import type { VideoClipValue } from '../nodes/video/clip.js';
 import { motifNames, type MotifName } from '../nodes/scene/procedural/motifs/index.js';
 import { planScene, type PlanOverrides, type ScenePromptValue } from '../nodes/scene/procedural/plan.js';

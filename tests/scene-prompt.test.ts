@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '../runtime/contract/index.js';
-import { fillTemplate } from '../nodes/scene/prompt.js';
+import { fillTemplate } from '../nodes/scene/prompt.node.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 
 type Prompt = { sceneId: string; prompt: string; style: string[]; duration: number; seed: number; camera: { angle?: string }; lighting?: string };

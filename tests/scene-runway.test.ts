@@ -1,7 +1,7 @@
 /** scene.runway against a local fake of Runway's developer API: wire format, and the shared scene-provider contract. */
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../runtime/contract/index.js';
-import runway, { runwayRequestBody } from '../nodes/scene/runway.js';
+import runway, { runwayRequestBody } from '../nodes/scene/runway.node.js';
 import { startFakeRunway, RUNWAY_FAILURE } from './fixtures/fake-runway.js';
 import { PROMPT, sceneProviderSuite } from './fixtures/scene-provider-suite.js';
 

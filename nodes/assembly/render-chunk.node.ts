@@ -5,7 +5,7 @@ import { ffmpegHasFilter } from '../../runtime/media/capabilities.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { assFilter, toAss, type AssStyleName } from '../captions/index.js';
 import { storeClip } from '../video/clip.js';
-import { keyframeInterval, type RenderChunk } from './chunks.js';
+import { keyframeInterval, type RenderChunk } from './chunks.node.js';
 import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
 
 /**

@@ -1,5 +1,5 @@
 import { defineNode } from '../../runtime/contract/index.js';
-import { renderTemplate } from './template.js';
+import { renderTemplate } from './template.node.js';
 
 interface Params {
   template: string;
