@@ -17,3 +17,16 @@ describe('portValueSchema', () => {
     expect(checkPortValue({ type: 'Number' }, [1])).toEqual([{ pointer: '', message: 'must be number' }]);
   });
 });
+
+describe('RenderChunk', () => {
+  const layer = { media: { id: 'a'.repeat(64), kind: 'video', mime: 'video/mp4', bytes: 1 }, sourceIn: 0, start: 0, duration: 2 };
+  const chunk = { index: 0, sceneId: 's1', title: 'Intro', part: 1, parts: 1, start: 0, frames: 60, width: 320, height: 180, fps: 30, encode: { preset: 'veryfast', crf: 20 }, base: layer, overlays: [], effects: [] };
+
+  it('is its own port type: a piece of the render plan, not any JSON', () => {
+    expect(checkPortValue({ type: 'RenderChunk', list: true }, [chunk])).toEqual([]);
+    expect(checkPortValue({ type: 'RenderChunk', list: true }, [{ ...chunk, frames: 0 }])).toEqual([{ pointer: '/0/frames', message: 'must be >= 1' }]);
+    expect(checkPortValue({ type: 'RenderChunk' }, { ...chunk, base: undefined })).toEqual([{ pointer: '/base', message: 'is required' }]);
+    expect(checkPortValue({ type: 'RenderChunk' }, { ...chunk, overlays: [{ start: 0 }] }).map((issue) => issue.pointer)).toEqual(['/overlays/0/media', '/overlays/0/sourceIn', '/overlays/0/duration']);
+  });
+});
+

@@ -234,7 +234,7 @@ export default defineNode<ChunkOptions>({
     { name: 'timeline', type: 'Timeline', title: 'Timeline' },
     { name: 'subtitles', type: 'Subtitles', optional: true, title: 'Captions to burn in' },
   ],
-  outputs: [{ name: 'chunks', type: 'Json', list: true, title: 'Chunks' }],
+  outputs: [{ name: 'chunks', type: 'RenderChunk', list: true, title: 'Chunks' }],
   params: {
     type: 'object',
     additionalProperties: false,

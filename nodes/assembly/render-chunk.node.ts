@@ -65,7 +65,7 @@ export default defineNode({
   title: 'Render scenes',
   category: 'assembly',
   description: 'Encodes each render piece (a few seconds of one scene with its overlays, transition, effects and captions) to H.264 at the profile’s settings.',
-  inputs: [{ name: 'chunks', type: 'Json', list: true, title: 'Chunks', description: 'From the render plan.' }],
+  inputs: [{ name: 'chunks', type: 'RenderChunk', list: true, title: 'Chunks', description: 'From the render plan.' }],
   outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Encoded chunks' }],
   mapOver: 'chunks',
   params: { type: 'object', additionalProperties: false, properties: {} },

@@ -221,6 +221,27 @@ export const portTypes = {
     color: '#f97316',
     schema: timelineSchema,
   },
+  RenderChunk: {
+    title: 'Render chunk',
+    description: 'One piece of the render plan: a few seconds of one scene (whole keyframe intervals) with its layers, transition, effects and captions, encoded on its own.',
+    color: '#fdba74',
+    schema: {
+      type: 'object',
+      required: ['index', 'sceneId', 'frames', 'width', 'height', 'fps', 'encode', 'base', 'overlays', 'effects'],
+      properties: {
+        index: { type: 'integer', minimum: 0 },
+        sceneId: { type: 'string' },
+        frames: { type: 'integer', minimum: 1 },
+        width: { type: 'integer', minimum: 2 },
+        height: { type: 'integer', minimum: 2 },
+        fps: { type: 'number', exclusiveMinimum: 0 },
+        encode: { type: 'object', required: ['preset', 'crf'] },
+        base: { type: 'object', required: ['media', 'sourceIn', 'start', 'duration'] },
+        overlays: { type: 'array', items: { type: 'object', required: ['media', 'sourceIn', 'start', 'duration'] } },
+        effects: { type: 'array' },
+      },
+    },
+  },
   Video: {
     title: 'Video',
     description: 'A finished, rendered video in the artifact store.',
