@@ -12,7 +12,6 @@ import { graphInputDefaultProblems, graphInputUses, graphIoNameProblem, outputPo
 import { useGraphStore } from '../state/graph-store.js';
 import { Section } from './Section.js';
 
-
 const count = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /** A default as a short string for the list. */

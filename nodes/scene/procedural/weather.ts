@@ -11,7 +11,7 @@ import { frameY, framesOfArea, type Atmosphere, type FrameTime, type Layer, type
 
 const CALM: Atmosphere = { rain: 0, snow: 0, fog: 0, dust: 0, wind: 0, lightning: 0, overcast: 0, flicker: 0 };
 
-/** The script engine's weather values (nodes/script/engine/analyze.ts), as amounts. */
+/** The script engine's weather values (nodes/script/engine/vocabulary.ts), as amounts. */
 export const weatherKinds = {
   'heavy rain': { rain: 1, overcast: 0.85, wind: 0.3 },
   rain: { rain: 0.55, overcast: 0.65, wind: 0.15 },
