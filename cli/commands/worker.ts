@@ -8,13 +8,14 @@
  * killed when a worker starts on the same machine.
  */
 import type { Command } from 'commander';
-import { resourceClasses, type ResourceClass } from '../runtime/contract/index.js';
-import { defaultLimits, limitsFromEnv } from '../runtime/engine/pool.js';
-import { killLeftovers, markWorkerInstance } from '../runtime/process/leftovers.js';
-import { queueConfigFromEnv } from '../runtime/queue/names.js';
-import { processUnitJob } from '../runtime/queue/unit-job.js';
-import { startUnitWorkers, type QueueServing } from '../runtime/queue/worker.js';
-import { createWorkerServices } from './worker-services.js';
+import { resourceClasses, type ResourceClass } from '../../runtime/contract/index.js';
+import { defaultLimits, limitsFromEnv } from '../../runtime/engine/pool.js';
+import { killLeftovers, markWorkerInstance } from '../../runtime/process/leftovers.js';
+import { queueConfigFromEnv } from '../../runtime/queue/names.js';
+import { processUnitJob } from '../../runtime/queue/unit-job.js';
+import { startUnitWorkers, type QueueServing } from '../../runtime/queue/worker.js';
+import type { CliContext } from '../context.js';
+import { createWorkerServices } from '../worker-services.js';
 
 /** Classes whose work is CPU-bound in this process (canvas, frame loops): sandboxed by default. */
 const sandboxedByDefault: ReadonlySet<ResourceClass> = new Set(['cpu', 'video', 'assembly']);
@@ -25,7 +26,8 @@ interface WorkerCliOptions {
   sandbox: boolean;
 }
 
-export function registerWorkerCommand(program: Command, dataDir: () => string, err: (text: string) => void): void {
+export function registerWorkerCommand(program: Command, { dataDir, io }: CliContext): void {
+  const { err } = io;
   program
     .command('worker')
     .description('serve queue-mode units (needs REDIS_URL); runs until SIGTERM or Ctrl-C')
@@ -46,7 +48,7 @@ export function registerWorkerCommand(program: Command, dataDir: () => string, e
         config,
         serve,
         process: (job, signal) => processUnitJob(job, registry, services, signal, box),
-        sandboxFile: new URL('./sandboxed-unit.ts', import.meta.url).pathname,
+        sandboxFile: new URL('../sandboxed-unit.ts', import.meta.url).pathname,
         // The children load TypeScript sources through tsx, as this process does.
         sandboxExecArgv: [...process.execArgv, '--import', import.meta.resolve('tsx')],
         logger,

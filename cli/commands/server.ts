@@ -4,15 +4,11 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ServerTables } from '../runtime/store/server-tables.js';
-import { openSqliteStore } from '../runtime/store/sqlite.js';
-import { TokenService } from '../server/auth.js';
-import { startServer } from '../server/main.js';
-
-interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+import { ServerTables } from '../../runtime/store/server-tables.js';
+import { openSqliteStore } from '../../runtime/store/sqlite.js';
+import { TokenService } from '../../server/auth.js';
+import { startServer } from '../../server/main.js';
+import type { CliContext } from '../context.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -29,7 +25,7 @@ async function withTokens<T>(dataDir: string, fn: (tokens: TokenService) => Prom
   }
 }
 
-export function registerServerCommands(program: Command, dataDir: () => string, io: Io): void {
+export function registerServerCommands(program: Command, { dataDir, io }: CliContext): void {
   program
     .command('server')
     .description('serve the API, socket.io, signed webhooks and the editor (REELGRAPH_HOST, REELGRAPH_PORT)')

@@ -1,0 +1,56 @@
+/** `reelgraph show`: one run's nodes, items, providers and errors. */
+import type { Command } from 'commander';
+import type { Workspace } from '../../runtime/workspace.js';
+import type { CliContext } from '../context.js';
+import { Exit, EXIT } from '../exit.js';
+import { describeLocation, formatMs, table } from '../format.js';
+import type { Io } from '../io.js';
+import { statusSymbols } from '../progress.js';
+
+export function registerShowCommand(program: Command, cli: CliContext): void {
+  program
+    .command('show')
+    .description('show a run: nodes, items, providers and errors')
+    .argument('<runId>', 'run id (a unique prefix is enough)')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, options: { json?: boolean }) => {
+      const workspace = await cli.openWorkspace();
+      try {
+        await showCommand(workspace, runId, options, cli.io);
+      } finally {
+        await workspace.close();
+      }
+    });
+}
+
+async function showCommand(workspace: Workspace, runRef: string, options: { json?: boolean }, io: Io): Promise<void> {
+  let run = await workspace.store.getRun(runRef);
+  if (!run) {
+    const matches = (await workspace.store.listRuns({ limit: 1000 })).filter((r) => r.id.startsWith(runRef));
+    if (matches.length === 1 && matches[0]) run = await workspace.store.getRun(matches[0].id);
+    else {
+      io.err(matches.length > 1 ? `run id prefix "${runRef}" is ambiguous (${matches.length} runs)\n` : `no run "${runRef}"\n`);
+      throw new Exit(EXIT.invalid);
+    }
+  }
+  if (!run) throw new Exit(EXIT.invalid);
+  if (options.json) {
+    io.out(`${JSON.stringify(run, null, 2)}\n`);
+    return;
+  }
+  const lines = [`run ${run.id}  ${run.graphName}  ${run.status}  ${formatMs(run.durationMs)}  priority ${run.priority}`];
+  if (run.error) lines.push(`error: ${describeLocation(run.error.location)}${run.error.message}`);
+  const rows = table({ head: ['', 'node', 'type', 'status', 'time', 'attempts', 'items', 'error'] });
+  for (const node of run.nodes) {
+    const items = node.items ? `${node.items.executed} run, ${node.items.cached} cached, ${node.items.failed} failed${node.items.fellBack ? `, ${node.items.fellBack} fell back` : ''}` : '';
+    rows.push([statusSymbols[node.status], node.nodeId, node.nodeType, node.status, formatMs(node.durationMs), node.attempts, items, node.error?.message.slice(0, 60) ?? '']);
+  }
+  lines.push(rows.toString());
+  const notable = run.items.filter((item) => item.status === 'failed' || item.status === 'fell-back' || (item.provider && item.provider !== item.nodeId));
+  if (notable.length > 0) {
+    const itemRows = table({ head: ['node', 'item', 'status', 'provider', 'attempts', 'error'] });
+    for (const item of notable) itemRows.push([item.nodeId, item.index, item.status, item.provider ?? '', item.attempts, item.error?.message.slice(0, 60) ?? '']);
+    lines.push(itemRows.toString());
+  }
+  io.out(`${lines.join('\n')}\n`);
+}
