@@ -3,262 +3,167 @@
  * later node (voice, scene, overlay, assembly) consumes. Its JSON Schema is
  * published (docs/schema/script.schema.json) and checked on every script
  * node output through the `Script` and `Segment` port types.
+ *
+ * Each shape is written once, as a TypeBox schema; its TypeScript type is
+ * derived from it (`Static`), so the schema ajv checks and the type the code
+ * compiles against cannot disagree.
  */
-import type { JsonSchema } from './json-schema.js';
+import { Type, type Static } from './typebox.js';
+import { jsonSchema, type JsonSchema } from './json-schema.js';
 
 export const segmentKinds = ['dialogue', 'narration', 'terminal', 'cue'] as const;
 export type SegmentKind = (typeof segmentKinds)[number];
 
-export interface TerminalLine {
-  /** Exactly as written. */
-  text: string;
-  /** A recognised shell prompt (`$`, `#`, `>`, `user@host:~$`, `C:\>`): the line is a command typed after it. */
-  prompt?: string;
-  /** For prompt lines: what is typed after the prompt. */
-  command?: string;
-}
+/** One of `values`, as a JSON Schema `enum` (ajv's message names the allowed values). */
+const oneOf = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ enum: [...values] });
+const count = () => Type.Integer({ minimum: 0 });
+const lineNumber = () => Type.Integer({ minimum: 1 });
+const seconds = () => Type.Number({ minimum: 0 });
+const strings = () => Type.Array(Type.String());
 
-export interface Cue {
+const terminalLine = Type.Object({
+  /** Exactly as written. */
+  text: Type.String(),
+  /** A recognised shell prompt (`$`, `#`, `>`, `user@host:~$`, `C:\>`): the line is a command typed after it. */
+  prompt: Type.Optional(Type.String()),
+  /** For prompt lines: what is typed after the prompt. */
+  command: Type.Optional(Type.String()),
+});
+export type TerminalLine = Static<typeof terminalLine>;
+
+const cue = Type.Object({
   /** `pause`, `glitch`, or any other bracket word (kept, with a warning, so overlays can use it). */
-  type: string;
+  type: Type.String(),
   /** For pauses: how long. */
-  seconds?: number;
+  seconds: Type.Optional(seconds()),
   /** As written, without the brackets. */
-  raw: string;
-}
+  raw: Type.String(),
+});
+export type Cue = Static<typeof cue>;
 
 /** Estimated placement; real audio durations replace these in the timeline. */
-export interface Timing {
+const timing = Type.Object({
   /** Seconds from the start of the episode. */
-  start: number;
-  duration: number;
-}
+  start: seconds(),
+  duration: seconds(),
+});
+export type Timing = Static<typeof timing>;
 
-export interface Segment {
-  /** Stable across edits elsewhere in the script: derived from content, not position. */
-  id: string;
-  sceneId: string;
-  kind: SegmentKind;
-  /** Canonical character id (upper case), for dialogue and narration. */
-  speaker?: string;
-  /** `(whispering)`, `(V.O.)` and the like, without parentheses. */
-  parenthetical?: string;
-  /** What a voice says: markdown stripped, numbers and symbols spelled out, the series lexicon applied. */
-  speechText: string;
-  /** What captions show: the writer's words, markdown stripped. */
-  displayText: string;
-  /** 1-based line in the source. */
-  line: number;
-  words: number;
-  timing: Timing;
-  terminal?: { lines: TerminalLine[] };
-  cue?: Cue;
-}
+const segment = Type.Object(
+  {
+    /** Stable across edits elsewhere in the script: derived from content, not position. */
+    id: Type.String({ minLength: 1 }),
+    sceneId: Type.String(),
+    kind: oneOf(segmentKinds),
+    /** Canonical character id (upper case), for dialogue and narration. */
+    speaker: Type.Optional(Type.String()),
+    /** `(whispering)`, `(V.O.)` and the like, without parentheses. */
+    parenthetical: Type.Optional(Type.String()),
+    /** What a voice says: markdown stripped, numbers and symbols spelled out, the series lexicon applied. */
+    speechText: Type.String(),
+    /** What captions show: the writer's words, markdown stripped. */
+    displayText: Type.String(),
+    /** 1-based line in the source. */
+    line: lineNumber(),
+    words: count(),
+    timing,
+    terminal: Type.Optional(Type.Object({ lines: Type.Array(terminalLine) })),
+    cue: Type.Optional(cue),
+  },
+  { title: 'Segment' },
+);
+export type Segment = Static<typeof segment>;
 
-export interface Direction {
-  text: string;
-  line: number;
-}
+const direction = Type.Object({ text: Type.String(), line: lineNumber() });
+export type Direction = Static<typeof direction>;
 
-export interface SceneImage {
-  description: string;
-  path: string;
-  line: number;
-}
+const sceneImage = Type.Object({ description: Type.String(), path: Type.String(), line: lineNumber() });
+export type SceneImage = Static<typeof sceneImage>;
 
 /** What the visual nodes need to know about a scene, taken from its directions (or its dialogue when it has none). */
-export interface SceneBrief {
-  /** The directions (or dialogue) the brief was drawn from, joined. */
-  description: string;
-  source: 'directions' | 'dialogue' | 'heading';
-  /** A setting motif: `data center`, `city street`, `forest`, … or `unknown`. */
-  setting: string;
-  /** Named place, when the text gives one ("Neo Tokyo", "the archive"). */
-  location?: string;
-  interior?: boolean;
-  timeOfDay?: string;
-  weather?: string;
-  lighting?: string;
-  camera: { angle?: string; movement?: string; shot?: string };
-  mood?: string;
-  /** Main subjects: characters present and prominent nouns of the description. */
-  subjects: string[];
-}
-
-export interface Scene {
-  id: string;
-  index: number;
-  title: string;
-  line: number;
-  directions: Direction[];
-  images: SceneImage[];
-  segments: Segment[];
-  brief: SceneBrief;
-  timing: Timing;
-}
-
-export interface CastMember {
-  /** Canonical id: upper case, as speakers appear on segments. */
-  id: string;
-  /** Display name, as first written (or as the front matter names it). */
-  name: string;
-  /** Every spelling seen in the script. */
-  aliases: string[];
-  /** Voice preset or provider voice from the front matter. */
-  voice?: string;
-  /** Speaking-rate multiplier from the front matter (1 = normal). */
-  pace?: number;
-  /** Words per minute used for timing. */
-  wordsPerMinute: number;
-  lines: number;
-  words: number;
-  /** Everything else the front matter says about the character. */
-  extra?: Record<string, unknown>;
-}
-
-export interface ScriptWarning {
-  code: string;
-  message: string;
-  line?: number;
-}
-
-export interface ScriptMeta {
-  series?: string;
-  episode?: number | string;
-  aspect?: string;
-  style?: string[];
-  /** Every other front matter field, as written. */
-  [field: string]: unknown;
-}
-
-export interface Script {
-  title: string;
-  meta: ScriptMeta;
-  cast: CastMember[];
-  scenes: Scene[];
-  analysis: {
-    sentences: number;
-    words: number;
-    places: string[];
-    times: string[];
-  };
-  /** Estimated seconds for the whole episode. */
-  duration: number;
-  warnings: ScriptWarning[];
-  source: { format: 'markdown' | 'fountain'; name?: string; sha256: string; lines: number };
-}
-
-const str = { type: 'string' };
-const int = { type: 'integer', minimum: 0 };
-const seconds = { type: 'number', minimum: 0 };
-const timingSchema: JsonSchema = { type: 'object', required: ['start', 'duration'], properties: { start: seconds, duration: seconds } };
-
-export const segmentSchema: JsonSchema = {
-  title: 'Segment',
-  type: 'object',
-  required: ['id', 'sceneId', 'kind', 'speechText', 'displayText', 'line', 'words', 'timing'],
-  properties: {
-    id: { type: 'string', minLength: 1 },
-    sceneId: str,
-    kind: { enum: [...segmentKinds] },
-    speaker: str,
-    parenthetical: str,
-    speechText: str,
-    displayText: str,
-    line: { type: 'integer', minimum: 1 },
-    words: int,
-    timing: timingSchema,
-    terminal: {
-      type: 'object',
-      required: ['lines'],
-      properties: {
-        lines: { type: 'array', items: { type: 'object', required: ['text'], properties: { text: str, prompt: str, command: str } } },
-      },
-    },
-    cue: { type: 'object', required: ['type', 'raw'], properties: { type: str, seconds, raw: str } },
+const sceneBrief = Type.Object(
+  {
+    /** The directions (or dialogue) the brief was drawn from, joined. */
+    description: Type.String(),
+    source: oneOf(['directions', 'dialogue', 'heading']),
+    /** A setting motif: `data center`, `city street`, `forest`, … or `unknown`. */
+    setting: Type.String(),
+    /** Named place, when the text gives one ("Neo Tokyo", "the archive"). */
+    location: Type.Optional(Type.String()),
+    interior: Type.Optional(Type.Boolean()),
+    timeOfDay: Type.Optional(Type.String()),
+    weather: Type.Optional(Type.String()),
+    lighting: Type.Optional(Type.String()),
+    camera: Type.Object({ angle: Type.Optional(Type.String()), movement: Type.Optional(Type.String()), shot: Type.Optional(Type.String()) }),
+    mood: Type.Optional(Type.String()),
+    /** Main subjects: characters present and prominent nouns of the description. */
+    subjects: strings(),
   },
-};
+  { title: 'SceneBrief' },
+);
+export type SceneBrief = Static<typeof sceneBrief>;
 
-const located = (extra: Record<string, JsonSchema>): JsonSchema => ({
-  type: 'object',
-  required: [...Object.keys(extra), 'line'],
-  properties: { ...extra, line: { type: 'integer', minimum: 1 } },
+const scene = Type.Object({
+  id: Type.String(),
+  index: count(),
+  title: Type.String(),
+  line: lineNumber(),
+  directions: Type.Array(direction),
+  images: Type.Array(sceneImage),
+  segments: Type.Array(segment),
+  brief: sceneBrief,
+  timing,
 });
+export type Scene = Static<typeof scene>;
 
-export const sceneBriefSchema: JsonSchema = {
-  title: 'SceneBrief',
-  type: 'object',
-  required: ['description', 'source', 'setting', 'camera', 'subjects'],
-  properties: {
-    description: str,
-    source: { enum: ['directions', 'dialogue', 'heading'] },
-    setting: str,
-    location: str,
-    interior: { type: 'boolean' },
-    timeOfDay: str,
-    weather: str,
-    lighting: str,
-    camera: { type: 'object', properties: { angle: str, movement: str, shot: str } },
-    mood: str,
-    subjects: { type: 'array', items: str },
-  },
-};
+const castMember = Type.Object({
+  /** Canonical id: upper case, as speakers appear on segments. */
+  id: Type.String(),
+  /** Display name, as first written (or as the front matter names it). */
+  name: Type.String(),
+  /** Every spelling seen in the script. */
+  aliases: strings(),
+  /** Voice preset or provider voice from the front matter. */
+  voice: Type.Optional(Type.String()),
+  /** Speaking-rate multiplier from the front matter (1 = normal). */
+  pace: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** Words per minute used for timing. */
+  wordsPerMinute: Type.Number({ exclusiveMinimum: 0 }),
+  lines: count(),
+  words: count(),
+  /** Everything else the front matter says about the character. */
+  extra: Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object' })),
+});
+export type CastMember = Static<typeof castMember>;
 
-export const scriptSchema: JsonSchema = {
-  $id: 'https://reelgraph.dev/schema/script-1.json',
-  title: 'reelgraph Script',
-  type: 'object',
-  required: ['title', 'meta', 'cast', 'scenes', 'analysis', 'duration', 'warnings', 'source'],
-  properties: {
-    title: str,
-    meta: { type: 'object', properties: { series: str, episode: { type: ['integer', 'string'] }, aspect: str, style: { type: 'array', items: str } } },
-    cast: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'name', 'aliases', 'wordsPerMinute', 'lines', 'words'],
-        properties: {
-          id: str,
-          name: str,
-          aliases: { type: 'array', items: str },
-          voice: str,
-          pace: { type: 'number', exclusiveMinimum: 0 },
-          wordsPerMinute: { type: 'number', exclusiveMinimum: 0 },
-          lines: int,
-          words: int,
-          extra: { type: 'object' },
-        },
-      },
-    },
-    scenes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'index', 'title', 'line', 'directions', 'images', 'segments', 'brief', 'timing'],
-        properties: {
-          id: str,
-          index: int,
-          title: str,
-          line: { type: 'integer', minimum: 1 },
-          directions: { type: 'array', items: located({ text: str }) },
-          images: { type: 'array', items: located({ description: str, path: str }) },
-          segments: { type: 'array', items: segmentSchema },
-          brief: sceneBriefSchema,
-          timing: timingSchema,
-        },
-      },
-    },
-    analysis: {
-      type: 'object',
-      required: ['sentences', 'words', 'places', 'times'],
-      properties: { sentences: int, words: int, places: { type: 'array', items: str }, times: { type: 'array', items: str } },
-    },
-    duration: seconds,
-    warnings: { type: 'array', items: { type: 'object', required: ['code', 'message'], properties: { code: str, message: str, line: { type: 'integer' } } } },
-    source: {
-      type: 'object',
-      required: ['format', 'sha256', 'lines'],
-      properties: { format: { enum: ['markdown', 'fountain'] }, name: str, sha256: str, lines: int },
-    },
+const scriptWarning = Type.Object({ code: Type.String(), message: Type.String(), line: Type.Optional(Type.Integer()) });
+export type ScriptWarning = Static<typeof scriptWarning>;
+
+const scriptMeta = Type.Object({
+  series: Type.Optional(Type.String()),
+  episode: Type.Optional(Type.Unsafe<number | string>({ type: ['integer', 'string'] })),
+  aspect: Type.Optional(Type.String()),
+  style: Type.Optional(strings()),
+});
+/** The front matter: the fields above, and every other field as written. */
+export type ScriptMeta = Static<typeof scriptMeta> & { [field: string]: unknown };
+
+const script = Type.Object(
+  {
+    title: Type.String(),
+    meta: scriptMeta,
+    cast: Type.Array(castMember),
+    scenes: Type.Array(scene),
+    analysis: Type.Object({ sentences: count(), words: count(), places: strings(), times: strings() }),
+    /** Estimated seconds for the whole episode. */
+    duration: seconds(),
+    warnings: Type.Array(scriptWarning),
+    source: Type.Object({ format: oneOf(['markdown', 'fountain']), name: Type.Optional(Type.String()), sha256: Type.String(), lines: count() }),
   },
-};
+  { $id: 'https://reelgraph.dev/schema/script-1.json', title: 'reelgraph Script' },
+);
+export type Script = Omit<Static<typeof script>, 'meta'> & { meta: ScriptMeta };
+
+export const segmentSchema: JsonSchema = jsonSchema(segment);
+export const sceneBriefSchema: JsonSchema = jsonSchema(sceneBrief);
+export const scriptSchema: JsonSchema = jsonSchema(script);
