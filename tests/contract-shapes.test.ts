@@ -4,7 +4,10 @@
  * checked by `npm run typecheck`; the value checks here by vitest.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { checkSchema, segmentSchema, type Cue, type Segment, type SegmentKind, type Timing } from '../runtime/contract/index.js';
+import { checkSchema, nodeParams, segmentSchema, Type, type Cue, type NodeContext, type Segment, type SegmentKind, type Timing } from '../runtime/contract/index.js';
+import { builtinNodes } from '../nodes/index.js';
+import type textSplit from '../nodes/text/split.node.js';
+import type fileWrite from '../nodes/file/write.node.js';
 
 const segment: Segment = {
   id: 's1-1',
@@ -35,3 +38,50 @@ describe('the Script shapes', () => {
     expect(checkSchema(segmentSchema, { ...segment, line: 0 })).toEqual([{ pointer: '/line', message: 'must be >= 1' }]);
   });
 });
+
+describe('node params written once', () => {
+  it('gives execute the type the params schema describes, defaults included', () => {
+    expectTypeOf<Parameters<typeof textSplit.execute>[0]>().toEqualTypeOf<NodeContext<{ by: 'lines' | 'paragraphs' | 'separator'; separator: string; trim: boolean; dropEmpty: boolean }>>();
+    expectTypeOf<Parameters<typeof fileWrite.execute>[0]['params']>().toEqualTypeOf<{ filename: string; mime: string }>();
+  });
+
+  it('requires of the user only what has no default (or is named), and nothing else', () => {
+    const schema = nodeParams({ a: Type.String(), b: Type.String({ default: 'x' }), c: Type.Optional(Type.Integer()) });
+    expect(schema).toMatchObject({ type: 'object', additionalProperties: false, required: ['a'] });
+    expect(nodeParams({ b: Type.String({ default: 'x' }) })).not.toHaveProperty('required');
+    expect(nodeParams({ b: Type.String({ default: 'x' }) }, { required: ['b'] })).toMatchObject({ required: ['b'] });
+    expect(checkSchema(schema, { a: 'ok', extra: 1 })).toEqual([{ pointer: '/extra', message: 'is not a known property' }]);
+  });
+
+  // A ratchet: node types still written twice (a Params interface beside a plain JSON Schema) may only
+  // leave this list; a new node type writes its params once, with nodeParams.
+  it('lists the node types whose params are not yet written once', () => {
+    const typeBox = Symbol.for('TypeBox.Kind');
+    const twice = builtinNodes.filter((node) => !(typeBox in node.params)).map((node) => node.type).sort();
+    expect(twice).toEqual(REMAINING);
+  });
+});
+
+const REMAINING = [
+  'assembly.chunks',
+  'assembly.join',
+  'assembly.pace',
+  'assembly.render-chunk',
+  'assembly.timeline',
+  'audio.mix',
+  'captions.build',
+  'control.fallback',
+  'export.package',
+  'overlay.terminal',
+  'scene.comfyui',
+  'scene.image',
+  'scene.pika',
+  'scene.procedural',
+  'scene.prompt',
+  'scene.runway',
+  'script.fountain',
+  'script.markdown',
+  'voice.cast',
+  'voice.tts',
+];
+

@@ -1,11 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { defineNode, PermanentError } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, Type } from '../../runtime/contract/index.js';
 import { writeFileAtomic } from '../../runtime/util/atomic-file.js';
-
-interface Params {
-  filename: string;
-  mime: string;
-}
 
 /** The run's output directory is the only place a graph may write to; a hostile filename cannot leave it. */
 export function confinedPath(root: string, name: string): string {
@@ -17,7 +12,7 @@ export function confinedPath(root: string, name: string): string {
   return target;
 }
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'file.write',
   version: 1,
   title: 'Write file',
@@ -25,15 +20,13 @@ export default defineNode<Params>({
   description: "Writes text to a file in the run's output directory (atomically) and stores it as an artifact.",
   inputs: [{ name: 'content', type: 'Text', title: 'Content' }],
   outputs: [{ name: 'file', type: 'File', title: 'File' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['filename'],
-    properties: {
-      filename: { type: 'string', title: 'File name', minLength: 1, maxLength: 255, default: 'output.txt', description: 'Relative to the output directory.' },
-      mime: { type: 'string', title: 'MIME type', default: 'text/plain; charset=utf-8' },
+  params: nodeParams(
+    {
+      filename: Type.String({ title: 'File name', minLength: 1, maxLength: 255, default: 'output.txt', description: 'Relative to the output directory.' }),
+      mime: Type.String({ title: 'MIME type', default: 'text/plain; charset=utf-8' }),
     },
-  },
+    { required: ['filename'] },
+  ),
   resource: 'io',
   // A side effect on the output directory: it must happen on every run.
   cacheable: false,

@@ -1,10 +1,6 @@
-import { defineNode } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, Type } from '../../runtime/contract/index.js';
 
-interface Params {
-  indent: number;
-}
-
-export default defineNode<Params>({
+export default defineNode({
   type: 'json.stringify',
   version: 1,
   title: 'To JSON text',
@@ -12,11 +8,7 @@ export default defineNode<Params>({
   description: 'Turns any value (a Script, a Timeline, …) into JSON text, e.g. to write it to a file.',
   inputs: [{ name: 'value', type: 'Any', title: 'Value' }],
   outputs: [{ name: 'text', type: 'Text', title: 'JSON' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { indent: { type: 'integer', title: 'Indent', minimum: 0, maximum: 8, default: 2 } },
-  },
+  params: nodeParams({ indent: Type.Integer({ title: 'Indent', minimum: 0, maximum: 8, default: 2 }) }),
   resource: 'cpu',
   cacheable: true,
   async execute({ inputs, params }) {

@@ -1,11 +1,7 @@
-import { defineNode } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, Type } from '../../runtime/contract/index.js';
 import { renderTemplate } from './template.node.js';
 
-interface Params {
-  template: string;
-}
-
-export default defineNode<Params>({
+export default defineNode({
   type: 'text.format-each',
   version: 1,
   title: 'Format each',
@@ -13,11 +9,7 @@ export default defineNode<Params>({
   description: 'Renders a template once per item of a text list ({{item}}, {{index}}, {{number}}, {{count}}); each item is cached on its own.',
   inputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
   outputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { template: { type: 'string', title: 'Template', default: '{{item}}' } },
-  },
+  params: nodeParams({ template: Type.String({ title: 'Template', default: '{{item}}' }) }),
   resource: 'cpu',
   cacheable: true,
   mapOver: 'items',

@@ -1,10 +1,6 @@
-import { defineNode } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, Type } from '../../runtime/contract/index.js';
 
-interface Params {
-  separator: string;
-}
-
-export default defineNode<Params>({
+export default defineNode({
   type: 'text.join',
   version: 1,
   title: 'Join text',
@@ -12,11 +8,7 @@ export default defineNode<Params>({
   description: 'Joins a list of texts into one, in order.',
   inputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
   outputs: [{ name: 'text', type: 'Text', title: 'Text' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { separator: { type: 'string', title: 'Separator', default: '\n' } },
-  },
+  params: nodeParams({ separator: Type.String({ title: 'Separator', default: '\n' }) }),
   resource: 'cpu',
   cacheable: true,
   async execute({ params, inputs }) {

@@ -1,11 +1,12 @@
-import { defineNode } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, Type, type Static } from '../../runtime/contract/index.js';
 
-interface Params {
-  by: 'lines' | 'paragraphs' | 'separator';
-  separator: string;
-  trim: boolean;
-  dropEmpty: boolean;
-}
+const params = nodeParams({
+  by: Type.Unsafe<'lines' | 'paragraphs' | 'separator'>({ enum: ['lines', 'paragraphs', 'separator'], title: 'Split by', default: 'lines' }),
+  separator: Type.String({ title: 'Separator', default: ',', minLength: 1 }),
+  trim: Type.Boolean({ title: 'Trim items', default: true }),
+  dropEmpty: Type.Boolean({ title: 'Drop empty items', default: true }),
+});
+type Params = Static<typeof params>;
 
 const splitters: Record<Params['by'], (text: string, params: Params) => string[]> = {
   lines: (text) => text.split(/\r?\n/),
@@ -13,7 +14,7 @@ const splitters: Record<Params['by'], (text: string, params: Params) => string[]
   separator: (text, params) => text.split(params.separator),
 };
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'text.split',
   version: 1,
   title: 'Split text',
@@ -21,16 +22,7 @@ export default defineNode<Params>({
   description: 'Splits text into a list (by lines, paragraphs or a separator), so later nodes can work item by item.',
   inputs: [{ name: 'text', type: 'Text', title: 'Text' }],
   outputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      by: { enum: ['lines', 'paragraphs', 'separator'], title: 'Split by', default: 'lines' },
-      separator: { type: 'string', title: 'Separator', default: ',', minLength: 1 },
-      trim: { type: 'boolean', title: 'Trim items', default: true },
-      dropEmpty: { type: 'boolean', title: 'Drop empty items', default: true },
-    },
-  },
+  params,
   resource: 'cpu',
   cacheable: true,
   async execute({ params, inputs }) {

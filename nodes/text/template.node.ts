@@ -1,10 +1,5 @@
 import Handlebars from 'handlebars';
-import { defineNode, PermanentError } from '../../runtime/contract/index.js';
-
-interface Params {
-  template: string;
-  values: Record<string, unknown>;
-}
+import { defineNode, nodeParams, PermanentError, Type } from '../../runtime/contract/index.js';
 
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
 const MAX_COMPILED = 256;
@@ -29,7 +24,7 @@ export function renderTemplate(template: string, data: Record<string, unknown>, 
   }
 }
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'text.template',
   version: 1,
   title: 'Text template',
@@ -37,15 +32,13 @@ export default defineNode<Params>({
   description: 'Renders a Handlebars template with the text input as {{text}} and the values param (e.g. "Hello, {{name}}!").',
   inputs: [{ name: 'text', type: 'Text', optional: true, title: 'Text', description: 'Available to the template as {{text}}.' }],
   outputs: [{ name: 'text', type: 'Text', title: 'Text' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['template'],
-    properties: {
-      template: { type: 'string', title: 'Template', default: '{{text}}', 'x-widget': 'textarea' },
-      values: { type: 'object', title: 'Values', description: 'Extra template values.', default: {} },
+  params: nodeParams(
+    {
+      template: Type.String({ title: 'Template', default: '{{text}}', 'x-widget': 'textarea' }),
+      values: Type.Unsafe<Record<string, unknown>>({ type: 'object', title: 'Values', description: 'Extra template values.', default: {} }),
     },
-  },
+    { required: ['template'] },
+  ),
   resource: 'cpu',
   cacheable: true,
   async execute({ params, inputs }) {

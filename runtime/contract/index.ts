@@ -5,6 +5,8 @@
 export * from './errors.js';
 export * from './ports.js';
 export * from './node.js';
+export * from './node-params.js';
+export { Type, type Static } from './typebox.js';
 export * from './artifacts.js';
 export * from './events.js';
 export * from './graph.js';

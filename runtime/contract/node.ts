@@ -5,6 +5,7 @@
  */
 import type { ArtifactStore } from './artifacts.js';
 import type { JsonSchema, PortSpec } from './ports.js';
+import type { Static, TObject } from './typebox.js';
 import type { RateLimiter } from './rate-limit.js';
 
 export const nodeCategories = ['input', 'script', 'voice', 'scene', 'overlay', 'audio', 'assembly', 'export', 'control', 'utility', 'test'] as const;
@@ -155,9 +156,19 @@ export interface NodeType<P = Record<string, unknown>> extends NodeDescription {
   unitTimeoutMs?(inputs: Record<string, unknown>, params: P): number | undefined;
 }
 
-/** Identity helper that keeps `execute`'s params typed. */
-export function defineNode<P = Record<string, unknown>>(node: NodeType<P>): NodeType<P> {
-  return node;
+/** A node type whose params are a TypeBox schema (nodeParams): `execute` gets the type it describes. */
+export type TypedNodeType<S extends TObject> = Omit<NodeType<Static<S>>, 'params'> & { params: S };
+
+/**
+ * Identity helper that keeps `execute`'s params typed: inferred from params
+ * written with `nodeParams` (one definition), or given as `P` beside a plain
+ * JSON Schema.
+ */
+export function defineNode<S extends TObject>(node: TypedNodeType<S>): NodeType<Static<S>>;
+export function defineNode<P = Record<string, unknown>>(node: NodeType<P>): NodeType<P>;
+export function defineNode(node: NodeType | TypedNodeType<TObject>): NodeType {
+  // A TypeBox schema is the plain JSON Schema it describes (its marker is a symbol key).
+  return node as NodeType;
 }
 
 /** The plain-data part of a node type, as served to the editor and `reelgraph nodes --json`. */

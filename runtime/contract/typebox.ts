@@ -5,6 +5,6 @@
  */
 import { Array, Boolean, Integer, Number, Object, Optional, String, Unsafe } from '@sinclair/typebox';
 
-export type { Static, TSchema } from '@sinclair/typebox';
+export type { ObjectOptions, Static, TObject, TProperties, TSchema } from '@sinclair/typebox';
 
 export const Type = { Array, Boolean, Integer, Number, Object, Optional, String, Unsafe };
