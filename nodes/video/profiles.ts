@@ -3,7 +3,7 @@
  * of a run conforms to. Scene and overlay nodes take a `profile` param (with
  * optional explicit overrides) so a 9:16 series variant changes one value.
  */
-import type { JsonSchema } from '../../runtime/contract/index.js';
+import { Type, type JsonSchema, type Static } from '../../runtime/contract/index.js';
 
 export interface VideoFormat {
   width: number;
@@ -39,26 +39,23 @@ export const renderProfileNames = Object.keys(renderProfiles) as RenderProfileNa
 
 export const DEFAULT_PROFILE: RenderProfileName = 'youtube-1080p';
 
-/** Params every picture-making node shares; spread into its params `properties`. */
-export const formatParamsSchema = {
-  profile: {
+/** Params every picture-making node shares; spread into its `nodeParams` (one definition: schema and type). */
+export const formatParams = {
+  profile: Type.Unsafe<RenderProfileName>({
     type: 'string',
     title: 'Render profile',
     enum: renderProfileNames,
     default: DEFAULT_PROFILE,
     description: 'Picture size and frame rate: youtube-1080p 1920×1080, shorts-1080x1920 1080×1920, preview-720p 1280×720, preview-720x1280 (a Short’s preview) 720×1280, all 30 fps.',
-  },
-  width: { type: 'integer', title: 'Width (override)', minimum: 16, maximum: 7680, multipleOf: 2 },
-  height: { type: 'integer', title: 'Height (override)', minimum: 16, maximum: 4320, multipleOf: 2 },
-  fps: { type: 'number', title: 'Frame rate (override)', exclusiveMinimum: 0, maximum: 120 },
-} as const satisfies Record<string, JsonSchema>;
+  }),
+  width: Type.Optional(Type.Integer({ title: 'Width (override)', minimum: 16, maximum: 7680, multipleOf: 2 })),
+  height: Type.Optional(Type.Integer({ title: 'Height (override)', minimum: 16, maximum: 4320, multipleOf: 2 })),
+  fps: Type.Optional(Type.Number({ title: 'Frame rate (override)', exclusiveMinimum: 0, maximum: 120 })),
+};
+export type FormatParams = Static<ReturnType<typeof Type.Object<typeof formatParams>>>;
 
-export interface FormatParams {
-  profile: RenderProfileName;
-  width?: number;
-  height?: number;
-  fps?: number;
-}
+/** The same params as plain JSON Schema, for node types whose params are not yet written with nodeParams. */
+export const formatParamsSchema: Record<keyof typeof formatParams, JsonSchema> = formatParams as unknown as Record<keyof typeof formatParams, JsonSchema>;
 
 /** The profile's format with any explicit overrides applied. */
 export function resolveFormat(params: FormatParams): VideoFormat {
@@ -72,6 +69,10 @@ export function frameCountOf(duration: number, fps: number): number {
 }
 
 /** For nodes downstream of a timeline: the profile named in params, else the one the timeline was laid out for. */
+export const inheritedProfileParam = (description = 'Default: the timeline’s profile.') =>
+  Type.Optional(Type.Unsafe<RenderProfileName>({ type: 'string', title: 'Render profile (override)', enum: renderProfileNames, description }));
+
+/** The same param as plain JSON Schema, for node types whose params are not yet written with nodeParams. */
 export const inheritedProfileParamSchema = {
   type: 'string',
   title: 'Render profile (override)',
