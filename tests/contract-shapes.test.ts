@@ -70,18 +70,12 @@ const REMAINING = [
   'assembly.timeline',
   'audio.mix',
   'captions.build',
-  'control.fallback',
   'export.package',
-  'overlay.terminal',
   'scene.comfyui',
   'scene.image',
   'scene.pika',
   'scene.procedural',
   'scene.prompt',
   'scene.runway',
-  'script.fountain',
-  'script.markdown',
-  'voice.cast',
-  'voice.tts',
 ];
 

@@ -1,4 +1,4 @@
-import { defineNode } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams } from '../../runtime/contract/index.js';
 
 const choice = (n: number, optional: boolean) => ({
   name: `choice${n}`,
@@ -21,7 +21,7 @@ export default defineNode({
   description: 'Takes each item from the first alternative that produced it; later alternatives run only for what earlier ones failed.',
   inputs: [choice(1, false), choice(2, true), choice(3, true), choice(4, true)],
   outputs: [{ name: 'value', type: 'Any', title: 'Value', description: 'What the first succeeding alternative produced (same type as choice 1).' }],
-  params: { type: 'object', additionalProperties: false, properties: {} },
+  params: nodeParams({}),
   resource: 'cpu',
   cacheable: false,
   control: 'fallback',

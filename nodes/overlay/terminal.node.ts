@@ -10,13 +10,13 @@
  * `terminals` port): each block is one item, cached and retried on its own.
  */
 import { join } from 'node:path';
-import { defineNode, PermanentError } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, Type, type Static } from '../../runtime/contract/index.js';
 import type { NodeContext, Segment } from '../../runtime/contract/index.js';
 import { timingDefaults } from '../script/engine/timing.js';
 import { storeClip } from '../video/clip.js';
 import { clipCodecs, type ClipCodecName } from '../video/codecs.js';
 import { encodeFrames } from '../video/frame-encoder.js';
-import { formatParamsSchema, frameCountOf, resolveFormat, type FormatParams, type VideoFormat } from '../video/profiles.js';
+import { formatParams, frameCountOf, resolveFormat, type VideoFormat } from '../video/profiles.js';
 import { TerminalRenderer, terminalGeometry, type RenderSettings, type TerminalGeometry } from './terminal/draw.js';
 import { transitionNames, type Rect, type TransitionName } from './terminal/effects.js';
 import { loadTerminalFont, terminalFontNames, type TerminalFontName } from './terminal/font.js';
@@ -27,35 +27,42 @@ import { buildTimeline, retime, type Timeline } from './terminal/typing.js';
 type EffectName = keyof EffectLevels;
 const effectNames: EffectName[] = ['scanlines', 'noise', 'glow', 'curvature', 'flicker'];
 
-export interface TerminalParams extends FormatParams, Partial<EffectLevels> {
-  theme: TerminalThemeName;
-  font?: TerminalFontName;
-  mode: 'transparent' | 'opaque';
-  background: string;
-  windowX: number;
-  windowY: number;
-  windowWidth: number;
-  windowHeight: number;
-  textSize: number;
-  charactersPerSecond: number;
-  typingJitter: number;
-  enterSeconds: number;
-  outputLineSeconds: number;
-  holdSeconds: number;
-  cursorBlinkHz: number;
-  transitionIn: TransitionName;
-  transitionOut: TransitionName;
-  transitionSeconds: number;
-}
-
-const fraction = (title: string, fallback: number, description: string) => ({ type: 'number', title, minimum: 0, maximum: 1, default: fallback, description });
-const effect = (title: string, description: string) => ({ type: 'number', title, minimum: 0, maximum: 1, description: `${description} 0–1; unset: the theme's level.` });
-
 /** How each mode is encoded: transparency needs ProRes 4444; an opaque clip is H.264. */
 const modes = {
   transparent: { codec: 'prores4444', padColour: () => 'black@0', toPad: 'format=yuva444p10le,' },
   opaque: { codec: 'h264', padColour: (hex: string) => `0x${hex.slice(1)}`, toPad: '' },
-} as const satisfies Record<TerminalParams['mode'], { codec: ClipCodecName; padColour: (hex: string) => string; toPad: string }>;
+} as const satisfies Record<string, { codec: ClipCodecName; padColour: (hex: string) => string; toPad: string }>;
+
+const fraction = (title: string, fallback: number, description: string) => Type.Number({ title, minimum: 0, maximum: 1, default: fallback, description });
+const effect = (title: string, description: string) => Type.Optional(Type.Number({ title, minimum: 0, maximum: 1, description: `${description} 0–1; unset: the theme's level.` }));
+
+const terminalParams = nodeParams({
+  ...formatParams,
+  theme: Type.Unsafe<TerminalThemeName>({ enum: terminalThemeNames, title: 'Theme', default: 'green-phosphor', description: terminalThemeNames.map((name) => `${name}: ${terminalThemes[name].title}`).join('; ') }),
+  font: Type.Optional(Type.Unsafe<TerminalFontName>({ enum: terminalFontNames, title: 'Font', description: 'Unset: the theme’s (VT323 for the phosphor themes, JetBrains Mono for modern-dark). Both ship with reelgraph (SIL OFL).' })),
+  mode: Type.Unsafe<keyof typeof modes>({ enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: full frame, clear outside the window (ProRes 4444 with alpha); opaque: the window on the background colour (H.264).' }),
+  background: Type.String({ title: 'Background (opaque mode)', pattern: '^#[0-9a-fA-F]{6}$', default: '#000000' }),
+  windowX: fraction('Window left', 0.17, 'Left edge as a fraction of the picture width.'),
+  windowY: fraction('Window top', 0.14, 'Top edge as a fraction of the picture height.'),
+  windowWidth: fraction('Window width', 0.66, 'Fraction of the picture width.'),
+  windowHeight: fraction('Window height', 0.72, 'Fraction of the picture height.'),
+  textSize: Type.Number({ title: 'Text size (px at 1080p)', minimum: 8, maximum: 200, default: 34, description: 'Scaled with the picture, so a 720p preview looks the same.' }),
+  charactersPerSecond: Type.Number({ title: 'Typing speed (characters/s)', exclusiveMinimum: 0, maximum: 200, default: timingDefaults.terminal.typedCharactersPerSecond, description: 'Mean pace; the script times blocks at this pace too. Typing that would not fit the block’s slot is sped up to fit.' }),
+  typingJitter: Type.Number({ title: 'Typing jitter', minimum: 0, maximum: 1, default: 0.5, description: '0: metronome; 1: uneven, hesitant. Seeded by the block, so renders repeat exactly.' }),
+  enterSeconds: Type.Number({ title: 'Pause after a command (s)', minimum: 0, maximum: 10, default: timingDefaults.terminal.enterSeconds }),
+  outputLineSeconds: Type.Number({ title: 'Time per output line (s)', minimum: 0, maximum: 10, default: timingDefaults.terminal.outputLineSeconds }),
+  holdSeconds: Type.Number({ title: 'Hold at the end (s)', minimum: 0, maximum: 30, default: timingDefaults.terminal.holdSeconds, description: 'Time left to read the finished screen (at most half the block).' }),
+  cursorBlinkHz: Type.Number({ title: 'Cursor blink rate (Hz)', minimum: 0, maximum: 10, default: 1, description: 'Blinks per second while idle; the cursor stays lit while typing. 0: never blinks.' }),
+  transitionIn: Type.Unsafe<TransitionName>({ enum: transitionNames, title: 'Transition in', default: 'glitch' }),
+  transitionOut: Type.Unsafe<TransitionName>({ enum: transitionNames, title: 'Transition out', default: 'glitch' }),
+  transitionSeconds: Type.Number({ title: 'Transition length (s)', minimum: 0.05, maximum: 3, default: 0.3 }),
+  scanlines: effect('Scanlines', 'Dark lines between the raster lines.'),
+  noise: effect('Static', 'Animated grain on the tube.'),
+  glow: effect('Glow', 'Phosphor bloom around text and the light spilling around the window.'),
+  curvature: effect('Curvature', 'Bulge of the tube: text bends toward the rim, corners darken.'),
+  flicker: effect('Flicker', 'Brightness wobble and the slow refresh band.'),
+});
+export type TerminalParams = Static<typeof terminalParams>;
 
 function parseHex(hex: string): Rgb {
   const value = Number.parseInt(hex.slice(1), 16);
@@ -132,7 +139,7 @@ export function terminalSegment(segment: Segment): Segment & { terminal: NonNull
   return segment as Segment & { terminal: NonNullable<Segment['terminal']> };
 }
 
-export default defineNode<TerminalParams>({
+export default defineNode({
   type: 'overlay.terminal',
   version: 1,
   title: 'Terminal overlay',
@@ -141,36 +148,7 @@ export default defineNode<TerminalParams>({
     'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — as a full-frame clip, transparent around the window (ProRes 4444) or on a background colour (H.264), lasting exactly the block’s slot.',
   inputs: [{ name: 'terminals', type: 'Segment', list: true, title: 'Terminal blocks', description: 'The script’s terminal blocks (script node → terminals).' }],
   outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip, duration, the segment it belongs to (its cue) and where the window sits.' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...formatParamsSchema,
-      theme: { enum: terminalThemeNames, title: 'Theme', default: 'green-phosphor', description: terminalThemeNames.map((name) => `${name}: ${terminalThemes[name].title}`).join('; ') },
-      font: { enum: terminalFontNames, title: 'Font', description: 'Unset: the theme’s (VT323 for the phosphor themes, JetBrains Mono for modern-dark). Both ship with reelgraph (SIL OFL).' },
-      mode: { enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: full frame, clear outside the window (ProRes 4444 with alpha); opaque: the window on the background colour (H.264).' },
-      background: { type: 'string', title: 'Background (opaque mode)', pattern: '^#[0-9a-fA-F]{6}$', default: '#000000' },
-      windowX: fraction('Window left', 0.17, 'Left edge as a fraction of the picture width.'),
-      windowY: fraction('Window top', 0.14, 'Top edge as a fraction of the picture height.'),
-      windowWidth: fraction('Window width', 0.66, 'Fraction of the picture width.'),
-      windowHeight: fraction('Window height', 0.72, 'Fraction of the picture height.'),
-      textSize: { type: 'number', title: 'Text size (px at 1080p)', minimum: 8, maximum: 200, default: 34, description: 'Scaled with the picture, so a 720p preview looks the same.' },
-      charactersPerSecond: { type: 'number', title: 'Typing speed (characters/s)', exclusiveMinimum: 0, maximum: 200, default: timingDefaults.terminal.typedCharactersPerSecond, description: 'Mean pace; the script times blocks at this pace too. Typing that would not fit the block’s slot is sped up to fit.' },
-      typingJitter: { type: 'number', title: 'Typing jitter', minimum: 0, maximum: 1, default: 0.5, description: '0: metronome; 1: uneven, hesitant. Seeded by the block, so renders repeat exactly.' },
-      enterSeconds: { type: 'number', title: 'Pause after a command (s)', minimum: 0, maximum: 10, default: timingDefaults.terminal.enterSeconds },
-      outputLineSeconds: { type: 'number', title: 'Time per output line (s)', minimum: 0, maximum: 10, default: timingDefaults.terminal.outputLineSeconds },
-      holdSeconds: { type: 'number', title: 'Hold at the end (s)', minimum: 0, maximum: 30, default: timingDefaults.terminal.holdSeconds, description: 'Time left to read the finished screen (at most half the block).' },
-      cursorBlinkHz: { type: 'number', title: 'Cursor blink rate (Hz)', minimum: 0, maximum: 10, default: 1, description: 'Blinks per second while idle; the cursor stays lit while typing. 0: never blinks.' },
-      transitionIn: { enum: transitionNames, title: 'Transition in', default: 'glitch' },
-      transitionOut: { enum: transitionNames, title: 'Transition out', default: 'glitch' },
-      transitionSeconds: { type: 'number', title: 'Transition length (s)', minimum: 0.05, maximum: 3, default: 0.3 },
-      scanlines: effect('Scanlines', 'Dark lines between the raster lines.'),
-      noise: effect('Static', 'Animated grain on the tube.'),
-      glow: effect('Glow', 'Phosphor bloom around text and the light spilling around the window.'),
-      curvature: effect('Curvature', 'Bulge of the tube: text bends toward the rim, corners darken.'),
-      flicker: effect('Flicker', 'Brightness wobble and the slow refresh band.'),
-    },
-  },
+  params: terminalParams,
   resource: 'video',
   cacheable: true,
   mapOver: 'terminals',

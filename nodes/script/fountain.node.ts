@@ -1,9 +1,9 @@
 import { defineNode } from '../../runtime/contract/index.js';
 import { parseScript } from './engine/index.js';
-import { scriptNodeParams, type ScriptNodeParams } from './engine/node-params.js';
+import { scriptNodeParams } from './engine/node-params.js';
 import { scriptOutputs, scriptResult } from './engine/node-outputs.js';
 
-export default defineNode<ScriptNodeParams>({
+export default defineNode({
   type: 'script.fountain',
   version: 1,
   title: 'Script (Fountain)',

@@ -1,13 +1,8 @@
-import { defineNode } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, Type } from '../../runtime/contract/index.js';
 import type { Script } from '../../runtime/contract/index.js';
 import type { VoiceSettings } from './providers/provider.js';
 
 type CastSettings = VoiceSettings & { providerVoices?: Record<string, string> };
-
-interface Params {
-  voices: Record<string, Partial<CastSettings>>;
-  defaultVoice?: string;
-}
 
 const voiceSettingsSchema = {
   type: 'object',
@@ -26,12 +21,24 @@ const voiceSettingsSchema = {
   },
 };
 
+const params = nodeParams({
+  // A map keyed by speaker: TypeBox's Record would publish patternProperties, not additionalProperties.
+  voices: Type.Unsafe<Record<string, Partial<CastSettings>>>({
+    type: 'object',
+    title: 'Voices by speaker',
+    description: 'e.g. {"KAEL": {"voice": "young-male", "speed": 1.1}}',
+    additionalProperties: voiceSettingsSchema,
+    default: {},
+  }),
+  defaultVoice: Type.Optional(Type.String({ title: 'Voice for everyone else', description: 'Unset: each uncast speaker gets a distinct preset.' })),
+});
+
 /**
  * A series keeps its casting in one place: the script's cast (front matter
  * `voice` and `pace`) with this node's overrides on top. Its output changes
  * only when casting changes, so editing a line never re-casts anyone.
  */
-export default defineNode<Params>({
+export default defineNode({
   type: 'voice.cast',
   version: 1,
   title: 'Cast voices',
@@ -39,14 +46,7 @@ export default defineNode<Params>({
   description: "Decides each character's voice: the script's cast, overridden per speaker here.",
   inputs: [{ name: 'script', type: 'Script', title: 'Script' }],
   outputs: [{ name: 'casting', type: 'Casting', title: 'Casting' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      voices: { type: 'object', title: 'Voices by speaker', description: 'e.g. {"KAEL": {"voice": "young-male", "speed": 1.1}}', additionalProperties: voiceSettingsSchema, default: {} },
-      defaultVoice: { type: 'string', title: 'Voice for everyone else', description: 'Unset: each uncast speaker gets a distinct preset.' },
-    },
-  },
+  params,
   resource: 'cpu',
   cacheable: true,
   async execute({ inputs, params }) {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineNode, PermanentError } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, Type, type Static } from '../../runtime/contract/index.js';
 import type { NodeContext, Segment } from '../../runtime/contract/index.js';
 import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
 import { probeMedia } from '../../runtime/media/probe.js';
@@ -20,13 +20,14 @@ import { estimateWordTimings } from './word-timing.js';
 const providers = { offline: fliteProvider, espeak: espeakProvider, elevenlabs: elevenLabsProvider, google: googleProvider, openai: openAiSpeechProvider } satisfies Record<string, SpeechProvider>;
 type ProviderName = keyof typeof providers;
 
-interface Params {
-  provider: ProviderName;
-  endpoint?: string;
-  model?: string;
-  targetLufs: number;
-  padMs: number;
-}
+const params = nodeParams({
+  provider: Type.Unsafe<ProviderName>({ enum: Object.keys(providers), title: 'Provider', default: 'offline' }),
+  endpoint: Type.Optional(Type.String({ format: 'uri', title: 'Endpoint', description: 'Base URL for self-hosted or regional servers (Kokoro: http://localhost:8880/v1).' })),
+  model: Type.Optional(Type.String({ title: 'Model', description: 'e.g. eleven_multilingual_v2, tts-1.' })),
+  targetLufs: Type.Number({ title: 'Loudness target (LUFS)', minimum: -40, maximum: -5, default: -18 }),
+  padMs: Type.Integer({ title: 'Silence kept around speech (ms)', minimum: 0, maximum: 2000, default: 120 }),
+});
+type Params = Static<typeof params>;
 
 /** Casting for one speaker, with a per-provider voice when the series gave one. */
 type Casting = Record<string, VoiceSettings & { providerVoices?: Record<string, string> }>;
@@ -56,7 +57,7 @@ async function concatenate(paths: string[], workDir: string, signal: AbortSignal
   return out;
 }
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'voice.tts',
   version: 1,
   title: 'Voice (text to speech)',
@@ -68,17 +69,7 @@ export default defineNode<Params>({
     { name: 'casting', type: 'Casting', optional: true, title: 'Casting', description: 'From a Cast voices node; without it each speaker gets a distinct preset.' },
   ],
   outputs: [{ name: 'clips', type: 'AudioClip', list: true, title: 'Clips' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      provider: { enum: Object.keys(providers), title: 'Provider', default: 'offline' },
-      endpoint: { type: 'string', format: 'uri', title: 'Endpoint', description: 'Base URL for self-hosted or regional servers (Kokoro: http://localhost:8880/v1).' },
-      model: { type: 'string', title: 'Model', description: 'e.g. eleven_multilingual_v2, tts-1.' },
-      targetLufs: { type: 'number', title: 'Loudness target (LUFS)', minimum: -40, maximum: -5, default: -18 },
-      padMs: { type: 'integer', title: 'Silence kept around speech (ms)', minimum: 0, maximum: 2000, default: 120 },
-    },
-  },
+  params,
   resource: 'voice',
   cacheable: true,
   mapOver: 'segments',

@@ -1,31 +1,20 @@
 /** Params shared by the script nodes: one schema, so markdown and Fountain graphs configure alike. */
-import type { JsonSchema } from '../../../runtime/contract/index.js';
+import { nodeParams, Type } from '../../../runtime/contract/index.js';
 import { DEFAULT_MAX_BYTES } from './source.js';
 import { timingDefaults } from './timing.js';
 
-export interface ScriptNodeParams {
-  lexicon: Record<string, string>;
-  wordsPerMinute: number;
-  narrator: string;
-  maxBytes: number;
-  sourceName?: string;
-}
-
-export const scriptNodeParams: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    lexicon: {
-      type: 'object',
-      title: 'Pronunciation lexicon',
-      description: 'Words and how voices should say them, e.g. {"Kael": "Kale"}. Captions keep the original spelling.',
-      additionalProperties: { type: 'string', maxLength: 200 },
-      propertyNames: { minLength: 1, maxLength: 100 },
-      default: {},
-    },
-    wordsPerMinute: { type: 'number', title: 'Speaking rate (words/min)', minimum: 60, maximum: 400, default: timingDefaults.wordsPerMinute },
-    narrator: { type: 'string', title: 'Narrator', description: 'Who speaks plain prose.', minLength: 1, maxLength: 60, default: 'NARRATOR' },
-    maxBytes: { type: 'integer', title: 'Size limit (bytes)', minimum: 1, maximum: 64 * 1024 * 1024, default: DEFAULT_MAX_BYTES },
-    sourceName: { type: 'string', title: 'Source name', description: 'File name used in messages (file:line).' },
-  },
-};
+export const scriptNodeParams = nodeParams({
+  // propertyNames has no TypeBox builder; the exact schema keeps the published shape.
+  lexicon: Type.Unsafe<Record<string, string>>({
+    type: 'object',
+    title: 'Pronunciation lexicon',
+    description: 'Words and how voices should say them, e.g. {"Kael": "Kale"}. Captions keep the original spelling.',
+    additionalProperties: { type: 'string', maxLength: 200 },
+    propertyNames: { minLength: 1, maxLength: 100 },
+    default: {},
+  }),
+  wordsPerMinute: Type.Number({ title: 'Speaking rate (words/min)', minimum: 60, maximum: 400, default: timingDefaults.wordsPerMinute }),
+  narrator: Type.String({ title: 'Narrator', description: 'Who speaks plain prose.', minLength: 1, maxLength: 60, default: 'NARRATOR' }),
+  maxBytes: Type.Integer({ title: 'Size limit (bytes)', minimum: 1, maximum: 64 * 1024 * 1024, default: DEFAULT_MAX_BYTES }),
+  sourceName: Type.Optional(Type.String({ title: 'Source name', description: 'File name used in messages (file:line).' })),
+});
