@@ -63,14 +63,6 @@ describe('node params written once', () => {
 });
 
 const REMAINING = [
-  'assembly.chunks',
-  'assembly.join',
-  'assembly.pace',
-  'assembly.render-chunk',
-  'assembly.timeline',
-  'audio.mix',
-  'captions.build',
-  'export.package',
   'scene.comfyui',
   'scene.image',
   'scene.pika',

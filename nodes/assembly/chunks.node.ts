@@ -16,9 +16,9 @@
  * slices of the overlays, effects and caption cues that fall inside it, the
  * encode settings — and nothing else.
  */
-import { defineNode, type ArtifactHandle, type Timeline, type TimelineClip, type Transition } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, Type, type ArtifactHandle, type Static, type Timeline, type TimelineClip, type Transition } from '../../runtime/contract/index.js';
 import { assStyles } from '../captions/index.js';
-import { inheritedProfile, inheritedProfileParamSchema, type RenderProfileName } from '../video/profiles.js';
+import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
 
 export interface ChunkLayer {
   media: ArtifactHandle;
@@ -61,14 +61,6 @@ export interface RenderChunk {
   effects: Array<{ effect: 'glitch' | 'flash'; start: number; duration: number }>;
   /** Cue times are seconds from the chunk's start; `fitCharacters` keeps the text one size across chunks. */
   captions?: { cues: ChunkCue[]; style: string; highlightWords: boolean; fitCharacters: number };
-}
-
-export interface ChunkOptions {
-  profile?: RenderProfileName;
-  captions: string;
-  highlightWords: boolean;
-  /** Target length of a piece; rounded to whole keyframe intervals. */
-  pieceSeconds: number;
 }
 
 interface Cue {
@@ -224,7 +216,22 @@ export function planChunks(timeline: Timeline, cues: readonly Cue[], options: Ch
   return chunks;
 }
 
-export default defineNode<ChunkOptions>({
+const chunkParams = nodeParams({
+  profile: inheritedProfileParam('Encode settings (the picture size comes from the timeline). Default: the timeline’s profile.'),
+  captions: Type.Unsafe<string>({ type: 'string', title: 'Burned-in captions', enum: ['none', ...Object.keys(assStyles)], default: 'none', description: 'A caption style, or none. Sidecar SRT/VTT are exported either way.' }),
+  highlightWords: Type.Boolean({ title: 'Highlight each word as it is spoken', default: false }),
+  /** Target length of a piece; rounded to whole keyframe intervals. */
+  pieceSeconds: Type.Number({
+    title: 'Render piece length (s)',
+    minimum: KEYFRAME_SECONDS,
+    maximum: 60,
+    default: DEFAULT_PIECE_SECONDS,
+    description: `Each piece is one cached, parallel encode; rounded to whole keyframe intervals (${KEYFRAME_SECONDS} s).`,
+  }),
+});
+export type ChunkOptions = Static<typeof chunkParams>;
+
+export default defineNode({
   type: 'assembly.chunks',
   version: 1,
   title: 'Render plan',
@@ -235,23 +242,7 @@ export default defineNode<ChunkOptions>({
     { name: 'subtitles', type: 'Subtitles', optional: true, title: 'Captions to burn in' },
   ],
   outputs: [{ name: 'chunks', type: 'RenderChunk', list: true, title: 'Chunks' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      profile: { ...inheritedProfileParamSchema, description: 'Encode settings (the picture size comes from the timeline). Default: the timeline’s profile.' },
-      captions: { type: 'string', title: 'Burned-in captions', enum: ['none', ...Object.keys(assStyles)], default: 'none', description: 'A caption style, or none. Sidecar SRT/VTT are exported either way.' },
-      highlightWords: { type: 'boolean', title: 'Highlight each word as it is spoken', default: false },
-      pieceSeconds: {
-        type: 'number',
-        title: 'Render piece length (s)',
-        minimum: KEYFRAME_SECONDS,
-        maximum: 60,
-        default: DEFAULT_PIECE_SECONDS,
-        description: `Each piece is one cached, parallel encode; rounded to whole keyframe intervals (${KEYFRAME_SECONDS} s).`,
-      },
-    },
-  },
+  params: chunkParams,
   resource: 'cpu',
   cacheable: true,
   // Plans cached before pieces (one chunk per scene) must not be reused.

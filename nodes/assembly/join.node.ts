@@ -1,13 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineNode, PermanentError, type ArtifactHandle, type Timeline } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, type ArtifactHandle, type Timeline } from '../../runtime/contract/index.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { probeMedia } from '../../runtime/media/probe.js';
-import { inheritedProfile, inheritedProfileParamSchema, type RenderProfileName } from '../video/profiles.js';
-
-interface Params {
-  profile?: RenderProfileName;
-}
+import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
 
 interface Stem extends ArtifactHandle {
   stem?: string;
@@ -16,7 +12,7 @@ interface Stem extends ArtifactHandle {
 /** The concat demuxer's list format quotes paths in single quotes; a quote inside is closed, escaped and reopened. */
 const concatLine = (path: string): string => `file '${path.replace(/'/g, "'\\''")}'`;
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'assembly.join',
   version: 1,
   title: 'Join and mux',
@@ -29,11 +25,7 @@ export default defineNode<Params>({
     { name: 'stems', type: 'AudioClip', list: true, optional: true, title: 'Stems', description: 'Carried on the video for exports.' },
   ],
   outputs: [{ name: 'video', type: 'Video', title: 'Video' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { profile: { ...inheritedProfileParamSchema, description: 'Its audio bitrate. Default: the timeline’s profile.' } },
-  },
+  params: nodeParams({ profile: inheritedProfileParam('Its audio bitrate. Default: the timeline’s profile.') }),
   resource: 'assembly',
   cacheable: true,
   async execute(ctx) {

@@ -1,10 +1,8 @@
-import { defineNode, type Script } from '../../runtime/contract/index.js';
-import { formatParamsSchema, resolveFormat, type FormatParams } from '../video/profiles.js';
-import { pacingParamsSchema, planScenes, type PacingOptions, type TimedOverlay, type VoicedClip } from './plan.js';
+import { defineNode, nodeParams, type Script } from '../../runtime/contract/index.js';
+import { formatParams, resolveFormat } from '../video/profiles.js';
+import { pacingParams, planScenes, type TimedOverlay, type VoicedClip } from './plan.js';
 
-type Params = Omit<PacingOptions, 'fps'> & FormatParams;
-
-export default defineNode<Params>({
+export default defineNode({
   type: 'assembly.pace',
   version: 1,
   title: 'Pacing',
@@ -16,11 +14,7 @@ export default defineNode<Params>({
     { name: 'overlays', type: 'Overlay', list: true, optional: true, title: 'Overlays', description: 'Terminal blocks last as long as their animation.' },
   ],
   outputs: [{ name: 'plan', type: 'ScenePlan', title: 'Scene plan' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { ...pacingParamsSchema, ...formatParamsSchema },
-  },
+  params: nodeParams({ ...pacingParams, ...formatParams }),
   resource: 'cpu',
   cacheable: true,
   async execute({ inputs, params }) {

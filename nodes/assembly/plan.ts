@@ -7,28 +7,23 @@
  * whole frames: chunk boundaries must fall on frames for the render to join
  * chunks without drift.
  */
-import type { ArtifactHandle, Script, Segment } from '../../runtime/contract/index.js';
+import { Type, type ArtifactHandle, type Script, type Segment, type Static } from '../../runtime/contract/index.js';
 
-export interface PacingOptions {
+export const defaultPacing = { leadIn: 0.5, gap: 0.25, tail: 0.75, minScene: 3 };
+
+/** The pacing params (one definition: the node's schema and PacingOptions); spread into the node's `nodeParams`. */
+export const pacingParams = {
   /** Seconds before the first event of a scene. */
-  leadIn: number;
+  leadIn: Type.Number({ title: 'Lead-in (s)', minimum: 0, maximum: 10, default: defaultPacing.leadIn, description: 'Before the first line of each scene.' }),
   /** Seconds between consecutive events. */
-  gap: number;
+  gap: Type.Number({ title: 'Gap between lines (s)', minimum: 0, maximum: 10, default: defaultPacing.gap }),
   /** Seconds after the last event of a scene. */
-  tail: number;
+  tail: Type.Number({ title: 'Tail (s)', minimum: 0, maximum: 10, default: defaultPacing.tail, description: 'After the last line of each scene.' }),
   /** No scene is shorter than this. */
-  minScene: number;
-  fps: number;
-}
+  minScene: Type.Number({ title: 'Shortest scene (s)', minimum: 0.5, maximum: 60, default: defaultPacing.minScene }),
+};
 
-export const defaultPacing: Omit<PacingOptions, 'fps'> = { leadIn: 0.5, gap: 0.25, tail: 0.75, minScene: 3 };
-
-export const pacingParamsSchema = {
-  leadIn: { type: 'number', title: 'Lead-in (s)', minimum: 0, maximum: 10, default: defaultPacing.leadIn, description: 'Before the first line of each scene.' },
-  gap: { type: 'number', title: 'Gap between lines (s)', minimum: 0, maximum: 10, default: defaultPacing.gap },
-  tail: { type: 'number', title: 'Tail (s)', minimum: 0, maximum: 10, default: defaultPacing.tail, description: 'After the last line of each scene.' },
-  minScene: { type: 'number', title: 'Shortest scene (s)', minimum: 0.5, maximum: 60, default: defaultPacing.minScene },
-} as const;
+export type PacingOptions = Static<ReturnType<typeof Type.Object<typeof pacingParams>>> & { fps: number };
 
 /** What the plan needs of a voiced clip. */
 export interface VoicedClip extends ArtifactHandle {

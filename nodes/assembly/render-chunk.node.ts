@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineNode, PermanentError, type NodeContext } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, type NodeContext } from '../../runtime/contract/index.js';
 import { ffmpegHasFilter } from '../../runtime/media/capabilities.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { assFilter, toAss, type AssStyleName } from '../captions/index.js';
@@ -68,7 +68,7 @@ export default defineNode({
   inputs: [{ name: 'chunks', type: 'RenderChunk', list: true, title: 'Chunks', description: 'From the render plan.' }],
   outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Encoded chunks' }],
   mapOver: 'chunks',
-  params: { type: 'object', additionalProperties: false, properties: {} },
+  params: nodeParams({}),
   resource: 'assembly',
   cacheable: true,
   // A piece's pixels do not depend on where it sits in the episode: moving a scene later re-uses its encodes.

@@ -1,20 +1,28 @@
 import { basename, extname } from 'node:path';
-import { defineNode, PermanentError, transitionKinds, type ArtifactHandle, type NodeContext, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, transitionKinds, Type, type Static, type ArtifactHandle, type NodeContext, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind } from '../../runtime/contract/index.js';
 import { extensionsOf, mimeOfExtension } from '../assets/media-types.js';
 import { assetRootsParamSchema, digestAssetFiles, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
-import { formatParamsSchema, resolveFormat, type FormatParams } from '../video/profiles.js';
+import { formatParams, resolveFormat } from '../video/profiles.js';
 import type { PlannedEvent, ScenePlan } from './plan.js';
 
-interface Params extends FormatParams {
-  transition: TransitionKind;
-  transitionSeconds: number;
-  music?: string;
-  musicGainDb: number;
-  duckingDb: number;
-  cueSounds: Record<string, string>;
+const params = nodeParams({
+  ...formatParams,
+  transition: Type.Unsafe<TransitionKind>({ type: 'string', title: 'Transition between scenes', enum: [...transitionKinds], default: 'crossfade' }),
+  transitionSeconds: Type.Number({ title: 'Transition length (s)', minimum: 0, maximum: 3, default: 0.5 }),
+  music: Type.Optional(Type.String({ title: 'Music bed', description: 'An audio file in the asset roots; looped or cut to the episode.' })),
+  musicGainDb: Type.Number({ title: 'Music level (dB)', minimum: -60, maximum: 0, default: -16 }),
+  duckingDb: Type.Number({ title: 'Ducking under voice (dB)', minimum: 0, maximum: 40, default: 12 }),
+  cueSounds: Type.Unsafe<Record<string, string>>({
+    type: 'object',
+    title: 'Sound effects at cues',
+    description: 'Cue word → audio file, e.g. { "glitch": "sfx/glitch.wav" }.',
+    additionalProperties: { type: 'string', minLength: 1 },
+    default: {},
+  }),
   /** Narrows the deployment's asset roots; unset: all of them. */
-  assetRoots?: string[];
-}
+  assetRoots: Type.Optional(Type.Unsafe<string[]>({ ...assetRootsParamSchema })),
+});
+type Params = Static<typeof params>;
 
 interface SceneClip extends ArtifactHandle {
   sceneId?: string;
@@ -50,7 +58,7 @@ function dialogueClip(event: PlannedEvent): TimelineClip | undefined {
   };
 }
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'assembly.timeline',
   version: 1,
   title: 'Timeline',
@@ -63,20 +71,7 @@ export default defineNode<Params>({
     { name: 'overlays', type: 'Overlay', list: true, optional: true, title: 'Overlays' },
   ],
   outputs: [{ name: 'timeline', type: 'Timeline', title: 'Timeline' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...formatParamsSchema,
-      transition: { type: 'string', title: 'Transition between scenes', enum: [...transitionKinds], default: 'crossfade' },
-      transitionSeconds: { type: 'number', title: 'Transition length (s)', minimum: 0, maximum: 3, default: 0.5 },
-      music: { type: 'string', title: 'Music bed', description: 'An audio file in the asset roots; looped or cut to the episode.' },
-      musicGainDb: { type: 'number', title: 'Music level (dB)', minimum: -60, maximum: 0, default: -16 },
-      duckingDb: { type: 'number', title: 'Ducking under voice (dB)', minimum: 0, maximum: 40, default: 12 },
-      cueSounds: { type: 'object', title: 'Sound effects at cues', description: 'Cue word → audio file, e.g. { "glitch": "sfx/glitch.wav" }.', additionalProperties: { type: 'string', minLength: 1 }, default: {} },
-      assetRoots: assetRootsParamSchema,
-    },
-  },
+  params,
   resource: 'cpu',
   cacheable: true,
   // The mix depends on the music and sound files' bytes, not only their names: replacing a file re-places it.

@@ -1,17 +1,18 @@
 import { join } from 'node:path';
-import { defineNode, PermanentError, type ArtifactHandle, type NodeContext, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, Type, type Static, type ArtifactHandle, type NodeContext, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
-import { inheritedProfile, inheritedProfileParamSchema, type RenderProfileName } from '../video/profiles.js';
+import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
 import { duckingGains } from './ducking.js';
 import { parseLoudness, type Loudness } from './loudness.js';
 import { decodeAudio, MIX_RATE, mixInto, writeFloatWav } from './pcm.js';
 
-interface Params {
-  profile?: RenderProfileName;
-  loudness?: number;
-  truePeak?: number;
-  stems: boolean;
-}
+const params = nodeParams({
+  profile: inheritedProfileParam('Its loudness target (−14 LUFS integrated, −1 dBTP for all profiles). Default: the timeline’s profile.'),
+  loudness: Type.Optional(Type.Number({ title: 'Loudness target (LUFS, override)', minimum: -40, maximum: -5 })),
+  truePeak: Type.Optional(Type.Number({ title: 'True-peak ceiling (dBTP, override)', minimum: -9, maximum: 0 })),
+  stems: Type.Boolean({ title: 'Write stems', default: true }),
+});
+type Params = Static<typeof params>;
 
 const FFMPEG_TIMEOUT_MS = 300_000;
 /** Decodes in flight: each is an ffmpeg process. */
@@ -75,7 +76,7 @@ async function storeFlac(ctx: NodeContext<Params>, path: string, name: string, e
   return { ...handle, ...extra };
 }
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'audio.mix',
   version: 1,
   title: 'Mix',
@@ -86,16 +87,7 @@ export default defineNode<Params>({
     { name: 'mix', type: 'AudioClip', title: 'Mix', description: 'Stereo, 48 kHz, FLAC, with its measured loudness.' },
     { name: 'stems', type: 'AudioClip', list: true, title: 'Stems', description: 'Dialogue, music and effects at the mix’s gain (before the limiter).' },
   ],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      profile: { ...inheritedProfileParamSchema, description: 'Its loudness target (−14 LUFS integrated, −1 dBTP for all profiles). Default: the timeline’s profile.' },
-      loudness: { type: 'number', title: 'Loudness target (LUFS, override)', minimum: -40, maximum: -5 },
-      truePeak: { type: 'number', title: 'True-peak ceiling (dBTP, override)', minimum: -9, maximum: 0 },
-      stems: { type: 'boolean', title: 'Write stems', default: true },
-    },
-  },
+  params,
   resource: 'assembly',
   cacheable: true,
   async execute(ctx) {

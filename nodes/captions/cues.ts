@@ -11,27 +11,30 @@
  * new one.
  */
 import nlp from 'compromise';
-import type { Timeline, TimelineClip } from '../../runtime/contract/index.js';
+import { Type, type Static, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
 import { syllables } from '../voice/word-timing.js';
 import { charactersOf, cleanText, type Cue } from './format.js';
 
 export const speakerLabels = ['none', 'name', 'dash'] as const;
 export type SpeakerLabel = (typeof speakerLabels)[number];
 
-export interface CueRules {
-  maxLines: number;
-  maxChars: number;
-  /** Seconds. */
-  maxDuration: number;
-  /** Seconds a cue stays up at least, when the next cue and its clip leave room. */
-  minDuration: number;
-  /** Marks the first cue of each speaker's turn with `NAME:` or `-`. */
-  speakerLabel: SpeakerLabel;
-  /** Speakers never labelled (the narrator is not a character on screen). */
-  unlabeledSpeakers: string[];
-}
+export const defaultCueRules = { maxLines: 2, maxChars: 42, maxDuration: 7, minDuration: 1, speakerLabel: 'none' as SpeakerLabel, unlabeledSpeakers: ['NARRATOR'] };
 
-export const defaultCueRules: CueRules = { maxLines: 2, maxChars: 42, maxDuration: 7, minDuration: 1, speakerLabel: 'none', unlabeledSpeakers: ['NARRATOR'] };
+/** The rules as the captions node's params (one definition: its schema and CueRules). */
+export const cueRulesParams = {
+  maxLines: Type.Integer({ title: 'Lines per cue', minimum: 1, maximum: 3, default: defaultCueRules.maxLines }),
+  maxChars: Type.Integer({ title: 'Characters per line', description: '42 is the broadcast norm; vertical video reads better around 28–32.', minimum: 12, maximum: 80, default: defaultCueRules.maxChars }),
+  /** Seconds. */
+  maxDuration: Type.Number({ title: 'Longest cue (s)', minimum: 1, maximum: 20, default: defaultCueRules.maxDuration }),
+  /** Seconds a cue stays up at least, when the next cue and its clip leave room. */
+  minDuration: Type.Number({ title: 'Shortest display (s)', description: 'Where the next cue and the clip’s audio leave room.', minimum: 0, maximum: 5, default: defaultCueRules.minDuration }),
+  /** Marks the first cue of each speaker's turn with `NAME:` or `-`. */
+  speakerLabel: Type.Unsafe<SpeakerLabel>({ enum: [...speakerLabels], title: 'Speaker label', description: 'On the first cue of each turn: none, "ARIA: " or "- ".', default: defaultCueRules.speakerLabel }),
+  /** Speakers never labelled (the narrator is not a character on screen). */
+  unlabeledSpeakers: Type.Array(Type.String({ minLength: 1 }), { title: 'Never labelled', default: defaultCueRules.unlabeledSpeakers }),
+};
+
+export type CueRules = Static<ReturnType<typeof Type.Object<typeof cueRulesParams>>>;
 
 /** A displayed word (or a piece of an over-long one) with its time in milliseconds. */
 interface Token {

@@ -17,11 +17,14 @@ import {
   CancelledError,
   defineNode,
   isArtifactHandle,
+  nodeParams,
   PermanentError,
+  Type,
   type ArtifactHandle,
   type ArtifactStore,
   type NodeContext,
   type Script,
+  type Static,
   type Timeline,
 } from '../../runtime/contract/index.js';
 import { extensionOfMime } from '../assets/media-types.js';
@@ -45,12 +48,13 @@ const suffixes: Record<FileKind, string> = {
   fcpxml: '.fcpxml',
 };
 
-interface Params {
-  baseName?: string;
-  files: FileKind[];
-  thumbnailTime?: number;
-  titleCard: boolean;
-}
+const params = nodeParams({
+  baseName: Type.Optional(Type.String({ title: 'Base file name', maxLength: 255, description: 'Made safe for any file system. Default: series, episode and title from the script.' })),
+  files: Type.Array(Type.Unsafe<FileKind>({ enum: [...fileKinds] }), { title: 'Files to write', uniqueItems: true, default: [...fileKinds] }),
+  thumbnailTime: Type.Optional(Type.Number({ title: 'Thumbnail time (s)', minimum: 0, description: 'Default: a third into the first scene.' })),
+  titleCard: Type.Boolean({ title: 'Title card', default: true, description: 'Episode title, series and number over the thumbnail frame.' }),
+});
+type Params = Static<typeof params>;
 
 export interface WrittenFile {
   kind: FileKind | 'media';
@@ -123,7 +127,7 @@ interface Staged {
   final: string;
 }
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'export.package',
   version: 1,
   title: 'Export package',
@@ -140,22 +144,7 @@ export default defineNode<Params>({
     { name: 'files', type: 'Json', title: 'Files written', description: 'A list of { kind, path, bytes }.' },
     { name: 'thumbnail', type: 'Image', title: 'Thumbnail' },
   ],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      baseName: { type: 'string', title: 'Base file name', maxLength: 255, description: 'Made safe for any file system. Default: series, episode and title from the script.' },
-      files: {
-        type: 'array',
-        title: 'Files to write',
-        items: { enum: [...fileKinds] },
-        uniqueItems: true,
-        default: [...fileKinds],
-      },
-      thumbnailTime: { type: 'number', title: 'Thumbnail time (s)', minimum: 0, description: 'Default: a third into the first scene.' },
-      titleCard: { type: 'boolean', title: 'Title card', default: true, description: 'Episode title, series and number over the thumbnail frame.' },
-    },
-  },
+  params,
   resource: 'io',
   // A side effect on the output directory: it must happen on every run.
   cacheable: false,
