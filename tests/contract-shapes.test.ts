@@ -62,12 +62,5 @@ describe('node params written once', () => {
   });
 });
 
-const REMAINING = [
-  'scene.comfyui',
-  'scene.image',
-  'scene.pika',
-  'scene.procedural',
-  'scene.prompt',
-  'scene.runway',
-];
+const REMAINING: string[] = [];
 

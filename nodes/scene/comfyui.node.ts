@@ -18,11 +18,11 @@
  * server behind an authenticating proxy.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { PermanentError, TransientError, type CredentialSpec } from '../../runtime/contract/index.js';
+import { PermanentError, TransientError, Type, type CredentialSpec } from '../../runtime/contract/index.js';
 import { apiClient, rawDetail } from './providers/api.js';
 import { cancelOnAbort, pollUntilDone, type PollStep } from './providers/async-job.js';
 import type { VideoSource } from './providers/download.js';
-import { defineSceneNode, secretOf, type GenerateRequest, type SceneParams } from './providers/scene-node.js';
+import { defineSceneNode, secretOf, type GenerateRequest, type SceneParamsWith } from './providers/scene-node.js';
 import type { VideoFormat } from '../video/profiles.js';
 import defaultWorkflow from './workflows/comfyui-wan2.1-t2v.json' with { type: 'json' };
 
@@ -33,14 +33,22 @@ const credential: CredentialSpec = { name: 'comfyui', title: 'ComfyUI token (ser
 
 type Workflow = Record<string, unknown>;
 
-interface Params extends SceneParams {
-  workflow?: Workflow;
-  maxSide: number;
-  sizeStep: number;
-  generationFps: number;
-  maxFrames: number;
-  frameStep: number;
-}
+const comfyuiParams = {
+  workflow: Type.Optional(
+    Type.Unsafe<Workflow>({
+      type: 'object',
+      title: 'Workflow (API format)',
+      description: 'Export with “Save (API)”. Placeholders: {{prompt}} {{negative}} {{seed}} {{width}} {{height}} {{frames}} {{fps}}. Empty: the bundled Wan 2.1 text-to-video workflow.',
+      minProperties: 1,
+    }),
+  ),
+  maxSide: Type.Integer({ title: 'Generated long side (px)', description: '{{width}}/{{height}}: the render profile’s shape at this long side.', minimum: 64, maximum: 4096, default: 832 }),
+  sizeStep: Type.Integer({ title: 'Size step (px)', description: 'Both sides are multiples of this (Wan 16, LTX-Video 32).', minimum: 1, maximum: 128, default: 16 }),
+  generationFps: Type.Number({ title: 'Generated frame rate', description: '{{fps}}: the model’s native rate (Wan 16).', exclusiveMinimum: 0, maximum: 120, default: 16 }),
+  frameStep: Type.Integer({ title: 'Frame step', description: '{{frames}} is n × step + 1 (Wan 4, LTX-Video 8).', minimum: 1, maximum: 64, default: 4 }),
+  maxFrames: Type.Integer({ title: 'Most frames', description: 'Longest clip the model makes well (Wan 1.3B: 81 = 5 s at 16 fps); longer scenes are held or looped.', minimum: 1, maximum: 2000, default: 81 }),
+};
+type Params = SceneParamsWith<typeof comfyuiParams>;
 
 export const PLACEHOLDERS = ['prompt', 'negative', 'seed', 'width', 'height', 'frames', 'fps'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -212,26 +220,14 @@ function joined(entry: { message?: unknown; details?: unknown } | undefined): st
   return typeof entry.details === 'string' && entry.details ? `${entry.message}: ${entry.details}` : entry.message;
 }
 
-export default defineSceneNode<Params>({
+export default defineSceneNode({
   type: 'scene.comfyui',
   title: 'Scenes (ComfyUI)',
   description: 'Generates each scene on a ComfyUI server from a text-to-video workflow (default: Wan 2.1 1.3B), conformed to exactly the scene’s duration and the run’s size and frame rate. Each scene is cached on its own.',
   provider: PROVIDER,
   defaultEndpoint: 'http://127.0.0.1:8188',
   defaultPollIntervalMs: 1_000,
-  params: {
-    workflow: {
-      type: 'object',
-      title: 'Workflow (API format)',
-      description: 'Export with “Save (API)”. Placeholders: {{prompt}} {{negative}} {{seed}} {{width}} {{height}} {{frames}} {{fps}}. Empty: the bundled Wan 2.1 text-to-video workflow.',
-      minProperties: 1,
-    },
-    maxSide: { type: 'integer', title: 'Generated long side (px)', description: '{{width}}/{{height}}: the render profile’s shape at this long side.', minimum: 64, maximum: 4096, default: 832 },
-    sizeStep: { type: 'integer', title: 'Size step (px)', description: 'Both sides are multiples of this (Wan 16, LTX-Video 32).', minimum: 1, maximum: 128, default: 16 },
-    generationFps: { type: 'number', title: 'Generated frame rate', description: '{{fps}}: the model’s native rate (Wan 16).', exclusiveMinimum: 0, maximum: 120, default: 16 },
-    frameStep: { type: 'integer', title: 'Frame step', description: '{{frames}} is n × step + 1 (Wan 4, LTX-Video 8).', minimum: 1, maximum: 64, default: 4 },
-    maxFrames: { type: 'integer', title: 'Most frames', description: 'Longest clip the model makes well (Wan 1.3B: 81 = 5 s at 16 fps); longer scenes are held or looped.', minimum: 1, maximum: 2000, default: 81 },
-  },
+  params: comfyuiParams,
   credentials: [credential],
   negativePrompt: true,
   identity: (params) => `${PROVIDER}:${params.workflow ? 'workflow param' : DEFAULT_WORKFLOW_ID}`,

@@ -1,23 +1,25 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
-import { defineNode, PermanentError, type NodeContext } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, Type, type Static } from '../../runtime/contract/index.js';
 import { assetRootsParamSchema, digestAssetFiles, listAssetFolder, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
-import { formatParamsSchema, frameCountOf, resolveFormat, type FormatParams, type VideoFormat } from '../video/profiles.js';
+import { formatParams, frameCountOf, resolveFormat, type VideoFormat } from '../video/profiles.js';
 import { fitRect, kenBurnsMoves, moveFor, viewAt, type KenBurnsMove, type Rect } from './image/ken-burns.js';
 
-interface Params extends FormatParams {
-  folder?: string;
+const params = nodeParams({
+  ...formatParams,
+  folder: Type.Optional(Type.String({ title: 'Asset folder', description: 'Stills for scenes without their own image: `03.jpg` or `scene-3.png` for scene 3, else in order.' })),
   /** Narrows the deployment's asset roots; unset: all of them. */
-  assetRoots?: string[];
-  fit: 'cover' | 'contain';
-  background: string;
-  motion: 'auto' | KenBurnsMove;
-  zoom: number;
-  crossfade: number;
-}
+  assetRoots: Type.Optional(Type.Unsafe<string[]>(assetRootsParamSchema)),
+  fit: Type.Unsafe<'cover' | 'contain'>({ type: 'string', title: 'Fit', enum: ['cover', 'contain'], default: 'cover', description: 'cover fills the frame (crops); contain shows the whole still.' }),
+  background: Type.String({ title: 'Background (contain)', pattern: '^(blur|#[0-9a-fA-F]{6})$', default: 'blur', description: '`blur`: a blurred copy of the still; or a colour such as #000000.' }),
+  motion: Type.Unsafe<'auto' | KenBurnsMove>({ type: 'string', title: 'Motion', enum: ['auto', ...kenBurnsMoves], default: 'auto', description: 'auto: from the brief’s camera movement, else alternating moves.' }),
+  zoom: Type.Number({ title: 'Zoom', minimum: 1, maximum: 2, default: 1.12, description: 'How far a push-in or pull-out travels (1.12 = 12 %).' }),
+  crossfade: Type.Number({ title: 'Crossfade (s)', minimum: 0, maximum: 5, default: 0.6, description: 'Between stills of one scene.' }),
+});
+type Params = Static<typeof params>;
 
 interface ScenePrompt {
   sceneId: string;
@@ -128,7 +130,7 @@ function drawShot(context: SKRSContext2D, shot: Shot, time: number, params: Para
   context.drawImage(shot.image, shot.placed.x, shot.placed.y, shot.placed.width, shot.placed.height);
 }
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'scene.image',
   version: 1,
   title: 'Stills (Ken Burns)',
@@ -137,20 +139,7 @@ export default defineNode<Params>({
   inputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Scene prompts' }],
   outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Clips', description: 'One per scene, exactly the scene’s duration.' }],
   mapOver: 'prompts',
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...formatParamsSchema,
-      folder: { type: 'string', title: 'Asset folder', description: 'Stills for scenes without their own image: `03.jpg` or `scene-3.png` for scene 3, else in order.' },
-      assetRoots: assetRootsParamSchema,
-      fit: { type: 'string', title: 'Fit', enum: ['cover', 'contain'], default: 'cover', description: 'cover fills the frame (crops); contain shows the whole still.' },
-      background: { type: 'string', title: 'Background (contain)', pattern: '^(blur|#[0-9a-fA-F]{6})$', default: 'blur', description: '`blur`: a blurred copy of the still; or a colour such as #000000.' },
-      motion: { type: 'string', title: 'Motion', enum: ['auto', ...kenBurnsMoves], default: 'auto', description: 'auto: from the brief’s camera movement, else alternating moves.' },
-      zoom: { type: 'number', title: 'Zoom', minimum: 1, maximum: 2, default: 1.12, description: 'How far a push-in or pull-out travels (1.12 = 12 %).' },
-      crossfade: { type: 'number', title: 'Crossfade (s)', minimum: 0, maximum: 5, default: 0.6, description: 'Between stills of one scene.' },
-    },
-  },
+  params,
   resource: 'cpu',
   cacheable: true,
   // The picture depends on the stills' bytes, not only their names: replacing a file re-renders.
@@ -164,7 +153,7 @@ export default defineNode<Params>({
     }
     return { prompt: { ...prompt, prompt: undefined }, params, stills };
   },
-  async execute(ctx: NodeContext<Params>) {
+  async execute(ctx) {
     const prompt = ctx.inputs.prompts as ScenePrompt;
     const { params } = ctx;
     const format = resolveFormat(params);

@@ -10,13 +10,13 @@
  * response must not be able to send it elsewhere. The finished video sits on
  * fal's CDN and is fetched without the key.
  */
-import { PermanentError, TransientError, type CredentialSpec } from '../../runtime/contract/index.js';
+import { PermanentError, TransientError, Type, type CredentialSpec } from '../../runtime/contract/index.js';
 import { fastApiDetail } from '../http/fastapi-detail.js';
 import { apiClient, rawDetail } from './providers/api.js';
 import { cancelOnAbort, pollUntilDone, withRetries, type Job, type PollStep } from './providers/async-job.js';
 import type { VideoSource } from './providers/download.js';
 import { nearestDuration, nearestRatio, nearestResolution } from './providers/request-shape.js';
-import { defineSceneNode, secretOf, type GenerateRequest, type SceneParams } from './providers/scene-node.js';
+import { defineSceneNode, secretOf, type GenerateRequest, type SceneParamsWith } from './providers/scene-node.js';
 
 const PROVIDER = 'fal';
 const RESULT_ATTEMPTS = 5;
@@ -38,11 +38,12 @@ export const pikaModels: Record<string, PikaModel> = {
   },
 };
 
-interface Params extends SceneParams {
-  model: string;
-  ratio?: string;
-  clipSeconds?: number;
-}
+const pikaParams = {
+  model: Type.String({ title: 'Model (fal endpoint id)', description: `e.g. ${Object.keys(pikaModels).join(', ')}.`, default: 'fal-ai/pika/v2.2/text-to-video', minLength: 1 }),
+  ratio: Type.Optional(Type.String({ title: 'Aspect ratio (override)', description: 'e.g. 16:9. Default: the model’s ratio nearest the render profile.', pattern: '^[0-9]+:[0-9]+$' })),
+  clipSeconds: Type.Optional(Type.Integer({ title: 'Clip length (override)', description: 'Seconds to ask for. Default: the shortest the model makes that covers the scene.', minimum: 1, maximum: 60 })),
+};
+type Params = SceneParamsWith<typeof pikaParams>;
 
 /** The model input: nearest aspect ratio, resolution and length, or the explicit overrides. */
 export function pikaRequestBody(request: Pick<GenerateRequest<Params>, 'prompt' | 'params' | 'format' | 'seed'>, label: string): Record<string, unknown> {
@@ -139,18 +140,14 @@ function errorDetail(body: Buffer): string {
   return rawDetail(body);
 }
 
-export default defineSceneNode<Params>({
+export default defineSceneNode({
   type: 'scene.pika',
   title: 'Scenes (Pika via fal)',
   description: 'Generates each scene with Pika text-to-video through fal’s queue, conformed to exactly the scene’s duration and the run’s size and frame rate. Each scene is cached on its own, so re-runs do not re-bill.',
   provider: PROVIDER,
   defaultEndpoint: 'https://queue.fal.run',
   defaultPollIntervalMs: 2_000,
-  params: {
-    model: { type: 'string', title: 'Model (fal endpoint id)', description: `e.g. ${Object.keys(pikaModels).join(', ')}.`, default: 'fal-ai/pika/v2.2/text-to-video', minLength: 1 },
-    ratio: { type: 'string', title: 'Aspect ratio (override)', description: 'e.g. 16:9. Default: the model’s ratio nearest the render profile.', pattern: '^[0-9]+:[0-9]+$' },
-    clipSeconds: { type: 'integer', title: 'Clip length (override)', description: 'Seconds to ask for. Default: the shortest the model makes that covers the scene.', minimum: 1, maximum: 60 },
-  },
+  params: pikaParams,
   credentials: [credential],
   negativePrompt: true,
   identity: (params) => `${PROVIDER}:${params.model}`,

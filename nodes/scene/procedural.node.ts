@@ -1,21 +1,14 @@
 import { join } from 'node:path';
-import { defineNode, PermanentError, ReelgraphError } from '../../runtime/contract/index.js';
-import type { NodeContext } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, ReelgraphError, Type } from '../../runtime/contract/index.js';
 import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
-import { formatParamsSchema, frameCountOf, resolveFormat, type FormatParams, type VideoFormat } from '../video/profiles.js';
-import { cameraMoveNames } from './procedural/camera.js';
-import { motifNames } from './procedural/motifs/index.js';
-import { timesOfDay } from './procedural/palette.js';
-import { planScene, type PlanOverrides, type ScenePromptValue } from './procedural/plan.js';
+import { formatParams, frameCountOf, resolveFormat, type VideoFormat } from '../video/profiles.js';
+import { cameraMoveNames, type CameraMoveName } from './procedural/camera.js';
+import { motifNames, type MotifName } from './procedural/motifs/index.js';
+import { timesOfDay, type TimeOfDay } from './procedural/palette.js';
+import { planScene, type ScenePromptValue } from './procedural/plan.js';
 import { createSceneRenderer } from './procedural/renderer.js';
-import { weatherKindNames } from './procedural/weather.js';
-
-interface Params extends FormatParams, PlanOverrides {
-  grain: number;
-  vignette: number;
-  renderScale: number;
-}
+import { weatherKindNames, type WeatherKind } from './procedural/weather.js';
 
 /** Frames drawn at `renderScale` of the output, even-sized; ffmpeg scales them up while encoding. */
 function drawnSize(format: VideoFormat, renderScale: number): { width: number; height: number } {
@@ -25,7 +18,7 @@ function drawnSize(format: VideoFormat, renderScale: number): { width: number; h
 
 const sceneName = (prompt: ScenePromptValue): string => (typeof prompt.sceneId === 'string' && prompt.sceneId ? prompt.sceneId : '(no sceneId)');
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'scene.procedural',
   version: 1,
   title: 'Scene (procedural)',
@@ -34,35 +27,29 @@ export default defineNode<Params>({
     'Renders each scene prompt offline as a moving picture of its setting — street, skyline, data center, room, forest, space, ocean, desert or abstract data — lit by its time of day, mood and lighting, with its weather and camera move. Deterministic for a seed; each scene is cached on its own.',
   inputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Scene prompts' }],
   outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Clips', description: 'One H.264 clip per scene, exactly its duration.' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...formatParamsSchema,
-      motif: { type: 'string', title: 'Setting', enum: ['auto', ...motifNames], default: 'auto', description: 'auto: the prompt’s setting, else read from its words, else abstract data.' },
-      timeOfDay: { type: 'string', title: 'Time of day', enum: ['auto', ...timesOfDay], default: 'auto' },
-      weather: { type: 'string', title: 'Weather', enum: ['auto', 'none', ...weatherKindNames], default: 'auto', description: 'none: no weather whatever the prompt says.' },
-      camera: { type: 'string', title: 'Camera move', enum: ['auto', ...cameraMoveNames], default: 'auto', description: 'auto: the prompt’s camera movement, else a slow push-in.' },
-      cameraStrength: { type: 'number', title: 'Camera travel', description: '1: the move’s normal travel; 0 locks the camera off.', minimum: 0, maximum: 2, default: 1 },
-      grain: {
-        type: 'number',
-        title: 'Film grain',
-        description: 'Moving grain is noise the encoder must keep: 0.2 halves encoding speed and makes clips several times larger. Often better added once in the final render.',
-        minimum: 0,
-        maximum: 1,
-        default: 0,
-      },
-      vignette: { type: 'number', title: 'Vignette', minimum: 0, maximum: 1, default: 0.5 },
-      renderScale: {
-        type: 'number',
-        title: 'Render scale',
-        description: 'Frames are drawn at this fraction of the output size and scaled up while encoding: lower is faster and softer.',
-        minimum: 0.25,
-        maximum: 1,
-        default: 0.75,
-      },
-    },
-  },
+  params: nodeParams({
+    ...formatParams,
+    motif: Type.Unsafe<'auto' | MotifName>({ type: 'string', title: 'Setting', enum: ['auto', ...motifNames], default: 'auto', description: 'auto: the prompt’s setting, else read from its words, else abstract data.' }),
+    timeOfDay: Type.Unsafe<'auto' | TimeOfDay>({ type: 'string', title: 'Time of day', enum: ['auto', ...timesOfDay], default: 'auto' }),
+    weather: Type.Unsafe<'auto' | 'none' | WeatherKind>({ type: 'string', title: 'Weather', enum: ['auto', 'none', ...weatherKindNames], default: 'auto', description: 'none: no weather whatever the prompt says.' }),
+    camera: Type.Unsafe<'auto' | CameraMoveName>({ type: 'string', title: 'Camera move', enum: ['auto', ...cameraMoveNames], default: 'auto', description: 'auto: the prompt’s camera movement, else a slow push-in.' }),
+    cameraStrength: Type.Number({ title: 'Camera travel', description: '1: the move’s normal travel; 0 locks the camera off.', minimum: 0, maximum: 2, default: 1 }),
+    grain: Type.Number({
+      title: 'Film grain',
+      description: 'Moving grain is noise the encoder must keep: 0.2 halves encoding speed and makes clips several times larger. Often better added once in the final render.',
+      minimum: 0,
+      maximum: 1,
+      default: 0,
+    }),
+    vignette: Type.Number({ title: 'Vignette', minimum: 0, maximum: 1, default: 0.5 }),
+    renderScale: Type.Number({
+      title: 'Render scale',
+      description: 'Frames are drawn at this fraction of the output size and scaled up while encoding: lower is faster and softer.',
+      minimum: 0.25,
+      maximum: 1,
+      default: 0.75,
+    }),
+  }),
   resource: 'cpu',
   cacheable: true,
   mapOver: 'prompts',
@@ -72,7 +59,7 @@ export default defineNode<Params>({
     const duration = (inputs.prompts as Partial<ScenePromptValue> | undefined)?.duration;
     return typeof duration === 'number' && Number.isFinite(duration) && duration > 0 ? Math.max(30 * 60_000, 5 * 60_000 + duration * 10_000) : undefined;
   },
-  async execute(ctx: NodeContext<Params>) {
+  async execute(ctx) {
     const prompt = (typeof ctx.inputs.prompts === 'object' && ctx.inputs.prompts !== null ? ctx.inputs.prompts : {}) as ScenePromptValue;
     const scene = sceneName(prompt);
     const duration = prompt.duration;

@@ -1,19 +1,24 @@
-import { defineNode, PermanentError } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, Type, type Static } from '../../runtime/contract/index.js';
 import type { Scene, Script } from '../../runtime/contract/index.js';
 import type { ScenePlan } from '../assembly/plan.js';
 import { sceneSeed } from './seed.js';
 
-interface Params {
-  template: string;
-  styleModifiers: string[];
-  negativePrompt: string;
-  cameraAngle?: string;
-  lighting?: string;
-  /** Seconds per scene; 0 takes the script's estimate. */
-  duration: number;
-  minDuration: number;
-  handle: number;
-}
+const params = nodeParams({
+  template: Type.String({
+    title: 'Prompt template',
+    description: 'Placeholders: {description} {setting} {location} {time_of_day} {weather} {lighting} {camera_angle} {camera_movement} {shot} {mood} {subjects} {style} {title} {episode}',
+    default: '{description}, {lighting}, {camera_angle} {shot}, {mood} mood, {style}',
+    'x-widget': 'textarea',
+  }),
+  styleModifiers: Type.Array(Type.String({ minLength: 1 }), { title: 'Style modifiers', description: 'Empty: the script’s front matter `style`.', default: [] }),
+  negativePrompt: Type.String({ title: 'Negative prompt', default: 'text, captions, watermark, logo, blurry, distorted faces' }),
+  cameraAngle: Type.Optional(Type.String({ title: 'Camera angle (override)' })),
+  lighting: Type.Optional(Type.String({ title: 'Lighting (override)' })),
+  duration: Type.Number({ title: 'Seconds per scene', description: '0: the script’s estimate for each scene.', minimum: 0, maximum: 600, default: 0 }),
+  minDuration: Type.Number({ title: 'Shortest scene (s)', minimum: 0.5, maximum: 60, default: 3 }),
+  handle: Type.Number({ title: 'Handle (s)', minimum: 0, maximum: 5, default: 0, description: 'Extra seconds rendered past each scene’s end, for the crossfade into the next one.' }),
+});
+type Params = Static<typeof params>;
 
 /** What a template may say: `{description}`, `{lighting}`… Values come from the scene brief, overridden by params. */
 function placeholders(scene: Scene, script: Script, params: Params, style: string[]): Record<string, string> {
@@ -49,7 +54,7 @@ export function fillTemplate(template: string, values: Record<string, string>): 
     .replace(/^[\s,]+|[\s,]+$/g, '');
 }
 
-export default defineNode<Params>({
+export default defineNode({
   type: 'scene.prompt',
   version: 1,
   title: 'Scene prompts',
@@ -60,26 +65,7 @@ export default defineNode<Params>({
     { name: 'plan', type: 'ScenePlan', optional: true, title: 'Scene plan', description: 'Scene lengths from the real audio (Pacing); without it, the script’s estimates.' },
   ],
   outputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Prompts', description: 'One per scene, in order.' }],
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      template: {
-        type: 'string',
-        title: 'Prompt template',
-        description: 'Placeholders: {description} {setting} {location} {time_of_day} {weather} {lighting} {camera_angle} {camera_movement} {shot} {mood} {subjects} {style} {title} {episode}',
-        default: '{description}, {lighting}, {camera_angle} {shot}, {mood} mood, {style}',
-        'x-widget': 'textarea',
-      },
-      styleModifiers: { type: 'array', title: 'Style modifiers', description: 'Empty: the script’s front matter `style`.', items: { type: 'string', minLength: 1 }, default: [] },
-      negativePrompt: { type: 'string', title: 'Negative prompt', default: 'text, captions, watermark, logo, blurry, distorted faces' },
-      cameraAngle: { type: 'string', title: 'Camera angle (override)' },
-      lighting: { type: 'string', title: 'Lighting (override)' },
-      duration: { type: 'number', title: 'Seconds per scene', description: '0: the script’s estimate for each scene.', minimum: 0, maximum: 600, default: 0 },
-      minDuration: { type: 'number', title: 'Shortest scene (s)', minimum: 0.5, maximum: 60, default: 3 },
-      handle: { type: 'number', title: 'Handle (s)', minimum: 0, maximum: 5, default: 0, description: 'Extra seconds rendered past each scene’s end, for the crossfade into the next one.' },
-    },
-  },
+  params,
   resource: 'cpu',
   cacheable: true,
   async execute({ inputs, params }) {

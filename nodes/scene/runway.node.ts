@@ -8,12 +8,12 @@
  * picture and the shortest length that covers the scene, then conforms.
  * Models not in the table work when `ratio` and `clipSeconds` say what to ask.
  */
-import { PermanentError, TransientError, type CredentialSpec } from '../../runtime/contract/index.js';
+import { PermanentError, TransientError, Type, type CredentialSpec } from '../../runtime/contract/index.js';
 import { apiClient, rawDetail } from './providers/api.js';
 import { cancelOnAbort, pollUntilDone, type PollStep } from './providers/async-job.js';
 import type { VideoSource } from './providers/download.js';
 import { nearestDuration, nearestRatio } from './providers/request-shape.js';
-import { defineSceneNode, secretOf, type GenerateRequest, type SceneParams } from './providers/scene-node.js';
+import { defineSceneNode, secretOf, type GenerateRequest, type SceneParamsWith } from './providers/scene-node.js';
 
 const PROVIDER = 'runway';
 const API_VERSION = '2024-11-06';
@@ -38,11 +38,12 @@ export const runwayModels: Record<string, RunwayModel> = {
   'veo3.1_fast': veo31,
 };
 
-interface Params extends SceneParams {
-  model: string;
-  ratio?: string;
-  clipSeconds?: number;
-}
+const runwayParams = {
+  model: Type.String({ title: 'Model', description: `e.g. ${Object.keys(runwayModels).join(', ')}.`, default: 'gen4.5', minLength: 1 }),
+  ratio: Type.Optional(Type.String({ title: 'Ratio (override)', description: 'e.g. 1280:720. Default: the model’s ratio nearest the render profile.', pattern: '^[0-9]+:[0-9]+$' })),
+  clipSeconds: Type.Optional(Type.Integer({ title: 'Clip length (override)', description: 'Seconds to ask for. Default: the shortest the model makes that covers the scene.', minimum: 1, maximum: 60 })),
+};
+type Params = SceneParamsWith<typeof runwayParams>;
 
 /** What Runway is asked for: the model's nearest ratio and length, or the explicit overrides. */
 export function runwayRequestBody(request: Pick<GenerateRequest<Params>, 'prompt' | 'params' | 'format' | 'seed'>, label: string): Record<string, unknown> {
@@ -134,7 +135,7 @@ function errorDetail(body: Buffer): string {
   return rawDetail(body);
 }
 
-export default defineSceneNode<Params>({
+export default defineSceneNode({
   type: 'scene.runway',
   title: 'Scenes (Runway)',
   description: 'Generates each scene with Runway text-to-video, conformed to exactly the scene’s duration and the run’s size and frame rate. Each scene is cached on its own, so re-runs do not re-bill.',
@@ -142,11 +143,7 @@ export default defineSceneNode<Params>({
   defaultEndpoint: 'https://api.dev.runwayml.com',
   // Runway says not to expect updates more often than every 5 s.
   defaultPollIntervalMs: 5_000,
-  params: {
-    model: { type: 'string', title: 'Model', description: `e.g. ${Object.keys(runwayModels).join(', ')}.`, default: 'gen4.5', minLength: 1 },
-    ratio: { type: 'string', title: 'Ratio (override)', description: 'e.g. 1280:720. Default: the model’s ratio nearest the render profile.', pattern: '^[0-9]+:[0-9]+$' },
-    clipSeconds: { type: 'integer', title: 'Clip length (override)', description: 'Seconds to ask for. Default: the shortest the model makes that covers the scene.', minimum: 1, maximum: 60 },
-  },
+  params: runwayParams,
   credentials: [credential],
   negativePrompt: false,
   identity: (params) => `${PROVIDER}:${params.model}`,

@@ -7,31 +7,54 @@
  */
 import {
   defineNode,
+  nodeParams,
   PermanentError,
+  Type,
   whereToStoreCredential,
   type CredentialSpec,
   type CredentialsLookup,
-  type JsonSchema,
   type NodeContext,
   type NodeType,
   type ProviderUsage,
+  type Static,
 } from '../../../runtime/contract/index.js';
+import type { TObject, TProperties } from '../../../runtime/contract/typebox.js';
 import type { VideoClipValue } from '../../video/clip.js';
 import type { Extend, Fit } from '../../video/conform.js';
-import { formatParamsSchema, resolveFormat, type FormatParams, type VideoFormat } from '../../video/profiles.js';
+import { formatParams, resolveFormat, type FormatParams, type VideoFormat } from '../../video/profiles.js';
 import { providerSeed } from '../seed.js';
 import { Job } from './async-job.js';
 import { deliverClip, downloadVideo, type VideoSource } from './download.js';
 import { sceneRateLimits } from './rate-limits.js';
 import { promptOf, type ScenePromptValue } from './request-shape.js';
 
-export interface SceneParams extends FormatParams {
-  endpoint: string;
-  pollIntervalMs: number;
-  timeoutSeconds: number;
-  fit: Fit;
-  extend: Extend;
+/** The params every provider's scene node has after its own; the defaults are the provider's. */
+function commonParams(defaults: { endpoint: string; pollIntervalMs: number }) {
+  return {
+    endpoint: Type.String({ format: 'uri', title: 'Endpoint', description: 'Base URL: a proxy, a self-hosted server or a test server.', default: defaults.endpoint }),
+    pollIntervalMs: Type.Integer({
+      title: 'Poll interval (ms)',
+      description: 'First wait between status checks; it stretches to 4× while the task runs.',
+      minimum: 1,
+      maximum: 60_000,
+      default: defaults.pollIntervalMs,
+    }),
+    timeoutSeconds: Type.Number({
+      title: 'Timeout (s)',
+      description: 'Deadline for submitting, waiting and downloading; past it the task is cancelled.',
+      exclusiveMinimum: 0,
+      maximum: 7200,
+      default: 600,
+    }),
+    fit: Type.Unsafe<Fit>({ enum: ['cover', 'contain'], title: 'Fit', description: 'cover crops the provider’s picture to the run’s size; contain letterboxes it.', default: 'cover' }),
+    extend: Type.Unsafe<Extend>({ enum: ['freeze', 'loop'], title: 'Extend', description: 'How a clip shorter than its scene is filled: hold the last frame, or loop.', default: 'freeze' }),
+  };
 }
+
+export type SceneParams = FormatParams & Static<TObject<ReturnType<typeof commonParams>>>;
+
+/** A provider's scene node params: its own (`P`, TypeBox properties) and the common ones. */
+export type SceneParamsWith<P extends TProperties> = SceneParams & Static<TObject<P>>;
 
 export interface GenerateRequest<P extends SceneParams> {
   prompt: ScenePromptValue;
@@ -44,7 +67,7 @@ export interface GenerateRequest<P extends SceneParams> {
   usage(usage: ProviderUsage): void;
 }
 
-export interface SceneNodeSpec<P extends SceneParams> {
+export interface SceneNodeSpec<P extends TProperties> {
   type: string;
   title: string;
   description: string;
@@ -53,22 +76,22 @@ export interface SceneNodeSpec<P extends SceneParams> {
   defaultEndpoint: string;
   defaultPollIntervalMs: number;
   /** Provider-specific params, listed before the common ones. */
-  params: Record<string, JsonSchema>;
+  params: P;
   credentials: CredentialSpec[];
   /** Whether the provider receives the prompt's negative prompt; if not, editing it must not re-bill every scene. */
   negativePrompt: boolean;
   /** Model identity for the cache key. */
-  identity(params: P): string;
+  identity(params: SceneParamsWith<P>): string;
   /** Submits the task and waits for it (cancelling it if the job is aborted); resolves with where the video is. */
-  generate(request: GenerateRequest<P>): Promise<VideoSource>;
+  generate(request: GenerateRequest<SceneParamsWith<P>>): Promise<VideoSource>;
 }
 
 /** Params that change how long the node waits, never what it makes. */
 const WAITING_PARAMS = ['pollIntervalMs', 'timeoutSeconds'];
-const FORMAT_PARAMS = Object.keys(formatParamsSchema);
+const FORMAT_PARAMS = Object.keys(formatParams);
 
-export function defineSceneNode<P extends SceneParams>(spec: SceneNodeSpec<P>): NodeType<P> {
-  return defineNode<P>({
+export function defineSceneNode<P extends TProperties>(spec: SceneNodeSpec<P>): NodeType<SceneParamsWith<P>> {
+  return defineNode<SceneParamsWith<P>>({
     type: spec.type,
     version: 1,
     title: spec.title,
@@ -76,33 +99,7 @@ export function defineSceneNode<P extends SceneParams>(spec: SceneNodeSpec<P>): 
     description: spec.description,
     inputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Prompts', description: 'One per scene, usually from Scene prompts.' }],
     outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Clips', description: 'Exactly each scene’s duration, in the run’s size and frame rate.' }],
-    params: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        ...formatParamsSchema,
-        ...spec.params,
-        endpoint: { type: 'string', format: 'uri', title: 'Endpoint', description: 'Base URL: a proxy, a self-hosted server or a test server.', default: spec.defaultEndpoint },
-        pollIntervalMs: {
-          type: 'integer',
-          title: 'Poll interval (ms)',
-          description: 'First wait between status checks; it stretches to 4× while the task runs.',
-          minimum: 1,
-          maximum: 60_000,
-          default: spec.defaultPollIntervalMs,
-        },
-        timeoutSeconds: {
-          type: 'number',
-          title: 'Timeout (s)',
-          description: 'Deadline for submitting, waiting and downloading; past it the task is cancelled.',
-          exclusiveMinimum: 0,
-          maximum: 7200,
-          default: 600,
-        },
-        fit: { enum: ['cover', 'contain'], title: 'Fit', description: 'cover crops the provider’s picture to the run’s size; contain letterboxes it.', default: 'cover' },
-        extend: { enum: ['freeze', 'loop'], title: 'Extend', description: 'How a clip shorter than its scene is filled: hold the last frame, or loop.', default: 'freeze' },
-      },
-    },
+    params: nodeParams({ ...formatParams, ...spec.params, ...commonParams({ endpoint: spec.defaultEndpoint, pollIntervalMs: spec.defaultPollIntervalMs }) }),
     resource: 'video',
     cacheable: true,
     mapOver: 'prompts',
@@ -121,7 +118,7 @@ export function defineSceneNode<P extends SceneParams>(spec: SceneNodeSpec<P>): 
   });
 }
 
-async function execute<P extends SceneParams>(spec: SceneNodeSpec<P>, ctx: NodeContext<P>): Promise<{ clips: VideoClipValue }> {
+async function execute<P extends TProperties>(spec: SceneNodeSpec<P>, ctx: NodeContext<SceneParamsWith<P>>): Promise<{ clips: VideoClipValue }> {
   const prompt = promptOf(ctx.inputs.prompts);
   const label = `${spec.provider}: scene "${prompt.sceneId}"`;
   if (!prompt.prompt.trim()) throw new PermanentError(`${label}: the prompt is empty`, { location: { port: 'prompts' } });
