@@ -3,7 +3,7 @@
  * of a run conforms to. Scene and overlay nodes take a `profile` param (with
  * optional explicit overrides) so a 9:16 series variant changes one value.
  */
-import { Type, type JsonSchema, type Static } from '../../runtime/contract/index.js';
+import { Type, type Static } from '../../runtime/contract/index.js';
 
 export interface VideoFormat {
   width: number;
@@ -54,9 +54,6 @@ export const formatParams = {
 };
 export type FormatParams = Static<ReturnType<typeof Type.Object<typeof formatParams>>>;
 
-/** The same params as plain JSON Schema, for node types whose params are not yet written with nodeParams. */
-export const formatParamsSchema: Record<keyof typeof formatParams, JsonSchema> = formatParams as unknown as Record<keyof typeof formatParams, JsonSchema>;
-
 /** The profile's format with any explicit overrides applied. */
 export function resolveFormat(params: FormatParams): VideoFormat {
   const profile = renderProfiles[params.profile] ?? renderProfiles[DEFAULT_PROFILE];
@@ -71,14 +68,6 @@ export function frameCountOf(duration: number, fps: number): number {
 /** For nodes downstream of a timeline: the profile named in params, else the one the timeline was laid out for. */
 export const inheritedProfileParam = (description = 'Default: the timeline’s profile.') =>
   Type.Optional(Type.Unsafe<RenderProfileName>({ type: 'string', title: 'Render profile (override)', enum: renderProfileNames, description }));
-
-/** The same param as plain JSON Schema, for node types whose params are not yet written with nodeParams. */
-export const inheritedProfileParamSchema = {
-  type: 'string',
-  title: 'Render profile (override)',
-  enum: renderProfileNames,
-  description: 'Default: the timeline’s profile.',
-} as const;
 
 export function inheritedProfile(param: string | undefined, timeline: { profile?: string }): RenderProfile {
   const name = param ?? timeline.profile;
