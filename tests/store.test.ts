@@ -127,6 +127,29 @@ describe('graphs', () => {
       { id: 'beta', name: 'Beta', version: 1, updatedAt: 1_005 },
     ]);
   });
+
+  it('names what a variant extends, from its latest version', async () => {
+    const store = await open();
+    await store.saveGraph(graph('Alpha'));
+    const variant = { format: 'reelgraph/graph', schemaVersion: 1, name: 'Alpha short', extends: 'alpha', overrides: {} } as const;
+    await store.saveGraph(variant, { id: 'alpha-short' });
+    expect((await store.listGraphs()).find((summary) => summary.id === 'alpha-short')).toMatchObject({ extends: 'alpha' });
+    // Saved again as a full graph, it extends nothing any more.
+    await store.saveGraph(graph('Alpha short'), { id: 'alpha-short' });
+    expect((await store.listGraphs()).find((summary) => summary.id === 'alpha-short')).not.toHaveProperty('extends');
+  });
+
+  it('fills in what stored variants extend when it upgrades an older database', async () => {
+    const connection = await rawConnection();
+    await migrate(connection, migrations.filter((migration) => migration.id < 13));
+    await connection.exclusive(async (db) => {
+      await db.run(`INSERT INTO graphs (id, name, latest_version, created_at, updated_at) VALUES ('short', 'Short', 1, 1, 1)`);
+      const doc = JSON.stringify({ format: 'reelgraph/graph', schemaVersion: 1, id: 'short', name: 'Short', extends: 'episode', overrides: {} });
+      await db.run(`INSERT INTO graph_versions (graph_id, version, name, doc, created_at) VALUES ('short', 1, 'Short', ?, 1)`, [doc]);
+    });
+    const store = await open();
+    expect(await store.listGraphs()).toEqual([{ id: 'short', name: 'Short', version: 1, updatedAt: 1, extends: 'episode' }]);
+  });
 });
 
 describe('runs', () => {

@@ -210,6 +210,17 @@ const graphInputs = `
   ) WITHOUT ROWID;
 `;
 
+/**
+ * What a graph's latest version extends (a series variant's template), kept
+ * beside its name: the graph list names it without parsing every document.
+ */
+const graphExtends = `
+  ALTER TABLE graphs ADD COLUMN extends TEXT;
+  UPDATE graphs SET extends = (
+    SELECT json_extract(v.doc, '$.extends') FROM graph_versions v WHERE v.graph_id = graphs.id AND v.version = graphs.latest_version
+  );
+`;
+
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial schema', sql: initialSchema },
   { id: 2, name: 'run trigger', sql: runTrigger },
@@ -219,6 +230,7 @@ export const migrations: readonly Migration[] = [
   { id: 10, name: 'server credentials and api tokens', sql: serverAuth },
   { id: 11, name: 'server webhooks', sql: serverWebhooks },
   { id: 12, name: 'graph run inputs drafts', sql: graphInputs },
+  { id: 13, name: 'what a graph extends', sql: graphExtends },
 ];
 
 const ledgerSql = `

@@ -9,7 +9,7 @@
  */
 import type { ArtifactHandle } from '../contract/artifacts.js';
 import type { ReelgraphEvent } from '../contract/events.js';
-import type { AnyGraphDocument } from '../contract/graph.js';
+import { isVariant, type AnyGraphDocument } from '../contract/graph.js';
 import { estimateCost } from '../observability/prices.js';
 import { DEFAULT_MAX_LOGS_PER_RUN } from './apply-event.js';
 import { Connection } from './connection.js';
@@ -115,10 +115,10 @@ export class SqliteRunStore implements RunStore {
     const now = this.now();
     return this.connection.transaction(async (db) => {
       const bumped = await db.get<{ version: number }>(
-        `INSERT INTO graphs (id, name, latest_version, created_at, updated_at) VALUES ($id, $name, 1, $now, $now)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, latest_version = latest_version + 1, updated_at = excluded.updated_at
+        `INSERT INTO graphs (id, name, extends, latest_version, created_at, updated_at) VALUES ($id, $name, $extends, 1, $now, $now)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, extends = excluded.extends, latest_version = latest_version + 1, updated_at = excluded.updated_at
          RETURNING latest_version AS version`,
-        { $id: id, $name: doc.name, $now: now },
+        { $id: id, $name: doc.name, $extends: isVariant(doc) ? doc.extends : null, $now: now },
       );
       if (!bumped) throw new StoreError('STORE_INTERNAL', `saving graph "${id}" returned no version`, { retryable: false });
       await db.run(
@@ -142,9 +142,7 @@ export class SqliteRunStore implements RunStore {
   async listGraphs(): Promise<GraphSummary[]> {
     // What a variant extends comes with the list, so a client can tell which graphs others depend on.
     const rows = await this.all<GraphSummaryDbRow>(
-      `SELECT g.id, g.name, g.latest_version AS version, g.updated_at AS updatedAt, json_extract(v.doc, '$.extends') AS "extends"
-         FROM graphs g JOIN graph_versions v ON v.graph_id = g.id AND v.version = g.latest_version
-        ORDER BY g.updated_at DESC, g.id`,
+      'SELECT id, name, latest_version AS version, updated_at AS updatedAt, "extends" FROM graphs ORDER BY updated_at DESC, id',
     );
     return rows.map(({ extends: template, ...summary }) => (typeof template === 'string' ? { ...summary, extends: template } : summary));
   }
