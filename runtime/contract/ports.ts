@@ -45,6 +45,9 @@ export interface PortTypeDefinition {
 }
 
 /** The registry of port types. Node issues refine these schemas; keep them permissive enough to evolve. */
+/** A picture layer of a render chunk: a clip placed in the chunk's time. */
+const chunkLayer: JsonSchema = { type: 'object', required: ['media', 'sourceIn', 'start', 'duration'] };
+
 export const portTypes = {
   Any: { title: 'Any', description: 'Any value; used by generic nodes such as control.fallback.', color: '#9ca3af', schema: {} },
   Text: { title: 'Text', description: 'Plain text.', color: '#60a5fa', schema: { type: 'string' } },
@@ -236,8 +239,8 @@ export const portTypes = {
         height: { type: 'integer', minimum: 2 },
         fps: { type: 'number', exclusiveMinimum: 0 },
         encode: { type: 'object', required: ['preset', 'crf'] },
-        base: { type: 'object', required: ['media', 'sourceIn', 'start', 'duration'] },
-        overlays: { type: 'array', items: { type: 'object', required: ['media', 'sourceIn', 'start', 'duration'] } },
+        base: chunkLayer,
+        overlays: { type: 'array', items: chunkLayer },
         effects: { type: 'array' },
       },
     },
