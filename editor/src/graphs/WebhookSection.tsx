@@ -10,6 +10,19 @@ import { errorText, feedbackOf, CopyButton, FeedbackView, type Feedback } from '
 
 type HookState = { status: 'loading' } | { status: 'none' } | { status: 'ready'; hook: WebhookInfo } | { status: 'error'; message: string };
 
+/** One labelled value of the webhook, with a copy button (test ids `<testId>` and `<testId>-copy`) when asked. */
+function WebhookField({ label, value, testId, copy = false }: { label: string; value: string; testId?: string; copy?: boolean }) {
+  return (
+    <div className="rg-webhook-row">
+      <span className="rg-webhook-label">{label}</span>
+      <code className="rg-webhook-value" data-testid={testId}>
+        {value}
+      </code>
+      {copy ? <CopyButton text={value} {...(testId ? { testId: `${testId}-copy` } : {})} /> : null}
+    </div>
+  );
+}
+
 export function WebhookSection({ id }: { id: string }) {
   const api = useApi();
   const doc = useGraphStore((state) => state.doc);
@@ -72,26 +85,9 @@ export function WebhookSection({ id }: { id: string }) {
       {state.status === 'none' ? <p className="rg-muted rg-small">A signed webhook lets a CMS or script start runs of this graph (POST with an HMAC-SHA256 signature).</p> : null}
       {hook ? (
         <div className="rg-webhook">
-          <div className="rg-webhook-row">
-            <span className="rg-webhook-label">URL</span>
-            <code className="rg-webhook-value" data-testid="webhook-url">
-              {hook.url}
-            </code>
-            <CopyButton text={hook.url} testId="webhook-url-copy" />
-          </div>
-          <div className="rg-webhook-row">
-            <span className="rg-webhook-label">Secret</span>
-            <code className="rg-webhook-value" data-testid="webhook-secret">
-              {hook.secret}
-            </code>
-            <CopyButton text={hook.secret} testId="webhook-secret-copy" />
-          </div>
-          {hook.callbackUrl ? (
-            <div className="rg-webhook-row">
-              <span className="rg-webhook-label">Callback</span>
-              <code className="rg-webhook-value">{hook.callbackUrl}</code>
-            </div>
-          ) : null}
+          <WebhookField label="URL" value={hook.url} testId="webhook-url" copy />
+          <WebhookField label="Secret" value={hook.secret} testId="webhook-secret" copy />
+          {hook.callbackUrl ? <WebhookField label="Callback" value={hook.callbackUrl} /> : null}
           <div className="rg-webhook-curl">
             <div className="rg-webhook-row">
               <span className="rg-webhook-label">Example delivery (curl + openssl signature)</span>
