@@ -5,22 +5,12 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { GraphValidationError, ReelgraphError } from '../runtime/contract/errors.js';
+import { apiErrorBody, GraphValidationError, ReelgraphError, type RequestProblem } from '../runtime/contract/errors.js';
 import { InvalidRunInputError } from '../runtime/engine/engine.js';
 import { GraphFileError } from '../runtime/graph-file.js';
 import { SecretKeyError } from '../runtime/credentials/vault.js';
 import { StoreError } from '../runtime/store/errors.js';
-
-/** One thing wrong with a request: where (`in` + JSON pointer) and what. */
-export interface RequestProblem {
-  in?: 'body' | 'query' | 'params' | 'headers' | 'inputs' | 'document';
-  path: string;
-  message: string;
-  code?: string;
-  nodeId?: string;
-  port?: string;
-  param?: string;
-}
+import { jsonSchema } from '../runtime/contract/json-schema.js';
 
 export class HttpError extends Error {
   constructor(
@@ -81,26 +71,7 @@ export const notFoundHandler: RequestHandler = (req, res) => {
   sendError(res, new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
 };
 
+export type { RequestProblem };
+
 /** The JSON Schema of an error body, for the OpenAPI document. */
-export const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        problems: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['path', 'message'],
-            properties: { in: { type: 'string' }, path: { type: 'string', description: 'JSON pointer' }, message: { type: 'string' }, code: { type: 'string' }, nodeId: { type: 'string' } },
-          },
-        },
-      },
-    },
-  },
-} as const;
+export const errorSchema = jsonSchema(apiErrorBody);

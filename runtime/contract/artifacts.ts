@@ -2,27 +2,29 @@
  * Media travels by reference: a handle names content in the artifact store by
  * its SHA-256. Implementations: a local/shared filesystem root now, S3 later.
  */
+import { Type, type Static } from './typebox.js';
 
 /** What probing tells about a media file (absent where it does not apply, e.g. no duration for a still). */
-export interface MediaMetadata {
-  /** Seconds. */
-  duration?: number;
-  width?: number;
-  height?: number;
-  /** Frames per second. */
-  frameRate?: number;
-  sampleRate?: number;
-  channels?: number;
-}
+const mediaMetadataProperties = {
+  duration: Type.Optional(Type.Number({ minimum: 0, description: 'seconds' })),
+  width: Type.Optional(Type.Integer({ minimum: 1 })),
+  height: Type.Optional(Type.Integer({ minimum: 1 })),
+  frameRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'frames per second' })),
+  sampleRate: Type.Optional(Type.Integer({ minimum: 1 })),
+  channels: Type.Optional(Type.Integer({ minimum: 1 })),
+};
+export const mediaMetadata = Type.Object(mediaMetadataProperties);
+export type MediaMetadata = Static<typeof mediaMetadata>;
 
-export interface ArtifactHandle extends MediaMetadata {
-  /** SHA-256 of the bytes, lowercase hex. */
-  hash: string;
-  mime: string;
-  bytes: number;
-  /** Original or suggested file name, for downloads and exports. */
-  name?: string;
-}
+/** A reference to content in the artifact store: what File, Audio, Video and Image ports carry. */
+export const artifactHandle = Type.Object({
+  hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the bytes, lowercase hex' }),
+  mime: Type.String({ minLength: 1 }),
+  bytes: Type.Integer({ minimum: 0 }),
+  name: Type.Optional(Type.String({ description: 'original or suggested file name, for downloads and exports' })),
+  ...mediaMetadataProperties,
+});
+export type ArtifactHandle = Static<typeof artifactHandle>;
 
 export type ArtifactSource = { path: string } | { data: Uint8Array | string };
 

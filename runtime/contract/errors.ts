@@ -4,19 +4,19 @@
  * Retry policy is carried by the error itself: the scheduler never guesses
  * from messages.
  */
+import { Type, type Static } from './typebox.js';
 
-export interface ErrorLocation {
-  file?: string;
-  line?: number;
-  nodeId?: string;
-  port?: string;
-  /** JSON pointer into the node's params, e.g. `/voices/0/speed`. */
-  param?: string;
-  /** Index of the item when the failing unit was one item of a mapped node. */
-  item?: number;
-  /** JSON pointer into the graph document. */
-  path?: string;
-}
+/** Where an error happened; every field optional, the more the better. */
+export const errorLocation = Type.Object({
+  file: Type.Optional(Type.String()),
+  line: Type.Optional(Type.Integer()),
+  nodeId: Type.Optional(Type.String()),
+  port: Type.Optional(Type.String()),
+  param: Type.Optional(Type.String({ description: "JSON pointer into the node's params, e.g. `/voices/0/speed`" })),
+  item: Type.Optional(Type.Integer({ description: 'index of the item when the failing unit was one item of a mapped node' })),
+  path: Type.Optional(Type.String({ description: 'JSON pointer into the graph document' })),
+});
+export type ErrorLocation = Static<typeof errorLocation>;
 
 export interface ReelgraphErrorOptions {
   location?: ErrorLocation;
@@ -80,15 +80,16 @@ export class UpstreamError extends ReelgraphError {
   }
 }
 
-export interface GraphProblem {
-  /** JSON pointer into the graph document. */
-  path: string;
-  nodeId?: string;
-  port?: string;
-  param?: string;
-  code: string;
-  message: string;
-}
+/** One thing wrong with a graph document, and where. */
+export const graphProblem = Type.Object({
+  path: Type.String({ description: 'JSON pointer into the graph document' }),
+  nodeId: Type.Optional(Type.String()),
+  port: Type.Optional(Type.String()),
+  param: Type.Optional(Type.String()),
+  code: Type.String(),
+  message: Type.String(),
+});
+export type GraphProblem = Static<typeof graphProblem>;
 
 export class GraphValidationError extends ReelgraphError {
   readonly problems: GraphProblem[];
@@ -115,13 +116,15 @@ export function formatProblem(problem: GraphProblem): string {
   return `  ${problem.path || '/'}: ${where ? `${where}: ` : ''}${problem.message}`;
 }
 
-export interface SerializedError {
-  name: string;
-  code: string;
-  message: string;
-  location?: ErrorLocation;
-  retryable?: boolean;
-}
+/** An error as runs record it and the API answers it. */
+export const serializedError = Type.Object({
+  name: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+  location: Type.Optional(errorLocation),
+  retryable: Type.Optional(Type.Boolean()),
+});
+export type SerializedError = Static<typeof serializedError>;
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof ReelgraphError) {
@@ -140,3 +143,24 @@ export function isRetryable(error: unknown): boolean {
 export function retryAfterOf(error: unknown): number | undefined {
   return error instanceof ReelgraphError ? error.retryAfterMs : undefined;
 }
+
+/** Where a request problem lies: which part of the request, or the graph document / run inputs it carried. */
+export const requestParts = ['body', 'query', 'params', 'headers', 'inputs', 'document'] as const;
+
+/** One thing wrong with an API request: where (`in` + JSON pointer) and what. */
+export const requestProblem = Type.Object({
+  in: Type.Optional(Type.StringEnum(requestParts)),
+  path: Type.String({ description: 'JSON pointer into what `in` names' }),
+  message: Type.String(),
+  code: Type.Optional(Type.String()),
+  nodeId: Type.Optional(Type.String()),
+  port: Type.Optional(Type.String()),
+  param: Type.Optional(Type.String()),
+});
+export type RequestProblem = Static<typeof requestProblem>;
+
+/** Every API failure's body: `{error: {code, message, problems?}}`, never an HTML page or a stack. */
+export const apiErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), problems: Type.Optional(Type.Array(requestProblem)) }),
+});
+export type ApiErrorBody = Static<typeof apiErrorBody>;

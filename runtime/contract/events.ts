@@ -3,6 +3,7 @@
  * logs and (later) socket.io. Events are plain JSON.
  */
 import type { SerializedError } from './errors.js';
+import { Type, type Static } from './typebox.js';
 
 export const runStatuses = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
@@ -15,15 +16,13 @@ export type NodeStatus = (typeof nodeStatuses)[number];
 export const itemStatuses = ['queued', 'running', 'cached', 'done', 'failed', 'fell-back', 'cancelled'] as const;
 export type ItemStatus = (typeof itemStatuses)[number];
 
-export type Priority = 'urgent' | 'normal' | 'batch';
+/** How soon a run's work is taken up: `batch` yields to the others. */
+export const priorities = ['urgent', 'normal', 'batch'] as const;
+export type Priority = (typeof priorities)[number];
 
-export interface ItemCounts {
-  total: number;
-  executed: number;
-  cached: number;
-  failed: number;
-  fellBack: number;
-}
+/** A mapped node's items so far. */
+export const itemCounts = Type.Object({ total: Type.Integer(), executed: Type.Integer(), cached: Type.Integer(), failed: Type.Integer(), fellBack: Type.Integer() });
+export type ItemCounts = Static<typeof itemCounts>;
 
 interface Base {
   runId: string;

@@ -7,28 +7,14 @@
  * (content hash + metadata) pointing into the artifact store.
  */
 
-import type { JsonSchema } from './json-schema.js';
+import { artifactHandle as artifactHandleShape } from './artifacts.js';
+import { jsonSchema, type JsonSchema } from './json-schema.js';
 import { scriptSchema, segmentSchema } from './script.js';
 import { timelineSchema } from './timeline.js';
 
 export type { JsonSchema };
 
-const artifactHandle: JsonSchema = {
-  type: 'object',
-  required: ['hash', 'mime', 'bytes'],
-  properties: {
-    hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-    mime: { type: 'string', minLength: 1 },
-    bytes: { type: 'integer', minimum: 0 },
-    name: { type: 'string' },
-    duration: { type: 'number', minimum: 0 },
-    width: { type: 'integer', minimum: 1 },
-    height: { type: 'integer', minimum: 1 },
-    frameRate: { type: 'number', exclusiveMinimum: 0 },
-    sampleRate: { type: 'integer', minimum: 1 },
-    channels: { type: 'integer', minimum: 1 },
-  },
-};
+const artifactHandle = jsonSchema(artifactHandleShape);
 
 const withHandle = (extra: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
   type: 'object',

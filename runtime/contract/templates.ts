@@ -1,35 +1,40 @@
 /**
  * The shipped templates the empty editor offers: graphs from graphs/*.json and
  * example episodes from examples/episodes/. Served by GET /api/templates.
- * Browser-safe: types only.
  */
-export interface GraphTemplate {
-  /** The file's base name without ".json", e.g. "shorts". */
-  name: string;
-  /** The file name, e.g. "shorts.json". */
-  file: string;
-  title: string;
-  description: string;
-  /** A variant extends another template (`extends`). */
-  kind: 'graph' | 'variant';
-  extends?: string;
-  nodeCount: number;
-  /** The graph's input names. */
-  inputs: string[];
-}
+import { Type, type Static } from './typebox.js';
 
-export interface EpisodeTemplate {
-  name: string;
-  file: string;
-  title: string;
-  description: string;
-  format: 'markdown' | 'fountain';
-  words: number;
-  /** the graph template it is meant for, e.g. "episode" */
-  graph: string;
-}
+export const graphTemplate = Type.Object({
+  name: Type.String({ description: 'the file base name, e.g. `shorts`' }),
+  file: Type.String({ description: 'the file name, e.g. `shorts.json`' }),
+  title: Type.String(),
+  description: Type.String(),
+  kind: Type.StringEnum(['graph', 'variant'], { description: 'a variant extends another template' }),
+  extends: Type.Optional(Type.String({ description: "a variant's template (its name)" })),
+  nodeCount: Type.Integer({ description: 'nodes of the resolved graph' }),
+  inputs: Type.Array(Type.String(), { description: "the graph's input names" }),
+});
+export type GraphTemplate = Static<typeof graphTemplate>;
 
-export interface TemplateCatalog {
-  graphs: GraphTemplate[];
-  episodes: EpisodeTemplate[];
-}
+export const episodeTemplate = Type.Object({
+  name: Type.String(),
+  file: Type.String(),
+  title: Type.String(),
+  description: Type.String({ description: 'its opening paragraph' }),
+  format: Type.StringEnum(['markdown', 'fountain']),
+  words: Type.Integer(),
+  graph: Type.String({ description: 'the graph template it is meant for, e.g. `episode`' }),
+});
+export type EpisodeTemplate = Static<typeof episodeTemplate>;
+
+export const templateCatalog = Type.Object({ graphs: Type.Array(graphTemplate), episodes: Type.Array(episodeTemplate) });
+export type TemplateCatalog = Static<typeof templateCatalog>;
+
+/** An example episode's text (GET /api/templates/episodes/:name). */
+export const episodeTemplateText = Type.Object({
+  name: Type.String(),
+  title: Type.String(),
+  format: Type.StringEnum(['markdown', 'fountain']),
+  text: Type.String(),
+});
+export type EpisodeTemplateText = Static<typeof episodeTemplateText>;

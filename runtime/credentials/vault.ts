@@ -10,6 +10,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ReelgraphError } from '../contract/errors.js';
 import type { CredentialsLookup } from '../contract/node.js';
+import type { CredentialInfo } from '../contract/records.js';
 import type { CredentialRecord, ServerTables } from '../store/server-tables.js';
 
 export const SECRET_KEY_VARIABLE = 'REELGRAPH_SECRET_KEY';
@@ -80,13 +81,7 @@ export class SecretBox {
   }
 }
 
-/** What the API shows of a credential: its name and field names, never values. */
-export interface CredentialInfo {
-  name: string;
-  fields: string[];
-  createdAt: number;
-  updatedAt: number;
-}
+export type { CredentialInfo };
 
 const infoOf = (record: CredentialRecord): CredentialInfo => ({
   name: record.name,

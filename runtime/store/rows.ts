@@ -6,74 +6,33 @@
  */
 import type { ArtifactHandle } from '../contract/artifacts.js';
 import type { SerializedError } from '../contract/errors.js';
-import type { ItemCounts, ItemStatus, NodeStatus, Priority, RunStatus } from '../contract/events.js';
+import type { ItemCounts } from '../contract/events.js';
 import type { AnyGraphDocument, GraphDocument } from '../contract/graph.js';
-import type { GraphSummary, GraphVersionInfo, ItemRunRow, NodeRunRow, RunDetail, RunLogRow, RunRow, RunTrigger, StoredGraph } from './types.js';
+import type { GraphSummary, GraphVersionInfo, ItemRunRow, NodeRunRow, RunDetail, RunLogRow, RunRow, StoredGraph } from './types.js';
 
-/** Every property present, absent ones as NULL: what a SELECT returns. */
-type Nullable<T> = { [K in keyof T]-?: T[K] | null };
+/** The keys of T that may be absent. */
+type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 
-export type GraphVersionDbRow = Nullable<Omit<StoredGraph, 'doc'>> & { doc: string };
-export type GraphSummaryDbRow = Omit<GraphSummary, 'extends'> & { extends: string | null };
-export type GraphVersionInfoDbRow = Nullable<GraphVersionInfo>;
+/**
+ * The row a SELECT of record T's columns returns, derived from the record so
+ * the two cannot drift: every column present, an absent value as NULL, the
+ * `Json` columns as their text, the `Flag` columns as 0/1 (NOT NULL: absent is 0).
+ */
+type DbRow<T, Json extends keyof T = never, Flag extends keyof T = never> = {
+  [K in keyof T]-?: K extends Flag ? 0 | 1 : (K extends Json ? string : Exclude<T[K], undefined>) | (K extends OptionalKeys<T> ? null : never);
+};
 
-export interface RunDbRow {
-  id: string;
-  graphId: string | null;
-  graphVersion: number | null;
-  graphName: string;
-  status: RunStatus;
-  priority: Priority;
-  inputs: string;
-  outputs: string | null;
-  error: string | null;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  durationMs: number | null;
-  outDir: string | null;
-  trigger: RunTrigger;
-  logCount: number;
-  noCache: 0 | 1;
-}
-
+export type GraphVersionDbRow = DbRow<StoredGraph, 'doc'>;
+export type GraphSummaryDbRow = DbRow<GraphSummary>;
+export type GraphVersionInfoDbRow = DbRow<GraphVersionInfo>;
+/** A run's columns: `title` is not one (the listing reads it from the inputs). */
+export type RunDbRow = DbRow<Omit<RunRow, 'title'>, 'inputs' | 'outputs' | 'error', 'noCache'>;
 /** `RUN_COLUMNS` plus the graph snapshot, which only the detail view needs. */
 export type RunDetailDbRow = RunDbRow & { graph: string };
-
-export interface NodeRunDbRow {
-  runId: string;
-  nodeId: string;
-  nodeType: string;
-  status: NodeStatus;
-  startedAt: number | null;
-  finishedAt: number | null;
-  durationMs: number | null;
-  items: string | null;
-  attempts: number;
-  cached: 0 | 1;
-  error: string | null;
-  progress: number | null;
-  outputs: string | null;
-}
-
-export interface ItemRunDbRow {
-  runId: string;
-  nodeId: string;
-  index: number;
-  key: string;
-  status: ItemStatus;
-  attempts: number;
-  cached: 0 | 1;
-  provider: string | null;
-  startedAt: number | null;
-  finishedAt: number | null;
-  durationMs: number | null;
-  error: string | null;
-  outputs: string | null;
-}
-
-export type RunLogDbRow = Nullable<Omit<RunLogRow, 'data'>> & { data: string | null };
-export type ArtifactDbRow = Nullable<ArtifactHandle>;
+export type NodeRunDbRow = DbRow<NodeRunRow, 'items' | 'error' | 'outputs', 'cached'>;
+export type ItemRunDbRow = DbRow<ItemRunRow, 'error' | 'outputs', 'cached'>;
+export type RunLogDbRow = DbRow<RunLogRow, 'data'>;
+export type ArtifactDbRow = DbRow<ArtifactHandle>;
 
 export const RUN_COLUMNS = `
   id, graph_id AS graphId, graph_version AS graphVersion, graph_name AS graphName, status, priority,

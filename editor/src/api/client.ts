@@ -7,21 +7,25 @@
  * Errors are `ApiError`s with the server's code, message and problems, so a
  * panel can show exactly which field or node was wrong.
  */
-import type { AnyGraphDocument, ArtifactHandle, GraphDocument, GraphOverrides, GraphProblem, NodeDescription, Priority, RunDeliverables, RunStatus, TemplateCatalog } from '../../../runtime/contract/index.js';
-import type { GraphSummary, GraphVersionInfo, RunDetail, RunLogRow, RunRow, RunTrigger, StoredGraph as StoredGraphRow } from '../../../runtime/contract/records.js';
+import type { AnyGraphDocument, ArtifactHandle, GraphDocument, NodeDescription, Priority, RunDeliverables, RunStatus, TemplateCatalog } from '../../../runtime/contract/index.js';
+import type { RequestProblem } from '../../../runtime/contract/errors.js';
+import type {
+  CredentialInfo,
+  GraphDiff,
+  GraphInputsDraft,
+  GraphSummary,
+  GraphValidation,
+  GraphVersionInfo,
+  RunDetail,
+  RunLogRow,
+  RunRow,
+  RunTrigger,
+  StoredGraphWithResolved,
+  WebhookInfo,
+} from '../../../runtime/contract/records.js';
+import type { EpisodeTemplateText } from '../../../runtime/contract/templates.js';
 
 const TOKEN_KEY = 'reelgraph.token';
-
-export interface Problem {
-  in?: string;
-  /** JSON pointer into what `in` names (for graphs: the document). */
-  path: string;
-  message: string;
-  nodeId?: string;
-  port?: string;
-  param?: string;
-  code?: string;
-}
 
 export class ApiError extends Error {
   constructor(
@@ -56,7 +60,11 @@ export function storeToken(token: string | undefined): void {
 export type { GraphSummary, GraphVersionInfo };
 
 /** A stored graph version as the API answers it: a variant also carries its resolved graph. */
-export type StoredGraph = StoredGraphRow & { resolved?: GraphDocument };
+export type StoredGraph = StoredGraphWithResolved;
+/** One thing wrong with a request, as an ApiError carries it. */
+export type Problem = RequestProblem;
+export type ValidationResult = GraphValidation;
+export type { CredentialInfo, EpisodeTemplateText, GraphDiff, GraphInputsDraft, WebhookInfo };
 
 export interface StartRunRequest {
   graphId?: string;
@@ -67,64 +75,11 @@ export interface StartRunRequest {
   noCache?: boolean;
 }
 
-export interface ValidationResult {
-  valid: boolean;
-  problems: GraphProblem[];
-  /**
-   * Things that do not stop a run but a producer should see before starting
-   * one (MISSING_CREDENTIAL, FALLBACK_EXPECTED). Absent from older servers.
-   */
-  warnings?: GraphProblem[];
-  /** The graph with a variant's overrides applied. */
-  resolved?: GraphDocument;
-}
-
-/** An example episode's text (GET /api/templates/episodes/:name). */
-export interface EpisodeTemplateText {
-  name: string;
-  title: string;
-  format: string;
-  text: string;
-}
-
-/** A graph's run inputs draft (the episode text etc.), kept per graph by the server. */
-export interface GraphInputsDraft {
-  inputs: Record<string, unknown>;
-  updatedAt?: number;
-}
-
-export interface GraphDiff {
-  id: string;
-  version: number;
-  extends: string;
-  templateVersion?: number;
-  overrides: GraphOverrides;
-  resolved: GraphDocument;
-}
-
 export interface RunListQuery {
   graphId?: string;
   status?: RunStatus | RunStatus[];
   trigger?: RunTrigger;
   limit?: number;
-}
-
-export interface CredentialInfo {
-  name: string;
-  fields: string[];
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface WebhookInfo {
-  graphId: string;
-  slug: string;
-  secret: string;
-  url: string;
-  callbackUrl?: string;
-  curl: string;
-  createdAt: number;
-  updatedAt: number;
 }
 
 export class ApiClient {
