@@ -2,9 +2,13 @@
  * The API client for every panel: `useApi()` gives the one `ApiClient`
  * instance; `useAuth()` tells the shell whether to show the login screen.
  * A 401 from any call (a missing or revoked token) asks for a token again.
+ * The client's query cache (queries.ts) is provided here too, and emptied
+ * when the token goes: the next login reads everything again.
  */
+import { QueryClientProvider } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiClient, initialToken } from './client.js';
+import { followOpenGraph, queryClientFor } from './queries.js';
 
 export interface AuthState {
   /** A token is set and the server has not refused it. */
@@ -20,6 +24,7 @@ const AuthContext = createContext<AuthState | null>(null);
 
 export function ApiProvider({ children, client: given }: { children: ReactNode; client?: ApiClient }) {
   const client = useMemo(() => given ?? new ApiClient(initialToken()), [given]);
+  const queries = queryClientFor(client);
   const [authenticated, setAuthenticated] = useState(client.hasToken);
   const [reason, setReason] = useState<string | undefined>(undefined);
 
@@ -27,11 +32,14 @@ export function ApiProvider({ children, client: given }: { children: ReactNode; 
     client.onUnauthorized = (error) => {
       setReason(client.hasToken ? `The server refused the token: ${error.message}` : undefined);
       setAuthenticated(false);
+      queries.clear();
     };
     return () => {
       client.onUnauthorized = undefined;
     };
-  }, [client]);
+  }, [client, queries]);
+
+  useEffect(() => followOpenGraph(queries), [queries]);
 
   const login = useCallback(
     (token: string) => {
@@ -46,14 +54,17 @@ export function ApiProvider({ children, client: given }: { children: ReactNode; 
       client.setToken(undefined);
       setReason(why);
       setAuthenticated(false);
+      queries.clear();
     },
-    [client],
+    [client, queries],
   );
   const auth = useMemo<AuthState>(() => ({ authenticated, ...(reason ? { reason } : {}), login, logout }), [authenticated, reason, login, logout]);
 
   return (
     <ApiContext.Provider value={client}>
-      <AuthContext.Provider value={auth}>{children}</AuthContext.Provider>
+      <QueryClientProvider client={queries}>
+        <AuthContext.Provider value={auth}>{children}</AuthContext.Provider>
+      </QueryClientProvider>
     </ApiContext.Provider>
   );
 }

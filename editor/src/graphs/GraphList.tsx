@@ -35,7 +35,7 @@ async function deleteStoredGraph(api: ReturnType<typeof useApi>, graph: GraphSum
   return true;
 }
 
-export function GraphList({ graphs, error, currentId, onOpen, onRefresh }: { graphs: GraphSummary[] | undefined; error?: string | undefined; currentId?: string | undefined; onOpen: (id: string) => void; onRefresh: () => void }) {
+export function GraphList({ graphs, error, currentId, onOpen, onRefresh, onDeleted }: { graphs: GraphSummary[] | undefined; error?: string | undefined; currentId?: string | undefined; onOpen: (id: string) => void; onRefresh: () => void; onDeleted: (id: string) => void }) {
   const api = useApi();
   const [deleting, setDeleting] = useState<string | undefined>(undefined);
   const [deleteError, setDeleteError] = useState<Feedback>(undefined);
@@ -45,7 +45,7 @@ export function GraphList({ graphs, error, currentId, onOpen, onRefresh }: { gra
     deleteStoredGraph(api, graph, graphs ?? []).then(
       (deleted) => {
         setDeleting(undefined);
-        if (deleted) onRefresh();
+        if (deleted) onDeleted(graph.id);
       },
       (failure: unknown) => {
         setDeleting(undefined);

@@ -5,10 +5,11 @@
  * its template, the graph's webhook, and validation problems with their node
  * and JSON pointer.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useMemo, useState } from 'react';
 import { isVariant } from '../../../runtime/contract/index.js';
-import { type GraphSummary, type GraphVersionInfo, type StoredGraph } from '../api/client.js';
 import { useApi } from '../api/context.js';
+import { graphDeleted, graphsChanged, refreshGraphs, useGraphHistory, useGraphList, useStoredGraph } from '../api/queries.js';
 import { openGraph } from '../shell/documents.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { GraphInputsSection, GraphOutputsSection } from './GraphIo.js';
@@ -23,51 +24,21 @@ import './graphs.css';
 
 export function GraphPanel() {
   const api = useApi();
+  const queries = useQueryClient();
   const meta = useGraphStore((state) => state.meta);
   const doc = useGraphStore((state) => state.doc);
-  const [graphs, setGraphs] = useState<GraphSummary[] | undefined>(undefined);
-  const [listError, setListError] = useState<string | undefined>(undefined);
-  const [versions, setVersions] = useState<GraphVersionInfo[] | undefined>(undefined);
-  const [current, setCurrent] = useState<StoredGraph | undefined>(undefined);
   const [openError, setOpenError] = useState<Feedback>(undefined);
-  const [tick, setTick] = useState(0);
-  const refresh = useCallback(() => setTick((value) => value + 1), []);
+  const changed = useCallback(() => graphsChanged(queries), [queries]);
+  const refresh = useCallback(() => void refreshGraphs(queries), [queries]);
 
-  // Listed again whenever another stored graph opens: a template installed, a file imported, a clone made.
-  useEffect(() => {
-    let live = true;
-    api.listGraphs().then(
-      (list) => {
-        if (!live) return;
-        setGraphs(list);
-        setListError(undefined);
-      },
-      (error: unknown) => live && setListError(`Could not list graphs: ${errorText(error)}`),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, tick, meta.id]);
+  // Listed again whenever another stored graph opens (a template installed, a file imported, a clone made): see followOpenGraph.
+  const list = useGraphList(api);
+  const listError = list.error ? `Could not list graphs: ${errorText(list.error)}` : undefined;
 
   // The stored graph behind the open document: its history, and whether it is a variant.
-  useEffect(() => {
-    let live = true;
-    setVersions(undefined);
-    setCurrent(undefined);
-    if (!meta.id) return;
-    const id = meta.id;
-    api.graphHistory(id).then(
-      (list) => live && setVersions(list),
-      () => live && setVersions([]),
-    );
-    api.getGraph(id, meta.version).then(
-      (stored) => live && setCurrent(stored),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, meta.id, meta.version, tick]);
+  const history = useGraphHistory(api, meta.id);
+  const versions = history.isError ? [] : history.data;
+  const { data: current } = useStoredGraph(api, meta.id, meta.version);
 
   const open = useCallback(
     async (id: string) => {
@@ -101,13 +72,13 @@ export function GraphPanel() {
       <FeedbackView feedback={openError} doc={doc} />
       <GraphInputsSection />
       <GraphOutputsSection />
-      <SaveSection onSaved={refresh} />
-      <GraphList graphs={graphs} error={listError} currentId={meta.id} onOpen={(id) => void open(id)} onRefresh={refresh} />
+      <SaveSection onSaved={changed} />
+      <GraphList graphs={list.data} error={listError} currentId={meta.id} onOpen={(id) => void open(id)} onRefresh={refresh} onDeleted={(id) => graphDeleted(queries, id)} />
       {meta.id ? (
         <>
           {variant ? <VariantDiffSection key={`${variant.id}@${variant.version}`} id={variant.id} version={variant.version} onOpen={(id) => void open(id)} /> : null}
-          <HistorySection id={meta.id} version={meta.version} versions={versions} onRestored={refresh} />
-          <CloneSection id={meta.id} onCloned={refresh} />
+          <HistorySection id={meta.id} version={meta.version} versions={versions} onRestored={changed} />
+          <CloneSection id={meta.id} onCloned={changed} />
           <WebhookSection key={meta.id} id={meta.id} />
         </>
       ) : (

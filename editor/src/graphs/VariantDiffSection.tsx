@@ -1,8 +1,9 @@
 /** A series variant against its template: what its overrides change. */
-import { useEffect, useState } from 'react';
+import { useMemo } from 'react';
 import { isVariant, type GraphDocument } from '../../../runtime/contract/index.js';
 import { Section } from './Section.js';
 import { useApi } from '../api/context.js';
+import { useStoredGraph, useVariantDiff } from '../api/queries.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { describeVariantDiff, formatChange, formatEdge, type VariantDiff } from './diff.js';
 import { errorText } from './feedback.js';
@@ -12,39 +13,24 @@ type DiffState = { status: 'loading' } | { status: 'ready'; diff: VariantDiff; e
 export function VariantDiffSection({ id, version, onOpen }: { id: string; version?: number | undefined; onOpen: (id: string) => void }) {
   const api = useApi();
   const dirty = useGraphStore((state) => state.meta.dirty);
-  const [state, setState] = useState<DiffState>({ status: 'loading' });
-
-  useEffect(() => {
-    let live = true;
-    setState({ status: 'loading' });
-    (async () => {
-      const answer = await api.graphDiff(id, version);
-      let template: GraphDocument | undefined;
-      try {
-        const stored = await api.getGraph(answer.extends, answer.templateVersion);
-        template = stored.resolved ?? (isVariant(stored.doc) ? undefined : stored.doc);
-      } catch {
-        template = undefined;
-      }
-      return { answer, template };
-    })().then(
-      ({ answer, template }) => {
-        if (!live) return;
-        setState({
-          status: 'ready',
-          diff: describeVariantDiff(template, answer.overrides, answer.resolved),
-          extends: answer.extends,
-          templateVersion: answer.templateVersion,
-          overrides: answer.overrides,
-          templateKnown: template !== undefined,
-        });
-      },
-      (error: unknown) => live && setState({ status: 'error', message: errorText(error) }),
-    );
-    return () => {
-      live = false;
+  const answer = useVariantDiff(api, id, version);
+  // The template version the variant resolves against (the problem store reads the same one for its override marks).
+  const stored = useStoredGraph(api, answer.data?.extends, answer.data?.templateVersion);
+  const state = useMemo<DiffState>(() => {
+    if (answer.isError) return { status: 'error', message: errorText(answer.error) };
+    if (!answer.data || stored.isPending) return { status: 'loading' };
+    // A template that cannot be read leaves the diff without the values before the change.
+    const base = stored.isError ? undefined : stored.data;
+    const template: GraphDocument | undefined = base ? (base.resolved ?? (isVariant(base.doc) ? undefined : base.doc)) : undefined;
+    return {
+      status: 'ready',
+      diff: describeVariantDiff(template, answer.data.overrides, answer.data.resolved),
+      extends: answer.data.extends,
+      templateVersion: answer.data.templateVersion,
+      overrides: answer.data.overrides,
+      templateKnown: template !== undefined,
     };
-  }, [api, id, version]);
+  }, [answer.isError, answer.error, answer.data, stored.isPending, stored.isError, stored.data]);
 
   if (state.status === 'loading') return <Section title="Variant" testId="variant-diff"><p className="rg-muted rg-small">Loading the diff…</p></Section>;
   if (state.status === 'error') return <Section title="Variant" testId="variant-diff"><p className="rg-graph-error">{state.message}</p></Section>;

@@ -1,10 +1,12 @@
 /**
  * The graph's signed webhook: create, show (URL, secret, a curl recipe), rotate, remove.
  */
-import { useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { type WebhookInfo } from '../api/client.js';
 import { Section } from './Section.js';
 import { useApi } from '../api/context.js';
+import { useWebhook, webhookKeys } from '../api/queries.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { errorText, feedbackOf, CopyButton, FeedbackView, type Feedback } from './feedback.js';
 
@@ -23,37 +25,33 @@ function WebhookField({ label, value, testId, copy = false }: { label: string; v
   );
 }
 
+/** What the section shows: nothing is known before it is first opened, even with an answer kept from earlier. */
+function hookState(wanted: boolean, query: { isError: boolean; error: unknown; data: WebhookInfo | null | undefined }): HookState {
+  if (!wanted) return { status: 'loading' };
+  if (query.isError) return { status: 'error', message: errorText(query.error) };
+  if (query.data === undefined) return { status: 'loading' };
+  return query.data ? { status: 'ready', hook: query.data } : { status: 'none' };
+}
+
 export function WebhookSection({ id }: { id: string }) {
   const api = useApi();
+  const queries = useQueryClient();
   const doc = useGraphStore((state) => state.doc);
-  const [state, setState] = useState<HookState>({ status: 'loading' });
   const [callbackUrl, setCallbackUrl] = useState('');
   const [busy, setBusy] = useState(false);
   const [feedback, setFeedback] = useState<Feedback>(undefined);
   // Asked for only once the section is opened: most graphs have no webhook.
   const [wanted, setWanted] = useState(false);
-
-  useEffect(() => {
-    if (!wanted) return;
-    let live = true;
-    setState({ status: 'loading' });
-    setFeedback(undefined);
-    api.getWebhook(id).then(
-      (hook) => live && setState(hook ? { status: 'ready', hook } : { status: 'none' }),
-      (error: unknown) => live && setState({ status: 'error', message: errorText(error) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, id, wanted]);
+  const query = useWebhook(api, id, wanted);
+  const state = hookState(wanted, query);
+  const show = (hook: WebhookInfo | null) => queries.setQueryData(webhookKeys.forGraph(id), hook);
 
   const create = async (rotate: boolean) => {
     if (rotate && !window.confirm('Rotate the webhook? The current URL and secret stop working at once.')) return;
     setBusy(true);
     setFeedback(undefined);
     try {
-      const hook = await api.createWebhook(id, callbackUrl.trim() || undefined);
-      setState({ status: 'ready', hook });
+      show(await api.createWebhook(id, callbackUrl.trim() || undefined));
       setFeedback({ kind: 'ok', text: rotate ? 'Rotated: a new URL and secret.' : 'Webhook created.' });
     } catch (error) {
       setFeedback(feedbackOf(error));
@@ -68,7 +66,7 @@ export function WebhookSection({ id }: { id: string }) {
     setFeedback(undefined);
     try {
       await api.deleteWebhook(id);
-      setState({ status: 'none' });
+      show(null);
       setFeedback({ kind: 'ok', text: 'Webhook deleted.' });
     } catch (error) {
       setFeedback(feedbackOf(error));

@@ -1,0 +1,117 @@
+/**
+ * What the editor reads from the server and keeps (TanStack Query): the
+ * stored graphs, a graph's versions, one stored version, a variant's diff, a
+ * graph's webhook. One cache per API client (`queryClientFor`), provided at
+ * the root by `<ApiProvider>`.
+ *
+ * What changes them: the panels' own actions invalidate (`graphsChanged`,
+ * `refreshGraphs`), and `followOpenGraph` invalidates the list and the open
+ * graph's history whenever another stored graph or version opens (a save
+ * from the toolbar, a template, an import), as the panel did when it
+ * refetched on every change.
+ */
+import { QueryClient, useQuery } from '@tanstack/react-query';
+import { useGraphStore } from '../state/graph-store.js';
+import type { ApiClient, WebhookInfo } from './client.js';
+
+export const graphKeys = {
+  all: ['graphs'] as const,
+  list: () => ['graphs', 'list'] as const,
+  /** One stored version; `null` is "the latest", which moves with every save. */
+  detail: (id: string, version?: number) => ['graphs', 'detail', id, version ?? null] as const,
+  history: (id: string) => ['graphs', 'history', id] as const,
+  diff: (id: string, version?: number) => ['graphs', 'diff', id, version ?? null] as const,
+};
+
+export const webhookKeys = {
+  all: ['webhooks'] as const,
+  forGraph: (graphId: string) => ['webhooks', graphId] as const,
+};
+
+/** How long an answer is used without asking again (mounting a panel, reopening a graph); changes invalidate sooner. */
+const STALE_MS = 30_000;
+
+function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: STALE_MS,
+        // The server is the editor's own: an error (a 404, a refused token) is shown at once, never retried behind the user's back.
+        retry: false,
+        refetchOnWindowFocus: false,
+        refetchOnReconnect: false,
+        // A local server answers whatever the browser thinks of its network.
+        networkMode: 'always',
+      },
+      mutations: { retry: false, networkMode: 'always' },
+    },
+  });
+}
+
+const clients = new WeakMap<object, QueryClient>();
+
+/** The query cache of API client `api` (one each: a test's fake client never sees another's answers). */
+export function queryClientFor(api: object): QueryClient {
+  let client = clients.get(api);
+  if (!client) {
+    client = createQueryClient();
+    clients.set(api, client);
+  }
+  return client;
+}
+
+/** The refresh link: everything shown about stored graphs is read again. */
+export function refreshGraphs(client: QueryClient): Promise<void> {
+  // A read already under way is kept rather than asked twice.
+  return client.invalidateQueries({ queryKey: graphKeys.all }, { cancelRefetch: false });
+}
+
+/**
+ * The panel stored something (a save, restore, clone, delete): the list is
+ * read again, and every other answer about stored graphs is asked for anew
+ * when next shown (a template's variants resolve differently now). What is on
+ * screen is not refetched: the graph that opens instead brings its own reads,
+ * and one just deleted is not asked for again.
+ */
+export function graphsChanged(client: QueryClient): void {
+  void client.invalidateQueries({ queryKey: graphKeys.all, refetchType: 'none' });
+  void client.invalidateQueries({ queryKey: graphKeys.list() }, { cancelRefetch: false });
+}
+
+/** Stored graph `id` is gone, and its webhook with it. */
+export function graphDeleted(client: QueryClient, id: string): void {
+  graphsChanged(client);
+  client.removeQueries({ queryKey: webhookKeys.forGraph(id) });
+}
+
+/** Another stored graph or version opened: the list and that graph's history may have changed with it. */
+export function followOpenGraph(client: QueryClient): () => void {
+  return useGraphStore.subscribe((state, before) => {
+    const { id, version } = state.meta;
+    if (id === before.meta.id && version === before.meta.version) return;
+    void client.invalidateQueries({ queryKey: graphKeys.list() }, { cancelRefetch: false });
+    if (id) void client.invalidateQueries({ queryKey: graphKeys.history(id) }, { cancelRefetch: false });
+  });
+}
+
+export function useGraphList(api: ApiClient) {
+  return useQuery({ queryKey: graphKeys.list(), queryFn: ({ signal }) => api.listGraphs(signal) });
+}
+
+/** Newest first. */
+export function useGraphHistory(api: ApiClient, id: string | undefined) {
+  return useQuery({ queryKey: graphKeys.history(id ?? ''), queryFn: () => api.graphHistory(id ?? ''), enabled: id !== undefined });
+}
+
+export function useStoredGraph(api: ApiClient, id: string | undefined, version?: number) {
+  return useQuery({ queryKey: graphKeys.detail(id ?? '', version), queryFn: () => api.getGraph(id ?? '', version), enabled: id !== undefined });
+}
+
+export function useVariantDiff(api: ApiClient, id: string, version?: number) {
+  return useQuery({ queryKey: graphKeys.diff(id, version), queryFn: () => api.graphDiff(id, version) });
+}
+
+/** The graph's webhook; `null` when it has none (a query's answer cannot be undefined). */
+export function useWebhook(api: ApiClient, graphId: string, enabled: boolean) {
+  return useQuery<WebhookInfo | null>({ queryKey: webhookKeys.forGraph(graphId), queryFn: async () => (await api.getWebhook(graphId)) ?? null, enabled });
+}
