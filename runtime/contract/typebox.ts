@@ -5,7 +5,7 @@
  */
 import { Any, Array, Boolean, Integer, Intersect, Literal, Number, Object, Optional, Record, String, Union, Unknown, Unsafe, type SchemaOptions, type TUnsafe } from '@sinclair/typebox';
 
-export type { ObjectOptions, Static, TObject, TProperties, TSchema } from '@sinclair/typebox';
+export type { ObjectOptions, SchemaOptions, Static, TObject, TOptional, TProperties, TSchema, TUnsafe } from '@sinclair/typebox';
 
 /**
  * One of these strings, published as `{ type: 'string', enum: [...] }`: the
