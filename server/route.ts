@@ -1,11 +1,16 @@
 /**
- * Routes are data: method, path, summary, tags, the JSON Schemas of params,
- * query and body, and the responses. The same declarations drive request
- * validation (mount.ts) and the OpenAPI document (openapi.ts), so nothing is
- * written twice.
+ * Routes are data: method, path, summary, tags, the TypeBox schemas of
+ * params, query and body, and the responses. The same declarations drive
+ * request validation (mount.ts) and the OpenAPI document (openapi.ts), and
+ * the handler's input types are the schemas' static types, so nothing is
+ * written twice and the two cannot disagree.
  */
 import type { Request, Response } from 'express';
+import { closedObject, identifier, type Received } from '../runtime/contract/api-requests.js';
 import type { JsonSchema } from '../runtime/contract/ports.js';
+import type { TSchema } from '../runtime/contract/typebox.js';
+
+export { identifier };
 
 export type Method = 'get' | 'post' | 'put' | 'delete' | 'head';
 
@@ -24,6 +29,12 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
+/** Read the body as raw bytes (a Buffer) up to `limit` instead of parsing JSON; for signed webhooks. */
+export interface RawBody {
+  limit: string;
+  description: string;
+}
+
 export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
@@ -32,7 +43,15 @@ export interface RouteInput<P, Q, B> {
   res: Response;
 }
 
-export interface Route<P = unknown, Q = unknown, B = unknown> {
+type Part = TSchema | undefined;
+
+/** Params or query as the handler gets them: validated, coerced, defaults filled; nothing without a schema. */
+export type PartInput<S extends Part> = S extends TSchema ? Received<S> : Record<string, never>;
+
+/** The body as the handler gets it: validated JSON, the raw bytes of a `rawBody` route, else nothing. */
+export type BodyInput<S extends Part, R extends RawBody | undefined> = S extends TSchema ? Received<S> : R extends RawBody ? Buffer : undefined;
+
+export interface Route<P extends Part = Part, Q extends Part = Part, B extends Part = Part, R extends RawBody | undefined = RawBody | undefined> {
   method: Method;
   /** Express syntax: `/api/graphs/:id`. */
   path: string;
@@ -41,13 +60,12 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   tags: string[];
   /** Default `token`. */
   access?: Access;
-  params?: JsonSchema;
-  query?: JsonSchema;
-  body?: JsonSchema;
+  params?: P;
+  query?: Q;
+  body?: B;
   /** This route's JSON body limit, when it differs from the server's (e.g. a large episode text). */
   bodyLimit?: string;
-  /** Read the body as raw bytes (a Buffer) up to this size instead of parsing JSON; for signed webhooks. */
-  rawBody?: { limit: string; description: string };
+  rawBody?: R;
   /** Status of a successful response. Default 200. */
   status?: number;
   responses: Record<number, ResponseSpec>;
@@ -55,15 +73,21 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
    * Returns the JSON body (undefined: no body), or writes the response
    * itself (streams). Throw HttpError or a typed runtime error for failures.
    */
-  handle(input: RouteInput<P, Q, B>): unknown;
+  handle(input: RouteInput<PartInput<P>, PartInput<Q>, BodyInput<B, R>>): unknown;
 }
 
-/** Keeps the handler's input typed; the schemas are the source of truth for what arrives. */
-export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(route: Route<P, Q, B>): Route<P, Q, B> {
+/**
+ * Infers the handler's input from the schemas given: `params`, `query` and
+ * `body` arrive as their schemas' static types (with defaults filled in).
+ */
+export function defineRoute<P extends Part = undefined, Q extends Part = undefined, B extends Part = undefined, R extends RawBody | undefined = undefined>(
+  route: Route<P, Q, B, R>,
+): Route<P, Q, B, R> {
   return route;
 }
 
-export type AnyRoute = Route<never, never, never>;
+/** Any route, as the route table, mount.ts and openapi.ts hold it. */
+export type AnyRoute = Route;
 
 /** `/api/graphs/:id` → `/api/graphs/{id}`. */
 export function openApiPath(path: string): string {
@@ -72,14 +96,7 @@ export function openApiPath(path: string): string {
 
 // --- schema helpers shared by the route modules -------------------------------------
 
-export const objectSchema = (properties: Record<string, JsonSchema>, required: string[] = [], extra: JsonSchema = {}): JsonSchema => ({
-  type: 'object',
-  additionalProperties: false,
-  properties,
-  ...(required.length > 0 ? { required } : {}),
-  ...extra,
-});
+/** A closed object (no other keys): every key not wrapped in `Type.Optional` is required. */
+export const objectSchema = closedObject;
 
-export const identifier = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_-]*$', maxLength: 64 } as const;
-
-export const idParams = objectSchema({ id: identifier }, ['id']);
+export const idParams = objectSchema({ id: identifier });

@@ -8,15 +8,17 @@
 import type { Response } from 'express';
 import { basename } from 'node:path';
 import type { ArtifactHandle } from '../../runtime/contract/artifacts.js';
+import { withDefault } from '../../runtime/contract/api-requests.js';
+import { Type } from '../../runtime/contract/typebox.js';
 import type { ServerContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { DEFAULT_LINK_TTL_S, MAX_LINK_TTL_S } from '../media-links.js';
-import { defineRoute, objectSchema, type AnyRoute, type ResponseSpec, type Route } from '../route.js';
+import { defineRoute, objectSchema, type AnyRoute, type ResponseSpec } from '../route.js';
 import { errors, ref } from '../schemas.js';
 
 const tags = ['artifacts'];
 const ranged: Record<number, ResponseSpec> = { 206: { description: 'the requested range', contentType: '*/*' }, 416: { description: 'range not satisfiable' } };
-const hashParams = objectSchema({ hash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256, lowercase hex' } }, ['hash']);
+const hashParams = objectSchema({ hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256, lowercase hex' }) });
 
 export function artifactRoutes(ctx: ServerContext, signer = ctx.mediaSigner): AnyRoute[] {
   const { artifacts, store } = ctx.workspace;
@@ -42,25 +44,26 @@ export function artifactRoutes(ctx: ServerContext, signer = ctx.mediaSigner): An
     });
   }
 
-  const bytes = (method: 'get' | 'head'): Route<{ hash: string }> => ({
-    method,
-    path: '/api/artifacts/:hash',
-    summary: method === 'get' ? 'The bytes of an artifact (supports Range requests: 206, 416)' : 'Headers of an artifact: type, length, ranges',
-    tags,
-    params: hashParams,
-    responses: {
-      200: { description: 'the whole content', contentType: '*/*' },
-      ...(method === 'get' ? ranged : {}),
-      ...errors(400, 401, 404),
-    },
-    handle: ({ params, res }) => send(params.hash, res),
-  });
+  const bytes = (method: 'get' | 'head'): AnyRoute =>
+    defineRoute({
+      method,
+      path: '/api/artifacts/:hash',
+      summary: method === 'get' ? 'The bytes of an artifact (supports Range requests: 206, 416)' : 'Headers of an artifact: type, length, ranges',
+      tags,
+      params: hashParams,
+      responses: {
+        200: { description: 'the whole content', contentType: '*/*' },
+        ...(method === 'get' ? ranged : {}),
+        ...errors(400, 401, 404),
+      },
+      handle: ({ params, res }) => send(params.hash, res),
+    });
 
   return [
     // HEAD first: Express would otherwise answer HEAD with the GET route, undocumented.
     bytes('head'),
     bytes('get'),
-    defineRoute<{ hash: string }>({
+    defineRoute({
       method: 'get',
       path: '/api/artifacts/:hash/meta',
       summary: "An artifact's handle: media type, size, name and probed media metadata",
@@ -69,7 +72,7 @@ export function artifactRoutes(ctx: ServerContext, signer = ctx.mediaSigner): An
       responses: { 200: { description: 'the handle', schema: ref('ArtifactHandle') }, ...errors(400, 401, 404) },
       handle: ({ params }) => handleOf(params.hash),
     }),
-    defineRoute<{ hash: string }, { ttl: number }>({
+    defineRoute({
       method: 'get',
       path: '/api/artifacts/:hash/link',
       summary: 'A signed, short-lived URL of the bytes for media elements (`<video src>`), which cannot send a token',
@@ -77,7 +80,7 @@ export function artifactRoutes(ctx: ServerContext, signer = ctx.mediaSigner): An
         'The URL is `/media/<hash>?exp=<unix seconds>&sig=<hex HMAC-SHA256>`; it needs no token, supports Range requests, and stops working at `expiresAt` or when the server restarts (ask again).',
       tags,
       params: hashParams,
-      query: objectSchema({ ttl: { type: 'integer', minimum: 1, maximum: MAX_LINK_TTL_S, default: DEFAULT_LINK_TTL_S, description: 'seconds the link stays valid' } }),
+      query: objectSchema({ ttl: withDefault(Type.Integer({ minimum: 1, maximum: MAX_LINK_TTL_S, description: 'seconds the link stays valid' }), DEFAULT_LINK_TTL_S) }),
       responses: {
         200: {
           description: 'the link',
@@ -90,14 +93,14 @@ export function artifactRoutes(ctx: ServerContext, signer = ctx.mediaSigner): An
         return signer.link(params.hash, query.ttl);
       },
     }),
-    defineRoute<{ hash: string }, { exp: number; sig: string }>({
+    defineRoute({
       method: 'get',
       path: '/media/:hash',
       summary: 'The bytes of an artifact through a signed link from `/api/artifacts/{hash}/link` (supports Range requests: 206, 416)',
       tags,
       access: 'public',
       params: hashParams,
-      query: objectSchema({ exp: { type: 'integer', minimum: 0 }, sig: { type: 'string', maxLength: 128 } }, ['exp', 'sig']),
+      query: objectSchema({ exp: Type.Integer({ minimum: 0 }), sig: Type.String({ maxLength: 128 }) }),
       responses: {
         200: { description: 'the whole content', contentType: '*/*' },
         ...ranged,
@@ -109,5 +112,5 @@ export function artifactRoutes(ctx: ServerContext, signer = ctx.mediaSigner): An
         return send(params.hash, res);
       },
     }),
-  ] as AnyRoute[];
+  ];
 }

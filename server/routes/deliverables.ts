@@ -17,7 +17,9 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import type { Response } from 'express';
 import { ZipFile } from 'yazl';
+import { runId, withDefault } from '../../runtime/contract/api-requests.js';
 import type { RunDeliverables } from '../../runtime/contract/deliverables.js';
+import { Type } from '../../runtime/contract/typebox.js';
 import type { RunDetail } from '../../runtime/store/types.js';
 import type { ServerContext } from '../context.js';
 import { localPathOf, runPackage, type DeliverableSource, type RunPackage } from '../deliverables.js';
@@ -27,10 +29,9 @@ import { defineRoute, objectSchema, type AnyRoute, type ResponseSpec } from '../
 import { errors, ref } from '../schemas.js';
 
 const tags = ['runs', 'deliverables'];
-const runId = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' };
-const fileName = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: "a deliverable's `name`" };
+const fileName = Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: "a deliverable's `name`" });
 const ranged: Record<number, ResponseSpec> = { 206: { description: 'the requested range', contentType: '*/*' }, 416: { description: 'range not satisfiable' } };
-const signedQuery = objectSchema({ exp: { type: 'integer', minimum: 0 }, sig: { type: 'string', maxLength: 128 } }, ['exp', 'sig']);
+const signedQuery = objectSchema({ exp: Type.Integer({ minimum: 0 }), sig: Type.String({ maxLength: 128 }) });
 const forbidden = { 403: { description: 'the signature is wrong or the link has expired', schema: ref('Error') } };
 
 type Disposition = 'download' | 'inline';
@@ -153,39 +154,39 @@ export function deliverableRoutes(ctx: ServerContext, signer = ctx.mediaSigner):
   };
 
   return [
-    defineRoute<{ id: string }, { ttl: number }>({
+    defineRoute({
       method: 'get',
       path: '/api/runs/:id/deliverables',
       summary: "A run's deliverables: final video first, each a named file with its type, plus one zip of the whole package",
       description:
         'Built from the run outputs: artifacts (the rendered video, thumbnails, clips) and the files export.package wrote (captions, chapters, OpenTimelineIO and FCPXML with their media). An unfinished run lists what exists so far. `downloadUrl`, `inlineUrl` and `packageUrl` are signed and need no token (for `<a href download>` and `<video src>`); they expire after `ttl` seconds.',
       tags,
-      params: objectSchema({ id: runId }, ['id']),
-      query: objectSchema({ ttl: { type: 'integer', minimum: 1, maximum: MAX_LINK_TTL_S, default: DELIVERABLE_LINK_TTL_S, description: 'seconds the signed URLs stay valid' } }),
+      params: objectSchema({ id: runId }),
+      query: objectSchema({ ttl: withDefault(Type.Integer({ minimum: 1, maximum: MAX_LINK_TTL_S, description: 'seconds the signed URLs stay valid' }), DELIVERABLE_LINK_TTL_S) }),
       responses: { 200: { description: 'the deliverables', schema: ref('RunDeliverables') }, ...errors(400, 401, 404) },
       handle: async ({ params, query }) => listing(params.id, (await packageOf(params.id)).pkg, query.ttl),
     }),
-    defineRoute<{ id: string; name: string }>({
+    defineRoute({
       method: 'get',
       path: '/api/runs/:id/deliverables/:name',
       summary: 'One deliverable as a download (Content-Disposition: attachment with its file name; supports Range requests: 206, 416)',
       tags,
-      params: objectSchema({ id: runId, name: fileName }, ['id', 'name']),
+      params: objectSchema({ id: runId, name: fileName }),
       responses: { 200: { description: 'the file', contentType: '*/*' }, ...ranged, ...errors(400, 401, 404) },
       handle: ({ params, res }) => sendDeliverable(params.id, params.name, 'download', res),
     }),
-    defineRoute<{ id: string }>({
+    defineRoute({
       method: 'get',
       path: '/api/runs/:id/package.zip',
       summary: 'Every deliverable in one zip, streamed; the OTIO/FCPXML open from the unpacked folder (their media are inside)',
       description: 'The zip holds one folder named like the deliverables, laid out as the run wrote them: the video, captions, thumbnail, chapters, timelines and `media/`. Entries are stored, not compressed (the media are compressed already); the response has a Content-Length.',
       tags,
-      params: objectSchema({ id: runId }, ['id']),
+      params: objectSchema({ id: runId }),
       responses: { 200: { description: 'the zip', contentType: 'application/zip' }, ...errors(400, 401, 404) },
       handle: ({ params, res }) => sendPackage(params.id, res),
     }),
     ...(['download', 'inline'] as const).map((disposition) =>
-      defineRoute<{ id: string; name: string }, { exp: number; sig: string }>({
+      defineRoute({
         method: 'get',
         path: `/media/runs/:id/${disposition}/:name`,
         summary:
@@ -194,7 +195,7 @@ export function deliverableRoutes(ctx: ServerContext, signer = ctx.mediaSigner):
             : 'A deliverable through its signed `inlineUrl`, for players and previews (inline; supports Range requests)',
         tags,
         access: 'public',
-        params: objectSchema({ id: runId, name: fileName }, ['id', 'name']),
+        params: objectSchema({ id: runId, name: fileName }),
         query: signedQuery,
         responses: { 200: { description: 'the file', contentType: '*/*' }, ...ranged, ...errors(400, 404), ...forbidden },
         handle: ({ params, query, res }) => {
@@ -203,13 +204,13 @@ export function deliverableRoutes(ctx: ServerContext, signer = ctx.mediaSigner):
         },
       }),
     ),
-    defineRoute<{ id: string; name: string }, { exp: number; sig: string }>({
+    defineRoute({
       method: 'get',
       path: '/media/runs/:id/package/:name',
       summary: 'The package zip through its signed `packageUrl`',
       tags,
       access: 'public',
-      params: objectSchema({ id: runId, name: fileName }, ['id', 'name']),
+      params: objectSchema({ id: runId, name: fileName }),
       query: signedQuery,
       responses: { 200: { description: 'the zip', contentType: 'application/zip' }, ...errors(400, 404), ...forbidden },
       handle: ({ params, query, res }) => {
@@ -217,5 +218,5 @@ export function deliverableRoutes(ctx: ServerContext, signer = ctx.mediaSigner):
         return sendPackage(params.id, res, params.name);
       },
     }),
-  ] as AnyRoute[];
+  ];
 }

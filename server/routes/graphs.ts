@@ -1,20 +1,28 @@
 /** Graphs: CRUD with version history, restore, series variants (clone, diff) and validation. */
 import { GRAPH_FORMAT, GRAPH_SCHEMA_VERSION, isVariant, type AnyGraphDocument, type GraphVariant } from '../../runtime/contract/graph.js';
+import {
+  graphCloneRequest,
+  graphCreateRequest,
+  graphImportRequest,
+  graphInputsRequest,
+  graphRestoreRequest,
+  graphSaveRequest,
+  graphValidateRequest,
+  versionQuery,
+} from '../../runtime/contract/api-requests.js';
 import { GraphValidationError } from '../../runtime/contract/errors.js';
+import { Type } from '../../runtime/contract/typebox.js';
 import { graphIdFor } from '../../runtime/store/graph-id.js';
 import type { StoredGraph } from '../../runtime/store/types.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
 import { credentialWarnings } from '../credential-warnings.js';
-import { importGraphs, type ImportedDocument } from '../graph-import.js';
+import { importGraphs } from '../graph-import.js';
 import { checkDocument, resolveDocument } from '../graphs.js';
 import { defineRoute, identifier, idParams, objectSchema, type AnyRoute } from '../route.js';
 import { arrayOf, errors, ref } from '../schemas.js';
 
 const tags = ['graphs'];
-const documentSchema = { type: 'object', description: 'a graph document or a series variant (components GraphDocument / GraphVariant)' };
-const messageSchema = { type: 'string', maxLength: 500 };
-const runIdSchema = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' };
 
 /** A graph's run inputs draft: an episode text is rarely over 200 KB; 4 MiB leaves room and keeps the table sane. */
 export const MAX_INPUTS_DRAFT_BYTES = 4 * 1024 * 1024;
@@ -56,12 +64,12 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
       responses: { 200: { description: 'graph summaries', schema: arrayOf('GraphSummary') }, ...errors(401) },
       handle: () => store.listGraphs(),
     }),
-    defineRoute<Record<string, never>, Record<string, never>, { document: unknown }>({
+    defineRoute({
       method: 'post',
       path: '/api/graphs/validate',
       summary: 'Validate a graph document without saving it',
       tags,
-      body: objectSchema({ document: documentSchema }, ['document']),
+      body: graphValidateRequest,
       description:
         "`warnings` do not make the graph invalid but a run would hit them: `MISSING_CREDENTIAL` for a node whose provider's key is neither stored nor in the server's environment (the message says where to store one), `FALLBACK_EXPECTED` instead when that node is an alternative of a `control.fallback` whose later alternative can run. Their paths point into the resolved graph.",
       responses: {
@@ -81,7 +89,7 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return { valid: result.problems.length === 0, problems: result.problems, warnings, ...(result.graph ? { resolved: result.graph } : {}) };
       },
     }),
-    defineRoute<Record<string, never>, Record<string, never>, { document: AnyGraphDocument; id?: string; message?: string; adoptRuns?: string[] }>({
+    defineRoute({
       method: 'post',
       path: '/api/graphs',
       summary: 'Create a graph (version 1); the document is validated and every problem reported',
@@ -89,7 +97,7 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         'A series variant may extend a file path (`"extends": "./episode.json"`) when a stored graph has that id (the base name); it is stored extending the id. `adoptRuns`: runs started from the unsaved document (runs with no graph) that become runs of version 1, so the history survives the first save; the answer lists them in `adoptedRuns`.',
       tags,
       status: 201,
-      body: objectSchema({ document: documentSchema, id: identifier, message: messageSchema, adoptRuns: { type: 'array', items: runIdSchema, maxItems: 1000, uniqueItems: true } }, ['document']),
+      body: graphCreateRequest,
       responses: {
         201: { description: 'the stored graph (with `adoptedRuns` when runs were adopted)', schema: { allOf: [ref('StoredGraph'), { type: 'object', properties: { adoptedRuns: { type: 'array', items: { type: 'string' } } } }] } },
         ...errors(400, 401, 409),
@@ -104,7 +112,7 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return adoptedRuns.length > 0 ? { ...stored, adoptedRuns } : stored;
       },
     }),
-    defineRoute<Record<string, never>, Record<string, never>, { documents: ImportedDocument[]; message?: string }>({
+    defineRoute({
       method: 'post',
       path: '/api/graphs/import',
       summary: 'Import graph files: several at once, so a series variant comes with the template it extends',
@@ -112,18 +120,7 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         "A variant's `extends` given as a file path (`\"./episode.json\"`) resolves to the document of that `fileName` in the same request, else a stored graph with that id (the base name), else the shipped template of that file name (installed). Every document is validated before anything is stored. Nothing is overwritten: a document equal to a stored graph reuses it; a different one under a taken id is stored under a free id (`episode-2`). Answers the stored graphs in request order.",
       tags,
       status: 201,
-      body: objectSchema(
-        {
-          documents: {
-            type: 'array',
-            minItems: 1,
-            maxItems: 50,
-            items: objectSchema({ fileName: { type: 'string', maxLength: 255 }, document: documentSchema }, ['document']),
-          },
-          message: messageSchema,
-        },
-        ['documents'],
-      ),
+      body: graphImportRequest,
       responses: {
         201: { description: 'the stored graphs, in request order', schema: { type: 'object', required: ['graphs'], properties: { graphs: arrayOf('StoredGraph') } } },
         ...errors(400, 401),
@@ -133,32 +130,32 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return { graphs: await Promise.all(ids.map(async (id) => withResolved(ctx, await storedGraph(ctx, id)))) };
       },
     }),
-    defineRoute<{ id: string }, { version?: number }>({
+    defineRoute({
       method: 'get',
       path: '/api/graphs/:id',
       summary: 'Get a graph: the latest version, or `?version=`; a variant also carries its resolved graph',
       tags,
       params: idParams,
-      query: objectSchema({ version: { type: 'integer', minimum: 1 } }),
+      query: versionQuery,
       responses: { 200: { description: 'the graph version', schema: ref('StoredGraph') }, ...errors(400, 401, 404) },
       handle: async ({ params, query }) => withResolved(ctx, await storedGraph(ctx, params.id, query.version)),
     }),
-    defineRoute<{ id: string }, Record<string, never>, { document: AnyGraphDocument; message?: string }>({
+    defineRoute({
       method: 'put',
       path: '/api/graphs/:id',
       summary: 'Save a new version of a graph',
       tags,
       params: idParams,
-      body: objectSchema({ document: documentSchema, message: messageSchema }, ['document']),
+      body: graphSaveRequest,
       responses: { 200: { description: 'the new version', schema: ref('StoredGraph') }, ...errors(400, 401, 404) },
       handle: async ({ params, body }) => {
         await storedGraph(ctx, params.id);
-        const document = await checked(ctx, { ...(body.document as object), id: params.id });
+        const document = await checked(ctx, { ...body.document, id: params.id });
         const saved = await store.saveGraph(document, { id: params.id, ...(body.message ? { message: body.message } : {}) });
         return withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
       },
     }),
-    defineRoute<{ id: string }>({
+    defineRoute({
       method: 'get',
       path: '/api/graphs/:id/inputs',
       summary: "The graph's run inputs draft (the episode text etc. last typed for it); `{inputs: {}}` when none was saved",
@@ -171,7 +168,7 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return draft ? { inputs: JSON.parse(draft.inputs) as Record<string, unknown>, updatedAt: draft.updatedAt } : { inputs: {} };
       },
     }),
-    defineRoute<{ id: string }, Record<string, never>, { inputs: Record<string, unknown> }>({
+    defineRoute({
       method: 'put',
       path: '/api/graphs/:id/inputs',
       summary: "Replace the graph's run inputs draft (at most 4 MiB of JSON)",
@@ -179,7 +176,7 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
       tags,
       params: idParams,
       bodyLimit: '5mb',
-      body: objectSchema({ inputs: { type: 'object' } }, ['inputs']),
+      body: graphInputsRequest,
       responses: { 200: { description: 'the stored draft', schema: ref('GraphInputsDraft') }, ...errors(400, 401, 404, 413) },
       handle: async ({ params, body }) => {
         await storedGraph(ctx, params.id);
@@ -192,7 +189,7 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return { inputs: body.inputs, updatedAt };
       },
     }),
-    defineRoute<{ id: string }>({
+    defineRoute({
       method: 'delete',
       path: '/api/graphs/:id',
       summary: 'Delete a graph with its history (refused while a stored variant extends it)',
@@ -208,7 +205,7 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return undefined;
       },
     }),
-    defineRoute<{ id: string }>({
+    defineRoute({
       method: 'get',
       path: '/api/graphs/:id/versions',
       summary: 'Version history, newest first',
@@ -221,14 +218,14 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return history;
       },
     }),
-    defineRoute<{ id: string; version: number }, Record<string, never>, { message?: string }>({
+    defineRoute({
       method: 'post',
       path: '/api/graphs/:id/versions/:version/restore',
       summary: 'Restore an old version by saving it as a new version',
       tags,
       status: 201,
-      params: objectSchema({ id: identifier, version: { type: 'integer', minimum: 1 } }, ['id', 'version']),
-      body: objectSchema({ message: messageSchema }),
+      params: objectSchema({ id: identifier, version: Type.Integer({ minimum: 1 }) }),
+      body: graphRestoreRequest,
       responses: { 201: { description: 'the new version', schema: ref('StoredGraph') }, ...errors(400, 401, 404) },
       handle: async ({ params, body }) => {
         const old = await storedGraph(ctx, params.id, params.version);
@@ -236,14 +233,14 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
       },
     }),
-    defineRoute<{ id: string }, Record<string, never>, { name: string; id?: string; description?: string }>({
+    defineRoute({
       method: 'post',
       path: '/api/graphs/:id/clone',
       summary: 'Clone a graph for a series: a new variant that extends it, with no overrides yet',
       tags: [...tags, 'variants'],
       status: 201,
       params: idParams,
-      body: objectSchema({ name: { type: 'string', minLength: 1, maxLength: 200 }, id: identifier, description: { type: 'string' } }, ['name']),
+      body: graphCloneRequest,
       responses: { 201: { description: 'the new variant', schema: ref('StoredGraph') }, ...errors(400, 401, 404, 409) },
       handle: async ({ params, body }) => {
         await storedGraph(ctx, params.id);
@@ -261,13 +258,13 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         return withResolved(ctx, await storedGraph(ctx, saved.id, saved.version));
       },
     }),
-    defineRoute<{ id: string }, { version?: number }>({
+    defineRoute({
       method: 'get',
       path: '/api/graphs/:id/diff',
       summary: "A variant's overrides relative to its template, and the resolved graph",
       tags: [...tags, 'variants'],
       params: idParams,
-      query: objectSchema({ version: { type: 'integer', minimum: 1 } }),
+      query: versionQuery,
       responses: {
         200: {
           description: 'the overrides and the resolved graph',
@@ -295,5 +292,5 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         };
       },
     }),
-  ] as AnyRoute[];
+  ];
 }

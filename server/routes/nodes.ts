@@ -1,5 +1,7 @@
 /** Node types: the plain descriptions the editor builds its palette and forms from. */
+import { versionQuery } from '../../runtime/contract/api-requests.js';
 import { describeNode } from '../../runtime/contract/node.js';
+import { Type } from '../../runtime/contract/typebox.js';
 import type { ServerContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { defineRoute, objectSchema, type AnyRoute } from '../route.js';
@@ -18,13 +20,13 @@ export function nodeRoutes(ctx: ServerContext): AnyRoute[] {
       responses: { 200: { description: 'node descriptions', schema: arrayOf('NodeDescription') }, ...errors(401) },
       handle: () => registry.list().map(describeNode),
     }),
-    defineRoute<{ type: string }, { version?: number }>({
+    defineRoute({
       method: 'get',
       path: '/api/nodes/:type',
       summary: 'One node type: the latest version, or `?version=`',
       tags,
-      params: objectSchema({ type: { type: 'string', pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*)+$' } }, ['type']),
-      query: objectSchema({ version: { type: 'integer', minimum: 1 } }),
+      params: objectSchema({ type: Type.String({ pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*)+$' }) }),
+      query: versionQuery,
       responses: { 200: { description: 'the description', schema: ref('NodeDescription') }, ...errors(400, 401, 404) },
       handle: ({ params, query }) => {
         const node = query.version === undefined ? registry.latest(params.type) : registry.get(params.type, query.version);
@@ -32,5 +34,5 @@ export function nodeRoutes(ctx: ServerContext): AnyRoute[] {
         return describeNode(node);
       },
     }),
-  ] as AnyRoute[];
+  ];
 }

@@ -1,43 +1,28 @@
 /** Runs: start, cancel, list, detail (optionally waiting for the end), logs. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runStatuses, type RunStatus } from '../../runtime/contract/events.js';
-import { runTriggers, type RunTrigger } from '../../runtime/store/types.js';
+import { runId, runListQuery, runLogsQuery, runWaitQuery, startRunRequest } from '../../runtime/contract/api-requests.js';
+import type { RunTrigger } from '../../runtime/store/types.js';
 import type { ServerContext } from '../context.js';
 import { conflict, notFound } from '../errors.js';
-import { defineRoute, identifier, objectSchema, type AnyRoute } from '../route.js';
+import { defineRoute, objectSchema, type AnyRoute } from '../route.js';
 import { runTitle } from '../episode-text.js';
-import { startRun, type StartRequest } from '../runs.js';
-import { arrayOf, errors, priorities, ref } from '../schemas.js';
+import { startRun } from '../runs.js';
+import { arrayOf, errors, ref } from '../schemas.js';
 
 const tags = ['runs'];
-const runIdParams = objectSchema({ id: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' } }, ['id']);
-const MAX_WAIT_MS = 60_000;
-
-/** What POST /api/runs takes: a start request without the trigger, which the server decides. */
-type StartBody = Omit<StartRequest, 'trigger'>;
+const runIdParams = objectSchema({ id: runId });
 
 export function runRoutes(ctx: ServerContext): AnyRoute[] {
   const { store, launcher } = ctx.workspace;
   return [
-    defineRoute<Record<string, never>, Record<string, never>, StartBody>({
+    defineRoute({
       method: 'post',
       path: '/api/runs',
       summary: 'Start a run of a stored graph (graphId, optional version) or of an inline graph',
       description: 'Runs started with the header `X-Reelgraph-Client: editor` are recorded with trigger `editor`, others with `api`.',
       tags,
       status: 202,
-      body: objectSchema(
-        {
-          graphId: identifier,
-          version: { type: 'integer', minimum: 1 },
-          graph: { type: 'object', description: 'an inline graph document or variant' },
-          inputs: { type: 'object' },
-          priority: { enum: [...priorities], default: 'normal' },
-          noCache: { type: 'boolean', default: false },
-        },
-        [],
-        { oneOf: [{ required: ['graphId'] }, { required: ['graph'] }] },
-      ),
+      body: startRunRequest,
       responses: {
         202: { description: 'the run was accepted', schema: { type: 'object', required: ['runId'], properties: { runId: { type: 'string' }, inputs: { type: 'object' } } } },
         ...errors(400, 401, 404),
@@ -48,17 +33,12 @@ export function runRoutes(ctx: ServerContext): AnyRoute[] {
         return { runId: run.runId, inputs: run.inputs };
       },
     }),
-    defineRoute<Record<string, never>, { graphId?: string; status?: RunStatus[]; trigger?: RunTrigger; limit: number }>({
+    defineRoute({
       method: 'get',
       path: '/api/runs',
       summary: 'List runs, newest first',
       tags,
-      query: objectSchema({
-        graphId: identifier,
-        status: { type: 'array', items: { enum: [...runStatuses] }, description: 'one status or several (repeat the parameter)' },
-        trigger: { enum: [...runTriggers] },
-        limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-      }),
+      query: runListQuery,
       description: "Each row carries `title` when the run's episode input has one (front matter title, first `#` heading or Fountain title page), read from the first few KB only.",
       responses: { 200: { description: 'runs', schema: arrayOf('RunRow') }, ...errors(400, 401) },
       handle: async ({ query }) => {
@@ -74,14 +54,14 @@ export function runRoutes(ctx: ServerContext): AnyRoute[] {
         });
       },
     }),
-    defineRoute<{ id: string }, { wait?: number }>({
+    defineRoute({
       method: 'get',
       path: '/api/runs/:id',
       summary: 'A run with its per-node and per-item records (status, attempts, providers, errors)',
       description: '`?wait=ms` long-polls: the answer comes when the run ends or after that many milliseconds (at most 60000), whichever is first.',
       tags,
       params: runIdParams,
-      query: objectSchema({ wait: { type: 'integer', minimum: 0, maximum: MAX_WAIT_MS } }),
+      query: runWaitQuery,
       responses: { 200: { description: 'the run', schema: ref('RunDetail') }, ...errors(400, 401, 404) },
       handle: async ({ params, query, req }) => {
         const finished = launcher.finished(params.id);
@@ -97,7 +77,7 @@ export function runRoutes(ctx: ServerContext): AnyRoute[] {
         return title ? { ...run, title } : run;
       },
     }),
-    defineRoute<{ id: string }>({
+    defineRoute({
       method: 'post',
       path: '/api/runs/:id/cancel',
       summary: 'Cancel a running run',
@@ -115,13 +95,13 @@ export function runRoutes(ctx: ServerContext): AnyRoute[] {
         throw conflict(`run "${params.id}" is ${run.status}, not running in this server`, 'RUN_NOT_ACTIVE');
       },
     }),
-    defineRoute<{ id: string }, { afterId: number; limit: number }>({
+    defineRoute({
       method: 'get',
       path: '/api/runs/:id/logs',
       summary: 'Run logs, oldest first; page with `afterId` (the last id you have)',
       tags,
       params: runIdParams,
-      query: objectSchema({ afterId: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } }),
+      query: runLogsQuery,
       responses: {
         200: {
           description: 'a page of logs; `nextAfterId` continues after it',
@@ -136,5 +116,5 @@ export function runRoutes(ctx: ServerContext): AnyRoute[] {
         return { logs, nextAfterId: last ? last.id : query.afterId };
       },
     }),
-  ] as AnyRoute[];
+  ];
 }

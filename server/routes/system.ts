@@ -52,5 +52,5 @@ export function systemRoutes(ctx: ServerContext, allRoutes: () => AnyRoute[]): A
         res.set('Content-Type', metrics.contentType).send(await metrics.metricsText());
       },
     }),
-  ] as AnyRoute[];
+  ];
 }

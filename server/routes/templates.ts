@@ -1,4 +1,5 @@
 /** The shipped templates (server/templates.ts): the catalog, an example episode's text, and installing a graph. */
+import { Type } from '../../runtime/contract/typebox.js';
 import type { ServerContext } from '../context.js';
 import { TEMPLATE_NAME, episodeText, installTemplate, templateCatalog, type TemplateDirs } from '../templates.js';
 import { defineRoute, objectSchema, type AnyRoute } from '../route.js';
@@ -6,7 +7,7 @@ import { arrayOf, errors, ref } from '../schemas.js';
 import { checkedSaver, storedGraph, withResolved } from './graphs.js';
 
 const tags = ['templates'];
-const nameParams = objectSchema({ name: { type: 'string', pattern: TEMPLATE_NAME, description: 'the file base name, e.g. `shorts`' } }, ['name']);
+const nameParams = objectSchema({ name: Type.String({ pattern: TEMPLATE_NAME, description: 'the file base name, e.g. `shorts`' }) });
 
 export function templateRoutes(ctx: ServerContext, dirs?: TemplateDirs): AnyRoute[] {
   return [
@@ -24,7 +25,7 @@ export function templateRoutes(ctx: ServerContext, dirs?: TemplateDirs): AnyRout
       },
       handle: () => templateCatalog(dirs),
     }),
-    defineRoute<{ name: string }>({
+    defineRoute({
       method: 'get',
       path: '/api/templates/episodes/:name',
       summary: "An example episode's text, to fill a run's episode input",
@@ -39,7 +40,7 @@ export function templateRoutes(ctx: ServerContext, dirs?: TemplateDirs): AnyRout
       },
       handle: ({ params }) => episodeText(params.name, dirs),
     }),
-    defineRoute<{ name: string }>({
+    defineRoute({
       method: 'post',
       path: '/api/templates/graphs/:name/install',
       summary: 'Store a shipped graph to open and edit it (a variant brings its template along)',
@@ -54,5 +55,5 @@ export function templateRoutes(ctx: ServerContext, dirs?: TemplateDirs): AnyRout
         return withResolved(ctx, await storedGraph(ctx, id));
       },
     }),
-  ] as AnyRoute[];
+  ];
 }

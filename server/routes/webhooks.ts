@@ -5,29 +5,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
+import { enumOf, looseObject, priorities, webhookCreateRequest, webhookListQuery } from '../../runtime/contract/api-requests.js';
 import type { GraphDocument } from '../../runtime/contract/graph.js';
+import { jsonSchema } from '../../runtime/contract/json-schema.js';
+import { Type, type Static } from '../../runtime/contract/typebox.js';
 import { webhookAad, type WebhookRecord } from '../../runtime/store/server-tables.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
 import { defineRoute, idParams, objectSchema, type AnyRoute } from '../route.js';
 import { graphFor, startRun } from '../runs.js';
-import { arrayOf, errors, priorities, ref } from '../schemas.js';
+import { arrayOf, errors, ref } from '../schemas.js';
 import { validatePart, summarize } from '../validation.js';
 import { CallbackTargetError, checkCallbackTarget } from '../webhooks/callback-target.js';
 import { exampleCurl, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../webhooks/signing.js';
 import { storedGraph } from './graphs.js';
 
+/** A signed delivery's body, checked once its signature verified (the route reads the raw bytes). */
 const payloadSchema = objectSchema({
-  inputs: { type: 'object' },
-  markdown: { type: 'string', description: 'mapped to the graph’s first Markdown (or Text) input' },
-  priority: { enum: [...priorities] },
+  inputs: Type.Optional(looseObject()),
+  markdown: Type.Optional(Type.String({ description: 'mapped to the graph’s first Markdown (or Text) input' })),
+  priority: Type.Optional(enumOf(priorities)),
 });
-
-interface Payload {
-  inputs?: Record<string, unknown>;
-  markdown?: string;
-  priority?: (typeof priorities)[number];
-}
 
 /** The input an inline `markdown` fills: the first declared Markdown input, else the first Text one. */
 export function markdownInput(graph: GraphDocument): string | undefined {
@@ -58,14 +56,14 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
   };
 
   return [
-    defineRoute<{ id: string }, Record<string, never>, { callbackUrl?: string }>({
+    defineRoute({
       method: 'post',
       path: '/api/graphs/:id/webhook',
       summary: "Create or rotate a graph's webhook: a new slug and secret (the old ones stop working)",
       tags: ['webhooks'],
       status: 201,
       params: idParams,
-      body: objectSchema({ callbackUrl: { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000, description: 'POSTed {runId, status, outputs, error}, signed, when a run ends' } }),
+      body: webhookCreateRequest,
       responses: { 201: { description: 'the webhook, with its secret', schema: ref('Webhook') }, ...errors(400, 401, 404, 503) },
       handle: async ({ params, body, req }) => {
         await storedGraph(ctx, params.id);
@@ -83,16 +81,16 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
         return describe(record, req);
       },
     }),
-    defineRoute<Record<string, never>, { graphId?: string }>({
+    defineRoute({
       method: 'get',
       path: '/api/webhooks',
       summary: 'The webhooks, or those of one graph: an empty list when it has none (where GET /api/graphs/:id/webhook answers 404)',
       tags: ['webhooks'],
-      query: objectSchema({ graphId: { type: 'string', minLength: 1, maxLength: 200, description: 'only the webhook of this graph' } }),
+      query: webhookListQuery,
       responses: { 200: { description: 'the webhooks', schema: arrayOf('Webhook') }, ...errors(400, 401, 503) },
       handle: async ({ query, req }) => (await tables.listWebhooks(query.graphId)).map((record) => describe(record, req)),
     }),
-    defineRoute<{ id: string }>({
+    defineRoute({
       method: 'get',
       path: '/api/graphs/:id/webhook',
       summary: "A graph's webhook: URL, secret, and an example signed delivery with curl and openssl",
@@ -105,7 +103,7 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
         return describe(record, req);
       },
     }),
-    defineRoute<{ id: string }>({
+    defineRoute({
       method: 'delete',
       path: '/api/graphs/:id/webhook',
       summary: "Remove a graph's webhook",
@@ -118,7 +116,7 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
         return undefined;
       },
     }),
-    defineRoute<{ slug: string }, Record<string, never>, Buffer>({
+    defineRoute({
       method: 'post',
       path: '/webhooks/:slug',
       summary: 'Start a run from a signed delivery',
@@ -130,7 +128,7 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
       tags: ['webhooks'],
       access: 'signature',
       status: 202,
-      params: objectSchema({ slug: { type: 'string', pattern: '^wh_[A-Za-z0-9_-]{1,64}$' } }, ['slug']),
+      params: objectSchema({ slug: Type.String({ pattern: '^wh_[A-Za-z0-9_-]{1,64}$' }) }),
       rawBody: { limit: ctx.config.webhookBodyLimit, description: '{inputs?: object, markdown?: string, priority?: "urgent"|"normal"|"batch"}' },
       responses: {
         202: { description: 'the run was started', schema: { type: 'object', required: ['runId'], properties: { runId: { type: 'string' } } } },
@@ -155,9 +153,9 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
         } catch (error) {
           throw new HttpError(400, 'INVALID_JSON', `the body is not valid JSON: ${(error as Error).message}`);
         }
-        const checked = validatePart('body', payloadSchema, payload);
+        const checked = validatePart('body', jsonSchema(payloadSchema), payload);
         if (checked.problems.length > 0) throw badRequest(summarize(checked.problems), checked.problems);
-        const { inputs = {}, markdown, priority } = checked.value as Payload;
+        const { inputs = {}, markdown, priority } = checked.value as Static<typeof payloadSchema>;
 
         const { graph } = await graphFor(ctx, { graphId: record.graphId });
         const merged = { ...inputs };
@@ -176,6 +174,6 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
         return { runId: run.runId };
       },
     }),
-  ] as AnyRoute[];
+  ];
 }
 
