@@ -4,7 +4,26 @@
  * checked by `npm run typecheck`; the value checks here by vitest.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { checkSchema, nodeParams, segmentSchema, Type, type Cue, type NodeContext, type Segment, type SegmentKind, type Timing } from '../runtime/contract/index.js';
+import {
+  checkSchema,
+  fullGraphSchema,
+  GRAPH_FORMAT,
+  GRAPH_SCHEMA_VERSION,
+  nodeParams,
+  segmentSchema,
+  Type,
+  type Cue,
+  type GraphDocument,
+  type GraphInput,
+  type GraphNode,
+  type GraphOverrides,
+  type NodeContext,
+  type NodeSettings,
+  type PortTypeName,
+  type Segment,
+  type SegmentKind,
+  type Timing,
+} from '../runtime/contract/index.js';
 import { builtinNodes } from '../nodes/index.js';
 import type textSplit from '../nodes/text/split.node.js';
 import type fileWrite from '../nodes/file/write.node.js';
@@ -64,3 +83,31 @@ describe('node params written once', () => {
 
 const REMAINING: string[] = [];
 
+
+describe('the graph document', () => {
+  const doc: GraphDocument = {
+    format: GRAPH_FORMAT,
+    schemaVersion: GRAPH_SCHEMA_VERSION,
+    name: 'Shapes',
+    inputs: { episode: { type: 'Markdown', required: true } },
+    outputs: { text: 'a.text' },
+    nodes: [{ id: 'a', type: 'text.template', typeVersion: 1, position: { x: 0, y: 0 }, params: {}, settings: { retries: 2 } }],
+    edges: [{ from: '$input.episode', to: 'a.text' }],
+  };
+
+  it('types what its schema checks', () => {
+    expectTypeOf<GraphDocument['format']>().toEqualTypeOf<'reelgraph/graph'>();
+    expectTypeOf<GraphNode['position']>().toEqualTypeOf<{ x: number; y: number }>();
+    expectTypeOf<GraphNode['settings']>().toEqualTypeOf<NodeSettings | undefined>();
+    expectTypeOf<GraphInput['type']>().toEqualTypeOf<PortTypeName>();
+    expectTypeOf<NonNullable<GraphOverrides['nodes']>[string]>().toEqualTypeOf<Partial<GraphNode> | null>();
+    expect(checkSchema(fullGraphSchema, doc)).toEqual([]);
+  });
+
+  it('refuses what the type refuses', () => {
+    const [node] = doc.nodes;
+    expect(checkSchema(fullGraphSchema, { ...doc, nodes: [{ ...node, position: { x: 1 } }] })).toEqual([{ pointer: '/nodes/0/position/y', message: 'is required' }]);
+    expect(checkSchema(fullGraphSchema, { ...doc, inputs: { episode: { type: 'Novel' } } })).toHaveLength(1);
+    expect(checkSchema(fullGraphSchema, { ...doc, nodes: [{ ...node, settings: { retries: 21 } }] })).toEqual([{ pointer: '/nodes/0/settings/retries', message: 'must be <= 20' }]);
+  });
+});

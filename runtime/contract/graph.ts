@@ -2,99 +2,158 @@
  * The graph document: a versioned JSON format, its JSON Schema, and the
  * resolution of series variants (`extends` + `overrides`) into full graphs.
  */
-import type { JsonSchema, PortTypeName } from './ports.js';
+import { jsonSchema, type JsonSchema } from './json-schema.js';
+import type { PortTypeName } from './ports.js';
 import { portTypeNames } from './ports.js';
 import { DEFAULT_MAX_RETRY_DELAY_MS } from './node.js';
+import { Type, type Static, type TSchema } from './typebox.js';
 
 export const GRAPH_FORMAT = 'reelgraph/graph';
 export const GRAPH_SCHEMA_VERSION = 1;
 
-export interface NodeSettings {
-  /** Attempts after the first; overrides the node type's default. */
-  retries?: number;
-  retryDelayMs?: number;
-  /** Longest wait before a retry (a provider's Retry-After beyond it fails the item at once); default 60000. */
-  maxRetryDelayMs?: number;
-  timeoutMs?: number;
-  /** Never reuse a cached result for this node. */
-  alwaysRun?: boolean;
-}
+const identifier = '^[A-Za-z_][A-Za-z0-9_-]*$';
+const portRef = '^[A-Za-z_][A-Za-z0-9_-]*\\.[A-Za-z_][A-Za-z0-9_]*$';
+const sourceRef = '^(\\$input|[A-Za-z_][A-Za-z0-9_-]*)\\.[A-Za-z_][A-Za-z0-9_]*$';
 
-export interface GraphNode {
-  id: string;
-  type: string;
-  typeVersion: number;
-  position: { x: number; y: number };
-  params: Record<string, unknown>;
-  title?: string;
-  notes?: string;
-  settings?: NodeSettings;
-}
+/**
+ * A map whose keys are identifiers, published as `propertyNames` +
+ * `additionalProperties` (TypeBox's Record would publish `patternProperties`,
+ * and the validator's messages name the key that way).
+ */
+const identifierMap = <T extends TSchema>(value: T) =>
+  Type.Unsafe<Record<string, Static<T>>>({ type: 'object', propertyNames: { pattern: identifier }, additionalProperties: value });
+/** A JSON Merge Patch entry: the value, or null to remove it. */
+const orNull = <T>(schema: JsonSchema) => Type.Unsafe<T | null>({ anyOf: [{ type: 'null' }, schema] });
+const closed = { additionalProperties: false } as const;
+
+export const nodeSettings = Type.Object(
+  {
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: "attempts after the first; overrides the node type's default" })),
+    retryDelayMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxRetryDelayMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        default: DEFAULT_MAX_RETRY_DELAY_MS,
+        description:
+          'Longest wait before a retry this node accepts, in ms. A provider asking for more (e.g. a 429 with Retry-After: 3600) fails the item at once as a transient failure, so a control.fallback moves on to the next provider.',
+      }),
+    ),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    alwaysRun: Type.Optional(Type.Boolean({ description: 'never reuse a cached result for this node' })),
+  },
+  closed,
+);
+export type NodeSettings = Static<typeof nodeSettings>;
+
+const nodeProperties = {
+  id: Type.String({ pattern: identifier, maxLength: 64 }),
+  type: Type.String({ pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*)+$' }),
+  typeVersion: Type.Integer({ minimum: 1 }),
+  position: Type.Object({ x: Type.Number(), y: Type.Number() }, closed),
+  params: Type.Unsafe<Record<string, unknown>>({ type: 'object' }),
+  title: Type.Optional(Type.String({ maxLength: 200 })),
+  notes: Type.Optional(Type.String()),
+  settings: Type.Optional(nodeSettings),
+};
+export const graphNode = Type.Object(nodeProperties, closed);
+export type GraphNode = Static<typeof graphNode>;
 
 /** `node.port`, or `$input.name` for a graph input (source side only). */
 export type PortRef = string;
 
-export interface GraphEdge {
-  from: PortRef;
-  to: PortRef;
-}
+export const graphEdge = Type.Object({ from: Type.String({ pattern: sourceRef }), to: Type.String({ pattern: portRef }) }, closed);
+export type GraphEdge = Static<typeof graphEdge>;
 
-export interface GraphInput {
-  type: PortTypeName;
-  list?: boolean;
-  required?: boolean;
-  default?: unknown;
-  title?: string;
-  description?: string;
-}
+export const graphInput = Type.Object(
+  {
+    type: Type.Unsafe<PortTypeName>({ enum: portTypeNames }),
+    list: Type.Optional(Type.Boolean()),
+    required: Type.Optional(Type.Boolean()),
+    default: Type.Optional(Type.Unknown()),
+    title: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+  },
+  closed,
+);
+export type GraphInput = Static<typeof graphInput>;
 
 /**
  * Settings of the whole graph. Each fills the node param of the same name on
  * every node that takes it and leaves it unset (see graph-settings.ts): one
  * place to switch a series between 1080p, a 720p preview and 9:16.
  */
-export interface GraphSettings {
-  /** Render profile, e.g. "youtube-1080p", "preview-720p", "shorts-1080x1920": the allowed names are the nodes' `profile` param enum. */
-  profile?: string;
-}
+const graphSettingProperties = {
+  profile: Type.Optional(
+    Type.String({
+      minLength: 1,
+      title: 'Render profile',
+      description:
+        "Render profile of every node that takes a `profile` param and does not set its own (e.g. youtube-1080p, preview-720p, shorts-1080x1920). Validation checks it against those nodes' allowed profiles.",
+    }),
+  ),
+};
+export const graphSettings = Type.Object(graphSettingProperties, closed);
+export type GraphSettings = Static<typeof graphSettings>;
 
-export interface GraphOverrides {
-  /** JSON Merge Patch of the graph's settings (null removes one: the nodes' own defaults apply again). */
-  settings?: { [K in keyof GraphSettings]?: GraphSettings[K] | null };
-  /** JSON Merge Patch per node id: an object patches (or adds) a node, null removes it. */
-  nodes?: Record<string, Partial<GraphNode> | null>;
-  edges?: { add?: GraphEdge[]; remove?: GraphEdge[] };
-  /** JSON Merge Patch of the inputs map. */
-  inputs?: Record<string, Partial<GraphInput> | null>;
-  outputs?: Record<string, PortRef | null>;
-}
+/** Merge patch of the settings: each setting, or null to remove it (the nodes' own defaults apply again). */
+const graphSettingsPatch = Type.Unsafe<{ [K in keyof GraphSettings]?: GraphSettings[K] | null }>({
+  type: 'object',
+  ...closed,
+  properties: Object.fromEntries(Object.entries(graphSettingProperties).map(([name, schema]) => [name, { anyOf: [{ type: 'null' }, schema] }])),
+});
 
-export interface GraphDocument {
-  format: typeof GRAPH_FORMAT;
-  schemaVersion: number;
-  id?: string;
-  name: string;
-  description?: string;
-  inputs?: Record<string, GraphInput>;
-  /** Named results of a run: `name → node.port`. */
-  outputs?: Record<string, PortRef>;
-  /** Graph-wide values for node params (a node's own value wins). */
-  settings?: GraphSettings;
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
+const outputsMap = identifierMap(Type.String({ pattern: portRef }));
+
+const header = {
+  $schema: Type.Optional(Type.String()),
+  format: Type.Unsafe<typeof GRAPH_FORMAT>({ const: GRAPH_FORMAT }),
+  schemaVersion: Type.Unsafe<number>({ const: GRAPH_SCHEMA_VERSION }),
+  id: Type.Optional(Type.String({ pattern: identifier, maxLength: 64 })),
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.Optional(Type.String()),
+};
+
+/** JSON Schema of a full graph. */
+export const graphDocument = Type.Object(
+  {
+    ...header,
+    inputs: Type.Optional(identifierMap(graphInput)),
+    /** Named results of a run: `name → node.port`. */
+    outputs: Type.Optional(outputsMap),
+    /** Graph-wide values for node params (a node's own value wins). */
+    settings: Type.Optional(graphSettings),
+    nodes: Type.Array(graphNode),
+    edges: Type.Array(graphEdge),
+  },
+  { $id: 'https://reelgraph.dev/schema/graph-1.json', title: 'reelgraph graph', ...closed },
+);
+export type GraphDocument = Static<typeof graphDocument>;
+
+export const graphOverrides = Type.Object(
+  {
+    settings: Type.Optional(graphSettingsPatch),
+    /** JSON Merge Patch per node id: an object patches (or adds) a node, null removes it. */
+    nodes: Type.Optional(identifierMap(orNull<Partial<GraphNode>>({ type: 'object', ...closed, properties: nodeProperties }))),
+    edges: Type.Optional(Type.Object({ add: Type.Optional(Type.Array(graphEdge)), remove: Type.Optional(Type.Array(graphEdge)) }, closed)),
+    /** JSON Merge Patch of the inputs map. */
+    inputs: Type.Optional(Type.Unsafe<Record<string, Partial<GraphInput> | null>>({ type: 'object', additionalProperties: { anyOf: [{ type: 'null' }, { type: 'object' }] } })),
+    outputs: Type.Optional(Type.Unsafe<Record<string, PortRef | null>>({ type: 'object', additionalProperties: { anyOf: [{ type: 'null' }, { type: 'string', pattern: portRef }] } })),
+  },
+  closed,
+);
+export type GraphOverrides = Static<typeof graphOverrides>;
 
 /** A series variant: a template reference plus what differs from it. */
-export interface GraphVariant {
-  format: typeof GRAPH_FORMAT;
-  schemaVersion: number;
-  id?: string;
-  name: string;
-  description?: string;
-  /** Path (relative to this file) or stored graph id of the template. */
-  extends: string;
-  overrides: GraphOverrides;
-}
+export const graphVariant = Type.Object(
+  {
+    ...header,
+    /** Path (relative to this file) or stored graph id of the template. */
+    extends: Type.String({ minLength: 1 }),
+    overrides: graphOverrides,
+  },
+  { $id: 'https://reelgraph.dev/schema/graph-variant-1.json', title: 'reelgraph graph variant', ...closed },
+);
+export type GraphVariant = Static<typeof graphVariant>;
 
 export type AnyGraphDocument = GraphDocument | GraphVariant;
 
@@ -102,156 +161,8 @@ export function isVariant(doc: AnyGraphDocument): doc is GraphVariant {
   return typeof (doc as GraphVariant).extends === 'string';
 }
 
-const identifier = '^[A-Za-z_][A-Za-z0-9_-]*$';
-const portRef = '^[A-Za-z_][A-Za-z0-9_-]*\\.[A-Za-z_][A-Za-z0-9_]*$';
-const sourceRef = '^(\\$input|[A-Za-z_][A-Za-z0-9_-]*)\\.[A-Za-z_][A-Za-z0-9_]*$';
-
-const nodeSettingsSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    retries: { type: 'integer', minimum: 0, maximum: 20 },
-    retryDelayMs: { type: 'integer', minimum: 0 },
-    maxRetryDelayMs: {
-      type: 'integer',
-      minimum: 0,
-      default: DEFAULT_MAX_RETRY_DELAY_MS,
-      description:
-        "Longest wait before a retry this node accepts, in ms. A provider asking for more (e.g. a 429 with Retry-After: 3600) fails the item at once as a transient failure, so a control.fallback moves on to the next provider.",
-    },
-    timeoutMs: { type: 'integer', minimum: 1 },
-    alwaysRun: { type: 'boolean' },
-  },
-};
-
-const nodeProperties: Record<string, JsonSchema> = {
-  id: { type: 'string', pattern: identifier, maxLength: 64 },
-  type: { type: 'string', pattern: '^[a-z][a-z0-9]*(\\.[a-z][a-z0-9-]*)+$' },
-  typeVersion: { type: 'integer', minimum: 1 },
-  position: {
-    type: 'object',
-    required: ['x', 'y'],
-    additionalProperties: false,
-    properties: { x: { type: 'number' }, y: { type: 'number' } },
-  },
-  params: { type: 'object' },
-  title: { type: 'string', maxLength: 200 },
-  notes: { type: 'string' },
-  settings: nodeSettingsSchema,
-};
-
-const edgeSchema: JsonSchema = {
-  type: 'object',
-  required: ['from', 'to'],
-  additionalProperties: false,
-  properties: {
-    from: { type: 'string', pattern: sourceRef },
-    to: { type: 'string', pattern: portRef },
-  },
-};
-
-const inputSchema: JsonSchema = {
-  type: 'object',
-  required: ['type'],
-  additionalProperties: false,
-  properties: {
-    type: { enum: portTypeNames },
-    list: { type: 'boolean' },
-    required: { type: 'boolean' },
-    default: {},
-    title: { type: 'string' },
-    description: { type: 'string' },
-  },
-};
-
-const header: Record<string, JsonSchema> = {
-  $schema: { type: 'string' },
-  format: { const: GRAPH_FORMAT },
-  schemaVersion: { const: GRAPH_SCHEMA_VERSION },
-  id: { type: 'string', pattern: identifier, maxLength: 64 },
-  name: { type: 'string', minLength: 1, maxLength: 200 },
-  description: { type: 'string' },
-};
-
-const graphSettingProperties: Record<string, JsonSchema> = {
-  profile: {
-    type: 'string',
-    minLength: 1,
-    title: 'Render profile',
-    description:
-      "Render profile of every node that takes a `profile` param and does not set its own (e.g. youtube-1080p, preview-720p, shorts-1080x1920). Validation checks it against those nodes' allowed profiles.",
-  },
-};
-
-const graphSettingsSchema: JsonSchema = { type: 'object', additionalProperties: false, properties: graphSettingProperties };
-
-/** Merge patch of the settings: each setting, or null to remove it. */
-const graphSettingsPatchSchema: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: Object.fromEntries(Object.entries(graphSettingProperties).map(([name, schema]) => [name, { anyOf: [{ type: 'null' }, schema] }])),
-};
-
-const inputsSchema: JsonSchema = { type: 'object', propertyNames: { pattern: identifier }, additionalProperties: inputSchema };
-const outputsSchema: JsonSchema = {
-  type: 'object',
-  propertyNames: { pattern: identifier },
-  additionalProperties: { type: 'string', pattern: portRef },
-};
-
-/** JSON Schema of a full graph. */
-export const fullGraphSchema: JsonSchema = {
-  $id: 'https://reelgraph.dev/schema/graph-1.json',
-  title: 'reelgraph graph',
-  type: 'object',
-  required: ['format', 'schemaVersion', 'name', 'nodes', 'edges'],
-  additionalProperties: false,
-  properties: {
-    ...header,
-    inputs: inputsSchema,
-    outputs: outputsSchema,
-    settings: graphSettingsSchema,
-    nodes: {
-      type: 'array',
-      items: { type: 'object', required: ['id', 'type', 'typeVersion', 'position', 'params'], additionalProperties: false, properties: nodeProperties },
-    },
-    edges: { type: 'array', items: edgeSchema },
-  },
-};
-
-/** JSON Schema of a series variant: a template plus overrides. */
-export const variantGraphSchema: JsonSchema = {
-  $id: 'https://reelgraph.dev/schema/graph-variant-1.json',
-  title: 'reelgraph graph variant',
-  type: 'object',
-  required: ['format', 'schemaVersion', 'name', 'extends', 'overrides'],
-  additionalProperties: false,
-  properties: {
-    ...header,
-    extends: { type: 'string', minLength: 1 },
-    overrides: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        settings: graphSettingsPatchSchema,
-        nodes: {
-          type: 'object',
-          propertyNames: { pattern: identifier },
-          additionalProperties: {
-            anyOf: [{ type: 'null' }, { type: 'object', additionalProperties: false, properties: nodeProperties }],
-          },
-        },
-        edges: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { add: { type: 'array', items: edgeSchema }, remove: { type: 'array', items: edgeSchema } },
-        },
-        inputs: { type: 'object', additionalProperties: { anyOf: [{ type: 'null' }, { type: 'object' }] } },
-        outputs: { type: 'object', additionalProperties: { anyOf: [{ type: 'null' }, { type: 'string', pattern: portRef }] } },
-      },
-    },
-  },
-};
+export const fullGraphSchema: JsonSchema = jsonSchema(graphDocument);
+export const variantGraphSchema: JsonSchema = jsonSchema(graphVariant);
 
 export interface ParsedRef {
   node: string;
