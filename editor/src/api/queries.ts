@@ -2,7 +2,9 @@
  * What the editor reads from the server and keeps (TanStack Query): the
  * stored graphs, a graph's versions, one stored version, a variant's diff, a
  * graph's webhook. One cache per API client (`queryClientFor`), provided at
- * the root by `<ApiProvider>`.
+ * the root by `<ApiProvider>` and used outside React too (the problem store
+ * reads a variant's template through `fetchGraph`), so a graph opened from
+ * the Graph panel is fetched once, not once per reader.
  *
  * What changes them: the panels' own actions invalidate (`graphsChanged`,
  * `refreshGraphs`), and `followOpenGraph` invalidates the list and the open
@@ -12,7 +14,7 @@
  */
 import { QueryClient, useQuery } from '@tanstack/react-query';
 import { useGraphStore } from '../state/graph-store.js';
-import type { ApiClient, WebhookInfo } from './client.js';
+import type { ApiClient, GraphDiff, StoredGraph, WebhookInfo } from './client.js';
 
 export const graphKeys = {
   all: ['graphs'] as const,
@@ -92,6 +94,28 @@ export function followOpenGraph(client: QueryClient): () => void {
     void client.invalidateQueries({ queryKey: graphKeys.list() }, { cancelRefetch: false });
     if (id) void client.invalidateQueries({ queryKey: graphKeys.history(id) }, { cancelRefetch: false });
   });
+}
+
+/** Keeps a stored version someone already read, so its other readers (the panel, the problem store) need not ask. */
+export function rememberGraph(client: QueryClient, stored: StoredGraph): void {
+  client.setQueryData(graphKeys.detail(stored.id, stored.version), stored);
+}
+
+/**
+ * Stored graph `id`: version `version` from the cache when it is there, the
+ * latest always from the server (and then kept under its version number).
+ */
+export async function fetchGraph(api: Pick<ApiClient, 'getGraph'>, id: string, version?: number): Promise<StoredGraph> {
+  const client = queryClientFor(api);
+  if (version !== undefined) return client.fetchQuery({ queryKey: graphKeys.detail(id, version), queryFn: () => api.getGraph(id, version) });
+  const stored = await api.getGraph(id);
+  rememberGraph(client, stored);
+  return stored;
+}
+
+/** A series variant's overrides and the template version it resolves against. */
+export function fetchVariantDiff(api: Pick<ApiClient, 'graphDiff'>, id: string, version?: number): Promise<GraphDiff> {
+  return queryClientFor(api).fetchQuery({ queryKey: graphKeys.diff(id, version), queryFn: () => api.graphDiff(id, version) });
 }
 
 export function useGraphList(api: ApiClient) {

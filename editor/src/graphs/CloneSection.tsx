@@ -1,8 +1,10 @@
 /** Clone for a series: a new variant that extends the open graph. */
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { type StoredGraph } from '../api/client.js';
 import { Section } from './Section.js';
 import { useApi } from '../api/context.js';
+import { rememberGraph } from '../api/queries.js';
 import { confirmDiscard } from '../shell/ConfirmDialog.js';
 import { openStored } from '../shell/documents.js';
 import { useGraphStore } from '../state/graph-store.js';
@@ -10,6 +12,7 @@ import { feedbackOf, FeedbackView, type Feedback } from './feedback.js';
 
 export function CloneSection({ id, onCloned }: { id: string; onCloned: (stored: StoredGraph) => void }) {
   const api = useApi();
+  const queries = useQueryClient();
   const doc = useGraphStore((state) => state.doc);
   const dirty = useGraphStore((state) => state.meta.dirty);
   const [name, setName] = useState('');
@@ -28,11 +31,13 @@ export function CloneSection({ id, onCloned }: { id: string; onCloned: (stored: 
     setFeedback(undefined);
     try {
       const cloned = await api.cloneGraph(id, name.trim(), newId.trim() || undefined);
+      // Told before it opens: the list is stale now, the clone itself is fresh.
+      onCloned(cloned);
+      rememberGraph(queries, cloned);
       openStored(cloned);
       setName('');
       setNewId('');
       setFeedback({ kind: 'ok', text: `Created ${cloned.id}, a variant of ${id}; it is open now.` });
-      onCloned(cloned);
     } catch (error) {
       setFeedback(feedbackOf(error));
     } finally {

@@ -9,7 +9,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import { isVariant } from '../../../runtime/contract/index.js';
 import { useApi } from '../api/context.js';
-import { graphDeleted, graphsChanged, refreshGraphs, useGraphHistory, useGraphList, useStoredGraph } from '../api/queries.js';
+import { fetchGraph, graphDeleted, graphsChanged, refreshGraphs, useGraphHistory, useGraphList, useStoredGraph } from '../api/queries.js';
 import { openGraph } from '../shell/documents.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { GraphInputsSection, GraphOutputsSection } from './GraphIo.js';
@@ -44,7 +44,8 @@ export function GraphPanel() {
     async (id: string) => {
       setOpenError(undefined);
       try {
-        await openGraph(api, id);
+        // The version read here serves the panel and the problem store too (api/queries.ts).
+        await openGraph({ getGraph: (graphId, version) => fetchGraph(api, graphId, version) }, id);
       } catch (error) {
         setOpenError(feedbackOf(error));
       }

@@ -1,8 +1,10 @@
 /** A stored graph's version history, with restore as a new version. */
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { type GraphVersionInfo, type StoredGraph } from '../api/client.js';
 import { Section } from './Section.js';
 import { useApi } from '../api/context.js';
+import { rememberGraph } from '../api/queries.js';
 import { confirmDiscard } from '../shell/ConfirmDialog.js';
 import { openStored } from '../shell/documents.js';
 import { useGraphStore } from '../state/graph-store.js';
@@ -10,6 +12,7 @@ import { feedbackOf, when, FeedbackView, type Feedback } from './feedback.js';
 
 export function HistorySection({ id, version, versions, onRestored }: { id: string; version?: number | undefined; versions: GraphVersionInfo[] | undefined; onRestored: (stored: StoredGraph) => void }) {
   const api = useApi();
+  const queries = useQueryClient();
   const doc = useGraphStore((state) => state.doc);
   const [busy, setBusy] = useState<number | undefined>(undefined);
   const [feedback, setFeedback] = useState<Feedback>(undefined);
@@ -21,9 +24,11 @@ export function HistorySection({ id, version, versions, onRestored }: { id: stri
     setFeedback(undefined);
     try {
       const restored = await api.restoreGraph(id, target);
+      // Told before it opens: the answers kept about this graph are stale now, the restored version itself is fresh.
+      onRestored(restored);
+      rememberGraph(queries, restored);
       openStored(restored, { route: 'replace' });
       setFeedback({ kind: 'ok', text: `Version ${target} restored as version ${restored.version}.` });
-      onRestored(restored);
     } catch (error) {
       setFeedback(feedbackOf(error));
     } finally {

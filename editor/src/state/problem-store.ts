@@ -13,6 +13,7 @@
 import { create } from 'zustand';
 import { isVariant, type GraphDocument, type GraphProblem } from '../../../runtime/contract/index.js';
 import type { ApiClient } from '../api/client.js';
+import { fetchGraph, fetchVariantDiff } from '../api/queries.js';
 import { computeOverrides } from '../graphs/diff.js';
 import { describeProblem } from '../graphs/problems.js';
 import { useGraphStore } from './graph-store.js';
@@ -243,11 +244,12 @@ export function watchProblems(api: ValidateApi, debounceMs = VALIDATE_DEBOUNCE_M
     templateLoading = controller;
     void (async () => {
       try {
-        const stored = await api.getGraph(id, version);
+        // Through the query cache: the Graph panel reads the same version, diff and template (api/queries.ts).
+        const stored = await fetchGraph(api, id, version);
         if (controller.signal.aborted || !isVariant(stored.doc)) return;
         // The diff names the template version the variant was resolved against.
-        const diff = await api.graphDiff(id, version);
-        const base = await api.getGraph(diff.extends, diff.templateVersion);
+        const diff = await fetchVariantDiff(api, id, version);
+        const base = await fetchGraph(api, diff.extends, diff.templateVersion);
         const doc = base.resolved ?? (isVariant(base.doc) ? undefined : base.doc);
         if (controller.signal.aborted || !template || template.id !== id) return;
         template = { id, version, doc };
