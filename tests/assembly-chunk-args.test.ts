@@ -10,6 +10,7 @@ import type { ArtifactHandle } from '../runtime/contract/index.js';
 import type { ChunkLayer, RenderChunk } from '../nodes/assembly/chunks.node.js';
 import { chunkFilterGraph } from '../nodes/assembly/filtergraph.js';
 import { chunkEncodeArgs } from '../nodes/assembly/render-chunk.node.js';
+import { concatList } from '../nodes/assembly/join.node.js';
 
 const media = (hash: string): ArtifactHandle => ({ hash, mime: 'video/mp4', bytes: 1 });
 const layer = (hash: string, start: number, duration: number, sourceIn = 0): ChunkLayer => ({ media: media(hash), sourceIn, start, duration });
@@ -140,5 +141,17 @@ describe('chunkEncodeArgs', () => {
     const args = chunkEncodeArgs({ fps, frames: 12, encode: { preset: 'slow', crf: 18 } });
     const value = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
     expect([value('-preset'), value('-crf'), value('-g'), value('-r'), value('-frames:v'), value('-video_track_timescale')]).toEqual(['slow', '18', gop, String(fps), '12', timescale]);
+  });
+});
+
+describe('the join list', () => {
+  it('gives every piece its exact length, cut from the frame clock so rounding never adds up', () => {
+    expect(concatList(['/a/chunk-1.mp4', "/a/it's.mp4"], [61, 61], 30)).toBe(
+      "file '/a/chunk-1.mp4'\nduration 2.033333\nfile '/a/it'\\''s.mp4'\nduration 2.033334\n",
+    );
+    // 900 pieces of 61 frames at 30 fps: the lengths add up to the frames' time to the microsecond.
+    const list = concatList(Array.from({ length: 900 }, (_, i) => `/p/${i}.mp4`), Array.from({ length: 900 }, () => 61), 30);
+    const total = [...list.matchAll(/^duration (\S+)$/gm)].reduce((sum, [, seconds]) => sum + Math.round(Number(seconds) * 1e6), 0);
+    expect(total).toBe(Math.round((900 * 61 * 1e6) / 30));
   });
 });

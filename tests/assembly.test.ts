@@ -34,7 +34,7 @@ afterEach(async () => {
 const pathOf = (handle: { hash: string }): Promise<string> => h.engine.services.artifacts.localPath(handle);
 
 async function streams(file: string): Promise<Array<Record<string, string>>> {
-  const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,profile,pix_fmt,width,height,r_frame_rate,duration,nb_frames,sample_rate,channels', '-of', 'json', file], { timeoutMs: 30_000 });
+  const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,profile,pix_fmt,width,height,r_frame_rate,avg_frame_rate,duration,nb_frames,sample_rate,channels', '-of', 'json', file], { timeoutMs: 30_000 });
   return (JSON.parse(stdout.toString()) as { streams: Array<Record<string, string>> }).streams;
 }
 
@@ -54,7 +54,7 @@ describe('assembly: a short episode, rendered for real', () => {
     const video = result.outputs.video as Handle & { stems: Record<string, Handle> };
     const file = await pathOf(video);
     const [v, a] = await streams(file);
-    expect(v).toMatchObject({ codec_type: 'video', codec_name: 'h264', profile: 'High', pix_fmt: 'yuv420p', width: 320, height: 180, r_frame_rate: '30/1' });
+    expect(v).toMatchObject({ codec_type: 'video', codec_name: 'h264', profile: 'High', pix_fmt: 'yuv420p', width: 320, height: 180, r_frame_rate: '30/1', avg_frame_rate: '30/1' });
     expect(a).toMatchObject({ codec_type: 'audio', codec_name: 'aac', profile: 'LC', sample_rate: '48000', channels: 2 });
     expect(Math.abs(Number(v!.duration) - Number(a!.duration))).toBeLessThan(1 / 30);
     const timeline = result.outputs.timeline as Timeline;

@@ -52,6 +52,7 @@ interface ProbedStream {
   width?: number;
   height?: number;
   r_frame_rate?: string;
+  avg_frame_rate?: string;
   sample_rate?: string;
   channels?: number;
   duration: string;
@@ -62,7 +63,7 @@ interface ProbedStream {
 async function probeStreams(file: string): Promise<ProbedStream[]> {
   const { stdout } = await runTool(
     ffprobePath(),
-    ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,codec_name,profile,pix_fmt,width,height,r_frame_rate,sample_rate,channels,duration,nb_read_packets', '-of', 'json', file],
+    ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,codec_name,profile,pix_fmt,width,height,r_frame_rate,avg_frame_rate,sample_rate,channels,duration,nb_read_packets', '-of', 'json', file],
     { timeoutMs: 120_000 },
   );
   return (JSON.parse(stdout.toString()) as { streams: ProbedStream[] }).streams;
@@ -81,7 +82,7 @@ describe(`a ${MINUTES}-minute many-scene episode through graphs/episode.json at 
     const file = await h.engine.services.artifacts.localPath(result.outputs.video as ArtifactHandle);
     const [video, audio, ...rest] = await probeStreams(file);
     expect(rest).toEqual([]);
-    expect(video).toMatchObject({ codec_type: 'video', codec_name: 'h264', profile: 'High', pix_fmt: 'yuv420p', width: 1280, height: 720, r_frame_rate: '30/1' });
+    expect(video).toMatchObject({ codec_type: 'video', codec_name: 'h264', profile: 'High', pix_fmt: 'yuv420p', width: 1280, height: 720, r_frame_rate: '30/1', avg_frame_rate: '30/1' });
     expect(Number(video!.nb_read_packets)).toBe(frames);
     expect(audio).toMatchObject({ codec_type: 'audio', codec_name: 'aac', sample_rate: '48000', channels: 2 });
     expect(Math.abs(Number(audio!.duration) - frames / 30)).toBeLessThan(1 / 30);

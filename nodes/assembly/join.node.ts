@@ -10,7 +10,27 @@ interface Stem extends ArtifactHandle {
 }
 
 /** The concat demuxer's list format quotes paths in single quotes; a quote inside is closed, escaped and reopened. */
-const concatLine = (path: string): string => `file '${path.replace(/'/g, "'\\''")}'`;
+const quoted = (path: string): string => `'${path.replace(/'/g, "'\\''")}'`;
+
+/**
+ * The concat list, each chunk with its exact length. Left to itself the
+ * demuxer takes each MP4's container duration, a few ticks longer than its
+ * frames, so every join stretched one frame (517 ticks of 1/15360 s instead
+ * of 512) and avg_frame_rate was not 30/1. Lengths are cut from the episode's
+ * frame clock in whole microseconds (the demuxer's unit), so rounding never
+ * adds up over hundreds of chunks.
+ */
+export function concatList(paths: string[], frames: number[], fps: number): string {
+  let done = 0;
+  const microseconds = (frame: number): number => Math.round((frame * 1e6) / fps);
+  return paths
+    .map((path, i) => {
+      const start = microseconds(done);
+      done += frames[i]!;
+      return `file ${quoted(path)}\nduration ${((microseconds(done) - start) / 1e6).toFixed(6)}\n`;
+    })
+    .join('');
+}
 
 export default defineNode({
   type: 'assembly.join',
@@ -35,7 +55,8 @@ export default defineNode({
     if (clips.length === 0) throw new PermanentError('no encoded chunks to join', { location: { port: 'clips' } });
     const dir = await ctx.tempDir();
     const list = join(dir, 'chunks.txt');
-    await writeFile(list, `${(await Promise.all(clips.map((clip) => ctx.artifacts.localPath(clip)))).map(concatLine).join('\n')}\n`);
+    const paths = await Promise.all(clips.map((clip) => ctx.artifacts.localPath(clip)));
+    await writeFile(list, concatList(paths, clips.map((clip) => Math.round((clip.duration ?? 0) * timeline.fps)), timeline.fps));
     const output = join(dir, 'video.mp4');
     const frames = Math.round(timeline.duration * timeline.fps);
     await runFfmpeg(
