@@ -3,130 +3,107 @@
  * turns into a video, what captions and chapters are cut from, and what the
  * OpenTimelineIO export hands to an editor. Times are seconds on the
  * episode's clock; media are artifact handles.
+ *
+ * Each shape is written once, as a TypeBox schema; its TypeScript type is
+ * derived from it (`Static`).
  */
 import type { ArtifactHandle } from './artifacts.js';
-import type { JsonSchema } from './json-schema.js';
+import { jsonSchema, type JsonSchema } from './json-schema.js';
+import { Type, type Static } from './typebox.js';
+
+/** One of `values`, as a JSON Schema `enum` (ajv's message names the allowed values). */
+const oneOf = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ enum: [...values] });
+const seconds = () => Type.Number({ minimum: 0 });
 
 export const transitionKinds = ['cut', 'crossfade', 'dip', 'glitch'] as const;
 export type TransitionKind = (typeof transitionKinds)[number];
 
-export interface Transition {
-  kind: TransitionKind;
+export const transition = Type.Object({
+  kind: oneOf(transitionKinds),
   /** Seconds, centred on nothing: a transition plays at the start of the clip it leads into. */
-  duration: number;
-}
+  duration: seconds(),
+});
+export type Transition = Static<typeof transition>;
 
-export interface WordTime {
-  word: string;
+const wordTime = Type.Object({
+  word: Type.String(),
   /** Seconds on the episode's clock. */
-  start: number;
-  end: number;
-}
+  start: seconds(),
+  end: seconds(),
+});
+export type WordTime = Static<typeof wordTime>;
 
-export interface TimelineClip {
+/**
+ * A clip's media: an artifact handle, of which the timeline checks only that
+ * it names one (the handle was checked on the port it came from).
+ */
+const mediaReference = () => Type.Unsafe<ArtifactHandle>({ type: 'object', required: ['hash', 'mime', 'bytes'] });
+
+const timelineClip = Type.Object({
   /** Unique in the timeline: scene or segment id, with a role suffix where needed. */
-  id: string;
+  id: Type.String(),
   /** Seconds on the episode's clock. */
-  start: number;
-  duration: number;
-  media?: ArtifactHandle;
+  start: seconds(),
+  duration: seconds(),
+  media: Type.Optional(mediaReference()),
   /** Seconds into the media where this clip starts. */
-  sourceIn: number;
-  sceneId?: string;
-  segmentId?: string;
+  sourceIn: seconds(),
+  sceneId: Type.Optional(Type.String()),
+  segmentId: Type.Optional(Type.String()),
   /** Transition from the previous clip on the track into this one. */
-  transitionIn?: Transition;
+  transitionIn: Type.Optional(transition),
   /** Audio only: gain applied before the mix. */
-  gainDb?: number;
+  gainDb: Type.Optional(Type.Number()),
   /** Spoken words (dialogue clips), for captions. */
-  words?: WordTime[];
+  words: Type.Optional(Type.Array(wordTime)),
   /** What this clip says or shows, for captions and editors. */
-  text?: string;
-  speaker?: string;
+  text: Type.Optional(Type.String()),
+  speaker: Type.Optional(Type.String()),
   /** Audio only: repeat the media to fill the clip (music beds). */
-  loop?: boolean;
+  loop: Type.Optional(Type.Boolean()),
   /** A picture effect at this moment instead of media (a `[glitch]` cue). */
-  effect?: 'glitch' | 'flash';
-}
+  effect: Type.Optional(oneOf(['glitch', 'flash'])),
+});
+export type TimelineClip = Static<typeof timelineClip>;
 
 export const trackKinds = ['video', 'overlay', 'dialogue', 'music', 'effects'] as const;
 export type TrackKind = (typeof trackKinds)[number];
 
-export interface Track {
-  name: string;
-  kind: TrackKind;
-  clips: TimelineClip[];
-}
+const track = Type.Object({
+  name: Type.String(),
+  kind: oneOf(trackKinds),
+  clips: Type.Array(timelineClip),
+});
+export type Track = Static<typeof track>;
 
-export interface TimelineScene {
-  id: string;
-  index: number;
-  title: string;
-  start: number;
-  duration: number;
-}
+const timelineScene = Type.Object({
+  id: Type.String(),
+  index: Type.Integer({ minimum: 0 }),
+  title: Type.String(),
+  start: seconds(),
+  duration: seconds(),
+});
+export type TimelineScene = Static<typeof timelineScene>;
 
-export interface Timeline {
-  title: string;
-  /** Total seconds. */
-  duration: number;
-  width: number;
-  height: number;
-  fps: number;
-  /** The render profile the timeline was laid out for; later nodes take their encode and loudness settings from it. */
-  profile?: string;
-  scenes: TimelineScene[];
-  tracks: Track[];
-  /** Named points, e.g. chapter starts. */
-  markers: Array<{ time: number; name: string }>;
-  /** Music ducking under dialogue, applied by the mix. */
-  ducking?: { amountDb: number; attackMs: number; releaseMs: number };
-}
-
-const seconds = { type: 'number', minimum: 0 };
-const str = { type: 'string' };
-
-const clipSchema: JsonSchema = {
-  type: 'object',
-  required: ['id', 'start', 'duration', 'sourceIn'],
-  properties: {
-    id: str,
-    start: seconds,
-    duration: seconds,
-    media: { type: 'object', required: ['hash', 'mime', 'bytes'] },
-    sourceIn: seconds,
-    sceneId: str,
-    segmentId: str,
-    transitionIn: { type: 'object', required: ['kind', 'duration'], properties: { kind: { enum: [...transitionKinds] }, duration: seconds } },
-    gainDb: { type: 'number' },
-    words: { type: 'array', items: { type: 'object', required: ['word', 'start', 'end'], properties: { word: str, start: seconds, end: seconds } } },
-    text: str,
-    speaker: str,
-    loop: { type: 'boolean' },
-    effect: { enum: ['glitch', 'flash'] },
+const timeline = Type.Object(
+  {
+    title: Type.String(),
+    /** Total seconds. */
+    duration: seconds(),
+    width: Type.Integer({ minimum: 1 }),
+    height: Type.Integer({ minimum: 1 }),
+    fps: Type.Number({ exclusiveMinimum: 0 }),
+    /** The render profile the timeline was laid out for; later nodes take their encode and loudness settings from it. */
+    profile: Type.Optional(Type.String()),
+    scenes: Type.Array(timelineScene),
+    tracks: Type.Array(track),
+    /** Named points, e.g. chapter starts. */
+    markers: Type.Array(Type.Object({ time: seconds(), name: Type.String() })),
+    /** Music ducking under dialogue, applied by the mix. */
+    ducking: Type.Optional(Type.Object({ amountDb: Type.Number(), attackMs: seconds(), releaseMs: seconds() })),
   },
-};
+  { title: 'Timeline' },
+);
+export type Timeline = Static<typeof timeline>;
 
-export const timelineSchema: JsonSchema = {
-  title: 'Timeline',
-  type: 'object',
-  required: ['title', 'duration', 'width', 'height', 'fps', 'scenes', 'tracks', 'markers'],
-  properties: {
-    title: str,
-    duration: seconds,
-    width: { type: 'integer', minimum: 1 },
-    height: { type: 'integer', minimum: 1 },
-    fps: { type: 'number', exclusiveMinimum: 0 },
-    profile: str,
-    scenes: {
-      type: 'array',
-      items: { type: 'object', required: ['id', 'index', 'title', 'start', 'duration'], properties: { id: str, index: { type: 'integer', minimum: 0 }, title: str, start: seconds, duration: seconds } },
-    },
-    tracks: {
-      type: 'array',
-      items: { type: 'object', required: ['name', 'kind', 'clips'], properties: { name: str, kind: { enum: [...trackKinds] }, clips: { type: 'array', items: clipSchema } } },
-    },
-    markers: { type: 'array', items: { type: 'object', required: ['time', 'name'], properties: { time: seconds, name: str } } },
-    ducking: { type: 'object', required: ['amountDb', 'attackMs', 'releaseMs'], properties: { amountDb: { type: 'number' }, attackMs: seconds, releaseMs: seconds } },
-  },
-};
+export const timelineSchema: JsonSchema = jsonSchema(timeline);
