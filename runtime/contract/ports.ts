@@ -7,20 +7,32 @@
  * (content hash + metadata) pointing into the artifact store.
  */
 
-import { artifactHandle as artifactHandleShape } from './artifacts.js';
+import { artifactHandle } from './artifacts.js';
 import { jsonSchema, type JsonSchema } from './json-schema.js';
+import { audioClip, casting, image, overlay, renderChunk, scenePlan, scenePrompt, subtitles, video, videoClip } from './port-values.js';
 import { scriptSchema, segmentSchema } from './script.js';
 import { timelineSchema } from './timeline.js';
 
 export type { JsonSchema };
-
-const artifactHandle = jsonSchema(artifactHandleShape);
-
-const withHandle = (extra: Record<string, JsonSchema>, required: string[] = []): JsonSchema => ({
-  type: 'object',
-  required: ['hash', 'mime', 'bytes', ...required],
-  properties: { ...(artifactHandle.properties as Record<string, JsonSchema>), ...extra },
-});
+export type {
+  AudioClip,
+  CaptionCue,
+  CaptionWord,
+  Casting,
+  CastingEntry,
+  ChunkCue,
+  ChunkLayer,
+  Image,
+  Overlay,
+  PlannedScene,
+  RenderChunk,
+  ScenePlan,
+  ScenePlanEvent,
+  ScenePrompt,
+  Subtitles,
+  Video,
+  VideoClip,
+} from './port-values.js';
 
 export interface PortTypeDefinition {
   title: string;
@@ -31,9 +43,6 @@ export interface PortTypeDefinition {
 }
 
 /** The registry of port types. Node issues refine these schemas; keep them permissive enough to evolve. */
-/** A picture layer of a render chunk: a clip placed in the chunk's time. */
-const chunkLayer: JsonSchema = { type: 'object', required: ['media', 'sourceIn', 'start', 'duration'] };
-
 export const portTypes = {
   Any: { title: 'Any', description: 'Any value; used by generic nodes such as control.fallback.', color: '#9ca3af', schema: {} },
   Text: { title: 'Text', description: 'Plain text.', color: '#60a5fa', schema: { type: 'string' } },
@@ -41,12 +50,12 @@ export const portTypes = {
   Number: { title: 'Number', description: 'A number.', color: '#a78bfa', schema: { type: 'number' } },
   Boolean: { title: 'Boolean', description: 'true or false.', color: '#f472b6', schema: { type: 'boolean' } },
   Json: { title: 'JSON', description: 'Any JSON value.', color: '#94a3b8', schema: {} },
-  File: { title: 'File', description: 'A file in the artifact store.', color: '#facc15', schema: artifactHandle },
+  File: { title: 'File', description: 'A file in the artifact store.', color: '#facc15', schema: jsonSchema(artifactHandle) },
   Image: {
     title: 'Image',
     description: 'A still image in the artifact store.',
     color: '#fb923c',
-    schema: withHandle({}, []),
+    schema: jsonSchema(image),
   },
   Script: {
     title: 'Script',
@@ -64,145 +73,43 @@ export const portTypes = {
     title: 'Scene prompt',
     description: 'A provider-ready description of one scene visual.',
     color: '#2dd4bf',
-    schema: {
-      type: 'object',
-      required: ['sceneId', 'prompt', 'duration'],
-      properties: {
-        sceneId: { type: 'string' },
-        /** Position of the scene in the episode (0-based). */
-        index: { type: 'integer', minimum: 0 },
-        title: { type: 'string' },
-        prompt: { type: 'string' },
-        /** Stills the script places in this scene (`![description](path)`), as written. */
-        images: {
-          type: 'array',
-          items: { type: 'object', required: ['path'], properties: { path: { type: 'string', minLength: 1 }, description: { type: 'string' }, line: { type: 'integer', minimum: 1 } } },
-        },
-        negativePrompt: { type: 'string' },
-        style: { type: 'array', items: { type: 'string' } },
-        setting: { type: 'string' },
-        timeOfDay: { type: 'string' },
-        weather: { type: 'string' },
-        lighting: { type: 'string' },
-        mood: { type: 'string' },
-        camera: { type: 'object', properties: { angle: { type: 'string' }, movement: { type: 'string' }, shot: { type: 'string' } } },
-        duration: { type: 'number', exclusiveMinimum: 0 },
-        seed: { type: 'integer', minimum: 0 },
-      },
-    },
+    schema: jsonSchema(scenePrompt),
   },
   Casting: {
     title: 'Casting',
     description: 'Who speaks with which voice: speaker id → voice, speed, pitch, style.',
     color: '#fbbf24',
-    schema: {
-      type: 'object',
-      additionalProperties: {
-        type: 'object',
-        required: ['voice'],
-        properties: {
-          voice: { type: 'string', minLength: 1 },
-          speed: { type: 'number', exclusiveMinimum: 0 },
-          pitch: { type: 'number' },
-          style: { type: 'string' },
-          providerVoices: { type: 'object', additionalProperties: { type: 'string' } },
-        },
-      },
-    },
+    schema: jsonSchema(casting),
   },
   AudioClip: {
     title: 'Audio clip',
     description: 'Audio in the artifact store with its measured duration.',
     color: '#f59e0b',
-    schema: withHandle({ segmentId: { type: 'string' }, provider: { type: 'string' } }, ['duration']),
+    schema: jsonSchema(audioClip),
   },
   VideoClip: {
     title: 'Video clip',
     description: 'A video clip in the artifact store with duration and dimensions.',
     color: '#ef4444',
-    schema: withHandle({ sceneId: { type: 'string' }, provider: { type: 'string' } }, ['duration']),
+    schema: jsonSchema(videoClip),
   },
   Overlay: {
     title: 'Overlay',
     description: 'A timed overlay (terminal animation, lower third, caption layer).',
     color: '#e879f9',
-    schema: {
-      type: 'object',
-      required: ['kind'],
-      properties: {
-        kind: { type: 'string' },
-        /** Seconds from the start of the episode (the block's cue). */
-        start: { type: 'number' },
-        duration: { type: 'number' },
-        sceneId: { type: 'string' },
-        segmentId: { type: 'string' },
-        /** The rendered overlay: full frame, transparent where nothing is drawn (or opaque, as its codec says). */
-        clip: withHandle({ sceneId: { type: 'string' }, provider: { type: 'string' } }, ['duration', 'width', 'height']),
-        /** Where the overlay's content sits in its frame, in pixels. */
-        window: {
-          type: 'object',
-          required: ['x', 'y', 'width', 'height'],
-          properties: { x: { type: 'integer', minimum: 0 }, y: { type: 'integer', minimum: 0 }, width: { type: 'integer', minimum: 1 }, height: { type: 'integer', minimum: 1 } },
-        },
-      },
-    },
+    schema: jsonSchema(overlay),
   },
   Subtitles: {
     title: 'Subtitles',
     description: 'Timed caption cues: their lines, speaker and each word’s time (for highlighting).',
     color: '#c084fc',
-    schema: {
-      type: 'object',
-      required: ['cues'],
-      properties: {
-        cues: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['start', 'end', 'text'],
-            properties: {
-              start: { type: 'number' },
-              end: { type: 'number' },
-              /** The lines joined by newlines. */
-              text: { type: 'string' },
-              lines: { type: 'array', items: { type: 'string' } },
-              speaker: { type: 'string' },
-              sceneId: { type: 'string' },
-              /** Seconds on the episode's clock, in reading order. */
-              words: { type: 'array', items: { type: 'object', required: ['word', 'start', 'end'], properties: { word: { type: 'string' }, start: { type: 'number' }, end: { type: 'number' } } } },
-            },
-          },
-        },
-      },
-    },
+    schema: jsonSchema(subtitles),
   },
   ScenePlan: {
     title: 'Scene plan',
     description: 'How long each scene lasts and when each line, terminal block and pause happens in it, from the real audio.',
     color: '#fb7185',
-    schema: {
-      type: 'object',
-      required: ['scenes', 'duration', 'fps'],
-      properties: {
-        duration: { type: 'number', minimum: 0 },
-        fps: { type: 'number', exclusiveMinimum: 0 },
-        scenes: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['id', 'index', 'title', 'start', 'duration', 'events'],
-            properties: {
-              id: { type: 'string' },
-              index: { type: 'integer', minimum: 0 },
-              title: { type: 'string' },
-              start: { type: 'number', minimum: 0 },
-              duration: { type: 'number', minimum: 0 },
-              events: { type: 'array', items: { type: 'object', required: ['segment', 'start', 'duration'], properties: { start: { type: 'number', minimum: 0 }, duration: { type: 'number', minimum: 0 } } } },
-            },
-          },
-        },
-      },
-    },
+    schema: jsonSchema(scenePlan),
   },
   Timeline: {
     title: 'Timeline',
@@ -214,28 +121,13 @@ export const portTypes = {
     title: 'Render chunk',
     description: 'One piece of the render plan: a few seconds of one scene (whole keyframe intervals) with its layers, transition, effects and captions, encoded on its own.',
     color: '#fdba74',
-    schema: {
-      type: 'object',
-      required: ['index', 'sceneId', 'frames', 'width', 'height', 'fps', 'encode', 'base', 'overlays', 'effects'],
-      properties: {
-        index: { type: 'integer', minimum: 0 },
-        sceneId: { type: 'string' },
-        frames: { type: 'integer', minimum: 1 },
-        width: { type: 'integer', minimum: 2 },
-        height: { type: 'integer', minimum: 2 },
-        fps: { type: 'number', exclusiveMinimum: 0 },
-        encode: { type: 'object', required: ['preset', 'crf'] },
-        base: chunkLayer,
-        overlays: { type: 'array', items: chunkLayer },
-        effects: { type: 'array' },
-      },
-    },
+    schema: jsonSchema(renderChunk),
   },
   Video: {
     title: 'Video',
     description: 'A finished, rendered video in the artifact store.',
     color: '#dc2626',
-    schema: withHandle({}, ['duration', 'width', 'height']),
+    schema: jsonSchema(video),
   },
 } as const satisfies Record<string, PortTypeDefinition>;
 
