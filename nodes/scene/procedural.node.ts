@@ -3,12 +3,8 @@ import { defineNode, nodeParams, PermanentError, ReelgraphError, Type } from '..
 import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
 import { formatParams, frameCountOf, resolveFormat, type VideoFormat } from '../video/profiles.js';
-import { cameraMoveNames, type CameraMoveName } from './procedural/camera.js';
-import { motifNames, type MotifName } from './procedural/motifs/index.js';
-import { timesOfDay, type TimeOfDay } from './procedural/palette.js';
-import { planScene, type ScenePromptValue } from './procedural/plan.js';
+import { planOverrideParams, planScene, type ScenePromptValue } from './procedural/plan.js';
 import { createSceneRenderer } from './procedural/renderer.js';
-import { weatherKindNames, type WeatherKind } from './procedural/weather.js';
 
 /** Frames drawn at `renderScale` of the output, even-sized; ffmpeg scales them up while encoding. */
 function drawnSize(format: VideoFormat, renderScale: number): { width: number; height: number } {
@@ -29,11 +25,7 @@ export default defineNode({
   outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Clips', description: 'One H.264 clip per scene, exactly its duration.' }],
   params: nodeParams({
     ...formatParams,
-    motif: Type.Unsafe<'auto' | MotifName>({ type: 'string', title: 'Setting', enum: ['auto', ...motifNames], default: 'auto', description: 'auto: the prompt’s setting, else read from its words, else abstract data.' }),
-    timeOfDay: Type.Unsafe<'auto' | TimeOfDay>({ type: 'string', title: 'Time of day', enum: ['auto', ...timesOfDay], default: 'auto' }),
-    weather: Type.Unsafe<'auto' | 'none' | WeatherKind>({ type: 'string', title: 'Weather', enum: ['auto', 'none', ...weatherKindNames], default: 'auto', description: 'none: no weather whatever the prompt says.' }),
-    camera: Type.Unsafe<'auto' | CameraMoveName>({ type: 'string', title: 'Camera move', enum: ['auto', ...cameraMoveNames], default: 'auto', description: 'auto: the prompt’s camera movement, else a slow push-in.' }),
-    cameraStrength: Type.Number({ title: 'Camera travel', description: '1: the move’s normal travel; 0 locks the camera off.', minimum: 0, maximum: 2, default: 1 }),
+    ...planOverrideParams,
     grain: Type.Number({
       title: 'Film grain',
       description: 'Moving grain is noise the encoder must keep: 0.2 halves encoding speed and makes clips several times larger. Often better added once in the final render.',

@@ -6,38 +6,27 @@
  * with the script engine's own vocabulary, so a hand-written prompt such as
  * "foggy forest at dawn, slow push in" works too.
  */
-import type { SceneBrief } from '../../../runtime/contract/index.js';
+import { Type, type SceneBrief, type ScenePrompt, type Static } from '../../../runtime/contract/index.js';
 import { sceneBrief } from '../../script/engine/analyze.js';
 import { proceduralSeed } from '../seed.js';
-import { cameraMoves, type CameraMoveName } from './camera.js';
+import { cameraMoveNames, cameraMoves, type CameraMoveName } from './camera.js';
 import { motifNames, type MotifName } from './motifs/index.js';
-import type { TimeOfDay } from './palette.js';
-import { weatherKinds, type WeatherKind } from './weather.js';
+import { timesOfDay, type TimeOfDay } from './palette.js';
+import { weatherKindNames, weatherKinds, type WeatherKind } from './weather.js';
 
-/** A ScenePrompt port value as it may arrive: any field can be missing or of the wrong type. */
-export interface ScenePromptValue {
-  sceneId?: unknown;
-  title?: unknown;
-  prompt?: unknown;
-  style?: unknown;
-  setting?: unknown;
-  timeOfDay?: unknown;
-  weather?: unknown;
-  lighting?: unknown;
-  mood?: unknown;
-  camera?: unknown;
-  duration?: unknown;
-  seed?: unknown;
-}
+/** A ScenePrompt port value as it may arrive (wired from an Any or Json output): any field can be missing or of the wrong type. */
+export type ScenePromptValue = { [Field in keyof ScenePrompt]?: unknown };
 
-export interface PlanOverrides {
-  motif: 'auto' | MotifName;
-  camera: 'auto' | CameraMoveName;
-  /** 'none': no weather whatever the prompt says. */
-  weather: 'auto' | 'none' | WeatherKind;
-  timeOfDay: 'auto' | TimeOfDay;
-  cameraStrength: number;
-}
+/** The node's params that override what the prompt says (one definition: the node's schema and PlanOverrides); spread into its `nodeParams`. */
+export const planOverrideParams = {
+  motif: Type.Unsafe<'auto' | MotifName>({ type: 'string', title: 'Setting', enum: ['auto', ...motifNames], default: 'auto', description: 'auto: the prompt’s setting, else read from its words, else abstract data.' }),
+  timeOfDay: Type.Unsafe<'auto' | TimeOfDay>({ type: 'string', title: 'Time of day', enum: ['auto', ...timesOfDay], default: 'auto' }),
+  weather: Type.Unsafe<'auto' | 'none' | WeatherKind>({ type: 'string', title: 'Weather', enum: ['auto', 'none', ...weatherKindNames], default: 'auto', description: 'none: no weather whatever the prompt says.' }),
+  camera: Type.Unsafe<'auto' | CameraMoveName>({ type: 'string', title: 'Camera move', enum: ['auto', ...cameraMoveNames], default: 'auto', description: 'auto: the prompt’s camera movement, else a slow push-in.' }),
+  cameraStrength: Type.Number({ title: 'Camera travel', description: '1: the move’s normal travel; 0 locks the camera off.', minimum: 0, maximum: 2, default: 1 }),
+};
+
+export type PlanOverrides = Static<ReturnType<typeof Type.Object<typeof planOverrideParams>>>;
 
 export interface ScenePlan {
   motif: MotifName;
