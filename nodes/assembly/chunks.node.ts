@@ -16,60 +16,26 @@
  * slices of the overlays, effects and caption cues that fall inside it, the
  * encode settings — and nothing else.
  */
-import { defineNode, nodeParams, Type, type ArtifactHandle, type Static, type Timeline, type TimelineClip, type Transition } from '../../runtime/contract/index.js';
+import {
+  defineNode,
+  nodeParams,
+  Type,
+  type ArtifactHandle,
+  type CaptionCue,
+  type ChunkCue,
+  type ChunkLayer,
+  type RenderChunk,
+  type Static,
+  type Timeline,
+  type TimelineClip,
+} from '../../runtime/contract/index.js';
 import { assStyles } from '../captions/index.js';
 import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
 
-export interface ChunkLayer {
-  media: ArtifactHandle;
-  /** Seconds into the media. */
-  sourceIn: number;
-  /** Seconds from the chunk's start. */
-  start: number;
-  duration: number;
-}
+export type { ChunkCue, ChunkLayer, RenderChunk };
 
-export interface ChunkCue {
-  start: number;
-  end: number;
-  text: string;
-  words?: Array<{ word: string; start: number; end: number }>;
-  speaker?: string;
-}
-
-export interface RenderChunk {
-  index: number;
-  sceneId: string;
-  title: string;
-  /** This piece's place in its scene: `part` of `parts` (for reports; the pixels do not depend on it). */
-  part: number;
-  parts: number;
-  /** Seconds on the episode's clock (for reports; the chunk's pixels do not depend on it). */
-  start: number;
-  frames: number;
-  width: number;
-  height: number;
-  fps: number;
-  encode: { preset: string; crf: number };
-  base: ChunkLayer;
-  /** The previous scene continuing under a crossfade into this one. */
-  outgoing?: ChunkLayer;
-  transitionIn?: Transition;
-  /** Fade to black at the end (the first half of a dip into the next scene). */
-  fadeOut?: number;
-  overlays: ChunkLayer[];
-  effects: Array<{ effect: 'glitch' | 'flash'; start: number; duration: number }>;
-  /** Cue times are seconds from the chunk's start; `fitCharacters` keeps the text one size across chunks. */
-  captions?: { cues: ChunkCue[]; style: string; highlightWords: boolean; fitCharacters: number };
-}
-
-interface Cue {
-  start: number;
-  end: number;
-  text: string;
-  words?: ChunkCue['words'];
-  speaker?: string;
-}
+/** What a chunk needs of a caption cue. */
+type Cue = Pick<CaptionCue, 'start' | 'end' | 'text' | 'words' | 'speaker'>;
 
 /** The final encode's keyframe interval (`-g`), which piece boundaries inside a scene follow. */
 export const KEYFRAME_SECONDS = 2;

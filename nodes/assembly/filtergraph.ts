@@ -6,7 +6,7 @@
  * overlays placed at their times with their alpha, effects, fades and
  * burned-in captions.
  */
-import type { RenderChunk } from './chunks.node.js';
+import type { RenderChunk } from '../../runtime/contract/index.js';
 
 export interface ChunkInputs {
   /** Input index of each layer, in the order the command lists them. */

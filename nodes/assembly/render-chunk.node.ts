@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineNode, nodeParams, PermanentError, type NodeContext } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, type NodeContext, type RenderChunk } from '../../runtime/contract/index.js';
 import { ffmpegHasFilter } from '../../runtime/media/capabilities.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { assFilter, toAss, type AssStyleName } from '../captions/index.js';
 import { storeClip } from '../video/clip.js';
-import { keyframeInterval, type RenderChunk } from './chunks.node.js';
+import { keyframeInterval } from './chunks.node.js';
 import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
 
 /**
@@ -25,7 +25,7 @@ export function chunkEncodeArgs(chunk: Pick<RenderChunk, 'fps' | 'frames' | 'enc
 }
 
 /** `scene "The Room"`, or `scene "The Room", part 2/5` when the scene is cut into pieces. */
-const pieceLabel = (chunk: RenderChunk): string => `scene "${chunk.title}"${chunk.parts > 1 ? `, part ${chunk.part + 1}/${chunk.parts}` : ''}`;
+const pieceLabel = ({ title, sceneId, part = 0, parts = 1 }: RenderChunk): string => `scene "${title ?? sceneId}"${parts > 1 ? `, part ${part + 1}/${parts}` : ''}`;
 
 async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string> {
   const dir = await ctx.tempDir();

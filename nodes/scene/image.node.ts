@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
-import { defineNode, nodeParams, PermanentError, Type, type Static } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, Type, type ScenePrompt, type Static } from '../../runtime/contract/index.js';
 import { assetRootsParamSchema, digestAssetFiles, listAssetFolder, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
@@ -20,16 +20,6 @@ const params = nodeParams({
   crossfade: Type.Number({ title: 'Crossfade (s)', minimum: 0, maximum: 5, default: 0.6, description: 'Between stills of one scene.' }),
 });
 type Params = Static<typeof params>;
-
-interface ScenePrompt {
-  sceneId: string;
-  index?: number;
-  title?: string;
-  duration: number;
-  seed?: number;
-  camera?: { movement?: string };
-  images?: Array<{ path: string; line?: number }>;
-}
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.avif']);
 /** Stills larger than this many pixels are refused before decoding (a decompression bomb is a few KiB of PNG). */

@@ -1,12 +1,10 @@
 /** Storing a rendered clip as a `VideoClip` port value. */
-import type { ArtifactHandle, ArtifactStore } from '../../runtime/contract/index.js';
+import type { ArtifactStore, VideoClip } from '../../runtime/contract/index.js';
 import { clipCodecs, type ClipCodecName } from './codecs.js';
 import { frameCountOf, type VideoFormat } from './profiles.js';
 
-export interface VideoClipValue extends ArtifactHandle {
-  sceneId?: string;
-  provider?: string;
-}
+/** The contract's VideoClip, by the name the scene nodes and their tests use. */
+export type VideoClipValue = VideoClip;
 
 export interface StoreClipOptions {
   format: VideoFormat;
@@ -29,5 +27,6 @@ export async function storeClip(artifacts: ArtifactStore, path: string, options:
     { path },
     { mime: clipCodecs[options.codec].mime, name: options.name, move: true, meta: { duration, width: format.width, height: format.height, frameRate: format.fps } },
   );
-  return { ...handle, ...(options.sceneId ? { sceneId: options.sceneId } : {}), ...(options.provider ? { provider: options.provider } : {}) };
+  // The stated duration is the one the store was given (`meta` wins over probing); spelt out, as a VideoClip has one.
+  return { ...handle, duration, ...(options.sceneId ? { sceneId: options.sceneId } : {}), ...(options.provider ? { provider: options.provider } : {}) };
 }

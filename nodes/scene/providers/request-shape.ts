@@ -3,17 +3,11 @@
  * ratios, sizes and clip lengths, so a node asks for the nearest and
  * `conformClip` turns the answer into exactly the run's picture and duration.
  */
-import { PermanentError } from '../../../runtime/contract/index.js';
+import { PermanentError, type ScenePrompt } from '../../../runtime/contract/index.js';
 import type { VideoFormat } from '../../video/profiles.js';
 
 /** The fields of a `ScenePrompt` port value that a provider receives; the rest is already folded into `prompt`. */
-export interface ScenePromptValue {
-  sceneId: string;
-  prompt: string;
-  negativePrompt?: string;
-  duration: number;
-  seed?: number;
-}
+export type ScenePromptValue = Pick<ScenePrompt, 'sceneId' | 'prompt' | 'negativePrompt' | 'duration' | 'seed'>;
 
 export function promptOf(value: unknown): ScenePromptValue {
   const { sceneId, prompt, negativePrompt, duration, seed } = value as ScenePromptValue;
