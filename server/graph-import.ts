@@ -23,14 +23,12 @@ import type { NodeRegistry } from '../runtime/contract/registry.js';
 import { checkDocumentSchema, validateGraph } from '../runtime/contract/validate.js';
 import { graphIdFor } from '../runtime/store/graph-id.js';
 import type { RunStore } from '../runtime/store/types.js';
+import type { ImportedDocument } from '../runtime/contract/api-requests.js';
 import { badRequest, type RequestProblem } from './errors.js';
 import { unknownTemplate, variantProblem } from './graphs.js';
 import { installTemplate, placeFor, readGraphTemplate, shippedTemplateDirs, templateNameOfPath, type TemplateDirs } from './templates.js';
 
-export interface ImportedDocument {
-  fileName?: string;
-  document: unknown;
-}
+export type { ImportedDocument };
 
 /** Where a variant's template comes from. */
 type TemplateSource = { from: 'request'; index: number } | { from: 'stored'; id: string } | { from: 'shipped'; name: string };

@@ -1,20 +1,18 @@
 /**
  * The OpenAPI document's shared schemas (`components.schemas`). Every record
  * and answer shape is written once in the contract, with TypeBox; here they
- * are named and published. Request schemas live beside their routes.
+ * are named and published. Request schemas are the contract's too
+ * (runtime/contract/api-requests.ts), used by the routes that take them.
  */
 import { artifactHandle } from '../runtime/contract/artifacts.js';
 import { deliverable, runDeliverables } from '../runtime/contract/deliverables.js';
 import { graphProblem, serializedError } from '../runtime/contract/errors.js';
-import { priorities } from '../runtime/contract/events.js';
 import { fullGraphSchema, variantGraphSchema } from '../runtime/contract/graph.js';
 import type { JsonSchema } from '../runtime/contract/json-schema.js';
 import { credentialInfo, graphInputsDraft, graphSummary, graphVersionInfo, runDetail, runLogRow, runRow, storedGraphWithResolved, webhookInfo } from '../runtime/contract/records.js';
 import { episodeTemplate, graphTemplate } from '../runtime/contract/templates.js';
 import type { TSchema } from '../runtime/contract/typebox.js';
 import { errorSchema } from './errors.js';
-
-export { priorities };
 
 /** Named schemas; a `$id` among them (the graph documents') is referred to by its component name. */
 const named: Record<string, JsonSchema | TSchema> = {

@@ -9,26 +9,12 @@
  * optional to send and always present once the server has applied the
  * default: `Received` is that view, the one route handlers get.
  */
-import { runStatuses, type Priority } from './events.js';
-import type { AnyGraphDocument } from './graph.js';
+import { priorities, runStatuses } from './events.js';
+import { graphId, type AnyGraphDocument } from './graph.js';
 import { runTriggers } from './records.js';
-import { Type, type ObjectOptions, type SchemaOptions, type Static, type TObject, type TOptional, type TProperties, type TSchema, type TUnsafe } from './typebox.js';
+import { Type, type ObjectOptions, type Static, type TObject, type TOptional, type TProperties, type TSchema } from './typebox.js';
 
 // --- building blocks ------------------------------------------------------------------
-
-/**
- * One of these values, published as a bare `{ enum: [...] }` as the API always
- * has (Type.StringEnum would add `type: 'string'`, and with it a second
- * problem in the answer to a non-string value).
- */
-export function enumOf<const T extends readonly string[]>(values: T, options: SchemaOptions = {}): TUnsafe<T[number]> {
-  return Type.Unsafe<T[number]>({ enum: [...values], ...options });
-}
-
-/** Any JSON object, published as `{ type: 'object' }`: graph inputs, documents checked later by their own validator. */
-export function looseObject<T = Record<string, unknown>>(options: SchemaOptions = {}): TUnsafe<T> {
-  return Type.Unsafe<T>({ type: 'object', ...options });
-}
 
 /** Exactly these properties, no others: every request object the API takes is closed. */
 export function closedObject<P extends TProperties>(properties: P, options: ObjectOptions = {}): TObject<P> {
@@ -61,20 +47,19 @@ export type Received<T extends TSchema> =
 
 // --- shared fields --------------------------------------------------------------------
 
-/** A stored graph's id (also a variant's, a new graph's chosen id). */
-export const identifier = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_-]*$', maxLength: 64 });
+/** A stored graph's id (also a variant's, a new graph's chosen id): what a document's `id` may be. */
+export const identifier = graphId;
 
 export const runId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
 
 /** A version's commit message. */
 export const versionMessage = Type.String({ maxLength: 500 });
 
-export const priorities = ['urgent', 'normal', 'batch'] as const satisfies readonly Priority[];
 
 const documentDescription = 'a graph document or a series variant (components GraphDocument / GraphVariant)';
 
 /** A graph document or a series variant; the server checks it with the graph validator, every problem reported. */
-export const graphDocumentField = looseObject<AnyGraphDocument>({ description: documentDescription });
+export const graphDocumentField = Type.LooseObject<AnyGraphDocument>({ description: documentDescription });
 
 // --- graphs ---------------------------------------------------------------------------
 
@@ -94,7 +79,7 @@ export type GraphCreateRequest = Static<typeof graphCreateRequest>;
 /** One file of POST /api/graphs/import: its text parsed, not yet checked (a variant may extend another file of the request). */
 export const importedDocument = closedObject({
   fileName: Type.Optional(Type.String({ maxLength: 255 })),
-  document: looseObject<unknown>({ description: documentDescription }),
+  document: Type.LooseObject<unknown>({ description: documentDescription }),
 });
 export type ImportedDocument = Static<typeof importedDocument>;
 
@@ -110,7 +95,7 @@ export const graphSaveRequest = closedObject({ document: graphDocumentField, mes
 export type GraphSaveRequest = Static<typeof graphSaveRequest>;
 
 /** PUT /api/graphs/:id/inputs: a draft, not checked against the graph's inputs (it may be half typed). */
-export const graphInputsRequest = closedObject({ inputs: looseObject() });
+export const graphInputsRequest = closedObject({ inputs: Type.LooseObject() });
 export type GraphInputsRequest = Static<typeof graphInputsRequest>;
 
 /** POST /api/graphs/:id/versions/:version/restore */
@@ -136,9 +121,9 @@ export const startRunRequest = closedObject(
   {
     graphId: Type.Optional(identifier),
     version: Type.Optional(Type.Integer({ minimum: 1 })),
-    graph: Type.Optional(looseObject<AnyGraphDocument>({ description: 'an inline graph document or variant' })),
-    inputs: Type.Optional(looseObject()),
-    priority: withDefault(enumOf(priorities), 'normal'),
+    graph: Type.Optional(Type.LooseObject<AnyGraphDocument>({ description: 'an inline graph document or variant' })),
+    inputs: Type.Optional(Type.LooseObject()),
+    priority: withDefault(Type.StringEnum(priorities), 'normal'),
     noCache: withDefault(Type.Boolean(), false),
   },
   { oneOf: [{ required: ['graphId'] }, { required: ['graph'] }] },
@@ -148,8 +133,8 @@ export type StartRunRequest = Static<typeof startRunRequest>;
 /** GET /api/runs. In the query string `status` is repeated for several (one alone is a list of one). */
 export const runListQuery = closedObject({
   graphId: Type.Optional(identifier),
-  status: Type.Optional(Type.Array(enumOf(runStatuses), { description: 'one status or several (repeat the parameter)' })),
-  trigger: Type.Optional(enumOf(runTriggers)),
+  status: Type.Optional(Type.Array(Type.StringEnum(runStatuses), { description: 'one status or several (repeat the parameter)' })),
+  trigger: Type.Optional(Type.StringEnum(runTriggers)),
   limit: withDefault(Type.Integer({ minimum: 1, maximum: 1000 }), 100),
 });
 export type RunListQuery = Static<typeof runListQuery>;

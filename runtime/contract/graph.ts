@@ -104,11 +104,14 @@ const graphSettingsPatch = Type.Unsafe<{ [K in keyof GraphSettings]?: GraphSetti
 
 const outputsMap = identifierMap(Type.String({ pattern: portRef }));
 
+/** A graph's id: also what the API takes for a stored graph. */
+export const graphId = Type.String({ pattern: identifier, maxLength: 64 });
+
 const header = {
   $schema: Type.Optional(Type.String()),
   format: Type.Unsafe<typeof GRAPH_FORMAT>({ const: GRAPH_FORMAT }),
   schemaVersion: Type.Unsafe<number>({ const: GRAPH_SCHEMA_VERSION }),
-  id: Type.Optional(Type.String({ pattern: identifier, maxLength: 64 })),
+  id: Type.Optional(graphId),
   name: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.Optional(Type.String()),
 };

@@ -18,7 +18,7 @@ import { Type, type Static } from './typebox.js';
 const graphDocument = Type.Unsafe<GraphDocument>({ $ref: fullGraphSchema.$id });
 const anyGraphDocument = Type.Unsafe<AnyGraphDocument>({ anyOf: [{ $ref: fullGraphSchema.$id }, { $ref: variantGraphSchema.$id }] });
 const timestamp = (description?: string) => Type.Integer(description ? { description } : {});
-const jsonObject = (description?: string) => Type.Unsafe<Record<string, unknown>>({ type: 'object', ...(description ? { description } : {}) });
+const jsonObject = (description?: string) => Type.LooseObject(description ? { description } : {});
 
 /** One saved version of a graph. */
 export const storedGraph = Type.Object({

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import { enumOf, looseObject, priorities, webhookCreateRequest, webhookListQuery } from '../../runtime/contract/api-requests.js';
+import { webhookCreateRequest, webhookListQuery } from '../../runtime/contract/api-requests.js';
+import { priorities } from '../../runtime/contract/events.js';
 import type { GraphDocument } from '../../runtime/contract/graph.js';
 import { jsonSchema } from '../../runtime/contract/json-schema.js';
 import { Type, type Static } from '../../runtime/contract/typebox.js';
@@ -22,9 +23,9 @@ import { storedGraph } from './graphs.js';
 
 /** A signed delivery's body, checked once its signature verified (the route reads the raw bytes). */
 const payloadSchema = objectSchema({
-  inputs: Type.Optional(looseObject()),
+  inputs: Type.Optional(Type.LooseObject()),
   markdown: Type.Optional(Type.String({ description: 'mapped to the graph’s first Markdown (or Text) input' })),
-  priority: Type.Optional(enumOf(priorities)),
+  priority: Type.Optional(Type.StringEnum(priorities)),
 });
 
 /** The input an inline `markdown` fills: the first declared Markdown input, else the first Text one. */

@@ -7,7 +7,8 @@
  * Errors are `ApiError`s with the server's code, message and problems, so a
  * panel can show exactly which field or node was wrong.
  */
-import type { AnyGraphDocument, ArtifactHandle, GraphDocument, NodeDescription, Priority, RunDeliverables, RunStatus, TemplateCatalog } from '../../../runtime/contract/index.js';
+import type { AnyGraphDocument, ArtifactHandle, GraphDocument, NodeDescription, RunDeliverables, TemplateCatalog } from '../../../runtime/contract/index.js';
+import { MAX_RUN_WAIT_MS, type ImportedDocument, type RunListQuery, type StartRunRequest } from '../../../runtime/contract/api-requests.js';
 import type { RequestProblem } from '../../../runtime/contract/errors.js';
 import type {
   CredentialInfo,
@@ -66,21 +67,7 @@ export type Problem = RequestProblem;
 export type ValidationResult = GraphValidation;
 export type { CredentialInfo, EpisodeTemplateText, GraphDiff, GraphInputsDraft, WebhookInfo };
 
-export interface StartRunRequest {
-  graphId?: string;
-  version?: number;
-  graph?: AnyGraphDocument;
-  inputs?: Record<string, unknown>;
-  priority?: Priority;
-  noCache?: boolean;
-}
-
-export interface RunListQuery {
-  graphId?: string;
-  status?: RunStatus | RunStatus[];
-  trigger?: RunTrigger;
-  limit?: number;
-}
+export type { RunListQuery, StartRunRequest };
 
 export class ApiClient {
   /** Called when the server answers 401 (no token, or a revoked one): the shell shows the login screen. */
@@ -179,7 +166,7 @@ export class ApiClient {
    * a variant's `extends: "./episode.json"` resolves to a document of that
    * file name in the same request, a stored graph, or the shipped template.
    */
-  importGraphs(documents: Array<{ fileName?: string; document: unknown }>, message?: string): Promise<{ graphs: StoredGraph[] }> {
+  importGraphs(documents: ImportedDocument[], message?: string): Promise<{ graphs: StoredGraph[] }> {
     return this.request('POST', '/api/graphs/import', { documents, ...(message ? { message } : {}) });
   }
 
@@ -259,7 +246,7 @@ export class ApiClient {
   listRuns(query: RunListQuery = {}, signal?: AbortSignal): Promise<RunRow[]> {
     const params = new URLSearchParams();
     if (query.graphId) params.set('graphId', query.graphId);
-    for (const status of query.status === undefined ? [] : Array.isArray(query.status) ? query.status : [query.status]) params.append('status', status);
+    for (const status of query.status ?? []) params.append('status', status);
     if (query.trigger) params.set('trigger', query.trigger);
     if (query.limit) params.set('limit', String(query.limit));
     const qs = params.toString();
@@ -268,7 +255,7 @@ export class ApiClient {
 
   /** With `waitMs` the server answers when the run ends or after that long (at most 60 s). */
   getRun(id: string, waitMs?: number, signal?: AbortSignal): Promise<RunDetail> {
-    return this.request('GET', `/api/runs/${encodeURIComponent(id)}${waitMs ? `?wait=${Math.min(60_000, Math.round(waitMs))}` : ''}`, undefined, signal);
+    return this.request('GET', `/api/runs/${encodeURIComponent(id)}${waitMs ? `?wait=${Math.min(MAX_RUN_WAIT_MS, Math.round(waitMs))}` : ''}`, undefined, signal);
   }
 
   /**
