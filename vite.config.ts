@@ -28,6 +28,8 @@ export default defineConfig({
           groups: [
             { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
             { name: 'xyflow', test: /[\\/]node_modules[\\/](@xyflow|d3-[a-z-]+|zustand|classcat|use-sync-external-store)[\\/]/ },
+            // Server state (TanStack Query): the start page's graph list reads through it.
+            { name: 'query', test: /[\\/]node_modules[\\/]@tanstack[\\/]/ },
             // ajv: the graph contract validates with it, so the first page needs it.
             { name: 'ajv', test: /[\\/]node_modules[\\/](ajv|ajv-formats|fast-deep-equal|json-schema-traverse|fast-uri)[\\/]/ },
             // Parameter forms (rjsf), the largest dependency: loaded once a node is selected (RightPanel lazy-loads ParamPanel).

@@ -10,6 +10,7 @@
  */
 import { useEffect } from 'react';
 import { ApiError, type ApiClient } from '../api/client.js';
+import { fetchGraph } from '../api/queries.js';
 import { openRun } from '../runs/run-store.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
@@ -39,7 +40,8 @@ async function applyRoute(api: ApiClient, route: Route, initial: boolean): Promi
   if (graphChanges && route.graphId) {
     const id = route.graphId;
     try {
-      const stored = await api.getGraph(id);
+      // Through the query cache: the Graph panel and the problem list then read this version from it, not the server.
+      const stored = await fetchGraph(api, id);
       if (mine !== generation) return;
       openStored(stored, { route: 'none' });
     } catch (error) {
