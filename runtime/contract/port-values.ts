@@ -29,7 +29,13 @@ export const videoClip = Type.Object({ ...handle, ...clipOrigin, ...measured });
 export type VideoClip = Static<typeof videoClip>;
 
 /** A finished, rendered video. */
-export const video = Type.Object({ ...handle, ...measured, ...sized });
+export const video = Type.Object({
+  ...handle,
+  ...measured,
+  ...sized,
+  /** The mix's stems by name (dialogue, music, effects), carried for exports: artifact handles, which exports check themselves. */
+  stems: Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object' })),
+});
 export type Video = Static<typeof video>;
 
 export const audioClip = Type.Object({
@@ -40,6 +46,8 @@ export const audioClip = Type.Object({
   speaker: Type.Optional(Type.String()),
   /** Which voice actually spoke. */
   voice: Type.Optional(Type.String()),
+  /** A mix stem's name: dialogue, music or effects. */
+  stem: Type.Optional(Type.String()),
   /** Each spoken word, in seconds from the start of the clip. */
   words: Type.Optional(Type.Array(spokenWord)),
 });
@@ -70,9 +78,13 @@ export type ScenePrompt = Static<typeof scenePrompt>;
 
 /** One speaker's voice. */
 export const castingEntry = Type.Object({
+  /** Provider voice id or preset name. */
   voice: Type.String({ minLength: 1 }),
+  /** Speaking-rate multiplier, 1 = the voice's normal rate. */
   speed: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  /** Pitch shift in semitones, where the provider supports it. */
   pitch: Type.Optional(Type.Number()),
+  /** Free-form style hint (ElevenLabs style, Google SSML emphasis…). */
   style: Type.Optional(Type.String()),
   /** The same character's voice on each provider of a fallback chain, by provider id. */
   providerVoices: Type.Optional(Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string' } })),
