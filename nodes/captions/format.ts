@@ -2,29 +2,11 @@
  * What the cue builder and every writer agree on: the cue shape, how hostile
  * text is made displayable, and how seconds become whole clock units.
  */
+import type { CaptionCue, CaptionWord, Subtitles } from '../../runtime/contract/index.js';
 
-export interface CaptionWord {
-  word: string;
-  /** Seconds on the episode's clock, inside the cue. */
-  start: number;
-  end: number;
-}
-
-export interface Cue {
-  start: number;
-  end: number;
-  /** The lines joined by `\n`, speaker label included. */
-  text: string;
-  lines?: string[];
-  speaker?: string;
-  sceneId?: string;
-  /** The cue's words in reading order (a speaker label is not one), for highlighting. */
-  words?: CaptionWord[];
-}
-
-export interface Subtitles {
-  cues: Cue[];
-}
+export type { CaptionWord, Subtitles };
+/** A caption cue: the contract's CaptionCue. */
+export type Cue = CaptionCue;
 
 // Characters that break a line or a cue in some format become spaces.
 const BREAKING = /[\t\n\v\f\r\u0085\u2028\u2029]/g;

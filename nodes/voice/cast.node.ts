@@ -1,8 +1,5 @@
 import { defineNode, nodeParams, Type } from '../../runtime/contract/index.js';
-import type { Script } from '../../runtime/contract/index.js';
-import type { VoiceSettings } from './providers/provider.js';
-
-type CastSettings = VoiceSettings & { providerVoices?: Record<string, string> };
+import type { CastingEntry as CastSettings, Script } from '../../runtime/contract/index.js';
 
 const voiceSettingsSchema = {
   type: 'object',

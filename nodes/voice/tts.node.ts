@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineNode, nodeParams, PermanentError, Type, type Static } from '../../runtime/contract/index.js';
-import type { NodeContext, Segment } from '../../runtime/contract/index.js';
+import type { Casting, NodeContext, Segment } from '../../runtime/contract/index.js';
 import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
 import { probeMedia } from '../../runtime/media/probe.js';
 import { finishClip } from './audio.js';
@@ -29,8 +29,6 @@ const params = nodeParams({
 });
 type Params = Static<typeof params>;
 
-/** Casting for one speaker, with a per-provider voice when the series gave one. */
-type Casting = Record<string, VoiceSettings & { providerVoices?: Record<string, string> }>;
 
 /**
  * The voice one segment gets on one provider: the speaker's casting (its

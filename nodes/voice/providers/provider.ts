@@ -5,18 +5,10 @@
  * offline engines (Flite) sit behind the same interface, so casting and
  * fallback never care which one speaks.
  */
-import type { CredentialsLookup, ProviderUsage } from '../../../runtime/contract/index.js';
+import type { CastingEntry, CredentialsLookup, ProviderUsage } from '../../../runtime/contract/index.js';
 
-export interface VoiceSettings {
-  /** Provider voice id or preset name. */
-  voice: string;
-  /** Speaking-rate multiplier, 1 = the voice's normal rate. */
-  speed?: number;
-  /** Pitch shift in semitones, where the provider supports it. */
-  pitch?: number;
-  /** Free-form style hint (ElevenLabs style, Google SSML emphasis…). */
-  style?: string;
-}
+/** One speaker's casting as one provider speaks it: voice, speed, pitch and style. */
+export type VoiceSettings = Omit<CastingEntry, 'providerVoices'>;
 
 export interface SynthesisRequest {
   text: string;
