@@ -26,6 +26,7 @@ import {
   type ChunkLayer,
   type RenderChunk,
   type Static,
+  type Subtitles,
   type Timeline,
   type TimelineClip,
 } from '../../runtime/contract/index.js';
@@ -33,9 +34,6 @@ import { assStyles } from '../captions/index.js';
 import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
 
 export type { ChunkCue, ChunkLayer, RenderChunk };
-
-/** What a chunk needs of a caption cue. */
-type Cue = Pick<CaptionCue, 'start' | 'end' | 'text' | 'words' | 'speaker'>;
 
 /** The final encode's keyframe interval (`-g`), which piece boundaries inside a scene follow. */
 export const KEYFRAME_SECONDS = 2;
@@ -101,7 +99,7 @@ function readPoint(media: ArtifactHandle, wanted: number, fps: number): number {
   return length !== undefined && length > 0 ? Math.max(0, Math.min(wanted, length - 1 / fps)) : wanted;
 }
 
-export function planChunks(timeline: Timeline, cues: readonly Cue[], options: ChunkOptions): RenderChunk[] {
+export function planChunks(timeline: Timeline, cues: readonly CaptionCue[], options: ChunkOptions): RenderChunk[] {
   const profile = inheritedProfile(options.profile, timeline);
   const { fps } = timeline;
   const scenes = timeline.tracks.find((track) => track.kind === 'video')?.clips ?? [];
@@ -214,7 +212,7 @@ export default defineNode({
   // Plans cached before pieces (one chunk per scene) must not be reused.
   cacheIdentity: () => 'pieces',
   async execute({ inputs, params }) {
-    const cues = ((inputs.subtitles as { cues?: Cue[] } | undefined)?.cues ?? []);
+    const cues = ((inputs.subtitles as Partial<Subtitles> | undefined)?.cues ?? []);
     return { chunks: planChunks(inputs.timeline as Timeline, cues, params) };
   },
 });

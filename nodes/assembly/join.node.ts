@@ -1,13 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineNode, nodeParams, PermanentError, type ArtifactHandle, type Timeline } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, type ArtifactHandle, type AudioClip, type Timeline } from '../../runtime/contract/index.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { probeMedia } from '../../runtime/media/probe.js';
 import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
-
-interface Stem extends ArtifactHandle {
-  stem?: string;
-}
 
 /** The concat demuxer's list format quotes paths in single quotes; a quote inside is closed, escaped and reopened. */
 const quoted = (path: string): string => `'${path.replace(/'/g, "'\\''")}'`;
@@ -77,7 +73,7 @@ export default defineNode({
     const video = info.streams.find((stream) => stream.type === 'video');
     if (!video || !info.streams.some((stream) => stream.type === 'audio')) throw new PermanentError('the joined video lacks a video or an audio stream');
     const handle = await ctx.artifacts.put({ path: output }, { mime: 'video/mp4', name: `${timeline.title || 'video'}.mp4`, move: true });
-    const stems = (ctx.inputs.stems ?? []) as Stem[];
+    const stems = (ctx.inputs.stems ?? []) as AudioClip[];
     return { video: { ...handle, ...(stems.length > 0 ? { stems: Object.fromEntries(stems.map((stem, i) => [stem.stem ?? `stem${i + 1}`, stem])) } : {}) } };
   },
 });

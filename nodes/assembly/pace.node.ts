@@ -1,6 +1,6 @@
-import { defineNode, nodeParams, type Script } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, type AudioClip, type Overlay, type Script } from '../../runtime/contract/index.js';
 import { formatParams, resolveFormat } from '../video/profiles.js';
-import { pacingParams, planScenes, type TimedOverlay, type VoicedClip } from './plan.js';
+import { pacingParams, planScenes } from './plan.js';
 
 export default defineNode({
   type: 'assembly.pace',
@@ -19,7 +19,7 @@ export default defineNode({
   cacheable: true,
   async execute({ inputs, params }) {
     const { fps } = resolveFormat(params);
-    const plan = planScenes(inputs.script as Script, (inputs.audio ?? []) as VoicedClip[], (inputs.overlays ?? []) as TimedOverlay[], { ...params, fps });
+    const plan = planScenes(inputs.script as Script, (inputs.audio ?? []) as AudioClip[], (inputs.overlays ?? []) as Overlay[], { ...params, fps });
     return { plan };
   },
 });

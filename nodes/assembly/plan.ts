@@ -7,7 +7,7 @@
  * whole frames: chunk boundaries must fall on frames for the render to join
  * chunks without drift.
  */
-import { Type, type ArtifactHandle, type Script, type Segment, type Static } from '../../runtime/contract/index.js';
+import { Type, type AudioClip, type Overlay, type PlannedScene, type ScenePlan, type ScenePlanEvent, type Script, type Segment, type Static } from '../../runtime/contract/index.js';
 
 export const defaultPacing = { leadIn: 0.5, gap: 0.25, tail: 0.75, minScene: 3 };
 
@@ -25,57 +25,20 @@ export const pacingParams = {
 
 export type PacingOptions = Static<ReturnType<typeof Type.Object<typeof pacingParams>>> & { fps: number };
 
-/** What the plan needs of a voiced clip. */
-export interface VoicedClip extends ArtifactHandle {
-  segmentId?: string;
-  duration?: number;
-  words?: Array<{ word: string; start: number; end: number }>;
-}
-
-/** What the plan needs of an overlay. */
-export interface TimedOverlay {
-  kind: string;
-  segmentId?: string;
-  duration?: number;
-  clip?: ArtifactHandle;
-  [field: string]: unknown;
-}
-
-export interface PlannedEvent {
-  segment: Segment;
-  /** Seconds on the episode's clock. */
-  start: number;
-  duration: number;
-  audio?: VoicedClip;
-  overlay?: TimedOverlay;
-}
-
-export interface PlannedScene {
-  id: string;
-  index: number;
-  title: string;
-  start: number;
-  duration: number;
-  events: PlannedEvent[];
-}
-
-export interface ScenePlan {
-  scenes: PlannedScene[];
-  duration: number;
-  fps: number;
-}
+/** The plan is the contract's ScenePlan (named here too for the tests that read one). */
+export type { ScenePlan };
 
 const snap = (seconds: number, fps: number): number => Math.round(seconds * fps) / fps;
 
 /** How long a segment occupies the scene, from the best source available. */
-function eventDuration(segment: Segment, audio: VoicedClip | undefined, overlay: TimedOverlay | undefined): number {
+function eventDuration(segment: Segment, audio: AudioClip | undefined, overlay: Overlay | undefined): number {
   if (audio?.duration !== undefined) return audio.duration;
   if (overlay?.duration !== undefined) return overlay.duration;
   if (segment.kind === 'cue') return segment.cue?.seconds ?? segment.timing.duration;
   return segment.timing.duration;
 }
 
-export function planScenes(script: Script, audio: readonly VoicedClip[], overlays: readonly TimedOverlay[], pacing: PacingOptions): ScenePlan {
+export function planScenes(script: Script, audio: readonly AudioClip[], overlays: readonly Overlay[], pacing: PacingOptions): ScenePlan {
   const audioBySegment = new Map(audio.filter((clip) => clip.segmentId).map((clip) => [clip.segmentId!, clip]));
   const overlayBySegment = new Map(overlays.filter((overlay) => overlay.segmentId).map((overlay) => [overlay.segmentId!, overlay]));
   const { fps } = pacing;
@@ -83,7 +46,7 @@ export function planScenes(script: Script, audio: readonly VoicedClip[], overlay
   let clock = 0;
   for (const scene of script.scenes) {
     const start = clock;
-    const events: PlannedEvent[] = [];
+    const events: ScenePlanEvent[] = [];
     let cursor = start + pacing.leadIn;
     for (const segment of scene.segments) {
       const clip = audioBySegment.get(segment.id);

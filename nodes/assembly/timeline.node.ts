@@ -1,9 +1,8 @@
 import { basename, extname } from 'node:path';
-import { defineNode, nodeParams, PermanentError, transitionKinds, Type, type Static, type ArtifactHandle, type NodeContext, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, transitionKinds, Type, type Static, type ArtifactHandle, type NodeContext, type ScenePlan, type ScenePlanEvent, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind, type VideoClip } from '../../runtime/contract/index.js';
 import { extensionsOf, mimeOfExtension } from '../assets/media-types.js';
 import { assetRootsParamSchema, digestAssetFiles, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { formatParams, resolveFormat } from '../video/profiles.js';
-import type { PlannedEvent, ScenePlan } from './plan.js';
 
 const params = nodeParams({
   ...formatParams,
@@ -24,10 +23,6 @@ const params = nodeParams({
 });
 type Params = Static<typeof params>;
 
-interface SceneClip extends ArtifactHandle {
-  sceneId?: string;
-}
-
 function mimeOf(path: string, param: string): string {
   const mime = mimeOfExtension(extname(path));
   if (!mime?.startsWith('audio/')) throw new PermanentError(`"${path}" is not an audio file this node reads (${extensionsOf('audio').join(' ')})`, { location: { param } });
@@ -41,7 +36,7 @@ async function importAsset(ctx: NodeContext<Params>, path: string, param: string
   return handle;
 }
 
-function dialogueClip(event: PlannedEvent): TimelineClip | undefined {
+function dialogueClip(event: ScenePlanEvent): TimelineClip | undefined {
   const { audio, segment } = event;
   if (!audio) return undefined;
   return {
@@ -92,7 +87,7 @@ export default defineNode({
     const script = ctx.inputs.script as Script;
     const plan = ctx.inputs.plan as ScenePlan;
     const format = resolveFormat(params);
-    const clipsByScene = new Map((ctx.inputs.scenes as SceneClip[]).map((clip, index) => [clip.sceneId ?? plan.scenes[index]?.id, clip]));
+    const clipsByScene = new Map((ctx.inputs.scenes as VideoClip[]).map((clip, index) => [clip.sceneId ?? plan.scenes[index]?.id, clip]));
 
     const video: TimelineClip[] = plan.scenes.map((scene, index) => {
       const media = clipsByScene.get(scene.id);

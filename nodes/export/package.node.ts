@@ -25,7 +25,9 @@ import {
   type NodeContext,
   type Script,
   type Static,
+  type Subtitles,
   type Timeline,
+  type Video,
 } from '../../runtime/contract/index.js';
 import { extensionOfMime } from '../assets/media-types.js';
 import { toSrt, toVtt } from '../captions/index.js';
@@ -62,8 +64,6 @@ export interface WrittenFile {
   bytes: number;
 }
 
-type VideoValue = ArtifactHandle & { duration: number; width: number; height: number; stems?: Record<string, unknown> };
-type SubtitlesValue = { cues: Array<{ start: number; end: number; text: string }> };
 type ScriptInfo = Pick<Script, 'title' | 'meta'>;
 
 /** The contract's file-name rule, re-exported for this node's callers and tests. */
@@ -101,7 +101,7 @@ function mediaNames(timeline: Timeline, stems: Array<{ name: string; handle: Art
   return names;
 }
 
-function stemsOf(video: VideoValue, warn: (message: string) => void): Array<{ name: string; handle: ArtifactHandle }> {
+function stemsOf(video: Video, warn: (message: string) => void): Array<{ name: string; handle: ArtifactHandle }> {
   return Object.entries(video.stems ?? {}).flatMap(([name, value]) => {
     if (isArtifactHandle(value)) return [{ name, handle: value }];
     warn(`stem "${name}" of the video is not an artifact; left out`);
@@ -110,7 +110,7 @@ function stemsOf(video: VideoValue, warn: (message: string) => void): Array<{ na
 }
 
 /** Where the thumbnail frame comes from by default: a third into the first scene, clear of any opening fade. */
-function defaultThumbnailTime(timeline: Timeline, video: VideoValue): number {
+function defaultThumbnailTime(timeline: Timeline, video: Video): number {
   const first = timeline.scenes[0];
   const time = first ? first.start + first.duration / 3 : video.duration / 3;
   return Math.min(time, Math.max(0, video.duration - 1 / timeline.fps));
@@ -150,9 +150,9 @@ export default defineNode({
   cacheable: false,
   async execute(ctx: NodeContext<Params>) {
     const { params, artifacts, log, signal, outDir } = ctx;
-    const video = ctx.inputs.video as VideoValue;
+    const video = ctx.inputs.video as Video;
     const timeline = ctx.inputs.timeline as Timeline;
-    const subtitles = ctx.inputs.subtitles as SubtitlesValue | undefined;
+    const subtitles = ctx.inputs.subtitles as Subtitles | undefined;
     const script = ctx.inputs.script as ScriptInfo | undefined;
     const wanted = new Set(params.files);
     const base = params.baseName?.trim() ? safeBaseName(params.baseName) : defaultBaseName(script, timeline);
@@ -195,7 +195,7 @@ export default defineNode({
       if (wanted.has('thumbnail')) await put('thumbnail', jpeg);
 
       checkpoint(0.3, 'captions and chapters');
-      const captionWriters: Array<[FileKind, (subtitles: SubtitlesValue) => string]> = [
+      const captionWriters: Array<[FileKind, (subtitles: Subtitles) => string]> = [
         ['srt', toSrt],
         ['vtt', toVtt],
       ];

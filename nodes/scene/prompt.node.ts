@@ -1,6 +1,5 @@
 import { defineNode, nodeParams, PermanentError, Type, type Static } from '../../runtime/contract/index.js';
-import type { Scene, Script } from '../../runtime/contract/index.js';
-import type { ScenePlan } from '../assembly/plan.js';
+import type { Scene, ScenePlan, Script } from '../../runtime/contract/index.js';
 import { sceneSeed } from './seed.js';
 
 const params = nodeParams({
