@@ -19,14 +19,27 @@ import { benchVoice } from './voice.js';
 
 const resultsDir = join(import.meta.dirname, 'results');
 
+/** `--json`: the tables go to stderr and stdout carries one JSON object of the headline figures. */
+const json = process.argv.includes('--json');
+const print = (text: string): void => (json ? console.error(text) : console.log(text));
+const headline: Record<string, unknown> = {};
+
+/** Each measured once per `npm run bench`, though both its own section and the render targets report it. */
+const once = <T>(measure: () => Promise<T>): (() => Promise<T>) => {
+  let result: Promise<T> | undefined;
+  return () => (result ??= measure());
+};
+const sceneBench = once(benchScene);
+const overlayBench = once(benchOverlay);
+
 async function runtimeSection(): Promise<void> {
   const runtime = await benchRuntime();
   const table = new Table({ head: ['runtime (embedded)', 'units', 'baseline', 'engine', 'per unit', 'engine ÷ baseline'] });
   for (const r of runtime) {
     table.push([r.name, r.units, `${r.baselineMs.toFixed(2)} ms`, `${r.engineMs.toFixed(1)} ms`, `${r.perUnitUs.toFixed(0)} µs`, `${r.ratio.toFixed(0)}×`]);
   }
-  console.log(table.toString());
-  console.log('baseline: the same no-op execute() calls made directly, without the engine');
+  print(table.toString());
+  print('baseline: the same no-op execute() calls made directly, without the engine');
   await writeFile(join(resultsDir, 'runtime.json'), `${JSON.stringify({ at: new Date().toISOString(), results: runtime }, null, 2)}\n`);
 }
 
@@ -41,7 +54,7 @@ async function scriptAndVoiceSection(): Promise<void> {
     script.segmentsPerSecond.toFixed(0),
     `${script.ratio.toFixed(1)}×`,
   ]);
-  console.log(scriptTable.toString());
+  print(scriptTable.toString());
   const voice = await benchVoice();
   const voiceTable = new Table({ head: ['offline voice (episode 1)', 'clips', 'audio', 'cold run', 'real-time factor', 'cached re-run', 'cached ÷ cold'] });
   voiceTable.push([
@@ -53,25 +66,25 @@ async function scriptAndVoiceSection(): Promise<void> {
     `${voice.cachedMs.toFixed(0)} ms (${voice.cachedPerClipMs.toFixed(1)} ms/clip)`,
     `${(voice.cachedOverCold * 100).toFixed(1)}%`,
   ]);
-  console.log(voiceTable.toString());
-  console.log('real-time factor: wall time ÷ seconds of audio produced (below 1 is faster than real time)');
+  print(voiceTable.toString());
+  print('real-time factor: wall time ÷ seconds of audio produced (below 1 is faster than real time)');
   await writeFile(join(resultsDir, 'voice.json'), `${JSON.stringify({ at: new Date().toISOString(), results: voice }, null, 2)}\n`);
 
   await writeFile(join(resultsDir, 'script.json'), `${JSON.stringify({ at: new Date().toISOString(), results: script }, null, 2)}\n`);
 }
 
 async function sceneSection(): Promise<void> {
-  const scene = await benchScene();
+  const scene = await sceneBench();
   const sceneTable = new Table({ head: [`procedural scene ${scene.width}×${scene.height}@${scene.fps}, ${scene.seconds} s`, 'fps', 'real-time factor', '÷ encode floor'] });
   for (const motif of scene.motifs) sceneTable.push([motif.motif, motif.fps.toFixed(1), motif.realTimeFactor.toFixed(2), `${motif.ratio.toFixed(2)}×`]);
   sceneTable.push(['mean', scene.meanFps.toFixed(1), scene.meanRealTimeFactor.toFixed(2), `${scene.meanRatio.toFixed(2)}×`]);
-  console.log(sceneTable.toString());
-  console.log(`encode floor: x264 on ffmpeg's testsrc2, same settings and frames: ${scene.baselineFps.toFixed(1)} fps`);
+  print(sceneTable.toString());
+  print(`encode floor: x264 on ffmpeg's testsrc2, same settings and frames: ${scene.baselineFps.toFixed(1)} fps`);
   await writeFile(join(resultsDir, 'scene.json'), `${JSON.stringify({ at: new Date().toISOString(), results: scene }, null, 2)}\n`);
 }
 
 async function overlaySection(): Promise<void> {
-  const overlay = await benchOverlay();
+  const overlay = await overlayBench();
   const overlayTable = new Table({ head: [`terminal overlay ${overlay.profile}`, 'frames', 'dropped', 'render', 'real-time factor', 'ProRes floor', '÷ floor'] });
   overlayTable.push([
     `${overlay.videoSeconds.toFixed(1)} s block`,
@@ -82,7 +95,7 @@ async function overlaySection(): Promise<void> {
     `${(overlay.encodeFloorMs / 1000).toFixed(1)} s`,
     `${overlay.renderOverFloor.toFixed(2)}×`,
   ]);
-  console.log(overlayTable.toString());
+  print(overlayTable.toString());
   await writeFile(join(resultsDir, 'overlay.json'), `${JSON.stringify({ at: new Date().toISOString(), results: overlay }, null, 2)}\n`);
 }
 
@@ -101,10 +114,34 @@ async function renderSection(): Promise<void> {
     render.chunksReencoded,
     `${render.peakMemoryMiB.toFixed(0)} MiB`,
   ]);
-  console.log(renderTable.toString());
-  console.log(`slowest nodes (cold): ${render.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(1)} s`).join(', ')}`);
-  console.log('real-time factor: wall time ÷ seconds of media (below 1 is faster than real time); encode floor: the same ffmpeg re-encoding the finished video with the same settings');
-  await writeFile(join(resultsDir, 'render.json'), `${JSON.stringify({ at: new Date().toISOString(), results: render }, null, 2)}\n`);
+  print(renderTable.toString());
+  print(`slowest nodes (cold): ${render.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(1)} s`).join(', ')}`);
+  print('real-time factor: wall time ÷ seconds of media (below 1 is faster than real time); encode floor: the same ffmpeg re-encoding the finished video with the same settings');
+
+  // The render targets (issue 17), side by side from this run.
+  const overlay = await overlayBench();
+  const scene = await sceneBench();
+  const figures = {
+    coldOverFloor: render.coldOverFloor,
+    incrementalOverCold: render.incrementalOverCold,
+    overlayRealtime: overlay.videoSeconds / (overlay.renderMs / 1000),
+    overlayDroppedFrames: overlay.dropped,
+    sceneFps: scene.meanFps,
+    peakMemoryMiB: render.peakMemoryMiB,
+    previewRealTimeFactor: render.previewRealTimeFactor,
+  };
+  const targets = new Table({ head: ['render targets (this run)', 'measured', 'target'] });
+  targets.push(
+    ['cold render ÷ encode floor, 1080p30', `${figures.coldOverFloor.toFixed(2)}×`, '≤ 1.5×'],
+    ['one-line edit re-render ÷ cold', figures.incrementalOverCold.toFixed(2), '≤ 0.10'],
+    ['terminal overlay speed, 1080p30', `${figures.overlayRealtime.toFixed(2)}× real time, ${figures.overlayDroppedFrames} dropped`, '≥ 4× real time, 0 dropped'],
+    ['procedural scene drawing, 1080p (mean of motifs)', `${figures.sceneFps.toFixed(1)} fps`, '≥ 60 fps'],
+    ['peak memory (node + children), cold render', `${figures.peakMemoryMiB.toFixed(0)} MiB`, '≤ 1024 MiB, flat in length (bench long)'],
+    ['preview-720p cold render, real-time factor', figures.previewRealTimeFactor.toFixed(2), '≤ 0.3'],
+  );
+  print(targets.toString());
+  Object.assign(headline, figures);
+  await writeFile(join(resultsDir, 'render.json'), `${JSON.stringify({ at: new Date().toISOString(), results: { ...render, ...figures } }, null, 2)}\n`);
 }
 
 async function queueSection(): Promise<void> {
@@ -121,8 +158,8 @@ async function queueSection(): Promise<void> {
     queue.ratio.toFixed(3),
     '≤ 220 executions/s',
   ]);
-  console.log(table.toString());
-  console.log('dispatch: from the job entering Redis to a worker starting it (BullMQ timestamps); n8n figure from its docs, not measured here');
+  print(table.toString());
+  print('dispatch: from the job entering Redis to a worker starting it (BullMQ timestamps); n8n figure from its docs, not measured here');
   await writeFile(join(resultsDir, 'queue.json'), `${JSON.stringify({ at: new Date().toISOString(), results: queue }, null, 2)}\n`);
 }
 
@@ -152,23 +189,23 @@ async function editorSection(): Promise<void> {
       `${(r.interactiveMs / editor.empty.interactiveMs).toFixed(2)}×`,
     ]);
   }
-  console.log(table.toString());
-  console.log(
+  print(table.toString());
+  print(
     `times from navigation start, medians of ${editor.large.runs.length} loads; interactive: end of the last long task before a ${editor.quietWindowMs} ms long-task-free window after the nodes rendered (all, or those in view when the editor renders only those); ` +
       `JS heap after a forced GC; graph opened via ${editor.openedVia === 'graph-list' ? 'the graph list' : 'the "Open graph…" file input (the editor has no graph list yet)'}, or by loading the page at the graph's address (#/graphs/<id>: a reload or a shared link)`,
   );
   const pan = editor.large.pan;
   if (pan) {
-    console.log(
+    print(
       `panning the ${editor.large.nodes}-node graph at the fitted zoom (${pan.zoom.toFixed(3)}): ${pan.fps.toFixed(1)} fps, frame time p50 ${pan.p50Ms.toFixed(1)} ms, p95 ${pan.p95Ms.toFixed(1)} ms (${pan.frames} frames, one pan step per frame; medians of ${editor.large.runs.length} loads)`,
     );
   }
-  if (editor.problems.length > 0) console.log(`browser console errors while loading: ${editor.problems.slice(0, 3).join(' | ')}`);
+  if (editor.problems.length > 0) print(`browser console errors while loading: ${editor.problems.slice(0, 3).join(' | ')}`);
   await writeFile(join(resultsDir, 'editor.json'), `${JSON.stringify({ at: new Date().toISOString(), results: editor }, null, 2)}\n`);
 }
 
 async function longSection(): Promise<void> {
-  // REELGRAPH_BENCH_LONG=episode (or essay) runs one case.
+  // REELGRAPH_BENCH_LONG=minute,episode,essay runs those cases only.
   const results = await benchLong(process.env.REELGRAPH_BENCH_LONG?.split(',').filter(Boolean));
   const clock = (seconds: number): string => {
     const whole = Math.round(seconds);
@@ -190,11 +227,11 @@ async function longSection(): Promise<void> {
       `${r.peakMemoryMiB.toFixed(0)} MiB`,
     ]);
   }
-  console.log(table.toString());
+  print(table.toString());
   for (const r of results) {
-    console.log(`${r.name}: slowest nodes ${r.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(0)} s`).join(', ')}; peak memory held by ${r.peakHeldBy}${r.failure ? `; failed: ${r.failure}` : ''}`);
+    print(`${r.name}: slowest nodes ${r.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(0)} s`).join(', ')}; peak memory held by ${r.peakHeldBy}${r.failure ? `; failed: ${r.failure}` : ''}`);
   }
-  console.log('through graphs/episode.json as `npm run demo` runs it, at preview-720p; peak memory: this process and every process it started, sampled from /proc every 250 ms');
+  print('through graphs/episode.json as `npm run demo` runs it, at preview-720p; peak memory: this process and every process it started, sampled from /proc every 250 ms');
   await writeFile(join(resultsDir, 'long.json'), `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
 }
 
@@ -215,12 +252,13 @@ const onlyWhenNamed = new Set(['long']);
 
 async function main(): Promise<void> {
   await mkdir(resultsDir, { recursive: true });
-  const wanted = process.argv.slice(2);
+  const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
   const unknown = wanted.filter((name) => !(name in sections));
   if (unknown.length > 0) throw new Error(`unknown bench section(s): ${unknown.join(', ')} (sections: ${Object.keys(sections).join(', ')})`);
   for (const [name, section] of Object.entries(sections)) {
     if (wanted.includes(name) || (wanted.length === 0 && !onlyWhenNamed.has(name))) await section();
   }
+  if (json) console.log(JSON.stringify(headline));
 }
 
 await main();

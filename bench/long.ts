@@ -40,9 +40,11 @@ export interface LongCase {
   episode: () => string;
 }
 
+/** 1, 10 and 30 minutes: whether time and memory stay flat in the episode's length. */
 export const longCases: Record<string, LongCase> = {
-  essay: { name: '30-minute single-scene essay', episode: () => essayEpisode({ minutes: 30 }) },
+  minute: { name: '1-minute many-scene episode', episode: () => manySceneEpisode({ minutes: 1 }) },
   episode: { name: '10-minute many-scene episode', episode: () => manySceneEpisode({ minutes: 10 }) },
+  essay: { name: '30-minute single-scene essay', episode: () => essayEpisode({ minutes: 30 }) },
 };
 
 export interface LongBenchResult {

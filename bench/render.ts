@@ -4,13 +4,15 @@
  *   ratio to the encode floor — the same ffmpeg re-encoding the finished
  *   video with the same settings, measured in the same run;
  * - incremental re-render after editing one line: its time ÷ the cold time;
- * - peak memory of this process and its ffmpeg children.
+ * - peak memory of this process and its ffmpeg children (during the cold render);
+ * - a cold render of the same episode at preview-720p, in a fresh data
+ *   directory: its real-time factor (what a producer waits for a first look).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ArtifactHandle } from '../runtime/contract/index.js';
+import type { ArtifactHandle, GraphDocument } from '../runtime/contract/index.js';
 import type { RunResult } from '../runtime/engine/run.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
@@ -48,20 +50,30 @@ export interface RenderBenchResult {
   chunksReencoded: string;
   peakMemoryMiB: number;
   slowestNodes: Array<{ id: string; ms: number }>;
+  previewMs: number;
+  /** The preview-720p cold render's time ÷ the episode's length. */
+  previewRealTimeFactor: number;
 }
 
 export async function benchRender(): Promise<RenderBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'reelgraph-bench-render-'));
   try {
-    const engine = benchEngine(dir, { offline: true });
     const { graph } = await loadGraphFile(join(repo, 'graphs/episode.json'));
     const episode = await readFile(join(repo, 'examples/episodes/last-terminal-ep01.md'), 'utf8');
-    const run = async (markdown: string): Promise<{ ms: number; result: RunResult }> => {
-      const start = performance.now();
-      const result = await engine.run(graph, { inputs: { episode: markdown }, outDir: join(dir, 'out') });
-      if (result.status !== 'done') throw new Error(`render bench run ${result.status}: ${result.error?.message}`);
-      return { ms: performance.now() - start, result };
+    const runner = (data: string, profile?: RenderProfileName) => {
+      const engine = benchEngine(data, { offline: true });
+      const doc: GraphDocument = profile ? { ...graph, settings: { ...graph.settings, profile } } : graph;
+      return {
+        engine,
+        run: async (markdown: string): Promise<{ ms: number; result: RunResult }> => {
+          const start = performance.now();
+          const result = await engine.run(doc, { inputs: { episode: markdown }, outDir: join(data, 'out') });
+          if (result.status !== 'done') throw new Error(`render bench run ${result.status}: ${result.error?.message}`);
+          return { ms: performance.now() - start, result };
+        },
+      };
     };
+    const { engine, run } = runner(join(dir, 'full'));
 
     const memory = sampleMemory();
     const cold = await run(episode);
@@ -75,6 +87,9 @@ export async function benchRender(): Promise<RenderBenchResult> {
     if (edited === episode) throw new Error('the render bench edit no longer matches the example episode');
     const incremental = await run(edited);
     const render = incremental.result.nodes.find((node) => node.id === 'render');
+
+    // Nothing shared with the runs above: a first look at a new episode.
+    const preview = await runner(join(dir, 'preview'), 'preview-720p').run(episode);
     return {
       episodeSeconds,
       coldMs: cold.ms,
@@ -89,6 +104,8 @@ export async function benchRender(): Promise<RenderBenchResult> {
         .map((node) => ({ id: node.id, ms: node.durationMs ?? 0 }))
         .sort((a, b) => b.ms - a.ms)
         .slice(0, 4),
+      previewMs: preview.ms,
+      previewRealTimeFactor: preview.ms / 1000 / episodeSeconds,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
