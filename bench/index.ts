@@ -115,6 +115,7 @@ async function renderSection(): Promise<void> {
     `${render.peakMemoryMiB.toFixed(0)} MiB`,
   ]);
   print(renderTable.toString());
+  print(`peak memory held by ${render.peakHeldBy}`);
   print(`slowest nodes (cold): ${render.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(1)} s`).join(', ')}`);
   print('real-time factor: wall time ÷ seconds of media (below 1 is faster than real time); encode floor: the same ffmpeg re-encoding the finished video with the same settings');
 

@@ -26,7 +26,7 @@ import type { RenderChunk } from '../nodes/assembly/chunks.node.js';
 import type { RenderProfileName } from '../nodes/video/profiles.js';
 import { essayEpisode, manySceneEpisode } from '../tests/fixtures/long-episode.js';
 import { benchEngine } from './engine.js';
-import { sampleMemory, type MemoryPeak } from './memory.js';
+import { describePeak, sampleMemory, type MemoryPeak } from './memory.js';
 import { measureEncodeFloor } from './render.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -153,7 +153,7 @@ export async function benchLongCase(longCase: LongCase, profile: RenderProfileNa
       renderPieces: node('render')?.items.total ?? 0,
       longestPieceSeconds: pieces.reduce((most, piece) => Math.max(most, piece.frames / piece.fps), 0),
       peakMemoryMiB: peak.peakBytes / (1 << 20),
-      peakHeldBy: `${peak.largest ? `${peak.largest.self ? 'node (this process)' : peak.largest.command} ${(peak.largest.bytes / (1 << 20)).toFixed(0)} MiB of ${peak.processes} processes` : 'n/a'}; running: ${runningAtPeak.join(', ') || 'n/a'}`,
+      peakHeldBy: `${describePeak(peak)}; running: ${runningAtPeak.join(', ') || 'n/a'}`,
       slowestNodes: result.nodes
         .map((n) => ({ id: n.id, ms: n.durationMs ?? 0 }))
         .sort((a, b) => b.ms - a.ms)

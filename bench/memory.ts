@@ -76,3 +76,9 @@ export function sampleMemory(intervalMs = 100): MemorySampler {
     },
   };
 }
+
+/** "node (this process) 812 MiB of 5 processes": who held the most at the peak. */
+export function describePeak(peak: MemoryPeak): string {
+  if (!peak.largest) return 'n/a';
+  return `${peak.largest.self ? 'node (this process)' : peak.largest.command} ${(peak.largest.bytes / (1 << 20)).toFixed(0)} MiB of ${peak.processes} processes`;
+}

@@ -17,7 +17,7 @@ import type { RunResult } from '../runtime/engine/run.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import { renderProfiles, type RenderProfileName } from '../nodes/video/profiles.js';
-import { sampleMemory } from './memory.js';
+import { describePeak, sampleMemory } from './memory.js';
 import { benchEngine } from './engine.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -49,6 +49,8 @@ export interface RenderBenchResult {
   /** Render chunks re-encoded by the edit, of all. */
   chunksReencoded: string;
   peakMemoryMiB: number;
+  /** Who held the most at the peak. */
+  peakHeldBy: string;
   slowestNodes: Array<{ id: string; ms: number }>;
   previewMs: number;
   /** The preview-720p cold render's time ÷ the episode's length. */
@@ -77,7 +79,7 @@ export async function benchRender(): Promise<RenderBenchResult> {
 
     const memory = sampleMemory();
     const cold = await run(episode);
-    const { peakBytes } = memory.stop();
+    const peak = memory.stop();
     const video = cold.result.outputs.video as ArtifactHandle;
     const episodeSeconds = video.duration ?? 0;
 
@@ -99,7 +101,8 @@ export async function benchRender(): Promise<RenderBenchResult> {
       incrementalMs: incremental.ms,
       incrementalOverCold: incremental.ms / cold.ms,
       chunksReencoded: render ? `${render.items.executed} of ${render.items.total}` : 'n/a',
-      peakMemoryMiB: peakBytes / (1 << 20),
+      peakMemoryMiB: peak.peakBytes / (1 << 20),
+      peakHeldBy: describePeak(peak),
       slowestNodes: cold.result.nodes
         .map((node) => ({ id: node.id, ms: node.durationMs ?? 0 }))
         .sort((a, b) => b.ms - a.ms)
