@@ -15,7 +15,6 @@ export const segmentKinds = ['dialogue', 'narration', 'terminal', 'cue'] as cons
 export type SegmentKind = (typeof segmentKinds)[number];
 
 /** One of `values`, as a JSON Schema `enum` (ajv's message names the allowed values). */
-const oneOf = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ enum: [...values] });
 const count = () => Type.Integer({ minimum: 0 });
 const lineNumber = () => Type.Integer({ minimum: 1 });
 const seconds = () => Type.Number({ minimum: 0 });
@@ -54,7 +53,7 @@ const segment = Type.Object(
     /** Stable across edits elsewhere in the script: derived from content, not position. */
     id: Type.String({ minLength: 1 }),
     sceneId: Type.String(),
-    kind: oneOf(segmentKinds),
+    kind: Type.StringEnum(segmentKinds),
     /** Canonical character id (upper case), for dialogue and narration. */
     speaker: Type.Optional(Type.String()),
     /** `(whispering)`, `(V.O.)` and the like, without parentheses. */
@@ -85,7 +84,7 @@ const sceneBrief = Type.Object(
   {
     /** The directions (or dialogue) the brief was drawn from, joined. */
     description: Type.String(),
-    source: oneOf(['directions', 'dialogue', 'heading']),
+    source: Type.StringEnum(['directions', 'dialogue', 'heading']),
     /** A setting motif: `data center`, `city street`, `forest`, … or `unknown`. */
     setting: Type.String(),
     /** Named place, when the text gives one ("Neo Tokyo", "the archive"). */
@@ -158,7 +157,7 @@ const script = Type.Object(
     /** Estimated seconds for the whole episode. */
     duration: seconds(),
     warnings: Type.Array(scriptWarning),
-    source: Type.Object({ format: oneOf(['markdown', 'fountain']), name: Type.Optional(Type.String()), sha256: Type.String(), lines: count() }),
+    source: Type.Object({ format: Type.StringEnum(['markdown', 'fountain']), name: Type.Optional(Type.String()), sha256: Type.String(), lines: count() }),
   },
   { $id: 'https://reelgraph.dev/schema/script-1.json', title: 'reelgraph Script' },
 );
