@@ -70,6 +70,8 @@ const lerp = (range: readonly [number, number], p: number): number => range[0] +
 export interface Camera {
   /** The pose of the layer at `depth` for the frame at `t` seconds and `progress` 0–1 through the clip. */
   poseOf(depth: number, t: number, progress: number): LayerPose;
+  /** Whether every depth gets the same pose at every frame (no parallax: a locked-off, handheld or lens-zoom shot). */
+  readonly sameAtEveryDepth: boolean;
 }
 
 export function createCamera(setup: CameraSetup, frame: { width: number; height: number }): Camera {
@@ -78,7 +80,11 @@ export function createCamera(setup: CameraSetup, frame: { width: number; height:
   const shakeX = wobble(setup.seed, 'shake-x', 0.9);
   const shakeY = wobble(setup.seed, 'shake-y', 0.75);
   const shakeRoll = wobble(setup.seed, 'shake-roll', 0.6);
+  // Depth enters a pose only through the shares of zoom change and travel; shake and roll are alike at every depth.
+  const zoomAlike = move.zoomAtInfinity === 1 || (move.zoom[0] === 1 && move.zoom[1] === 1);
+  const travelAlike = move.travelAtInfinity === 1 || [...move.x, ...move.y].every((v) => v === 0);
   return {
+    sameAtEveryDepth: k === 0 || (zoomAlike && travelAlike),
     poseOf(depth, t, progress) {
       const p = easeInOut(progress);
       const zoom = 1 + (lerp(move.zoom, p) - 1) * k;

@@ -11,7 +11,7 @@ import { motifs } from './motifs/index.js';
 import { buildPalette, css } from './palette.js';
 import type { ScenePlan } from './plan.js';
 import { createRandom } from './random.js';
-import { createStage, type FrameTime, type Layer, type Size } from './stage.js';
+import { createStage, type FrameTime, type Layer, type PlaneBox, type Size } from './stage.js';
 import { airHazeOf, atmosphereEffects, atmosphereOf, weatherLayers } from './weather.js';
 
 export interface RenderSetup {
@@ -35,13 +35,14 @@ interface PreparedLayer extends Omit<Layer, 'image'> {
  * Compositing cost follows the area drawn, not what is visible in it, so
  * each layer image is cut to the box its opaque pixels cover (a rooftop
  * ledge is a strip, not a plane), and consecutive still images at one depth
- * are flattened into one.
+ * are flattened into one — at any depths when the camera gives every depth
+ * the same pose, as a blit costs about the same whatever is in it.
  */
-function prepareLayers(layers: readonly Layer[], plane: Size): PreparedLayer[] {
+function prepareLayers(layers: readonly Layer[], plane: Size, anyDepth: boolean): PreparedLayer[] {
   const merged: Layer[] = [];
   for (const layer of layers) {
     const previous = merged.at(-1);
-    if (previous?.image && layer.image && previous.depth === layer.depth && !previous.animate && !previous.opacity && !layer.opacity) {
+    if (previous?.image && layer.image && (anyDepth || previous.depth === layer.depth) && !previous.animate && !previous.opacity && !layer.opacity) {
       previous.image.getContext('2d').drawImage(layer.image, 0, 0);
       merged[merged.length - 1] = { ...layer, image: previous.image };
     } else merged.push({ ...layer });
@@ -88,6 +89,24 @@ function contentBox(image: Canvas, plane: Size): { x: number; y: number; width: 
   return bottom < 0 ? undefined : { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
 }
 
+/** The plane's pixels the frame shows under `matrix` (plane → frame), widened by two pixels for antialiasing and filtering. */
+function visibleBox([a, b, c, d, e, f]: readonly [number, number, number, number, number, number], frame: Size): PlaneBox {
+  const det = a * d - b * c;
+  let left = Infinity;
+  let top = Infinity;
+  let right = -Infinity;
+  let bottom = -Infinity;
+  for (const [X, Y] of [[0, 0], [frame.width, 0], [0, frame.height], [frame.width, frame.height]] as const) {
+    const x = (d * (X - e) - c * (Y - f)) / det;
+    const y = (a * (Y - f) - b * (X - e)) / det;
+    left = Math.min(left, x);
+    right = Math.max(right, x);
+    top = Math.min(top, y);
+    bottom = Math.max(bottom, y);
+  }
+  return { left: left - 2, top: top - 2, right: right + 2, bottom: bottom + 2 };
+}
+
 export interface SceneRenderer {
   /** Straight RGBA of frame `index`, every pixel opaque. */
   frame(index: number): Buffer;
@@ -106,12 +125,13 @@ export function createSceneRenderer(setup: RenderSetup): SceneRenderer {
     airHaze: airHazeOf(atmosphere),
   });
   const stage = createStage(frame, { palette, atmosphere, random: createRandom(plan.seed).fork(plan.motif), seed: plan.seed, outdoor: motif.outdoor });
+  const camera = createCamera({ move: plan.camera, strength: plan.cameraStrength, seed: plan.seed }, frame);
   // Stable sort: among equal depths, the motif's own order holds.
   const layers = prepareLayers(
     [...motif.build(stage), ...weatherLayers(stage)].sort((a, b) => a.depth - b.depth),
     stage.plane,
+    camera.sameAtEveryDepth,
   );
-  const camera = createCamera({ move: plan.camera, strength: plan.cameraStrength, seed: plan.seed }, frame);
   const effects = atmosphereEffects(stage, frameCount / fps);
   const finish = createFinish({ frame, unit: stage.unit, seed: plan.seed, grain: setup.grain, vignette: setup.vignette });
   const canvas = createCanvas(frame.width, frame.height);
@@ -128,7 +148,8 @@ export function createSceneRenderer(setup: RenderSetup): SceneRenderer {
       g.fillStyle = base;
       g.fillRect(0, 0, frame.width, frame.height);
       for (const layer of layers) {
-        g.setTransform(...layerMatrix(camera.poseOf(layer.depth, time.t, time.progress), frame, stage.plane));
+        const matrix = layerMatrix(camera.poseOf(layer.depth, time.t, time.progress), frame, stage.plane);
+        g.setTransform(...matrix);
         if (layer.image) {
           const opacity = layer.opacity?.(time) ?? 1;
           if (opacity > 0) {
@@ -137,7 +158,7 @@ export function createSceneRenderer(setup: RenderSetup): SceneRenderer {
             g.globalAlpha = 1;
           }
         }
-        layer.animate?.(g, time);
+        layer.animate?.(g, time, visibleBox(matrix, frame));
       }
       g.setTransform(1, 0, 0, 1, 0, 0);
       for (const effect of effects) effect(g, time);

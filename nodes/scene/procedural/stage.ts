@@ -38,6 +38,14 @@ export interface FrameTime {
   progress: number;
 }
 
+/** A rectangle of the plane, in its pixels. */
+export interface PlaneBox {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
 export interface Layer {
   /** 0: at infinity (the sky); 1: the nearest plane. Layers are drawn far to near. */
   depth: number;
@@ -45,8 +53,12 @@ export interface Layer {
   image?: Canvas;
   /** Opacity of `image` at a frame (flickering neon); 1 when absent. */
   opacity?(time: FrameTime): number;
-  /** What moves, drawn over `image` in plane coordinates. */
-  animate?(g: SKRSContext2D, time: FrameTime): void;
+  /**
+   * What moves, drawn over `image` in plane coordinates. `visible` is the
+   * part of the plane the frame shows under this frame's camera (with a
+   * pixel or two to spare): what lies wholly outside it need not be drawn.
+   */
+  animate?(g: SKRSContext2D, time: FrameTime, visible: PlaneBox): void;
 }
 
 export interface Stage {

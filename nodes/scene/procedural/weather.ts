@@ -85,12 +85,16 @@ function rainLayer(stage: Stage, depth: number, amount: number, near: boolean): 
   const lineWidth = Math.max(1, (near ? 1.7 : 1.0) * u);
   return {
     depth,
-    animate(g, { t }) {
+    animate(g, { t }, visible) {
+      // A drop wholly outside the frame adds nothing but stroking work (a third of the plane is never in view).
+      const reach = lineWidth + 1;
       g.beginPath();
       for (const drop of drops) {
         const span = height + drop.length;
         const y = ((drop.y + drop.speed * t) % span) - drop.length;
+        if (y > visible.bottom + reach || y + drop.length < visible.top - reach) continue;
         const x = (((drop.x - slant * (y + drop.length)) % width) + width) % width;
+        if (x - reach > visible.right || x + slant * drop.length + reach < visible.left) continue;
         g.moveTo(x, y);
         g.lineTo(x + slant * drop.length, y + drop.length);
       }
@@ -119,11 +123,14 @@ function snowLayer(stage: Stage, depth: number, amount: number, near: boolean): 
   const colour = css([245, 248, 255], near ? 0.9 : 0.65);
   return {
     depth,
-    animate(g, { t }) {
+    animate(g, { t }, visible) {
       g.beginPath();
       for (const flake of flakes) {
         const y = (flake.y + flake.speed * t) % height;
+        const reach = flake.radius + 1;
+        if (y - reach > visible.bottom || y + reach < visible.top) continue;
         const x = (((flake.x + drift * t + flake.sway * Math.sin(2 * Math.PI * flake.hertz * t + flake.phase)) % width) + width) % width;
+        if (x - reach > visible.right || x + reach < visible.left) continue;
         g.moveTo(x + flake.radius, y);
         g.arc(x, y, flake.radius, 0, Math.PI * 2);
       }
@@ -200,11 +207,13 @@ function dustLayer(stage: Stage, depth: number, amount: number): Layer {
   const colour = outdoor ? css(mix(stage.palette.haze, [230, 190, 130], 0.5), 0.55) : css(mix(stage.palette.accent, [255, 240, 210], 0.6), 0.5);
   return {
     depth,
-    animate(g, { t }) {
+    animate(g, { t }, visible) {
       g.beginPath();
       for (const mote of motes) {
         const x = (((mote.x + wind * mote.speed * t + 20 * u * Math.sin(t * 0.7 + mote.wander)) % width) + width) % width;
         const y = (((mote.y + 14 * u * Math.sin(t * 0.5 * mote.speed + mote.wander * 2) - (outdoor ? 0 : 4 * u * t)) % height) + height) % height;
+        const reach = mote.radius + 1;
+        if (x - reach > visible.right || x + reach < visible.left || y - reach > visible.bottom || y + reach < visible.top) continue;
         g.moveTo(x + mote.radius, y);
         g.arc(x, y, mote.radius, 0, Math.PI * 2);
       }

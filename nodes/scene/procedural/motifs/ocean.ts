@@ -6,7 +6,7 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import { css, hex, mix, scale } from '../palette.js';
 import { unitOf, type Random } from '../random.js';
-import { frameX, frameY, planeCanvas, type FrameTime, type Stage } from '../stage.js';
+import { frameX, frameY, planeCanvas, type FrameTime, type PlaneBox, type Stage } from '../stage.js';
 import type { Motif } from './motif.js';
 import { paintClouds, paintGlow, paintHaze, paintOrb, paintSky, paintStars } from './paint.js';
 
@@ -86,7 +86,7 @@ function paintLighthouse(g: SKRSContext2D, stage: Stage, x: number, ground: numb
 }
 
 /** Wave crests in rows that crowd toward the horizon, and the glitter under the sun or moon. */
-function waves(stage: Stage, horizon: number): (g: SKRSContext2D, time: FrameTime) => void {
+function waves(stage: Stage, horizon: number): (g: SKRSContext2D, time: FrameTime, visible: PlaneBox) => void {
   const { palette, unit: u } = stage;
   const random = stage.random.fork('waves');
   const { width, height } = stage.plane;
@@ -110,16 +110,22 @@ function waves(stage: Stage, horizon: number): (g: SKRSContext2D, time: FrameTim
     const depth = random.next() ** 1.6;
     return { depth, x: (random.next() - 0.5) * (0.05 + depth * 0.5) * width, rate: random.range(3, 9), length: (4 + depth * 40) * u };
   });
-  return (g, { t }) => {
+  return (g, { t }, visible) => {
     for (const row of rows) {
       // Far rows are short and flat: fewer points draw them just as well.
       const step = Math.max(8 * u, row.wavelength / 10);
       const k = (2 * Math.PI) / row.wavelength;
       const omega = row.speed * 2.2;
+      // Only the stretch of the row in view is stroked (stroking is most of a frame's cost here); the reach covers the wide trough line and its joins.
+      const reach = row.lineWidth * 2.2 * 4 + row.amplitude;
+      if (row.y - reach > visible.bottom || row.y + reach < visible.top) continue;
+      const first = Math.max(0, Math.floor((visible.left - reach) / step));
+      const last = Math.min(Math.floor((width + step) / step), Math.ceil((visible.right + reach) / step));
       g.beginPath();
-      for (let x = 0; x <= width + step; x += step) {
+      for (let i = first; i <= last; i++) {
+        const x = i * step;
         const y = row.y + Math.sin(k * x - omega * t + row.phase) * row.amplitude * (0.7 + 0.3 * Math.sin(x * 0.0017 + row.phase));
-        if (x === 0) g.moveTo(x, y);
+        if (i === first) g.moveTo(x, y);
         else g.lineTo(x, y);
       }
       g.strokeStyle = css(trough, row.alpha * 0.9);
