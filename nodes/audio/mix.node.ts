@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { defineNode, nodeParams, PermanentError, Type, type Static, type ArtifactHandle, type NodeContext, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
-import { duckingGains } from './ducking.js';
+import { mixToFiles } from './block-mix.js';
 import { parseLoudness, type Loudness } from './loudness.js';
-import { decodeAudio, MIX_RATE, mixInto, writeFloatWav } from './pcm.js';
+import { MIX_RATE } from './pcm.js';
 
 const params = nodeParams({
   profile: inheritedProfileParam('Its loudness target (−14 LUFS integrated, −1 dBTP for all profiles). Default: the timeline’s profile.'),
@@ -15,34 +15,8 @@ const params = nodeParams({
 type Params = Static<typeof params>;
 
 const FFMPEG_TIMEOUT_MS = 300_000;
-/** Decodes in flight: each is an ffmpeg process. */
-const DECODE_CONCURRENCY = 4;
 
 const dbToGain = (db: number): number => 10 ** (db / 20);
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-/** Places each clip's media at its sample on one bed of `channels`. */
-async function layTrack(clips: readonly TimelineClip[], frames: number, channels: 1 | 2, ctx: NodeContext<Params>): Promise<Float32Array> {
-  const bed = new Float32Array(frames * channels);
-  const placed = clips.filter((clip) => clip.media && clip.duration > 0);
-  const decoded = await mapLimited(placed, DECODE_CONCURRENCY, async (clip) =>
-    decodeAudio(await ctx.artifacts.localPath(clip.media!), { channels, signal: ctx.signal, seconds: clip.duration, offset: clip.sourceIn, loop: clip.loop ?? false }),
-  );
-  placed.forEach((clip, index) => mixInto(bed, channels, decoded[index]!, channels, Math.round(clip.start * MIX_RATE), dbToGain(clip.gainDb ?? 0)));
-  return bed;
-}
 
 async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
   return (await runFfmpeg(args, { keepLog: true, timeoutMs: FFMPEG_TIMEOUT_MS, signal })).stderr;
@@ -98,24 +72,17 @@ export default defineNode({
     const frames = Math.round(timeline.duration * MIX_RATE);
     const clipsOf = (kind: string): TimelineClip[] => timeline.tracks.filter((track) => track.kind === kind).flatMap((track) => track.clips);
 
-    ctx.progress(0.05, 'decoding');
-    const [dialogue, effects, music] = await Promise.all([layTrack(clipsOf('dialogue'), frames, 1, ctx), layTrack(clipsOf('effects'), frames, 2, ctx), layTrack(clipsOf('music'), frames, 2, ctx)]);
-    if (timeline.ducking && clipsOf('music').length > 0) {
-      const gains = duckingGains(dialogue, { ...timeline.ducking, sampleRate: MIX_RATE });
-      for (let i = 0; i < frames; i++) {
-        music[i * 2]! *= gains[i]!;
-        music[i * 2 + 1]! *= gains[i]!;
-      }
-    }
-    const mix = new Float32Array(frames * 2);
-    mixInto(mix, 2, dialogue, 1, 0);
-    mixInto(mix, 2, effects, 2, 0);
-    mixInto(mix, 2, music, 2, 0);
-
-    ctx.progress(0.5, 'loudness');
+    ctx.progress(0.05, 'mixing');
     const dir = await ctx.tempDir();
     const raw = join(dir, 'mix.wav');
-    await writeFloatWav(raw, mix, 2);
+    const stemFiles = { dialogue: join(dir, 'dialogue.wav'), effects: join(dir, 'effects.wav'), music: join(dir, 'music.wav') };
+    await mixToFiles(
+      { frames, dialogue: clipsOf('dialogue'), effects: clipsOf('effects'), music: clipsOf('music'), ...(timeline.ducking ? { ducking: timeline.ducking } : {}) },
+      { mix: raw, ...(ctx.params.stems ? { stems: stemFiles } : {}) },
+      { localPath: (handle) => ctx.artifacts.localPath(handle), signal: ctx.signal },
+    );
+
+    ctx.progress(0.5, 'loudness');
     const finished = join(dir, 'mix.flac');
     const { loudness, gain } = await finish(raw, finished, target, ctx.signal);
     const mixHandle = await storeFlac(ctx, finished, 'mix.flac', { loudness });
@@ -123,9 +90,7 @@ export default defineNode({
     const stems: ArtifactHandle[] = [];
     if (ctx.params.stems) {
       // The mix's own gain, before its limiter: the stems add up to the mix.
-      for (const [name, samples, channels] of [['dialogue', dialogue, 1], ['effects', effects, 2], ['music', music, 2]] as const) {
-        const stemRaw = join(dir, `${name}.wav`);
-        await writeFloatWav(stemRaw, samples, channels);
+      for (const [name, stemRaw] of Object.entries(stemFiles)) {
         const stem = join(dir, `${name}.flac`);
         await ffmpeg(['-i', stemRaw, '-af', `volume=${gain.toFixed(3)}dB`, '-c:a', 'flac', '-sample_fmt', 's32', stem], ctx.signal);
         stems.push(await storeFlac(ctx, stem, `${name}.flac`, { stem: name }));

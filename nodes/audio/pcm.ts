@@ -1,10 +1,9 @@
 /**
  * Audio as float samples in memory: the mix places every voice line at its
- * exact sample, sums, ducks and gains in JavaScript — one decode per clip
- * instead of a filtergraph with an input per line (old ffmpeg's amix also
- * divides every input's level by the input count).
+ * exact sample, sums, ducks and gains in JavaScript (block-mix.ts) — one
+ * decode per clip instead of a filtergraph with an input per line (old
+ * ffmpeg's amix also divides every input's level by the input count).
  */
-import { writeFile } from 'node:fs/promises';
 import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
 
 export const MIX_RATE = 48_000;
@@ -46,23 +45,4 @@ export function mixInto(target: Float32Array, targetChannels: number, source: Fl
       target[(at + frame) * targetChannels + channel]! += source[frame * sourceChannels + (sourceChannels === 1 ? 0 : channel)]! * gain;
     }
   }
-}
-
-/** A 32-bit float WAV (WAVE_FORMAT_IEEE_FLOAT), the lossless hand-over to ffmpeg. */
-export async function writeFloatWav(path: string, samples: Float32Array, channels: number): Promise<void> {
-  const header = Buffer.alloc(44);
-  const dataBytes = samples.length * 4;
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVEfmt ', 8, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(3, 20);
-  header.writeUInt16LE(channels, 22);
-  header.writeUInt32LE(MIX_RATE, 24);
-  header.writeUInt32LE(MIX_RATE * channels * 4, 28);
-  header.writeUInt16LE(channels * 4, 32);
-  header.writeUInt16LE(32, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(dataBytes, 40);
-  await writeFile(path, Buffer.concat([header, Buffer.from(samples.buffer, samples.byteOffset, dataBytes)]));
 }

@@ -1,0 +1,235 @@
+/**
+ * The mix, a block of samples at a time. Holding the whole episode as float
+ * samples costs ~11.5 MB a minute per channel, and a mix holds eight channels
+ * of it (three tracks, the gains, the sum): 2.7 GB for 30 minutes. Here a
+ * block is laid, ducked, summed and appended to float WAV files before the
+ * next, so memory stays a few blocks and the clips in play, whatever the
+ * episode's length.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import type { TimelineClip } from '../../runtime/contract/index.js';
+import { Ducker, type DuckingOptions } from './ducking.js';
+import { decodeAudio, MIX_RATE, mixInto } from './pcm.js';
+
+/** 30 s: a whole number of ducking windows (10 ms). */
+export const BLOCK_FRAMES = 30 * MIX_RATE;
+/** A looped source up to this long is decoded once and tiled; a longer one is read a block at a time. */
+const MAX_TILED_SECONDS = 600;
+/** Decodes in flight: each is an ffmpeg process. */
+const DECODE_CONCURRENCY = 4;
+
+const dbToGain = (db: number): number => 10 ** (db / 20);
+
+export interface Decode {
+  (path: string, options: { channels: 1 | 2; seconds?: number; offset?: number; loop?: boolean }): Promise<Float32Array>;
+}
+
+export interface BlockMixSources {
+  localPath(handle: NonNullable<TimelineClip['media']>): Promise<string>;
+  signal: AbortSignal;
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * One track's clips laid on blocks. A clip no longer than a block is decoded
+ * once, kept while blocks overlap it and then let go; a longer one (a music
+ * bed) is read for each block: a looped source by tiling it once decoded, as
+ * `-stream_loop` plays it (from `sourceIn` to its end, then from its start).
+ */
+class TrackLayer {
+  private readonly held = new Map<TimelineClip, Promise<Float32Array>>();
+  private readonly sources = new Map<TimelineClip, Promise<Float32Array>>();
+  private readonly clips: TimelineClip[];
+
+  constructor(
+    clips: readonly TimelineClip[],
+    private readonly channels: 1 | 2,
+    private readonly blockFrames: number,
+    private readonly io: BlockMixSources,
+    private readonly decode: Decode,
+  ) {
+    this.clips = clips.filter((clip) => clip.media && clip.duration > 0);
+  }
+
+  async block(from: number, frames: number): Promise<Float32Array> {
+    const bed = new Float32Array(frames * this.channels);
+    const to = from + frames;
+    const inPlay = this.clips.filter((clip) => {
+      const at = Math.round(clip.start * MIX_RATE);
+      return at < to && at + Math.ceil(clip.duration * MIX_RATE) > from;
+    });
+    for (const clip of this.held.keys()) if (!inPlay.includes(clip)) this.held.delete(clip);
+    for (const clip of this.sources.keys()) if (!inPlay.includes(clip)) this.sources.delete(clip);
+    const parts = await mapLimited(inPlay, DECODE_CONCURRENCY, (clip) => this.part(clip, from, to));
+    parts.forEach(({ samples, at }, i) => mixInto(bed, this.channels, samples, this.channels, at - from, dbToGain(inPlay[i]!.gainDb ?? 0)));
+    return bed;
+  }
+
+  /** The clip's samples that fall in [from, to), and the frame they start at. */
+  private async part(clip: TimelineClip, from: number, to: number): Promise<{ samples: Float32Array; at: number }> {
+    const at = Math.round(clip.start * MIX_RATE);
+    const length = Math.ceil(clip.duration * MIX_RATE);
+    if (length <= this.blockFrames) {
+      let whole = this.held.get(clip);
+      if (!whole) {
+        whole = this.decodeClip(clip, { seconds: clip.duration, offset: clip.sourceIn, loop: clip.loop ?? false });
+        this.held.set(clip, whole);
+      }
+      return { samples: await whole, at };
+    }
+    const first = Math.max(from, at) - at;
+    const last = Math.min(to, at + length) - at;
+    const sourceSeconds = clip.media?.duration;
+    if (clip.loop && sourceSeconds !== undefined && sourceSeconds <= MAX_TILED_SECONDS) {
+      let source = this.sources.get(clip);
+      if (!source) {
+        source = this.decodeClip(clip, {});
+        this.sources.set(clip, source);
+      }
+      return { samples: tile(await source, this.channels, Math.round(clip.sourceIn * MIX_RATE), first, last - first), at: at + first };
+    }
+    const samples = await this.decodeClip(clip, { seconds: (last - first) / MIX_RATE, offset: clip.sourceIn + first / MIX_RATE, loop: clip.loop ?? false });
+    return { samples, at: at + first };
+  }
+
+  private async decodeClip(clip: TimelineClip, options: { seconds?: number; offset?: number; loop?: boolean }): Promise<Float32Array> {
+    return this.decode(await this.io.localPath(clip.media!), { channels: this.channels, ...options });
+  }
+}
+
+/** `count` frames of a looped source from frame `first` of its stream: `sourceIn` to the end, then from the start again. */
+export function tile(source: Float32Array, channels: number, sourceIn: number, first: number, count: number): Float32Array {
+  const period = source.length / channels;
+  const out = new Float32Array(count * channels);
+  if (period === 0) return out;
+  for (let frame = 0; frame < count; frame++) {
+    const t = first + frame;
+    // The first pass starts at sourceIn; every later one at 0, as -stream_loop plays a file again.
+    const position = sourceIn + t < period ? sourceIn + t : (sourceIn + t - period) % period;
+    for (let channel = 0; channel < channels; channel++) out[frame * channels + channel] = source[position * channels + channel]!;
+  }
+  return out;
+}
+
+/** A 32-bit float WAV written a block at a time; its length is known up front. */
+export class FloatWavWriter {
+  private constructor(
+    private readonly file: FileHandle,
+    private readonly channels: number,
+  ) {}
+
+  static async create(path: string, channels: number, frames: number): Promise<FloatWavWriter> {
+    const file = await open(path, 'w');
+    const header = Buffer.alloc(44);
+    const dataBytes = frames * channels * 4;
+    header.write('RIFF', 0, 'ascii');
+    header.writeUInt32LE(36 + dataBytes, 4);
+    header.write('WAVEfmt ', 8, 'ascii');
+    header.writeUInt32LE(16, 16);
+    header.writeUInt16LE(3, 20); // WAVE_FORMAT_IEEE_FLOAT
+    header.writeUInt16LE(channels, 22);
+    header.writeUInt32LE(MIX_RATE, 24);
+    header.writeUInt32LE(MIX_RATE * channels * 4, 28);
+    header.writeUInt16LE(channels * 4, 32);
+    header.writeUInt16LE(32, 34);
+    header.write('data', 36, 'ascii');
+    header.writeUInt32LE(dataBytes, 40);
+    await file.write(header);
+    return new FloatWavWriter(file, channels);
+  }
+
+  async append(samples: Float32Array): Promise<void> {
+    if (samples.length % this.channels !== 0) throw new Error('a block must hold whole sample frames');
+    await this.file.write(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength));
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}
+
+export interface MixFiles {
+  /** Stereo: the sum. */
+  mix: string;
+  /** The tracks as they went into the sum (music ducked), when stems are wanted. */
+  stems?: { dialogue: string; effects: string; music: string };
+}
+
+export interface BlockMixInput {
+  /** The episode's length in sample frames. */
+  frames: number;
+  dialogue: readonly TimelineClip[];
+  effects: readonly TimelineClip[];
+  music: readonly TimelineClip[];
+  ducking?: Omit<DuckingOptions, 'sampleRate'>;
+  blockFrames?: number;
+}
+
+/** Lays, ducks and sums the tracks block by block into float WAV files. */
+export async function mixToFiles(input: BlockMixInput, files: MixFiles, io: BlockMixSources, decode: Decode = (path, options) => decodeAudio(path, { ...options, signal: io.signal })): Promise<void> {
+  const blockFrames = input.blockFrames ?? BLOCK_FRAMES;
+  const ducker = input.ducking && input.music.length > 0 ? new Ducker({ ...input.ducking, sampleRate: MIX_RATE }) : undefined;
+  if (ducker && blockFrames % ducker.window !== 0) throw new Error(`a mix block (${blockFrames} frames) must be whole ducking windows (${ducker.window})`);
+  const dialogue = new TrackLayer(input.dialogue, 1, blockFrames, io, decode);
+  const effects = new TrackLayer(input.effects, 2, blockFrames, io, decode);
+  const music = new TrackLayer(input.music, 2, blockFrames, io, decode);
+
+  const writers: FloatWavWriter[] = [];
+  const writer = async (path: string, channels: number): Promise<FloatWavWriter> => {
+    const created = await FloatWavWriter.create(path, channels, input.frames);
+    writers.push(created);
+    return created;
+  };
+  try {
+    const mixOut = await writer(files.mix, 2);
+    const stemsOut = files.stems ? { dialogue: await writer(files.stems.dialogue, 1), effects: await writer(files.stems.effects, 2), music: await writer(files.stems.music, 2) } : undefined;
+    const blockAt = (from: number): number => Math.min(blockFrames, input.frames - from);
+    // The dialogue runs one block ahead: the ducker's look-ahead reaches into the next block.
+    let speech = await dialogue.block(0, blockAt(0));
+    let active = ducker?.speech(speech);
+    for (let from = 0; from < input.frames; from += blockFrames) {
+      const frames = blockAt(from);
+      const next = from + frames < input.frames ? await dialogue.block(from + frames, blockAt(from + frames)) : undefined;
+      const nextActive = next && ducker ? ducker.speech(next) : undefined;
+      const [effectsBlock, musicBlock] = await Promise.all([effects.block(from, frames), music.block(from, frames)]);
+      if (ducker && active) {
+        const windows = new Uint8Array(active.length + (nextActive?.length ?? 0));
+        windows.set(active);
+        if (nextActive) windows.set(nextActive, active.length);
+        const gains = ducker.gains(frames, windows);
+        for (let i = 0; i < frames; i++) {
+          musicBlock[i * 2]! *= gains[i]!;
+          musicBlock[i * 2 + 1]! *= gains[i]!;
+        }
+      }
+      const sum = new Float32Array(frames * 2);
+      mixInto(sum, 2, speech, 1, 0);
+      mixInto(sum, 2, effectsBlock, 2, 0);
+      mixInto(sum, 2, musicBlock, 2, 0);
+      await mixOut.append(sum);
+      if (stemsOut) {
+        await stemsOut.dialogue.append(speech);
+        await stemsOut.effects.append(effectsBlock);
+        await stemsOut.music.append(musicBlock);
+      }
+      if (next) {
+        speech = next;
+        active = nextActive;
+      }
+    }
+  } finally {
+    await Promise.all(writers.map((w) => w.close()));
+  }
+}
