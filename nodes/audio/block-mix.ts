@@ -200,6 +200,8 @@ export async function mixToFiles(input: BlockMixInput, files: MixFiles, io: Bloc
     let speech = await dialogue.block(0, blockAt(0));
     let active = ducker?.speech(speech);
     for (let from = 0; from < input.frames; from += blockFrames) {
+      // A block may need no decode (a tiled bed): cancelling stops here, not at the end of the episode.
+      io.signal.throwIfAborted();
       const frames = blockAt(from);
       const next = from + frames < input.frames ? await dialogue.block(from + frames, blockAt(from + frames)) : undefined;
       const nextActive = next && ducker ? ducker.speech(next) : undefined;
