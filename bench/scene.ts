@@ -5,7 +5,12 @@
  * encoding the same number of frames from ffmpeg's own `testsrc2` source,
  * with no drawing and no pipe. `ratio` is scene time ÷ floor time: what
  * drawing and streaming the pictures cost on top of encoding them.
+ *
+ * On a shared machine wall time follows whatever else runs; CPU time per
+ * frame does not, so each motif also reports this process's CPU (drawing,
+ * streaming, the engine) and ffmpeg's (scaling and encoding) per frame.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +43,10 @@ export interface SceneBenchMotif {
   realTimeFactor: number;
   /** Scene time ÷ encode-floor time for the same frames. */
   ratio: number;
+  /** CPU milliseconds a frame in this process: drawing, streaming, the engine. */
+  drawCpuMsPerFrame: number;
+  /** CPU milliseconds a frame in ffmpeg (scaling and encoding); undefined where /proc cannot say. */
+  encodeCpuMsPerFrame?: number;
 }
 
 export interface SceneBenchResult {
@@ -52,6 +61,22 @@ export interface SceneBenchResult {
   meanFps: number;
   meanRealTimeFactor: number;
   meanRatio: number;
+}
+
+const ownCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** CPU milliseconds of this process's finished children (ffmpeg), from /proc (Linux); undefined elsewhere. */
+function childrenCpuMs(): number | undefined {
+  try {
+    // Fields after the command name: cutime and cstime are the 14th and 15th, in clock ticks (100 a second on Linux).
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 async function encodeFloor(dir: string, frames: number): Promise<number> {
@@ -90,10 +115,15 @@ export async function benchScene(): Promise<SceneBenchResult> {
     for (const [index, scene] of SCENES.entries()) {
       const prompt = { sceneId: `bench-${index}`, prompt: scene.prompt, setting: scene.setting, timeOfDay: scene.timeOfDay, weather: scene.weather, camera: { movement: scene.movement }, duration: SECONDS, seed: index + 1 };
       const start = performance.now();
+      const ownStart = ownCpuMs();
+      const childrenStart = childrenCpuMs();
       const result = await engine.run(sceneGraph(), { inputs: { prompts: [prompt] }, outDir: join(dir, 'out'), noCache: true });
       const ms = performance.now() - start;
+      const drawCpuMsPerFrame = (ownCpuMs() - ownStart) / frames;
+      const childrenEnd = childrenCpuMs();
+      const encodeCpuMsPerFrame = childrenStart === undefined || childrenEnd === undefined ? undefined : (childrenEnd - childrenStart) / frames;
       if (result.status !== 'done') throw new Error(`scene bench ${scene.setting} ${result.status}: ${result.error?.message}`);
-      motifs.push({ motif: scene.setting, frames, ms, fps: frames / (ms / 1000), realTimeFactor: ms / 1000 / SECONDS, ratio: ms / baselineMs });
+      motifs.push({ motif: scene.setting, frames, ms, fps: frames / (ms / 1000), realTimeFactor: ms / 1000 / SECONDS, ratio: ms / baselineMs, drawCpuMsPerFrame, encodeCpuMsPerFrame });
     }
     const mean = (pick: (m: SceneBenchMotif) => number): number => motifs.reduce((sum, m) => sum + pick(m), 0) / motifs.length;
     return {
