@@ -300,7 +300,7 @@ describe('caption files', () => {
     expect(events[0]).toBe('Dialogue: 0,0:00:00.00,0:00:01.23,Caption,A<R>&IA  x,0,0,0,,a --> b & <b>bold</b> \\{\\\u2060an8\\} c:\\\u2060new\\\u2060h');
     expect(events[1]).toContain(',,line one\\Nline two\\N3\\N00:00:01,000 --> 00:00:02,000');
     expect(() => toAss(hostileCues, { width: 0, height: 1080 })).toThrow(/video's size/);
-    expect(() => toAss(hostileCues, { width: 1920, height: 1080, style: 'neon' as 'clean' })).toThrow(/clean, boxed, bold-pop/);
+    expect(() => toAss(hostileCues, { width: 1920, height: 1080, style: 'neon' as 'clean' })).toThrow(/clean, boxed, bold-pop, shorts/);
   });
 });
 
@@ -398,6 +398,22 @@ describe('burning ASS captions in with libass', () => {
     const [frame] = await burn(toAss({ cues: [{ start: 0, end: 3, text: line }] }, portrait), portrait, [1]);
     expect(count(frame!, bright)).toBeGreaterThan(200);
     for (const x of [0, 1, 358, 359]) expect(count(frame!, bright, { x, y: 0, width: 1, height: 640 })).toBe(0);
+  });
+
+  it('sets Shorts captions large and centred in the band the player leaves free', async () => {
+    // Half of 1080×1920: sizes and places are fractions of the frame.
+    const portrait = { width: 540, height: 960 };
+    const [frame] = await burn(toAss({ cues: [{ start: 0, end: 3, text: 'Any party?' }] }, { ...portrait, style: 'shorts' }), portrait, [1]);
+    const rows = Array.from({ length: portrait.height }, (_, y) => count(frame!, bright, { x: 0, y, width: portrait.width, height: 1 }));
+    const top = rows.findIndex((n) => n > 0);
+    const bottom = rows.findLastIndex((n) => n > 0);
+    // From the capital's top to the descenders' bottom: at least 5 % of the height (the 16:9 look gave 1.2 %).
+    expect((bottom - top + 1) / portrait.height).toBeGreaterThanOrEqual(0.05);
+    // Centred between the top bar (15 %) and the title and buttons (the bottom 25 %), clear of the buttons on the right (15 %).
+    expect(Math.abs((top + bottom) / 2 / portrait.height - 0.45)).toBeLessThan(0.03);
+    expect(top / portrait.height).toBeGreaterThan(0.15);
+    expect(bottom / portrait.height).toBeLessThan(0.75);
+    expect(count(frame!, bright, { x: Math.round(portrait.width * 0.85), y: 0, width: Math.round(portrait.width * 0.15), height: portrait.height })).toBe(0);
   });
 
   it('needs the packaged fonts: without them libass finds none here', async () => {

@@ -37,6 +37,12 @@ interface AssLook {
   shadow: number;
   /** Bottom line's distance from the bottom edge, as a fraction of the height. */
   marginV: number;
+  /**
+   * Instead of sitting on `marginV`: the text is centred in this band of the
+   * frame (fractions of the height from the top, and of the width kept clear
+   * on the right), where a vertical player's own UI leaves the picture free.
+   */
+  band?: { top: number; bottom: number; right: number };
   /** What `highlightWords: true` means for this look. */
   highlightMode: HighlightMode;
 }
@@ -45,6 +51,28 @@ export const assStyles = {
   clean: { font: 'DejaVu Sans', bold: false, size: 0.055, text: '#ffffff', highlight: '#ffd400', border: 'outline', edge: '#000000', edgeOpacity: 1, edgeWidth: 0.08, shadow: 0.04, marginV: 0.06, highlightMode: 'karaoke' },
   boxed: { font: 'DejaVu Sans', bold: false, size: 0.05, text: '#ffffff', highlight: '#ffd400', border: 'box', edge: '#000000', edgeOpacity: 0.75, edgeWidth: 0.2, shadow: 0, marginV: 0.06, highlightMode: 'karaoke' },
   'bold-pop': { font: 'DejaVu Sans', bold: true, size: 0.075, text: '#ffffff', highlight: '#ffe000', border: 'outline', edge: '#000000', edgeOpacity: 1, edgeWidth: 0.12, shadow: 0.05, marginV: 0.2, highlightMode: 'word' },
+  /**
+   * Shorts, Reels, TikTok: big bold words lit one at a time, centred between
+   * the player's top bar (~15 % of the height) and its title, description and
+   * buttons (the bottom ~25 %, and the right ~15 % where the like and share
+   * buttons stand). Cues of short lines (graphs/shorts.json: 11 characters)
+   * let the text reach its size: about 6 % of the height per line.
+   */
+  shorts: {
+    font: 'DejaVu Sans',
+    bold: true,
+    size: 0.065,
+    text: '#ffffff',
+    highlight: '#ffe000',
+    border: 'outline',
+    edge: '#000000',
+    edgeOpacity: 1,
+    edgeWidth: 0.12,
+    shadow: 0.05,
+    marginV: 0.25,
+    highlightMode: 'word',
+    band: { top: 0.15, bottom: 0.75, right: 0.15 },
+  },
 } as const satisfies Record<string, AssLook>;
 export type AssStyleName = keyof typeof assStyles;
 
@@ -134,6 +162,13 @@ function timedLines(timed: TimedCue): Word[][] | undefined {
 
 const dialogue = (start: number, end: number, name: string, text: string): string => `Dialogue: 0,${clock(start, 100, '.', 1)},${clock(end, 100, '.', 1)},${STYLE},${name},0,0,0,,${text}`;
 
+/** The event with an override block in front of its text (the Text field follows the ninth comma). */
+function withPlacement(event: string, tags: string): string {
+  let at = 0;
+  for (let commas = 0; commas < 9; commas++) at = event.indexOf(',', at) + 1;
+  return event.slice(0, at) + tags + event.slice(at);
+}
+
 const joinLines = (lines: Word[][], render: (word: Word) => string): string => lines.map((line) => line.map(render).join(' ')).join('\\N');
 
 /** One event; `\k` before each spoken word lasts until the next word starts (the last until it ends). */
@@ -179,7 +214,8 @@ export function toAss(subtitles: Subtitles, options: AssOptions): string {
   const cues = timedCues(subtitles, 100);
 
   const longest = options.fitCharacters ?? cues.reduce((most, { lines }) => lines.reduce((max, line) => Math.max(max, charactersOf(line).length), most), 1);
-  const fitting = (width * (1 - 2 * MARGIN_X)) / (longest * ADVANCE[look.bold ? 'bold' : 'regular']);
+  const marginRight = look.band ? look.band.right : MARGIN_X;
+  const fitting = (width * (1 - MARGIN_X - marginRight)) / (longest * ADVANCE[look.bold ? 'bold' : 'regular']);
   const fontSize = Math.max(1, Math.floor(Math.min(look.size * height, fitting)));
   const edge = Math.round(look.edgeWidth * fontSize * 10) / 10;
   const shadow = Math.round(look.shadow * fontSize * 10) / 10;
@@ -205,18 +241,22 @@ export function toAss(subtitles: Subtitles, options: AssOptions): string {
     look.border === 'box' ? 3 : 1,
     edge,
     shadow,
-    2,
+    // Bottom centre on marginV, or the middle of the band (each event places itself there).
+    look.band ? 5 : 2,
     Math.round(width * MARGIN_X),
-    Math.round(width * MARGIN_X),
+    Math.round(width * marginRight),
     Math.round(height * look.marginV),
     1,
   ].join(',');
+  const place = look.band ? `{\\pos(${Math.round(width * ((MARGIN_X + 1 - look.band.right) / 2))},${Math.round(height * ((look.band.top + look.band.bottom) / 2))})}` : '';
 
-  const events = cues.flatMap((timed) => {
-    const lines = mode ? timedLines(timed) : undefined;
-    if (!lines) return [dialogue(timed.start, timed.end, nameField(timed.cue.speaker), timed.lines.map(escapeAss).join('\\N'))];
-    return mode === 'karaoke' ? [karaokeEvent(timed, lines, colours)] : wordEvents(timed, lines, colours);
-  });
+  const events = cues
+    .flatMap((timed) => {
+      const lines = mode ? timedLines(timed) : undefined;
+      if (!lines) return [dialogue(timed.start, timed.end, nameField(timed.cue.speaker), timed.lines.map(escapeAss).join('\\N'))];
+      return mode === 'karaoke' ? [karaokeEvent(timed, lines, colours)] : wordEvents(timed, lines, colours);
+    })
+    .map((event) => (place ? withPlacement(event, place) : event));
 
   return [
     '[Script Info]',

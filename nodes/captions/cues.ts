@@ -23,7 +23,7 @@ export const defaultCueRules = { maxLines: 2, maxChars: 42, maxDuration: 7, minD
 /** The rules as the captions node's params (one definition: its schema and CueRules). */
 export const cueRulesParams = {
   maxLines: Type.Integer({ title: 'Lines per cue', minimum: 1, maximum: 3, default: defaultCueRules.maxLines }),
-  maxChars: Type.Integer({ title: 'Characters per line', description: '42 is the broadcast norm; vertical video reads better around 28–32.', minimum: 12, maximum: 80, default: defaultCueRules.maxChars }),
+  maxChars: Type.Integer({ title: 'Characters per line', description: '42 is the broadcast norm; vertical video reads better around 28–32, and big Shorts captions at 10–12.', minimum: 8, maximum: 80, default: defaultCueRules.maxChars }),
   /** Seconds. */
   maxDuration: Type.Number({ title: 'Longest cue (s)', minimum: 1, maximum: 20, default: defaultCueRules.maxDuration }),
   /** Seconds a cue stays up at least, when the next cue and its clip leave room. */
