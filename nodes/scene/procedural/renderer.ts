@@ -57,36 +57,66 @@ function prepareLayers(layers: readonly Layer[], plane: Size, anyDepth: boolean)
   });
 }
 
-/** The smallest box holding every non-transparent pixel, or undefined for an empty image. */
+/** Rows or columns read at a time when looking for a layer's edges. */
+const EDGE_STRIP = 32;
+
+/**
+ * The smallest box holding every non-transparent pixel, or undefined for an
+ * empty image. Each edge is found by reading strips inward from it until one
+ * holds a pixel, so what is read is the empty margin and a strip a side, not
+ * the plane (a 1080p plane read whole is several megabytes of fresh memory per layer).
+ */
 function contentBox(image: Canvas, plane: Size): { x: number; y: number; width: number; height: number } | undefined {
-  const alpha = image.getContext('2d').getImageData(0, 0, plane.width, plane.height).data;
-  let top = plane.height;
-  let bottom = -1;
-  let left = plane.width;
-  let right = -1;
-  for (let y = 0; y < plane.height; y++) {
-    const row = y * plane.width * 4;
-    let first = -1;
-    for (let x = 0; x < plane.width; x++) {
-      if (alpha[row + x * 4 + 3] !== 0) {
-        first = x;
-        break;
+  const g = image.getContext('2d');
+  /** Within the rect, the first (or last) row, or column, holding a non-transparent pixel, as an offset into the rect; -1 when none. */
+  const edgeIn = (x: number, y: number, width: number, height: number, along: 'rows' | 'columns', fromEnd: boolean): number => {
+    const alpha = g.getImageData(x, y, width, height).data;
+    const lines = along === 'rows' ? height : width;
+    const span = along === 'rows' ? width : height;
+    for (let n = 0; n < lines; n++) {
+      const line = fromEnd ? lines - 1 - n : n;
+      for (let k = 0; k < span; k++) {
+        const offset = along === 'rows' ? line * width + k : k * width + line;
+        if (alpha[offset * 4 + 3] !== 0) return line;
       }
     }
-    if (first === -1) continue;
-    let last = first;
-    for (let x = plane.width - 1; x > first; x--) {
-      if (alpha[row + x * 4 + 3] !== 0) {
-        last = x;
-        break;
-      }
-    }
-    top = Math.min(top, y);
-    bottom = y;
-    left = Math.min(left, first);
-    right = Math.max(right, last);
+    return -1;
+  };
+  const { width, height } = plane;
+  let top = -1;
+  for (let y = 0; y < height && top < 0; y += EDGE_STRIP) {
+    const found = edgeIn(0, y, width, Math.min(EDGE_STRIP, height - y), 'rows', false);
+    if (found >= 0) top = y + found;
   }
-  return bottom < 0 ? undefined : { x: left, y: top, width: right - left + 1, height: bottom - top + 1 };
+  if (top < 0) return undefined;
+  let bottom = top;
+  for (let end = height; end > top; end -= EDGE_STRIP) {
+    const start = Math.max(top, end - EDGE_STRIP);
+    const found = edgeIn(0, start, width, end - start, 'rows', true);
+    if (found >= 0) {
+      bottom = start + found;
+      break;
+    }
+  }
+  const rows = bottom - top + 1;
+  let left = 0;
+  for (let x = 0; x < width; x += EDGE_STRIP) {
+    const found = edgeIn(x, top, Math.min(EDGE_STRIP, width - x), rows, 'columns', false);
+    if (found >= 0) {
+      left = x + found;
+      break;
+    }
+  }
+  let right = left;
+  for (let end = width; end > left; end -= EDGE_STRIP) {
+    const start = Math.max(left, end - EDGE_STRIP);
+    const found = edgeIn(start, top, end - start, rows, 'columns', true);
+    if (found >= 0) {
+      right = start + found;
+      break;
+    }
+  }
+  return { x: left, y: top, width: right - left + 1, height: rows };
 }
 
 /** The plane's pixels the frame shows under `matrix` (plane → frame), widened by two pixels for antialiasing and filtering. */
