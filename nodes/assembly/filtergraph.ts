@@ -3,10 +3,10 @@
  * clip conformed to the frame, the outgoing scene crossfading into it (with
  * `xfade` when the ffmpeg in use has it; the npm build lacks it, so
  * otherwise as an alpha fade over the top — the same picture),
- * overlays placed at their times and positions with their alpha, effects,
- * fades and burned-in captions.
+ * overlays placed at their times with their alpha, effects, fades and
+ * burned-in captions.
  */
-import type { ArtifactHandle, RenderChunk } from '../../runtime/contract/index.js';
+import type { RenderChunk } from '../../runtime/contract/index.js';
 
 export interface ChunkInputs {
   /** Input index of each layer, in the order the command lists them. */
@@ -20,18 +20,6 @@ export interface ChunkInputs {
 }
 
 const seconds = (value: number): string => value.toFixed(6);
-
-/**
- * Where an overlay's clip goes: a window-sized clip (overlay.terminal's
- * transparent one) carries the picture position of its top-left on its
- * handle; a full-frame clip carries none and sits at 0,0.
- */
-function placement(media: ArtifactHandle & { x?: unknown; y?: unknown }): string {
-  const at = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : 0);
-  const x = at(media.x);
-  const y = at(media.y);
-  return x === 0 && y === 0 ? '' : `x=${x}:y=${y}:`;
-}
 
 export function chunkFilterGraph(chunk: RenderChunk, inputs: ChunkInputs): string {
   const { width: w, height: h, fps } = chunk;
@@ -57,7 +45,7 @@ export function chunkFilterGraph(chunk: RenderChunk, inputs: ChunkInputs): strin
   chunk.overlays.forEach((layer, n) => {
     const index = inputs.overlays[n]!;
     steps.push(`[${index}:v]fps=${fps},trim=duration=${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
-    steps.push(`[${current}][overlay${n}]overlay=${placement(layer.media)}eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
+    steps.push(`[${current}][overlay${n}]overlay=eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
     current = `layered${n}`;
   });
   const finishing: string[] = [];

@@ -1,12 +1,10 @@
 /**
  * overlay.terminal: each terminal block of the script as a retro terminal
  * animation — prompt, typed command, printed output, blinking cursor, CRT
- * glow, scanlines, static and a glitch in and out — rendered as a clip that
- * lasts exactly the block's slot in the script. A transparent clip is only
- * the window and its glow, and its handle says where its top-left sits in
- * the picture (`x`, `y`): encoding the clear rest of the frame cost more than
- * drawing the terminal. An opaque clip is the full frame on its background
- * colour, placed at 0,0.
+ * glow, scanlines, static and a glitch in and out — rendered as a full-frame
+ * clip (transparent around the window, or on a background colour) that lasts
+ * exactly the block's slot in the script, so a timeline places it at 0,0 at
+ * the block's cue.
  *
  * The node maps over the script's terminal blocks (`script.markdown`'s
  * `terminals` port): each block is one item, cached and retried on its own.
@@ -29,11 +27,11 @@ import { buildTimeline, retime, type Timeline } from './terminal/typing.js';
 type EffectName = keyof EffectLevels;
 const effectNames: EffectName[] = ['scanlines', 'noise', 'glow', 'curvature', 'flicker'];
 
-/** How each mode is encoded: transparency needs ProRes 4444 (window-sized, placed by position); an opaque clip is H.264, padded to the full frame with its background. */
+/** How each mode is encoded: transparency needs ProRes 4444; an opaque clip is H.264. */
 const modes = {
-  transparent: { codec: 'prores4444', fullFrame: false },
-  opaque: { codec: 'h264', fullFrame: true },
-} as const satisfies Record<string, { codec: ClipCodecName; fullFrame: boolean }>;
+  transparent: { codec: 'prores4444', padColour: () => 'black@0', toPad: 'format=yuva444p10le,' },
+  opaque: { codec: 'h264', padColour: (hex: string) => `0x${hex.slice(1)}`, toPad: '' },
+} as const satisfies Record<string, { codec: ClipCodecName; padColour: (hex: string) => string; toPad: string }>;
 
 const fraction = (title: string, fallback: number, description: string) => Type.Number({ title, minimum: 0, maximum: 1, default: fallback, description });
 const effect = (title: string, description: string) => Type.Optional(Type.Number({ title, minimum: 0, maximum: 1, description: `${description} 0–1; unset: the theme's level.` }));
@@ -42,7 +40,7 @@ const terminalParams = nodeParams({
   ...formatParams,
   theme: Type.Unsafe<TerminalThemeName>({ enum: terminalThemeNames, title: 'Theme', default: 'green-phosphor', description: terminalThemeNames.map((name) => `${name}: ${terminalThemes[name].title}`).join('; ') }),
   font: Type.Optional(Type.Unsafe<TerminalFontName>({ enum: terminalFontNames, title: 'Font', description: 'Unset: the theme’s (VT323 for the phosphor themes, JetBrains Mono for modern-dark). Both ship with reelgraph (SIL OFL).' })),
-  mode: Type.Unsafe<keyof typeof modes>({ enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: the window and its glow with alpha (ProRes 4444), placed over the picture at the window’s position; opaque: the full frame, the window on the background colour (H.264).' }),
+  mode: Type.Unsafe<keyof typeof modes>({ enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: full frame, clear outside the window (ProRes 4444 with alpha); opaque: the window on the background colour (H.264).' }),
   background: Type.String({ title: 'Background (opaque mode)', pattern: '^#[0-9a-fA-F]{6}$', default: '#000000' }),
   windowX: fraction('Window left', 0.17, 'Left edge as a fraction of the picture width.'),
   windowY: fraction('Window top', 0.14, 'Top edge as a fraction of the picture height.'),
@@ -147,9 +145,9 @@ export default defineNode({
   title: 'Terminal overlay',
   category: 'overlay',
   description:
-    'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — as a clip lasting exactly the block’s slot: the window and its glow with alpha (ProRes 4444), placed at the window’s position, or the full frame on a background colour (H.264).',
+    'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — as a full-frame clip, transparent around the window (ProRes 4444) or on a background colour (H.264), lasting exactly the block’s slot.',
   inputs: [{ name: 'terminals', type: 'Segment', list: true, title: 'Terminal blocks', description: 'The script’s terminal blocks (script node → terminals).' }],
-  outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip (with the picture position of its top-left when it is window-sized), duration, the segment it belongs to (its cue) and where the window sits.' }],
+  outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip, duration, the segment it belongs to (its cue) and where the window sits.' }],
   params: terminalParams,
   resource: 'video',
   cacheable: true,
@@ -171,21 +169,18 @@ export default defineNode({
     const mode = modes[params.mode];
     const { region } = renderer.geometry;
     const output = join(await ctx.tempDir(), `terminal.${clipCodecs[mode.codec].extension}`);
-    // Frames are the window region. A transparent clip stays that size (the render places it); an opaque one is padded to the picture.
-    const drawn = { width: region.width, height: region.height, fps: format.fps };
-    const clipFormat = mode.fullFrame ? format : drawn;
     await encodeFrames({
-      format: drawn,
+      // Frames are the window region; ffmpeg pads them to the full picture, which costs far less than drawing and reading back the whole frame.
+      format: { width: region.width, height: region.height, fps: format.fps },
       frameCount,
       codec: mode.codec,
       output,
       signal: ctx.signal,
-      ...(mode.fullFrame ? { extraArgs: ['-vf', `pad=${format.width}:${format.height}:${region.x}:${region.y}:color=0x${params.background.slice(1)}`] } : {}),
+      extraArgs: ['-vf', `${mode.toPad}pad=${format.width}:${format.height}:${region.x}:${region.y}:color=${mode.padColour(params.background)}`],
       renderFrame: (index) => renderer.frame(index),
       onProgress: (fraction) => ctx.progress(fraction, `frame ${Math.round(fraction * frameCount)}/${frameCount}`),
     });
-    const stored = await storeClip(ctx.artifacts, output, { format: clipFormat, duration, codec: mode.codec, name: `terminal-${segment.id}.${clipCodecs[mode.codec].extension}`, sceneId: segment.sceneId, provider: 'overlay.terminal' });
-    const clip = mode.fullFrame ? stored : { ...stored, x: region.x, y: region.y };
+    const clip = await storeClip(ctx.artifacts, output, { format, duration, codec: mode.codec, name: `terminal-${segment.id}.${clipCodecs[mode.codec].extension}`, sceneId: segment.sceneId, provider: 'overlay.terminal' });
     return {
       overlays: {
         kind: 'terminal',

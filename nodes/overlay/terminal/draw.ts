@@ -1,7 +1,6 @@
 /**
  * Frames of a terminal block. Only the window and its glow are drawn (the
- * "region"); a transparent clip is that size and placed over the picture at
- * the region's position (an opaque one is padded to it). Work is spent where
+ * "region"); the encoder pads that to the full picture. Work is spent where
  * the picture changes:
  *
  * - chrome (halo, bezel, tube) is drawn and read back once; each frame reads
@@ -77,8 +76,7 @@ export function terminalGeometry(settings: Pick<RenderSettings, 'format' | 'wind
   const metrics = probe.measureText('M');
   const cell = { width: metrics.width, height: Math.ceil(metrics.fontBoundingBoxAscent + metrics.fontBoundingBoxDescent), ascent: metrics.fontBoundingBoxAscent };
 
-  // Even, like the window: the region is where a window-sized clip is placed, and an even offset keeps chroma-subsampled renders exact.
-  const margin = 2 * Math.ceil(((effects.glow > 0 ? 56 : 28) * scale) / 2);
+  const margin = Math.ceil((effects.glow > 0 ? 56 : 28) * scale);
   const x0 = Math.max(0, settings.window.x - margin);
   const y0 = Math.max(0, settings.window.y - margin);
   const region = {
