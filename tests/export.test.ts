@@ -11,6 +11,7 @@ import { frameRateOf } from '../nodes/export/layout.js';
 import { toOtio, type OtioObject } from '../nodes/export/otio.js';
 import { defaultBaseName, safeBaseName } from '../nodes/export/package.node.js';
 import { MAX_THUMBNAIL_BYTES, renderThumbnail, thumbnailSize } from '../nodes/export/thumbnail.js';
+import { chooseThumbnailFrame, thumbnailCandidates } from '../nodes/export/thumbnail-frame.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { grabFrame, meanColour, meanDifference, streamInfo } from './fixtures/frames.js';
 
@@ -391,6 +392,49 @@ describe('thumbnail', () => {
       message: expect.stringMatching(/thumbnail time 9 s is outside the video/),
       location: { param: '/thumbnailTime' },
     });
+  });
+});
+
+describe('the thumbnail frame', () => {
+  const signal = new AbortController().signal;
+  const scene = (id: string, index: number, start: number, duration: number) => ({ id, index, title: id, start, duration });
+
+  it('leaves out transitions, an overlay powering on and glitches', () => {
+    const timeline: Timeline = {
+      title: 'Candidates',
+      duration: 12,
+      width: 320,
+      height: 180,
+      fps: 30,
+      scenes: [scene('a', 0, 0, 6), scene('b', 1, 6, 6)],
+      tracks: [
+        { name: 'V1', kind: 'video', clips: [{ id: 'a', start: 0, duration: 6, sourceIn: 0 }, { id: 'b', start: 6, duration: 6, sourceIn: 0, transitionIn: { kind: 'crossfade', duration: 1 } }] },
+        { name: 'Overlay', kind: 'overlay', clips: [{ id: 'terminal', start: 2, duration: 3, sourceIn: 0 }] },
+        { name: 'Effects', kind: 'video', clips: [{ id: 'glitch', start: 9.9, duration: 0.2, sourceIn: 0, effect: 'glitch' }] },
+      ],
+      markers: [],
+    };
+    // Scene a: 2 and 3 are the terminal powering on (2–3.5 s); scene b: 10 is the glitch. 8 is past the crossfade (6–7 s).
+    expect(thumbnailCandidates(timeline, 12)).toEqual([4, 8, 9]);
+  });
+
+  it('picks the sharpest, most detailed candidate over a black and a blurred one', async () => {
+    const video = join(work, 'candidates.mp4');
+    await runTool(
+      ffmpegPath(),
+      [
+        '-v', 'error', '-y',
+        '-f', 'lavfi', '-i', 'color=black:s=320x180:r=30:d=3',
+        '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=30:d=3',
+        '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=30:d=3',
+        '-filter_complex', '[2]boxblur=8[blurred];[1][blurred]concat=n=2[busy];[0][busy]concat=n=2',
+        '-c:v', 'libx264', '-pix_fmt', 'yuv420p', video,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    const order = [7.5, 1.5, 4.5];
+    expect(await chooseThumbnailFrame(video, order, signal)).toMatchObject({ time: 4.5, scored: 3 });
+    expect(await chooseThumbnailFrame(video, [], signal)).toBeUndefined();
   });
 });
 

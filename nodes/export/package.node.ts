@@ -35,6 +35,7 @@ import { chapterPoints, youtubeChapters } from './chapters.js';
 import { toFcpxml } from './fcpxml.js';
 import { toOtio, type RenderedReference } from './otio.js';
 import { renderThumbnail, thumbnailSize, type TitleCard } from './thumbnail.js';
+import { chooseThumbnailFrame, thumbnailCandidates } from './thumbnail-frame.js';
 
 export const fileKinds = ['mp4', 'srt', 'vtt', 'thumbnail', 'chapters', 'otio', 'fcpxml'] as const;
 export type FileKind = (typeof fileKinds)[number];
@@ -53,7 +54,7 @@ const suffixes: Record<FileKind, string> = {
 const params = nodeParams({
   baseName: Type.Optional(Type.String({ title: 'Base file name', maxLength: 255, description: 'Made safe for any file system. Default: series, episode and title from the script.' })),
   files: Type.Array(Type.Unsafe<FileKind>({ enum: [...fileKinds] }), { title: 'Files to write', uniqueItems: true, default: [...fileKinds] }),
-  thumbnailTime: Type.Optional(Type.Number({ title: 'Thumbnail time (s)', minimum: 0, description: 'Default: a third into the first scene.' })),
+  thumbnailTime: Type.Optional(Type.Number({ title: 'Thumbnail time (s)', minimum: 0, description: 'Default: the sharpest, most detailed of a few frames in each scene, none in a transition or an overlay powering on.' })),
   titleCard: Type.Boolean({ title: 'Title card', default: true, description: 'Episode title, series and number over the thumbnail frame.' }),
 });
 type Params = Static<typeof params>;
@@ -109,8 +110,16 @@ function stemsOf(video: Video, warn: (message: string) => void): Array<{ name: s
   });
 }
 
-/** Where the thumbnail frame comes from by default: a third into the first scene, clear of any opening fade. */
-function defaultThumbnailTime(timeline: Timeline, video: Video): number {
+/**
+ * Where the thumbnail frame comes from when no time is given: the best of the
+ * settled candidate frames (thumbnail-frame.ts), else a third into the first scene.
+ */
+async function thumbnailTime(path: string, timeline: Timeline, video: Video, signal: AbortSignal, log: NodeContext<Params>['log']): Promise<number> {
+  const chosen = await chooseThumbnailFrame(path, thumbnailCandidates(timeline, video.duration), signal);
+  if (chosen) {
+    log.info(`thumbnail frame at ${chosen.time.toFixed(2)} s, the best of ${chosen.scored} settled candidates`);
+    return chosen.time;
+  }
   const first = timeline.scenes[0];
   const time = first ? first.start + first.duration / 3 : video.duration / 3;
   return Math.min(time, Math.max(0, video.duration - 1 / timeline.fps));
@@ -183,8 +192,9 @@ export default defineNode({
       checkpoint(0.05, 'thumbnail');
       const size = thumbnailSize(video);
       const card: TitleCard = { title: script?.title || timeline.title, series: script?.meta.series, episode: script?.meta.episode };
-      const jpeg = await renderThumbnail(await artifacts.localPath(video), {
-        time: params.thumbnailTime ?? defaultThumbnailTime(timeline, video),
+      const videoPath = await artifacts.localPath(video);
+      const jpeg = await renderThumbnail(videoPath, {
+        time: params.thumbnailTime ?? (await thumbnailTime(videoPath, timeline, video, signal, log)),
         duration: video.duration,
         size,
         signal,
