@@ -131,6 +131,20 @@ describe('typing', () => {
     expect(keys.at(-1)).toBeCloseTo(command / 18, 6);
     expect(a.end).toBeCloseTo(command / 18 + 0.3, 6);
   });
+
+  it('wraps rows at word boundaries, breaking only a word longer than a row', () => {
+    const settings = { charactersPerSecond: 18, jitter: 0, enterSeconds: 0.3, outputLineSeconds: 0.35, seed: 'wrap' };
+    const rows = (text: string, columns: number): string[] => {
+      const { cells } = buildTimeline([readTerminalLine(text)], columns, settings);
+      const out: string[] = [];
+      for (const cell of cells) out[cell.row] = (out[cell.row] ?? '').padEnd(cell.col, ' ').slice(0, cell.col) + cell.ch;
+      return out.map((row) => row.trimEnd());
+    };
+    expect(rows('correct horse battery staple', 16)).toEqual(['correct horse', 'battery staple']);
+    // Typed commands wrap the same way, after their prompt; a fresh prompt follows the block.
+    expect(rows('$ echo correct horse battery staple', 16)).toEqual(['$ echo correct', 'horse battery', 'staple', '$']);
+    expect(rows('antidisestablishmentarianism is long', 10)).toEqual(['antidisest', 'ablishment', 'arianism', 'is long']);
+  });
 });
 
 describe('cursor', () => {

@@ -74,6 +74,23 @@ function promptText(line: TerminalLine): string {
   return line.text.endsWith(command) ? line.text.slice(0, line.text.length - command.length) : `${line.prompt ?? ''} `;
 }
 
+/**
+ * For each cell that starts a word (a non-space after a space or the line's
+ * start), the word's length in cells; 0 elsewhere. Rows wrap at word
+ * boundaries, as a reader expects ("correct horse / battery staple").
+ */
+export function wordLengths(cells: Cell[], before?: Cell): number[] {
+  const lengths = new Array<number>(cells.length).fill(0);
+  for (let i = 0; i < cells.length; i++) {
+    const previous = i > 0 ? cells[i - 1] : before;
+    if (cells[i]!.ch === ' ' || (previous && previous.ch !== ' ')) continue;
+    let end = i;
+    while (end < cells.length && cells[end]!.ch !== ' ') end++;
+    lengths[i] = end - i;
+  }
+  return lengths;
+}
+
 export function buildTimeline(lines: TerminalLine[], columns: number, settings: TypingSettings): Timeline {
   const random = prng(seedOf(settings.seed));
   const cells: PlacedCell[] = [];
@@ -84,8 +101,19 @@ export function buildTimeline(lines: TerminalLine[], columns: number, settings: 
   let t = 0;
   let lastPrompt: Cell[] | undefined;
 
-  const place = (cell: Cell, at: number): void => {
-    if (col >= columns) [row, col] = [row + 1, 0];
+  const place = (cell: Cell, at: number, word = 0): void => {
+    if (col >= columns) {
+      [row, col] = [row + 1, 0];
+      // A space the wrap carries to the next row is not shown there: the next word starts at its column.
+      if (cell.ch === ' ') {
+        cells.push({ ...cell, row, col });
+        times.push(at);
+        return;
+      }
+    } else if (word > 0 && col > 0 && col + word > columns && word <= columns) {
+      // Wrap before a word that would not fit the rest of the row; a word longer than a row breaks where it must.
+      [row, col] = [row + 1, 0];
+    }
     cells.push({ ...cell, row, col });
     times.push(at);
     col += 1;
@@ -105,16 +133,20 @@ export function buildTimeline(lines: TerminalLine[], columns: number, settings: 
       const prompt = parseAnsi(promptText(line));
       const command = parseAnsi(line.command, { style: prompt.style, startColumn: prompt.cells.length });
       lastPrompt = prompt.cells;
-      for (const cell of prompt.cells) place(cell, t);
+      const promptWords = wordLengths(prompt.cells);
+      for (const [i, cell] of prompt.cells.entries()) place(cell, t, promptWords[i]);
       moveCursor(t);
+      const commandWords = wordLengths(command.cells, prompt.cells.at(-1));
       for (const [i, interval] of keystrokeIntervals(command.cells, settings, random).entries()) {
         t += interval;
-        place(command.cells[i] as Cell, t);
+        place(command.cells[i] as Cell, t, commandWords[i]);
         moveCursor(t);
       }
       t += settings.enterSeconds;
     } else {
-      for (const cell of parseAnsi(line.text).cells) place(cell, t);
+      const output = parseAnsi(line.text).cells;
+      const words = wordLengths(output);
+      for (const [i, cell] of output.entries()) place(cell, t, words[i]);
       moveCursor(t);
       t += settings.outputLineSeconds;
     }
