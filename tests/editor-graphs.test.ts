@@ -90,7 +90,7 @@ describe('describeVariantDiff', () => {
     expect(diff.empty).toBe(false);
     expect(diff.added).toEqual([]);
     expect(diff.removed).toEqual([]);
-    expect(diff.changed.map((node) => node.id).sort()).toEqual(['chunks', 'pace', 'timeline']);
+    expect(diff.changed.map((node) => node.id).sort()).toEqual(['captions', 'chunks', 'pace', 'timeline']);
     const timeline = diff.changed.find((node) => node.id === 'timeline')!;
     expect(timeline.changes.map((change) => change.path)).toEqual(['params.transition']);
     // The 9:16 switch is one graph setting, not a param on each picture node.
