@@ -348,7 +348,13 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
       const status = document.querySelector('[data-testid="run-status"]') as HTMLElement;
       const seen: string[] = [];
       (window as unknown as { connectionStates: string[] }).connectionStates = seen;
-      new MutationObserver(() => seen.push(status.getAttribute('data-connection') ?? '')).observe(status, { attributes: true, attributeFilter: ['data-connection'] });
+      // Each change, even several delivered in one callback (a drop and a quick reconnect can land together).
+      new MutationObserver((records) => {
+        for (const record of records) {
+          if (seen.at(-1) !== record.oldValue) seen.push(record.oldValue ?? '');
+        }
+        seen.push(status.getAttribute('data-connection') ?? '');
+      }).observe(status, { attributes: true, attributeOldValue: true, attributeFilter: ['data-connection'] });
     });
     const reconnects = async (): Promise<number> =>
       page.evaluate(() => {
