@@ -88,10 +88,10 @@ export interface ChosenFrame {
 
 /** The best-scoring candidate of the video, or undefined when there is none. */
 export async function chooseThumbnailFrame(video: string, candidates: number[], signal: AbortSignal): Promise<ChosenFrame | undefined> {
-  let best: ChosenFrame | undefined;
+  let best: Omit<ChosenFrame, 'scored'> | undefined;
   for (const time of candidates) {
     const score = frameScore(await greyFrame(video, time, signal), SCORE_WIDTH);
-    if (!best || score > best.score) best = { time, score, scored: 0 };
+    if (!best || score > best.score) best = { time, score };
   }
   return best && { ...best, scored: candidates.length };
 }

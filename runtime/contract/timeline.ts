@@ -11,15 +11,13 @@ import type { ArtifactHandle } from './artifacts.js';
 import { jsonSchema, type JsonSchema } from './json-schema.js';
 import { Type, type Static } from './typebox.js';
 
-/** One of `values`, as a JSON Schema `enum` (ajv's message names the allowed values). */
-const oneOf = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ enum: [...values] });
 const seconds = () => Type.Number({ minimum: 0 });
 
 export const transitionKinds = ['cut', 'crossfade', 'dip', 'glitch'] as const;
 export type TransitionKind = (typeof transitionKinds)[number];
 
 export const transition = Type.Object({
-  kind: oneOf(transitionKinds),
+  kind: Type.StringEnum(transitionKinds),
   /** Seconds, centred on nothing: a transition plays at the start of the clip it leads into. */
   duration: seconds(),
 });
@@ -62,7 +60,7 @@ const timelineClip = Type.Object({
   /** Audio only: repeat the media to fill the clip (music beds). */
   loop: Type.Optional(Type.Boolean()),
   /** A picture effect at this moment instead of media (a `[glitch]` cue). */
-  effect: Type.Optional(oneOf(['glitch', 'flash'])),
+  effect: Type.Optional(Type.StringEnum(['glitch', 'flash'])),
 });
 export type TimelineClip = Static<typeof timelineClip>;
 
@@ -71,7 +69,7 @@ export type TrackKind = (typeof trackKinds)[number];
 
 const track = Type.Object({
   name: Type.String(),
-  kind: oneOf(trackKinds),
+  kind: Type.StringEnum(trackKinds),
   clips: Type.Array(timelineClip),
 });
 export type Track = Static<typeof track>;

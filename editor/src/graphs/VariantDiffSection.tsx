@@ -5,7 +5,7 @@ import { Section } from './Section.js';
 import { useApi } from '../api/context.js';
 import { useStoredGraph, useVariantDiff } from '../api/queries.js';
 import { useGraphStore } from '../state/graph-store.js';
-import { describeVariantDiff, formatChange, formatEdge, type VariantDiff } from './diff.js';
+import { describeVariantDiff, formatChange, formatEdge, type NodeRow, type VariantDiff } from './diff.js';
 import { errorText } from './feedback.js';
 
 type DiffState = { status: 'loading' } | { status: 'ready'; diff: VariantDiff; extends: string; templateVersion?: number | undefined; overrides: unknown; templateKnown: boolean } | { status: 'error'; message: string };
@@ -67,30 +67,8 @@ export function VariantDiffSection({ id, version, onOpen }: { id: string; versio
           </ul>
         </div>
       ) : null}
-      {diff.added.length > 0 ? (
-        <div className="rg-diff-group">
-          <h4>Added nodes</h4>
-          <ul>
-            {diff.added.map((node) => (
-              <li key={node.id} className="rg-diff-node rg-diff-node--added" data-testid={`diff-added-${node.id}`}>
-                <span className="rg-diff-mark">+</span> <strong>{node.title ?? node.id}</strong> <code className="rg-small">{node.type}</code>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
-      {diff.removed.length > 0 ? (
-        <div className="rg-diff-group">
-          <h4>Removed nodes</h4>
-          <ul>
-            {diff.removed.map((node) => (
-              <li key={node.id} className="rg-diff-node rg-diff-node--removed" data-testid={`diff-removed-${node.id}`}>
-                <span className="rg-diff-mark">−</span> <strong>{node.title ?? node.id}</strong> <code className="rg-small">{node.type}</code>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <NodeGroup title="Added nodes" kind="added" mark="+" nodes={diff.added} />
+      <NodeGroup title="Removed nodes" kind="removed" mark="−" nodes={diff.removed} />
       {diff.edgesAdded.length + diff.edgesRemoved.length > 0 ? (
         <div className="rg-diff-group">
           <h4>Connections</h4>
@@ -143,5 +121,22 @@ export function VariantDiffSection({ id, version, onOpen }: { id: string; versio
         <pre>{JSON.stringify(state.overrides, null, 2)}</pre>
       </details>
     </Section>
+  );
+}
+
+/** The nodes a variant adds or removes, each with its title and type. */
+function NodeGroup({ title, kind, mark, nodes }: { title: string; kind: 'added' | 'removed'; mark: string; nodes: NodeRow[] }) {
+  if (nodes.length === 0) return null;
+  return (
+    <div className="rg-diff-group">
+      <h4>{title}</h4>
+      <ul>
+        {nodes.map((node) => (
+          <li key={node.id} className={`rg-diff-node rg-diff-node--${kind}`} data-testid={`diff-${kind}-${node.id}`}>
+            <span className="rg-diff-mark">{mark}</span> <strong>{node.title ?? node.id}</strong> <code className="rg-small">{node.type}</code>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
