@@ -356,15 +356,24 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
         seen.push(status.getAttribute('data-connection') ?? '');
       }).observe(status, { attributes: true, attributeOldValue: true, attributeFilter: ['data-connection'] });
     });
-    const reconnects = async (): Promise<number> =>
-      page.evaluate(() => {
+    /** Changes into (`connected`) or out of (anything else) a live connection, as the panel showed them. */
+    const transitions = async (into: boolean): Promise<number> =>
+      page.evaluate((into) => {
         const seen = (window as unknown as { connectionStates: string[] }).connectionStates;
-        return seen.filter((state, i) => state === 'connected' && i > 0 && seen[i - 1] !== 'connected').length;
-      });
+        return seen.filter((state, i) => i > 0 && (state === 'connected') === into && (seen[i - 1] === 'connected') !== into).length;
+      }, into);
     for (let drop = 1; drop <= 3; drop++) {
-      // Whatever transport the live connection uses now, it goes down with its TCP connection.
-      for (const socket of connections) socket.destroy();
-      await waitUntil(async () => (await reconnects()) >= drop, `the reconnect ${drop}`, 30_000);
+      // Whatever transport the live connection uses now, it goes down with its TCP connection. Dropped until the
+      // panel notices: a transport upgrade opening its connection just after a drop would otherwise survive it.
+      await waitUntil(
+        async () => {
+          for (const socket of connections) socket.destroy();
+          return (await transitions(false)) >= drop;
+        },
+        `the drop ${drop}`,
+        30_000,
+      );
+      await waitUntil(async () => (await transitions(true)) >= drop, `the reconnect ${drop}`, 30_000);
     }
     await waitUntil(async () => (await toasts(page)).some((toast) => /back/.test(toast.text)), 'the "back" toast', 30_000);
     const shown = await page.getByTestId('toast').evaluateAll((elements) => elements.filter((el) => el.getAttribute('data-topic') === 'live-connection').length);
