@@ -62,7 +62,7 @@ describe('the block mix', () => {
 
     const io = { localPath: async (handle: ArtifactHandle) => paths.get(handle.hash)!, signal };
     const out = { mix: join(dir, 'mix.wav'), stems: { dialogue: join(dir, 'd.wav'), effects: join(dir, 'e.wav'), music: join(dir, 'm.wav') } };
-    await mixToFiles({ frames, dialogue, effects, music, ducking, blockFrames: MIX_RATE }, out, io);
+    const peaks = await mixToFiles({ frames, dialogue, effects, music, ducking, blockFrames: MIX_RATE }, out, io);
 
     // The whole-track mix, as the node made it before: every clip decoded whole and laid on episode-long beds.
     const lay = async (clips: TimelineClip[], channels: 1 | 2): Promise<Float32Array> => {
@@ -89,6 +89,10 @@ describe('the block mix', () => {
     expect(maxDifference(mixed, whole)).toBeLessThan(1e-6);
     expect(maxDifference(await samplesOf(out.stems.music), m)).toBeLessThan(1e-6);
     expect(maxDifference(await samplesOf(out.stems.dialogue), d)).toBeLessThan(1e-6);
+    // The sample peaks it reports (the mix's stems take their headroom from them) are the files' own.
+    const peakOf = (samples: Float32Array): number => samples.reduce((peak, sample) => Math.max(peak, Math.abs(sample)), 0);
+    expect(peaks).toEqual({ mix: peakOf(mixed), dialogue: peakOf(await samplesOf(out.stems.dialogue)), effects: peakOf(await samplesOf(out.stems.effects)), music: peakOf(await samplesOf(out.stems.music)) });
+    expect(peaks.dialogue).toBeGreaterThan(0.1);
     // Not silence: the comparison can fail.
     expect(Math.max(...mixed.slice(0, MIX_RATE * 2).map(Math.abs))).toBeGreaterThan(0.1);
     // The bed ducks under the first line, which starts in the first block and ends in the third.

@@ -448,7 +448,9 @@ describe('export.package', () => {
     return timeline;
   };
   const subtitles = { cues: [{ start: 0.5, end: 2.5, text: 'ADA: Power is out.' }, { start: 2.6, end: 4, text: 'MIKO: Not for long.' }] };
-  const video = (): ArtifactHandle => ({ ...media.episode, stems: { dialogue: media.voice } }) as ArtifactHandle;
+  // Effects and music as one blob (two silent stems are the same bytes), each stem with the mix's headroom as its gain.
+  const video = (): ArtifactHandle =>
+    ({ ...media.episode, stems: { dialogue: { ...media.voice, gainDb: 2.5 }, effects: { ...media.music, gainDb: 2.5 }, music: { ...media.music, gainDb: 2.5 } } }) as ArtifactHandle;
 
   const exportGraph = (params: Record<string, unknown> = {}) =>
     graph([
@@ -475,7 +477,8 @@ describe('export.package', () => {
     const base = 'the-last-terminal-e01-cold-boot';
     const names = await filesUnder(outDir);
     expect(names.filter((name) => !name.startsWith('media/'))).toEqual([`${base}.chapters.txt`, `${base}.fcpxml`, `${base}.jpg`, `${base}.mp4`, `${base}.otio`, `${base}.srt`, `${base}.vtt`].sort());
-    expect(names.filter((name) => name.startsWith('media/'))).toHaveLength(4);
+    // The four clips' media, and a file for each stem.
+    expect(names.filter((name) => name.startsWith('media/'))).toHaveLength(4 + 3);
 
     const files = result.outputs.files as Array<{ kind: string; path: string; bytes: number }>;
     for (const file of files) expect((await stat(file.path)).size).toBe(file.bytes);
@@ -493,9 +496,17 @@ describe('export.package', () => {
     const fcpxml = await readFile(join(outDir, `${base}.fcpxml`), 'utf8');
     urls.push(...[...fcpxml.matchAll(/src="([^"]+)"/g)].map((match) => decodeURIComponent(match[1]!)));
     expect(urls).toContain(`${base}.mp4`);
-    // The dialogue stem is the same bytes as the voice clips: one file serves both.
-    const stemTrack = (otio as { tracks: { children: Array<{ name: string; children: OtioObject[] }> } }).tracks.children.find((track) => track.name === 'Stem: dialogue');
-    expect(stemTrack?.children[0]).toMatchObject({ OTIO_SCHEMA: 'Clip.2', media_references: { DEFAULT_MEDIA: { target_url: expect.stringMatching(/^media\/dialogue-line-1-[0-9a-f]{8}\.wav$/) } } });
+    // Each stem is its own file under its own name, even the same bytes as a clip's or as another stem's, with its clip gain.
+    const tracks = (otio as { tracks: { children: Array<{ name: string; children: OtioObject[] }> } }).tracks.children;
+    for (const stem of ['dialogue', 'effects', 'music']) {
+      const file = expect.stringMatching(new RegExp(`^media/stem-${stem}-[0-9a-f]{8}\\.wav$`));
+      expect(tracks.find((track) => track.name === `Stem: ${stem}`)?.children[0]).toMatchObject({
+        OTIO_SCHEMA: 'Clip.2',
+        metadata: { reelgraph: { role: 'reference', stem, gainDb: 2.5 } },
+        media_references: { DEFAULT_MEDIA: { target_url: file } },
+      });
+      expect(fcpxml).toMatch(new RegExp(`<asset-clip ref="r\\d+" lane="-\\d+" offset="0s" name="Stem: ${stem}" start="0s" duration="[^"]+" enabled="0" audioRole="${stem}" tcFormat="NDF">\\s*<adjust-volume amount="2.5dB"/>`));
+    }
     for (const url of urls) expect(names).toContain(url);
   }, 60_000);
 

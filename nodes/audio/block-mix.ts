@@ -177,8 +177,25 @@ export interface BlockMixInput {
   blockFrames?: number;
 }
 
-/** Lays, ducks and sums the tracks block by block into float WAV files. */
-export async function mixToFiles(input: BlockMixInput, files: MixFiles, io: BlockMixSources, decode: Decode = (path, options) => decodeAudio(path, { ...options, signal: io.signal })): Promise<void> {
+/** The largest sample magnitude of each file written (linear, 1 = full scale). */
+export interface MixPeaks {
+  mix: number;
+  dialogue: number;
+  effects: number;
+  music: number;
+}
+
+const peakOf = (samples: Float32Array, from: number): number => {
+  let peak = from;
+  for (let i = 0; i < samples.length; i++) {
+    const magnitude = Math.abs(samples[i]!);
+    if (magnitude > peak) peak = magnitude;
+  }
+  return peak;
+};
+
+/** Lays, ducks and sums the tracks block by block into float WAV files; says each one's sample peak. */
+export async function mixToFiles(input: BlockMixInput, files: MixFiles, io: BlockMixSources, decode: Decode = (path, options) => decodeAudio(path, { ...options, signal: io.signal })): Promise<MixPeaks> {
   const blockFrames = input.blockFrames ?? BLOCK_FRAMES;
   const ducker = input.ducking && input.music.length > 0 ? new Ducker({ ...input.ducking, sampleRate: MIX_RATE }) : undefined;
   if (ducker && blockFrames % ducker.window !== 0) throw new Error(`a mix block (${blockFrames} frames) must be whole ducking windows (${ducker.window})`);
@@ -186,6 +203,7 @@ export async function mixToFiles(input: BlockMixInput, files: MixFiles, io: Bloc
   const effects = new TrackLayer(input.effects, 2, blockFrames, io, decode);
   const music = new TrackLayer(input.music, 2, blockFrames, io, decode);
 
+  const peaks: MixPeaks = { mix: 0, dialogue: 0, effects: 0, music: 0 };
   const writers: FloatWavWriter[] = [];
   const writer = async (path: string, channels: number): Promise<FloatWavWriter> => {
     const created = await FloatWavWriter.create(path, channels, input.frames);
@@ -221,6 +239,10 @@ export async function mixToFiles(input: BlockMixInput, files: MixFiles, io: Bloc
       mixInto(sum, 2, effectsBlock, 2, 0);
       mixInto(sum, 2, musicBlock, 2, 0);
       await mixOut.append(sum);
+      peaks.mix = peakOf(sum, peaks.mix);
+      peaks.dialogue = peakOf(speech, peaks.dialogue);
+      peaks.effects = peakOf(effectsBlock, peaks.effects);
+      peaks.music = peakOf(musicBlock, peaks.music);
       if (stemsOut) {
         await stemsOut.dialogue.append(speech);
         await stemsOut.effects.append(effectsBlock);
@@ -234,4 +256,5 @@ export async function mixToFiles(input: BlockMixInput, files: MixFiles, io: Bloc
   } finally {
     await Promise.all(writers.map((w) => w.close()));
   }
+  return peaks;
 }

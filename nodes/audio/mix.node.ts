@@ -16,6 +16,9 @@ type Params = Static<typeof params>;
 
 const FFMPEG_TIMEOUT_MS = 300_000;
 
+/** No stem sample above this: the stems keep the source clips' 1 dB under full scale. */
+export const STEM_PEAK_DB = -1;
+
 const dbToGain = (db: number): number => 10 ** (db / 20);
 
 async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
@@ -25,6 +28,19 @@ async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
 async function measure(path: string, signal: AbortSignal): Promise<Loudness | undefined> {
   return parseLoudness(await ffmpeg(['-i', path, '-af', 'ebur128=peak=true', '-f', 'null', '-'], signal));
 }
+
+const LIMITER_ATTACK_MS = 1;
+/**
+ * alimiter looks ahead by delaying its output: attack × rate − 1 samples (47
+ * at 1 ms and 48 kHz, in the bundled 2018 build and in 5.x alike; only newer
+ * builds can compensate themselves, with `latency`). Left alone, a limited mix
+ * plays 1 ms late against the picture and its stems, and its last 1 ms is
+ * lost: feed it that many samples of silence at the end and cut them from the
+ * start.
+ */
+const LIMITER_DELAY = Math.round((LIMITER_ATTACK_MS * MIX_RATE) / 1000) - 1;
+const LIMITER_PAD = `apad=pad_len=${LIMITER_DELAY}`;
+const LIMITER_TRIM = `atrim=start_sample=${LIMITER_DELAY},asetpts=PTS-STARTPTS`;
 
 /**
  * One linear gain to the target, then a limiter only if peaks would pass the
@@ -37,12 +53,27 @@ async function finish(input: string, output: string, target: Loudness, signal: A
   const gain = silent ? 0 : target.integrated - measured.integrated;
   let ceiling = target.peak - 0.5;
   for (let attempt = 0; ; attempt++) {
-    const limiter = !silent && measured.peak + gain > ceiling ? `,alimiter=limit=${dbToGain(ceiling).toFixed(5)}:level=0:attack=1:release=60` : '';
+    const limiter = !silent && measured.peak + gain > ceiling ? `,${LIMITER_PAD},alimiter=limit=${dbToGain(ceiling).toFixed(5)}:level=0:attack=${LIMITER_ATTACK_MS}:release=60,${LIMITER_TRIM}` : '';
     const log = await ffmpeg(['-i', input, '-af', `volume=${gain.toFixed(3)}dB${limiter},ebur128=peak=true`, '-ar', String(MIX_RATE), '-c:a', 'flac', '-sample_fmt', 's32', output], signal);
     const result = parseLoudness(log) ?? { integrated: -Infinity, peak: -Infinity };
     if (silent || result.peak <= target.peak || attempt === 2) return { loudness: result, gain };
     ceiling -= result.peak - target.peak + 0.3;
   }
+}
+
+/**
+ * How far under the mix's gain the stems are written so the loudest sample of
+ * any of them stays at or under STEM_PEAK_DB (in 0.01 dB steps, rounded up):
+ * one figure for all stems, so their balance is the mix's even before an
+ * editor restores it. The mix's gain is chosen for the sum's loudness and
+ * limited on the sum; a stem alone at that gain can pass full scale (the
+ * demo's dialogue stem did), and an integer FLAC clips it flat.
+ */
+export function stemHeadroomDb(stemPeaks: readonly number[], gainDb: number): number {
+  const loudest = Math.max(0, ...stemPeaks);
+  if (loudest === 0) return 0;
+  const over = 20 * Math.log10(loudest) + gainDb - STEM_PEAK_DB;
+  return over > 0 ? Math.ceil(over * 100 - 1e-9) / 100 : 0;
 }
 
 async function storeFlac(ctx: NodeContext<Params>, path: string, name: string, extra: Record<string, unknown> = {}): Promise<ArtifactHandle> {
@@ -59,11 +90,20 @@ export default defineNode({
   inputs: [{ name: 'timeline', type: 'Timeline', title: 'Timeline' }],
   outputs: [
     { name: 'mix', type: 'AudioClip', title: 'Mix', description: 'Stereo, 48 kHz, FLAC, with its measured loudness.' },
-    { name: 'stems', type: 'AudioClip', list: true, title: 'Stems', description: 'Dialogue, music and effects at the mix’s gain (before the limiter).' },
+    {
+      name: 'stems',
+      type: 'AudioClip',
+      list: true,
+      title: 'Stems',
+      description:
+        'Dialogue, music and effects at the mix’s gain less a common headroom that keeps every stem sample at or under −1 dBFS; each says that headroom as its `gainDb`: raised by it, the stems add up to the mix before its limiter.',
+    },
   ],
   params,
   resource: 'assembly',
   cacheable: true,
+  // Stems are written with headroom (and say it as gainDb) since this identity: a mix cached before it has clipped stems.
+  cacheIdentity: () => 'stem-headroom',
   async execute(ctx) {
     const timeline = ctx.inputs.timeline as Timeline;
     if (!(timeline.duration > 0)) throw new PermanentError('the timeline is empty: nothing to mix', { location: { port: 'timeline' } });
@@ -76,7 +116,7 @@ export default defineNode({
     const dir = await ctx.tempDir();
     const raw = join(dir, 'mix.wav');
     const stemFiles = { dialogue: join(dir, 'dialogue.wav'), effects: join(dir, 'effects.wav'), music: join(dir, 'music.wav') };
-    await mixToFiles(
+    const peaks = await mixToFiles(
       { frames, dialogue: clipsOf('dialogue'), effects: clipsOf('effects'), music: clipsOf('music'), ...(timeline.ducking ? { ducking: timeline.ducking } : {}) },
       { mix: raw, ...(ctx.params.stems ? { stems: stemFiles } : {}) },
       { localPath: (handle) => ctx.artifacts.localPath(handle), signal: ctx.signal },
@@ -89,11 +129,15 @@ export default defineNode({
 
     const stems: ArtifactHandle[] = [];
     if (ctx.params.stems) {
-      // The mix's own gain, before its limiter: the stems add up to the mix.
+      // The mix's own gain (before its limiter) less the headroom that keeps them unclipped; each carries
+      // the headroom as its clip gain, which the FCPXML and OTIO exports apply: the stems add up to the mix.
+      const mixGain = Number(gain.toFixed(3));
+      const headroom = stemHeadroomDb([peaks.dialogue, peaks.effects, peaks.music], mixGain);
+      if (headroom > 0) ctx.log.info(`stems written ${headroom} dB under the mix's gain so none clips`);
       for (const [name, stemRaw] of Object.entries(stemFiles)) {
         const stem = join(dir, `${name}.flac`);
-        await ffmpeg(['-i', stemRaw, '-af', `volume=${gain.toFixed(3)}dB`, '-c:a', 'flac', '-sample_fmt', 's32', stem], ctx.signal);
-        stems.push(await storeFlac(ctx, stem, `${name}.flac`, { stem: name }));
+        await ffmpeg(['-i', stemRaw, '-af', `volume=${(mixGain - headroom).toFixed(3)}dB`, '-c:a', 'flac', '-sample_fmt', 's32', stem], ctx.signal);
+        stems.push(await storeFlac(ctx, stem, `${name}.flac`, { stem: name, gainDb: headroom }));
       }
     }
     ctx.progress(1);

@@ -4,17 +4,29 @@
  * The first picture track is the primary storyline (the spine); every other
  * lane is connected to the spine item under its start: overlays on lanes
  * 1, 2, … above, audio on lanes −1, −2, … below, with FCP's built-in
- * dialogue/music/effects roles. A connected clip's `offset` is in its
+ * dialogue/music/effects roles; the mix's stems, when given, hang below
+ * them, disabled, with the clip gain that restores their level. A connected clip's `offset` is in its
  * parent's local time (the parent's `start` plus the distance from the
  * parent's own `offset`). Every time is a whole number of frames written as
  * rational seconds, so nothing lands between frames.
  */
 import type { ArtifactHandle, Timeline, TrackKind } from '../../runtime/contract/index.js';
-import { abuttingPrevious, frameRateOf, layoutTimeline, namedRanges, toFrames, type FrameRate, type Lane, type PlacedClip } from './layout.js';
+import { abuttingPrevious, frameRateOf, framesWithin, layoutTimeline, namedRanges, toFrames, type FrameRate, type Lane, type PlacedClip } from './layout.js';
+
+export interface FcpxmlStem {
+  name: string;
+  handle: ArtifactHandle;
+  /** Its own file, relative to the .fcpxml (two silent stems are the same bytes but two files). */
+  url: string;
+  /** The clip gain that brings a stem written with headroom back to its level in the mix. */
+  gainDb?: number;
+}
 
 export interface FcpxmlOptions {
   /** Where an artifact sits relative to the .fcpxml file (a relative URL). */
   mediaUrl(handle: ArtifactHandle): string;
+  /** The mix's stems: connected below everything else, disabled (there to compare against or swap in, never heard twice). */
+  stems?: FcpxmlStem[];
 }
 
 export interface FcpxmlResult {
@@ -106,8 +118,10 @@ class Resources {
     return id;
   }
 
-  asset(handle: ArtifactHandle): string {
-    let id = this.assets.get(handle.hash);
+  /** One asset per file: by default the artifact's own (`mediaUrl`), or a file of its own. */
+  asset(handle: ArtifactHandle, own?: { url: string; name: string }): string {
+    const url = own?.url ?? this.mediaUrl(handle);
+    let id = this.assets.get(url);
     if (id) return id;
     const still = handle.mime.startsWith('image/');
     const picture = still || handle.mime.startsWith('video/');
@@ -117,14 +131,13 @@ class Resources {
     // The asset's length is the file's own, counted in its own frames (or samples): not rounded to the sequence's frames.
     const unit = picture ? ownRate : { fps: handle.sampleRate ?? 48000, num: handle.sampleRate ?? 48000, den: 1 };
     id = this.id();
-    this.assets.set(handle.hash, id);
-    const url = this.mediaUrl(handle);
+    this.assets.set(url, id);
     this.elements.push(
       element(
         'asset',
         {
           id,
-          name: handle.name ?? url,
+          name: own?.name ?? handle.name ?? url,
           start: '0s',
           duration: !unit || handle.duration === undefined ? '0s' : rationalSeconds(toFrames(handle.duration, unit), unit),
           hasVideo: picture ? 1 : undefined,
@@ -152,8 +165,10 @@ interface SpineItem {
   markers: XmlElement[];
 }
 
+const adjustVolume = (db: number): XmlElement => element('adjust-volume', { amount: `${db}dB` });
+
 function assetClip(placed: PlacedClip, resources: Resources, rate: FrameRate, offset: number, extra: Attributes = {}): XmlElement {
-  const volume = placed.clip.gainDb !== undefined ? [element('adjust-volume', { amount: `${placed.clip.gainDb}dB` })] : [];
+  const volume = placed.clip.gainDb !== undefined ? [adjustVolume(placed.clip.gainDb)] : [];
   return element(
     'asset-clip',
     {
@@ -224,6 +239,23 @@ export function toFcpxml(timeline: Timeline, options: FcpxmlOptions): FcpxmlResu
       const role = audioRoles[lane.kind];
       parent.anchored.push(assetClip(placed, resources, rate, local(parent, placed.start), { lane: number, ...(role ? { audioRole: role } : {}) }));
     });
+  }
+
+  // The stems start with the sequence and last as long as it (or as they do), whatever spine item they hang from.
+  const first = items[0]!;
+  for (const stem of options.stems ?? []) {
+    const length = Math.min(frames, framesWithin(stem.handle.duration ?? 0, rate));
+    if (length <= 0) continue;
+    const role = audioRoles[stem.name as TrackKind];
+    const volume = stem.gainDb ? [adjustVolume(stem.gainDb)] : [];
+    const ref = resources.asset(stem.handle, { url: stem.url, name: decodeURIComponent(stem.url.slice(stem.url.lastIndexOf('/') + 1)) });
+    first.anchored.push(
+      element(
+        'asset-clip',
+        { ref, lane: -++below, offset: rationalSeconds(local(first, 0), rate), name: `Stem: ${stem.name}`, start: '0s', duration: rationalSeconds(length, rate), enabled: 0, ...(role ? { audioRole: role } : {}), tcFormat: 'NDF' },
+        volume,
+      ),
+    );
   }
 
   for (const named of namedRanges(timeline, rate)) {

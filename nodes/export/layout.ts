@@ -25,6 +25,19 @@ export function frameRateOf(fps: number): FrameRate {
 
 export const toFrames = (seconds: number, rate: FrameRate): number => Math.round((seconds * rate.num) / rate.den);
 
+/**
+ * Probed durations are printed to the microsecond: a file of whole frames may
+ * read a hair short of its last frame boundary. Less than a sample at 48 kHz.
+ */
+const PROBE_ROUNDING_SECONDS = 1e-6;
+
+/**
+ * The whole frames a piece of media holds: rounded down, so a clip cut to
+ * them never runs past the end of its media (rounding to the nearest frame
+ * claimed up to half a frame that does not exist — 16 ms of a voice line).
+ */
+export const framesWithin = (seconds: number, rate: FrameRate): number => Math.max(0, Math.floor(((seconds + PROBE_ROUNDING_SECONDS) * rate.num) / rate.den));
+
 export type Medium = 'video' | 'audio';
 
 /** A cut is no transition at all. */
@@ -46,7 +59,7 @@ export interface PlacedClip {
   frames: number;
   /** Frames into the media. */
   sourceIn: number;
-  /** Frames of media that exist; undefined for stills, which last as long as asked. */
+  /** Whole frames of media that exist (rounded down); undefined for stills, which last as long as asked. */
   mediaFrames: number | undefined;
   transitionIn?: { kind: DrawnTransition; frames: number };
   /** Which pass over the media, for looped clips (0 for the rest). */
@@ -76,7 +89,7 @@ function piecesOf(clip: TimelineClip, media: ArtifactHandle, rate: FrameRate, wa
   const start = toFrames(clip.start, rate);
   const frames = toFrames(clip.duration, rate);
   const sourceIn = toFrames(clip.sourceIn, rate);
-  const mediaFrames = isStill(media) || media.duration === undefined ? undefined : toFrames(media.duration, rate);
+  const mediaFrames = isStill(media) || media.duration === undefined ? undefined : framesWithin(media.duration, rate);
   const wanted = clip.transitionIn;
   const transitionIn =
     wanted && wanted.kind !== 'cut' && wanted.duration > 0 ? { kind: wanted.kind, frames: Math.min(frames, Math.max(1, toFrames(wanted.duration, rate))) } : undefined;
@@ -89,8 +102,10 @@ function piecesOf(clip: TimelineClip, media: ArtifactHandle, rate: FrameRate, wa
   }
   if (!clip.loop) {
     const available = Math.max(0, mediaFrames - sourceIn);
-    if (available < frames) {
-      warnings.push(`clip "${clip.id}" asks for ${frames - available} frame(s) past the end of its media; cut to what exists`);
+    // Less than half a frame past the end is only rounding (a line's length is rarely whole frames): cut to whole frames quietly.
+    const past = toFrames(clip.sourceIn + clip.duration - media.duration!, rate);
+    if (available < frames && past > 0) {
+      warnings.push(`clip "${clip.id}" asks for ${past} frame(s) past the end of its media; cut to what exists`);
     }
     return available > 0 ? [{ ...base, start, frames: Math.min(frames, available), sourceIn, pass: 0 }] : [];
   }

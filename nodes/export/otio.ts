@@ -12,15 +12,20 @@
  * own length into what follows (`out_offset`).
  */
 import type { ArtifactHandle, Timeline } from '../../runtime/contract/index.js';
-import { layoutTimeline, namedRanges, toFrames, type DrawnTransition, type FrameRate, type Lane, type Medium, type PlacedClip } from './layout.js';
+import { framesWithin, layoutTimeline, namedRanges, type DrawnTransition, type FrameRate, type Lane, type Medium, type PlacedClip } from './layout.js';
 
 export type OtioObject = { OTIO_SCHEMA: string; [field: string]: unknown };
 
 export interface RenderedReference {
   /** The finished video and where it sits relative to the .otio file. */
   video: { handle: ArtifactHandle; url: string };
-  /** Audio stems of the mix (dialogue, music, …), when the render kept them. */
-  stems: Array<{ name: string; handle: ArtifactHandle; url: string }>;
+  /**
+   * Audio stems of the mix (dialogue, music, …), when the render kept them:
+   * each its own file, even when two hold the same bytes (silent stems).
+   * `gainDb` is the clip gain that brings a stem written with headroom back
+   * to its level in the mix.
+   */
+  stems: Array<{ name: string; handle: ArtifactHandle; url: string; gainDb?: number }>;
 }
 
 export interface OtioOptions {
@@ -58,13 +63,14 @@ function gap(frames: number, rate: FrameRate): OtioObject {
   return { OTIO_SCHEMA: 'Gap.1', name: '', metadata: {}, source_range: range(0, frames, rate), ...itemFields };
 }
 
-function externalReference(handle: ArtifactHandle, url: string, rate: FrameRate): OtioObject {
+function externalReference(handle: ArtifactHandle, url: string, rate: FrameRate, name = handle.name ?? url): OtioObject {
   const still = handle.mime.startsWith('image/') || handle.duration === undefined;
   return {
     OTIO_SCHEMA: 'ExternalReference.1',
-    name: handle.name ?? url,
+    name,
     metadata: { reelgraph: { hash: handle.hash, mime: handle.mime } },
-    available_range: still ? null : range(0, toFrames(handle.duration!, rate), rate),
+    // Whole frames that exist: a clip cut to this range never plays past the end of the file.
+    available_range: still ? null : range(0, framesWithin(handle.duration!, rate), rate),
     available_image_bounds: null,
     target_url: url,
   };
@@ -122,16 +128,27 @@ function laneChildren(lane: Lane, total: number, options: OtioOptions, rate: Fra
   return children;
 }
 
-/** The finished render and its stems as disabled tracks: there to compare against, never mixed in twice. */
+/** The last part of a relative URL, as a file name. */
+const fileNameOf = (url: string): string => decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
+
+/**
+ * The finished render and its stems as disabled tracks: there to compare
+ * against, never mixed in twice. A stem's reference is named after its own
+ * file (the store may hold two silent stems as one blob under the first
+ * one's name), and its clip gain is in the metadata: OTIO has no standard
+ * volume effect.
+ */
 function referenceTracks(rendered: RenderedReference, total: number, rate: FrameRate): OtioObject[] {
-  const whole = (handle: ArtifactHandle, url: string, name: string, medium: Medium): OtioObject => {
-    const frames = Math.min(total, toFrames(handle.duration ?? 0, rate));
-    const children = [clip(name, externalReference(handle, url, rate), 0, frames, rate, { role: 'reference' }), ...(total > frames ? [gap(total - frames, rate)] : [])];
-    return track(name, medium, children, { role: 'reference' }, false);
+  const whole = (handle: ArtifactHandle, url: string, name: string, medium: Medium, details: Record<string, unknown>, referenceName?: string): OtioObject => {
+    const frames = Math.min(total, framesWithin(handle.duration ?? 0, rate));
+    const children = [clip(name, externalReference(handle, url, rate, referenceName), 0, frames, rate, details), ...(total > frames ? [gap(total - frames, rate)] : [])];
+    return track(name, medium, children, details, false);
   };
   return [
-    whole(rendered.video.handle, rendered.video.url, 'Rendered video', 'video'),
-    ...rendered.stems.map((stem) => whole(stem.handle, stem.url, `Stem: ${stem.name}`, 'audio')),
+    whole(rendered.video.handle, rendered.video.url, 'Rendered video', 'video', { role: 'reference' }),
+    ...rendered.stems.map((stem) =>
+      whole(stem.handle, stem.url, `Stem: ${stem.name}`, 'audio', { role: 'reference', stem: stem.name, ...(stem.gainDb ? { gainDb: stem.gainDb } : {}) }, fileNameOf(stem.url)),
+    ),
   ];
 }
 

@@ -88,25 +88,32 @@ function extensionOf(handle: ArtifactHandle): string {
 /** Readable and collision-free: role, clip id, then a short hash so two episodes can share one media folder. */
 const mediaFileName = (role: string, handle: ArtifactHandle): string => `${safeBaseName(role).slice(0, 60)}-${handle.hash.slice(0, 8)}${extensionOf(handle)}`;
 
-/** The media a timeline (and the render's stems) reference, one file name per content hash. */
-function mediaNames(timeline: Timeline, stems: Array<{ name: string; handle: ArtifactHandle }>): Map<string, { handle: ArtifactHandle; name: string }> {
+/** The media a timeline references, one file name per content hash. */
+function mediaNames(timeline: Timeline): Map<string, { handle: ArtifactHandle; name: string }> {
   const names = new Map<string, { handle: ArtifactHandle; name: string }>();
   for (const track of timeline.tracks) {
     for (const clip of track.clips) {
       if (clip.media && !names.has(clip.media.hash)) names.set(clip.media.hash, { handle: clip.media, name: mediaFileName(`${track.kind}-${clip.id}`, clip.media) });
     }
   }
-  for (const stem of stems) {
-    if (!names.has(stem.handle.hash)) names.set(stem.handle.hash, { handle: stem.handle, name: mediaFileName(`stem-${stem.name}`, stem.handle) });
-  }
   return names;
 }
 
-function stemsOf(video: Video, warn: (message: string) => void): Array<{ name: string; handle: ArtifactHandle }> {
+interface Stem {
+  name: string;
+  handle: ArtifactHandle;
+  /** The clip gain that restores the stem's level in the mix (the mix writes stems with headroom). */
+  gainDb?: number;
+}
+
+function stemsOf(video: Video, warn: (message: string) => void): Stem[] {
   return Object.entries(video.stems ?? {}).flatMap(([name, value]) => {
-    if (isArtifactHandle(value)) return [{ name, handle: value }];
-    warn(`stem "${name}" of the video is not an artifact; left out`);
-    return [];
+    if (!isArtifactHandle(value)) {
+      warn(`stem "${name}" of the video is not an artifact; left out`);
+      return [];
+    }
+    const gainDb = (value as { gainDb?: unknown }).gainDb;
+    return [{ name, handle: value, ...(typeof gainDb === 'number' && Number.isFinite(gainDb) && gainDb !== 0 ? { gainDb } : {}) }];
   });
 }
 
@@ -184,9 +191,12 @@ export default defineNode({
     };
 
     try {
-      const stems = stemsOf(video, warn);
-      const media = mediaNames(timeline, stems);
+      const media = mediaNames(timeline);
       const mediaUrl = (handle: ArtifactHandle): string => `media/${encodeURIComponent(media.get(handle.hash)!.name)}`;
+      // Each stem is its own file under its own name, even when two hold the same bytes (silent music and
+      // effects are one blob in the store) or a stem is the same bytes as a clip.
+      const stems = stemsOf(video, warn).map((stem) => ({ ...stem, file: mediaFileName(`stem-${stem.name}`, stem.handle) }));
+      const stemFiles = stems.map((stem) => ({ name: stem.name, handle: stem.handle, url: `media/${encodeURIComponent(stem.file)}`, ...(stem.gainDb !== undefined ? { gainDb: stem.gainDb } : {}) }));
       const videoName = `${base}${suffixes.mp4}`;
 
       checkpoint(0.05, 'thumbnail');
@@ -224,7 +234,7 @@ export default defineNode({
       const wantsTimeline = wanted.has('otio') || wanted.has('fcpxml');
       const rendered: RenderedReference = {
         video: { handle: video, url: encodeURIComponent(videoName) },
-        stems: stems.map((stem) => ({ ...stem, url: mediaUrl(stem.handle) })),
+        stems: stemFiles,
       };
       if (wanted.has('otio')) {
         const otio = toOtio(timeline, { mediaUrl, rendered });
@@ -232,7 +242,7 @@ export default defineNode({
         await put('otio', `${JSON.stringify(otio.timeline, null, 2)}\n`);
       }
       if (wanted.has('fcpxml')) {
-        const fcpxml = toFcpxml(timeline, { mediaUrl });
+        const fcpxml = toFcpxml(timeline, { mediaUrl, stems: stemFiles });
         fcpxml.warnings.forEach(warn);
         await put('fcpxml', fcpxml.xml);
       }
@@ -240,11 +250,12 @@ export default defineNode({
       checkpoint(0.5, 'media');
       if (wantsTimeline) {
         await mkdir(join(stage, 'media'));
+        const files = [...media.values(), ...stems.map((stem) => ({ handle: stem.handle, name: stem.file }))];
         let copied = 0;
-        for (const { handle, name } of media.values()) {
+        for (const { handle, name } of files) {
           await copyArtifact(artifacts, handle, join(stage, 'media', name));
           staged.push({ kind: 'media', staged: join(stage, 'media', name), final: join(outDir, 'media', name) });
-          checkpoint(0.5 + (0.3 * ++copied) / media.size, 'media');
+          checkpoint(0.5 + (0.3 * ++copied) / files.length, 'media');
         }
       }
       if (wanted.has('mp4')) {
