@@ -125,10 +125,15 @@ describe('chunkEncodeArgs', () => {
   it('encodes H.264 at the profile’s preset and quality, a closed GOP every 2 s, the piece’s exact frame count, no audio', () => {
     expect(chunkEncodeArgs(chunk())).toEqual([
       '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-      '-g', '60', '-flags', '+cgop', '-bf', '2',
-      '-r', '30', '-frames:v', '90', '-video_track_timescale', '15360',
+      '-g', '60', '-flags', '+cgop', '-bf', '2', '-video_track_timescale', '15360',
+      '-r', '30', '-frames:v', '90',
       '-an', '-movflags', '+faststart',
     ]);
+  });
+
+  it('keeps a keyframe every interval the plan asks for', () => {
+    const args = chunkEncodeArgs({ fps: 30, frames: 90, encode: { preset: 'veryfast', crf: 18, keyframeInterval: 15 } });
+    expect(args[args.indexOf('-g') + 1]).toBe('15');
   });
 
   it.each([

@@ -31,7 +31,9 @@ import {
   type TimelineClip,
 } from '../../runtime/contract/index.js';
 import { assStyles } from '../captions/index.js';
+import { pieceEncodingOf } from '../video/piece-encoding.js';
 import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
+import { copyableFrom } from './piece-copy.js';
 
 export type { ChunkCue, ChunkLayer, RenderChunk };
 
@@ -86,6 +88,37 @@ export function pieceLengths(frames: number, rules: PieceRules): number[] {
   return lengths;
 }
 
+/**
+ * Frame counts of the pieces of a scene whose clip pieces may copy from: cut
+ * at keyframes so that each stretch nothing is laid over (`layered` lists the
+ * frame ranges something is) becomes pieces of its own, copied rather than
+ * encoded (`copyable` says whether a stretch's frames can be copied). What is
+ * left is cut as `pieceLengths` cuts a scene. Without a copyable stretch, the
+ * same lengths as `pieceLengths`.
+ */
+export function copyAwareLengths(
+  frames: number,
+  rules: PieceRules,
+  layered: ReadonlyArray<readonly [number, number]>,
+  copyable: (from: number, length: number) => boolean,
+): number[] {
+  const { gopFrames, pieceFrames } = rules;
+  const runs: Array<{ from: number; to: number; copy: boolean }> = [];
+  for (let from = 0; from < frames; from += gopFrames) {
+    const to = Math.min(frames, from + gopFrames);
+    const copy = !layered.some(([start, end]) => start < to && end > from) && copyable(from, to - from);
+    const run = runs.at(-1);
+    if (run && run.copy === copy) run.to = to;
+    else runs.push({ from, to, copy });
+  }
+  return runs.flatMap(({ from, to, copy }) => {
+    if (!copy) return pieceLengths(to - from, { pieceFrames, gopFrames, ...(from === 0 ? { headFrames: rules.headFrames } : {}), ...(to === frames ? { tailFrames: rules.tailFrames } : {}) });
+    const lengths: number[] = [];
+    for (let at = from; at < to; at += pieceFrames) lengths.push(Math.min(pieceFrames, to - at));
+    return lengths;
+  });
+}
+
 const overlapping = (clip: { start: number; duration: number }, from: number, to: number): boolean => clip.start < to && clip.start + clip.duration > from;
 
 /**
@@ -109,8 +142,9 @@ export function planChunks(timeline: Timeline, cues: readonly CaptionCue[], opti
   // A loop, not Math.max(...spread): a long essay has thousands of lines.
   let fitCharacters = 1;
   for (const cue of cues) for (const line of cue.text.split('\n')) fitCharacters = Math.max(fitCharacters, [...line].length);
-  const gopFrames = keyframeInterval(fps);
-  const pieceFrames = Math.max(1, Math.round((options.pieceSeconds ?? DEFAULT_PIECE_SECONDS) / KEYFRAME_SECONDS)) * gopFrames;
+  const encode = pieceEncodingOf(profile, fps);
+  const gopFrames = encode.keyframeInterval;
+  const pieceFrames = Math.max(1, Math.round((options.pieceSeconds ?? DEFAULT_PIECE_SECONDS) / profile.encode.keyframeSeconds)) * gopFrames;
 
   const chunks: RenderChunk[] = [];
   scenes.forEach((scene, sceneIndex) => {
@@ -119,12 +153,22 @@ export function planChunks(timeline: Timeline, cues: readonly CaptionCue[], opti
     const transition = scene.transitionIn && scene.transitionIn.kind !== 'cut' ? scene.transitionIn : undefined;
     const fadeOut = next?.transitionIn?.kind === 'dip' ? next.transitionIn.duration / 2 : undefined;
     const sceneFrame = frameAt(scene.start);
-    const lengths = pieceLengths(frameAt(scene.start + scene.duration) - sceneFrame, {
-      pieceFrames,
-      gopFrames,
-      headFrames: transition ? Math.ceil(transition.duration * fps) : 0,
-      tailFrames: fadeOut ? Math.ceil(fadeOut * fps) : 0,
-    });
+    const sceneFrames = frameAt(scene.start + scene.duration) - sceneFrame;
+    const rules = { pieceFrames, gopFrames, headFrames: transition ? Math.ceil(transition.duration * fps) : 0, tailFrames: fadeOut ? Math.ceil(fadeOut * fps) : 0 };
+    // Frames (from the scene's first) something is laid over, widened to whole frames.
+    const within = (start: number, end: number): [number, number] => [Math.floor(start * fps) - sceneFrame, Math.ceil(end * fps) - sceneFrame];
+    const layered: Array<[number, number]> = [
+      [0, rules.headFrames],
+      [sceneFrames - rules.tailFrames, sceneFrames],
+      ...[...overlays, ...effects].map((clip) => within(clip.start, clip.start + clip.duration)),
+      ...(options.captions !== 'none' ? cues.map((cue) => within(cue.start, cue.end)) : []),
+    ];
+    const lengths = copyAwareLengths(
+      sceneFrames,
+      rules,
+      layered,
+      (from, length) => scene.media !== undefined && copyableFrom(scene.media, scene.sourceIn + from / fps, length, { width: timeline.width, height: timeline.height, fps, encode }) !== undefined,
+    );
     let offset = 0;
     lengths.forEach((frames, part) => {
       const first = part === 0;
@@ -164,7 +208,7 @@ export function planChunks(timeline: Timeline, cues: readonly CaptionCue[], opti
         width: timeline.width,
         height: timeline.height,
         fps,
-        encode: { preset: profile.encode.preset, crf: profile.encode.crf },
+        encode,
         base: { media: scene.media!, sourceIn: readPoint(scene.media!, scene.sourceIn + intoScene, fps), start: 0, duration: frames / fps },
         ...(outgoing ? { outgoing } : {}),
         ...(first && transition ? { transitionIn: transition } : {}),
@@ -209,8 +253,8 @@ export default defineNode({
   params: chunkParams,
   resource: 'cpu',
   cacheable: true,
-  // Plans cached before pieces (one chunk per scene) must not be reused.
-  cacheIdentity: () => 'pieces',
+  // Plans cached before pieces (one chunk per scene), or before pieces could copy scene clips, must not be reused.
+  cacheIdentity: () => 'pieces-copying',
   async execute({ inputs, params }) {
     const cues = ((inputs.subtitles as Partial<Subtitles> | undefined)?.cues ?? []);
     return { chunks: planChunks(inputs.timeline as Timeline, cues, params) };

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { defineNode, nodeParams, PermanentError, type NodeContext, type RenderChunk } from '../../runtime/contract/index.js';
 import { ffmpegHasFilter } from '../../runtime/media/capabilities.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
+import { countVideoPackets } from '../../runtime/media/probe.js';
 import { assFilter, toAss, type AssStyleName } from '../captions/index.js';
 import { storeClip } from '../video/clip.js';
-import { keyframeInterval } from './chunks.node.js';
+import { pieceStreamArgs } from '../video/piece-encoding.js';
 import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
+import { copiedFrom, pieceEncodingOfChunk } from './piece-copy.js';
 
 /**
  * Encode settings every chunk shares, so chunks join by stream copy: the
@@ -16,12 +18,41 @@ import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
  * the scene would put them — closed GOPs and one track timescale.
  */
 export function chunkEncodeArgs(chunk: Pick<RenderChunk, 'fps' | 'frames' | 'encode'>): string[] {
-  return [
-    '-c:v', 'libx264', '-preset', chunk.encode.preset, '-crf', String(chunk.encode.crf), '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-    '-g', String(keyframeInterval(chunk.fps)), '-flags', '+cgop', '-bf', '2',
-    '-r', String(chunk.fps), '-frames:v', String(chunk.frames), '-video_track_timescale', String(Math.round(chunk.fps * 512)),
-    '-an', '-movflags', '+faststart',
-  ];
+  return [...pieceStreamArgs(pieceEncodingOfChunk(chunk), chunk.fps), '-r', String(chunk.fps), '-frames:v', String(chunk.frames), '-an', '-movflags', '+faststart'];
+}
+
+/**
+ * Copies the piece's frames from its scene clip, from frame `from` (a
+ * keyframe) to the next keyframe or the clip's end: no decode, no encode.
+ * The segment muxer cuts the copy at the first keyframe at or after each
+ * time, whatever frame a seek lands on; ffmpeg's own `-ss`/`-frames` with a
+ * copy lose or shift a GOP, differently from one ffmpeg release to the next.
+ * The piece is checked to hold exactly its frames; otherwise it is encoded.
+ */
+async function copyChunk(ctx: NodeContext, chunk: RenderChunk, from: number): Promise<string | undefined> {
+  const dir = await ctx.tempDir();
+  const { fps, frames } = chunk;
+  const clipFrames = Math.round((chunk.base.media.duration ?? 0) * fps);
+  const end = from + frames;
+  // Half a frame before each cut: the first keyframe at or after it is the cut's.
+  const at = (frame: number): string => ((frame - 0.5) / fps).toFixed(6);
+  const cuts = [...(from > 0 ? [at(from)] : []), ...(end < clipFrames ? [at(end)] : [])];
+  const seconds = (frame: number): string => (frame / fps).toFixed(6);
+  await runFfmpeg(
+    [
+      '-ss', seconds(Math.max(0, from - fps)), '-to', seconds(end + fps), '-i', await ctx.artifacts.localPath(chunk.base.media),
+      '-copyts', '-map', '0:v:0', '-c:v', 'copy', '-an',
+      ...(cuts.length > 0
+        ? ['-f', 'segment', '-segment_times', cuts.join(','), '-reset_timestamps', '1', '-segment_format', 'mp4', '-segment_format_options', 'movflags=+faststart', join(dir, 'part-%d.mp4')]
+        : ['-movflags', '+faststart', join(dir, 'part-0.mp4')]),
+    ],
+    { signal: ctx.signal, timeoutMs: 60_000 + (frames / fps) * 200, location: { nodeId: ctx.nodeId, item: chunk.index } },
+  );
+  const output = join(dir, `part-${from > 0 ? 1 : 0}.mp4`);
+  const counted = await countVideoPackets(output, { signal: ctx.signal }).catch(() => undefined);
+  if (counted === frames) return output;
+  ctx.log.warn(`${pieceLabel(chunk)}: copying frames ${from}–${end - 1} of the scene clip gave ${counted ?? 'no'} frames; encoding the piece instead`);
+  return undefined;
 }
 
 /** `scene "The Room"`, or `scene "The Room", part 2/5` when the scene is cut into pieces. */
@@ -79,7 +110,10 @@ export default defineNode({
   async execute(ctx) {
     const chunk = ctx.inputs.chunks as RenderChunk;
     if (!chunk?.base?.media || !(chunk.frames > 0)) throw new PermanentError('not a render chunk: wire the render plan’s chunks', { location: { port: 'chunks' } });
-    const output = await renderChunk(ctx, chunk);
+    const from = copiedFrom(chunk);
+    const copied = from === undefined ? undefined : await copyChunk(ctx, chunk, from);
+    if (copied) ctx.log.debug(`${pieceLabel(chunk)}: copied ${chunk.frames} frames from its scene clip (nothing is laid over them)`);
+    const output = copied ?? (await renderChunk(ctx, chunk));
     const format = { width: chunk.width, height: chunk.height, fps: chunk.fps };
     return { clips: await storeClip(ctx.artifacts, output, { format, duration: chunk.frames / chunk.fps, codec: 'h264', name: `chunk-${chunk.index + 1}.mp4`, sceneId: chunk.sceneId, provider: 'render' }) };
   },

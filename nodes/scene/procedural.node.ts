@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { defineNode, nodeParams, PermanentError, ReelgraphError, Type } from '../../runtime/contract/index.js';
 import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
-import { formatParams, frameCountOf, resolveFormat, type VideoFormat } from '../video/profiles.js';
+import { copyableClipArgs, pieceEncodingOf } from '../video/piece-encoding.js';
+import { DEFAULT_PROFILE, formatParams, frameCountOf, renderProfiles, resolveFormat, type VideoFormat } from '../video/profiles.js';
 import { planOverrideParams, planScene, type ScenePromptValue } from './procedural/plan.js';
 import { createSceneRenderer } from './procedural/renderer.js';
 
@@ -44,6 +45,8 @@ export default defineNode({
   }),
   resource: 'cpu',
   cacheable: true,
+  // Clips cached before they were encoded as render pieces are cannot be copied into pieces: draw them again once.
+  cacheIdentity: () => 'piece-encoded',
   mapOver: 'prompts',
   timeoutMs: 30 * 60_000,
   // Drawing grows with the scene: a 30-minute essay scene is ~54,000 frames, hours on a busy 2-core machine.
@@ -64,6 +67,11 @@ export default defineNode({
     const plan = planScene(prompt, ctx.params);
     ctx.log.debug(`scene "${scene}": ${plan.motif} at ${plan.time}, ${plan.weather ?? 'no weather'}, ${plan.camera}`, { seed: plan.seed, frameCount, frame });
 
+    // Encoded as the final render's pieces are, with a keyframe where the scene is cut before its handle: pieces that add nothing copy its frames.
+    const handle = typeof prompt.handle === 'number' && prompt.handle > 0 ? prompt.handle : 0;
+    const cut = Math.round((duration - handle) * format.fps);
+    const grid = pieceEncodingOf(renderProfiles[ctx.params.profile] ?? renderProfiles[DEFAULT_PROFILE], format.fps);
+    const encoding = { ...grid, ...(cut > 0 && cut < frameCount && cut % grid.keyframeInterval !== 0 ? { keyframes: [cut] } : {}) };
     const output = join(await ctx.tempDir(), 'scene.mp4');
     try {
       const renderer = createSceneRenderer({ plan, frame, fps: format.fps, frameCount, grain: ctx.params.grain, vignette: ctx.params.vignette });
@@ -71,6 +79,7 @@ export default defineNode({
         format,
         frameCount,
         codec: 'h264',
+        codecArgs: copyableClipArgs(encoding, format.fps),
         output,
         signal: ctx.signal,
         frameSize: frame,
@@ -81,7 +90,7 @@ export default defineNode({
       if (error instanceof ReelgraphError) throw error;
       throw new PermanentError(`scene "${scene}": rendering failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    const clip = await storeClip(ctx.artifacts, output, { format, duration, codec: 'h264', name: `${scene}.mp4`, sceneId: scene, provider: 'procedural' });
+    const clip = await storeClip(ctx.artifacts, output, { format, duration, codec: 'h264', name: `${scene}.mp4`, sceneId: scene, provider: 'procedural', encoding });
     ctx.progress(1);
     return { clips: clip };
   },

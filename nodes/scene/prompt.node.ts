@@ -67,6 +67,8 @@ export default defineNode({
   params,
   resource: 'cpu',
   cacheable: true,
+  // Prompts cached before they carried their handle must not be reused: scene clips key their cut keyframe on it.
+  cacheIdentity: () => 'with-handle',
   async execute({ inputs, params }) {
     const script = inputs.script as Script;
     const planned = new Map(((inputs.plan as ScenePlan | undefined)?.scenes ?? []).map((scene) => [scene.id, scene.duration]));
@@ -88,6 +90,7 @@ export default defineNode({
         ...(scene.brief.mood ? { mood: scene.brief.mood } : {}),
         camera: { ...scene.brief.camera, ...(params.cameraAngle ? { angle: params.cameraAngle } : {}) },
         duration: Math.max(params.minDuration, params.duration > 0 ? params.duration : (planned.get(scene.id) ?? scene.timing.duration)) + params.handle,
+        ...(params.handle > 0 ? { handle: params.handle } : {}),
         seed: sceneSeed(scene.id, prompt),
       };
     });

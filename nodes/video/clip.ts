@@ -1,5 +1,5 @@
 /** Storing a rendered clip as a `VideoClip` port value. */
-import type { ArtifactStore, VideoClip } from '../../runtime/contract/index.js';
+import type { ArtifactStore, PieceEncoding, VideoClip } from '../../runtime/contract/index.js';
 import { clipCodecs, type ClipCodecName } from './codecs.js';
 import { frameCountOf, type VideoFormat } from './profiles.js';
 
@@ -13,6 +13,8 @@ export interface StoreClipOptions {
   name: string;
   sceneId?: string;
   provider?: string;
+  /** Encoded as render pieces are (see piece-encoding.ts). */
+  encoding?: PieceEncoding;
 }
 
 /**
@@ -28,5 +30,5 @@ export async function storeClip(artifacts: ArtifactStore, path: string, options:
     { mime: clipCodecs[options.codec].mime, name: options.name, move: true, meta: { duration, width: format.width, height: format.height, frameRate: format.fps } },
   );
   // The stated duration is the one the store was given (`meta` wins over probing); spelt out, as a VideoClip has one.
-  return { ...handle, duration, ...(options.sceneId ? { sceneId: options.sceneId } : {}), ...(options.provider ? { provider: options.provider } : {}) };
+  return { ...handle, duration, ...(options.sceneId ? { sceneId: options.sceneId } : {}), ...(options.provider ? { provider: options.provider } : {}), ...(options.encoding ? { encoding: options.encoding } : {}) };
 }

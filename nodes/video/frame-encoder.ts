@@ -15,6 +15,8 @@ export interface FrameEncodeOptions {
   format: VideoFormat;
   frameCount: number;
   codec: ClipCodecName;
+  /** The codec's arguments instead of its defaults (a clip render pieces may copy from: see piece-encoding.ts). */
+  codecArgs?: readonly string[];
   output: string;
   signal: AbortSignal;
   /** Pixel layout of the buffers `renderFrame` returns. @napi-rs/canvas `data()` is RGBA. */
@@ -43,7 +45,7 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
   const args = [
     '-f', 'rawvideo', '-pix_fmt', options.pixelFormat ?? 'rgba', '-s', `${drawn.width}x${drawn.height}`, '-r', String(format.fps), '-i', 'pipe:0',
     ...scale,
-    ...codec.args,
+    ...(options.codecArgs ?? codec.args),
     '-r', String(format.fps), '-frames:v', String(frameCount), '-an',
     ...(options.extraArgs ?? []),
     output,

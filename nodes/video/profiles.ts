@@ -15,15 +15,19 @@ export interface VideoFormat {
 export interface RenderProfile extends VideoFormat {
   title: string;
   aspect: string;
-  /** x264 speed/quality trade-off of the final encode. */
-  encode: { preset: string; crf: number; audioBitrate: string };
+  /**
+   * The final encode: x264 speed/quality trade-off, a keyframe every
+   * `keyframeSeconds` (render pieces are cut on that grid; YouTube accepts any
+   * closed GOP), and the AAC bitrate.
+   */
+  encode: { preset: string; crf: number; keyframeSeconds: number; audioBitrate: string };
   /** Final mix target: integrated LUFS and true-peak ceiling (dBTP). */
   loudness: { integrated: number; truePeak: number };
 }
 
-const publish = { encode: { preset: 'veryfast', crf: 18, audioBitrate: '192k' }, loudness: { integrated: -14, truePeak: -1 } };
+const publish = { encode: { preset: 'veryfast', crf: 18, keyframeSeconds: 2, audioBitrate: '192k' }, loudness: { integrated: -14, truePeak: -1 } };
 /** Previews: a fast encode at a smaller size, the same loudness as what gets published. */
-const preview = { fps: 30, encode: { preset: 'superfast', crf: 24, audioBitrate: '128k' }, loudness: publish.loudness };
+const preview = { fps: 30, encode: { preset: 'superfast', crf: 24, keyframeSeconds: 2, audioBitrate: '128k' }, loudness: publish.loudness };
 
 export const renderProfiles = {
   'youtube-1080p': { title: 'YouTube 1080p (16:9)', aspect: '16:9', width: 1920, height: 1080, fps: 30, ...publish },

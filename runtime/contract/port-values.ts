@@ -25,7 +25,30 @@ export type Image = Static<typeof image>;
 /** Which scene a clip shows (or belongs to) and what made it. */
 const clipOrigin = { sceneId: Type.Optional(Type.String()), provider: Type.Optional(Type.String()) };
 
-export const videoClip = Type.Object({ ...handle, ...clipOrigin, ...measured });
+/**
+ * The x264 settings of a render piece: the preset and quality, and a keyframe
+ * (an IDR frame closing its GOP) every `keyframeInterval` frames from the
+ * first. A clip encoded with exactly these (and so with the same stream
+ * parameters) says so, with any extra `keyframes` it holds: a piece that lays
+ * nothing over a stretch of it copies those frames instead of encoding them
+ * a second time.
+ */
+export const pieceEncoding = Type.Object({
+  preset: Type.String(),
+  crf: Type.Number(),
+  keyframeInterval: Type.Integer({ minimum: 1, description: 'frames' }),
+  /** Keyframes besides every interval's (e.g. where the scene is cut, before its handle), as frame indices. */
+  keyframes: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
+});
+export type PieceEncoding = Static<typeof pieceEncoding>;
+
+export const videoClip = Type.Object({
+  ...handle,
+  ...clipOrigin,
+  ...measured,
+  /** Set when the clip was encoded as a render piece is: pieces may copy its frames. */
+  encoding: Type.Optional(pieceEncoding),
+});
 export type VideoClip = Static<typeof videoClip>;
 
 /** A finished, rendered video. */
@@ -48,6 +71,8 @@ export const audioClip = Type.Object({
   voice: Type.Optional(Type.String()),
   /** A mix stem's name: dialogue, music or effects. */
   stem: Type.Optional(Type.String()),
+  /** A stem's clip gain in dB: written this much below the mix's level (headroom, so it never clips); exports raise it back. */
+  gainDb: Type.Optional(Type.Number()),
   /** Each spoken word, in seconds from the start of the clip. */
   words: Type.Optional(Type.Array(spokenWord)),
 });
@@ -72,6 +97,8 @@ export const scenePrompt = Type.Object({
   mood: Type.Optional(Type.String()),
   camera: Type.Optional(Type.Object({ angle: Type.Optional(Type.String()), movement: Type.Optional(Type.String()), shot: Type.Optional(Type.String()) })),
   duration: Type.Number({ exclusiveMinimum: 0 }),
+  /** Seconds at the end of `duration` past the scene's cut, rendered for the crossfade into the next scene. */
+  handle: Type.Optional(Type.Number({ minimum: 0 })),
   seed: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type ScenePrompt = Static<typeof scenePrompt>;
@@ -204,7 +231,8 @@ export const renderChunk = Type.Object({
   width: Type.Integer({ minimum: 2 }),
   height: Type.Integer({ minimum: 2 }),
   fps: Type.Number({ exclusiveMinimum: 0 }),
-  encode: Type.Object({ preset: Type.String(), crf: Type.Number() }),
+  /** Without `keyframeInterval`, a keyframe every 2 s (plans made before profiles set it). */
+  encode: Type.Object({ preset: Type.String(), crf: Type.Number(), keyframeInterval: Type.Optional(Type.Integer({ minimum: 1 })) }),
   base: chunkLayer,
   /** The previous scene continuing under a crossfade into this one. */
   outgoing: Type.Optional(chunkLayer),

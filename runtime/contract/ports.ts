@@ -24,6 +24,7 @@ export type {
   ChunkLayer,
   Image,
   Overlay,
+  PieceEncoding,
   PlannedScene,
   RenderChunk,
   ScenePlan,

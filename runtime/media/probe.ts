@@ -75,6 +75,17 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
   return parseProbeOutput(stdout.toString('utf8'), file);
 }
 
+/** The number of packets in the first video stream, counted by reading them (not the container's claim). */
+export async function countVideoPackets(path: string, options: ProbeOptions = {}): Promise<number> {
+  const file = resolve(path);
+  await assertReadableFile(file, { file });
+  const args = ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', `file:${file}`];
+  const { stdout } = await runTool(ffprobePath(), args, { timeoutMs: options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, signal: options.signal, location: { file } });
+  const count = Number.parseInt(stdout.toString('utf8').trim(), 10);
+  if (!Number.isInteger(count)) throw new UnreadableMediaError(file, 'no video stream to count');
+  return count;
+}
+
 async function assertReadableFile(file: string, location: ErrorLocation): Promise<void> {
   let stats: Stats;
   try {

@@ -1,0 +1,55 @@
+/**
+ * When a render piece copies its frames instead of encoding them. A piece
+ * that lays nothing over its scene clip (no overlay, effect, transition, fade
+ * or burned-in caption) shows the clip's frames as they are; when the clip
+ * was encoded as pieces are (`VideoClip.encoding`, see piece-encoding.ts) and
+ * the stretch starts on one of its keyframes and ends on another (or at the
+ * clip's end), the stretch's packets are a valid piece by themselves: closed
+ * GOPs hold every frame they reference. Copying them is the same picture as
+ * encoding it again, minus a generation and nearly all the time.
+ */
+import type { ArtifactHandle, PieceEncoding, RenderChunk } from '../../runtime/contract/index.js';
+import { isKeyframe, keyframeIntervalOf, sameStream } from '../video/piece-encoding.js';
+
+type EncodedMedia = ArtifactHandle & { encoding?: PieceEncoding };
+
+/** What a piece is encoded as: its size, rate and encoding. */
+export type PieceTarget = Pick<RenderChunk, 'width' | 'height' | 'fps'> & { encode: Omit<PieceEncoding, 'keyframes'> };
+
+/** A frame count read from seconds, when the seconds fall on a frame (to a thousandth of one). */
+function wholeFrames(seconds: number, fps: number): number | undefined {
+  const frames = seconds * fps;
+  return Math.abs(frames - Math.round(frames)) < 1e-3 ? Math.round(frames) : undefined;
+}
+
+/**
+ * The first frame of the stretch of `media` from `sourceIn` seconds, `frames`
+ * long, when a piece of `target` can copy it; undefined when it must be encoded.
+ */
+export function copyableFrom(media: EncodedMedia, sourceIn: number, frames: number, target: PieceTarget): number | undefined {
+  const encoding = media.encoding;
+  if (!encoding || !sameStream(encoding, target.encode)) return undefined;
+  if (media.width !== target.width || media.height !== target.height || media.frameRate !== target.fps) return undefined;
+  const from = wholeFrames(sourceIn, target.fps);
+  const length = media.duration === undefined ? undefined : wholeFrames(media.duration, target.fps);
+  if (from === undefined || length === undefined || from + frames > length) return undefined;
+  const end = from + frames;
+  return isKeyframe(encoding, from) && (end === length || isKeyframe(encoding, end)) ? from : undefined;
+}
+
+/** Whether the piece lays anything over its scene clip. */
+export const layersOver = (chunk: RenderChunk): boolean =>
+  Boolean(chunk.outgoing || chunk.transitionIn || chunk.fadeOut || chunk.captions || chunk.overlays.length > 0 || chunk.effects.length > 0);
+
+/** A piece's encoding; plans from before profiles set the keyframe interval used 2 s. */
+export const pieceEncodingOfChunk = (chunk: Pick<RenderChunk, 'encode' | 'fps'>): Omit<PieceEncoding, 'keyframes'> => ({
+  preset: chunk.encode.preset,
+  crf: chunk.encode.crf,
+  keyframeInterval: chunk.encode.keyframeInterval ?? keyframeIntervalOf(2, chunk.fps),
+});
+
+/** The clip frame a piece copies from, or undefined when it is encoded. */
+export function copiedFrom(chunk: RenderChunk): number | undefined {
+  if (layersOver(chunk)) return undefined;
+  return copyableFrom(chunk.base.media, chunk.base.sourceIn, chunk.frames, { ...chunk, encode: pieceEncodingOfChunk(chunk) });
+}
