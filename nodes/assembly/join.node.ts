@@ -84,6 +84,8 @@ export default defineNode({
   params: nodeParams({ profile: inheritedProfileParam('Its audio bitrate. Default: the timeline’s profile.') }),
   resource: 'assembly',
   cacheable: true,
+  // Joins cached before (with edit lists and a short AAC bitrate) must not be reused.
+  cacheIdentity: () => 'no-edit-lists',
   async execute(ctx) {
     const clips = ctx.inputs.clips as ArtifactHandle[];
     const mix = ctx.inputs.mix as ArtifactHandle;
