@@ -116,7 +116,8 @@ async function renderSection(): Promise<void> {
   ]);
   print(renderTable.toString());
   print(`peak memory held by ${render.peakHeldBy}`);
-  print(`slowest nodes (cold): ${render.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(1)} s`).join(', ')}`);
+  const nodeTimes = (nodes: typeof render.slowestNodes): string => nodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(1)} s`).join(', ');
+  print(`slowest nodes: cold ${nodeTimes(render.slowestNodes)}; edit ${nodeTimes(render.editSlowestNodes)}; preview ${nodeTimes(render.previewSlowestNodes)}`);
   print('real-time factor: wall time ÷ seconds of media (below 1 is faster than real time); encode floor: the same ffmpeg re-encoding the finished video with the same settings');
 
   // The render targets (issue 17), side by side from this run.

@@ -52,6 +52,9 @@ export interface RenderBenchResult {
   /** Who held the most at the peak. */
   peakHeldBy: string;
   slowestNodes: Array<{ id: string; ms: number }>;
+  /** The same for the one-line edit and the preview render. */
+  editSlowestNodes: Array<{ id: string; ms: number }>;
+  previewSlowestNodes: Array<{ id: string; ms: number }>;
   previewMs: number;
   /** The preview-720p cold render's time ÷ the episode's length. */
   previewRealTimeFactor: number;
@@ -92,6 +95,11 @@ export async function benchRender(): Promise<RenderBenchResult> {
 
     // Nothing shared with the runs above: a first look at a new episode.
     const preview = await runner(join(dir, 'preview'), 'preview-720p').run(episode);
+    const slowest = (result: RunResult): Array<{ id: string; ms: number }> =>
+      result.nodes
+        .map((node) => ({ id: node.id, ms: node.durationMs ?? 0 }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 4);
     return {
       episodeSeconds,
       coldMs: cold.ms,
@@ -103,10 +111,9 @@ export async function benchRender(): Promise<RenderBenchResult> {
       chunksReencoded: render ? `${render.items.executed} of ${render.items.total}` : 'n/a',
       peakMemoryMiB: peak.peakBytes / (1 << 20),
       peakHeldBy: describePeak(peak),
-      slowestNodes: cold.result.nodes
-        .map((node) => ({ id: node.id, ms: node.durationMs ?? 0 }))
-        .sort((a, b) => b.ms - a.ms)
-        .slice(0, 4),
+      slowestNodes: slowest(cold.result),
+      editSlowestNodes: slowest(incremental.result),
+      previewSlowestNodes: slowest(preview.result),
       previewMs: preview.ms,
       previewRealTimeFactor: preview.ms / 1000 / episodeSeconds,
     };

@@ -11,6 +11,7 @@ import type { VideoClipValue } from '../nodes/video/clip.js';
 import { motifNames, type MotifName } from '../nodes/scene/procedural/motifs/index.js';
 import { planScene, type PlanOverrides, type ScenePromptValue } from '../nodes/scene/procedural/plan.js';
 import { createSceneRenderer } from '../nodes/scene/procedural/renderer.js';
+import { MOVE_SECONDS, moveAt } from '../nodes/scene/procedural/camera.js';
 import type { TimeOfDay } from '../nodes/scene/procedural/palette.js';
 import { grabFrame, meanColour, meanDifference, streamInfo, type Frame, type Rect } from './fixtures/frames.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
@@ -48,8 +49,8 @@ const region = (frame: Frame, x: number, y: number, width: number, height: numbe
 const AUTO: PlanOverrides = { motif: 'auto', camera: 'auto', weather: 'auto', timeOfDay: 'auto', cameraStrength: 1 };
 
 /** Frames straight from the renderer (no encoding), small. */
-function rendered(prompt: ScenePromptValue, overrides: Partial<PlanOverrides>, indices: number[], size = { width: 192, height: 108 }): Frame[] {
-  const renderer = createSceneRenderer({ plan: planScene(prompt, { ...AUTO, ...overrides }), frame: size, fps: 30, frameCount: 30, grain: 0.35, vignette: 0.5 });
+function rendered(prompt: ScenePromptValue, overrides: Partial<PlanOverrides>, indices: number[], size = { width: 192, height: 108 }, frameCount = 30): Frame[] {
+  const renderer = createSceneRenderer({ plan: planScene(prompt, { ...AUTO, ...overrides }), frame: size, fps: 30, frameCount, grain: 0.35, vignette: 0.5 });
   return indices.map((index) => ({ ...size, data: Buffer.from(renderer.frame(index)) }));
 }
 
@@ -117,10 +118,11 @@ describe('scene.procedural: motion, seen in decoded frames', () => {
     timeOfDay: 'night',
     weather,
     camera: { movement },
-    duration: 0.7,
+    duration: 5.1,
     seed: 5,
   });
   let frames: Record<string, readonly [Frame, Frame]>;
+  let later: Record<string, readonly [Frame, Frame]>;
   beforeAll(async () => {
     const prompts = [
       skyline('rain', 'rain', 'static'),
@@ -130,16 +132,18 @@ describe('scene.procedural: motion, seen in decoded frames', () => {
       skyline('handheld', 'clear', 'handheld'),
     ];
     const clips = await render(prompts, small);
-    frames = Object.fromEntries(
-      await Promise.all(clips.map(async (clip) => [clip.sceneId!, [await grabFrame(await pathOf(clip), 0), await grabFrame(await pathOf(clip), 20)]] as const)),
-    );
+    const pair = async (second: number): Promise<Record<string, readonly [Frame, Frame]>> =>
+      Object.fromEntries(await Promise.all(clips.map(async (clip) => [clip.sceneId!, [await grabFrame(await pathOf(clip), 0), await grabFrame(await pathOf(clip), second)]] as const)));
+    frames = await pair(20);
+    // Frame 150 (5 s) is near the far end of the camera's move (MOVE_SECONDS = 6).
+    later = await pair(150);
   });
   // Towers with lit windows: the skyline itself, below where rain is measured.
   const towers = (frame: Frame): Rect => region(frame, 0.2, 0.55, 0.6, 0.3);
   const sky = (frame: Frame): Rect => region(frame, 0, 0, 1, 0.35);
   const moved = (name: string, area: (frame: Frame) => Rect): number => meanDifference(frames[name]![0], frames[name]![1], area(frames[name]![0]));
   /** How far the picture in `area` travelled between the two frames, found by block matching (whole pixels). */
-  const travel = (name: string, area: (frame: Frame) => Rect): { dx: number; dy: number } => shiftOf(frames[name]![0], frames[name]![1], area(frames[name]![0]), 30);
+  const travel = (name: string, area: (frame: Frame) => Rect, pairs = frames): { dx: number; dy: number } => shiftOf(pairs[name]![0], pairs[name]![1], area(pairs[name]![0]), 30);
 
   it('makes rain move across a still sky, while without rain the same static shot does not change', () => {
     expect(moved('rain', sky)).toBeGreaterThan(1);
@@ -153,13 +157,13 @@ describe('scene.procedural: motion, seen in decoded frames', () => {
   });
 
   it('pans the skyline sideways, pushes in by spreading it out, and shakes it only a little when handheld', () => {
-    // Pan: the towers layer slides about a twelfth of the frame sideways.
-    const pan = travel('pan', towers);
+    // Pan: near the far end of its move, the towers layer has slid about a twelfth of the frame sideways.
+    const pan = travel('pan', towers, later);
     expect(Math.abs(pan.dx)).toBeGreaterThan(15);
     expect(Math.abs(pan.dy)).toBeLessThanOrEqual(1);
     // Push-in: the left of the picture moves left, the right moves right.
-    expect(travel('push-in', (f) => region(f, 0.05, 0.55, 0.3, 0.3)).dx).toBeLessThan(-2);
-    expect(travel('push-in', (f) => region(f, 0.65, 0.55, 0.3, 0.3)).dx).toBeGreaterThan(2);
+    expect(travel('push-in', (f) => region(f, 0.05, 0.55, 0.3, 0.3), later).dx).toBeLessThan(-2);
+    expect(travel('push-in', (f) => region(f, 0.65, 0.55, 0.3, 0.3), later).dx).toBeGreaterThan(2);
     // Handheld: a few pixels at most, but never still.
     const shake = travel('handheld', towers);
     expect(Math.hypot(shake.dx, shake.dy)).toBeLessThanOrEqual(4);
@@ -199,6 +203,26 @@ describe('scene.procedural: determinism', () => {
     c.forEach((hash, i) => expect(hash).not.toBe(a[i]));
     // A frame drawn alone is the frame drawn in sequence: nothing carries over between frames.
     expect(rendered(prompt, {}, [13]).map(sha)).toEqual([a[1]]);
+  });
+
+  it('moves the camera at an even pace, to the far end in 6 s and back, slowing only briefly at each turn', () => {
+    expect([0, 3, 6, 9, 12].map((t) => moveAt(t))).toEqual([0, 0.5, 1, 0.5, 0].map((p) => expect.closeTo(p, 9)));
+    const steps = Array.from({ length: 30 * 30 }, (_, i) => Math.abs(moveAt((i + 1) / 30) - moveAt(i / 30)));
+    const evenPace = 1 / (MOVE_SECONDS * 30 * 0.9);
+    // Continuous (no step above the even pace), and below a third of it only within 0.2 s of a turn.
+    expect(Math.max(...steps)).toBeLessThanOrEqual(evenPace + 1e-9);
+    const slow = steps.map((step, i) => [step, ((i + 0.5) / 30) % MOVE_SECONDS] as const).filter(([step]) => step < evenPace / 3);
+    for (const [, intoLeg] of slow) expect(Math.min(intoLeg, MOVE_SECONDS - intoLeg)).toBeLessThan(0.2);
+  });
+
+  it('draws a frame the same whatever the scene’s length: a scene an edit lengthens keeps its frames and appends the rest', () => {
+    // Every camera move and a storm's lightning, which are the parts that could follow the clip's length.
+    for (const camera of ['push-in', 'pan', 'orbit', 'crane'] as const) {
+      const stormy = { ...prompt, weather: 'thunderstorm' };
+      const short = rendered(stormy, { camera }, [0, 45, 89], undefined, 90).map(sha);
+      const long = rendered(stormy, { camera }, [0, 45, 89], undefined, 600).map(sha);
+      expect(long, camera).toEqual(short);
+    }
   });
 
   it('encodes the same prompt to the same file, run after run', async () => {

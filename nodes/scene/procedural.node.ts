@@ -45,8 +45,8 @@ export default defineNode({
   }),
   resource: 'cpu',
   cacheable: true,
-  // Clips cached before they were encoded as render pieces are cannot be copied into pieces: draw them again once.
-  cacheIdentity: () => 'piece-encoded',
+  // Clips cached before they were encoded as render pieces are (which pieces cannot copy), or before the camera moved at its own pace: draw them again once.
+  cacheIdentity: () => 'piece-encoded, camera on its own clock',
   mapOver: 'prompts',
   timeoutMs: 30 * 60_000,
   // Drawing grows with the scene: a 30-minute essay scene is ~54,000 frames, hours on a busy 2-core machine.

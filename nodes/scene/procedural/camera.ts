@@ -4,12 +4,13 @@
  * camera travels over the clip and how strongly each depth follows it, which
  * is what makes a dolly, a pan and an orbit look different (parallax).
  * Everything is a function of the frame's time, so any frame can be drawn
- * alone.
+ * alone, and of nothing else: not of the scene's length, so a scene made
+ * longer by an edit keeps every frame it had and appends the rest.
  */
 import { wobble } from './random.js';
 
 export interface CameraMove {
-  /** Zoom at the start and end of the clip (1: the layers exactly cover the frame). */
+  /** Zoom at either end of the move (1: the layers exactly cover the frame). */
   zoom: readonly [number, number];
   /** Horizontal travel at depth 1, as a fraction of the frame width (positive: the picture moves left). */
   x: readonly [number, number];
@@ -64,12 +65,39 @@ export interface LayerPose {
   roll: number;
 }
 
-const easeInOut = (p: number): number => 0.5 - 0.5 * Math.cos(Math.PI * Math.min(1, Math.max(0, p)));
+/**
+ * Seconds the camera takes from one end of its move to the other. A longer
+ * scene goes back again (a push-in breathes out, a pan sweeps back), so the
+ * camera is seen to move at this pace however long the scene: a move
+ * stretched over a whole 20 s scene crept at under a pixel a frame, and
+ * freezedetect counted most of the demo as still.
+ */
+export const MOVE_SECONDS = 6;
+
+/** The share of each leg spent easing out of and into a turn: short, so the camera is never seen to stop for long. */
+const EASE = 0.1;
+
+/** A leg from 0 to 1 at an even pace, eased (constant acceleration) over its first and last `EASE`. */
+function leg(x: number): number {
+  const norm = 2 * EASE * (1 - EASE);
+  if (x < EASE) return (x * x) / norm;
+  if (x > 1 - EASE) return 1 - ((1 - x) * (1 - x)) / norm;
+  return (x - EASE / 2) / (1 - EASE);
+}
+
+/** Where along its move the camera is at `t` seconds: 0 at the start, 1 at the far end, back to 0 a leg later. */
+export function moveAt(t: number): number {
+  const legs = Math.max(0, t) / MOVE_SECONDS;
+  const n = Math.floor(legs);
+  const along = leg(legs - n);
+  return n % 2 === 0 ? along : 1 - along;
+}
+
 const lerp = (range: readonly [number, number], p: number): number => range[0] + (range[1] - range[0]) * p;
 
 export interface Camera {
-  /** The pose of the layer at `depth` for the frame at `t` seconds and `progress` 0–1 through the clip. */
-  poseOf(depth: number, t: number, progress: number): LayerPose;
+  /** The pose of the layer at `depth` for the frame at `t` seconds. */
+  poseOf(depth: number, t: number): LayerPose;
   /** Whether every depth gets the same pose at every frame (no parallax: a locked-off, handheld or lens-zoom shot). */
   readonly sameAtEveryDepth: boolean;
 }
@@ -85,8 +113,8 @@ export function createCamera(setup: CameraSetup, frame: { width: number; height:
   const travelAlike = move.travelAtInfinity === 1 || [...move.x, ...move.y].every((v) => v === 0);
   return {
     sameAtEveryDepth: k === 0 || (zoomAlike && travelAlike),
-    poseOf(depth, t, progress) {
-      const p = easeInOut(progress);
+    poseOf(depth, t) {
+      const p = moveAt(t);
       const zoom = 1 + (lerp(move.zoom, p) - 1) * k;
       const zoomShare = move.zoomAtInfinity + (1 - move.zoomAtInfinity) * depth;
       const scale = Math.max(1, 1 + (zoom - 1) * zoomShare);

@@ -170,7 +170,7 @@ export function createSceneRenderer(setup: RenderSetup): SceneRenderer {
 
   return {
     frame(index) {
-      const time: FrameTime = { index, t: index / fps, progress: frameCount > 1 ? index / (frameCount - 1) : 0 };
+      const time: FrameTime = { index, t: index / fps };
       g.setTransform(1, 0, 0, 1, 0, 0);
       g.globalAlpha = 1;
       g.globalCompositeOperation = 'source-over';
@@ -178,7 +178,7 @@ export function createSceneRenderer(setup: RenderSetup): SceneRenderer {
       g.fillStyle = base;
       g.fillRect(0, 0, frame.width, frame.height);
       for (const layer of layers) {
-        const matrix = layerMatrix(camera.poseOf(layer.depth, time.t, time.progress), frame, stage.plane);
+        const matrix = layerMatrix(camera.poseOf(layer.depth, time.t), frame, stage.plane);
         g.setTransform(...matrix);
         if (layer.image) {
           const opacity = layer.opacity?.(time) ?? 1;

@@ -30,12 +30,11 @@ export interface Size {
   height: number;
 }
 
+/** A frame's place in time. Nothing drawn depends on the clip's length (see camera.ts). */
 export interface FrameTime {
   index: number;
   /** Seconds from the start of the clip. */
   t: number;
-  /** 0 at the first frame, 1 at the last. */
-  progress: number;
 }
 
 /** A rectangle of the plane, in its pixels. */
