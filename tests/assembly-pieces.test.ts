@@ -16,16 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactHandle, Timeline } from '../runtime/contract/index.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
 import { pieceLengths, planChunks, type RenderChunk } from '../nodes/assembly/chunks.node.js';
-import { grabFrame, meanColour, streamInfo, type Frame } from './fixtures/frames.js';
-import { createHarness, graph, type Harness } from './fixtures/harness.js';
+import { grabFrame, streamInfo, type Frame } from './fixtures/frames.js';
+import { createHarness, type Harness } from './fixtures/harness.js';
+import { FPS, frameNumberFilter, frameNumberOf, H, longSceneTimeline, piecesGraph, SCENE1, SCENE2, TOTAL, W } from './fixtures/long-scene.js';
 
-const W = 320;
-const H = 180;
-const FPS = 30;
-/** Scene 1 is long enough to be cut into pieces; scene 2 crossfades in after it. */
-const SCENE1 = 25;
-const SCENE2 = 4;
-const TOTAL = SCENE1 + SCENE2;
 
 let h: Harness;
 let media: string;
@@ -33,13 +27,6 @@ let sceneClip: ArtifactHandle;
 let secondClip: ArtifactHandle;
 let overlayClip: ArtifactHandle;
 let mix: ArtifactHandle;
-
-/** Frame n of the synthetic scene clip: red and green carry n in steps of 8, so decoding is exact through x264. */
-const frameNumberFilter = "geq=r='mod(N,32)*8':g='floor(N/32)*8':b='128'";
-const frameNumberOf = (frame: Frame): number => {
-  const { r, g } = meanColour(frame, { x: 0, y: 0, width: 40, height: 40 });
-  return Math.round(r / 8) + 32 * Math.round(g / 8);
-};
 
 async function put(file: string, mime: string): Promise<ArtifactHandle> {
   return h.engine.services.artifacts.put({ path: file }, { mime });
@@ -73,45 +60,8 @@ const OVERLAY = { start: 10.5, duration: 3 };
 const SPANNING_CUE = { start: 16.5, end: 19.5, text: 'Across the boundary' };
 const LATE_CUE = { start: 21, end: 23, text: 'Late in the scene' };
 
-function timeline(): Timeline {
-  return {
-    title: 'Pieces',
-    duration: TOTAL,
-    width: W,
-    height: H,
-    fps: FPS,
-    profile: 'preview-720p',
-    scenes: [
-      { id: 's1', index: 0, title: 'Long', start: 0, duration: SCENE1 },
-      { id: 's2', index: 1, title: 'After', start: SCENE1, duration: SCENE2 },
-    ],
-    tracks: [
-      {
-        name: 'Scenes',
-        kind: 'video',
-        clips: [
-          { id: 's1', start: 0, duration: SCENE1, media: sceneClip, sourceIn: 0, sceneId: 's1', text: 'Long' },
-          { id: 's2', start: SCENE1, duration: SCENE2, media: secondClip, sourceIn: 0, sceneId: 's2', text: 'After', transitionIn: { kind: 'crossfade', duration: 0.5 } },
-        ],
-      },
-      { name: 'Overlays', kind: 'overlay', clips: [{ id: 'o1', ...OVERLAY, media: overlayClip, sourceIn: 0, sceneId: 's1' }] },
-    ],
-    markers: [],
-  };
-}
-
-const renderGraph = graph(
-  [
-    ['chunks', 'assembly.chunks', { captions: 'boxed' }],
-    ['render', 'assembly.render-chunk'],
-    ['join', 'assembly.join'],
-  ],
-  ['$input.timeline -> chunks.timeline', '$input.subtitles -> chunks.subtitles', 'chunks.chunks -> render.chunks', 'render.clips -> join.clips', '$input.mix -> join.mix', '$input.timeline -> join.timeline'],
-  {
-    inputs: { timeline: { type: 'Timeline' }, subtitles: { type: 'Subtitles' }, mix: { type: 'AudioClip' } },
-    outputs: { chunks: 'chunks.chunks', video: 'join.video' },
-  },
-);
+const timeline = (): Timeline => longSceneTimeline('Pieces', { scene: sceneClip, second: secondClip, overlay: overlayClip, overlayAt: OVERLAY });
+const renderGraph = piecesGraph('boxed');
 
 type Area = { x: number; y: number; width: number; height: number };
 const count = (frame: Frame, area: Area, test: (r: number, g: number, b: number) => boolean): number => {

@@ -19,15 +19,10 @@ import { copyAwareLengths, pieceLengths, type RenderChunk } from '../nodes/assem
 import { copiedFrom } from '../nodes/assembly/piece-copy.js';
 import { copyableClipArgs, pieceEncodingOf } from '../nodes/video/piece-encoding.js';
 import { renderProfiles } from '../nodes/video/profiles.js';
-import { grabFrame, meanColour, streamInfo, type Frame } from './fixtures/frames.js';
+import { grabFrame, streamInfo } from './fixtures/frames.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
+import { FPS, frameNumberFilter, frameNumberOf, H, longSceneTimeline, piecesGraph, SCENE1, SCENE2, TOTAL, W } from './fixtures/long-scene.js';
 
-const W = 320;
-const H = 180;
-const FPS = 30;
-const SCENE1 = 25;
-const SCENE2 = 4;
-const TOTAL = SCENE1 + SCENE2;
 /** Scene 1's clip runs a second past its cut, as a scene with a handle does; a keyframe sits at the cut. */
 const HANDLE = 1;
 
@@ -39,12 +34,6 @@ let sceneClip: VideoClip;
 let secondClip: ArtifactHandle;
 let overlayClip: ArtifactHandle;
 let mix: ArtifactHandle;
-
-const frameNumberFilter = "geq=r='mod(N,32)*8':g='floor(N/32)*8':b='128'";
-const frameNumberOf = (frame: Frame): number => {
-  const { r, g } = meanColour(frame, { x: 0, y: 0, width: 40, height: 40 });
-  return Math.round(r / 8) + 32 * Math.round(g / 8);
-};
 
 const ff = (args: string[]): ReturnType<typeof runTool> => runTool(ffmpegPath(), ['-v', 'error', '-y', ...args], { timeoutMs: 120_000 });
 
@@ -87,45 +76,9 @@ afterAll(async () => {
 /** The overlay covers frames 315–404: the keyframe intervals 300–359 and 360–419 are laid over, the rest of the scene is bare. */
 const OVERLAY = { start: 10.5, duration: 3 };
 
-function timeline(clip: ArtifactHandle = sceneClip): Timeline {
-  return {
-    title: 'Copies',
-    duration: TOTAL,
-    width: W,
-    height: H,
-    fps: FPS,
-    profile: 'preview-720p',
-    scenes: [
-      { id: 's1', index: 0, title: 'Long', start: 0, duration: SCENE1 },
-      { id: 's2', index: 1, title: 'After', start: SCENE1, duration: SCENE2 },
-    ],
-    tracks: [
-      {
-        name: 'Scenes',
-        kind: 'video',
-        clips: [
-          { id: 's1', start: 0, duration: SCENE1, media: clip, sourceIn: 0, sceneId: 's1', text: 'Long' },
-          { id: 's2', start: SCENE1, duration: SCENE2, media: secondClip, sourceIn: 0, sceneId: 's2', text: 'After', transitionIn: { kind: 'crossfade', duration: 0.5 } },
-        ],
-      },
-      { name: 'Overlays', kind: 'overlay', clips: [{ id: 'o1', ...OVERLAY, media: overlayClip, sourceIn: 0, sceneId: 's1' }] },
-    ],
-    markers: [],
-  };
-}
-
-const renderGraph = graph(
-  [
-    ['chunks', 'assembly.chunks', { captions: 'none' }],
-    ['render', 'assembly.render-chunk'],
-    ['join', 'assembly.join'],
-  ],
-  ['$input.timeline -> chunks.timeline', 'chunks.chunks -> render.chunks', 'render.clips -> join.clips', '$input.mix -> join.mix', '$input.timeline -> join.timeline'],
-  {
-    inputs: { timeline: { type: 'Timeline' }, mix: { type: 'AudioClip' } },
-    outputs: { chunks: 'chunks.chunks', pieces: 'render.clips', video: 'join.video' },
-  },
-);
+const timeline = (scene: ArtifactHandle = sceneClip): Timeline => longSceneTimeline('Copies', { scene, second: secondClip, overlay: overlayClip, overlayAt: OVERLAY });
+const renderGraph = piecesGraph('none');
+const noCaptions = { cues: [] };
 
 describe('pieces that copy their scene clip', () => {
   let run: Awaited<ReturnType<Harness['run']>>;
@@ -133,7 +86,7 @@ describe('pieces that copy their scene clip', () => {
   let chunks: RenderChunk[];
 
   it('cut the scene around what is laid over it and copy the bare stretches', async () => {
-    run = await h.run(renderGraph, { inputs: { timeline: timeline(), mix } });
+    run = await h.run(renderGraph, { inputs: { timeline: timeline(), subtitles: noCaptions, mix } });
     expect(run.status, run.error?.message).toBe('done');
     chunks = run.outputs.chunks as RenderChunk[];
     // Bare 0–299 (two pieces), the overlay's two intervals (one piece), bare 420–749 ending on the cut's keyframe (two pieces).
@@ -168,7 +121,7 @@ describe('pieces that copy their scene clip', () => {
 
   it('encode every piece, cut as before, when the clip does not say how it was encoded', async () => {
     const { encoding: _encoding, ...plain } = sceneClip;
-    const again = await h.run(renderGraph, { inputs: { timeline: timeline(plain), mix } });
+    const again = await h.run(renderGraph, { inputs: { timeline: timeline(plain), subtitles: noCaptions, mix } });
     expect(again.status, again.error?.message).toBe('done');
     const planned = again.outputs.chunks as RenderChunk[];
     expect(planned.filter((chunk) => chunk.sceneId === 's1').map((chunk) => chunk.frames)).toEqual([180, 180, 180, 210]);
