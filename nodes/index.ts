@@ -23,6 +23,7 @@ import assemblyPace from './assembly/pace.node.js';
 import assemblyRenderChunk from './assembly/render-chunk.node.js';
 import assemblyTimeline from './assembly/timeline.node.js';
 import audioMix from './audio/mix.node.js';
+import audioScore from './audio/score.node.js';
 import captionsBuild from './captions/build.node.js';
 import voiceCast from './voice/cast.node.js';
 import voiceTts from './voice/tts.node.js';
@@ -35,4 +36,4 @@ export function createBuiltinRegistry(): NodeRegistry<NodeType> {
   return new NodeRegistry<NodeType>(builtinNodes);
 }
 
-export const builtinNodes = [scriptMarkdown, scriptFountain, voiceCast, voiceTts, scenePrompt, overlayTerminal, sceneImage, sceneProcedural, sceneRunway, scenePika, sceneComfyui, assemblyPace, assemblyTimeline, captionsBuild, audioMix, assemblyChunks, assemblyRenderChunk, assemblyJoin, fallback, template, formatEach, split, join, jsonStringify, writeFile, exportPackage] as NodeType[];
+export const builtinNodes = [scriptMarkdown, scriptFountain, voiceCast, voiceTts, scenePrompt, overlayTerminal, sceneImage, sceneProcedural, sceneRunway, scenePika, sceneComfyui, assemblyPace, assemblyTimeline, captionsBuild, audioScore, audioMix, assemblyChunks, assemblyRenderChunk, assemblyJoin, fallback, template, formatEach, split, join, jsonStringify, writeFile, exportPackage] as NodeType[];

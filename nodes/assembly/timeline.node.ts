@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { defineNode, nodeParams, PermanentError, transitionKinds, Type, type Static, type ArtifactHandle, type NodeContext, type ScenePlan, type ScenePlanEvent, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind, type VideoClip } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, transitionKinds, Type, type Static, type ArtifactHandle, type AudioClip, type NodeContext, type ScenePlan, type ScenePlanEvent, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind, type VideoClip } from '../../runtime/contract/index.js';
 import { extensionsOf, mimeOfExtension } from '../assets/media-types.js';
 import { assetRootsParamSchema, digestAssetFiles, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { formatParams, resolveFormat } from '../video/profiles.js';
@@ -8,7 +8,7 @@ const params = nodeParams({
   ...formatParams,
   transition: Type.Unsafe<TransitionKind>({ type: 'string', title: 'Transition between scenes', enum: [...transitionKinds], default: 'crossfade' }),
   transitionSeconds: Type.Number({ title: 'Transition length (s)', minimum: 0, maximum: 3, default: 0.5 }),
-  music: Type.Optional(Type.String({ title: 'Music bed', description: 'An audio file in the asset roots; looped or cut to the episode.' })),
+  music: Type.Optional(Type.String({ title: 'Music bed', description: 'An audio file in the asset roots; looped or cut to the episode. Replaces the score’s music clips.' })),
   musicGainDb: Type.Number({ title: 'Music level (dB)', minimum: -60, maximum: 0, default: -16 }),
   duckingDb: Type.Number({ title: 'Ducking under voice (dB)', minimum: 0, maximum: 40, default: 12 }),
   cueSounds: Type.Unsafe<Record<string, string>>({
@@ -53,6 +53,28 @@ function dialogueClip(event: ScenePlanEvent): TimelineClip | undefined {
   };
 }
 
+/** The score's clips as timeline clips by track, each where it says (`start`), cut at the episode's end. */
+function scoreClips(clips: readonly AudioClip[], total: number): { music: TimelineClip[]; effects: TimelineClip[] } {
+  const placed = { music: [] as TimelineClip[], effects: [] as TimelineClip[] };
+  const ids = new Set<string>();
+  clips.forEach((clip, index) => {
+    const track = clip.stem === 'music' ? placed.music : clip.stem === 'effects' || clip.stem === undefined ? placed.effects : undefined;
+    if (!track) throw new PermanentError(`score clip ${index} is for the "${clip.stem}" stem; the timeline places music and effects`, { location: { port: 'score' } });
+    if (!(clip.duration && clip.duration > 0)) throw new PermanentError(`score clip ${index} (${clip.name ?? clip.hash}) has no duration`, { location: { port: 'score' } });
+    const start = clip.start ?? 0;
+    const duration = Math.min(clip.duration, total - start);
+    if (!(duration > 0)) return;
+    const base = `score-${(clip.name ?? String(index)).replace(/\.[^.]+$/u, '')}`;
+    let id = base;
+    for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
+    ids.add(id);
+    const { start: _start, stem: _stem, sceneId, segmentId, provider: _provider, ...media } = clip;
+    track.push({ id, start, duration, media, sourceIn: 0, ...(sceneId ? { sceneId } : {}), ...(segmentId ? { segmentId } : {}) });
+  });
+  placed.music.sort((a, b) => a.start - b.start);
+  return placed;
+}
+
 export default defineNode({
   type: 'assembly.timeline',
   version: 1,
@@ -64,6 +86,14 @@ export default defineNode({
     { name: 'plan', type: 'ScenePlan', title: 'Scene plan' },
     { name: 'scenes', type: 'VideoClip', list: true, title: 'Scene clips', description: 'One per scene, matched by scene id.' },
     { name: 'overlays', type: 'Overlay', list: true, optional: true, title: 'Overlays' },
+    {
+      name: 'score',
+      type: 'AudioClip',
+      list: true,
+      optional: true,
+      title: 'Score',
+      description: 'Placed audio clips (audio.score): each at its `start`, on the music track (ducked under dialogue) or the effects track, as its `stem` says.',
+    },
   ],
   outputs: [{ name: 'timeline', type: 'Timeline', title: 'Timeline' }],
   params,
@@ -112,6 +142,8 @@ export default defineNode({
       effects.push({ id: `${event.segment.id}-sound`, start: event.start, duration: media.duration!, media, sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id });
     }
 
+    const score = scoreClips((ctx.inputs.score ?? []) as AudioClip[], plan.duration);
+    effects.push(...score.effects);
     const tracks: Track[] = [
       { name: 'Scenes', kind: 'video', clips: video },
       { name: 'Overlays', kind: 'overlay', clips: overlays },
@@ -119,9 +151,13 @@ export default defineNode({
       { name: 'Effects', kind: 'effects', clips: effects.sort((a, b) => a.start - b.start) },
     ];
     if (params.music) {
+      // An imported bed replaces the score's music.
       const media = await importAsset(ctx, params.music, '/music');
       tracks.push({ name: 'Music', kind: 'music', clips: [{ id: 'music', start: 0, duration: plan.duration, media, sourceIn: 0, gainDb: params.musicGainDb, loop: true }] });
+    } else if (score.music.length > 0) {
+      tracks.push({ name: 'Music', kind: 'music', clips: score.music });
     }
+    const ducked = tracks.some((track) => track.kind === 'music' && track.clips.length > 0);
     const timeline: Timeline = {
       title: script.title,
       duration: plan.duration,
@@ -130,7 +166,7 @@ export default defineNode({
       scenes: plan.scenes.map(({ id, index, title, start, duration }) => ({ id, index, title, start, duration })),
       tracks,
       markers: plan.scenes.map((scene) => ({ time: scene.start, name: scene.title })),
-      ...(params.music ? { ducking: { amountDb: params.duckingDb, attackMs: 80, releaseMs: 400 } } : {}),
+      ...(ducked ? { ducking: { amountDb: params.duckingDb, attackMs: 80, releaseMs: 400 } } : {}),
     };
     return { timeline };
   },

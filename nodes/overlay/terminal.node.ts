@@ -23,6 +23,7 @@ import { loadTerminalFont, terminalFontNames, type TerminalFontName } from './te
 import { seedOf } from './terminal/random.js';
 import { terminalThemeNames, terminalThemes, type EffectLevels, type Rgb, type TerminalThemeName } from './terminal/themes.js';
 import { buildTimeline, retime, type Timeline } from './terminal/typing.js';
+import type { OverlayEvent } from '../../runtime/contract/port-values.js';
 
 type EffectName = keyof EffectLevels;
 const effectNames: EffectName[] = ['scanlines', 'noise', 'glow', 'curvature', 'flicker'];
@@ -131,6 +132,24 @@ export function planTerminal(segment: Segment & { terminal: NonNullable<Segment[
   return { format, settings, geometry, timeline: retime(natural, factor, start), frameCount };
 }
 
+/**
+ * What a listener should hear of the animation, in seconds from the clip's
+ * start: the tube powering on as the window arrives, each typed character,
+ * each Enter, each printed line, and the tube going off as it leaves.
+ */
+export function terminalEvents(plan: Pick<TerminalPlan, 'settings' | 'timeline'>): OverlayEvent[] {
+  const { settings, timeline } = plan;
+  const round = (time: number): number => Math.round(time * 10_000) / 10_000;
+  const events: OverlayEvent[] = [
+    { time: 0, kind: 'power-on' },
+    ...timeline.keys.map((time) => ({ time: round(time), kind: 'key' as const })),
+    ...timeline.enters.map((time) => ({ time: round(time), kind: 'enter' as const })),
+    ...timeline.prints.map((time) => ({ time: round(time), kind: 'print' as const })),
+    { time: round(Math.max(0, settings.duration - (settings.transitionOut === 'none' ? 0.05 : settings.transitionSeconds))), kind: 'power-off' },
+  ];
+  return events.filter((event) => event.time <= settings.duration).sort((a, b) => a.time - b.time);
+}
+
 export function terminalSegment(segment: Segment): Segment & { terminal: NonNullable<Segment['terminal']> } {
   if (segment.kind !== 'terminal' || !segment.terminal) {
     throw new PermanentError(`segment ${segment.id} (line ${segment.line}) is ${segment.kind}, not a terminal block; wire the script's terminals port`, { location: { line: segment.line } });
@@ -153,6 +172,8 @@ export default defineNode({
   cacheable: true,
   mapOver: 'terminals',
   timeoutMs: 600_000,
+  // Overlays carry their sound events since this identity: one cached before it has none.
+  cacheIdentity: () => 'events',
   // The picture depends on the lines, the slot's length and the params — not on where the block sits: an edit earlier in
   // the episode moves every later block, and must not re-render them. Placement comes from the segment id (Pacing).
   cacheKeyInputs(inputs, params) {
@@ -162,7 +183,8 @@ export default defineNode({
   async execute(ctx: NodeContext<TerminalParams>) {
     const segment = terminalSegment(ctx.inputs.terminals as Segment);
     const { params } = ctx;
-    const { format, settings, frameCount, timeline } = planTerminal(segment, params);
+    const plan = planTerminal(segment, params);
+    const { format, settings, frameCount, timeline } = plan;
     const renderer = new TerminalRenderer(timeline, settings);
     const duration = segment.timing.duration;
 
@@ -189,6 +211,7 @@ export default defineNode({
         duration: segment.timing.duration,
         clip,
         window: { ...settings.window },
+        events: terminalEvents(plan),
       },
     };
   },

@@ -75,6 +75,9 @@ export const audioClip = Type.Object({
   gainDb: Type.Optional(Type.Number()),
   /** Each spoken word, in seconds from the start of the clip. */
   words: Type.Optional(Type.Array(spokenWord)),
+  /** A clip made for a place on the timeline (a score's bed or effect): seconds on the episode's clock; `stem` names its track. */
+  start: Type.Optional(Type.Number({ minimum: 0 })),
+  sceneId: Type.Optional(Type.String()),
 });
 export type AudioClip = Static<typeof audioClip>;
 
@@ -130,6 +133,14 @@ const overlayWindow = Type.Object({
   height: Type.Integer({ minimum: 1 }),
 });
 
+/**
+ * A moment of an overlay's animation a sound can follow: the screen powering
+ * on or off, a typed character (`key`), a command entered, a line printed.
+ */
+export const overlayEventKinds = ['power-on', 'key', 'enter', 'print', 'power-off'] as const;
+const overlayEvent = Type.Object({ time: Type.Number({ minimum: 0 }), kind: Type.StringEnum(overlayEventKinds) });
+export type OverlayEvent = Static<typeof overlayEvent>;
+
 export const overlay = Type.Object({
   kind: Type.String(),
   /** Seconds from the start of the episode (the block's cue). */
@@ -141,6 +152,8 @@ export const overlay = Type.Object({
   clip: Type.Optional(Type.Object({ ...handle, ...clipOrigin, ...measured, ...sized })),
   /** Where the overlay's content sits in its frame, in pixels. */
   window: Type.Optional(overlayWindow),
+  /** What happens in the picture, for sound: seconds from the overlay's start, in time order. */
+  events: Type.Optional(Type.Array(overlayEvent)),
 });
 export type Overlay = Static<typeof overlay>;
 

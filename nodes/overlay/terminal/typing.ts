@@ -43,6 +43,10 @@ export interface Timeline {
   cursor: CursorMove[];
   /** When the last line is done (the rest of the block is the hold). */
   end: number;
+  /** When each command character is typed, when each command is entered and when each output line is printed (for sound). */
+  keys: number[];
+  enters: number[];
+  prints: number[];
 }
 
 /** Multipliers on the mean keystroke interval, by what was just typed. */
@@ -100,6 +104,9 @@ export function buildTimeline(lines: TerminalLine[], columns: number, settings: 
   let col = 0;
   let t = 0;
   let lastPrompt: Cell[] | undefined;
+  const keys: number[] = [];
+  const enters: number[] = [];
+  const prints: number[] = [];
 
   const place = (cell: Cell, at: number, word = 0): void => {
     if (col >= columns) {
@@ -141,13 +148,17 @@ export function buildTimeline(lines: TerminalLine[], columns: number, settings: 
         t += interval;
         place(command.cells[i] as Cell, t, commandWords[i]);
         moveCursor(t);
+        keys.push(t);
       }
+      // Return is pressed a moment after the last keystroke, well before the next line shows.
+      enters.push(t + Math.min(0.12, settings.enterSeconds / 2));
       t += settings.enterSeconds;
     } else {
       const output = parseAnsi(line.text).cells;
       const words = wordLengths(output);
       for (const [i, cell] of output.entries()) place(cell, t, words[i]);
       moveCursor(t);
+      if (output.length > 0) prints.push(t);
       t += settings.outputLineSeconds;
     }
   }
@@ -158,7 +169,7 @@ export function buildTimeline(lines: TerminalLine[], columns: number, settings: 
     for (const cell of lastPrompt) place(cell, end);
     moveCursor(end);
   }
-  return { columns, cells, times: Float64Array.from(times), cursor, end };
+  return { columns, cells, times: Float64Array.from(times), cursor, end, keys, enters, prints };
 }
 
 /** How many entries of a non-decreasing sequence are ≤ t. */
@@ -198,5 +209,8 @@ export function retime(timeline: Timeline, factor: number, offset: number): Time
     times: timeline.times.map((time) => offset + time * factor),
     cursor: timeline.cursor.map((move, i) => ({ ...move, at: i === 0 ? 0 : offset + move.at * factor })),
     end: offset + timeline.end * factor,
+    keys: timeline.keys.map((time) => offset + time * factor),
+    enters: timeline.enters.map((time) => offset + time * factor),
+    prints: timeline.prints.map((time) => offset + time * factor),
   };
 }

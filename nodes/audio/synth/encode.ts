@@ -1,0 +1,44 @@
+/**
+ * Writes a synthesised stereo source to a FLAC file a block at a time
+ * through ffmpeg's stdin: memory stays one block however long the clip.
+ */
+import { once } from 'node:events';
+import { PermanentError } from '../../../runtime/contract/index.js';
+import { startFfmpeg } from '../../../runtime/media/ffmpeg.js';
+import { SAMPLE_RATE, type StereoSource } from './dsp.js';
+
+/** One second of stereo float samples per write. */
+const BLOCK_FRAMES = SAMPLE_RATE;
+
+export async function encodeSource(source: StereoSource, frames: number, output: string, signal: AbortSignal): Promise<void> {
+  if (!(frames > 0)) throw new PermanentError(`nothing to write to ${output}: ${frames} frames`);
+  const running = startFfmpeg(['-f', 'f32le', '-ar', String(SAMPLE_RATE), '-ac', '2', '-i', 'pipe:0', '-c:a', 'flac', '-sample_fmt', 's32', output], {
+    stdin: true,
+    signal,
+    timeoutMs: Math.max(120_000, (frames / SAMPLE_RATE) * 1_000),
+    location: { file: output },
+  });
+  const stdin = running.stdin!;
+  let failed = false;
+  const exited = running.result.then(
+    () => undefined,
+    () => {
+      failed = true;
+    },
+  );
+  try {
+    for (let from = 0; from < frames && !failed; from += BLOCK_FRAMES) {
+      signal.throwIfAborted();
+      const count = Math.min(BLOCK_FRAMES, frames - from);
+      const block = new Float32Array(count * 2);
+      source.render(block, from, count);
+      if (!stdin.write(Buffer.from(block.buffer))) await Promise.race([once(stdin, 'drain').catch(() => undefined), exited]);
+    }
+    if (!failed) stdin.end();
+  } catch (error) {
+    running.stop(error instanceof PermanentError ? error : new PermanentError('synthesising audio failed', { cause: error }));
+    await running.result.catch(() => undefined);
+    throw error;
+  }
+  await running.result;
+}

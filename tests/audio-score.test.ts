@@ -1,0 +1,283 @@
+/**
+ * audio.score (issue 18 item 1, "dead air"): the synthesised music bed is
+ * deterministic, block-invariant and at its level for every mood; ambience
+ * follows the brief (hum for a data centre, rain's hiss, crickets at night)
+ * and measures so; keystroke clicks start at the typed characters' times;
+ * and the node, run on a parsed episode, scores each scene by its mood and
+ * brief and puts hits at the glitch, the [sfx: …] cue and the terminal.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AudioClip, Segment } from '../runtime/contract/index.js';
+import { ambienceLayers, ambienceSource, type AmbienceBrief } from '../nodes/audio/synth/ambience.js';
+import { SAMPLE_RATE } from '../nodes/audio/synth/dsp.js';
+import { hitsSource, sfxKind, type Hit } from '../nodes/audio/synth/effects.js';
+import { musicStyleNames, renderMusic, styleForMood } from '../nodes/audio/synth/music.js';
+import { decodeAudio } from '../nodes/audio/pcm.js';
+import terminalNode, { planTerminal, terminalEvents, type TerminalParams } from '../nodes/overlay/terminal.node.js';
+import { readTerminalLine } from '../nodes/script/engine/terminal.js';
+import { terminalSeconds } from '../nodes/script/engine/timing.js';
+import { createHarness, graph, type Harness } from './fixtures/harness.js';
+
+const signal = new AbortController().signal;
+
+const rmsDb = (samples: Float32Array, from = 0, to = samples.length): number => {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += samples[i]! ** 2;
+  return 10 * Math.log10(sum / Math.max(1, to - from));
+};
+
+/** Energy at `hz` of a channel of interleaved stereo (Goertzel), in dB. */
+function toneDb(samples: Float32Array, hz: number): number {
+  const frames = samples.length / 2;
+  const k = (2 * Math.cos((2 * Math.PI * hz) / SAMPLE_RATE));
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < frames; i++) {
+    const s0 = samples[i * 2]! + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const power = s1 * s1 + s2 * s2 - k * s1 * s2;
+  return 10 * Math.log10(power / frames ** 2 + 1e-30);
+}
+
+/** RMS of the first channel's difference signal (a crude high-pass: hiss and clicks), in dB. */
+function highDb(samples: Float32Array): number {
+  let sum = 0;
+  for (let i = 2; i < samples.length; i += 2) sum += (samples[i]! - samples[i - 2]!) ** 2;
+  return 10 * Math.log10(sum / (samples.length / 2));
+}
+
+function music(style: (typeof musicStyleNames)[number], seconds: number, first = 0, seed = 1): Float32Array {
+  const out = new Float32Array(Math.round(seconds * SAMPLE_RATE) * 2);
+  renderMusic(style, seed, first, out.length / 2, out, () => 1);
+  return out;
+}
+
+function ambience(brief: AmbienceBrief, seconds: number, blocks = 1): Float32Array {
+  const frames = Math.round(seconds * SAMPLE_RATE);
+  const out = new Float32Array(frames * 2);
+  const source = ambienceSource(brief, { seed: 7, levelDb: -42, frames, fadeIn: 0, fadeOut: 0 });
+  const size = Math.ceil(frames / blocks);
+  for (let from = 0; from < frames; from += size) {
+    const count = Math.min(size, frames - from);
+    const block = new Float32Array(count * 2);
+    source.render(block, from, count);
+    out.set(block, from * 2);
+  }
+  return out;
+}
+
+describe('the music bed', () => {
+  it('is the same for the same seed, differs by seed, and is one function of the episode clock (blocks join seamlessly)', () => {
+    const whole = music('tense', 3);
+    expect(music('tense', 3)).toEqual(whole);
+    expect(music('tense', 3, 0, 2)).not.toEqual(whole);
+    // Rendered from 1.5 s on, the bed is the second half of the whole: no state, so any block and any clip start agree.
+    const half = music('tense', 1.5, 1.5 * SAMPLE_RATE);
+    const tail = whole.subarray(whole.length / 2);
+    let worst = 0;
+    for (let i = 0; i < half.length; i++) worst = Math.max(worst, Math.abs(half[i]! - tail[i]!));
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('plays every mood near −20 dBFS RMS at unity, never silent for half a second, each mood its own', () => {
+    const renders = new Map(musicStyleNames.map((name) => [name, music(name, 12)]));
+    for (const [name, samples] of renders) {
+      expect(rmsDb(samples), name).toBeGreaterThan(-22.5);
+      expect(rmsDb(samples), name).toBeLessThan(-17.5);
+      // No quiet stretch: every half second holds sound.
+      const half = SAMPLE_RATE;
+      for (let from = 0; from + half <= samples.length; from += half) expect(rmsDb(samples, from, from + half), `${name} at ${from / half / 2} s`).toBeGreaterThan(-40);
+      expect(samples.reduce((peak, value) => Math.max(peak, Math.abs(value)), 0), name).toBeLessThan(0.9);
+    }
+    expect(renders.get('ominous')).not.toEqual(renders.get('hopeful'));
+    expect(styleForMood('tense')).toBe('tense');
+    expect(styleForMood(undefined)).toBe('neutral');
+    expect(styleForMood('bewildered')).toBe('neutral');
+  });
+});
+
+describe('ambience from the brief', () => {
+  it('chooses its layers from setting, weather, indoors and time of day', () => {
+    const table: Array<[AmbienceBrief, string]> = [
+      [{}, 'room'],
+      [{ setting: 'data center' }, 'room+hum+fans'],
+      [{ setting: 'city street', weather: 'heavy rain', timeOfDay: 'night' }, 'room+heavy-rain+traffic'],
+      [{ setting: 'forest', timeOfDay: 'day' }, 'room+wind+birds'],
+      [{ setting: 'forest', timeOfDay: 'night' }, 'room+wind+crickets'],
+      [{ setting: 'ocean' }, 'room+wind+waves'],
+      [{ setting: 'desert', weather: 'dust' }, 'room+wind'],
+      [{ setting: 'space' }, 'room+drone'],
+      [{ setting: 'interior room', weather: 'storm' }, 'room+heavy-rain+thunder'],
+    ];
+    expect(table.map(([brief]) => ambienceLayers(brief).join('+'))).toEqual(table.map(([, layers]) => layers));
+  });
+
+  it('sounds as the brief says: mains hum in a data centre, hiss in the rain; repeatable, and the same in blocks as whole', () => {
+    const room = ambience({}, 4);
+    const dataCenter = ambience({ setting: 'data center' }, 4);
+    const rain = ambience({ setting: 'city street', weather: 'heavy rain' }, 4);
+    // Room tone alone is quiet but there (−42 dBFS RMS asked).
+    expect(rmsDb(room)).toBeGreaterThan(-45);
+    expect(rmsDb(room)).toBeLessThan(-39);
+    expect(toneDb(dataCenter, 50) - toneDb(rain, 50)).toBeGreaterThan(15);
+    expect(highDb(rain) - highDb(dataCenter)).toBeGreaterThan(10);
+    expect(highDb(rain) - highDb(room)).toBeGreaterThan(10);
+    expect(ambience({ setting: 'data center' }, 4)).toEqual(dataCenter);
+    expect(ambience({ setting: 'data center' }, 4, 7)).toEqual(dataCenter);
+  });
+});
+
+const terminalDefaults = Object.fromEntries(
+  Object.entries(terminalNode.params.properties as Record<string, { default?: unknown }>).flatMap(([name, schema]) => (schema.default === undefined ? [] : [[name, schema.default]])),
+) as unknown as TerminalParams;
+
+function block(lines: string[]): Segment & { terminal: NonNullable<Segment['terminal']> } {
+  const terminal = { lines: lines.map(readTerminalLine) };
+  return { id: 'seg-typing', sceneId: 'scene-1', kind: 'terminal', speechText: '', displayText: lines.join('\n'), line: 3, words: 0, timing: { start: 0, duration: terminalSeconds(terminal.lines) }, terminal };
+}
+
+/** Sample frames where a sound starts: above `threshold` after at least `quietMs` below it. */
+function onsets(samples: Float32Array, threshold: number, quietMs = 8): number[] {
+  const found: number[] = [];
+  const quiet = Math.round((quietMs / 1000) * SAMPLE_RATE);
+  let lastLoud = -Infinity;
+  for (let frame = 0; frame < samples.length / 2; frame++) {
+    const level = Math.max(Math.abs(samples[frame * 2]!), Math.abs(samples[frame * 2 + 1]!));
+    if (level < threshold) continue;
+    if (frame - lastLoud > quiet) found.push(frame);
+    lastLoud = frame;
+  }
+  return found;
+}
+
+describe('effects at the picture’s events', () => {
+  it('the terminal says when it powers on and off and when each character is typed; a click starts at each one', () => {
+    const segment = block(['$ wake aria', 'MAIN GRID ........ OFFLINE', '$ ls -la']);
+    const plan = planTerminal(segment, { ...terminalDefaults, width: 640, height: 360 });
+    const events = terminalEvents(plan);
+    const keys = events.filter((event) => event.kind === 'key').map((event) => event.time);
+    expect(keys).toHaveLength('wake aria'.length + 'ls -la'.length);
+    expect(events[0]).toEqual({ time: 0, kind: 'power-on' });
+    expect(events.at(-1)!.kind).toBe('power-off');
+    expect(events.filter((event) => event.kind === 'enter')).toHaveLength(2);
+    expect(events.filter((event) => event.kind === 'print')).toHaveLength(1);
+    // Keys are the typed cells' own times: each appears on screen the moment its click starts.
+    const typed = [...plan.timeline.times].filter((_t, i) => i >= 2 && i < 2 + 'wake aria'.length);
+    expect(keys.slice(0, typed.length)).toEqual(typed.map((t) => Math.round(t * 10_000) / 10_000));
+
+    const hits: Hit[] = keys.map((time) => ({ time, kind: 'key' }));
+    const frames = Math.ceil((keys.at(-1)! + 0.2) * SAMPLE_RATE);
+    const out = new Float32Array(frames * 2);
+    hitsSource(hits, { seed: 3, levelDb: -12 }).render(out, 0, frames);
+    const found = onsets(out, 0.01, 4).map((frame) => frame / SAMPLE_RATE);
+    // Keys closer than the quiet gap read as one onset; every onset is a key, and nearly every key an onset, within 1 ms.
+    for (const onset of found) expect(Math.min(...keys.map((key) => Math.abs(key - onset))), `onset at ${onset.toFixed(4)} s`).toBeLessThan(0.001);
+    const heard = keys.filter((key) => found.some((onset) => Math.abs(key - onset) < 0.001));
+    expect(heard.length / keys.length).toBeGreaterThan(0.8);
+  });
+
+  it('renders the same in any block order and reads [sfx: …] cues by keyword', () => {
+    const hits: Hit[] = [{ time: 0.01, kind: 'power-on' }, { time: 0.3, kind: 'glitch' }, { time: 0.5, kind: 'key' }, { time: 0.9, kind: 'rumble' }];
+    const frames = 3 * SAMPLE_RATE;
+    const whole = new Float32Array(frames * 2);
+    hitsSource(hits, { seed: 1, levelDb: -12 }).render(whole, 0, frames);
+    const pieces = new Float32Array(frames * 2);
+    const source = hitsSource(hits, { seed: 1, levelDb: -12 });
+    for (const from of [2 * SAMPLE_RATE, 0, SAMPLE_RATE]) {
+      const block = new Float32Array(SAMPLE_RATE * 2);
+      source.render(block, from, SAMPLE_RATE);
+      pieces.set(block, from * 2);
+    }
+    expect(pieces).toEqual(whole);
+    expect(rmsDb(whole, 0.3 * SAMPLE_RATE * 2, 0.5 * SAMPLE_RATE * 2)).toBeGreaterThan(-35);
+    expect(['door slam', 'alarm beeps', 'distant explosion', 'radio static', 'footsteps', 'something odd'].map(sfxKind)).toEqual(['impact', 'beeps', 'rumble', 'static', 'footsteps', 'impact']);
+  });
+});
+
+describe('the audio.score node on an episode', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => {
+    await h.dispose();
+  });
+
+  const episode = `---
+title: "Score"
+---
+
+# Score
+
+## Cold Room
+
+*An abandoned data center, ominous and cold.*
+
+**NARRATOR:** The room was quiet.
+
+[glitch]
+
+**NARRATOR:** Then it was not.
+
+## Street
+
+*A street at night in heavy rain. Hopeful, warm light.*
+
+[sfx: door slam]
+
+**NARRATOR:** Outside, the rain kept falling.
+
+[music: tense]
+
+**NARRATOR:** Someone was running.
+`;
+
+  const run = async (params: Record<string, unknown> = {}) => {
+    const g = graph(
+      [
+        ['parse', 'script.markdown'],
+        ['pace', 'assembly.pace'],
+        ['score', 'audio.score', params],
+      ],
+      ['$input.episode -> parse.markdown', 'parse.script -> pace.script', 'parse.script -> score.script', 'pace.plan -> score.plan'],
+      { inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'score.clips', plan: 'pace.plan' } },
+    );
+    const result = await h.run(g, { inputs: { episode }, noCache: true });
+    expect(result.status, result.error?.message).toBe('done');
+    return { clips: result.outputs.clips as AudioClip[], plan: result.outputs.plan as { duration: number; scenes: Array<{ start: number; duration: number; events: Array<{ start: number; segment: { kind: string; cue?: { type: string } } }> }> } };
+  };
+
+  it('scores each scene by its mood and brief, crossfaded, with hits at the glitch and the sfx cue; the same bytes again', async () => {
+    const { clips, plan } = await run();
+    const musicClips = clips.filter((clip) => clip.stem === 'music');
+    expect(musicClips.map((clip) => clip.name)).toEqual(['music-1-ominous.flac', 'music-2-hopeful.flac', 'music-3-tense.flac']);
+    // Beds cover the episode from 0 to its end, overlapping by the crossfade.
+    expect(musicClips[0]!.start).toBe(0);
+    const last = musicClips.at(-1)!;
+    expect(last.start! + last.duration!).toBeCloseTo(plan.duration, 3);
+    for (let i = 1; i < musicClips.length; i++) expect(musicClips[i]!.start!).toBeLessThan(musicClips[i - 1]!.start! + musicClips[i - 1]!.duration!);
+    const cueAt = (type: string) => plan.scenes.flatMap((scene) => scene.events).find((event) => event.segment.cue?.type === type)!.start;
+    expect(musicClips[2]!.start).toBeCloseTo(cueAt('music') - 0.75, 3);
+
+    const ambienceClips = clips.filter((clip) => clip.name?.startsWith('ambience'));
+    expect(ambienceClips).toHaveLength(2);
+    const glitch = clips.find((clip) => clip.name?.endsWith('-glitch.flac'))!;
+    const sfx = clips.find((clip) => clip.name?.endsWith('-sfx.flac'))!;
+    expect(glitch.start).toBeCloseTo(cueAt('glitch'), 6);
+    expect(sfx.start).toBeCloseTo(cueAt('sfx'), 6);
+
+    // Measured: the data centre hums at 50 Hz, the rainy street hisses.
+    const decode = async (clip: AudioClip) => decodeAudio(await h.engine.services.artifacts.localPath(clip), { channels: 2, signal });
+    const [inside, outside] = await Promise.all(ambienceClips.map(decode));
+    expect(toneDb(inside!, 50) - toneDb(outside!, 50)).toBeGreaterThan(10);
+    expect(highDb(outside!) - highDb(inside!)).toBeGreaterThan(10);
+    expect(rmsDb(await decode(musicClips[0]!))).toBeGreaterThan(-32);
+
+    const again = await run();
+    expect(again.clips.map((clip) => clip.hash)).toEqual(clips.map((clip) => clip.hash));
+    const other = await run({ seed: 2, effects: false, ambience: false, musicStyle: 'calm' });
+    expect(other.clips.map((clip) => clip.name)).toEqual(['music-1-calm.flac']);
+  }, 120_000);
+});
