@@ -6,8 +6,11 @@
  * and the node, run on a parsed episode, scores each scene by its mood and
  * brief and puts hits at the glitch, the [sfx: …] cue and the terminal.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AudioClip, Segment } from '../runtime/contract/index.js';
+import type { AudioClip, Segment, Timeline } from '../runtime/contract/index.js';
 import { ambienceLayers, ambienceSource, type AmbienceBrief } from '../nodes/audio/synth/ambience.js';
 import { SAMPLE_RATE } from '../nodes/audio/synth/dsp.js';
 import { hitsSource, sfxKind, type Hit } from '../nodes/audio/synth/effects.js';
@@ -16,6 +19,8 @@ import { decodeAudio } from '../nodes/audio/pcm.js';
 import terminalNode, { planTerminal, terminalEvents, type TerminalParams } from '../nodes/overlay/terminal.node.js';
 import { readTerminalLine } from '../nodes/script/engine/terminal.js';
 import { terminalSeconds } from '../nodes/script/engine/timing.js';
+import { styleOfCue } from '../nodes/audio/score.node.js';
+import { makeAssets, shortEpisode } from './fixtures/assembly-graph.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 
 const signal = new AbortController().signal;
@@ -95,6 +100,11 @@ describe('the music bed', () => {
     expect(styleForMood('tense')).toBe('tense');
     expect(styleForMood(undefined)).toBe('neutral');
     expect(styleForMood('bewildered')).toBe('neutral');
+  });
+
+  it('reads [music: …] cues: a style, a word for a mood, a stop, or nothing it knows', () => {
+    const cues = ['music: tense', 'music: suspense builds', 'MUSIC: Playful strings', 'music: fade out', 'music: stop', 'music: strings swell'];
+    expect(cues.map(styleOfCue)).toEqual(['tense', 'tense', 'playful', 'none', 'none', undefined]);
   });
 });
 
@@ -232,6 +242,10 @@ title: "Score"
 [music: tense]
 
 **NARRATOR:** Someone was running.
+
+[music: stop]
+
+**NARRATOR:** Then only the rain.
 `;
 
   const run = async (params: Record<string, unknown> = {}) => {
@@ -253,16 +267,18 @@ title: "Score"
     const { clips, plan } = await run();
     const musicClips = clips.filter((clip) => clip.stem === 'music');
     expect(musicClips.map((clip) => clip.name)).toEqual(['music-1-ominous.flac', 'music-2-hopeful.flac', 'music-3-tense.flac']);
-    // Beds cover the episode from 0 to its end, overlapping by the crossfade.
+    // Beds cover the episode from 0 to [music: stop] (and half a crossfade past it), overlapping by the crossfade; the ambience goes on to the end.
+    const cues = (type: string) => plan.scenes.flatMap((scene) => scene.events).filter((event) => event.segment.cue?.type === type).map((event) => event.start);
+    const cueAt = (type: string) => cues(type)[0]!;
     expect(musicClips[0]!.start).toBe(0);
     const last = musicClips.at(-1)!;
-    expect(last.start! + last.duration!).toBeCloseTo(plan.duration, 3);
+    expect(last.start! + last.duration!).toBeCloseTo(cues('music')[1]! + 0.75, 3);
     for (let i = 1; i < musicClips.length; i++) expect(musicClips[i]!.start!).toBeLessThan(musicClips[i - 1]!.start! + musicClips[i - 1]!.duration!);
-    const cueAt = (type: string) => plan.scenes.flatMap((scene) => scene.events).find((event) => event.segment.cue?.type === type)!.start;
     expect(musicClips[2]!.start).toBeCloseTo(cueAt('music') - 0.75, 3);
 
     const ambienceClips = clips.filter((clip) => clip.name?.startsWith('ambience'));
     expect(ambienceClips).toHaveLength(2);
+    expect(ambienceClips[1]!.start! + ambienceClips[1]!.duration!).toBeCloseTo(plan.duration, 3);
     const glitch = clips.find((clip) => clip.name?.endsWith('-glitch.flac'))!;
     const sfx = clips.find((clip) => clip.name?.endsWith('-sfx.flac'))!;
     expect(glitch.start).toBeCloseTo(cueAt('glitch'), 6);
@@ -279,5 +295,66 @@ title: "Score"
     expect(again.clips.map((clip) => clip.hash)).toEqual(clips.map((clip) => clip.hash));
     const other = await run({ seed: 2, effects: false, ambience: false, musicStyle: 'calm' });
     expect(other.clips.map((clip) => clip.name)).toEqual(['music-1-calm.flac']);
+  }, 120_000);
+});
+
+describe('assembly.timeline with a score', () => {
+  let h: Harness;
+  let assets: string;
+  beforeAll(async () => {
+    h = await createHarness();
+    assets = await mkdtemp(join(tmpdir(), 'reelgraph-score-'));
+    await makeAssets(assets);
+  });
+  afterAll(async () => {
+    await h.dispose();
+    await rm(assets, { recursive: true, force: true });
+  });
+
+  const timelineOf = async (timelineParams: Record<string, unknown>): Promise<Timeline> => {
+    const format = { profile: 'preview-720p', width: 320, height: 180 };
+    const g = graph(
+      [
+        ['parse', 'script.markdown'],
+        ['pace', 'assembly.pace', format],
+        ['prompts', 'scene.prompt'],
+        ['scenes', 'scene.image', { ...format, assetRoots: [assets], folder: 'stills', motion: 'static' }],
+        ['score', 'audio.score'],
+        ['timeline', 'assembly.timeline', { ...format, assetRoots: [assets], ...timelineParams }],
+      ],
+      [
+        '$input.episode -> parse.markdown',
+        'parse.script -> pace.script',
+        'parse.script -> prompts.script',
+        'pace.plan -> prompts.plan',
+        'prompts.prompts -> scenes.prompts',
+        'parse.script -> score.script',
+        'pace.plan -> score.plan',
+        'parse.script -> timeline.script',
+        'pace.plan -> timeline.plan',
+        'scenes.clips -> timeline.scenes',
+        'score.clips -> timeline.score',
+      ],
+      { inputs: { episode: { type: 'Markdown' } }, outputs: { timeline: 'timeline.timeline' } },
+    );
+    const result = await h.run(g, { inputs: { episode: shortEpisode } });
+    expect(result.status, result.error?.message).toBe('done');
+    return result.outputs.timeline as Timeline;
+  };
+
+  it('lays the score’s beds on the music track (ducked) and its ambience and hits on the effects track; an imported bed replaces its music', async () => {
+    const scored = await timelineOf({});
+    const music = scored.tracks.find((track) => track.kind === 'music')!.clips;
+    const effects = scored.tracks.find((track) => track.kind === 'effects')!.clips;
+    // The scenes' moods: none stated for the server room and the door (neutral), the rainy street at night mysterious.
+    expect(music.map((clip) => clip.id)).toEqual(['score-music-1-neutral', 'score-music-2-mysterious', 'score-music-3-neutral']);
+    expect(music[0]!.start).toBe(0);
+    expect(effects.map((clip) => clip.id)).toEqual(expect.arrayContaining(['score-ambience-1', 'score-ambience-2', expect.stringMatching(/^score-seg-.*-glitch$/u), expect.stringMatching(/-glitch$/u)]));
+    expect(scored.ducking).toMatchObject({ amountDb: 12 });
+    for (const clip of [...music, ...effects]) expect(clip.start + clip.duration).toBeLessThanOrEqual(scored.duration + 1e-9);
+
+    const imported = await timelineOf({ music: 'music.wav' });
+    expect(imported.tracks.find((track) => track.kind === 'music')!.clips.map((clip) => clip.id)).toEqual(['music']);
+    expect(imported.tracks.find((track) => track.kind === 'effects')!.clips.filter((clip) => clip.id.startsWith('score-ambience'))).toHaveLength(effects.filter((clip) => clip.id.startsWith('score-ambience')).length);
   }, 120_000);
 });

@@ -23,6 +23,7 @@ import { ambienceKey, ambienceSource, type AmbienceBrief } from './synth/ambienc
 import { dbToGain, fadeGain, hashString, SAMPLE_RATE, type StereoSource } from './synth/dsp.js';
 import { hitSeconds, hitsSource, sfxKind, type Hit } from './synth/effects.js';
 import { encodeSource } from './synth/encode.js';
+import { MOOD_WORDS } from '../script/engine/vocabulary.js';
 import { musicStyleNames, renderMusic, styleForMood, type MusicStyleName } from './synth/music.js';
 
 const params = nodeParams({
@@ -58,18 +59,30 @@ function merge<K>(spans: Span<K>[]): Span<K>[] {
   return merged;
 }
 
-/** `[music: tense]` → tense; a cue naming no style keeps the current one. */
-function styleOfCue(raw: string): MusicStyleName | undefined {
-  const words = raw.toLowerCase().split(/[^a-z]+/u);
-  return musicStyleNames.find((name) => words.includes(name));
+const MUSIC_STOP = /\b(stop|stops|off|out|none|silence|silent|cut|ends?)\b/iu;
+
+/**
+ * `[music: tense]` (or a word for it: "suspense") → tense; `[music: stop]`
+ * (off, out, fade out, silence) → no bed from the cue on (the ambience
+ * still plays); a cue naming neither keeps the current style.
+ */
+export function styleOfCue(raw: string): MusicStyleName | 'none' | undefined {
+  const text = raw.replace(/^[^:]*:/u, '').toLowerCase();
+  const words = text.split(/[^a-z]+/u);
+  const named = musicStyleNames.find((name) => words.includes(name));
+  if (named) return named;
+  for (const [mood, phrases] of Object.entries(MOOD_WORDS)) {
+    if (phrases.some((phrase) => words.includes(phrase))) return styleForMood(mood);
+  }
+  return MUSIC_STOP.test(text) ? 'none' : undefined;
 }
 
 /** The episode's music as runs of one style, from the scenes' moods and `[music: …]` cues. */
-export function musicSpans(script: Script, plan: ScenePlan, override?: MusicStyleName): Span<MusicStyleName>[] {
+export function musicSpans(script: Script, plan: ScenePlan, override?: MusicStyleName): Span<MusicStyleName | 'none'>[] {
   const briefs = new Map(script.scenes.map((scene) => [scene.id, scene.brief]));
-  const spans: Span<MusicStyleName>[] = [];
+  const spans: Span<MusicStyleName | 'none'>[] = [];
   for (const scene of plan.scenes) {
-    let style = override ?? styleForMood(briefs.get(scene.id)?.mood);
+    let style: MusicStyleName | 'none' = override ?? styleForMood(briefs.get(scene.id)?.mood);
     let start = scene.start;
     for (const event of scene.events) {
       const cue = event.segment.kind === 'cue' ? event.segment.cue : undefined;
@@ -180,10 +193,12 @@ export default defineNode({
     if (params.music) {
       const spans = musicSpans(script, plan, params.musicStyle);
       spans.forEach((span, index) => {
+        const style = span.key;
+        if (style === 'none') return;
         const { start, seconds, fadeIn, fadeOut } = bed(span, index, spans.length);
         const frames = Math.round(seconds * SAMPLE_RATE);
-        const source = musicSource(span.key, params.seed, start, frames, fadeIn, fadeOut, params.musicLevelDb);
-        jobs.push(() => store(ctx, source, seconds, `music-${index + 1}-${span.key}.flac`, { stem: 'music', start, sceneId: span.sceneId }));
+        const source = musicSource(style, params.seed, start, frames, fadeIn, fadeOut, params.musicLevelDb);
+        jobs.push(() => store(ctx, source, seconds, `music-${index + 1}-${style}.flac`, { stem: 'music', start, sceneId: span.sceneId }));
       });
     }
     if (params.ambience) {

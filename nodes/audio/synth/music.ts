@@ -71,16 +71,44 @@ function chord(style: MusicStyle, bar: number): [number, number, number] {
 
 const PAD_DETUNE = 0.0035;
 
-/** One chord's pad at time t: each tone as two detuned partials (left, right) with a little of its harmonics; `hz` holds the chord root an octave down last. */
-function pad(brightness: number, hz: Float64Array, t: number, out: [number, number]): void {
+const TABLE_SIZE = 4096;
+
+/** One period of a pad tone: the fundamental with `brightness` of its second and third harmonics (one lookup per partial instead of three). */
+function padWave(brightness: number): Float64Array {
+  const table = new Float64Array(TABLE_SIZE + 1);
+  for (let i = 0; i <= TABLE_SIZE; i++) {
+    const x = (2 * Math.PI * i) / TABLE_SIZE;
+    table[i] = Math.sin(x) + brightness * (0.5 * Math.sin(2 * x) + 0.25 * Math.sin(3 * x));
+  }
+  return table;
+}
+
+const padWaves = new Map<number, Float64Array>();
+function padWaveOf(brightness: number): Float64Array {
+  let table = padWaves.get(brightness);
+  if (!table) {
+    table = padWave(brightness);
+    padWaves.set(brightness, table);
+  }
+  return table;
+}
+
+function lookup(table: Float64Array, cycles: number): number {
+  const phase = (cycles - Math.floor(cycles)) * TABLE_SIZE;
+  const index = phase | 0;
+  const a = table[index]!;
+  return a + (table[index + 1]! - a) * (phase - index);
+}
+
+/** One chord's pad at time t: each tone as two detuned partials (left, right); `hz` holds the chord root an octave down last. */
+function pad(wave: Float64Array, hz: Float64Array, t: number, out: [number, number]): void {
   let left = 0;
   let right = 0;
   const tones = hz.length - 1;
   for (let i = 0; i < tones; i++) {
     const f = hz[i]! * t;
-    const harmonics = brightness * (0.5 * sineCycles(2 * f) + 0.25 * sineCycles(3 * f * (1 + PAD_DETUNE)));
-    left += sineCycles(f * (1 - PAD_DETUNE)) + harmonics;
-    right += sineCycles(f * (1 + PAD_DETUNE)) + harmonics;
+    left += lookup(wave, f * (1 - PAD_DETUNE));
+    right += lookup(wave, f * (1 + PAD_DETUNE));
   }
   const low = 0.6 * sineCycles(hz[tones]! * t);
   out[0] = (left + low) / tones;
@@ -90,10 +118,12 @@ function pad(brightness: number, hz: Float64Array, t: number, out: [number, numb
 /** A plucked note `age` seconds after it began: a few harmonics decaying, with a 4 ms attack. */
 function pluck(hz: number, age: number, t: number, decay: number): number {
   if (age < 0) return 0;
-  const envelope = Math.min(1, age / 0.004) * Math.exp(-decay * age);
+  const e = Math.exp(-decay * age);
+  const envelope = Math.min(1, age / 0.004) * e;
   if (envelope < 1e-4) return 0;
+  const e3 = e * e * e;
   const f = hz * t;
-  return envelope * (sineCycles(f) + 0.35 * sineCycles(2 * f) * Math.exp(-3 * decay * age) + 0.12 * sineCycles(3 * f) * Math.exp(-5 * decay * age));
+  return envelope * (sineCycles(f) + 0.35 * sineCycles(2 * f) * e3 + 0.12 * sineCycles(3 * f) * e3 * e * e);
 }
 
 interface Note {
@@ -102,17 +132,30 @@ interface Note {
   on: boolean;
 }
 
-/** Notes by index, computed once per render call (a block holds a few dozen). */
-function noteTable(make: (index: number) => Note): (index: number) => Note {
-  const cache = new Map<number, Note>();
-  return (index) => {
-    let note = cache.get(index);
-    if (!note) {
-      note = make(index);
-      cache.set(index, note);
+/**
+ * The notes sounding at a step index: the one begun at `index` and the
+ * `depth - 1` before it, recomputed only when the index moves on.
+ */
+class Ringing {
+  private index = Number.NaN;
+  readonly notes: Note[] = [];
+  constructor(
+    private readonly depth: number,
+    private readonly make: (index: number) => Note,
+  ) {}
+  at(index: number): Note[] {
+    if (index !== this.index) {
+      if (index === this.index + 1) {
+        this.notes.pop();
+        this.notes.unshift(this.make(index));
+      } else {
+        this.notes.length = 0;
+        for (let k = 0; k < this.depth; k++) this.notes.push(this.make(index - k));
+      }
+      this.index = index;
     }
-    return note;
-  };
+    return this.notes;
+  }
 }
 
 /**
@@ -136,18 +179,19 @@ export function renderMusic(styleName: MusicStyleName, seed: number, first: numb
     return hz;
   };
   const bassStep = style.bassPerBeat > 0 ? beatSeconds / style.bassPerBeat : 0;
-  const bass = noteTable((index) => ({ hz: midiToHz(chordAt(index * bassStep)[0] - 24), pan: 0.5, on: true }));
+  const bass = new Ringing(2, (index) => ({ hz: midiToHz(chordAt(index * bassStep)[0] - 24), pan: 0.5, on: true }));
   const arpStep = style.arpPerBeat > 0 ? beatSeconds / style.arpPerBeat : 0;
-  const arp = noteTable((index) => {
+  const arp = new Ringing(2, (index) => {
     const pick = hashUnit(seed, index);
     const tone = chordAt(index * arpStep)[Math.floor(pick * 3)]! + 12 * (pick > 0.8 ? 1 : 0);
     return { hz: midiToHz(tone), pan: 0.5 + 0.4 * (hashUnit(seed, index, 7) - 0.5), on: true };
   });
-  const bell = noteTable((beat) => {
+  const bell = new Ringing(4, (beat) => {
     const on = hashUnit(seed, beat, 3) < style.bells;
     const tone = chordAt(beat * beatSeconds)[Math.floor(hashUnit(seed, beat, 5) * 3)]! + 24;
     return { hz: midiToHz(tone), pan: hashUnit(seed, beat, 11), on };
   });
+  const wave = padWaveOf(style.brightness);
   const padOut: [number, number] = [0, 0];
   const previousOut: [number, number] = [0, 0];
   for (let i = 0; i < frames; i++) {
@@ -157,12 +201,12 @@ export function renderMusic(styleName: MusicStyleName, seed: number, first: numb
     const bar = Math.floor(t / barSeconds);
     const inBar = t - bar * barSeconds;
     // The pad glides from the last bar's chord into this one.
-    pad(style.brightness, tonesOf(bar), t, padOut);
+    pad(wave, tonesOf(bar), t, padOut);
     let left = padOut[0];
     let right = padOut[1];
     if (inBar < glide) {
       const w = 0.5 - 0.5 * Math.cos((Math.PI * inBar) / glide);
-      pad(style.brightness, tonesOf(bar - 1), t, previousOut);
+      pad(wave, tonesOf(bar - 1), t, previousOut);
       left = w * left + (1 - w) * previousOut[0];
       right = w * right + (1 - w) * previousOut[1];
     }
@@ -172,16 +216,18 @@ export function renderMusic(styleName: MusicStyleName, seed: number, first: numb
 
     if (bassStep > 0) {
       const index = Math.floor(t / bassStep);
+      const notes = bass.at(index);
       for (let k = 0; k < 2; k++) {
-        const value = 0.35 * pluck(bass(index - k).hz, t - (index - k) * bassStep, t, 2.5 / bassStep);
+        const value = 0.35 * pluck(notes[k]!.hz, t - (index - k) * bassStep, t, 2.5 / bassStep);
         left += value;
         right += value;
       }
     }
     if (arpStep > 0) {
       const index = Math.floor(t / arpStep);
+      const notes = arp.at(index);
       for (let k = 0; k < 2; k++) {
-        const note = arp(index - k);
+        const note = notes[k]!;
         const value = 0.16 * pluck(note.hz, t - (index - k) * arpStep, t, 3 / arpStep);
         left += value * (1 - note.pan) * 2;
         right += value * note.pan * 2;
@@ -189,8 +235,9 @@ export function renderMusic(styleName: MusicStyleName, seed: number, first: numb
     }
     if (style.bells > 0) {
       const index = Math.floor(t / beatSeconds);
+      const notes = bell.at(index);
       for (let k = 0; k < 4; k++) {
-        const note = bell(index - k);
+        const note = notes[k]!;
         if (!note.on) continue;
         const value = 0.1 * pluck(note.hz, t - (index - k) * beatSeconds, t, 1.2);
         left += value * (1 - note.pan) * 2;
