@@ -5,9 +5,11 @@
  * builds the same services as its parent.
  */
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { NodeRegistry, NodeType } from '../runtime/contract/index.js';
 import { artifactStoreFromEnv } from '../runtime/artifacts/from-config.js';
+import { FsCacheStore } from '../runtime/engine/cache.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { Redis } from 'ioredis';
 import { InProcessRateLimiter } from '../runtime/engine/rate-limiter.js';
@@ -45,6 +47,8 @@ export async function createWorkerServices(env: NodeJS.ProcessEnv = process.env,
     rateLimiter,
     dataDir,
     logger,
+    // Parts of units this machine ran (a scene's first seconds), kept beside the data directory's cache.
+    partCache: new FsCacheStore(join(dataDir, 'cache')),
   };
   // REELGRAPH_SECRET_KEY, else the key file of a data directory this machine shares with the server.
   const key = (await resolveSecretKey(dataDir, { env }))?.key;

@@ -10,7 +10,7 @@ import type { ArtifactHandle } from '../runtime/contract/index.js';
 import type { ChunkLayer, RenderChunk } from '../nodes/assembly/chunks.node.js';
 import { chunkFilterGraph } from '../nodes/assembly/filtergraph.js';
 import { chunkEncodeArgs } from '../nodes/assembly/render-chunk.node.js';
-import { concatList } from '../nodes/assembly/join.node.js';
+import { concatList } from '../nodes/video/concat.js';
 
 const media = (hash: string): ArtifactHandle => ({ hash, mime: 'video/mp4', bytes: 1 });
 const layer = (hash: string, start: number, duration: number, sourceIn = 0): ChunkLayer => ({ media: media(hash), sourceIn, start, duration });

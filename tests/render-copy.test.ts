@@ -19,7 +19,7 @@ import { copyAwareLengths, pieceLengths, type RenderChunk } from '../nodes/assem
 import { copiedFrom } from '../nodes/assembly/piece-copy.js';
 import { copyableClipArgs, pieceEncodingOf } from '../nodes/video/piece-encoding.js';
 import { renderProfiles } from '../nodes/video/profiles.js';
-import { grabFrame, streamInfo } from './fixtures/frames.js';
+import { grabFrame, meanDifference, streamInfo } from './fixtures/frames.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { FPS, frameNumberFilter, frameNumberOf, H, longSceneTimeline, piecesGraph, SCENE1, SCENE2, TOTAL, W } from './fixtures/long-scene.js';
 
@@ -155,6 +155,48 @@ describe('procedural scene clips pieces can copy', () => {
       .sort((a, b) => a - b);
     expect(keyframes).toEqual([0, 60, 105]);
   }, 120_000);
+});
+
+describe('a procedural scene an edit makes longer', () => {
+  const scenes = graph([['scenes', 'scene.procedural', { profile: 'preview-720p', width: 192, height: 108, renderScale: 0.5 }]], ['$input.prompts -> scenes.prompts'], {
+    inputs: { prompts: { type: 'ScenePrompt', list: true } },
+    outputs: { clips: 'scenes.clips' },
+  });
+  const prompt = { sceneId: 'street', prompt: 'a rainy street at night, slow push in', setting: 'city street', weather: 'rain', handle: 0.5, seed: 8 };
+  const keyframesOf = async (file: string): Promise<number[]> => {
+    const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts,flags', '-of', 'csv=p=0', file], { timeoutMs: 30_000 });
+    return stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .filter((line) => line.includes('K'))
+      .map((line) => Number(line.split(',')[0]) / 512)
+      .sort((a, b) => a - b);
+  };
+
+  it('keeps the parts it already had and draws only from the part holding the old end', async () => {
+    // 14 s: parts of 6 s at frames 0, 180 and 360 (to 420), the cut at 405.
+    const first = await h.run(scenes, { inputs: { prompts: [{ ...prompt, duration: 14 }] } });
+    expect(first.status, first.error?.message).toBe('done');
+    const [short] = first.outputs.clips as VideoClip[];
+    const before = h.events.length;
+    // 16.5 s: the same first two parts; the third (from frame 360) is drawn again, to 495, the cut now at 480.
+    const second = await h.run(scenes, { inputs: { prompts: [{ ...prompt, duration: 16.5 }] } });
+    expect(second.status, second.error?.message).toBe('done');
+    const [long] = second.outputs.clips as VideoClip[];
+    const said = h.events.slice(before).filter((event) => event.type === 'log' && event.nodeId === 'scenes').map((event) => (event as { message: string }).message);
+    expect(said).toEqual(['scene "street": drew 135 of 495 frames; the other 360 are from an earlier render of this scene']);
+
+    const [shortFile, longFile] = await Promise.all([short!, long!].map((clip) => h.engine.services.artifacts.localPath(clip)));
+    expect(await streamInfo(longFile!)).toMatchObject({ frames: 495, fps: 30 });
+    expect(long!.encoding).toEqual({ preset: 'superfast', crf: 24, keyframeInterval: 60 });
+    expect(await keyframesOf(shortFile!)).toEqual([0, 60, 120, 180, 240, 300, 360, 405]);
+    expect(await keyframesOf(longFile!)).toEqual([0, 60, 120, 180, 240, 300, 360, 420, 480]);
+    // The kept parts are the same bytes; the redrawn part starts with the same picture (a frame depends on its time alone).
+    const [a, b] = await Promise.all([shortFile!, longFile!].map(packetHashes));
+    expect(b!.slice(0, 360)).toEqual(a!.slice(0, 360));
+    expect(meanDifference(await grabFrame(shortFile!, 380), await grabFrame(longFile!, 380))).toBeLessThan(1);
+  }, 240_000);
 });
 
 describe('copy-aware piece lengths', () => {

@@ -1,16 +1,50 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineNode, nodeParams, PermanentError, ReelgraphError, Type } from '../../runtime/contract/index.js';
+import { defineNode, isArtifactHandle, nodeParams, PermanentError, ReelgraphError, Type, type ArtifactHandle, type NodeContext } from '../../runtime/contract/index.js';
+import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
+import { concatList } from '../video/concat.js';
 import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
 import { copyableClipArgs, pieceEncodingOf } from '../video/piece-encoding.js';
 import { DEFAULT_PROFILE, formatParams, frameCountOf, renderProfiles, resolveFormat, type VideoFormat } from '../video/profiles.js';
 import { planOverrideParams, planScene, type ScenePromptValue } from './procedural/plan.js';
-import { createSceneRenderer } from './procedural/renderer.js';
+import { createSceneRenderer, type SceneRenderer } from './procedural/renderer.js';
 
 /** Frames drawn at `renderScale` of the output, even-sized; ffmpeg scales them up while encoding. */
 function drawnSize(format: VideoFormat, renderScale: number): { width: number; height: number } {
   const even = (value: number): number => Math.max(16, 2 * Math.round((value * renderScale) / 2));
   return renderScale >= 1 ? { width: format.width, height: format.height } : { width: even(format.width), height: even(format.height) };
+}
+
+/**
+ * Seconds of a scene drawn, encoded and kept as one part (whole keyframe
+ * intervals). A frame depends on its time alone (see camera.ts), so when an
+ * edit makes a scene longer, the parts it already had are reused and only
+ * the part holding the old end, and what follows, are drawn.
+ */
+const SEGMENT_SECONDS = 6;
+
+interface Segment {
+  from: number;
+  to: number;
+  /** Keyframes besides the interval's, counted from the part's first frame. */
+  keyframes: number[];
+}
+
+/** A scene's frames as parts of `segmentFrames` from its first frame, each with the extra keyframes that fall inside it. */
+export function segmentsOf(frameCount: number, segmentFrames: number, keyframes: readonly number[]): Segment[] {
+  const segments: Segment[] = [];
+  for (let from = 0; from < frameCount; from += segmentFrames) {
+    const to = Math.min(frameCount, from + segmentFrames);
+    segments.push({ from, to, keyframes: keyframes.filter((frame) => frame > from && frame < to).map((frame) => frame - from) });
+  }
+  return segments;
+}
+
+/** A part kept by an earlier render, when its media is still in the store. */
+async function keptPart(ctx: NodeContext, key: unknown): Promise<ArtifactHandle | undefined> {
+  const part = (await ctx.parts?.get(key))?.part;
+  return isArtifactHandle(part) && (await ctx.artifacts.has(part.hash)) ? part : undefined;
 }
 
 const sceneName = (prompt: ScenePromptValue): string => (typeof prompt.sceneId === 'string' && prompt.sceneId ? prompt.sceneId : '(no sceneId)');
@@ -71,25 +105,59 @@ export default defineNode({
     const handle = typeof prompt.handle === 'number' && prompt.handle > 0 ? prompt.handle : 0;
     const cut = Math.round((duration - handle) * format.fps);
     const grid = pieceEncodingOf(renderProfiles[ctx.params.profile] ?? renderProfiles[DEFAULT_PROFILE], format.fps);
-    const encoding = { ...grid, ...(cut > 0 && cut < frameCount && cut % grid.keyframeInterval !== 0 ? { keyframes: [cut] } : {}) };
-    const output = join(await ctx.tempDir(), 'scene.mp4');
+    const keyframes = cut > 0 && cut < frameCount && cut % grid.keyframeInterval !== 0 ? [cut] : [];
+    const encoding = { ...grid, ...(keyframes.length > 0 ? { keyframes } : {}) };
+    const segmentFrames = grid.keyframeInterval * Math.max(1, Math.round((SEGMENT_SECONDS * format.fps) / grid.keyframeInterval));
+    // What a frame's pixels and its encode depend on besides its time; not the scene's length.
+    const drawing = { plan, frame, format, grain: ctx.params.grain, vignette: ctx.params.vignette, encoding: grid };
+    const dir = await ctx.tempDir();
+    const parts: Array<{ path: string; frames: number }> = [];
+    let renderer: SceneRenderer | undefined;
+    let drawn = 0;
     try {
-      const renderer = createSceneRenderer({ plan, frame, fps: format.fps, frameCount, grain: ctx.params.grain, vignette: ctx.params.vignette });
-      await encodeFrames({
-        format,
-        frameCount,
-        codec: 'h264',
-        codecArgs: copyableClipArgs(encoding, format.fps),
-        output,
-        signal: ctx.signal,
-        frameSize: frame,
-        renderFrame: (index) => renderer.frame(index),
-        onProgress: (fraction) => ctx.progress(fraction * 0.98, `scene ${scene}`),
-      });
+      for (const [n, segment] of segmentsOf(frameCount, segmentFrames, keyframes).entries()) {
+        const key = { drawing, ...segment };
+        const frames = segment.to - segment.from;
+        const kept = await keptPart(ctx, key);
+        if (kept) {
+          parts.push({ path: await ctx.artifacts.localPath(kept), frames });
+          continue;
+        }
+        renderer ??= createSceneRenderer({ plan, frame, fps: format.fps, frameCount, grain: ctx.params.grain, vignette: ctx.params.vignette });
+        const draw = renderer;
+        const file = join(dir, `part-${n + 1}.mp4`);
+        await encodeFrames({
+          format,
+          frameCount: frames,
+          codec: 'h264',
+          codecArgs: copyableClipArgs({ ...grid, keyframes: segment.keyframes }, format.fps),
+          output: file,
+          signal: ctx.signal,
+          frameSize: frame,
+          renderFrame: (index) => draw.frame(segment.from + index),
+          onProgress: (fraction) => ctx.progress(((segment.from + fraction * frames) / frameCount) * 0.97, `scene ${scene}`),
+        });
+        const part = await ctx.artifacts.put(
+          { path: file },
+          { mime: 'video/mp4', name: `${scene}-part-${n + 1}.mp4`, move: true, meta: { duration: frames / format.fps, width: format.width, height: format.height, frameRate: format.fps } },
+        );
+        await ctx.parts?.put(key, { part });
+        parts.push({ path: await ctx.artifacts.localPath(part), frames });
+        drawn += frames;
+      }
     } catch (error) {
       if (error instanceof ReelgraphError) throw error;
       throw new PermanentError(`scene "${scene}": rendering failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    if (drawn < frameCount) ctx.log.info(`scene "${scene}": drew ${drawn} of ${frameCount} frames; the other ${frameCount - drawn} are from an earlier render of this scene`);
+    const output = join(dir, 'scene.mp4');
+    const list = join(dir, 'parts.txt');
+    await writeFile(list, concatList(parts.map((part) => part.path), parts.map((part) => part.frames), format.fps));
+    await runFfmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-map', '0:v:0', '-c', 'copy', '-movflags', '+faststart', output], {
+      signal: ctx.signal,
+      timeoutMs: 60_000 + duration * 200,
+      location: { nodeId: ctx.nodeId, ...(ctx.item ? { item: ctx.item.index } : {}) },
+    });
     const clip = await storeClip(ctx.artifacts, output, { format, duration, codec: 'h264', name: `${scene}.mp4`, sceneId: scene, provider: 'procedural', encoding });
     ctx.progress(1);
     return { clips: clip };

@@ -124,6 +124,19 @@ export interface NodeContext<P = Record<string, unknown>> {
   outDir: string;
   /** A fresh scratch directory, removed after this execution. */
   tempDir(): Promise<string>;
+  /**
+   * Results of parts of this unit, kept across runs under keys the node
+   * chooses (what each part's result depends on), so a unit whose own key
+   * changed reuses the parts that did not: a scene an edit made longer keeps
+   * the seconds it already had. Absent where the process keeps no cache.
+   * A part's artifacts may have been removed since: check before use.
+   */
+  parts?: PartCache;
+}
+
+export interface PartCache {
+  get(key: unknown): Promise<NodeOutputs | undefined>;
+  put(key: unknown, value: NodeOutputs): Promise<void>;
 }
 
 export interface ProviderUsage {

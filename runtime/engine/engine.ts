@@ -90,7 +90,7 @@ export class Engine {
     const logger = options.logger ?? pino({ level: process.env.REELGRAPH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
     const credentials = options.credentials ?? new EnvCredentials(options.registry.list());
     const rateLimiter = options.rateLimiter ?? new InProcessRateLimiter();
-    const unitServices = { artifacts: options.artifacts, credentials, rateLimiter, dataDir: options.dataDir, logger };
+    const unitServices = { artifacts: options.artifacts, credentials, rateLimiter, dataDir: options.dataDir, logger, partCache: options.cache };
     this.services = {
       registry: options.registry,
       artifacts: options.artifacts,

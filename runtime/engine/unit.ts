@@ -13,6 +13,8 @@ import { CancelledError, TimeoutError } from '../contract/errors.js';
 import type { Priority, ReelgraphEvent } from '../contract/events.js';
 import type { CredentialsLookup, ItemInfo, NodeContext, NodeLogger, NodeOutputs, NodeType, ResourceClass } from '../contract/node.js';
 import type { RateLimiter } from '../contract/rate-limit.js';
+import { cacheKey, type CacheStore } from './cache.js';
+import { hashJson } from './hash.js';
 
 /** Everything a unit needs besides the services of the process executing it. JSON-serialisable. */
 export interface UnitRequest {
@@ -57,6 +59,18 @@ export interface UnitServices {
   /** Root for scratch directories. */
   dataDir: string;
   logger: Logger;
+  /** Where units keep the results of their parts (`NodeContext.parts`); without it they keep none. */
+  partCache?: CacheStore;
+}
+
+/** A node type's view of the part cache: keys are hashed with its type, version and identity, so no two node types share an entry. */
+function partsOf(cache: CacheStore, type: NodeType, request: UnitRequest): NodeContext['parts'] {
+  const keyOf = (key: unknown): string =>
+    cacheKey({ type: type.type, typeVersion: type.version, view: hashJson({ part: key }), identity: `part:${type.cacheIdentity?.(request.params) ?? ''}` });
+  return {
+    get: async (key) => (await cache.get(keyOf(key)))?.outputs,
+    put: (key, outputs) => cache.put({ key: keyOf(key), nodeType: type.type, typeVersion: type.version, outputs, runId: request.runId, createdAt: Date.now() }),
+  };
 }
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -106,6 +120,7 @@ export async function executeUnit(type: NodeType, request: UnitRequest, services
       tempDirs.push(dir);
       return dir;
     },
+    ...(services.partCache ? { parts: partsOf(services.partCache, type, request) } : {}),
   };
   const aborted = new Promise<never>((_, reject) => {
     const fail = (): void => reject(controller.signal.reason);
