@@ -7,7 +7,7 @@
  */
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyOverrides, type ArtifactHandle, type GraphDocument, type Timeline } from '../runtime/contract/index.js';
+import { applyOverrides, type ArtifactHandle, type GraphDocument, type ScenePlan, type Timeline } from '../runtime/contract/index.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
@@ -80,6 +80,25 @@ describe('the default episode graph has no dead air', () => {
     }
     expect(gaps.length).toBeGreaterThan(0);
     for (const [from, to] of gaps) expect(rmsDb(musicStem, from, to, 2), `music ${from.toFixed(2)}–${to.toFixed(2)} s`).toBeGreaterThan(-40);
+    // The effects stem clicks where the terminal types: at each keystroke the overlay reports, the level jumps fourfold over the 2 ms before it.
+    const planned = h.events.find((event) => event.type === 'node' && event.nodeId === 'pace' && event.outputs?.plan);
+    const plan = (planned?.type === 'node' ? planned.outputs?.plan : undefined) as ScenePlan;
+    const terminal = plan.scenes.flatMap((scene) => scene.events).find((event) => event.overlay?.events)!;
+    const keys = (terminal.overlay!.events as Array<{ time: number; kind: string }>).filter((e) => e.kind === 'key').map((e) => terminal.start + e.time);
+    expect(keys.length).toBe('open --door'.length);
+    const clip = effects.clips.find((c) => c.id.endsWith('-overlay'))!;
+    const samples = await decodeAudio(await h.engine.services.artifacts.localPath(clip.media!), { channels: 2, signal });
+    const onsetNear = (key: number): boolean => {
+      const at = Math.round((key - clip.start) * 48_000);
+      let before = 0;
+      for (let i = Math.max(0, at - 96); i < at - 2; i++) before = Math.max(before, Math.abs(samples[i * 2]!));
+      let after = 0;
+      for (let i = at; i < at + 96; i++) after = Math.max(after, Math.abs(samples[i * 2]!));
+      return after > 4 * before && after > 0.01;
+    };
+    expect(clip.start).toBeCloseTo(terminal.start, 6);
+    expect(keys.filter(onsetNear).length / keys.length).toBeGreaterThan(0.8);
+
     const line = dialogue.reduce((a, b) => (b.duration > a.duration ? b : a));
     const under = rmsDb(musicStem, line.start + 0.3, line.start + line.duration - 0.1, 2);
     const between = Math.max(...gaps.map(([from, to]) => rmsDb(musicStem, from, to, 2)));
