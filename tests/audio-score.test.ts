@@ -102,6 +102,15 @@ describe('the music bed', () => {
     expect(styleForMood('bewildered')).toBe('neutral');
   });
 
+  it('varies a long bed by 8-bar sections (the arpeggio or bass rests now and then) and never drops out', () => {
+    const sectionSeconds = (8 * 4 * 60) / 118;
+    const samples = music('energetic', sectionSeconds * 8);
+    const frames = Math.round(sectionSeconds * SAMPLE_RATE) * 2;
+    const levels = Array.from({ length: 8 }, (_, k) => rmsDb(samples, k * frames, (k + 1) * frames));
+    expect(Math.max(...levels) - Math.min(...levels)).toBeGreaterThan(0.5);
+    for (let from = 0; from + SAMPLE_RATE <= samples.length; from += SAMPLE_RATE) expect(rmsDb(samples, from, from + SAMPLE_RATE)).toBeGreaterThan(-40);
+  });
+
   it('reads [music: …] cues: a style, a word for a mood, a stop, or nothing it knows', () => {
     const cues = ['music: tense', 'music: suspense builds', 'MUSIC: Playful strings', 'music: fade out', 'music: stop', 'music: strings swell'];
     expect(cues.map(styleOfCue)).toEqual(['tense', 'tense', 'playful', 'none', 'none', undefined]);

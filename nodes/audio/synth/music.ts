@@ -70,6 +70,8 @@ function chord(style: MusicStyle, bar: number): [number, number, number] {
 }
 
 const PAD_DETUNE = 0.0035;
+/** Bars per section: a long bed changes its arrangement (not its pad) at these boundaries. */
+const SECTION_BARS = 8;
 
 const TABLE_SIZE = 4096;
 
@@ -178,13 +180,20 @@ export function renderMusic(styleName: MusicStyleName, seed: number, first: numb
     }
     return hz;
   };
+  // A long bed varies by sections of 8 bars (the first always plays in full): now and then the arpeggio or the bass rests.
+  const section = (seconds: number): number => hashUnit(seed, Math.floor((seconds + 1e-9) / (SECTION_BARS * barSeconds)), 13);
+  const rests = (seconds: number, part: 'arp' | 'bass'): boolean => {
+    if (seconds < SECTION_BARS * barSeconds) return false;
+    const v = section(seconds);
+    return part === 'arp' ? v < 0.25 : v >= 0.25 && v < 0.4;
+  };
   const bassStep = style.bassPerBeat > 0 ? beatSeconds / style.bassPerBeat : 0;
-  const bass = new Ringing(2, (index) => ({ hz: midiToHz(chordAt(index * bassStep)[0] - 24), pan: 0.5, on: true }));
+  const bass = new Ringing(2, (index) => ({ hz: midiToHz(chordAt(index * bassStep)[0] - 24), pan: 0.5, on: !rests(index * bassStep, 'bass') }));
   const arpStep = style.arpPerBeat > 0 ? beatSeconds / style.arpPerBeat : 0;
   const arp = new Ringing(2, (index) => {
     const pick = hashUnit(seed, index);
     const tone = chordAt(index * arpStep)[Math.floor(pick * 3)]! + 12 * (pick > 0.8 ? 1 : 0);
-    return { hz: midiToHz(tone), pan: 0.5 + 0.4 * (hashUnit(seed, index, 7) - 0.5), on: true };
+    return { hz: midiToHz(tone), pan: 0.5 + 0.4 * (hashUnit(seed, index, 7) - 0.5), on: !rests(index * arpStep, 'arp') };
   });
   const bell = new Ringing(4, (beat) => {
     const on = hashUnit(seed, beat, 3) < style.bells;
@@ -218,6 +227,7 @@ export function renderMusic(styleName: MusicStyleName, seed: number, first: numb
       const index = Math.floor(t / bassStep);
       const notes = bass.at(index);
       for (let k = 0; k < 2; k++) {
+        if (!notes[k]!.on) continue;
         const value = 0.35 * pluck(notes[k]!.hz, t - (index - k) * bassStep, t, 2.5 / bassStep);
         left += value;
         right += value;
@@ -228,6 +238,7 @@ export function renderMusic(styleName: MusicStyleName, seed: number, first: numb
       const notes = arp.at(index);
       for (let k = 0; k < 2; k++) {
         const note = notes[k]!;
+        if (!note.on) continue;
         const value = 0.16 * pluck(note.hz, t - (index - k) * arpStep, t, 3 / arpStep);
         left += value * (1 - note.pan) * 2;
         right += value * note.pan * 2;
