@@ -257,7 +257,7 @@ title: "Score"
 **NARRATOR:** Then only the rain.
 `;
 
-  const run = async (params: Record<string, unknown> = {}) => {
+  const run = async (params: Record<string, unknown> = {}, text = episode) => {
     const g = graph(
       [
         ['parse', 'script.markdown'],
@@ -267,7 +267,7 @@ title: "Score"
       ['$input.episode -> parse.markdown', 'parse.script -> pace.script', 'parse.script -> score.script', 'pace.plan -> score.plan'],
       { inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'score.clips', plan: 'pace.plan' } },
     );
-    const result = await h.run(g, { inputs: { episode }, noCache: true });
+    const result = await h.run(g, { inputs: { episode: text }, noCache: true });
     expect(result.status, result.error?.message).toBe('done');
     return { clips: result.outputs.clips as AudioClip[], plan: result.outputs.plan as { duration: number; scenes: Array<{ start: number; duration: number; events: Array<{ start: number; segment: { kind: string; cue?: { type: string } } }> }> } };
   };
@@ -302,6 +302,16 @@ title: "Score"
 
     const again = await run();
     expect(again.clips.map((clip) => clip.hash)).toEqual(clips.map((clip) => clip.hash));
+    // An edit in the second scene: the first scene's bed, ambience and glitch are kept from the earlier run, not synthesised again.
+    const before = h.events.length;
+    const edited = await run({}, episode.replace('Outside, the rain kept falling.', 'Outside, the rain kept falling, and falling, and falling on the empty street.'));
+    const said = h.events.slice(before).filter((event) => event.type === 'log' && event.nodeId === 'score').map((event) => (event as { message: string }).message);
+    expect(said).toEqual([expect.stringMatching(/^synthesised [1-9]\d* of \d+ clips; the other [1-9]\d* are from an earlier run$/u)]);
+    const byName = (list: AudioClip[], name: string) => list.find((clip) => clip.name === name)!;
+    for (const name of ['music-1-ominous.flac', 'ambience-1.flac']) expect(byName(edited.clips, name).hash, name).toBe(byName(clips, name).hash);
+    expect(byName(edited.clips, 'music-2-hopeful.flac').hash).not.toBe(byName(clips, 'music-2-hopeful.flac').hash);
+    expect(edited.clips.find((clip) => clip.name?.endsWith('-glitch.flac'))!.hash).toBe(glitch.hash);
+
     const other = await run({ seed: 2, effects: false, ambience: false, musicStyle: 'calm' });
     expect(other.clips.map((clip) => clip.name)).toEqual(['music-1-calm.flac']);
   }, 120_000);

@@ -14,10 +14,12 @@
  * assembly.timeline lays them on its music and effects tracks (its `score`
  * input); audio.mix ducks the music under dialogue. Every clip is rendered a
  * block at a time straight into ffmpeg (FLAC), so a long episode costs no
- * more memory than a short one, and the same seed gives the same bytes.
+ * more memory than a short one, and the same seed gives the same bytes. Each
+ * clip is kept under a key of what its samples depend on (never where it
+ * sits), so an edit synthesises again only the clips it changed.
  */
 import { join } from 'node:path';
-import { defineNode, nodeParams, PermanentError, Type, type Static, type ArtifactHandle, type AudioClip, type NodeContext, type ScenePlan, type Script } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, Type, type Static, type ArtifactHandle, type AudioClip, type NodeContext, type ScenePlan, type Script, isArtifactHandle } from '../../runtime/contract/index.js';
 import type { OverlayEvent } from '../../runtime/contract/port-values.js';
 import { ambienceKey, ambienceSource, type AmbienceBrief } from './synth/ambience.js';
 import { dbToGain, fadeGain, hashString, SAMPLE_RATE, type StereoSource } from './synth/dsp.js';
@@ -138,27 +140,58 @@ export function effectClips(plan: ScenePlan): Array<{ id: string; start: number;
   return clips;
 }
 
-/** A music bed over episode seconds [start, end) with raised-cosine fades of `fadeIn` / `fadeOut` seconds. */
-function musicSource(style: MusicStyleName, seed: number, start: number, frames: number, fadeIn: number, fadeOut: number, levelDb: number): StereoSource {
-  const first = Math.round(start * SAMPLE_RATE);
+/**
+ * A music bed `frames` long with raised-cosine fades of `fadeIn` / `fadeOut`
+ * seconds, on its own clock (from its first frame): a bed that moves with an
+ * edit but keeps its length and fades is the same bed, and is kept.
+ */
+function musicSource(style: MusicStyleName, seed: number, frames: number, fadeIn: number, fadeOut: number, levelDb: number): StereoSource {
   const fadeInFrames = Math.round(fadeIn * SAMPLE_RATE);
   const fadeOutFrames = Math.round(fadeOut * SAMPLE_RATE);
   // The styles sit near −20 dBFS RMS at unity (see musicStyles' norm).
   const level = dbToGain(levelDb + 20);
   return {
     render(out, from, count) {
-      renderMusic(style, seed, first + from, count, out, (i) => level * Math.min(fadeGain(from + i, fadeInFrames), fadeGain(frames - (from + i), fadeOutFrames)));
+      renderMusic(style, seed, from, count, out, (i) => level * Math.min(fadeGain(from + i, fadeInFrames), fadeGain(frames - (from + i), fadeOutFrames)));
     },
   };
 }
 
-async function store(ctx: NodeContext<Params>, source: StereoSource, seconds: number, name: string, extra: Partial<AudioClip> & { stem: 'music' | 'effects'; start: number }): Promise<AudioClip> {
-  const frames = Math.max(1, Math.round(seconds * SAMPLE_RATE));
-  const path = join(await ctx.tempDir(), name);
-  await encodeSource(source, frames, path, ctx.signal);
-  const handle: ArtifactHandle = await ctx.artifacts.put({ path }, { mime: 'audio/flac', name, move: true });
-  return { ...handle, duration: frames / SAMPLE_RATE, provider: 'audio.score', ...extra };
+/** A clip an earlier run made under this key, when its media is still in the store. */
+async function keptClip(ctx: NodeContext<Params>, key: unknown): Promise<ArtifactHandle | undefined> {
+  const clip = (await ctx.parts?.get(key))?.clip;
+  return isArtifactHandle(clip) && (await ctx.artifacts.has(clip.hash)) ? clip : undefined;
 }
+
+/**
+ * A clip's audio, synthesised and stored — or, when an earlier run made one
+ * under the same key (what its samples depend on: never where it sits),
+ * that one. Says whether it was synthesised.
+ */
+async function store(
+  ctx: NodeContext<Params>,
+  key: Record<string, unknown>,
+  source: () => StereoSource,
+  frames: number,
+  name: string,
+  extra: Partial<AudioClip> & { stem: 'music' | 'effects'; start: number },
+): Promise<{ clip: AudioClip; made: boolean }> {
+  const partKey = { ...key, frames, version: SYNTH_VERSION };
+  const kept = await keptClip(ctx, partKey);
+  let handle = kept;
+  if (!handle) {
+    const path = join(await ctx.tempDir(), name);
+    await encodeSource(source(), frames, path, ctx.signal);
+    handle = await ctx.artifacts.put({ path }, { mime: 'audio/flac', name, move: true });
+    await ctx.parts?.put(partKey, { clip: handle });
+  }
+  return { clip: { ...handle, name, duration: frames / SAMPLE_RATE, provider: 'audio.score', ...extra }, made: !kept };
+}
+
+/** Bump when the synthesis changes what a key's samples are. */
+const SYNTH_VERSION = 1;
+
+const framesOf = (seconds: number): number => Math.max(1, Math.round(seconds * SAMPLE_RATE));
 
 export default defineNode({
   type: 'audio.score',
@@ -182,7 +215,7 @@ export default defineNode({
     const total = plan.duration;
     if (!(total > 0)) throw new PermanentError('the scene plan is empty: nothing to score', { location: { port: 'plan' } });
     const fade = params.fadeSeconds;
-    const jobs: Array<() => Promise<AudioClip>> = [];
+    const jobs: Array<() => Promise<{ clip: AudioClip; made: boolean }>> = [];
 
     // A bed runs half a fade into its neighbours on each side, so two beds cross over the cut; the episode's ends fade briefly.
     const bed = <K>(span: Span<K>, index: number, count: number) => {
@@ -196,39 +229,46 @@ export default defineNode({
         const style = span.key;
         if (style === 'none') return;
         const { start, seconds, fadeIn, fadeOut } = bed(span, index, spans.length);
-        const frames = Math.round(seconds * SAMPLE_RATE);
-        const source = musicSource(style, params.seed, start, frames, fadeIn, fadeOut, params.musicLevelDb);
-        jobs.push(() => store(ctx, source, seconds, `music-${index + 1}-${style}.flac`, { stem: 'music', start, sceneId: span.sceneId }));
+        const frames = framesOf(seconds);
+        const key = { kind: 'music', style, seed: params.seed, fadeIn, fadeOut, levelDb: params.musicLevelDb };
+        const source = () => musicSource(style, params.seed, frames, fadeIn, fadeOut, params.musicLevelDb);
+        jobs.push(() => store(ctx, key, source, frames, `music-${index + 1}-${style}.flac`, { stem: 'music', start, sceneId: span.sceneId }));
       });
     }
     if (params.ambience) {
       const spans = ambienceSpans(script, plan);
       spans.forEach((span, index) => {
         const { start, seconds, fadeIn, fadeOut } = bed(span, index, spans.length);
-        const frames = Math.round(seconds * SAMPLE_RATE);
-        const source = ambienceSource(span.brief, { seed: (params.seed ^ hashString(span.sceneId)) >>> 0, levelDb: params.ambienceLevelDb, frames, fadeIn: Math.round(fadeIn * SAMPLE_RATE), fadeOut: Math.round(fadeOut * SAMPLE_RATE) });
-        jobs.push(() => store(ctx, source, seconds, `ambience-${index + 1}.flac`, { stem: 'effects', start, sceneId: span.sceneId }));
+        const frames = framesOf(seconds);
+        const options = { seed: (params.seed ^ hashString(span.sceneId)) >>> 0, levelDb: params.ambienceLevelDb, frames, fadeIn: Math.round(fadeIn * SAMPLE_RATE), fadeOut: Math.round(fadeOut * SAMPLE_RATE) };
+        const key = { kind: 'ambience', brief: span.brief, ...options };
+        jobs.push(() => store(ctx, key, () => ambienceSource(span.brief, options), frames, `ambience-${index + 1}.flac`, { stem: 'effects', start, sceneId: span.sceneId }));
       });
     }
     if (params.effects) {
       for (const clip of effectClips(plan)) {
-        const seconds = Math.min(clip.duration, Math.max(0.05, total - clip.start));
-        const source = hitsSource(clip.hits, { seed: (params.seed ^ hashString(clip.id)) >>> 0, levelDb: params.effectsLevelDb });
-        jobs.push(() => store(ctx, source, seconds, `${clip.id}.flac`, { stem: 'effects', start: clip.start, sceneId: clip.sceneId, segmentId: clip.segmentId }));
+        const frames = framesOf(Math.min(clip.duration, Math.max(0.05, total - clip.start)));
+        const options = { seed: (params.seed ^ hashString(clip.id)) >>> 0, levelDb: params.effectsLevelDb };
+        const key = { kind: 'hits', hits: clip.hits, ...options };
+        jobs.push(() => store(ctx, key, () => hitsSource(clip.hits, options), frames, `${clip.id}.flac`, { stem: 'effects', start: clip.start, sceneId: clip.sceneId, segmentId: clip.segmentId }));
       }
     }
 
     const clips = new Array<AudioClip>(jobs.length);
     let next = 0;
     let done = 0;
+    let made = 0;
     const worker = async (): Promise<void> => {
       while (next < jobs.length) {
         const index = next++;
-        clips[index] = await jobs[index]!();
+        const result = await jobs[index]!();
+        clips[index] = result.clip;
+        if (result.made) made++;
         ctx.progress(++done / jobs.length, `${done}/${jobs.length} clips`);
       }
     };
     await Promise.all(Array.from({ length: Math.min(2, jobs.length) }, worker));
+    if (made < jobs.length) ctx.log.info(`synthesised ${made} of ${jobs.length} clips; the other ${jobs.length - made} are from an earlier run`);
     return { clips };
   },
 });

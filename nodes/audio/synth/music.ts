@@ -1,10 +1,9 @@
 /**
  * The music bed: a small generative score per mood — a pad of the chord,
  * a bass on the beat and, for some moods, plucked arpeggio notes or sparse
- * bells — synthesised from the episode clock alone. Every sample is a
- * function of its frame number, the style and the seed (no state), so a bed
- * can be rendered a block at a time from anywhere, two scenes of one mood
- * join without a seam, and a render repeats exactly.
+ * bells — synthesised from a clock alone. Every sample is a function of its
+ * frame number, the style and the seed (no state), so a bed can be rendered
+ * a block at a time from anywhere and a render repeats exactly.
  */
 import { hashUnit, midiToHz, SAMPLE_RATE, sineCycles } from './dsp.js';
 
