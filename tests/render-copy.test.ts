@@ -196,6 +196,32 @@ describe('a procedural scene an edit makes longer', () => {
     const [a, b] = await Promise.all([shortFile!, longFile!].map(packetHashes));
     expect(b!.slice(0, 360)).toEqual(a!.slice(0, 360));
     expect(meanDifference(await grabFrame(shortFile!, 380), await grabFrame(longFile!, 380))).toBeLessThan(1);
+    expect(long!.parts!.slice(0, 2)).toEqual(short!.parts!.slice(0, 2));
+
+    // Rendered with an overlay at 2-3 s: the second render keeps the pieces over the kept parts, the overlay's included.
+    const oneScene = (clip: VideoClip, seconds: number): Timeline => ({
+      title: 'Longer',
+      duration: seconds,
+      width: 192,
+      height: 108,
+      fps: FPS,
+      profile: 'preview-720p',
+      scenes: [{ id: 's', index: 0, title: 'Street', start: 0, duration: seconds }],
+      tracks: [
+        { name: 'Scenes', kind: 'video', clips: [{ id: 's', start: 0, duration: seconds, media: clip, sourceIn: 0, sceneId: 's' }] },
+        { name: 'Overlays', kind: 'overlay', clips: [{ id: 'o', start: 2, duration: 1, media: overlayClip, sourceIn: 0, sceneId: 's' }] },
+      ],
+      markers: [],
+    });
+    const before1 = await h.run(renderGraph, { inputs: { timeline: oneScene(short!, 13.5), subtitles: noCaptions, mix } });
+    expect(before1.status, before1.error?.message).toBe('done');
+    const after = await h.run(renderGraph, { inputs: { timeline: oneScene(long!, 16), subtitles: noCaptions, mix } });
+    expect(after.status, after.error?.message).toBe('done');
+    const planned = (run: typeof after): number[] => (run.outputs.chunks as RenderChunk[]).map((chunk) => chunk.frames);
+    // Copy 0-59, the overlay's interval 60-119 encoded, copies on to the end.
+    expect(planned(before1)).toEqual([60, 60, 180, 105]);
+    expect(planned(after)).toEqual([60, 60, 180, 180]);
+    expect(after.nodes.find((node) => node.id === 'render')!.items).toMatchObject({ total: 4, cached: 3, executed: 1 });
   }, 240_000);
 });
 

@@ -8,10 +8,10 @@
  * GOPs hold every frame they reference. Copying them is the same picture as
  * encoding it again, minus a generation and nearly all the time.
  */
-import type { ArtifactHandle, PieceEncoding, RenderChunk } from '../../runtime/contract/index.js';
+import type { ArtifactHandle, ChunkLayer, PieceEncoding, RenderChunk } from '../../runtime/contract/index.js';
 import { isKeyframe, keyframeIntervalOf, sameStream } from '../video/piece-encoding.js';
 
-type EncodedMedia = ArtifactHandle & { encoding?: PieceEncoding };
+type EncodedMedia = ArtifactHandle & { encoding?: PieceEncoding; parts?: Array<{ frames: number; hash: string }> };
 
 /** What a piece is encoded as: its size, rate and encoding. */
 export type PieceTarget = Pick<RenderChunk, 'width' | 'height' | 'fps'> & { encode: Omit<PieceEncoding, 'keyframes'> };
@@ -52,4 +52,33 @@ export const pieceEncodingOfChunk = (chunk: Pick<RenderChunk, 'encode' | 'fps'>)
 export function copiedFrom(chunk: RenderChunk): number | undefined {
   if (layersOver(chunk)) return undefined;
   return copyableFrom(chunk.base.media, chunk.base.sourceIn, chunk.frames, { ...chunk, encode: pieceEncodingOfChunk(chunk) });
+}
+
+/**
+ * What a layer of a piece shows, for its cache key: the parts of its clip
+ * that the stretch covers and where in them it starts, when the clip says
+ * what it was joined from; otherwise the layer as it is. A scene made longer
+ * by an edit is a new clip of mostly the same parts: the pieces over those
+ * parts keep their cache.
+ */
+export function layerIdentity(layer: ChunkLayer, fps: number): unknown {
+  const media = layer.media as EncodedMedia;
+  const from = wholeFrames(layer.sourceIn, fps);
+  const frames = Math.ceil(layer.duration * fps - 1e-6);
+  const total = media.parts?.reduce((sum, part) => sum + part.frames, 0) ?? 0;
+  // A stretch past the clip's end shows its last frame held: that depends on the whole clip.
+  if (!media.parts || from === undefined || from + frames > total) return layer;
+  const covering: string[] = [];
+  let offset = 0;
+  let at = 0;
+  for (const part of media.parts) {
+    if (at + part.frames > from && at < from + frames) {
+      if (covering.length === 0) offset = from - at;
+      covering.push(`${part.hash}:${part.frames}`);
+    }
+    at += part.frames;
+  }
+  // The stream's settings, not where the clip's other keyframes fall.
+  const { keyframes: _keyframes, ...stream } = media.encoding ?? { keyframes: undefined };
+  return { parts: covering, offset, frames, start: layer.start, media: { stream, width: media.width, height: media.height, frameRate: media.frameRate } };
 }

@@ -8,7 +8,7 @@ import { assFilter, toAss, type AssStyleName } from '../captions/index.js';
 import { storeClip } from '../video/clip.js';
 import { pieceStreamArgs } from '../video/piece-encoding.js';
 import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
-import { copiedFrom, pieceEncodingOfChunk } from './piece-copy.js';
+import { copiedFrom, layerIdentity, pieceEncodingOfChunk } from './piece-copy.js';
 
 /**
  * Encode settings every chunk shares, so chunks join by stream copy: the
@@ -103,9 +103,14 @@ export default defineNode({
   resource: 'assembly',
   cacheable: true,
   // A piece's pixels do not depend on where it sits in the episode: moving a scene later re-uses its encodes.
+  // A piece over the same parts of a scene clip is the same piece, whatever else the clip holds (see layerIdentity).
   cacheKeyInputs(inputs) {
     const { index: _index, start: _start, title: _title, part: _part, parts: _parts, ...pixels } = inputs.chunks as RenderChunk;
-    return pixels;
+    return {
+      ...pixels,
+      base: layerIdentity(pixels.base, pixels.fps),
+      ...(pixels.outgoing ? { outgoing: layerIdentity(pixels.outgoing, pixels.fps) } : {}),
+    };
   },
   async execute(ctx) {
     const chunk = ctx.inputs.chunks as RenderChunk;

@@ -111,7 +111,7 @@ export default defineNode({
     // What a frame's pixels and its encode depend on besides its time; not the scene's length.
     const drawing = { plan, frame, format, grain: ctx.params.grain, vignette: ctx.params.vignette, encoding: grid };
     const dir = await ctx.tempDir();
-    const parts: Array<{ path: string; frames: number }> = [];
+    const parts: Array<{ path: string; frames: number; hash: string }> = [];
     let renderer: SceneRenderer | undefined;
     let drawn = 0;
     try {
@@ -120,7 +120,7 @@ export default defineNode({
         const frames = segment.to - segment.from;
         const kept = await keptPart(ctx, key);
         if (kept) {
-          parts.push({ path: await ctx.artifacts.localPath(kept), frames });
+          parts.push({ path: await ctx.artifacts.localPath(kept), frames, hash: kept.hash });
           continue;
         }
         renderer ??= createSceneRenderer({ plan, frame, fps: format.fps, frameCount, grain: ctx.params.grain, vignette: ctx.params.vignette });
@@ -142,7 +142,7 @@ export default defineNode({
           { mime: 'video/mp4', name: `${scene}-part-${n + 1}.mp4`, move: true, meta: { duration: frames / format.fps, width: format.width, height: format.height, frameRate: format.fps } },
         );
         await ctx.parts?.put(key, { part });
-        parts.push({ path: await ctx.artifacts.localPath(part), frames });
+        parts.push({ path: await ctx.artifacts.localPath(part), frames, hash: part.hash });
         drawn += frames;
       }
     } catch (error) {
@@ -158,7 +158,8 @@ export default defineNode({
       timeoutMs: 60_000 + duration * 200,
       location: { nodeId: ctx.nodeId, ...(ctx.item ? { item: ctx.item.index } : {}) },
     });
-    const clip = await storeClip(ctx.artifacts, output, { format, duration, codec: 'h264', name: `${scene}.mp4`, sceneId: scene, provider: 'procedural', encoding });
+    const stored = await storeClip(ctx.artifacts, output, { format, duration, codec: 'h264', name: `${scene}.mp4`, sceneId: scene, provider: 'procedural', encoding });
+    const clip = { ...stored, parts: parts.map(({ frames, hash }) => ({ frames, hash })) };
     ctx.progress(1);
     return { clips: clip };
   },

@@ -48,6 +48,12 @@ export const videoClip = Type.Object({
   ...measured,
   /** Set when the clip was encoded as a render piece is: pieces may copy its frames. */
   encoding: Type.Optional(pieceEncoding),
+  /**
+   * The clip's frames, in order, as the parts it was joined from (frames and
+   * content hash each): what a stretch of it shows depends on those parts
+   * alone, so a render piece keeps its cache when the clip around it changed.
+   */
+  parts: Type.Optional(Type.Array(Type.Object({ frames: Type.Integer({ minimum: 1 }), hash: Type.String() }))),
 });
 export type VideoClip = Static<typeof videoClip>;
 
