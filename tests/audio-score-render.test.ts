@@ -13,6 +13,7 @@ import { loadGraphFile } from '../runtime/graph-file.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { decodeAudio } from '../nodes/audio/pcm.js';
 import { shortEpisode } from './fixtures/assembly-graph.js';
+import { measureLoudness } from './fixtures/loudness.js';
 import { createHarness, registry, type Harness } from './fixtures/harness.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -61,6 +62,10 @@ describe('the default episode graph has no dead air', () => {
     const path = await h.engine.services.artifacts.localPath(video);
     // The old render: 20 of 66 s under −90 dBFS. Now none, not even a short one in the mixed track.
     expect(await silences(path, -90, 0.5)).toEqual([]);
+    // The bed keeps the limiter busy, and AAC lifts true peaks: the published file still keeps the −1 dBTP ceiling.
+    const loudness = await measureLoudness(path);
+    expect(Math.abs(loudness.integrated - -14)).toBeLessThanOrEqual(1);
+    expect(loudness.peak).toBeLessThanOrEqual(-1);
 
     const timeline = result.outputs.timeline as Timeline;
     const music = timeline.tracks.find((track) => track.kind === 'music')!;

@@ -43,6 +43,14 @@ const LIMITER_PAD = `apad=pad_len=${LIMITER_DELAY}`;
 const LIMITER_TRIM = `atrim=start_sample=${LIMITER_DELAY},asetpts=PTS-STARTPTS`;
 
 /**
+ * How far under the profile's true-peak ceiling the mix is finished: the
+ * delivered MP4's AAC encode lifts true peaks (0.3 dB on the demo's mix with
+ * its music bed, which put the published file at −0.8 dBTP against a −1
+ * ceiling), so the mix leaves room for it.
+ */
+export const CODEC_HEADROOM_DB = 0.5;
+
+/**
  * One linear gain to the target, then a limiter only if peaks would pass the
  * ceiling. The limiter works on samples, true peaks sit between them: if the
  * measured true peak still exceeds the ceiling, limit lower and try again.
@@ -51,13 +59,14 @@ async function finish(input: string, output: string, target: Loudness, signal: A
   const measured = await measure(input, signal);
   const silent = !measured || !Number.isFinite(measured.integrated) || measured.integrated <= -70;
   const gain = silent ? 0 : target.integrated - measured.integrated;
-  let ceiling = target.peak - 0.5;
+  const peakCeiling = target.peak - CODEC_HEADROOM_DB;
+  let ceiling = peakCeiling - 0.5;
   for (let attempt = 0; ; attempt++) {
     const limiter = !silent && measured.peak + gain > ceiling ? `,${LIMITER_PAD},alimiter=limit=${dbToGain(ceiling).toFixed(5)}:level=0:attack=${LIMITER_ATTACK_MS}:release=60,${LIMITER_TRIM}` : '';
     const log = await ffmpeg(['-i', input, '-af', `volume=${gain.toFixed(3)}dB${limiter},ebur128=peak=true`, '-ar', String(MIX_RATE), '-c:a', 'flac', '-sample_fmt', 's32', output], signal);
     const result = parseLoudness(log) ?? { integrated: -Infinity, peak: -Infinity };
-    if (silent || result.peak <= target.peak || attempt === 2) return { loudness: result, gain };
-    ceiling -= result.peak - target.peak + 0.3;
+    if (silent || result.peak <= peakCeiling || attempt === 2) return { loudness: result, gain };
+    ceiling -= result.peak - peakCeiling + 0.3;
   }
 }
 
@@ -103,7 +112,7 @@ export default defineNode({
   resource: 'assembly',
   cacheable: true,
   // Stems are written with headroom (and say it as gainDb) since this identity: a mix cached before it has clipped stems.
-  cacheIdentity: () => 'stem-headroom',
+  cacheIdentity: () => 'stem-headroom, codec-headroom',
   async execute(ctx) {
     const timeline = ctx.inputs.timeline as Timeline;
     if (!(timeline.duration > 0)) throw new PermanentError('the timeline is empty: nothing to mix', { location: { port: 'timeline' } });
