@@ -47,6 +47,18 @@ async function packetHashes(file: string): Promise<string[]> {
     .map((line) => line.split(',').at(-1)!.trim());
 }
 
+/** The frames (at 512 ticks a frame) that are keyframes, in order. */
+async function keyframesOf(file: string): Promise<number[]> {
+  const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts,flags', '-of', 'csv=p=0', file], { timeoutMs: 30_000 });
+  return stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .filter((line) => line.includes('K'))
+    .map((line) => Number(line.split(',')[0]) / 512)
+    .sort((a, b) => a - b);
+}
+
 /** The avcC box (the stream's SPS and PPS) of an MP4. */
 async function avcC(file: string): Promise<string> {
   const bytes = await readFile(file);
@@ -141,19 +153,7 @@ describe('procedural scene clips pieces can copy', () => {
     expect(result.status, result.error?.message).toBe('done');
     const [clip] = result.outputs.clips as VideoClip[];
     expect(clip!.encoding).toEqual({ preset: 'superfast', crf: 24, keyframeInterval: 60, keyframes: [105] });
-    const { stdout } = await runTool(
-      ffprobePath(),
-      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts,flags', '-of', 'csv=p=0', await h.engine.services.artifacts.localPath(clip!)],
-      { timeoutMs: 30_000 },
-    );
-    const keyframes = stdout
-      .toString()
-      .trim()
-      .split('\n')
-      .filter((line) => line.includes('K'))
-      .map((line) => Number(line.split(',')[0]) / 512)
-      .sort((a, b) => a - b);
-    expect(keyframes).toEqual([0, 60, 105]);
+    expect(await keyframesOf(await h.engine.services.artifacts.localPath(clip!))).toEqual([0, 60, 105]);
   }, 120_000);
 });
 
@@ -163,16 +163,6 @@ describe('a procedural scene an edit makes longer', () => {
     outputs: { clips: 'scenes.clips' },
   });
   const prompt = { sceneId: 'street', prompt: 'a rainy street at night, slow push in', setting: 'city street', weather: 'rain', handle: 0.5, seed: 8 };
-  const keyframesOf = async (file: string): Promise<number[]> => {
-    const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts,flags', '-of', 'csv=p=0', file], { timeoutMs: 30_000 });
-    return stdout
-      .toString()
-      .trim()
-      .split('\n')
-      .filter((line) => line.includes('K'))
-      .map((line) => Number(line.split(',')[0]) / 512)
-      .sort((a, b) => a - b);
-  };
 
   it('keeps the parts it already had and draws only from the part holding the old end', async () => {
     // 14 s: parts of 6 s at frames 0, 180 and 360 (to 420), the cut at 405.
