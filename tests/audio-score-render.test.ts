@@ -7,7 +7,7 @@
  */
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyOverrides, type ArtifactHandle, type GraphDocument, type ScenePlan, type Timeline } from '../runtime/contract/index.js';
+import { applyOverrides, type ArtifactHandle, type GraphDocument, type Overlay, type ScenePlan, type Timeline } from '../runtime/contract/index.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
@@ -88,8 +88,12 @@ describe('the default episode graph has no dead air', () => {
     // The effects stem clicks where the terminal types: at each keystroke the overlay reports, the level jumps fourfold over the 2 ms before it.
     const planned = h.events.find((event) => event.type === 'node' && event.nodeId === 'pace' && event.outputs?.plan);
     const plan = (planned?.type === 'node' ? planned.outputs?.plan : undefined) as ScenePlan;
-    const terminal = plan.scenes.flatMap((scene) => scene.events).find((event) => event.overlay?.events)!;
-    const keys = (terminal.overlay!.events as Array<{ time: number; kind: string }>).filter((e) => e.kind === 'key').map((e) => terminal.start + e.time);
+    // Pacing times the block from the script; the overlay (and its keystrokes) comes from the terminal node.
+    const terminal = plan.scenes.flatMap((scene) => scene.events).find((event) => event.segment.kind === 'terminal')!;
+    const overlay = h.events
+      .flatMap((event) => (event.type === 'item' && event.nodeId === 'terminal' && event.outputs?.overlays ? [event.outputs.overlays as Overlay] : []))
+      .find((candidate) => candidate.segmentId === terminal.segment.id)!;
+    const keys = (overlay.events as Array<{ time: number; kind: string }>).filter((e) => e.kind === 'key').map((e) => terminal.start + e.time);
     expect(keys.length).toBe('open --door'.length);
     const clip = effects.clips.find((c) => c.id.endsWith('-overlay'))!;
     const samples = await decodeAudio(await h.engine.services.artifacts.localPath(clip.media!), { channels: 2, signal });

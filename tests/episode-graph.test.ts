@@ -44,6 +44,20 @@ describe('shipped pipelines', () => {
     expect(raw.nodes).toBeUndefined();
   });
 
+  it('starts the scenes without waiting for the terminal overlays to be drawn (pacing knows a block’s slot from the script)', async () => {
+    const { graph } = await loadGraphFile(join(repo, 'graphs/episode.json'));
+    const upstream = (id: string, seen = new Set<string>()): Set<string> => {
+      for (const edge of graph.edges) {
+        const [from] = edge.from.split('.');
+        if (edge.to.split('.')[0] === id && from && !from.startsWith('$') && !seen.has(from)) upstream(from, seen.add(from));
+      }
+      return seen;
+    };
+    expect([...upstream('scenes')].sort()).toEqual(['cast', 'eleven', 'google', 'offline', 'pace', 'parse', 'prompts', 'voice']);
+    // The overlays still reach the picture and the sound.
+    expect(graph.edges.filter((edge) => edge.from === 'terminal.overlays').map((edge) => edge.to).sort()).toEqual(['score.overlays', 'timeline.overlays']);
+  });
+
   it('renders an episode end to end with offline providers', async () => {
     const { graph } = await loadGraphFile(join(repo, 'graphs/episode.json'));
     const episode = `${shortEpisode}\n\`\`\`terminal\n$ open --door\nACCESS GRANTED\n\`\`\`\n`;

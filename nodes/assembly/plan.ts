@@ -35,6 +35,7 @@ function eventDuration(segment: Segment, audio: AudioClip | undefined, overlay: 
   if (audio?.duration !== undefined) return audio.duration;
   if (overlay?.duration !== undefined) return overlay.duration;
   if (segment.kind === 'cue') return segment.cue?.seconds ?? segment.timing.duration;
+  // A terminal block lasts its scripted slot, as its overlay does: known before the overlay is drawn, so pacing (and the scenes after it) need not wait for it.
   return segment.timing.duration;
 }
 

@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { defineNode, nodeParams, PermanentError, transitionKinds, Type, type Static, type ArtifactHandle, type AudioClip, type NodeContext, type ScenePlan, type ScenePlanEvent, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind, type VideoClip } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, transitionKinds, Type, type Static, type ArtifactHandle, type AudioClip, type NodeContext, type Overlay, type ScenePlan, type ScenePlanEvent, type Script, type Timeline, type TimelineClip, type Track, type TransitionKind, type VideoClip } from '../../runtime/contract/index.js';
 import { extensionsOf, mimeOfExtension } from '../assets/media-types.js';
 import { assetRootsParamSchema, digestAssetFiles, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { formatParams, resolveFormat } from '../video/profiles.js';
@@ -127,9 +127,13 @@ export default defineNode({
     });
     const events = plan.scenes.flatMap((scene) => scene.events);
     const dialogue = events.map(dialogueClip).filter((clip): clip is TimelineClip => clip !== undefined);
-    const overlays: TimelineClip[] = events
-      .filter((event) => event.overlay?.clip)
-      .map((event) => ({ id: `${event.segment.id}-overlay`, start: event.start, duration: event.overlay!.duration ?? event.duration, media: event.overlay!.clip!, sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id }));
+    // Overlays placed at their segments' times: from the overlays port, else those the plan carries.
+    const overlayBySegment = new Map(((ctx.inputs.overlays ?? []) as Overlay[]).filter((overlay) => overlay.segmentId).map((overlay) => [overlay.segmentId!, overlay]));
+    const overlays: TimelineClip[] = events.flatMap((event) => {
+      const overlay = overlayBySegment.get(event.segment.id) ?? event.overlay;
+      if (!overlay?.clip) return [];
+      return [{ id: `${event.segment.id}-overlay`, start: event.start, duration: overlay.duration ?? event.duration, media: overlay.clip, sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id }];
+    });
 
     const cueEvents = events.filter((event) => event.segment.kind === 'cue' && event.segment.cue);
     const effects: TimelineClip[] = cueEvents

@@ -19,7 +19,7 @@
  * sits), so an edit synthesises again only the clips it changed.
  */
 import { join } from 'node:path';
-import { defineNode, nodeParams, PermanentError, Type, type Static, type ArtifactHandle, type AudioClip, type NodeContext, type ScenePlan, type Script, isArtifactHandle } from '../../runtime/contract/index.js';
+import { defineNode, nodeParams, PermanentError, Type, type Static, type ArtifactHandle, type AudioClip, type NodeContext, type Overlay, type ScenePlan, type Script, isArtifactHandle } from '../../runtime/contract/index.js';
 import type { OverlayEvent } from '../../runtime/contract/port-values.js';
 import { ambienceKey, ambienceSource, type AmbienceBrief } from './synth/ambience.js';
 import { dbToGain, fadeGain, hashString, SAMPLE_RATE, type StereoSource } from './synth/dsp.js';
@@ -115,14 +115,15 @@ export function ambienceSpans(script: Script, plan: ScenePlan): Array<Span<strin
 }
 
 /** What the picture does that should be heard, per plan event: overlay events, `[glitch]` and `[sfx: …]` cues. */
-export function effectClips(plan: ScenePlan): Array<{ id: string; start: number; duration: number; sceneId: string; segmentId: string; hits: Hit[] }> {
+export function effectClips(plan: ScenePlan, overlays: readonly Overlay[] = []): Array<{ id: string; start: number; duration: number; sceneId: string; segmentId: string; hits: Hit[] }> {
   const clips: Array<{ id: string; start: number; duration: number; sceneId: string; segmentId: string; hits: Hit[] }> = [];
+  const overlayBySegment = new Map(overlays.filter((overlay) => overlay.segmentId).map((overlay) => [overlay.segmentId!, overlay]));
   for (const scene of plan.scenes) {
     for (const event of scene.events) {
       const { segment } = event;
       let hits: Hit[] = [];
       let role = 'sfx';
-      const events = event.overlay?.events as OverlayEvent[] | undefined;
+      const events = (overlayBySegment.get(segment.id) ?? event.overlay)?.events as OverlayEvent[] | undefined;
       if (events?.length) {
         hits = events.map((e) => ({ time: e.time, kind: e.kind }));
         role = 'overlay';
@@ -202,7 +203,8 @@ export default defineNode({
     'Synthesises the episode’s score offline and deterministically: a music bed chosen from each scene’s mood, room tone and ambience from its brief (hum, rain, wind, traffic…), and effects at the picture’s events (terminal keystrokes, power-on, glitch hits, [sfx: …] cues). Feed its clips to the timeline’s score input.',
   inputs: [
     { name: 'script', type: 'Script', title: 'Script', description: 'Scene briefs: mood, setting, weather.' },
-    { name: 'plan', type: 'ScenePlan', title: 'Scene plan', description: 'When each scene, cue and overlay happens (overlays carry their events).' },
+    { name: 'plan', type: 'ScenePlan', title: 'Scene plan', description: 'When each scene, cue and overlay happens.' },
+    { name: 'overlays', type: 'Overlay', list: true, optional: true, title: 'Overlays', description: 'Terminal overlays, for their keystrokes and power-on (else those the plan carries).' },
   ],
   outputs: [{ name: 'clips', type: 'AudioClip', list: true, title: 'Score clips', description: 'Each placed (`start`, seconds on the episode’s clock) on a stem: music or effects.' }],
   params,
@@ -246,7 +248,7 @@ export default defineNode({
       });
     }
     if (params.effects) {
-      for (const clip of effectClips(plan)) {
+      for (const clip of effectClips(plan, (ctx.inputs.overlays ?? []) as Overlay[])) {
         const frames = framesOf(Math.min(clip.duration, Math.max(0.05, total - clip.start)));
         const options = { seed: (params.seed ^ hashString(clip.id)) >>> 0, levelDb: params.effectsLevelDb };
         const key = { kind: 'hits', hits: clip.hits, ...options };
