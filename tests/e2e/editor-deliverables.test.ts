@@ -345,16 +345,20 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     await waitUntil(async () => (await page.getByTestId('run-status').getAttribute('data-connection')) === 'connected', 'a live connection');
     // Every change of the live connection's state, as the Run panel shows it (a drop and its reconnect can be quick).
     await page.evaluate(() => {
-      const status = document.querySelector('[data-testid="run-status"]') as HTMLElement;
-      const seen: string[] = [];
+      const current = (): string => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-connection') ?? '';
+      const seen: string[] = [current()];
       (window as unknown as { connectionStates: string[] }).connectionStates = seen;
-      // Each change, even several delivered in one callback (a drop and a quick reconnect can land together).
+      const note = (state: string): void => {
+        if (seen.at(-1) !== state) seen.push(state);
+      };
+      // Each change, even several delivered in one callback (a drop and a quick reconnect can land together), on
+      // whichever element shows the state: watching one element missed every change once the panel re-rendered it.
       new MutationObserver((records) => {
-        for (const record of records) {
-          if (seen.at(-1) !== record.oldValue) seen.push(record.oldValue ?? '');
-        }
-        seen.push(status.getAttribute('data-connection') ?? '');
-      }).observe(status, { attributes: true, attributeOldValue: true, attributeFilter: ['data-connection'] });
+        for (const record of records) if ((record.target as HTMLElement).dataset.testid === 'run-status') note(record.oldValue ?? '');
+        note(current());
+      }).observe(document.body, { subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-connection'] });
+      // And a state a newly mounted element starts with, which no attribute change reports.
+      setInterval(() => note(current()), 20);
     });
     /** Changes into (`connected`) or out of (anything else) a live connection, as the panel showed them. */
     const transitions = async (into: boolean): Promise<number> =>
