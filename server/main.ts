@@ -3,6 +3,7 @@
  * vault, resumes the runs a previous server left unfinished, and serves the
  * API, socket.io, signed webhooks and the built editor.
  */
+import type { Server } from 'socket.io';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +45,8 @@ export interface RunningServer {
   context: ServerContext;
   app: Express;
   http: HttpServer;
+  /** The live-update server (socket.io), e.g. to drop every client's connection in a test. */
+  io: Server;
   /** Stops accepting, leaves unfinished runs to the next start, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -120,5 +123,5 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       await workspace.store.close();
     })());
 
-  return { url, ...(initialToken ? { initialToken } : {}), resumed, context, app, http, close };
+  return { url, ...(initialToken ? { initialToken } : {}), resumed, context, app, http, io: socket.io, close };
 }
