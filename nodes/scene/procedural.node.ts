@@ -55,7 +55,7 @@ export default defineNode({
   title: 'Scene (procedural)',
   category: 'scene',
   description:
-    'Renders each scene prompt offline as a moving picture of its setting — street, skyline, data center, room, forest, space, ocean, desert or abstract data — lit by its time of day, mood and lighting, with its weather and camera move. Deterministic for a seed; each scene is cached on its own.',
+    'Renders each scene prompt offline as a moving picture of its setting — street, skyline, data center, room, forest, space, ocean, desert or abstract data — lit by its time of day, mood and lighting, with its weather and camera move, and what the prompt puts in front of it: people (with a flashlight), a screen, a countdown timer or a chart, framed wide, medium or close, with a shallow depth of field or fast cuts when the prompt asks. Deterministic for a seed; each scene is cached on its own.',
   inputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Scene prompts' }],
   outputs: [{ name: 'clips', type: 'VideoClip', list: true, title: 'Clips', description: 'One H.264 clip per scene, exactly its duration.' }],
   params: nodeParams({
@@ -79,8 +79,8 @@ export default defineNode({
   }),
   resource: 'cpu',
   cacheable: true,
-  // Clips cached before they were encoded as render pieces are (which pieces cannot copy), or before the camera moved at its own pace: draw them again once.
-  cacheIdentity: () => 'piece-encoded, camera on its own clock',
+  // Clips cached before they were encoded as render pieces are (which pieces cannot copy), before the camera moved at its own pace, or before subjects, shot sizes, focus and cuts were drawn: draw them again once.
+  cacheIdentity: () => 'piece-encoded, camera on its own clock, subjects and shots',
   mapOver: 'prompts',
   timeoutMs: 30 * 60_000,
   // Drawing grows with the scene: a 30-minute essay scene is ~54,000 frames, hours on a busy 2-core machine.

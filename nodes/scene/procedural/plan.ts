@@ -11,6 +11,7 @@ import { sceneBrief } from '../../script/engine/analyze.js';
 import { proceduralSeed } from '../seed.js';
 import { cameraMoveNames, cameraMoves, type CameraMoveName } from './camera.js';
 import { motifNames, type MotifName } from './motifs/index.js';
+import { defaultShot, readCuts, readShallowFocus, readShot, readSubject, type ShotSize, type SubjectReading } from './subjects/index.js';
 import { timesOfDay, type TimeOfDay } from './palette.js';
 import { weatherKindNames, weatherKinds, type WeatherKind } from './weather.js';
 
@@ -40,6 +41,14 @@ export interface ScenePlan {
   /** Words of the mood and of the whole prompt. */
   moodWords: string[];
   seed: number;
+  /** What stands in front of the setting (a figure, a screen, a timer, a chart), when the words name one. */
+  subject?: SubjectReading;
+  /** The framing: named by the brief, else wide for people and settings, medium for objects. */
+  shot: ShotSize;
+  /** shallow: what lies behind the subject is blurred ("shallow depth of field", "bokeh"). */
+  focus: 'deep' | 'shallow';
+  /** Seconds per shot when the brief asks for fast cuts; absent for one continuous shot. */
+  cutSeconds?: number;
 }
 
 /** The script engine's times of day (and this renderer's four), as the four skies there are. */
@@ -100,6 +109,13 @@ export function planScene(prompt: ScenePromptValue, overrides: PlanOverrides): S
   const namedMove = text(camera.movement)?.toLowerCase();
   const move = overrides.camera !== 'auto' ? overrides.camera : isMove(namedMove) ? namedMove : isMove(read().camera.movement) ? (read().camera.movement as CameraMoveName) : undefined;
 
+  // Subject and framing: from the words with the camera's shot ("close-up, shallow depth of field").
+  const namedShot = text(camera.shot) ?? read().camera.shot;
+  const framingText = [words, namedShot ?? '', styles.join(', ')].join(', ');
+  const shotSize = readShot(framingText);
+  const subject = readSubject(framingText, shotSize);
+  const cutSeconds = readCuts(framingText);
+
   return {
     motif,
     time,
@@ -109,5 +125,9 @@ export function planScene(prompt: ScenePromptValue, overrides: PlanOverrides): S
     lightingWords: wordsOf(text(prompt.lighting) ?? read().lighting),
     moodWords: [...wordsOf(text(prompt.mood) ?? read().mood), ...wordsOf(words), ...styles.flatMap(wordsOf)],
     seed: proceduralSeed(prompt),
+    ...(subject ? { subject } : {}),
+    shot: shotSize ?? defaultShot(subject?.kind),
+    focus: readShallowFocus(framingText) ? 'shallow' : 'deep',
+    ...(cutSeconds ? { cutSeconds } : {}),
   };
 }

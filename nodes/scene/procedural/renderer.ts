@@ -12,6 +12,7 @@ import { buildPalette, css } from './palette.js';
 import type { ScenePlan } from './plan.js';
 import { createRandom } from './random.js';
 import { createStage, type FrameTime, type Layer, type PlaneBox, type Size } from './stage.js';
+import { bokehLayer, buildSubject, createShots, defocus, framed } from './subjects/index.js';
 import { airHazeOf, atmosphereEffects, atmosphereOf, weatherLayers } from './weather.js';
 
 export interface RenderSetup {
@@ -156,12 +157,22 @@ export function createSceneRenderer(setup: RenderSetup): SceneRenderer {
   });
   const stage = createStage(frame, { palette, atmosphere, random: createRandom(plan.seed).fork(plan.motif), seed: plan.seed, outdoor: motif.outdoor });
   const camera = createCamera({ move: plan.camera, strength: plan.cameraStrength, seed: plan.seed }, frame);
-  // Stable sort: among equal depths, the motif's own order holds.
+  const cutting = plan.cutSeconds !== undefined;
+  const subject = plan.subject ? buildSubject(stage, { ...plan.subject, shot: plan.shot }, cutting) : undefined;
+  let setting = [...motif.build(stage), ...weatherLayers(stage)];
+  if (plan.focus === 'shallow') {
+    const focusDepth = subject?.depth ?? 0.9;
+    setting = [...defocus(setting, stage, focusDepth), bokehLayer(stage, Math.min(0.5, focusDepth - 0.3))];
+  }
+  // Stable sort: among equal depths, the motif's own order holds, then the subject's.
   const layers = prepareLayers(
-    [...motif.build(stage), ...weatherLayers(stage)].sort((a, b) => a.depth - b.depth),
+    [...setting, ...(subject?.layers ?? [])].sort((a, b) => a.depth - b.depth),
     stage.plane,
     camera.sameAtEveryDepth,
   );
+  // A close-up of a setting with nothing to bring near is the setting framed tighter.
+  const settingZoom = subject ? 1 : plan.shot === 'extreme close-up' ? 1.8 : plan.shot === 'close-up' ? 1.4 : 1;
+  const shotAt = createShots({ seed: plan.seed, cutSeconds: plan.cutSeconds, zoom: settingZoom, focus: subject?.focus ?? { x: 0.5, y: 0.5 }, frame });
   const effects = atmosphereEffects(stage, frameCount / fps);
   const finish = createFinish({ frame, unit: stage.unit, seed: plan.seed, grain: setup.grain, vignette: setup.vignette });
   const canvas = createCanvas(frame.width, frame.height);
@@ -170,7 +181,9 @@ export function createSceneRenderer(setup: RenderSetup): SceneRenderer {
 
   return {
     frame(index) {
-      const time: FrameTime = { index, t: index / fps };
+      const t = index / fps;
+      const shot = shotAt(t);
+      const time: FrameTime = { index, t, shot: shot.index };
       g.setTransform(1, 0, 0, 1, 0, 0);
       g.globalAlpha = 1;
       g.globalCompositeOperation = 'source-over';
@@ -178,7 +191,7 @@ export function createSceneRenderer(setup: RenderSetup): SceneRenderer {
       g.fillStyle = base;
       g.fillRect(0, 0, frame.width, frame.height);
       for (const layer of layers) {
-        const matrix = layerMatrix(camera.poseOf(layer.depth, time.t), frame, stage.plane);
+        const matrix = framed(shot, layerMatrix(camera.poseOf(layer.depth, shot.cameraT), frame, stage.plane));
         g.setTransform(...matrix);
         if (layer.image) {
           const opacity = layer.opacity?.(time) ?? 1;

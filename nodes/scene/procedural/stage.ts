@@ -35,6 +35,8 @@ export interface FrameTime {
   index: number;
   /** Seconds from the start of the clip. */
   t: number;
+  /** The shot the frame is in (a scene with fast cuts changes shot at fixed times); 0 or absent for one continuous shot. */
+  shot?: number;
 }
 
 /** A rectangle of the plane, in its pixels. */

@@ -31,8 +31,8 @@ export const SETTINGS = {
     signs: ['skyscraper', 'tower', 'antenna', 'water tower', 'city lights', 'helipad'],
   },
   'interior room': {
-    places: ['room', 'office', 'kitchen', 'apartment', 'bedroom', 'living room', 'bathroom', 'lab', 'laboratory', 'corridor', 'hallway', 'classroom', 'studio', 'garage', 'basement', 'attic', 'warehouse', 'bunker', 'cafe', 'café', 'restaurant', 'diner', 'library', 'cell', 'cabin', 'lobby', 'elevator', 'stairwell', 'workshop', 'loft', 'ward'],
-    signs: ['desk', 'sofa', 'couch', 'bed', 'bookshelf', 'ceiling', 'wallpaper', 'carpet', 'fridge', 'stove', 'kitchen table'],
+    places: ['room', 'office', 'kitchen', 'apartment', 'bedroom', 'living room', 'bathroom', 'lab', 'laboratory', 'corridor', 'hallway', 'classroom', 'studio', 'garage', 'basement', 'attic', 'warehouse', 'bunker', 'cafe', 'café', 'restaurant', 'diner', 'library', 'cell', 'cabin', 'lobby', 'elevator', 'stairwell', 'workshop', 'loft', 'ward', 'archive'],
+    signs: ['desk', 'sofa', 'couch', 'bed', 'bookshelf', 'ceiling', 'wallpaper', 'carpet', 'fridge', 'stove', 'kitchen table', 'window', 'windowsill'],
   },
   forest: {
     places: ['forest', 'woods', 'woodland', 'jungle', 'rainforest', 'park', 'grove', 'clearing', 'meadow', 'glade', 'garden', 'orchard', 'swamp', 'marsh', 'wilderness', 'trail'],

@@ -1,0 +1,50 @@
+/**
+ * A shallow depth of field: layers behind the subject blurred in proportion
+ * to how far behind it they are (once, when the layers are built: frames pay
+ * nothing for it), and out-of-focus highlights (bokeh) floating in the
+ * distance. What such layers animate (blinking LEDs, rain) stays sharp.
+ */
+import { createCanvas } from '@napi-rs/canvas';
+import { css, mix, type Rgb } from '../palette.js';
+import { planeCanvas, type Layer, type Stage } from '../stage.js';
+
+/** Blur at the farthest depth, in 1080p pixels (half of it just behind the subject). */
+const MAX_BLUR = 30;
+
+export function defocus(layers: readonly Layer[], stage: Stage, focusDepth: number): Layer[] {
+  return layers.map((layer) => {
+    if (!layer.image || layer.depth >= focusDepth - 0.01) return layer;
+    // Whatever is behind the subject is well behind it in a close-up: even the nearest layer is soft, the farthest softest.
+    const radius = MAX_BLUR * stage.unit * (0.5 + (0.5 * (focusDepth - layer.depth)) / Math.max(0.1, focusDepth));
+    if (radius < 0.75) return layer;
+    const canvas = createCanvas(layer.image.width, layer.image.height);
+    const g = canvas.getContext('2d');
+    g.filter = `blur(${radius.toFixed(2)}px)`;
+    g.drawImage(layer.image, 0, 0);
+    return { ...layer, image: canvas };
+  });
+}
+
+/** Soft discs of the scene's lights, as an out-of-focus background shows them. */
+export function bokehLayer(stage: Stage, depth: number): Layer {
+  const { g, canvas } = planeCanvas(stage);
+  const random = stage.random.fork('bokeh');
+  const colours: Rgb[] = [stage.palette.accent, stage.palette.accentAlt, mix(stage.palette.accent, [255, 255, 255], 0.5)];
+  const discs = Math.round(16 * (stage.plane.width / stage.frame.width));
+  g.globalCompositeOperation = 'lighter';
+  for (let n = 0; n < discs; n++) {
+    const x = random.range(0, stage.plane.width);
+    const y = random.range(stage.plane.height * 0.1, stage.plane.height * 0.8);
+    const r = random.range(18, 60) * stage.unit;
+    const colour = random.pick(colours);
+    const gradient = g.createRadialGradient(x, y, 0, x, y, r);
+    gradient.addColorStop(0, css(colour, 0.16));
+    gradient.addColorStop(0.8, css(colour, 0.2));
+    gradient.addColorStop(1, css(colour, 0));
+    g.fillStyle = gradient;
+    g.beginPath();
+    g.arc(x, y, r, 0, Math.PI * 2);
+    g.fill();
+  }
+  return { depth, image: canvas };
+}

@@ -1,0 +1,119 @@
+/**
+ * What a scene's words say about its subject and its framing: a person (or a
+ * few) and what they hold, a screen, a timer or a chart; the shot size; a
+ * shallow depth of field; fast cuts. Read from the prompt's words and its
+ * camera shot (the script engine's `camera.shot`, e.g. "close-up, shallow
+ * depth of field"), by phrase tables like the engine's own.
+ */
+
+export const subjectKinds = ['figure', 'screen', 'timer', 'chart'] as const;
+export type SubjectKind = (typeof subjectKinds)[number];
+
+export const shotSizes = ['wide', 'medium', 'close-up', 'extreme close-up'] as const;
+export type ShotSize = (typeof shotSizes)[number];
+
+export const propNames = ['flashlight'] as const;
+export type PropName = (typeof propNames)[number];
+
+export interface SubjectReading {
+  kind: SubjectKind;
+  /** What a figure holds; on an object, a beam sweeping across it (someone out of frame holds it). */
+  prop?: PropName;
+  /** People in the picture (1 unless the words name several). */
+  count: number;
+}
+
+/** Phrases naming each subject, matched as whole words (a trailing "s" allowed). */
+const SUBJECT_WORDS: Readonly<Record<SubjectKind, readonly string[]>> = {
+  figure: [
+    'figure', 'person', 'man', 'woman', 'men', 'women', 'silhouette', 'silhouetted', 'stranger', 'scavenger', 'survivor', 'soldier', 'girl', 'boy', 'child',
+    'someone', 'hacker', 'detective', 'traveller', 'traveler', 'wanderer', 'people', 'crowd', 'guard', 'agent', 'runner', 'pilot', 'explorer', 'hiker',
+    'character', 'protagonist', 'host', 'presenter', 'engineer', 'scientist', 'worker', 'operator', 'walker', 'rider', 'thief', 'astronaut', 'diver',
+    'sailor', 'farmer', 'doctor', 'nurse', 'student', 'teacher', 'kid', 'officer', 'robot', 'android', 'refugee', 'hunter', 'lover', 'friend',
+  ],
+  screen: ['monitor', 'screen', 'terminal', 'display', 'laptop', 'computer', 'tablet', 'phone', 'smartphone', 'television', 'tv', 'console', 'dashboard', 'code editor', 'crt'],
+  timer: ['timer', 'countdown', 'clock', 'score counter', 'counter ticking', 'stopwatch', 'digits', 'ticking down', 'seconds left'],
+  chart: ['chart', 'graph', 'bar chart', 'line graph', 'histogram', 'statistics', 'stats', 'metrics', 'stock ticker', 'growth curve', 'bar graph'],
+};
+
+/** Words that make a screen the place rather than the subject ("text on screen", "split screen"). */
+const NOT_A_SUBJECT = ['text on screen', 'on screen text', 'split screen', 'screen shake', 'off screen', 'offscreen', 'title card'];
+
+const PROP_WORDS: Readonly<Record<PropName, readonly string[]>> = {
+  flashlight: ['flashlight', 'flash light', 'torch', 'torchlight', 'lantern', 'headlamp'],
+};
+
+/** Several people: a crowd of three to five figures. */
+const MANY_PEOPLE = ['people', 'crowd', 'figures', 'men', 'women', 'group', 'team', 'soldiers', 'survivors', 'several'];
+
+const SHOT_WORDS: ReadonlyArray<readonly [ShotSize, readonly string[]]> = [
+  ['extreme close-up', ['extreme close up', 'extreme closeup', 'ecu', 'macro shot', 'macro']],
+  ['close-up', ['medium close up', 'close up', 'closeup', 'close shot', 'tight shot', 'insert shot', 'mcu']],
+  ['medium', ['medium shot', 'mid shot', 'waist up', 'over the shoulder', 'ots', 'two shot']],
+  ['wide', ['wide shot', 'wide angle', 'wide view', 'long shot', 'full shot', 'extreme wide shot', 'establishing shot', 'establishing']],
+];
+
+const SHALLOW_WORDS = ['shallow depth of field', 'shallow focus', 'shallow dof', 'bokeh', 'blurred background', 'background blurred', 'rack focus', 'focus pull', 'pull focus', 'soft focus', 'out of focus background'];
+
+const CUT_WORDS = ['fast cuts', 'quick cuts', 'rapid cuts', 'jump cuts', 'jump cut', 'quick cutting', 'fast cutting', 'rapid fire cuts', 'montage', 'rapid montage', 'fast edit', 'fast edits', 'quick edits', 'staccato cuts', 'rapid editing'];
+
+/** Seconds a shot holds when the brief asks for fast cuts. */
+export const CUT_SECONDS = 1.5;
+
+/** Lower-case words joined by single spaces, hyphens as spaces: "close-up" → "close up". */
+export function normalise(text: string): string {
+  return ` ${(text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []).map((w) => w.replace(/'s$/, '')).join(' ')} `;
+}
+
+/** Where the first of `phrases` occurs in normalised `text` as whole words (plural allowed), or -1. */
+function firstAt(text: string, phrases: readonly string[]): number {
+  let best = -1;
+  for (const phrase of phrases) {
+    for (const form of [` ${phrase} `, ` ${phrase}s `, ` ${phrase}es `]) {
+      const at = text.indexOf(form);
+      if (at >= 0 && (best < 0 || at < best)) best = at;
+    }
+  }
+  return best;
+}
+
+const has = (text: string, phrases: readonly string[]): boolean => firstAt(text, phrases) >= 0;
+
+/** The shot size the words name, if any. */
+export function readShot(text: string): ShotSize | undefined {
+  const words = normalise(text);
+  for (const [size, phrases] of SHOT_WORDS) if (has(words, phrases)) return size;
+  return undefined;
+}
+
+export const readShallowFocus = (text: string): boolean => has(normalise(text), SHALLOW_WORDS);
+
+/** Seconds between cuts when the words ask for fast cuts; undefined for one continuous shot. */
+export const readCuts = (text: string): number | undefined => (has(normalise(text), CUT_WORDS) ? CUT_SECONDS : undefined);
+
+/**
+ * The subject: of the things named, the first mentioned — except that a
+ * close-up is of an object (a screen, a timer, a chart) when one is named,
+ * as "Kael's flashlight sweeps across a glowing monitor, close-up" frames the
+ * monitor and not Kael. A flashlight with nobody named is held by a figure.
+ */
+export function readSubject(text: string, shot: ShotSize | undefined): SubjectReading | undefined {
+  let words = normalise(text);
+  for (const phrase of NOT_A_SUBJECT) words = words.replaceAll(` ${phrase} `, ' ');
+  const prop = (Object.keys(PROP_WORDS) as PropName[]).find((name) => has(words, PROP_WORDS[name]));
+  const found = subjectKinds.map((kind) => ({ kind, at: firstAt(words, SUBJECT_WORDS[kind]) })).filter((entry) => entry.at >= 0);
+  const close = shot === 'close-up' || shot === 'extreme close-up';
+  const objects = found.filter((entry) => entry.kind !== 'figure');
+  const pool = close && objects.length > 0 ? objects : found;
+  const first = pool.sort((a, b) => a.at - b.at)[0];
+  const kind: SubjectKind | undefined = first?.kind ?? (prop ? 'figure' : undefined);
+  if (!kind) return undefined;
+  const several = has(words, MANY_PEOPLE) || SUBJECT_WORDS.figure.some((word) => words.includes(` ${word}s `));
+  const count = kind === 'figure' && several ? 3 : 1;
+  return { kind, ...(prop ? { prop } : {}), count };
+}
+
+/** The framing when the words name none: people are seen whole in their setting, objects at medium size. */
+export function defaultShot(kind: SubjectKind | undefined): ShotSize {
+  return kind === undefined || kind === 'figure' ? 'wide' : 'medium';
+}
