@@ -7,13 +7,16 @@
  * the shot at fixed times whatever the scene's length.
  */
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
+import type { VideoClipValue } from '../nodes/video/clip.js';
 import { motifNames } from '../nodes/scene/procedural/motifs/index.js';
 import { planScene, type PlanOverrides, type ScenePlan, type ScenePromptValue } from '../nodes/scene/procedural/plan.js';
 import { createSceneRenderer } from '../nodes/scene/procedural/renderer.js';
 import { createShots, CUT_SECONDS } from '../nodes/scene/procedural/subjects/index.js';
 import { countdownText } from '../nodes/scene/procedural/subjects/timer.js';
-import { meanColour, meanDifference, type Frame, type Rect } from './fixtures/frames.js';
+import { grabFrame, meanColour, meanDifference, type Frame, type Rect } from './fixtures/frames.js';
+import { createHarness, graph, type Harness } from './fixtures/harness.js';
 
 const AUTO: PlanOverrides = { motif: 'auto', camera: 'auto', weather: 'auto', timeOfDay: 'auto', cameraStrength: 1 };
 const SIZE = { width: 320, height: 180 };
@@ -235,5 +238,44 @@ describe('scene.procedural subjects: fast cuts', () => {
     expect(plan.cutSeconds).toBeUndefined();
     const shotAt = createShots({ seed: plan.seed, zoom: 1, focus: { x: 0.5, y: 0.5 }, frame: SIZE });
     expect([0, 1.5, 3, 30].map((t) => shotAt(t).index)).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('scene.procedural subjects: the issue’s three scenes, encoded', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+  afterAll(async () => {
+    await h.dispose();
+  });
+
+  // The three briefs issue 18 found static or unmatched (scene 2 and 3 of the fiction example, the Shorts hook).
+  const scenes = [
+    { sceneId: 'scavenger', prompt: 'Night. A ruined city street in heavy rain, neon signs flickering above shuttered shops. A lone figure with a flashlight. Handheld camera, eye level.', duration: 4 },
+    { sceneId: 'first-contact', prompt: "Inside the data center. Kael's flashlight sweeps across a single glowing monitor. Warm amber light, close-up, shallow depth of field.", duration: 4 },
+    { sceneId: 'hook', prompt: 'Close-up of a countdown timer racing to zero. Red light, fast cuts.', duration: 4 },
+  ];
+
+  it('draws their subjects and never freezes: freezedetect (n=0.003, d=0.5) finds nothing, and decoded frames 1 s apart differ above the floor', async () => {
+    expect(scenes.map((scene) => planScene(scene, AUTO)).map((plan) => [plan.motif, plan.subject?.kind, plan.shot, plan.focus, plan.cutSeconds])).toEqual([
+      ['city street', 'figure', 'wide', 'deep', undefined],
+      ['data center', 'screen', 'close-up', 'shallow', undefined],
+      ['abstract data', 'timer', 'close-up', 'deep', CUT_SECONDS],
+    ]);
+    const doc = graph([['scenes', 'scene.procedural', { width: 320, height: 180, renderScale: 1 }]], ['$input.prompts -> scenes.prompts'], {
+      inputs: { prompts: { type: 'ScenePrompt', list: true } },
+      outputs: { clips: 'scenes.clips' },
+    });
+    const result = await h.run(doc, { inputs: { prompts: scenes }, noCache: true });
+    expect(result.status, result.error?.message).toBe('done');
+    for (const clip of result.outputs.clips as VideoClipValue[]) {
+      const file = await h.engine.services.artifacts.localPath(clip);
+      const { stderr } = await runTool(ffmpegPath(), ['-hide_banner', '-i', file, '-vf', 'freezedetect=n=0.003:d=0.5', '-map', '0:v', '-f', 'null', '-'], { timeoutMs: 60_000 });
+      expect(stderr, clip.sceneId).not.toContain('freeze_start');
+      for (const [a, b] of [[15, 45], [50, 80], [80, 110]] as const) {
+        expect(meanDifference(await grabFrame(file, a), await grabFrame(file, b)), `${clip.sceneId} frames ${a}, ${b}`).toBeGreaterThan(0.003 * 255);
+      }
+    }
   });
 });
