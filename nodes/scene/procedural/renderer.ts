@@ -4,7 +4,7 @@
  * under its camera pose, with what moves drawn over them, then the
  * atmosphere's screen effects, the vignette and grain.
  */
-import { createCanvas, type Canvas } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { createCamera, layerMatrix } from './camera.js';
 import { createFinish } from './finish.js';
 import { motifs } from './motifs/index.js';
@@ -12,7 +12,7 @@ import { buildPalette, css } from './palette.js';
 import type { ScenePlan } from './plan.js';
 import { createRandom } from './random.js';
 import { createStage, type FrameTime, type Layer, type PlaneBox, type Size } from './stage.js';
-import { bokehLayer, buildSubject, createShots, defocus, framed } from './subjects/index.js';
+import { buildSubject, createShots, defocus, framed, paintBackdrop, paintBokeh } from './subjects/index.js';
 import { airHazeOf, atmosphereEffects, atmosphereOf, weatherLayers } from './weather.js';
 
 export interface RenderSetup {
@@ -159,11 +159,13 @@ export function createSceneRenderer(setup: RenderSetup): SceneRenderer {
   const camera = createCamera({ move: plan.camera, strength: plan.cameraStrength, seed: plan.seed }, frame);
   const cutting = plan.cutSeconds !== undefined;
   const subject = plan.subject ? buildSubject(stage, { ...plan.subject, shot: plan.shot }, cutting) : undefined;
+  const focusDepth = subject?.depth ?? 0.9;
   let setting = [...motif.build(stage), ...weatherLayers(stage)];
-  if (plan.focus === 'shallow') {
-    const focusDepth = subject?.depth ?? 0.9;
-    setting = [...defocus(setting, stage, focusDepth), bokehLayer(stage, Math.min(0.5, focusDepth - 0.3))];
-  }
+  if (plan.focus === 'shallow') setting = defocus(setting, stage, focusDepth);
+  setting = paintBackdrop(setting, stage, focusDepth, [
+    ...(plan.focus === 'shallow' ? [(g: SKRSContext2D) => paintBokeh(stage, g)] : []),
+    ...(subject?.glow ? [subject.glow] : []),
+  ]);
   // Stable sort: among equal depths, the motif's own order holds, then the subject's.
   const layers = prepareLayers(
     [...setting, ...(subject?.layers ?? [])].sort((a, b) => a.depth - b.depth),

@@ -2,6 +2,7 @@
  * A chart on a dark panel: bars that rise and settle and a line that runs
  * across, over a grid drawn once. Only bars and line are drawn per frame.
  */
+import type { SKRSContext2D } from '@napi-rs/canvas';
 import { paintGlow } from '../motifs/paint.js';
 import { css, mix, scale } from '../palette.js';
 import { planeCanvas, type Layer, type Stage } from '../stage.js';
@@ -21,7 +22,6 @@ export function buildChart(stage: Stage, setup: SubjectSetup, cutting: boolean):
 
   const still = planeCanvas(stage);
   const g = still.g;
-  paintGlow(g, box.x + box.width / 2, box.y + box.height / 2, box.width * 0.65, light, 0.3);
   g.fillStyle = css(scale(mix(palette.near, [12, 14, 18], 0.7), 0.7));
   roundedRect(g, box.x, box.y, box.width, box.height, box.height * 0.04);
   g.fill();
@@ -74,5 +74,6 @@ export function buildChart(stage: Stage, setup: SubjectSetup, cutting: boolean):
       spot?.(c, t);
     },
   };
-  return { layers: [layer], depth: SUBJECT_DEPTH, focus: { x: 0.5, y: 0.5 } };
+  const glow = (backdrop: SKRSContext2D): void => paintGlow(backdrop, box.x + box.width / 2, box.y + box.height / 2, box.width * 0.65, light, 0.3);
+  return { layers: [layer], glow, depth: SUBJECT_DEPTH, focus: { x: 0.5, y: 0.5 } };
 }

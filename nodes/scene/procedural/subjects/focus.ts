@@ -4,7 +4,7 @@
  * nothing for it), and out-of-focus highlights (bokeh) floating in the
  * distance. What such layers animate (blinking LEDs, rain) stays sharp.
  */
-import { createCanvas } from '@napi-rs/canvas';
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { css, mix, type Rgb } from '../palette.js';
 import { planeCanvas, type Layer, type Stage } from '../stage.js';
 
@@ -26,11 +26,11 @@ export function defocus(layers: readonly Layer[], stage: Stage, focusDepth: numb
 }
 
 /** Soft discs of the scene's lights, as an out-of-focus background shows them. */
-export function bokehLayer(stage: Stage, depth: number): Layer {
-  const { g, canvas } = planeCanvas(stage);
+export function paintBokeh(stage: Stage, g: SKRSContext2D): void {
   const random = stage.random.fork('bokeh');
   const colours: Rgb[] = [stage.palette.accent, stage.palette.accentAlt, mix(stage.palette.accent, [255, 255, 255], 0.5)];
   const discs = Math.round(16 * (stage.plane.width / stage.frame.width));
+  g.save();
   g.globalCompositeOperation = 'lighter';
   for (let n = 0; n < discs; n++) {
     const x = random.range(0, stage.plane.width);
@@ -46,5 +46,28 @@ export function bokehLayer(stage: Stage, depth: number): Layer {
     g.arc(x, y, r, 0, Math.PI * 2);
     g.fill();
   }
-  return { depth, image: canvas };
+  g.restore();
+}
+
+/**
+ * Paints what lies in the air behind the subject (its glow, bokeh) onto the
+ * nearest still layer of the setting behind it, rather than into layers of
+ * their own: a frame composites one plane-sized image fewer for each. A
+ * setting with no such layer gets one.
+ */
+export function paintBackdrop(setting: readonly Layer[], stage: Stage, subjectDepth: number, painters: ReadonlyArray<(g: SKRSContext2D) => void>): Layer[] {
+  if (painters.length === 0) return [...setting];
+  let nearest = -1;
+  setting.forEach((layer, n) => {
+    if (layer.image && !layer.opacity && layer.depth < subjectDepth && (nearest < 0 || layer.depth >= (setting[nearest] as Layer).depth)) nearest = n;
+  });
+  const target = setting[nearest];
+  if (!target?.image) {
+    const { canvas, g } = planeCanvas(stage);
+    for (const paint of painters) paint(g);
+    return [...setting, { depth: Math.max(0, subjectDepth - 0.3), image: canvas }];
+  }
+  const g = target.image.getContext('2d');
+  for (const paint of painters) paint(g);
+  return [...setting];
 }

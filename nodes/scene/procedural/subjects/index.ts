@@ -12,7 +12,7 @@ import type { Stage } from '../stage.js';
 import type { SubjectKind } from './reading.js';
 import type { BuiltSubject, SubjectSetup } from './subject.js';
 
-export { defocus, bokehLayer } from './focus.js';
+export { defocus, paintBackdrop, paintBokeh } from './focus.js';
 export { createShots, framed, type Shot } from './shots.js';
 export * from './reading.js';
 export type { BuiltSubject, SubjectSetup } from './subject.js';

@@ -1,13 +1,13 @@
 /**
  * A screen close-up: a monitor (on a desk when seen whole) whose text
  * scrolls, with a blinking cursor, its glow on what is around it. The text
- * is set once into a tall strip; a frame shows a window of it, so scrolling
- * costs one cropped blit.
+ * is set once into a tall opaque strip; a frame shows a window of it, so the
+ * screen costs one cropped blit and its bezel one stroke.
  */
-import { createCanvas } from '@napi-rs/canvas';
+import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { paintGlow } from '../motifs/paint.js';
 import { css, mix, scale } from '../palette.js';
-import { planeCanvas, type Layer, type Stage } from '../stage.js';
+import { planeCanvas, type FrameTime, type Layer, type Stage } from '../stage.js';
 import { objectBox, roundedRect, shownIn, SUBJECT_DEPTH, sweepingSpot, type BuiltSubject, type SubjectSetup } from './subject.js';
 
 const ASPECT = 0.62;
@@ -27,11 +27,11 @@ export function buildScreen(stage: Stage, setup: SubjectSetup, cutting: boolean)
   const textColour = mix(palette.accent, [255, 255, 255], 0.55);
   const casing = scale(mix(palette.near, [20, 22, 26], 0.6), 0.8);
 
-  // The monitor, its stand and desk, and its glow: drawn once.
-  const still = planeCanvas(stage);
-  const g = still.g;
-  paintGlow(g, box.x + box.width / 2, box.y + box.height / 2, box.width * 0.65, glowColour, 0.4);
+  // The stand and desk, drawn once, when the shot shows them.
+  let still: ReturnType<typeof planeCanvas> | undefined;
   if (setup.shot === 'wide' || setup.shot === 'medium') {
+    still = planeCanvas(stage);
+    const g = still.g;
     const deskY = box.y + box.height * 1.28;
     g.fillStyle = css(scale(casing, 0.7));
     g.fillRect(0, deskY, stage.plane.width, stage.plane.height - deskY);
@@ -41,19 +41,25 @@ export function buildScreen(stage: Stage, setup: SubjectSetup, cutting: boolean)
     g.fillRect(box.x + box.width * 0.45, box.y + box.height, box.width * 0.1, deskY - box.y - box.height);
     g.fillRect(box.x + box.width * 0.3, deskY - box.height * 0.04, box.width * 0.4, box.height * 0.04);
   }
-  g.fillStyle = css(casing);
-  roundedRect(g, box.x, box.y, box.width, box.height, bezel * 0.8);
-  g.fill();
-  g.fillStyle = css(scale(mix(palette.accent, [0, 0, 0], 0.82), 1));
-  g.fillRect(inner.x, inner.y, inner.width, inner.height);
-  // A faint power light on the bezel.
-  g.fillStyle = css(glowColour, 0.9);
-  g.fillRect(box.x + box.width - bezel * 2.2, box.y + box.height - bezel * 0.6, bezel * 0.5, bezel * 0.25);
+  // The monitor itself is drawn each frame, as cheaply as an image of it would be composited: its bezel a stroke
+  // round the screen, the screen one opaque blit of the text strip (the monitor would otherwise be composited twice).
+  const casingCss = css(casing);
+  const powerCss = css(glowColour, 0.9);
+  const bezelPath = (c: SKRSContext2D): void => {
+    roundedRect(c, box.x + bezel / 2, box.y + bezel / 2, box.width - bezel, box.height - bezel, bezel * 0.6);
+    c.strokeStyle = casingCss;
+    c.lineWidth = bezel + 1;
+    c.stroke();
+    c.fillStyle = powerCss;
+    c.fillRect(box.x + box.width - bezel * 2.2, box.y + box.height - bezel * 0.6, bezel * 0.5, bezel * 0.25);
+  };
 
   // The text, set once.
   const lineHeight = inner.height / VISIBLE_LINES;
   const strip = createCanvas(Math.ceil(inner.width), Math.ceil(lineHeight * (STRIP_LINES + VISIBLE_LINES)));
   const s = strip.getContext('2d');
+  s.fillStyle = css(mix(palette.accent, [0, 0, 0], 0.82));
+  s.fillRect(0, 0, strip.width, strip.height);
   s.font = `${Math.max(6, Math.round(lineHeight * 0.62))}px "DejaVu Sans Mono"`;
   s.textBaseline = 'middle';
   const lines: string[] = [];
@@ -71,10 +77,10 @@ export function buildScreen(stage: Stage, setup: SubjectSetup, cutting: boolean)
 
   const layer: Layer = {
     depth: SUBJECT_DEPTH,
-    image: still.canvas,
-    opacity: (time) => (shownIn(time.shot, cutting) ? 1 : 0),
+    ...(still ? { image: still.canvas, opacity: (time: FrameTime) => (shownIn(time.shot, cutting) ? 1 : 0) } : {}),
     animate(c, time) {
       if (!shownIn(time.shot, cutting)) return;
+      bezelPath(c);
       const offset = (((time.t % period) + period) % period) * LINES_PER_SECOND * lineHeight;
       c.drawImage(strip, 0, offset, inner.width, inner.height, inner.x, inner.y, inner.width, inner.height);
       // The cursor, blinking on the last line.
@@ -85,5 +91,6 @@ export function buildScreen(stage: Stage, setup: SubjectSetup, cutting: boolean)
       spot?.(c, time.t);
     },
   };
-  return { layers: [layer], depth: SUBJECT_DEPTH, focus: { x: 0.5, y: 0.5 } };
+  const glow = (backdrop: SKRSContext2D): void => paintGlow(backdrop, box.x + box.width / 2, box.y + box.height / 2, box.width * 0.65, glowColour, 0.4);
+  return { layers: [layer], glow, depth: SUBJECT_DEPTH, focus: { x: 0.5, y: 0.5 } };
 }

@@ -19,6 +19,8 @@ export interface SubjectSetup {
 
 export interface BuiltSubject {
   layers: Layer[];
+  /** The light it casts on what is behind it, painted once onto the setting (see `lightBackdrop`). */
+  glow?: (backdrop: SKRSContext2D) => void;
   /** The depth its layers are drawn at: what a shallow focus keeps sharp. */
   depth: number;
   /** Its centre of interest, as fractions of the frame at rest. */
@@ -73,7 +75,7 @@ export function sweepingSpot(stage: Stage, box: { x: number; y: number; width: n
   const down = wobble(stage.seed, 'spot-y', 0.09);
   return (g, t) => {
     g.globalCompositeOperation = 'lighter';
-    drawGlow(g, sprite, box.x + box.width * (0.5 + 0.55 * across(t)), box.y + box.height * (0.5 + 0.45 * down(t)), box.width * 0.42, 0.55);
+    drawGlow(g, sprite, box.x + box.width * (0.5 + 0.55 * across(t)), box.y + box.height * (0.5 + 0.45 * down(t)), box.width * 0.3, 0.6);
     g.globalCompositeOperation = 'source-over';
   };
 }

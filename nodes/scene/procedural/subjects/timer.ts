@@ -3,6 +3,7 @@
  * so any frame is its time's alone), on a dark panel with a draining bar,
  * in the scene's light colour. Only the digits and the bar are drawn per frame.
  */
+import type { SKRSContext2D } from '@napi-rs/canvas';
 import { paintGlow } from '../motifs/paint.js';
 import { css, mix, scale } from '../palette.js';
 import { planeCanvas, type Layer, type Stage } from '../stage.js';
@@ -28,7 +29,6 @@ export function buildTimer(stage: Stage, setup: SubjectSetup, cutting: boolean):
 
   const still = planeCanvas(stage);
   const g = still.g;
-  paintGlow(g, box.x + box.width / 2, box.y + box.height / 2, box.width * 0.8, light, 0.3);
   g.fillStyle = css(panel);
   roundedRect(g, box.x, box.y, box.width, box.height, box.height * 0.08);
   g.fill();
@@ -73,5 +73,6 @@ export function buildTimer(stage: Stage, setup: SubjectSetup, cutting: boolean):
       spot?.(c, time.t);
     },
   };
-  return { layers: [layer], depth: SUBJECT_DEPTH, focus: { x: 0.5, y: 0.52 } };
+  const glow = (backdrop: SKRSContext2D): void => paintGlow(backdrop, box.x + box.width / 2, box.y + box.height / 2, box.width * 0.8, light, 0.3);
+  return { layers: [layer], glow, depth: SUBJECT_DEPTH, focus: { x: 0.5, y: 0.52 } };
 }
