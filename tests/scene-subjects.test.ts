@@ -14,7 +14,7 @@ import { motifNames } from '../nodes/scene/procedural/motifs/index.js';
 import { planScene, type PlanOverrides, type ScenePlan, type ScenePromptValue } from '../nodes/scene/procedural/plan.js';
 import { createSceneRenderer } from '../nodes/scene/procedural/renderer.js';
 import { createShots, CUT_SECONDS } from '../nodes/scene/procedural/subjects/index.js';
-import { countdownText } from '../nodes/scene/procedural/subjects/timer.js';
+import { countdownText, readouts } from '../nodes/scene/procedural/subjects/timer.js';
 import { grabFrame, meanColour, meanDifference, type Frame, type Rect } from './fixtures/frames.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 
@@ -71,11 +71,11 @@ const withoutSubject = ({ subject: _subject, ...plan }: ScenePlan): ScenePlan =>
 
 describe('scene.procedural subjects: reading held-out briefs', () => {
   // Briefs written for this test, none from the example episodes: brief → what the renderer is asked to draw.
-  const table: Array<[brief: string, expected: { motif: string; subject?: string; prop?: string; count?: number; shot: string; focus: string; cuts: boolean }]> = [
+  const table: Array<[brief: string, expected: { motif: string; subject?: string; prop?: string; count?: number; readout?: string; shot: string; focus: string; cuts: boolean }]> = [
     ['A detective waits under a streetlight on a rainy city street at night, wide shot.', { motif: 'city street', subject: 'figure', count: 1, shot: 'wide', focus: 'deep', cuts: false }],
     ['Medium shot of a woman holding a torch in a misty forest.', { motif: 'forest', subject: 'figure', prop: 'flashlight', count: 1, shot: 'medium', focus: 'deep', cuts: false }],
     ['Extreme close-up of a laptop screen in a dark bedroom, bokeh.', { motif: 'interior room', subject: 'screen', shot: 'extreme close-up', focus: 'shallow', cuts: false }],
-    ['A stopwatch on the desk ticks toward zero. Quick cuts, tense.', { motif: 'interior room', subject: 'timer', shot: 'medium', focus: 'deep', cuts: true }],
+    ['A stopwatch on the desk ticks toward zero. Quick cuts, tense.', { motif: 'interior room', subject: 'timer', readout: 'countdown', shot: 'medium', focus: 'deep', cuts: true }],
     ['Close-up of a bar chart of rising prices, soft focus.', { motif: 'abstract data', subject: 'chart', shot: 'close-up', focus: 'shallow', cuts: false }],
     ['Two engineers argue beside a terminal in the server room, over the shoulder shot.', { motif: 'data center', subject: 'figure', count: 3, shot: 'medium', focus: 'deep', cuts: false }],
     ['Sunrise over the open ocean, slow push in.', { motif: 'ocean', shot: 'wide', focus: 'deep', cuts: false }],
@@ -83,6 +83,9 @@ describe('scene.procedural subjects: reading held-out briefs', () => {
     ['Silhouetted hikers cross the desert at dusk, long shot.', { motif: 'desert', subject: 'figure', count: 3, shot: 'wide', focus: 'deep', cuts: false }],
     ['An astronaut drifts past the station, stars beyond, shallow focus.', { motif: 'space', subject: 'figure', count: 1, shot: 'wide', focus: 'shallow', cuts: false }],
     ['Close-up of rain on a window at night.', { motif: 'interior room', shot: 'close-up', focus: 'deep', cuts: false }],
+    ['The wall clock reads midnight in an empty kitchen, insert shot.', { motif: 'interior room', subject: 'timer', readout: 'clock', shot: 'close-up', focus: 'deep', cuts: false }],
+    ['A view count ticking up on a phone, close-up.', { motif: 'abstract data', subject: 'timer', readout: 'counter', shot: 'close-up', focus: 'deep', cuts: false }],
+    ['Upload progress bar crawling forward on a laptop, close-up, montage.', { motif: 'abstract data', subject: 'timer', readout: 'progress', shot: 'close-up', focus: 'deep', cuts: true }],
     ['Her flashlight sweeps across a dusty monitor in the archive, tight shot.', { motif: 'interior room', subject: 'screen', prop: 'flashlight', shot: 'close-up', focus: 'deep', cuts: false }],
   ];
 
@@ -93,10 +96,11 @@ describe('scene.procedural subjects: reading held-out briefs', () => {
       subject: plan.subject?.kind,
       prop: plan.subject?.prop,
       count: plan.subject?.kind === 'figure' ? plan.subject.count : undefined,
+      readout: plan.subject?.readout,
       shot: plan.shot,
       focus: plan.focus,
       cuts: plan.cutSeconds !== undefined,
-    }).toEqual({ prop: undefined, subject: undefined, count: undefined, ...expected });
+    }).toEqual({ prop: undefined, subject: undefined, count: undefined, readout: undefined, ...expected });
   });
 
   it('reads the shot and focus from the prompt’s camera field too, and leaves a prompt without subject words as it was', () => {
@@ -174,6 +178,10 @@ describe('scene.procedural subjects: drawn where the plan says', () => {
 
   it('counts a timer down in its digits, ten seconds to zero and round again', () => {
     expect([0.03, 1, 9.5, 9.999, 10, 13.25].map(countdownText)).toEqual(['00:09.97', '00:09.00', '00:00.50', '00:00.00', '00:09.99', '00:06.75']);
+    // The other readouts: a clock towards midnight and past it, a climbing count, progress to 100 % and round again.
+    expect([0, 29, 31].map(readouts.clock.text)).toEqual(['23:59:30', '23:59:59', '00:00:01']);
+    expect([0, 1, 2.5].map(readouts.counter.text)).toEqual(['1,000,000', '1,001,337', '1,003,342']);
+    expect([0, 6, 11.94, 12].map(readouts.progress.text)).toEqual(['0.0%', '50.0%', '99.5%', '0.0%']);
     const plan = planOf('Close-up of a countdown timer, red light, static shot');
     const [a, b] = framesOf(plan, [1, 1.5]);
     const digits = region(a!, 0.25, 0.38, 0.5, 0.3);
@@ -181,8 +189,8 @@ describe('scene.procedural subjects: drawn where the plan says', () => {
     expect(meanDifference(a!, b!, digits)).toBeGreaterThan(meanDifference(bareA!, bareB!, digits) + 3);
   });
 
-  it('scrolls a screen’s text and moves a chart’s bars, over a setting that holds still there', () => {
-    for (const brief of ['A glowing monitor in the data center, close-up, static shot', 'A bar chart in an office, medium shot, static shot']) {
+  it('scrolls a screen’s text, moves a chart’s bars and climbs a counter’s count, over a setting that holds still there', () => {
+    for (const brief of ['A glowing monitor in the data center, close-up, static shot', 'A bar chart in an office, medium shot, static shot', 'A view count ticking up in an office, close-up, static shot']) {
       const plan = planOf(brief);
       const [a, b] = framesOf(plan, [1, 1.5]);
       const [bareA, bareB] = framesOf(withoutSubject(plan), [1, 1.5]);

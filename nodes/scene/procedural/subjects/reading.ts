@@ -21,7 +21,20 @@ export interface SubjectReading {
   prop?: PropName;
   /** People in the picture (1 unless the words name several). */
   count: number;
+  /** What a timer shows: a countdown (the default), the time of day, a rising count, or progress to 100 %. */
+  readout?: TimerReadout;
 }
+
+export const timerReadouts = ['countdown', 'clock', 'counter', 'progress'] as const;
+export type TimerReadout = (typeof timerReadouts)[number];
+
+/** Words for each readout, tried in this order (a clock "counting down" is a countdown); a timer whose words name none counts down. */
+const READOUT_WORDS: ReadonlyArray<readonly [TimerReadout, readonly string[]]> = [
+  ['countdown', ['countdown', 'counting down', 'counts down', 'count down', 'racing to zero', 'ticking down', 'seconds left', 't minus']],
+  ['progress', ['progress bar', 'loading bar', 'loading', 'download', 'upload', 'percent', 'percentage', 'progress']],
+  ['counter', ['counter', 'counting up', 'counts up', 'ticking up', 'tally', 'odometer', 'view count', 'number climbing', 'numbers climbing']],
+  ['clock', ['clock', 'watch', 'time of day', 'wall clock']],
+];
 
 /** Phrases naming each subject, matched as whole words (a trailing "s" allowed). */
 const SUBJECT_WORDS: Readonly<Record<SubjectKind, readonly string[]>> = {
@@ -32,7 +45,10 @@ const SUBJECT_WORDS: Readonly<Record<SubjectKind, readonly string[]>> = {
     'sailor', 'farmer', 'doctor', 'nurse', 'student', 'teacher', 'kid', 'officer', 'robot', 'android', 'refugee', 'hunter', 'lover', 'friend',
   ],
   screen: ['monitor', 'screen', 'terminal', 'display', 'laptop', 'computer', 'tablet', 'phone', 'smartphone', 'television', 'tv', 'console', 'dashboard', 'code editor', 'crt'],
-  timer: ['timer', 'countdown', 'clock', 'score counter', 'counter ticking', 'stopwatch', 'digits', 'ticking down', 'seconds left'],
+  timer: [
+    'timer', 'countdown', 'clock', 'score counter', 'counter ticking', 'stopwatch', 'digits', 'ticking down', 'seconds left', 'progress bar', 'loading bar',
+    'counting up', 'ticking up', 'odometer', 'tally', 'view count', 'number climbing', 'numbers climbing',
+  ],
   chart: ['chart', 'graph', 'bar chart', 'line graph', 'histogram', 'statistics', 'stats', 'metrics', 'stock ticker', 'growth curve', 'bar graph'],
 };
 
@@ -110,7 +126,8 @@ export function readSubject(text: string, shot: ShotSize | undefined): SubjectRe
   if (!kind) return undefined;
   const several = has(words, MANY_PEOPLE) || SUBJECT_WORDS.figure.some((word) => words.includes(` ${word}s `));
   const count = kind === 'figure' && several ? 3 : 1;
-  return { kind, ...(prop ? { prop } : {}), count };
+  const readout = kind === 'timer' ? (READOUT_WORDS.find(([, phrases]) => has(words, phrases))?.[0] ?? 'countdown') : undefined;
+  return { kind, ...(prop ? { prop } : {}), count, ...(readout ? { readout } : {}) };
 }
 
 /** The framing when the words name none: people are seen whole in their setting, objects at medium size. */

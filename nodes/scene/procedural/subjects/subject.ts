@@ -8,13 +8,14 @@ import { drawGlow, glowSprite } from '../motifs/paint.js';
 import { mix } from '../palette.js';
 import { wobble } from '../random.js';
 import type { Layer, Stage } from '../stage.js';
-import type { PropName, ShotSize, SubjectKind } from './reading.js';
+import type { PropName, ShotSize, SubjectKind, TimerReadout } from './reading.js';
 
 export interface SubjectSetup {
   kind: SubjectKind;
   prop?: PropName;
   count: number;
   shot: ShotSize;
+  readout?: TimerReadout;
 }
 
 export interface BuiltSubject {
