@@ -86,6 +86,9 @@ describe('scene.procedural subjects: reading held-out briefs', () => {
     ['The wall clock reads midnight in an empty kitchen, insert shot.', { motif: 'interior room', subject: 'timer', readout: 'clock', shot: 'close-up', focus: 'deep', cuts: false }],
     ['A view count ticking up on a phone, close-up.', { motif: 'abstract data', subject: 'timer', readout: 'counter', shot: 'close-up', focus: 'deep', cuts: false }],
     ['Upload progress bar crawling forward on a laptop, close-up, montage.', { motif: 'abstract data', subject: 'timer', readout: 'progress', shot: 'close-up', focus: 'deep', cuts: true }],
+    ['Two commuters with umbrellas hurry along a wet city street at dusk.', { motif: 'city street', subject: 'figure', prop: 'umbrella', count: 3, shot: 'wide', focus: 'deep', cuts: false }],
+    ['An old woman looks at her phone on a rooftop, medium shot.', { motif: 'skyline', subject: 'figure', prop: 'phone', count: 1, shot: 'medium', focus: 'deep', cuts: false }],
+    ['A lantern bobs between the pines at night.', { motif: 'forest', subject: 'figure', prop: 'lantern', count: 1, shot: 'wide', focus: 'deep', cuts: false }],
     ['Her flashlight sweeps across a dusty monitor in the archive, tight shot.', { motif: 'interior room', subject: 'screen', prop: 'flashlight', shot: 'close-up', focus: 'deep', cuts: false }],
   ];
 
@@ -174,6 +177,19 @@ describe('scene.procedural subjects: drawn where the plan says', () => {
     const [dark] = framesOf({ ...plan, subject: emptyHanded }, [1]);
     expect(meanColour(lit!).luma).toBeGreaterThan(meanColour(dark!).luma + 1);
     expect(changedShare(lit!, later!, 20)).toBeGreaterThan(0.01);
+  });
+
+  it('draws what people hold: an umbrella over them, a lantern’s glow at their side', () => {
+    const bare = planOf(`${figure}, static shot`);
+    const [empty] = framesOf(withoutSubject(bare), [1]);
+    const covered = (plan: ScenePlan): number => changedShare(framesOf(plan, [1])[0]!, empty!, 20);
+    const standing = covered(bare);
+    const umbrella = planOf(`${figure} with an umbrella, static shot`);
+    expect(umbrella.subject?.prop).toBe('umbrella');
+    expect(covered(umbrella)).toBeGreaterThan(standing * 1.2);
+    const lantern = planOf(`${figure} with a lantern, static shot`);
+    expect(lantern.subject?.prop).toBe('lantern');
+    expect(meanColour(framesOf(lantern, [1])[0]!).luma).toBeGreaterThan(meanColour(framesOf(bare, [1])[0]!).luma + 0.5);
   });
 
   it('counts a timer down in its digits, ten seconds to zero and round again', () => {

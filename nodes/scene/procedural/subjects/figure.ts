@@ -2,7 +2,8 @@
  * People: dark silhouettes with a rim of the scene's light, drawn once into
  * sprites each (facing either way, mid-stride and passing), pacing slowly
  * and breathing; the first may hold a flashlight whose beam sweeps the
- * ground ahead. Sized by the shot: seen whole in a wide
+ * ground ahead, a flickering lantern or a glowing phone, and under an
+ * umbrella everyone has one. Sized by the shot: seen whole in a wide
  * shot, from the knees up in a medium one, head and shoulders in a close-up.
  */
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
@@ -10,7 +11,7 @@ import { css, mix, scale, type Rgb } from '../palette.js';
 import { wobble } from '../random.js';
 import { frameX, frameY, type Layer, type Stage } from '../stage.js';
 import { drawGlow, glowSprite } from '../motifs/paint.js';
-import type { ShotSize } from './reading.js';
+import type { PropName, ShotSize } from './reading.js';
 import { frameSpan, shownIn, SUBJECT_DEPTH, type BuiltSubject, type SubjectSetup } from './subject.js';
 
 /** Figure height as a fraction of the frame's height, and where its feet are (0: top, 1: bottom). */
@@ -19,6 +20,15 @@ const FRAMING: Readonly<Record<ShotSize, { height: number; feet: number }>> = {
   medium: { height: 1.0, feet: 1.32 },
   'close-up': { height: 2.0, feet: 2.3 },
   'extreme close-up': { height: 3.2, feet: 3.45 },
+};
+
+/** Where the hand holding each prop is, from the feet: across (towards where the figure faces) and up, as shares of its height. */
+const HAND: Readonly<Record<PropName | 'none', readonly [number, number]>> = {
+  none: [0.14, 0.47],
+  flashlight: [0.27, 0.6],
+  lantern: [0.2, 0.5],
+  phone: [0.1, 0.74],
+  umbrella: [0.09, 0.76],
 };
 
 /** How far a figure shifts its weight from side to side, as a share of its height. */
@@ -57,13 +67,15 @@ function poseAt(person: Person, t: number): { x: number; facing: 1 | -1; stride:
 }
 
 /** One silhouette into a sprite of `height` pixels: feet at the bottom centre, `facing` the way the arm points. */
-function paintPerson(height: number, facing: 1 | -1, body: Rgb, rim: Rgb, holding: boolean, stride: 0 | 1): Canvas {
+function paintPerson(height: number, facing: 1 | -1, body: Rgb, rim: Rgb, prop: PropName | undefined, stride: 0 | 1): Canvas {
   const H = height;
   const width = Math.ceil(H * 0.62);
-  const canvas = createCanvas(width, Math.ceil(H * 1.02));
+  // Feet 0.02 H above the sprite's bottom edge; room above the head for an umbrella.
+  const canvas = createCanvas(width, Math.ceil(H * (prop === 'umbrella' ? 1.26 : 1.02)));
   const g = canvas.getContext('2d');
   const cx = width / 2;
-  const foot = H * 1.0;
+  const foot = canvas.height - 0.02 * H;
+  const [hx, hy] = HAND[prop ?? 'none'];
   const shape = (ox: number): void => {
     g.beginPath();
     // Head.
@@ -86,23 +98,43 @@ function paintPerson(height: number, facing: 1 | -1, body: Rgb, rim: Rgb, holdin
       g.closePath();
     }
     g.fill();
-    // Arms: one hangs, one reaches forward when holding the light.
+    // Arms: one hangs, the other goes where what it holds is (or hangs too).
     g.lineCap = 'round';
     g.lineWidth = 0.05 * H;
     g.beginPath();
     g.moveTo(cx + ox - facing * 0.1 * H, foot - 0.8 * H);
     g.lineTo(cx + ox - facing * 0.14 * H, foot - 0.47 * H);
     g.moveTo(cx + ox + facing * 0.1 * H, foot - 0.8 * H);
-    if (holding) g.lineTo(cx + ox + facing * 0.27 * H, foot - 0.6 * H);
-    else g.lineTo(cx + ox + facing * 0.14 * H, foot - 0.47 * H);
+    if (prop === 'phone') g.lineTo(cx + ox + facing * 0.16 * H, foot - 0.62 * H);
+    g.lineTo(cx + ox + facing * hx * H, foot - hy * H);
     g.stroke();
+    if (prop === 'umbrella') {
+      // Shaft from the hand to above the head, and the canopy.
+      g.lineWidth = 0.012 * H;
+      g.beginPath();
+      g.moveTo(cx + ox + facing * hx * H, foot - hy * H);
+      g.lineTo(cx + ox + facing * 0.02 * H, foot - 1.18 * H);
+      g.stroke();
+      g.beginPath();
+      g.moveTo(cx + ox + facing * 0.02 * H - 0.29 * H, foot - 1.04 * H);
+      g.quadraticCurveTo(cx + ox + facing * 0.02 * H, foot - 1.3 * H, cx + ox + facing * 0.02 * H + 0.29 * H, foot - 1.04 * H);
+      g.closePath();
+      g.fill();
+    }
+    if (prop === 'lantern') {
+      g.lineWidth = 0.008 * H;
+      g.beginPath();
+      g.moveTo(cx + ox + facing * hx * H, foot - hy * H);
+      g.lineTo(cx + ox + facing * hx * H, foot - (hy - 0.04) * H);
+      g.stroke();
+    }
   };
   // The rim: the same shape a little to the light's side, in its colour, under the body.
   g.fillStyle = g.strokeStyle = css(rim, 0.85);
   shape(facing * 0.012 * H);
   g.fillStyle = g.strokeStyle = css(body);
   shape(0);
-  if (holding) {
+  if (prop === 'flashlight') {
     g.fillStyle = css(scale(body, 1.6));
     g.save();
     g.translate(cx + facing * 0.28 * H, foot - 0.6 * H);
@@ -133,8 +165,9 @@ export function buildFigures(stage: Stage, setup: SubjectSetup, cutting: boolean
     const feet = framing.feet - (1 - far) * framing.height * 0.35;
     const pace = PACING[setup.shot] * stage.frame.width;
     const colour = scale(body, 1 + (1 - far) * 0.6);
-    const holding = n === 0 && setup.prop === 'flashlight';
-    const paint = (way: 1 | -1, stride: 0 | 1): Canvas => paintPerson(height, way, colour, rim, holding, stride);
+    // The lead holds the prop; under an umbrella, everyone has one.
+    const prop = n === 0 || setup.prop === 'umbrella' ? setup.prop : undefined;
+    const paint = (way: 1 | -1, stride: 0 | 1): Canvas => paintPerson(height, way, colour, rim, prop, stride);
     people.push({
       sprites: pace > 0 ? [[paint(-1, 0), paint(-1, 1)], [paint(1, 0), paint(1, 1)]] : facing > 0 ? [[], [paint(1, 0)]] : [[paint(-1, 0)], []],
       x: frameX(stage, x),
@@ -147,7 +180,7 @@ export function buildFigures(stage: Stage, setup: SubjectSetup, cutting: boolean
     });
   }
   const lead = people[0] as Person;
-  const beam = setup.prop === 'flashlight' ? flashlight(stage, lead) : undefined;
+  const beam = setup.prop === 'flashlight' ? flashlight(stage, lead) : setup.prop === 'lantern' || setup.prop === 'phone' ? handLight(stage, lead, setup.prop) : undefined;
   // Companions first, so the lead stands in front.
   const order = [...people.slice(1).reverse(), lead];
   const layer: Layer = {
@@ -207,5 +240,28 @@ function flashlight(stage: Stage, person: Person): (g: SKRSContext2D, t: number)
     }
     drawGlow(g, glint, hx, hy, 0.06 * H, 0.9);
     g.globalCompositeOperation = 'source-over';
+  };
+}
+
+/** A light held in the hand: a lantern's warm flickering glow round the figure, or a phone's cold glow lighting the face. */
+function handLight(stage: Stage, person: Person, prop: 'lantern' | 'phone'): (g: SKRSContext2D, t: number) => void {
+  const H = person.height;
+  const colour: Rgb = prop === 'lantern' ? [255, 190, 110] : mix(stage.palette.accent, [200, 225, 255], 0.7);
+  const sprite = glowSprite(colour);
+  const flicker = wobble(stage.seed, `${prop}-flicker`, prop === 'lantern' ? 2.3 : 0.4);
+  const [hx, hy] = HAND[prop];
+  return (g, t) => {
+    const pose = poseAt(person, t);
+    const x = pose.x + pose.facing * hx * H;
+    const y = person.y - (hy - (prop === 'lantern' ? 0.06 : 0)) * H;
+    const level = prop === 'lantern' ? 0.8 + 0.2 * flicker(t) : 0.85 + 0.1 * flicker(t);
+    g.globalCompositeOperation = 'lighter';
+    drawGlow(g, sprite, x, y, (prop === 'lantern' ? 0.45 : 0.18) * H, 0.6 * level);
+    drawGlow(g, sprite, x, y, 0.035 * H, level);
+    g.globalCompositeOperation = 'source-over';
+    if (prop === 'phone') {
+      g.fillStyle = css(colour, level);
+      g.fillRect(x - 0.014 * H, y - 0.024 * H, 0.028 * H, 0.048 * H);
+    }
   };
 }

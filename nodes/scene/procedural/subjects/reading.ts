@@ -12,7 +12,7 @@ export type SubjectKind = (typeof subjectKinds)[number];
 export const shotSizes = ['wide', 'medium', 'close-up', 'extreme close-up'] as const;
 export type ShotSize = (typeof shotSizes)[number];
 
-export const propNames = ['flashlight'] as const;
+export const propNames = ['flashlight', 'lantern', 'umbrella', 'phone'] as const;
 export type PropName = (typeof propNames)[number];
 
 export interface SubjectReading {
@@ -42,7 +42,8 @@ const SUBJECT_WORDS: Readonly<Record<SubjectKind, readonly string[]>> = {
     'figure', 'person', 'man', 'woman', 'men', 'women', 'silhouette', 'silhouetted', 'stranger', 'scavenger', 'survivor', 'soldier', 'girl', 'boy', 'child',
     'someone', 'hacker', 'detective', 'traveller', 'traveler', 'wanderer', 'people', 'crowd', 'guard', 'agent', 'runner', 'pilot', 'explorer', 'hiker',
     'character', 'protagonist', 'host', 'presenter', 'engineer', 'scientist', 'worker', 'operator', 'walker', 'rider', 'thief', 'astronaut', 'diver',
-    'sailor', 'farmer', 'doctor', 'nurse', 'student', 'teacher', 'kid', 'officer', 'robot', 'android', 'refugee', 'hunter', 'lover', 'friend',
+    'sailor', 'farmer', 'doctor', 'nurse', 'student', 'teacher', 'kid', 'officer', 'robot', 'android', 'refugee', 'hunter', 'lover', 'friend', 'commuter',
+    'pedestrian', 'passerby', 'passer by', 'shopper', 'tourist', 'citizen', 'villager', 'monk', 'priest', 'courier', 'driver', 'dancer', 'musician',
   ],
   screen: ['monitor', 'screen', 'terminal', 'display', 'laptop', 'computer', 'tablet', 'phone', 'smartphone', 'television', 'tv', 'console', 'dashboard', 'code editor', 'crt'],
   timer: [
@@ -56,8 +57,14 @@ const SUBJECT_WORDS: Readonly<Record<SubjectKind, readonly string[]>> = {
 const NOT_A_SUBJECT = ['text on screen', 'on screen text', 'split screen', 'screen shake', 'off screen', 'offscreen', 'title card'];
 
 const PROP_WORDS: Readonly<Record<PropName, readonly string[]>> = {
-  flashlight: ['flashlight', 'flash light', 'torch', 'torchlight', 'lantern', 'headlamp'],
+  flashlight: ['flashlight', 'flash light', 'torch', 'torchlight', 'headlamp'],
+  lantern: ['lantern', 'candle', 'oil lamp', 'lamp in hand'],
+  umbrella: ['umbrella', 'parasol'],
+  phone: ['phone', 'smartphone', 'cellphone', 'mobile phone'],
 };
+
+/** Props that only a person holds: on an object, only a flashlight means something (a beam sweeping it). */
+const HELD_ONLY: ReadonlySet<PropName> = new Set(['lantern', 'umbrella', 'phone']);
 
 /** Several people: a crowd of three to five figures. */
 const MANY_PEOPLE = ['people', 'crowd', 'figures', 'men', 'women', 'group', 'team', 'soldiers', 'survivors', 'several'];
@@ -116,14 +123,18 @@ export const readCuts = (text: string): number | undefined => (has(normalise(tex
 export function readSubject(text: string, shot: ShotSize | undefined): SubjectReading | undefined {
   let words = normalise(text);
   for (const phrase of NOT_A_SUBJECT) words = words.replaceAll(` ${phrase} `, ' ');
-  const prop = (Object.keys(PROP_WORDS) as PropName[]).find((name) => has(words, PROP_WORDS[name]));
+  const props = propNames.map((name) => ({ name, at: firstAt(words, PROP_WORDS[name]) })).filter((entry) => entry.at >= 0).sort((a, b) => a.at - b.at);
   const found = subjectKinds.map((kind) => ({ kind, at: firstAt(words, SUBJECT_WORDS[kind]) })).filter((entry) => entry.at >= 0);
   const close = shot === 'close-up' || shot === 'extreme close-up';
   const objects = found.filter((entry) => entry.kind !== 'figure');
   const pool = close && objects.length > 0 ? objects : found;
   const first = pool.sort((a, b) => a.at - b.at)[0];
-  const kind: SubjectKind | undefined = first?.kind ?? (prop ? 'figure' : undefined);
+  // A phone in someone's hand is their prop, not the subject; a flashlight (or lantern…) with nobody named is held by a figure.
+  const holder = found.find((entry) => entry.kind === 'figure');
+  const heldPhone = first?.kind === 'screen' && holder !== undefined && !close && has(words, PROP_WORDS.phone) && !has(words, SUBJECT_WORDS.screen.filter((word) => !PROP_WORDS.phone.includes(word)));
+  const kind: SubjectKind | undefined = heldPhone ? 'figure' : (first?.kind ?? (props.length > 0 ? 'figure' : undefined));
   if (!kind) return undefined;
+  const prop = props.find((entry) => kind === 'figure' || !HELD_ONLY.has(entry.name))?.name;
   const several = has(words, MANY_PEOPLE) || SUBJECT_WORDS.figure.some((word) => words.includes(` ${word}s `));
   const count = kind === 'figure' && several ? 3 : 1;
   const readout = kind === 'timer' ? (READOUT_WORDS.find(([, phrases]) => has(words, phrases))?.[0] ?? 'countdown') : undefined;
