@@ -123,7 +123,8 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     };
     const { value: result, ms: renderMs, cpu: renderCpu } = await timed(() => engine.run(graph, { inputs: { blocks: [segment] }, outDir: join(dir, 'out'), noCache: true }));
     if (result.status !== 'done') throw new Error(`overlay bench run ${result.status}: ${result.error?.message}`);
-    const clip = (result.outputs.overlays as Array<{ clip: ArtifactHandle & { x?: number; y?: number } }>)[0]?.clip as ArtifactHandle & { x?: number; y?: number };
+    const overlay = (result.outputs.overlays as Array<{ clip: ArtifactHandle; position?: { x: number; y: number } }>)[0]!;
+    const { clip } = overlay;
     const path = await engine.services.artifacts.localPath(clip);
     const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path], { timeoutMs: 120_000 });
     const framesInOutput = Number(stdout.toString().trim());
@@ -138,7 +139,7 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
       realTimeFactor: renderMs / 1000 / videoSeconds,
       drawnFrames: renderer.drawn,
       drawOnlyMs: drawOnly.ms,
-      clip: { width: clip.width ?? format.width, height: clip.height ?? format.height, x: clip.x ?? 0, y: clip.y ?? 0 },
+      clip: { width: clip.width ?? format.width, height: clip.height ?? format.height, x: overlay.position?.x ?? 0, y: overlay.position?.y ?? 0 },
       encodeFloorMs: encodeFloor.ms,
       clipFloorMs: clipFloor.ms,
       cpuMs: { render: renderCpu, drawOnly: drawOnly.cpu, encodeFloor: encodeFloor.cpu, clipFloor: clipFloor.cpu },

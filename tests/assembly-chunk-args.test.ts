@@ -80,13 +80,13 @@ describe('chunkFilterGraph', () => {
     ]);
   });
 
-  it('chains overlays in order, each from the input index the command gave it', () => {
-    const piece = chunk({ overlays: [layer('first', 0, 1), layer('second', 2, 0.5)] });
+  it('chains overlays in order, each from the input index the command gave it, a window-sized one at its place', () => {
+    const piece = chunk({ overlays: [layer('first', 0, 1), { ...layer('second', 2, 0.5), position: { x: 40, y: 22 } }] });
     expect(steps(chunkFilterGraph(piece, { base: 0, overlays: [2, 1] })).slice(1)).toEqual([
       '[2:v]fps=30,trim=duration=1.000000,setpts=PTS-STARTPTS+0.000000/TB[overlay0]',
       "[base][overlay0]overlay=eof_action=pass:format=yuv420:enable='between(t,0.000000,1.000000)'[layered0]",
       '[1:v]fps=30,trim=duration=0.500000,setpts=PTS-STARTPTS+2.000000/TB[overlay1]',
-      "[layered0][overlay1]overlay=eof_action=pass:format=yuv420:enable='between(t,2.000000,2.500000)'[layered1]",
+      "[layered0][overlay1]overlay=x=40:y=22:eof_action=pass:format=yuv420:enable='between(t,2.000000,2.500000)'[layered1]",
       '[layered1]format=yuv420p[video]',
     ]);
   });

@@ -39,8 +39,8 @@ beforeAll(async () => {
   // One second of handle past the scene, as scene nodes render, for the crossfade's outgoing tail.
   await ff(['-f', 'lavfi', '-i', `color=c=black:s=${W}x${H}:r=${FPS}:d=${SCENE1 + 1}`, '-vf', `format=rgb24,${frameNumberFilter}`, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '10', '-pix_fmt', 'yuv420p', '-g', '30', join(media, 'scene1.mp4')]);
   await ff(['-f', 'lavfi', '-i', `color=c=0x15803d:s=${W}x${H}:r=${FPS}:d=${SCENE2 + 1}`, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', join(media, 'scene2.mp4')]);
-  // A transparent overlay with a white box low on the left, as a terminal overlay is (ProRes 4444 with alpha).
-  await ff(['-f', 'lavfi', '-i', `color=c=black@0.0:s=${W}x${H}:r=${FPS}:d=4,format=yuva444p10le,drawbox=x=10:y=70:w=60:h=40:color=white@1:t=fill:replace=1`, '-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', join(media, 'overlay.mov')]);
+  // A window-sized transparent overlay with a white box, as a terminal overlay is (ProRes 4444 with alpha): laid at OVERLAY_AT, the box lands low on the left (10,70).
+  await ff(['-f', 'lavfi', '-i', `color=c=black@0.0:s=64x50:r=${FPS}:d=4,format=yuva444p10le,drawbox=x=4:y=6:w=60:h=40:color=white@1:t=fill:replace=1`, '-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', join(media, 'overlay.mov')]);
   await ff(['-f', 'lavfi', '-i', `sine=f=440:d=${TOTAL}:sample_rate=48000`, '-ac', '2', '-c:a', 'pcm_s16le', join(media, 'mix.wav')]);
   [sceneClip, secondClip, overlayClip, mix] = await Promise.all([
     put(join(media, 'scene1.mp4'), 'video/mp4'),
@@ -57,10 +57,12 @@ afterAll(async () => {
 
 /** The overlay spans the 12 s piece boundary; the caption cue the 18 s one. */
 const OVERLAY = { start: 10.5, duration: 3 };
+/** Where the overlay's clip is laid. */
+const OVERLAY_AT = { x: 6, y: 64 };
 const SPANNING_CUE = { start: 16.5, end: 19.5, text: 'Across the boundary' };
 const LATE_CUE = { start: 21, end: 23, text: 'Late in the scene' };
 
-const timeline = (): Timeline => longSceneTimeline('Pieces', { scene: sceneClip, second: secondClip, overlay: overlayClip, overlayAt: OVERLAY });
+const timeline = (): Timeline => longSceneTimeline('Pieces', { scene: sceneClip, second: secondClip, overlay: overlayClip, overlayAt: OVERLAY, overlayPosition: OVERLAY_AT });
 const renderGraph = piecesGraph('boxed');
 
 type Area = { x: number; y: number; width: number; height: number };
@@ -116,6 +118,8 @@ describe('render pieces of bounded length', () => {
     expect(file).toBeDefined();
     // The overlay covers 10.5–13.5 s, across the cut at 12 s (frame 360).
     for (const index of [359, 360]) expect(white(await grabFrame(file, index), overlayBox), `overlay at frame ${index}`).toBeGreaterThan(1000);
+    // Laid at its position: nothing where the clip's own corner would put the box.
+    expect(white(await grabFrame(file, 360), { x: 4, y: 6, width: 60, height: 40 })).toBe(0);
     expect(white(await grabFrame(file, 300), overlayBox)).toBe(0);
     // The caption covers 16.5–19.5 s, across the cut at 18 s (frame 540).
     for (const index of [539, 540]) expect(dark(await grabFrame(file, index), captionBand), `caption at frame ${index}`).toBeGreaterThan(200);

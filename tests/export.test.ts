@@ -296,6 +296,21 @@ describe('FCPXML export', () => {
     expect(xml).toMatch(/<chapter-marker start="0s" duration="1\/30s" value="Cold open"/);
   });
 
+  it('lays a window-sized overlay at its place, at its own size, and a full-frame one as it is', () => {
+    const timeline = sampleTimeline();
+    // 160×90 laid with its corner at (120, 60) of the 320×180 frame: its centre is 40 px right of the frame's and 15 px below.
+    timeline.tracks.find((track) => track.kind === 'overlay')!.clips.push({ id: 'window', start: 3, duration: 1, sourceIn: 0, media: media.episode, position: { x: 120, y: 60 } });
+    const { xml: placed } = toFcpxml(timeline, { mediaUrl });
+    expect(XMLValidator.validate(placed)).toBe(true);
+    const clipElement = (name: string): string => new RegExp(`<asset-clip [^>]*name="${name}"[^>]*?(?:/>|>[\\s\\S]*?</asset-clip>)`).exec(placed)?.[0] ?? '';
+    // FCP's units: 100 to the frame's height, y up; no conform, which would scale the clip to fit the frame.
+    expect(clipElement('window')).toMatch(/<adjust-conform type="none"\/>\s*<adjust-transform position="22.222222 -8.333333"\/>/);
+    expect(clipElement('terminal')).not.toContain('adjust-transform');
+    const otio = toOtio(timeline, { mediaUrl }).timeline;
+    const window = otioObjects(otio).find((object) => object.OTIO_SCHEMA === 'Clip.2' && object.name === 'window') as unknown as { metadata: { reelgraph: Record<string, unknown> } };
+    expect(window.metadata.reelgraph.position).toEqual({ x: 120, y: 60 });
+  });
+
   it('escapes what XML cannot hold', () => {
     const timeline = sampleTimeline();
     timeline.title = 'Tom & "Jerry" <live>\u0001';

@@ -30,7 +30,23 @@ interface Overlay {
   start: number;
   duration: number;
   clip: { hash: string; duration: number; width: number; height: number; frameRate: number; mime: string };
+  position?: { x: number; y: number };
   window: Rect;
+}
+
+/**
+ * Frame `index` of an overlay as the render lays it over a `picture`-sized
+ * frame: its clip pasted at its position into a clear picture (a full-frame
+ * clip, at 0,0, is the frame itself).
+ */
+async function placedFrame(overlay: Overlay & { path: string }, index: number, picture: { width: number; height: number }): Promise<Frame> {
+  const clip = await grabFrame(overlay.path, index);
+  const { x, y } = overlay.position ?? { x: 0, y: 0 };
+  expect(x + clip.width).toBeLessThanOrEqual(picture.width);
+  expect(y + clip.height).toBeLessThanOrEqual(picture.height);
+  const data = Buffer.alloc(picture.width * picture.height * 4);
+  for (let row = 0; row < clip.height; row++) clip.data.copy(data, ((y + row) * picture.width + x) * 4, row * clip.width * 4, (row + 1) * clip.width * 4);
+  return { width: picture.width, height: picture.height, data };
 }
 
 /** Small picture, no moving effects: what the pixel checks read. */
@@ -100,8 +116,8 @@ describe('typing', () => {
     const before = frameAt(plan.timeline.times[index - 1] as number, fps) - 1;
     expect(n).toBeGreaterThan(before + 1);
     const rect = cellRect(plan, 0, 7);
-    const final = await grabFrame(overlay.path, plan.frameCount - 1);
-    const [dark, cursor, shown] = (await Promise.all([before, n - 1, n].map((i) => grabFrame(overlay.path, i)))) as [Frame, Frame, Frame];
+    const final = await placedFrame(overlay, plan.frameCount - 1, plan.format);
+    const [dark, cursor, shown] = (await Promise.all([before, n - 1, n].map((i) => placedFrame(overlay, i, plan.format)))) as [Frame, Frame, Frame];
     const background = luma(dark, rect);
     expect(luma(final, rect)).toBeGreaterThan(background + 15);
     // One frame before, the cursor block sits in the cell; from frame n on, the glyph does.
@@ -113,7 +129,7 @@ describe('typing', () => {
     const index = plan.timeline.cells.findIndex((c) => c.row === 1 && c.col === 0);
     const n = frameAt(plan.timeline.times[index] as number, plan.format.fps);
     const rect = cellRect(plan, 1, 1, 6); // "otal 0", clear of the cursor at column 0
-    const [before, after] = (await Promise.all([n - 1, n].map((i) => grabFrame(overlay.path, i)))) as [Frame, Frame];
+    const [before, after] = (await Promise.all([n - 1, n].map((i) => placedFrame(overlay, i, plan.format)))) as [Frame, Frame];
     expect(luma(after, rect)).toBeGreaterThan(luma(before, rect) + 10);
   });
 
@@ -158,7 +174,7 @@ describe('cursor', () => {
     const rect = cellRect(plan, last.row, last.col);
     const frames = Array.from({ length: 24 }, (_, i) => frameAt(plan.timeline.end, fps) + 1 + i).filter((i) => i < plan.frameCount);
     const expected = frames.map((i) => cursorOn(cursorAt(plan.timeline, i / fps), i / fps, 2));
-    const measured = await Promise.all(frames.map(async (i) => luma(await grabFrame(overlay.path, i), rect) > 60));
+    const measured = await Promise.all(frames.map(async (i) => luma(await placedFrame(overlay, i, plan.format), rect) > 60));
     expect(measured).toEqual(expected);
     const toggles = expected.filter((on, i) => i > 0 && on !== expected[i - 1]).length;
     expect(toggles).toBeGreaterThanOrEqual(2);
@@ -177,18 +193,23 @@ describe('clip format', () => {
     plan = planFor(segment, params);
   });
 
-  it('is exactly the block’s frames at the picture’s size and rate, ProRes 4444 with alpha', async () => {
+  it('is exactly the block’s frames at the picture’s rate, ProRes 4444 with alpha, the size of the window and its glow, and says where it goes', async () => {
     const info = await streamInfo(overlay.path);
     const frames = frameCountOf(segment.timing.duration, 30);
-    expect(info).toMatchObject({ width: 640, height: 360, fps: 30, frames, codec: 'prores' });
+    const { region } = plan.geometry;
+    expect(region.width * region.height).toBeLessThan(0.8 * 640 * 360);
+    expect(info).toMatchObject({ width: region.width, height: region.height, fps: 30, frames, codec: 'prores' });
     expect(info.pixFmt).toMatch(/^yuva444p/);
     expect(info.duration).toBeCloseTo(frames / 30, 2);
-    expect(overlay.clip).toMatchObject({ mime: 'video/quicktime', width: 640, height: 360, frameRate: 30 });
+    expect(overlay.clip).toMatchObject({ mime: 'video/quicktime', width: region.width, height: region.height, frameRate: 30 });
     expect(overlay.clip.duration).toBeCloseTo(frames / 30, 9);
+    // Laid on even pixels, so a 4:2:0 render places it exactly.
+    expect(overlay.position).toEqual({ x: region.x, y: region.y });
+    expect([region.x % 2, region.y % 2]).toEqual([0, 0]);
   });
 
   it('is fully transparent outside the window and its glow, opaque inside', async () => {
-    const frame = await grabFrame(overlay.path, Math.floor(plan.frameCount / 2));
+    const frame = await placedFrame(overlay, Math.floor(plan.frameCount / 2), plan.format);
     const { region } = plan.geometry;
     const { window } = overlay;
     const outside: Rect[] = [
@@ -213,6 +234,7 @@ describe('clip format', () => {
     const [opaque] = (await render([segment], params)) as [Overlay & { path: string }];
     const info = await streamInfo(opaque.path);
     expect(info).toMatchObject({ width: 640, height: 360, fps: 30, frames: frameCountOf(segment.timing.duration, 30), codec: 'h264', pixFmt: 'yuv420p' });
+    expect(opaque.position).toBeUndefined();
     const frame = await grabFrame(opaque.path, Math.floor(plan.frameCount / 2));
     const corner = meanColour(frame, { x: 0, y: 0, width: 40, height: 40 });
     expect(corner.a).toBe(255);
@@ -226,7 +248,7 @@ describe('ANSI', () => {
     const segment = block('seg-ansi', lines);
     const [overlay] = (await render([segment], quiet)) as [Overlay & { path: string }];
     const plan = planFor(segment, quiet);
-    const frame = await grabFrame(overlay.path, plan.frameCount - 1);
+    const frame = await placedFrame(overlay, plan.frameCount - 1, plan.format);
     // Light added over the empty tube, per channel.
     const tube = meanColour(frame, cellRect(plan, 3, 2, 10));
     const light = (rect: Rect): { r: number; g: number } => {
@@ -290,7 +312,7 @@ describe('themes and determinism', () => {
         const params = { ...quiet, theme };
         const [overlay] = (await render([segment], params)) as [Overlay & { path: string }];
         const plan = planFor(segment, params);
-        return meanColour(await grabFrame(overlay.path, plan.frameCount - 1), cellRect(plan, 1, 0, 19));
+        return meanColour(await placedFrame(overlay, plan.frameCount - 1, plan.format), cellRect(plan, 1, 0, 19));
       }),
     );
     const [green, amber] = means as [ReturnType<typeof meanColour>, ReturnType<typeof meanColour>];
@@ -342,12 +364,12 @@ describe('in the engine', () => {
 });
 
 describe('at 1080p', () => {
-  it('renders full frames with every frame present and the window the only opaque part', async () => {
+  it('renders every frame, laid where the window goes, the window the only opaque part', async () => {
     const segment = block('seg-1080', ['$ whoami', 'root']);
     const [overlay] = (await render([segment], { profile: 'youtube-1080p' })) as [Overlay & { path: string }];
     const info = await streamInfo(overlay.path);
-    expect(info).toMatchObject({ width: 1920, height: 1080, fps: 30, frames: frameCountOf(segment.timing.duration, 30) });
-    const frame = await grabFrame(overlay.path, info.frames - 10);
+    expect(info).toMatchObject({ width: overlay.clip.width, height: overlay.clip.height, fps: 30, frames: frameCountOf(segment.timing.duration, 30) });
+    const frame = await placedFrame(overlay, info.frames - 10, { width: 1920, height: 1080 });
     expect(transparentFraction(frame, { x: 0, y: 0, width: 1920, height: 60 })).toBe(1);
     expect(transparentFraction(frame, { x: 0, y: 1020, width: 1920, height: 60 })).toBe(1);
     const { window } = overlay;

@@ -182,6 +182,7 @@ export function planChunks(timeline: Timeline, cues: readonly CaptionCue[], opti
         sourceIn: readPoint(clip.media!, clip.sourceIn + Math.max(0, from - clip.start), fps),
         start: Math.max(0, clip.start - from),
         duration: Math.min(clip.start + clip.duration, to) - Math.max(clip.start, from),
+        ...(clip.position ? { position: { ...clip.position } } : {}),
       });
       const outgoing =
         first && transition?.kind === 'crossfade' && previous?.media

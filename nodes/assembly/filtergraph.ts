@@ -3,7 +3,7 @@
  * clip conformed to the frame, the outgoing scene crossfading into it (with
  * `xfade` when the ffmpeg in use has it; the npm build lacks it, so
  * otherwise as an alpha fade over the top — the same picture),
- * overlays placed at their times with their alpha, effects, fades and
+ * overlays laid at their times and places with their alpha, effects, fades and
  * burned-in captions.
  */
 import type { RenderChunk } from '../../runtime/contract/index.js';
@@ -45,7 +45,8 @@ export function chunkFilterGraph(chunk: RenderChunk, inputs: ChunkInputs): strin
   chunk.overlays.forEach((layer, n) => {
     const index = inputs.overlays[n]!;
     steps.push(`[${index}:v]fps=${fps},trim=duration=${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
-    steps.push(`[${current}][overlay${n}]overlay=eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
+    const at = layer.position ? `x=${layer.position.x}:y=${layer.position.y}:` : '';
+    steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
     current = `layered${n}`;
   });
   const finishing: string[] = [];

@@ -132,7 +132,8 @@ export default defineNode({
     const overlays: TimelineClip[] = events.flatMap((event) => {
       const overlay = overlayBySegment.get(event.segment.id) ?? event.overlay;
       if (!overlay?.clip) return [];
-      return [{ id: `${event.segment.id}-overlay`, start: event.start, duration: overlay.duration ?? event.duration, media: overlay.clip, sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id }];
+      const clip: TimelineClip = { id: `${event.segment.id}-overlay`, start: event.start, duration: overlay.duration ?? event.duration, media: overlay.clip, sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id };
+      return [overlay.position ? { ...clip, position: { ...overlay.position } } : clip];
     });
 
     const cueEvents = events.filter((event) => event.segment.kind === 'cue' && event.segment.cue);

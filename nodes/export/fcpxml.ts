@@ -155,6 +155,11 @@ class Resources {
 }
 
 /** One item of the primary storyline, with its place in sequence time and its own local clock. */
+interface Size {
+  width: number;
+  height: number;
+}
+
 interface SpineItem {
   offset: number;
   frames: number;
@@ -167,8 +172,24 @@ interface SpineItem {
 
 const adjustVolume = (db: number): XmlElement => element('adjust-volume', { amount: `${db}dB` });
 
-function assetClip(placed: PlacedClip, resources: Resources, rate: FrameRate, offset: number, extra: Attributes = {}): XmlElement {
-  const volume = placed.clip.gainDb !== undefined ? [adjustVolume(placed.clip.gainDb)] : [];
+/**
+ * A picture smaller than the frame, laid at its place: at its own size (no
+ * conform, which would scale it to fit) and moved from the centre, in FCP's
+ * units — 100 to the frame's height, y up.
+ */
+function placement(placed: PlacedClip, frame: Size): XmlElement[] {
+  const { position } = placed.clip;
+  const { width, height } = placed.media;
+  if (!position || !width || !height) return [];
+  const units = (pixels: number): string => String(Math.round((pixels / frame.height) * 100 * 1e6) / 1e6);
+  const right = position.x + width / 2 - frame.width / 2;
+  const up = frame.height / 2 - (position.y + height / 2);
+  return [element('adjust-conform', { type: 'none' }), element('adjust-transform', { position: `${units(right)} ${units(up)}` })];
+}
+
+function assetClip(placed: PlacedClip, resources: Resources, rate: FrameRate, offset: number, frame: Size, extra: Attributes = {}): XmlElement {
+  // The DTD orders a clip's adjustments: picture (conform, transform) before sound (volume).
+  const adjustments = [...placement(placed, frame), ...(placed.clip.gainDb !== undefined ? [adjustVolume(placed.clip.gainDb)] : [])];
   return element(
     'asset-clip',
     {
@@ -180,11 +201,11 @@ function assetClip(placed: PlacedClip, resources: Resources, rate: FrameRate, of
       duration: rationalSeconds(placed.frames, rate),
       tcFormat: 'NDF',
     },
-    volume,
+    adjustments,
   );
 }
 
-function spineOf(primary: Lane | undefined, total: number, resources: Resources, rate: FrameRate): { items: SpineItem[]; transitions: Array<{ before: number; element: XmlElement }> } {
+function spineOf(primary: Lane | undefined, total: number, resources: Resources, rate: FrameRate, frame: Size): { items: SpineItem[]; transitions: Array<{ before: number; element: XmlElement }> } {
   const items: SpineItem[] = [];
   const transitions: Array<{ before: number; element: XmlElement }> = [];
   const gap = (offset: number, frames: number): SpineItem => ({
@@ -205,7 +226,7 @@ function spineOf(primary: Lane | undefined, total: number, resources: Resources,
       ]);
       transitions.push({ before: items.length, element: transition });
     }
-    items.push({ offset: placed.start, frames: placed.frames, start: placed.sourceIn, element: assetClip(placed, resources, rate, placed.start), anchored: [], markers: [] });
+    items.push({ offset: placed.start, frames: placed.frames, start: placed.sourceIn, element: assetClip(placed, resources, rate, placed.start, frame), anchored: [], markers: [] });
     cursor = placed.start + placed.frames;
   }
   if (total > cursor || items.length === 0) items.push(gap(cursor, Math.max(1, total - cursor)));
@@ -224,7 +245,8 @@ export function toFcpxml(timeline: Timeline, options: FcpxmlOptions): FcpxmlResu
   const sequenceFormat = resources.format(timeline.width, timeline.height, rate);
 
   const primary = layout.lanes.find((lane) => lane.kind === 'video');
-  const { items, transitions } = spineOf(primary, frames, resources, rate);
+  const frame = { width: timeline.width, height: timeline.height };
+  const { items, transitions } = spineOf(primary, frames, resources, rate, frame);
 
   let above = 0;
   let below = 0;
@@ -237,7 +259,7 @@ export function toFcpxml(timeline: Timeline, options: FcpxmlOptions): FcpxmlResu
       }
       const parent = covering(items, placed.start);
       const role = audioRoles[lane.kind];
-      parent.anchored.push(assetClip(placed, resources, rate, local(parent, placed.start), { lane: number, ...(role ? { audioRole: role } : {}) }));
+      parent.anchored.push(assetClip(placed, resources, rate, local(parent, placed.start), frame, { lane: number, ...(role ? { audioRole: role } : {}) }));
     });
   }
 

@@ -93,7 +93,8 @@ function clipOf(placed: PlacedClip, options: OtioOptions, rate: FrameRate): Otio
   const { clip: source } = placed;
   const name = placed.pass > 0 ? `${source.id} (loop ${placed.pass + 1})` : source.id;
   const details = Object.fromEntries(
-    Object.entries({ id: source.id, sceneId: source.sceneId, segmentId: source.segmentId, speaker: source.speaker, text: source.text, gainDb: source.gainDb }).filter(([, value]) => value !== undefined),
+    // OTIO has no standard placement: a picture smaller than the frame says where its top-left corner goes here (FCPXML places it).
+    Object.entries({ id: source.id, sceneId: source.sceneId, segmentId: source.segmentId, speaker: source.speaker, text: source.text, gainDb: source.gainDb, position: source.position }).filter(([, value]) => value !== undefined),
   );
   return clip(name, externalReference(placed.media, options.mediaUrl(placed.media), rate), placed.sourceIn, placed.frames, rate, details);
 }

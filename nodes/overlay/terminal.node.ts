@@ -1,10 +1,11 @@
 /**
  * overlay.terminal: each terminal block of the script as a retro terminal
  * animation — prompt, typed command, printed output, blinking cursor, CRT
- * glow, scanlines, static and a glitch in and out — rendered as a full-frame
- * clip (transparent around the window, or on a background colour) that lasts
- * exactly the block's slot in the script, so a timeline places it at 0,0 at
- * the block's cue.
+ * glow, scanlines, static and a glitch in and out — lasting exactly the
+ * block's slot in the script. Transparent, the clip holds only the window
+ * and its glow, and says where to lay it (`position`), as an editor places a
+ * lower third: encoding and compositing the clear rest of the frame cost
+ * more than drawing. Opaque, it is the full frame on a background colour.
  *
  * The node maps over the script's terminal blocks (`script.markdown`'s
  * `terminals` port): each block is one item, cached and retried on its own.
@@ -28,11 +29,11 @@ import type { OverlayEvent } from '../../runtime/contract/port-values.js';
 type EffectName = keyof EffectLevels;
 const effectNames: EffectName[] = ['scanlines', 'noise', 'glow', 'curvature', 'flicker'];
 
-/** How each mode is encoded: transparency needs ProRes 4444; an opaque clip is H.264. */
+/** How each mode is encoded: transparency needs ProRes 4444 (the drawn region, placed by position); an opaque clip is the full frame in H.264. */
 const modes = {
-  transparent: { codec: 'prores4444', padColour: () => 'black@0', toPad: 'format=yuva444p10le,' },
-  opaque: { codec: 'h264', padColour: (hex: string) => `0x${hex.slice(1)}`, toPad: '' },
-} as const satisfies Record<string, { codec: ClipCodecName; padColour: (hex: string) => string; toPad: string }>;
+  transparent: { codec: 'prores4444', padColour: undefined },
+  opaque: { codec: 'h264', padColour: (hex: string) => `0x${hex.slice(1)}` },
+} as const satisfies Record<string, { codec: ClipCodecName; padColour: ((hex: string) => string) | undefined }>;
 
 const fraction = (title: string, fallback: number, description: string) => Type.Number({ title, minimum: 0, maximum: 1, default: fallback, description });
 const effect = (title: string, description: string) => Type.Optional(Type.Number({ title, minimum: 0, maximum: 1, description: `${description} 0–1; unset: the theme's level.` }));
@@ -41,7 +42,7 @@ const terminalParams = nodeParams({
   ...formatParams,
   theme: Type.Unsafe<TerminalThemeName>({ enum: terminalThemeNames, title: 'Theme', default: 'green-phosphor', description: terminalThemeNames.map((name) => `${name}: ${terminalThemes[name].title}`).join('; ') }),
   font: Type.Optional(Type.Unsafe<TerminalFontName>({ enum: terminalFontNames, title: 'Font', description: 'Unset: the theme’s (VT323 for the phosphor themes, JetBrains Mono for modern-dark). Both ship with reelgraph (SIL OFL).' })),
-  mode: Type.Unsafe<keyof typeof modes>({ enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: full frame, clear outside the window (ProRes 4444 with alpha); opaque: the window on the background colour (H.264).' }),
+  mode: Type.Unsafe<keyof typeof modes>({ enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: the window and its glow with alpha (ProRes 4444), laid over the scene where it belongs; opaque: the window on the background colour, full frame (H.264).' }),
   background: Type.String({ title: 'Background (opaque mode)', pattern: '^#[0-9a-fA-F]{6}$', default: '#000000' }),
   windowX: fraction('Window left', 0.17, 'Left edge as a fraction of the picture width.'),
   windowY: fraction('Window top', 0.14, 'Top edge as a fraction of the picture height.'),
@@ -164,16 +165,16 @@ export default defineNode({
   title: 'Terminal overlay',
   category: 'overlay',
   description:
-    'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — as a full-frame clip, transparent around the window (ProRes 4444) or on a background colour (H.264), lasting exactly the block’s slot.',
+    'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — lasting exactly the block’s slot: the window and its glow with alpha (ProRes 4444), placed over the scene where it belongs, or full frame on a background colour (H.264).',
   inputs: [{ name: 'terminals', type: 'Segment', list: true, title: 'Terminal blocks', description: 'The script’s terminal blocks (script node → terminals).' }],
-  outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip, duration, the segment it belongs to (its cue) and where the window sits.' }],
+  outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip and where to lay it, duration, the segment it belongs to (its cue), where the window sits and its sound events.' }],
   params: terminalParams,
   resource: 'video',
   cacheable: true,
   mapOver: 'terminals',
   timeoutMs: 600_000,
-  // Overlays carry their sound events since this identity: one cached before it has none.
-  cacheIdentity: () => 'events',
+  // Overlays carry their sound events since 'events', and are window-sized (placed by position) since 'placed': one cached before is full-frame.
+  cacheIdentity: () => 'events, placed',
   // The picture depends on the lines, the slot's length and the params — not on where the block sits: an edit earlier in
   // the episode moves every later block, and must not re-render them. Placement comes from the segment id (Pacing).
   cacheKeyInputs(inputs, params) {
@@ -190,19 +191,20 @@ export default defineNode({
 
     const mode = modes[params.mode];
     const { region } = renderer.geometry;
+    // Transparent: the clip is the drawn region, laid at its place; opaque: ffmpeg pads it to the full picture on the background colour.
+    const picture = mode.padColour ? format : { width: region.width, height: region.height, fps: format.fps };
     const output = join(await ctx.tempDir(), `terminal.${clipCodecs[mode.codec].extension}`);
     await encodeFrames({
-      // Frames are the window region; ffmpeg pads them to the full picture, which costs far less than drawing and reading back the whole frame.
       format: { width: region.width, height: region.height, fps: format.fps },
       frameCount,
       codec: mode.codec,
       output,
       signal: ctx.signal,
-      extraArgs: ['-vf', `${mode.toPad}pad=${format.width}:${format.height}:${region.x}:${region.y}:color=${mode.padColour(params.background)}`],
+      ...(mode.padColour ? { extraArgs: ['-vf', `pad=${format.width}:${format.height}:${region.x}:${region.y}:color=${mode.padColour(params.background)}`] } : {}),
       renderFrame: (index) => renderer.frame(index),
       onProgress: (fraction) => ctx.progress(fraction, `frame ${Math.round(fraction * frameCount)}/${frameCount}`),
     });
-    const clip = await storeClip(ctx.artifacts, output, { format, duration, codec: mode.codec, name: `terminal-${segment.id}.${clipCodecs[mode.codec].extension}`, sceneId: segment.sceneId, provider: 'overlay.terminal' });
+    const clip = await storeClip(ctx.artifacts, output, { format: picture, duration, codec: mode.codec, name: `terminal-${segment.id}.${clipCodecs[mode.codec].extension}`, sceneId: segment.sceneId, provider: 'overlay.terminal' });
     return {
       overlays: {
         kind: 'terminal',
@@ -210,6 +212,7 @@ export default defineNode({
         segmentId: segment.id,
         duration: segment.timing.duration,
         clip,
+        ...(mode.padColour ? {} : { position: { x: region.x, y: region.y } }),
         window: { ...settings.window },
         events: terminalEvents(plan),
       },

@@ -7,7 +7,7 @@
  */
 import { artifactHandle, type ArtifactHandle } from './artifacts.js';
 import type { Segment } from './script.js';
-import { transition } from './timeline.js';
+import { placement, transition } from './timeline.js';
 import { Type, type Static } from './typebox.js';
 
 const handle = artifactHandle.properties;
@@ -154,9 +154,11 @@ export const overlay = Type.Object({
   duration: Type.Optional(Type.Number()),
   sceneId: Type.Optional(Type.String()),
   segmentId: Type.Optional(Type.String()),
-  /** The rendered overlay: full frame, transparent where nothing is drawn (or opaque, as its codec says). */
+  /** The rendered overlay, transparent where nothing is drawn (or opaque, as its codec says): the full frame, or only the part drawn on, laid at `position`. */
   clip: Type.Optional(Type.Object({ ...handle, ...clipOrigin, ...measured, ...sized })),
-  /** Where the overlay's content sits in its frame, in pixels. */
+  /** Where the clip's top-left corner sits in the picture; absent: 0,0 (a full-frame clip). */
+  position: Type.Optional(placement),
+  /** Where the overlay's content sits in the picture, in pixels. */
   window: Type.Optional(overlayWindow),
   /** What happens in the picture, for sound: seconds from the overlay's start, in time order. */
   events: Type.Optional(Type.Array(overlayEvent)),
@@ -224,6 +226,8 @@ const chunkLayer = Type.Object({
   /** Seconds from the chunk's start. */
   start: Type.Number(),
   duration: Type.Number(),
+  /** A picture smaller than the frame: where its top-left corner goes. */
+  position: Type.Optional(placement),
 });
 export type ChunkLayer = Static<typeof chunkLayer>;
 

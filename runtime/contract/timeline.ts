@@ -37,6 +37,13 @@ export type WordTime = Static<typeof wordTime>;
  */
 const mediaReference = () => Type.Unsafe<ArtifactHandle>({ type: 'object', required: ['hash', 'mime', 'bytes'] });
 
+/**
+ * Where a picture smaller than the frame is laid: its top-left corner, in
+ * the frame's pixels. Absent: at 0,0 (a picture as big as the frame).
+ */
+export const placement = Type.Object({ x: Type.Integer({ minimum: 0 }), y: Type.Integer({ minimum: 0 }) });
+export type Placement = Static<typeof placement>;
+
 const timelineClip = Type.Object({
   /** Unique in the timeline: scene or segment id, with a role suffix where needed. */
   id: Type.String(),
@@ -59,6 +66,8 @@ const timelineClip = Type.Object({
   speaker: Type.Optional(Type.String()),
   /** Audio only: repeat the media to fill the clip (music beds). */
   loop: Type.Optional(Type.Boolean()),
+  /** Picture only, for media smaller than the frame: where its top-left corner sits, in the frame's pixels (absent: 0,0). */
+  position: Type.Optional(placement),
   /** A picture effect at this moment instead of media (a `[glitch]` cue). */
   effect: Type.Optional(Type.StringEnum(['glitch', 'flash'])),
 });

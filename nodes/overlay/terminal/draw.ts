@@ -76,7 +76,8 @@ export function terminalGeometry(settings: Pick<RenderSettings, 'format' | 'wind
   const metrics = probe.measureText('M');
   const cell = { width: metrics.width, height: Math.ceil(metrics.fontBoundingBoxAscent + metrics.fontBoundingBoxDescent), ascent: metrics.fontBoundingBoxAscent };
 
-  const margin = Math.ceil((effects.glow > 0 ? 56 : 28) * scale);
+  // Even, as the window's corner is: the region is laid at its corner, and 4:2:0 pictures place on even pixels exactly.
+  const margin = 2 * Math.ceil(((effects.glow > 0 ? 56 : 28) * scale) / 2);
   const x0 = Math.max(0, settings.window.x - margin);
   const y0 = Math.max(0, settings.window.y - margin);
   const region = {
