@@ -9,6 +9,7 @@ import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { finishClip } from '../nodes/voice/audio.js';
 import { measureLoudness } from './fixtures/loudness.js';
 import { createHarness, type Harness } from './fixtures/harness.js';
+import { waitFor } from './fixtures/process-tree.js';
 import { essayEpisode } from './fixtures/long-episode.js';
 import { probeMedia } from '../runtime/media/probe.js';
 
@@ -210,6 +211,31 @@ describe('offline engine under load', () => {
       }),
     );
     expect(results).toHaveLength(24);
+  });
+});
+
+describe('offline engine processes', () => {
+  it('exit once idle, handing their memory back before the scenes are drawn, and start again for the next line', async () => {
+    const { FlitePool } = await import('../nodes/voice/providers/flite.js');
+    const { stat } = await import('node:fs/promises');
+    const pool = new FlitePool(1, 300);
+    const speak = async (text: string): Promise<number> => {
+      const workDir = await mkdtemp(join(h.dir, 'idle-'));
+      expect(await pool.run(['-voice', 'slt', '-t', text, '-o', '/work/flite.wav'], workDir)).toBe(0);
+      return (await stat(join(workDir, 'flite.wav'))).size;
+    };
+    expect(await speak('The first line.')).toBeGreaterThan(1000);
+    const first = pool.processes[0]!;
+    expect(pool.processes).toHaveLength(1);
+    // Busy lines back to back keep the one process.
+    expect(await speak('The second line, at once.')).toBeGreaterThan(1000);
+    expect(pool.processes).toEqual([first]);
+    await waitFor('the idle flite process to exit', () => first.exitCode !== null || first.signalCode !== null, 10_000, 50);
+    expect(pool.processes).toHaveLength(0);
+    expect(await speak('A line after a pause.')).toBeGreaterThan(1000);
+    expect(pool.processes).toHaveLength(1);
+    expect(pool.processes[0]).not.toBe(first);
+    await waitFor('the second flite process to exit', () => pool.processes.length === 0, 10_000, 50);
   });
 });
 

@@ -37,16 +37,32 @@ interface Job {
 
 type Reply = { id: number; code?: number; error?: string; outOfMemory?: boolean };
 
-/** Long-lived Flite processes, each with the compiled WASM module; jobs are queued to whichever is free. */
-class FlitePool {
+/**
+ * How long a Flite process waits for more work before it exits: long enough
+ * to carry it across a run's voice lines, short enough that the ~100–180 MB
+ * it holds is back before the scenes are drawn (the peak of a render).
+ */
+export const FLITE_IDLE_MS = 3_000;
+
+/** Long-lived Flite processes, each with the compiled WASM module; jobs are queued to whichever is free, and a process idle for `idleMs` exits. */
+export class FlitePool {
   private readonly workers: ChildProcess[] = [];
   private readonly idle: ChildProcess[] = [];
+  private readonly retirements = new Map<ChildProcess, NodeJS.Timeout>();
   private readonly queue: Array<{ message: object; job: Job }> = [];
   /** Jobs by id, with the process running each. */
   private readonly pending = new Map<number, { job: Job; worker: ChildProcess }>();
   private nextId = 1;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    private readonly idleMs = FLITE_IDLE_MS,
+  ) {}
+
+  /** Processes running now (busy or idle). */
+  get processes(): readonly ChildProcess[] {
+    return this.workers;
+  }
 
   run(args: string[], dir: string): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -60,6 +76,8 @@ class FlitePool {
     while (this.queue.length > 0) {
       const worker = this.idle.pop() ?? (this.workers.length < this.size ? this.spawn() : undefined);
       if (!worker) return;
+      clearTimeout(this.retirements.get(worker));
+      this.retirements.delete(worker);
       const next = this.queue.shift() as { message: object; job: Job };
       this.pending.set(next.job.id, { job: next.job, worker });
       hold(worker, true);
@@ -74,8 +92,7 @@ class FlitePool {
     worker.on('message', ({ id, code, error, outOfMemory }: Reply) => {
       const entry = this.pending.get(id);
       this.pending.delete(id);
-      hold(worker, false);
-      this.idle.push(worker);
+      this.rest(worker);
       // The same text needs the same memory: a retry would fail the same way.
       if (outOfMemory) entry?.job.reject(new PermanentError(`flite ran out of memory (${FLITE_MAX_MEMORY_PAGES / 16} MiB) on this text: it is too long to speak in one piece at this speed`));
       else if (error !== undefined) entry?.job.reject(new TransientError(`flite failed: ${error}`));
@@ -83,6 +100,8 @@ class FlitePool {
       this.dispatch();
     });
     worker.on('exit', (code, signal) => {
+      clearTimeout(this.retirements.get(worker));
+      this.retirements.delete(worker);
       this.workers.splice(this.workers.indexOf(worker), 1);
       const idleAt = this.idle.indexOf(worker);
       if (idleAt >= 0) this.idle.splice(idleAt, 1);
@@ -99,6 +118,21 @@ class FlitePool {
     hold(worker, false);
     this.workers.push(worker);
     return worker;
+  }
+
+  /** Idle: available to the next job, and gone if none comes within `idleMs` ('exit' then drops it from the pool). */
+  private rest(worker: ChildProcess): void {
+    hold(worker, false);
+    this.idle.push(worker);
+    const retirement = setTimeout(() => {
+      // Out of the idle list first, so no job is sent to a process on its way out; its 'exit' dispatches what waits.
+      const at = this.idle.indexOf(worker);
+      if (at < 0) return;
+      this.idle.splice(at, 1);
+      worker.kill();
+    }, this.idleMs);
+    retirement.unref();
+    this.retirements.set(worker, retirement);
   }
 }
 
