@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import type { VideoClipValue } from '../nodes/video/clip.js';
 import { motifNames } from '../nodes/scene/procedural/motifs/index.js';
-import { planScene, type PlanOverrides, type ScenePlan, type ScenePromptValue } from '../nodes/scene/procedural/plan.js';
+import { planScene, type PlanOverrides, type ScenePlan } from '../nodes/scene/procedural/plan.js';
 import { createSceneRenderer } from '../nodes/scene/procedural/renderer.js';
 import { createShots, CUT_SECONDS } from '../nodes/scene/procedural/subjects/index.js';
 import { countdownText, readouts } from '../nodes/scene/procedural/subjects/timer.js';
@@ -71,13 +71,14 @@ const withoutSubject = ({ subject: _subject, ...plan }: ScenePlan): ScenePlan =>
 
 describe('scene.procedural subjects: reading held-out briefs', () => {
   // Briefs written for this test, none from the example episodes: brief → what the renderer is asked to draw.
-  const table: Array<[brief: string, expected: { motif: string; subject?: string; prop?: string; count?: number; readout?: string; shot: string; focus: string; cuts: boolean }]> = [
+  const table: Array<[brief: string, expected: { motif: string; subject?: string; prop?: string; count?: number; readout?: string; plot?: string; shot: string; focus: string; cuts: boolean }]> = [
     ['A detective waits under a streetlight on a rainy city street at night, wide shot.', { motif: 'city street', subject: 'figure', count: 1, shot: 'wide', focus: 'deep', cuts: false }],
     ['Medium shot of a woman holding a torch in a misty forest.', { motif: 'forest', subject: 'figure', prop: 'flashlight', count: 1, shot: 'medium', focus: 'deep', cuts: false }],
     ['Extreme close-up of a laptop screen in a dark bedroom, bokeh.', { motif: 'interior room', subject: 'screen', shot: 'extreme close-up', focus: 'shallow', cuts: false }],
     ['A stopwatch on the desk ticks toward zero. Quick cuts, tense.', { motif: 'interior room', subject: 'timer', readout: 'countdown', shot: 'medium', focus: 'deep', cuts: true }],
-    ['Close-up of a bar chart of rising prices, soft focus.', { motif: 'abstract data', subject: 'chart', shot: 'close-up', focus: 'shallow', cuts: false }],
+    ['Close-up of a bar chart of rising prices, soft focus.', { motif: 'abstract data', subject: 'chart', plot: 'bars', shot: 'close-up', focus: 'shallow', cuts: false }],
     ['Two engineers argue beside a terminal in the server room, over the shoulder shot.', { motif: 'data center', subject: 'figure', count: 3, shot: 'medium', focus: 'deep', cuts: false }],
+    ['A line graph of quarterly revenue climbs on the office wall.', { motif: 'interior room', subject: 'chart', plot: 'line', shot: 'medium', focus: 'deep', cuts: false }],
     ['Sunrise over the open ocean, slow push in.', { motif: 'ocean', shot: 'wide', focus: 'deep', cuts: false }],
     ['A glowing dashboard of metrics in a dark control room, close-up, rapid cuts.', { motif: 'data center', subject: 'screen', shot: 'close-up', focus: 'deep', cuts: true }],
     ['Silhouetted hikers cross the desert at dusk, long shot.', { motif: 'desert', subject: 'figure', count: 3, shot: 'wide', focus: 'deep', cuts: false }],
@@ -100,10 +101,11 @@ describe('scene.procedural subjects: reading held-out briefs', () => {
       prop: plan.subject?.prop,
       count: plan.subject?.kind === 'figure' ? plan.subject.count : undefined,
       readout: plan.subject?.readout,
+      plot: plan.subject?.plot,
       shot: plan.shot,
       focus: plan.focus,
       cuts: plan.cutSeconds !== undefined,
-    }).toEqual({ prop: undefined, subject: undefined, count: undefined, readout: undefined, ...expected });
+    }).toEqual({ prop: undefined, subject: undefined, count: undefined, readout: undefined, plot: undefined, ...expected });
   });
 
   it('reads the shot and focus from the prompt’s camera field too, and leaves a prompt without subject words as it was', () => {
@@ -205,8 +207,8 @@ describe('scene.procedural subjects: drawn where the plan says', () => {
     expect(meanDifference(a!, b!, digits)).toBeGreaterThan(meanDifference(bareA!, bareB!, digits) + 3);
   });
 
-  it('scrolls a screen’s text, moves a chart’s bars and climbs a counter’s count, over a setting that holds still there', () => {
-    for (const brief of ['A glowing monitor in the data center, close-up, static shot', 'A bar chart in an office, medium shot, static shot', 'A view count ticking up in an office, close-up, static shot']) {
+  it('scrolls a screen’s text, moves a chart’s bars and its line, and climbs a counter’s count, over a setting that holds still there', () => {
+    for (const brief of ['A glowing monitor in the data center, close-up, static shot', 'A bar chart in an office, medium shot, static shot', 'A line graph in an office, medium shot, static shot', 'A view count ticking up in an office, close-up, static shot']) {
       const plan = planOf(brief);
       const [a, b] = framesOf(plan, [1, 1.5]);
       const [bareA, bareB] = framesOf(withoutSubject(plan), [1, 1.5]);

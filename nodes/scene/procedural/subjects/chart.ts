@@ -1,6 +1,7 @@
 /**
- * A chart on a dark panel: bars that rise and settle and a line that runs
- * across, over a grid drawn once. Only bars and line are drawn per frame.
+ * A chart on a dark panel: bars that rise and settle, a line that runs
+ * across, or both (as the brief names a bar chart, a line graph or just a
+ * chart), over a grid drawn once. Only bars and line are drawn per frame.
  */
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import { paintGlow } from '../motifs/paint.js';
@@ -45,6 +46,7 @@ export function buildChart(stage: Stage, setup: SubjectSetup, cutting: boolean):
   const bars = Array.from({ length: BARS }, (_, n) => ({ base: 0.25 + 0.6 * (n / BARS) * random.range(0.7, 1.1), rate: random.range(0.25, 0.6), phase: random.range(0, Math.PI * 2) }));
   const slot = plot.width / BARS;
   const spot = setup.prop === 'flashlight' ? sweepingSpot(stage, box) : undefined;
+  const drawn = setup.plot ?? 'both';
 
   const layer: Layer = {
     depth: SUBJECT_DEPTH,
@@ -54,12 +56,16 @@ export function buildChart(stage: Stage, setup: SubjectSetup, cutting: boolean):
       if (!shownIn(time.shot, cutting)) return;
       const { t } = time;
       c.fillStyle = css(light, 0.85);
-      bars.forEach((bar, n) => {
+      if (drawn !== 'line') bars.forEach((bar, n) => {
         const h = Math.min(0.98, bar.base * (0.78 + 0.22 * Math.sin(2 * Math.PI * bar.rate * t + bar.phase))) * plot.height;
         c.fillRect(plot.x + slot * (n + 0.2), plot.y + plot.height - h, slot * 0.6, h);
       });
       // A trend line running across: its shape slides left as time goes on.
-      c.strokeStyle = css(other);
+      if (drawn === 'bars') {
+        spot?.(c, t);
+        return;
+      }
+      c.strokeStyle = css(drawn === 'line' ? light : other);
       c.lineWidth = Math.max(1.5, 3 * unit);
       c.beginPath();
       for (let n = 0; n < LINE_POINTS; n++) {

@@ -23,7 +23,13 @@ export interface SubjectReading {
   count: number;
   /** What a timer shows: a countdown (the default), the time of day, a rising count, or progress to 100 %. */
   readout?: TimerReadout;
+  /** What a chart draws: bars, a line, or both (the default, when the words name neither). */
+  plot?: ChartPlot;
 }
+
+export type ChartPlot = 'bars' | 'line' | 'both';
+const BAR_WORDS = ['bar chart', 'bar graph', 'bars', 'histogram', 'column chart'];
+const LINE_WORDS = ['line graph', 'line chart', 'trend line', 'curve', 'growth curve', 'stock ticker', 'stock chart', 'plot line'];
 
 export const timerReadouts = ['countdown', 'clock', 'counter', 'progress'] as const;
 export type TimerReadout = (typeof timerReadouts)[number];
@@ -138,7 +144,10 @@ export function readSubject(text: string, shot: ShotSize | undefined): SubjectRe
   const several = has(words, MANY_PEOPLE) || SUBJECT_WORDS.figure.some((word) => words.includes(` ${word}s `));
   const count = kind === 'figure' && several ? 3 : 1;
   const readout = kind === 'timer' ? (READOUT_WORDS.find(([, phrases]) => has(words, phrases))?.[0] ?? 'countdown') : undefined;
-  return { kind, ...(prop ? { prop } : {}), count, ...(readout ? { readout } : {}) };
+  const bars = has(words, BAR_WORDS);
+  const line = has(words, LINE_WORDS);
+  const plot: ChartPlot | undefined = kind === 'chart' ? (bars === line ? 'both' : bars ? 'bars' : 'line') : undefined;
+  return { kind, ...(prop ? { prop } : {}), count, ...(readout ? { readout } : {}), ...(plot ? { plot } : {}) };
 }
 
 /** The framing when the words name none: people are seen whole in their setting, objects at medium size. */

@@ -8,7 +8,7 @@ import { drawGlow, glowSprite } from '../motifs/paint.js';
 import { mix } from '../palette.js';
 import { wobble } from '../random.js';
 import type { Layer, Stage } from '../stage.js';
-import type { PropName, ShotSize, SubjectKind, TimerReadout } from './reading.js';
+import type { ChartPlot, PropName, ShotSize, SubjectKind, TimerReadout } from './reading.js';
 
 export interface SubjectSetup {
   kind: SubjectKind;
@@ -16,6 +16,7 @@ export interface SubjectSetup {
   count: number;
   shot: ShotSize;
   readout?: TimerReadout;
+  plot?: ChartPlot;
 }
 
 export interface BuiltSubject {
