@@ -169,7 +169,7 @@ export default defineNode({
   inputs: [{ name: 'terminals', type: 'Segment', list: true, title: 'Terminal blocks', description: 'The script’s terminal blocks (script node → terminals).' }],
   outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip and where to lay it, duration, the segment it belongs to (its cue), where the window sits and its sound events.' }],
   params: terminalParams,
-  resource: 'video',
+  resource: 'cpu',
   cacheable: true,
   mapOver: 'terminals',
   timeoutMs: 600_000,
