@@ -71,13 +71,16 @@ const withoutSubject = ({ subject: _subject, ...plan }: ScenePlan): ScenePlan =>
 
 describe('scene.procedural subjects: reading held-out briefs', () => {
   // Briefs written for this test, none from the example episodes: brief → what the renderer is asked to draw.
-  const table: Array<[brief: string, expected: { motif: string; subject?: string; prop?: string; count?: number; readout?: string; plot?: string; shot: string; focus: string; cuts: boolean }]> = [
+  const table: Array<[brief: string, expected: { motif: string; subject?: string; prop?: string; count?: number; readout?: string; plot?: string; onlooker?: boolean; shot: string; focus: string; cuts: boolean }]> = [
     ['A detective waits under a streetlight on a rainy city street at night, wide shot.', { motif: 'city street', subject: 'figure', count: 1, shot: 'wide', focus: 'deep', cuts: false }],
     ['Medium shot of a woman holding a torch in a misty forest.', { motif: 'forest', subject: 'figure', prop: 'flashlight', count: 1, shot: 'medium', focus: 'deep', cuts: false }],
     ['Extreme close-up of a laptop screen in a dark bedroom, bokeh.', { motif: 'interior room', subject: 'screen', shot: 'extreme close-up', focus: 'shallow', cuts: false }],
     ['A stopwatch on the desk ticks toward zero. Quick cuts, tense.', { motif: 'interior room', subject: 'timer', readout: 'countdown', shot: 'medium', focus: 'deep', cuts: true }],
     ['Close-up of a bar chart of rising prices, soft focus.', { motif: 'abstract data', subject: 'chart', plot: 'bars', shot: 'close-up', focus: 'shallow', cuts: false }],
-    ['Two engineers argue beside a terminal in the server room, over the shoulder shot.', { motif: 'data center', subject: 'figure', count: 3, shot: 'medium', focus: 'deep', cuts: false }],
+    ['Two engineers argue beside a terminal in the server room, over the shoulder shot.', { motif: 'data center', subject: 'screen', onlooker: true, shot: 'medium', focus: 'deep', cuts: false }],
+    ['A hacker hunched over a glowing terminal in a dark office.', { motif: 'interior room', subject: 'screen', onlooker: true, shot: 'medium', focus: 'deep', cuts: false }],
+    ['Engineers watch a countdown timer in the control room, wide shot.', { motif: 'data center', subject: 'timer', readout: 'countdown', onlooker: true, shot: 'wide', focus: 'deep', cuts: false }],
+    ['Two friends argue in a diner while a television plays the news behind them.', { motif: 'interior room', subject: 'figure', count: 3, shot: 'wide', focus: 'deep', cuts: false }],
     ['A line graph of quarterly revenue climbs on the office wall.', { motif: 'interior room', subject: 'chart', plot: 'line', shot: 'medium', focus: 'deep', cuts: false }],
     ['Sunrise over the open ocean, slow push in.', { motif: 'ocean', shot: 'wide', focus: 'deep', cuts: false }],
     ['A glowing dashboard of metrics in a dark control room, close-up, rapid cuts.', { motif: 'data center', subject: 'screen', shot: 'close-up', focus: 'deep', cuts: true }],
@@ -102,10 +105,11 @@ describe('scene.procedural subjects: reading held-out briefs', () => {
       count: plan.subject?.kind === 'figure' ? plan.subject.count : undefined,
       readout: plan.subject?.readout,
       plot: plan.subject?.plot,
+      onlooker: plan.subject?.onlooker,
       shot: plan.shot,
       focus: plan.focus,
       cuts: plan.cutSeconds !== undefined,
-    }).toEqual({ prop: undefined, subject: undefined, count: undefined, readout: undefined, plot: undefined, ...expected });
+    }).toEqual({ prop: undefined, subject: undefined, count: undefined, readout: undefined, plot: undefined, onlooker: undefined, ...expected });
   });
 
   it('reads the shot and focus from the prompt’s camera field too, and leaves a prompt without subject words as it was', () => {
@@ -179,6 +183,19 @@ describe('scene.procedural subjects: drawn where the plan says', () => {
     const [dark] = framesOf({ ...plan, subject: emptyHanded }, [1]);
     expect(meanColour(lit!).luma).toBeGreaterThan(meanColour(dark!).luma + 1);
     expect(changedShare(lit!, later!, 20)).toBeGreaterThan(0.01);
+  });
+
+  it('puts whoever watches an object in the foreground, over their shoulder', () => {
+    const plan = planOf('A hacker hunched over a glowing terminal in a dark office, static shot');
+    expect(plan.subject).toMatchObject({ kind: 'screen', onlooker: true });
+    const { onlooker: _onlooker, ...alone } = plan.subject!;
+    const [watched] = framesOf(plan, [1]);
+    const [unwatched] = framesOf({ ...plan, subject: alone }, [1]);
+    // A dark shape rising from the bottom corner of one side, the other side as it was.
+    const corners = [region(watched!, 0, 0.55, 0.2, 0.45), region(watched!, 0.8, 0.55, 0.2, 0.45)];
+    const darkened = corners.map((corner) => meanColour(unwatched!, corner).luma - meanColour(watched!, corner).luma);
+    expect(Math.max(...darkened)).toBeGreaterThan(8);
+    expect(Math.min(...darkened)).toBeLessThan(1);
   });
 
   it('draws what people hold: an umbrella over them, a lantern’s glow at their side', () => {

@@ -265,3 +265,33 @@ function handLight(stage: Stage, person: Person, prop: 'lantern' | 'phone'): (g:
     }
   };
 }
+
+/**
+ * Someone in the foreground watching the subject (a screen, a timer, a
+ * chart): head and shoulders from behind, at one side of the frame, cut off
+ * by its bottom edge — the over-the-shoulder framing of "a hacker at a
+ * terminal". Drawn once; a frame moves it only with the figure's breathing.
+ */
+export function buildOnlooker(stage: Stage, cutting: boolean): Layer {
+  const random = stage.random.fork('onlooker');
+  const left = random.chance(0.5);
+  const H = stage.frame.height * 1.5;
+  const body = scale(mix(stage.palette.near, [6, 7, 10], 0.8), 0.5);
+  const rim = mix(stage.palette.accent, [255, 255, 255], 0.3);
+  const sprite = paintPerson(H, left ? 1 : -1, body, rim, undefined, 0);
+  const x = frameX(stage, left ? 0.1 : 0.9);
+  const feet = frameY(stage, 1.72);
+  const sway = wobble(stage.seed, 'onlooker-sway', 0.18);
+  return {
+    depth: ONLOOKER_DEPTH,
+    animate(g, time) {
+      if (!shownIn(time.shot, cutting)) return;
+      const breathe = 1 + 0.004 * Math.sin(2 * Math.PI * 0.25 * time.t);
+      const h = sprite.height * breathe;
+      g.drawImage(sprite, x + sway(time.t) * 0.01 * H - sprite.width / 2, feet - h, sprite.width, h);
+    },
+  };
+}
+
+/** In front of the subject it watches. */
+const ONLOOKER_DEPTH = 0.99;

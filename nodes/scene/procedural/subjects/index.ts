@@ -5,7 +5,7 @@
  * builds them with the motif and frames each frame with `shotAt`.
  */
 import { buildChart } from './chart.js';
-import { buildFigures } from './figure.js';
+import { buildFigures, buildOnlooker } from './figure.js';
 import { buildScreen } from './screen.js';
 import { buildTimer } from './timer.js';
 import type { Stage } from '../stage.js';
@@ -26,5 +26,6 @@ const builders: Readonly<Record<SubjectKind, (stage: Stage, setup: SubjectSetup,
 
 /** The subject's layers; `cutting`: fast cuts, where every third shot cuts away from it. */
 export function buildSubject(stage: Stage, setup: SubjectSetup, cutting: boolean): BuiltSubject {
-  return builders[setup.kind](stage, setup, cutting);
+  const built = builders[setup.kind](stage, setup, cutting);
+  return setup.onlooker ? { ...built, layers: [...built.layers, buildOnlooker(stage, cutting)] } : built;
 }

@@ -25,6 +25,8 @@ export interface SubjectReading {
   readout?: TimerReadout;
   /** What a chart draws: bars, a line, or both (the default, when the words name neither). */
   plot?: ChartPlot;
+  /** Someone in the foreground watching an object subject: a person is named with it, and the shot is not a close-up of the object. */
+  onlooker?: boolean;
 }
 
 export type ChartPlot = 'bars' | 'line' | 'both';
@@ -71,6 +73,13 @@ const PROP_WORDS: Readonly<Record<PropName, readonly string[]>> = {
 
 /** Props that only a person holds: on an object, only a flashlight means something (a beam sweeping it). */
 const HELD_ONLY: ReadonlySet<PropName> = new Set(['lantern', 'umbrella', 'phone']);
+
+/** Words between a person and an object that say the person is looking at it (or working at it). */
+const VIEWING_WORDS = [
+  'watch', 'watches', 'watching', 'look at', 'looks at', 'looking at', 'stare at', 'stares at', 'staring at', 'gaze at', 'gazes at', 'hunched over', 'hunches over',
+  'leans over', 'leaning over', 'reads', 'reading', 'types', 'typing', 'sits at', 'sitting at', 'stands at', 'standing at', 'works at', 'working at', 'in front of',
+  'studies', 'studying', 'checks', 'checking', 'at a', 'at the', 'at his', 'at her', 'at their', 'glued to', 'facing',
+];
 
 /** Several people: a crowd of three to five figures. */
 const MANY_PEOPLE = ['people', 'crowd', 'figures', 'men', 'women', 'group', 'team', 'soldiers', 'survivors', 'several'];
@@ -124,21 +133,30 @@ export const readCuts = (text: string): number | undefined => (has(normalise(tex
  * The subject: of the things named, the first mentioned — except that a
  * close-up is of an object (a screen, a timer, a chart) when one is named,
  * as "Kael's flashlight sweeps across a glowing monitor, close-up" frames the
- * monitor and not Kael. A flashlight with nobody named is held by a figure.
+ * monitor and not Kael; so is an over-the-shoulder shot, or a person looking
+ * at (working at, hunched over…) an object, who then watches it from the
+ * foreground. A phone is held by whoever is named; a flashlight with nobody
+ * named is held by a figure.
  */
 export function readSubject(text: string, shot: ShotSize | undefined): SubjectReading | undefined {
   let words = normalise(text);
   for (const phrase of NOT_A_SUBJECT) words = words.replaceAll(` ${phrase} `, ' ');
   const props = propNames.map((name) => ({ name, at: firstAt(words, PROP_WORDS[name]) })).filter((entry) => entry.at >= 0).sort((a, b) => a.at - b.at);
-  const found = subjectKinds.map((kind) => ({ kind, at: firstAt(words, SUBJECT_WORDS[kind]) })).filter((entry) => entry.at >= 0);
+  // A phone is something a person holds, not a screen to look at, unless the shot closes in on it or nobody is named.
+  const screens = SUBJECT_WORDS.screen.filter((word) => !PROP_WORDS.phone.includes(word));
+  const found = subjectKinds.map((kind) => ({ kind, at: firstAt(words, kind === 'screen' ? screens : SUBJECT_WORDS[kind]) })).filter((entry) => entry.at >= 0);
   const close = shot === 'close-up' || shot === 'extreme close-up';
-  const objects = found.filter((entry) => entry.kind !== 'figure');
-  const pool = close && objects.length > 0 ? objects : found;
-  const first = pool.sort((a, b) => a.at - b.at)[0];
-  // A phone in someone's hand is their prop, not the subject; a flashlight (or lantern…) with nobody named is held by a figure.
   const holder = found.find((entry) => entry.kind === 'figure');
-  const heldPhone = first?.kind === 'screen' && holder !== undefined && !close && has(words, PROP_WORDS.phone) && !has(words, SUBJECT_WORDS.screen.filter((word) => !PROP_WORDS.phone.includes(word)));
-  const kind: SubjectKind | undefined = heldPhone ? 'figure' : (first?.kind ?? (props.length > 0 ? 'figure' : undefined));
+  if (!holder && !found.some((entry) => entry.kind === 'screen') && has(words, PROP_WORDS.phone)) found.push({ kind: 'screen', at: firstAt(words, PROP_WORDS.phone) });
+  if (close && holder && has(words, PROP_WORDS.phone) && !found.some((entry) => entry.kind === 'screen')) found.push({ kind: 'screen', at: firstAt(words, PROP_WORDS.phone) });
+  const objects = found.filter((entry) => entry.kind !== 'figure').sort((a, b) => a.at - b.at);
+  // Someone looking at an object frames the object, over their shoulder: "a hacker hunched over a terminal".
+  const watched = objects.find((entry) => holder !== undefined && holder.at < entry.at && has(words.slice(holder.at, entry.at + 1), VIEWING_WORDS));
+  const overShoulder = has(words, ['over the shoulder', 'ots', 'over shoulder']);
+  const pool = (close || overShoulder || watched) && objects.length > 0 ? objects : found;
+  const first = watched ?? pool.sort((a, b) => a.at - b.at)[0];
+  // A flashlight (or lantern…) with nobody named is held by a figure.
+  const kind: SubjectKind | undefined = first?.kind ?? (props.length > 0 ? 'figure' : undefined);
   if (!kind) return undefined;
   const prop = props.find((entry) => kind === 'figure' || !HELD_ONLY.has(entry.name))?.name;
   const several = has(words, MANY_PEOPLE) || SUBJECT_WORDS.figure.some((word) => words.includes(` ${word}s `));
@@ -147,7 +165,8 @@ export function readSubject(text: string, shot: ShotSize | undefined): SubjectRe
   const bars = has(words, BAR_WORDS);
   const line = has(words, LINE_WORDS);
   const plot: ChartPlot | undefined = kind === 'chart' ? (bars === line ? 'both' : bars ? 'bars' : 'line') : undefined;
-  return { kind, ...(prop ? { prop } : {}), count, ...(readout ? { readout } : {}), ...(plot ? { plot } : {}) };
+  const onlooker = kind !== 'figure' && holder !== undefined && !close;
+  return { kind, ...(prop ? { prop } : {}), count, ...(readout ? { readout } : {}), ...(plot ? { plot } : {}), ...(onlooker ? { onlooker } : {}) };
 }
 
 /** The framing when the words name none: people are seen whole in their setting, objects at medium size. */

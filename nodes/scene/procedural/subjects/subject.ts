@@ -17,6 +17,7 @@ export interface SubjectSetup {
   shot: ShotSize;
   readout?: TimerReadout;
   plot?: ChartPlot;
+  onlooker?: boolean;
 }
 
 export interface BuiltSubject {
