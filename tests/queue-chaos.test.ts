@@ -17,6 +17,7 @@ import { shortEpisode } from './fixtures/assembly-graph.js';
 import { createCluster, type Cluster, type WorkerProcess } from './fixtures/queue-cluster.js';
 import { describeProcesses, killSurvivors, survivorsAfter, treeOf } from './fixtures/process-tree.js';
 import { requireRedis } from './fixtures/redis.js';
+import { mulberry32 } from '../runtime/util/random.js';
 
 const redis = await requireRedis('queue chaos');
 
@@ -33,18 +34,6 @@ const GONE_TIMEOUT_MS = 10_000;
 const MAX_RUNS = 4;
 /** Few units at once per worker: the point is kills mid-unit, not throughput. */
 const WORKER_ARGS = ['--concurrency', 'cpu=1,video=1,assembly=1,voice=2,io=4'];
-
-/** mulberry32: small, seedable, good enough to spread kills. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The shipped episode pipeline at 320×180. */
 async function smallEpisodeGraph(): Promise<GraphDocument> {
@@ -98,7 +87,7 @@ describe.skipIf(!redis || process.platform !== 'linux')('queue chaos', () => {
     const live: WorkerProcess[] = await Promise.all([c.startWorker(WORKER_ARGS), c.startWorker(WORKER_ARGS)]);
     const orchestrator = await c.orchestrator();
     const graph = await smallEpisodeGraph();
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const killLog: string[] = [];
 
     const render = async (label: string, during?: (started: number, finished: () => boolean) => Promise<void>): Promise<{ video: string; audio: string }> => {

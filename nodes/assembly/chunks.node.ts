@@ -5,8 +5,8 @@
  * runtime's content-keyed cache re-encodes only the pieces an edit touches.
  *
  * A piece never straddles a scene cut, and inside a scene its boundaries fall
- * on whole GOPs of the final encode (a keyframe every `KEYFRAME_SECONDS`,
- * counted from the scene's first frame), so the joined video has keyframes
+ * on whole GOPs of the final encode (a keyframe every profile's
+ * `keyframeSeconds`, counted from the scene's first frame), so the joined video has keyframes
  * where a single encode of the scene would put them. Each piece starts with
  * its own IDR frame and holds whole frames: joined by stream copy, pieces add
  * up to the timeline frame for frame.
@@ -32,16 +32,10 @@ import {
 } from '../../runtime/contract/index.js';
 import { assStyles } from '../captions/index.js';
 import { pieceEncodingOf } from '../video/piece-encoding.js';
-import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
+import { inheritedProfile, inheritedProfileParam, KEYFRAME_SECONDS } from '../video/profiles.js';
 import { copyableFrom } from './piece-copy.js';
 
 export type { ChunkCue, ChunkLayer, RenderChunk };
-
-/** The final encode's keyframe interval (`-g`), which piece boundaries inside a scene follow. */
-export const KEYFRAME_SECONDS = 2;
-
-/** Frames between keyframes at this rate. */
-export const keyframeInterval = (fps: number): number => Math.max(1, Math.round(fps * KEYFRAME_SECONDS));
 
 /**
  * 6 s: three keyframe intervals. Short enough that a 30-minute scene is ~300

@@ -10,6 +10,7 @@
  */
 import type { ArtifactHandle, ChunkLayer, PieceEncoding, RenderChunk } from '../../runtime/contract/index.js';
 import { isKeyframe, keyframeIntervalOf, sameStream } from '../video/piece-encoding.js';
+import { KEYFRAME_SECONDS } from '../video/profiles.js';
 
 type EncodedMedia = ArtifactHandle & { encoding?: PieceEncoding; parts?: Array<{ frames: number; hash: string }> };
 
@@ -41,11 +42,11 @@ export function copyableFrom(media: EncodedMedia, sourceIn: number, frames: numb
 export const layersOver = (chunk: RenderChunk): boolean =>
   Boolean(chunk.outgoing || chunk.transitionIn || chunk.fadeOut || chunk.captions || chunk.overlays.length > 0 || chunk.effects.length > 0);
 
-/** A piece's encoding; plans from before profiles set the keyframe interval used 2 s. */
+/** A piece's encoding; a plan that does not say its keyframe interval (made before profiles set one) used the profiles' 2 s. */
 export const pieceEncodingOfChunk = (chunk: Pick<RenderChunk, 'encode' | 'fps'>): Omit<PieceEncoding, 'keyframes'> => ({
   preset: chunk.encode.preset,
   crf: chunk.encode.crf,
-  keyframeInterval: chunk.encode.keyframeInterval ?? keyframeIntervalOf(2, chunk.fps),
+  keyframeInterval: chunk.encode.keyframeInterval ?? keyframeIntervalOf(KEYFRAME_SECONDS, chunk.fps),
 });
 
 /** The clip frame a piece copies from, or undefined when it is encoded. */

@@ -25,9 +25,12 @@ export interface RenderProfile extends VideoFormat {
   loudness: { integrated: number; truePeak: number };
 }
 
-const publish = { encode: { preset: 'veryfast', crf: 18, keyframeSeconds: 2, audioBitrate: '192k' }, loudness: { integrated: -14, truePeak: -1 } };
+/** Every profile's keyframe interval: render pieces are cut on it, so edits re-encode whole 2 s GOPs at most. */
+export const KEYFRAME_SECONDS = 2;
+
+const publish = { encode: { preset: 'veryfast', crf: 18, keyframeSeconds: KEYFRAME_SECONDS, audioBitrate: '192k' }, loudness: { integrated: -14, truePeak: -1 } };
 /** Previews: a fast encode at a smaller size, the same loudness as what gets published. */
-const preview = { fps: 30, encode: { preset: 'superfast', crf: 24, keyframeSeconds: 2, audioBitrate: '128k' }, loudness: publish.loudness };
+const preview = { fps: 30, encode: { preset: 'superfast', crf: 24, keyframeSeconds: KEYFRAME_SECONDS, audioBitrate: '128k' }, loudness: publish.loudness };
 
 export const renderProfiles = {
   'youtube-1080p': { title: 'YouTube 1080p (16:9)', aspect: '16:9', width: 1920, height: 1080, fps: 30, ...publish },

@@ -1,9 +1,11 @@
 /**
  * The small DSP kit the score is synthesised with: a sine table, a seeded
- * PRNG and hash, noise colours and one-pole / state-variable filters. Pure
- * JavaScript and deterministic: the same seed gives the same samples on
- * every machine (no Math.random, no platform audio code).
+ * hash, noise colours (from the runtime's seeded generator) and one-pole /
+ * state-variable filters. Pure JavaScript and deterministic: the same seed
+ * gives the same samples on every machine (no Math.random, no platform
+ * audio code).
  */
+import { mulberry32 } from '../../../runtime/util/random.js';
 
 export const SAMPLE_RATE = 48_000;
 
@@ -41,18 +43,6 @@ export function hashUnit(...values: number[]): number {
     hash ^= hash >>> 15;
   }
   return (hash >>> 0) / 4_294_967_296;
-}
-
-/** mulberry32: a seeded PRNG in [0, 1). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export const dbToGain = (db: number): number => 10 ** (db / 20);
@@ -101,7 +91,7 @@ export class Noise {
   private b2 = 0;
   private brownState = 0;
   constructor(seed: number) {
-    this.random = prng(seed);
+    this.random = mulberry32(seed);
   }
   white(): number {
     return this.random() * 2 - 1;

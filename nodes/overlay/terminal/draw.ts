@@ -22,7 +22,7 @@ import type { CellStyle } from './ansi.js';
 import { drawLiveEffects, glassLayer, noiseTiles, roundRect, transitions, type Rect, type TransitionName } from './effects.js';
 import { loadTerminalFont, type LoadedFont } from './font.js';
 import { drawShapeGlyph, isShapeGlyph, REPLACEMENT } from './glyphs.js';
-import { prng } from './random.js';
+import { mulberry32 } from '../../../runtime/util/random.js';
 import { css, resolveColour, type EffectLevels, type Rgb, type TerminalTheme } from './themes.js';
 import { cursorAt, cursorOn, visibleCount, type PlacedCell, type Timeline } from './typing.js';
 
@@ -155,7 +155,7 @@ export class TerminalRenderer {
     corners.globalCompositeOperation = 'destination-out';
     roundRect(corners, { x: 0, y: 0, width, height }, g.screenRadius);
     corners.fill();
-    this.tiles = settings.effects.noise > 0 ? noiseTiles(NOISE_TILES, Math.max(1, Math.round(2 * g.scale)), prng(settings.seed)) : [];
+    this.tiles = settings.effects.noise > 0 ? noiseTiles(NOISE_TILES, Math.max(1, Math.round(2 * g.scale)), mulberry32(settings.seed)) : [];
     this.cursorSprite = this.drawCursorSprite();
     this.glyphLayer = createCanvas(width, height);
     this.glowLayer = createCanvas(Math.max(1, Math.ceil(width / 4)), Math.max(1, Math.ceil(height / 4)));
@@ -220,7 +220,7 @@ export class TerminalRenderer {
       screen: g.screen,
       screenRadius: g.screenRadius,
       theme: settings.theme,
-      random: prng(settings.seed ^ Math.imul(index + 1, 0x85ebca6b)),
+      random: mulberry32(settings.seed ^ Math.imul(index + 1, 0x85ebca6b)),
     });
     const image = ctx.getImageData(0, 0, g.region.width, g.region.height);
     return new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);

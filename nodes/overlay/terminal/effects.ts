@@ -5,7 +5,7 @@
  * the frame code knows nothing about them.
  */
 import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { prng } from './random.js';
+import { mulberry32 } from '../../../runtime/util/random.js';
 import { css, type EffectLevels, type TerminalTheme } from './themes.js';
 
 export interface Rect {
@@ -78,7 +78,7 @@ export function noiseTiles(count: number, grain: number, random: () => number): 
  * wobble for the text (1 = steady), which costs nothing to apply.
  */
 export function drawLiveEffects(ctx: SKRSContext2D, screen: Rect, tiles: Canvas[], tick: number, effects: EffectLevels, theme: TerminalTheme, seed: number): number {
-  const random = prng(seed ^ Math.imul(tick + 1, 0x9e3779b1));
+  const random = mulberry32(seed ^ Math.imul(tick + 1, 0x9e3779b1));
   ctx.globalCompositeOperation = 'lighter';
   if (effects.noise > 0 && tiles.length > 0) {
     const tile = tiles[tick % tiles.length] as Canvas;

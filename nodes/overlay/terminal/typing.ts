@@ -9,7 +9,8 @@
  */
 import type { TerminalLine } from '../../../runtime/contract/index.js';
 import { parseAnsi, type Cell } from './ansi.js';
-import { prng, seedOf } from './random.js';
+import { mulberry32 } from '../../../runtime/util/random.js';
+import { seedOf } from './random.js';
 
 export interface TypingSettings {
   charactersPerSecond: number;
@@ -96,7 +97,7 @@ export function wordLengths(cells: Cell[], before?: Cell): number[] {
 }
 
 export function buildTimeline(lines: TerminalLine[], columns: number, settings: TypingSettings): Timeline {
-  const random = prng(seedOf(settings.seed));
+  const random = mulberry32(seedOf(settings.seed));
   const cells: PlacedCell[] = [];
   const times: number[] = [];
   const cursor: CursorMove[] = [{ at: 0, row: 0, col: 0 }];
