@@ -3,6 +3,7 @@
  * the same prompt renders the same frames byte for byte; nothing here reads
  * the clock or `Math.random`.
  */
+import { mulberry32 } from '../../../runtime/util/random.js';
 
 export interface Random {
   /** Uniform in [0, 1). */
@@ -49,16 +50,9 @@ function avalanche(value: number): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast and good enough for placing pixels. */
+/** The runtime's seeded generator (mulberry32: small, fast and good enough for placing pixels), with the helpers drawing wants. */
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
+  const next = mulberry32(seed);
   const random: Random = {
     next,
     range: (min, max) => min + (max - min) * next(),
