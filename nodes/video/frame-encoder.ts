@@ -4,9 +4,8 @@
  * drawing), with backpressure, so memory stays at a few frames whatever the
  * clip length. The output holds exactly `frameCount` frames at `fps`.
  */
-import { once } from 'node:events';
 import { PermanentError, TimeoutError } from '../../runtime/contract/index.js';
-import { startFfmpeg } from '../../runtime/media/ffmpeg.js';
+import { feedFfmpeg, startFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { clipCodecs, type ClipCodecName } from './codecs.js';
 import type { VideoFormat } from './profiles.js';
 
@@ -63,35 +62,25 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
     watchdog = setTimeout(() => running.stop(new TimeoutError(`ffmpeg encoding "${output}" made no progress for ${idleMs} ms`, { location: { file: output } })), idleMs);
   };
   alive();
-  const stdin = running.stdin!;
-  // If ffmpeg dies, stop feeding it; the result promise says why.
-  let failed = false;
-  const exited = running.result.then(
-    () => undefined,
-    () => {
-      failed = true;
-    },
-  );
-  try {
-    for (let index = 0; index < frameCount && !failed; index++) {
-      const frame = await options.renderFrame(index);
-      if (frame.byteLength !== frameBytes) {
-        throw new PermanentError(`frame ${index} has ${frame.byteLength} bytes; ${drawn.width}×${drawn.height} RGBA needs ${frameBytes}`);
-      }
-      // A dying ffmpeg makes the pipe fail (EPIPE); its exit status, awaited below, says why.
-      if (!stdin.write(frame)) await Promise.race([once(stdin, 'drain').catch(() => undefined), exited]);
-      alive();
-      if (index % 15 === 0) options.onProgress?.(index / frameCount);
+  const frames = function* (): Generator<Promise<Uint8Array>> {
+    for (let index = 0; index < frameCount; index++) {
+      yield (async () => {
+        const frame = await options.renderFrame(index);
+        if (frame.byteLength !== frameBytes) {
+          throw new PermanentError(`frame ${index} has ${frame.byteLength} bytes; ${drawn.width}×${drawn.height} RGBA needs ${frameBytes}`);
+        }
+        return frame;
+      })();
     }
-    if (!failed) stdin.end();
-  } catch (error) {
-    clearTimeout(watchdog);
-    running.stop(error instanceof PermanentError ? error : new PermanentError('drawing a frame failed', { cause: error }));
-    await running.result.catch(() => undefined);
-    throw error;
-  }
+  };
   try {
-    await running.result;
+    await feedFfmpeg(running, frames(), {
+      making: 'drawing a frame',
+      onWritten: (index) => {
+        alive();
+        if (index % 15 === 0) options.onProgress?.(index / frameCount);
+      },
+    });
   } finally {
     clearTimeout(watchdog);
   }

@@ -3,6 +3,8 @@
  * every such call shares, ffmpeg's own progress turned into a fraction, and
  * `runTool`'s deadline, abort and reaping rules (the deadline stays required).
  */
+import { once } from 'node:events';
+import { PermanentError } from '../contract/index.js';
 import {
   ffmpegPath,
   runTool,
@@ -62,6 +64,46 @@ export function runFfmpeg(args: readonly string[], options: RunFfmpegOptions): P
 export function startFfmpeg(args: readonly string[], options: StartFfmpegOptions): RunningTool {
   const { progress, keepLog, ...start } = options;
   return startTool(ffmpegPath(), ffmpegArgs(args, { progress, keepLog }), { ...start, onStdout: progressReader(progress) });
+}
+
+/**
+ * Writes `blocks` (frames, sample blocks) into a started ffmpeg's stdin with
+ * backpressure, so memory stays a block or two however long the output,
+ * then closes stdin and waits for ffmpeg. If ffmpeg dies, writing stops and
+ * its exit says why; if making a block throws, ffmpeg is stopped (its file
+ * is never presented as finished) and that error is rethrown, as a
+ * PermanentError named by `making` unless it is one already.
+ */
+export async function feedFfmpeg(
+  running: RunningTool,
+  blocks: Iterable<Uint8Array | Promise<Uint8Array>>,
+  options: { making: string; onWritten?: (index: number) => void },
+): Promise<void> {
+  const stdin = running.stdin;
+  if (!stdin) throw new Error('feedFfmpeg needs ffmpeg started with stdin');
+  let failed = false;
+  const exited = running.result.then(
+    () => undefined,
+    () => {
+      failed = true;
+    },
+  );
+  try {
+    let index = 0;
+    for (const pending of blocks) {
+      if (failed) break;
+      const block = await pending;
+      // A dying ffmpeg makes the pipe fail (EPIPE); its exit status, awaited below, says why.
+      if (!stdin.write(block)) await Promise.race([once(stdin, 'drain').catch(() => undefined), exited]);
+      options.onWritten?.(index++);
+    }
+    if (!failed) stdin.end();
+  } catch (error) {
+    running.stop(error instanceof PermanentError ? error : new PermanentError(`${options.making} failed`, { cause: error }));
+    await running.result.catch(() => undefined);
+    throw error;
+  }
+  await running.result;
 }
 
 function progressReader(progress: FfmpegProgress | undefined): ((chunk: Buffer) => void) | undefined {

@@ -4,9 +4,8 @@
  * 16-bit: a bed or an effect at −12 to −42 dBFS keeps 54 dB and more above
  * its quantisation, and a 30-minute bed stays a fraction of its 24-bit size.
  */
-import { once } from 'node:events';
 import { PermanentError } from '../../../runtime/contract/index.js';
-import { startFfmpeg } from '../../../runtime/media/ffmpeg.js';
+import { feedFfmpeg, startFfmpeg } from '../../../runtime/media/ffmpeg.js';
 import { SAMPLE_RATE, type StereoSource } from './dsp.js';
 
 /** One second of stereo float samples per write. */
@@ -20,27 +19,16 @@ export async function encodeSource(source: StereoSource, frames: number, output:
     timeoutMs: Math.max(120_000, (frames / SAMPLE_RATE) * 1_000),
     location: { file: output },
   });
-  const stdin = running.stdin!;
-  let failed = false;
-  const exited = running.result.then(
-    () => undefined,
-    () => {
-      failed = true;
-    },
-  );
-  try {
-    for (let from = 0; from < frames && !failed; from += BLOCK_FRAMES) {
-      signal.throwIfAborted();
-      const count = Math.min(BLOCK_FRAMES, frames - from);
-      const block = new Float32Array(count * 2);
-      source.render(block, from, count);
-      if (!stdin.write(Buffer.from(block.buffer))) await Promise.race([once(stdin, 'drain').catch(() => undefined), exited]);
-    }
-    if (!failed) stdin.end();
-  } catch (error) {
-    running.stop(error instanceof PermanentError ? error : new PermanentError('synthesising audio failed', { cause: error }));
-    await running.result.catch(() => undefined);
-    throw error;
+  await feedFfmpeg(running, blocksOf(source, frames, signal), { making: 'synthesising audio' });
+}
+
+/** The source a second at a time, as interleaved float samples. */
+function* blocksOf(source: StereoSource, frames: number, signal: AbortSignal): Generator<Uint8Array> {
+  for (let from = 0; from < frames; from += BLOCK_FRAMES) {
+    signal.throwIfAborted();
+    const count = Math.min(BLOCK_FRAMES, frames - from);
+    const block = new Float32Array(count * 2);
+    source.render(block, from, count);
+    yield new Uint8Array(block.buffer);
   }
-  await running.result;
 }

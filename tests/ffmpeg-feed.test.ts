@@ -1,0 +1,93 @@
+/**
+ * Streaming drawn frames and synthesised samples into ffmpeg (one feeder,
+ * runtime/media/ffmpeg.ts `feedFfmpeg`): the output holds exactly what was
+ * fed, and every way it can go wrong — the drawing throws, a frame has the
+ * wrong size, ffmpeg refuses its arguments — ends in a clear error with no
+ * ffmpeg left running, never a hang.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PermanentError } from '../runtime/contract/index.js';
+import { encodeSource } from '../nodes/audio/synth/encode.js';
+import { encodeFrames } from '../nodes/video/frame-encoder.js';
+import { probeMedia } from '../runtime/media/probe.js';
+import { streamInfo } from './fixtures/frames.js';
+import { treeOf } from './fixtures/process-tree.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'reelgraph-feed-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const format = { width: 64, height: 36, fps: 30 };
+const grey = (level: number): Buffer => Buffer.alloc(format.width * format.height * 4, level);
+const ffmpegChildren = (): number => treeOf(process.pid).filter((entry) => entry.comm === 'ffmpeg').length;
+
+describe('encodeFrames', () => {
+  it('writes exactly the frames it was given', async () => {
+    const output = join(dir, 'exact.mp4');
+    const progress: number[] = [];
+    await encodeFrames({ format, frameCount: 45, codec: 'h264', output, signal: new AbortController().signal, renderFrame: (index) => grey(index * 5), onProgress: (fraction) => progress.push(fraction) });
+    expect(await streamInfo(output)).toMatchObject({ width: 64, height: 36, frames: 45 });
+    expect(progress.at(-1)).toBe(1);
+  });
+
+  it('stops ffmpeg and rethrows when drawing a frame throws', async () => {
+    const output = join(dir, 'throws.mp4');
+    const broken = new Error('the brush broke');
+    await expect(
+      encodeFrames({
+        format,
+        frameCount: 300,
+        codec: 'h264',
+        output,
+        signal: new AbortController().signal,
+        renderFrame: (index) => {
+          if (index === 20) throw broken;
+          return grey(100);
+        },
+      }),
+    ).rejects.toBe(broken);
+    expect(ffmpegChildren()).toBe(0);
+  });
+
+  it('names the frame that has the wrong size', async () => {
+    const output = join(dir, 'size.mp4');
+    const failure = encodeFrames({ format, frameCount: 30, codec: 'h264', output, signal: new AbortController().signal, renderFrame: (index) => (index === 7 ? Buffer.alloc(10) : grey(50)) });
+    await expect(failure).rejects.toBeInstanceOf(PermanentError);
+    await expect(failure).rejects.toThrow(/frame 7 has 10 bytes; 64×36 RGBA needs 9216/);
+    expect(ffmpegChildren()).toBe(0);
+  });
+
+  it('says why when ffmpeg refuses its arguments, instead of waiting on a pipe nobody reads', async () => {
+    const output = join(dir, 'refused.mp4');
+    await expect(
+      encodeFrames({ format, frameCount: 300, codec: 'h264', output, signal: new AbortController().signal, extraArgs: ['-vf', 'no_such_filter'], renderFrame: () => grey(80) }),
+    ).rejects.toThrow(/ffmpeg/);
+    expect(ffmpegChildren()).toBe(0);
+  });
+});
+
+describe('encodeSource', () => {
+  it('writes every sample of a source longer than one block', async () => {
+    const output = join(dir, 'tone.flac');
+    const frames = 48_000 * 2 + 1234;
+    const tone = { render: (out: Float32Array, from: number, count: number) => { for (let i = 0; i < count; i++) out[2 * i] = out[2 * i + 1] = 0.25 * Math.sin((2 * Math.PI * 440 * (from + i)) / 48_000); } };
+    await encodeSource(tone, frames, output, new AbortController().signal);
+    const probed = await probeMedia(output);
+    expect(probed.duration).toBeCloseTo(frames / 48_000, 4);
+  });
+
+  it('stops ffmpeg and rethrows when the source throws', async () => {
+    const output = join(dir, 'broken.flac');
+    const broken = new Error('the oscillator broke');
+    const source = { render: (_out: Float32Array, from: number) => { if (from > 0) throw broken; } };
+    await expect(encodeSource(source, 48_000 * 5, output, new AbortController().signal)).rejects.toBe(broken);
+    expect(ffmpegChildren()).toBe(0);
+  });
+});
