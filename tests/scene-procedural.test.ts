@@ -109,6 +109,26 @@ describe('scene.procedural: clip format', () => {
   });
 });
 
+describe('scene.procedural: drawing scale', () => {
+  it('draws previews at half size and published pictures at three quarters, unless the node says otherwise', async () => {
+    const prompt = { sceneId: 'scale', prompt: 'server racks in rows, cold blue light', setting: 'data center', timeOfDay: 'night', duration: 0.4, seed: 21 };
+    const clipOf = async (params: Record<string, unknown>): Promise<VideoClipValue> => (await render([prompt], { width: 480, height: 272, ...params }))[0]!;
+    const [preview, previewHalf, previewThreeQuarters, previewFull, publish, publishThreeQuarters] = await Promise.all([
+      clipOf({ profile: 'preview-720p' }),
+      clipOf({ profile: 'preview-720p', renderScale: 0.5 }),
+      clipOf({ profile: 'preview-720p', renderScale: 0.75 }),
+      clipOf({ profile: 'preview-720p', renderScale: 1 }),
+      clipOf({ profile: 'youtube-1080p' }),
+      clipOf({ profile: 'youtube-1080p', renderScale: 0.75 }),
+    ]);
+    // The same bytes as the scale named outright: the profile chose it.
+    expect(preview.hash).toBe(previewHalf.hash);
+    expect(preview.hash).not.toBe(previewThreeQuarters.hash);
+    expect(publish.hash).toBe(publishThreeQuarters.hash);
+    expect(previewFull.hash).not.toBe(previewThreeQuarters.hash);
+  });
+});
+
 describe('scene.procedural: motion, seen in decoded frames', () => {
   const small = { width: 320, height: 180, renderScale: 1, grain: 0 };
   const skyline = (sceneId: string, weather: string, movement: string): ScenePromptValue => ({

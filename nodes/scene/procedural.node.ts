@@ -11,7 +11,7 @@ import { planOverrideParams, planScene, type ScenePromptValue } from './procedur
 import { createSceneRenderer, type SceneRenderer } from './procedural/renderer.js';
 
 /** Frames drawn at `renderScale` of the output, even-sized; ffmpeg scales them up while encoding. */
-function drawnSize(format: VideoFormat, renderScale: number): { width: number; height: number } {
+export function drawnSize(format: VideoFormat, renderScale: number): { width: number; height: number } {
   const even = (value: number): number => Math.max(16, 2 * Math.round((value * renderScale) / 2));
   return renderScale >= 1 ? { width: format.width, height: format.height } : { width: even(format.width), height: even(format.height) };
 }
@@ -69,13 +69,14 @@ export default defineNode({
       default: 0,
     }),
     vignette: Type.Number({ title: 'Vignette', minimum: 0, maximum: 1, default: 0.5 }),
-    renderScale: Type.Number({
-      title: 'Render scale',
-      description: 'Frames are drawn at this fraction of the output size and scaled up while encoding: lower is faster and softer.',
-      minimum: 0.25,
-      maximum: 1,
-      default: 0.75,
-    }),
+    renderScale: Type.Optional(
+      Type.Number({
+        title: 'Render scale',
+        description: 'Frames are drawn at this fraction of the output size and scaled up while encoding: lower is faster and softer. Unset: the profile’s (0.75 to publish, 0.5 for previews).',
+        minimum: 0.25,
+        maximum: 1,
+      }),
+    ),
   }),
   resource: 'cpu',
   cacheable: true,
@@ -97,14 +98,15 @@ export default defineNode({
     }
     const format = resolveFormat(ctx.params);
     const frameCount = frameCountOf(duration, format.fps);
-    const frame = drawnSize(format, ctx.params.renderScale);
+    const profile = renderProfiles[ctx.params.profile] ?? renderProfiles[DEFAULT_PROFILE];
+    const frame = drawnSize(format, ctx.params.renderScale ?? profile.drawScale);
     const plan = planScene(prompt, ctx.params);
     ctx.log.debug(`scene "${scene}": ${plan.motif} at ${plan.time}, ${plan.weather ?? 'no weather'}, ${plan.camera}`, { seed: plan.seed, frameCount, frame });
 
     // Encoded as the final render's pieces are, with a keyframe where the scene is cut before its handle: pieces that add nothing copy its frames.
     const handle = typeof prompt.handle === 'number' && prompt.handle > 0 ? prompt.handle : 0;
     const cut = Math.round((duration - handle) * format.fps);
-    const grid = pieceEncodingOf(renderProfiles[ctx.params.profile] ?? renderProfiles[DEFAULT_PROFILE], format.fps);
+    const grid = pieceEncodingOf(profile, format.fps);
     const keyframes = cut > 0 && cut < frameCount && cut % grid.keyframeInterval !== 0 ? [cut] : [];
     const encoding = { ...grid, ...(keyframes.length > 0 ? { keyframes } : {}) };
     const segmentFrames = grid.keyframeInterval * Math.max(1, Math.round((SEGMENT_SECONDS * format.fps) / grid.keyframeInterval));

@@ -23,14 +23,20 @@ export interface RenderProfile extends VideoFormat {
   encode: { preset: string; crf: number; keyframeSeconds: number; audioBitrate: string };
   /** Final mix target: integrated LUFS and true-peak ceiling (dBTP). */
   loudness: { integrated: number; truePeak: number };
+  /**
+   * Drawn pictures (procedural scenes) are drawn at this fraction of the
+   * picture and scaled up while encoding: drawing cost follows the pixels,
+   * and a preview is for judging timing and content, not texture.
+   */
+  drawScale: number;
 }
 
 /** Every profile's keyframe interval: render pieces are cut on it, so edits re-encode whole 2 s GOPs at most. */
 export const KEYFRAME_SECONDS = 2;
 
-const publish = { encode: { preset: 'veryfast', crf: 18, keyframeSeconds: KEYFRAME_SECONDS, audioBitrate: '192k' }, loudness: { integrated: -14, truePeak: -1 } };
+const publish = { encode: { preset: 'veryfast', crf: 18, keyframeSeconds: KEYFRAME_SECONDS, audioBitrate: '192k' }, loudness: { integrated: -14, truePeak: -1 }, drawScale: 0.75 };
 /** Previews: a fast encode at a smaller size, the same loudness as what gets published. */
-const preview = { fps: 30, encode: { preset: 'superfast', crf: 24, keyframeSeconds: KEYFRAME_SECONDS, audioBitrate: '128k' }, loudness: publish.loudness };
+const preview = { fps: 30, encode: { preset: 'superfast', crf: 24, keyframeSeconds: KEYFRAME_SECONDS, audioBitrate: '128k' }, loudness: publish.loudness, drawScale: 0.5 };
 
 export const renderProfiles = {
   'youtube-1080p': { title: 'YouTube 1080p (16:9)', aspect: '16:9', width: 1920, height: 1080, fps: 30, ...publish },
