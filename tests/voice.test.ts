@@ -239,6 +239,23 @@ describe('offline engine processes', () => {
   });
 });
 
+describe('offline engine, line after line', () => {
+  it('speaks a long line in a slowed voice again and again in one process', async () => {
+    // ~160 characters at the essay's pace: Flite's memory passes ~24 MiB. The next line in the same process
+    // crashed it (SIGSEGV) every time until each line's memory was collected before the next; the 30-minute
+    // essay then failed outright, its retries landing on the same crash.
+    const { fliteProvider } = await import('../nodes/voice/providers/flite.js');
+    const text = 'Here is turn fourteen of the argument. So the question becomes less technical and more human: who decides what is remembered, and who pays for the remembering?';
+    const signal = new AbortController().signal;
+    const credentials = { get: async () => undefined };
+    for (let line = 0; line < 4; line++) {
+      const workDir = await mkdtemp(join(h.dir, 'again-'));
+      const result = await fliteProvider.synthesize({ text, settings: { voice: 'deep-male', speed: 0.95 }, workDir, signal, credentials });
+      expect((await probeMedia(result.path)).duration, `line ${line + 1}`).toBeGreaterThan(8);
+    }
+  });
+});
+
 describe('offline engine on long narration', () => {
   // Two paragraphs of the generated essay (~2000 characters, ~2.5 min): a ~900-character paragraph already
   // crashed Flite now and then; twice that makes the crash certain on the code before the bound.

@@ -27,6 +27,12 @@ process.on('message', async ({ id, args, dir }) => {
     // Flite's allocator fails (and the module traps) when the utterance needs more than the cap: the text, not the process, is at fault.
     const outOfMemory = memory !== undefined && memory.buffer.byteLength >= FLITE_MAX_MEMORY_PAGES * 65536;
     process.send({ id, error: error instanceof Error ? error.message : String(error), outOfMemory });
+  } finally {
+    // Freed before the next line: under Node 20, instantiating Flite while the last instance's memory
+    // (past ~24 MiB: a 160-character line in a slowed voice) still awaits collection crashes this
+    // process (SIGSEGV) one line later, every time.
+    memory = undefined;
+    globalThis.gc();
   }
 });
 

@@ -86,9 +86,9 @@ export class FlitePool {
   }
 
   private spawn(): ChildProcess {
-    // No inherited loader flags (tsx, test runners): the worker is plain JavaScript.
-    // Under a parent-death signal: a worker killed mid-synthesis must not leave Flite running.
-    const worker = fork(fileURLToPath(new URL('./flite-worker.js', import.meta.url)), [], { ...forkDyingWithParent([]), stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    // No inherited loader flags (tsx, test runners): the worker is plain JavaScript, and collects each line's
+    // WASM memory itself (see flite-worker.js). Under a parent-death signal: a worker killed mid-synthesis must not leave Flite running.
+    const worker = fork(fileURLToPath(new URL('./flite-worker.js', import.meta.url)), [], { ...forkDyingWithParent(['--expose-gc']), stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
     worker.on('message', ({ id, code, error, outOfMemory }: Reply) => {
       const entry = this.pending.get(id);
       this.pending.delete(id);
