@@ -263,7 +263,7 @@ describe.skipIf(!redis)('queue mode scheduling', () => {
     expect(new Set(traces(limited).map((t) => t.pid)).size).toBe(2);
   });
 
-  it('cancels a run: running units stop on their worker and queued ones leave the queue', async () => {
+  it('cancels a run: running units stop on their worker and queued ones leave the queue', { timeout: 90_000 }, async () => {
     cluster = await createCluster('cancel');
     await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=1']);
     const orchestrator = await cluster.orchestrator();
@@ -272,7 +272,9 @@ describe.skipIf(!redis)('queue mode scheduling', () => {
         if (event.type === 'item' && event.status === 'running') resolve();
       });
     });
-    const handle = orchestrator.engine.start(workGraph({ count: 4, ms: 20_000 }), { outDir: `${cluster.dir}/out` });
+    // Units of two minutes: one still active after the wait below was not stopped (it would not have ended on its own).
+    // The wait is generous: on a loaded machine the worker takes seconds to see the cancel (10 s was once too few).
+    const handle = orchestrator.engine.start(workGraph({ count: 4, ms: 120_000 }), { outDir: `${cluster.dir}/out` });
     await running;
     handle.cancel();
     const result = await handle.result;
@@ -280,7 +282,7 @@ describe.skipIf(!redis)('queue mode scheduling', () => {
     await waitFor(async () => {
       const counts = await queueCounts(cluster as Cluster, 'voice');
       return counts.waiting === 0 && counts.active === 0;
-    }, 10_000);
+    }, 40_000);
   });
 });
 
