@@ -6,8 +6,8 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import { paintGlow } from '../motifs/paint.js';
 import { css, mix, scale } from '../palette.js';
-import { planeCanvas, type Layer, type Stage } from '../stage.js';
-import { objectBox, roundedRect, shownIn, SUBJECT_DEPTH, sweepingSpot, type BuiltSubject, type SubjectSetup } from './subject.js';
+import { planeCanvas, type Stage } from '../stage.js';
+import { objectBox, objectLayer, roundedRect, SUBJECT_DEPTH, sweepingSpot, type BuiltSubject, type SubjectSetup } from './subject.js';
 
 const ASPECT = 0.6;
 const BARS = 9;
@@ -48,38 +48,32 @@ export function buildChart(stage: Stage, setup: SubjectSetup, cutting: boolean):
   const spot = setup.prop === 'flashlight' ? sweepingSpot(stage, box) : undefined;
   const drawn = setup.plot ?? 'both';
 
-  const layer: Layer = {
-    depth: SUBJECT_DEPTH,
-    image: still.canvas,
-    opacity: (time) => (shownIn(time.shot, cutting) ? 1 : 0),
-    animate(c, time) {
-      if (!shownIn(time.shot, cutting)) return;
-      const { t } = time;
-      c.fillStyle = css(light, 0.85);
-      if (drawn !== 'line') bars.forEach((bar, n) => {
-        const h = Math.min(0.98, bar.base * (0.78 + 0.22 * Math.sin(2 * Math.PI * bar.rate * t + bar.phase))) * plot.height;
-        c.fillRect(plot.x + slot * (n + 0.2), plot.y + plot.height - h, slot * 0.6, h);
-      });
-      // A trend line running across: its shape slides left as time goes on.
-      if (drawn === 'bars') {
-        spot?.(c, t);
-        return;
-      }
-      c.strokeStyle = css(drawn === 'line' ? light : other);
-      c.lineWidth = Math.max(1.5, 3 * unit);
-      c.beginPath();
-      for (let n = 0; n < LINE_POINTS; n++) {
-        const u = n / (LINE_POINTS - 1);
-        const v = 0.55 - 0.3 * u + 0.1 * Math.sin(u * 9 + t * 1.6) + 0.05 * Math.sin(u * 23 - t * 2.3);
-        const x = plot.x + u * plot.width;
-        const y = plot.y + v * plot.height;
-        if (n === 0) c.moveTo(x, y);
-        else c.lineTo(x, y);
-      }
-      c.stroke();
+  const layer = objectLayer(still.canvas, cutting, (c, time) => {
+    const { t } = time;
+    c.fillStyle = css(light, 0.85);
+    if (drawn !== 'line') bars.forEach((bar, n) => {
+      const h = Math.min(0.98, bar.base * (0.78 + 0.22 * Math.sin(2 * Math.PI * bar.rate * t + bar.phase))) * plot.height;
+      c.fillRect(plot.x + slot * (n + 0.2), plot.y + plot.height - h, slot * 0.6, h);
+    });
+    // A trend line running across: its shape slides left as time goes on.
+    if (drawn === 'bars') {
       spot?.(c, t);
-    },
-  };
+      return;
+    }
+    c.strokeStyle = css(drawn === 'line' ? light : other);
+    c.lineWidth = Math.max(1.5, 3 * unit);
+    c.beginPath();
+    for (let n = 0; n < LINE_POINTS; n++) {
+      const u = n / (LINE_POINTS - 1);
+      const v = 0.55 - 0.3 * u + 0.1 * Math.sin(u * 9 + t * 1.6) + 0.05 * Math.sin(u * 23 - t * 2.3);
+      const x = plot.x + u * plot.width;
+      const y = plot.y + v * plot.height;
+      if (n === 0) c.moveTo(x, y);
+      else c.lineTo(x, y);
+    }
+    c.stroke();
+    spot?.(c, t);
+  });
   const glow = (backdrop: SKRSContext2D): void => paintGlow(backdrop, box.x + box.width / 2, box.y + box.height / 2, box.width * 0.65, light, 0.3);
   return { layers: [layer], glow, depth: SUBJECT_DEPTH, focus: { x: 0.5, y: 0.5 } };
 }

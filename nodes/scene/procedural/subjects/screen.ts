@@ -7,8 +7,8 @@
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { paintGlow } from '../motifs/paint.js';
 import { css, mix, scale } from '../palette.js';
-import { planeCanvas, type FrameTime, type Layer, type Stage } from '../stage.js';
-import { objectBox, roundedRect, shownIn, SUBJECT_DEPTH, sweepingSpot, type BuiltSubject, type SubjectSetup } from './subject.js';
+import { planeCanvas, type Stage } from '../stage.js';
+import { objectBox, objectLayer, roundedRect, SUBJECT_DEPTH, sweepingSpot, type BuiltSubject, type SubjectSetup } from './subject.js';
 
 const ASPECT = 0.62;
 /** Lines of text the screen shows at once, and in the strip it scrolls through. */
@@ -75,22 +75,17 @@ export function buildScreen(stage: Stage, setup: SubjectSetup, cutting: boolean)
   const spot = setup.prop === 'flashlight' ? sweepingSpot(stage, inner) : undefined;
   const period = STRIP_LINES / LINES_PER_SECOND;
 
-  const layer: Layer = {
-    depth: SUBJECT_DEPTH,
-    ...(still ? { image: still.canvas, opacity: (time: FrameTime) => (shownIn(time.shot, cutting) ? 1 : 0) } : {}),
-    animate(c, time) {
-      if (!shownIn(time.shot, cutting)) return;
-      bezelPath(c);
-      const offset = (((time.t % period) + period) % period) * LINES_PER_SECOND * lineHeight;
-      c.drawImage(strip, 0, offset, inner.width, inner.height, inner.x, inner.y, inner.width, inner.height);
-      // The cursor, blinking on the last line.
-      if (Math.floor(time.t * 2.5) % 2 === 0) {
-        c.fillStyle = css(textColour);
-        c.fillRect(inner.x + lineHeight * 0.4, inner.y + inner.height - lineHeight * 0.9, lineHeight * 0.5, lineHeight * 0.75);
-      }
-      spot?.(c, time.t);
-    },
-  };
+  const layer = objectLayer(still?.canvas, cutting, (c, time) => {
+    bezelPath(c);
+    const offset = (((time.t % period) + period) % period) * LINES_PER_SECOND * lineHeight;
+    c.drawImage(strip, 0, offset, inner.width, inner.height, inner.x, inner.y, inner.width, inner.height);
+    // The cursor, blinking on the last line.
+    if (Math.floor(time.t * 2.5) % 2 === 0) {
+      c.fillStyle = css(textColour);
+      c.fillRect(inner.x + lineHeight * 0.4, inner.y + inner.height - lineHeight * 0.9, lineHeight * 0.5, lineHeight * 0.75);
+    }
+    spot?.(c, time.t);
+  });
   const glow = (backdrop: SKRSContext2D): void => paintGlow(backdrop, box.x + box.width / 2, box.y + box.height / 2, box.width * 0.65, glowColour, 0.4);
   return { layers: [layer], glow, depth: SUBJECT_DEPTH, focus: { x: 0.5, y: 0.5 } };
 }

@@ -3,11 +3,11 @@
  * subject hands the renderer (its layers, its depth for the focus, and where
  * it sits in the frame for cuts to frame it).
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
 import { drawGlow, glowSprite } from '../motifs/paint.js';
 import { mix } from '../palette.js';
 import { wobble } from '../random.js';
-import type { Layer, Stage } from '../stage.js';
+import type { FrameTime, Layer, Stage } from '../stage.js';
 import type { ChartPlot, PropName, ShotSize, SubjectKind, TimerReadout } from './reading.js';
 
 export interface SubjectSetup {
@@ -40,6 +40,20 @@ export function frameSpan(stage: Stage): number {
 
 /** Whether a cut (`shot` ≥ 0) shows the subject: with fast cuts every third shot cuts away to the setting. */
 export const shownIn = (shot: number | undefined, cutting: boolean): boolean => !cutting || (shot ?? 0) % 3 !== 2;
+
+/**
+ * An object's layer at the subject's depth: its still picture (if any) and
+ * what moves on it, both left out of the shots that cut away to the setting.
+ */
+export function objectLayer(still: Canvas | undefined, cutting: boolean, animate: (g: SKRSContext2D, time: FrameTime) => void): Layer {
+  return {
+    depth: SUBJECT_DEPTH,
+    ...(still ? { image: still, opacity: (time: FrameTime) => (shownIn(time.shot, cutting) ? 1 : 0) } : {}),
+    animate(g, time) {
+      if (shownIn(time.shot, cutting)) animate(g, time);
+    },
+  };
+}
 
 /** An object's width by shot size, as a share of `frameSpan`. */
 const OBJECT_WIDTH: Readonly<Record<ShotSize, number>> = { wide: 0.3, medium: 0.48, 'close-up': 0.8, 'extreme close-up': 1.3 };

@@ -8,9 +8,9 @@
 import type { SKRSContext2D } from '@napi-rs/canvas';
 import { paintGlow } from '../motifs/paint.js';
 import { css, mix, scale } from '../palette.js';
-import { planeCanvas, type Layer, type Stage } from '../stage.js';
+import { planeCanvas, type Stage } from '../stage.js';
 import type { TimerReadout } from './reading.js';
-import { objectBox, roundedRect, shownIn, SUBJECT_DEPTH, sweepingSpot, type BuiltSubject, type SubjectSetup } from './subject.js';
+import { objectBox, objectLayer, roundedRect, SUBJECT_DEPTH, sweepingSpot, type BuiltSubject, type SubjectSetup } from './subject.js';
 
 /** Seconds from the top of the count to zero. */
 export const COUNTDOWN_SECONDS = 10;
@@ -100,27 +100,21 @@ export function buildTimer(stage: Stage, setup: SubjectSetup, cutting: boolean):
   const spot = setup.prop === 'flashlight' ? sweepingSpot(stage, box) : undefined;
   const countdown = readout === readouts.countdown;
 
-  const layer: Layer = {
-    depth: SUBJECT_DEPTH,
-    image: still.canvas,
-    opacity: (time) => (shownIn(time.shot, cutting) ? 1 : 0),
-    animate(c, time) {
-      if (!shownIn(time.shot, cutting)) return;
-      const fill = readout.bar(time.t);
-      // A countdown's last second flashes.
-      const urgent = countdown && fill < 0.1 && Math.floor(time.t * 8) % 2 === 0;
-      c.font = digitFont;
-      c.textAlign = 'right';
-      c.textBaseline = 'middle';
-      c.fillStyle = css(urgent ? [255, 255, 255] : light);
-      c.fillText(readout.text(time.t), digitsX, digitsY, digitsWidth);
-      c.fillStyle = css(light, 0.85);
-      c.fillRect(bar.x, bar.y, bar.width * fill, bar.height);
-      c.textAlign = 'start';
-      c.textBaseline = 'alphabetic';
-      spot?.(c, time.t);
-    },
-  };
+  const layer = objectLayer(still.canvas, cutting, (c, time) => {
+    const fill = readout.bar(time.t);
+    // A countdown's last second flashes.
+    const urgent = countdown && fill < 0.1 && Math.floor(time.t * 8) % 2 === 0;
+    c.font = digitFont;
+    c.textAlign = 'right';
+    c.textBaseline = 'middle';
+    c.fillStyle = css(urgent ? [255, 255, 255] : light);
+    c.fillText(readout.text(time.t), digitsX, digitsY, digitsWidth);
+    c.fillStyle = css(light, 0.85);
+    c.fillRect(bar.x, bar.y, bar.width * fill, bar.height);
+    c.textAlign = 'start';
+    c.textBaseline = 'alphabetic';
+    spot?.(c, time.t);
+  });
   const glow = (backdrop: SKRSContext2D): void => paintGlow(backdrop, box.x + box.width / 2, box.y + box.height / 2, box.width * 0.8, light, 0.3);
   return { layers: [layer], glow, depth: SUBJECT_DEPTH, focus: { x: 0.5, y: 0.52 } };
 }
