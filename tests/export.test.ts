@@ -414,7 +414,7 @@ describe('the thumbnail frame', () => {
   const signal = new AbortController().signal;
   const scene = (id: string, index: number, start: number, duration: number) => ({ id, index, title: id, start, duration });
 
-  it('leaves out transitions, an overlay powering on and glitches', () => {
+  it('leaves out transitions, an overlay powering on and glitches, and prefers frames between lines', () => {
     const timeline: Timeline = {
       title: 'Candidates',
       duration: 12,
@@ -431,6 +431,9 @@ describe('the thumbnail frame', () => {
     };
     // Scene a: 2 and 3 are the terminal powering on (2–3.5 s); scene b: 10 is the glitch. 8 is past the crossfade (6–7 s).
     expect(thumbnailCandidates(timeline, 12)).toEqual([4, 8, 9]);
+    // Between lines where there are such frames (a caption burned in under the title card is clutter), else as before.
+    expect(thumbnailCandidates(timeline, 12, [{ from: 3.5, to: 4.5 }, { from: 8.9, to: 9.2 }])).toEqual([8]);
+    expect(thumbnailCandidates(timeline, 12, [{ from: 0, to: 12 }])).toEqual([4, 8, 9]);
   });
 
   it('picks the sharpest, most detailed candidate over a black and a blurred one', async () => {

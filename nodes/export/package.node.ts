@@ -54,7 +54,7 @@ const suffixes: Record<FileKind, string> = {
 const params = nodeParams({
   baseName: Type.Optional(Type.String({ title: 'Base file name', maxLength: 255, description: 'Made safe for any file system. Default: series, episode and title from the script.' })),
   files: Type.Array(Type.Unsafe<FileKind>({ enum: [...fileKinds] }), { title: 'Files to write', uniqueItems: true, default: [...fileKinds] }),
-  thumbnailTime: Type.Optional(Type.Number({ title: 'Thumbnail time (s)', minimum: 0, description: 'Default: the sharpest, most detailed of a few frames in each scene, none in a transition or an overlay powering on.' })),
+  thumbnailTime: Type.Optional(Type.Number({ title: 'Thumbnail time (s)', minimum: 0, description: 'Default: the sharpest, most detailed of a few frames in each scene, none in a transition or an overlay powering on, and between lines when there are such frames (no caption under the title).' })),
   titleCard: Type.Boolean({ title: 'Title card', default: true, description: 'Episode title, series and number over the thumbnail frame.' }),
 });
 type Params = Static<typeof params>;
@@ -121,8 +121,9 @@ function stemsOf(video: Video, warn: (message: string) => void): Stem[] {
  * Where the thumbnail frame comes from when no time is given: the best of the
  * settled candidate frames (thumbnail-frame.ts), else a third into the first scene.
  */
-async function thumbnailTime(path: string, timeline: Timeline, video: Video, signal: AbortSignal, log: NodeContext<Params>['log']): Promise<number> {
-  const chosen = await chooseThumbnailFrame(path, thumbnailCandidates(timeline, video.duration), signal);
+async function thumbnailTime(path: string, timeline: Timeline, video: Video, subtitles: Subtitles | undefined, signal: AbortSignal, log: NodeContext<Params>['log']): Promise<number> {
+  const captions = (subtitles?.cues ?? []).map((cue) => ({ from: cue.start, to: cue.end }));
+  const chosen = await chooseThumbnailFrame(path, thumbnailCandidates(timeline, video.duration, captions), signal);
   if (chosen) {
     log.info(`thumbnail frame at ${chosen.time.toFixed(2)} s, the best of ${chosen.scored} settled candidates`);
     return chosen.time;
@@ -204,7 +205,7 @@ export default defineNode({
       const card: TitleCard = { title: script?.title || timeline.title, series: script?.meta.series, episode: script?.meta.episode };
       const videoPath = await artifacts.localPath(video);
       const jpeg = await renderThumbnail(videoPath, {
-        time: params.thumbnailTime ?? (await thumbnailTime(videoPath, timeline, video, signal, log)),
+        time: params.thumbnailTime ?? (await thumbnailTime(videoPath, timeline, video, subtitles, signal, log)),
         duration: video.duration,
         size,
         signal,

@@ -17,7 +17,7 @@ const MAX_CANDIDATES = 9;
 /** Width of the grey copy a candidate is scored on. */
 const SCORE_WIDTH = 160;
 
-interface Span {
+export interface Span {
   from: number;
   to: number;
 }
@@ -38,12 +38,21 @@ export function unsettledSpans(timeline: Timeline): Span[] {
   return spans;
 }
 
-/** Times worth scoring, in episode order: in each scene a third, a half and two thirds in, outside every unsettled span. */
-export function thumbnailCandidates(timeline: Timeline, videoDuration: number): number[] {
+/**
+ * Times worth scoring, in episode order: in each scene a third, a half and
+ * two thirds in, outside every unsettled span. Given the captions, times
+ * between lines are taken when there are any: a burned-in caption under the
+ * title card reads as clutter (Shorts burn theirs in the middle of the frame).
+ */
+export function thumbnailCandidates(timeline: Timeline, videoDuration: number, captions: readonly Span[] = []): number[] {
   const spans = unsettledSpans(timeline);
   const last = Math.max(0, videoDuration - 1 / timeline.fps);
-  const settled = (time: number): boolean => time >= 0 && time <= last && !spans.some((span) => time >= span.from && time <= span.to);
-  const all = timeline.scenes.flatMap((scene) => [1 / 3, 1 / 2, 2 / 3].map((at) => scene.start + scene.duration * at)).filter(settled);
+  const within = (time: number, list: readonly Span[]): boolean => list.some((span) => time >= span.from && time <= span.to);
+  const settled = timeline.scenes
+    .flatMap((scene) => [1 / 3, 1 / 2, 2 / 3].map((at) => scene.start + scene.duration * at))
+    .filter((time) => time >= 0 && time <= last && !within(time, spans));
+  const quiet = settled.filter((time) => !within(time, captions));
+  const all = quiet.length > 0 ? quiet : settled;
   if (all.length <= MAX_CANDIDATES) return all;
   // Spread over the whole episode rather than its opening.
   return Array.from({ length: MAX_CANDIDATES }, (_, i) => all[Math.floor((i * all.length) / MAX_CANDIDATES)]!);
