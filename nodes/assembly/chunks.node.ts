@@ -5,9 +5,9 @@
  * runtime's content-keyed cache re-encodes only the pieces an edit touches.
  *
  * A piece never straddles a scene cut, and inside a scene its boundaries fall
- * on whole GOPs of the final encode (a keyframe every profile's
- * `keyframeSeconds`, counted from the scene's first frame), so the joined video has keyframes
- * where a single encode of the scene would put them. Each piece starts with
+ * on whole GOPs of the final encode (a keyframe every `keyframeSeconds` of
+ * the profile, counted from the scene's first frame), so the joined video
+ * has keyframes where a single encode of the scene would put them. Each piece starts with
  * its own IDR frame and holds whole frames: joined by stream copy, pieces add
  * up to the timeline frame for frame.
  *

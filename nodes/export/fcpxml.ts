@@ -154,12 +154,13 @@ class Resources {
   }
 }
 
-/** One item of the primary storyline, with its place in sequence time and its own local clock. */
+/** The sequence's picture, in pixels. */
 interface Size {
   width: number;
   height: number;
 }
 
+/** One item of the primary storyline, with its place in sequence time and its own local clock. */
 interface SpineItem {
   offset: number;
   frames: number;

@@ -32,7 +32,7 @@ process.on('message', async ({ id, args, dir }) => {
     // (past ~24 MiB: a 160-character line in a slowed voice) still awaits collection crashes this
     // process (SIGSEGV) one line later, every time.
     memory = undefined;
-    globalThis.gc();
+    globalThis.gc?.();
   }
 });
 
