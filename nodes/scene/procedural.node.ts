@@ -11,7 +11,7 @@ import { planOverrideParams, planScene, type ScenePromptValue } from './procedur
 import { createSceneRenderer, type SceneRenderer } from './procedural/renderer.js';
 
 /** Frames drawn at `renderScale` of the output, even-sized; ffmpeg scales them up while encoding. */
-export function drawnSize(format: VideoFormat, renderScale: number): { width: number; height: number } {
+function drawnSize(format: VideoFormat, renderScale: number): { width: number; height: number } {
   const even = (value: number): number => Math.max(16, 2 * Math.round((value * renderScale) / 2));
   return renderScale >= 1 ? { width: format.width, height: format.height } : { width: even(format.width), height: even(format.height) };
 }
@@ -32,7 +32,7 @@ interface Segment {
 }
 
 /** A scene's frames as parts of `segmentFrames` from its first frame, each with the extra keyframes that fall inside it. */
-export function segmentsOf(frameCount: number, segmentFrames: number, keyframes: readonly number[]): Segment[] {
+function segmentsOf(frameCount: number, segmentFrames: number, keyframes: readonly number[]): Segment[] {
   const segments: Segment[] = [];
   for (let from = 0; from < frameCount; from += segmentFrames) {
     const to = Math.min(frameCount, from + segmentFrames);

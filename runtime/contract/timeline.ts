@@ -42,7 +42,6 @@ const mediaReference = () => Type.Unsafe<ArtifactHandle>({ type: 'object', requi
  * the frame's pixels. Absent: at 0,0 (a picture as big as the frame).
  */
 export const placement = Type.Object({ x: Type.Integer({ minimum: 0 }), y: Type.Integer({ minimum: 0 }) });
-export type Placement = Static<typeof placement>;
 
 const timelineClip = Type.Object({
   /** Unique in the timeline: scene or segment id, with a role suffix where needed. */

@@ -42,7 +42,7 @@ type Reply = { id: number; code?: number; error?: string; outOfMemory?: boolean 
  * to carry it across a run's voice lines, short enough that the ~100–180 MB
  * it holds is back before the scenes are drawn (the peak of a render).
  */
-export const FLITE_IDLE_MS = 3_000;
+const FLITE_IDLE_MS = 3_000;
 
 /** Long-lived Flite processes, each with the compiled WASM module; jobs are queued to whichever is free, and a process idle for `idleMs` exits. */
 export class FlitePool {
