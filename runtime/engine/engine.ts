@@ -25,7 +25,7 @@ import { InProcessRateLimiter } from './rate-limiter.js';
 import { LocalDispatcher } from './local-dispatcher.js';
 import type { UnitDispatcher } from './unit.js';
 import { sleep as realSleep, type Sleep } from './retry.js';
-import { RunExecution, type RunResult } from './run.js';
+import { RunExecution, type RunResult, type RunScope } from './run.js';
 import type { EngineServices } from './services.js';
 
 export type { EngineServices };
@@ -61,6 +61,15 @@ export interface StartOptions {
   inputSources?: Record<string, string>;
   /** When the run first started (a run resumed after a restart); its duration counts from there. Default now. */
   startedAt?: number;
+  /** Run only this node and its ancestors (cache hits reused as usual), nothing downstream; the run's outputs are this node's. */
+  until?: string;
+  /**
+   * Execute only this node, with its inputs from the cached results of its
+   * ancestors (what the last run with these inputs produced); an ancestor
+   * missing from the cache fails the run, naming it, and nothing upstream is
+   * executed. `noCache` then applies to this node alone.
+   */
+  only?: string;
 }
 
 export interface PreparedRun {
@@ -80,6 +89,30 @@ export class InvalidRunInputError extends ReelgraphError {
   constructor(readonly problems: GraphProblem[]) {
     super('INVALID_INPUT', `invalid run inputs:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, { retryable: false });
   }
+}
+
+/** `until` / `only` name a node the graph does not have (or both are given): refused before anything runs. */
+export class InvalidRunScopeError extends InvalidRunInputError {
+  constructor(problem: GraphProblem) {
+    super([problem]);
+  }
+}
+
+/** The partial run `until` / `only` ask for, checked against the graph. */
+export function runScopeOf(graph: GraphDocument, options: Pick<StartOptions, 'until' | 'only'>): RunScope | undefined {
+  const { until, only } = options;
+  if (until !== undefined && only !== undefined) {
+    throw new InvalidRunScopeError({ path: '/only', code: 'CONFLICTING_SCOPE', message: `give "until" or "only", not both (until "${until}", only "${only}")` });
+  }
+  const target = until ?? only;
+  if (target === undefined) return undefined;
+  const mode = until !== undefined ? 'until' : 'only';
+  if (!graph.nodes.some((node) => node.id === target)) {
+    const known = graph.nodes.map((node) => node.id);
+    const listed = known.length > 20 ? `${known.slice(0, 20).join(', ')}, …` : known.join(', ');
+    throw new InvalidRunScopeError({ path: `/${mode}`, nodeId: target, code: 'UNKNOWN_NODE', message: `the graph has no node "${target}" (nodes: ${listed || 'none'})` });
+  }
+  return { mode, target };
 }
 
 export class Engine {
@@ -121,6 +154,7 @@ export class Engine {
     const problems = validateGraph(document, this.services.registry);
     if (problems.length > 0) throw new GraphValidationError(problems);
     const graph = applyGraphSettings(document, this.services.registry);
+    const scope = runScopeOf(graph, options);
     const inputs = resolveInputs(graph, options.inputs ?? {});
     const runId = options.runId ?? randomUUID();
     return {
@@ -136,6 +170,7 @@ export class Engine {
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.inputSources ? { inputSources: options.inputSources } : {}),
           ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
+          ...(scope ? { scope } : {}),
         });
         this.running.set(runId, execution);
         const result = execution.execute().finally(() => this.running.delete(runId));

@@ -9,6 +9,11 @@
  * A unit of work is a whole node, or one item of a node that maps over a
  * list. Each unit is cached, rate-limited by its resource class, retried and
  * reported on its own.
+ *
+ * A partial run (`RunScope`) demands one target instead of the sinks: the
+ * demanded set is that node and its ancestors, and only those appear in the
+ * run's events and record. Nothing else changes, because demand already
+ * decides what runs.
  */
 import { setMaxListeners } from 'node:events';
 import { CancelledError, isRetryable, PermanentError, ReelgraphError, serializeError, UpstreamError } from '../contract/errors.js';
@@ -77,6 +82,34 @@ interface NodeState {
   providers: Map<number, string>;
 }
 
+/**
+ * A partial run: only `target` and what it needs, never anything downstream.
+ * `until` treats the ancestors as a whole run would (cache hits reused,
+ * misses executed); `only` executes the target alone and takes every
+ * ancestor's result from the cache, failing where one is missing rather than
+ * spending on it.
+ */
+export interface RunScope {
+  mode: 'until' | 'only';
+  target: string;
+}
+
+/** `--only` found an ancestor whose result is not in the cache: nothing was executed for it. */
+export class UncachedUpstreamError extends ReelgraphError {
+  constructor(
+    readonly nodeId: string,
+    readonly target: string,
+    reason: string,
+    item?: number,
+  ) {
+    const which = item === undefined ? `node "${nodeId}"` : `node "${nodeId}" item ${item}`;
+    super('UPSTREAM_NOT_CACHED', `${which} ${reason}; running only "${target}" executes nothing upstream: run up to "${nodeId}" first`, {
+      retryable: false,
+      location: { nodeId, ...(item !== undefined ? { item } : {}) },
+    });
+  }
+}
+
 export interface RunOptions {
   runId: string;
   inputs: Record<string, unknown>;
@@ -89,6 +122,8 @@ export interface RunOptions {
   inputSources?: Record<string, string>;
   /** When the run first started, for a run resumed after a restart: its duration counts from there. Default now. */
   startedAt?: number;
+  /** Run only this node and what it needs; unset, the whole graph. */
+  scope?: RunScope;
 }
 
 export interface NodeSummary {
@@ -119,6 +154,10 @@ export class RunExecution {
   private readonly states = new Map<string, NodeState>();
   private readonly controller = new AbortController();
   private readonly startedAt: number;
+  /** The nodes this run may touch: every node, or a partial run's target and its ancestors. */
+  private readonly demanded: ReadonlySet<string>;
+  /** Nodes whose results must come from the cache, never executed (the ancestors of an `only` target). */
+  private readonly reuseOnly: ReadonlySet<string>;
 
   constructor(
     private readonly graph: GraphDocument,
@@ -126,6 +165,9 @@ export class RunExecution {
     private readonly options: RunOptions,
   ) {
     this.startedAt = options.startedAt ?? Date.now();
+    const { scope } = options;
+    this.demanded = scope ? demandedBy(graph, scope.target) : new Set(graph.nodes.map((n) => n.id));
+    this.reuseOnly = scope?.mode === 'only' ? new Set([...this.demanded].filter((id) => id !== scope.target)) : new Set();
     // Every waiting or executing unit listens on the run's signal; thousands of items are normal.
     setMaxListeners(0, this.controller.signal);
     if (options.signal) {
@@ -205,11 +247,13 @@ export class RunExecution {
     const { runId } = this.options;
     this.emit({ type: 'run', runId, at: this.startedAt, status: 'running', graphName: this.graph.name, ...(this.graph.id ? { graphId: this.graph.id } : {}) });
     for (const plan of this.plans.values()) {
+      if (!this.demanded.has(plan.node.id)) continue;
       this.emit({ type: 'node', runId, at: Date.now(), nodeId: plan.node.id, nodeType: plan.node.type, status: 'queued' });
     }
-    const sinks = this.sinks();
+    const target = this.options.scope?.target;
+    const sinks = target === undefined ? this.sinks() : [target];
     const sinkOutcomes = await Promise.all(sinks.map(async (nodeId) => ({ nodeId, error: await this.demandAll(nodeId) })));
-    const outputs = await this.collectOutputs();
+    const outputs = await this.collectOutputs(target);
 
     const cancelled = this.controller.signal.aborted;
     const failure = sinkOutcomes.find((s) => s.error !== undefined);
@@ -230,11 +274,16 @@ export class RunExecution {
     return this.graph.nodes.map((n) => n.id).filter((id) => !consumed.has(id) || outputs.has(id));
   }
 
-  private async collectOutputs(): Promise<{ values: Record<string, unknown>; error?: unknown }> {
+  /** The graph's declared outputs; a partial run's are its target's output ports, by port name. */
+  private async collectOutputs(target: string | undefined): Promise<{ values: Record<string, unknown>; error?: unknown }> {
     const values: Record<string, unknown> = {};
     let error: unknown;
-    for (const [name, ref] of Object.entries(this.graph.outputs ?? {})) {
-      const value = await this.readWhole(parseRef(ref));
+    const refs =
+      target === undefined
+        ? Object.entries(this.graph.outputs ?? {}).map(([name, ref]) => [name, parseRef(ref)] as const)
+        : this.plan(target).type.outputs.map((port) => [port.name, { node: target, port: port.name }] as const);
+    for (const [name, source] of refs) {
+      const value = await this.readWhole(source);
       if (value.ok) values[name] = value.value;
       else error ??= value.error;
     }
@@ -524,6 +573,7 @@ export class RunExecution {
     // A node that says what its result depends on (inputs and params) is keyed by exactly that.
     const view = type.cacheKeyInputs ? { view: hashJson(type.cacheKeyInputs(inputs, plan.params)) } : { params: plan.params, inputs: inputHashes };
     const key = cacheKey({ type: type.type, typeVersion: type.version, ...view, ...(identity ? { identity } : {}) });
+    if (this.reuseOnly.has(node.id)) return this.reuseUnit(plan, item, key);
     if (type.cacheable && !plan.alwaysRun) {
       // Without the cache, only results this run produced itself count: a run resumed after a restart keeps what it already did (paid for) and no more.
       const hit = await this.cacheLookup(key, this.options.noCache ? this.runId : undefined);
@@ -576,6 +626,30 @@ export class RunExecution {
       if (item) this.emitItem(plan, item, 'done', { attempt, provider: node.id, durationMs: Date.now() - started, outputs });
       return { ok: true, outputs, cached: false, producedBy: node.id };
     }
+  }
+
+  /**
+   * An ancestor of an `only` target: its result as the cache holds it (from
+   * whichever run produced it, even under noCache, which applies to what
+   * this run executes), or a failure naming it. Never executed.
+   */
+  private async reuseUnit(plan: NodePlan, item: ItemInfo | undefined, key: string): Promise<Outcome> {
+    const { node, type } = plan;
+    const state = this.state(node.id);
+    const scope = this.options.scope as RunScope;
+    const reusable = type.cacheable && !plan.alwaysRun;
+    const hit = reusable ? await this.cacheLookup(key, undefined) : undefined;
+    if (hit) {
+      state.counts.cached += 1;
+      state.ranAny = true;
+      if (item) this.emitItem(plan, item, 'cached', { provider: node.id, outputs: hit });
+      return { ok: true, outputs: hit, cached: true, producedBy: node.id };
+    }
+    const reason = !type.cacheable ? `is never cached (${type.type})` : plan.alwaysRun ? 'is set to always run, so it has no reusable result' : 'has no cached result for these inputs';
+    const error = new UncachedUpstreamError(node.id, scope.target, reason, item?.index);
+    state.counts.failed += 1;
+    if (item) this.emitItem(plan, item, 'failed', { error: this.locate(error, node.id, item.index) });
+    return { ok: false, error };
   }
 
   private unitRequest(plan: NodePlan, item: ItemInfo | undefined, inputs: Record<string, unknown>, attempt: number): UnitRequest {
@@ -648,7 +722,7 @@ export class RunExecution {
   }
 
   private summarise(): NodeSummary[] {
-    return this.graph.nodes.map((node) => {
+    return this.graph.nodes.filter((node) => this.demanded.has(node.id)).map((node) => {
       const state = this.state(node.id);
       if (state.pending === 0 && state.status === 'queued') {
         state.status = this.controller.signal.aborted ? 'cancelled' : 'skipped';
@@ -662,6 +736,29 @@ export class RunExecution {
       return summary;
     });
   }
+}
+
+/** A node and all its ancestors: what demanding it can reach. Iterative, because graphs can be deeper than the call stack. */
+export function demandedBy(graph: GraphDocument, target: string): Set<string> {
+  const sourcesOf = new Map<string, string[]>();
+  for (const edge of graph.edges) {
+    const from = parseRef(edge.from).node;
+    if (from === GRAPH_INPUT_NODE) continue;
+    const to = parseRef(edge.to).node;
+    const sources = sourcesOf.get(to);
+    if (sources) sources.push(from);
+    else sourcesOf.set(to, [from]);
+  }
+  const demanded = new Set<string>([target]);
+  const pending = [target];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const source of sourcesOf.get(next) ?? []) {
+      if (demanded.has(source)) continue;
+      demanded.add(source);
+      pending.push(source);
+    }
+  }
+  return demanded;
 }
 
 /** Input port → file name, for the ports wired straight from a graph input that was given as a file. */
