@@ -4,10 +4,14 @@
  * taken from the cache. Asserted from the run records (the engine's result and
  * the stored run), with cheap test nodes: nothing renders here.
  */
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NodeEvent } from '../runtime/contract/index.js';
 import { InvalidRunInputError, InvalidRunScopeError } from '../runtime/engine/engine.js';
 import type { NodeSummary, RunResult } from '../runtime/engine/run.js';
+import { RunLauncher } from '../runtime/runs/launcher.js';
+import { openSqliteStore, type RunDetail } from '../runtime/store/index.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { probe } from './fixtures/test-nodes.js';
 
@@ -135,7 +139,7 @@ describe('only: one node, its inputs from the cache', () => {
     expect(result.status).toBe('failed');
     expect(probe.log).toEqual([]);
     expect(result.error).toMatchObject({ code: 'UPSTREAM_NOT_CACHED', location: { nodeId: 'a' } });
-    expect(result.error?.message).toMatch(/node "a" has no cached result/);
+    expect(result.error?.message).toMatch(/^no cached result for these inputs; .*run up to "a" first/);
     expect(node(result, 'a')).toMatchObject({ status: 'failed', error: { code: 'UPSTREAM_NOT_CACHED' } });
     expect(node(result, 'c').status).toBe('skipped');
     expect(recorded(result)).toEqual(['a', 'b', 'c']);
@@ -152,13 +156,23 @@ describe('only: one node, its inputs from the cache', () => {
   });
 
   it('names the item of a mapped ancestor that is missing', async () => {
-    await h.run(pipeline(), { until: 'all' });
+    // The list comes from a graph input, so a longer list changes nothing upstream of the mapped node but its new item.
+    const fromInput = graph(
+      [
+        ['m', 'test.map', { tag: 'm' }],
+        ['all', 'test.collect'],
+      ],
+      ['$input.items -> m.items', 'm.items -> all.items'],
+      { inputs: { items: { type: 'Json', list: true } } },
+    );
+    await h.run(fromInput, { until: 'm', inputs: { items: [1, 2, 3] } });
     probe.reset();
-    const result = await h.run(pipeline({ items: [1, 2, 3, 4] }), { only: 'all' });
+    const result = await h.run(fromInput, { only: 'all', inputs: { items: [1, 2, 3, 4] } });
     expect(result.status).toBe('failed');
     expect(probe.log).toEqual([]);
-    // src's params changed, so src itself is the first miss.
-    expect(result.error).toMatchObject({ code: 'UPSTREAM_NOT_CACHED', location: { nodeId: 'src' } });
+    expect(result.error).toMatchObject({ code: 'UPSTREAM_NOT_CACHED', location: { nodeId: 'm', item: 3 } });
+    expect(node(result, 'm').items).toMatchObject({ total: 4, executed: 0, cached: 3, failed: 1 });
+    expect(node(result, 'all').status).toBe('skipped');
   });
 
   it('with noCache executes the node again but still takes its inputs from the cache', async () => {
@@ -183,5 +197,84 @@ describe('only: one node, its inputs from the cache', () => {
 
   it('refuses an unknown node id', () => {
     expect(() => h.engine.start(pipeline(), { outDir: h.dir, only: 'ghost' })).toThrow(/no node "ghost"/);
+  });
+});
+
+describe('the stored run record', () => {
+  const stored = async (launcher: RunLauncher, store: Awaited<ReturnType<typeof openSqliteStore>>, options: { until?: string; only?: string }, g = pipeline()): Promise<RunDetail> => {
+    const launched = await launcher.launch({ graph: g, trigger: 'api', outDir: join(h.dir, 'out'), ...options });
+    await launched.finished;
+    const detail = await store.getRun(launched.runId);
+    if (!detail) throw new Error('run not stored');
+    return detail;
+  };
+
+  it('keeps the scope and holds only the demanded nodes, each saying whether it was executed or reused', async () => {
+    const store = await openSqliteStore(join(h.dir, 'runs.db'));
+    const launcher = new RunLauncher(h.engine, store);
+    try {
+      const first = await stored(launcher, store, { until: 'm' });
+      expect(first).toMatchObject({ status: 'done', until: 'm' });
+      expect(first.only).toBeUndefined();
+      expect(first.nodes.map((n) => n.nodeId).sort()).toEqual(['m', 'src']);
+      expect(first.items.map((i) => [i.nodeId, i.index, i.status, i.cached])).toEqual([
+        ['m', 0, 'done', false],
+        ['m', 1, 'done', false],
+        ['m', 2, 'done', false],
+      ]);
+
+      const second = await stored(launcher, store, { only: 'all' });
+      expect(second).toMatchObject({ status: 'done', only: 'all' });
+      expect(second.nodes.map((n) => [n.nodeId, n.status, n.cached]).sort()).toEqual([
+        ['all', 'done', false],
+        ['m', 'cached', true],
+        ['src', 'cached', true],
+      ]);
+      expect(second.items.every((i) => i.nodeId === 'm' && i.status === 'cached' && i.cached)).toBe(true);
+      expect(second.items).toHaveLength(3);
+      expect((await store.listRuns()).map((r) => [r.until, r.only])).toEqual([
+        [undefined, 'all'],
+        ['m', undefined],
+      ]);
+    } finally {
+      await launcher.close();
+      await store.close();
+    }
+  });
+
+  it('stays partial when a restarted server resumes it', async () => {
+    // a → gate → c → d: the gate holds the run until a second execution arrives, i.e. after the restart.
+    const gated = graph(
+      [
+        ['a', 'test.echo', { tag: 'a' }],
+        ['gate', 'test.barrier', { group: 'partial-restart', size: 2, giveUpMs: 60_000 }],
+        ['c', 'test.echo', { tag: 'c' }],
+        ['d', 'test.echo', { tag: 'd' }],
+      ],
+      ['a.value -> gate.value', 'gate.value -> c.value', 'c.value -> d.value'],
+    );
+    const store = await openSqliteStore(join(h.dir, 'runs.db'));
+    try {
+      const first = new RunLauncher(h.engine, store);
+      const launched = await first.launch({ graph: gated, trigger: 'api', outDir: join(h.dir, 'out'), until: 'c' });
+      while (probe.starts('gate').length < 1) await delay(10);
+      first.detach();
+      h.engine.cancel(launched.runId);
+      await launched.finished;
+      await store.flush();
+
+      const second = new RunLauncher(h.engine, store);
+      expect(await second.resumeUnfinished()).toEqual([launched.runId]);
+      const result = await (second.finished(launched.runId) as Promise<RunResult>);
+      await second.close();
+      expect(result.status).toBe('done');
+      expect(recorded(result)).toEqual(['a', 'c', 'gate']);
+      expect(probe.starts('d')).toEqual([]);
+      const detail = await store.getRun(launched.runId);
+      expect(detail).toMatchObject({ status: 'done', until: 'c' });
+      expect(detail?.nodes.map((n) => n.nodeId).sort()).toEqual(['a', 'c', 'gate']);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -102,6 +102,10 @@ const runRowProperties = {
   logCount: Type.Integer({ description: 'log events seen for the run; only the first `maxLogsPerRun` are kept' }),
   trigger: Type.StringEnum(runTriggers),
   noCache: Type.Optional(Type.Boolean({ description: 'started without reusing cached results (present only when true); a resumed run keeps it' })),
+  until: Type.Optional(Type.String({ description: 'a partial run: this node and everything it needs ran, nothing downstream; a resumed run keeps it' })),
+  only: Type.Optional(
+    Type.String({ description: "a partial run: only this node was executed, its ancestors' results taken from the cache; a resumed run keeps it" }),
+  ),
   title: Type.Optional(
     Type.String({ description: "the episode title the run rendered (its markdown input's first heading or a Fountain title page's Title:), when the listing could find one" }),
   ),

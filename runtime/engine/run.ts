@@ -94,7 +94,11 @@ export interface RunScope {
   target: string;
 }
 
-/** `--only` found an ancestor whose result is not in the cache: nothing was executed for it. */
+/**
+ * An `only` run found an ancestor whose result is not in the cache: nothing
+ * was executed for it. The node (and item) is the error's location; the
+ * message names it too, for readers of the message alone.
+ */
 export class UncachedUpstreamError extends ReelgraphError {
   constructor(
     readonly nodeId: string,
@@ -102,8 +106,7 @@ export class UncachedUpstreamError extends ReelgraphError {
     reason: string,
     item?: number,
   ) {
-    const which = item === undefined ? `node "${nodeId}"` : `node "${nodeId}" item ${item}`;
-    super('UPSTREAM_NOT_CACHED', `${which} ${reason}; running only "${target}" executes nothing upstream: run up to "${nodeId}" first`, {
+    super('UPSTREAM_NOT_CACHED', `${reason}; running only "${target}" executes nothing upstream: run up to "${nodeId}" first`, {
       retryable: false,
       location: { nodeId, ...(item !== undefined ? { item } : {}) },
     });
@@ -645,7 +648,7 @@ export class RunExecution {
       if (item) this.emitItem(plan, item, 'cached', { provider: node.id, outputs: hit });
       return { ok: true, outputs: hit, cached: true, producedBy: node.id };
     }
-    const reason = !type.cacheable ? `is never cached (${type.type})` : plan.alwaysRun ? 'is set to always run, so it has no reusable result' : 'has no cached result for these inputs';
+    const reason = !type.cacheable ? `never cached (${type.type} results are not kept)` : plan.alwaysRun ? 'set to always run, so it has no reusable result' : 'no cached result for these inputs';
     const error = new UncachedUpstreamError(node.id, scope.target, reason, item?.index);
     state.counts.failed += 1;
     if (item) this.emitItem(plan, item, 'failed', { error: this.locate(error, node.id, item.index) });

@@ -6,7 +6,7 @@
  * Resumption: after a restart, runs the previous process owned (any trigger
  * but `cli`, whose runs belong to their own process) are still `queued` or
  * `running` in the store. They are started again under the same id with the
- * recorded graph, inputs, priority and cache choice, timed from their first
+ * recorded graph, inputs, priority, cache choice and partial scope, timed from their first
  * start; finished units come back from the result cache (and, in queue mode, from jobs that finished meanwhile), so
  * only unfinished work runs again.
  */
@@ -24,6 +24,10 @@ export interface LaunchOptions {
   priority?: Priority;
   outDir: string;
   noCache?: boolean;
+  /** A partial run: this node and what it needs (see `StartOptions.until`). */
+  until?: string;
+  /** A partial run: this node alone, its inputs from the cache (see `StartOptions.only`). */
+  only?: string;
   trigger: RunTrigger;
   runId?: string;
 }
@@ -59,6 +63,7 @@ export class RunLauncher {
       noCache: options.noCache ?? false,
       priority: options.priority ?? 'normal',
       ...(options.runId ? { runId: options.runId } : {}),
+      ...scopeOf(options),
     });
     await this.store.createRun({
       id: prepared.runId,
@@ -69,6 +74,7 @@ export class RunLauncher {
       outDir: options.outDir,
       trigger: options.trigger,
       noCache: options.noCache ?? false,
+      ...scopeOf(options),
       ...(options.graph.id ? { graphId: options.graph.id } : {}),
       ...(options.graphVersion !== undefined ? { graphVersion: options.graphVersion } : {}),
     });
@@ -91,6 +97,7 @@ export class RunLauncher {
           outDir: row.outDir ?? '',
           priority: row.priority,
           noCache: row.noCache ?? false,
+          ...scopeOf(row),
           startedAt: row.startedAt ?? row.createdAt,
         });
       } catch (error) {
@@ -161,4 +168,9 @@ export class RunLauncher {
     entry.finished = finished;
     return finished;
   }
+}
+
+/** A partial run's `until` / `only`, present only when set. */
+function scopeOf(options: { until?: string | undefined; only?: string | undefined }): { until?: string; only?: string } {
+  return { ...(options.until !== undefined ? { until: options.until } : {}), ...(options.only !== undefined ? { only: options.only } : {}) };
 }

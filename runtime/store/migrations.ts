@@ -221,6 +221,12 @@ const graphExtends = `
   );
 `;
 
+/** A partial run (`until` / `only` a node) must stay partial when a restarted server resumes it, and its record says so. */
+const runScope = `
+  ALTER TABLE runs ADD COLUMN until_node TEXT;
+  ALTER TABLE runs ADD COLUMN only_node TEXT;
+`;
+
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial schema', sql: initialSchema },
   { id: 2, name: 'run trigger', sql: runTrigger },
@@ -231,6 +237,7 @@ export const migrations: readonly Migration[] = [
   { id: 11, name: 'server webhooks', sql: serverWebhooks },
   { id: 12, name: 'graph run inputs drafts', sql: graphInputs },
   { id: 13, name: 'what a graph extends', sql: graphExtends },
+  { id: 14, name: 'partial run scope', sql: runScope },
 ];
 
 const ledgerSql = `

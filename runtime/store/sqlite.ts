@@ -160,8 +160,8 @@ export class SqliteRunStore implements RunStore {
   async createRun(run: NewRun): Promise<void> {
     await this.connection.exclusive((db) =>
       db.run(
-        `INSERT INTO runs (id, graph_id, graph_version, graph_name, graph, status, priority, inputs, out_dir, trigger, no_cache, created_at)
-         VALUES ($id, $graphId, $graphVersion, $graphName, $graph, 'queued', $priority, $inputs, $outDir, $trigger, $noCache, $createdAt)`,
+        `INSERT INTO runs (id, graph_id, graph_version, graph_name, graph, status, priority, inputs, out_dir, trigger, no_cache, until_node, only_node, created_at)
+         VALUES ($id, $graphId, $graphVersion, $graphName, $graph, 'queued', $priority, $inputs, $outDir, $trigger, $noCache, $until, $only, $createdAt)`,
         {
           $id: run.id,
           $graphId: run.graphId,
@@ -173,6 +173,8 @@ export class SqliteRunStore implements RunStore {
           $outDir: run.outDir,
           $trigger: run.trigger ?? 'cli',
           $noCache: run.noCache === true ? 1 : 0,
+          $until: run.until ?? null,
+          $only: run.only ?? null,
           $createdAt: this.now(),
         },
       ),

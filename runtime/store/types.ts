@@ -34,6 +34,10 @@ export interface NewRun {
   trigger?: RunTrigger;
   /** Default false. */
   noCache?: boolean;
+  /** A partial run: its target node (see `StartOptions.until`). */
+  until?: string;
+  /** A partial run: the one node it executes (see `StartOptions.only`). */
+  only?: string;
 }
 
 export interface RunOutcome {
