@@ -21,6 +21,10 @@ export interface RunCliOptions {
   priority: Priority;
   /** The graph's render profile for this run (its `settings.profile`). */
   profile?: string;
+  /** A partial run: this node and what it needs. */
+  until?: string;
+  /** A partial run: this node alone, its inputs from the cache. */
+  only?: string;
 }
 
 /** The graph with this run's settings from the command line; the run record keeps them, so the run can be repeated as it was. */
@@ -50,8 +54,19 @@ export async function executeRun(workspace: Workspace, graphRef: string, options
     const given = await parseInputs(loaded, options.input);
     // An episode file in another script format than the graph's parser reads gets the parser of its format.
     const graph = withParsersForInputFiles(loaded, given.sources, given.inputs);
-    prepared = workspace.engine.prepare(graph, { inputs: given.inputs, inputSources: given.sources, outDir, noCache: !options.cache, priority: options.priority });
-    await workspace.store.createRun({ id: prepared.runId, graphName: graph.name, graph, inputs: prepared.inputs, priority: options.priority, outDir, noCache: !options.cache, ...(graph.id ? { graphId: graph.id } : {}) });
+    const scope = { ...(options.until !== undefined ? { until: options.until } : {}), ...(options.only !== undefined ? { only: options.only } : {}) };
+    prepared = workspace.engine.prepare(graph, { inputs: given.inputs, inputSources: given.sources, outDir, noCache: !options.cache, priority: options.priority, ...scope });
+    await workspace.store.createRun({
+      id: prepared.runId,
+      graphName: graph.name,
+      graph,
+      inputs: prepared.inputs,
+      priority: options.priority,
+      outDir,
+      noCache: !options.cache,
+      ...scope,
+      ...(graph.id ? { graphId: graph.id } : {}),
+    });
   } catch (error) {
     reportInvalid(error, options.json === true, io);
     throw new Exit(EXIT.invalid);

@@ -82,6 +82,62 @@ describe('reelgraph run', () => {
     expect(summary.nodes.find((n) => n.id === 'number')?.items).toMatchObject({ total: 3, executed: 3 });
   });
 
+  it('runs part of a graph: --until a node and what it needs, --only one node with its inputs from the cache', async () => {
+    // A data directory of its own: a cold cache, whatever the other tests ran.
+    const data = ['--data', join(cwd, 'partial-data')];
+    const lines = ['-i', 'text=one\ntwo'];
+    type Summary = { runId: string; status: string; nodes: { id: string; status: string; cached: boolean; items: { executed: number; cached: number } }[]; outputs: Record<string, unknown>; error?: { code: string; message: string; location: { nodeId: string } } };
+
+    // Cold cache: --only executes nothing and names the upstream node it lacks.
+    const cold = await reelgraph(...data, 'run', join(repo, 'graphs/lines.json'), ...lines, '--only', 'join', '--json', '--out', 'partial');
+    expect(cold.code).toBe(1);
+    const coldSummary = json<Summary>(cold);
+    expect(coldSummary.error).toMatchObject({ code: 'UPSTREAM_NOT_CACHED', location: { nodeId: 'split' } });
+    expect(coldSummary.nodes.find((n) => n.id === 'split')?.items.executed).toBe(0);
+    expect((await reelgraph(...data, 'run', join(repo, 'graphs/lines.json'), ...lines, '--only', 'join', '--out', 'partial')).stdout).toContain(
+      'error: node "split": no cached result for these inputs',
+    );
+
+    const until = await reelgraph(...data, 'run', join(repo, 'graphs/lines.json'), ...lines, '--until', 'join', '--json', '--out', 'partial');
+    expect(until.code, until.stderr).toBe(0);
+    const untilSummary = json<Summary>(until);
+    // The file writer is downstream of join: it never appears, and writes nothing.
+    expect(untilSummary.nodes.map((n) => [n.id, n.status])).toEqual([
+      ['split', 'done'],
+      ['number', 'done'],
+      ['join', 'done'],
+    ]);
+    expect(untilSummary.outputs).toEqual({ text: '1/2  one\n2/2  two' });
+    await expect(readFile(join(cwd, 'partial/numbered.txt'), 'utf8')).rejects.toThrow(/ENOENT/);
+
+    const only = await reelgraph(...data, 'run', join(repo, 'graphs/lines.json'), ...lines, '--only', 'save', '--json', '--out', 'partial');
+    expect(only.code, only.stderr).toBe(0);
+    const onlySummary = json<Summary>(only);
+    expect(onlySummary.nodes.map((n) => [n.id, n.status, n.cached, n.items.executed])).toEqual([
+      ['split', 'cached', true, 0],
+      ['number', 'cached', true, 0],
+      ['join', 'cached', true, 0],
+      ['save', 'done', false, 1],
+    ]);
+    expect(await readFile(join(cwd, 'partial/numbered.txt'), 'utf8')).toBe('1/2  one\n2/2  two');
+    // The run record says what was asked.
+    const shown = await reelgraph(...data, 'show', onlySummary.runId);
+    expect(shown.stdout.split('\n')[0]).toMatch(/ done .* only save$/);
+    expect(json<{ only: string }>(await reelgraph(...data, 'show', onlySummary.runId, '--json')).only).toBe('save');
+  });
+
+  it('exits 2 on an unknown --until or --only node, and on both at once', async () => {
+    const unknown = await reelgraph('run', join(repo, 'graphs/lines.json'), '--until', 'nope');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('/until: the graph has no node "nope" (nodes: split, number, join, save)');
+    const unknownJson = await reelgraph('run', join(repo, 'graphs/lines.json'), '--only', 'nope', '--json');
+    expect(unknownJson.code).toBe(2);
+    expect(json<{ status: string; errors: { code: string; nodeId: string }[] }>(unknownJson)).toMatchObject({ status: 'invalid', errors: [{ code: 'UNKNOWN_NODE', nodeId: 'nope' }] });
+    const both = await reelgraph('run', join(repo, 'graphs/lines.json'), '--until', 'join', '--only', 'save');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("cannot be used with option '--only <node>'");
+  });
+
   it('exits 1 with the failing node named when a run fails', async () => {
     const graph = JSON.parse(await readFile(join(repo, 'graphs/hello.json'), 'utf8')) as { nodes: { id: string; params: Record<string, unknown> }[] };
     (graph.nodes[1] as { params: Record<string, unknown> }).params.filename = '../../escape.txt';

@@ -7,6 +7,9 @@ import { executeRun, exitUnlessDone, renderRunResult, type RunCliOptions } from 
 import type { Io } from '../io.js';
 import { collect, profileHelp } from '../options.js';
 
+const untilHelp = "run only this node and everything it needs (cached results reused), nothing downstream; the run's outputs are this node's";
+const onlyHelp = 'execute only this node, its inputs from the cache (the last run with these inputs); fails naming an upstream node whose result is not cached';
+
 export function registerRunCommand(program: Command, cli: CliContext): void {
   program
     .command('run')
@@ -15,9 +18,11 @@ export function registerRunCommand(program: Command, cli: CliContext): void {
     .option('-i, --input <name=value>', 'graph input; name=@file reads a file (repeatable)', collect, [])
     .option('-o, --out <dir>', 'output directory for written files', 'out')
     .option('--json', 'print one JSON summary object instead of progress and tables')
-    .option('--no-cache', 'execute every node, ignoring cached results (results are still stored)')
+    .option('--no-cache', 'execute every node, ignoring cached results (results are still stored; with --only, that node alone)')
     .option('--profile <name>', profileHelp)
     .addOption(new Option('--priority <priority>', 'scheduling priority').choices(['urgent', 'normal', 'batch']).default('normal'))
+    .addOption(new Option('--until <node>', untilHelp).conflicts('only'))
+    .addOption(new Option('--only <node>', onlyHelp).conflicts('until'))
     .action(async (graphRef: string, options: RunCliOptions) => {
       const workspace = await cli.openWorkspace();
       try {

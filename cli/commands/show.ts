@@ -38,7 +38,9 @@ async function showCommand(workspace: Workspace, runRef: string, options: { json
     io.out(`${JSON.stringify(run, null, 2)}\n`);
     return;
   }
-  const lines = [`run ${run.id}  ${run.graphName}  ${run.status}  ${formatMs(run.durationMs)}  priority ${run.priority}`];
+  // A partial run says so up front: its record holds only the nodes it demanded.
+  const scope = run.until !== undefined ? `  until ${run.until}` : run.only !== undefined ? `  only ${run.only}` : '';
+  const lines = [`run ${run.id}  ${run.graphName}  ${run.status}  ${formatMs(run.durationMs)}  priority ${run.priority}${scope}`];
   if (run.error) lines.push(`error: ${describeLocation(run.error.location)}${run.error.message}`);
   const rows = table({ head: ['', 'node', 'type', 'status', 'time', 'attempts', 'items', 'error'] });
   for (const node of run.nodes) {
