@@ -6,7 +6,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { apiErrorBody, GraphValidationError, ReelgraphError, type RequestProblem } from '../runtime/contract/errors.js';
-import { InvalidRunInputError } from '../runtime/engine/engine.js';
+import { InvalidRunInputError, InvalidRunScopeError } from '../runtime/engine/engine.js';
 import { GraphFileError } from '../runtime/graph-file.js';
 import { SecretKeyError } from '../runtime/credentials/vault.js';
 import { StoreError } from '../runtime/store/errors.js';
@@ -33,6 +33,10 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof GraphValidationError) {
     return new HttpError(400, 'GRAPH_INVALID', 'the graph is invalid', error.problems.map((p) => ({ in: 'document', ...p })));
+  }
+  // Before its parent class: `until` / `only` are fields of the request body, not run inputs.
+  if (error instanceof InvalidRunScopeError) {
+    return new HttpError(400, 'INVALID_REQUEST', error.problems.map((p) => p.message).join('; '), error.problems.map((p) => ({ in: 'body', ...p })));
   }
   if (error instanceof InvalidRunInputError) {
     return new HttpError(400, 'INVALID_INPUT', 'the run inputs are invalid', error.problems.map((p) => ({ in: 'inputs', ...p })));

@@ -21,6 +21,10 @@ export interface StartRequest {
   inputs?: Record<string, unknown>;
   priority?: Priority;
   noCache?: boolean;
+  /** A partial run: this node and what it needs. */
+  until?: string;
+  /** A partial run: this node alone, its inputs from the cache. */
+  only?: string;
   trigger: RunTrigger;
 }
 
@@ -51,6 +55,8 @@ export async function startRun(ctx: ServerContext, request: StartRequest): Promi
     priority: request.priority ?? 'normal',
     outDir: join(runsDir, runId),
     noCache: request.noCache ?? false,
+    ...(request.until !== undefined ? { until: request.until } : {}),
+    ...(request.only !== undefined ? { only: request.only } : {}),
     trigger: request.trigger,
     runId,
   });

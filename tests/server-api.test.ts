@@ -253,6 +253,54 @@ describe('runs', () => {
     expect((await t.api.post('/api/runs').send({ graphId: 'ghost' })).status).toBe(404);
   });
 
+  it('runs part of a graph: until a node and what it needs, only one node with its inputs from the cache', async () => {
+    // a → b → c, tagged for this test alone so the shared cache starts cold for it.
+    const chain = (cTag: string) =>
+      graph('partial', [node('a', 'test.echo', { tag: 'partial-a' }), node('b', 'test.echo', { tag: 'partial-b' }), node('c', 'test.echo', { tag: cTag })], [
+        { from: 'a.value', to: 'b.value' },
+        { from: 'b.value', to: 'c.value' },
+      ]);
+    const finished = async (body: Record<string, unknown>) => {
+      const started = await t.api.post('/api/runs').send(body);
+      expect(started.status, JSON.stringify(started.body)).toBe(202);
+      // The long-poll answers once the run's final state (with its outputs) is stored.
+      const detail = (await t.api.get(`/api/runs/${started.body.runId}?wait=30000`)).body;
+      return detail as { status: string; until?: string; only?: string; outputs: unknown; error?: unknown; nodes: { nodeId: string; status: string; cached: boolean }[] };
+    };
+    const nodes = (detail: Awaited<ReturnType<typeof finished>>) => detail.nodes.map((n) => [n.nodeId, n.status, n.cached]).sort();
+
+    const cold = await finished({ graph: chain('partial-c'), only: 'c' });
+    expect(cold).toMatchObject({ status: 'failed', only: 'c', error: { code: 'UPSTREAM_NOT_CACHED', location: { nodeId: 'a' } } });
+
+    const until = await finished({ graph: chain('partial-c'), until: 'b' });
+    expect(until).toMatchObject({ status: 'done', until: 'b', outputs: { value: { tag: 'partial-b', input: { tag: 'partial-a', input: null } } } });
+    expect(nodes(until)).toEqual([
+      ['a', 'done', false],
+      ['b', 'done', false],
+    ]);
+
+    const only = await finished({ graph: chain('partial-c2'), only: 'c' });
+    expect(only).toMatchObject({ status: 'done', only: 'c', outputs: { value: { tag: 'partial-c2' } } });
+    expect(nodes(only)).toEqual([
+      ['a', 'cached', true],
+      ['b', 'cached', true],
+      ['c', 'done', false],
+    ]);
+
+    const unknown = await t.api.post('/api/runs').send({ graph: chain('partial-c'), until: 'nope' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.problems).toEqual([expect.objectContaining({ in: 'body', path: '/until', code: 'UNKNOWN_NODE', nodeId: 'nope' })]);
+    expect(unknown.body.error.message).toContain('no node "nope"');
+    const both = await t.api.post('/api/runs').send({ graph: chain('partial-c'), until: 'b', only: 'c' });
+    expect(both.status).toBe(400);
+    expect(both.body.error.problems[0]).toMatchObject({ in: 'body', code: 'CONFLICTING_SCOPE' });
+
+    // The published description says so: the request fields and the recorded scope.
+    const doc = (await t.anon.get('/api/openapi.json')).body as { paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } }>>; components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
+    expect(Object.keys(doc.paths['/api/runs']?.post?.requestBody.content['application/json']?.schema.properties ?? {})).toEqual(expect.arrayContaining(['until', 'only']));
+    expect(Object.keys(doc.components.schemas.RunDetail?.properties ?? {})).toEqual(expect.arrayContaining(['until', 'only']));
+  });
+
   it('cancels a running run', async () => {
     const started = await t.api.post('/api/runs').send({ graph: hangGraph() });
     const { runId } = started.body as { runId: string };

@@ -125,6 +125,19 @@ export const startRunRequest = closedObject(
     inputs: Type.Optional(Type.LooseObject()),
     priority: withDefault(Type.StringEnum(priorities), 'normal'),
     noCache: withDefault(Type.Boolean(), false),
+    until: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "a partial run: only this node and everything it needs, nothing downstream; the run's outputs are this node's. Not with `only`; an unknown node id is a 400",
+      }),
+    ),
+    only: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "a partial run: execute only this node, its inputs from the cached results of its ancestors (the last run with these inputs); the run fails naming an ancestor that is not cached (code UPSTREAM_NOT_CACHED) and executes nothing upstream. `noCache` then applies to this node alone. Not with `until`; an unknown node id is a 400",
+      }),
+    ),
   },
   { oneOf: [{ required: ['graphId'] }, { required: ['graph'] }] },
 );
