@@ -103,6 +103,42 @@ describe.skipIf(!redis)('queue mode', () => {
   });
 });
 
+describe.skipIf(!redis)('queue mode partial runs', () => {
+  it('runs until a node, then only the next one, on workers: nothing downstream, ancestors reused from the cache', async () => {
+    cluster = await createCluster('partial');
+    const worker = await cluster.startWorker(['--concurrency', 'voice=2,video=2']);
+    const base = workGraph({ count: 3, ms: 20, prefix: 'partial' });
+    const graph: GraphDocument = {
+      ...base,
+      nodes: [...base.nodes, { id: 'render', type: 'testq.work-video', typeVersion: 1, position: { x: 400, y: 0 }, params: { tag: 'r', ms: 20 } }],
+      edges: [...base.edges, { from: 'work.items', to: 'render.items' }],
+      outputs: { items: 'render.items' },
+    };
+    const orchestrator = await cluster.orchestrator();
+    const out = `${cluster.dir}/out`;
+
+    // Cold cache: nothing is queued, and the run names the first node it lacks.
+    const cold = await orchestrator.engine.run(graph, { outDir: out, only: 'render' });
+    expect(cold.status).toBe('failed');
+    expect(cold.error).toMatchObject({ code: 'UPSTREAM_NOT_CACHED', location: { nodeId: 'items' } });
+
+    const until = await orchestrator.engine.run(graph, { outDir: out, until: 'work' });
+    expect(until.status).toBe('done');
+    expect(until.nodes.map((n) => n.id)).toEqual(['items', 'work']);
+    expect(until.outputs.items).toEqual(['w(partial-0)', 'w(partial-1)', 'w(partial-2)']);
+    expect(new Set((until.outputs.trace as Trace[]).map((t) => t.pid))).toEqual(new Set([worker.pid]));
+
+    const only = await orchestrator.engine.run(graph, { outDir: out, only: 'render' });
+    expect(only.status).toBe('done');
+    expect(only.nodes.map((n) => [n.id, n.status, n.items.executed, n.items.cached])).toEqual([
+      ['items', 'cached', 0, 1],
+      ['work', 'cached', 0, 3],
+      ['render', 'done', 3, 0],
+    ]);
+    expect(only.outputs.items).toEqual(['r(w(partial-0))', 'r(w(partial-1))', 'r(w(partial-2))']);
+  });
+});
+
 describe.skipIf(!redis)('queue mode credentials', () => {
   const key = randomBytes(32).toString('base64');
   const secretGraph: GraphDocument = {
