@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { GraphDocument, Priority } from '../runtime/contract/index.js';
 import type { PreparedRun } from '../runtime/engine/engine.js';
 import type { RunResult } from '../runtime/engine/run.js';
+import { partialScopeOf } from '../runtime/runs/launcher.js';
 import type { Workspace } from '../runtime/workspace.js';
 import { Exit, EXIT } from './exit.js';
 import { describeLocation, formatMs, table } from './format.js';
@@ -54,7 +55,7 @@ export async function executeRun(workspace: Workspace, graphRef: string, options
     const given = await parseInputs(loaded, options.input);
     // An episode file in another script format than the graph's parser reads gets the parser of its format.
     const graph = withParsersForInputFiles(loaded, given.sources, given.inputs);
-    const scope = { ...(options.until !== undefined ? { until: options.until } : {}), ...(options.only !== undefined ? { only: options.only } : {}) };
+    const scope = partialScopeOf(options);
     prepared = workspace.engine.prepare(graph, { inputs: given.inputs, inputSources: given.sources, outDir, noCache: !options.cache, priority: options.priority, ...scope });
     await workspace.store.createRun({
       id: prepared.runId,

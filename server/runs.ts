@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Priority } from '../runtime/contract/events.js';
 import type { AnyGraphDocument, GraphDocument } from '../runtime/contract/graph.js';
 import { GraphValidationError } from '../runtime/contract/errors.js';
-import type { LaunchedRun } from '../runtime/runs/launcher.js';
+import { partialScopeOf, type LaunchedRun } from '../runtime/runs/launcher.js';
 import type { RunTrigger } from '../runtime/store/types.js';
 import type { ServerContext } from './context.js';
 import { notFound } from './errors.js';
@@ -55,8 +55,7 @@ export async function startRun(ctx: ServerContext, request: StartRequest): Promi
     priority: request.priority ?? 'normal',
     outDir: join(runsDir, runId),
     noCache: request.noCache ?? false,
-    ...(request.until !== undefined ? { until: request.until } : {}),
-    ...(request.only !== undefined ? { only: request.only } : {}),
+    ...partialScopeOf(request),
     trigger: request.trigger,
     runId,
   });

@@ -214,8 +214,9 @@ describe('runs', () => {
     expect(started.status).toBe(202);
     const { runId } = started.body as { runId: string };
 
-    // Polls until done: the test has no timing threshold, only vitest's own timeout.
-    let detail = (await t.api.get(`/api/runs/${runId}`)).body;
+    // Polls until the run's final state is stored: the status its events set can arrive before the outputs finishRun writes,
+    // so each poll long-polls (which answers once the run has finished and stored). No timing threshold, only vitest's timeout.
+    let detail = (await t.api.get(`/api/runs/${runId}?wait=1000`)).body;
     while (detail.status === 'queued' || detail.status === 'running') detail = (await t.api.get(`/api/runs/${runId}?wait=1000`)).body;
     expect(detail).toMatchObject({ id: runId, status: 'done', graphId: 'hello-run', graphVersion: 1, priority: 'urgent', trigger: 'editor', outputs: { greeting: 'Hello, Kael!' } });
     expect(detail.nodes).toEqual([expect.objectContaining({ nodeId: 'greet', nodeType: 'text.template', status: 'done' })]);

@@ -6,8 +6,9 @@
  * Resumption: after a restart, runs the previous process owned (any trigger
  * but `cli`, whose runs belong to their own process) are still `queued` or
  * `running` in the store. They are started again under the same id with the
- * recorded graph, inputs, priority, cache choice and partial scope, timed from their first
- * start; finished units come back from the result cache (and, in queue mode, from jobs that finished meanwhile), so
+ * recorded graph, inputs, priority, cache choice and partial scope (`until` /
+ * `only`), timed from their first start; finished units come back from the
+ * result cache (and, in queue mode, from jobs that finished meanwhile), so
  * only unfinished work runs again.
  */
 import type { Logger } from 'pino';
@@ -63,7 +64,7 @@ export class RunLauncher {
       noCache: options.noCache ?? false,
       priority: options.priority ?? 'normal',
       ...(options.runId ? { runId: options.runId } : {}),
-      ...scopeOf(options),
+      ...partialScopeOf(options),
     });
     await this.store.createRun({
       id: prepared.runId,
@@ -74,7 +75,7 @@ export class RunLauncher {
       outDir: options.outDir,
       trigger: options.trigger,
       noCache: options.noCache ?? false,
-      ...scopeOf(options),
+      ...partialScopeOf(options),
       ...(options.graph.id ? { graphId: options.graph.id } : {}),
       ...(options.graphVersion !== undefined ? { graphVersion: options.graphVersion } : {}),
     });
@@ -97,7 +98,7 @@ export class RunLauncher {
           outDir: row.outDir ?? '',
           priority: row.priority,
           noCache: row.noCache ?? false,
-          ...scopeOf(row),
+          ...partialScopeOf(row),
           startedAt: row.startedAt ?? row.createdAt,
         });
       } catch (error) {
@@ -170,7 +171,7 @@ export class RunLauncher {
   }
 }
 
-/** A partial run's `until` / `only`, present only when set. */
-function scopeOf(options: { until?: string | undefined; only?: string | undefined }): { until?: string; only?: string } {
+/** A partial run's `until` / `only`, present only when set: what the engine, the store and a resumption are given. */
+export function partialScopeOf(options: { until?: string | undefined; only?: string | undefined }): { until?: string; only?: string } {
   return { ...(options.until !== undefined ? { until: options.until } : {}), ...(options.only !== undefined ? { only: options.only } : {}) };
 }
