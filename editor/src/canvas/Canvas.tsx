@@ -45,6 +45,7 @@ import { Toasts } from '../ui/Toasts.js';
 import { addNodeAtScreen, fitWhenMeasured, frameNodesNow, registerCanvas } from './commands.js';
 import { FarEdges } from './FarEdges.js';
 import { CardDetailContext, GraphNodeView, type CardDetail } from './GraphNodeView.js';
+import { NodeMenu, type NodeMenuAt } from './NodeMenu.js';
 import { NODE_DRAG_TYPE } from './Palette.js';
 import './canvas.css';
 
@@ -100,6 +101,8 @@ export function Canvas() {
   const container = useRef<HTMLDivElement>(null);
   const updateNodeInternals = useUpdateNodeInternals();
   const [remeasure, setRemeasure] = useState<string[]>([]);
+  const [menu, setMenu] = useState<NodeMenuAt | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
 
   const selectionSet = useMemo(() => new Set(selection), [selection]);
   // What React Flow draws: zoomed out, simple cards whose size is known up front (see asSimpleCard).
@@ -200,6 +203,15 @@ export function Canvas() {
     else useGraphStore.getState().setRightTab('graph');
   }, []);
 
+  // A right-click on a node card: select it (the shortcuts and the Node tab then agree) and open its menu.
+  const onNodeContextMenu = useCallback((event: { preventDefault(): void; clientX: number; clientY: number }, node: FlowNode) => {
+    event.preventDefault();
+    if (node.data.kind !== 'node') return;
+    const store = useGraphStore.getState();
+    if (!store.selection.includes(node.id)) store.select([node.id]);
+    setMenu({ nodeId: node.id, x: event.clientX, y: event.clientY });
+  }, []);
+
   const onDragOver = useCallback((event: DragEvent<HTMLDivElement>) => {
     const types = event.dataTransfer.types;
     if (types.includes(NODE_DRAG_TYPE)) {
@@ -256,6 +268,8 @@ export function Canvas() {
         isValidConnection={isValidConnection}
         onNodeDragStop={onNodeDragStop}
         onNodeDoubleClick={onNodeDoubleClick}
+        onNodeContextMenu={onNodeContextMenu}
+        onMoveStart={closeMenu}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={MULTI_SELECT_KEYS}
@@ -282,6 +296,7 @@ export function Canvas() {
           </p>
         </div>
       ) : null}
+      {menu ? <NodeMenu at={menu} onClose={closeMenu} /> : null}
       <Toasts />
     </main>
   );

@@ -1,11 +1,12 @@
 /**
- * Canvas commands the toolbar, palette and shortcuts share: add a node at
- * the centre or at a drop point, fit the view, auto-layout with the measured
- * card sizes. The canvas registers its React Flow instance and element here
- * when it mounts.
+ * Canvas commands the toolbar, palette, node menu and shortcuts share: add a
+ * node at the centre or at a drop point, fit the view, auto-layout with the
+ * measured card sizes, run a partial run of a node. The canvas registers its
+ * React Flow instance and element here when it mounts.
  */
 import { getViewportForBounds, type ReactFlowInstance } from '@xyflow/react';
 import type { FlowEdge, FlowNode } from '../graph.js';
+import { partialCommands, partialRequest, type PartialMode } from '../runs/partial.js';
 import { useGraphStore, type Size } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
 
@@ -115,4 +116,25 @@ export function fitWhenMeasured(): void {
     requestAnimationFrame(step);
   };
   requestAnimationFrame(step);
+}
+
+/** The one selected node (edges aside), if exactly one is selected. */
+function selectedNodeId(): string | undefined {
+  const { doc, selection } = useGraphStore.getState();
+  const ids = new Set(selection);
+  const nodes = doc.nodes.filter((node) => ids.has(node.id));
+  return nodes.length === 1 ? nodes[0]?.id : undefined;
+}
+
+/**
+ * "Run to here" (`until`) or "Run this node only" (`only`) for `nodeId`, or
+ * the selected node: the Run panel starts it with the form's inputs.
+ */
+export function runPartial(mode: PartialMode, nodeId: string | undefined = selectedNodeId()): void {
+  if (!nodeId) {
+    const label = partialCommands.find((command) => command.mode === mode)?.label ?? mode;
+    notify('info', `${label}: select one node first`);
+    return;
+  }
+  useGraphStore.getState().requestRun(partialRequest(mode, nodeId));
 }

@@ -3,9 +3,10 @@
  * bar, "cached" / "fell back" badges, item counts (12/40) and an error
  * marker whose tooltip is the message with its location. Reads the followed
  * run from the run store; `idle` when no run is shown or the node has not
- * reported. An alternative of a fallback chain that could not run (say, a
- * provider without a key) while a later one delivered reads "fell back", in
- * a neutral colour: it is not a failure of the run.
+ * reported, "not in run" outside a partial run's scope. An alternative of a
+ * fallback chain that could not run (say, a provider without a key) while a
+ * later one delivered reads "fell back", in a neutral colour: it is not a
+ * failure of the run.
  */
 import type { NodeStatus } from '../../../runtime/contract/events.js';
 import type { NodeOutcome } from './run-progress.js';
@@ -16,6 +17,7 @@ import './runs.css';
 
 export const statusIcons: Record<NodeStatus | NodeOutcome, string> = {
   idle: '○',
+  outside: '–',
   'fell-back': '↪',
   queued: '◌',
   running: '◔',
@@ -31,7 +33,19 @@ export function NodeRunBadge({ nodeId }: { nodeId: string }) {
   const status = useNodeOutcome(nodeId);
   const label = status === 'fell-back' ? 'fell back' : status;
   if (!node) {
-    return <div className="rg-run-badge rg-run-badge--idle" data-testid={`status-${nodeId}`} data-status="idle" />;
+    // Outside a partial run: said on the card, so a node downstream of the target does not look forgotten.
+    return status === 'outside' ? (
+      <div className="rg-run-badge rg-run-badge--outside" data-testid={`status-${nodeId}`} data-status="outside" title="not part of this partial run">
+        <div className="rg-run-badge-row">
+          <span className="rg-run-badge-icon" aria-hidden="true">
+            {statusIcons.outside}
+          </span>
+          <span className="rg-run-badge-status">not in run</span>
+        </div>
+      </div>
+    ) : (
+      <div className="rg-run-badge rg-run-badge--idle" data-testid={`status-${nodeId}`} data-status="idle" />
+    );
   }
   const items = itemsLabel(node.items);
   const where = describeLocation(node.error);

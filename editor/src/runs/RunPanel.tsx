@@ -7,7 +7,9 @@
  * progress bar (nodes, items, time left) and a progress list by node; the
  * deliverables (the final video first and large, each file as a download, a
  * zip of the package) and the log tail; and, for the selected node, the
- * Inspector.
+ * Inspector. A partial run (the node menu's "Run to here" / "Run this node
+ * only", runs/partial.ts) shows its scope beside its status and in the
+ * history, and per node whether it executed or was reused from the cache.
  *
  * A saved, unchanged graph runs by id and version; anything else runs inline
  * (`{graph: doc}`), so what runs is exactly what is on the canvas.
@@ -25,7 +27,8 @@ import { Inspector } from './Inspector.js';
 import { Deliverables } from './Deliverables.js';
 import { ArtifactView, DownloadLink, JsonTree, VideoPlayer, artifactsIn, formatDuration } from './media.js';
 import { connectRuns, openRunFromHistory, startedRun, unsavedRunIds, useRunForm, useRunStore } from './run-store.js';
-import { describeEta, estimateEta, nodeOutcome, nodeProgressRows, nodeTitle, runProgress, runStartedAt } from './run-progress.js';
+import { describeEta, describeReuse, estimateEta, nodeOutcome, nodeProgressRows, nodeTitle, runProgress, runStartedAt } from './run-progress.js';
+import { describeScope, scopeOf, uncachedUpstream, type PartialRunRequest } from './partial.js';
 import { describeLocation, isRunActive, type LogLine, type RunState } from './run-state.js';
 import './runs.css';
 
@@ -145,8 +148,10 @@ function Failures({ run }: { run: RunState }) {
     );
   }
   const recovered = run.status === 'done';
+  const upstream = uncachedUpstream(run.error);
   return (
     <div className="rg-run-errors" data-testid="run-errors">
+      {upstream ? <UpstreamNotCached run={run} upstream={upstream} /> : null}
       {run.error ? (
         <div className="rg-run-error">
           <strong>{run.error.code}</strong>: {run.error.message}
@@ -272,6 +277,12 @@ function Progress({ run }: { run: RunState }) {
               <span className="rg-run-muted">
                 {row.outcome === 'fell-back' ? 'fell back' : row.outcome}
                 {row.items ? ` · ${row.items.done}/${row.items.total}` : ''}
+                {row.reuse ? (
+                  <span data-testid={`run-reuse-${row.nodeId}`} data-reuse={row.reuse.kind}>
+                    {' · '}
+                    {describeReuse(row.reuse)}
+                  </span>
+                ) : null}
                 {row.durationMs !== undefined ? ` · ${formatDuration(row.durationMs)}` : ''}
               </span>
             </li>
@@ -305,7 +316,40 @@ function Logs({ logs }: { logs: LogLine[] }) {
   );
 }
 
-function History({ runs, current, onOpen }: { runs: RunRow[]; current: string | undefined; onOpen(row: RunRow): void }) {
+/**
+ * A partial run's scope as a chip ("until render", "only voice"), in the
+ * status line and on each history row; nothing for a whole run.
+ */
+function ScopeChip({ run, titleOf }: { run: { id: string; until?: string; only?: string } | undefined; titleOf?: (nodeId: string) => string }) {
+  const scope = scopeOf(run);
+  if (!scope || !run) return null;
+  const explain = scope.mode === 'until' ? `a partial run: "${scope.target}" and everything it needs, nothing downstream` : `a partial run: "${scope.target}" alone, its inputs from the cache`;
+  return (
+    <span className="rg-run-chip rg-run-chip--scope" data-testid={`run-scope-${run.id}`} data-mode={scope.mode} data-target={scope.target} title={explain}>
+      {describeScope(scope, titleOf?.(scope.target))}
+    </span>
+  );
+}
+
+/**
+ * "Run this node only" found an ancestor without a cached result, and ran
+ * nothing: say which node to run first, with the button that does it.
+ */
+function UpstreamNotCached({ run, upstream }: { run: RunState; upstream: string }) {
+  const title = nodeTitle(run, upstream);
+  const target = scopeOf(run.detail)?.target;
+  return (
+    <div className="rg-run-hint" data-testid="run-upstream-hint" data-upstream={upstream}>
+      Running {target ? `"${nodeTitle(run, target)}"` : 'this node'} alone takes its inputs from the cache, and <strong>{title}</strong> has no cached result for these inputs. Run up to it first, then
+      run the node alone again.{' '}
+      <button type="button" className="rg-button rg-button--small" onClick={() => useGraphStore.getState().requestRun({ until: upstream })} data-testid="run-upstream-first">
+        Run to “{title}”
+      </button>
+    </div>
+  );
+}
+
+function History({ runs, current, onOpen, titleOf }: { runs: RunRow[]; current: string | undefined; onOpen(row: RunRow): void; titleOf(nodeId: string): string }) {
   return (
     <section className="rg-run-section" data-testid="run-history">
       <h4>History</h4>
@@ -327,6 +371,7 @@ function History({ runs, current, onOpen }: { runs: RunRow[]; current: string | 
               </span>
               <span>{new Date(row.createdAt).toLocaleString()}</span>
               <span className="rg-run-muted">
+                <ScopeChip run={row} titleOf={titleOf} />
                 {row.status}
                 {row.graphVersion ? ` · v${row.graphVersion}` : ' · draft'}
                 {row.durationMs !== undefined ? ` · ${formatDuration(row.durationMs)}` : ''} · {row.trigger}
@@ -395,7 +440,7 @@ export function RunPanel() {
     if (status) void loadHistory();
   }, [status, loadHistory]);
 
-  const start = useCallback(async () => {
+  const start = useCallback(async (scope?: PartialRunRequest) => {
     if (!doc) return;
     const { inputs, problems } = toInputs(declared, values);
     if (problems.length > 0) {
@@ -407,6 +452,7 @@ export function RunPanel() {
       inputs,
       priority,
       ...(noCache ? { noCache: true } : {}),
+      ...scope,
     };
     setStarting(true);
     setStartError(undefined);
@@ -421,12 +467,13 @@ export function RunPanel() {
     }
   }, [api, doc, declared, values, meta.id, meta.version, meta.dirty, priority, noCache, loadHistory]);
 
-  // The toolbar's Run button (requestRun: opens this tab and counts up) starts a run here, once per request.
+  // The toolbar's Run button, the node menu and the shortcuts (requestRun: opens this tab and counts up) start a run
+  // here, once per request, with the request's scope (a partial run) if it has one.
   useEffect(() => {
     const form = useRunForm.getState();
     if (runRequest === form.handledRunRequest) return;
     useRunForm.setState({ handledRunRequest: runRequest });
-    if (runRequest > form.handledRunRequest) void start();
+    if (runRequest > form.handledRunRequest) void start(useGraphStore.getState().runScope);
   }, [runRequest, start]);
 
   const cancel = async (): Promise<void> => {
@@ -441,6 +488,8 @@ export function RunPanel() {
   const active = isRunActive(run?.status);
   const runStatus = run?.status ?? (runId ? 'loading' : 'idle');
   const counts = useMemo(() => (run ? runProgress(run) : undefined), [run]);
+  // History rows carry no graph: a scope's node reads by its title on the canvas.
+  const titleOf = useCallback((nodeId: string) => doc?.nodes.find((node) => node.id === nodeId)?.title ?? nodeId, [doc]);
 
   return (
     <div className="rg-run-panel" data-testid="run-panel">
@@ -486,6 +535,7 @@ export function RunPanel() {
         <div className="rg-run-status" data-testid="run-status" data-status={runStatus} data-connection={connection}>
           <span className={`rg-run-dot rg-run-dot--${runStatus}`} />
           <strong>{runStatus}</strong>
+          {run ? <ScopeChip run={run.detail} titleOf={(id) => nodeTitle(run, id)} /> : null}
           {run && counts ? (
             <span className="rg-run-muted">
               {' '}
@@ -506,7 +556,7 @@ export function RunPanel() {
       {run ? <Outputs run={run} /> : null}
       {selected ? <Inspector nodeId={selected.id} /> : null}
       {run ? <Logs logs={run.logs} /> : null}
-      <History runs={history} current={runId} onOpen={openRunFromHistory} />
+      <History runs={history} current={runId} onOpen={openRunFromHistory} titleOf={titleOf} />
     </div>
   );
 }

@@ -10,12 +10,15 @@
 import type { GraphDocument } from '../../../runtime/contract/graph.js';
 import type { NodeStatus } from '../../../runtime/contract/events.js';
 import { terminalNodeStatuses, type NodeRunState, type RunState } from './run-state.js';
+import { scopeOf } from './partial.js';
 
 /**
  * What a node's badge says: its engine status, except that a failure a
- * fallback covered reads `fell-back` (neutral, not red).
+ * fallback covered reads `fell-back` (neutral, not red); `outside` is a
+ * node a partial run does not cover (downstream of its target, or unrelated):
+ * not waiting, not part of it.
  */
-export type NodeOutcome = NodeStatus | 'fell-back' | 'idle';
+export type NodeOutcome = NodeStatus | 'fell-back' | 'idle' | 'outside';
 
 const FALLBACK_TYPE = 'control.fallback';
 /** A fallback still delivering, or done: the alternatives it consumed are covered (or may still be). */
@@ -41,7 +44,8 @@ export function fallbacksFed(graph: Pick<GraphDocument, 'nodes' | 'edges' | 'out
  */
 export function nodeOutcome(run: Pick<RunState, 'nodes' | 'detail'> | undefined, nodeId: string, graph?: Pick<GraphDocument, 'nodes' | 'edges' | 'outputs'>): NodeOutcome {
   const node = run?.nodes[nodeId];
-  if (!node) return 'idle';
+  // A partial run's state holds the nodes it covers (stateFromDetail): any other node is outside it.
+  if (!node) return scopeOf(run?.detail) ? 'outside' : 'idle';
   if (node.status !== 'failed') return node.status;
   const fallbacks = fallbacksFed(graph ?? run?.detail?.graph, nodeId);
   if (!fallbacks) return 'failed';
@@ -152,6 +156,32 @@ export interface NodeProgressRow {
   progress?: number;
   items?: { done: number; total: number };
   durationMs?: number;
+  /** For a finished node: whether it executed or its result came from the cache (see `reuseOf`). */
+  reuse?: Reuse;
+}
+
+/** How a finished node got its result: `executed`, `cached` (all of it reused), or a mapped node's mix of both. */
+export type Reuse = { kind: 'executed' } | { kind: 'cached' } | { kind: 'mixed'; executed: number; cached: number };
+
+/**
+ * Executed or reused, per node: what a partial run (and any re-run) is
+ * about. A node's `cached` flag covers a node whose every item came from the
+ * cache; a mapped node with some fresh items is a mix. Undefined while the
+ * node has not finished with a result.
+ */
+export function reuseOf(node: NodeRunState): Reuse | undefined {
+  if (node.cached) return { kind: 'cached' };
+  if (node.status !== 'done') return undefined;
+  const cached = node.items?.cached ?? 0;
+  if (node.items && cached > 0) return { kind: 'mixed', executed: Math.max(0, node.items.done - node.items.fellBack - cached), cached };
+  return { kind: 'executed' };
+}
+
+/** "executed" / "reused from the cache" / "3 executed, 2 reused". */
+export function describeReuse(reuse: Reuse): string {
+  if (reuse.kind === 'executed') return 'executed';
+  if (reuse.kind === 'cached') return 'reused from the cache';
+  return `${reuse.executed} executed, ${reuse.cached} reused`;
 }
 
 /** What the canvas calls a node: its title in the run's graph ("Pacing"), else its id ("pace"). */
@@ -165,6 +195,7 @@ export function nodeProgressRows(run: Pick<RunState, 'nodes' | 'detail'>): NodeP
   return ids.map((nodeId) => {
     const node = run.nodes[nodeId] as NodeRunState;
     const outcome = nodeOutcome(run, nodeId);
+    const reuse = reuseOf(node);
     return {
       nodeId,
       title: nodeTitle(run, nodeId),
@@ -172,6 +203,7 @@ export function nodeProgressRows(run: Pick<RunState, 'nodes' | 'detail'>): NodeP
       ...(node.progress !== undefined ? { progress: node.progress } : outcome === 'done' || outcome === 'cached' ? { progress: 1 } : {}),
       ...(node.items && node.items.total > 0 ? { items: { done: node.items.done + node.items.failed, total: node.items.total } } : {}),
       ...(node.durationMs !== undefined ? { durationMs: node.durationMs } : {}),
+      ...(reuse ? { reuse } : {}),
     };
   });
 }

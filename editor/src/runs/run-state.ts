@@ -16,6 +16,7 @@
 import type { SerializedError } from '../../../runtime/contract/errors.js';
 import type { ItemStatus, NodeStatus, ReelgraphEvent, RunStatus } from '../../../runtime/contract/events.js';
 import type { ItemRunRow, NodeRunRow, RunDetail, RunLogRow } from '../../../runtime/contract/records.js';
+import { nodesInScope, scopeOf } from './partial.js';
 
 export interface ItemTally {
   total: number;
@@ -203,11 +204,14 @@ function nodeFromRow(row: NodeRunRow, items: ItemRunRow[]): NodeRunState {
   return derive(node);
 }
 
-/** The state a run detail describes (every node of its graph, `queued` until it reported). */
+/** The state a run detail describes (every node of its graph, or of a partial run's scope, `queued` until it reported). */
 export function stateFromDetail(detail: RunDetail, logs: LogLine[] = []): RunState {
   const nodes: Record<string, NodeRunState> = {};
   const at = detail.finishedAt ?? detail.startedAt ?? detail.createdAt;
-  for (const graphNode of detail.graph?.nodes ?? []) nodes[graphNode.id] = emptyNode(graphNode.id, 0, graphNode.type);
+  // A partial run covers its target and the target's ancestors only: the rest of the graph is not waiting on it.
+  const scope = scopeOf(detail);
+  const covered = scope && detail.graph ? nodesInScope(detail.graph, scope.target) : undefined;
+  for (const graphNode of detail.graph?.nodes ?? []) if (!covered || covered.has(graphNode.id)) nodes[graphNode.id] = emptyNode(graphNode.id, 0, graphNode.type);
   const itemsByNode = new Map<string, ItemRunRow[]>();
   for (const item of detail.items ?? []) {
     const list = itemsByNode.get(item.nodeId) ?? [];

@@ -4,7 +4,8 @@
  * dialog is open.
  */
 import { useEffect } from 'react';
-import { fitCanvas, layoutCanvas } from '../canvas/commands.js';
+import { fitCanvas, layoutCanvas, runPartial } from '../canvas/commands.js';
+import { partialCommands, partialRunKey } from '../runs/partial.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
 import { useUiStore } from '../state/ui-store.js';
@@ -32,6 +33,8 @@ export const shortcuts: Shortcut[] = [
   { keys: 'Esc', action: 'Clear the selection, close a dialog' },
   { keys: 'Ctrl+S', action: 'Save' },
   { keys: 'Ctrl+Enter', action: 'Run' },
+  ...partialCommands.map((command) => ({ keys: command.keys, action: command.help })),
+  { keys: 'Right-click a node', action: 'Run to here, or run this node only' },
   { keys: 'Ctrl+O', action: 'Import a graph (file or pasted JSON)' },
   { keys: 'F', action: 'Fit the view' },
   { keys: 'Shift+L', action: 'Auto-layout' },
@@ -87,6 +90,14 @@ export function useShortcuts(commands: { save(): void; run(): void }): void {
       if (typing(event.target)) return;
       const store = useGraphStore.getState();
       if (ui.helpOpen && event.key !== '?') return;
+
+      // Shift+R / Alt+Shift+R: a partial run of the selected node (before the Alt guard below).
+      const partial = partialRunKey(event);
+      if (partial) {
+        event.preventDefault();
+        runPartial(partial);
+        return;
+      }
 
       if (mod && !event.altKey) {
         if (key === 'z' && !event.shiftKey) store.undo();

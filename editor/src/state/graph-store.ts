@@ -20,6 +20,7 @@ import { NodeRegistry, type GraphDocument, type GraphInput, type GraphNode, type
 import * as ops from './document-ops.js';
 import { emptyHistory, record, redo as redoHistory, undo as undoHistory, type History } from './history.js';
 import { layoutPositions } from './layout.js';
+import type { PartialRunRequest } from '../runs/partial.js';
 
 export type { Clipboard, ExposeResult, Position, Size } from './document-ops.js';
 
@@ -73,6 +74,8 @@ export interface GraphState {
   loadCount: number;
   /** Incremented by `requestRun()` (the toolbar's Run): the Run panel starts a run when it changes. */
   runRequest: number;
+  /** The scope of the last run request: a partial run (Run to here, Run this node only), or undefined for the whole graph. */
+  runScope: PartialRunRequest | undefined;
 
   /** Opens `doc` (a loaded, imported or new graph); the canvas fits it. With `record`, Undo returns to the previous document. */
   setDocument(doc: GraphDocument, meta?: Partial<DocumentMeta>, options?: SetDocumentOptions): void;
@@ -112,7 +115,8 @@ export interface GraphState {
   /** The stored graph behind the open document is gone (deleted): it is an unsaved document now. */
   markUnstored(): void;
   setRightTab(tab: RightTab): void;
-  requestRun(): void;
+  /** Opens the Run tab and starts a run there: the whole graph, or with `scope` a partial run. */
+  requestRun(scope?: PartialRunRequest): void;
 }
 
 /** Registry of the served descriptions; a duplicate type@version is skipped, not fatal. */
@@ -202,6 +206,7 @@ export const useGraphStore = create<GraphState>()((set, get) => {
     rightTab: 'node',
     loadCount: 0,
     runRequest: 0,
+    runScope: undefined,
 
     setDocument(doc, meta = {}, options = {}) {
       const state = get();
@@ -398,8 +403,8 @@ export const useGraphStore = create<GraphState>()((set, get) => {
       set({ rightTab: tab });
     },
 
-    requestRun() {
-      set({ rightTab: 'run', runRequest: get().runRequest + 1 });
+    requestRun(scope) {
+      set({ rightTab: 'run', runRequest: get().runRequest + 1, runScope: scope });
     },
   };
 });
@@ -437,7 +442,7 @@ export const autoLayout: GraphState['autoLayout'] = (sizes) => actions().autoLay
 export const markSaved: GraphState['markSaved'] = (meta) => actions().markSaved(meta);
 export const markUnstored: GraphState['markUnstored'] = () => actions().markUnstored();
 export const setRightTab: GraphState['setRightTab'] = (tab) => actions().setRightTab(tab);
-export const requestRun: GraphState['requestRun'] = () => actions().requestRun();
+export const requestRun: GraphState['requestRun'] = (scope) => actions().requestRun(scope);
 
 // ─── selectors ──────────────────────────────────────────────────────────────
 
