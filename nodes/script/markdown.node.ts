@@ -18,6 +18,6 @@ export default defineNode({
     // The file the episode came from names the place in messages (ep.md:12), unless the graph names one itself.
     const file = params.sourceName ?? inputSources?.markdown;
     const script = parseScript(String(inputs.markdown), { ...params, format: 'markdown', ...(file ? { file } : {}) });
-    return scriptResult(script, log);
+    return scriptResult(script, log, params.scene);
   },
 });

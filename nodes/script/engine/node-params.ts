@@ -17,4 +17,13 @@ export const scriptNodeParams = nodeParams({
   narrator: Type.String({ title: 'Narrator', description: 'Who speaks plain prose.', minLength: 1, maxLength: 60, default: 'NARRATOR' }),
   maxBytes: Type.Integer({ title: 'Size limit (bytes)', minimum: 1, maximum: 64 * 1024 * 1024, default: DEFAULT_MAX_BYTES }),
   sourceName: Type.Optional(Type.String({ title: 'Source name', description: 'File name used in messages (file:line).' })),
+  // No default: unset is the whole episode. `reelgraph run --scene N` and POST /api/runs {scene} set it for a preview.
+  scene: Type.Optional(
+    Type.Integer({
+      title: 'Only scene (preview)',
+      description:
+        'Output only this scene (1 = the first): its lines, terminal blocks and visual, for a short preview. Segment and scene ids stay those of the whole episode, so the preview and the full render share their voice and scene results.',
+      minimum: 1,
+    }),
+  ),
 });
