@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import { benchEditor, type EditorGraphResult } from './editor.js';
 import { benchLong } from './long.js';
-import { benchOverlay } from './overlay.js';
+import { benchOverlay, type OverlayBenchResult } from './overlay.js';
 import { benchQueue } from './queue.js';
 import { benchRender } from './render.js';
 import { benchRuntime } from './runtime.js';
-import { benchScene } from './scene.js';
+import { benchScene, type SceneBenchResult } from './scene.js';
 import { benchScript } from './script.js';
 import { benchVoice } from './voice.js';
 
@@ -99,6 +99,24 @@ async function overlaySection(): Promise<void> {
   await writeFile(join(resultsDir, 'overlay.json'), `${JSON.stringify({ at: new Date().toISOString(), results: overlay }, null, 2)}\n`);
 }
 
+/**
+ * What this run's own baselines allow, next to the targets: scenes cannot be
+ * drawn and encoded faster than x264 encodes frames that cost nothing to draw;
+ * an overlay cannot beat ProRes 4444 encoding blank frames of its size; and a
+ * cold render that draws every frame once and encodes it once, both spread
+ * over every core, takes at least 1 + (drawing CPU ÷ encoding CPU) encode
+ * floors (per frame, from the scene bench; undefined where /proc cannot say).
+ */
+function renderBounds(scene: SceneBenchResult, overlay: OverlayBenchResult): { sceneFpsAtMost: number; overlayRealtimeAtMost: number; coldOverFloorAtLeast?: number } {
+  const encoded = scene.motifs.flatMap((m) => (m.encodeCpuMsPerFrame === undefined ? [] : [{ draw: m.drawCpuMsPerFrame, encode: m.encodeCpuMsPerFrame }]));
+  const sum = (pick: (m: { draw: number; encode: number }) => number): number => encoded.reduce((total, m) => total + pick(m), 0);
+  return {
+    sceneFpsAtMost: scene.baselineFps,
+    overlayRealtimeAtMost: overlay.videoSeconds / (overlay.clipFloorMs / 1000),
+    ...(encoded.length > 0 && sum((m) => m.encode) > 0 ? { coldOverFloorAtLeast: 1 + sum((m) => m.draw) / sum((m) => m.encode) } : {}),
+  };
+}
+
 async function renderSection(): Promise<void> {
   const render = await benchRender();
   const renderTable = new Table({ head: ['episode 1 at 1080p30, offline', 'length', 'cold render', 'real-time factor', 'encode floor', 'cold ÷ floor', 'one-line edit', 'edit ÷ cold', 'chunks re-encoded', 'peak memory'] });
@@ -132,18 +150,20 @@ async function renderSection(): Promise<void> {
     peakMemoryMiB: render.peakMemoryMiB,
     previewRealTimeFactor: render.previewRealTimeFactor,
   };
-  const targets = new Table({ head: ['render targets (this run)', 'measured', 'target'] });
+  const bounds = renderBounds(scene, overlay);
+  const targets = new Table({ head: ['render targets (this run)', 'measured', 'target', 'bound measured in this run'] });
   targets.push(
-    ['cold render ÷ encode floor, 1080p30', `${figures.coldOverFloor.toFixed(2)}×`, '≤ 1.5×'],
-    ['one-line edit re-render ÷ cold', figures.incrementalOverCold.toFixed(2), '≤ 0.10'],
-    ['terminal overlay speed, 1080p30', `${figures.overlayRealtime.toFixed(2)}× real time, ${figures.overlayDroppedFrames} dropped`, '≥ 4× real time, 0 dropped'],
-    ['procedural scene drawing, 1080p (mean of motifs)', `${figures.sceneFps.toFixed(1)} fps`, '≥ 60 fps'],
-    ['peak memory (node + children), cold render', `${figures.peakMemoryMiB.toFixed(0)} MiB`, '≤ 1024 MiB, flat in length (bench long)'],
-    ['preview-720p cold render, real-time factor', figures.previewRealTimeFactor.toFixed(2), '≤ 0.3'],
+    ['cold render ÷ encode floor, 1080p30', `${figures.coldOverFloor.toFixed(2)}×`, '≤ 1.5×', bounds.coldOverFloorAtLeast ? `≥ ${bounds.coldOverFloorAtLeast.toFixed(2)}× (drawing each frame once beside one encode)` : '—'],
+    ['one-line edit re-render ÷ cold', figures.incrementalOverCold.toFixed(2), '≤ 0.10', '—'],
+    ['terminal overlay speed, 1080p30', `${figures.overlayRealtime.toFixed(2)}× real time, ${figures.overlayDroppedFrames} dropped`, '≥ 4× real time, 0 dropped', `≤ ${bounds.overlayRealtimeAtMost.toFixed(2)}× (ProRes 4444 of blank frames the clip's size)`],
+    ['procedural scene drawing, 1080p (mean of motifs)', `${figures.sceneFps.toFixed(1)} fps`, '≥ 60 fps', `≤ ${bounds.sceneFpsAtMost.toFixed(1)} fps (x264 alone, nothing drawn)`],
+    ['peak memory (node + children), cold render', `${figures.peakMemoryMiB.toFixed(0)} MiB`, '≤ 1024 MiB, flat in length (bench long)', '—'],
+    ['preview-720p cold render, real-time factor', figures.previewRealTimeFactor.toFixed(2), '≤ 0.3', '—'],
   );
   print(targets.toString());
-  Object.assign(headline, figures);
-  await writeFile(join(resultsDir, 'render.json'), `${JSON.stringify({ at: new Date().toISOString(), results: { ...render, ...figures } }, null, 2)}\n`);
+  print('bounds: the same work with nothing but the encoder (scene, overlay), or with drawing costing what the scene bench measured per frame (cold); a target past its bound needs a cheaper encode, not faster code around it');
+  Object.assign(headline, figures, { bounds });
+  await writeFile(join(resultsDir, 'render.json'), `${JSON.stringify({ at: new Date().toISOString(), results: { ...render, ...figures, bounds } }, null, 2)}\n`);
 }
 
 async function queueSection(): Promise<void> {
