@@ -70,6 +70,7 @@ function stubContext(): NodeContext<Parameters<typeof sceneProcedural.execute>[0
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     progress: () => undefined,
     usage: () => undefined,
+    reserve: async () => undefined,
     signal: new AbortController().signal,
     credentials: { get: async () => undefined },
     rateLimiter: { acquire: unused },

@@ -18,11 +18,11 @@
  * server behind an authenticating proxy.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { PermanentError, TransientError, Type, type CredentialSpec } from '../../runtime/contract/index.js';
+import { PermanentError, TransientError, Type, type CredentialSpec, type ProviderUsage } from '../../runtime/contract/index.js';
 import { apiClient, rawDetail } from './providers/api.js';
 import { cancelOnAbort, pollUntilDone, type PollStep } from './providers/async-job.js';
 import type { VideoSource } from './providers/download.js';
-import { defineSceneNode, secretOf, type GenerateRequest, type SceneParamsWith } from './providers/scene-node.js';
+import { defineSceneNode, secretOf, type GenerateRequest, type SceneParamsWith, type UsageRequest } from './providers/scene-node.js';
 import type { VideoFormat } from '../video/profiles.js';
 import defaultWorkflow from './workflows/comfyui-wan2.1-t2v.json' with { type: 'json' };
 
@@ -136,6 +136,13 @@ function queueIds(entries: unknown): QueueEntry[] {
   return Array.isArray(entries) ? entries.filter((e): e is QueueEntry => Array.isArray(e) && typeof e[1] === 'string') : [];
 }
 
+/** Local and free, but counted: seconds of video generated (the frames the workflow makes). */
+function comfyUsage(request: UsageRequest<Params>): ProviderUsage {
+  const { params } = request;
+  const frames = generationFrames(request.prompt.duration, params.generationFps, params.frameStep, params.maxFrames);
+  return { provider: PROVIDER, unit: 'seconds', quantity: frames / params.generationFps };
+}
+
 async function generate(request: GenerateRequest<Params>): Promise<VideoSource> {
   const { job, params, prompt, format } = request;
   const size = generationSize(format, params.maxSide, params.sizeStep);
@@ -155,7 +162,7 @@ async function generate(request: GenerateRequest<Params>): Promise<VideoSource> 
   if (typeof queued.prompt_id !== 'string' || !queued.prompt_id) throw new TransientError(`${job.label}: ComfyUI queued the workflow but returned no prompt_id`);
   const id = queued.prompt_id;
   // Local and free, but counted: seconds of video generated.
-  request.usage({ provider: PROVIDER, unit: 'seconds', quantity: frames / params.generationFps });
+  request.usage(comfyUsage(request));
   const number = typeof queued.number === 'number' ? queued.number : Infinity;
   job.log.info(`${job.label}: prompt ${id} queued`, { prompt: id, ...size, frames });
   job.report('queued', 0.01);
@@ -231,5 +238,6 @@ export default defineSceneNode({
   credentials: [credential],
   negativePrompt: true,
   identity: (params) => `${PROVIDER}:${params.workflow ? 'workflow param' : DEFAULT_WORKFLOW_ID}`,
+  usage: comfyUsage,
   generate,
 });

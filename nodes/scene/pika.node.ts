@@ -10,13 +10,13 @@
  * response must not be able to send it elsewhere. The finished video sits on
  * fal's CDN and is fetched without the key.
  */
-import { PermanentError, TransientError, Type, type CredentialSpec } from '../../runtime/contract/index.js';
+import { PermanentError, TransientError, Type, type CredentialSpec, type ProviderUsage } from '../../runtime/contract/index.js';
 import { fastApiDetail } from '../http/fastapi-detail.js';
 import { apiClient, rawDetail } from './providers/api.js';
 import { cancelOnAbort, pollUntilDone, withRetries, type Job, type PollStep } from './providers/async-job.js';
 import type { VideoSource } from './providers/download.js';
 import { nearestDuration, nearestRatio, nearestResolution } from './providers/request-shape.js';
-import { defineSceneNode, secretOf, type GenerateRequest, type SceneParamsWith } from './providers/scene-node.js';
+import { defineSceneNode, secretOf, type GenerateRequest, type SceneParamsWith, type UsageRequest } from './providers/scene-node.js';
 
 const PROVIDER = 'fal';
 const RESULT_ATTEMPTS = 5;
@@ -78,6 +78,13 @@ const queueStates: Record<string, (status: QueueStatus) => PollStep<true>> = {
   COMPLETED: () => ({ done: true, value: true }),
 };
 
+/** fal prices Pika by length and resolution: seconds asked for, at `model:resolution`. */
+function pikaUsage(request: UsageRequest<Params>, label: string): ProviderUsage {
+  const body = pikaRequestBody(request, label);
+  const { model } = request.params;
+  return { provider: PROVIDER, unit: 'seconds', quantity: Number(body.duration), model: body.resolution ? `${model}:${String(body.resolution)}` : model };
+}
+
 async function generate(request: GenerateRequest<Params>): Promise<VideoSource> {
   const { job, params } = request;
   const body = pikaRequestBody(request, job.label);
@@ -87,7 +94,7 @@ async function generate(request: GenerateRequest<Params>): Promise<VideoSource> 
 
   const queued = await api.json<QueueStatus>('POST', submitUrl, job.signal, body);
   // Queued means billed, even if the answer below turns out unusable; fal prices Pika by length and resolution.
-  request.usage({ provider: PROVIDER, unit: 'seconds', quantity: Number(body.duration), model: body.resolution ? `${params.model}:${String(body.resolution)}` : params.model });
+  request.usage(pikaUsage(request, job.label));
   const urls = {
     status: sameOrigin(queued.status_url, submitUrl, 'status_url', job),
     response: sameOrigin(queued.response_url, submitUrl, 'response_url', job),
@@ -151,5 +158,6 @@ export default defineSceneNode({
   credentials: [credential],
   negativePrompt: true,
   identity: (params) => `${PROVIDER}:${params.model}`,
+  usage: pikaUsage,
   generate,
 });

@@ -8,12 +8,12 @@
  * picture and the shortest length that covers the scene, then conforms.
  * Models not in the table work when `ratio` and `clipSeconds` say what to ask.
  */
-import { PermanentError, TransientError, Type, type CredentialSpec } from '../../runtime/contract/index.js';
+import { PermanentError, TransientError, Type, type CredentialSpec, type ProviderUsage } from '../../runtime/contract/index.js';
 import { apiClient, rawDetail } from './providers/api.js';
 import { cancelOnAbort, pollUntilDone, type PollStep } from './providers/async-job.js';
 import type { VideoSource } from './providers/download.js';
 import { nearestDuration, nearestRatio } from './providers/request-shape.js';
-import { defineSceneNode, secretOf, type GenerateRequest, type SceneParamsWith } from './providers/scene-node.js';
+import { defineSceneNode, secretOf, type GenerateRequest, type SceneParamsWith, type UsageRequest } from './providers/scene-node.js';
 
 const PROVIDER = 'runway';
 const API_VERSION = '2024-11-06';
@@ -95,6 +95,11 @@ const taskStates: Record<string, (task: Task, label: string) => PollStep<string>
   },
 };
 
+/** Runway bills credits per second of video asked for, per model. */
+function runwayUsage(request: UsageRequest<Params>, label: string): ProviderUsage {
+  return { provider: PROVIDER, unit: 'seconds', quantity: Number(runwayRequestBody(request, label).duration), model: request.params.model };
+}
+
 async function generate(request: GenerateRequest<Params>): Promise<VideoSource> {
   const { job, params } = request;
   const body = runwayRequestBody(request, job.label);
@@ -105,7 +110,7 @@ async function generate(request: GenerateRequest<Params>): Promise<VideoSource> 
   const created = await api.json<Task>('POST', `${base}/v1/text_to_video`, job.signal, body);
   if (typeof created.id !== 'string' || !created.id) throw new TransientError(`${job.label}: Runway accepted the task but returned no id`);
   const id = created.id;
-  request.usage({ provider: PROVIDER, unit: 'seconds', quantity: Number(body.duration), model: params.model });
+  request.usage(runwayUsage(request, job.label));
   const taskUrl = `${base}/v1/tasks/${encodeURIComponent(id)}`;
   job.log.info(`${job.label}: task ${id} created`, { task: id, ratio: body.ratio, duration: body.duration });
   job.report('submitted', 0.01);
@@ -147,5 +152,6 @@ export default defineSceneNode({
   credentials: [credential],
   negativePrompt: false,
   identity: (params) => `${PROVIDER}:${params.model}`,
+  usage: runwayUsage,
   generate,
 });

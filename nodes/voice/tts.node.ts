@@ -11,7 +11,7 @@ import { espeakProvider } from './providers/espeak.js';
 import { fliteProvider } from './providers/flite.js';
 import { googleProvider } from './providers/google.js';
 import { openAiSpeechProvider } from './providers/openai.js';
-import type { SpeechProvider, VoiceSettings, WordTiming } from './providers/provider.js';
+import type { SpeechProvider, UsageRequest, VoiceSettings, WordTiming } from './providers/provider.js';
 import { splitForProvider } from './providers/split.js';
 import { voiceRateLimits } from './rate-limits.js';
 import { estimateWordTimings } from './word-timing.js';
@@ -92,6 +92,13 @@ export default defineNode({
       padMs: params.padMs,
     };
   },
+  // What each request would bill: the same pieces execute sends, priced by the provider's own rule.
+  estimateUsage(inputs, params) {
+    const segment = inputs.segments as Segment;
+    const provider = providers[params.provider];
+    const { settings } = settingsFor(segment, inputs.casting as Casting | undefined, provider);
+    return splitForProvider(segment.speechText, provider.maxCharacters).map((text) => provider.estimateUsage(usageRequest(text, settings, params)));
+  },
   async execute(ctx: NodeContext<Params>) {
     const segment = ctx.inputs.segments as Segment;
     if (!segment.speechText.trim()) {
@@ -113,6 +120,8 @@ export default defineNode({
       await mkdir(pieceDir);
       const release = await ctx.rateLimiter.acquire({ key: provider.id, limits: voiceRateLimits[provider.id] ?? {}, units: text.length, signal: ctx.signal });
       try {
+        // Before the request goes out: a budget it would cross stops it here.
+        await ctx.reserve(provider.estimateUsage(usageRequest(text, settings, ctx.params)));
         const raw = await provider.synthesize({
           text,
           settings,
@@ -157,6 +166,11 @@ export default defineNode({
     };
   },
 });
+
+/** What a request's usage depends on: its text, the voice, and the node's model and endpoint. */
+function usageRequest(text: string, settings: VoiceSettings, params: Params): UsageRequest {
+  return { text, settings, ...(params.endpoint ? { endpoint: params.endpoint } : {}), ...(params.model ? { model: params.model } : {}) };
+}
 
 /** Word timings estimated from the trimmed speech (which starts `offset` seconds into the finished clip). */
 async function timingsFromAudio(trimmedPath: string, text: string, offset: number, signal: AbortSignal): Promise<WordTiming[]> {

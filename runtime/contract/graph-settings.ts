@@ -15,7 +15,8 @@ import type { JsonSchema } from './ports.js';
 import type { NodeRegistry } from './registry.js';
 import { checkSchema } from './schema.js';
 
-export type GraphSettingName = keyof GraphSettings;
+/** The settings that fill node params (the daily budget is read by the runtime instead). */
+export type GraphSettingName = Exclude<keyof GraphSettings, 'budgetUsdPerDay'>;
 
 /** Every graph setting; each is also the name of the node param it fills. */
 export const graphSettingNames: readonly GraphSettingName[] = ['profile'];
@@ -62,7 +63,7 @@ export function settingTargets(nodes: readonly GraphNode[], registry: NodeRegist
  * engine plans, defaults and keys the cache with.
  */
 export function applyGraphSettings(graph: GraphDocument, registry: NodeRegistry): GraphDocument {
-  const settings = Object.entries(graph.settings ?? {}).filter(([, value]) => value !== undefined) as Array<[GraphSettingName, unknown]>;
+  const settings = graphSettingNames.map((name) => [name, graph.settings?.[name]] as [GraphSettingName, unknown]).filter(([, value]) => value !== undefined);
   if (settings.length === 0) return graph;
   const filled = new Map<number, Record<string, unknown>>();
   for (const [setting, value] of settings) {

@@ -78,9 +78,10 @@ export const graphInput = Type.Object(
 export type GraphInput = Static<typeof graphInput>;
 
 /**
- * Settings of the whole graph. Each fills the node param of the same name on
- * every node that takes it and leaves it unset (see graph-settings.ts): one
- * place to switch a series between 1080p, a 720p preview and 9:16.
+ * Settings of the whole graph. Each (but the budget, which the runtime reads)
+ * fills the node param of the same name on every node that takes it and
+ * leaves it unset (see graph-settings.ts): one place to switch a series
+ * between 1080p, a 720p preview and 9:16.
  */
 const graphSettingProperties = {
   profile: Type.Optional(
@@ -89,6 +90,14 @@ const graphSettingProperties = {
       title: 'Render profile',
       description:
         "Render profile of every node that takes a `profile` param and does not set its own (e.g. youtube-1080p, preview-720p, shorts-1080x1920). Validation checks it against those nodes' allowed profiles.",
+    }),
+  ),
+  // Not a node param: the runtime reads it (a paid request that would cross it is not sent).
+  budgetUsdPerDay: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      title: 'Daily budget (USD)',
+      description: "The most this graph's runs together may spend on paid providers per UTC day, at list price. A paid request that would cross it is not sent; its item fails naming the budget.",
     }),
   ),
 };

@@ -19,6 +19,7 @@ export * from './validate.js';
 export * from './script.js';
 export * from './timeline.js';
 export * from './rate-limit.js';
+export * from './budget.js';
 export * from './deliverables.js';
 export * from './templates.js';
 export * from './credential-hint.js';

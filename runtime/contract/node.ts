@@ -115,6 +115,14 @@ export interface NodeContext<P = Record<string, unknown>> {
   progress(fraction: number, message?: string): void;
   /** Report billable provider usage (feeds cost estimates and metrics). */
   usage(usage: ProviderUsage): void;
+  /**
+   * Call before every paid request, with the usage it is expected to bill:
+   * holds its cost against the run's budgets (run, graph per day, provider
+   * per day) and rejects with a BudgetExceededError when one would be crossed;
+   * the request must then not be sent. The usage reported afterwards replaces
+   * the hold; a hold nothing reported is released when the unit ends.
+   */
+  reserve(usage: ProviderUsage): Promise<void>;
   /** Aborted on cancellation and timeout; pass it to every external call. */
   signal: AbortSignal;
   credentials: CredentialsLookup;
@@ -167,6 +175,13 @@ export interface NodeType<P = Record<string, unknown>> extends NodeDescription {
    * `settings.timeoutMs` in the graph overrides both.
    */
   unitTimeoutMs?(inputs: Record<string, unknown>, params: P): number | undefined;
+  /**
+   * The billable usage one unit would report, from its inputs and params
+   * alone, calling nothing: what `reelgraph estimate` prices. A node that
+   * reports usage declares it. Nodes with it are the paid ones an estimate
+   * does not execute (cache hits aside).
+   */
+  estimateUsage?(inputs: Record<string, unknown>, params: P): ProviderUsage[];
 }
 
 /** A node type whose params are a TypeBox schema (nodeParams): `execute` gets the type it describes. */
@@ -186,6 +201,6 @@ export function defineNode(node: NodeType | TypedNodeType<TObject>): NodeType {
 
 /** The plain-data part of a node type, as served to the editor and `reelgraph nodes --json`. */
 export function describeNode(node: NodeDescription): NodeDescription {
-  const { execute: _execute, cacheIdentity: _identity, cacheKeyInputs: _keyInputs, unitTimeoutMs: _unitTimeout, ...description } = node as NodeType;
+  const { execute: _execute, cacheIdentity: _identity, cacheKeyInputs: _keyInputs, unitTimeoutMs: _unitTimeout, estimateUsage: _estimate, ...description } = node as NodeType;
   return structuredClone(description);
 }

@@ -4,6 +4,7 @@
  * the same semantics; this is the reference implementation.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { GraphValidationError, ReelgraphError } from '../contract/errors.js';
 import type { GraphProblem } from '../contract/errors.js';
@@ -11,6 +12,7 @@ import type { Priority } from '../contract/events.js';
 import type { GraphDocument } from '../contract/graph.js';
 import type { CredentialsLookup, NodeType } from '../contract/node.js';
 import type { RateLimiter } from '../contract/rate-limit.js';
+import type { BudgetLedger, BudgetLimits } from '../contract/budget.js';
 import { formatPortType } from '../contract/ports.js';
 import { checkPortValue } from '../contract/port-value.js';
 import type { ArtifactStore } from '../contract/artifacts.js';
@@ -22,10 +24,12 @@ import type { CacheStore } from './cache.js';
 import { EnvCredentials } from './credentials.js';
 import { ResourcePool, type ResourceLimits } from './pool.js';
 import { InProcessRateLimiter } from './rate-limiter.js';
+import { InProcessBudgetLedger } from './budget-ledger.js';
+import { EstimateTally, type RunEstimate } from './estimate.js';
 import { LocalDispatcher } from './local-dispatcher.js';
 import type { UnitDispatcher } from './unit.js';
 import { sleep as realSleep, type Sleep } from './retry.js';
-import { RunExecution, type RunResult, type RunScope } from './run.js';
+import { estimateTargets, RunExecution, type RunResult, type RunScope } from './run.js';
 import type { EngineServices } from './services.js';
 
 export type { EngineServices };
@@ -39,6 +43,14 @@ export interface EngineOptions {
   limits?: Partial<ResourceLimits>;
   credentials?: CredentialsLookup;
   rateLimiter?: RateLimiter;
+  /**
+   * Spend counters the budgets are enforced with. Default: this process's
+   * (in memory, daily ones starting at zero). Queue workers keep their own,
+   * shared in Redis.
+   */
+  budgets?: BudgetLedger;
+  /** Each provider's spend per UTC day over every run, in USD (REELGRAPH_BUDGET_PROVIDERS). */
+  providerBudgetsUsdPerDay?: Record<string, number>;
   logger?: Logger;
   /**
    * Where units execute. Default: this process, under `limits`. Queue mode
@@ -70,7 +82,15 @@ export interface StartOptions {
    * executed. `noCache` then applies to this node alone.
    */
   only?: string;
+  /**
+   * This run's budget in USD at list price: a paid request that would take
+   * the run past it is not sent, and its item fails naming the budget.
+   */
+  budgetUsd?: number;
 }
+
+/** What an estimate takes: a run's inputs, without what only a run has. */
+export type EstimateOptions = Pick<StartOptions, 'inputs' | 'noCache' | 'signal' | 'inputSources'> & { outDir?: string };
 
 export interface PreparedRun {
   runId: string;
@@ -117,13 +137,16 @@ export function runScopeOf(graph: GraphDocument, options: Pick<StartOptions, 'un
 
 export class Engine {
   readonly services: EngineServices;
+  private readonly providerBudgets: Record<string, number> | undefined;
   private readonly running = new Map<string, RunExecution>();
 
   constructor(options: EngineOptions) {
     const logger = options.logger ?? pino({ level: process.env.REELGRAPH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
     const credentials = options.credentials ?? new EnvCredentials(options.registry.list());
     const rateLimiter = options.rateLimiter ?? new InProcessRateLimiter();
-    const unitServices = { artifacts: options.artifacts, credentials, rateLimiter, dataDir: options.dataDir, logger, partCache: options.cache };
+    const budgets = options.budgets ?? new InProcessBudgetLedger();
+    const unitServices = { artifacts: options.artifacts, credentials, rateLimiter, dataDir: options.dataDir, logger, partCache: options.cache, budgets };
+    this.providerBudgets = options.providerBudgetsUsdPerDay;
     this.services = {
       registry: options.registry,
       artifacts: options.artifacts,
@@ -171,12 +194,47 @@ export class Engine {
           ...(options.inputSources ? { inputSources: options.inputSources } : {}),
           ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
           ...(scope ? { scope } : {}),
+          ...budgetLimits(options.budgetUsd, graph.settings?.budgetUsdPerDay, this.providerBudgets),
         });
         this.running.set(runId, execution);
         const result = execution.execute().finally(() => this.running.delete(runId));
         return { runId, result, cancel: () => execution.cancel() };
       },
     };
+  }
+
+  /**
+   * What a run with these inputs would bill, per paid node and in total,
+   * calling no provider (see estimate.ts). An estimate is not a run: its
+   * events reach no listener and nothing records it.
+   */
+  async estimate(document: GraphDocument, options: EstimateOptions = {}): Promise<RunEstimate> {
+    const problems = validateGraph(document, this.services.registry);
+    if (problems.length > 0) throw new GraphValidationError(problems);
+    const graph = applyGraphSettings(document, this.services.registry);
+    const inputs = resolveInputs(graph, options.inputs ?? {});
+    const runId = `estimate-${randomUUID()}`;
+    const tally = new EstimateTally();
+    const bus = new EventBus((error) => this.services.logger.error({ err: error }, 'event listener failed'));
+    const execution = new RunExecution(graph, { ...this.services, bus }, {
+      runId,
+      inputs,
+      outDir: options.outDir ?? join(this.services.dataDir, 'tmp', runId),
+      noCache: options.noCache ?? false,
+      priority: 'normal',
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.inputSources ? { inputSources: options.inputSources } : {}),
+      estimate: tally,
+    });
+    const result = await execution.execute();
+    const targets = new Set(estimateTargets(graph, this.services));
+    const paid = graph.nodes.filter((node) => targets.has(node.id));
+    const estimate = tally.result(paid, result.nodes);
+    // A node's own failure (a script that does not parse) is the estimate's error; paid results left out are not failures.
+    const failed = result.nodes.find((node) => node.status === 'failed' && node.error && !['UPSTREAM', 'ESTIMATE_ONLY'].includes(node.error.code));
+    if (failed?.error) estimate.error = `node "${failed.id}": ${failed.error.message}`;
+    else if (result.status === 'cancelled') estimate.error = 'cancelled';
+    return estimate;
   }
 
   /** Validate, then start at once. */
@@ -199,6 +257,16 @@ export class Engine {
   run(graph: GraphDocument, options: StartOptions): Promise<RunResult> {
     return this.start(graph, options).result;
   }
+}
+
+/** The run's budgets, or nothing when none applies. */
+function budgetLimits(runUsd: number | undefined, graphUsdPerDay: number | undefined, providerUsdPerDay: Record<string, number> | undefined): { budget?: BudgetLimits } {
+  const limits: BudgetLimits = {
+    ...(runUsd !== undefined ? { runUsd } : {}),
+    ...(graphUsdPerDay !== undefined ? { graphUsdPerDay } : {}),
+    ...(providerUsdPerDay && Object.keys(providerUsdPerDay).length > 0 ? { providerUsdPerDay } : {}),
+  };
+  return Object.keys(limits).length > 0 ? { budget: limits } : {};
 }
 
 /** Apply defaults, require required inputs, reject unknown ones, and check every value against its port type. */

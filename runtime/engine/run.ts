@@ -27,7 +27,9 @@ import { checkPortValue } from '../contract/port-value.js';
 import type { PortSpec } from '../contract/ports.js';
 import { collectArtifactHandles } from '../contract/artifacts.js';
 import { applySchemaDefaults } from '../contract/schema.js';
+import type { BudgetLimits } from '../contract/budget.js';
 import { cacheKey } from './cache.js';
+import { EstimateOnlyError, isEstimateGap, type EstimateCollector } from './estimate.js';
 import type { EngineServices } from './services.js';
 import { hashJson } from './hash.js';
 import { backoffDelay, defaultRetryPolicy, retryWaitBeyondLimit } from './retry.js';
@@ -127,6 +129,16 @@ export interface RunOptions {
   startedAt?: number;
   /** Run only this node and what it needs; unset, the whole graph. */
   scope?: RunScope;
+  /** The budgets paid requests reserve against (`NodeContext.reserve`). */
+  budget?: BudgetLimits;
+  /**
+   * Estimate instead of run: only the paid nodes (those with
+   * `estimateUsage`) and their ancestors are demanded; a paid unit is never
+   * executed, its cache hit or its estimated usage goes to the collector, and
+   * its result stays absent (what depends on it is not estimated). A fallback
+   * counts its first choice only.
+   */
+  estimate?: EstimateCollector;
 }
 
 export interface NodeSummary {
@@ -161,6 +173,8 @@ export class RunExecution {
   private readonly demanded: ReadonlySet<string>;
   /** Nodes whose results must come from the cache, never executed (the ancestors of an `only` target). */
   private readonly reuseOnly: ReadonlySet<string>;
+  /** An estimate's paid nodes, demanded instead of the sinks. */
+  private readonly targets: string[] | undefined;
 
   constructor(
     private readonly graph: GraphDocument,
@@ -169,7 +183,12 @@ export class RunExecution {
   ) {
     this.startedAt = options.startedAt ?? Date.now();
     const { scope } = options;
-    this.demanded = scope ? demandedBy(graph, scope.target) : new Set(graph.nodes.map((n) => n.id));
+    this.targets = options.estimate ? estimateTargets(graph, services) : undefined;
+    this.demanded = this.targets
+      ? new Set(this.targets.flatMap((target) => [...demandedBy(graph, target)]))
+      : scope
+        ? demandedBy(graph, scope.target)
+        : new Set(graph.nodes.map((n) => n.id));
     this.reuseOnly = scope?.mode === 'only' ? new Set([...this.demanded].filter((id) => id !== scope.target)) : new Set();
     // Every waiting or executing unit listens on the run's signal; thousands of items are normal.
     setMaxListeners(0, this.controller.signal);
@@ -254,9 +273,10 @@ export class RunExecution {
       this.emit({ type: 'node', runId, at: Date.now(), nodeId: plan.node.id, nodeType: plan.node.type, status: 'queued' });
     }
     const target = this.options.scope?.target;
-    const sinks = target === undefined ? this.sinks() : [target];
+    const sinks = this.targets ?? (target === undefined ? this.sinks() : [target]);
     const sinkOutcomes = await Promise.all(sinks.map(async (nodeId) => ({ nodeId, error: await this.demandAll(nodeId) })));
-    const outputs = await this.collectOutputs(target);
+    // An estimate produces no results: its paid nodes were never executed.
+    const outputs = this.targets ? { values: {} } : await this.collectOutputs(target);
 
     const cancelled = this.controller.signal.aborted;
     const failure = sinkOutcomes.find((s) => s.error !== undefined);
@@ -301,7 +321,10 @@ export class RunExecution {
       return outcome.ok ? undefined : outcome.error;
     }
     const view = await this.viewOf(nodeId);
-    if (!view.ok) return view.error;
+    if (!view.ok) {
+      if (plan.type.estimateUsage) this.options.estimate?.blocked(nodeId, undefined, view.error);
+      return view.error;
+    }
     const outcomes = await Promise.all(Array.from({ length: view.view.length }, (_, i) => this.demandItem(nodeId, i)));
     const failed = outcomes.map((o, index) => ({ o, index })).filter(({ o }) => !o.ok);
     if (failed.length === 0) return undefined;
@@ -415,7 +438,10 @@ export class RunExecution {
       const plan = this.plan(nodeId);
       if (plan.type.control === 'fallback') return this.fallbackWhole(plan);
       const shared = await this.sharedInputs(nodeId);
-      if (!shared.ok) return { ok: false, error: shared.error };
+      if (!shared.ok) {
+        if (plan.type.estimateUsage) this.options.estimate?.blocked(nodeId, undefined, shared.error);
+        return { ok: false, error: shared.error };
+      }
       return this.runUnit(plan, undefined, shared.values, shared.hashes);
     });
     return state.whole;
@@ -511,6 +537,8 @@ export class RunExecution {
         return { ok: true, outputs: { [plan.type.outputs[0]?.name ?? 'value']: value.value }, cached: false, producedBy: source.node };
       }
       if (this.controller.signal.aborted) return { ok: false, error: new CancelledError() };
+      // An estimate counts the first choice: the next one runs only when it fails, which an estimate cannot know.
+      if (isEstimateGap(value.error)) return { ok: false, error: value.error };
       errors.push(value.error);
     }
     return { ok: false, error: allAlternativesFailed(plan, errors) };
@@ -539,6 +567,7 @@ export class RunExecution {
         return { ok: true, outputs, cached: false, producedBy: source.node };
       }
       if (this.controller.signal.aborted) break;
+      if (isEstimateGap(value.error)) return { ok: false, error: value.error };
       errors.push(value.error);
     }
     if (this.controller.signal.aborted) {
@@ -576,6 +605,7 @@ export class RunExecution {
     // A node that says what its result depends on (inputs and params) is keyed by exactly that.
     const view = type.cacheKeyInputs ? { view: hashJson(type.cacheKeyInputs(inputs, plan.params)) } : { params: plan.params, inputs: inputHashes };
     const key = cacheKey({ type: type.type, typeVersion: type.version, ...view, ...(identity ? { identity } : {}) });
+    if (this.options.estimate && type.estimateUsage) return this.estimateUnit(plan, item, inputs, key, this.options.estimate);
     if (this.reuseOnly.has(node.id)) return this.reuseUnit(plan, item, key);
     if (type.cacheable && !plan.alwaysRun) {
       // Without the cache, only results this run produced itself count: a run resumed after a restart keeps what it already did (paid for) and no more.
@@ -655,6 +685,21 @@ export class RunExecution {
     return { ok: false, error };
   }
 
+  /** A paid unit in an estimate: free when cached, else priced by what the node says it would use, and never executed. */
+  private async estimateUnit(plan: NodePlan, item: ItemInfo | undefined, inputs: Record<string, unknown>, key: string, collector: EstimateCollector): Promise<Outcome> {
+    const { node, type } = plan;
+    const state = this.state(node.id);
+    const hit = type.cacheable && !plan.alwaysRun ? await this.cacheLookup(key, this.options.noCache ? this.runId : undefined) : undefined;
+    if (hit) {
+      state.counts.cached += 1;
+      state.ranAny = true;
+      collector.cached(node.id, item?.index);
+      return { ok: true, outputs: hit, cached: true, producedBy: node.id };
+    }
+    collector.estimated(node.id, item?.index, type.estimateUsage?.(inputs, plan.params) ?? []);
+    return { ok: false, error: new EstimateOnlyError(node.id, item?.index) };
+  }
+
   private unitRequest(plan: NodePlan, item: ItemInfo | undefined, inputs: Record<string, unknown>, attempt: number): UnitRequest {
     const { node, type } = plan;
     const timeoutMs = plan.timeoutMs ?? type.unitTimeoutMs?.(inputs, plan.params) ?? type.timeoutMs;
@@ -672,12 +717,14 @@ export class RunExecution {
       attempt,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       outDir: this.options.outDir,
+      ...(this.options.budget ? { budget: { runId: this.runId, ...(this.graph.id ? { graphId: this.graph.id } : {}), limits: this.options.budget } } : {}),
     };
   }
 
   /** An item whose inputs failed upstream: shown as failed (with the cause) so the gap is visible where it lands. */
   private blockItem(plan: NodePlan, item: ItemInfo, error: unknown): Outcome {
     if (error instanceof CancelledError) return this.cancelledUnit(plan, item);
+    if (plan.type.estimateUsage) this.options.estimate?.blocked(plan.node.id, item.index, error);
     this.state(plan.node.id).counts.failed += 1;
     this.emitItem(plan, item, 'failed', { error: this.locate(error, plan.node.id, item.index) });
     return { ok: false, error };
@@ -762,6 +809,28 @@ export function demandedBy(graph: GraphDocument, target: string): Set<string> {
     }
   }
   return demanded;
+}
+
+/**
+ * What an estimate demands: the paid nodes, except those that are only a
+ * fallback's later choice (an estimate counts the first choice).
+ */
+export function estimateTargets(graph: GraphDocument, services: Pick<EngineServices, 'registry'>): string[] {
+  const typeOf = (id: string): NodeType | undefined => {
+    const node = graph.nodes.find((n) => n.id === id);
+    return node ? (services.registry.get(node.type, node.typeVersion) as NodeType | undefined) : undefined;
+  };
+  return graph.nodes
+    .filter((node) => typeOf(node.id)?.estimateUsage)
+    .filter((node) => {
+      const uses = graph.edges.filter((edge) => parseRef(edge.from).node === node.id).map((edge) => parseRef(edge.to));
+      const laterChoice = (to: Source): boolean => {
+        const consumer = typeOf(to.node);
+        return consumer?.control === 'fallback' && consumer.inputs.findIndex((port) => port.name === to.port) > 0;
+      };
+      return uses.length === 0 || !uses.every(laterChoice);
+    })
+    .map((node) => node.id);
 }
 
 /** Input port → file name, for the ports wired straight from a graph input that was given as a file. */

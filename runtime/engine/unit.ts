@@ -11,8 +11,10 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from '../contract/artifacts.js';
 import { CancelledError, TimeoutError } from '../contract/errors.js';
 import type { Priority, ReelgraphEvent } from '../contract/events.js';
-import type { CredentialsLookup, ItemInfo, NodeContext, NodeLogger, NodeOutputs, NodeType, ResourceClass } from '../contract/node.js';
+import type { CredentialsLookup, ItemInfo, NodeContext, NodeLogger, NodeOutputs, NodeType, ProviderUsage, ResourceClass } from '../contract/node.js';
 import type { RateLimiter } from '../contract/rate-limit.js';
+import { budgetCounters, type BudgetLedger, type BudgetScope } from '../contract/budget.js';
+import { estimateCost } from '../observability/prices.js';
 import { cacheKey, type CacheStore } from './cache.js';
 import { hashJson } from './hash.js';
 
@@ -33,6 +35,8 @@ export interface UnitRequest {
   attempt: number;
   timeoutMs?: number;
   outDir: string;
+  /** The budgets this run is under; absent, reservations hold nothing. */
+  budget?: BudgetScope;
 }
 
 /** What the caller learns while a unit runs. */
@@ -61,6 +65,8 @@ export interface UnitServices {
   logger: Logger;
   /** Where units keep the results of their parts (`NodeContext.parts`); without it they keep none. */
   partCache?: CacheStore;
+  /** Shared spend counters (`NodeContext.reserve`); without them no budget is enforced. */
+  budgets?: BudgetLedger;
 }
 
 /** A node type's view of the part cache: keys are hashed with its type, version and identity, so no two node types share an entry. */
@@ -94,6 +100,7 @@ export async function executeUnit(type: NodeType, request: UnitRequest, services
         );
   const tempDirs: string[] = [];
   const index = item?.index;
+  const spending = spendingOf(request, services.budgets);
   const context: NodeContext = {
     runId,
     nodeId,
@@ -107,8 +114,10 @@ export async function executeUnit(type: NodeType, request: UnitRequest, services
     progress: progressReporter(request, emit),
     usage: (usage) => {
       if (!Number.isFinite(usage.quantity) || usage.quantity <= 0) return;
+      spending.spent(usage);
       emit({ type: 'usage', runId, at: Date.now(), nodeId, ...(index !== undefined ? { index } : {}), ...usage });
     },
+    reserve: (usage) => spending.reserve(usage),
     signal: controller.signal,
     credentials: services.credentials,
     rateLimiter: services.rateLimiter,
@@ -133,8 +142,66 @@ export async function executeUnit(type: NodeType, request: UnitRequest, services
     if (timer) clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
     controller.abort(EXECUTION_FINISHED);
-    await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+    await Promise.all([spending.settle(), ...tempDirs.map((dir) => rm(dir, { recursive: true, force: true }))]);
   }
+}
+
+interface Spending {
+  reserve(usage: ProviderUsage): Promise<void>;
+  /** Usage the provider reported: it replaces the oldest hold of that provider. */
+  spent(usage: ProviderUsage): void;
+  /** Waits for the counters to be updated, and gives back holds no usage replaced (requests that failed before billing). */
+  settle(): Promise<void>;
+}
+
+interface Hold {
+  provider: string;
+  counters: ReturnType<typeof budgetCounters>;
+  usd: number;
+}
+
+/** List price of one usage report; unpriced usage (self-hosted servers) costs nothing here. */
+function costOf(usage: ProviderUsage): number {
+  return estimateCost([usage]).totalUsd;
+}
+
+function describeRequest(usage: ProviderUsage): string {
+  return `this request (${usage.quantity} ${usage.unit} of ${usage.provider}${usage.model ? ` ${usage.model}` : ''})`;
+}
+
+/** One unit's reservations against the run's budgets, and how reported usage settles them. */
+function spendingOf(request: UnitRequest, ledger: BudgetLedger | undefined): Spending {
+  const scope = request.budget;
+  if (!scope || !ledger) return { reserve: async () => {}, spent: () => {}, settle: async () => {} };
+  const holds: Hold[] = [];
+  const updates: Promise<void>[] = [];
+  return {
+    async reserve(usage) {
+      const counters = budgetCounters(scope, usage.provider, Date.now());
+      if (counters.length === 0) return;
+      const usd = costOf(usage);
+      await ledger.reserve(counters, usd, describeRequest(usage));
+      holds.push({ provider: usage.provider, counters, usd });
+    },
+    spent(usage) {
+      const counters = budgetCounters(scope, usage.provider, Date.now());
+      const usd = costOf(usage);
+      const at = holds.findIndex((hold) => hold.provider === usage.provider);
+      const hold = at >= 0 ? holds.splice(at, 1)[0] : undefined;
+      const sameCounters = hold !== undefined && hold.counters.map((c) => c.key).join() === counters.map((c) => c.key).join();
+      // One step when it can be: between giving the hold back and adding the spend, another request could slip in.
+      if (hold && sameCounters) updates.push(ledger.adjust(counters, usd - hold.usd));
+      else {
+        if (hold) updates.push(ledger.adjust(hold.counters, -hold.usd));
+        if (counters.length > 0) updates.push(ledger.adjust(counters, usd));
+      }
+    },
+    async settle() {
+      for (const hold of holds.splice(0)) updates.push(ledger.adjust(hold.counters, -hold.usd));
+      // A counter that could not be updated must not fail the unit whose result is already paid for.
+      await Promise.allSettled(updates);
+    },
+  };
 }
 
 function safeName(nodeId: string): string {

@@ -67,6 +67,9 @@ export interface GenerateRequest<P extends SceneParams> {
   usage(usage: ProviderUsage): void;
 }
 
+/** What a task's usage depends on, known before it is submitted. */
+export type UsageRequest<P extends SceneParams> = Pick<GenerateRequest<P>, 'prompt' | 'params' | 'format' | 'seed'>;
+
 export interface SceneNodeSpec<P extends TProperties> {
   type: string;
   title: string;
@@ -82,6 +85,12 @@ export interface SceneNodeSpec<P extends TProperties> {
   negativePrompt: boolean;
   /** Model identity for the cache key. */
   identity(params: SceneParamsWith<P>): string;
+  /**
+   * The usage the task for this prompt bills (seconds of video at a model),
+   * calling nothing: reserved against the budgets before submitting, and what
+   * an estimate prices. `generate` reports the same once the task is accepted.
+   */
+  usage(request: UsageRequest<SceneParamsWith<P>>, label: string): ProviderUsage;
   /** Submits the task and waits for it (cancelling it if the job is aborted); resolves with where the video is. */
   generate(request: GenerateRequest<SceneParamsWith<P>>): Promise<VideoSource>;
 }
@@ -114,6 +123,10 @@ export function defineSceneNode<P extends TProperties>(spec: SceneNodeSpec<P>): 
       const { negativePrompt: _unsent, ...sent } = prompt;
       return { prompt: spec.negativePrompt ? prompt : sent, format: resolveFormat(params), options };
     },
+    estimateUsage(inputs, params) {
+      const prompt = promptOf(inputs.prompts);
+      return [spec.usage({ prompt, params, format: resolveFormat(params), seed: providerSeed(prompt) }, `${spec.provider}: scene "${prompt.sceneId}"`)];
+    },
     execute: (ctx) => execute(spec, ctx),
   });
 }
@@ -129,6 +142,8 @@ async function execute<P extends TProperties>(spec: SceneNodeSpec<P>, ctx: NodeC
   try {
     let source: VideoSource;
     try {
+      // Before the task is submitted: a budget it would cross stops it here, unbilled.
+      await ctx.reserve(spec.usage({ prompt, params: ctx.params, format, seed: providerSeed(prompt) }, label));
       source = await spec.generate({ prompt, params: ctx.params, format, seed: providerSeed(prompt), job, credentials: ctx.credentials, usage: ctx.usage });
     } finally {
       release();

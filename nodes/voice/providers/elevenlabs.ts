@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { PermanentError, TransientError, whereToStoreCredential } from '../../../runtime/contract/index.js';
 import { httpError, requestProvider, type ProviderResponse } from '../../http/client.js';
 import { fastApiDetail } from '../../http/fastapi-detail.js';
-import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings, WordTiming } from './provider.js';
+import type { SpeechProvider, SynthesisRequest, SynthesisResult, UsageRequest, VoiceSettings, WordTiming } from './provider.js';
+import type { ProviderUsage } from '../../../runtime/contract/index.js';
 
 const PROVIDER = 'elevenlabs';
 const DEFAULT_BASE_URL = 'https://api.elevenlabs.io';
@@ -44,7 +45,13 @@ export function createElevenLabsProvider(options: ElevenLabsOptions = {}): Speec
     identity: (settings) => elevenLabsIdentity(settings),
     voices: () => [],
     synthesize: (request) => synthesize(request, timeoutMs),
+    estimateUsage: elevenLabsUsage,
   };
+}
+
+/** ElevenLabs bills the characters sent, per model; the answer's `character-cost` header, when present, has the last word. */
+function elevenLabsUsage(request: UsageRequest): ProviderUsage {
+  return { provider: PROVIDER, unit: 'characters', quantity: request.text.length, model: request.model ?? DEFAULT_MODEL };
 }
 
 /** Cache identity from what is actually sent: two speeds that clamp alike sound alike. */

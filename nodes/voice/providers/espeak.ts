@@ -51,6 +51,7 @@ export const espeakProvider: SpeechProvider = {
   maxCharacters: 4000,
   identity: (settings) => `espeak-ng:${JSON.stringify(espeakVoice(settings))}`,
   voices: () => Object.keys(presets),
+  estimateUsage: (request) => ({ provider: 'espeak', unit: 'characters', quantity: request.text.length }),
 
   async synthesize(request: SynthesisRequest): Promise<SynthesisResult> {
     const binary = await findEspeak();
@@ -60,7 +61,7 @@ export const espeakProvider: SpeechProvider = {
     const path = join(request.workDir, 'espeak.wav');
     // `--` ends the options: a line of dialogue that starts with "-" is text, not a flag.
     await runTool(binary, ['-v', voice, '-p', String(pitch), '-s', String(wpm), '-w', path, '--', request.text], { timeoutMs: TIMEOUT_MS, signal: request.signal });
-    request.usage?.({ provider: 'espeak', unit: 'characters', quantity: request.text.length });
+    request.usage?.(espeakProvider.estimateUsage(request));
     return { path, voice, model: 'espeak-ng' };
   },
 };

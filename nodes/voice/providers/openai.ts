@@ -23,7 +23,8 @@ import { join } from 'node:path';
 import { PermanentError, TransientError, whereToStoreCredential, type CredentialSpec, type ReelgraphError } from '../../../runtime/contract/index.js';
 import { httpError, redact, requestProvider, type ProviderResponse } from '../../http/client.js';
 import { fastApiDetail } from '../../http/fastapi-detail.js';
-import type { SpeechProvider, SynthesisRequest, SynthesisResult, VoiceSettings } from './provider.js';
+import type { SpeechProvider, SynthesisRequest, SynthesisResult, UsageRequest, VoiceSettings } from './provider.js';
+import type { ProviderUsage } from '../../../runtime/contract/index.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const OPENAI_DEFAULT_MODEL = 'tts-1';
@@ -56,7 +57,14 @@ export function createOpenAiSpeechProvider(options: OpenAiSpeechOptions = {}): S
     // Voice names differ per server (OpenAI, Kokoro, LocalAI): the server judges them.
     voices: () => [],
     synthesize: (request: SynthesisRequest) => synthesize(request, timeoutMs),
+    estimateUsage: openAiUsage,
   };
+}
+
+/** Characters sent; a self-hosted server is reported as `openai-compatible`, which no price row covers. */
+function openAiUsage(request: UsageRequest): ProviderUsage {
+  const official = isOfficial(baseUrl(request.endpoint));
+  return { provider: official ? 'openai' : 'openai-compatible', unit: 'characters', quantity: request.text.length, model: request.model ?? OPENAI_DEFAULT_MODEL };
 }
 
 export const openAiSpeechProvider: SpeechProvider = createOpenAiSpeechProvider();
@@ -86,7 +94,7 @@ async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise
   });
   if (response.status < 200 || response.status >= 300) throw responseError(label, response, { voice: request.settings.voice, model, secrets });
   // Self-hosted compatible servers (Kokoro, LocalAI) are not OpenAI's bill: reported apart, and left unpriced.
-  request.usage?.({ provider: official ? 'openai' : 'openai-compatible', unit: 'characters', quantity: request.text.length, model });
+  request.usage?.(openAiUsage(request));
 
   const format = sniffAudio(response.body);
   if (!format) throw notAudio(label, response, secrets);

@@ -47,6 +47,9 @@ export interface SynthesisResult {
   model: string;
 }
 
+/** What a request's billed usage depends on, known before it is sent. */
+export type UsageRequest = Pick<SynthesisRequest, 'text' | 'settings' | 'model' | 'endpoint'>;
+
 export interface SpeechProvider {
   id: string;
   title: string;
@@ -57,4 +60,10 @@ export interface SpeechProvider {
   /** Voices (or presets) this provider knows; an unknown voice is a per-item error. */
   voices(): string[];
   synthesize(request: SynthesisRequest): Promise<SynthesisResult>;
+  /**
+   * The usage this request will bill, calling nothing: what a budget
+   * reserves before the request is sent and what an estimate prices. The
+   * same figures `synthesize` reports, unless the provider answers with its own.
+   */
+  estimateUsage(request: UsageRequest): ProviderUsage;
 }

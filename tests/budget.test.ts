@@ -1,0 +1,118 @@
+/**
+ * Budgets stop a run before the request that would cross them: the fake
+ * provider counts what it was sent, and the failed item names the budget,
+ * its limit, what was spent and what the request would have cost.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BudgetExceededError, budgetCounters, type GraphDocument, type ItemEvent } from '../runtime/contract/index.js';
+import { InProcessBudgetLedger } from '../runtime/engine/budget-ledger.js';
+import { priceOf } from '../runtime/observability/prices.js';
+import { createHarness, graph, type Harness } from './fixtures/harness.js';
+import { startFakeElevenLabs, type FakeElevenLabs } from './fixtures/fake-elevenlabs.js';
+
+/** Three lines of exactly 40 characters each: each costs the same. */
+const LINES = ['Is anyone still listening out there now?', 'Another dead block, nothing but rust ok.', 'I can see you, Kael, up on the roof now.'];
+const episode = (lines: string[]): string => `# Signal\n\n## Roof\n\n${lines.map((line) => `**ARIA:** ${line}`).join('\n\n')}\n`;
+const PER_LINE_USD = 40 * (priceOf({ provider: 'elevenlabs', unit: 'characters', model: 'eleven_multilingual_v2' })?.usdPerUnit ?? NaN);
+
+let fake: FakeElevenLabs;
+let h: Harness;
+
+function voices(extra: Partial<GraphDocument> = {}): GraphDocument {
+  return graph(
+    [
+      ['parse', 'script.markdown'],
+      ['eleven', 'voice.tts', { provider: 'elevenlabs', endpoint: fake.url }],
+    ],
+    ['$input.episode -> parse.markdown', 'parse.speakable -> eleven.segments'],
+    { inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'eleven.clips' }, ...extra },
+  );
+}
+
+function failedItems(runId: string): ItemEvent[] {
+  return h.events.filter((e): e is ItemEvent => e.type === 'item' && e.runId === runId && e.nodeId === 'eleven' && e.status === 'failed');
+}
+
+beforeAll(async () => {
+  fake = await startFakeElevenLabs();
+  expect(LINES.every((line) => line.length === 40)).toBe(true);
+});
+beforeEach(async () => {
+  fake.requests.length = 0;
+});
+afterEach(async () => h?.dispose());
+afterAll(() => fake.close());
+
+const credentials = { get: async (name: string) => (name === 'elevenlabs' ? { apiKey: 'sk_test_budget' } : undefined) };
+
+describe('budgets', () => {
+  it('a run budget that fits two of three lines sends exactly two requests, and the third item names the budget', async () => {
+    h = await createHarness({ realSleep: true, credentials });
+    const result = await h.run(voices(), { inputs: { episode: episode(LINES) }, budgetUsd: PER_LINE_USD * 2.5 });
+    expect(fake.requests).toHaveLength(2);
+    expect(result.status).toBe('failed');
+    expect(result.nodes.find((n) => n.id === 'eleven')?.items).toMatchObject({ executed: 2, failed: 1 });
+    const [failed] = failedItems(result.runId);
+    expect(failed?.error).toMatchObject({ name: 'BudgetExceededError', code: 'PERMANENT', retryable: false, location: { nodeId: 'eleven' } });
+    expect(failed?.error?.message).toBe(
+      `run budget of $0.01 would be exceeded: $0.0080 spent or held, and this request (40 characters of elevenlabs eleven_multilingual_v2) would cost $0.0040; the request was not sent`,
+    );
+    expect(result.error?.message).toMatch(/^run budget of \$0\.01 would be exceeded/);
+    // Not retried: a budget is not a glitch.
+    expect(h.events.filter((e) => e.type === 'retry')).toHaveLength(0);
+  });
+
+  it('a budget that fits the whole run lets it finish', async () => {
+    h = await createHarness({ realSleep: true, credentials });
+    const result = await h.run(voices(), { inputs: { episode: episode(LINES) }, budgetUsd: PER_LINE_USD * 3 });
+    expect(result.status).toBe('done');
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it("a provider's daily budget holds across runs: what one run spent, the next cannot", async () => {
+    h = await createHarness({ realSleep: true, credentials, providerBudgetsUsdPerDay: { elevenlabs: PER_LINE_USD * 2.5 } });
+    const first = await h.run(voices(), { inputs: { episode: episode(LINES.slice(0, 2)) } });
+    expect(first.status).toBe('done');
+    expect(fake.requests).toHaveLength(2);
+    const second = await h.run(voices(), { inputs: { episode: episode(LINES) } });
+    // Two lines are cached (free); the third would cross the day's budget.
+    expect(fake.requests).toHaveLength(2);
+    expect(second.status).toBe('failed');
+    expect(failedItems(second.runId)[0]?.error?.message).toMatch(/^daily budget of provider "elevenlabs" of \$0\.01 would be exceeded: \$0\.0080 spent or held/);
+  });
+
+  it("a graph's daily budget (its settings) counts every run of that graph, and no other graph's", async () => {
+    h = await createHarness({ realSleep: true, credentials });
+    const limited = voices({ id: 'signal', settings: { budgetUsdPerDay: PER_LINE_USD * 1.5 } });
+    const first = await h.run(limited, { inputs: { episode: episode(LINES.slice(0, 1)) } });
+    expect(first.status).toBe('done');
+    const second = await h.run(limited, { inputs: { episode: episode(LINES.slice(1, 2)) } });
+    expect(second.status).toBe('failed');
+    expect(failedItems(second.runId)[0]?.error?.message).toMatch(/^daily budget of graph "signal" of \$0\.0060 would be exceeded/);
+    expect(fake.requests).toHaveLength(1);
+    const other = await h.run(voices({ id: 'other' }), { inputs: { episode: episode(LINES.slice(1, 2)) } });
+    expect(other.status).toBe('done');
+    expect(fake.requests).toHaveLength(2);
+  });
+});
+
+describe('InProcessBudgetLedger', () => {
+  const scope = { runId: 'r1', graphId: 'g', limits: { runUsd: 1, graphUsdPerDay: 5 } };
+  const day = Date.UTC(2026, 11, 5);
+
+  it('holds a reservation against every counter or none, and names the first it would cross', async () => {
+    const ledger = new InProcessBudgetLedger(async (counter) => (counter.kind === 'graph-day' ? 4.5 : 0));
+    const counters = budgetCounters(scope, 'runway', day);
+    expect(counters.map((c) => c.key)).toEqual(['run:r1', 'graph:g:2026-12-05']);
+    await ledger.reserve(counters, 0.4, 'a');
+    const error = await ledger.reserve(counters, 0.2, 'this request').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect((error as BudgetExceededError).budget).toBe('daily budget of graph "g"');
+    expect((error as BudgetExceededError).spentUsd).toBeCloseTo(4.9, 10);
+    // The refused reservation held nothing anywhere.
+    expect(await ledger.spent(counters[0] as (typeof counters)[number])).toBeCloseTo(0.4, 10);
+    await ledger.adjust(counters, -0.4);
+    await ledger.reserve(counters, 0.5, 'b');
+    expect(await ledger.spent(counters[1] as (typeof counters)[number])).toBeCloseTo(5, 10);
+  });
+});

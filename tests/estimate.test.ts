@@ -1,0 +1,144 @@
+/**
+ * Cost before a run: an estimate calls no provider, prices each paid node
+ * from its inputs, equals what the same run then records against fakes that
+ * report usage, and costs nothing once the results are cached.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphDocument, ProviderUsage, UsageEvent } from '../runtime/contract/index.js';
+import { estimateCost } from '../runtime/observability/prices.js';
+import { createHarness, graph, type Harness } from './fixtures/harness.js';
+import { startFakeElevenLabs, type FakeElevenLabs } from './fixtures/fake-elevenlabs.js';
+import { startFakeRunway } from './fixtures/fake-runway.js';
+import { testsrcMp4, type FakeProvider } from './fixtures/fake-http.js';
+
+const episode = `---
+cast:
+  ARIA: { voice: calm-female }
+  KAEL: { voice: young-male }
+---
+# Signal
+
+## The roof
+
+*Rain on a dead antenna array.*
+
+**ARIA:** Is anyone still listening out there?
+
+**KAEL:** Another dead block. Nothing but rust and rain.
+
+## The stairwell
+
+*A flickering emergency light.*
+
+**ARIA:** I can see you, Kael.
+`;
+
+let eleven: FakeElevenLabs;
+let runway: FakeProvider;
+let h: Harness;
+
+const credentials: Record<string, Record<string, string>> = { elevenlabs: { apiKey: 'sk_test_estimate' }, runway: { apiKey: 'key_runway_estimate' } };
+
+/** Voices on ElevenLabs and scenes on Runway, side by side: the scenes take their lengths from the script, not from the voices. */
+function paidGraph(): GraphDocument {
+  return graph(
+    [
+      ['parse', 'script.markdown'],
+      ['cast', 'voice.cast', { voices: {} }],
+      ['eleven', 'voice.tts', { provider: 'elevenlabs', endpoint: eleven.url }],
+      ['prompts', 'scene.prompt'],
+      ['scenes', 'scene.runway', { endpoint: runway.url, model: 'gen4.5', width: 160, height: 120, fps: 12, pollIntervalMs: 5, timeoutSeconds: 20 }],
+    ],
+    ['$input.episode -> parse.markdown', 'parse.script -> cast.script', 'parse.speakable -> eleven.segments', 'cast.casting -> eleven.casting', 'parse.script -> prompts.script', 'prompts.prompts -> scenes.prompts'],
+    { inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'eleven.clips', scenes: 'scenes.clips' } },
+  );
+}
+
+beforeAll(async () => {
+  eleven = await startFakeElevenLabs();
+  runway = await startFakeRunway(await testsrcMp4({ width: 160, height: 120, fps: 12, seconds: 2 }));
+  runway.plan = { polls: 1, outcome: 'succeed' };
+  h = await createHarness({ realSleep: true, credentials: { get: async (name) => credentials[name] } });
+});
+afterAll(async () => {
+  await h.dispose();
+  await eleven.close();
+  await runway.close();
+});
+
+describe('reelgraph estimate', () => {
+  it('prices each paid node without calling a provider, equals the recorded spend of the same run, and is free once cached', async () => {
+    const g = paidGraph();
+    const estimate = await h.engine.estimate(g, { inputs: { episode } });
+    expect(eleven.requests).toHaveLength(0);
+    expect(runway.requests).toHaveLength(0);
+    expect(estimate.error).toBeUndefined();
+    expect(estimate.complete).toBe(true);
+    expect(estimate.nodes.map((n) => [n.id, n.type, n.provider, n.items, n.cachedItems])).toEqual([
+      ['eleven', 'voice.tts', 'elevenlabs', 3, 0],
+      ['scenes', 'scene.runway', 'runway', 2, 0],
+    ]);
+    const voice = estimate.nodes[0];
+    expect(voice?.usage).toEqual([{ provider: 'elevenlabs', unit: 'characters', quantity: expect.any(Number), model: 'eleven_multilingual_v2' }]);
+    expect(estimate.costUsd).toBeGreaterThan(0);
+
+    // The same run against the fakes: what the providers report is what the estimate said.
+    const before = h.events.length;
+    const result = await h.run(g, { inputs: { episode } });
+    expect(result.status).toBe('done');
+    const usage = h.events.slice(before).filter((e): e is UsageEvent => e.type === 'usage');
+    const spentBy = (nodeId: string): number => estimateCost(usage.filter((u) => u.nodeId === nodeId).map(({ provider, unit, quantity, model }): ProviderUsage => ({ provider, unit, quantity, ...(model ? { model } : {}) }))).totalUsd;
+    for (const node of estimate.nodes) expect(node.costUsd).toBeCloseTo(spentBy(node.id), 10);
+    expect(estimate.costUsd).toBeCloseTo(spentBy('eleven') + spentBy('scenes'), 10);
+    expect(eleven.requests).toHaveLength(3);
+
+    // Everything is cached now: a second estimate costs nothing and says why.
+    const again = await h.engine.estimate(g, { inputs: { episode } });
+    expect(again.costUsd).toBe(0);
+    expect(again.nodes.map((n) => [n.id, n.items, n.cachedItems, n.costUsd])).toEqual([
+      ['eleven', 3, 3, 0],
+      ['scenes', 2, 2, 0],
+    ]);
+    expect(eleven.requests).toHaveLength(3);
+  });
+
+  it('counts a fallback chain as its first choice, and says what it cannot price before the voices exist', async () => {
+    const g = graph(
+      [
+        ['parse', 'script.markdown'],
+        ['eleven', 'voice.tts', { provider: 'elevenlabs', endpoint: eleven.url, model: 'eleven_flash_v2_5' }],
+        ['offline', 'voice.tts', { provider: 'offline' }],
+        ['voice', 'control.fallback'],
+        ['pace', 'assembly.pace'],
+        ['prompts', 'scene.prompt'],
+        ['scenes', 'scene.runway', { endpoint: runway.url, model: 'gen4.5', width: 160, height: 120, fps: 12 }],
+      ],
+      [
+        '$input.episode -> parse.markdown',
+        'parse.speakable -> eleven.segments',
+        'parse.speakable -> offline.segments',
+        'eleven.clips -> voice.choice1',
+        'offline.clips -> voice.choice2',
+        'parse.script -> pace.script',
+        'voice.value -> pace.audio',
+        'parse.script -> prompts.script',
+        'pace.plan -> prompts.plan',
+        'prompts.prompts -> scenes.prompts',
+      ],
+      { inputs: { episode: { type: 'Markdown' } } },
+    );
+    const requests = eleven.requests.length;
+    const estimate = await h.engine.estimate(g, { inputs: { episode: episode.replace('Is anyone', 'Is anybody') } });
+    expect(eleven.requests).toHaveLength(requests);
+    expect(estimate.error).toBeUndefined();
+    // The offline voice only takes over what ElevenLabs fails: not counted.
+    expect(estimate.nodes.map((n) => n.id)).toEqual(['eleven', 'scenes']);
+    const [voice, scenes] = estimate.nodes;
+    // Another model than the first test's: nothing is cached, all three lines are priced.
+    expect(voice).toMatchObject({ provider: 'elevenlabs', items: 3, cachedItems: 0 });
+    expect(voice?.usage[0]?.model).toBe('eleven_flash_v2_5');
+    expect(scenes).toMatchObject({ items: 0, costUsd: 0, unestimated: { reason: expect.stringMatching(/paid node "eleven"/) } });
+    expect(estimate.complete).toBe(false);
+    expect(estimate.costUsd).toBeCloseTo(voice?.costUsd ?? NaN, 12);
+  });
+});
