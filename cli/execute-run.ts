@@ -4,6 +4,7 @@ import type { GraphDocument, Priority } from '../runtime/contract/index.js';
 import type { PreparedRun } from '../runtime/engine/engine.js';
 import type { RunResult } from '../runtime/engine/run.js';
 import { partialScopeOf } from '../runtime/runs/launcher.js';
+import { sceneGraph } from '../runtime/runs/scene-preview.js';
 import type { Workspace } from '../runtime/workspace.js';
 import { Exit, EXIT } from './exit.js';
 import { describeLocation, formatMs, table } from './format.js';
@@ -26,10 +27,13 @@ export interface RunCliOptions {
   until?: string;
   /** A partial run: this node alone, its inputs from the cache. */
   only?: string;
+  /** A preview of this scene (1-based) alone, at a preview profile unless `profile` is given. */
+  scene?: number;
 }
 
 /** The graph with this run's settings from the command line; the run record keeps them, so the run can be repeated as it was. */
-function withCliSettings(graph: GraphDocument, options: RunCliOptions): GraphDocument {
+function withCliSettings(graph: GraphDocument, options: RunCliOptions, registry: Workspace['registry']): GraphDocument {
+  if (options.scene !== undefined) return sceneGraph(graph, registry, options.scene, options.profile);
   return options.profile === undefined ? graph : { ...graph, settings: { ...graph.settings, profile: options.profile } };
 }
 
@@ -51,7 +55,7 @@ export async function executeRun(workspace: Workspace, graphRef: string, options
   let prepared: PreparedRun;
   const outDir = resolve(options.out);
   try {
-    const loaded = withCliSettings(await loadGraph(workspace, graphRef), options);
+    const loaded = withCliSettings(await loadGraph(workspace, graphRef), options, workspace.registry);
     const given = await parseInputs(loaded, options.input);
     // An episode file in another script format than the graph's parser reads gets the parser of its format.
     const graph = withParsersForInputFiles(loaded, given.sources, given.inputs);

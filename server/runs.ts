@@ -8,6 +8,7 @@ import type { Priority } from '../runtime/contract/events.js';
 import type { AnyGraphDocument, GraphDocument } from '../runtime/contract/graph.js';
 import { GraphValidationError } from '../runtime/contract/errors.js';
 import { partialScopeOf, type LaunchedRun } from '../runtime/runs/launcher.js';
+import { sceneGraph } from '../runtime/runs/scene-preview.js';
 import type { RunTrigger } from '../runtime/store/types.js';
 import type { ServerContext } from './context.js';
 import { notFound } from './errors.js';
@@ -25,6 +26,8 @@ export interface StartRequest {
   until?: string;
   /** A partial run: this node alone, its inputs from the cache. */
   only?: string;
+  /** A preview of this scene (1-based) alone, at a preview profile. */
+  scene?: number;
   trigger: RunTrigger;
 }
 
@@ -45,7 +48,9 @@ export async function graphFor(ctx: ServerContext, request: Pick<StartRequest, '
 
 /** Validates (GraphValidationError / InvalidRunInputError → 400), records and starts the run. */
 export async function startRun(ctx: ServerContext, request: StartRequest): Promise<LaunchedRun> {
-  const { graph, version } = await graphFor(ctx, request);
+  const found = await graphFor(ctx, request);
+  const { version } = found;
+  const graph = request.scene === undefined ? found.graph : sceneGraph(found.graph, ctx.workspace.registry, request.scene);
   const runId = randomUUID();
   const runsDir = ctx.config.runsDir ?? join(ctx.workspace.dataDir, 'runs');
   const launched = await ctx.workspace.launcher.launch({

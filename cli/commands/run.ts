@@ -9,6 +9,7 @@ import { collect, profileHelp } from '../options.js';
 
 const untilHelp = "run only this node and everything it needs (cached results reused), nothing downstream; the run's outputs are this node's";
 const onlyHelp = 'execute only this node, its inputs from the cache (the last run with these inputs); fails naming an upstream node whose result is not cached';
+const sceneHelp = 'preview one scene (1 = the first): its voice lines, visual and overlays as a short clip, at a preview profile unless --profile names one; shares cached results with the full render';
 
 export function registerRunCommand(program: Command, cli: CliContext): void {
   program
@@ -23,6 +24,7 @@ export function registerRunCommand(program: Command, cli: CliContext): void {
     .addOption(new Option('--priority <priority>', 'scheduling priority').choices(['urgent', 'normal', 'batch']).default('normal'))
     .addOption(new Option('--until <node>', untilHelp).conflicts('only'))
     .addOption(new Option('--only <node>', onlyHelp).conflicts('until'))
+    .addOption(new Option('--scene <n>', sceneHelp).argParser(sceneNumber))
     .action(async (graphRef: string, options: RunCliOptions) => {
       const workspace = await cli.openWorkspace();
       try {
@@ -31,6 +33,11 @@ export function registerRunCommand(program: Command, cli: CliContext): void {
         await workspace.close();
       }
     });
+}
+
+/** `--scene` as a number; sceneGraph() refuses anything but a scene number (exit 2, like any invalid input). */
+function sceneNumber(value: string): number {
+  return /^\d+$/u.test(value.trim()) ? Number(value) : Number.NaN;
 }
 
 async function runCommand(workspace: Workspace, graphRef: string, options: RunCliOptions, io: Io): Promise<void> {

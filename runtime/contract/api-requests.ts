@@ -138,6 +138,13 @@ export const startRunRequest = closedObject(
           "a partial run: execute only this node, its inputs from the cached results of its ancestors (the last run with these inputs); the run fails naming an ancestor that is not cached (code UPSTREAM_NOT_CACHED) and executes nothing upstream. `noCache` then applies to this node alone. Not with `until`; an unknown node id is a 400",
       }),
     ),
+    scene: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "preview one scene (1 = the first): the graph's script nodes output that scene alone, so the run renders its voice lines, visual and overlays as a short clip, at the preview of the graph's render profile (preview-720p, or preview-720x1280 for a Short). Its results share the cache with the full render. A graph with no script node that takes a scene is a 400",
+      }),
+    ),
   },
   { oneOf: [{ required: ['graphId'] }, { required: ['graph'] }] },
 );
