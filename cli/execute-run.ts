@@ -27,6 +27,8 @@ export interface RunCliOptions {
   until?: string;
   /** A partial run: this node alone, its inputs from the cache. */
   only?: string;
+  /** The run's budget in USD (`--budget-usd`). */
+  budgetUsd?: number;
   /** A preview of this scene (1-based) alone, at a preview profile unless `profile` is given. */
   scene?: number;
 }
@@ -60,7 +62,7 @@ export async function executeRun(workspace: Workspace, graphRef: string, options
     // An episode file in another script format than the graph's parser reads gets the parser of its format.
     const graph = withParsersForInputFiles(loaded, given.sources, given.inputs);
     const scope = partialScopeOf(options);
-    prepared = workspace.engine.prepare(graph, { inputs: given.inputs, inputSources: given.sources, outDir, noCache: !options.cache, priority: options.priority, ...scope });
+    prepared = workspace.engine.prepare(graph, { inputs: given.inputs, inputSources: given.sources, outDir, noCache: !options.cache, priority: options.priority, ...scope, ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}) });
     await workspace.store.createRun({
       id: prepared.runId,
       graphName: graph.name,

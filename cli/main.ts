@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerEstimateCommand } from './commands/estimate.js';
 import { registerGraphsCommand } from './commands/graphs.js';
 import { registerNodesCommand } from './commands/nodes.js';
 import { registerRunCommand } from './commands/run.js';
@@ -26,6 +27,7 @@ export { EXIT } from './exit.js';
 const commands: ReadonlyArray<(program: Command, cli: CliContext) => void> = [
   registerWorkerCommand,
   registerRunCommand,
+  registerEstimateCommand,
   registerDemoCommand,
   registerValidateCommand,
   registerNodesCommand,

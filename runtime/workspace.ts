@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { collectArtifactHandles, type CredentialsLookup, type NodeRegistry, type NodeType } from './contract/index.js';
+import { collectArtifactHandles, parseProviderBudgets, type BudgetCounter, type CredentialsLookup, type NodeRegistry, type NodeType } from './contract/index.js';
 import { resolveSecretKey } from './credentials/secret-key.js';
 import { CredentialVault } from './credentials/vault.js';
 import { ServerTables } from './store/server-tables.js';
@@ -16,6 +16,8 @@ import { artifactStoreFromEnv, type ManagedArtifactStore } from './artifacts/fro
 import { IndexedArtifactStore } from './artifacts/indexed.js';
 import { FsCacheStore } from './engine/cache.js';
 import { Engine } from './engine/engine.js';
+import { InProcessBudgetLedger } from './engine/budget-ledger.js';
+import { estimateCost } from './observability/prices.js';
 import { EnvCredentials } from './engine/credentials.js';
 import { globalLimitsFromEnv, limitsFromEnv } from './engine/pool.js';
 import { openSqliteStore, type SqliteRunStore } from './store/sqlite.js';
@@ -115,6 +117,9 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     : undefined;
   const engine = new Engine({
     registry,
+    // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations.
+    budgets: new InProcessBudgetLedger((counter) => spentToday(store, counter)),
+    ...providerBudgetsFromEnv(env),
     artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
     cache: new FsCacheStore(join(dataDir, 'cache')),
     dataDir,
@@ -139,4 +144,18 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
       await store.close();
     },
   };
+}
+
+/** REELGRAPH_BUDGET_PROVIDERS=runway=20,elevenlabs=5: each provider's spend per UTC day, in USD. */
+function providerBudgetsFromEnv(env: NodeJS.ProcessEnv): { providerBudgetsUsdPerDay?: Record<string, number> } {
+  const text = env.REELGRAPH_BUDGET_PROVIDERS?.trim();
+  return text ? { providerBudgetsUsdPerDay: parseProviderBudgets(text) } : {};
+}
+
+/** What the records say a daily budget's graph or provider spent today, at list price. */
+async function spentToday(store: RunStore, counter: BudgetCounter): Promise<number> {
+  if (counter.day === undefined || counter.subject === undefined) return 0;
+  const since = Date.parse(`${counter.day}T00:00:00Z`);
+  const usage = await store.usageSince(counter.kind === 'graph-day' ? { since, graphId: counter.subject } : { since, provider: counter.subject });
+  return estimateCost(usage).totalUsd;
 }

@@ -3,6 +3,10 @@
  * from its inputs, equals what the same run then records against fakes that
  * report usage, and costs nothing once the results are cached.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphDocument, ProviderUsage, UsageEvent } from '../runtime/contract/index.js';
 import { estimateCost } from '../runtime/observability/prices.js';
@@ -140,5 +144,70 @@ describe('reelgraph estimate', () => {
     expect(scenes).toMatchObject({ items: 0, costUsd: 0, unestimated: { reason: expect.stringMatching(/paid node "eleven"/) } });
     expect(estimate.complete).toBe(false);
     expect(estimate.costUsd).toBeCloseTo(voice?.costUsd ?? NaN, 12);
+  });
+});
+
+describe('reelgraph estimate (CLI)', () => {
+  const bin = resolve(import.meta.dirname, '..', 'bin', 'reelgraph.js');
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'reelgraph-estimate-cli-'));
+  });
+  afterAll(() => rm(cwd, { recursive: true, force: true }));
+
+  const reelgraph = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((done) => {
+      const env = { ...process.env, REELGRAPH_DATA: join(cwd, 'data'), ELEVENLABS_API_KEY: 'sk_test_cli' };
+      execFile(process.execPath, [bin, ...args], { cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
+        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      });
+    });
+
+  it('prints { costUsd, nodes: [{ id, type, provider, usage, costUsd, cachedItems, items }] } with --json, sends nothing, and a run under --budget-usd 0 sends nothing either', async () => {
+    const g = graph(
+      [
+        ['parse', 'script.markdown'],
+        ['eleven', 'voice.tts', { provider: 'elevenlabs', endpoint: eleven.url }],
+      ],
+      ['$input.episode -> parse.markdown', 'parse.speakable -> eleven.segments'],
+      { inputs: { episode: { type: 'Markdown' } } },
+    );
+    await writeFile(join(cwd, 'g.json'), JSON.stringify(g));
+    await writeFile(join(cwd, 'ep.md'), '**ARIA:** Twelve characters.\n\n**KAEL:** Ten chars!\n');
+    const requests = eleven.requests.length;
+    const r = await reelgraph('estimate', 'g.json', '-i', 'episode=@ep.md', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const parsed = JSON.parse(r.stdout) as Record<string, unknown>;
+    const perChar = 0.1 / 1000;
+    const characters = 'Twelve characters.'.length + 'Ten chars!'.length;
+    expect(parsed).toEqual({
+      costUsd: expect.closeTo(characters * perChar, 12),
+      complete: true,
+      estimatedPrices: true,
+      nodes: [
+        {
+          id: 'eleven',
+          type: 'voice.tts',
+          provider: 'elevenlabs',
+          usage: [{ provider: 'elevenlabs', unit: 'characters', quantity: characters, model: 'eleven_multilingual_v2' }],
+          costUsd: expect.closeTo(characters * perChar, 12),
+          cachedItems: 0,
+          items: 2,
+        },
+      ],
+    });
+    const text = await reelgraph('estimate', 'g.json', '-i', 'episode=@ep.md');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/eleven\s.*voice\.tts\s.*elevenlabs\s.*28 characters \(eleven_multilingual_v2\)\s.*2\s.*0\s.*\$0\.0028/);
+    expect(text.stdout).toMatch(/^total \$0\.0028 at list price/m);
+
+    const run = await reelgraph('run', 'g.json', '-i', 'episode=@ep.md', '--json', '--budget-usd', '0');
+    expect(run.code).toBe(1);
+    expect((JSON.parse(run.stdout) as { error: { message: string } }).error.message).toMatch(/^run budget of \$0\.00 would be exceeded: \$0\.00 spent or held, and this request \(\d+ characters of elevenlabs eleven_multilingual_v2\) would cost/);
+    expect(eleven.requests).toHaveLength(requests);
+    const bad = await reelgraph('run', 'g.json', '-i', 'episode=@ep.md', '--budget-usd', 'lots');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--budget-usd must be an amount in US dollars/);
   });
 });

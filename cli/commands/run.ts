@@ -5,7 +5,7 @@ import type { Workspace } from '../../runtime/workspace.js';
 import type { CliContext } from '../context.js';
 import { executeRun, exitUnlessDone, renderRunResult, type RunCliOptions } from '../execute-run.js';
 import type { Io } from '../io.js';
-import { collect, profileHelp } from '../options.js';
+import { collect, profileHelp, usdAmount } from '../options.js';
 
 const untilHelp = "run only this node and everything it needs (cached results reused), nothing downstream; the run's outputs are this node's";
 const onlyHelp = 'execute only this node, its inputs from the cache (the last run with these inputs); fails naming an upstream node whose result is not cached';
@@ -21,6 +21,7 @@ export function registerRunCommand(program: Command, cli: CliContext): void {
     .option('--json', 'print one JSON summary object instead of progress and tables')
     .option('--no-cache', 'execute every node, ignoring cached results (results are still stored; with --only, that node alone)')
     .option('--profile <name>', profileHelp)
+    .option('--budget-usd <usd>', "the most this run may spend on paid providers, at list price: a request that would cross it is not sent, and its item fails naming the budget (see 'reelgraph estimate')", (value: string) => usdAmount(value, '--budget-usd'))
     .addOption(new Option('--priority <priority>', 'scheduling priority').choices(['urgent', 'normal', 'batch']).default('normal'))
     .addOption(new Option('--until <node>', untilHelp).conflicts('only'))
     .addOption(new Option('--only <node>', onlyHelp).conflicts('until'))

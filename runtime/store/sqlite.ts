@@ -46,6 +46,7 @@ import type {
   GraphSummary,
   GraphVersionInfo,
   ListRunsOptions,
+  UsageFilter,
   LogQuery,
   NewRun,
   RunDetail,
@@ -220,6 +221,25 @@ export class SqliteRunStore implements RunStore {
       const usage = await db.all<{ provider: string; unit: string; model: string; quantity: number }>(RUN_USAGE_SQL, [id]);
       return withUsage(toRunDetail(run, nodes, items), usage);
     });
+  }
+
+  async usageSince(filter: UsageFilter): Promise<RunUsage[]> {
+    const filters = ['r.created_at >= $since'];
+    const params: Record<`$${string}`, string | number> = { $since: filter.since };
+    if (filter.graphId !== undefined) {
+      filters.push('r.graph_id = $graphId');
+      params.$graphId = filter.graphId;
+    }
+    if (filter.provider !== undefined) {
+      filters.push('u.provider = $provider');
+      params.$provider = filter.provider;
+    }
+    const rows = await this.all<{ provider: string; unit: string; model: string; quantity: number }>(
+      `SELECT u.provider, u.unit, u.model, SUM(u.quantity) AS quantity FROM run_usage u JOIN runs r ON r.id = u.run_id
+       WHERE ${filters.join(' AND ')} GROUP BY u.provider, u.unit, u.model ORDER BY u.provider, u.unit, u.model`,
+      params,
+    );
+    return rows.map(({ model, ...row }) => (model ? { ...row, model } : row));
   }
 
   async listRuns(options: ListRunsOptions = {}): Promise<RunRow[]> {

@@ -12,7 +12,7 @@ import type { AnyGraphDocument, GraphDocument } from '../contract/graph.js';
 // The records (what the store keeps, the API answers with) live in the contract, for the editor too.
 export { runTriggers } from '../contract/records.js';
 export type { StoredGraph, GraphSummary, GraphVersionInfo, RunTrigger, RunRow, NodeRunRow, ItemRunRow, RunDetail, RunUsage, RunLogRow } from '../contract/records.js';
-import type { StoredGraph, GraphSummary, GraphVersionInfo, RunTrigger, RunRow, RunDetail, RunLogRow } from '../contract/records.js';
+import type { StoredGraph, GraphSummary, GraphVersionInfo, RunTrigger, RunRow, RunDetail, RunLogRow, RunUsage } from '../contract/records.js';
 
 export interface SaveGraphOptions {
   /** Defaults to the document's `id`, else a slug of its name. */
@@ -62,6 +62,13 @@ export interface LogQuery {
   limit?: number;
 }
 
+export interface UsageFilter {
+  /** Epoch ms: runs created at or after it. */
+  since: number;
+  graphId?: string;
+  provider?: string;
+}
+
 export interface RunStore {
   /** Saves a new version (1, 2, …) of the graph and returns it. */
   saveGraph(doc: AnyGraphDocument, options?: SaveGraphOptions): Promise<{ id: string; version: number }>;
@@ -92,6 +99,12 @@ export interface RunStore {
   listRuns(options?: ListRunsOptions): Promise<RunRow[]>;
   /** Oldest first. */
   getLogs(runId: string, query?: LogQuery): Promise<RunLogRow[]>;
+  /**
+   * Usage of the runs created since a time, summed per provider, unit and
+   * model; only one graph's runs, or one provider's usage, when asked. What
+   * a daily budget has spent before this process counted (see budget-ledger.ts).
+   */
+  usageSince(filter: UsageFilter): Promise<RunUsage[]>;
 
   /** Inserts the handle; for a known hash, takes the metadata the handle gives and keeps the rest. */
   indexArtifact(handle: ArtifactHandle): Promise<void>;
