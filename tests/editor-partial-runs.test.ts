@@ -8,9 +8,10 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { GraphDocument } from '../runtime/contract/graph.js';
+import { NodeRegistry, type NodeDescription } from '../runtime/contract/index.js';
 import type { RunDetail } from '../runtime/contract/records.js';
 import { runPartial } from '../editor/src/canvas/commands.js';
-import { describeScope, nodesInScope, partialCommands, partialRequest, partialRunKey, scopeOf, uncachedUpstream } from '../editor/src/runs/partial.js';
+import { canPreviewScene, describeScope, nodesInScope, partialCommands, partialRequest, partialRunKey, previewedScene, sceneField, scopeOf, uncachedUpstream } from '../editor/src/runs/partial.js';
 import { describeReuse, nodeOutcome, nodeProgressRows, reuseOf, runProgress } from '../editor/src/runs/run-progress.js';
 import { applyRunEvent, stateFromDetail } from '../editor/src/runs/run-state.js';
 import { shortcuts } from '../editor/src/shell/shortcuts.js';
@@ -148,5 +149,40 @@ describe('a partial run in the run view', () => {
     expect(uncachedUpstream({ name: 'UncachedUpstreamError', code: 'UPSTREAM_NOT_CACHED', message: 'no cached result; run up to "a" first', retryable: false, location: { nodeId: 'a' } })).toBe('a');
     expect(uncachedUpstream({ name: 'PermanentError', code: 'NODE_FAILED', message: 'boom', retryable: false, location: { nodeId: 'a' } })).toBeUndefined();
     expect(uncachedUpstream(undefined)).toBeUndefined();
+  });
+});
+
+describe('previewing one scene from the Run panel', () => {
+  const described = (type: string, properties: Record<string, unknown>): NodeDescription => ({
+    type,
+    version: 1,
+    title: type,
+    category: 'script',
+    description: '',
+    inputs: [],
+    outputs: [],
+    params: { type: 'object', properties },
+    resource: 'cpu',
+    cacheable: true,
+  });
+  const registry = new NodeRegistry<NodeDescription>([described('script.markdown', { scene: { type: 'integer', minimum: 1 } }), described('text.template', { template: { type: 'string' } })]);
+
+  it('is offered when a node of the graph takes a scene', () => {
+    expect(canPreviewScene(graph, registry)).toBe(false);
+    expect(canPreviewScene({ nodes: [...graph.nodes, { id: 'parse', type: 'script.markdown', typeVersion: 1, position: { x: 0, y: 0 }, params: {} }] }, registry)).toBe(true);
+    expect(canPreviewScene(graph, undefined)).toBe(false);
+  });
+
+  it('reads the field as a scene number, the whole episode when empty, and a problem otherwise', () => {
+    expect(sceneField('')).toEqual({});
+    expect(sceneField(' 2 ')).toEqual({ scene: 2 });
+    expect(sceneField('0').problem).toMatch(/not a scene number/);
+    expect(sceneField('1.5').problem).toMatch(/not a scene number/);
+  });
+
+  it("says which scene a run previewed, from its graph's script node", () => {
+    expect(previewedScene(graph)).toBeUndefined();
+    expect(previewedScene({ nodes: [{ id: 'parse', type: 'script.markdown', typeVersion: 1, position: { x: 0, y: 0 }, params: { scene: 3 } }] })).toBe(3);
+    expect(previewedScene(undefined)).toBeUndefined();
   });
 });

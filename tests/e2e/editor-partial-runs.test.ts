@@ -7,9 +7,12 @@
  * from the run record (GET /api/runs/:id), what the canvas and the Run panel
  * say about it from the page. Screenshots: test-artifacts/e2e/editor-partial-runs/.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphDocument } from '../../runtime/contract/graph.js';
 import type { RunDetail } from '../../runtime/contract/records.js';
-import { acceptDialogs, flowNode, nodeStatuses, requireChromium, selectNode, startEditorSession, waitForRunStatus, waitUntil, type EditorSession } from '../fixtures/browser.js';
+import { acceptDialogs, flowNode, nodeStatuses, openRightTab, repoRoot, requireChromium, selectNode, startEditorSession, waitForRunStatus, waitUntil, type EditorSession } from '../fixtures/browser.js';
 import { graph, node } from '../fixtures/server.js';
 
 const chromium = requireChromium('the editor end-to-end tests');
@@ -32,6 +35,23 @@ const chain = graph(
   { name: 'Partial chain', inputs: { name: { type: 'Text', required: false, default: 'world' } }, outputs: { file: 'save.file', aside: 'side.text' } },
 );
 
+/** The shipped voices graph (script → cast → offline voices), stored under its own id. */
+const voices: GraphDocument = { ...(JSON.parse(readFileSync(join(repoRoot, 'graphs/voices.json'), 'utf8')) as GraphDocument), id: 'scene-voices' };
+
+/** Two scenes: one line, then two. */
+const twoScenes = `# Two rooms
+
+## The Room
+
+**KAEL:** Is anyone there?
+
+## The Hall
+
+**ARIA:** Only me.
+
+**KAEL:** Then we wait.
+`;
+
 /** The run the page shows, from its address (#/graphs/<id>/runs/<runId>). */
 const shownRunId = (url: string): string | undefined => /\/runs\/([^/?#]+)/.exec(new URL(url).hash)?.[1];
 
@@ -39,7 +59,7 @@ describe.skipIf(!chromium)('partial runs from the editor (Chromium)', () => {
   let session: EditorSession;
 
   beforeAll(async () => {
-    session = await startEditorSession({ name: 'editor-partial-runs', extraNodes: [], graphs: [chain], viewport: { width: 1600, height: 1000 } });
+    session = await startEditorSession({ name: 'editor-partial-runs', extraNodes: [], graphs: [chain, voices], viewport: { width: 1600, height: 1000 } });
     acceptDialogs(session.page);
     await session.open(`/#/graphs/${chain.id}`);
     for (const id of ['shout', 'greet', 'save', 'side']) await flowNode(session.page, id).waitFor({ state: 'visible' });
@@ -157,4 +177,25 @@ describe.skipIf(!chromium)('partial runs from the editor (Chromium)', () => {
     expect(Object.keys(ran(first)).sort()).toEqual(upstream === 'shout' ? ['shout'] : ['greet', 'shout']);
     expect(session.unexpectedProblems([/UPSTREAM_NOT_CACHED/])).toEqual([]);
   });
+
+  it('previews one scene from the Run panel: only that scene is voiced, and the run says so', async () => {
+    const { page } = session;
+    await session.open(`/#/graphs/${voices.id}`);
+    await flowNode(page, 'voice').waitFor({ state: 'visible' });
+    await openRightTab(page, 'run');
+    await page.getByTestId('run-input-episode').fill(twoScenes);
+    await page.getByTestId('run-scene').fill('2');
+    const previous = shownRunId(page.url());
+    await page.getByTestId('run-start').click();
+
+    const detail = await nextRun(previous);
+    expect(detail.status).toBe('done');
+    // The scene's two lines, nothing of the first scene; the run's graph carries the cut and the preview profile.
+    expect(detail.nodes?.find((row) => row.nodeId === 'voice')?.items).toMatchObject({ total: 2, executed: 2 });
+    expect(detail.graph?.nodes.find((n) => n.id === 'parse')?.params).toMatchObject({ scene: 2 });
+    expect(detail.graph?.settings?.profile).toBe('preview-720p');
+    await expect(page.getByTestId('run-scene-preview').textContent()).resolves.toBe('scene 2');
+    await session.screenshot('scene-preview');
+    expect(session.unexpectedProblems()).toEqual([]);
+  }, 120_000);
 });

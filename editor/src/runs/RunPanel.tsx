@@ -28,7 +28,7 @@ import { Deliverables } from './Deliverables.js';
 import { ArtifactView, DownloadLink, JsonTree, VideoPlayer, artifactsIn, formatDuration } from './media.js';
 import { connectRuns, openRunFromHistory, startedRun, unsavedRunIds, useRunForm, useRunStore } from './run-store.js';
 import { describeEta, describeReuse, estimateEta, nodeOutcome, nodeProgressRows, nodeTitle, runProgress, runStartedAt } from './run-progress.js';
-import { describeScope, scopeOf, uncachedUpstream, type PartialRunRequest } from './partial.js';
+import { canPreviewScene, describeScope, previewedScene, sceneField, scopeOf, uncachedUpstream, type PartialRunRequest } from './partial.js';
 import { describeLocation, isRunActive, type LogLine, type RunState } from './run-state.js';
 import './runs.css';
 
@@ -399,6 +399,9 @@ export function RunPanel() {
   const typed = useRunForm((s) => s.values);
   const priority = useRunForm((s) => s.priority);
   const noCache = useRunForm((s) => s.noCache);
+  const scene = useRunForm((s) => s.scene);
+  const registry = useGraphStore((s) => s.registry);
+  const previewable = useMemo(() => (doc ? canPreviewScene(doc, registry) : false), [doc, registry]);
   // What the form shows: what was typed, else each input's default.
   const values = useMemo(() => {
     const next: InputValues = {};
@@ -443,6 +446,8 @@ export function RunPanel() {
   const start = useCallback(async (scope?: PartialRunRequest) => {
     if (!doc) return;
     const { inputs, problems } = toInputs(declared, values);
+    const preview = previewable ? sceneField(scene) : {};
+    if (preview.problem) problems.push({ in: 'body', path: '/scene', message: preview.problem });
     if (problems.length > 0) {
       setStartError({ message: 'Some inputs are invalid', problems });
       return;
@@ -452,6 +457,7 @@ export function RunPanel() {
       inputs,
       priority,
       ...(noCache ? { noCache: true } : {}),
+      ...(preview.scene !== undefined ? { scene: preview.scene } : {}),
       ...scope,
     };
     setStarting(true);
@@ -465,7 +471,7 @@ export function RunPanel() {
     } finally {
       setStarting(false);
     }
-  }, [api, doc, declared, values, meta.id, meta.version, meta.dirty, priority, noCache, loadHistory]);
+  }, [api, doc, declared, values, meta.id, meta.version, meta.dirty, priority, noCache, scene, previewable, loadHistory]);
 
   // The toolbar's Run button, the node menu and the shortcuts (requestRun: opens this tab and counts up) start a run
   // here, once per request, with the request's scope (a partial run) if it has one.
@@ -511,6 +517,12 @@ export function RunPanel() {
           <label className="rg-run-input--inline">
             <input type="checkbox" checked={noCache} onChange={(e) => useRunForm.getState().setNoCache(e.target.checked)} data-testid="run-no-cache" /> ignore cache
           </label>
+          {previewable ? (
+            <label className="rg-run-input--inline" title="Preview one scene (1 = the first): its lines, visual and overlays as a short clip at the preview profile. Empty: the whole episode.">
+              only scene{' '}
+              <input type="number" min={1} step={1} className="rg-run-scene" value={scene} placeholder="all" onChange={(e) => useRunForm.getState().setScene(e.target.value)} data-testid="run-scene" />
+            </label>
+          ) : null}
         </div>
         <div className="rg-run-actions">
           <button type="button" className="rg-button rg-button--primary" onClick={() => void start()} disabled={starting || !doc} data-testid="run-start">
@@ -536,6 +548,11 @@ export function RunPanel() {
           <span className={`rg-run-dot rg-run-dot--${runStatus}`} />
           <strong>{runStatus}</strong>
           {run ? <ScopeChip run={run.detail} titleOf={(id) => nodeTitle(run, id)} /> : null}
+          {run && previewedScene(run.detail?.graph) !== undefined ? (
+            <span className="rg-run-chip rg-run-chip--scope" data-testid="run-scene-preview" title="a preview of one scene">
+              scene {previewedScene(run.detail?.graph)}
+            </span>
+          ) : null}
           {run && counts ? (
             <span className="rg-run-muted">
               {' '}

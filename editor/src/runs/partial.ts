@@ -5,13 +5,16 @@
  * menu, the shortcuts and the Run panel share what is here: the request,
  * which key asks for which, how a run's scope reads ("until render"), which
  * nodes a partial run covers, and what to do when `only` found an ancestor
- * not cached.
+ * not cached; and the Run panel's scene preview (`scene`, see
+ * runtime/runs/scene-preview.ts).
  *
  * Pure functions over plain data (no DOM, no React);
  * tests/editor-partial-runs.test.ts exercises them directly.
  */
 import { GRAPH_INPUT_NODE, parseRef, type GraphDocument } from '../../../runtime/contract/graph.js';
 import type { SerializedError } from '../../../runtime/contract/errors.js';
+import type { NodeDescription } from '../../../runtime/contract/node.js';
+import type { NodeRegistry } from '../../../runtime/contract/registry.js';
 
 export type PartialMode = 'until' | 'only';
 
@@ -87,4 +90,29 @@ export function nodesInScope(graph: Pick<GraphDocument, 'edges'>, target: string
 export function uncachedUpstream(error: SerializedError | undefined): string | undefined {
   if (error?.code !== 'UPSTREAM_NOT_CACHED') return undefined;
   return error.location?.nodeId;
+}
+
+/** The node param a scene preview sets (runtime/runs/scene-preview.ts `SCENE_PARAM`). */
+const SCENE_PARAM = 'scene';
+
+/** Whether any node of the graph can cut the episode to one scene (its type takes a `scene` param): the Run panel then offers a preview. */
+export function canPreviewScene(graph: Pick<GraphDocument, 'nodes'>, registry: Pick<NodeRegistry<NodeDescription>, 'get'> | undefined): boolean {
+  return graph.nodes.some((node) => Boolean((registry?.get(node.type, node.typeVersion)?.params.properties as Record<string, unknown> | undefined)?.[SCENE_PARAM]));
+}
+
+/** The scene a run previewed (its graph's script node carries it), if it was a scene preview. */
+export function previewedScene(graph: Pick<GraphDocument, 'nodes'> | undefined): number | undefined {
+  for (const node of graph?.nodes ?? []) {
+    const scene = node.params?.[SCENE_PARAM];
+    if (typeof scene === 'number') return scene;
+  }
+  return undefined;
+}
+
+/** The Run panel's scene field as request fields: empty is the whole episode, a number from 1 one scene, anything else a problem to show. */
+export function sceneField(typed: string): { scene?: number; problem?: string } {
+  const text = typed.trim();
+  if (text === '') return {};
+  if (!/^\d+$/u.test(text) || Number(text) < 1) return { problem: `scene: "${text}" is not a scene number (1 = the first)` };
+  return { scene: Number(text) };
 }

@@ -86,11 +86,14 @@ export interface RunFormState {
   values: FormValues;
   priority: Priority;
   noCache: boolean;
+  /** Preview one scene (its number as typed, from 1); '' runs the whole episode. */
+  scene: string;
   /** The toolbar's last run request (graph store `runRequest`) already handled. */
   handledRunRequest: number;
   setValue(name: string, value: string | boolean): void;
   setPriority(priority: Priority): void;
   setNoCache(noCache: boolean): void;
+  setScene(scene: string): void;
   reset(): void;
 }
 
@@ -98,11 +101,13 @@ export const useRunForm = create<RunFormState>()((set) => ({
   values: {},
   priority: 'normal',
   noCache: false,
+  scene: '',
   handledRunRequest: 0,
   setValue: (name, value) => set((s) => ({ values: { ...s.values, [name]: value } })),
   setPriority: (priority) => set({ priority }),
   setNoCache: (noCache) => set({ noCache }),
-  reset: () => set({ values: {}, noCache: false }),
+  setScene: (scene) => set({ scene }),
+  reset: () => set({ values: {}, noCache: false, scene: '' }),
 }));
 
 /** One node's live state in the followed run (undefined: no run, or the node has not reported). */
