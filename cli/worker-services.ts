@@ -13,9 +13,11 @@ import { FsCacheStore } from '../runtime/engine/cache.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { Redis } from 'ioredis';
 import { InProcessRateLimiter } from '../runtime/engine/rate-limiter.js';
+import { InProcessBudgetLedger } from '../runtime/engine/budget-ledger.js';
 import { queueConfigFromEnv } from '../runtime/queue/names.js';
 import { resolveSecretKey } from '../runtime/credentials/secret-key.js';
 import { SecretBox } from '../runtime/credentials/vault.js';
+import { RedisBudgetLedger } from '../runtime/queue/redis-budget-ledger.js';
 import { RedisRateLimiter } from '../runtime/queue/redis-rate-limiter.js';
 import type { UnitServices } from '../runtime/engine/unit.js';
 import { createLogger } from '../runtime/logger.js';
@@ -49,6 +51,8 @@ export async function createWorkerServices(env: NodeJS.ProcessEnv = process.env,
     logger,
     // Parts of units this machine ran (a scene's first seconds), kept beside the data directory's cache.
     partCache: new FsCacheStore(join(dataDir, 'cache')),
+    // Budgets hold across every worker too: their counters live in the same Redis.
+    budgets: redis ? new RedisBudgetLedger(redis, { prefix: `${queue?.prefix}:budget:` }) : new InProcessBudgetLedger(),
   };
   // REELGRAPH_SECRET_KEY, else the key file of a data directory this machine shares with the server.
   const key = (await resolveSecretKey(dataDir, { env }))?.key;

@@ -28,6 +28,8 @@ export interface StartRequest {
   only?: string;
   /** A preview of this scene (1-based) alone, at a preview profile. */
   scene?: number;
+  /** The run's budget in USD. */
+  budgetUsd?: number;
   trigger: RunTrigger;
 }
 
@@ -61,6 +63,7 @@ export async function startRun(ctx: ServerContext, request: StartRequest): Promi
     outDir: join(runsDir, runId),
     noCache: request.noCache ?? false,
     ...partialScopeOf(request),
+    ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}),
     trigger: request.trigger,
     runId,
   });

@@ -9,6 +9,7 @@ import { deliverable, runDeliverables } from '../runtime/contract/deliverables.j
 import { graphProblem, serializedError } from '../runtime/contract/errors.js';
 import { fullGraphSchema, variantGraphSchema } from '../runtime/contract/graph.js';
 import type { JsonSchema } from '../runtime/contract/json-schema.js';
+import { runEstimate } from '../runtime/contract/estimate.js';
 import { credentialInfo, graphInputsDraft, graphSummary, graphVersionInfo, runDetail, runLogRow, runRow, storedGraphWithResolved, webhookInfo } from '../runtime/contract/records.js';
 import { episodeTemplate, graphTemplate } from '../runtime/contract/templates.js';
 import type { TSchema } from '../runtime/contract/typebox.js';
@@ -31,6 +32,7 @@ const named: Record<string, JsonSchema | TSchema> = {
   Deliverable: deliverable,
   RunDeliverables: runDeliverables,
   RunDetail: runDetail,
+  RunEstimate: runEstimate,
   RunLog: runLogRow,
   NodeDescription: {
     type: 'object',

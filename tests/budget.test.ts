@@ -5,7 +5,10 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BudgetExceededError, budgetCounters, type GraphDocument, type ItemEvent } from '../runtime/contract/index.js';
+import { Redis } from 'ioredis';
 import { InProcessBudgetLedger } from '../runtime/engine/budget-ledger.js';
+import { RedisBudgetLedger } from '../runtime/queue/redis-budget-ledger.js';
+import { redisUrl, requireRedis, uniquePrefix } from './fixtures/redis.js';
 import { priceOf } from '../runtime/observability/prices.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from './fixtures/fake-elevenlabs.js';
@@ -114,5 +117,27 @@ describe('InProcessBudgetLedger', () => {
     await ledger.adjust(counters, -0.4);
     await ledger.reserve(counters, 0.5, 'b');
     expect(await ledger.spent(counters[1] as (typeof counters)[number])).toBeCloseTo(5, 10);
+  });
+});
+
+const redis = await requireRedis('the queue-mode budget ledger');
+
+describe.skipIf(!redis)('RedisBudgetLedger (queue mode: workers share the counters)', () => {
+  const client = redis ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+  afterAll(() => client?.disconnect());
+
+  it('two workers cannot both slip under a limit; a refused reservation holds nothing; adjustments settle the spend', async () => {
+    const prefix = `${uniquePrefix('budget')}:`;
+    const [a, b] = [new RedisBudgetLedger(client as Redis, { prefix }), new RedisBudgetLedger(client as Redis, { prefix })];
+    const counters = budgetCounters({ runId: 'r1', graphId: 'g', limits: { runUsd: 0.01, providerUsdPerDay: { elevenlabs: 1 } } }, 'elevenlabs', Date.UTC(2026, 11, 5));
+    const results = await Promise.allSettled([0, 1, 2].map((i) => (i % 2 ? a : b).reserve(counters, 0.004, `request ${i}`)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as BudgetExceededError;
+    expect(refused).toBeInstanceOf(BudgetExceededError);
+    expect(refused.message).toMatch(/^run budget of \$0\.01 would be exceeded: \$0\.0080 spent or held, and request \d would cost \$0\.0040/);
+    expect(await a.spent(counters[1] as (typeof counters)[number])).toBeCloseTo(0.008, 10);
+    await b.adjust(counters, 0.003 - 0.004);
+    expect(await a.spent(counters[0] as (typeof counters)[number])).toBeCloseTo(0.007, 10);
+    await a.reserve(counters, 0.003, 'fits now');
   });
 });

@@ -14,6 +14,7 @@ import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from './fixtures/fake-elevenlabs.js';
 import { startFakeRunway } from './fixtures/fake-runway.js';
 import { testsrcMp4, type FakeProvider } from './fixtures/fake-http.js';
+import { newSecretKey, startTestServer, testEnv } from './fixtures/server.js';
 
 const episode = `---
 cast:
@@ -209,5 +210,46 @@ describe('reelgraph estimate (CLI)', () => {
     const bad = await reelgraph('run', 'g.json', '-i', 'episode=@ep.md', '--budget-usd', 'lots');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--budget-usd must be an amount in US dollars/);
+  });
+});
+
+describe('POST /api/estimate, and budgetUsd in POST /api/runs', () => {
+  it('answers the estimate of a stored or inline graph without calling the provider; a run under budgetUsd 0 sends nothing', async () => {
+    const key = newSecretKey();
+    const t = await startTestServer({ key, env: testEnv({ REELGRAPH_SECRET_KEY: key, ELEVENLABS_API_KEY: 'sk_test_api' }) });
+    try {
+      const g = graph(
+        [
+          ['parse', 'script.markdown'],
+          ['eleven', 'voice.tts', { provider: 'elevenlabs', endpoint: eleven.url, model: 'eleven_turbo_v2_5' }],
+        ],
+        ['$input.episode -> parse.markdown', 'parse.speakable -> eleven.segments'],
+        { inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'eleven.clips' } },
+      );
+      const requests = eleven.requests.length;
+      const answer = await t.api.post('/api/estimate').send({ graph: g, inputs: { episode: '**ARIA:** Twenty characters here.' } });
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({
+        complete: true,
+        nodes: [{ id: 'eleven', type: 'voice.tts', provider: 'elevenlabs', usage: [{ provider: 'elevenlabs', unit: 'characters', quantity: 23, model: 'eleven_turbo_v2_5' }], cachedItems: 0, items: 1 }],
+      });
+      expect(answer.body.costUsd).toBeCloseTo(23 * 0.05 / 1000, 12);
+      expect((await t.api.post('/api/estimate').send({ graphId: 'no-such-graph' })).status).toBe(404);
+      expect((await t.api.post('/api/estimate').send({ graph: g, inputs: { nope: 1 } })).status).toBe(400);
+
+      const started = await t.api.post('/api/runs').send({ graph: g, inputs: { episode: '**ARIA:** Twenty characters here.' }, budgetUsd: 0 });
+      expect(started.status).toBe(202);
+      const run = await t.api.get(`/api/runs/${started.body.runId as string}?wait=30000`);
+      expect(run.body.status).toBe('failed');
+      expect(run.body.error.message).toMatch(/^run budget of \$0\.00 would be exceeded/);
+      expect(eleven.requests).toHaveLength(requests);
+      expect((await t.api.post('/api/runs').send({ graph: g, budgetUsd: -1 })).status).toBe(400);
+
+      const openapi = await t.api.get('/api/openapi.json');
+      expect(openapi.body.paths['/api/estimate']?.post?.responses?.['200']).toBeDefined();
+      expect(openapi.body.components.schemas.RunEstimate.required).toEqual(expect.arrayContaining(['costUsd', 'nodes', 'complete']));
+    } finally {
+      await t.dispose();
+    }
   });
 });

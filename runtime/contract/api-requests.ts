@@ -138,6 +138,13 @@ export const startRunRequest = closedObject(
           "a partial run: execute only this node, its inputs from the cached results of its ancestors (the last run with these inputs); the run fails naming an ancestor that is not cached (code UPSTREAM_NOT_CACHED) and executes nothing upstream. `noCache` then applies to this node alone. Not with `until`; an unknown node id is a 400",
       }),
     ),
+    budgetUsd: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description:
+          'the most this run may spend on paid providers, in USD at list price: a paid request that would cross it is not sent, and its item fails with a BudgetExceededError naming the budget (see POST /api/estimate)',
+      }),
+    ),
     scene: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -149,6 +156,19 @@ export const startRunRequest = closedObject(
   { oneOf: [{ required: ['graphId'] }, { required: ['graph'] }] },
 );
 export type StartRunRequest = Static<typeof startRunRequest>;
+
+/** POST /api/estimate: the graph and inputs of a run, priced before it (nothing paid is called). */
+export const estimateRequest = closedObject(
+  {
+    graphId: Type.Optional(identifier),
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    graph: Type.Optional(Type.LooseObject<AnyGraphDocument>({ description: 'an inline graph document or variant' })),
+    inputs: Type.Optional(Type.LooseObject()),
+    noCache: withDefault(Type.Boolean({ description: 'price every item as if nothing were cached' }), false),
+  },
+  { oneOf: [{ required: ['graphId'] }, { required: ['graph'] }] },
+);
+export type EstimateRequest = Static<typeof estimateRequest>;
 
 /** GET /api/runs. In the query string `status` is repeated for several (one alone is a list of one). */
 export const runListQuery = closedObject({

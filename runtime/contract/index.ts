@@ -20,6 +20,7 @@ export * from './script.js';
 export * from './timeline.js';
 export * from './rate-limit.js';
 export * from './budget.js';
+export * from './estimate.js';
 export * from './deliverables.js';
 export * from './templates.js';
 export * from './credential-hint.js';

@@ -13,7 +13,10 @@
  */
 import { ReelgraphError, UpstreamError, type SerializedError } from '../contract/errors.js';
 import type { ProviderUsage } from '../contract/node.js';
-import { estimateCost, type UnpricedUsage } from '../observability/prices.js';
+import type { NodeEstimate, RunEstimate } from '../contract/estimate.js';
+import { estimateCost } from '../observability/prices.js';
+
+export type { NodeEstimate, RunEstimate };
 
 /** Where an estimate run reports its paid units. */
 export interface EstimateCollector {
@@ -38,35 +41,6 @@ export function isEstimateGap(error: unknown): boolean {
     if (at instanceof EstimateOnlyError) return true;
   }
   return false;
-}
-
-export interface NodeEstimate {
-  id: string;
-  type: string;
-  /** The providers its usage goes to, comma-separated; null when nothing would be billed. */
-  provider: string | null;
-  /** Usage summed per provider, unit and model, over the items that would execute. */
-  usage: ProviderUsage[];
-  costUsd: number;
-  /** Items whose result is cached: they cost nothing. */
-  cachedItems: number;
-  /** Items (units) counted: executed ones plus cached ones. */
-  items: number;
-  /** Items that could not be estimated, and why (their inputs come from a paid node). */
-  unestimated?: { items: number; reason: string };
-  /** Usage no price row covers (self-hosted servers): counted, not priced. */
-  unpriced?: UnpricedUsage[];
-}
-
-export interface RunEstimate {
-  costUsd: number;
-  nodes: NodeEstimate[];
-  /** False when some paid node could not be estimated: the total is then a lower bound. */
-  complete: boolean;
-  /** Whether some price used is itself an estimate (see the price table's notes). */
-  estimatedPrices: boolean;
-  /** An upstream node failed (a script that does not parse): its error; the figures cover what could be reached. */
-  error?: string;
 }
 
 interface Tally {

@@ -29,6 +29,8 @@ export interface LaunchOptions {
   until?: string;
   /** A partial run: this node alone, its inputs from the cache (see `StartOptions.only`). */
   only?: string;
+  /** The run's budget in USD (see `StartOptions.budgetUsd`). Not recorded: a run resumed after a restart runs without it. */
+  budgetUsd?: number;
   trigger: RunTrigger;
   runId?: string;
 }
@@ -65,6 +67,7 @@ export class RunLauncher {
       priority: options.priority ?? 'normal',
       ...(options.runId ? { runId: options.runId } : {}),
       ...partialScopeOf(options),
+      ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
     });
     await this.store.createRun({
       id: prepared.runId,

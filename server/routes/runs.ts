@@ -1,12 +1,12 @@
 /** Runs: start, cancel, list, detail (optionally waiting for the end), logs. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runId, runListQuery, runLogsQuery, runWaitQuery, startRunRequest } from '../../runtime/contract/api-requests.js';
+import { estimateRequest, runId, runListQuery, runLogsQuery, runWaitQuery, startRunRequest } from '../../runtime/contract/api-requests.js';
 import type { RunTrigger } from '../../runtime/store/types.js';
 import type { ServerContext } from '../context.js';
 import { conflict, notFound } from '../errors.js';
 import { defineRoute, objectSchema, type AnyRoute } from '../route.js';
 import { runTitle } from '../episode-text.js';
-import { startRun } from '../runs.js';
+import { graphFor, startRun } from '../runs.js';
 import { arrayOf, errors, ref } from '../schemas.js';
 
 const tags = ['runs'];
@@ -31,6 +31,20 @@ export function runRoutes(ctx: ServerContext): AnyRoute[] {
         const trigger: RunTrigger = req.get('x-reelgraph-client')?.toLowerCase() === 'editor' ? 'editor' : 'api';
         const run = await startRun(ctx, { ...body, trigger });
         return { runId: run.runId, inputs: run.inputs };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/estimate',
+      summary: 'What a run would cost: usage and list price per paid node and in total, calling no paid provider',
+      description:
+        "Takes what POST /api/runs takes (a stored graph or an inline one, and its inputs). Cached items cost nothing; a fallback counts its first choice; a paid node whose inputs come from another paid node's results is listed under `unestimated` and `complete` is false. Unpaid upstream nodes (script parsing, prompts) do execute, and their results are cached for the run.",
+      tags,
+      body: estimateRequest,
+      responses: { 200: { description: 'the estimate', schema: ref('RunEstimate') }, ...errors(400, 401, 404) },
+      handle: async ({ body }) => {
+        const { graph } = await graphFor(ctx, body);
+        return ctx.workspace.engine.estimate(graph, { inputs: body.inputs ?? {}, noCache: body.noCache });
       },
     }),
     defineRoute({

@@ -1,0 +1,80 @@
+/**
+ * The budget ledger of queue mode: the in-process ledger's semantics
+ * (check every counter, then hold on all or none) in Redis, so every worker
+ * of the cluster shares the run, graph and provider budgets. Each step is one
+ * Lua script, so two workers cannot both slip under a limit.
+ *
+ * Amounts are whole micro-dollars (INCRBY is exact; floats drift). Keys are
+ * `<prefix><counter key>`; daily and run counters expire two days after their
+ * last change. Daily counters start at zero in Redis: unlike the embedded
+ * ledger they are not seeded from the run records (workers have none), so
+ * spend from before a cluster's first reservation of the day is not counted.
+ *
+ * The caller owns the ioredis client.
+ */
+import type { Redis } from 'ioredis';
+import { BudgetExceededError, type BudgetCounter, type BudgetLedger } from '../contract/budget.js';
+
+const TTL_SECONDS = 2 * 24 * 60 * 60;
+const MICRO = 1_000_000;
+
+/** KEYS: counters; ARGV: amount, ttl, then each counter's limit. → {1} held on all, or {0, index (1-based), used} for the first it would cross. */
+const RESERVE = `
+local amount = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  local used = tonumber(redis.call('GET', key) or '0')
+  if used + amount > tonumber(ARGV[i + 2]) then return {0, i, used} end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('INCRBY', key, amount)
+  redis.call('EXPIRE', key, ARGV[2])
+end
+return {1}`;
+
+/** KEYS: counters; ARGV: amount (may be negative), ttl. */
+const ADJUST = `
+for _, key in ipairs(KEYS) do
+  redis.call('INCRBY', key, ARGV[1])
+  redis.call('EXPIRE', key, ARGV[2])
+end
+return 1`;
+
+export interface RedisBudgetLedgerOptions {
+  /** Prepended to every key. Default `reelgraph:budget:`. */
+  prefix?: string;
+}
+
+export class RedisBudgetLedger implements BudgetLedger {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisBudgetLedgerOptions = {},
+  ) {
+    this.prefix = options.prefix ?? 'reelgraph:budget:';
+  }
+
+  async reserve(counters: readonly BudgetCounter[], usd: number, request: string): Promise<void> {
+    if (counters.length === 0) return;
+    const amount = toMicro(usd);
+    const keys = counters.map((c) => this.prefix + c.key);
+    const answer = (await this.redis.eval(RESERVE, keys.length, ...keys, amount, TTL_SECONDS, ...counters.map((c) => toMicro(c.limitUsd)))) as number[];
+    if (answer[0] === 1) return;
+    const counter = counters[(answer[1] as number) - 1] as BudgetCounter;
+    throw new BudgetExceededError(counter.name, counter.kind, counter.limitUsd, (answer[2] as number) / MICRO, usd, request);
+  }
+
+  async adjust(counters: readonly BudgetCounter[], usd: number): Promise<void> {
+    if (counters.length === 0) return;
+    const keys = counters.map((c) => this.prefix + c.key);
+    await this.redis.eval(ADJUST, keys.length, ...keys, toMicro(usd), TTL_SECONDS);
+  }
+
+  async spent(counter: BudgetCounter): Promise<number> {
+    return Number((await this.redis.get(this.prefix + counter.key)) ?? 0) / MICRO;
+  }
+}
+
+function toMicro(usd: number): number {
+  return Math.round(usd * MICRO);
+}
