@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { InProcessBudgetLedger } from '../runtime/engine/budget-ledger.js';
 import { RedisBudgetLedger } from '../runtime/queue/redis-budget-ledger.js';
 import { redisUrl, requireRedis, uniquePrefix } from './fixtures/redis.js';
+import { createCluster } from './fixtures/queue-cluster.js';
 import { priceOf } from '../runtime/observability/prices.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from './fixtures/fake-elevenlabs.js';
@@ -140,4 +141,22 @@ describe.skipIf(!redis)('RedisBudgetLedger (queue mode: workers share the counte
     expect(await a.spent(counters[0] as (typeof counters)[number])).toBeCloseTo(0.007, 10);
     await a.reserve(counters, 0.003, 'fits now');
   });
+});
+
+describe.skipIf(!redis)('budgets in queue mode', () => {
+  it('workers stop a run before the crossing request: exactly two of three lines are sent, the third names the budget', async () => {
+    const cluster = await createCluster('budget', { ELEVENLABS_API_KEY: 'sk_test_queue_budget' });
+    try {
+      // Three lines at once: each worker slot reserves in Redis before sending.
+      await cluster.startWorker(['--concurrency', 'voice=3']);
+      const orchestrator = await cluster.orchestrator();
+      const result = await orchestrator.engine.run(voices(), { inputs: { episode: episode(LINES) }, outDir: `${cluster.dir}/out`, budgetUsd: PER_LINE_USD * 2.5 });
+      expect(fake.requests).toHaveLength(2);
+      expect(result.status).toBe('failed');
+      expect(result.nodes.find((n) => n.id === 'eleven')?.items).toMatchObject({ executed: 2, failed: 1 });
+      expect(result.error?.message).toMatch(/^run budget of \$0\.01 would be exceeded: \$0\.0080 spent or held/);
+    } finally {
+      await cluster.dispose();
+    }
+  }, 120_000);
 });
