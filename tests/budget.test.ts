@@ -4,12 +4,20 @@
  * its limit, what was spent and what the request would have cost.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BudgetExceededError, budgetCounters, type GraphDocument, type ItemEvent } from '../runtime/contract/index.js';
+import { applySchemaDefaults, BudgetExceededError, budgetCounters, type GraphDocument, type ItemEvent } from '../runtime/contract/index.js';
 import { Redis } from 'ioredis';
 import { InProcessBudgetLedger } from '../runtime/engine/budget-ledger.js';
 import { RedisBudgetLedger } from '../runtime/queue/redis-budget-ledger.js';
 import { redisUrl, requireRedis, uniquePrefix } from './fixtures/redis.js';
 import { createCluster } from './fixtures/queue-cluster.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import runway from '../nodes/scene/runway.node.js';
+import { startFakeRunway } from './fixtures/fake-runway.js';
+import { testsrcMp4 } from './fixtures/fake-http.js';
+import { PROMPT } from './fixtures/scene-provider-suite.js';
+import { runSceneItem } from './fixtures/scene-context.js';
 import { priceOf } from '../runtime/observability/prices.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from './fixtures/fake-elevenlabs.js';
@@ -159,4 +167,27 @@ describe.skipIf(!redis)('budgets in queue mode', () => {
       await cluster.dispose();
     }
   }, 120_000);
+});
+
+describe('scene nodes reserve before submitting', () => {
+  it('a refused reservation sends Runway nothing: no task, no seconds billed', async () => {
+    const fakeRunway = await startFakeRunway(await testsrcMp4({ width: 160, height: 120, fps: 12, seconds: 2 }));
+    const dir = await mkdtemp(join(tmpdir(), 'reelgraph-budget-scene-'));
+    try {
+      const prompt = { ...PROMPT, duration: 4 };
+      const params = { endpoint: fakeRunway.url, model: 'gen4.5', width: 160, height: 120, fps: 12, pollIntervalMs: 5, timeoutSeconds: 10 };
+      const refuse = async (): Promise<void> => {
+        throw new BudgetExceededError('run budget', 'run', 0.1, 0, 0.6, 'this request');
+      };
+      const run = runSceneItem(runway, { dir, prompt, params, credentials: { runway: { apiKey: 'key_runway_budget' } }, reserve: refuse });
+      await expect(run.result).rejects.toBeInstanceOf(BudgetExceededError);
+      // What it would have asked for: gen4.5's 4 s clip, the same figure an estimate prices.
+      expect(run.reserved).toEqual([{ provider: 'runway', unit: 'seconds', quantity: 4, model: 'gen4.5' }]);
+      expect(runway.estimateUsage?.({ prompts: prompt }, applySchemaDefaults(runway.params, params).value as Parameters<typeof runway.execute>[0]['params'])).toEqual(run.reserved);
+      expect(fakeRunway.requests).toHaveLength(0);
+      expect(run.usage).toEqual([]);
+    } finally {
+      await fakeRunway.close();
+    }
+  });
 });
