@@ -72,6 +72,7 @@ export async function executeRun(workspace: Workspace, graphRef: string, options
       outDir,
       noCache: !options.cache,
       ...scope,
+      ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
       ...(graph.id ? { graphId: graph.id } : {}),
     });
   } catch (error) {

@@ -16,7 +16,7 @@ import { artifactStoreFromEnv, type ManagedArtifactStore } from './artifacts/fro
 import { IndexedArtifactStore } from './artifacts/indexed.js';
 import { FsCacheStore } from './engine/cache.js';
 import { Engine } from './engine/engine.js';
-import { InProcessBudgetLedger } from './engine/budget-ledger.js';
+import { InProcessBudgetLedger, type BudgetSeed } from './engine/budget-ledger.js';
 import { estimateCost } from './observability/prices.js';
 import { EnvCredentials } from './engine/credentials.js';
 import { globalLimitsFromEnv, limitsFromEnv } from './engine/pool.js';
@@ -118,7 +118,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
   const engine = new Engine({
     registry,
     // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations.
-    budgets: new InProcessBudgetLedger((counter) => spentToday(store, counter)),
+    budgets: new InProcessBudgetLedger(budgetSeed(store)),
     ...providerBudgetsFromEnv(env),
     artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
     cache: new FsCacheStore(join(dataDir, 'cache')),
@@ -152,10 +152,13 @@ function providerBudgetsFromEnv(env: NodeJS.ProcessEnv): { providerBudgetsUsdPer
   return text ? { providerBudgetsUsdPerDay: parseProviderBudgets(text) } : {};
 }
 
-/** What the records say a daily budget's graph or provider spent today, at list price. */
-async function spentToday(store: RunStore, counter: BudgetCounter): Promise<number> {
-  if (counter.day === undefined || counter.subject === undefined) return 0;
-  const since = Date.parse(`${counter.day}T00:00:00Z`);
-  const usage = await store.usageSince(counter.kind === 'graph-day' ? { since, graphId: counter.subject } : { since, provider: counter.subject });
-  return estimateCost(usage).totalUsd;
+/** What the records say a budget's run spent (before a restart), or its graph or provider today, at list price. */
+export function budgetSeed(store: RunStore): BudgetSeed {
+  return async (counter: BudgetCounter) => {
+    if (counter.kind === 'run') return counter.subject === undefined ? 0 : ((await store.getRun(counter.subject))?.costUsd ?? 0);
+    if (counter.day === undefined || counter.subject === undefined) return 0;
+    const since = Date.parse(`${counter.day}T00:00:00Z`);
+    const usage = await store.usageSince(counter.kind === 'graph-day' ? { since, graphId: counter.subject } : { since, provider: counter.subject });
+    return estimateCost(usage).totalUsd;
+  };
 }

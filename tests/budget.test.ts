@@ -10,6 +10,9 @@ import { InProcessBudgetLedger } from '../runtime/engine/budget-ledger.js';
 import { RedisBudgetLedger } from '../runtime/queue/redis-budget-ledger.js';
 import { redisUrl, requireRedis, uniquePrefix } from './fixtures/redis.js';
 import { createCluster } from './fixtures/queue-cluster.js';
+import { RunLauncher } from '../runtime/runs/launcher.js';
+import { openSqliteStore } from '../runtime/store/index.js';
+import { budgetSeed } from '../runtime/workspace.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +108,38 @@ describe('budgets', () => {
     const other = await h.run(voices({ id: 'other' }), { inputs: { episode: episode(LINES.slice(1, 2)) } });
     expect(other.status).toBe('done');
     expect(fake.requests).toHaveLength(2);
+  });
+});
+
+describe('a run resumed after a restart', () => {
+  it('keeps its budget, and what it spent before the restart still counts', async () => {
+    h = await createHarness({ realSleep: true, credentials });
+    const store = await openSqliteStore(join(h.dir, 'runs.db'));
+    try {
+      // Before the restart: the run was recorded with its budget and had paid for two lines.
+      const runId = 'run-before-restart';
+      const g = voices();
+      await store.createRun({ id: runId, graphName: g.name, graph: g, inputs: { episode: episode(LINES) }, priority: 'normal', outDir: join(h.dir, 'out'), trigger: 'api', budgetUsd: PER_LINE_USD * 2.5 });
+      for (const index of [0, 1]) store.recordEvent({ type: 'usage', runId, at: Date.now(), nodeId: 'eleven', index, provider: 'elevenlabs', unit: 'characters', quantity: 40, model: 'eleven_multilingual_v2' });
+      await store.flush();
+      expect(await store.getRun(runId)).toMatchObject({ budgetUsd: PER_LINE_USD * 2.5 });
+
+      // After it: a fresh engine whose ledger starts from the records (as the workspace's does).
+      const restarted = await createHarness({ realSleep: true, credentials, budgets: new InProcessBudgetLedger(budgetSeed(store)) });
+      try {
+        const launcher = new RunLauncher(restarted.engine, store);
+        expect(await launcher.resumeUnfinished()).toEqual([runId]);
+        const result = await (launcher.finished(runId) as Promise<Awaited<ReturnType<Harness['run']>>>);
+        expect(result.status).toBe('failed');
+        expect(result.error?.message).toMatch(/^run budget of \$0\.01 would be exceeded: \$0\.0080 spent or held/);
+        expect(fake.requests).toHaveLength(0);
+        await launcher.close();
+      } finally {
+        await restarted.dispose();
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -43,8 +43,9 @@ export interface BudgetCounter {
   /** What the budget is called in messages: `run budget`, `daily budget of provider "runway"`. */
   name: string;
   limitUsd: number;
-  /** For daily counters: the graph or provider id and the UTC day, so a ledger can seed today's spend from the records. */
+  /** For daily counters: the UTC day, so a ledger can seed today's spend from the records. */
   day?: string;
+  /** The run, graph or provider id the counter is about. */
   subject?: string;
 }
 
@@ -99,7 +100,7 @@ export function budgetCounters(scope: BudgetScope, provider: string, at: number)
   const { limits } = scope;
   const day = budgetDay(at);
   const counters: BudgetCounter[] = [];
-  if (limits.runUsd !== undefined) counters.push({ kind: 'run', key: `run:${scope.runId}`, name: 'run budget', limitUsd: limits.runUsd });
+  if (limits.runUsd !== undefined) counters.push({ kind: 'run', key: `run:${scope.runId}`, name: 'run budget', limitUsd: limits.runUsd, subject: scope.runId });
   if (limits.graphUsdPerDay !== undefined && scope.graphId !== undefined) {
     counters.push({ kind: 'graph-day', key: `graph:${scope.graphId}:${day}`, name: `daily budget of graph "${scope.graphId}"`, limitUsd: limits.graphUsdPerDay, day, subject: scope.graphId });
   }

@@ -106,6 +106,7 @@ const runRowProperties = {
   only: Type.Optional(
     Type.String({ description: "a partial run: only this node was executed, its ancestors' results taken from the cache; a resumed run keeps it" }),
   ),
+  budgetUsd: Type.Optional(Type.Number({ description: "the run's budget in USD at list price (`budgetUsd`, `--budget-usd`); a resumed run keeps it" })),
   title: Type.Optional(
     Type.String({ description: "the episode title the run rendered (its markdown input's first heading or a Fountain title page's Title:), when the listing could find one" }),
   ),

@@ -7,7 +7,7 @@
  */
 import { BudgetExceededError, type BudgetCounter, type BudgetLedger } from '../contract/budget.js';
 
-/** Today's spend on a daily counter before this process counted anything (from the run records), in USD. */
+/** A counter's spend before this process counted anything (from the run records), in USD. */
 export type BudgetSeed = (counter: BudgetCounter) => Promise<number>;
 
 /** Floating sums of cents drift; a request that fits to the micro-dollar fits. */
@@ -38,13 +38,13 @@ export class InProcessBudgetLedger implements BudgetLedger {
     return this.counters.get(counter.key) ?? 0;
   }
 
-  /** Daily counters start from the records once; run counters start at zero (a run's spend is all in this process). */
+  /** Each counter starts from the records once: today's spend of a graph or provider, and what a resumed run spent before a restart. */
   private async seeded(counters: readonly BudgetCounter[]): Promise<void> {
     const seed = this.seed;
     if (!seed) return;
     await Promise.all(
       counters
-        .filter((counter) => counter.kind !== 'run' && !this.counters.has(counter.key))
+        .filter((counter) => !this.counters.has(counter.key))
         .map((counter) => {
           let pending = this.seeding.get(counter.key);
           if (!pending) {

@@ -29,7 +29,7 @@ export interface LaunchOptions {
   until?: string;
   /** A partial run: this node alone, its inputs from the cache (see `StartOptions.only`). */
   only?: string;
-  /** The run's budget in USD (see `StartOptions.budgetUsd`). Not recorded: a run resumed after a restart runs without it. */
+  /** The run's budget in USD (see `StartOptions.budgetUsd`); recorded, so a resumed run keeps it. */
   budgetUsd?: number;
   trigger: RunTrigger;
   runId?: string;
@@ -79,6 +79,7 @@ export class RunLauncher {
       trigger: options.trigger,
       noCache: options.noCache ?? false,
       ...partialScopeOf(options),
+      ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
       ...(options.graph.id ? { graphId: options.graph.id } : {}),
       ...(options.graphVersion !== undefined ? { graphVersion: options.graphVersion } : {}),
     });
@@ -102,6 +103,8 @@ export class RunLauncher {
           priority: row.priority,
           noCache: row.noCache ?? false,
           ...partialScopeOf(row),
+          // Its budget too: what it spent before the restart still counts (the ledger reads it from the record).
+          ...(row.budgetUsd !== undefined ? { budgetUsd: row.budgetUsd } : {}),
           startedAt: row.startedAt ?? row.createdAt,
         });
       } catch (error) {

@@ -227,6 +227,11 @@ const runScope = `
   ALTER TABLE runs ADD COLUMN only_node TEXT;
 `;
 
+/** A run's budget (`budgetUsd`) must still hold when a restarted server resumes it. */
+const runBudget = `
+  ALTER TABLE runs ADD COLUMN budget_usd REAL;
+`;
+
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial schema', sql: initialSchema },
   { id: 2, name: 'run trigger', sql: runTrigger },
@@ -238,6 +243,7 @@ export const migrations: readonly Migration[] = [
   { id: 12, name: 'graph run inputs drafts', sql: graphInputs },
   { id: 13, name: 'what a graph extends', sql: graphExtends },
   { id: 14, name: 'partial run scope', sql: runScope },
+  { id: 15, name: 'run budget', sql: runBudget },
 ];
 
 const ledgerSql = `

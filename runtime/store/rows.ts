@@ -38,7 +38,7 @@ export const RUN_COLUMNS = `
   id, graph_id AS graphId, graph_version AS graphVersion, graph_name AS graphName, status, priority,
   inputs, outputs, error, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
   duration_ms AS durationMs, out_dir AS outDir, log_count AS logCount, trigger, no_cache AS noCache,
-  until_node AS until, only_node AS only`;
+  until_node AS until, only_node AS only, budget_usd AS budgetUsd`;
 
 export const NODE_RUN_COLUMNS = `
   run_id AS runId, node_id AS nodeId, node_type AS nodeType, status, started_at AS startedAt,

@@ -161,8 +161,8 @@ export class SqliteRunStore implements RunStore {
   async createRun(run: NewRun): Promise<void> {
     await this.connection.exclusive((db) =>
       db.run(
-        `INSERT INTO runs (id, graph_id, graph_version, graph_name, graph, status, priority, inputs, out_dir, trigger, no_cache, until_node, only_node, created_at)
-         VALUES ($id, $graphId, $graphVersion, $graphName, $graph, 'queued', $priority, $inputs, $outDir, $trigger, $noCache, $until, $only, $createdAt)`,
+        `INSERT INTO runs (id, graph_id, graph_version, graph_name, graph, status, priority, inputs, out_dir, trigger, no_cache, until_node, only_node, budget_usd, created_at)
+         VALUES ($id, $graphId, $graphVersion, $graphName, $graph, 'queued', $priority, $inputs, $outDir, $trigger, $noCache, $until, $only, $budgetUsd, $createdAt)`,
         {
           $id: run.id,
           $graphId: run.graphId,
@@ -176,6 +176,7 @@ export class SqliteRunStore implements RunStore {
           $noCache: run.noCache === true ? 1 : 0,
           $until: run.until ?? null,
           $only: run.only ?? null,
+          $budgetUsd: run.budgetUsd ?? null,
           $createdAt: this.now(),
         },
       ),

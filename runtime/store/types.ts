@@ -38,6 +38,8 @@ export interface NewRun {
   until?: string;
   /** A partial run: the one node it executes (see `StartOptions.only`). */
   only?: string;
+  /** The run's budget in USD (see `StartOptions.budgetUsd`). */
+  budgetUsd?: number;
 }
 
 export interface RunOutcome {
