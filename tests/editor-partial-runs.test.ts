@@ -7,11 +7,11 @@
  * tests/e2e/editor-partial-runs.test.ts drives the same through Chromium.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { GraphDocument } from '../runtime/contract/graph.js';
+import { demandedBy, type GraphDocument } from '../runtime/contract/graph.js';
 import { NodeRegistry, type NodeDescription } from '../runtime/contract/index.js';
 import type { RunDetail } from '../runtime/contract/records.js';
 import { runPartial } from '../editor/src/canvas/commands.js';
-import { canPreviewScene, describeScope, nodesInScope, partialCommands, partialRequest, partialRunKey, previewedScene, sceneField, scopeOf, uncachedUpstream } from '../editor/src/runs/partial.js';
+import { canPreviewScene, describeScope, partialCommands, partialRequest, partialRunKey, previewedScene, sceneField, scopeOf, uncachedUpstream } from '../editor/src/runs/partial.js';
 import { describeReuse, nodeOutcome, nodeProgressRows, reuseOf, runProgress } from '../editor/src/runs/run-progress.js';
 import { applyRunEvent, stateFromDetail } from '../editor/src/runs/run-state.js';
 import { shortcuts } from '../editor/src/shell/shortcuts.js';
@@ -112,8 +112,8 @@ describe('node commands', () => {
 
 describe('a partial run in the run view', () => {
   it('covers the target and its ancestors; the other nodes are outside it, not queued', () => {
-    expect([...nodesInScope(graph, 'b')].sort()).toEqual(['a', 'b']);
-    expect([...nodesInScope(graph, 'side')]).toEqual(['side']);
+    expect([...demandedBy(graph, 'b')].sort()).toEqual(['a', 'b']);
+    expect([...demandedBy(graph, 'side')]).toEqual(['side']);
     const state = stateFromDetail(detail({ until: 'b' }));
     expect(Object.keys(state.nodes).sort()).toEqual(['a', 'b']);
     expect(nodeOutcome(state, 'a')).toBe('queued');

@@ -189,6 +189,33 @@ export function parseRef(ref: PortRef): ParsedRef {
 
 export const GRAPH_INPUT_NODE = '$input';
 
+/**
+ * A node and all its ancestors: what demanding it reaches, so what a partial
+ * run up to it covers (the engine runs these; the editor shows the rest as
+ * not in the run). Iterative, because graphs can be deeper than the call stack.
+ */
+export function demandedBy(graph: Pick<GraphDocument, 'edges'>, target: string): Set<string> {
+  const sourcesOf = new Map<string, string[]>();
+  for (const edge of graph.edges) {
+    const from = parseRef(edge.from).node;
+    if (from === GRAPH_INPUT_NODE) continue;
+    const to = parseRef(edge.to).node;
+    const sources = sourcesOf.get(to);
+    if (sources) sources.push(from);
+    else sourcesOf.set(to, [from]);
+  }
+  const demanded = new Set<string>([target]);
+  const pending = [target];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    for (const source of sourcesOf.get(next) ?? []) {
+      if (demanded.has(source)) continue;
+      demanded.add(source);
+      pending.push(source);
+    }
+  }
+  return demanded;
+}
+
 /** RFC 7386 JSON Merge Patch. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);

@@ -19,7 +19,7 @@ import { setMaxListeners } from 'node:events';
 import { CancelledError, isRetryable, PermanentError, ReelgraphError, serializeError, UpstreamError } from '../contract/errors.js';
 import type { SerializedError } from '../contract/errors.js';
 import type { ItemCounts, ItemStatus, NodeStatus, Priority, ReelgraphEvent, RunStatus } from '../contract/events.js';
-import { GRAPH_INPUT_NODE, parseRef } from '../contract/graph.js';
+import { demandedBy, GRAPH_INPUT_NODE, parseRef } from '../contract/graph.js';
 import type { GraphDocument, GraphNode } from '../contract/graph.js';
 import type { ItemInfo, NodeOutputs, NodeType, RetryPolicy } from '../contract/node.js';
 import { formatPortType } from '../contract/ports.js';
@@ -786,29 +786,6 @@ export class RunExecution {
       return summary;
     });
   }
-}
-
-/** A node and all its ancestors: what demanding it can reach. Iterative, because graphs can be deeper than the call stack. */
-export function demandedBy(graph: GraphDocument, target: string): Set<string> {
-  const sourcesOf = new Map<string, string[]>();
-  for (const edge of graph.edges) {
-    const from = parseRef(edge.from).node;
-    if (from === GRAPH_INPUT_NODE) continue;
-    const to = parseRef(edge.to).node;
-    const sources = sourcesOf.get(to);
-    if (sources) sources.push(from);
-    else sourcesOf.set(to, [from]);
-  }
-  const demanded = new Set<string>([target]);
-  const pending = [target];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    for (const source of sourcesOf.get(next) ?? []) {
-      if (demanded.has(source)) continue;
-      demanded.add(source);
-      pending.push(source);
-    }
-  }
-  return demanded;
 }
 
 /**

@@ -11,7 +11,7 @@
  * Pure functions over plain data (no DOM, no React);
  * tests/editor-partial-runs.test.ts exercises them directly.
  */
-import { GRAPH_INPUT_NODE, parseRef, type GraphDocument } from '../../../runtime/contract/graph.js';
+import type { GraphDocument } from '../../../runtime/contract/graph.js';
 import type { SerializedError } from '../../../runtime/contract/errors.js';
 import type { NodeDescription } from '../../../runtime/contract/node.js';
 import type { NodeRegistry } from '../../../runtime/contract/registry.js';
@@ -55,31 +55,6 @@ export const partialCommands: ReadonlyArray<{ mode: PartialMode; label: string; 
 export function partialRunKey(event: Pick<KeyboardEvent, 'code' | 'shiftKey' | 'altKey' | 'ctrlKey' | 'metaKey'>): PartialMode | undefined {
   if (event.code !== 'KeyR' || !event.shiftKey || event.ctrlKey || event.metaKey) return undefined;
   return event.altKey ? 'only' : 'until';
-}
-
-/**
- * The nodes a partial run covers: its target and the target's ancestors (as
- * the engine demands them, runtime/engine/run.ts `demandedBy`). Iterative:
- * graphs can be deeper than the call stack.
- */
-export function nodesInScope(graph: Pick<GraphDocument, 'edges'>, target: string): Set<string> {
-  const sourcesOf = new Map<string, string[]>();
-  for (const edge of graph.edges) {
-    const from = parseRef(edge.from).node;
-    if (from === GRAPH_INPUT_NODE) continue;
-    const to = parseRef(edge.to).node;
-    sourcesOf.set(to, [...(sourcesOf.get(to) ?? []), from]);
-  }
-  const covered = new Set<string>([target]);
-  const pending = [target];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    for (const source of sourcesOf.get(next) ?? []) {
-      if (covered.has(source)) continue;
-      covered.add(source);
-      pending.push(source);
-    }
-  }
-  return covered;
 }
 
 /**

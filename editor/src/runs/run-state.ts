@@ -16,7 +16,8 @@
 import type { SerializedError } from '../../../runtime/contract/errors.js';
 import type { ItemStatus, NodeStatus, ReelgraphEvent, RunStatus } from '../../../runtime/contract/events.js';
 import type { ItemRunRow, NodeRunRow, RunDetail, RunLogRow } from '../../../runtime/contract/records.js';
-import { nodesInScope, scopeOf } from './partial.js';
+import { demandedBy } from '../../../runtime/contract/graph.js';
+import { scopeOf } from './partial.js';
 
 export interface ItemTally {
   total: number;
@@ -210,7 +211,7 @@ export function stateFromDetail(detail: RunDetail, logs: LogLine[] = []): RunSta
   const at = detail.finishedAt ?? detail.startedAt ?? detail.createdAt;
   // A partial run covers its target and the target's ancestors only: the rest of the graph is not waiting on it.
   const scope = scopeOf(detail);
-  const covered = scope && detail.graph ? nodesInScope(detail.graph, scope.target) : undefined;
+  const covered = scope && detail.graph ? demandedBy(detail.graph, scope.target) : undefined;
   for (const graphNode of detail.graph?.nodes ?? []) if (!covered || covered.has(graphNode.id)) nodes[graphNode.id] = emptyNode(graphNode.id, 0, graphNode.type);
   const itemsByNode = new Map<string, ItemRunRow[]>();
   for (const item of detail.items ?? []) {
