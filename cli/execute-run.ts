@@ -34,9 +34,24 @@ export interface RunCliOptions {
 }
 
 /** The graph with this run's settings from the command line; the run record keeps them, so the run can be repeated as it was. */
-function withCliSettings(graph: GraphDocument, options: RunCliOptions, registry: Workspace['registry']): GraphDocument {
+function withCliSettings(graph: GraphDocument, options: Pick<RunCliOptions, 'profile' | 'scene'>, registry: Workspace['registry']): GraphDocument {
   if (options.scene !== undefined) return sceneGraph(graph, registry, options.scene, options.profile);
   return options.profile === undefined ? graph : { ...graph, settings: { ...graph.settings, profile: options.profile } };
+}
+
+/**
+ * The graph a command line asks for, with its settings (`--profile`,
+ * `--scene`) and its inputs (`-i`) read: an episode file in another script
+ * format than the graph's parser reads gets the parser of its format.
+ */
+export async function loadCliGraph(
+  workspace: Workspace,
+  graphRef: string,
+  options: Pick<RunCliOptions, 'profile' | 'scene' | 'input'>,
+): Promise<{ graph: GraphDocument; inputs: Record<string, unknown>; sources: Record<string, string> }> {
+  const loaded = withCliSettings(await loadGraph(workspace, graphRef), options, workspace.registry);
+  const given = await parseInputs(loaded, options.input);
+  return { graph: withParsersForInputFiles(loaded, given.sources, given.inputs), inputs: given.inputs, sources: given.sources };
 }
 
 /** A cancelled run exits 130 after Ctrl-C or 143 after SIGTERM (only signals cancel from the CLI), a failed one 1. */
@@ -57,10 +72,7 @@ export async function executeRun(workspace: Workspace, graphRef: string, options
   let prepared: PreparedRun;
   const outDir = resolve(options.out);
   try {
-    const loaded = withCliSettings(await loadGraph(workspace, graphRef), options, workspace.registry);
-    const given = await parseInputs(loaded, options.input);
-    // An episode file in another script format than the graph's parser reads gets the parser of its format.
-    const graph = withParsersForInputFiles(loaded, given.sources, given.inputs);
+    const { graph, ...given } = await loadCliGraph(workspace, graphRef, options);
     const scope = partialScopeOf(options);
     prepared = workspace.engine.prepare(graph, { inputs: given.inputs, inputSources: given.sources, outDir, noCache: !options.cache, priority: options.priority, ...scope, ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}) });
     await workspace.store.createRun({

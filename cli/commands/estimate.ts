@@ -4,14 +4,12 @@ import { usd } from '../../runtime/contract/index.js';
 import type { RunEstimate } from '../../runtime/engine/estimate.js';
 import type { Workspace } from '../../runtime/workspace.js';
 import type { CliContext } from '../context.js';
+import { loadCliGraph } from '../execute-run.js';
 import { Exit, EXIT } from '../exit.js';
 import { table } from '../format.js';
-import { withParsersForInputFiles } from '../input-format.js';
 import type { Io } from '../io.js';
-import { loadGraph } from '../load-graph.js';
 import { collect, profileHelp } from '../options.js';
 import { reportInvalid } from '../report-invalid.js';
-import { parseInputs } from '../run-inputs.js';
 
 interface EstimateCliOptions {
   input: string[];
@@ -42,11 +40,8 @@ export function registerEstimateCommand(program: Command, cli: CliContext): void
 async function estimateCommand(workspace: Workspace, graphRef: string, options: EstimateCliOptions, io: Io): Promise<void> {
   let estimate: RunEstimate;
   try {
-    const stored = await loadGraph(workspace, graphRef);
-    const loaded = options.profile === undefined ? stored : { ...stored, settings: { ...stored.settings, profile: options.profile } };
-    const given = await parseInputs(loaded, options.input);
-    const graph = withParsersForInputFiles(loaded, given.sources, given.inputs);
-    estimate = await workspace.engine.estimate(graph, { inputs: given.inputs, inputSources: given.sources, noCache: !options.cache });
+    const { graph, inputs, sources } = await loadCliGraph(workspace, graphRef, options);
+    estimate = await workspace.engine.estimate(graph, { inputs, inputSources: sources, noCache: !options.cache });
   } catch (error) {
     reportInvalid(error, options.json === true, io);
     throw new Exit(EXIT.invalid);
