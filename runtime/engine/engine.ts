@@ -174,9 +174,7 @@ export class Engine {
    * they fill here, before the run plans params and cache keys.
    */
   prepare(document: GraphDocument, options: StartOptions): PreparedRun {
-    const problems = validateGraph(document, this.services.registry);
-    if (problems.length > 0) throw new GraphValidationError(problems);
-    const graph = applyGraphSettings(document, this.services.registry);
+    const graph = this.validated(document);
     const scope = runScopeOf(graph, options);
     const inputs = resolveInputs(graph, options.inputs ?? {});
     const runId = options.runId ?? randomUUID();
@@ -209,9 +207,7 @@ export class Engine {
    * events reach no listener and nothing records it.
    */
   async estimate(document: GraphDocument, options: EstimateOptions = {}): Promise<RunEstimate> {
-    const problems = validateGraph(document, this.services.registry);
-    if (problems.length > 0) throw new GraphValidationError(problems);
-    const graph = applyGraphSettings(document, this.services.registry);
+    const graph = this.validated(document);
     const inputs = resolveInputs(graph, options.inputs ?? {});
     const runId = `estimate-${randomUUID()}`;
     const tally = new EstimateTally();
@@ -235,6 +231,13 @@ export class Engine {
     if (failed?.error) estimate.error = `node "${failed.id}": ${failed.error.message}`;
     else if (result.status === 'cancelled') estimate.error = 'cancelled';
     return estimate;
+  }
+
+  /** The graph checked against the registry, with its settings filled into its nodes' params; a broken graph throws, naming each problem. */
+  private validated(document: GraphDocument): GraphDocument {
+    const problems = validateGraph(document, this.services.registry);
+    if (problems.length > 0) throw new GraphValidationError(problems);
+    return applyGraphSettings(document, this.services.registry);
   }
 
   /** Validate, then start at once. */
