@@ -22,6 +22,8 @@ import { EnvCredentials } from './engine/credentials.js';
 import { globalLimitsFromEnv, limitsFromEnv } from './engine/pool.js';
 import { openSqliteStore, type SqliteRunStore } from './store/sqlite.js';
 import { RunLauncher } from './runs/launcher.js';
+import { ItemPins } from './runs/item-pins.js';
+import { ItemPinTable } from './store/item-pins.js';
 import { QueueDispatcher } from './queue/dispatcher.js';
 import { queueConfigFromEnv } from './queue/names.js';
 import type { UnitDispatcher } from './engine/unit.js';
@@ -39,6 +41,8 @@ export interface Workspace {
   dispatcher: UnitDispatcher;
   /** Starts runs on the engine and records them in the store. */
   launcher: RunLauncher;
+  /** The producers' locked items and takes, per graph; every run of this workspace's engine honours them. */
+  pins: ItemPins;
   /** `queue`: units run on `reelgraph worker` processes (REDIS_URL is set). */
   mode: 'embedded' | 'queue';
   close(): Promise<void>;
@@ -115,8 +119,10 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
         },
       })
     : undefined;
+  const pins = new ItemPins(new ItemPinTable(store.database), registry);
   const engine = new Engine({
     registry,
+    pins,
     // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations.
     budgets: new InProcessBudgetLedger(budgetSeed(store)),
     ...providerBudgetsFromEnv(env),
@@ -137,6 +143,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     engine,
     dispatcher: engine.services.dispatcher,
     launcher,
+    pins,
     mode: queue ? 'queue' : 'embedded',
     close: async () => {
       await launcher.close();

@@ -21,6 +21,7 @@ import { validateGraph } from '../contract/validate.js';
 import { applyGraphSettings } from '../contract/graph-settings.js';
 import { EventBus } from './bus.js';
 import type { CacheStore } from './cache.js';
+import type { ItemPinSource } from './item-pins.js';
 import { EnvCredentials } from './credentials.js';
 import { ResourcePool, type ResourceLimits } from './pool.js';
 import { InProcessRateLimiter } from './rate-limiter.js';
@@ -60,6 +61,11 @@ export interface EngineOptions {
   /** Injectable for tests: how retries wait, and the jitter source. */
   sleep?: Sleep;
   random?: () => number;
+  /**
+   * Item pins by graph id (runtime/contract/item-pins.ts): locked items are
+   * reused and never executed, takes enter cache keys. Default: none.
+   */
+  pins?: ItemPinSource;
 }
 
 export interface StartOptions {
@@ -159,6 +165,7 @@ export class Engine {
       logger,
       sleep: options.sleep ?? realSleep,
       random: options.random ?? Math.random,
+      ...(options.pins ? { pins: options.pins } : {}),
     };
   }
 

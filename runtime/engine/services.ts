@@ -10,6 +10,7 @@ import type { RateLimiter } from '../contract/rate-limit.js';
 import type { NodeRegistry } from '../contract/registry.js';
 import type { EventBus } from './bus.js';
 import type { CacheStore } from './cache.js';
+import type { ItemPinSource } from './item-pins.js';
 import type { Sleep } from './retry.js';
 import type { UnitDispatcher } from './unit.js';
 
@@ -25,4 +26,6 @@ export interface EngineServices {
   logger: Logger;
   sleep: Sleep;
   random: () => number;
+  /** The producers' item pins (locks and takes); without it, no item is pinned. */
+  pins?: ItemPinSource;
 }
