@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerEstimateCommand } from './commands/estimate.js';
 import { registerGraphsCommand } from './commands/graphs.js';
 import { registerNodesCommand } from './commands/nodes.js';
+import { registerPinCommands } from './commands/pins.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerSaveCommand } from './commands/save.js';
@@ -37,6 +38,7 @@ const commands: ReadonlyArray<(program: Command, cli: CliContext) => void> = [
   registerGraphsCommand,
   registerRunsCommand,
   registerShowCommand,
+  registerPinCommands,
   registerServerCommands,
 ];
 
