@@ -15,6 +15,9 @@ import { openWorkspace, type Workspace } from '../runtime/workspace.js';
 import { testsrcMp4, type FakeProvider } from './fixtures/fake-http.js';
 import { startFakeRunway } from './fixtures/fake-runway.js';
 import { graph } from './fixtures/harness.js';
+import { createCluster, type Cluster } from './fixtures/queue-cluster.js';
+import type { Trace } from './fixtures/queue-nodes.js';
+import { requireRedis } from './fixtures/redis.js';
 import { SOURCE } from './fixtures/scene-provider-suite.js';
 
 const prompt = (index: number, text: string, seed: number, duration = 1.5) => ({ sceneId: `scene-${index + 1}`, index, prompt: text, duration, seed });
@@ -188,4 +191,52 @@ describe('regenerating an item', () => {
     expect(estimate.nodes[0]).toMatchObject({ cachedItems: 1, items: 3 });
     expect(estimate.nodes[0]?.usage).toEqual([{ provider: 'runway', unit: 'seconds', model: 'gen4.5', quantity: 4 }]);
   });
+});
+
+const redis = await requireRedis('item pins in queue mode');
+
+describe.skipIf(!redis)('item pins in queue mode', () => {
+  let cluster: Cluster | undefined;
+  afterEach(async () => {
+    await cluster?.dispose();
+    cluster = undefined;
+  });
+
+  it('the orchestrator keeps a locked item off the queue and hands a regenerated one its take; workers need nothing new', async () => {
+    cluster = await createCluster('pins');
+    await cluster.startWorker(['--concurrency', 'voice=2,video=2']);
+    const orchestrator = await cluster.orchestrator();
+    const work = graph([['w', 'testq.work-video', { tag: 't' }]], ['$input.items -> w.items'], {
+      id: 'queue-pins',
+      inputs: { items: { type: 'Json', list: true } },
+      outputs: { items: 'w.items', trace: 'w.trace' },
+    });
+    const queued = async (items: string[]): Promise<RunDetail> => {
+      const launched = await orchestrator.launcher.launch({ graph: work, inputs: { items }, outDir: join(cluster?.dir ?? '', 'out'), trigger: 'cli' });
+      await launched.finished;
+      return (await orchestrator.store.getRun(launched.runId)) as RunDetail;
+    };
+    const traceOf = (detail: RunDetail, index: number) => (detail.items.find((i) => i.index === index)?.outputs?.trace ?? {}) as Partial<Trace>;
+
+    const first = await queued(['a', 'b', 'c']);
+    expect(first.status).toBe('done');
+    // Executed off this process: on the worker (in its unit sandboxes).
+    for (const index of [0, 1, 2]) expect(traceOf(first, index).pid).not.toBe(process.pid);
+
+    await orchestrator.pins.lock(work, 'w', 1);
+    await orchestrator.pins.regenerate(work, 'w', 2);
+    const second = await queued(['a', 'B', 'c']);
+    expect(second.status).toBe('done');
+    expect(second.outputs?.items).toEqual(['t(a)', 't(b)', 't(c)']);
+    expect(second.items.map((i) => [i.index, i.status, i.locked ?? false, i.take ?? 0])).toEqual([
+      [0, 'cached', false, 0],
+      [1, 'cached', true, 0],
+      [2, 'done', false, 1],
+    ]);
+    // Item 2 ran again on the worker, which saw its take; item 1's trace is still the first run's.
+    expect(traceOf(second, 2).take).toBe(1);
+    expect(traceOf(second, 2).pid).not.toBe(process.pid);
+    expect(traceOf(second, 2).start).toBeGreaterThan(traceOf(first, 2).start ?? Infinity);
+    expect(traceOf(second, 1)).toEqual(traceOf(first, 1));
+  }, 120_000);
 });
