@@ -14,7 +14,10 @@ import type { ItemRunRow, RunDetail } from '../runtime/contract/records.js';
 import { openWorkspace, type Workspace } from '../runtime/workspace.js';
 import { testsrcMp4, type FakeProvider } from './fixtures/fake-http.js';
 import { startFakeRunway } from './fixtures/fake-runway.js';
-import { graph } from './fixtures/harness.js';
+import { startFakeElevenLabs } from './fixtures/fake-elevenlabs.js';
+import { createHarness, graph } from './fixtures/harness.js';
+import { probe } from './fixtures/test-nodes.js';
+import type { ItemPin } from '../runtime/contract/item-pins.js';
 import { createCluster, type Cluster } from './fixtures/queue-cluster.js';
 import type { Trace } from './fixtures/queue-nodes.js';
 import { requireRedis } from './fixtures/redis.js';
@@ -62,7 +65,7 @@ beforeEach(async () => {
   ws = await openWorkspace(dir, {
     nodes: builtinNodes,
     env: {},
-    credentials: () => ({ get: async (name: string) => (name === 'runway' ? { apiKey: 'key_runway_pins' } : undefined) }),
+    credentials: () => ({ get: async (name: string) => ({ runway: { apiKey: 'key_runway_pins' }, elevenlabs: { apiKey: 'sk_test_pins' } })[name] }),
   });
 });
 afterEach(async () => {
@@ -190,6 +193,75 @@ describe('regenerating an item', () => {
     const estimate = await ws.engine.estimate(scenes(), { inputs: { prompts: edited } });
     expect(estimate.nodes[0]).toMatchObject({ cachedItems: 1, items: 3 });
     expect(estimate.nodes[0]?.usage).toEqual([{ provider: 'runway', unit: 'seconds', model: 'gen4.5', quantity: 4 }]);
+  });
+});
+
+describe('a locked voice line', () => {
+  it('keeps its paid reading after the writer rewrote the line: ElevenLabs is not asked again, the other lines behave as usual', async () => {
+    const eleven = await startFakeElevenLabs();
+    try {
+      const voices = graph(
+        [
+          ['parse', 'script.markdown'],
+          ['voice', 'voice.tts', { provider: 'elevenlabs', endpoint: eleven.url }],
+        ],
+        ['$input.episode -> parse.markdown', 'parse.speakable -> voice.segments'],
+        { id: 'pinned-voices', inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'voice.clips' } },
+      );
+      const episode = (lines: string[]) => `# Signal\n\n## Roof\n\n${lines.map((line) => `**ARIA:** ${line}`).join('\n\n')}\n`;
+      const voiceRun = async (lines: string[]) => {
+        const launched = await ws.launcher.launch({ graph: voices, inputs: { episode: episode(lines) }, outDir: join(dir, 'out'), trigger: 'cli' });
+        await launched.finished;
+        return (await ws.store.getRun(launched.runId)) as RunDetail;
+      };
+      const sentTexts = () => eleven.requests.map((r) => (r.body as { text: string }).text);
+      const lineOf = (detail: RunDetail, index: number) => detail.items.find((i) => i.nodeId === 'voice' && i.index === index);
+
+      const first = await voiceRun(['Is anyone still out there?', 'Another dead block.', 'I can see you, Kael.']);
+      expect(first.status).toBe('done');
+      expect(sentTexts()).toHaveLength(3);
+      await ws.pins.lock(voices, 'voice', 1);
+
+      eleven.requests.length = 0;
+      const second = await voiceRun(['Is anyone still out there?', 'Another dead block, nothing but rust.', 'I can see you now, Kael.']);
+      expect(second.status).toBe('done');
+      expect(sentTexts()).toEqual(['I can see you now, Kael.']);
+      expect(lineOf(second, 1)).toMatchObject({ status: 'cached', locked: true, outputs: lineOf(first, 1)?.outputs });
+      expect(lineOf(second, 2)).toMatchObject({ status: 'done' });
+    } finally {
+      await eleven.close();
+    }
+  });
+});
+
+describe('a locked item of a fallback', () => {
+  it('is settled before any alternative is asked, so none of them spends on it, and the record names who made it', async () => {
+    const chain = graph(
+      [
+        ['src', 'test.source', { items: ['s0', 's1', 's2'] }],
+        ['cloud', 'test.flaky-items', { fail: ['s1'], tag: 'cloud' }],
+        ['offline', 'test.map', { tag: 'offline' }],
+        ['pick', 'control.fallback'],
+      ],
+      ['src.items -> cloud.items', 'src.items -> offline.items', 'cloud.items -> pick.choice1', 'offline.items -> pick.choice2'],
+      { id: 'chain', outputs: { items: 'pick.value' } },
+    );
+    // What `lock` stores for item 1 after a run where the cloud failed it and the offline voice made it.
+    const pin: ItemPin = { graphId: 'chain', nodeId: 'pick', index: 1, locked: true, take: 0, count: 3, provider: 'offline', outputs: { value: 'kept(s1)' }, updatedAt: 0 };
+    const h = await createHarness({ pins: { pinsOf: async (graphId) => (graphId === 'chain' ? [pin] : []) } });
+    try {
+      const result = await h.run(chain);
+      expect(result.status).toBe('done');
+      expect(result.outputs.items).toEqual(['cloud(s0)', 'kept(s1)', 'cloud(s2)']);
+      // Item 1 was asked of nobody: neither the cloud (which would fail it, after trying) nor the offline voice.
+      expect(probe.starts('cloud').map((e) => e.index)).toEqual([0, 2]);
+      expect(probe.starts('offline')).toEqual([]);
+      expect(result.nodes.find((n) => n.id === 'pick')?.providers).toEqual({ 0: 'cloud', 1: 'offline', 2: 'cloud' });
+      const locked = h.events.filter((e) => e.type === 'item' && e.nodeId === 'pick' && e.index === 1).at(-1);
+      expect(locked).toMatchObject({ status: 'cached', locked: true, provider: 'offline' });
+    } finally {
+      await h.dispose();
+    }
   });
 });
 
