@@ -386,6 +386,13 @@ describe('item pins', () => {
     expect((await t.api.put('/api/graphs/pinned-errors/pins/m/0').send({ take: -1 })).status).toBe(400);
     expect((await t.api.put('/api/graphs/pinned-errors/pins/m/0').send({ lock: true })).status).toBe(400);
     expect((await t.api.get('/api/graphs/no-such-graph/pins')).status).toBe(404);
+
+    // A take needs no run; the pins go with a deleted graph.
+    expect((await t.api.put('/api/graphs/pinned-errors/pins/m/0').send({ take: 2 })).body).toMatchObject({ take: 2, locked: false });
+    expect((await t.api.get('/api/graphs/pinned-errors/pins')).body).toHaveLength(1);
+    expect((await t.api.delete('/api/graphs/pinned-errors')).status).toBe(204);
+    await t.api.post('/api/graphs').send({ document: { ...pinned(), id: 'pinned-errors' } });
+    expect((await t.api.get('/api/graphs/pinned-errors/pins')).body).toEqual([]);
   });
 });
 

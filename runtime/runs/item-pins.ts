@@ -31,6 +31,11 @@ export class ItemPins implements ItemPinSource {
     return this.table.list(graphId);
   }
 
+  /** Drops every pin of a graph (deleted with it). */
+  forget(graphId: string): Promise<void> {
+    return this.table.deleteGraph(graphId);
+  }
+
   /** The graph's pins that change something, by node then index. */
   list(graph: GraphDocument): Promise<ItemPin[]> {
     return this.table.list(graphIdOf(graph));

@@ -99,6 +99,11 @@ export class ItemPinTable {
     );
   }
 
+  /** Every pin of the graph (a deleted graph's). */
+  async deleteGraph(graphId: string): Promise<void> {
+    await this.connection.exclusive((db) => db.run('DELETE FROM item_pins WHERE graph_id = ?', [graphId]));
+  }
+
   async delete(graphId: string, nodeId: string, index: number): Promise<void> {
     await this.connection.exclusive((db) => db.run('DELETE FROM item_pins WHERE graph_id = ? AND node_id = ? AND item_index = ?', [graphId, nodeId, index]));
   }
