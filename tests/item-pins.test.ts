@@ -12,6 +12,7 @@ import { builtinNodes } from '../nodes/index.js';
 import { ItemLockedError, ItemPinError, takeSeed, type GraphDocument } from '../runtime/contract/index.js';
 import type { ItemRunRow, RunDetail } from '../runtime/contract/records.js';
 import { openWorkspace, type Workspace } from '../runtime/workspace.js';
+import { sceneGraph } from '../runtime/runs/scene-preview.js';
 import { testsrcMp4, type FakeProvider } from './fixtures/fake-http.js';
 import { startFakeRunway } from './fixtures/fake-runway.js';
 import { startFakeElevenLabs } from './fixtures/fake-elevenlabs.js';
@@ -228,6 +229,9 @@ describe('a locked voice line', () => {
       expect(sentTexts()).toEqual(['I can see you now, Kael.']);
       expect(lineOf(second, 1)).toMatchObject({ status: 'cached', locked: true, outputs: lineOf(first, 1)?.outputs });
       expect(lineOf(second, 2)).toMatchObject({ status: 'done' });
+      // A one-scene preview's items are that scene's alone: the graph's indexes do not name them, so no pin applies.
+      expect(await ws.pins.pinsOf(voices)).toHaveLength(1);
+      expect(await ws.pins.pinsOf(sceneGraph(voices, ws.registry, 1))).toEqual([]);
     } finally {
       await eleven.close();
     }
@@ -248,7 +252,7 @@ describe('a locked item of a fallback', () => {
     );
     // What `lock` stores for item 1 after a run where the cloud failed it and the offline voice made it.
     const pin: ItemPin = { graphId: 'chain', nodeId: 'pick', index: 1, locked: true, take: 0, count: 3, provider: 'offline', outputs: { value: 'kept(s1)' }, updatedAt: 0 };
-    const h = await createHarness({ pins: { pinsOf: async (graphId) => (graphId === 'chain' ? [pin] : []) } });
+    const h = await createHarness({ pins: { pinsOf: async (pinned) => (pinned.id === 'chain' ? [pin] : []) } });
     try {
       const result = await h.run(chain);
       expect(result.status).toBe('done');

@@ -8,11 +8,16 @@
  */
 import { collectArtifactHandles, type ArtifactStore } from '../contract/artifacts.js';
 import { LockedItemUnusableError, type ItemPin } from '../contract/item-pins.js';
+import type { GraphDocument } from '../contract/graph.js';
 import type { ItemInfo, NodeOutputs } from '../contract/node.js';
 
-/** Where a run finds its graph's pins (the store, in a workspace). */
+/**
+ * Where a run finds its graph's pins (the store, in a workspace). Given the
+ * graph the run executes, so the source can tell runs whose items are not
+ * the graph's usual ones (a one-scene preview) and give them none.
+ */
 export interface ItemPinSource {
-  pinsOf(graphId: string): Promise<ItemPin[]>;
+  pinsOf(graph: GraphDocument): Promise<ItemPin[]>;
 }
 
 export type LockedOutcome = { ok: true; outputs: NodeOutputs; provider: string | undefined } | { ok: false; error: LockedItemUnusableError };
@@ -27,16 +32,16 @@ export class RunPins {
   private loaded: Promise<Map<string, ItemPin>> | undefined;
 
   constructor(
-    private readonly graphId: string | undefined,
+    private readonly graph: GraphDocument,
     private readonly source: ItemPinSource | undefined,
     private readonly artifacts: ArtifactStore,
   ) {}
 
   private async pin(nodeId: string, index: number): Promise<ItemPin | undefined> {
-    const { graphId, source } = this;
+    const { graph, source } = this;
     // A graph without an id (an unsaved document, a file without "id") has nowhere to keep pins.
-    if (graphId === undefined || source === undefined) return undefined;
-    this.loaded ??= source.pinsOf(graphId).then((pins) => new Map(pins.map((p) => [`${p.nodeId}\u0000${p.index}`, p])));
+    if (graph.id === undefined || source === undefined) return undefined;
+    this.loaded ??= source.pinsOf(graph).then((pins) => new Map(pins.map((p) => [`${p.nodeId}\u0000${p.index}`, p])));
     return (await this.loaded).get(`${nodeId}\u0000${index}`);
   }
 

@@ -185,7 +185,7 @@ export class RunExecution {
     private readonly options: RunOptions,
   ) {
     this.startedAt = options.startedAt ?? Date.now();
-    this.pins = new RunPins(graph.id, services.pins, services.artifacts);
+    this.pins = new RunPins(graph, services.pins, services.artifacts);
     const { scope } = options;
     this.targets = options.estimate ? estimateTargets(graph, services) : undefined;
     this.demanded = this.targets

@@ -11,6 +11,7 @@ import type { NodeType } from '../contract/node.js';
 import type { NodeRegistry } from '../contract/registry.js';
 import { anchorOf, type ItemPinSource } from '../engine/item-pins.js';
 import type { ItemPinTable } from '../store/item-pins.js';
+import { isScenePreview } from './scene-preview.js';
 
 /** What a producer asks of one item: any of lock or unlock, a take, and for a lock the run whose result to keep. */
 export interface ItemPinChange {
@@ -27,8 +28,14 @@ export class ItemPins implements ItemPinSource {
     private readonly now: () => number = Date.now,
   ) {}
 
-  pinsOf(graphId: string): Promise<ItemPin[]> {
-    return this.table.list(graphId);
+  /**
+   * The pins a run of this graph honours. A one-scene preview gets none: its
+   * lists hold that scene's items alone, so the graph's item indexes do not
+   * name them (and it renders at another profile anyway).
+   */
+  async pinsOf(graph: GraphDocument): Promise<ItemPin[]> {
+    if (graph.id === undefined || isScenePreview(graph, this.registry)) return [];
+    return this.table.list(graph.id);
   }
 
   /** Drops every pin of a graph (deleted with it). */
