@@ -229,8 +229,15 @@ describe('a locked voice line', () => {
       expect(sentTexts()).toEqual(['I can see you now, Kael.']);
       expect(lineOf(second, 1)).toMatchObject({ status: 'cached', locked: true, outputs: lineOf(first, 1)?.outputs });
       expect(lineOf(second, 2)).toMatchObject({ status: 'done' });
+      // Regenerating a line sends it once more, alone, with a seed of its take.
+      await ws.pins.regenerate(voices, 'voice', 0);
+      eleven.requests.length = 0;
+      const third = await voiceRun(['Is anyone still out there?', 'Another dead block, nothing but rust.', 'I can see you now, Kael.']);
+      expect(eleven.requests.map((r) => r.body)).toEqual([expect.objectContaining({ text: 'Is anyone still out there?', seed: takeSeed(0, 1) })]);
+      expect(lineOf(third, 0)).toMatchObject({ status: 'done', take: 1 });
+      expect(lineOf(third, 1)).toMatchObject({ status: 'cached', locked: true });
       // A one-scene preview's items are that scene's alone: the graph's indexes do not name them, so no pin applies.
-      expect(await ws.pins.pinsOf(voices)).toHaveLength(1);
+      expect(await ws.pins.pinsOf(voices)).toHaveLength(2);
       expect(await ws.pins.pinsOf(sceneGraph(voices, ws.registry, 1))).toEqual([]);
     } finally {
       await eleven.close();
