@@ -16,6 +16,7 @@ import { createContext, memo, useContext, type CSSProperties } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { formatPortType } from '../../../runtime/contract/index.js';
 import { cardSize, portColor, type FlowNode, type GraphNodeData, type PortView } from '../graph.js';
+import { NodePinsBadge } from '../runs/ItemPins.js';
 import { NodeRunBadge } from '../runs/NodeRunBadge.js';
 import { useNodeOutcome } from '../runs/run-store.js';
 import { useNodeOverride, useNodeProblems, type NodeOverride, type NodeProblems } from '../state/problem-store.js';
@@ -90,12 +91,13 @@ function OverrideMarker({ nodeId, override }: { nodeId: string; override: NodeOv
   );
 }
 
-/** What both card sizes show beside the title: override and problem markers, and the run badge. */
+/** What both card sizes show beside the title: override and problem markers, the item pins' summary, and the run badge. */
 function CardMarkers({ id, data, problems, override }: { id: string; data: GraphNodeData; problems: NodeProblems | undefined; override: NodeOverride | undefined }) {
   return (
     <>
       {override ? <OverrideMarker nodeId={id} override={override} /> : null}
       {problems ? <ProblemMarker nodeId={id} problems={problems} /> : null}
+      {data.kind === 'node' ? <NodePinsBadge nodeId={id} /> : null}
       {data.kind === 'node' ? (
         <div className="rg-node__badge">
           <NodeRunBadge nodeId={id} />
