@@ -91,13 +91,12 @@ function OverrideMarker({ nodeId, override }: { nodeId: string; override: NodeOv
   );
 }
 
-/** What both card sizes show beside the title: override and problem markers, the item pins' summary, and the run badge. */
+/** What both card sizes show beside the title: override and problem markers, and the run badge. */
 function CardMarkers({ id, data, problems, override }: { id: string; data: GraphNodeData; problems: NodeProblems | undefined; override: NodeOverride | undefined }) {
   return (
     <>
       {override ? <OverrideMarker nodeId={id} override={override} /> : null}
       {problems ? <ProblemMarker nodeId={id} problems={problems} /> : null}
-      {data.kind === 'node' ? <NodePinsBadge nodeId={id} /> : null}
       {data.kind === 'node' ? (
         <div className="rg-node__badge">
           <NodeRunBadge nodeId={id} />
@@ -172,6 +171,8 @@ function GraphNodeViewBase({ id, data, selected }: NodeProps<FlowNode>) {
         </div>
         <CardMarkers id={id} data={data} problems={problems} override={override} />
       </header>
+      {/* Its own line: beside the title it would squeeze the title out of a narrow card. */}
+      {data.kind === 'node' ? <NodePinsBadge nodeId={id} /> : null}
       {data.summary ? (
         <div className="rg-node__summary" title={data.summary}>
           {data.summary}
