@@ -96,13 +96,16 @@ describe('the words', () => {
     expect(pinOf([pin('voice', 1, { take: 3 })], 'voice', 1)).toEqual({ locked: false, take: 3 });
   });
 
-  it('says why a control is off before asking: an unsaved graph, a locked item, a fallback', () => {
+  it('says why a control is off before asking: an unsaved graph, a locked item, a fallback, a scene preview', () => {
     expect(lockBlocked(undefined)).toBe('Save the graph to lock items');
     expect(lockBlocked('ep')).toBeUndefined();
     expect(regenerateBlocked(undefined, { locked: false, take: 0 })).toMatch(/Save the graph/);
     expect(regenerateBlocked('ep', { locked: true, take: 0 })).toMatch(/unlock it to regenerate/);
     expect(regenerateBlocked('ep', { locked: false, take: 0 }, 'control.fallback')).toMatch(/alternative/);
     expect(regenerateBlocked('ep', { locked: false, take: 4 }, 'voice.tts')).toBeUndefined();
+    // A one-scene preview's item 0 is that scene's first line, not the graph's: nothing may be pinned from it.
+    expect(lockBlocked('ep', 2)).toMatch(/preview of scene 2.*full run/);
+    expect(regenerateBlocked('ep', { locked: false, take: 0 }, 'voice.tts', 2)).toMatch(/preview of scene 2/);
   });
 
   it('puts the server’s refusals plainly', () => {
@@ -161,6 +164,20 @@ describe('what each control sends, and its undo', () => {
     await undoPinChange(server.api, 'ep');
     expect(server.current('voice', 0).locked).toBe(false);
     expect(usePinHistory.getState().steps.map((step) => step.graphId)).toEqual(['other']);
+  });
+
+  it("a toast's Undo undoes its own change, once, even after later ones", async () => {
+    const server = fakePins();
+    const lock = await changePin(server.api, 'ep', 'voice', 0, 'lock', pinOf([], 'voice', 0), 'run-1');
+    await changePin(server.api, 'ep', 'voice', 1, 'regenerate', pinOf([], 'voice', 1));
+    await undoPinChange(server.api, 'ep', lock.step);
+    expect(server.current('voice', 0).locked).toBe(false);
+    expect(server.current('voice', 1).take).toBe(1);
+    expect(usePinHistory.getState().steps.map((step) => step.label)).toEqual(['regenerate item 1']);
+    // The same toast clicked again: nothing left to undo, nothing sent.
+    const sent = server.requests.length;
+    expect(await undoPinChange(server.api, 'ep', lock.step)).toBeUndefined();
+    expect(server.requests).toHaveLength(sent);
   });
 
   it('undoing an unlock locks again from the run the lock came from', async () => {
@@ -251,13 +268,15 @@ describe('the pins query', () => {
   });
 });
 
-describe('toasts with a button', () => {
-  it('keeps the action ("Run now") on the toast', () => {
+describe('toasts with buttons', () => {
+  it('keeps the actions ("Run now", "Undo") on the toast; a plain note has none', () => {
     let ran = 0;
-    useToastStore.getState().notify('success', 'Item 1: take 2 will be made by the next run', { action: { label: 'Run now', run: () => (ran += 1) } });
+    useToastStore.getState().notify('success', 'Item 1: take 2 will be made by the next run', { actions: [{ label: 'Run now', run: () => (ran += 1) }, { label: 'Undo', run: () => {} }] });
     const toast = useToastStore.getState().toasts[0];
-    expect(toast?.action?.label).toBe('Run now');
-    toast?.action?.run();
+    expect(toast?.actions?.map((action) => action.label)).toEqual(['Run now', 'Undo']);
+    toast?.actions?.[0]?.run();
     expect(ran).toBe(1);
+    useToastStore.getState().notify('success', 'Saved');
+    expect(useToastStore.getState().toasts[0]?.actions).toBeUndefined();
   });
 });

@@ -104,7 +104,7 @@ describe.skipIf(!chromium)('item pins from the editor (Chromium)', () => {
     await inspector.getByTestId('inspector-item-1').scrollIntoViewIfNeeded();
     await session.screenshot('pinned');
 
-    await page.getByTestId('toast-action').click();
+    await page.getByTestId('toast-action-run-now').click();
     const second = await nextRun(first.id);
     expect(second.status).toBe('done');
     expect(second.inputs).toMatchObject({ episode: episode('Is anybody out there at all?') });

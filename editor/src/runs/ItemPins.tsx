@@ -12,10 +12,29 @@ import { useApi } from '../api/context.js';
 import { pinsChanged, useItemPins } from '../api/queries.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
-import { changePin, lockBlocked, pinErrorText, pinOf, pinSummary, regenerateBlocked, takeLabel, undoPinChange, usePinHistory, type PinAction } from './pins.js';
+import type { QueryClient } from '@tanstack/react-query';
+import type { ApiClient } from '../api/client.js';
+import { previewedScene } from './partial.js';
+import { changePin, lockBlocked, pinErrorText, pinOf, pinSummary, regenerateBlocked, takeLabel, undoPinChange, usePinHistory, type PinAction, type PinStep } from './pins.js';
+import { useRunStore } from './run-store.js';
 
 /** The open document's stored graph id: pins belong to it (an unsaved graph has none). */
 const useStoredGraphId = (): string | undefined => useGraphStore((s) => s.meta.id);
+
+/** The scene the shown run previews alone, if it is a one-scene preview (its item indexes are not the graph's). */
+const usePreviewScene = (): number | undefined => useRunStore((s) => previewedScene(s.run?.detail?.graph));
+
+/** Undoes one pin change (`step`, from its toast) or the graph's newest, and says how it went. */
+async function undoAndTell(api: ApiClient, queries: QueryClient, graphId: string, step?: PinStep): Promise<void> {
+  try {
+    const done = await undoPinChange(api, graphId, step);
+    if (done) notify('success', `Undone: ${done.step.label}`);
+  } catch (error) {
+    notify('error', `Could not undo: ${pinErrorText(error, step?.index ?? 0)}`);
+  } finally {
+    await pinsChanged(queries, graphId);
+  }
+}
 
 export function ItemPinControls({ nodeId, nodeType, index, runId }: { nodeId: string; nodeType: string | undefined; index: number; runId: string | undefined }) {
   const api = useApi();
@@ -23,6 +42,7 @@ export function ItemPinControls({ nodeId, nodeType, index, runId }: { nodeId: st
   const graphId = useStoredGraphId();
   const pins = useItemPins(api, graphId);
   const pin = pinOf(pins.data, nodeId, index);
+  const previewScene = usePreviewScene();
   const [busy, setBusy] = useState(false);
 
   const act = async (action: PinAction): Promise<void> => {
@@ -32,8 +52,11 @@ export function ItemPinControls({ nodeId, nodeType, index, runId }: { nodeId: st
     }
     setBusy(true);
     try {
-      const { message } = await changePin(api, graphId, nodeId, index, action, pin, runId);
-      notify('success', message, action === 'regenerate' ? { action: { label: 'Run now', run: () => useGraphStore.getState().requestRun() } } : {});
+      const { message, step } = await changePin(api, graphId, nodeId, index, action, pin, runId);
+      const undo = { label: 'Undo', run: () => void undoAndTell(api, queries, graphId, step) };
+      // "Run now" is an ordinary run of the whole graph from the Run panel (its estimate and budget apply as to any run).
+      const runNow = { label: 'Run now', run: () => useGraphStore.getState().requestRun() };
+      notify('success', message, { actions: action === 'regenerate' ? [runNow, undo] : [undo] });
     } catch (error) {
       notify('error', pinErrorText(error, index));
     } finally {
@@ -42,8 +65,8 @@ export function ItemPinControls({ nodeId, nodeType, index, runId }: { nodeId: st
     }
   };
 
-  const lockReason = lockBlocked(graphId);
-  const regenerateReason = regenerateBlocked(graphId, pin, nodeType);
+  const lockReason = lockBlocked(graphId, previewScene);
+  const regenerateReason = regenerateBlocked(graphId, pin, nodeType, previewScene);
   // Clicks on the controls must not choose the row (which shows the item's values).
   return (
     <div className="rg-pin-controls" data-testid={`pin-controls-${index}`} data-locked={pin.locked ? 'yes' : 'no'} data-take={pin.take} onClick={(e) => e.stopPropagation()}>
@@ -68,12 +91,13 @@ export function ItemPinControls({ nodeId, nodeType, index, runId }: { nodeId: st
       >
         Regenerate
       </button>
-      {regenerateReason && graphId ? <span className="rg-run-muted rg-pin-reason">{regenerateReason}</span> : null}
+      {/* The bar above the rows says why for every row (unsaved, a preview); a row says its own reason. */}
+      {regenerateReason && !lockReason ? <span className="rg-run-muted rg-pin-reason">{regenerateReason}</span> : null}
       {pin.take > 0 ? (
         <span className="rg-pin-take" data-testid={`pin-take-${index}`}>
           {takeLabel(pin.take)}
           {pin.locked ? null : (
-            <button type="button" className="rg-run-linkish" data-testid={`pin-back-${index}`} disabled={busy} onClick={() => void act('back')} title="The previous take, from the cache: free">
+            <button type="button" className="rg-run-linkish" data-testid={`pin-back-${index}`} disabled={busy || lockReason !== undefined} onClick={() => void act('back')} title="The previous take, from the cache: free">
               back to {takeLabel(pin.take - 1)}
             </button>
           )}
@@ -90,28 +114,24 @@ export function PinBar({ nodeId }: { nodeId: string }) {
   const graphId = useStoredGraphId();
   const last = usePinHistory((s) => [...s.steps].reverse().find((step) => step.graphId === graphId));
   const pins = useItemPins(api, graphId, (list) => pinSummary(list, nodeId)?.text);
+  const previewScene = usePreviewScene();
   const [busy, setBusy] = useState(false);
   if (!graphId) {
     return (
-      <div className="rg-run-muted rg-pin-bar" data-testid="pin-bar">
+      <div className="rg-run-muted rg-pin-bar" data-testid="pin-bar" data-blocked="unsaved">
         Save the graph to lock items or regenerate one.
       </div>
     );
   }
   const undo = async (): Promise<void> => {
     setBusy(true);
-    try {
-      const done = await undoPinChange(api, graphId);
-      if (done) notify('success', `Undone: ${done.step.label}`);
-    } catch (error) {
-      notify('error', `Could not undo: ${pinErrorText(error, last?.index ?? 0)}`);
-    } finally {
-      setBusy(false);
-      await pinsChanged(queries, graphId);
-    }
+    await undoAndTell(api, queries, graphId);
+    setBusy(false);
   };
+  const blocked = lockBlocked(graphId, previewScene);
   return (
     <div className="rg-pin-bar" data-testid="pin-bar">
+      {blocked ? <span className="rg-run-muted" data-testid="pin-bar-blocked">{blocked}.</span> : null}
       {pins.error ? <span className="rg-run-error">Pins could not be read: {pins.error.message}</span> : null}
       {pins.data ? <span data-testid="pin-bar-summary">{pins.data}</span> : null}
       {last ? (

@@ -68,16 +68,23 @@ export function recordedPin(item: { locked?: boolean; take?: number }): string |
 }
 
 /** Why Regenerate is refused before asking, or undefined when it is allowed. */
-export function regenerateBlocked(graphId: string | undefined, pin: PinView, nodeType?: string): string | undefined {
+export function regenerateBlocked(graphId: string | undefined, pin: PinView, nodeType?: string, previewScene?: number): string | undefined {
   if (!graphId) return 'Save the graph to regenerate items';
+  if (previewScene !== undefined) return lockBlocked(graphId, previewScene);
   if (pin.locked) return 'Locked: unlock it to regenerate';
   if (nodeType === 'control.fallback') return 'Regenerate it on the alternative that should make it';
   return undefined;
 }
 
-/** Why Lock is refused before asking (an unsaved graph has no pins). */
-export function lockBlocked(graphId: string | undefined): string | undefined {
-  return graphId ? undefined : 'Save the graph to lock items';
+/**
+ * Why Lock and Regenerate are refused before asking: an unsaved graph has no
+ * pins, and a one-scene preview's items are that scene's alone, so its item
+ * indexes do not name the graph's items (the runtime honours no pins there).
+ */
+export function lockBlocked(graphId: string | undefined, previewScene?: number): string | undefined {
+  if (!graphId) return 'Save the graph to lock items';
+  if (previewScene !== undefined) return `A preview of scene ${previewScene}: its items are not numbered as the graph's; open a full run to lock or regenerate`;
+  return undefined;
 }
 
 /**
@@ -167,6 +174,8 @@ export interface PinHistoryState {
   push(step: PinStep): void;
   /** The newest step of `graphId`, removed. */
   pop(graphId: string): PinStep | undefined;
+  /** Removes `step` (undone from its toast); false when it is no longer there (undone already). */
+  take(step: PinStep): boolean;
 }
 
 const PIN_HISTORY_LIMIT = 50;
@@ -186,6 +195,12 @@ export const usePinHistory = create<PinHistoryState>()((set, get) => ({
     }
     return undefined;
   },
+  take(step) {
+    const steps = get().steps;
+    if (!steps.includes(step)) return false;
+    set({ steps: steps.filter((candidate) => candidate !== step) });
+    return true;
+  },
 }));
 
 export type PinApi = Pick<ApiClient, 'setItemPin' | 'regenerateItem'>;
@@ -195,16 +210,21 @@ export type PinApi = Pick<ApiClient, 'setItemPin' | 'regenerateItem'>;
  * history. Answers the pin after it and the words to show. Throws the
  * server's refusal (an `ApiError`) without recording anything.
  */
-export async function changePin(api: PinApi, graphId: string, nodeId: string, index: number, action: PinAction, before: PinView, runId?: string): Promise<{ pin: ItemPin; message: string }> {
+export async function changePin(api: PinApi, graphId: string, nodeId: string, index: number, action: PinAction, before: PinView, runId?: string): Promise<{ pin: ItemPin; message: string; step: PinStep }> {
   const request = pinRequest(action, before, runId);
   const pin = request.kind === 'regenerate' ? await api.regenerateItem(graphId, nodeId, index) : await api.setItemPin(graphId, nodeId, index, request.change);
-  usePinHistory.getState().push({ graphId, nodeId, index, label: `${action === 'back' ? 'take back' : action} item ${index}`, undo: restoreRequest(action, before) });
-  return { pin, message: describePinAction(action, index, pinOf([pin], nodeId, index)) };
+  const step: PinStep = { graphId, nodeId, index, label: `${action === 'back' ? 'take back' : action} item ${index}`, undo: restoreRequest(action, before) };
+  usePinHistory.getState().push(step);
+  return { pin, message: describePinAction(action, index, pinOf([pin], nodeId, index)), step };
 }
 
-/** Undoes the graph's newest pin change; undefined when there is none. A refused undo stays on the history. */
-export async function undoPinChange(api: PinApi, graphId: string): Promise<{ step: PinStep; pin: ItemPin } | undefined> {
-  const step = usePinHistory.getState().pop(graphId);
+/**
+ * Undoes one pin change: `step` (a toast's Undo), else the graph's newest.
+ * Undefined when there is nothing (left) to undo. A refused undo stays on the history.
+ */
+export async function undoPinChange(api: PinApi, graphId: string, only?: PinStep): Promise<{ step: PinStep; pin: ItemPin } | undefined> {
+  const history = usePinHistory.getState();
+  const step = only ? (history.take(only) ? only : undefined) : history.pop(graphId);
   if (!step) return undefined;
   try {
     const pin = await api.setItemPin(graphId, step.nodeId, step.index, step.undo);

@@ -20,8 +20,8 @@ export interface ToastMessage {
   topic: string;
   /** How many times this text was said in a row on this topic. */
   count: number;
-  /** A button in the toast (a regenerated item's "Run now"); such a toast stays longer. */
-  action?: ToastAction;
+  /** Buttons in the toast (a pin change's "Undo", a regenerated item's "Run now"); such a toast stays longer. */
+  actions?: ToastAction[];
 }
 
 export interface ToastAction {
@@ -32,7 +32,7 @@ export interface ToastAction {
 export interface ToastOptions {
   /** Messages on the same topic replace each other. */
   topic?: string;
-  action?: ToastAction;
+  actions?: ToastAction[];
 }
 
 interface ToastState {
@@ -64,7 +64,7 @@ export const useToastStore = create<ToastState>()((set, get) => ({
   status: null,
   notify(kind, text, options = {}) {
     nextId += 1;
-    const toasts = withToast(get().toasts, { kind, text, topic: options.topic ?? defaultTopic(kind, text), ...(options.action ? { action: options.action } : {}) }, nextId);
+    const toasts = withToast(get().toasts, { kind, text, topic: options.topic ?? defaultTopic(kind, text), ...(options.actions && options.actions.length > 0 ? { actions: options.actions } : {}) }, nextId);
     set({ toasts, status: { kind, text } });
     return toasts[toasts.length - 1]?.id ?? nextId;
   },

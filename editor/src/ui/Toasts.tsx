@@ -6,7 +6,7 @@ function ToastItem({ toast }: { toast: ToastMessage }) {
   const dismiss = useToastStore((state) => state.dismiss);
   useEffect(() => {
     // Errors and toasts with a button stay long enough to read and click.
-    const timer = setTimeout(() => dismiss(toast.id), toast.kind === 'error' || toast.action ? 7000 : 3500);
+    const timer = setTimeout(() => dismiss(toast.id), toast.kind === 'error' || toast.actions ? 7000 : 3500);
     return () => clearTimeout(timer);
   }, [toast, dismiss]);
   return (
@@ -21,20 +21,21 @@ function ToastItem({ toast }: { toast: ToastMessage }) {
     >
       {toast.text}
       {toast.count > 1 ? <span className="rg-toast__count"> ×{toast.count}</span> : null}
-      {toast.action ? (
+      {toast.actions?.map((action) => (
         <button
+          key={action.label}
           type="button"
           className="rg-toast__action"
-          data-testid="toast-action"
+          data-testid={`toast-action-${action.label.toLowerCase().replace(/\s+/g, '-')}`}
           onClick={(event) => {
             event.stopPropagation();
-            toast.action?.run();
+            action.run();
             dismiss(toast.id);
           }}
         >
-          {toast.action.label}
+          {action.label}
         </button>
-      ) : null}
+      ))}
     </div>
   );
 }
