@@ -7,8 +7,9 @@
  * one; the node types come from their caller, as the runtime knows none.
  */
 import { mkdir } from 'node:fs/promises';
+import { Redis } from 'ioredis';
 import { join, resolve } from 'node:path';
-import { collectArtifactHandles, parseProviderBudgets, type BudgetCounter, type CredentialsLookup, type NodeRegistry, type NodeType } from './contract/index.js';
+import { collectArtifactHandles, parseProviderBudgets, type BudgetCounter, type BudgetSeed, type CredentialsLookup, type NodeRegistry, type NodeType } from './contract/index.js';
 import { resolveSecretKey } from './credentials/secret-key.js';
 import { CredentialVault } from './credentials/vault.js';
 import { ServerTables } from './store/server-tables.js';
@@ -16,14 +17,15 @@ import { artifactStoreFromEnv, type ManagedArtifactStore } from './artifacts/fro
 import { IndexedArtifactStore } from './artifacts/indexed.js';
 import { FsCacheStore } from './engine/cache.js';
 import { Engine } from './engine/engine.js';
-import { InProcessBudgetLedger, type BudgetSeed } from './engine/budget-ledger.js';
+import { InProcessBudgetLedger } from './engine/budget-ledger.js';
 import { estimateCost } from './observability/prices.js';
 import { EnvCredentials } from './engine/credentials.js';
 import { globalLimitsFromEnv, limitsFromEnv } from './engine/pool.js';
 import { openSqliteStore, type SqliteRunStore } from './store/sqlite.js';
 import { RunLauncher } from './runs/launcher.js';
 import { QueueDispatcher } from './queue/dispatcher.js';
-import { queueConfigFromEnv } from './queue/names.js';
+import { budgetKeyPrefix, queueConfigFromEnv } from './queue/names.js';
+import { RedisBudgetLedger } from './queue/redis-budget-ledger.js';
 import type { UnitDispatcher } from './engine/unit.js';
 import { createLogger } from './logger.js';
 import { loadRegistry } from './node-modules.js';
@@ -115,10 +117,13 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
         },
       })
     : undefined;
+  // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations. In queue
+  // mode the counters live in Redis, shared with the workers, and this process starts them from its records.
+  const budgetRedis = queue ? new Redis(queue.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: 10_000 }) : undefined;
+  budgetRedis?.on('error', (error) => logger.warn({ err: error }, 'budget ledger redis error'));
   const engine = new Engine({
     registry,
-    // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations.
-    budgets: new InProcessBudgetLedger(budgetSeed(store)),
+    budgets: queue && budgetRedis ? new RedisBudgetLedger(budgetRedis, { prefix: budgetKeyPrefix(queue), seed: budgetSeed(store) }) : new InProcessBudgetLedger(budgetSeed(store)),
     ...providerBudgetsFromEnv(env),
     artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
     cache: new FsCacheStore(join(dataDir, 'cache')),
@@ -141,6 +146,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     close: async () => {
       await launcher.close();
       await engine.close();
+      budgetRedis?.disconnect();
       await store.close();
     },
   };

@@ -202,6 +202,32 @@ describe.skipIf(!redis)('budgets in queue mode', () => {
       await cluster.dispose();
     }
   }, 120_000);
+
+  it("a graph's daily budget still holds after Redis lost its counters: the orchestrator starts them from its run records", async () => {
+    const cluster = await createCluster('budget-day', { ELEVENLABS_API_KEY: 'sk_test_queue_budget' });
+    const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      await cluster.startWorker();
+      const orchestrator = await cluster.orchestrator();
+      const limited = voices({ id: 'signal', settings: { budgetUsdPerDay: PER_LINE_USD * 1.5 } });
+      const render = async (lines: string[]) => (await orchestrator.launcher.launch({ graph: limited, inputs: { episode: episode(lines) }, outDir: `${cluster.dir}/out`, trigger: 'api' })).finished;
+      expect((await render(LINES.slice(0, 1))).status).toBe('done');
+      expect(fake.requests).toHaveLength(1);
+      // Redis restarted (it keeps nothing on disk here): the day's counters are gone, the records are not.
+      const keys = await client.keys(`${cluster.env.REELGRAPH_QUEUE_PREFIX}:budget:*`);
+      expect(keys).toHaveLength(1);
+      await client.del(...keys);
+      const second = await render(LINES.slice(1, 2));
+      expect(fake.requests).toHaveLength(1);
+      expect(second.status).toBe('failed');
+      expect(second.error?.message).toMatch(/^daily budget of graph "signal" of \$0\.0060 would be exceeded: \$0\.0040 spent or held/);
+    } finally {
+      const keys = await client.keys(`${cluster.env.REELGRAPH_QUEUE_PREFIX}:budget:*`);
+      if (keys.length > 0) await client.del(...keys);
+      client.disconnect();
+      await cluster.dispose();
+    }
+  }, 120_000);
 });
 
 describe('scene nodes reserve before submitting', () => {

@@ -5,10 +5,7 @@
  * across `reelgraph run` invocations; the check and the hold happen in one
  * synchronous step, so concurrent items cannot both slip under a limit.
  */
-import { BudgetExceededError, type BudgetCounter, type BudgetLedger } from '../contract/budget.js';
-
-/** A counter's spend before this process counted anything (from the run records), in USD. */
-export type BudgetSeed = (counter: BudgetCounter) => Promise<number>;
+import { BudgetExceededError, type BudgetCounter, type BudgetLedger, type BudgetSeed } from '../contract/budget.js';
 
 /** Floating sums of cents drift; a request that fits to the micro-dollar fits. */
 const EPSILON_USD = 1e-9;

@@ -12,7 +12,7 @@ import type { Priority } from '../contract/events.js';
 import type { GraphDocument } from '../contract/graph.js';
 import type { CredentialsLookup, NodeType } from '../contract/node.js';
 import type { RateLimiter } from '../contract/rate-limit.js';
-import type { BudgetLedger, BudgetLimits } from '../contract/budget.js';
+import { runBudgetCounters, type BudgetLedger, type BudgetLimits } from '../contract/budget.js';
 import { formatPortType } from '../contract/ports.js';
 import { checkPortValue } from '../contract/port-value.js';
 import type { ArtifactStore } from '../contract/artifacts.js';
@@ -138,6 +138,7 @@ export function runScopeOf(graph: GraphDocument, options: Pick<StartOptions, 'un
 export class Engine {
   readonly services: EngineServices;
   private readonly providerBudgets: Record<string, number> | undefined;
+  private readonly budgets: BudgetLedger;
   private readonly running = new Map<string, RunExecution>();
 
   constructor(options: EngineOptions) {
@@ -147,6 +148,7 @@ export class Engine {
     const budgets = options.budgets ?? new InProcessBudgetLedger();
     const unitServices = { artifacts: options.artifacts, credentials, rateLimiter, dataDir: options.dataDir, logger, partCache: options.cache, budgets };
     this.providerBudgets = options.providerBudgetsUsdPerDay;
+    this.budgets = budgets;
     this.services = {
       registry: options.registry,
       artifacts: options.artifacts,
@@ -182,6 +184,7 @@ export class Engine {
       runId,
       inputs,
       start: () => {
+        const limits = budgetLimits(options.budgetUsd, graph.settings?.budgetUsdPerDay, this.providerBudgets);
         const execution = new RunExecution(graph, this.services, {
           runId,
           inputs,
@@ -192,10 +195,12 @@ export class Engine {
           ...(options.inputSources ? { inputSources: options.inputSources } : {}),
           ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
           ...(scope ? { scope } : {}),
-          ...budgetLimits(options.budgetUsd, graph.settings?.budgetUsdPerDay, this.providerBudgets),
+          ...limits,
         });
         this.running.set(runId, execution);
-        const result = execution.execute().finally(() => this.running.delete(runId));
+        const result = this.primeBudgets(runId, graph.id, limits.budget)
+          .then(() => execution.execute())
+          .finally(() => this.running.delete(runId));
         return { runId, result, cancel: () => execution.cancel() };
       },
     };
@@ -254,6 +259,22 @@ export class Engine {
   /** Waits for nothing: runs in flight keep going. Releases the dispatcher's connections. */
   async close(): Promise<void> {
     await this.services.dispatcher.close?.();
+  }
+
+  /**
+   * Starts the run's counters from the records where the ledger needs it
+   * (queue mode: workers have no records). A ledger that cannot be primed
+   * leaves reservations to fail on their own, closed, as they do when it is
+   * unreachable; the run is not refused for it.
+   */
+  private async primeBudgets(runId: string, graphId: string | undefined, limits: BudgetLimits | undefined): Promise<void> {
+    const ledger = this.budgets;
+    if (!limits || !ledger.prime) return;
+    try {
+      await ledger.prime(runBudgetCounters({ runId, ...(graphId !== undefined ? { graphId } : {}), limits }, Date.now()));
+    } catch (error) {
+      this.services.logger.warn({ err: error, runId }, 'could not start the budget counters from the run records');
+    }
   }
 
   /** Convenience: start and wait. */
