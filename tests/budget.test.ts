@@ -162,6 +162,29 @@ describe('InProcessBudgetLedger', () => {
     await ledger.reserve(counters, 0.5, 'b');
     expect(await ledger.spent(counters[1] as (typeof counters)[number])).toBeCloseTo(5, 10);
   });
+
+  it('does not keep every counter forever: past days go, and idle runs go when the records can restore them', async () => {
+    let now = day + 10 * 3_600_000;
+    const recorded = new Map([['run:r1', 0.25]]);
+    const ledger = new InProcessBudgetLedger(async (counter) => recorded.get(counter.key) ?? 0, { now: () => now });
+    const first = budgetCounters(scope, 'runway', now);
+    await ledger.reserve(first, 0.4, 'a');
+    expect(ledger.size).toBe(2);
+    expect(await ledger.spent(first[0] as (typeof first)[number])).toBeCloseTo(0.65, 10);
+    // The next day, another run: yesterday's graph counter is gone; run r1 (idle 26 h) is dropped too, and
+    // asking for it again starts it from what the records say it spent.
+    now += 26 * 3_600_000;
+    await ledger.reserve(budgetCounters({ ...scope, runId: 'r2' }, 'runway', now), 0.1, 'b');
+    expect(ledger.size).toBe(2);
+    recorded.set('run:r1', 0.65);
+    expect(await ledger.spent(first[0] as (typeof first)[number])).toBeCloseTo(0.65, 10);
+    // Without records to restore from, an idle run's counter is the only copy of its spend, and stays.
+    const unseeded = new InProcessBudgetLedger(undefined, { now: () => now });
+    await unseeded.reserve(first, 0.4, 'a');
+    now += 26 * 3_600_000;
+    await unseeded.reserve(budgetCounters({ ...scope, runId: 'r3' }, 'runway', now), 0.1, 'c');
+    expect(await unseeded.spent(first[0] as (typeof first)[number])).toBeCloseTo(0.4, 10);
+  });
 });
 
 const redis = await requireRedis('the queue-mode budget ledger');
