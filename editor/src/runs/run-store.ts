@@ -88,12 +88,23 @@ export interface RunFormState {
   noCache: boolean;
   /** Preview one scene (its number as typed, from 1); '' runs the whole episode. */
   scene: string;
+  /** The run's budget in USD as typed ('' = none), sent as `budgetUsd`. Kept when another graph opens: a spending cap should not vanish by itself. */
+  budget: string;
+  /**
+   * The estimate was asked for once: from then on it follows the graph and
+   * the inputs (debounced), whichever graph is open. Not from the start: an
+   * estimate executes the cheap upstream nodes (script parsing) and caches
+   * their results, which a producer should ask for, not get by opening a tab.
+   */
+  estimating: boolean;
   /** The toolbar's last run request (graph store `runRequest`) already handled. */
   handledRunRequest: number;
   setValue(name: string, value: string | boolean): void;
   setPriority(priority: Priority): void;
   setNoCache(noCache: boolean): void;
   setScene(scene: string): void;
+  setBudget(budget: string): void;
+  setEstimating(estimating: boolean): void;
   reset(): void;
 }
 
@@ -102,11 +113,15 @@ export const useRunForm = create<RunFormState>()((set) => ({
   priority: 'normal',
   noCache: false,
   scene: '',
+  budget: '',
+  estimating: false,
   handledRunRequest: 0,
   setValue: (name, value) => set((s) => ({ values: { ...s.values, [name]: value } })),
   setPriority: (priority) => set({ priority }),
   setNoCache: (noCache) => set({ noCache }),
   setScene: (scene) => set({ scene }),
+  setBudget: (budget) => set({ budget }),
+  setEstimating: (estimating) => set({ estimating }),
   reset: () => set({ values: {}, noCache: false, scene: '' }),
 }));
 
