@@ -16,15 +16,6 @@ import { useRunForm } from './run-store.js';
 /** How long typing must pause before the estimate is asked again. */
 const ESTIMATE_DEBOUNCE_MS = 600;
 
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return debounced;
-}
-
 export interface EstimateViewProps {
   /** The last answer (kept on screen while the next is asked). */
   estimate: RunEstimate | undefined;
@@ -148,9 +139,17 @@ export interface EstimateSectionProps {
 export function EstimateSection({ request, inputProblems, budgetUsd, scenePreview, titleOf }: EstimateSectionProps) {
   const api = useApi();
   const estimating = useRunForm((s) => s.estimating);
-  // The first ask goes out at once (the debounced value starts as the request); later changes wait for typing to pause.
-  const debounced = useDebounced(request, ESTIMATE_DEBOUNCE_MS);
-  const query = useEstimate(api, estimating ? debounced : undefined);
+  // Changes are priced once typing pauses; the button prices what the form says now.
+  const [asked, setAsked] = useState<EstimateRequest | undefined>(undefined);
+  useEffect(() => {
+    const timer = setTimeout(() => setAsked(request), ESTIMATE_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [request]);
+  const query = useEstimate(api, estimating ? (asked ?? request) : undefined);
+  const start = (): void => {
+    setAsked(request);
+    useRunForm.getState().setEstimating(true);
+  };
 
   return (
     <section className="rg-run-section" data-testid="run-estimate-section">
@@ -159,10 +158,12 @@ export function EstimateSection({ request, inputProblems, budgetUsd, scenePrevie
       </h4>
       {!estimating ? (
         <div className="rg-run-actions">
-          <button type="button" className="rg-button" onClick={() => useRunForm.getState().setEstimating(true)} disabled={!request} data-testid="estimate-start">
+          <button type="button" className="rg-button" onClick={start} disabled={!request} data-testid="estimate-start">
             Estimate cost
           </button>
-          <span className="rg-run-muted rg-run-mode">Per paid node at list price; cached results are free. It then follows your edits.</span>
+          <span className="rg-run-muted rg-run-mode">
+            {request ? 'Per paid node at list price; cached results are free. It then follows your edits.' : 'Fill in the required inputs to estimate the run.'}
+          </span>
         </div>
       ) : (
         <EstimateView

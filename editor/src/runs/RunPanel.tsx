@@ -32,7 +32,7 @@ import { connectRuns, openRunFromHistory, startedRun, unsavedRunIds, useRunForm,
 import { describeEta, describeReuse, estimateEta, nodeOutcome, nodeProgressRows, nodeTitle, runProgress, runStartedAt } from './run-progress.js';
 import { canPreviewScene, describeScope, previewedScene, sceneField, scopeOf, uncachedUpstream, type PartialRunRequest } from './partial.js';
 import { describeLocation, isRunActive, terminalRunStatuses, type LogLine, type RunState } from './run-state.js';
-import { initialValue, toInputs, type FormValues } from './run-inputs.js';
+import { initialValue, missingRequired, toInputs, type FormValues } from './run-inputs.js';
 import { budgetFailureOf, describeSpend, parseBudget } from './cost.js';
 import { EstimateSection } from './Estimate.js';
 import { BudgetStop, RunSpend } from './Spend.js';
@@ -386,9 +386,10 @@ export function RunPanel() {
   const formInputs = useMemo(() => toInputs(declared, values), [declared, values]);
   const byId = meta.id !== undefined && meta.version !== undefined && !meta.dirty;
   const target = useMemo(() => (byId && meta.id && meta.version !== undefined ? { graphId: meta.id, version: meta.version } : doc ? { graph: doc } : undefined), [byId, meta.id, meta.version, doc]);
+  const estimateProblems = useMemo(() => [...formInputs.problems, ...missingRequired(declared, formInputs.inputs)], [formInputs, declared]);
   const estimateRequest = useMemo<EstimateRequest | undefined>(
-    () => (target && formInputs.problems.length === 0 ? { ...target, inputs: formInputs.inputs, ...(noCache ? { noCache: true } : {}) } : undefined),
-    [target, formInputs, noCache],
+    () => (target && estimateProblems.length === 0 ? { ...target, inputs: formInputs.inputs, ...(noCache ? { noCache: true } : {}) } : undefined),
+    [target, formInputs, estimateProblems, noCache],
   );
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<{ message: string; problems: Problem[] } | undefined>(undefined);
@@ -554,7 +555,7 @@ export function RunPanel() {
         ) : null}
       </section>
 
-      <EstimateSection request={estimateRequest} inputProblems={formInputs.problems} budgetUsd={budgetField.budgetUsd} scenePreview={previewable && scene.trim() !== ''} titleOf={titleOf} />
+      <EstimateSection request={estimateRequest} inputProblems={estimateProblems} budgetUsd={budgetField.budgetUsd} scenePreview={previewable && scene.trim() !== ''} titleOf={titleOf} />
 
       <section className="rg-run-section">
         <div className="rg-run-status" data-testid="run-status" data-status={runStatus} data-connection={connection}>

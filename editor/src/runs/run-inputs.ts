@@ -97,3 +97,14 @@ export function toInputs(declared: Record<string, GraphInput>, values: FormValue
   }
   return { inputs, problems };
 }
+
+/**
+ * Required inputs the form leaves empty and the graph gives no default: the
+ * estimate waits for them rather than asking the server for a certain 400.
+ * (A run still asks, so the server's own message shows.)
+ */
+export function missingRequired(declared: Record<string, GraphInput>, inputs: Record<string, unknown>): RequestProblem[] {
+  return Object.entries(declared)
+    .filter(([name, input]) => input.required === true && input.default === undefined && inputs[name] === undefined)
+    .map(([name, input]) => ({ in: 'inputs', path: `/${name}`, message: `"${input.title ?? name}" is required` }));
+}
