@@ -15,7 +15,7 @@ import type { RunDetail } from '../runtime/contract/records.js';
 import { budgetFailureOf, describeEstimate, describeSpend, formatUsage, overBudget, parseBudget, parseBudgetError } from '../editor/src/runs/cost.js';
 import { EstimateView, type EstimateViewProps } from '../editor/src/runs/Estimate.js';
 import { BudgetStop, RunSpend } from '../editor/src/runs/Spend.js';
-import { toInputs } from '../editor/src/runs/run-inputs.js';
+import { missingRequired, toInputs } from '../editor/src/runs/run-inputs.js';
 import { stateFromDetail } from '../editor/src/runs/run-state.js';
 import { DailyBudgetField } from '../editor/src/graphs/GraphSettingsSection.js';
 import { dailyBudgetHint, parseDailyBudget, withSetting } from '../editor/src/graphs/settings.js';
@@ -252,5 +252,13 @@ describe("the graph's daily budget", () => {
     expect(html).toContain('data-testid="graph-budget-per-day"');
     expect(html).toContain('value="2.5"');
     expect(html).toContain('At most $2.50 per UTC day over all runs of &quot;signal&quot;');
+  });
+});
+
+describe('what the estimate waits for', () => {
+  it('a required input left empty without a default (the server would answer 400); one with a default or typed is not', () => {
+    const declared = { episode: { type: 'Markdown' as const, required: true, title: 'Episode' }, lang: { type: 'Text' as const, required: true, default: 'en' }, note: { type: 'Text' as const } };
+    expect(missingRequired(declared, {})).toEqual([{ in: 'inputs', path: '/episode', message: '"Episode" is required' }]);
+    expect(missingRequired(declared, { episode: '# Title' })).toEqual([]);
   });
 });
