@@ -16,6 +16,7 @@ import { budgetFailureOf, describeEstimate, describeSpend, formatUsage, overBudg
 import { EstimateView, type EstimateViewProps } from '../editor/src/runs/Estimate.js';
 import { BudgetStop, RunSpend } from '../editor/src/runs/Spend.js';
 import { missingRequired, toInputs } from '../editor/src/runs/run-inputs.js';
+import { useRunStore } from '../editor/src/runs/run-store.js';
 import { stateFromDetail } from '../editor/src/runs/run-state.js';
 import { DailyBudgetField } from '../editor/src/graphs/GraphSettingsSection.js';
 import { dailyBudgetHint, parseDailyBudget, withSetting } from '../editor/src/graphs/settings.js';
@@ -260,5 +261,38 @@ describe('what the estimate waits for', () => {
     const declared = { episode: { type: 'Markdown' as const, required: true, title: 'Episode' }, lang: { type: 'Text' as const, required: true, default: 'en' }, note: { type: 'Text' as const } };
     expect(missingRequired(declared, {})).toEqual([{ in: 'inputs', path: '/episode', message: '"Episode" is required' }]);
     expect(missingRequired(declared, { episode: '# Title' })).toEqual([]);
+  });
+});
+
+describe('the spend of a running run', () => {
+  it('takes a fresher reading of usage and cost, never an older (lower) one, and only for the run shown', () => {
+    const store = () => useRunStore.getState();
+    const base: RunDetail = {
+      id: 'live',
+      graphName: 'g',
+      status: 'running',
+      priority: 'normal',
+      inputs: {},
+      createdAt: 1,
+      logCount: 0,
+      trigger: 'editor',
+      graph: { format: 'reelgraph/graph', schemaVersion: 1, name: 'g', nodes: [], edges: [] },
+      nodes: [],
+      items: [],
+      usage: [],
+      costUsd: 0,
+      budgetUsd: 0.05,
+    };
+    store().select('live');
+    store().receiveSnapshot(base);
+    const usage = [{ provider: 'elevenlabs', unit: 'characters', model: 'eleven_multilingual_v2', quantity: 200 }];
+    store().receiveSpend({ id: 'live', usage, costUsd: 0.02 });
+    expect(store().run?.detail).toMatchObject({ costUsd: 0.02, usage, budgetUsd: 0.05, status: 'running' });
+    expect(describeSpend(store().run?.detail)?.text).toBe('$0.02 spent of a $0.05 budget');
+    store().receiveSpend({ id: 'live', usage: [], costUsd: 0.01 });
+    expect(store().run?.detail?.costUsd).toBe(0.02);
+    store().receiveSpend({ id: 'other', usage: [], costUsd: 1 });
+    expect(store().run?.detail?.costUsd).toBe(0.02);
+    store().select(undefined);
   });
 });
