@@ -149,15 +149,19 @@ export function useWebhook(api: ApiClient, graphId: string, enabled: boolean) {
 /**
  * The estimate of a run (`undefined`: none asked for). While the next
  * request is priced the last answer stays on screen (`isPlaceholderData`),
- * so the figures do not blink at every keystroke. A run that ends changes
+ * so the figures do not blink at every keystroke (only for the same graph). A run that ends changes
  * what is cached: `estimateKeys.all` is invalidated then (the Run panel).
  */
+/** Which graph an estimate is of: its stored id, or the inline document's id (undefined for a document never saved). */
+const graphOf = (request: EstimateRequest | undefined): string | undefined => request?.graphId ?? request?.graph?.id;
+
 export function useEstimate(api: ApiClient, request: EstimateRequest | undefined) {
   return useQuery({
     queryKey: estimateKeys.of(request ?? { graphId: '' }),
     queryFn: ({ signal }) => api.estimate(request as EstimateRequest, signal),
     enabled: request !== undefined,
-    placeholderData: keepPreviousData,
+    // Another graph's figures are not shown while this one's are asked.
+    placeholderData: (previous, previousQuery) => (previousQuery && graphOf(previousQuery.queryKey[1]) === graphOf(request) ? keepPreviousData(previous) : undefined),
     // What is cached changes with every run, including runs started elsewhere: an answer is asked again when shown again.
     staleTime: 0,
   });

@@ -11,6 +11,10 @@
  * only", runs/partial.ts) shows its scope beside its status and in the
  * history, and per node whether it executed or was reused from the cache.
  *
+ * Before a run: its cost estimate (Estimate.tsx) and a run budget; during
+ * and after it, the spend against that budget and, when a budget stopped it,
+ * which one (Spend.tsx, wording in cost.ts).
+ *
  * A saved, unchanged graph runs by id and version; anything else runs inline
  * (`{graph: doc}`), so what runs is exactly what is on the canvas.
  */
