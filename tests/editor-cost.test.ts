@@ -75,6 +75,8 @@ describe('the estimate as the Run panel reads it', () => {
     expect(view.total).toBe('at least $0.12');
     expect(view.headline).toBe('a lower bound: “Runway scenes” priced once “ElevenLabs voices” has run');
     expect(view.lines[1]?.unestimated).toBe('not priced yet: priced once “ElevenLabs voices” has run (its inputs come from it)');
+    // Nothing of the node priced: not shown as free.
+    expect([view.lines[1]?.usage, view.lines[1]?.cost]).toEqual(['not known before the run', '?']);
     // Some items of a node priced, others waiting: counted.
     const partly = describeEstimate(estimate([sceneLine({ unestimated: { items: 3, reason: 'its inputs come from paid node "eleven", which an estimate does not execute' } })]), titleOf);
     expect(partly.lines[0]?.unestimated).toBe('3 items not priced yet: priced once “ElevenLabs voices” has run (its inputs come from it)');

@@ -5,7 +5,9 @@
  * provider, usage and cost, and the total, while the fake receives nothing;
  * a run with a budget that fits two of the three lines fails showing which
  * budget stopped it, its limit and the spend, and the fake received two
- * requests; the estimate then prices only the line not yet paid for. The
+ * requests; the estimate then prices only the line not yet paid for. Scenes
+ * timed by the voices make the estimate a lower bound, and the panel says
+ * which node waits for which. The
  * Graph panel's Settings set the daily budget as one undoable edit.
  * Screenshots: test-artifacts/e2e/editor-cost/.
  */
@@ -47,12 +49,33 @@ describe.skipIf(!chromium)('cost estimate and budgets in the Run panel (Chromium
       ],
       { name: 'Paid voices', inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'eleven.clips' } },
     );
+    // Scenes timed by the voices: they cannot be priced before the voices exist (Runway is never called: nothing runs this graph).
+    const timedScenes = graph(
+      'timed-scenes',
+      [
+        { ...node('parse', 'script.markdown'), position: { x: 0, y: 0 }, title: 'Script' },
+        { ...node('eleven', 'voice.tts', { provider: 'elevenlabs', endpoint: fake.url }), position: { x: 340, y: 0 }, title: 'ElevenLabs voices' },
+        { ...node('pace', 'assembly.pace'), position: { x: 680, y: 0 }, title: 'Pacing' },
+        { ...node('prompts', 'scene.prompt'), position: { x: 1020, y: 0 }, title: 'Scene prompts' },
+        { ...node('scenes', 'scene.runway', { endpoint: 'http://127.0.0.1:9/', model: 'gen4.5' }), position: { x: 1360, y: 0 }, title: 'Runway scenes' },
+      ],
+      [
+        { from: '$input.episode', to: 'parse.markdown' },
+        { from: 'parse.speakable', to: 'eleven.segments' },
+        { from: 'parse.script', to: 'pace.script' },
+        { from: 'eleven.clips', to: 'pace.audio' },
+        { from: 'parse.script', to: 'prompts.script' },
+        { from: 'pace.plan', to: 'prompts.plan' },
+        { from: 'prompts.prompts', to: 'scenes.prompts' },
+      ],
+      { name: 'Timed scenes', inputs: { episode: { type: 'Markdown' } }, outputs: { scenes: 'scenes.clips' } },
+    );
     session = await startEditorSession({
       name: 'editor-cost',
       extraNodes: [],
-      graphs: [voices],
+      graphs: [voices, timedScenes],
       viewport: { width: 1600, height: 1000 },
-      server: { env: testEnv({ REELGRAPH_SECRET_KEY: newSecretKey(), ELEVENLABS_API_KEY: 'sk_test_editor_cost' }) },
+      server: { env: testEnv({ REELGRAPH_SECRET_KEY: newSecretKey(), ELEVENLABS_API_KEY: 'sk_test_editor_cost', RUNWAYML_API_SECRET: 'key_test_editor_cost' }) },
     });
     acceptDialogs(session.page);
     await session.open('/#/graphs/paid-voices');
@@ -155,6 +178,29 @@ describe.skipIf(!chromium)('cost estimate and budgets in the Run panel (Chromium
     const stored = await session.api.get<{ doc: { settings?: unknown } }>('/api/graphs/paid-voices');
     expect(stored.doc.settings).toEqual({ budgetUsdPerDay: 2.5 });
     await session.screenshot('daily-budget');
+    expect(session.unexpectedProblems()).toEqual([]);
+  });
+
+  it('says an estimate is incomplete, and which node waits for which, when scenes are timed by the voices', async () => {
+    const { page } = session;
+    await session.open('/#/graphs/timed-scenes');
+    await flowNode(page, 'scenes').waitFor({ state: 'visible' });
+    await openRightTab(page, 'run');
+    // Lines no run has voiced: all of them are priced.
+    const fresh = [line('Four: '), line('Five: ')];
+    await page.getByTestId('run-input-episode').fill(`# Signal\n\n## Roof\n\n${fresh.map((text) => `**ARIA:** ${text}`).join('\n\n')}\n`);
+    const requests = fake.requests.length;
+    await page.getByTestId('estimate-start').click();
+    await settledEstimate('incomplete');
+
+    await expect(page.getByTestId('estimate-total').getAttribute('data-complete')).resolves.toBe('false');
+    expect(await text('estimate-total')).toBe(`at least ${usd(2 * PER_LINE_USD)}`);
+    expect(await text('estimate-cost-eleven')).toBe(usd(2 * PER_LINE_USD));
+    expect(await text('estimate-cost-scenes')).toBe('?');
+    expect(await text('estimate-gap-scenes')).toBe('not priced yet: priced once “ElevenLabs voices” has run (its inputs come from it)');
+    expect(await text('estimate-headline')).toBe('a lower bound: “Runway scenes” priced once “ElevenLabs voices” has run');
+    expect(fake.requests).toHaveLength(requests);
+    await session.screenshot('incomplete');
     expect(session.unexpectedProblems()).toEqual([]);
   });
 });

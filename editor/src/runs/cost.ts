@@ -31,9 +31,10 @@ export interface EstimateLine {
   title: string;
   /** "elevenlabs", "runway"; "—" when nothing would be billed (all cached). */
   provider: string;
-  /** "1,234 characters", "20 s", joined per provider, unit and model. */
+  /** "1,234 characters", "20 s", joined per provider, unit and model; "not known before the run" when nothing of it is priced. */
   usage: string;
   costUsd: number;
+  /** "$0.12"; "?" when nothing of it could be priced. */
   cost: string;
   items: number;
   cachedItems: number;
@@ -85,13 +86,15 @@ export function describeUnestimated(node: Pick<NodeEstimate, 'unestimated' | 'it
 }
 
 export function estimateLine(node: NodeEstimate, titleOf: (nodeId: string) => string): EstimateLine {
+  // Nothing of it could be priced: "$0.00" would read as free.
+  const unknown = node.unestimated !== undefined && node.items === 0;
   return {
     id: node.id,
     title: titleOf(node.id),
     provider: node.provider ?? '—',
-    usage: formatUsage(node.usage),
+    usage: unknown ? 'not known before the run' : formatUsage(node.usage),
     costUsd: node.costUsd,
-    cost: usd(node.costUsd),
+    cost: unknown ? '?' : usd(node.costUsd),
     items: node.items,
     cachedItems: node.cachedItems,
     cached: node.items > 0 ? (node.cachedItems === node.items ? `all ${plural(node.items, 'item')} cached (free)` : `${node.cachedItems} of ${plural(node.items, 'item')} cached (free)`) : undefined,
