@@ -7,8 +7,8 @@
  * budget stopped it, its limit and the spend, and the fake received two
  * requests; the estimate then prices only the line not yet paid for. Scenes
  * timed by the voices make the estimate a lower bound, and the panel says
- * which node waits for which. The
- * Graph panel's Settings set the daily budget as one undoable edit.
+ * which node waits for which. The Graph panel's Settings set the daily
+ * budget as one undoable edit.
  * Screenshots: test-artifacts/e2e/editor-cost/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
