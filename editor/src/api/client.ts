@@ -8,7 +8,8 @@
  * panel can show exactly which field or node was wrong.
  */
 import type { AnyGraphDocument, ArtifactHandle, GraphDocument, NodeDescription, RunDeliverables, TemplateCatalog } from '../../../runtime/contract/index.js';
-import { MAX_RUN_WAIT_MS, type ImportedDocument, type RunListQuery, type StartRunRequest } from '../../../runtime/contract/api-requests.js';
+import { MAX_RUN_WAIT_MS, type EstimateRequest, type ImportedDocument, type RunListQuery, type StartRunRequest } from '../../../runtime/contract/api-requests.js';
+import type { RunEstimate } from '../../../runtime/contract/estimate.js';
 import type { RequestProblem } from '../../../runtime/contract/errors.js';
 import type {
   CredentialInfo,
@@ -67,7 +68,7 @@ export type Problem = RequestProblem;
 export type ValidationResult = GraphValidation;
 export type { CredentialInfo, EpisodeTemplateText, GraphDiff, GraphInputsDraft, WebhookInfo };
 
-export type { RunListQuery, StartRunRequest };
+export type { EstimateRequest, RunEstimate, RunListQuery, StartRunRequest };
 
 export class ApiClient {
   /** Called when the server answers 401 (no token, or a revoked one): the shell shows the login screen. */
@@ -241,6 +242,11 @@ export class ApiClient {
   /** 202: the run is accepted; `inputs` are the inputs it runs with (defaults applied). */
   startRun(request: StartRunRequest): Promise<{ runId: string; inputs?: Record<string, unknown> }> {
     return this.request('POST', '/api/runs', request);
+  }
+
+  /** `POST /api/estimate`: what the run would cost, per paid node; free (no paid provider is called, nothing is recorded as a run). */
+  estimate(request: EstimateRequest, signal?: AbortSignal): Promise<RunEstimate> {
+    return this.request('POST', '/api/estimate', request, signal);
   }
 
   listRuns(query: RunListQuery = {}, signal?: AbortSignal): Promise<RunRow[]> {
