@@ -13,6 +13,7 @@ export interface ProgressView {
 export const statusSymbols: Record<NodeStatus, string> = {
   queued: '·',
   running: '▶',
+  waiting: '⏸',
   cached: '≡',
   done: '✔',
   failed: '✖',
@@ -79,7 +80,7 @@ class BarsView implements ProgressView {
     const line = this.line(nodeId);
     line.status = status;
     if (total !== undefined) line.total = Math.max(line.total, total);
-    const terminal = status !== 'queued' && status !== 'running';
+    const terminal = status !== 'queued' && status !== 'running' && status !== 'waiting';
     if (terminal && !line.itemMode) line.bar.update(status === 'skipped' || status === 'cancelled' ? 0 : 100);
     this.update(nodeId, line.itemMode ? `${status} ${line.finished}/${line.total} items` : status);
   }
@@ -118,7 +119,7 @@ class LinesView implements ProgressView {
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   handle(event: ReelgraphEvent): void {
-    if (event.type === 'node' && event.status !== 'queued' && event.status !== 'running') {
+    if (event.type === 'node' && event.status !== 'queued' && event.status !== 'running' && event.status !== 'waiting') {
       const items = event.items ? ` (${event.items.executed} executed, ${event.items.cached} cached, ${event.items.failed} failed${event.items.fellBack ? `, ${event.items.fellBack} fell back` : ''})` : '';
       const took = event.durationMs !== undefined ? ` in ${event.durationMs} ms` : '';
       const why = event.error ? `: ${event.error.message}` : '';

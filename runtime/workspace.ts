@@ -16,6 +16,8 @@ import { artifactStoreFromEnv, type ManagedArtifactStore } from './artifacts/fro
 import { IndexedArtifactStore } from './artifacts/indexed.js';
 import { FsCacheStore } from './engine/cache.js';
 import { Engine } from './engine/engine.js';
+import { DEFAULT_REVIEW_POLL_MS, ReviewDesk } from './engine/review-desk.js';
+import { ReviewTables } from './store/review-tables.js';
 import { InProcessBudgetLedger, type BudgetSeed } from './engine/budget-ledger.js';
 import { estimateCost } from './observability/prices.js';
 import { EnvCredentials } from './engine/credentials.js';
@@ -39,6 +41,8 @@ export interface Workspace {
   dispatcher: UnitDispatcher;
   /** Starts runs on the engine and records them in the store. */
   launcher: RunLauncher;
+  /** Review gates' records and decisions (`reelgraph approve`, `POST /api/runs/:id/review`), on the store. */
+  reviews: ReviewDesk;
   /** `queue`: units run on `reelgraph worker` processes (REDIS_URL is set). */
   mode: 'embedded' | 'queue';
   close(): Promise<void>;
@@ -115,8 +119,11 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
         },
       })
     : undefined;
+  // REELGRAPH_REVIEW_POLL_MS: how soon a waiting gate sees a decision written by another process (the CLI).
+  const reviews = new ReviewDesk(new ReviewTables(store.database), { pollMs: positiveMs(env.REELGRAPH_REVIEW_POLL_MS) ?? DEFAULT_REVIEW_POLL_MS });
   const engine = new Engine({
     registry,
+    reviews,
     // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations.
     budgets: new InProcessBudgetLedger(budgetSeed(store)),
     ...providerBudgetsFromEnv(env),
@@ -137,6 +144,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     engine,
     dispatcher: engine.services.dispatcher,
     launcher,
+    reviews,
     mode: queue ? 'queue' : 'embedded',
     close: async () => {
       await launcher.close();
@@ -144,6 +152,11 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
       await store.close();
     },
   };
+}
+
+function positiveMs(text: string | undefined): number | undefined {
+  const value = Number(text);
+  return text !== undefined && text.trim() !== '' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 /** REELGRAPH_BUDGET_PROVIDERS=runway=20,elevenlabs=5: each provider's spend per UTC day, in USD. */

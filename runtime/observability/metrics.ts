@@ -206,6 +206,7 @@ export class RuntimeMetrics {
       }
       case 'progress':
       case 'log':
+      case 'review':
         return;
     }
   }
