@@ -21,6 +21,10 @@ import { render, scenes, still } from './fixtures/review-nodes.js';
 import { io as connect, type Socket } from 'socket.io-client';
 import { signature } from '../server/webhooks/signing.js';
 import { startTestServer, type TestServer } from './fixtures/server.js';
+import { createCluster, type Cluster } from './fixtures/queue-cluster.js';
+import { requireRedis } from './fixtures/redis.js';
+
+const redis = await requireRedis('a review gate in queue mode');
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(repoRoot, 'bin', 'reelgraph.js');
@@ -393,5 +397,57 @@ describe('a review gate across a server SIGKILL', () => {
     expect(detail.error).toMatchObject({ code: 'REVIEW_REJECTED', location: { nodeId: 'gate' } });
     expect(s.provider.count('render')).toBe(0);
     expect(s.provider.count('still')).toBe(3);
+  });
+});
+
+describe.skipIf(!redis)('a review gate in queue mode', () => {
+  it('holds no worker: while one run waits at its gate, a concurrency-1 worker runs another run, and approval finishes the first', async () => {
+    const cluster: Cluster = await createCluster('review', {
+      REELGRAPH_NODE_MODULES: [join(repoRoot, 'tests', 'fixtures', 'queue-nodes.ts'), fixtureNodes].join(','),
+      REELGRAPH_REVIEW_POLL_MS: '50',
+    });
+    cleanups.push(() => cluster.dispose());
+    // One unit at a time per class: a gate held as a unit (cpu) or keeping its voice slot would block run B.
+    const worker = await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=1,cpu=1']);
+    const ws = await cluster.orchestrator();
+    expect(ws.mode).toBe('queue');
+    const node = (id: string, type: string, params: Record<string, unknown>, x: number) => ({ id, type, typeVersion: 1, params, position: { x, y: 0 } });
+    const gated: GraphDocument = {
+      format: GRAPH_FORMAT,
+      schemaVersion: 1,
+      name: 'queue gate',
+      nodes: [node('items', 'testq.items', { count: 2, prefix: 'a' }, 0), node('voice', 'testq.work-voice', { tag: 'v' }, 200), node('gate', 'control.review', {}, 400), node('after', 'testq.work-voice', { tag: 'z' }, 600)],
+      edges: [
+        { from: 'items.items', to: 'voice.items' },
+        { from: 'voice.items', to: 'gate.items' },
+        { from: 'gate.items', to: 'after.items' },
+      ],
+      outputs: { items: 'after.items' },
+    };
+    const other: GraphDocument = {
+      format: GRAPH_FORMAT,
+      schemaVersion: 1,
+      name: 'queue other',
+      nodes: [node('items', 'testq.items', { count: 2, prefix: 'b' }, 0), node('voice', 'testq.work-voice', { tag: 'w' }, 200)],
+      edges: [{ from: 'items.items', to: 'voice.items' }],
+      outputs: { items: 'voice.items', trace: 'voice.trace' },
+    };
+
+    const a = await ws.launcher.launch({ graph: gated, outDir: join(cluster.dir, 'a'), trigger: 'api' });
+    await waitingReview(ws, a.runId);
+    const b = await ws.launcher.launch({ graph: other, outDir: join(cluster.dir, 'b'), trigger: 'api' });
+    const otherResult = await b.finished;
+    expect(otherResult.status).toBe('done');
+    expect(otherResult.outputs.items).toEqual(['w(b-0)', 'w(b-1)']);
+    // Run by the one worker, while run A still waited with nothing of its own downstream started.
+    expect((otherResult.outputs.trace as Array<{ pid: number }>).map((t) => t.pid)).toEqual([worker.pid, worker.pid]);
+    const waiting = await ws.store.getRun(a.runId);
+    expect(waiting?.status).toBe('waiting');
+    expect(waiting?.items.filter((i) => i.nodeId === 'after')).toEqual([]);
+
+    await ws.reviews.decide(a.runId, { decision: 'approve', by: 'api' });
+    const result = await a.finished;
+    expect(result.status).toBe('done');
+    expect(result.outputs.items).toEqual(['z(v(a-0))', 'z(v(a-1))']);
   });
 });
