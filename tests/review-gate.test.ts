@@ -192,6 +192,28 @@ describe('control.review in a run', () => {
     expect(provider.count('render')).toBe(3);
   });
 
+  it('sees a decision another process wrote to the store while it holds the waiting run (reelgraph approve beside a server)', async () => {
+    const { ws, dir, provider } = await workspace();
+    const run = await ws.launcher.launch({ graph: gateGraph(provider.url), outDir: join(dir, 'out'), trigger: 'api' });
+    await waitingReview(ws, run.runId);
+    // A second workspace on the same data directory has its own desk: only the stored record links the two.
+    const other = await openWorkspace(dir, { nodes: builtinNodes, extraNodes: [scenes, still, render], env: { REELGRAPH_LOG_LEVEL: 'error' } });
+    try {
+      await other.reviews.decide(run.runId, { decision: 'approve', by: 'cli' });
+    } finally {
+      await other.close();
+    }
+    expect((await run.finished).status).toBe('done');
+    expect(provider.count('render')).toBe(3);
+  });
+
+  it('lets an estimate through the gate: what follows approval is priced, nothing waits and nothing paid is sent', async () => {
+    const { ws, provider } = await workspace();
+    const estimate = await ws.engine.estimate(gateGraph(provider.url));
+    expect(estimate.nodes.find((n) => n.id === 'render')).toMatchObject({ items: 3, cachedItems: 0, usage: [{ provider: 'testr', unit: 'requests', quantity: 3 }] });
+    expect(provider.count('render')).toBe(0);
+  });
+
   it('cancels a waiting run: the review is withdrawn and nothing is left running', async () => {
     const { ws, dir, provider } = await workspace();
     const run = await ws.launcher.launch({ graph: gateGraph(provider.url), outDir: join(dir, 'out'), trigger: 'api' });
