@@ -17,6 +17,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { builtinNodes } from '../nodes/index.js';
 import { GRAPH_FORMAT, type GraphDocument, type ReelgraphEvent, type ReviewRecord } from '../runtime/contract/index.js';
 import { openWorkspace, type Workspace } from '../runtime/workspace.js';
+import { ReviewDesk } from '../runtime/engine/review-desk.js';
+import { ReviewTables } from '../runtime/store/review-tables.js';
+import { openSqliteStore } from '../runtime/store/sqlite.js';
 import { render, scenes, still } from './fixtures/review-nodes.js';
 import { io as connect, type Socket } from 'socket.io-client';
 import { signature } from '../server/webhooks/signing.js';
@@ -224,6 +227,31 @@ describe('control.review in a run', () => {
     expect(await ws.reviews.records.get(run.runId, 'gate')).toMatchObject({ status: 'cancelled' });
     expect(ws.launcher.activeRunIds()).toEqual([]);
     expect(provider.count('render')).toBe(0);
+  });
+});
+
+describe('the review desk across processes', () => {
+  it('keeps a gate\'s deadline when a later process opens it again, and lets a deadline that passed meanwhile decide per onTimeout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'reelgraph-review-desk-'));
+    const store = await openSqliteStore(join(dir, 'reelgraph.db'));
+    cleanups.push(async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    await store.createRun({ id: 'r1', graphName: 'g', graph: gateGraph('http://unused'), inputs: {}, priority: 'normal' });
+    let clock = 1_000;
+    const before = new ReviewDesk(new ReviewTables(store.database), { now: () => clock });
+    const item = { index: 0, key: 'k', media: [] };
+    const opened = await before.open({ runId: 'r1', nodeId: 'gate', onTimeout: 'approve', rejectedItems: 'fail', items: [item], timeoutMs: 500 });
+    expect(opened).toMatchObject({ status: 'pending', createdAt: 1_000, deadlineAt: 1_500 });
+
+    // "After the restart": another desk, the clock past the deadline.
+    clock = 9_000;
+    const after = new ReviewDesk(new ReviewTables(store.database), { now: () => clock });
+    const reopened = await after.open({ runId: 'r1', nodeId: 'gate', onTimeout: 'approve', rejectedItems: 'fail', items: [item], timeoutMs: 500 });
+    expect(reopened).toMatchObject({ status: 'pending', createdAt: 1_000, deadlineAt: 1_500 });
+    const decided = await after.waitForDecision('r1', 'gate', new AbortController().signal);
+    expect(decided).toMatchObject({ status: 'approved', decidedBy: 'timeout', decidedAt: 9_000, approved: [0], rejected: [] });
   });
 });
 
