@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -499,5 +499,37 @@ describe.skipIf(!redis)('a review gate in queue mode', () => {
     const result = await a.finished;
     expect(result.status).toBe('done');
     expect(result.outputs.items).toEqual(['z(v(a-0))', 'z(v(a-1))']);
+  });
+});
+
+describe('a review gate in a `reelgraph run` on the terminal', () => {
+  it('says how to decide, and finishes once `reelgraph approve` in another process approves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'reelgraph-review-cli-'));
+    const provider = await fakeProvider();
+    const { REDIS_URL: _redis, ...rest } = process.env;
+    const env: NodeJS.ProcessEnv = { ...rest, REELGRAPH_DATA: dir, REELGRAPH_NODE_MODULES: fixtureNodes, REELGRAPH_REVIEW_POLL_MS: '100', REELGRAPH_LOG_LEVEL: 'warn' };
+    const file = join(dir, 'gated.json');
+    await writeFile(file, JSON.stringify(gateGraph(provider.url)));
+    const child = spawn(process.execPath, [bin, 'run', file, '--out', join(dir, 'out')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await provider.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const hint = await new Promise<string>((resolve, reject) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const line = /gate waits for review of 3 items: reelgraph review (\S+)/.exec(stderr);
+        if (line) resolve(line[1] as string);
+      });
+      void exited.then((code) => reject(new Error(`run exited (${code}) before the gate opened:\n${stderr}`)));
+    });
+    expect(provider.count('render')).toBe(0);
+    const approved = spawnSync(process.execPath, [bin, 'approve', hint], { env, encoding: 'utf8' });
+    expect(approved.status).toBe(0);
+    expect(await exited).toBe(0);
+    expect(provider.count('render')).toBe(3);
   });
 });
