@@ -314,6 +314,11 @@ describe('control.review through the server', () => {
     expect(storyboard.status).toBe(200);
     expect(storyboard.body).toMatchObject({ runId, status: 'waiting', reviews: [{ nodeId: 'gate', status: 'pending', items: [{ index: 0, title: 'Scene 1' }, { index: 1 }, { index: 2 }] }] });
     expect(provider.count('render')).toBe(0);
+    // What approving would cost: the render after the gate, priced per item, sending nothing.
+    const priced = await t.api.get(`/api/runs/${runId}/review?estimate=true`);
+    expect(priced.body.estimate.nodes).toMatchObject([{ id: 'render', items: 3, cachedItems: 0, usage: [{ provider: 'testr', unit: 'requests', quantity: 3 }] }]);
+    expect(provider.count('render')).toBe(0);
+    expect(provider.count('still')).toBe(3);
 
     expect((await t.api.post(`/api/runs/${runId}/review`).send({ decision: 'approve', items: [5] })).status).toBe(400);
     const completion = new Promise<void>((resolve) => (onCallback = resolve));

@@ -4,7 +4,7 @@
  * (runtime/engine/review-desk.ts), so it holds whether or not this server
  * is the one running the run right now.
  */
-import { runId } from '../../runtime/contract/api-requests.js';
+import { reviewQuery, runId } from '../../runtime/contract/api-requests.js';
 import type { ReviewDecider } from '../../runtime/contract/events.js';
 import { reviewDecisionRequest } from '../../runtime/contract/review.js';
 import { InvalidReviewDecisionError, ReviewNotPendingError } from '../../runtime/engine/review-desk.js';
@@ -27,17 +27,25 @@ export function reviewRoutes(ctx: ServerContext): AnyRoute[] {
         'A gate waiting for a decision has `status: "pending"` (the run is then `waiting`); `deadlineAt` is when its timeout decides. Media handles play from `/media/<hash>`.',
       tags,
       params: runIdParams,
+      query: reviewQuery,
       responses: {
         200: {
-          description: "the run's status and its gates, in the order they opened",
-          schema: { type: 'object', required: ['runId', 'status', 'reviews'], properties: { runId: { type: 'string' }, status: { type: 'string' }, reviews: arrayOf('ReviewRecord') } },
+          description: "the run's status and its gates, in the order they opened; with `?estimate=true` also what approving would cost",
+          schema: {
+            type: 'object',
+            required: ['runId', 'status', 'reviews'],
+            properties: { runId: { type: 'string' }, status: { type: 'string' }, reviews: arrayOf('ReviewRecord'), estimate: ref('RunEstimate') },
+          },
         },
         ...errors(400, 401, 404),
       },
-      handle: async ({ params }) => {
+      handle: async ({ params, query }) => {
         const run = await store.getRun(params.id);
         if (!run) throw notFound(`run "${params.id}"`);
-        return { runId: run.id, status: run.status, reviews: await reviews.records.forRun(run.id) };
+        const found = { runId: run.id, status: run.status, reviews: await reviews.records.forRun(run.id) };
+        if (!query.estimate) return found;
+        // An estimate passes every gate (review-gate.ts): the paid work after it is priced; what the run already made is cached, so free.
+        return { ...found, estimate: await ctx.workspace.engine.estimate(run.graph, { inputs: run.inputs }) };
       },
     }),
     defineRoute({
