@@ -9,6 +9,7 @@ import { registerEstimateCommand } from './commands/estimate.js';
 import { registerGraphsCommand } from './commands/graphs.js';
 import { registerNodesCommand } from './commands/nodes.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerReviewCommands } from './commands/review.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerSaveCommand } from './commands/save.js';
 import { registerSchemaCommand } from './commands/schema.js';
@@ -37,6 +38,7 @@ const commands: ReadonlyArray<(program: Command, cli: CliContext) => void> = [
   registerGraphsCommand,
   registerRunsCommand,
   registerShowCommand,
+  registerReviewCommands,
   registerServerCommands,
 ];
 

@@ -17,6 +17,8 @@ import { artifactStoreFromEnv, type ManagedArtifactStore } from './artifacts/fro
 import { IndexedArtifactStore } from './artifacts/indexed.js';
 import { FsCacheStore } from './engine/cache.js';
 import { Engine } from './engine/engine.js';
+import { DEFAULT_REVIEW_POLL_MS, ReviewDesk } from './engine/review-desk.js';
+import { ReviewTables } from './store/review-tables.js';
 import { InProcessBudgetLedger } from './engine/budget-ledger.js';
 import { estimateCost } from './observability/prices.js';
 import { EnvCredentials } from './engine/credentials.js';
@@ -41,6 +43,8 @@ export interface Workspace {
   dispatcher: UnitDispatcher;
   /** Starts runs on the engine and records them in the store. */
   launcher: RunLauncher;
+  /** Review gates' records and decisions (`reelgraph approve`, `POST /api/runs/:id/review`), on the store. */
+  reviews: ReviewDesk;
   /** `queue`: units run on `reelgraph worker` processes (REDIS_URL is set). */
   mode: 'embedded' | 'queue';
   close(): Promise<void>;
@@ -117,12 +121,15 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
         },
       })
     : undefined;
+  // REELGRAPH_REVIEW_POLL_MS: how soon a waiting gate sees a decision written by another process (the CLI).
+  const reviews = new ReviewDesk(new ReviewTables(store.database), { pollMs: positiveMs(env.REELGRAPH_REVIEW_POLL_MS) ?? DEFAULT_REVIEW_POLL_MS });
   // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations. In queue
   // mode the counters live in Redis, shared with the workers, and this process starts them from its records.
   const budgetRedis = queue ? new Redis(queue.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: 10_000 }) : undefined;
   budgetRedis?.on('error', (error) => logger.warn({ err: error }, 'budget ledger redis error'));
   const engine = new Engine({
     registry,
+    reviews,
     budgets: queue && budgetRedis ? new RedisBudgetLedger(budgetRedis, { prefix: budgetKeyPrefix(queue), seed: budgetSeed(store) }) : new InProcessBudgetLedger(budgetSeed(store)),
     ...providerBudgetsFromEnv(env),
     artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
@@ -142,6 +149,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     engine,
     dispatcher: engine.services.dispatcher,
     launcher,
+    reviews,
     mode: queue ? 'queue' : 'embedded',
     close: async () => {
       await launcher.close();
@@ -150,6 +158,11 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
       await store.close();
     },
   };
+}
+
+function positiveMs(text: string | undefined): number | undefined {
+  const value = Number(text);
+  return text !== undefined && text.trim() !== '' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 /** REELGRAPH_BUDGET_PROVIDERS=runway=20,elevenlabs=5: each provider's spend per UTC day, in USD. */

@@ -11,6 +11,7 @@ import { fullGraphSchema, variantGraphSchema } from '../runtime/contract/graph.j
 import type { JsonSchema } from '../runtime/contract/json-schema.js';
 import { runEstimate } from '../runtime/contract/estimate.js';
 import { credentialInfo, graphInputsDraft, graphSummary, graphVersionInfo, runDetail, runLogRow, runRow, storedGraphWithResolved, webhookInfo } from '../runtime/contract/records.js';
+import { reviewRecord } from '../runtime/contract/review.js';
 import { episodeTemplate, graphTemplate } from '../runtime/contract/templates.js';
 import type { TSchema } from '../runtime/contract/typebox.js';
 import { errorSchema } from './errors.js';
@@ -34,6 +35,7 @@ const named: Record<string, JsonSchema | TSchema> = {
   RunDetail: runDetail,
   RunEstimate: runEstimate,
   RunLog: runLogRow,
+  ReviewRecord: reviewRecord,
   NodeDescription: {
     type: 'object',
     required: ['type', 'version', 'title', 'category', 'inputs', 'outputs', 'params', 'resource', 'cacheable'],

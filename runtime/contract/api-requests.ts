@@ -186,6 +186,12 @@ export const MAX_RUN_WAIT_MS = 60_000;
 export const runWaitQuery = closedObject({ wait: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_RUN_WAIT_MS })) });
 export type RunWaitQuery = Static<typeof runWaitQuery>;
 
+/** GET /api/runs/:id/review: `estimate` adds what the rest of the run would cost once approved. */
+export const reviewQuery = closedObject({
+  estimate: withDefault(Type.Boolean({ description: "add `estimate`: the run's remaining paid work priced as if every gate approved (cached items free), calling no paid provider" }), false),
+});
+export type ReviewQuery = Static<typeof reviewQuery>;
+
 /** GET /api/runs/:id/logs: a page after the last log id the client has. */
 export const runLogsQuery = closedObject({
   afterId: withDefault(Type.Integer({ minimum: 0 }), 0),

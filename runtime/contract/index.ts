@@ -25,3 +25,4 @@ export * from './deliverables.js';
 export * from './templates.js';
 export * from './credential-hint.js';
 export * from './file-name.js';
+export * from './review.js';

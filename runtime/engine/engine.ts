@@ -27,6 +27,8 @@ import { InProcessRateLimiter } from './rate-limiter.js';
 import { InProcessBudgetLedger } from './budget-ledger.js';
 import { EstimateTally, type RunEstimate } from './estimate.js';
 import { LocalDispatcher } from './local-dispatcher.js';
+import { ReviewDesk } from './review-desk.js';
+import { MemoryReviewRecords } from '../store/review-tables.js';
 import type { UnitDispatcher } from './unit.js';
 import { sleep as realSleep, type Sleep } from './retry.js';
 import { estimateTargets, RunExecution, type RunResult, type RunScope } from './run.js';
@@ -60,6 +62,12 @@ export interface EngineOptions {
   /** Injectable for tests: how retries wait, and the jitter source. */
   sleep?: Sleep;
   random?: () => number;
+  /**
+   * Where review gates keep their records and wait for decisions. Default:
+   * in memory (a gate then cannot outlive this process); a workspace passes
+   * one on its SQLite store.
+   */
+  reviews?: ReviewDesk;
 }
 
 export interface StartOptions {
@@ -161,6 +169,7 @@ export class Engine {
       logger,
       sleep: options.sleep ?? realSleep,
       random: options.random ?? Math.random,
+      reviews: options.reviews ?? new ReviewDesk(new MemoryReviewRecords()),
     };
   }
 

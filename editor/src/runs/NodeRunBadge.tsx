@@ -21,6 +21,7 @@ export const statusIcons: Record<NodeStatus | NodeOutcome, string> = {
   'fell-back': '↪',
   queued: '◌',
   running: '◔',
+  waiting: '⏸',
   cached: '⚡',
   done: '✓',
   failed: '✕',
