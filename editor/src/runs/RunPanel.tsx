@@ -10,6 +10,8 @@
  * Inspector. A partial run (the node menu's "Run to here" / "Run this node
  * only", runs/partial.ts) shows its scope beside its status and in the
  * history, and per node whether it executed or was reused from the cache.
+ * A run waiting at a review gate shows the gate with the button that opens
+ * its storyboard (Storyboard.tsx), and a decided gate what was decided.
  *
  * A saved, unchanged graph runs by id and version; anything else runs inline
  * (`{graph: doc}`), so what runs is exactly what is on the canvas.
@@ -25,6 +27,7 @@ import { useGraphStore, useSelectedNode } from '../state/graph-store.js';
 import { ProblemList } from '../ui/ProblemList.js';
 import { Inspector } from './Inspector.js';
 import { Deliverables } from './Deliverables.js';
+import { RunReviews } from './Storyboard.js';
 import { ArtifactView, DownloadLink, JsonTree, VideoPlayer, artifactsIn, formatDuration } from './media.js';
 import { connectRuns, openRunFromHistory, startedRun, unsavedRunIds, useRunForm, useRunStore } from './run-store.js';
 import { describeEta, describeReuse, estimateEta, nodeOutcome, nodeProgressRows, nodeTitle, runProgress, runStartedAt } from './run-progress.js';
@@ -568,6 +571,7 @@ export function RunPanel() {
         {followError ? <div className="rg-run-error">{followError}</div> : null}
         {run ? <Progress run={run} /> : null}
         {run ? <Failures run={run} /> : null}
+        <RunReviews />
       </section>
 
       {run ? <Outputs run={run} /> : null}
