@@ -197,4 +197,27 @@ describe.skipIf(!chromium)('the storyboard of a review gate (Chromium)', () => {
     await session.screenshot('rejected');
     expect(session.unexpectedProblems([/REVIEW_REJECTED/])).toEqual([]);
   });
+
+  it('an open storyboard follows a decision taken elsewhere (the API): it shows it and offers no buttons', async () => {
+    const { page } = session;
+    const runId = await runToGate();
+    await dismissToasts(page).catch(() => {});
+    await waitUntil(async () => (await page.getByTestId('run-review-gate').getAttribute('data-status')) === 'pending', 'the Run panel to show the new waiting gate');
+    await page.getByTestId('run-review-open-gate').click();
+    await page.getByTestId('storyboard-approve-all').waitFor({ state: 'visible' });
+
+    await session.api.post(`/api/runs/${runId}/review`, { decision: 'approve', items: [1], note: 'from the API' });
+    // The review event reads the storyboard again: the decision shows, the buttons are gone.
+    const status = page.getByTestId('storyboard-status');
+    await waitUntil(async () => (await status.getAttribute('data-status')) === 'approved', 'the storyboard to show the decision taken elsewhere');
+    await expect(page.getByTestId('storyboard-decision').textContent()).resolves.toBe('approved item 2, rejected 1, 3 by api — “from the API”');
+    expect(await page.getByTestId('storyboard-approve-all').count()).toBe(0);
+    await expect(page.getByTestId('storyboard-item-0').getAttribute('data-verdict')).resolves.toBe('reject');
+    await expect(page.getByTestId('storyboard-item-1').getAttribute('data-verdict')).resolves.toBe('approve');
+    await session.screenshot('decided-elsewhere');
+    await page.getByTestId('storyboard-close').click();
+    await page.getByTestId('storyboard').waitFor({ state: 'detached' });
+    await expect(waitForRunStatus(page, ['done', 'failed', 'cancelled'])).resolves.toBe('done');
+    expect(session.unexpectedProblems([/REVIEW_REJECTED/])).toEqual([]);
+  });
 });
