@@ -7,7 +7,7 @@
  * Errors are `ApiError`s with the server's code, message and problems, so a
  * panel can show exactly which field or node was wrong.
  */
-import type { AnyGraphDocument, ArtifactHandle, GraphDocument, NodeDescription, RunDeliverables, TemplateCatalog } from '../../../runtime/contract/index.js';
+import type { AnyGraphDocument, ArtifactHandle, GraphDocument, NodeDescription, ReviewDecisionRequest, ReviewRecord, RunDeliverables, TemplateCatalog } from '../../../runtime/contract/index.js';
 import { MAX_RUN_WAIT_MS, type EstimateRequest, type ImportedDocument, type RunListQuery, type StartRunRequest } from '../../../runtime/contract/api-requests.js';
 import type { RunEstimate } from '../../../runtime/contract/estimate.js';
 import type { RequestProblem } from '../../../runtime/contract/errors.js';
@@ -282,6 +282,16 @@ export class ApiClient {
     return this.request('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, {});
   }
 
+  /** The run's review gates (storyboards and decisions), in the order they opened. */
+  runReviews(runId: string, signal?: AbortSignal): Promise<RunReviews> {
+    return this.request('GET', `/api/runs/${encodeURIComponent(runId)}/review`, undefined, signal);
+  }
+
+  /** Decides a waiting review gate (409 when none waits: decided already, or the run moved on). */
+  decideReview(runId: string, decision: ReviewDecisionRequest): Promise<ReviewRecord> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(runId)}/review`, decision);
+  }
+
   /** A page of logs, oldest first; continue with `afterId: nextAfterId`. */
   runLogs(id: string, page: { afterId?: number; limit?: number } = {}, signal?: AbortSignal): Promise<{ logs: RunLogRow[]; nextAfterId: number }> {
     return this.request('GET', `/api/runs/${encodeURIComponent(id)}/logs?afterId=${page.afterId ?? 0}&limit=${page.limit ?? 200}`, undefined, signal);
@@ -310,6 +320,13 @@ export class ApiClient {
   }
 }
 
-export type { GraphDocument, RunDeliverables, TemplateCatalog };
+/** GET /api/runs/:id/review: the run's status and its gates. */
+export interface RunReviews {
+  runId: string;
+  status: string;
+  reviews: ReviewRecord[];
+}
+
+export type { GraphDocument, ReviewDecisionRequest, ReviewRecord, RunDeliverables, TemplateCatalog };
 export type { Deliverable, DeliverableKind, EpisodeTemplate, GraphTemplate } from '../../../runtime/contract/index.js';
 export type { ArtifactHandle, RunDetail, RunLogRow, RunRow, RunTrigger };

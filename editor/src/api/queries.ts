@@ -14,7 +14,7 @@
  */
 import { keepPreviousData, QueryClient, useQuery } from '@tanstack/react-query';
 import { useGraphStore } from '../state/graph-store.js';
-import type { ApiClient, EstimateRequest, GraphDiff, StoredGraph, WebhookInfo } from './client.js';
+import type { ApiClient, EstimateRequest, GraphDiff, ReviewRecord, RunReviews, StoredGraph, WebhookInfo } from './client.js';
 
 export const graphKeys = {
   all: ['graphs'] as const,
@@ -23,6 +23,12 @@ export const graphKeys = {
   detail: (id: string, version?: number) => ['graphs', 'detail', id, version ?? null] as const,
   history: (id: string) => ['graphs', 'history', id] as const,
   diff: (id: string, version?: number) => ['graphs', 'diff', id, version ?? null] as const,
+};
+
+/** A run's review gates (storyboards and decisions): read again on every review event of the followed run (run-store.ts). */
+export const reviewKeys = {
+  all: ['reviews'] as const,
+  forRun: (runId: string) => ['reviews', runId] as const,
 };
 
 export const webhookKeys = {
@@ -165,4 +171,18 @@ export function useEstimate(api: ApiClient, request: EstimateRequest | undefined
     // What is cached changes with every run, including runs started elsewhere: an answer is asked again when shown again.
     staleTime: 0,
   });
+}
+
+/** The run's review gates; `enabled` while something shows them (a waiting run, the storyboard). */
+export function useRunReviews(api: ApiClient, runId: string | undefined, enabled = true) {
+  // Always current: a decision elsewhere (the CLI, another tab) must not be hidden by an old answer.
+  return useQuery({ queryKey: reviewKeys.forRun(runId ?? ''), queryFn: ({ signal }) => api.runReviews(runId ?? '', signal), enabled: enabled && runId !== undefined, staleTime: 0 });
+}
+
+/** A decision was taken here: the answer replaces its gate's record at once, before the refetch. */
+export function reviewDecided(client: QueryClient, record: ReviewRecord): void {
+  client.setQueryData<RunReviews>(reviewKeys.forRun(record.runId), (previous) =>
+    previous ? { ...previous, reviews: previous.reviews.map((review) => (review.nodeId === record.nodeId ? record : review)) } : previous,
+  );
+  void client.invalidateQueries({ queryKey: reviewKeys.forRun(record.runId) });
 }

@@ -10,6 +10,8 @@
  * Inspector. A partial run (the node menu's "Run to here" / "Run this node
  * only", runs/partial.ts) shows its scope beside its status and in the
  * history, and per node whether it executed or was reused from the cache.
+ * A run waiting at a review gate shows the gate with the button that opens
+ * its storyboard (Storyboard.tsx), and a decided gate what was decided.
  *
  * Before a run: its cost estimate (Estimate.tsx) and a run budget; during
  * and after it, the spend against that budget and, when a budget stopped it,
@@ -31,6 +33,7 @@ import { useGraphStore, useSelectedNode } from '../state/graph-store.js';
 import { ProblemList } from '../ui/ProblemList.js';
 import { Inspector } from './Inspector.js';
 import { Deliverables } from './Deliverables.js';
+import { RunReviews } from './Storyboard.js';
 import { ArtifactView, DownloadLink, JsonTree, VideoPlayer, artifactsIn, formatDuration } from './media.js';
 import { connectRuns, openRunFromHistory, startedRun, unsavedRunIds, useRunForm, useRunStore } from './run-store.js';
 import { describeEta, describeReuse, estimateEta, nodeOutcome, nodeProgressRows, nodeTitle, runProgress, runStartedAt } from './run-progress.js';
@@ -587,6 +590,7 @@ export function RunPanel() {
         {run ? <Progress run={run} /> : null}
         <BudgetStop failure={budgetStop} titleOf={run ? (id) => nodeTitle(run, id) : titleOf} />
         {run ? <Failures run={run} /> : null}
+        <RunReviews />
       </section>
 
       {run ? <Outputs run={run} /> : null}

@@ -20,12 +20,14 @@ import { create } from 'zustand';
 import type { Priority, ReelgraphEvent } from '../../../runtime/contract/events.js';
 import type { RunDetail, RunLogRow } from '../../../runtime/contract/records.js';
 import type { ApiClient } from '../api/client.js';
+import { queryClientFor, reviewKeys } from '../api/queries.js';
 import { currentRoute, navigate } from '../shell/routing.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
 import { newerDraft, parseLocalDraft, formValuesFromInputs, type FormValues } from './run-inputs.js';
 import { MAX_LOG_LINES, applyRunEvent, isRunActive, mergeSnapshot, terminalRunStatuses, withFetchedLogs, type NodeRunState, type RunState } from './run-state.js';
-import { nodeOutcome, type NodeOutcome } from './run-progress.js';
+import { nodeOutcome, nodeTitle, type NodeOutcome } from './run-progress.js';
+import { waitingGates, waitingMessage } from './review.js';
 import { RunSocket, type ConnectionState } from './socket.js';
 
 export interface RunStoreState {
@@ -169,6 +171,8 @@ export function connectRuns(api: ApiClient): void {
       event: (event) => {
         useRunStore.getState().receiveEvent(event);
         if (event.type === 'usage') spendChanged(event.runId);
+        // A gate opened or was decided (here, by the CLI, by its timeout): its storyboard is read again.
+        if (event.type === 'review' || (event.type === 'run' && event.status !== 'waiting')) void queryClientFor(api).invalidateQueries({ queryKey: reviewKeys.forRun(event.runId) });
         // The run ended: read it again for its outputs (written just after the last event).
         if (event.type === 'run' && terminalRunStatuses.has(event.status)) void reload(event.runId);
       },
@@ -291,6 +295,26 @@ async function logTail(api: ApiClient, runId: string, signal?: AbortSignal): Pro
   }
   return rows;
 }
+
+// ---------------------------------------------------------------- review gates
+
+/** Gates already announced, as `runId:nodeId`: a snapshot after a reconnect does not say it again. */
+const announcedGates = new Set<string>();
+
+/**
+ * The followed run started waiting at a gate (a live event, or a snapshot of
+ * a run that waits already): say so once per gate, on the run's own topic.
+ */
+useRunStore.subscribe((state, previous) => {
+  if (state.run === previous.run || !state.run) return;
+  const run = state.run;
+  for (const nodeId of waitingGates(run)) {
+    const key = `${run.runId}:${nodeId}`;
+    if (announcedGates.has(key)) continue;
+    announcedGates.add(key);
+    notify('info', waitingMessage(nodeTitle(run, nodeId)), { topic: `review:${run.runId}` });
+  }
+});
 
 // ---------------------------------------------------------------- runs of the unsaved document
 
