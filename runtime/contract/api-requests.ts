@@ -238,7 +238,7 @@ export const itemPinRequest = closedObject({
   locked: Type.Optional(Type.Boolean({ description: 'true: keep the item\'s recorded result in every later run and never execute it; false: follow its inputs again' })),
   take: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, description: '0: the item as the graph makes it; N: its Nth regeneration (an earlier take comes back from the cache, free)' })),
   runId: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: "with `locked: true`: lock this run's result of the item (default: the graph's latest run that has one)" }),
+    Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: "with `locked: true`: lock this run's result of the item, also on an item locked already (default: the graph's latest run that has one, never a one-scene preview)" }),
   ),
 });
 export type ItemPinRequest = Static<typeof itemPinRequest>;
