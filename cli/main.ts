@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerEstimateCommand } from './commands/estimate.js';
 import { registerGraphsCommand } from './commands/graphs.js';
 import { registerNodesCommand } from './commands/nodes.js';
+import { registerPinCommands } from './commands/pins.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerReviewCommands } from './commands/review.js';
 import { registerRunsCommand } from './commands/runs.js';
@@ -39,6 +40,7 @@ const commands: ReadonlyArray<(program: Command, cli: CliContext) => void> = [
   registerRunsCommand,
   registerShowCommand,
   registerReviewCommands,
+  registerPinCommands,
   registerServerCommands,
 ];
 

@@ -25,6 +25,8 @@ import { EnvCredentials } from './engine/credentials.js';
 import { globalLimitsFromEnv, limitsFromEnv } from './engine/pool.js';
 import { openSqliteStore, type SqliteRunStore } from './store/sqlite.js';
 import { RunLauncher } from './runs/launcher.js';
+import { ItemPins } from './runs/item-pins.js';
+import { ItemPinTable } from './store/item-pins.js';
 import { QueueDispatcher } from './queue/dispatcher.js';
 import { budgetKeyPrefix, queueConfigFromEnv } from './queue/names.js';
 import { RedisBudgetLedger } from './queue/redis-budget-ledger.js';
@@ -45,6 +47,8 @@ export interface Workspace {
   launcher: RunLauncher;
   /** Review gates' records and decisions (`reelgraph approve`, `POST /api/runs/:id/review`), on the store. */
   reviews: ReviewDesk;
+  /** The producers' locked items and takes, per graph; every run of this workspace's engine honours them. */
+  pins: ItemPins;
   /** `queue`: units run on `reelgraph worker` processes (REDIS_URL is set). */
   mode: 'embedded' | 'queue';
   close(): Promise<void>;
@@ -123,6 +127,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     : undefined;
   // REELGRAPH_REVIEW_POLL_MS: how soon a waiting gate sees a decision written by another process (the CLI).
   const reviews = new ReviewDesk(new ReviewTables(store.database), { pollMs: positiveMs(env.REELGRAPH_REVIEW_POLL_MS) ?? DEFAULT_REVIEW_POLL_MS });
+  const pins = new ItemPins(new ItemPinTable(store.database), registry);
   // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations. In queue
   // mode the counters live in Redis, shared with the workers, and this process starts them from its records.
   const budgetRedis = queue ? new Redis(queue.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: 10_000 }) : undefined;
@@ -130,6 +135,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
   const engine = new Engine({
     registry,
     reviews,
+    pins,
     budgets: queue && budgetRedis ? new RedisBudgetLedger(budgetRedis, { prefix: budgetKeyPrefix(queue), seed: budgetSeed(store) }) : new InProcessBudgetLedger(budgetSeed(store)),
     ...providerBudgetsFromEnv(env),
     artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
@@ -150,6 +156,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     dispatcher: engine.services.dispatcher,
     launcher,
     reviews,
+    pins,
     mode: queue ? 'queue' : 'embedded',
     close: async () => {
       await launcher.close();

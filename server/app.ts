@@ -21,6 +21,7 @@ import { deliverableRoutes } from './routes/deliverables.js';
 import { graphRoutes } from './routes/graphs.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { reviewRoutes } from './routes/reviews.js';
+import { pinRoutes } from './routes/pins.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
 import { templateRoutes } from './routes/templates.js';
@@ -32,6 +33,7 @@ export function routeTable(ctx: ServerContext): AnyRoute[] {
   routes.push(
     ...systemRoutes(ctx, () => routes),
     ...graphRoutes(ctx),
+    ...pinRoutes(ctx),
     ...templateRoutes(ctx),
     ...webhookRoutes(ctx),
     ...runRoutes(ctx),

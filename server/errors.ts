@@ -7,6 +7,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { apiErrorBody, GraphValidationError, ReelgraphError, type RequestProblem } from '../runtime/contract/errors.js';
 import { InvalidRunInputError, InvalidRunScopeError } from '../runtime/engine/engine.js';
+import { ItemPinError } from '../runtime/contract/item-pins.js';
 import { GraphFileError } from '../runtime/graph-file.js';
 import { SecretKeyError } from '../runtime/credentials/vault.js';
 import { StoreError } from '../runtime/store/errors.js';
@@ -42,6 +43,7 @@ export function toHttpError(error: unknown): HttpError {
     return new HttpError(400, 'INVALID_INPUT', 'the run inputs are invalid', error.problems.map((p) => ({ in: 'inputs', ...p })));
   }
   if (error instanceof GraphFileError) return new HttpError(400, error.code, error.message);
+  if (error instanceof ItemPinError) return new HttpError(error.httpStatus, error.code, error.message);
   if (error instanceof SecretKeyError) return new HttpError(503, 'SECRET_KEY', error.message);
   if (error instanceof StoreError && error.code === 'GRAPH_ID_INVALID') return new HttpError(400, error.code, error.message);
   const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;

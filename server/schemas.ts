@@ -10,6 +10,7 @@ import { graphProblem, serializedError } from '../runtime/contract/errors.js';
 import { fullGraphSchema, variantGraphSchema } from '../runtime/contract/graph.js';
 import type { JsonSchema } from '../runtime/contract/json-schema.js';
 import { runEstimate } from '../runtime/contract/estimate.js';
+import { itemPin } from '../runtime/contract/item-pins.js';
 import { credentialInfo, graphInputsDraft, graphSummary, graphVersionInfo, runDetail, runLogRow, runRow, storedGraphWithResolved, webhookInfo } from '../runtime/contract/records.js';
 import { reviewRecord } from '../runtime/contract/review.js';
 import { episodeTemplate, graphTemplate } from '../runtime/contract/templates.js';
@@ -34,6 +35,7 @@ const named: Record<string, JsonSchema | TSchema> = {
   RunDeliverables: runDeliverables,
   RunDetail: runDetail,
   RunEstimate: runEstimate,
+  ItemPin: itemPin,
   RunLog: runLogRow,
   ReviewRecord: reviewRecord,
   NodeDescription: {

@@ -259,6 +259,48 @@ describe('reelgraph nodes, save, graphs, runs, show', () => {
   });
 });
 
+describe('reelgraph lock, unlock, regenerate, take, pins', () => {
+  it('locks an item so the next run keeps it after its input changed, regenerates another, and refuses with exit 2 what cannot be pinned', async () => {
+    const lines = join(repo, 'graphs/lines.json');
+    const run = async (text: string) => json<{ runId: string; outputs: { text: string } }>(await reelgraph('run', lines, '--json', '--out', 'pinned', '-i', `text=${text}`));
+    expect((await run('one\ntwo\nthree')).outputs.text).toBe('1/3  one\n2/3  two\n3/3  three');
+
+    const locked = await reelgraph('lock', lines, 'number', '1');
+    expect(locked.code).toBe(0);
+    expect(locked.stdout).toMatch(/^item 1 of node "number" \(graph "lines"\): locked to its result from run /);
+
+    // Line 2 is rewritten: its locked result stays; line 3 follows its new text.
+    const second = await run('one\nTWO\nTHREE');
+    expect(second.outputs.text).toBe('1/3  one\n2/3  two\n3/3  THREE');
+    const shown = json<{ items: Array<{ nodeId: string; index: number; status: string; locked?: boolean }> }>(await reelgraph('show', second.runId, '--json'));
+    expect(shown.items.filter((i) => i.nodeId === 'number').map((i) => [i.index, i.status, i.locked ?? false])).toEqual([
+      [0, 'cached', false],
+      [1, 'cached', true],
+      [2, 'done', false],
+    ]);
+
+    const refused = await reelgraph('regenerate', lines, 'number', '1');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('item 1 of node "number" of graph "lines" is locked: unlock it before regenerating it\n');
+
+    const regenerated = json<{ index: number; take: number; locked: boolean }>(await reelgraph('regenerate', lines, 'number', '2', '--json'));
+    expect(regenerated).toMatchObject({ index: 2, take: 1, locked: false });
+    const pins = json<Array<{ nodeId: string; index: number; locked: boolean; take: number }>>(await reelgraph('pins', lines, '--json'));
+    expect(pins.map((p) => [p.nodeId, p.index, p.locked, p.take])).toEqual([
+      ['number', 1, true, 0],
+      ['number', 2, false, 1],
+    ]);
+    expect(json(await reelgraph('regenerate', lines, 'number', '2', '--undo', '--json'))).toMatchObject({ take: 0 });
+    expect((await reelgraph('unlock', lines, 'number', '1')).stdout).toMatch(/: not locked, first take$/m);
+
+    const whole = await reelgraph('lock', lines, 'join', '0');
+    expect(whole.code).toBe(2);
+    expect(whole.stderr).toMatch(/^node "join" \(text.join\) runs whole, not per item/);
+    expect((await reelgraph('lock', '--help')).stdout).toMatch(/later runs reuse it and\s+never execute it/);
+    // Each command starts a process: a dozen of them on a loaded machine.
+  }, 240_000);
+});
+
 describe('reelgraph schema', () => {
   it('matches the committed JSON Schemas that graph files point at', async () => {
     for (const [args, file] of [[[], 'graph.schema.json'], [['variant'], 'graph-variant.schema.json'], [['script'], 'script.schema.json']] as const) {

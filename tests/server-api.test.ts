@@ -314,6 +314,88 @@ describe('runs', () => {
   });
 });
 
+describe('item pins', () => {
+  const pinned = () =>
+    graph('pinned', [node('m', 'test.map', { tag: 'x' }), node('all', 'test.collect')], [{ from: 'm.items', to: 'all.items' }, { from: '$input.items', to: 'm.items' }], {
+      inputs: { items: { type: 'Json', list: true } },
+      outputs: { items: 'm.items' },
+    });
+  const runToEnd = async (items: string[]) => {
+    const started = await t.api.post('/api/runs').send({ graphId: 'pinned', inputs: { items } });
+    expect(started.status).toBe(202);
+    let detail = (await t.api.get(`/api/runs/${started.body.runId}?wait=1000`)).body;
+    while (detail.status === 'queued' || detail.status === 'running') detail = (await t.api.get(`/api/runs/${started.body.runId}?wait=1000`)).body;
+    return detail as { status: string; outputs: { items: string[] }; items: Array<{ nodeId: string; index: number; status: string; take?: number; locked?: boolean }> };
+  };
+  const itemOf = (detail: Awaited<ReturnType<typeof runToEnd>>, index: number) => detail.items.find((i) => i.nodeId === 'm' && i.index === index);
+
+  it('locks an item so a later run keeps its result after its input changed, regenerates another, and undoes by PUT', async () => {
+    expect((await t.api.post('/api/graphs').send({ document: pinned() })).status).toBe(201);
+    expect((await t.api.get('/api/graphs/pinned/pins')).body).toEqual([]);
+    // Nothing to lock before a run made the item.
+    const early = await t.api.put('/api/graphs/pinned/pins/m/1').send({ locked: true });
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatchObject({ code: 'NO_RESULT_TO_LOCK' });
+    expect(early.body.error.message).toMatch(/^item 1 of node "m" has no result to lock/);
+
+    const first = await runToEnd(['a', 'b', 'c']);
+    expect(first.outputs.items).toEqual(['x(a)', 'x(b)', 'x(c)']);
+
+    const locked = await t.api.put('/api/graphs/pinned/pins/m/1').send({ locked: true });
+    expect(locked.status).toBe(200);
+    expect(locked.body).toMatchObject({ graphId: 'pinned', nodeId: 'm', index: 1, locked: true, take: 0, count: 3, outputs: { items: 'x(b)' } });
+
+    const second = await runToEnd(['a', 'B', 'c']);
+    expect(second.outputs.items).toEqual(['x(a)', 'x(b)', 'x(c)']);
+    expect(itemOf(second, 1)).toMatchObject({ status: 'cached', locked: true });
+
+    // Regenerating a locked item is refused, naming it; another item regenerates alone.
+    const refused = await t.api.post('/api/graphs/pinned/pins/m/1/regenerate');
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toEqual({ code: 'ITEM_LOCKED', message: 'item 1 of node "m" of graph "pinned" is locked: unlock it before regenerating it' });
+    const regenerated = await t.api.post('/api/graphs/pinned/pins/m/2/regenerate');
+    expect(regenerated.body).toMatchObject({ index: 2, take: 1, locked: false });
+    const third = await runToEnd(['a', 'B', 'c']);
+    expect(third.items.filter((i) => i.nodeId === 'm').map((i) => [i.index, i.status, i.take ?? 0])).toEqual([
+      [0, 'cached', 0],
+      [1, 'cached', 0],
+      [2, 'done', 1],
+    ]);
+    expect((await t.api.get('/api/graphs/pinned/pins')).body.map((p: { index: number; locked: boolean; take: number }) => [p.index, p.locked, p.take])).toEqual([
+      [1, true, 0],
+      [2, false, 1],
+    ]);
+
+    // Undo both: PUT the earlier state back.
+    expect((await t.api.put('/api/graphs/pinned/pins/m/2').send({ take: 0 })).body).toMatchObject({ take: 0 });
+    expect((await t.api.put('/api/graphs/pinned/pins/m/1').send({ locked: false })).body).toMatchObject({ locked: false });
+    expect((await t.api.get('/api/graphs/pinned/pins')).body).toEqual([]);
+    const fourth = await runToEnd(['a', 'B', 'c']);
+    expect(fourth.outputs.items).toEqual(['x(a)', 'x(B)', 'x(c)']);
+    expect(itemOf(fourth, 2)).toMatchObject({ status: 'cached' });
+  });
+
+  it('refuses what cannot be pinned, naming the node and item', async () => {
+    await t.api.post('/api/graphs').send({ document: { ...pinned(), id: 'pinned-errors' } });
+    const unknownNode = await t.api.put('/api/graphs/pinned-errors/pins/ghost/0').send({ take: 1 });
+    expect(unknownNode.status).toBe(404);
+    expect(unknownNode.body.error).toMatchObject({ code: 'UNKNOWN_NODE', message: 'graph "pinned-errors" has no node "ghost"' });
+    const whole = await t.api.post('/api/graphs/pinned-errors/pins/all/0/regenerate');
+    expect(whole.status).toBe(400);
+    expect(whole.body.error.code).toBe('NOT_PER_ITEM');
+    expect((await t.api.put('/api/graphs/pinned-errors/pins/m/0').send({ take: -1 })).status).toBe(400);
+    expect((await t.api.put('/api/graphs/pinned-errors/pins/m/0').send({ lock: true })).status).toBe(400);
+    expect((await t.api.get('/api/graphs/no-such-graph/pins')).status).toBe(404);
+
+    // A take needs no run; the pins go with a deleted graph.
+    expect((await t.api.put('/api/graphs/pinned-errors/pins/m/0').send({ take: 2 })).body).toMatchObject({ take: 2, locked: false });
+    expect((await t.api.get('/api/graphs/pinned-errors/pins')).body).toHaveLength(1);
+    expect((await t.api.delete('/api/graphs/pinned-errors')).status).toBe(204);
+    await t.api.post('/api/graphs').send({ document: { ...pinned(), id: 'pinned-errors' } });
+    expect((await t.api.get('/api/graphs/pinned-errors/pins')).body).toEqual([]);
+  });
+});
+
 describe('node types', () => {
   it('lists plain descriptions and returns one by type', async () => {
     const list = await t.api.get('/api/nodes');

@@ -39,10 +39,16 @@ async function showCommand(workspace: Workspace, runRef: string, options: { json
     rows.push([statusSymbols[node.status], node.nodeId, node.nodeType, node.status, formatMs(node.durationMs), node.attempts, items, node.error?.message.slice(0, 60) ?? '']);
   }
   lines.push(rows.toString());
-  const notable = run.items.filter((item) => item.status === 'failed' || item.status === 'fell-back' || (item.provider && item.provider !== item.nodeId));
+  const notable = run.items.filter(
+    (item) => item.status === 'failed' || item.status === 'fell-back' || (item.provider && item.provider !== item.nodeId) || item.locked || item.take !== undefined,
+  );
   if (notable.length > 0) {
-    const itemRows = table({ head: ['node', 'item', 'status', 'provider', 'attempts', 'error'] });
-    for (const item of notable) itemRows.push([item.nodeId, item.index, item.status, item.provider ?? '', item.attempts, item.error?.message.slice(0, 60) ?? '']);
+    const itemRows = table({ head: ['node', 'item', 'status', 'pin', 'provider', 'attempts', 'error'] });
+    for (const item of notable) {
+      // The producer's say over the item (reelgraph lock / regenerate): a locked result, or which take.
+      const pin = [item.locked ? 'locked' : '', item.take !== undefined ? `take ${item.take}` : ''].filter(Boolean).join(', ');
+      itemRows.push([item.nodeId, item.index, item.status, pin, item.provider ?? '', item.attempts, item.error?.message.slice(0, 60) ?? '']);
+    }
     lines.push(itemRows.toString());
   }
   io.out(`${lines.join('\n')}\n`);

@@ -7,6 +7,7 @@ import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
 import { formatParams, frameCountOf, resolveFormat, type VideoFormat } from '../video/profiles.js';
 import { fitRect, kenBurnsMoves, moveFor, viewAt, type KenBurnsMove, type Rect } from './image/ken-burns.js';
+import { promptForTake } from './seed.js';
 
 const params = nodeParams({
   ...formatParams,
@@ -144,7 +145,7 @@ export default defineNode({
     return { prompt: { ...prompt, prompt: undefined }, params, stills };
   },
   async execute(ctx) {
-    const prompt = ctx.inputs.prompts as ScenePrompt;
+    const prompt = promptForTake(ctx.inputs.prompts as ScenePrompt, ctx.item?.take);
     const { params } = ctx;
     const format = resolveFormat(params);
     const files = stillsFor(prompt, params);

@@ -9,6 +9,7 @@ import { copyableClipArgs, pieceEncodingOf } from '../video/piece-encoding.js';
 import { DEFAULT_PROFILE, formatParams, frameCountOf, renderProfiles, resolveFormat, type VideoFormat } from '../video/profiles.js';
 import { planOverrideParams, planScene, type ScenePromptValue } from './procedural/plan.js';
 import { createSceneRenderer, type SceneRenderer } from './procedural/renderer.js';
+import { promptForTake } from './seed.js';
 
 /** Frames drawn at `renderScale` of the output, even-sized; ffmpeg scales them up while encoding. */
 function drawnSize(format: VideoFormat, renderScale: number): { width: number; height: number } {
@@ -100,7 +101,7 @@ export default defineNode({
     const frameCount = frameCountOf(duration, format.fps);
     const profile = renderProfiles[ctx.params.profile] ?? renderProfiles[DEFAULT_PROFILE];
     const frame = drawnSize(format, ctx.params.renderScale ?? profile.drawScale);
-    const plan = planScene(prompt, ctx.params);
+    const plan = planScene(promptForTake(prompt, ctx.item?.take), ctx.params);
     ctx.log.debug(`scene "${scene}": ${plan.motif} at ${plan.time}, ${plan.weather ?? 'no weather'}, ${plan.camera}`, { seed: plan.seed, frameCount, frame });
 
     // Encoded as the final render's pieces are, with a keyframe where the scene is cut before its handle: pieces that add nothing copy its frames.

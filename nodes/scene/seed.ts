@@ -11,6 +11,7 @@
  * (wired by hand, or from another source).
  */
 import { createHash } from 'node:crypto';
+import { takeSeed } from '../../runtime/contract/item-pins.js';
 
 import { hashOf } from './procedural/random.js';
 
@@ -46,4 +47,13 @@ export function proceduralSeed(prompt: SeededPrompt): number {
   const seed = prompt.seed;
   if (typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0) return seed <= 0xffffffff ? seed : hashOf(seed);
   return hashOf(text(prompt.sceneId), text(prompt.prompt));
+}
+
+/**
+ * The prompt as the producer's take N of its scene draws it (a regenerated
+ * item, `ctx.item.take`): its seed mixed with the take. Take 0 or none
+ * leaves the prompt untouched, so first takes stay byte for byte as before.
+ */
+export function promptForTake<T extends SeededPrompt>(prompt: T, take: number | undefined): T {
+  return take ? { ...prompt, seed: takeSeed(proceduralSeed(prompt), take) } : prompt;
 }

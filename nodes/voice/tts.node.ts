@@ -131,6 +131,7 @@ export default defineNode({
           usage: ctx.usage,
           ...(ctx.params.endpoint ? { endpoint: ctx.params.endpoint } : {}),
           ...(ctx.params.model ? { model: ctx.params.model } : {}),
+          ...(ctx.item?.take ? { take: ctx.item.take } : {}),
         });
         voice = raw.voice;
         paths.push(raw.path);

@@ -226,3 +226,25 @@ export const webhookListQuery = closedObject({
   graphId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'only the webhook of this graph' })),
 });
 export type WebhookListQuery = Static<typeof webhookListQuery>;
+
+/** An item of a graph's node, as the pin routes address it: `/api/graphs/:id/pins/:node/:item` (item 0 = the first). */
+export const itemPinParams = closedObject({
+  id: identifier,
+  node: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_-]*$', maxLength: 64, description: 'the node id' }),
+  item: Type.Integer({ minimum: 0, description: "the item's index in the node's list, 0 = the first" }),
+});
+
+/**
+ * PUT /api/graphs/:id/pins/:node/:item: the state wanted, any part of it.
+ * Applied as: unlock, then take, then lock; changing the take of an item
+ * that stays locked is refused (409 ITEM_LOCKED). Sending back a pin's
+ * earlier `locked` and `take` undoes a change.
+ */
+export const itemPinRequest = closedObject({
+  locked: Type.Optional(Type.Boolean({ description: 'true: keep the item\'s recorded result in every later run and never execute it; false: follow its inputs again' })),
+  take: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, description: '0: the item as the graph makes it; N: its Nth regeneration (an earlier take comes back from the cache, free)' })),
+  runId: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: "with `locked: true`: lock this run's result of the item, also on an item locked already (default: the graph's latest run that has one, never a one-scene preview)" }),
+  ),
+});
+export type ItemPinRequest = Static<typeof itemPinRequest>;

@@ -70,6 +70,10 @@ export interface ItemEvent extends Base {
   error?: SerializedError;
   /** The item's output values, on `done`, `cached` and `fell-back`. */
   outputs?: Record<string, unknown>;
+  /** The producer's take of this item (see `ItemInfo.take`), when not the first. */
+  take?: number;
+  /** Set on `cached` when the result is the producer's locked one (an item pin), taken whatever the item's inputs now are. */
+  locked?: true;
 }
 
 export interface ProgressEvent extends Base {

@@ -26,3 +26,4 @@ export * from './templates.js';
 export * from './credential-hint.js';
 export * from './file-name.js';
 export * from './review.js';
+export * from './item-pins.js';

@@ -94,6 +94,12 @@ export interface ItemInfo {
   /** Content hash of the item's value: stable when other items are inserted or removed. */
   key: string;
   count: number;
+  /**
+   * Which generation of this item the producer asked for (see item-pins.ts):
+   * absent for the first, N after N regenerations. A seeded provider mixes
+   * it into its seed (`takeSeed`) so each take is a new picture or reading.
+   */
+  take?: number;
 }
 
 export interface NodeContext<P = Record<string, unknown>> {

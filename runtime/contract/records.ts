@@ -145,6 +145,8 @@ export const itemRunRow = Type.Object({
   durationMs: Type.Optional(Type.Integer()),
   error: Type.Optional(serializedError),
   outputs: Type.Optional(jsonObject("the item's output values, once done, cached or fallen back")),
+  take: Type.Optional(Type.Integer({ description: "the producer's take of the item (regenerations), when not the first (see GET /api/graphs/{id}/pins)" })),
+  locked: Type.Optional(Type.Boolean({ description: "present (true) when the item's result was the producer's locked one, reused whatever its inputs now are; its status is then `cached`" })),
 });
 export type ItemRunRow = Static<typeof itemRunRow>;
 

@@ -37,6 +37,8 @@ export interface CacheKeyParts {
   view?: string;
   /** Provider or model identity, when the node declares one. */
   identity?: string;
+  /** The item's take when not the first (absent for take 0, so keys from before takes existed stay valid). */
+  take?: number;
 }
 
 export function cacheKey(parts: CacheKeyParts): string {

@@ -21,6 +21,7 @@ import { validateGraph } from '../contract/validate.js';
 import { applyGraphSettings } from '../contract/graph-settings.js';
 import { EventBus } from './bus.js';
 import type { CacheStore } from './cache.js';
+import type { ItemPinSource } from './item-pins.js';
 import { EnvCredentials } from './credentials.js';
 import { ResourcePool, type ResourceLimits } from './pool.js';
 import { InProcessRateLimiter } from './rate-limiter.js';
@@ -68,6 +69,11 @@ export interface EngineOptions {
    * one on its SQLite store.
    */
   reviews?: ReviewDesk;
+  /**
+   * Item pins by graph id (runtime/contract/item-pins.ts): locked items are
+   * reused and never executed, takes enter cache keys. Default: none.
+   */
+  pins?: ItemPinSource;
 }
 
 export interface StartOptions {
@@ -170,6 +176,7 @@ export class Engine {
       sleep: options.sleep ?? realSleep,
       random: options.random ?? Math.random,
       reviews: options.reviews ?? new ReviewDesk(new MemoryReviewRecords()),
+      ...(options.pins ? { pins: options.pins } : {}),
     };
   }
 

@@ -32,6 +32,7 @@ import { cacheKey } from './cache.js';
 import { EstimateOnlyError, isEstimateGap, type EstimateCollector } from './estimate.js';
 import type { EngineServices } from './services.js';
 import { hashJson } from './hash.js';
+import { RunPins, type LockedOutcome } from './item-pins.js';
 import { backoffDelay, defaultRetryPolicy, retryWaitBeyondLimit } from './retry.js';
 import { RunReviewGates } from './review-gate.js';
 import type { UnitRequest } from './unit.js';
@@ -178,6 +179,8 @@ export class RunExecution {
   private readonly targets: string[] | undefined;
   /** The run's review gates (`control: 'review'`), evaluated here, never dispatched (see review-gate.ts). */
   private readonly gates: RunReviewGates;
+  /** The producer's locked items and takes for this graph (item-pins.ts). */
+  private readonly pins: RunPins;
 
   constructor(
     private readonly graph: GraphDocument,
@@ -185,6 +188,7 @@ export class RunExecution {
     private readonly options: RunOptions,
   ) {
     this.startedAt = options.startedAt ?? Date.now();
+    this.pins = new RunPins(graph, services.pins, services.artifacts);
     const { scope } = options;
     this.targets = options.estimate ? estimateTargets(graph, services) : undefined;
     this.demanded = this.targets
@@ -464,7 +468,7 @@ export class RunExecution {
         const [item, shared] = await Promise.all([view.view.item(index), this.sharedInputs(nodeId)]);
         const mapped = plan.type.mapOver as string;
         const itemHash = hashJson(item.ok ? item.value : null);
-        const info: ItemInfo = { index, key: itemHash.slice(0, 16), count: view.view.length };
+        const info = await this.pins.withTake(nodeId, { index, key: itemHash.slice(0, 16), count: view.view.length });
         if (!item.ok) return this.blockItem(plan, info, item.error);
         if (!shared.ok) return this.blockItem(plan, info, shared.error);
         return this.runUnit(plan, info, { ...shared.values, [mapped]: item.value }, { ...shared.hashes, [mapped]: itemHash });
@@ -554,6 +558,9 @@ export class RunExecution {
     const key = `${index}`;
     const errors: unknown[] = [];
     this.emitItem(plan, { index, key, count: length }, 'queued');
+    // A locked fallback item is settled before any alternative is asked: none of them may spend on it.
+    const locked = await this.pins.locked(plan.node.id, { index, count: length });
+    if (locked) return this.lockedUnit(plan, { index, key, count: length }, locked);
     for (const [choice, port] of plan.type.inputs.entries()) {
       const source = plan.inputs.get(port.name);
       if (!source) continue;
@@ -620,9 +627,10 @@ export class RunExecution {
     plan: NodePlan,
     item: ItemInfo,
     status: ItemStatus,
-    extra: { attempt?: number; provider?: string; durationMs?: number; error?: SerializedError; outputs?: NodeOutputs } = {},
+    extra: { attempt?: number; provider?: string; durationMs?: number; error?: SerializedError; outputs?: NodeOutputs; locked?: true } = {},
   ): void {
-    this.emit({ type: 'item', runId: this.runId, at: Date.now(), nodeId: plan.node.id, index: item.index, key: item.key, status, ...extra });
+    const take = item.take ? { take: item.take } : {};
+    this.emit({ type: 'item', runId: this.runId, at: Date.now(), nodeId: plan.node.id, index: item.index, key: item.key, status, ...take, ...extra });
   }
 
   private async runUnit(plan: NodePlan, item: ItemInfo | undefined, inputs: Record<string, unknown>, inputHashes: Record<string, string>): Promise<Outcome> {
@@ -634,11 +642,14 @@ export class RunExecution {
     };
     if (item) this.emitItem(plan, item, 'queued');
     if (signal.aborted) return this.cancelledUnit(plan, item);
+    // A locked item's result is the producer's, whatever its inputs are now: checked before the cache, an estimate, or `only`.
+    const locked = item ? await this.pins.locked(node.id, item, type.mapOver ? inputs[type.mapOver] : undefined) : undefined;
+    if (locked && item) return this.lockedUnit(plan, item, locked);
 
     const identity = type.cacheIdentity?.(plan.params);
     // A node that says what its result depends on (inputs and params) is keyed by exactly that.
     const view = type.cacheKeyInputs ? { view: hashJson(type.cacheKeyInputs(inputs, plan.params)) } : { params: plan.params, inputs: inputHashes };
-    const key = cacheKey({ type: type.type, typeVersion: type.version, ...view, ...(identity ? { identity } : {}) });
+    const key = cacheKey({ type: type.type, typeVersion: type.version, ...view, ...(identity ? { identity } : {}), ...(item?.take ? { take: item.take } : {}) });
     if (this.options.estimate && type.estimateUsage) return this.estimateUnit(plan, item, inputs, key, this.options.estimate);
     if (this.reuseOnly.has(node.id)) return this.reuseUnit(plan, item, key);
     if (type.cacheable && !plan.alwaysRun) {
@@ -693,6 +704,24 @@ export class RunExecution {
       if (item) this.emitItem(plan, item, 'done', { attempt, provider: node.id, durationMs: Date.now() - started, outputs });
       return { ok: true, outputs, cached: false, producedBy: node.id };
     }
+  }
+
+  /** A locked item: the producer's result, never executed (an estimate counts it free), or the reason the lock cannot hold. */
+  private lockedUnit(plan: NodePlan, item: ItemInfo, locked: LockedOutcome): Outcome {
+    const { node } = plan;
+    const state = this.state(node.id);
+    if (!locked.ok) {
+      state.counts.failed += 1;
+      this.emitItem(plan, item, 'failed', { error: this.locate(locked.error, node.id, item.index) });
+      return { ok: false, error: locked.error };
+    }
+    const provider = locked.provider ?? node.id;
+    state.counts.cached += 1;
+    state.ranAny = true;
+    if (plan.type.control === 'fallback') state.providers.set(item.index, provider);
+    if (plan.type.estimateUsage) this.options.estimate?.cached(node.id, item.index);
+    this.emitItem(plan, item, 'cached', { provider, outputs: locked.outputs, locked: true });
+    return { ok: true, outputs: locked.outputs, cached: true, producedBy: provider };
   }
 
   /**

@@ -11,6 +11,7 @@ import type { NodeRegistry } from '../contract/registry.js';
 import type { EventBus } from './bus.js';
 import type { ReviewDesk } from './review-desk.js';
 import type { CacheStore } from './cache.js';
+import type { ItemPinSource } from './item-pins.js';
 import type { Sleep } from './retry.js';
 import type { UnitDispatcher } from './unit.js';
 
@@ -28,4 +29,6 @@ export interface EngineServices {
   random: () => number;
   /** Where review gates (`control.review`) record their storyboard and wait for decisions. */
   reviews: ReviewDesk;
+  /** The producers' item pins (locks and takes); without it, no item is pinned. */
+  pins?: ItemPinSource;
 }

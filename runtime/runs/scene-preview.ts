@@ -54,3 +54,8 @@ export function sceneGraph(graph: GraphDocument, registry: Pick<NodeRegistry, 'g
     settings: { ...graph.settings, profile: profile ?? previewProfileFor(graph.settings?.profile) },
   };
 }
+
+/** Whether the graph is a one-scene preview (`sceneGraph`'s): a script node has its `scene` param set. */
+export function isScenePreview(graph: GraphDocument, registry: Pick<NodeRegistry, 'get'>): boolean {
+  return graph.nodes.some((node) => node.params[SCENE_PARAM] !== undefined && takesScene(registry.get(node.type, node.typeVersion)));
+}

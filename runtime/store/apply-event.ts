@@ -96,8 +96,8 @@ async function applyNodeEvent(db: Executor, event: NodeEvent): Promise<void> {
 }
 
 const upsertItemSql = `
-  INSERT INTO item_runs (run_id, node_id, item_index, item_key, status, attempts, cached, provider, started_at, finished_at, duration_ms, error, outputs)
-  VALUES ($runId, $nodeId, $index, $key, $status, $attempts, $cached, $provider, $startedAt, $finishedAt, $durationMs, $error, $outputs)
+  INSERT INTO item_runs (run_id, node_id, item_index, item_key, status, attempts, cached, provider, started_at, finished_at, duration_ms, error, outputs, take, locked)
+  VALUES ($runId, $nodeId, $index, $key, $status, $attempts, $cached, $provider, $startedAt, $finishedAt, $durationMs, $error, $outputs, $take, $locked)
   ON CONFLICT (run_id, node_id, item_index) DO UPDATE SET
     item_key    = excluded.item_key,
     status      = excluded.status,
@@ -108,7 +108,9 @@ const upsertItemSql = `
     finished_at = excluded.finished_at,
     duration_ms = COALESCE(excluded.duration_ms, excluded.finished_at - item_runs.started_at),
     error       = excluded.error,
-    outputs     = COALESCE(excluded.outputs, item_runs.outputs)`;
+    outputs     = COALESCE(excluded.outputs, item_runs.outputs),
+    take        = COALESCE(excluded.take, item_runs.take),
+    locked      = excluded.locked`;
 
 async function applyItemEvent(db: Executor, event: ItemEvent): Promise<void> {
   await db.run(upsertItemSql, {
@@ -125,6 +127,8 @@ async function applyItemEvent(db: Executor, event: ItemEvent): Promise<void> {
     $durationMs: event.durationMs,
     $error: toJson(event.error),
     $outputs: toJson(event.outputs),
+    $take: event.take,
+    $locked: event.locked ? 1 : 0,
   });
 }
 

@@ -258,6 +258,35 @@ const runReviews = `
   CREATE INDEX run_reviews_pending ON run_reviews (status, deadline_at);
 `;
 
+/**
+ * Item pins (runtime/contract/item-pins.ts): per graph, node and item index,
+ * whether the item is locked (with the locked result) and its take. Only
+ * pins that change something are kept. No foreign key to graphs: a graph
+ * file run by the CLI pins under its id without being stored. Run records
+ * say which items took a locked result and which take each item was.
+ */
+const itemPins = `
+  CREATE TABLE item_pins (
+    graph_id        TEXT NOT NULL,
+    node_id         TEXT NOT NULL,
+    item_index      INTEGER NOT NULL,
+    locked          INTEGER NOT NULL DEFAULT 0,
+    take            INTEGER NOT NULL DEFAULT 0,
+    item_key        TEXT,
+    anchor          TEXT,
+    item_count      INTEGER,
+    locked_from_run TEXT,
+    locked_take     INTEGER,
+    provider        TEXT,
+    outputs         TEXT,
+    updated_at      INTEGER NOT NULL,
+    PRIMARY KEY (graph_id, node_id, item_index)
+  ) WITHOUT ROWID;
+
+  ALTER TABLE item_runs ADD COLUMN take INTEGER;
+  ALTER TABLE item_runs ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
+`;
+
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial schema', sql: initialSchema },
   { id: 2, name: 'run trigger', sql: runTrigger },
@@ -270,7 +299,7 @@ export const migrations: readonly Migration[] = [
   { id: 13, name: 'what a graph extends', sql: graphExtends },
   { id: 14, name: 'partial run scope', sql: runScope },
   { id: 15, name: 'run budget', sql: runBudget },
-  // 16 is taken by a parallel branch (item locks); ids only need to increase.
+  { id: 16, name: 'item pins', sql: itemPins },
   { id: 17, name: 'run review gates', sql: runReviews },
 ];
 

@@ -30,7 +30,7 @@ export type RunDbRow = DbRow<Omit<RunRow, 'title'>, 'inputs' | 'outputs' | 'erro
 /** `RUN_COLUMNS` plus the graph snapshot, which only the detail view needs. */
 export type RunDetailDbRow = RunDbRow & { graph: string };
 export type NodeRunDbRow = DbRow<NodeRunRow, 'items' | 'error' | 'outputs', 'cached'>;
-export type ItemRunDbRow = DbRow<ItemRunRow, 'error' | 'outputs', 'cached'>;
+export type ItemRunDbRow = DbRow<ItemRunRow, 'error' | 'outputs', 'cached' | 'locked'>;
 export type RunLogDbRow = DbRow<RunLogRow, 'data'>;
 export type ArtifactDbRow = DbRow<ArtifactHandle>;
 
@@ -46,7 +46,7 @@ export const NODE_RUN_COLUMNS = `
 
 export const ITEM_RUN_COLUMNS = `
   run_id AS runId, node_id AS nodeId, item_index AS "index", item_key AS "key", status, attempts, cached,
-  provider, started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, error, outputs`;
+  provider, started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, error, outputs, take, locked`;
 
 export const RUN_LOG_COLUMNS = `
   id, run_id AS runId, at, level, message, node_id AS nodeId, item_index AS "index", data`;
@@ -94,7 +94,14 @@ export function toNodeRunRow(row: NodeRunDbRow): NodeRunRow {
 }
 
 export function toItemRunRow(row: ItemRunDbRow): ItemRunRow {
-  return compact<ItemRunRow>({ ...row, cached: row.cached === 1, error: parseJson<SerializedError>(row.error), outputs: parseJson<Record<string, unknown>>(row.outputs) });
+  return compact<ItemRunRow>({
+    ...row,
+    cached: row.cached === 1,
+    // Only the exception is shown: most items are not locked.
+    locked: row.locked === 1 ? true : undefined,
+    error: parseJson<SerializedError>(row.error),
+    outputs: parseJson<Record<string, unknown>>(row.outputs),
+  });
 }
 
 export function toRunLogRow(row: RunLogDbRow): RunLogRow {

@@ -192,7 +192,7 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
     defineRoute({
       method: 'delete',
       path: '/api/graphs/:id',
-      summary: 'Delete a graph with its history (refused while a stored variant extends it)',
+      summary: 'Delete a graph with its history and item pins (refused while a stored variant extends it)',
       tags,
       status: 204,
       params: idParams,
@@ -202,6 +202,8 @@ export function graphRoutes(ctx: ServerContext): AnyRoute[] {
         const dependant = (await store.listGraphs()).find((summary) => summary.extends === params.id && summary.id !== params.id);
         if (dependant) throw conflict(`graph "${dependant.id}" extends "${params.id}"; delete or detach it first`, 'GRAPH_IN_USE');
         if (!(await ctx.tables.deleteGraph(params.id))) throw notFound(`graph "${params.id}"`);
+        // Its item pins go with it: a graph stored again under this id starts with none.
+        await ctx.workspace.pins.forget(params.id);
         return undefined;
       },
     }),

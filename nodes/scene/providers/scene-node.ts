@@ -9,6 +9,7 @@ import {
   defineNode,
   nodeParams,
   PermanentError,
+  takeSeed,
   Type,
   whereToStoreCredential,
   type CredentialSpec,
@@ -136,6 +137,8 @@ async function execute<P extends TProperties>(spec: SceneNodeSpec<P>, ctx: NodeC
   const label = `${spec.provider}: scene "${prompt.sceneId}"`;
   if (!prompt.prompt.trim()) throw new PermanentError(`${label}: the prompt is empty`, { location: { port: 'prompts' } });
   const format = resolveFormat(ctx.params);
+  // A regenerated item (the producer's take N) asks the provider with a new seed: a new clip, not the cached one again.
+  const seed = takeSeed(providerSeed(prompt), ctx.item?.take);
 
   const release = await ctx.rateLimiter.acquire({ key: spec.provider, limits: sceneRateLimits[spec.provider] ?? {}, units: 1, signal: ctx.signal });
   const job = new Job({ label, timeoutMs: ctx.params.timeoutSeconds * 1000, signal: ctx.signal, progress: ctx.progress, log: ctx.log });
@@ -143,8 +146,8 @@ async function execute<P extends TProperties>(spec: SceneNodeSpec<P>, ctx: NodeC
     let source: VideoSource;
     try {
       // Before the task is submitted: a budget it would cross stops it here, unbilled.
-      await ctx.reserve(spec.usage({ prompt, params: ctx.params, format, seed: providerSeed(prompt) }, label));
-      source = await spec.generate({ prompt, params: ctx.params, format, seed: providerSeed(prompt), job, credentials: ctx.credentials, usage: ctx.usage });
+      await ctx.reserve(spec.usage({ prompt, params: ctx.params, format, seed }, label));
+      source = await spec.generate({ prompt, params: ctx.params, format, seed, job, credentials: ctx.credentials, usage: ctx.usage });
     } finally {
       release();
     }

@@ -10,7 +10,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PermanentError, TransientError, whereToStoreCredential } from '../../../runtime/contract/index.js';
+import { PermanentError, takeSeed, TransientError, whereToStoreCredential } from '../../../runtime/contract/index.js';
 import { httpError, requestProvider, type ProviderResponse } from '../../http/client.js';
 import { fastApiDetail } from '../../http/fastapi-detail.js';
 import type { SpeechProvider, SynthesisRequest, SynthesisResult, UsageRequest, VoiceSettings, WordTiming } from './provider.js';
@@ -67,7 +67,7 @@ async function synthesize(request: SynthesisRequest, timeoutMs: number): Promise
     provider: PROVIDER,
     url: synthesisUrl(request.endpoint ?? DEFAULT_BASE_URL, request.settings.voice),
     headers: { 'xi-api-key': apiKey, accept: 'application/json' },
-    json: requestBody(request.text, model, request.settings),
+    json: requestBody(request.text, model, request.settings, request.take),
     timeoutMs,
     signal: request.signal,
     secrets: [apiKey],
@@ -98,12 +98,14 @@ export function synthesisUrl(baseUrl: string, voice: string): string {
   return `${base}/v1/text-to-speech/${encodeURIComponent(voice)}/with-timestamps?output_format=${OUTPUT_FORMAT}`;
 }
 
-export function requestBody(text: string, model: string, settings: VoiceSettings): Record<string, unknown> {
+export function requestBody(text: string, model: string, settings: VoiceSettings, take?: number): Record<string, unknown> {
   const style = styleExaggeration(settings.style);
   return {
     text,
     model_id: model,
     voice_settings: { speed: clampSpeed(settings.speed), ...(style === undefined ? {} : { style }) },
+    // A regenerated line (take N): a seed of its own, so the take is a new reading and reads the same if made again. First takes send none, as before.
+    ...(take ? { seed: takeSeed(0, take) } : {}),
   };
 }
 

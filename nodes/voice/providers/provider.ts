@@ -22,6 +22,12 @@ export interface SynthesisRequest {
   signal: AbortSignal;
   credentials: CredentialsLookup;
   /**
+   * The producer's take of this line (a regenerated item, `ctx.item.take`),
+   * when not the first: a provider that takes a seed derives one from it, so
+   * each take is a new reading and the same take reads the same.
+   */
+  take?: number;
+  /**
    * Billable usage, reported once the provider has accepted the request (a
    * 2xx answer; for offline engines, once synthesis succeeded): whatever
    * fails afterwards, the provider bills it.
