@@ -10,6 +10,7 @@ import { registerGraphsCommand } from './commands/graphs.js';
 import { registerNodesCommand } from './commands/nodes.js';
 import { registerPinCommands } from './commands/pins.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerReviewCommands } from './commands/review.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerSaveCommand } from './commands/save.js';
 import { registerSchemaCommand } from './commands/schema.js';
@@ -38,6 +39,7 @@ const commands: ReadonlyArray<(program: Command, cli: CliContext) => void> = [
   registerGraphsCommand,
   registerRunsCommand,
   registerShowCommand,
+  registerReviewCommands,
   registerPinCommands,
   registerServerCommands,
 ];

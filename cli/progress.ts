@@ -3,7 +3,7 @@
  * one line per settled node otherwise (CI logs, pipes).
  */
 import cliProgress from 'cli-progress';
-import type { NodeStatus, ReelgraphEvent } from '../runtime/contract/index.js';
+import type { NodeStatus, ReelgraphEvent, ReviewEvent } from '../runtime/contract/index.js';
 
 export interface ProgressView {
   handle(event: ReelgraphEvent): void;
@@ -13,6 +13,7 @@ export interface ProgressView {
 export const statusSymbols: Record<NodeStatus, string> = {
   queued: '·',
   running: '▶',
+  waiting: '⏸',
   cached: '≡',
   done: '✔',
   failed: '✖',
@@ -63,6 +64,7 @@ class BarsView implements ProgressView {
     else if (event.type === 'item') this.onItem(event.nodeId, event.status);
     else if (event.type === 'progress' && event.index === undefined) this.onProgress(event.nodeId, event.fraction, event.message);
     else if (event.type === 'retry') this.update(event.nodeId, `retry ${event.attempt} in ${event.delayMs} ms`);
+    else if (event.type === 'review' && event.status === 'pending') this.update(event.nodeId, reviewHint(event));
   }
 
   private line(nodeId: string): NodeLine {
@@ -79,7 +81,7 @@ class BarsView implements ProgressView {
     const line = this.line(nodeId);
     line.status = status;
     if (total !== undefined) line.total = Math.max(line.total, total);
-    const terminal = status !== 'queued' && status !== 'running';
+    const terminal = status !== 'queued' && status !== 'running' && status !== 'waiting';
     if (terminal && !line.itemMode) line.bar.update(status === 'skipped' || status === 'cancelled' ? 0 : 100);
     this.update(nodeId, line.itemMode ? `${status} ${line.finished}/${line.total} items` : status);
   }
@@ -118,15 +120,23 @@ class LinesView implements ProgressView {
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   handle(event: ReelgraphEvent): void {
-    if (event.type === 'node' && event.status !== 'queued' && event.status !== 'running') {
+    if (event.type === 'node' && event.status !== 'queued' && event.status !== 'running' && event.status !== 'waiting') {
       const items = event.items ? ` (${event.items.executed} executed, ${event.items.cached} cached, ${event.items.failed} failed${event.items.fellBack ? `, ${event.items.fellBack} fell back` : ''})` : '';
       const took = event.durationMs !== undefined ? ` in ${event.durationMs} ms` : '';
       const why = event.error ? `: ${event.error.message}` : '';
       this.stream.write(`${statusSymbols[event.status]} ${event.nodeId} ${event.status}${items}${took}${why}\n`);
+    } else if (event.type === 'review' && event.status === 'pending') {
+      this.stream.write(`${statusSymbols.waiting} ${event.nodeId} ${reviewHint(event)}\n`);
     } else if (event.type === 'retry') {
       this.stream.write(`↻ ${event.nodeId}${event.index !== undefined ? `[${event.index}]` : ''} attempt ${event.attempt} failed (${event.error.message}); retrying in ${event.delayMs} ms\n`);
     }
   }
 
   stop(): void {}
+}
+
+/** What a person waiting on the terminal needs to know: how to see the storyboard and decide. */
+function reviewHint(event: ReviewEvent): string {
+  const until = event.deadlineAt !== undefined ? ` (timeout at ${new Date(event.deadlineAt).toISOString()})` : '';
+  return `waits for review of ${event.itemCount} items${until}: reelgraph review ${event.runId} · reelgraph approve ${event.runId}`;
 }

@@ -14,7 +14,7 @@ import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { Redis } from 'ioredis';
 import { InProcessRateLimiter } from '../runtime/engine/rate-limiter.js';
 import { InProcessBudgetLedger } from '../runtime/engine/budget-ledger.js';
-import { queueConfigFromEnv } from '../runtime/queue/names.js';
+import { budgetKeyPrefix, queueConfigFromEnv } from '../runtime/queue/names.js';
 import { resolveSecretKey } from '../runtime/credentials/secret-key.js';
 import { SecretBox } from '../runtime/credentials/vault.js';
 import { RedisBudgetLedger } from '../runtime/queue/redis-budget-ledger.js';
@@ -52,7 +52,7 @@ export async function createWorkerServices(env: NodeJS.ProcessEnv = process.env,
     // Parts of units this machine ran (a scene's first seconds), kept beside the data directory's cache.
     partCache: new FsCacheStore(join(dataDir, 'cache')),
     // Budgets hold across every worker too: their counters live in the same Redis.
-    budgets: redis ? new RedisBudgetLedger(redis, { prefix: `${queue?.prefix}:budget:` }) : new InProcessBudgetLedger(),
+    budgets: redis && queue ? new RedisBudgetLedger(redis, { prefix: budgetKeyPrefix(queue) }) : new InProcessBudgetLedger(),
   };
   // REELGRAPH_SECRET_KEY, else the key file of a data directory this machine shares with the server.
   const key = (await resolveSecretKey(dataDir, { env }))?.key;

@@ -7,8 +7,9 @@
  * one; the node types come from their caller, as the runtime knows none.
  */
 import { mkdir } from 'node:fs/promises';
+import { Redis } from 'ioredis';
 import { join, resolve } from 'node:path';
-import { collectArtifactHandles, parseProviderBudgets, type BudgetCounter, type CredentialsLookup, type NodeRegistry, type NodeType } from './contract/index.js';
+import { collectArtifactHandles, parseProviderBudgets, type BudgetCounter, type BudgetSeed, type CredentialsLookup, type NodeRegistry, type NodeType } from './contract/index.js';
 import { resolveSecretKey } from './credentials/secret-key.js';
 import { CredentialVault } from './credentials/vault.js';
 import { ServerTables } from './store/server-tables.js';
@@ -16,7 +17,9 @@ import { artifactStoreFromEnv, type ManagedArtifactStore } from './artifacts/fro
 import { IndexedArtifactStore } from './artifacts/indexed.js';
 import { FsCacheStore } from './engine/cache.js';
 import { Engine } from './engine/engine.js';
-import { InProcessBudgetLedger, type BudgetSeed } from './engine/budget-ledger.js';
+import { DEFAULT_REVIEW_POLL_MS, ReviewDesk } from './engine/review-desk.js';
+import { ReviewTables } from './store/review-tables.js';
+import { InProcessBudgetLedger } from './engine/budget-ledger.js';
 import { estimateCost } from './observability/prices.js';
 import { EnvCredentials } from './engine/credentials.js';
 import { globalLimitsFromEnv, limitsFromEnv } from './engine/pool.js';
@@ -25,7 +28,8 @@ import { RunLauncher } from './runs/launcher.js';
 import { ItemPins } from './runs/item-pins.js';
 import { ItemPinTable } from './store/item-pins.js';
 import { QueueDispatcher } from './queue/dispatcher.js';
-import { queueConfigFromEnv } from './queue/names.js';
+import { budgetKeyPrefix, queueConfigFromEnv } from './queue/names.js';
+import { RedisBudgetLedger } from './queue/redis-budget-ledger.js';
 import type { UnitDispatcher } from './engine/unit.js';
 import { createLogger } from './logger.js';
 import { loadRegistry } from './node-modules.js';
@@ -41,6 +45,8 @@ export interface Workspace {
   dispatcher: UnitDispatcher;
   /** Starts runs on the engine and records them in the store. */
   launcher: RunLauncher;
+  /** Review gates' records and decisions (`reelgraph approve`, `POST /api/runs/:id/review`), on the store. */
+  reviews: ReviewDesk;
   /** The producers' locked items and takes, per graph; every run of this workspace's engine honours them. */
   pins: ItemPins;
   /** `queue`: units run on `reelgraph worker` processes (REDIS_URL is set). */
@@ -119,12 +125,18 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
         },
       })
     : undefined;
+  // REELGRAPH_REVIEW_POLL_MS: how soon a waiting gate sees a decision written by another process (the CLI).
+  const reviews = new ReviewDesk(new ReviewTables(store.database), { pollMs: positiveMs(env.REELGRAPH_REVIEW_POLL_MS) ?? DEFAULT_REVIEW_POLL_MS });
   const pins = new ItemPins(new ItemPinTable(store.database), registry);
+  // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations. In queue
+  // mode the counters live in Redis, shared with the workers, and this process starts them from its records.
+  const budgetRedis = queue ? new Redis(queue.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: 10_000 }) : undefined;
+  budgetRedis?.on('error', (error) => logger.warn({ err: error }, 'budget ledger redis error'));
   const engine = new Engine({
     registry,
+    reviews,
     pins,
-    // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations.
-    budgets: new InProcessBudgetLedger(budgetSeed(store)),
+    budgets: queue && budgetRedis ? new RedisBudgetLedger(budgetRedis, { prefix: budgetKeyPrefix(queue), seed: budgetSeed(store) }) : new InProcessBudgetLedger(budgetSeed(store)),
     ...providerBudgetsFromEnv(env),
     artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
     cache: new FsCacheStore(join(dataDir, 'cache')),
@@ -143,14 +155,21 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     engine,
     dispatcher: engine.services.dispatcher,
     launcher,
+    reviews,
     pins,
     mode: queue ? 'queue' : 'embedded',
     close: async () => {
       await launcher.close();
       await engine.close();
+      budgetRedis?.disconnect();
       await store.close();
     },
   };
+}
+
+function positiveMs(text: string | undefined): number | undefined {
+  const value = Number(text);
+  return text !== undefined && text.trim() !== '' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 /** REELGRAPH_BUDGET_PROVIDERS=runway=20,elevenlabs=5: each provider's spend per UTC day, in USD. */

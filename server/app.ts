@@ -20,6 +20,7 @@ import { credentialRoutes } from './routes/credentials.js';
 import { deliverableRoutes } from './routes/deliverables.js';
 import { graphRoutes } from './routes/graphs.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { reviewRoutes } from './routes/reviews.js';
 import { pinRoutes } from './routes/pins.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
@@ -36,6 +37,7 @@ export function routeTable(ctx: ServerContext): AnyRoute[] {
     ...templateRoutes(ctx),
     ...webhookRoutes(ctx),
     ...runRoutes(ctx),
+    ...reviewRoutes(ctx),
     ...deliverableRoutes(ctx),
     ...nodeRoutes(ctx),
     ...artifactRoutes(ctx),

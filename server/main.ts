@@ -25,6 +25,7 @@ import { createServerLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { attachSocket } from './socket.js';
 import { CallbackSender } from './webhooks/callbacks.js';
+import { notifyWaitingReviews } from './webhooks/review-notices.js';
 
 export interface StartServerOptions extends Partial<ServerConfig> {
   dataDir: string;
@@ -86,6 +87,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let initialToken: string | undefined;
   if ((await tokens.count()) === 0) initialToken = (await tokens.create('initial')).token;
 
+  const stopReviewNotices = notifyWaitingReviews({ events: workspace.engine.events, store: workspace.store, tables, vault, callbacks, logger });
+
   const { app } = createApp(context);
   const http = createServer(app);
   const socket = attachSocket(http, context);
@@ -117,6 +120,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       http.closeAllConnections();
       // Unfinished runs stay queued/running in the store; the next start resumes them.
       workspace.launcher.detach();
+      stopReviewNotices();
       await callbacks.close();
       metrics.close();
       await workspace.engine.close();

@@ -12,6 +12,7 @@ import type { JsonSchema } from '../runtime/contract/json-schema.js';
 import { runEstimate } from '../runtime/contract/estimate.js';
 import { itemPin } from '../runtime/contract/item-pins.js';
 import { credentialInfo, graphInputsDraft, graphSummary, graphVersionInfo, runDetail, runLogRow, runRow, storedGraphWithResolved, webhookInfo } from '../runtime/contract/records.js';
+import { reviewRecord } from '../runtime/contract/review.js';
 import { episodeTemplate, graphTemplate } from '../runtime/contract/templates.js';
 import type { TSchema } from '../runtime/contract/typebox.js';
 import { errorSchema } from './errors.js';
@@ -36,6 +37,7 @@ const named: Record<string, JsonSchema | TSchema> = {
   RunEstimate: runEstimate,
   ItemPin: itemPin,
   RunLog: runLogRow,
+  ReviewRecord: reviewRecord,
   NodeDescription: {
     type: 'object',
     required: ['type', 'version', 'title', 'category', 'inputs', 'outputs', 'params', 'resource', 'cacheable'],

@@ -3,6 +3,8 @@
  * `subscribe` to runs. Each run has a room `run:<id>`; the engine's events
  * for that run are forwarded to it as `event`, and a subscriber first gets
  * the run's stored state (`snapshot`, also the ack) so nothing is missed.
+ * A review gate that opens is also sent as `review:waiting` (the event
+ * itself), so a client can notify without filtering every event.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -59,6 +61,7 @@ export function attachSocket(httpServer: HttpServer, ctx: ServerContext): { io: 
 
   const unsubscribe = ctx.workspace.engine.events.on((event) => {
     io.to(roomOf(event.runId)).emit('event', event);
+    if (event.type === 'review' && event.status === 'pending') io.to(roomOf(event.runId)).emit('review:waiting', event);
   });
 
   return {

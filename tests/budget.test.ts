@@ -162,6 +162,29 @@ describe('InProcessBudgetLedger', () => {
     await ledger.reserve(counters, 0.5, 'b');
     expect(await ledger.spent(counters[1] as (typeof counters)[number])).toBeCloseTo(5, 10);
   });
+
+  it('does not keep every counter forever: past days go, and idle runs go when the records can restore them', async () => {
+    let now = day + 10 * 3_600_000;
+    const recorded = new Map([['run:r1', 0.25]]);
+    const ledger = new InProcessBudgetLedger(async (counter) => recorded.get(counter.key) ?? 0, { now: () => now });
+    const first = budgetCounters(scope, 'runway', now);
+    await ledger.reserve(first, 0.4, 'a');
+    expect(ledger.size).toBe(2);
+    expect(await ledger.spent(first[0] as (typeof first)[number])).toBeCloseTo(0.65, 10);
+    // The next day, another run: yesterday's graph counter is gone; run r1 (idle 26 h) is dropped too, and
+    // asking for it again starts it from what the records say it spent.
+    now += 26 * 3_600_000;
+    await ledger.reserve(budgetCounters({ ...scope, runId: 'r2' }, 'runway', now), 0.1, 'b');
+    expect(ledger.size).toBe(2);
+    recorded.set('run:r1', 0.65);
+    expect(await ledger.spent(first[0] as (typeof first)[number])).toBeCloseTo(0.65, 10);
+    // Without records to restore from, an idle run's counter is the only copy of its spend, and stays.
+    const unseeded = new InProcessBudgetLedger(undefined, { now: () => now });
+    await unseeded.reserve(first, 0.4, 'a');
+    now += 26 * 3_600_000;
+    await unseeded.reserve(budgetCounters({ ...scope, runId: 'r3' }, 'runway', now), 0.1, 'c');
+    expect(await unseeded.spent(first[0] as (typeof first)[number])).toBeCloseTo(0.4, 10);
+  });
 });
 
 const redis = await requireRedis('the queue-mode budget ledger');
@@ -199,6 +222,32 @@ describe.skipIf(!redis)('budgets in queue mode', () => {
       expect(result.nodes.find((n) => n.id === 'eleven')?.items).toMatchObject({ executed: 2, failed: 1 });
       expect(result.error?.message).toMatch(/^run budget of \$0\.01 would be exceeded: \$0\.0080 spent or held/);
     } finally {
+      await cluster.dispose();
+    }
+  }, 120_000);
+
+  it("a graph's daily budget still holds after Redis lost its counters: the orchestrator starts them from its run records", async () => {
+    const cluster = await createCluster('budget-day', { ELEVENLABS_API_KEY: 'sk_test_queue_budget' });
+    const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      await cluster.startWorker();
+      const orchestrator = await cluster.orchestrator();
+      const limited = voices({ id: 'signal', settings: { budgetUsdPerDay: PER_LINE_USD * 1.5 } });
+      const render = async (lines: string[]) => (await orchestrator.launcher.launch({ graph: limited, inputs: { episode: episode(lines) }, outDir: `${cluster.dir}/out`, trigger: 'api' })).finished;
+      expect((await render(LINES.slice(0, 1))).status).toBe('done');
+      expect(fake.requests).toHaveLength(1);
+      // Redis restarted (it keeps nothing on disk here): the day's counters are gone, the records are not.
+      const keys = await client.keys(`${cluster.env.REELGRAPH_QUEUE_PREFIX}:budget:*`);
+      expect(keys).toHaveLength(1);
+      await client.del(...keys);
+      const second = await render(LINES.slice(1, 2));
+      expect(fake.requests).toHaveLength(1);
+      expect(second.status).toBe('failed');
+      expect(second.error?.message).toMatch(/^daily budget of graph "signal" of \$0\.0060 would be exceeded: \$0\.0040 spent or held/);
+    } finally {
+      const keys = await client.keys(`${cluster.env.REELGRAPH_QUEUE_PREFIX}:budget:*`);
+      if (keys.length > 0) await client.del(...keys);
+      client.disconnect();
       await cluster.dispose();
     }
   }, 120_000);

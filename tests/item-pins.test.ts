@@ -236,9 +236,14 @@ describe('a locked voice line', () => {
       expect(eleven.requests.map((r) => r.body)).toEqual([expect.objectContaining({ text: 'Is anyone still out there?', seed: takeSeed(0, 1) })]);
       expect(lineOf(third, 0)).toMatchObject({ status: 'done', take: 1 });
       expect(lineOf(third, 1)).toMatchObject({ status: 'cached', locked: true });
-      // A one-scene preview's items are that scene's alone: the graph's indexes do not name them, so no pin applies.
+      // A one-scene preview's items are that scene's alone: the graph's indexes do not name them, so no pin applies,
+      // and a lock never keeps a preview's result (another scene at index 0, at another profile).
       expect(await ws.pins.pinsOf(voices)).toHaveLength(2);
-      expect(await ws.pins.pinsOf(sceneGraph(voices, ws.registry, 1))).toEqual([]);
+      const preview = sceneGraph(voices, ws.registry, 1);
+      expect(await ws.pins.pinsOf(preview)).toEqual([]);
+      const previewed = await ws.launcher.launch({ graph: preview, inputs: { episode: episode(['Is anyone still out there?', 'Another dead block, nothing but rust.', 'I can see you now, Kael.']) }, outDir: join(dir, 'preview'), trigger: 'cli' });
+      expect((await previewed.finished).status).toBe('done');
+      expect(await ws.pins.lock(voices, 'voice', 2)).toMatchObject({ locked: true, lockedFromRun: third.id });
     } finally {
       await eleven.close();
     }

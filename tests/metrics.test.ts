@@ -54,6 +54,9 @@ describe('RuntimeMetrics from events', () => {
       { type: 'node', runId: 'run-1', at: 10, nodeId: 'scenes', nodeType: 'scene.runway', status: 'done', durationMs: 30_000, items: { total: 1, executed: 1, cached: 0, failed: 0, fellBack: 0 } },
       { type: 'run', runId: 'run-1', at: 11, status: 'failed', durationMs: 42_000, error: permanent },
       { type: 'run', runId: 'run-2', at: 20, status: 'running' },
+      // A review gate: the run waits, then runs on; it is still one run that ran.
+      { type: 'run', runId: 'run-2', at: 20, status: 'waiting' },
+      { type: 'run', runId: 'run-2', at: 20, status: 'running' },
       { type: 'usage', runId: 'run-2', at: 21, nodeId: 'voices', provider: 'openai', unit: 'characters', quantity: 1_000_000, model: 'tts-1' },
       { type: 'run', runId: 'run-2', at: 22, status: 'done', durationMs: 1_500 },
     ];
@@ -63,6 +66,7 @@ describe('RuntimeMetrics from events', () => {
 
     expect(text).not.toMatch(/run-1|run-2/);
     expect(samples.get('reelgraph_runs_total{status="running"}')).toBe(2);
+    expect(samples.get('reelgraph_runs_total{status="waiting"}')).toBe(1);
     expect(samples.get('reelgraph_runs_total{status="failed"}')).toBe(1);
     expect(samples.get('reelgraph_runs_total{status="done"}')).toBe(1);
     expect(samples.get('reelgraph_run_duration_seconds_count{status="failed"}')).toBe(1);

@@ -272,7 +272,9 @@ describe.skipIf(!redis)('queue mode scheduling', () => {
     cluster = await createCluster('concurrency');
     const workers = await Promise.all([cluster.startWorker(['--concurrency', 'video=2']), cluster.startWorker(['--concurrency', 'video=2'])]);
     const orchestrator = await cluster.orchestrator();
-    const free = await orchestrator.engine.run(workGraph({ count: 8, ms: 400, type: 'testq.work-video', tag: 'free' }), { outDir: `${cluster.dir}/out` });
+    // Units long enough to overlap on a loaded machine too: at 400 ms, a worker slow to take its next job (load average
+    // 10 on 2 cores) left only two running at once.
+    const free = await orchestrator.engine.run(workGraph({ count: 8, ms: 1200, type: 'testq.work-video', tag: 'free' }), { outDir: `${cluster.dir}/out` });
     expect(free.status).toBe('done');
     expect(workers).toHaveLength(2);
     // Two workers with video=2 each: never more than four at once, and more than one worker's worth in parallel.

@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import type { Workspace } from '../../runtime/workspace.js';
 import type { CliContext } from '../context.js';
-import { Exit, EXIT } from '../exit.js';
 import { describeLocation, formatMs, table } from '../format.js';
 import type { Io } from '../io.js';
 import { statusSymbols } from '../progress.js';
+import { findRun } from '../run-ref.js';
 
 export function registerShowCommand(program: Command, cli: CliContext): void {
   program
@@ -24,16 +24,7 @@ export function registerShowCommand(program: Command, cli: CliContext): void {
 }
 
 async function showCommand(workspace: Workspace, runRef: string, options: { json?: boolean }, io: Io): Promise<void> {
-  let run = await workspace.store.getRun(runRef);
-  if (!run) {
-    const matches = (await workspace.store.listRuns({ limit: 1000 })).filter((r) => r.id.startsWith(runRef));
-    if (matches.length === 1 && matches[0]) run = await workspace.store.getRun(matches[0].id);
-    else {
-      io.err(matches.length > 1 ? `run id prefix "${runRef}" is ambiguous (${matches.length} runs)\n` : `no run "${runRef}"\n`);
-      throw new Exit(EXIT.invalid);
-    }
-  }
-  if (!run) throw new Exit(EXIT.invalid);
+  const run = await findRun(workspace, runRef, io);
   if (options.json) {
     io.out(`${JSON.stringify(run, null, 2)}\n`);
     return;

@@ -22,6 +22,7 @@ import { downloadDocument } from './shell/file-io.js';
 import { ImportDialog } from './shell/ImportDialog.js';
 import { Login } from './shell/Login.js';
 import { RestoreBanner } from './shell/RestoreBanner.js';
+import { StoryboardDialog } from './runs/Storyboard.js';
 import { RightPanel } from './shell/RightPanel.js';
 import { useRouteSync } from './shell/route-sync.js';
 import { ShortcutHelp } from './shell/ShortcutHelp.js';
@@ -119,6 +120,7 @@ function Editor() {
       <ImportDialog />
       <TemplatesDialog />
       <ShortcutHelp />
+      <StoryboardDialog />
       <ConfirmDialog />
     </div>
   );

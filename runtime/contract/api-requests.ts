@@ -186,6 +186,12 @@ export const MAX_RUN_WAIT_MS = 60_000;
 export const runWaitQuery = closedObject({ wait: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_RUN_WAIT_MS })) });
 export type RunWaitQuery = Static<typeof runWaitQuery>;
 
+/** GET /api/runs/:id/review: `estimate` adds what the rest of the run would cost once approved. */
+export const reviewQuery = closedObject({
+  estimate: withDefault(Type.Boolean({ description: "add `estimate`: the run's remaining paid work priced as if every gate approved (cached items free), calling no paid provider" }), false),
+});
+export type ReviewQuery = Static<typeof reviewQuery>;
+
 /** GET /api/runs/:id/logs: a page after the last log id the client has. */
 export const runLogsQuery = closedObject({
   afterId: withDefault(Type.Integer({ minimum: 0 }), 0),
@@ -238,7 +244,7 @@ export const itemPinRequest = closedObject({
   locked: Type.Optional(Type.Boolean({ description: 'true: keep the item\'s recorded result in every later run and never execute it; false: follow its inputs again' })),
   take: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, description: '0: the item as the graph makes it; N: its Nth regeneration (an earlier take comes back from the cache, free)' })),
   runId: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: "with `locked: true`: lock this run's result of the item (default: the graph's latest run that has one)" }),
+    Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', description: "with `locked: true`: lock this run's result of the item, also on an item locked already (default: the graph's latest run that has one, never a one-scene preview)" }),
   ),
 });
 export type ItemPinRequest = Static<typeof itemPinRequest>;

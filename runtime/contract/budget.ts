@@ -49,6 +49,9 @@ export interface BudgetCounter {
   subject?: string;
 }
 
+/** A counter's spend before a ledger counted anything (from the run records), in USD. */
+export type BudgetSeed = (counter: BudgetCounter) => Promise<number>;
+
 export interface BudgetLedger {
   /**
    * Adds `usd` to every counter when each stays within its limit, and to
@@ -59,6 +62,12 @@ export interface BudgetLedger {
   adjust(counters: readonly BudgetCounter[], usd: number): Promise<void>;
   /** What a counter holds now (spent plus held). */
   spent(counter: BudgetCounter): Promise<number>;
+  /**
+   * Starts each counter the ledger does not hold yet from the records, before
+   * a run reserves against it. A ledger that seeds lazily needs no priming;
+   * one shared with workers that have no records (Redis) does.
+   */
+  prime?(counters: readonly BudgetCounter[]): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -97,6 +106,15 @@ export function budgetDay(at: number): string {
 
 /** The counters a reservation of this provider's usage is held against, under these limits, on this day. */
 export function budgetCounters(scope: BudgetScope, provider: string, at: number): BudgetCounter[] {
+  return countersFor(scope, [provider], at);
+}
+
+/** Every counter a run under this scope may reserve against on this day: the run's, its graph's, each budgeted provider's. */
+export function runBudgetCounters(scope: BudgetScope, at: number): BudgetCounter[] {
+  return countersFor(scope, Object.keys(scope.limits.providerUsdPerDay ?? {}), at);
+}
+
+function countersFor(scope: BudgetScope, providers: readonly string[], at: number): BudgetCounter[] {
   const { limits } = scope;
   const day = budgetDay(at);
   const counters: BudgetCounter[] = [];
@@ -104,8 +122,9 @@ export function budgetCounters(scope: BudgetScope, provider: string, at: number)
   if (limits.graphUsdPerDay !== undefined && scope.graphId !== undefined) {
     counters.push({ kind: 'graph-day', key: `graph:${scope.graphId}:${day}`, name: `daily budget of graph "${scope.graphId}"`, limitUsd: limits.graphUsdPerDay, day, subject: scope.graphId });
   }
-  const perProvider = limits.providerUsdPerDay?.[provider];
-  if (perProvider !== undefined) {
+  for (const provider of providers) {
+    const perProvider = limits.providerUsdPerDay?.[provider];
+    if (perProvider === undefined) continue;
     counters.push({ kind: 'provider-day', key: `provider:${provider}:${day}`, name: `daily budget of provider "${provider}"`, limitUsd: perProvider, day, subject: provider });
   }
   return counters;

@@ -5,11 +5,12 @@
 import type { SerializedError } from './errors.js';
 import { Type, type Static } from './typebox.js';
 
-export const runStatuses = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+/** `waiting`: a review gate (`control.review`) waits for a person's decision; the run holds no worker meanwhile. */
+export const runStatuses = ['queued', 'running', 'waiting', 'done', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
-/** `skipped`: not needed (an unused fallback alternative) or blocked by an upstream failure. */
-export const nodeStatuses = ['queued', 'running', 'cached', 'done', 'failed', 'skipped', 'cancelled'] as const;
+/** `skipped`: not needed (an unused fallback alternative) or blocked by an upstream failure. `waiting`: a review gate awaiting its decision. */
+export const nodeStatuses = ['queued', 'running', 'waiting', 'cached', 'done', 'failed', 'skipped', 'cancelled'] as const;
 export type NodeStatus = (typeof nodeStatuses)[number];
 
 /** `fell-back`: produced by a later alternative of a control.fallback node. */
@@ -121,4 +122,30 @@ export interface UsageEvent extends Base {
   model?: string;
 }
 
-export type ReelgraphEvent = RunEvent | NodeEvent | ItemEvent | ProgressEvent | RetryEvent | LogEvent | UsageEvent;
+/**
+ * A review gate (`control.review`) opened (`pending`: the run waits for a
+ * person) or was decided. The full storyboard is the review record
+ * (`GET /api/runs/:id/review`); the event says enough to notify.
+ */
+export interface ReviewEvent extends Base {
+  type: 'review';
+  nodeId: string;
+  status: ReviewStatus;
+  /** Items on the storyboard. */
+  itemCount: number;
+  /** Epoch ms when the gate's timeout decides, if it has one. */
+  deadlineAt?: number;
+  decidedBy?: ReviewDecider;
+  approvedItems?: number[];
+  rejectedItems?: number[];
+}
+
+/** `approved`: the run goes on (with the approved items); `rejected`: the gate fails the run; `cancelled`: the run was cancelled while it waited. */
+export const reviewStatuses = ['pending', 'approved', 'rejected', 'cancelled'] as const;
+export type ReviewStatus = (typeof reviewStatuses)[number];
+
+/** Who decided a review: a person through the editor, the API or the CLI, or the gate's timeout. */
+export const reviewDeciders = ['editor', 'api', 'cli', 'timeout'] as const;
+export type ReviewDecider = (typeof reviewDeciders)[number];
+
+export type ReelgraphEvent = RunEvent | NodeEvent | ItemEvent | ProgressEvent | RetryEvent | LogEvent | UsageEvent | ReviewEvent;

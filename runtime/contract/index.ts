@@ -25,4 +25,5 @@ export * from './deliverables.js';
 export * from './templates.js';
 export * from './credential-hint.js';
 export * from './file-name.js';
+export * from './review.js';
 export * from './item-pins.js';

@@ -66,8 +66,12 @@ export interface NodeDescription {
   retry?: Partial<RetryPolicy>;
   timeoutMs?: number;
   credentials?: CredentialSpec[];
-  /** Semantics the runtime implements itself instead of calling execute eagerly. */
-  control?: 'fallback';
+  /**
+   * Semantics the runtime implements itself instead of calling execute eagerly.
+   * `review`: a gate the run waits at until a person decides (or its timeout
+   * does); the coordinator holds it, never a worker (see runtime/engine/review-gate.ts).
+   */
+  control?: 'fallback' | 'review';
   /** Editor hints. */
   icon?: string;
   tags?: string[];

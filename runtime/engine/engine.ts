@@ -12,7 +12,7 @@ import type { Priority } from '../contract/events.js';
 import type { GraphDocument } from '../contract/graph.js';
 import type { CredentialsLookup, NodeType } from '../contract/node.js';
 import type { RateLimiter } from '../contract/rate-limit.js';
-import type { BudgetLedger, BudgetLimits } from '../contract/budget.js';
+import { runBudgetCounters, type BudgetLedger, type BudgetLimits } from '../contract/budget.js';
 import { formatPortType } from '../contract/ports.js';
 import { checkPortValue } from '../contract/port-value.js';
 import type { ArtifactStore } from '../contract/artifacts.js';
@@ -28,6 +28,8 @@ import { InProcessRateLimiter } from './rate-limiter.js';
 import { InProcessBudgetLedger } from './budget-ledger.js';
 import { EstimateTally, type RunEstimate } from './estimate.js';
 import { LocalDispatcher } from './local-dispatcher.js';
+import { ReviewDesk } from './review-desk.js';
+import { MemoryReviewRecords } from '../store/review-tables.js';
 import type { UnitDispatcher } from './unit.js';
 import { sleep as realSleep, type Sleep } from './retry.js';
 import { estimateTargets, RunExecution, type RunResult, type RunScope } from './run.js';
@@ -61,6 +63,12 @@ export interface EngineOptions {
   /** Injectable for tests: how retries wait, and the jitter source. */
   sleep?: Sleep;
   random?: () => number;
+  /**
+   * Where review gates keep their records and wait for decisions. Default:
+   * in memory (a gate then cannot outlive this process); a workspace passes
+   * one on its SQLite store.
+   */
+  reviews?: ReviewDesk;
   /**
    * Item pins by graph id (runtime/contract/item-pins.ts): locked items are
    * reused and never executed, takes enter cache keys. Default: none.
@@ -144,6 +152,7 @@ export function runScopeOf(graph: GraphDocument, options: Pick<StartOptions, 'un
 export class Engine {
   readonly services: EngineServices;
   private readonly providerBudgets: Record<string, number> | undefined;
+  private readonly budgets: BudgetLedger;
   private readonly running = new Map<string, RunExecution>();
 
   constructor(options: EngineOptions) {
@@ -153,6 +162,7 @@ export class Engine {
     const budgets = options.budgets ?? new InProcessBudgetLedger();
     const unitServices = { artifacts: options.artifacts, credentials, rateLimiter, dataDir: options.dataDir, logger, partCache: options.cache, budgets };
     this.providerBudgets = options.providerBudgetsUsdPerDay;
+    this.budgets = budgets;
     this.services = {
       registry: options.registry,
       artifacts: options.artifacts,
@@ -165,6 +175,7 @@ export class Engine {
       logger,
       sleep: options.sleep ?? realSleep,
       random: options.random ?? Math.random,
+      reviews: options.reviews ?? new ReviewDesk(new MemoryReviewRecords()),
       ...(options.pins ? { pins: options.pins } : {}),
     };
   }
@@ -189,6 +200,7 @@ export class Engine {
       runId,
       inputs,
       start: () => {
+        const limits = budgetLimits(options.budgetUsd, graph.settings?.budgetUsdPerDay, this.providerBudgets);
         const execution = new RunExecution(graph, this.services, {
           runId,
           inputs,
@@ -199,10 +211,12 @@ export class Engine {
           ...(options.inputSources ? { inputSources: options.inputSources } : {}),
           ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
           ...(scope ? { scope } : {}),
-          ...budgetLimits(options.budgetUsd, graph.settings?.budgetUsdPerDay, this.providerBudgets),
+          ...limits,
         });
         this.running.set(runId, execution);
-        const result = execution.execute().finally(() => this.running.delete(runId));
+        const result = this.primeBudgets(runId, graph.id, limits.budget)
+          .then(() => execution.execute())
+          .finally(() => this.running.delete(runId));
         return { runId, result, cancel: () => execution.cancel() };
       },
     };
@@ -261,6 +275,22 @@ export class Engine {
   /** Waits for nothing: runs in flight keep going. Releases the dispatcher's connections. */
   async close(): Promise<void> {
     await this.services.dispatcher.close?.();
+  }
+
+  /**
+   * Starts the run's counters from the records where the ledger needs it
+   * (queue mode: workers have no records). A ledger that cannot be primed
+   * leaves reservations to fail on their own, closed, as they do when it is
+   * unreachable; the run is not refused for it.
+   */
+  private async primeBudgets(runId: string, graphId: string | undefined, limits: BudgetLimits | undefined): Promise<void> {
+    const ledger = this.budgets;
+    if (!limits || !ledger.prime) return;
+    try {
+      await ledger.prime(runBudgetCounters({ runId, ...(graphId !== undefined ? { graphId } : {}), limits }, Date.now()));
+    } catch (error) {
+      this.services.logger.warn({ err: error, runId }, 'could not start the budget counters from the run records');
+    }
   }
 
   /** Convenience: start and wait. */

@@ -34,6 +34,7 @@ import type { EngineServices } from './services.js';
 import { hashJson } from './hash.js';
 import { RunPins, type LockedOutcome } from './item-pins.js';
 import { backoffDelay, defaultRetryPolicy, retryWaitBeyondLimit } from './retry.js';
+import { RunReviewGates } from './review-gate.js';
 import type { UnitRequest } from './unit.js';
 
 export type Outcome =
@@ -176,6 +177,8 @@ export class RunExecution {
   private readonly reuseOnly: ReadonlySet<string>;
   /** An estimate's paid nodes, demanded instead of the sinks. */
   private readonly targets: string[] | undefined;
+  /** The run's review gates (`control: 'review'`), evaluated here, never dispatched (see review-gate.ts). */
+  private readonly gates: RunReviewGates;
   /** The producer's locked items and takes for this graph (item-pins.ts). */
   private readonly pins: RunPins;
 
@@ -196,6 +199,7 @@ export class RunExecution {
     this.reuseOnly = scope?.mode === 'only' ? new Set([...this.demanded].filter((id) => id !== scope.target)) : new Set();
     // Every waiting or executing unit listens on the run's signal; thousands of items are normal.
     setMaxListeners(0, this.controller.signal);
+    this.gates = new RunReviewGates({ runId: options.runId, signal: this.controller.signal, emit: (event) => this.emit(event), desk: services.reviews });
     if (options.signal) {
       if (options.signal.aborted) this.controller.abort(new CancelledError());
       options.signal.addEventListener('abort', () => this.cancel(), { once: true });
@@ -441,6 +445,7 @@ export class RunExecution {
     state.whole ??= this.track(nodeId, undefined, async () => {
       const plan = this.plan(nodeId);
       if (plan.type.control === 'fallback') return this.fallbackWhole(plan);
+      if (plan.type.control === 'review') return this.reviewWhole(plan);
       const shared = await this.sharedInputs(nodeId);
       if (!shared.ok) {
         if (plan.type.estimateUsage) this.options.estimate?.blocked(nodeId, undefined, shared.error);
@@ -585,6 +590,35 @@ export class RunExecution {
     state.counts.failed += 1;
     this.emitItem(plan, { index, key, count: length }, 'failed', { error: this.locate(error, plan.node.id, index) });
     return { ok: false, error };
+  }
+
+  // ---------------------------------------------------------------- review gates
+
+  /** A review gate: its inputs as any node's, then the wait for a decision (no unit, no worker). */
+  private async reviewWhole(plan: NodePlan): Promise<Outcome> {
+    const { node, type } = plan;
+    const shared = await this.sharedInputs(node.id);
+    if (!shared.ok) return { ok: false, error: shared.error };
+    const state = this.state(node.id);
+    state.startedAt ??= Date.now();
+    state.ranAny = true;
+    try {
+      const outputs = await this.gates.pass({
+        nodeId: node.id,
+        type,
+        params: plan.params,
+        inputs: shared.values,
+        // An estimate prices what follows approval; an `only` run past the gate was asked for by name.
+        passThrough: this.options.estimate !== undefined || this.reuseOnly.has(node.id),
+        onWaiting: () => {
+          state.status = 'waiting';
+        },
+      });
+      state.counts.executed += 1;
+      return { ok: true, outputs, cached: false, producedBy: node.id };
+    } catch (error) {
+      return { ok: false, error };
+    }
   }
 
   // ---------------------------------------------------------------- units

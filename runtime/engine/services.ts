@@ -9,6 +9,7 @@ import type { CredentialsLookup, NodeType } from '../contract/node.js';
 import type { RateLimiter } from '../contract/rate-limit.js';
 import type { NodeRegistry } from '../contract/registry.js';
 import type { EventBus } from './bus.js';
+import type { ReviewDesk } from './review-desk.js';
 import type { CacheStore } from './cache.js';
 import type { ItemPinSource } from './item-pins.js';
 import type { Sleep } from './retry.js';
@@ -26,6 +27,8 @@ export interface EngineServices {
   logger: Logger;
   sleep: Sleep;
   random: () => number;
+  /** Where review gates (`control.review`) record their storyboard and wait for decisions. */
+  reviews: ReviewDesk;
   /** The producers' item pins (locks and takes); without it, no item is pinned. */
   pins?: ItemPinSource;
 }

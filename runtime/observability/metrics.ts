@@ -47,6 +47,8 @@ const COST_BUCKETS = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100]
 interface RunState {
   nodeTypes: Map<string, string>;
   costUsd: number;
+  /** Run statuses already counted in runs_total. */
+  statuses: Set<RunStatus>;
 }
 
 export class RuntimeMetrics {
@@ -156,7 +158,7 @@ export class RuntimeMetrics {
   private run(runId: string): RunState {
     let state = this.runs.get(runId);
     if (!state) {
-      state = { nodeTypes: new Map(), costUsd: 0 };
+      state = { nodeTypes: new Map(), costUsd: 0, statuses: new Set() };
       this.runs.set(runId, state);
     }
     return state;
@@ -165,7 +167,10 @@ export class RuntimeMetrics {
   private observe(event: ReelgraphEvent): void {
     switch (event.type) {
       case 'run': {
-        this.runsTotal.inc({ status: event.status });
+        // Once per run and status: a run back from a review gate is `running` again, not a second run.
+        const { statuses } = this.run(event.runId);
+        if (!statuses.has(event.status)) this.runsTotal.inc({ status: event.status });
+        statuses.add(event.status);
         if (!terminalRun.has(event.status)) return;
         if (event.durationMs !== undefined) this.runDuration.observe({ status: event.status }, event.durationMs / 1000);
         this.runCost.observe(this.runs.get(event.runId)?.costUsd ?? 0);
@@ -206,6 +211,7 @@ export class RuntimeMetrics {
       }
       case 'progress':
       case 'log':
+      case 'review':
         return;
     }
   }

@@ -26,6 +26,11 @@ export const defaultQueueConfig: Omit<QueueConfig, 'redisUrl'> = {
   maxStalledCount: 2,
 };
 
+/** Where a cluster's budget counters live: the orchestrator primes them, its workers reserve against them. */
+export function budgetKeyPrefix(config: Pick<QueueConfig, 'prefix'>): string {
+  return `${config.prefix}:budget:`;
+}
+
 /** From the environment: REDIS_URL turns queue mode on; the rest tune it. */
 export function queueConfigFromEnv(env: NodeJS.ProcessEnv = process.env): QueueConfig | undefined {
   const redisUrl = env.REDIS_URL?.trim();

@@ -6,14 +6,16 @@
  *
  * Amounts are whole micro-dollars (INCRBY is exact; floats drift). Keys are
  * `<prefix><counter key>`; daily and run counters expire two days after their
- * last change. Daily counters start at zero in Redis: unlike the embedded
- * ledger they are not seeded from the run records (workers have none), so
- * spend from before a cluster's first reservation of the day is not counted.
+ * last change. Workers have no run records, so they cannot start a counter
+ * from them; the orchestrator, which has them, primes a run's counters when
+ * the run starts (`prime`, with `seed`): a counter Redis lacks (the day's
+ * first run in queue mode, or a Redis restarted, which keeps nothing) starts
+ * from what the records say was spent, and one it holds is left alone.
  *
  * The caller owns the ioredis client.
  */
 import type { Redis } from 'ioredis';
-import { BudgetExceededError, type BudgetCounter, type BudgetLedger } from '../contract/budget.js';
+import { BudgetExceededError, type BudgetCounter, type BudgetLedger, type BudgetSeed } from '../contract/budget.js';
 
 const TTL_SECONDS = 2 * 24 * 60 * 60;
 const MICRO = 1_000_000;
@@ -39,19 +41,39 @@ for _, key in ipairs(KEYS) do
 end
 return 1`;
 
+/** KEYS: one counter; ARGV: its spend from the records, ttl. Sets it only where Redis has none: counting always wins over the records. */
+const PRIME = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
+return 0`;
+
 export interface RedisBudgetLedgerOptions {
   /** Prepended to every key. Default `reelgraph:budget:`. */
   prefix?: string;
+  /** A counter's spend from the run records, for `prime` (the orchestrator has them; workers do not). */
+  seed?: BudgetSeed;
 }
 
 export class RedisBudgetLedger implements BudgetLedger {
   private readonly prefix: string;
+  private readonly seed: BudgetSeed | undefined;
 
   constructor(
     private readonly redis: Redis,
     options: RedisBudgetLedgerOptions = {},
   ) {
     this.prefix = options.prefix ?? 'reelgraph:budget:';
+    this.seed = options.seed;
+  }
+
+  async prime(counters: readonly BudgetCounter[]): Promise<void> {
+    const seed = this.seed;
+    if (!seed) return;
+    for (const counter of counters) {
+      const key = this.prefix + counter.key;
+      // Asking the records costs a query; a counter Redis holds needs none.
+      if ((await this.redis.exists(key)) === 1) continue;
+      await this.redis.eval(PRIME, 1, key, toMicro(await seed(counter)), TTL_SECONDS);
+    }
   }
 
   async reserve(counters: readonly BudgetCounter[], usd: number, request: string): Promise<void> {

@@ -78,7 +78,8 @@ export class ItemPins implements ItemPinSource {
       }
       pin = { ...pin, take: change.take };
     }
-    if (change.locked === true && !pin.locked) pin = await this.locked(pin, change.runId);
+    // Locking again from a named run replaces the kept result; without one, a lock stays as it is.
+    if (change.locked === true && (!pin.locked || change.runId !== undefined)) pin = await this.locked(pin, change.runId);
     pin = { ...pin, updatedAt: this.now() };
     if (pinIsNeutral(pin)) await this.table.delete(graphId, nodeId, index);
     else await this.table.put(pin);
@@ -116,7 +117,9 @@ export class ItemPins implements ItemPinSource {
 
   /** The pin with the item's recorded result locked in. */
   private async locked(pin: ItemPin, runId: string | undefined): Promise<ItemPin> {
-    const result = await this.table.recordedResult(pin.graphId, pin.nodeId, pin.index, runId);
+    // A one-scene preview's item 0 is another scene, at another profile: never what a lock keeps.
+    const accept = (graph: GraphDocument): boolean => !isScenePreview(graph, this.registry);
+    const result = await this.table.recordedResult(pin.graphId, pin.nodeId, pin.index, { ...(runId !== undefined ? { runId } : {}), accept });
     if (!result) {
       const where = runId === undefined ? `no run of graph "${pin.graphId}"` : `run "${runId}" (of graph "${pin.graphId}")`;
       throw new ItemPinError('NO_RESULT_TO_LOCK', `${describeItem(pin.nodeId, pin.index)} has no result to lock: ${where} produced it; run the graph first`, 409, {

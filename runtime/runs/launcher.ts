@@ -4,8 +4,9 @@
  * all start runs through here, so a run looks the same wherever it began.
  *
  * Resumption: after a restart, runs the previous process owned (any trigger
- * but `cli`, whose runs belong to their own process) are still `queued` or
- * `running` in the store. They are started again under the same id with the
+ * but `cli`, whose runs belong to their own process) are still `queued`,
+ * `running` or `waiting` (at a review gate, whose record keeps its deadline
+ * and any decision made meanwhile) in the store. They are started again under the same id with the
  * recorded graph, inputs, priority, cache choice and partial scope (`until` /
  * `only`), timed from their first start; finished units come back from the
  * result cache (and, in queue mode, from jobs that finished meanwhile), so
@@ -89,7 +90,7 @@ export class RunLauncher {
   /** Starts again every unfinished run that is not a CLI run; returns their ids. */
   async resumeUnfinished(): Promise<string[]> {
     const resumed: string[] = [];
-    for (const row of await this.store.listRuns({ status: ['queued', 'running'], limit: 10_000 })) {
+    for (const row of await this.store.listRuns({ status: ['queued', 'running', 'waiting'], limit: 10_000 })) {
       if (row.trigger === 'cli' || this.active.has(row.id)) continue;
       const detail = await this.store.getRun(row.id);
       if (!detail) continue;

@@ -36,6 +36,9 @@ export async function applyEvent(db: Executor, event: ReelgraphEvent, options: A
       return applyLogEvent(db, event, options);
     case 'usage':
       return applyUsageEvent(db, event);
+    // The review record is written by the review desk (review-tables.ts), not from events.
+    case 'review':
+      return;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { ItemPin } from '../contract/item-pins.js';
 import type { ItemStatus } from '../contract/events.js';
+import type { GraphDocument } from '../contract/graph.js';
 import type { Connection } from './connection.js';
 import { toJson } from './rows.js';
 
@@ -110,21 +111,25 @@ export class ItemPinTable {
 
   /**
    * The item's result in the given run, or else in the graph's latest run
-   * that has one: what a lock keeps when the producer names no run.
+   * that has one: what a lock keeps when the producer names no run. Runs
+   * whose graph `accept` refuses (a one-scene preview's) are passed over;
+   * the latest few candidates are looked at.
    */
-  async recordedResult(graphId: string, nodeId: string, index: number, runId?: string): Promise<RecordedItemResult | undefined> {
+  async recordedResult(graphId: string, nodeId: string, index: number, options: { runId?: string; accept?: (graph: GraphDocument) => boolean } = {}): Promise<RecordedItemResult | undefined> {
+    const { runId, accept } = options;
     const statuses = RESULT_STATUSES.map((status) => `'${status}'`).join(', ');
-    const row = await this.connection.exclusive((db) =>
-      db.get<{ runId: string; key: string; status: ItemStatus; outputs: string; provider: string | null; take: number | null; items: string | null }>(
-        `SELECT i.run_id AS runId, i.item_key AS "key", i.status, i.outputs, i.provider, i.take, n.items
+    const rows = await this.connection.exclusive((db) =>
+      db.all<{ runId: string; key: string; status: ItemStatus; outputs: string; provider: string | null; take: number | null; items: string | null; graph: string }>(
+        `SELECT i.run_id AS runId, i.item_key AS "key", i.status, i.outputs, i.provider, i.take, n.items, r.graph
          FROM item_runs i JOIN runs r ON r.id = i.run_id
          LEFT JOIN node_runs n ON n.run_id = i.run_id AND n.node_id = i.node_id
          WHERE r.graph_id = $graphId AND i.node_id = $nodeId AND i.item_index = $index
            AND i.status IN (${statuses}) AND i.outputs IS NOT NULL ${runId === undefined ? '' : 'AND i.run_id = $runId'}
-         ORDER BY r.created_at DESC, r.rowid DESC LIMIT 1`,
+         ORDER BY r.created_at DESC, r.rowid DESC LIMIT 20`,
         { $graphId: graphId, $nodeId: nodeId, $index: index, ...(runId === undefined ? {} : { $runId: runId }) },
       ),
     );
+    const row = rows.find((candidate) => accept?.(JSON.parse(candidate.graph) as GraphDocument) ?? true);
     if (!row) return undefined;
     const total = row.items === null ? undefined : (JSON.parse(row.items) as { total?: number }).total;
     return {

@@ -233,6 +233,32 @@ const runBudget = `
 `;
 
 /**
+ * Review gates (`control.review`): one row per gate a run reached, pending
+ * until a person (or the gate's timeout) decides. Kept here, not in memory,
+ * so a run waiting at a gate survives a restart with its deadline, and a
+ * decision made while no process ran the run (the CLI) is honoured on resume.
+ */
+const runReviews = `
+  CREATE TABLE run_reviews (
+    run_id         TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id        TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    deadline_at    INTEGER,
+    on_timeout     TEXT NOT NULL,
+    rejected_items TEXT NOT NULL,
+    items          TEXT NOT NULL,
+    decided_at     INTEGER,
+    decided_by     TEXT,
+    approved       TEXT,
+    rejected       TEXT,
+    note           TEXT,
+    PRIMARY KEY (run_id, node_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX run_reviews_pending ON run_reviews (status, deadline_at);
+`;
+
+/**
  * Item pins (runtime/contract/item-pins.ts): per graph, node and item index,
  * whether the item is locked (with the locked result) and its take. Only
  * pins that change something are kept. No foreign key to graphs: a graph
@@ -274,6 +300,7 @@ export const migrations: readonly Migration[] = [
   { id: 14, name: 'partial run scope', sql: runScope },
   { id: 15, name: 'run budget', sql: runBudget },
   { id: 16, name: 'item pins', sql: itemPins },
+  { id: 17, name: 'run review gates', sql: runReviews },
 ];
 
 const ledgerSql = `

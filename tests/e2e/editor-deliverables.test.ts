@@ -371,13 +371,22 @@ describe.skipIf(!chromium)('editor deliverables, progress and kept inputs (Chrom
     // out in full CI runs at drop 2 or 3, though a drop and its reconnect always happened.)
     const { io } = session.testServer.server;
     let connects = 0;
-    io.on('connection', () => connects++);
+    /** The transport each reconnect started on. */
+    const transports: string[] = [];
+    io.on('connection', (socket) => {
+      connects++;
+      transports.push(socket.conn.transport.name);
+    });
     for (let drop = 1; drop <= 3; drop++) {
       const before = connects;
       for (const socket of connections) socket.destroy();
       for (const live of io.of('/').sockets.values()) live.conn.close();
       await waitUntil(async () => connects > before && (await page.getByTestId('run-status').getAttribute('data-connection')) === 'connected', `the reconnect ${drop}`, 30_000);
     }
+    // Each reconnect went straight to a WebSocket: a drop during a polling → WebSocket upgrade stranded the client
+    // (engine.io-client never resumes polling when the probe fails mid-pause) until its 45 s heartbeat timeout.
+    expect(transports.length).toBeGreaterThanOrEqual(3);
+    expect([...new Set(transports)]).toEqual(['websocket']);
     // The panel said the connection was lost, and that it is back.
     expect(await transitions(false)).toBeGreaterThanOrEqual(1);
     expect(await transitions(true)).toBeGreaterThanOrEqual(1);

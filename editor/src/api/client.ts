@@ -7,8 +7,9 @@
  * Errors are `ApiError`s with the server's code, message and problems, so a
  * panel can show exactly which field or node was wrong.
  */
-import type { AnyGraphDocument, ArtifactHandle, GraphDocument, NodeDescription, RunDeliverables, TemplateCatalog } from '../../../runtime/contract/index.js';
-import { MAX_RUN_WAIT_MS, type ImportedDocument, type ItemPinRequest, type RunListQuery, type StartRunRequest } from '../../../runtime/contract/api-requests.js';
+import type { AnyGraphDocument, ArtifactHandle, GraphDocument, NodeDescription, ReviewDecisionRequest, ReviewRecord, RunDeliverables, TemplateCatalog } from '../../../runtime/contract/index.js';
+import { MAX_RUN_WAIT_MS, type EstimateRequest, type ImportedDocument, type ItemPinRequest, type RunListQuery, type StartRunRequest } from '../../../runtime/contract/api-requests.js';
+import type { RunEstimate } from '../../../runtime/contract/estimate.js';
 import type { ItemPin } from '../../../runtime/contract/item-pins.js';
 import type { RequestProblem } from '../../../runtime/contract/errors.js';
 import type {
@@ -68,7 +69,7 @@ export type Problem = RequestProblem;
 export type ValidationResult = GraphValidation;
 export type { CredentialInfo, EpisodeTemplateText, GraphDiff, GraphInputsDraft, WebhookInfo };
 
-export type { ItemPin, ItemPinRequest, RunListQuery, StartRunRequest };
+export type { EstimateRequest, ItemPin, ItemPinRequest, RunEstimate, RunListQuery, StartRunRequest };
 
 const itemPinPath = (graphId: string, nodeId: string, index: number): string => `/api/graphs/${encodeURIComponent(graphId)}/pins/${encodeURIComponent(nodeId)}/${index}`;
 
@@ -246,6 +247,11 @@ export class ApiClient {
     return this.request('POST', '/api/runs', request);
   }
 
+  /** `POST /api/estimate`: what the run would cost, per paid node; free (no paid provider is called, nothing is recorded as a run). */
+  estimate(request: EstimateRequest, signal?: AbortSignal): Promise<RunEstimate> {
+    return this.request('POST', '/api/estimate', request, signal);
+  }
+
   listRuns(query: RunListQuery = {}, signal?: AbortSignal): Promise<RunRow[]> {
     const params = new URLSearchParams();
     if (query.graphId) params.set('graphId', query.graphId);
@@ -277,6 +283,16 @@ export class ApiClient {
 
   cancelRun(id: string): Promise<{ runId: string; cancelled: boolean }> {
     return this.request('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, {});
+  }
+
+  /** The run's review gates (storyboards and decisions), in the order they opened. */
+  runReviews(runId: string, signal?: AbortSignal): Promise<RunReviews> {
+    return this.request('GET', `/api/runs/${encodeURIComponent(runId)}/review`, undefined, signal);
+  }
+
+  /** Decides a waiting review gate (409 when none waits: decided already, or the run moved on). */
+  decideReview(runId: string, decision: ReviewDecisionRequest): Promise<ReviewRecord> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(runId)}/review`, decision);
   }
 
   /** A page of logs, oldest first; continue with `afterId: nextAfterId`. */
@@ -322,6 +338,13 @@ export class ApiClient {
   }
 }
 
-export type { GraphDocument, RunDeliverables, TemplateCatalog };
+/** GET /api/runs/:id/review: the run's status and its gates. */
+export interface RunReviews {
+  runId: string;
+  status: string;
+  reviews: ReviewRecord[];
+}
+
+export type { GraphDocument, ReviewDecisionRequest, ReviewRecord, RunDeliverables, TemplateCatalog };
 export type { Deliverable, DeliverableKind, EpisodeTemplate, GraphTemplate } from '../../../runtime/contract/index.js';
 export type { ArtifactHandle, RunDetail, RunLogRow, RunRow, RunTrigger };

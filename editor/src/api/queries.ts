@@ -12,9 +12,9 @@
  * from the toolbar, a template, an import), as the panel did when it
  * refetched on every change.
  */
-import { QueryClient, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, QueryClient, useQuery } from '@tanstack/react-query';
 import { useGraphStore } from '../state/graph-store.js';
-import type { ApiClient, GraphDiff, ItemPin, StoredGraph, WebhookInfo } from './client.js';
+import type { ApiClient, EstimateRequest, GraphDiff, ItemPin, ReviewRecord, RunReviews, StoredGraph, WebhookInfo } from './client.js';
 
 export const graphKeys = {
   all: ['graphs'] as const,
@@ -31,9 +31,21 @@ export const pinKeys = {
   forGraph: (graphId: string) => ['pins', graphId] as const,
 };
 
+/** A run's review gates (storyboards and decisions): read again on every review event of the followed run (run-store.ts). */
+export const reviewKeys = {
+  all: ['reviews'] as const,
+  forRun: (runId: string) => ['reviews', runId] as const,
+};
+
 export const webhookKeys = {
   all: ['webhooks'] as const,
   forGraph: (graphId: string) => ['webhooks', graphId] as const,
+};
+
+/** Estimates, by the request they price (the graph or its id and version, the inputs, noCache). */
+export const estimateKeys = {
+  all: ['estimate'] as const,
+  of: (request: EstimateRequest) => ['estimate', request] as const,
 };
 
 /** How long an answer is used without asking again (mounting a panel, reopening a graph); changes invalidate sooner. */
@@ -160,4 +172,39 @@ export function pinsChanged(client: QueryClient, graphId: string): Promise<void>
 /** The graph's webhook; `null` when it has none (a query's answer cannot be undefined). */
 export function useWebhook(api: ApiClient, graphId: string, enabled: boolean) {
   return useQuery<WebhookInfo | null>({ queryKey: webhookKeys.forGraph(graphId), queryFn: async () => (await api.getWebhook(graphId)) ?? null, enabled });
+}
+
+/**
+ * The estimate of a run (`undefined`: none asked for). While the next
+ * request is priced the last answer stays on screen (`isPlaceholderData`),
+ * so the figures do not blink at every keystroke (only for the same graph). A run that ends changes
+ * what is cached: `estimateKeys.all` is invalidated then (the Run panel).
+ */
+/** Which graph an estimate is of: its stored id, or the inline document's id (undefined for a document never saved). */
+const graphOf = (request: EstimateRequest | undefined): string | undefined => request?.graphId ?? request?.graph?.id;
+
+export function useEstimate(api: ApiClient, request: EstimateRequest | undefined) {
+  return useQuery({
+    queryKey: estimateKeys.of(request ?? { graphId: '' }),
+    queryFn: ({ signal }) => api.estimate(request as EstimateRequest, signal),
+    enabled: request !== undefined,
+    // Another graph's figures are not shown while this one's are asked.
+    placeholderData: (previous, previousQuery) => (previousQuery && graphOf(previousQuery.queryKey[1]) === graphOf(request) ? keepPreviousData(previous) : undefined),
+    // What is cached changes with every run, including runs started elsewhere: an answer is asked again when shown again.
+    staleTime: 0,
+  });
+}
+
+/** The run's review gates; `enabled` while something shows them (a waiting run, the storyboard). */
+export function useRunReviews(api: ApiClient, runId: string | undefined, enabled = true) {
+  // Always current: a decision elsewhere (the CLI, another tab) must not be hidden by an old answer.
+  return useQuery({ queryKey: reviewKeys.forRun(runId ?? ''), queryFn: ({ signal }) => api.runReviews(runId ?? '', signal), enabled: enabled && runId !== undefined, staleTime: 0 });
+}
+
+/** A decision was taken here: the answer replaces its gate's record at once, before the refetch. */
+export function reviewDecided(client: QueryClient, record: ReviewRecord): void {
+  client.setQueryData<RunReviews>(reviewKeys.forRun(record.runId), (previous) =>
+    previous ? { ...previous, reviews: previous.reviews.map((review) => (review.nodeId === record.nodeId ? record : review)) } : previous,
+  );
+  void client.invalidateQueries({ queryKey: reviewKeys.forRun(record.runId) });
 }

@@ -1,5 +1,6 @@
 /**
- * Graph management: the graph's inputs and outputs (GraphIo.tsx), the stored
+ * Graph management: the graph's inputs and outputs (GraphIo.tsx), its
+ * settings (render profile, daily budget: GraphSettingsSection.tsx), the stored
  * graphs (open one), Save (a new graph, or a new version), the version
  * history with restore, clone for a series and the variant's diff against
  * its template, the graph's webhook, and validation problems with their node
@@ -15,6 +16,7 @@ import { useGraphStore } from '../state/graph-store.js';
 import { GraphInputsSection, GraphOutputsSection } from './GraphIo.js';
 import { errorText, feedbackOf, FeedbackView, type Feedback } from './feedback.js';
 import { GraphList } from './GraphList.js';
+import { GraphSettingsSection } from './GraphSettingsSection.js';
 import { SaveSection } from './SaveSection.js';
 import { HistorySection } from './HistorySection.js';
 import { CloneSection } from './CloneSection.js';
@@ -73,6 +75,7 @@ export function GraphPanel() {
       <FeedbackView feedback={openError} doc={doc} />
       <GraphInputsSection />
       <GraphOutputsSection />
+      <GraphSettingsSection />
       <SaveSection onSaved={changed} />
       <GraphList graphs={list.data} error={listError} currentId={meta.id} onOpen={(id) => void open(id)} onRefresh={refresh} onDeleted={(id) => graphDeleted(queries, id)} />
       {meta.id ? (

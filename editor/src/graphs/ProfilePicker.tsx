@@ -11,6 +11,7 @@
 import { useId, useMemo, type ChangeEvent } from 'react';
 import { settingChoices, settingTargets, type GraphDocument, type NodeDescription, type NodeRegistry } from '../../../runtime/contract/index.js';
 import { updateGraph, useDocument, useNodeTypes, useRegistry } from '../state/graph-store.js';
+import { withSetting } from './settings.js';
 import './profile-picker.css';
 
 /** The select's value for "no graph profile". */
@@ -21,13 +22,13 @@ export interface ProfilePickerProps {
   label?: string;
   /** Extra class on the wrapper, for placement in a toolbar or a panel. */
   className?: string;
+  /** The select's test id; default "graph-profile" (the toolbar's). */
+  testId?: string;
 }
 
 /** The settings with `profile` set, or removed when `profile` is undefined (no empty `settings` object is left behind). */
 export function settingsWithProfile(settings: GraphDocument['settings'], profile: string | undefined): GraphDocument['settings'] {
-  const { profile: _previous, ...rest } = settings ?? {};
-  const next = profile === undefined ? rest : { ...rest, profile };
-  return Object.keys(next).length > 0 ? next : undefined;
+  return withSetting(settings, 'profile', profile);
 }
 
 /** What the picker shows for a document: its profile, the choices, and the nodes the profile would reach. */
@@ -54,7 +55,7 @@ export interface ProfileSelectProps extends ProfilePickerProps, ProfileChoice {
 }
 
 /** The select itself, from plain props. */
-export function ProfileSelect({ profile, choices, filled, onChange, label = 'Render profile', className }: ProfileSelectProps) {
+export function ProfileSelect({ profile, choices, filled, onChange, label = 'Render profile', className, testId = 'graph-profile' }: ProfileSelectProps) {
   const id = useId();
   const unknown = profile !== undefined && !choices.includes(profile);
   const hint =
@@ -65,7 +66,7 @@ export function ProfileSelect({ profile, choices, filled, onChange, label = 'Ren
   return (
     <label className={`rg-profile-picker${className ? ` ${className}` : ''}`} htmlFor={id} title={hint}>
       <span className="rg-profile-picker-label">{label}</span>
-      <select id={id} data-testid="graph-profile" value={profile ?? FROM_NODES} onChange={select} disabled={choices.length === 0 && profile === undefined}>
+      <select id={id} data-testid={testId} value={profile ?? FROM_NODES} onChange={select} disabled={choices.length === 0 && profile === undefined}>
         <option value={FROM_NODES}>from nodes</option>
         {choices.map((choice) => (
           <option key={choice} value={choice}>

@@ -6,14 +6,17 @@
  * reported, "not in run" outside a partial run's scope. An alternative of a
  * fallback chain that could not run (say, a provider without a key) while a
  * later one delivered reads "fell back", in a neutral colour: it is not a
- * failure of the run.
+ * failure of the run. A review gate the run waits at has a "review" button
+ * that opens its storyboard.
  */
 import type { NodeStatus } from '../../../runtime/contract/events.js';
 import type { NodeOutcome } from './run-progress.js';
 import { useNodeOutcome, useNodeRun } from './run-store.js';
 import { describeLocation, itemsLabel } from './run-state.js';
 import { formatDuration } from './media.js';
+import { useUiStore } from '../state/ui-store.js';
 import './runs.css';
+import './storyboard.css';
 
 export const statusIcons: Record<NodeStatus | NodeOutcome, string> = {
   idle: '○',
@@ -21,6 +24,7 @@ export const statusIcons: Record<NodeStatus | NodeOutcome, string> = {
   'fell-back': '↪',
   queued: '◌',
   running: '◔',
+  waiting: '⏸',
   cached: '⚡',
   done: '✓',
   failed: '✕',
@@ -93,6 +97,22 @@ export function NodeRunBadge({ nodeId }: { nodeId: string }) {
           <span className="rg-run-chip rg-run-chip--error" data-testid={`error-${nodeId}`} title={errorText}>
             ! error
           </span>
+        ) : null}
+        {status === 'waiting' ? (
+          <button
+            type="button"
+            className="rg-run-review-badge nodrag nopan"
+            onClick={(event) => {
+              // The card's own click would select the node; this one opens the storyboard.
+              event.stopPropagation();
+              useUiStore.getState().openStoryboard(nodeId);
+            }}
+            onKeyDown={(event) => event.stopPropagation()}
+            title="The run waits for your review here: open the storyboard"
+            data-testid={`review-open-${nodeId}`}
+          >
+            review ▸
+          </button>
         ) : null}
         {retrying ? (
           <span className="rg-run-chip rg-run-chip--retry" title={retrying}>

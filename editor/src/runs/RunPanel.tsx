@@ -10,65 +10,44 @@
  * Inspector. A partial run (the node menu's "Run to here" / "Run this node
  * only", runs/partial.ts) shows its scope beside its status and in the
  * history, and per node whether it executed or was reused from the cache.
+ * A run waiting at a review gate shows the gate with the button that opens
+ * its storyboard (Storyboard.tsx), and a decided gate what was decided.
+ *
+ * Before a run: its cost estimate (Estimate.tsx) and a run budget; during
+ * and after it, the spend against that budget and, when a budget stopped it,
+ * which one (Spend.tsx, wording in cost.ts).
  *
  * A saved, unchanged graph runs by id and version; anything else runs inline
  * (`{graph: doc}`), so what runs is exactly what is on the canvas.
  */
+import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { Priority } from '../../../runtime/contract/events.js';
 import type { GraphInput } from '../../../runtime/contract/graph.js';
 import { formatPortType } from '../../../runtime/contract/index.js';
 import type { RunRow } from '../../../runtime/contract/records.js';
-import { ApiError, type Problem, type StartRunRequest } from '../api/client.js';
+import { ApiError, type EstimateRequest, type Problem, type StartRunRequest } from '../api/client.js';
 import { useApi, useAuth } from '../api/context.js';
+import { estimateKeys } from '../api/queries.js';
 import { useGraphStore, useSelectedNode } from '../state/graph-store.js';
 import { ProblemList } from '../ui/ProblemList.js';
 import { Inspector } from './Inspector.js';
 import { Deliverables } from './Deliverables.js';
+import { RunReviews } from './Storyboard.js';
 import { ArtifactView, DownloadLink, JsonTree, VideoPlayer, artifactsIn, formatDuration } from './media.js';
 import { connectRuns, openRunFromHistory, startedRun, unsavedRunIds, useRunForm, useRunStore } from './run-store.js';
 import { describeEta, describeReuse, estimateEta, nodeOutcome, nodeProgressRows, nodeTitle, runProgress, runStartedAt } from './run-progress.js';
 import { canPreviewScene, describeScope, previewedScene, sceneField, scopeOf, uncachedUpstream, type PartialRunRequest } from './partial.js';
-import { describeLocation, isRunActive, type LogLine, type RunState } from './run-state.js';
+import { describeLocation, isRunActive, terminalRunStatuses, type LogLine, type RunState } from './run-state.js';
+import { initialValue, missingRequired, toInputs, type FormValues } from './run-inputs.js';
+import { budgetFailureOf, describeSpend, parseBudget } from './cost.js';
+import { EstimateSection } from './Estimate.js';
+import { BudgetStop, RunSpend } from './Spend.js';
 import './runs.css';
 
 const HISTORY_LIMIT = 25;
 
-type InputValues = Record<string, string | boolean>;
-
-function initialValue(input: GraphInput): string | boolean {
-  if (input.type === 'Boolean' && !input.list) return input.default === true;
-  if (input.default === undefined) return '';
-  return typeof input.default === 'string' ? input.default : JSON.stringify(input.default, null, 2);
-}
-
-/** The form's values as run inputs: empty fields are left out (the graph's defaults apply). */
-function toInputs(declared: Record<string, GraphInput>, values: InputValues): { inputs: Record<string, unknown>; problems: Problem[] } {
-  const inputs: Record<string, unknown> = {};
-  const problems: Problem[] = [];
-  for (const [name, input] of Object.entries(declared)) {
-    const raw = values[name];
-    if (raw === undefined || raw === '') continue;
-    if (typeof raw === 'boolean') {
-      inputs[name] = raw;
-      continue;
-    }
-    const textual = (input.type === 'Markdown' || input.type === 'Text') && !input.list;
-    if (textual) inputs[name] = raw;
-    else if (input.type === 'Number' && !input.list) {
-      const n = Number(raw);
-      if (Number.isFinite(n)) inputs[name] = n;
-      else problems.push({ in: 'inputs', path: `/${name}`, message: `"${raw}" is not a number` });
-    } else {
-      try {
-        inputs[name] = JSON.parse(raw);
-      } catch {
-        problems.push({ in: 'inputs', path: `/${name}`, message: `not valid JSON (${formatPortType(input)})` });
-      }
-    }
-  }
-  return { inputs, problems };
-}
+type InputValues = FormValues;
 
 function InputField({ name, input, value, onChange }: { name: string; input: GraphInput; value: string | boolean; onChange(value: string | boolean): void }) {
   const fileRef = useRef<HTMLInputElement>(null);
@@ -400,6 +379,8 @@ export function RunPanel() {
   const priority = useRunForm((s) => s.priority);
   const noCache = useRunForm((s) => s.noCache);
   const scene = useRunForm((s) => s.scene);
+  const budget = useRunForm((s) => s.budget);
+  const budgetField = useMemo(() => parseBudget(budget), [budget]);
   const registry = useGraphStore((s) => s.registry);
   const previewable = useMemo(() => (doc ? canPreviewScene(doc, registry) : false), [doc, registry]);
   // What the form shows: what was typed, else each input's default.
@@ -408,12 +389,22 @@ export function RunPanel() {
     for (const [name, input] of Object.entries(declared)) next[name] = typed[name] ?? initialValue(input);
     return next;
   }, [declared, typed]);
+  // What a run sends now, and what its estimate prices: one request shape for both.
+  const formInputs = useMemo(() => toInputs(declared, values), [declared, values]);
+  const byId = meta.id !== undefined && meta.version !== undefined && !meta.dirty;
+  const target = useMemo(() => (byId && meta.id && meta.version !== undefined ? { graphId: meta.id, version: meta.version } : doc ? { graph: doc } : undefined), [byId, meta.id, meta.version, doc]);
+  const estimateProblems = useMemo(() => [...formInputs.problems, ...missingRequired(declared, formInputs.inputs)], [formInputs, declared]);
+  const estimateRequest = useMemo<EstimateRequest | undefined>(
+    () => (target && estimateProblems.length === 0 ? { ...target, inputs: formInputs.inputs, ...(noCache ? { noCache: true } : {}) } : undefined),
+    [target, formInputs, estimateProblems, noCache],
+  );
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<{ message: string; problems: Problem[] } | undefined>(undefined);
   const [history, setHistory] = useState<RunRow[]>([]);
   // The history of the stored graph; an unsaved document lists the runs started from it.
   const graphKey = meta.id;
 
+  const queries = useQueryClient();
   const { authenticated } = useAuth();
   // (Re)connect with the current token; connectRuns keeps one connection per token.
   useEffect(() => {
@@ -443,20 +434,28 @@ export function RunPanel() {
     if (status) void loadHistory();
   }, [status, loadHistory]);
 
+  // A run that ended cached what it paid for: the estimate prices it again (it costs less now).
+  useEffect(() => {
+    if (status && terminalRunStatuses.has(status)) void queries.invalidateQueries({ queryKey: estimateKeys.all });
+  }, [status, queries]);
+
   const start = useCallback(async (scope?: PartialRunRequest) => {
-    if (!doc) return;
-    const { inputs, problems } = toInputs(declared, values);
+    if (!doc || !target) return;
+    const { inputs } = formInputs;
+    const problems = [...formInputs.problems];
     const preview = previewable ? sceneField(scene) : {};
     if (preview.problem) problems.push({ in: 'body', path: '/scene', message: preview.problem });
+    if (budgetField.problem) problems.push(budgetField.problem);
     if (problems.length > 0) {
       setStartError({ message: 'Some inputs are invalid', problems });
       return;
     }
     const request: StartRunRequest = {
-      ...(meta.id && meta.version !== undefined && !meta.dirty ? { graphId: meta.id, version: meta.version } : { graph: doc }),
+      ...target,
       inputs,
       priority,
       ...(noCache ? { noCache: true } : {}),
+      ...(budgetField.budgetUsd !== undefined ? { budgetUsd: budgetField.budgetUsd } : {}),
       ...(preview.scene !== undefined ? { scene: preview.scene } : {}),
       ...scope,
     };
@@ -471,7 +470,7 @@ export function RunPanel() {
     } finally {
       setStarting(false);
     }
-  }, [api, doc, declared, values, meta.id, meta.version, meta.dirty, priority, noCache, scene, previewable, loadHistory]);
+  }, [api, doc, target, formInputs, budgetField, priority, noCache, scene, previewable, loadHistory]);
 
   // The toolbar's Run button, the node menu and the shortcuts (requestRun: opens this tab and counts up) start a run
   // here, once per request, with the request's scope (a partial run) if it has one.
@@ -496,6 +495,8 @@ export function RunPanel() {
   const counts = useMemo(() => (run ? runProgress(run) : undefined), [run]);
   // History rows carry no graph: a scope's node reads by its title on the canvas.
   const titleOf = useCallback((nodeId: string) => doc?.nodes.find((node) => node.id === nodeId)?.title ?? nodeId, [doc]);
+  const budgetStop = useMemo(() => budgetFailureOf(run), [run]);
+  const spend = useMemo(() => describeSpend(run?.detail), [run?.detail]);
 
   return (
     <div className="rg-run-panel" data-testid="run-panel">
@@ -523,7 +524,25 @@ export function RunPanel() {
               <input type="number" min={1} step={1} className="rg-run-scene" value={scene} placeholder="all" onChange={(e) => useRunForm.getState().setScene(e.target.value)} data-testid="run-scene" />
             </label>
           ) : null}
+          <label className="rg-run-input--inline" title="The most this run may spend on paid providers, in US dollars at list price. A paid request that would cross it is not sent, and the run says which budget stopped it. Empty: no run budget.">
+            budget ${' '}
+            <input
+              type="text"
+              inputMode="decimal"
+              className={`rg-run-budget${budgetField.problem ? ' rg-run-budget--invalid' : ''}`}
+              value={budget}
+              placeholder="none"
+              onChange={(e) => useRunForm.getState().setBudget(e.target.value)}
+              data-testid="run-budget"
+              aria-invalid={budgetField.problem ? true : undefined}
+            />
+          </label>
         </div>
+        {budgetField.problem ? (
+          <div className="rg-run-error-text" data-testid="run-budget-problem">
+            {budgetField.problem.message}
+          </div>
+        ) : null}
         <div className="rg-run-actions">
           <button type="button" className="rg-button rg-button--primary" onClick={() => void start()} disabled={starting || !doc} data-testid="run-start">
             {starting ? 'Starting…' : '▶ Run'}
@@ -532,7 +551,7 @@ export function RunPanel() {
             ■ Cancel
           </button>
           <span className="rg-run-muted rg-run-mode" title="A saved, unchanged graph runs by id and version; otherwise the canvas runs as it is.">
-            {meta.id && meta.version !== undefined && !meta.dirty ? `${meta.id} v${meta.version}` : 'unsaved changes: runs the canvas'}
+            {byId ? `${meta.id} v${meta.version}` : 'unsaved changes: runs the canvas'}
           </span>
         </div>
         {startError ? (
@@ -542,6 +561,8 @@ export function RunPanel() {
           </div>
         ) : null}
       </section>
+
+      <EstimateSection request={estimateRequest} inputProblems={estimateProblems} budgetUsd={budgetField.budgetUsd} scenePreview={previewable && scene.trim() !== ''} titleOf={titleOf} />
 
       <section className="rg-run-section">
         <div className="rg-run-status" data-testid="run-status" data-status={runStatus} data-connection={connection}>
@@ -559,15 +580,17 @@ export function RunPanel() {
               {counts.nodesDone}/{counts.nodesTotal} nodes{counts.nodesRunning ? ` · ${counts.nodesRunning} running` : ''}
               {counts.nodesFailed ? ` · ${counts.nodesFailed} failed` : ''}
               {run.durationMs !== undefined ? ` · ${formatDuration(run.durationMs)}` : ''}
-              {run.detail?.costUsd ? ` · ~$${run.detail.costUsd.toFixed(2)}` : ''}
             </span>
           ) : null}
           {connection !== 'connected' && connection !== 'idle' ? <span className="rg-run-chip rg-run-chip--retry" title={useRunStore.getState().connectionMessage}>live: {connection}</span> : null}
         </div>
         {runId ? <div className="rg-run-muted rg-run-id">run {runId}</div> : null}
         {followError ? <div className="rg-run-error">{followError}</div> : null}
+        {run ? <RunSpend spend={spend} /> : null}
         {run ? <Progress run={run} /> : null}
+        <BudgetStop failure={budgetStop} titleOf={run ? (id) => nodeTitle(run, id) : titleOf} />
         {run ? <Failures run={run} /> : null}
+        <RunReviews />
       </section>
 
       {run ? <Outputs run={run} /> : null}

@@ -4,6 +4,8 @@
  * history, or an example episode) become form values again.
  */
 import type { GraphInput } from '../../../runtime/contract/graph.js';
+import type { RequestProblem } from '../../../runtime/contract/errors.js';
+import { formatPortType } from '../../../runtime/contract/ports.js';
 
 /** Form values by input name: text as typed, or a checkbox's boolean. */
 export type FormValues = Record<string, string | boolean>;
@@ -56,4 +58,53 @@ export function newerDraft(server: { inputs: Record<string, unknown>; updatedAt?
   const fromServer = server && Object.keys(server.inputs).length > 0 ? formValuesFromInputs(server.inputs) : undefined;
   if (local && (!fromServer || local.at > (server?.updatedAt ?? 0))) return local.values;
   return fromServer;
+}
+
+/** What an input's field shows before anything is typed: its default. */
+export function initialValue(input: GraphInput): string | boolean {
+  if (input.type === 'Boolean' && !input.list) return input.default === true;
+  if (input.default === undefined) return '';
+  return typeof input.default === 'string' ? input.default : JSON.stringify(input.default, null, 2);
+}
+
+/**
+ * The form's values as run inputs: empty fields are left out (the graph's
+ * defaults apply). A run and its estimate send the same inputs from this.
+ */
+export function toInputs(declared: Record<string, GraphInput>, values: FormValues): { inputs: Record<string, unknown>; problems: RequestProblem[] } {
+  const inputs: Record<string, unknown> = {};
+  const problems: RequestProblem[] = [];
+  for (const [name, input] of Object.entries(declared)) {
+    const raw = values[name];
+    if (raw === undefined || raw === '') continue;
+    if (typeof raw === 'boolean') {
+      inputs[name] = raw;
+      continue;
+    }
+    const textual = (input.type === 'Markdown' || input.type === 'Text') && !input.list;
+    if (textual) inputs[name] = raw;
+    else if (input.type === 'Number' && !input.list) {
+      const n = Number(raw);
+      if (Number.isFinite(n)) inputs[name] = n;
+      else problems.push({ in: 'inputs', path: `/${name}`, message: `"${raw}" is not a number` });
+    } else {
+      try {
+        inputs[name] = JSON.parse(raw);
+      } catch {
+        problems.push({ in: 'inputs', path: `/${name}`, message: `not valid JSON (${formatPortType(input)})` });
+      }
+    }
+  }
+  return { inputs, problems };
+}
+
+/**
+ * Required inputs the form leaves empty and the graph gives no default: the
+ * estimate waits for them rather than asking the server for a certain 400.
+ * (A run still asks, so the server's own message shows.)
+ */
+export function missingRequired(declared: Record<string, GraphInput>, inputs: Record<string, unknown>): RequestProblem[] {
+  return Object.entries(declared)
+    .filter(([name, input]) => input.required === true && input.default === undefined && inputs[name] === undefined)
+    .map(([name, input]) => ({ in: 'inputs', path: `/${name}`, message: `"${input.title ?? name}" is required` }));
 }

@@ -105,7 +105,7 @@ export const terminalRunStatuses: ReadonlySet<RunStatus> = new Set(['done', 'fai
 export const terminalNodeStatuses: ReadonlySet<NodeStatus> = new Set(['done', 'failed', 'cached', 'skipped', 'cancelled']);
 export const terminalItemStatuses: ReadonlySet<ItemStatus> = new Set(['done', 'failed', 'cached', 'fell-back', 'cancelled']);
 
-export const isRunActive = (status: RunStatus | undefined): boolean => status === 'queued' || status === 'running';
+export const isRunActive = (status: RunStatus | undefined): boolean => status === 'queued' || status === 'running' || status === 'waiting';
 
 // ---------------------------------------------------------------- tallies
 
@@ -383,6 +383,7 @@ export function applyRunEvent(state: RunState, event: ReelgraphEvent): RunState 
         }),
       };
     case 'usage':
+    case 'review':
       return state;
   }
 }

@@ -20,12 +20,14 @@ import { create } from 'zustand';
 import type { Priority, ReelgraphEvent } from '../../../runtime/contract/events.js';
 import type { RunDetail, RunLogRow } from '../../../runtime/contract/records.js';
 import type { ApiClient } from '../api/client.js';
+import { queryClientFor, reviewKeys } from '../api/queries.js';
 import { currentRoute, navigate } from '../shell/routing.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
 import { newerDraft, parseLocalDraft, formValuesFromInputs, type FormValues } from './run-inputs.js';
 import { MAX_LOG_LINES, applyRunEvent, isRunActive, mergeSnapshot, terminalRunStatuses, withFetchedLogs, type NodeRunState, type RunState } from './run-state.js';
-import { nodeOutcome, type NodeOutcome } from './run-progress.js';
+import { nodeOutcome, nodeTitle, type NodeOutcome } from './run-progress.js';
+import { waitingGates, waitingMessage } from './review.js';
 import { RunSocket, type ConnectionState } from './socket.js';
 
 export interface RunStoreState {
@@ -43,6 +45,11 @@ export interface RunStoreState {
   receiveSnapshot(detail: RunDetail): void;
   receiveEvent(event: ReelgraphEvent): void;
   receiveLogs(rows: RunLogRow[]): void;
+  /**
+   * A fresher reading of the run's spend (`usage`, `costUsd`) while it runs.
+   * Spend only grows: a reading older than the one shown is ignored.
+   */
+  receiveSpend(detail: Pick<RunDetail, 'id' | 'usage' | 'costUsd'>): void;
   setConnection(state: ConnectionState, message?: string): void;
   setError(message: string | undefined): void;
 }
@@ -73,6 +80,13 @@ export const useRunStore = create<RunStoreState>()((set) => ({
 
   receiveLogs: (rows) => set((s) => (s.run && rows.length > 0 ? { run: withFetchedLogs(s.run, rows) } : s)),
 
+  receiveSpend: (detail) =>
+    set((s) => {
+      const shown = s.run?.detail;
+      if (!s.run || !shown || detail.id !== s.runId || detail.costUsd <= shown.costUsd) return s;
+      return { run: { ...s.run, detail: { ...shown, usage: detail.usage, costUsd: detail.costUsd } } };
+    }),
+
   setConnection: (connection, message) => set({ connection, connectionMessage: message }),
   setError: (error) => set({ error }),
 }));
@@ -88,12 +102,23 @@ export interface RunFormState {
   noCache: boolean;
   /** Preview one scene (its number as typed, from 1); '' runs the whole episode. */
   scene: string;
+  /** The run's budget in USD as typed ('' = none), sent as `budgetUsd`. Kept when another graph opens: a spending cap should not vanish by itself. */
+  budget: string;
+  /**
+   * The estimate was asked for once: from then on it follows the graph and
+   * the inputs (debounced), whichever graph is open. Not from the start: an
+   * estimate executes the cheap upstream nodes (script parsing) and caches
+   * their results, which a producer should ask for, not get by opening a tab.
+   */
+  estimating: boolean;
   /** The toolbar's last run request (graph store `runRequest`) already handled. */
   handledRunRequest: number;
   setValue(name: string, value: string | boolean): void;
   setPriority(priority: Priority): void;
   setNoCache(noCache: boolean): void;
   setScene(scene: string): void;
+  setBudget(budget: string): void;
+  setEstimating(estimating: boolean): void;
   reset(): void;
 }
 
@@ -102,11 +127,15 @@ export const useRunForm = create<RunFormState>()((set) => ({
   priority: 'normal',
   noCache: false,
   scene: '',
+  budget: '',
+  estimating: false,
   handledRunRequest: 0,
   setValue: (name, value) => set((s) => ({ values: { ...s.values, [name]: value } })),
   setPriority: (priority) => set({ priority }),
   setNoCache: (noCache) => set({ noCache }),
   setScene: (scene) => set({ scene }),
+  setBudget: (budget) => set({ budget }),
+  setEstimating: (estimating) => set({ estimating }),
   reset: () => set({ values: {}, noCache: false, scene: '' }),
 }));
 
@@ -141,6 +170,9 @@ export function connectRuns(api: ApiClient): void {
       snapshot: (detail) => useRunStore.getState().receiveSnapshot(detail),
       event: (event) => {
         useRunStore.getState().receiveEvent(event);
+        if (event.type === 'usage') spendChanged(event.runId);
+        // A gate opened or was decided (here, by the CLI, by its timeout): its storyboard is read again.
+        if (event.type === 'review' || (event.type === 'run' && event.status !== 'waiting')) void queryClientFor(api).invalidateQueries({ queryKey: reviewKeys.forRun(event.runId) });
         // The run ended: read it again for its outputs (written just after the last event).
         if (event.type === 'run' && terminalRunStatuses.has(event.status)) void reload(event.runId);
       },
@@ -214,6 +246,31 @@ async function load(api: ApiClient, runId: string, signal: AbortSignal): Promise
   }
 }
 
+/**
+ * How often the spend of a running run is read again while usage arrives.
+ * The events carry usage, not dollars: the server prices it (the editor has
+ * no price table), so the record is asked, at most this often.
+ */
+const SPEND_REFRESH_MS = 2_000;
+let spendTimer: ReturnType<typeof setTimeout> | undefined;
+
+function spendChanged(runId: string): void {
+  if (spendTimer) return;
+  spendTimer = setTimeout(() => {
+    spendTimer = undefined;
+    void refreshSpend(runId);
+  }, SPEND_REFRESH_MS);
+}
+
+async function refreshSpend(runId: string): Promise<void> {
+  if (!client || useRunStore.getState().runId !== runId) return;
+  try {
+    useRunStore.getState().receiveSpend(await client.getRun(runId));
+  } catch {
+    // The next usage, or the run's end, reads it again.
+  }
+}
+
 async function reload(runId: string): Promise<void> {
   if (!client || useRunStore.getState().runId !== runId) return;
   try {
@@ -238,6 +295,26 @@ async function logTail(api: ApiClient, runId: string, signal?: AbortSignal): Pro
   }
   return rows;
 }
+
+// ---------------------------------------------------------------- review gates
+
+/** Gates already announced, as `runId:nodeId`: a snapshot after a reconnect does not say it again. */
+const announcedGates = new Set<string>();
+
+/**
+ * The followed run started waiting at a gate (a live event, or a snapshot of
+ * a run that waits already): say so once per gate, on the run's own topic.
+ */
+useRunStore.subscribe((state, previous) => {
+  if (state.run === previous.run || !state.run) return;
+  const run = state.run;
+  for (const nodeId of waitingGates(run)) {
+    const key = `${run.runId}:${nodeId}`;
+    if (announcedGates.has(key)) continue;
+    announcedGates.add(key);
+    notify('info', waitingMessage(nodeTitle(run, nodeId)), { topic: `review:${run.runId}` });
+  }
+});
 
 // ---------------------------------------------------------------- runs of the unsaved document
 

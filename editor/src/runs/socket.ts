@@ -35,7 +35,11 @@ export class RunSocket {
     /** '' = the page's origin (the server serves the editor, or vite proxies /socket.io). */
     url = '',
   ) {
-    const options = { auth: { token: token ?? '' }, reconnectionDelayMax: 5000 };
+    // WebSocket first, long-polling only where a WebSocket cannot connect (a proxy that blocks it). Starting on
+    // polling and upgrading leaves a window in which a dropped connection strands the client: engine.io-client pauses
+    // polling for the upgrade and, when the probe fails then, never resumes it, so the editor went ~45 s (the
+    // heartbeat timeout) without noticing the drop or reconnecting.
+    const options = { auth: { token: token ?? '' }, reconnectionDelayMax: 5000, transports: ['websocket', 'polling'], tryAllTransports: true };
     this.socket = url ? io(url, options) : io(options);
     handlers.connection('connecting');
     this.socket.on('connect', () => {

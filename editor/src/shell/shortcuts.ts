@@ -65,8 +65,8 @@ export function useShortcuts(commands: { save(): void; run(): void }): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const ui = useUiStore.getState();
-      // A question or the templates dialog is up: its own keys only (it closes itself on Escape).
-      if (confirmOpen() || useTemplatesUi.getState().dialogOpen) return;
+      // A question, the templates dialog or a storyboard is up: its own keys only (it closes itself on Escape).
+      if (confirmOpen() || useTemplatesUi.getState().dialogOpen || ui.storyboard) return;
       if (event.key === 'Escape') {
         if (ui.helpOpen) ui.setHelpOpen(false);
         else if (ui.importing) ui.closeImport();

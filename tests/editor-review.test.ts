@@ -1,0 +1,238 @@
+/**
+ * The storyboard of a review gate in the editor, the parts without a DOM
+ * (editor/src/runs/review.ts): the request each button sends (checked
+ * against the contract's `resolveDecision`, which the server applies), what
+ * a card shows of an item's media, the deadline countdown, the words for a
+ * decision; the toast when the followed run starts waiting at a gate (once
+ * per gate, whether it learns so from events or from a snapshot); and the
+ * API client against a live server with a gate that waits: the storyboard
+ * read, a decision stored as the editor's, and a second decision refused
+ * with 409. tests/e2e/editor-storyboard.test.ts drives the same in Chromium.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ArtifactHandle } from '../runtime/contract/artifacts.js';
+import { resolveDecision, type ReviewItem, type ReviewRecord } from '../runtime/contract/review.js';
+import type { GraphDocument } from '../runtime/contract/graph.js';
+import type { RunDetail } from '../runtime/contract/records.js';
+import { ApiClient, ApiError } from '../editor/src/api/client.js';
+import { approveSelectedLabel, cardMedia, decisionRequest, describeDeadline, describeDecision, formatCountdown, initialVerdicts, itemHeading, pendingReview, waitingGates, waitingMessage } from '../editor/src/runs/review.js';
+import { stateFromDetail } from '../editor/src/runs/run-state.js';
+import { useRunStore } from '../editor/src/runs/run-store.js';
+import { useToastStore } from '../editor/src/state/toast-store.js';
+import { scenes } from './fixtures/review-nodes.js';
+import { graph, node, startTestServer, type TestServer } from './fixtures/server.js';
+import { testNodes } from './fixtures/test-nodes.js';
+
+const T = 1_700_000_000_000;
+const handle = (n: number, mime: string): ArtifactHandle => ({ hash: n.toString(16).padStart(64, '0'), mime, bytes: 100 });
+const item = (index: number, extra: Partial<ReviewItem> = {}): ReviewItem => ({ index, key: `k${index}`, media: [], ...extra });
+const record = (count: number, extra: Partial<ReviewRecord> = {}): ReviewRecord => ({
+  runId: 'r1',
+  nodeId: 'gate',
+  status: 'pending',
+  createdAt: T,
+  onTimeout: 'reject',
+  rejectedItems: 'fail',
+  items: Array.from({ length: count }, (_, i) => item(i)),
+  ...extra,
+});
+
+describe('the decision each button sends', () => {
+  const gate = record(4);
+  const resolved = (request: { decision: 'approve' | 'reject'; items?: number[] }) => resolveDecision(request, gate.items.length);
+
+  it('opens with every item approved: "Approve selected" then approves all, and says so', () => {
+    const verdicts = initialVerdicts(gate);
+    expect(Object.values(verdicts)).toEqual(['approve', 'approve', 'approve', 'approve']);
+    expect(approveSelectedLabel(gate, verdicts)).toBe('Approve selected (4)');
+    const built = decisionRequest('approve-selected', gate, verdicts);
+    expect(built).toEqual({ request: { node: 'gate', decision: 'approve' } });
+  });
+
+  it('"Approve selected" approves the items marked approve; the server rejects exactly the others', () => {
+    const verdicts = { ...initialVerdicts(gate), 1: 'reject' as const, 3: 'reject' as const };
+    expect(approveSelectedLabel(gate, verdicts)).toBe('Approve selected (2), reject 2');
+    const built = decisionRequest('approve-selected', gate, verdicts, '  too dark  ');
+    if (!('request' in built)) throw new Error(built.problem);
+    expect(built.request).toEqual({ node: 'gate', decision: 'approve', items: [0, 2], note: 'too dark' });
+    expect(resolved(built.request)).toEqual({ status: 'approved', approved: [0, 2], rejected: [1, 3] });
+  });
+
+  it('"Approve selected" with nothing approved sends nothing and points to "Reject run"', () => {
+    const verdicts = Object.fromEntries(gate.items.map((i) => [i.index, 'reject' as const]));
+    expect(decisionRequest('approve-selected', gate, verdicts)).toEqual({ problem: expect.stringContaining('Reject run') });
+  });
+
+  it('"Approve all" and "Reject run" ignore the per-item verdicts and name the gate', () => {
+    const verdicts = { ...initialVerdicts(gate), 2: 'reject' as const };
+    const all = decisionRequest('approve-all', gate, verdicts);
+    const none = decisionRequest('reject-run', gate, verdicts, 'wrong episode');
+    if (!('request' in all) || !('request' in none)) throw new Error('no request');
+    expect(all.request).toEqual({ node: 'gate', decision: 'approve' });
+    expect(resolved(all.request)).toMatchObject({ approved: [0, 1, 2, 3], rejected: [] });
+    expect(none.request).toEqual({ node: 'gate', decision: 'reject', note: 'wrong episode' });
+    expect(resolved(none.request)).toMatchObject({ status: 'rejected', approved: [], rejected: [0, 1, 2, 3] });
+  });
+});
+
+describe('what a card shows', () => {
+  it('leads with a still from the previews, else one inside the item, else a clip; images before clips', () => {
+    const inItem = { port: 'items', handle: handle(1, 'image/png') };
+    const preview = { port: 'previews', handle: handle(2, 'image/jpeg') };
+    const clip = { port: 'previews', handle: handle(3, 'video/mp4') };
+    expect(cardMedia(item(0, { media: [inItem, clip, preview] })).still).toEqual({ kind: 'image', handle: preview.handle, port: 'previews' });
+    expect(cardMedia(item(0, { media: [clip, inItem] })).still).toEqual({ kind: 'image', handle: inItem.handle, port: 'items' });
+    expect(cardMedia(item(0, { media: [clip] })).still).toEqual({ kind: 'video', handle: clip.handle, port: 'previews' });
+    expect(cardMedia(item(0)).still).toBeUndefined();
+  });
+
+  it("plays the item's voice lines in order, each once, the wired voices first", () => {
+    const a = handle(10, 'audio/wav');
+    const b = handle(11, 'audio/mpeg');
+    const own = handle(12, 'audio/wav');
+    const media = [
+      { port: 'items', handle: own },
+      { port: 'voices', handle: a },
+      { port: 'voices', handle: b },
+      { port: 'voices', handle: a },
+      { port: 'previews', handle: handle(13, 'image/png') },
+    ];
+    expect(cardMedia(item(0, { media })).voices.map((h) => h.hash)).toEqual([a.hash, b.hash, own.hash]);
+  });
+
+  it('titles a card by the item, else by its position counted from 1', () => {
+    expect(itemHeading(item(0, { title: 'The Hall' }))).toBe('The Hall');
+    expect(itemHeading(item(2))).toBe('Item 3');
+  });
+});
+
+describe('deadlines and decisions in words', () => {
+  it('counts down to the deadline, rounding up, and says what the timeout will do', () => {
+    expect(formatCountdown(44_001)).toBe('45 s');
+    expect(formatCountdown(185_000)).toBe('3 min 05 s');
+    expect(formatCountdown(2 * 3600_000 + 4 * 60_000)).toBe('2 h 04 min');
+    expect(describeDeadline({ onTimeout: 'reject' }, T)).toBeUndefined();
+    expect(describeDeadline({ deadlineAt: T + 90_000, onTimeout: 'reject' }, T)).toBe('1 min 30 s left, then its timeout rejects the run');
+    expect(describeDeadline({ deadlineAt: T + 500, onTimeout: 'approve' }, T)).toBe('1 s left, then its timeout approves every item');
+    expect(describeDeadline({ deadlineAt: T, onTimeout: 'approve' }, T + 1)).toMatch(/^the deadline passed/);
+  });
+
+  it('says a decision with items counted from 1, who decided and the note', () => {
+    expect(describeDecision(record(3))).toBe('waiting for a decision (3 items)');
+    expect(describeDecision(record(3, { status: 'approved', decidedBy: 'editor', approved: [0, 1, 2], rejected: [] }))).toBe('approved by editor');
+    expect(describeDecision(record(3, { status: 'approved', decidedBy: 'cli', approved: [0, 2], rejected: [1], note: 'redo 2' }))).toBe('approved items 1, 3, rejected 2 by cli — “redo 2”');
+    expect(describeDecision(record(3, { status: 'rejected', decidedBy: 'timeout', approved: [], rejected: [0, 1, 2] }))).toBe('rejected by timeout');
+    expect(describeDecision(record(3, { status: 'cancelled' }))).toMatch(/withdrawn/);
+  });
+
+  it('finds the open review of a gate, not a decided one', () => {
+    const decided = record(1, { nodeId: 'a', status: 'approved' });
+    const open = record(1, { nodeId: 'b' });
+    expect(pendingReview([decided, open])).toBe(open);
+    expect(pendingReview([decided, open], 'a')).toBeUndefined();
+    expect(pendingReview(undefined)).toBeUndefined();
+  });
+});
+
+const gateGraph: GraphDocument = graph(
+  'storyboard',
+  [{ ...node('scenes', 'testr.scenes', { count: 3 }) }, { ...node('gate', 'control.review', { rejectedItems: 'drop' }), title: 'Approve scenes' }],
+  [{ from: 'scenes.scenes', to: 'gate.items' }],
+  { outputs: { approved: 'gate.items', indices: 'gate.approved' } },
+);
+
+function detail(extra: Partial<RunDetail> = {}): RunDetail {
+  return { id: 'r1', graphId: 'storyboard', graphName: 'S', status: 'running', priority: 'normal', inputs: {}, createdAt: T, logCount: 0, trigger: 'editor', nodes: [], items: [], graph: gateGraph, usage: [], costUsd: 0, ...extra };
+}
+const gateRow = (status: 'waiting' | 'done', at: number) => ({ runId: 'r1', nodeId: 'gate', nodeType: 'control.review', status, attempts: 1, cached: false, startedAt: at });
+const reviewToasts = () => useToastStore.getState().toasts.filter((toast) => toast.topic.startsWith('review:'));
+
+describe('the toast when a followed run waits at a gate', () => {
+  beforeEach(() => {
+    useRunStore.getState().select(undefined);
+    useToastStore.setState({ toasts: [] });
+  });
+
+  it('lists the waiting gates of a waiting run only', () => {
+    expect(waitingGates(stateFromDetail(detail({ status: 'waiting', nodes: [gateRow('waiting', T)] })))).toEqual(['gate']);
+    expect(waitingGates(stateFromDetail(detail({ status: 'running', nodes: [gateRow('done', T)] })))).toEqual([]);
+    expect(waitingGates(undefined)).toEqual([]);
+  });
+
+  it('says so once per gate when live events bring the run to the gate, naming the gate by its title', () => {
+    useRunStore.getState().select('r1');
+    useRunStore.getState().receiveSnapshot(detail());
+    expect(reviewToasts()).toEqual([]);
+    useRunStore.getState().receiveEvent({ type: 'node', runId: 'r1', at: T + 1, nodeId: 'gate', nodeType: 'control.review', status: 'waiting' });
+    // The gate waits, but the run says so with its own event: one toast then, not before.
+    expect(reviewToasts()).toEqual([]);
+    useRunStore.getState().receiveEvent({ type: 'run', runId: 'r1', at: T + 2, status: 'waiting' });
+    expect(reviewToasts().map((toast) => [toast.kind, toast.text, toast.count])).toEqual([['info', waitingMessage('Approve scenes'), 1]]);
+    expect(waitingMessage('Approve scenes')).toBe('Waiting for your review at "Approve scenes"');
+    // A snapshot after a reconnect that still shows the gate waiting says nothing new.
+    useRunStore.getState().receiveSnapshot(detail({ status: 'waiting', nodes: [gateRow('waiting', T + 1)] }));
+    expect(reviewToasts().map((toast) => toast.count)).toEqual([1]);
+  });
+
+  it('says so for a run that already waits when it is opened (a snapshot, no event)', () => {
+    useRunStore.getState().select('r2');
+    useRunStore.getState().receiveSnapshot(detail({ id: 'r2', status: 'waiting', nodes: [{ ...gateRow('waiting', T), runId: 'r2' }] }));
+    expect(reviewToasts().map((toast) => [toast.text, toast.topic])).toEqual([[waitingMessage('Approve scenes'), 'review:r2']]);
+  });
+});
+
+describe('the API client against a waiting gate', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer({ extraNodes: [...testNodes, scenes] });
+    api = new ApiClient(server.token, server.server.url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  async function waitingRun(): Promise<string> {
+    const { runId } = await api.startRun({ graph: gateGraph });
+    for (let i = 0; i < 400; i++) {
+      const answer = await api.runReviews(runId);
+      if (answer.status === 'waiting' && pendingReview(answer.reviews)) return runId;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`run ${runId} never waited at its gate`);
+  }
+
+  it('reads the storyboard, stores the decision as the editor\'s, and the run goes on with the approved items', async () => {
+    const runId = await waitingRun();
+    const { reviews } = await api.runReviews(runId);
+    const open = pendingReview(reviews) as ReviewRecord;
+    expect(open.items.map((i) => [i.index, itemHeading(i), i.prompt])).toEqual([
+      [0, 'Scene 1', 'a lighthouse, shot 1'],
+      [1, 'Scene 2', 'a lighthouse, shot 2'],
+      [2, 'Scene 3', 'a lighthouse, shot 3'],
+    ]);
+    const verdicts = { ...initialVerdicts(open), 1: 'reject' as const };
+    const built = decisionRequest('approve-selected', open, verdicts, 'scene 2 is off');
+    if (!('request' in built)) throw new Error(built.problem);
+    const decided = await api.decideReview(runId, built.request);
+    expect(decided).toMatchObject({ status: 'approved', decidedBy: 'editor', approved: [0, 2], rejected: [1], note: 'scene 2 is off' });
+    const run = await api.getRun(runId, 10_000);
+    expect(run.status).toBe('done');
+    expect((run.outputs?.approved as Array<{ title: string }>).map((s) => s.title)).toEqual(['Scene 1', 'Scene 3']);
+    expect(run.outputs?.indices).toEqual([0, 2]);
+  });
+
+  it('a second decision is refused with 409, as an ApiError the storyboard shows', async () => {
+    const runId = await waitingRun();
+    await api.decideReview(runId, { node: 'gate', decision: 'reject', note: 'no' });
+    const refused = await api.decideReview(runId, { node: 'gate', decision: 'approve' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).status).toBe(409);
+    expect((refused as ApiError).code).toBe('REVIEW_NOT_PENDING');
+    const run = await api.getRun(runId, 10_000);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ code: 'REVIEW_REJECTED', location: { nodeId: 'gate' } });
+  });
+});
