@@ -8,8 +8,9 @@
  * panel can show exactly which field or node was wrong.
  */
 import type { AnyGraphDocument, ArtifactHandle, GraphDocument, NodeDescription, ReviewDecisionRequest, ReviewRecord, RunDeliverables, TemplateCatalog } from '../../../runtime/contract/index.js';
-import { MAX_RUN_WAIT_MS, type EstimateRequest, type ImportedDocument, type RunListQuery, type StartRunRequest } from '../../../runtime/contract/api-requests.js';
+import { MAX_RUN_WAIT_MS, type EstimateRequest, type ImportedDocument, type ItemPinRequest, type RunListQuery, type StartRunRequest } from '../../../runtime/contract/api-requests.js';
 import type { RunEstimate } from '../../../runtime/contract/estimate.js';
+import type { ItemPin } from '../../../runtime/contract/item-pins.js';
 import type { RequestProblem } from '../../../runtime/contract/errors.js';
 import type {
   CredentialInfo,
@@ -68,7 +69,9 @@ export type Problem = RequestProblem;
 export type ValidationResult = GraphValidation;
 export type { CredentialInfo, EpisodeTemplateText, GraphDiff, GraphInputsDraft, WebhookInfo };
 
-export type { EstimateRequest, RunEstimate, RunListQuery, StartRunRequest };
+export type { EstimateRequest, ItemPin, ItemPinRequest, RunEstimate, RunListQuery, StartRunRequest };
+
+const itemPinPath = (graphId: string, nodeId: string, index: number): string => `/api/graphs/${encodeURIComponent(graphId)}/pins/${encodeURIComponent(nodeId)}/${index}`;
 
 export class ApiClient {
   /** Called when the server answers 401 (no token, or a revoked one): the shell shows the login screen. */
@@ -305,6 +308,21 @@ export class ApiClient {
   async artifactLink(hash: string, ttlSeconds?: number): Promise<{ url: string; expiresAt: number }> {
     const link = await this.request<{ url: string; expiresAt: number }>('GET', `/api/artifacts/${encodeURIComponent(hash)}/link${ttlSeconds ? `?ttl=${ttlSeconds}` : ''}`);
     return { ...link, url: `${this.base}${link.url}` };
+  }
+
+  /** The graph's locked and regenerated items (items not listed are unlocked at take 0). */
+  itemPins(graphId: string, signal?: AbortSignal): Promise<ItemPin[]> {
+    return this.request('GET', `/api/graphs/${encodeURIComponent(graphId)}/pins`, undefined, signal);
+  }
+
+  /** `PUT …/pins/:node/:item`: lock, unlock or set the take (an undo sends the earlier pin's state); answers the pin after it. */
+  setItemPin(graphId: string, nodeId: string, index: number, change: ItemPinRequest): Promise<ItemPin> {
+    return this.request('PUT', `${itemPinPath(graphId, nodeId, index)}`, change);
+  }
+
+  /** The item's next take, made by the next run; starts no run and spends nothing. */
+  regenerateItem(graphId: string, nodeId: string, index: number): Promise<ItemPin> {
+    return this.request('POST', `${itemPinPath(graphId, nodeId, index)}/regenerate`, {});
   }
 
   credentials(): Promise<CredentialInfo[]> {

@@ -1,7 +1,7 @@
 /**
  * What the editor reads from the server and keeps (TanStack Query): the
  * stored graphs, a graph's versions, one stored version, a variant's diff, a
- * graph's webhook. One cache per API client (`queryClientFor`), provided at
+ * graph's webhook, a graph's item pins. One cache per API client (`queryClientFor`), provided at
  * the root by `<ApiProvider>` and used outside React too (the problem store
  * reads a variant's template through `fetchGraph`), so a graph opened from
  * the Graph panel is fetched once, not once per reader.
@@ -14,7 +14,7 @@
  */
 import { keepPreviousData, QueryClient, useQuery } from '@tanstack/react-query';
 import { useGraphStore } from '../state/graph-store.js';
-import type { ApiClient, EstimateRequest, GraphDiff, ReviewRecord, RunReviews, StoredGraph, WebhookInfo } from './client.js';
+import type { ApiClient, EstimateRequest, GraphDiff, ItemPin, ReviewRecord, RunReviews, StoredGraph, WebhookInfo } from './client.js';
 
 export const graphKeys = {
   all: ['graphs'] as const,
@@ -23,6 +23,12 @@ export const graphKeys = {
   detail: (id: string, version?: number) => ['graphs', 'detail', id, version ?? null] as const,
   history: (id: string) => ['graphs', 'history', id] as const,
   diff: (id: string, version?: number) => ['graphs', 'diff', id, version ?? null] as const,
+};
+
+/** A graph's item pins (locked and regenerated items): server state, changed by the Run panel's item controls. */
+export const pinKeys = {
+  all: ['pins'] as const,
+  forGraph: (graphId: string) => ['pins', graphId] as const,
 };
 
 /** A run's review gates (storyboards and decisions): read again on every review event of the followed run (run-store.ts). */
@@ -92,10 +98,11 @@ export function graphsChanged(client: QueryClient): void {
   void client.invalidateQueries({ queryKey: graphKeys.list() }, { cancelRefetch: false });
 }
 
-/** Stored graph `id` is gone, and its webhook with it. */
+/** Stored graph `id` is gone, and its webhook and item pins with it. */
 export function graphDeleted(client: QueryClient, id: string): void {
   graphsChanged(client);
   client.removeQueries({ queryKey: webhookKeys.forGraph(id) });
+  client.removeQueries({ queryKey: pinKeys.forGraph(id) });
 }
 
 /** Another stored graph or version opened: the list and that graph's history may have changed with it. */
@@ -145,6 +152,21 @@ export function useStoredGraph(api: ApiClient, id: string | undefined, version?:
 
 export function useVariantDiff(api: ApiClient, id: string, version?: number) {
   return useQuery({ queryKey: graphKeys.diff(id, version), queryFn: () => api.graphDiff(id, version) });
+}
+
+/** Stored graph `graphId`'s item pins; nothing is asked for a graph without an id (it has no pins). */
+export function useItemPins<T = ItemPin[]>(api: ApiClient, graphId: string | undefined, select?: (pins: ItemPin[]) => T) {
+  return useQuery<ItemPin[], Error, T>({
+    queryKey: pinKeys.forGraph(graphId ?? ''),
+    queryFn: ({ signal }) => api.itemPins(graphId ?? '', signal),
+    enabled: graphId !== undefined,
+    ...(select ? { select } : {}),
+  });
+}
+
+/** A pin changed: the graph's pins are read again (the Run panel's rows and the cards' badges follow). */
+export function pinsChanged(client: QueryClient, graphId: string): Promise<void> {
+  return client.invalidateQueries({ queryKey: pinKeys.forGraph(graphId) });
 }
 
 /** The graph's webhook; `null` when it has none (a query's answer cannot be undefined). */

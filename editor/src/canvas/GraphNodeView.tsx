@@ -16,6 +16,7 @@ import { createContext, memo, useContext, type CSSProperties } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { formatPortType } from '../../../runtime/contract/index.js';
 import { cardSize, portColor, type FlowNode, type GraphNodeData, type PortView } from '../graph.js';
+import { NodePinsBadge } from '../runs/ItemPins.js';
 import { NodeRunBadge } from '../runs/NodeRunBadge.js';
 import { useNodeOutcome } from '../runs/run-store.js';
 import { useNodeOverride, useNodeProblems, type NodeOverride, type NodeProblems } from '../state/problem-store.js';
@@ -170,6 +171,8 @@ function GraphNodeViewBase({ id, data, selected }: NodeProps<FlowNode>) {
         </div>
         <CardMarkers id={id} data={data} problems={problems} override={override} />
       </header>
+      {/* Its own line: beside the title it would squeeze the title out of a narrow card. */}
+      {data.kind === 'node' ? <NodePinsBadge nodeId={id} /> : null}
       {data.summary ? (
         <div className="rg-node__summary" title={data.summary}>
           {data.summary}

@@ -9,7 +9,7 @@
  * waveform and a play button, video in a player, images, and JSON (scripts,
  * timelines) as a collapsible tree.
  */
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { missingKeyHint } from '../params/credentials.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { itemLabel, providerLabel } from './item-labels.js';
@@ -18,20 +18,42 @@ import { nodeOutcome } from './run-progress.js';
 import { describeLocation, outputsOfNode, type ItemState } from './run-state.js';
 import { useNodeRun, useRunStore } from './run-store.js';
 import { statusIcons } from './NodeRunBadge.js';
+import { ItemPinControls, PinBar } from './ItemPins.js';
+import { recordedPin } from './pins.js';
 import './runs.css';
 
 const ITEM_ROWS = 200;
 
-function ItemRow({ item, label, provider, covered, chosen, onChoose }: { item: ItemState; label: string | undefined; provider: string; covered: boolean; chosen: boolean; onChoose: (index: number) => void }) {
+function ItemRow({
+  item,
+  label,
+  provider,
+  covered,
+  chosen,
+  onChoose,
+  pinControls,
+}: {
+  item: ItemState;
+  label: string | undefined;
+  provider: string;
+  covered: boolean;
+  chosen: boolean;
+  onChoose: (index: number) => void;
+  pinControls: ReactNode;
+}) {
   const where = describeLocation(item.error);
   // An item of an alternative the fallback covered did not fail the run: it fell back.
   const status = covered && item.status === 'failed' ? 'fell-back' : item.status;
   const facts = [formatDuration(item.durationMs), item.attempts > 1 ? `${item.attempts} tries` : ''].filter(Boolean);
+  // What the run record says of the item's pin ("locked", "take 2"): what this run did, not the pin now.
+  const recorded = recordedPin(item);
   return (
     <tr
       className={`rg-run-item rg-run-item--${status}${covered ? ' rg-run-item--covered' : ''}${chosen ? ' rg-run-item--chosen' : ''}`}
       data-testid={`inspector-item-${item.index}`}
       data-status={status}
+      data-locked={item.locked ? 'yes' : undefined}
+      data-take={item.take ?? 0}
       onClick={() => onChoose(item.index)}
       title={item.outputs ? 'show this item’s values' : undefined}
     >
@@ -51,9 +73,16 @@ function ItemRow({ item, label, provider, covered, chosen, onChoose }: { item: I
             {`${item.error.message}${where ? ` (${where})` : ''}`}
           </div>
         ) : null}
+        {pinControls}
       </td>
       <td className="rg-run-item-status">
         <span className={`rg-run-dot rg-run-dot--${status}`} /> {status === 'fell-back' ? 'fell back' : status}
+        {recorded ? (
+          <div className="rg-run-item-pin" data-testid={`inspector-pin-${item.index}`}>
+            {item.locked ? '🔒 ' : ''}
+            {recorded}
+          </div>
+        ) : null}
       </td>
     </tr>
   );
@@ -193,6 +222,7 @@ export function Inspector({ nodeId }: { nodeId: string }) {
                   <option value="failed">failed</option>
                 </select>
               </h5>
+              <PinBar nodeId={nodeId} />
               <div className="rg-inspector-items">
                 <table>
                   <thead>
@@ -212,6 +242,7 @@ export function Inspector({ nodeId }: { nodeId: string }) {
                         covered={outcome === 'fell-back'}
                         chosen={item.index === shownItem?.index}
                         onChoose={setChosenItem}
+                        pinControls={<ItemPinControls nodeId={nodeId} nodeType={graphNode?.type ?? node.nodeType} index={item.index} runId={run?.runId} />}
                       />
                     ))}
                   </tbody>

@@ -40,6 +40,10 @@ export interface ItemState {
   progress?: number;
   /** The item's output values, once it has a result. */
   outputs?: Record<string, unknown>;
+  /** The producer's take of the item (an item pin), when not the first. */
+  take?: number;
+  /** The result was the producer's locked one (status `cached`). */
+  locked?: true;
   /** Epoch ms of the last change applied. */
   at: number;
 }
@@ -185,6 +189,8 @@ function itemFromRow(row: ItemRunRow): ItemState {
     ...(row.durationMs !== undefined ? { durationMs: row.durationMs } : {}),
     ...(row.error ? { error: row.error } : {}),
     ...(row.outputs ? { outputs: row.outputs } : {}),
+    ...(row.take ? { take: row.take } : {}),
+    ...(row.locked ? { locked: true as const } : {}),
   };
 }
 
@@ -336,6 +342,9 @@ export function applyRunEvent(state: RunState, event: ReelgraphEvent): RunState 
           ...(event.error ? { error: event.error } : {}),
           ...(event.status === 'running' && prev?.progress !== undefined ? { progress: prev.progress } : {}),
           ...((event.outputs ?? prev?.outputs) ? { outputs: event.outputs ?? prev?.outputs } : {}),
+          // Every item event of a run says its take; a lock shows on its final `cached` event.
+          ...((event.take ?? prev?.take) ? { take: event.take ?? prev?.take } : {}),
+          ...(event.locked ? { locked: true as const } : {}),
         };
         // An item that reports while its node still shows queued means the node runs.
         const status: NodeStatus = node.status === 'queued' && event.status !== 'queued' ? 'running' : node.status;

@@ -20,11 +20,19 @@ export interface ToastMessage {
   topic: string;
   /** How many times this text was said in a row on this topic. */
   count: number;
+  /** Buttons in the toast (a pin change's "Undo", a regenerated item's "Run now"); such a toast stays longer. */
+  actions?: ToastAction[];
+}
+
+export interface ToastAction {
+  label: string;
+  run(): void;
 }
 
 export interface ToastOptions {
   /** Messages on the same topic replace each other. */
   topic?: string;
+  actions?: ToastAction[];
 }
 
 interface ToastState {
@@ -56,7 +64,7 @@ export const useToastStore = create<ToastState>()((set, get) => ({
   status: null,
   notify(kind, text, options = {}) {
     nextId += 1;
-    const toasts = withToast(get().toasts, { kind, text, topic: options.topic ?? defaultTopic(kind, text) }, nextId);
+    const toasts = withToast(get().toasts, { kind, text, topic: options.topic ?? defaultTopic(kind, text), ...(options.actions && options.actions.length > 0 ? { actions: options.actions } : {}) }, nextId);
     set({ toasts, status: { kind, text } });
     return toasts[toasts.length - 1]?.id ?? nextId;
   },

@@ -5,7 +5,8 @@ import { useToastStore, type ToastMessage } from '../state/toast-store.js';
 function ToastItem({ toast }: { toast: ToastMessage }) {
   const dismiss = useToastStore((state) => state.dismiss);
   useEffect(() => {
-    const timer = setTimeout(() => dismiss(toast.id), toast.kind === 'error' ? 7000 : 3500);
+    // Errors and toasts with a button stay long enough to read and click.
+    const timer = setTimeout(() => dismiss(toast.id), toast.kind === 'error' || toast.actions ? 7000 : 3500);
     return () => clearTimeout(timer);
   }, [toast, dismiss]);
   return (
@@ -20,6 +21,21 @@ function ToastItem({ toast }: { toast: ToastMessage }) {
     >
       {toast.text}
       {toast.count > 1 ? <span className="rg-toast__count"> ×{toast.count}</span> : null}
+      {toast.actions?.map((action) => (
+        <button
+          key={action.label}
+          type="button"
+          className="rg-toast__action"
+          data-testid={`toast-action-${action.label.toLowerCase().replace(/\s+/g, '-')}`}
+          onClick={(event) => {
+            event.stopPropagation();
+            action.run();
+            dismiss(toast.id);
+          }}
+        >
+          {action.label}
+        </button>
+      ))}
     </div>
   );
 }
