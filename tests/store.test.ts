@@ -154,7 +154,8 @@ describe('graphs', () => {
 
 describe('runs', () => {
   it('builds the run record from a realistic event sequence', async () => {
-    const store = await open();
+    // The run finishes (finishRun) at 1_600, when its last event happened.
+    const store = await open({ now: () => 1_600 });
     const run = newRun('r1', { graphId: 'weekly-recap', graphVersion: 3, outDir: '/out/r1' });
     await store.createRun(run);
 
@@ -242,7 +243,7 @@ describe('runs', () => {
   });
 
   it('marks cached nodes and counts node retries as attempts', async () => {
-    const store = await open();
+    const store = await open({ now: () => 60 });
     await store.createRun(newRun('r1'));
     const error = { name: 'TransientError', code: 'TRANSIENT', message: '503' };
     store.recordEvent({ type: 'node', runId: 'r1', at: 10, nodeId: 'script', nodeType: 'script.llm', status: 'cached' });
@@ -252,6 +253,10 @@ describe('runs', () => {
     store.recordEvent({ type: 'node', runId: 'r1', at: 50, nodeId: 'tts', nodeType: 'voice.tts', status: 'failed', error });
     store.recordEvent({ type: 'run', runId: 'r1', at: 60, status: 'failed', error });
     await store.flush();
+    // The terminal event alone does not finish the run: only finishRun does, with its outputs.
+    expect(await store.getRun('r1')).toMatchObject({ status: 'queued' });
+    expect(await store.getRun('r1')).not.toHaveProperty('finishedAt');
+    await store.finishRun('r1', { status: 'failed', error, durationMs: 50 });
 
     const detail = await store.getRun('r1');
     expect(detail?.nodes).toEqual([

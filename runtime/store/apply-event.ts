@@ -51,15 +51,24 @@ const updateRunSql = `
     error       = COALESCE($error, error)
   WHERE id = $runId`;
 
+/**
+ * A run becomes done, failed or cancelled in the store only with its outputs
+ * (`finishRun`, one statement): a reader that saw `done` from the event alone
+ * found no outputs yet, and a process that died in between left a finished
+ * run without its result. Until then the terminal event changes nothing, so
+ * a run whose process died before `finishRun` is still unfinished and resumes.
+ */
 async function applyRunEvent(db: Executor, event: RunEvent): Promise<void> {
-  const { changes } = await db.run(updateRunSql, {
-    $runId: event.runId,
-    $status: event.status,
-    $startedAt: event.status === 'running' ? event.at : null,
-    $finishedAt: terminalRunStatuses.has(event.status) ? event.at : null,
-    $durationMs: event.durationMs,
-    $error: toJson(event.error),
-  });
+  const { changes } = terminalRunStatuses.has(event.status)
+    ? await db.run('UPDATE runs SET id = id WHERE id = $runId', { $runId: event.runId })
+    : await db.run(updateRunSql, {
+        $runId: event.runId,
+        $status: event.status,
+        $startedAt: event.status === 'running' ? event.at : null,
+        $finishedAt: null,
+        $durationMs: event.durationMs,
+        $error: toJson(event.error),
+      });
   if (changes === 0) throw new UnknownRunError(event.runId);
 }
 
