@@ -3,13 +3,13 @@
  * `reelgraph server` process orchestrating over Redis and a real worker.
  * Killing the server mid-run and starting it again resumes the run.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { bin, createCluster, type Cluster } from './fixtures/queue-cluster.js';
 import { requireRedis } from './fixtures/redis.js';
+import { freePort, startServerProcess } from './fixtures/server-process.js';
 
 const redis = await requireRedis('queue mode with the server');
 
@@ -21,28 +21,7 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  return port;
-}
-
-async function startServer(c: Cluster, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'server', '--port', String(port)], { env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
-  servers.push(child);
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('listening on')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
-  });
-  return child;
-}
+const startServer = (c: Cluster, port: number): Promise<ChildProcess> => startServerProcess(c.env, port, servers);
 
 const graph: GraphDocument = {
   format: GRAPH_FORMAT,

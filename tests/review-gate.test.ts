@@ -9,7 +9,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +25,7 @@ import { signature } from '../server/webhooks/signing.js';
 import { startTestServer, type TestServer } from './fixtures/server.js';
 import { createCluster, type Cluster } from './fixtures/queue-cluster.js';
 import { requireRedis } from './fixtures/redis.js';
+import { freePort, startServerProcess } from './fixtures/server-process.js';
 
 const redis = await requireRedis('a review gate in queue mode');
 
@@ -334,33 +334,6 @@ describe('control.review through the server', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  return port;
-}
-
-/**
- * A real `reelgraph server` process (embedded mode) on a data directory,
- * killed with SIGKILL and started again as the issue asks.
- */
-async function serverProcess(env: NodeJS.ProcessEnv, port: number, children: ChildProcess[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'server', '--port', String(port)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('listening on')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
-  });
-  return child;
-}
-
 describe('a review gate across a server SIGKILL', () => {
   async function setup(): Promise<{ dir: string; env: NodeJS.ProcessEnv; provider: FakeProvider; port: number; children: ChildProcess[]; api: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }> }> {
     const dir = await mkdtemp(join(tmpdir(), 'reelgraph-review-kill-'));
@@ -390,7 +363,7 @@ describe('a review gate across a server SIGKILL', () => {
 
   /** Starts a gated run and kills the server once it waits; returns the run id and the review the first server opened. */
   async function killWhileWaiting(s: Awaited<ReturnType<typeof setup>>): Promise<{ runId: string; review: ReviewRecord }> {
-    const first = await serverProcess(s.env, s.port, s.children);
+    const first = await startServerProcess(s.env, s.port, s.children);
     const started = await s.api('POST', '/api/runs', { graph: gateGraph(s.provider.url, { timeoutMs: 3_600_000 }) });
     expect(started.status).toBe(202);
     const runId = started.body.runId as string;
@@ -410,7 +383,7 @@ describe('a review gate across a server SIGKILL', () => {
     const s = await setup();
     const { runId, review } = await killWhileWaiting(s);
 
-    await serverProcess(s.env, s.port, s.children);
+    await startServerProcess(s.env, s.port, s.children);
     // The resumed run took its upstream from the cache (the items were `done` before the kill) and waits at the gate again.
     await until('the resumed run to reach the gate from the cache', async () => ((await itemStatuses(s.api, runId, 'still')).every((status) => status === 'cached') ? true : undefined));
     const again = (await s.api('GET', `/api/runs/${runId}/review`)).body as { status: string; reviews: ReviewRecord[] };
@@ -442,7 +415,7 @@ describe('a review gate across a server SIGKILL', () => {
     const shown = spawnSync(process.execPath, [bin, 'review', runId, '--json'], { env: s.env, encoding: 'utf8' });
     expect(JSON.parse(shown.stdout)).toMatchObject({ reviews: [{ status: 'approved', decidedBy: 'cli', approved: [0, 2], rejected: [1] }] });
 
-    await serverProcess(s.env, s.port, s.children);
+    await startServerProcess(s.env, s.port, s.children);
     const detail = await until('the resumed run to finish', async () => {
       const body = (await s.api('GET', `/api/runs/${runId}`)).body;
       return body.status === 'done' || body.status === 'failed' ? body : undefined;

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphDocument } from '../../runtime/contract/graph.js';
 import type { ItemPin } from '../../runtime/contract/item-pins.js';
 import type { ItemRunRow, RunDetail } from '../../runtime/contract/records.js';
-import { acceptDialogs, flowNode, openRightTab, repoRoot, requireChromium, selectNode, startEditorSession, waitForRunStatus, waitForToast, waitUntil, type EditorSession } from '../fixtures/browser.js';
+import { acceptDialogs, flowNode, nextRunRecord, openRightTab, repoRoot, requireChromium, selectNode, shownRunId, startEditorSession, waitForToast, waitUntil, type EditorSession } from '../fixtures/browser.js';
 
 const chromium = requireChromium('the editor end-to-end tests');
 
@@ -31,7 +31,6 @@ const episode = (firstLine: string): string => `# Pins
 `;
 
 /** The run the page shows, from its address (#/graphs/<id>/runs/<runId>). */
-const shownRunId = (url: string): string | undefined => /\/runs\/([^/?#]+)/.exec(new URL(url).hash)?.[1];
 
 describe.skipIf(!chromium)('item pins from the editor (Chromium)', () => {
   let session: EditorSession;
@@ -47,17 +46,7 @@ describe.skipIf(!chromium)('item pins from the editor (Chromium)', () => {
     await session?.dispose();
   });
 
-  /** Waits for a run other than `previous` to be shown and to end; its stored record. */
-  async function nextRun(previous: string | undefined): Promise<RunDetail> {
-    const { page } = session;
-    await waitUntil(() => {
-      const id = shownRunId(page.url());
-      return id !== undefined && id !== previous;
-    }, 'a new run in the address bar');
-    const runId = shownRunId(page.url()) as string;
-    await waitForRunStatus(page, ['done', 'failed', 'cancelled']);
-    return session.api.get<RunDetail>(`/api/runs/${runId}?wait=10000`);
-  }
+  const nextRun = (previous: string | undefined): Promise<RunDetail> => nextRunRecord(session, previous);
 
   const voiceItems = (detail: RunDetail): ItemRunRow[] => (detail.items ?? []).filter((row) => row.nodeId === 'voice').sort((a, b) => a.index - b.index);
   const pinOf = (index: number): Promise<ItemPin> => session.api.get<ItemPin>(`/api/graphs/${voices.id}/pins/voice/${index}`);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphDocument } from '../../runtime/contract/graph.js';
 import type { RunDetail } from '../../runtime/contract/records.js';
-import { acceptDialogs, flowNode, nodeStatuses, openRightTab, repoRoot, requireChromium, selectNode, startEditorSession, waitForRunStatus, waitUntil, type EditorSession } from '../fixtures/browser.js';
+import { acceptDialogs, flowNode, nextRunRecord, nodeStatuses, openRightTab, repoRoot, requireChromium, selectNode, shownRunId, startEditorSession, waitUntil, type EditorSession } from '../fixtures/browser.js';
 import { graph, node } from '../fixtures/server.js';
 
 const chromium = requireChromium('the editor end-to-end tests');
@@ -53,7 +53,6 @@ const twoScenes = `# Two rooms
 `;
 
 /** The run the page shows, from its address (#/graphs/<id>/runs/<runId>). */
-const shownRunId = (url: string): string | undefined => /\/runs\/([^/?#]+)/.exec(new URL(url).hash)?.[1];
 
 describe.skipIf(!chromium)('partial runs from the editor (Chromium)', () => {
   let session: EditorSession;
@@ -69,18 +68,7 @@ describe.skipIf(!chromium)('partial runs from the editor (Chromium)', () => {
     await session?.dispose();
   });
 
-  /** Waits for a run other than `previous` to be shown and to end; its stored record. */
-  async function nextRun(previous: string | undefined): Promise<RunDetail> {
-    const { page } = session;
-    await waitUntil(() => {
-      const id = shownRunId(page.url());
-      return id !== undefined && id !== previous;
-    }, 'a new run in the address bar');
-    const runId = shownRunId(page.url()) as string;
-    await waitForRunStatus(page, ['done', 'failed', 'cancelled']);
-    // ?wait= answers once the run is stored (outputs and every node row written).
-    return session.api.get<RunDetail>(`/api/runs/${runId}?wait=10000`);
-  }
+  const nextRun = (previous: string | undefined): Promise<RunDetail> => nextRunRecord(session, previous);
 
   const ran = (detail: RunDetail): Record<string, { status: string; cached: boolean }> =>
     Object.fromEntries((detail.nodes ?? []).map((row) => [row.nodeId, { status: row.status, cached: row.cached }]));
