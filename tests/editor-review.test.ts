@@ -15,7 +15,8 @@ import { resolveDecision, type ReviewItem, type ReviewRecord } from '../runtime/
 import type { GraphDocument } from '../runtime/contract/graph.js';
 import type { RunDetail } from '../runtime/contract/records.js';
 import { ApiClient, ApiError } from '../editor/src/api/client.js';
-import { approveSelectedLabel, cardMedia, decisionRequest, describeDeadline, describeDecision, formatCountdown, initialVerdicts, itemHeading, pendingReview, waitingGates, waitingMessage } from '../editor/src/runs/review.js';
+import { approveSelectedLabel, cardMedia, decisionRequest, describeDeadline, describeDecision, formatCountdown, initialVerdicts, itemHeading, pendingReview, storyboardCost, waitingGates, waitingMessage } from '../editor/src/runs/review.js';
+import type { NodeEstimate, RunEstimate } from '../runtime/contract/estimate.js';
 import { stateFromDetail } from '../editor/src/runs/run-state.js';
 import { useRunStore } from '../editor/src/runs/run-store.js';
 import { useToastStore } from '../editor/src/state/toast-store.js';
@@ -147,6 +148,24 @@ function detail(extra: Partial<RunDetail> = {}): RunDetail {
 const gateRow = (status: 'waiting' | 'done', at: number) => ({ runId: 'r1', nodeId: 'gate', nodeType: 'control.review', status, attempts: 1, cached: false, startedAt: at });
 const reviewToasts = () => useToastStore.getState().toasts.filter((toast) => toast.topic.startsWith('review:'));
 
+describe('what approving costs', () => {
+  const paid = (over: Partial<NodeEstimate>): NodeEstimate => ({ id: 'render', type: 'scene.runway', provider: 'runway', usage: [], costUsd: 0, cachedItems: 0, items: 3, ...over });
+  const estimate = (nodes: NodeEstimate[], complete = true): RunEstimate => ({ costUsd: nodes.reduce((sum, n) => sum + n.costUsd, 0), nodes, complete, estimatedPrices: false });
+
+  it("gives each card its share of the paid work that maps over the gate's items, over the items still to make", () => {
+    // Runway renders 3 scenes, one cached: $1.00 for the other two; a music bed (one item) is not per card.
+    const cost = storyboardCost(estimate([paid({ costUsd: 1, cachedItems: 1 }), paid({ id: 'music', type: 'audio.music', costUsd: 0.2, items: 1 })]), 3);
+    expect(cost).toEqual({ summary: 'Approving all: about $1.20 more (the rest of the run, at list price).', perItem: 'about $0.50 to make' });
+  });
+
+  it('says when nothing more is paid, and when the figure is only a lower bound', () => {
+    expect(storyboardCost(estimate([]), 3)).toEqual({ summary: 'Approving costs nothing more: no paid work follows that is not cached.' });
+    expect(storyboardCost(estimate([paid({ costUsd: 0, cachedItems: 3 })]), 3)?.perItem).toBeUndefined();
+    expect(storyboardCost(estimate([paid({ costUsd: 0.6 })], false), 3)?.summary).toBe('Approving all: at least $0.60 more (the rest of the run, at list price).');
+    expect(storyboardCost(undefined, 3)).toBeUndefined();
+  });
+});
+
 describe('the toast when a followed run waits at a gate', () => {
   beforeEach(() => {
     useRunStore.getState().select(undefined);
@@ -222,6 +241,14 @@ describe('the API client against a waiting gate', () => {
     expect(run.status).toBe('done');
     expect((run.outputs?.approved as Array<{ title: string }>).map((s) => s.title)).toEqual(['Scene 1', 'Scene 3']);
     expect(run.outputs?.indices).toEqual([0, 2]);
+  });
+
+  it('asks the server what approving would cost: a gate with no paid work after it costs nothing more', async () => {
+    const runId = await waitingRun();
+    const answer = await api.runReviewsEstimate(runId);
+    expect(answer.estimate).toMatchObject({ costUsd: 0, nodes: [], complete: true });
+    expect(storyboardCost(answer.estimate, 3)?.summary).toMatch(/^Approving costs nothing more/);
+    await api.decideReview(runId, { node: 'gate', decision: 'reject' });
   });
 
   it('a second decision is refused with 409, as an ApiError the storyboard shows', async () => {

@@ -12,7 +12,7 @@
  * Screenshots: test-artifacts/e2e/editor-storyboard/.
  *
  * Test ids the storyboard adds: `storyboard` (data-node, data-run),
- * `storyboard-status` (data-status), `storyboard-items` (data-count),
+ * `storyboard-status` (data-status), `storyboard-cost`, `storyboard-cost-<i>`, `storyboard-items` (data-count),
  * `storyboard-item-<i>` (data-verdict), `storyboard-title|prompt|text-<i>`,
  * `storyboard-still-<i>` (data-kind image|video), `storyboard-voices-<i>`
  * (data-count), `storyboard-voice-<i>-<n>`, `storyboard-approve-<i>`,
@@ -122,6 +122,9 @@ describe.skipIf(!chromium)('the storyboard of a review gate (Chromium)', () => {
     await page.getByTestId('storyboard-items').waitFor({ state: 'visible' });
     await expect(page.getByTestId('storyboard-items').getAttribute('data-count')).resolves.toBe('3');
     await expect(page.getByTestId('storyboard-status').getAttribute('data-status')).resolves.toBe('pending');
+    // What approving costs, priced by the server: nothing paid follows this gate.
+    await page.getByTestId('storyboard-cost').waitFor({ state: 'visible' });
+    expect(await page.getByTestId('storyboard-cost').textContent()).toMatch(/^Approving costs nothing more/);
 
     // Each card: its own title, prompt and line, its own still (told by its width) and its own voice line (told by its length).
     for (const index of [0, 1, 2]) {

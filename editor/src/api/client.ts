@@ -290,6 +290,11 @@ export class ApiClient {
     return this.request('GET', `/api/runs/${encodeURIComponent(runId)}/review`, undefined, signal);
   }
 
+  /** The run's review gates with what approving would cost (`?estimate=true`: the rest of the run priced, free). */
+  runReviewsEstimate(runId: string, signal?: AbortSignal): Promise<RunReviews> {
+    return this.request('GET', `/api/runs/${encodeURIComponent(runId)}/review?estimate=true`, undefined, signal);
+  }
+
   /** Decides a waiting review gate (409 when none waits: decided already, or the run moved on). */
   decideReview(runId: string, decision: ReviewDecisionRequest): Promise<ReviewRecord> {
     return this.request('POST', `/api/runs/${encodeURIComponent(runId)}/review`, decision);
@@ -338,11 +343,12 @@ export class ApiClient {
   }
 }
 
-/** GET /api/runs/:id/review: the run's status and its gates. */
+/** GET /api/runs/:id/review: the run's status and its gates (and, asked with `?estimate=true`, what approving would cost). */
 export interface RunReviews {
   runId: string;
   status: string;
   reviews: ReviewRecord[];
+  estimate?: RunEstimate;
 }
 
 export type { GraphDocument, ReviewDecisionRequest, ReviewRecord, RunDeliverables, TemplateCatalog };

@@ -35,6 +35,7 @@ export const pinKeys = {
 export const reviewKeys = {
   all: ['reviews'] as const,
   forRun: (runId: string) => ['reviews', runId] as const,
+  estimate: (runId: string) => ['reviews', runId, 'estimate'] as const,
 };
 
 export const webhookKeys = {
@@ -199,6 +200,20 @@ export function useEstimate(api: ApiClient, request: EstimateRequest | undefined
 export function useRunReviews(api: ApiClient, runId: string | undefined, enabled = true) {
   // Always current: a decision elsewhere (the CLI, another tab) must not be hidden by an old answer.
   return useQuery({ queryKey: reviewKeys.forRun(runId ?? ''), queryFn: ({ signal }) => api.runReviews(runId ?? '', signal), enabled: enabled && runId !== undefined, staleTime: 0 });
+}
+
+/**
+ * What approving a waiting gate would cost (the rest of the run, priced by
+ * the server without calling a paid provider). Asked once per open
+ * storyboard: pricing runs the cheap upstream nodes, which are cached by now.
+ */
+export function useReviewEstimate(api: ApiClient, runId: string | undefined, enabled: boolean) {
+  return useQuery({
+    queryKey: reviewKeys.estimate(runId ?? ''),
+    queryFn: async ({ signal }) => (await api.runReviewsEstimate(runId ?? '', signal)).estimate,
+    enabled: enabled && runId !== undefined,
+    staleTime: 60_000,
+  });
 }
 
 /** A decision was taken here: the answer replaces its gate's record at once, before the refetch. */

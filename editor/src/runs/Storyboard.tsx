@@ -17,7 +17,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { ReviewItem, ReviewRecord } from '../../../runtime/contract/review.js';
 import { ApiError } from '../api/client.js';
 import { useApi } from '../api/context.js';
-import { reviewDecided, useRunReviews } from '../api/queries.js';
+import { reviewDecided, useReviewEstimate, useRunReviews } from '../api/queries.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
 import { useUiStore } from '../state/ui-store.js';
@@ -33,6 +33,7 @@ import {
   initialVerdicts,
   itemHeading,
   pendingReview,
+  storyboardCost,
   waitingGates,
   type DecisionAction,
   type ItemVerdict,
@@ -63,7 +64,22 @@ function VoiceLine({ index, line, hash, name }: { index: number; line: number; h
  * One storyboard card. `actions` is where per-item actions beside the
  * verdict go (item takes will add "regenerate" here).
  */
-export function StoryboardCard({ item, verdict, onVerdict, decided, actions }: { item: ReviewItem; verdict: ItemVerdict; onVerdict(verdict: ItemVerdict): void; decided: boolean; actions?: ReactNode }) {
+export function StoryboardCard({
+  item,
+  verdict,
+  onVerdict,
+  decided,
+  cost,
+  actions,
+}: {
+  item: ReviewItem;
+  verdict: ItemVerdict;
+  onVerdict(verdict: ItemVerdict): void;
+  decided: boolean;
+  /** What making this item after approval costs, when priced ("about $0.40 to make"). */
+  cost?: string | undefined;
+  actions?: ReactNode;
+}) {
   const media = useMemo(() => cardMedia(item), [item]);
   const heading = itemHeading(item);
   const name = `verdict-${item.index}`;
@@ -78,6 +94,11 @@ export function StoryboardCard({ item, verdict, onVerdict, decided, actions }: {
       <header className="rg-storyboard__card-head">
         <span className="rg-storyboard__index">{item.index + 1}</span>
         <h3 data-testid={`storyboard-title-${item.index}`}>{heading}</h3>
+        {cost ? (
+          <span className="rg-run-muted rg-storyboard__cost" data-testid={`storyboard-cost-${item.index}`} title="The paid work after this gate for one item, averaged over the items not made yet">
+            {cost}
+          </span>
+        ) : null}
       </header>
       {media.still ? <Still index={item.index} kind={media.still.kind} hash={media.still.handle.hash} name={media.still.handle.name ?? `${heading} still`} /> : <div className="rg-storyboard__still rg-storyboard__still--empty rg-run-muted">no still yet</div>}
       {item.prompt ? (
@@ -146,6 +167,8 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
   const [sending, setSending] = useState<DecisionAction | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
   const pending = record.status === 'pending';
+  const estimate = useReviewEstimate(api, record.runId, pending);
+  const cost = storyboardCost(estimate.data, record.items.length);
   // A decided record shows what was decided; an open one what the producer chose so far.
   const shown: Verdicts = pending ? verdicts : Object.fromEntries(record.items.map((item) => [item.index, (record.rejected ?? []).includes(item.index) ? 'reject' : 'approve']));
   const rejectedCount = record.items.filter((item) => shown[item.index] === 'reject').length;
@@ -183,6 +206,11 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
         </span>
         <Countdown record={record} />
       </div>
+      {pending && cost ? (
+        <div className="rg-run-muted" data-testid="storyboard-cost">
+          {cost.summary}
+        </div>
+      ) : null}
       {!pending ? (
         <div className="rg-storyboard__decision" data-testid="storyboard-decision">
           {describeDecision(record)}
@@ -195,6 +223,7 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
             item={item}
             verdict={shown[item.index] ?? 'approve'}
             decided={!pending || sending !== undefined}
+            cost={pending ? cost?.perItem : undefined}
             onVerdict={(verdict) => setVerdicts((current) => ({ ...current, [item.index]: verdict }))}
           />
         ))}

@@ -11,6 +11,8 @@
  */
 import type { ArtifactHandle } from '../../../runtime/contract/artifacts.js';
 import type { ReviewDecisionRequest, ReviewItem, ReviewMedia, ReviewRecord } from '../../../runtime/contract/review.js';
+import { usd } from '../../../runtime/contract/budget.js';
+import type { RunEstimate } from '../../../runtime/contract/estimate.js';
 import type { RunState } from './run-state.js';
 
 /**
@@ -148,4 +150,32 @@ export function describeDecision(record: ReviewRecord): string {
   if (record.status === 'rejected' && approved.length === 0) return `rejected${by}${note}`;
   if (rejected.length === 0) return `approved${by}${note}`;
   return `approved item${approved.length === 1 ? '' : 's'} ${listOf(approved)}, rejected ${listOf(rejected)}${by}${note}`;
+}
+
+// ---------------------------------------------------------------- what approving costs
+
+export interface StoryboardCost {
+  /** "Approving all: about $1.20 more (the rest of the run)". */
+  summary: string;
+  /** Per card: the paid work after the gate that maps over its items, averaged over the items not cached yet. */
+  perItem?: string;
+}
+
+/**
+ * What approving would cost, from the rest of the run's estimate. A paid node
+ * whose item count is the gate's maps over the gate's items, so one card's
+ * share is its cost over its items still to make; an average (which items
+ * are cached is not in the estimate), said with "about".
+ */
+export function storyboardCost(estimate: RunEstimate | undefined, itemCount: number): StoryboardCost | undefined {
+  if (!estimate) return undefined;
+  const amount = `${estimate.complete ? 'about' : 'at least'} ${usd(estimate.costUsd)}`;
+  if (estimate.nodes.length === 0 || (estimate.costUsd === 0 && estimate.complete)) return { summary: 'Approving costs nothing more: no paid work follows that is not cached.' };
+  const perItemUsd = estimate.nodes
+    .filter((node) => node.items === itemCount && node.items > node.cachedItems)
+    .reduce((sum, node) => sum + node.costUsd / (node.items - node.cachedItems), 0);
+  return {
+    summary: `Approving all: ${amount} more (the rest of the run, at list price).`,
+    ...(perItemUsd > 0 ? { perItem: `about ${usd(perItemUsd)} to make` } : {}),
+  };
 }
