@@ -12,7 +12,9 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BudgetExceededError, budgetCounters, serializeError, UpstreamError, type GraphDocument, type RunEstimate } from '../runtime/contract/index.js';
 import type { RunDetail } from '../runtime/contract/records.js';
-import { budgetFailureOf, describeEstimate, describeSpend, formatUsage, overBudget, parseBudget, parseBudgetError } from '../editor/src/runs/cost.js';
+import { budgetFailureOf, describeEstimate, describeSpend, formatUsage, hasPaidNodes, overBudget, parseBudget, parseBudgetError } from '../editor/src/runs/cost.js';
+import { describeNode } from '../runtime/contract/index.js';
+import { builtinNodes } from '../nodes/index.js';
 import { EstimateView, type EstimateViewProps } from '../editor/src/runs/Estimate.js';
 import { BudgetStop, RunSpend } from '../editor/src/runs/Spend.js';
 import { missingRequired, toInputs } from '../editor/src/runs/run-inputs.js';
@@ -21,7 +23,7 @@ import { stateFromDetail } from '../editor/src/runs/run-state.js';
 import { DailyBudgetField } from '../editor/src/graphs/GraphSettingsSection.js';
 import { dailyBudgetHint, parseDailyBudget, withSetting } from '../editor/src/graphs/settings.js';
 import { settingsWithProfile } from '../editor/src/graphs/ProfilePicker.js';
-import { useGraphStore } from '../editor/src/state/graph-store.js';
+import { toRegistry, useGraphStore } from '../editor/src/state/graph-store.js';
 
 const titles: Record<string, string> = { eleven: 'ElevenLabs voices', scenes: 'Runway scenes' };
 const titleOf = (id: string): string => titles[id] ?? id;
@@ -101,6 +103,26 @@ describe('the estimate as the Run panel reads it', () => {
     expect(formatUsage([{ provider: 'elevenlabs', unit: 'characters', quantity: 1 }])).toBe('1 character');
     expect(formatUsage([{ provider: 'runway', unit: 'seconds', quantity: 7.25 }])).toBe('7.3 s');
     expect(describeEstimate(estimate([voiceLine({ costUsd: 0.004 })]), titleOf).total).toBe('$0.0040');
+  });
+});
+
+describe('which graphs are estimated unasked', () => {
+  // The registry as the editor has it: the server's node descriptions.
+  const registry = toRegistry(builtinNodes.map((node) => describeNode(node)));
+
+  it('marks the node types that price their usage as paid, and only those', () => {
+    const paid = builtinNodes.filter((node) => describeNode(node).paid).map((node) => node.type);
+    expect(paid).toEqual(builtinNodes.filter((node) => typeof node.estimateUsage === 'function').map((node) => node.type));
+    expect(paid).toEqual(expect.arrayContaining(['voice.tts', 'scene.runway']));
+    expect(paid).not.toContain('script.markdown');
+  });
+
+  it('a graph with a paid node is; an offline one is not', () => {
+    const offline = { nodes: [{ id: 'parse', type: 'script.markdown', typeVersion: 1 }] } as GraphDocument;
+    const voiced = { nodes: [...offline.nodes, { id: 'voice', type: 'voice.tts', typeVersion: 1 }] } as GraphDocument;
+    expect(hasPaidNodes(offline, registry)).toBe(false);
+    expect(hasPaidNodes(voiced, registry)).toBe(true);
+    expect(hasPaidNodes(voiced, undefined)).toBe(false);
   });
 });
 
@@ -259,10 +281,19 @@ describe("the graph's daily budget", () => {
 });
 
 describe('what the estimate waits for', () => {
-  it('a required input left empty without a default (the server would answer 400); one with a default or typed is not', () => {
-    const declared = { episode: { type: 'Markdown' as const, required: true, title: 'Episode' }, lang: { type: 'Text' as const, required: true, default: 'en' }, note: { type: 'Text' as const } };
-    expect(missingRequired(declared, {})).toEqual([{ in: 'inputs', path: '/episode', message: '"Episode" is required' }]);
-    expect(missingRequired(declared, { episode: '# Title' })).toEqual([]);
+  it('a required input left empty without a default (the server would answer 400); one with a default, optional or typed is not', () => {
+    const declared = {
+      episode: { type: 'Markdown' as const, required: true, title: 'Episode' },
+      lang: { type: 'Text' as const, required: true, default: 'en' },
+      note: { type: 'Text' as const, required: false },
+      // Inputs are required unless they say otherwise (as the engine reads them).
+      style: { type: 'Text' as const },
+    };
+    expect(missingRequired(declared, {})).toEqual([
+      { in: 'inputs', path: '/episode', message: '"Episode" is required' },
+      { in: 'inputs', path: '/style', message: '"style" is required' },
+    ]);
+    expect(missingRequired(declared, { episode: '# Title', style: 'noir' })).toEqual([]);
   });
 });
 

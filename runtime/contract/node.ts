@@ -72,6 +72,12 @@ export interface NodeDescription {
    * does); the coordinator holds it, never a worker (see runtime/engine/review-gate.ts).
    */
   control?: 'fallback' | 'review';
+  /**
+   * Bills a provider per request: the node type prices its usage
+   * (`estimateUsage`), so estimates and budgets count it. Set by
+   * `describeNode`; the editor estimates a graph that has one unasked.
+   */
+  paid?: boolean;
   /** Editor hints. */
   icon?: string;
   tags?: string[];
@@ -211,6 +217,6 @@ export function defineNode(node: NodeType | TypedNodeType<TObject>): NodeType {
 
 /** The plain-data part of a node type, as served to the editor and `reelgraph nodes --json`. */
 export function describeNode(node: NodeDescription): NodeDescription {
-  const { execute: _execute, cacheIdentity: _identity, cacheKeyInputs: _keyInputs, unitTimeoutMs: _unitTimeout, estimateUsage: _estimate, ...description } = node as NodeType;
-  return structuredClone(description);
+  const { execute: _execute, cacheIdentity: _identity, cacheKeyInputs: _keyInputs, unitTimeoutMs: _unitTimeout, estimateUsage, paid: _paid, ...description } = node as NodeType;
+  return { ...structuredClone(description), ...(typeof estimateUsage === 'function' ? { paid: true } : {}) };
 }

@@ -132,13 +132,19 @@ export interface EstimateSectionProps {
   inputProblems: Problem[];
   budgetUsd: number | undefined;
   scenePreview: boolean;
+  /** The graph has a node that bills a provider: it is estimated without asking (an estimate is free). */
+  paid: boolean;
   titleOf(nodeId: string): string;
 }
 
-/** The section in the Run panel: a button until asked once, then the estimate following the form. */
-export function EstimateSection({ request, inputProblems, budgetUsd, scenePreview, titleOf }: EstimateSectionProps) {
+/**
+ * The section in the Run panel: a graph with paid nodes is estimated at once
+ * and follows the form; any other shows a button (nothing it runs is billed,
+ * so there is nothing to price unasked).
+ */
+export function EstimateSection({ request, inputProblems, budgetUsd, scenePreview, paid, titleOf }: EstimateSectionProps) {
   const api = useApi();
-  const estimating = useRunForm((s) => s.estimating);
+  const estimating = useRunForm((s) => s.estimating) || paid;
   // Changes are priced once typing pauses; the button prices what the form says now.
   const [asked, setAsked] = useState<EstimateRequest | undefined>(undefined);
   useEffect(() => {
@@ -162,7 +168,7 @@ export function EstimateSection({ request, inputProblems, budgetUsd, scenePrevie
             Estimate cost
           </button>
           <span className="rg-run-muted rg-run-mode">
-            {request ? 'Per paid node at list price; cached results are free. It then follows your edits.' : 'Fill in the required inputs to estimate the run.'}
+            {request ? 'No node of this graph bills a provider, so a run costs nothing; an estimate says so per node.' : 'Fill in the required inputs to estimate the run.'}
           </span>
         </div>
       ) : (

@@ -40,7 +40,7 @@ import { describeEta, describeReuse, estimateEta, nodeOutcome, nodeProgressRows,
 import { canPreviewScene, describeScope, previewedScene, sceneField, scopeOf, uncachedUpstream, type PartialRunRequest } from './partial.js';
 import { describeLocation, isRunActive, terminalRunStatuses, type LogLine, type RunState } from './run-state.js';
 import { initialValue, missingRequired, toInputs, type FormValues } from './run-inputs.js';
-import { budgetFailureOf, describeSpend, parseBudget } from './cost.js';
+import { budgetFailureOf, describeSpend, hasPaidNodes, parseBudget } from './cost.js';
 import { EstimateSection } from './Estimate.js';
 import { BudgetStop, RunSpend } from './Spend.js';
 import './runs.css';
@@ -383,6 +383,7 @@ export function RunPanel() {
   const budgetField = useMemo(() => parseBudget(budget), [budget]);
   const registry = useGraphStore((s) => s.registry);
   const previewable = useMemo(() => (doc ? canPreviewScene(doc, registry) : false), [doc, registry]);
+  const paid = useMemo(() => hasPaidNodes(doc, registry), [doc, registry]);
   // What the form shows: what was typed, else each input's default.
   const values = useMemo(() => {
     const next: InputValues = {};
@@ -562,7 +563,14 @@ export function RunPanel() {
         ) : null}
       </section>
 
-      <EstimateSection request={estimateRequest} inputProblems={estimateProblems} budgetUsd={budgetField.budgetUsd} scenePreview={previewable && scene.trim() !== ''} titleOf={titleOf} />
+      <EstimateSection
+        request={estimateRequest}
+        inputProblems={estimateProblems}
+        budgetUsd={budgetField.budgetUsd}
+        scenePreview={previewable && scene.trim() !== ''}
+        paid={paid}
+        titleOf={titleOf}
+      />
 
       <section className="rg-run-section">
         <div className="rg-run-status" data-testid="run-status" data-status={runStatus} data-connection={connection}>

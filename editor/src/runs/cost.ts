@@ -8,6 +8,9 @@
 import { usd } from '../../../runtime/contract/budget.js';
 import type { NodeEstimate, RunEstimate } from '../../../runtime/contract/estimate.js';
 import type { SerializedError } from '../../../runtime/contract/errors.js';
+import type { GraphDocument } from '../../../runtime/contract/graph.js';
+import type { NodeDescription } from '../../../runtime/contract/node.js';
+import type { NodeRegistry } from '../../../runtime/contract/registry.js';
 import type { RunDetail, RunUsage } from '../../../runtime/contract/records.js';
 import type { Problem } from '../api/client.js';
 import type { RunState } from './run-state.js';
@@ -223,4 +226,9 @@ export function budgetFailureOf(run: RunState | undefined): BudgetFailure | unde
     if (found) return found;
   }
   return undefined;
+}
+
+/** Whether a node of the graph bills a provider (its description says `paid`): such a graph is estimated unasked. */
+export function hasPaidNodes(graph: Pick<GraphDocument, 'nodes'> | undefined, registry: Pick<NodeRegistry<NodeDescription>, 'get'> | undefined): boolean {
+  return Boolean(graph && registry && graph.nodes.some((node) => registry.get(node.type, node.typeVersion)?.paid === true));
 }

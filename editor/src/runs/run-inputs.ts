@@ -105,6 +105,7 @@ export function toInputs(declared: Record<string, GraphInput>, values: FormValue
  */
 export function missingRequired(declared: Record<string, GraphInput>, inputs: Record<string, unknown>): RequestProblem[] {
   return Object.entries(declared)
-    .filter(([name, input]) => input.required === true && input.default === undefined && inputs[name] === undefined)
+    // As the engine reads an input: required unless it says `required: false`.
+    .filter(([name, input]) => input.required !== false && input.default === undefined && inputs[name] === undefined)
     .map(([name, input]) => ({ in: 'inputs', path: `/${name}`, message: `"${input.title ?? name}" is required` }));
 }
