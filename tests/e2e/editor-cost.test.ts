@@ -99,8 +99,7 @@ describe.skipIf(!chromium)('cost estimate and budgets in the Run panel (Chromium
     const { page } = session;
     await openRightTab(page, 'run');
     await page.getByTestId('run-input-episode').fill(episode);
-    // A graph with a paid node is estimated unasked: no button to press.
-    expect(await page.getByTestId('estimate-start').count()).toBe(0);
+    await page.getByTestId('estimate-start').click();
     await settledEstimate('priced');
 
     // The node's row: provider, usage, cost, nothing cached yet; the total is the three lines.
@@ -191,6 +190,7 @@ describe.skipIf(!chromium)('cost estimate and budgets in the Run panel (Chromium
     const fresh = [line('Four: '), line('Five: ')];
     await page.getByTestId('run-input-episode').fill(`# Signal\n\n## Roof\n\n${fresh.map((text) => `**ARIA:** ${text}`).join('\n\n')}\n`);
     const requests = fake.requests.length;
+    await page.getByTestId('estimate-start').click();
     await settledEstimate('incomplete');
 
     await expect(page.getByTestId('estimate-total').getAttribute('data-complete')).resolves.toBe('false');

@@ -132,19 +132,20 @@ export interface EstimateSectionProps {
   inputProblems: Problem[];
   budgetUsd: number | undefined;
   scenePreview: boolean;
-  /** The graph has a node that bills a provider: it is estimated without asking (an estimate is free). */
+  /** The graph has a node whose type bills a provider (its description says `paid`). */
   paid: boolean;
   titleOf(nodeId: string): string;
 }
 
 /**
- * The section in the Run panel: a graph with paid nodes is estimated at once
- * and follows the form; any other shows a button (nothing it runs is billed,
- * so there is nothing to price unasked).
+ * The section in the Run panel: a button until asked once, then the estimate
+ * following the form. Not unasked: an estimate executes the cheap nodes
+ * upstream of the paid ones and caches them, and a node type that can bill
+ * (a voice) may be set to a free provider, which only the estimate tells.
  */
 export function EstimateSection({ request, inputProblems, budgetUsd, scenePreview, paid, titleOf }: EstimateSectionProps) {
   const api = useApi();
-  const estimating = useRunForm((s) => s.estimating) || paid;
+  const estimating = useRunForm((s) => s.estimating);
   // Changes are priced once typing pauses; the button prices what the form says now.
   const [asked, setAsked] = useState<EstimateRequest | undefined>(undefined);
   useEffect(() => {
@@ -168,7 +169,11 @@ export function EstimateSection({ request, inputProblems, budgetUsd, scenePrevie
             Estimate cost
           </button>
           <span className="rg-run-muted rg-run-mode">
-            {request ? 'No node of this graph bills a provider, so a run costs nothing; an estimate says so per node.' : 'Fill in the required inputs to estimate the run.'}
+            {!request
+              ? 'Fill in the required inputs to estimate the run.'
+              : paid
+                ? 'Per paid node at list price; cached results are free. It then follows your edits.'
+                : 'No node of this graph bills a provider: a run of it costs nothing.'}
           </span>
         </div>
       ) : (
