@@ -106,7 +106,7 @@ describe('the estimate as the Run panel reads it', () => {
   });
 });
 
-describe('which graphs are estimated unasked', () => {
+describe('which node types bill a provider (the estimate button says so)', () => {
   // The registry as the editor has it: the server's node descriptions.
   const registry = toRegistry(builtinNodes.map((node) => describeNode(node)));
 

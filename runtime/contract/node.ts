@@ -75,7 +75,7 @@ export interface NodeDescription {
   /**
    * Bills a provider per request: the node type prices its usage
    * (`estimateUsage`), so estimates and budgets count it. Set by
-   * `describeNode`; the editor estimates a graph that has one unasked.
+   * `describeNode`; the editor's estimate button says a graph without one costs nothing.
    */
   paid?: boolean;
   /** Editor hints. */

@@ -228,7 +228,7 @@ export function budgetFailureOf(run: RunState | undefined): BudgetFailure | unde
   return undefined;
 }
 
-/** Whether a node of the graph bills a provider (its description says `paid`): such a graph is estimated unasked. */
+/** Whether a node of the graph bills a provider (its description says `paid`); without one a run costs nothing. */
 export function hasPaidNodes(graph: Pick<GraphDocument, 'nodes'> | undefined, registry: Pick<NodeRegistry<NodeDescription>, 'get'> | undefined): boolean {
   return Boolean(graph && registry && graph.nodes.some((node) => registry.get(node.type, node.typeVersion)?.paid === true));
 }
