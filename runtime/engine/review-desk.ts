@@ -73,8 +73,7 @@ export class ReviewDesk {
   async waitForDecision(runId: string, nodeId: string, signal: AbortSignal): Promise<ReviewRecord> {
     for (;;) {
       if (signal.aborted) throw new CancelledError();
-      const record = await this.records.get(runId, nodeId);
-      if (!record) throw new ReviewNotPendingError(`run "${runId}" has no review at "${nodeId}"`, nodeId);
+      const record = await this.named(runId, nodeId);
       if (record.status !== 'pending') return record;
       const left = record.deadlineAt === undefined ? Infinity : record.deadlineAt - this.now();
       if (left <= 0) {
@@ -98,15 +97,7 @@ export class ReviewDesk {
    * run's one pending gate. Wakes the gate at once when this process holds it.
    */
   async decide(runId: string, request: ReviewDecisionRequest & { by: ReviewDecider }): Promise<ReviewRecord> {
-    const pending = (await this.records.forRun(runId)).filter((r) => r.status === 'pending');
-    let review: ReviewRecord | undefined;
-    if (request.node !== undefined) {
-      review = await this.records.get(runId, request.node);
-      if (!review) throw new ReviewNotPendingError(`run "${runId}" has no review at "${request.node}"`, request.node);
-    } else if (pending.length === 1) review = pending[0];
-    else if (pending.length === 0) throw new ReviewNotPendingError(`run "${runId}" has no review waiting for a decision`);
-    else throw new InvalidReviewDecisionError(`${pending.length} review gates of run "${runId}" wait (${pending.map((r) => r.nodeId).join(', ')}): name one with "node"`, 'node');
-    const gate = review as ReviewRecord;
+    const gate = request.node !== undefined ? await this.named(runId, request.node) : await this.onlyPending(runId);
     if (gate.status !== 'pending') {
       throw new ReviewNotPendingError(`the review at "${gate.nodeId}" was ${gate.status}${gate.decidedBy ? ` (by ${gate.decidedBy})` : ''} already`, gate.nodeId);
     }
@@ -121,6 +112,21 @@ export class ReviewDesk {
     if (!decided) throw new ReviewNotPendingError(`the review at "${gate.nodeId}" was decided meanwhile`, gate.nodeId);
     this.wake(`${runId}\u0000${gate.nodeId}`);
     return (await this.records.get(runId, gate.nodeId)) as ReviewRecord;
+  }
+
+  private async named(runId: string, nodeId: string): Promise<ReviewRecord> {
+    const review = await this.records.get(runId, nodeId);
+    if (!review) throw new ReviewNotPendingError(`run "${runId}" has no review at "${nodeId}"`, nodeId);
+    return review;
+  }
+
+  /** The run's one pending gate, for a decision that names none. */
+  private async onlyPending(runId: string): Promise<ReviewRecord> {
+    const pending = (await this.records.forRun(runId)).filter((r) => r.status === 'pending');
+    const [only] = pending;
+    if (pending.length === 1 && only) return only;
+    if (pending.length === 0) throw new ReviewNotPendingError(`run "${runId}" has no review waiting for a decision`);
+    throw new InvalidReviewDecisionError(`${pending.length} review gates of run "${runId}" wait (${pending.map((r) => r.nodeId).join(', ')}): name one with "node"`, 'node');
   }
 
   /** The run was cancelled while the gate waited: the review is closed so nobody is asked any more. */

@@ -94,10 +94,9 @@ export class ItemPins implements ItemPinSource {
     return this.change(graph, nodeId, index, { locked: false });
   }
 
-  /** The next take of the item: the next run makes it again (a new seed), and only it. */
+  /** The next take of the item: the next run makes it again (a new seed), and only it. A locked item is refused (`change`). */
   async regenerate(graph: GraphDocument, nodeId: string, index: number): Promise<ItemPin> {
     const current = await this.get(graph, nodeId, index);
-    if (current.locked) throw new ItemLockedError(current.graphId, nodeId, index);
     return this.change(graph, nodeId, index, { take: current.take + 1 });
   }
 
