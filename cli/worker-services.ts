@@ -44,7 +44,7 @@ export async function createWorkerServices(env: NodeJS.ProcessEnv = process.env,
   redis?.on('error', (error) => logger.warn({ err: error }, 'rate limiter redis error'));
   const rateLimiter = redis ? new RedisRateLimiter(redis, { prefix: `${queue?.prefix}:ratelimit:`, onError: (error) => logger.warn({ err: error }, 'rate limiter error') }) : new InProcessRateLimiter();
   const services: UnitServices = {
-    artifacts: artifactStoreFromEnv(dataDir, env),
+    artifacts: await artifactStoreFromEnv(dataDir, env),
     credentials: new EnvCredentials(registry.list(), env),
     rateLimiter,
     dataDir,

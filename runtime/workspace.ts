@@ -7,7 +7,6 @@
  * one; the node types come from their caller, as the runtime knows none.
  */
 import { mkdir } from 'node:fs/promises';
-import { Redis } from 'ioredis';
 import { join, resolve } from 'node:path';
 import { collectArtifactHandles, parseProviderBudgets, type BudgetCounter, type BudgetSeed, type CredentialsLookup, type NodeRegistry, type NodeType } from './contract/index.js';
 import { resolveSecretKey } from './credentials/secret-key.js';
@@ -27,10 +26,9 @@ import { openSqliteStore, type SqliteRunStore } from './store/sqlite.js';
 import { RunLauncher } from './runs/launcher.js';
 import { ItemPins } from './runs/item-pins.js';
 import { ItemPinTable } from './store/item-pins.js';
-import { QueueDispatcher } from './queue/dispatcher.js';
-import { budgetKeyPrefix, queueConfigFromEnv } from './queue/names.js';
-import { RedisBudgetLedger } from './queue/redis-budget-ledger.js';
+import { budgetKeyPrefix, queueConfigFromEnv, type QueueConfig } from './queue/names.js';
 import type { UnitDispatcher } from './engine/unit.js';
+import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
 import { loadRegistry } from './node-modules.js';
 import type { RunStore } from './store/types.js';
@@ -96,7 +94,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
   const env = options.env ?? process.env;
   const registry = await loadRegistry(options.nodes, env);
   for (const node of options.extraNodes ?? []) registry.register(node);
-  const artifacts = artifactStoreFromEnv(dataDir, env);
+  const artifacts = await artifactStoreFromEnv(dataDir, env);
   const logger = createLogger(env);
   // REDIS_URL set: units run on queue workers; this process orchestrates.
   const queue = queueConfigFromEnv(env);
@@ -109,34 +107,19 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     throw error;
   }
   const lookup = options.offline ? new EnvCredentials(registry.list(), {}) : (credentials ?? new EnvCredentials(registry.list(), env));
-  const dispatcher = queue
-    ? new QueueDispatcher({
-        config: queue,
-        logger,
-        registry,
-        credentials: lookup,
-        // The server's key (environment, else the data directory's key file) seals credentials for workers.
-        ...withKey((await resolveSecretKey(dataDir, { env }))?.key),
-        ...(options.offline ? { offline: true } : {}),
-        globalConcurrency: globalLimitsFromEnv(env),
-        // Workers store artifacts directly; the orchestrator indexes what their results point at.
-        onOutputs: async (outputs) => {
-          for (const handle of collectArtifactHandles(outputs)) await store.indexArtifact(handle);
-        },
-      })
-    : undefined;
+  // BullMQ and ioredis take about 0.2 s to load: only queue mode imports them.
+  const queueParts = queue ? await openQueueParts(queue, store, { logger, registry, lookup, dataDir, env, offline: options.offline === true }) : undefined;
+  const dispatcher = queueParts?.dispatcher;
   // REELGRAPH_REVIEW_POLL_MS: how soon a waiting gate sees a decision written by another process (the CLI).
   const reviews = new ReviewDesk(new ReviewTables(store.database), { pollMs: positiveMs(env.REELGRAPH_REVIEW_POLL_MS) ?? DEFAULT_REVIEW_POLL_MS });
   const pins = new ItemPins(new ItemPinTable(store.database), registry);
   // Daily budgets start from what today's recorded runs spent: they hold across `reelgraph run` invocations. In queue
   // mode the counters live in Redis, shared with the workers, and this process starts them from its records.
-  const budgetRedis = queue ? new Redis(queue.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: 10_000 }) : undefined;
-  budgetRedis?.on('error', (error) => logger.warn({ err: error }, 'budget ledger redis error'));
   const engine = new Engine({
     registry,
     reviews,
     pins,
-    budgets: queue && budgetRedis ? new RedisBudgetLedger(budgetRedis, { prefix: budgetKeyPrefix(queue), seed: budgetSeed(store) }) : new InProcessBudgetLedger(budgetSeed(store)),
+    budgets: queueParts?.budgets ?? new InProcessBudgetLedger(budgetSeed(store)),
     ...providerBudgetsFromEnv(env),
     artifacts: new IndexedArtifactStore(artifacts, (handle) => store.indexArtifact(handle)),
     cache: new FsCacheStore(join(dataDir, 'cache')),
@@ -161,10 +144,44 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     close: async () => {
       await launcher.close();
       await engine.close();
-      budgetRedis?.disconnect();
+      queueParts?.budgetRedis.disconnect();
       await store.close();
     },
   };
+}
+
+interface QueueWiring {
+  logger: Logger;
+  registry: NodeRegistry<NodeType>;
+  lookup: CredentialsLookup;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  offline: boolean;
+}
+
+/** Queue mode's dispatcher and budget counters, which live in Redis, shared with the workers. */
+async function openQueueParts(queue: QueueConfig, store: SqliteRunStore, wiring: QueueWiring) {
+  const [{ QueueDispatcher }, { RedisBudgetLedger }, { Redis }] = await Promise.all([import('./queue/dispatcher.js'), import('./queue/redis-budget-ledger.js'), import('ioredis')]);
+  const { logger, registry, lookup, dataDir, env } = wiring;
+  const dispatcher = new QueueDispatcher({
+    config: queue,
+    logger,
+    registry,
+    credentials: lookup,
+    // The server's key (environment, else the data directory's key file) seals credentials for workers.
+    ...withKey((await resolveSecretKey(dataDir, { env }))?.key),
+    ...(wiring.offline ? { offline: true } : {}),
+    globalConcurrency: globalLimitsFromEnv(env),
+    // Workers store artifacts directly; the orchestrator indexes what their results point at.
+    onOutputs: async (outputs) => {
+      for (const handle of collectArtifactHandles(outputs)) await store.indexArtifact(handle);
+    },
+  });
+  const budgetRedis = new Redis(queue.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: 10_000 });
+  budgetRedis.on('error', (error) => logger.warn({ err: error }, 'budget ledger redis error'));
+  // This process starts the counters from its records: they hold after Redis loses its keys.
+  const budgets = new RedisBudgetLedger(budgetRedis, { prefix: budgetKeyPrefix(queue), seed: budgetSeed(store) });
+  return { dispatcher, budgets, budgetRedis };
 }
 
 function positiveMs(text: string | undefined): number | undefined {

@@ -544,18 +544,18 @@ describe('S3ArtifactStore: a server that stalls mid-transfer', () => {
 });
 
 describe('artifactStoreFromEnv', () => {
-  it('uses <dataDir>/artifacts on the local filesystem when unset or empty', () => {
+  it('uses <dataDir>/artifacts on the local filesystem when unset or empty', async () => {
     for (const env of [{}, { REELGRAPH_ARTIFACTS: '' }, { REELGRAPH_ARTIFACTS: '  ' }]) {
-      const store = artifactStoreFromEnv(dir, env);
+      const store = await artifactStoreFromEnv(dir, env);
       expect(store).toBeInstanceOf(FsArtifactStore);
       expect((store as FsArtifactStore).root).toBe(join(dir, 'artifacts'));
     }
   });
 
-  it('uses a filesystem root given as an absolute path or a file URL', () => {
+  it('uses a filesystem root given as an absolute path or a file URL', async () => {
     const shared = join(dir, 'shared volume');
     for (const value of [shared, `file://${encodeURI(shared)}`]) {
-      const store = artifactStoreFromEnv(dir, { REELGRAPH_ARTIFACTS: value });
+      const store = await artifactStoreFromEnv(dir, { REELGRAPH_ARTIFACTS: value });
       expect(store).toBeInstanceOf(FsArtifactStore);
       expect((store as FsArtifactStore).root).toBe(shared);
     }
@@ -591,7 +591,7 @@ describe('artifactStoreFromEnv', () => {
   });
 
   it('builds a working S3 store from the environment', async () => {
-    const store = artifactStoreFromEnv(dir, {
+    const store = await artifactStoreFromEnv(dir, {
       REELGRAPH_ARTIFACTS: `s3://${BUCKET}/${prefix}`,
       REELGRAPH_S3_ENDPOINT: endpoint,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
@@ -627,10 +627,10 @@ describe('artifactStoreFromEnv', () => {
     ['a key id without a secret', { REELGRAPH_ARTIFACTS: 's3://bucket', AWS_ACCESS_KEY_ID: 'id' }, 'AWS_SECRET_ACCESS_KEY'],
     ['a secret without a key id', { REELGRAPH_ARTIFACTS: 's3://bucket', AWS_SECRET_ACCESS_KEY: 'hidden' }, 'AWS_ACCESS_KEY_ID'],
   ];
-  it.each(bad)('rejects %s, naming the variable', (_, env, variable) => {
+  it.each(bad)('rejects %s, naming the variable', async (_, env, variable) => {
     let error: unknown;
     try {
-      const store = artifactStoreFromEnv(dir, env);
+      const store = await artifactStoreFromEnv(dir, env);
       if (store instanceof S3ArtifactStore) stores.push(store);
     } catch (caught) {
       error = caught;

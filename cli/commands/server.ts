@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { ServerTables } from '../../runtime/store/server-tables.js';
 import { openSqliteStore } from '../../runtime/store/sqlite.js';
 import { TokenService } from '../../server/auth.js';
-import { startServer } from '../../server/main.js';
 import type { CliContext } from '../context.js';
 
 function port(value: string): number {
@@ -32,6 +31,8 @@ export function registerServerCommands(program: Command, { dataDir, io }: CliCon
     .option('--host <host>', 'interface to listen on (default $REELGRAPH_HOST or 127.0.0.1)')
     .option('--port <port>', 'port (default $REELGRAPH_PORT or 4170)', port)
     .action(async (options: { host?: string; port?: number }) => {
+      // Express, socket.io and the routes load only for this command: every other command starts faster.
+      const { startServer } = await import('../../server/main.js');
       const server = await startServer({
         dataDir: dataDir(),
         ...(options.host ? { host: options.host } : {}),

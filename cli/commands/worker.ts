@@ -12,10 +12,8 @@ import { resourceClasses, type ResourceClass } from '../../runtime/contract/inde
 import { defaultLimits, limitsFromEnv } from '../../runtime/engine/pool.js';
 import { killLeftovers, markWorkerInstance } from '../../runtime/process/leftovers.js';
 import { queueConfigFromEnv } from '../../runtime/queue/names.js';
-import { processUnitJob } from '../../runtime/queue/unit-job.js';
-import { startUnitWorkers, type QueueServing } from '../../runtime/queue/worker.js';
+import type { QueueServing } from '../../runtime/queue/worker.js';
 import type { CliContext } from '../context.js';
-import { createWorkerServices } from '../worker-services.js';
 
 /** Classes whose work is CPU-bound in this process (canvas, frame loops): sandboxed by default. */
 const sandboxedByDefault: ReadonlySet<ResourceClass> = new Set(['cpu', 'video', 'assembly']);
@@ -43,6 +41,8 @@ export function registerWorkerCommand(program: Command, { dataDir, io }: CliCont
       const leftovers = killLeftovers(markWorkerInstance());
       if (leftovers.length > 0) err(`reelgraph worker ${process.pid}: killed ${leftovers.length} process(es) left running by dead workers: ${leftovers.map((p) => `${p.pid} (${p.comm})`).join(', ')}\n`);
       const serve = servingPlan(options);
+      // BullMQ loads only for this command: every other command starts faster.
+      const [{ createWorkerServices }, { processUnitJob }, { startUnitWorkers }] = await Promise.all([import('../worker-services.js'), import('../../runtime/queue/unit-job.js'), import('../../runtime/queue/worker.js')]);
       const { registry, services, box, logger, close } = await createWorkerServices(process.env);
       const workers = await startUnitWorkers({
         config,

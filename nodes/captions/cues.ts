@@ -10,7 +10,7 @@
  * broken: a cue never holds two clips, so a change of speaker always starts a
  * new one.
  */
-import nlp from 'compromise';
+import { nlp } from '../script/engine/nlp.js';
 import { Type, type Static, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
 import { syllables } from '../voice/word-timing.js';
 import { charactersOf, cleanText, type Cue } from './format.js';

@@ -5,7 +5,7 @@
  * cannot: part of speech (for "ruined city street" and "server racks") and
  * named places; a failure inside it leaves those empty rather than throwing.
  */
-import nlp from 'compromise';
+import { nlp } from './nlp.js';
 
 export interface Token {
   /** Lower case, possessive `'s` dropped: what vocabularies match against. */
