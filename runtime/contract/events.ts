@@ -138,6 +138,10 @@ export interface ReviewEvent extends Base {
   decidedBy?: ReviewDecider;
   approvedItems?: number[];
   rejectedItems?: number[];
+  /** Which showing of the storyboard (1 at first; one more each time rejected or edited items were made again). */
+  round?: number;
+  /** The items made again for this round. */
+  regeneratedItems?: number[];
 }
 
 /** `approved`: the run goes on (with the approved items); `rejected`: the gate fails the run; `cancelled`: the run was cancelled while it waited. */

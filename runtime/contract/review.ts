@@ -15,11 +15,12 @@ export type ReviewTimeoutAction = (typeof reviewTimeoutActions)[number];
 
 /**
  * What a gate does with items a person rejected while approving the rest:
- * `fail` the run naming them (nothing downstream is spent on a partial
- * list), or `drop` them and go on with the approved items only.
- * Regenerating a rejected item is the seam left for item takes.
+ * `regenerate` them (each is made again as a new take by the per-item nodes
+ * before the gate, and the gate asks again), `fail` the run naming them
+ * (nothing downstream is spent on a partial list), or `drop` them and go on
+ * with the approved items only.
  */
-export const rejectedItemActions = ['fail', 'drop'] as const;
+export const rejectedItemActions = ['regenerate', 'fail', 'drop'] as const;
 export type RejectedItemAction = (typeof rejectedItemActions)[number];
 
 /**
@@ -37,9 +38,10 @@ export const reviewGateParams = nodeParams({
     description: '`approve`: go on with every item; `reject`: fail the run, naming the gate.',
   }),
   rejectedItems: Type.StringEnum(rejectedItemActions, {
-    default: 'fail',
+    default: 'regenerate',
     title: 'Rejected items',
-    description: '`fail`: rejecting some items fails the run, naming them (nothing downstream is spent on a partial list); `drop`: go on with the approved items only.',
+    description:
+      '`regenerate`: the per-item nodes before the gate make each rejected item again (a new take, so a new seed) and the gate asks again; `fail`: rejecting some items fails the run, naming them (nothing downstream is spent on a partial list); `drop`: go on with the approved items only.',
   }),
 });
 export type ReviewGateParams = Static<typeof reviewGateParams>;
@@ -51,6 +53,31 @@ export const reviewMedia = Type.Object({
 });
 export type ReviewMedia = Static<typeof reviewMedia>;
 
+/**
+ * A producer's rewrite of one item's prompt (or spoken text). It is applied
+ * where the item's list starts (the list the per-item nodes before the gate
+ * map over), so everything made from it is made again from the new words,
+ * and it holds for the rest of the run.
+ */
+export const reviewEdit = Type.Object(
+  {
+    index: Type.Integer({ minimum: 0, description: 'the item (its position in the gate input list)' }),
+    prompt: Type.Optional(Type.String({ minLength: 1, maxLength: 4000, description: "the item's new prompt (replaces its `prompt`, `visual` or `description`)" })),
+    text: Type.Optional(Type.String({ minLength: 1, maxLength: 4000, description: "the item's new spoken text (replaces its `text`, or the item when it is a string)" })),
+  },
+  { additionalProperties: false },
+);
+export type ReviewEdit = Static<typeof reviewEdit>;
+
+/** An edit as the gate keeps it: with the round whose decision made it. */
+export const reviewEditRecord = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  prompt: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+  round: Type.Integer({ minimum: 1, description: 'the round whose decision made the edit' }),
+});
+export type ReviewEditRecord = Static<typeof reviewEditRecord>;
+
 /** One item on the storyboard: a scene, a clip, a line. */
 export const reviewItem = Type.Object({
   index: Type.Integer({ description: 'position in the gate input list (0-based); decisions name items by it' }),
@@ -60,6 +87,11 @@ export const reviewItem = Type.Object({
   text: Type.Optional(Type.String({ description: "the item's `text` (a line's words), or the item itself when it is a string" })),
   value: Type.Optional(Type.Unknown({ description: "the item's value when it is small (under 4 KB of JSON)" })),
   media: Type.Array(reviewMedia, { description: 'stills, clips and voice lines already made for this item, to show and play (`/media/<hash>`)' }),
+  takes: Type.Optional(
+    Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+      description: 'per node before the gate that makes this item per item: the take shown (0 = first); regenerating asks each for the next take',
+    }),
+  ),
 });
 export type ReviewItem = Static<typeof reviewItem>;
 
@@ -78,6 +110,9 @@ export const reviewRecord = Type.Object({
   approved: Type.Optional(Type.Array(Type.Integer(), { description: 'item indices approved (all of them when the whole gate was approved)' })),
   rejected: Type.Optional(Type.Array(Type.Integer(), { description: 'item indices rejected' })),
   note: Type.Optional(Type.String({ description: "the reviewer's note" })),
+  round: Type.Optional(Type.Integer({ minimum: 1, description: 'which showing of the storyboard this is: 1 at first, one more each time rejected or edited items were made again' })),
+  regenerated: Type.Optional(Type.Array(Type.Integer(), { description: 'the items made again for this round (rejected or edited in the round before)' })),
+  edits: Type.Optional(Type.Array(reviewEditRecord, { description: "the producer's rewrites so far, in every round, oldest first (the last per item holds)" })),
 });
 export type ReviewRecord = Static<typeof reviewRecord>;
 
@@ -93,19 +128,45 @@ export const reviewDecisionRequest = Type.Object(
     decision: Type.StringEnum(['approve', 'reject'] as const),
     items: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { description: 'item indices the decision is about (see above)', maxItems: 10_000 })),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
+    edits: Type.Optional(
+      Type.Array(reviewEdit, {
+        maxItems: 10_000,
+        description: 'rewritten prompts or lines: each edited item is made again from its new words and shown again, whatever `decision` says of it',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type ReviewDecisionRequest = Static<typeof reviewDecisionRequest>;
 
-/** The approved and rejected item indices a decision means for a gate of `count` items, or a problem with the request. */
-export function resolveDecision(request: Pick<ReviewDecisionRequest, 'decision' | 'items'>, count: number): { status: 'approved' | 'rejected'; approved: number[]; rejected: number[] } | { problem: string } {
+/**
+ * The approved and rejected item indices a decision means for a gate of
+ * `count` items, or a problem with the request. An edited item is neither:
+ * it is made again from its new words and shown again. Rejecting the whole
+ * gate while editing items is contradictory, so it is a problem.
+ */
+export function resolveDecision(
+  request: Pick<ReviewDecisionRequest, 'decision' | 'items' | 'edits'>,
+  count: number,
+): { status: 'approved' | 'rejected'; approved: number[]; rejected: number[] } | { problem: string; field: 'items' | 'edits' } {
   const all = Array.from({ length: count }, (_, i) => i);
-  if (request.items === undefined) return request.decision === 'approve' ? { status: 'approved', approved: all, rejected: [] } : { status: 'rejected', approved: [], rejected: all };
-  const unknown = request.items.filter((i) => i >= count);
-  if (unknown.length > 0) return { problem: `the gate has ${count} items (0–${count - 1}); no item ${unknown.join(', ')}` };
-  const named = new Set(request.items);
-  const approved = all.filter((i) => named.has(i) === (request.decision === 'approve'));
-  const rejected = all.filter((i) => !approved.includes(i));
-  return { status: approved.length > 0 ? 'approved' : 'rejected', approved, rejected };
+  const outside = (indices: number[]): string | undefined => {
+    const unknown = indices.filter((i) => i >= count);
+    return unknown.length > 0 ? `the gate has ${count} items (0–${count - 1}); no item ${unknown.join(', ')}` : undefined;
+  };
+  const edits = request.edits ?? [];
+  const edited = new Set(edits.map((edit) => edit.index));
+  const itemsProblem = outside(request.items ?? []);
+  if (itemsProblem !== undefined) return { problem: itemsProblem, field: 'items' };
+  const editsProblem =
+    outside([...edited]) ??
+    (edited.size < edits.length ? 'each item can be edited once per decision' : undefined) ??
+    edits.filter((edit) => edit.prompt === undefined && edit.text === undefined).map((edit) => `the edit of item ${edit.index} changes neither its prompt nor its text`)[0] ??
+    (request.decision === 'reject' && request.items === undefined && edited.size > 0 ? 'rejecting the whole gate leaves nothing to make again: reject items, or drop the edits' : undefined);
+  if (editsProblem !== undefined) return { problem: editsProblem, field: 'edits' };
+  if (request.items === undefined && request.decision === 'reject') return { status: 'rejected', approved: [], rejected: all };
+  const named = new Set(request.items ?? all);
+  const approved = all.filter((i) => !edited.has(i) && named.has(i) === (request.decision === 'approve'));
+  const rejected = all.filter((i) => !edited.has(i) && !approved.includes(i));
+  return { status: approved.length > 0 || edited.size > 0 ? 'approved' : 'rejected', approved, rejected };
 }

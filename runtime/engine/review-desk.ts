@@ -12,8 +12,8 @@
  */
 import { CancelledError, ReelgraphError } from '../contract/errors.js';
 import type { ReviewDecider } from '../contract/events.js';
-import { resolveDecision, type ReviewDecisionRequest, type ReviewRecord } from '../contract/review.js';
-import type { NewReview, ReviewRecords } from '../store/review-tables.js';
+import { resolveDecision, type ReviewDecisionRequest, type ReviewItem, type ReviewRecord } from '../contract/review.js';
+import type { NewReview, ReviewRecords, ReviewReopening } from '../store/review-tables.js';
 
 /** How often a waiting gate reads its record for a decision made by another process. */
 export const DEFAULT_REVIEW_POLL_MS = 1000;
@@ -32,7 +32,7 @@ export class InvalidReviewDecisionError extends ReelgraphError {
   constructor(
     message: string,
     /** The part of the decision at fault. */
-    readonly field: 'node' | 'items',
+    readonly field: 'node' | 'items' | 'edits',
     nodeId?: string,
   ) {
     super('INVALID_DECISION', message, { retryable: false, ...(nodeId ? { location: { nodeId } } : {}) });
@@ -102,12 +102,15 @@ export class ReviewDesk {
       throw new ReviewNotPendingError(`the review at "${gate.nodeId}" was ${gate.status}${gate.decidedBy ? ` (by ${gate.decidedBy})` : ''} already`, gate.nodeId);
     }
     const resolved = resolveDecision(request, gate.items.length);
-    if ('problem' in resolved) throw new InvalidReviewDecisionError(resolved.problem, 'items', gate.nodeId);
+    if ('problem' in resolved) throw new InvalidReviewDecisionError(resolved.problem, resolved.field, gate.nodeId);
+    const round = gate.round ?? 1;
+    const edits = request.edits?.length ? { edits: [...(gate.edits ?? []), ...request.edits.map((edit) => ({ ...edit, round }))] } : {};
     const decided = await this.records.decide(runId, gate.nodeId, {
       ...resolved,
       decidedAt: this.now(),
       decidedBy: request.by,
       ...(request.note !== undefined ? { note: request.note } : {}),
+      ...edits,
     });
     if (!decided) throw new ReviewNotPendingError(`the review at "${gate.nodeId}" was decided meanwhile`, gate.nodeId);
     this.wake(`${runId}\u0000${gate.nodeId}`);
@@ -127,6 +130,17 @@ export class ReviewDesk {
     if (pending.length === 1 && only) return only;
     if (pending.length === 0) throw new ReviewNotPendingError(`run "${runId}" has no review waiting for a decision`);
     throw new InvalidReviewDecisionError(`${pending.length} review gates of run "${runId}" wait (${pending.map((r) => r.nodeId).join(', ')}): name one with "node"`, 'node');
+  }
+
+  /** The next round of a decided review, once its rejected or edited items were made again; false when it moved on meanwhile. */
+  async reopen(runId: string, nodeId: string, reopening: Omit<ReviewReopening, 'deadlineAt'> & { timeoutMs?: number }): Promise<boolean> {
+    const { timeoutMs, ...rest } = reopening;
+    const reopened = await this.records.reopen(runId, nodeId, { ...rest, ...(timeoutMs !== undefined ? { deadlineAt: this.now() + timeoutMs } : {}) });
+    return reopened;
+  }
+
+  refreshItems(runId: string, nodeId: string, items: ReviewItem[]): Promise<void> {
+    return this.records.refreshItems(runId, nodeId, items);
   }
 
   /** The run was cancelled while the gate waited: the review is closed so nobody is asked any more. */

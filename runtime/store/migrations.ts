@@ -259,6 +259,18 @@ const runReviews = `
 `;
 
 /**
+ * Review rounds: a gate whose rejected or edited items are made again asks
+ * again, so its record counts rounds, names the items made again for this
+ * one, and keeps the producer's rewrites (applied again when a restarted run
+ * reaches the gate).
+ */
+const reviewRounds = `
+  ALTER TABLE run_reviews ADD COLUMN round INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE run_reviews ADD COLUMN regenerated TEXT;
+  ALTER TABLE run_reviews ADD COLUMN edits TEXT;
+`;
+
+/**
  * Item pins (runtime/contract/item-pins.ts): per graph, node and item index,
  * whether the item is locked (with the locked result) and its take. Only
  * pins that change something are kept. No foreign key to graphs: a graph
@@ -301,6 +313,7 @@ export const migrations: readonly Migration[] = [
   { id: 15, name: 'run budget', sql: runBudget },
   { id: 16, name: 'item pins', sql: itemPins },
   { id: 17, name: 'run review gates', sql: runReviews },
+  { id: 18, name: 'review rounds', sql: reviewRounds },
 ];
 
 const ledgerSql = `

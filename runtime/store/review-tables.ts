@@ -6,7 +6,7 @@
  * for the same gate settle it exactly once.
  */
 import type { ReviewDecider, ReviewStatus } from '../contract/events.js';
-import type { RejectedItemAction, ReviewItem, ReviewRecord, ReviewTimeoutAction } from '../contract/review.js';
+import type { RejectedItemAction, ReviewEditRecord, ReviewItem, ReviewRecord, ReviewTimeoutAction } from '../contract/review.js';
 import type { Connection } from './connection.js';
 
 /** What a gate opens: its storyboard and its timeout rule. */
@@ -27,6 +27,19 @@ export interface ReviewDecisionRecord {
   approved?: number[];
   rejected?: number[];
   note?: string;
+  /** Every edit so far, this decision's included (they are kept across rounds). */
+  edits?: ReviewEditRecord[];
+}
+
+/** A decided round whose rejected or edited items are being made again: the gate asks again. */
+export interface ReviewReopening {
+  /** The round that was decided; the reopened one is the next. */
+  fromRound: number;
+  regenerated: number[];
+  /** The storyboard of the new round (the items made again show their new media). */
+  items: ReviewItem[];
+  /** A gate with a timeout gets the same time again, from now. */
+  deadlineAt?: number;
 }
 
 /** Where review records live: SQLite (below) for a workspace, memory for an engine without a store. */
@@ -38,6 +51,10 @@ export interface ReviewRecords {
   forRun(runId: string): Promise<ReviewRecord[]>;
   /** Settles a pending review; false when it was not pending (decided or withdrawn meanwhile). */
   decide(runId: string, nodeId: string, decision: ReviewDecisionRecord): Promise<boolean>;
+  /** Opens the next round of an approved review; false when the review is not at `fromRound` and approved any more. */
+  reopen(runId: string, nodeId: string, reopening: ReviewReopening): Promise<boolean>;
+  /** Replaces a pending review's storyboard (a resumed run shows what it has now). */
+  refreshItems(runId: string, nodeId: string, items: ReviewItem[]): Promise<void>;
 }
 
 interface ReviewDbRow {
@@ -54,9 +71,12 @@ interface ReviewDbRow {
   approved: string | null;
   rejected: string | null;
   note: string | null;
+  round: number;
+  regenerated: string | null;
+  edits: string | null;
 }
 
-const COLUMNS = 'run_id, node_id, status, created_at, deadline_at, on_timeout, rejected_items, items, decided_at, decided_by, approved, rejected, note';
+const COLUMNS = 'run_id, node_id, status, created_at, deadline_at, on_timeout, rejected_items, items, decided_at, decided_by, approved, rejected, note, round, regenerated, edits';
 
 const toReview = (row: ReviewDbRow): ReviewRecord => ({
   runId: row.run_id,
@@ -72,6 +92,9 @@ const toReview = (row: ReviewDbRow): ReviewRecord => ({
   ...(row.approved !== null ? { approved: JSON.parse(row.approved) as number[] } : {}),
   ...(row.rejected !== null ? { rejected: JSON.parse(row.rejected) as number[] } : {}),
   ...(row.note !== null ? { note: row.note } : {}),
+  round: row.round,
+  ...(row.regenerated !== null ? { regenerated: JSON.parse(row.regenerated) as number[] } : {}),
+  ...(row.edits !== null ? { edits: JSON.parse(row.edits) as ReviewEditRecord[] } : {}),
 });
 
 export class ReviewTables implements ReviewRecords {
@@ -112,7 +135,8 @@ export class ReviewTables implements ReviewRecords {
   async decide(runId: string, nodeId: string, decision: ReviewDecisionRecord): Promise<boolean> {
     const { changes } = await this.connection.exclusive((db) =>
       db.run(
-        `UPDATE run_reviews SET status = $status, decided_at = $decidedAt, decided_by = $decidedBy, approved = $approved, rejected = $rejected, note = $note
+        `UPDATE run_reviews SET status = $status, decided_at = $decidedAt, decided_by = $decidedBy, approved = $approved, rejected = $rejected, note = $note,
+                edits = COALESCE($edits, edits)
          WHERE run_id = $runId AND node_id = $nodeId AND status = 'pending'`,
         {
           $runId: runId,
@@ -123,10 +147,36 @@ export class ReviewTables implements ReviewRecords {
           $approved: decision.approved ? JSON.stringify(decision.approved) : null,
           $rejected: decision.rejected ? JSON.stringify(decision.rejected) : null,
           $note: decision.note ?? null,
+          $edits: decision.edits ? JSON.stringify(decision.edits) : null,
         },
       ),
     );
     return changes > 0;
+  }
+
+  async reopen(runId: string, nodeId: string, reopening: ReviewReopening): Promise<boolean> {
+    const { changes } = await this.connection.exclusive((db) =>
+      db.run(
+        `UPDATE run_reviews SET status = 'pending', round = round + 1, regenerated = $regenerated, items = $items, deadline_at = $deadlineAt,
+                decided_at = NULL, decided_by = NULL, approved = NULL, rejected = NULL, note = NULL
+         WHERE run_id = $runId AND node_id = $nodeId AND status = 'approved' AND round = $fromRound`,
+        {
+          $runId: runId,
+          $nodeId: nodeId,
+          $fromRound: reopening.fromRound,
+          $regenerated: JSON.stringify(reopening.regenerated),
+          $items: JSON.stringify(reopening.items),
+          $deadlineAt: reopening.deadlineAt ?? null,
+        },
+      ),
+    );
+    return changes > 0;
+  }
+
+  async refreshItems(runId: string, nodeId: string, items: ReviewItem[]): Promise<void> {
+    await this.connection.exclusive((db) =>
+      db.run(`UPDATE run_reviews SET items = ? WHERE run_id = ? AND node_id = ? AND status = 'pending'`, [JSON.stringify(items), runId, nodeId]),
+    );
   }
 }
 
@@ -138,7 +188,7 @@ export class MemoryReviewRecords implements ReviewRecords {
     const key = `${review.runId}\u0000${review.nodeId}`;
     const existing = this.records.get(key);
     if (existing) return structuredClone(existing);
-    const record: ReviewRecord = { ...review, status: 'pending' };
+    const record: ReviewRecord = { ...review, status: 'pending', round: 1 };
     this.records.set(key, record);
     return structuredClone(record);
   }
@@ -157,5 +207,26 @@ export class MemoryReviewRecords implements ReviewRecords {
     if (!record || record.status !== 'pending') return false;
     Object.assign(record, decision);
     return true;
+  }
+
+  async reopen(runId: string, nodeId: string, reopening: ReviewReopening): Promise<boolean> {
+    const record = this.records.get(`${runId}\u0000${nodeId}`);
+    if (!record || record.status !== 'approved' || (record.round ?? 1) !== reopening.fromRound) return false;
+    const { decidedAt: _at, decidedBy: _by, approved: _a, rejected: _r, note: _n, deadlineAt: _d, ...kept } = record;
+    const next: ReviewRecord = {
+      ...kept,
+      status: 'pending',
+      round: reopening.fromRound + 1,
+      regenerated: reopening.regenerated,
+      items: reopening.items,
+      ...(reopening.deadlineAt !== undefined ? { deadlineAt: reopening.deadlineAt } : {}),
+    };
+    this.records.set(`${runId}\u0000${nodeId}`, next);
+    return true;
+  }
+
+  async refreshItems(runId: string, nodeId: string, items: ReviewItem[]): Promise<void> {
+    const record = this.records.get(`${runId}\u0000${nodeId}`);
+    if (record?.status === 'pending') record.items = items;
   }
 }
