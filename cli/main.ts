@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEstimateCommand } from './commands/estimate.js';
 import { registerGraphsCommand } from './commands/graphs.js';
+import { registerInspectCommand } from './commands/inspect.js';
 import { registerNodesCommand } from './commands/nodes.js';
 import { registerPinCommands } from './commands/pins.js';
 import { registerRunCommand } from './commands/run.js';
@@ -39,6 +40,7 @@ const commands: ReadonlyArray<(program: Command, cli: CliContext) => void> = [
   registerGraphsCommand,
   registerRunsCommand,
   registerShowCommand,
+  registerInspectCommand,
   registerReviewCommands,
   registerPinCommands,
   registerServerCommands,

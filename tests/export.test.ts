@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ArtifactHandle, Timeline } from '../runtime/contract/index.js';
-import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
+import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
 import { formatTimestamp, youtubeChapters } from '../nodes/export/chapters.js';
 import { rationalSeconds, toFcpxml } from '../nodes/export/fcpxml.js';
 import { frameRateOf } from '../nodes/export/layout.js';
@@ -16,6 +18,12 @@ import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { grabFrame, meanColour, meanDifference, streamInfo } from './fixtures/frames.js';
 
 const FPS = 30;
+
+/** Each stream's packets, hashed: equal for a file and its remux. */
+async function streamHashes(file: string): Promise<string> {
+  const { stdout } = await runTool(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-i', file, '-map', '0', '-c', 'copy', '-f', 'framemd5', '-'], { timeoutMs: 60_000 });
+  return stdout.toString('utf8');
+}
 let work: string;
 let h: Harness;
 const media = {} as Record<'sceneA' | 'sceneB' | 'voice' | 'music' | 'render' | 'portrait' | 'episode', ArtifactHandle>;
@@ -494,14 +502,17 @@ describe('export.package', () => {
     expect(result.status, JSON.stringify(result.nodes.map((node) => node.error))).toBe('done');
     const base = 'the-last-terminal-e01-cold-boot';
     const names = await filesUnder(outDir);
-    expect(names.filter((name) => !name.startsWith('media/'))).toEqual([`${base}.chapters.txt`, `${base}.fcpxml`, `${base}.jpg`, `${base}.mp4`, `${base}.otio`, `${base}.srt`, `${base}.vtt`].sort());
+    expect(names.filter((name) => !name.startsWith('media/'))).toEqual(
+      [`${base}.chapters.txt`, `${base}.fcpxml`, `${base}.graph.json`, `${base}.jpg`, `${base}.mp4`, `${base}.otio`, `${base}.srt`, `${base}.vtt`].sort(),
+    );
     // The four clips' media, and a file for each stem.
     expect(names.filter((name) => name.startsWith('media/'))).toHaveLength(4 + 3);
 
     const files = result.outputs.files as Array<{ kind: string; path: string; bytes: number }>;
     for (const file of files) expect((await stat(file.path)).size).toBe(file.bytes);
-    expect(new Set(files.map((file) => file.kind))).toEqual(new Set(['mp4', 'srt', 'vtt', 'thumbnail', 'chapters', 'otio', 'fcpxml', 'media']));
-    expect(await readFile(join(outDir, `${base}.mp4`))).toEqual(await readFile(await h.engine.services.artifacts.localPath(media.episode)));
+    expect(new Set(files.map((file) => file.kind))).toEqual(new Set(['mp4', 'srt', 'vtt', 'thumbnail', 'chapters', 'otio', 'fcpxml', 'graph', 'media']));
+    // The rendered streams, packet for packet: the package only adds its recipe to the container.
+    expect(await streamHashes(join(outDir, `${base}.mp4`))).toEqual(await streamHashes(await h.engine.services.artifacts.localPath(media.episode)));
     expect(await readFile(join(outDir, `${base}.chapters.txt`), 'utf8')).toBe('0:00 Cold open\n0:11 The vault\n0:22 Reboot\n');
     expect(await readFile(join(outDir, `${base}.srt`), 'utf8')).toMatch(/00:00:00,500 --> 00:00:02,500/);
     expect(await readFile(join(outDir, `${base}.vtt`), 'utf8')).toMatch(/^WEBVTT/);
@@ -527,6 +538,47 @@ describe('export.package', () => {
     }
     for (const url of urls) expect(names).toContain(url);
   }, 60_000);
+
+  it('writes the recipe into the MP4 and the resolved graph beside it; reelgraph inspect reads both back', async () => {
+    const outDir = join(h.dir, 'out-recipe');
+    const document = exportGraph();
+    const result = await h.run(document, { outDir, inputs: { markdown, video: video(), timeline: episodeTimeline(), subtitles } });
+    expect(result.status).toBe('done');
+    const base = 'the-last-terminal-e01-cold-boot';
+    const mp4 = join(outDir, `${base}.mp4`);
+    const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-show_entries', 'format_tags', '-of', 'json', mp4], { timeoutMs: 30_000 });
+    const tags = (JSON.parse(stdout.toString('utf8')) as { format: { tags: Record<string, string> } }).format.tags;
+    expect(tags.title).toBe('Cold Boot');
+    const recipe = JSON.parse(tags.reelgraph ?? '{}') as Record<string, unknown>;
+    const graphJson = await readFile(join(outDir, `${base}.graph.json`));
+    const packageVersion = (JSON.parse(await readFile(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(recipe).toMatchObject({
+      format: 'reelgraph/provenance',
+      version: 1,
+      reelgraph: packageVersion,
+      runId: result.runId,
+      graph: { name: document.name, sha256: createHash('sha256').update(graphJson).digest('hex') },
+      episode: { title: 'Cold Boot', series: 'The Last Terminal', episode: 1, sha256: createHash('sha256').update(markdown).digest('hex') },
+    });
+    // The graph beside the video is the one the run executed.
+    expect(JSON.parse(graphJson.toString('utf8'))).toMatchObject({ name: document.name, nodes: document.nodes.map((node) => expect.objectContaining({ id: node.id, type: node.type })) });
+
+    const inspect = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+        execFile(process.execPath, [join(import.meta.dirname, '..', 'bin', 'reelgraph.js'), 'inspect', ...args], { env: { ...process.env, REELGRAPH_DATA: join(h.dir, 'inspect-data') }, timeout: 60_000 }, (error, out, err) =>
+          done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout: out, stderr: err }),
+        ),
+      );
+    const printed = await inspect(mp4);
+    expect(printed.stdout).toContain(`run      ${result.runId}`);
+    expect(printed.stdout).toContain('episode  The Last Terminal · #1 · Cold Boot');
+    expect(JSON.parse((await inspect(mp4, '--json')).stdout)).toEqual(recipe);
+    expect((await inspect(mp4, '--graph')).stdout).toBe(graphJson.toString('utf8'));
+    // A file without a recipe is refused, naming it.
+    const plain = await inspect(await h.engine.services.artifacts.localPath(media.episode));
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/carries no reelgraph recipe/);
+  }, 120_000);
 
   it('makes any title a safe file name', async () => {
     const hostile = `../../etc/x 🎬 ${'é'.repeat(300)}`;

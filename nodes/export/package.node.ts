@@ -33,11 +33,12 @@ import { extensionOfMime } from '../assets/media-types.js';
 import { toSrt, toVtt } from '../captions/index.js';
 import { chapterPoints, youtubeChapters } from './chapters.js';
 import { toFcpxml } from './fcpxml.js';
+import { recipeOf, writeVideoWithRecipe } from './recipe.js';
 import { toOtio, type RenderedReference } from './otio.js';
 import { renderThumbnail, thumbnailSize, type TitleCard } from './thumbnail.js';
 import { chooseThumbnailFrame, thumbnailCandidates } from './thumbnail-frame.js';
 
-export const fileKinds = ['mp4', 'srt', 'vtt', 'thumbnail', 'chapters', 'otio', 'fcpxml'] as const;
+export const fileKinds = ['mp4', 'srt', 'vtt', 'thumbnail', 'chapters', 'otio', 'fcpxml', 'graph'] as const;
 export type FileKind = (typeof fileKinds)[number];
 
 /** What each deliverable is called after the base name. */
@@ -49,6 +50,7 @@ const suffixes: Record<FileKind, string> = {
   chapters: '.chapters.txt',
   otio: '.otio',
   fcpxml: '.fcpxml',
+  graph: '.graph.json',
 };
 
 const params = nodeParams({
@@ -65,7 +67,7 @@ export interface WrittenFile {
   bytes: number;
 }
 
-type ScriptInfo = Pick<Script, 'title' | 'meta'>;
+type ScriptInfo = Pick<Script, 'title' | 'meta'> & { source?: { sha256?: string } };
 
 /** The contract's file-name rule, re-exported for this node's callers and tests. */
 export { safeBaseName };
@@ -259,8 +261,15 @@ export default defineNode({
           checkpoint(0.5 + (0.3 * ++copied) / files.length, 'media');
         }
       }
+      const recipe = recipeOf(ctx, script);
+      if (wanted.has('graph') && ctx.run?.graph.document) {
+        // The resolved graph the run executed: what `reelgraph inspect` reopens when the store no longer has its version.
+        await copyArtifact(artifacts, ctx.run.graph.document, join(stage, `${base}${suffixes.graph}`));
+        staged.push({ kind: 'graph', staged: join(stage, `${base}${suffixes.graph}`), final: join(outDir, `${base}${suffixes.graph}`) });
+      }
       if (wanted.has('mp4')) {
-        await copyArtifact(artifacts, video, join(stage, videoName));
+        checkpoint(0.85, 'video');
+        await writeVideoWithRecipe(videoPath, join(stage, videoName), recipe, signal);
         staged.push({ kind: 'mp4', staged: join(stage, videoName), final: join(outDir, videoName) });
       }
 

@@ -27,3 +27,4 @@ export * from './credential-hint.js';
 export * from './file-name.js';
 export * from './review.js';
 export * from './item-pins.js';
+export * from './provenance.js';

@@ -7,6 +7,7 @@ import type { ArtifactStore } from './artifacts.js';
 import type { JsonSchema, PortSpec } from './ports.js';
 import type { Static, TObject } from './typebox.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { RunProvenance } from './provenance.js';
 
 export const nodeCategories = ['input', 'script', 'voice', 'scene', 'overlay', 'audio', 'assembly', 'export', 'control', 'utility', 'test'] as const;
 export type NodeCategory = (typeof nodeCategories)[number];
@@ -156,6 +157,8 @@ export interface NodeContext<P = Record<string, unknown>> {
    * A part's artifacts may have been removed since: check before use.
    */
   parts?: PartCache;
+  /** The run this unit belongs to: graph, version and reelgraph (what a deliverable records as its recipe). */
+  run?: RunProvenance;
 }
 
 export interface PartCache {

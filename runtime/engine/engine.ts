@@ -87,6 +87,8 @@ export interface StartOptions {
   inputSources?: Record<string, string>;
   /** When the run first started (a run resumed after a restart); its duration counts from there. Default now. */
   startedAt?: number;
+  /** The stored version of the graph the run was started from (its recipe names it). */
+  graphVersion?: number;
   /** Run only this node and its ancestors (cache hits reused as usual), nothing downstream; the run's outputs are this node's. */
   until?: string;
   /**
@@ -210,6 +212,7 @@ export class Engine {
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.inputSources ? { inputSources: options.inputSources } : {}),
           ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
+          ...(options.graphVersion !== undefined ? { graphVersion: options.graphVersion } : {}),
           ...(scope ? { scope } : {}),
           ...limits,
         });

@@ -37,6 +37,8 @@ import { backoffDelay, defaultRetryPolicy, retryWaitBeyondLimit } from './retry.
 import { ReviewRejectedError, RunReviewGates, type Remake } from './review-gate.js';
 import { applyEdits, gateLineage, latestEdits, type GateLineage } from './review-remake.js';
 import type { ReviewEditRecord } from '../contract/review.js';
+import type { RunProvenance } from '../contract/provenance.js';
+import { reelgraphVersion } from '../version.js';
 import type { UnitRequest } from './unit.js';
 
 export type Outcome =
@@ -135,6 +137,8 @@ export interface RunOptions {
   scope?: RunScope;
   /** The budgets paid requests reserve against (`NodeContext.reserve`). */
   budget?: BudgetLimits;
+  /** The stored version of the graph, for the run's recipe (`NodeContext.run`). */
+  graphVersion?: number;
   /**
    * Estimate instead of run: only the paid nodes (those with
    * `estimateUsage`) and their ancestors are demanded; a paid unit is never
@@ -183,6 +187,8 @@ export class RunExecution {
   private readonly gates: RunReviewGates;
   /** The producer's locked items and takes for this graph (item-pins.ts). */
   private readonly pins: RunPins;
+  /** What every unit is told of its run (`NodeContext.run`): set when the run starts. */
+  private provenance: RunProvenance | undefined;
   /** Rewrites from review gates, by the list (node and port) whose items they change (review-remake.ts). */
   private readonly edits = new Map<string, { all: ReviewEditRecord[]; byItem: Map<number, ReviewEditRecord> }>();
 
@@ -279,6 +285,7 @@ export class RunExecution {
 
   async execute(): Promise<RunResult> {
     const { runId } = this.options;
+    this.provenance = await this.recipe();
     this.emit({ type: 'run', runId, at: this.startedAt, status: 'running', graphName: this.graph.name, ...(this.graph.id ? { graphId: this.graph.id } : {}) });
     for (const plan of this.plans.values()) {
       if (!this.demanded.has(plan.node.id)) continue;
@@ -300,6 +307,28 @@ export class RunExecution {
     if (error !== undefined) result.error = this.describeFailure(error, failure?.nodeId);
     this.emit({ type: 'run', runId, at: Date.now(), status, durationMs, ...(result.error ? { error: result.error } : {}) });
     return result;
+  }
+
+  /**
+   * The run's recipe: the graph it executes, kept in the artifact store (by
+   * hash: the same graph is stored once), so an export can include it and
+   * `reelgraph inspect` can find it from a video's metadata. An estimate
+   * writes nothing; a store that fails here costs the recipe its document, not the run.
+   */
+  private async recipe(): Promise<RunProvenance> {
+    const { graph } = this;
+    const provenance: RunProvenance = {
+      reelgraph: reelgraphVersion,
+      graph: { name: graph.name, ...(graph.id !== undefined ? { id: graph.id } : {}), ...(this.options.graphVersion !== undefined ? { version: this.options.graphVersion } : {}) },
+    };
+    if (this.options.estimate) return provenance;
+    try {
+      const document = await this.services.artifacts.put({ data: Buffer.from(`${JSON.stringify(graph, null, 2)}\n`) }, { mime: 'application/json', name: 'graph.json', probe: false });
+      return { ...provenance, graph: { ...provenance.graph, document } };
+    } catch (error) {
+      this.services.logger.warn({ err: error, runId: this.runId }, 'could not keep the run\'s graph document');
+      return provenance;
+    }
   }
 
   /** Nodes nobody consumes, plus nodes whose ports are graph outputs. */
@@ -837,6 +866,7 @@ export class RunExecution {
       attempt,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       outDir: this.options.outDir,
+      ...(this.provenance ? { run: this.provenance } : {}),
       ...(this.options.budget ? { budget: { runId: this.runId, ...(this.graph.id ? { graphId: this.graph.id } : {}), limits: this.options.budget } } : {}),
     };
   }

@@ -15,6 +15,7 @@ import type { CredentialsLookup, ItemInfo, NodeContext, NodeLogger, NodeOutputs,
 import type { RateLimiter } from '../contract/rate-limit.js';
 import { budgetCounters, type BudgetLedger, type BudgetScope } from '../contract/budget.js';
 import { estimateCost } from '../observability/prices.js';
+import type { RunProvenance } from '../contract/provenance.js';
 import { cacheKey, type CacheStore } from './cache.js';
 import { hashJson } from './hash.js';
 
@@ -37,6 +38,8 @@ export interface UnitRequest {
   outDir: string;
   /** The budgets this run is under; absent, reservations hold nothing. */
   budget?: BudgetScope;
+  /** The run's recipe (`NodeContext.run`). */
+  run?: RunProvenance;
 }
 
 /** What the caller learns while a unit runs. */
@@ -108,6 +111,7 @@ export async function executeUnit(type: NodeType, request: UnitRequest, services
     inputs: request.inputs,
     ...(request.inputSources ? { inputSources: request.inputSources } : {}),
     ...(item ? { item } : {}),
+    ...(request.run ? { run: request.run } : {}),
     attempt: request.attempt,
     artifacts: services.artifacts,
     log: nodeLogger(services.logger, request, emit),

@@ -67,6 +67,7 @@ export class RunLauncher {
       noCache: options.noCache ?? false,
       priority: options.priority ?? 'normal',
       ...(options.runId ? { runId: options.runId } : {}),
+      ...(options.graphVersion !== undefined ? { graphVersion: options.graphVersion } : {}),
       ...partialScopeOf(options),
       ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
     });
@@ -107,6 +108,7 @@ export class RunLauncher {
           // Its budget too: what it spent before the restart still counts (the ledger reads it from the record).
           ...(row.budgetUsd !== undefined ? { budgetUsd: row.budgetUsd } : {}),
           startedAt: row.startedAt ?? row.createdAt,
+          ...(row.graphVersion !== undefined ? { graphVersion: row.graphVersion } : {}),
         });
       } catch (error) {
         // The node registry changed under a stored run (a node type removed): it can never finish.
