@@ -32,6 +32,7 @@ import {
   formatCountdown,
   initialVerdicts,
   itemHeading,
+  nextRoundNote,
   pendingReview,
   storyboardCost,
   takeLabel,
@@ -172,6 +173,9 @@ describe('rejected items made again, and rewritten words (review rounds)', () =>
     expect(describeDecision(decided)).toBe('approved items 1, 4, making 2 again, edited 3 (made again) by editor');
     expect(describeDecision({ ...decided, approved: [0, 1, 3], rejected: [] })).toBe('approved items 1, 2, 4, edited 3 (made again) by editor');
     expect(describeDecision({ ...decided, rejectedItems: 'drop', edits: [] })).toBe('approved items 1, 4, rejected 2 by editor');
+    expect(nextRoundNote(decided)).toBe('Making 2 items again: the storyboard asks again in round 3.');
+    expect(nextRoundNote({ ...decided, rejectedItems: 'drop', edits: [] })).toBeUndefined();
+    expect(nextRoundNote({ ...decided, status: 'pending' })).toBeUndefined();
   });
 
   it('heads round 2 on with the items made again, counts takes from 1, and knows the words rewritten before', () => {

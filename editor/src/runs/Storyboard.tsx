@@ -39,6 +39,7 @@ import {
   initialVerdicts,
   isEdited,
   itemHeading,
+  nextRoundNote,
   pendingReview,
   rejectWording,
   roundOf,
@@ -90,10 +91,10 @@ function WordsEditor({
 }) {
   const area = useRef<HTMLTextAreaElement>(null);
   const revert = useRef<HTMLButtonElement>(null);
-  // Opened by its button: the words are where the keyboard goes next.
+  // Opened by its button: the words are where the keyboard goes next (once, when it opens).
   useEffect(() => {
-    if (!decided) area.current?.focus({ preventScroll: true });
-  }, [decided]);
+    if (area.current && !area.current.readOnly) area.current.focus({ preventScroll: true });
+  }, []);
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>): void => {
     // Escape leaves the words, keeping them, instead of closing the storyboard (which would lose every draft); Escape again closes.
     if (event.key !== 'Escape') return;
@@ -351,6 +352,11 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
       {!pending ? (
         <div className="rg-storyboard__decision" data-testid="storyboard-decision">
           {describeDecision(record)}
+          {nextRoundNote(record) ? (
+            <div className="rg-run-muted" data-testid="storyboard-next-round">
+              {nextRoundNote(record)}
+            </div>
+          ) : null}
         </div>
       ) : null}
       <div className="rg-storyboard__grid" data-testid="storyboard-items" data-count={record.items.length}>

@@ -160,6 +160,17 @@ export function editsThisRound(record: Pick<ReviewRecord, 'round' | 'edits'>): M
   return new Map((record.edits ?? []).filter((edit) => edit.round === round).map((edit) => [edit.index, edit.prompt ?? edit.text ?? '']));
 }
 
+/**
+ * A decided record whose rejected or rewritten items are being made again:
+ * the run goes on making them, and the gate asks again in the next round.
+ */
+export function nextRoundNote(record: Pick<ReviewRecord, 'status' | 'rejectedItems' | 'rejected' | 'round' | 'edits'>): string | undefined {
+  if (record.status !== 'approved') return undefined;
+  const again = new Set([...(record.rejectedItems === 'regenerate' ? (record.rejected ?? []) : []), ...editsThisRound(record).keys()]);
+  if (again.size === 0) return undefined;
+  return `Making ${again.size} item${again.size === 1 ? '' : 's'} again: the storyboard asks again in round ${roundOf(record) + 1}.`;
+}
+
 /** "take 2": the take a card shows (the latest of its per-item nodes', counted from 1), when it is not the first. */
 export function takeLabel(item: Pick<ReviewItem, 'takes'>): string | undefined {
   const takes = Object.values(item.takes ?? {});
