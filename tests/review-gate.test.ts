@@ -59,11 +59,12 @@ async function fakeProvider(hold?: { path: string; until: Promise<void> }): Prom
   };
 }
 
-/** scenes → still (paid) → gate → render (paid). */
-function gateGraph(url: string, gateParams: Record<string, unknown> = {}, name = 'review gate'): GraphDocument {
+/** scenes → still (paid) → gate → render (paid). With an `id`, the graph keeps item takes (pins) across runs. */
+function gateGraph(url: string, gateParams: Record<string, unknown> = {}, name = 'review gate', id?: string): GraphDocument {
   return {
     format: GRAPH_FORMAT,
     schemaVersion: 1,
+    ...(id !== undefined ? { id } : {}),
     name,
     nodes: [
       { id: 'scenes', type: 'testr.scenes', typeVersion: 1, params: { count: 3 }, position: { x: 0, y: 0 } },
@@ -115,13 +116,21 @@ async function waitingReview(ws: Workspace, runId: string): Promise<ReviewRecord
   return review as ReviewRecord;
 }
 
+/** The gate's review once its `round` is open. */
+async function pendingRound(ws: Workspace, runId: string, round: number): Promise<ReviewRecord> {
+  return until(`round ${round} of the review`, async () => {
+    const [review] = await ws.reviews.records.forRun(runId);
+    return review?.status === 'pending' && review.round === round ? review : undefined;
+  });
+}
+
 describe('control.review in a run', () => {
   it('pauses the run (waiting, nothing downstream executed or paid) until approved, then finishes', async () => {
     const { ws, dir, provider, events } = await workspace();
     const run = await ws.launcher.launch({ graph: gateGraph(provider.url), outDir: join(dir, 'out'), trigger: 'api' });
     const review = await waitingReview(ws, run.runId);
 
-    expect(review).toMatchObject({ status: 'pending', nodeId: 'gate', onTimeout: 'reject', rejectedItems: 'fail' });
+    expect(review).toMatchObject({ status: 'pending', nodeId: 'gate', onTimeout: 'reject', rejectedItems: 'regenerate', round: 1 });
     expect(review.deadlineAt).toBeUndefined();
     expect(review.items.map((i) => [i.index, i.title, i.prompt])).toEqual([
       [0, 'Scene 1', 'a lighthouse, shot 1'],
@@ -157,9 +166,9 @@ describe('control.review in a run', () => {
     expect(provider.count('render')).toBe(0);
   });
 
-  it('rejected items fail the run naming them by default, or are dropped with rejectedItems "drop"', async () => {
+  it('rejected items fail the run naming them with rejectedItems "fail", or are dropped with "drop"', async () => {
     const { ws, dir, provider } = await workspace();
-    const failing = await ws.launcher.launch({ graph: gateGraph(provider.url), outDir: join(dir, 'a'), trigger: 'api' });
+    const failing = await ws.launcher.launch({ graph: gateGraph(provider.url, { rejectedItems: 'fail' }), outDir: join(dir, 'a'), trigger: 'api' });
     await waitingReview(ws, failing.runId);
     await ws.reviews.decide(failing.runId, { decision: 'reject', items: [1], by: 'api' });
     const failed = await failing.finished;
@@ -177,6 +186,94 @@ describe('control.review in a run', () => {
     expect((done.outputs.clips as Array<{ title: string }>).map((c) => c.title)).toEqual(['Scene 1', 'Scene 3']);
     expect(provider.count('render')).toBe(2);
     await expect(ws.reviews.decide(dropping.runId, { decision: 'approve', by: 'api' })).rejects.toMatchObject({ code: 'REVIEW_NOT_PENDING' });
+  });
+
+  it('makes a rejected item again as its next take and asks again; an edited prompt is made again from the new words; nothing else is sent', async () => {
+    const { ws, dir, provider, events } = await workspace();
+    const graph = gateGraph(provider.url, {}, 'review remake', 'review-remake');
+    const run = await ws.launcher.launch({ graph, outDir: join(dir, 'out'), trigger: 'api' });
+    const first = await waitingReview(ws, run.runId);
+    expect(first.items.map((item) => item.takes)).toEqual([{ still: 0 }, { still: 0 }, { still: 0 }]);
+    // The three stills were asked for at once, so which answer went to which item is the provider's order.
+    const firstStills = first.items.map((item) => (item.value as { still: string }).still);
+    expect([...firstStills].sort()).toEqual(['still-1', 'still-2', 'still-3']);
+
+    // Round 1: reject the second still. Only it is asked for again, as take 1.
+    await ws.reviews.decide(run.runId, { decision: 'reject', items: [1], by: 'api' });
+    const second = await pendingRound(ws, run.runId, 2);
+    expect(second).toMatchObject({ round: 2, regenerated: [1] });
+    expect(second.items.map((item) => item.takes)).toEqual([{ still: 0 }, { still: 1 }, { still: 0 }]);
+    expect(provider.count('still')).toBe(4);
+    expect(provider.count('render')).toBe(0);
+    expect((second.items[1]?.value as { still: string }).still).toBe('still-4');
+    expect(events.filter((e) => e.type === 'item' && e.nodeId === 'still' && e.status === 'done').map((e) => [(e as { index: number }).index, (e as { take?: number }).take ?? 0])).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [1, 1],
+    ]);
+    // The take is the graph's now, as `reelgraph regenerate` would have left it.
+    expect((await ws.pins.list(graph)).map((pin) => [pin.nodeId, pin.index, pin.take])).toEqual([['still', 1, 1]]);
+
+    // Round 2: rewrite the third scene's prompt. It is made again from where the list starts, so the still saw the new words.
+    await expect(ws.reviews.decide(run.runId, { decision: 'approve', edits: [{ index: 9, prompt: 'x' }], by: 'api' })).rejects.toMatchObject({ code: 'INVALID_DECISION', field: 'edits' });
+    await ws.reviews.decide(run.runId, { decision: 'approve', edits: [{ index: 2, prompt: 'a lighthouse at dawn, from the sea' }], by: 'api' });
+    const third = await pendingRound(ws, run.runId, 3);
+    expect(third).toMatchObject({ round: 3, regenerated: [2], edits: [{ index: 2, prompt: 'a lighthouse at dawn, from the sea', round: 2 }] });
+    expect(third.items[2]).toMatchObject({ prompt: 'a lighthouse at dawn, from the sea', value: { still: 'still-5' } });
+    expect(third.items[1]?.value).toMatchObject({ still: 'still-4' });
+    expect(provider.count('still')).toBe(5);
+
+    await ws.reviews.decide(run.runId, { decision: 'approve', by: 'api' });
+    const done = await run.finished;
+    expect(done.status).toBe('done');
+    expect((done.outputs.clips as Array<{ prompt: string; still: string }>).map((clip) => [clip.prompt, clip.still])).toEqual([
+      ['a lighthouse, shot 1', firstStills[0]],
+      ['a lighthouse, shot 2', 'still-4'],
+      ['a lighthouse at dawn, from the sea', 'still-5'],
+    ]);
+    expect(provider.count('render')).toBe(3);
+    expect(events.filter((e) => e.type === 'review' && e.status === 'pending').map((e) => (e as { round?: number }).round ?? 1)).toEqual([1, 2, 3]);
+
+    // The next run of the graph keeps take 1 of the second still (from the cache: nothing is sent); a rewrite was this run's.
+    const again = await ws.launcher.launch({ graph, outDir: join(dir, 'again'), trigger: 'api' });
+    const next = await waitingReview(ws, again.runId);
+    expect(next.items.map((item) => (item.value as { still: string }).still)).toEqual([firstStills[0], 'still-4', firstStills[2]]);
+    expect(provider.count('still')).toBe(5);
+    await ws.reviews.decide(again.runId, { decision: 'reject', by: 'api' });
+    expect((await again.finished).status).toBe('failed');
+  });
+
+  it('fails naming the item when nothing before the gate can make it again, and leaves the run no half-made round', async () => {
+    const { ws, dir, provider } = await workspace();
+    // No per-item node between the list and the gate: a rejected scene has nothing to make it again.
+    const base = gateGraph(provider.url);
+    const graph: GraphDocument = {
+      ...base,
+      nodes: base.nodes.filter((node) => node.id !== 'still'),
+      edges: [
+        { from: 'scenes.scenes', to: 'gate.items' },
+        { from: 'gate.items', to: 'render.items' },
+      ],
+    };
+    const run = await ws.launcher.launch({ graph, outDir: join(dir, 'out'), trigger: 'api' });
+    await waitingReview(ws, run.runId);
+    await ws.reviews.decide(run.runId, { decision: 'reject', items: [1], by: 'api' });
+    const failed = await run.finished;
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'REVIEW_REJECTED', location: { nodeId: 'gate' } });
+    expect(failed.error?.message).toContain('item 1 cannot be made again: no node before the gate makes it per item (edit it instead)');
+    expect(provider.count('render')).toBe(0);
+    expect((await ws.reviews.records.forRun(run.runId)).map((r) => [r.status, r.round])).toEqual([['approved', 1]]);
+
+    // Rewriting it works there: the rewrite applies to the list itself.
+    const edited = await ws.launcher.launch({ graph, outDir: join(dir, 'edited'), trigger: 'api' });
+    await waitingReview(ws, edited.runId);
+    await ws.reviews.decide(edited.runId, { decision: 'approve', edits: [{ index: 0, prompt: 'a storm' }], by: 'api' });
+    expect((await pendingRound(ws, edited.runId, 2)).items[0]?.prompt).toBe('a storm');
+    await ws.reviews.decide(edited.runId, { decision: 'approve', by: 'api' });
+    const done = await edited.finished;
+    expect((done.outputs.clips as Array<{ prompt: string }>).map((clip) => clip.prompt)).toEqual(['a storm', 'a lighthouse, shot 2', 'a lighthouse, shot 3']);
   });
 
   it('lets the timeout decide per onTimeout', async () => {
@@ -364,7 +461,7 @@ describe('a review gate across a server SIGKILL', () => {
   /** Starts a gated run and kills the server once it waits; returns the run id and the review the first server opened. */
   async function killWhileWaiting(s: Awaited<ReturnType<typeof setup>>): Promise<{ runId: string; review: ReviewRecord }> {
     const first = await startServerProcess(s.env, s.port, s.children);
-    const started = await s.api('POST', '/api/runs', { graph: gateGraph(s.provider.url, { timeoutMs: 3_600_000 }) });
+    const started = await s.api('POST', '/api/runs', { graph: gateGraph(s.provider.url, { timeoutMs: 3_600_000 }, 'review gate', 'review-kill') });
     expect(started.status).toBe(202);
     const runId = started.body.runId as string;
     const review = await until('the gate to open', async () => {
@@ -405,26 +502,43 @@ describe('a review gate across a server SIGKILL', () => {
     expect(s.provider.count('render')).toBe(3);
   });
 
-  it('honours an approval the CLI stored while no server ran the run', async () => {
+  it('honours a decision the CLI stored while no server ran the run: the resumed run makes the rejected and the rewritten items again and asks again', async () => {
     const s = await setup();
-    const { runId } = await killWhileWaiting(s);
-    const approved = spawnSync(process.execPath, [bin, 'approve', runId.slice(0, 8), '--reject', '1'], { env: s.env, encoding: 'utf8' });
+    const { runId, review } = await killWhileWaiting(s);
+    const firstStill = (review.items[0]?.value as { still: string }).still;
+    const approved = spawnSync(process.execPath, [bin, 'approve', runId.slice(0, 8), '--reject', '1', '--edit', '2=a lighthouse at dawn'], { env: s.env, encoding: 'utf8' });
     expect(approved.stderr).toBe('');
     expect(approved.status).toBe(0);
     expect(approved.stdout).toContain('approved review gate "gate"');
+    expect(approved.stdout).toContain('items 1, 2 are made again and the gate asks again');
     const shown = spawnSync(process.execPath, [bin, 'review', runId, '--json'], { env: s.env, encoding: 'utf8' });
-    expect(JSON.parse(shown.stdout)).toMatchObject({ reviews: [{ status: 'approved', decidedBy: 'cli', approved: [0, 2], rejected: [1] }] });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ reviews: [{ status: 'approved', decidedBy: 'cli', approved: [0], rejected: [1], edits: [{ index: 2, prompt: 'a lighthouse at dawn', round: 1 }] }] });
 
     await startServerProcess(s.env, s.port, s.children);
+    const round2 = await until('round 2 of the review', async () => {
+      const [review] = ((await s.api('GET', `/api/runs/${runId}/review`)).body as { reviews: ReviewRecord[] }).reviews;
+      return review?.status === 'pending' && review.round === 2 ? review : undefined;
+    });
+    expect(round2.regenerated).toEqual([1, 2]);
+    const stills = round2.items.map((item) => (item.value as { still: string }).still);
+    expect(round2.items.map((item) => [item.prompt, item.takes])).toEqual([
+      ['a lighthouse, shot 1', { still: 0 }],
+      ['a lighthouse, shot 2', { still: 1 }],
+      ['a lighthouse at dawn', { still: 0 }],
+    ]);
+    // Items 1 and 2 were made at once after the restart, in either order.
+    expect([stills[0], [...stills.slice(1)].sort()]).toEqual([firstStill, ['still-4', 'still-5']]);
+    // Item 0 came from the cache; 1 was made as take 1, 2 from its new words: two stills sent, nothing rendered.
+    expect(s.provider.count('still')).toBe(5);
+    expect(s.provider.count('render')).toBe(0);
+    expect((await s.api('POST', `/api/runs/${runId}/review`, { decision: 'approve' })).status).toBe(200);
     const detail = await until('the resumed run to finish', async () => {
       const body = (await s.api('GET', `/api/runs/${runId}`)).body;
       return body.status === 'done' || body.status === 'failed' ? body : undefined;
     });
-    // The default rejectedItems "fail": the run ends naming the rejected item, and nothing was rendered.
-    expect(detail.status).toBe('failed');
-    expect(detail.error).toMatchObject({ code: 'REVIEW_REJECTED', location: { nodeId: 'gate' } });
-    expect(s.provider.count('render')).toBe(0);
-    expect(s.provider.count('still')).toBe(3);
+    expect(detail.status).toBe('done');
+    expect((detail.outputs as { clips: Array<{ still: string }> }).clips.map((c) => c.still)).toEqual(stills);
+    expect(s.provider.count('render')).toBe(3);
   });
 });
 

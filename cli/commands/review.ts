@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
-import type { ReviewRecord } from '../../runtime/contract/review.js';
+import type { ReviewEdit, ReviewRecord } from '../../runtime/contract/review.js';
 import { InvalidReviewDecisionError, ReviewNotPendingError } from '../../runtime/engine/review-desk.js';
 import type { CliContext } from '../context.js';
 import { Exit, EXIT } from '../exit.js';
@@ -18,6 +18,8 @@ interface ApproveOptions {
   items?: number[];
   reject?: number[];
   rejectAll?: boolean;
+  edit?: ReviewEdit[];
+  editLine?: ReviewEdit[];
   node?: string;
   note?: string;
   json?: boolean;
@@ -32,6 +34,15 @@ function indexList(flag: string) {
       throw new CommanderError(2, 'reelgraph.invalidArgument', `${flag} takes item indices (0-based), e.g. ${flag} 1,3`);
     }
     return [...previous, ...numbers];
+  };
+}
+
+/** `2=a lighthouse at dawn` → the edit of item 2, its prompt or its spoken text (`field`). */
+function itemEdit(flag: string, field: 'prompt' | 'text') {
+  return (value: string, previous: ReviewEdit[] = []): ReviewEdit[] => {
+    const match = /^(\d+)=([\s\S]+)$/.exec(value);
+    if (!match) throw new CommanderError(2, 'reelgraph.invalidArgument', `${flag} takes an item index and its new words, e.g. ${flag} "2=a lighthouse at dawn"`);
+    return [...previous, { index: Number(match[1]), [field]: match[2] }];
   };
 }
 
@@ -57,11 +68,13 @@ export function registerReviewCommands(program: Command, cli: CliContext): void 
 
   program
     .command('approve')
-    .description('decide a waiting review gate: approve every item, only some (--items), or reject some (--reject) or all (--reject-all)')
+    .description('decide a waiting review gate: approve every item, only some (--items), reject some (--reject: made again, when the gate regenerates) or all (--reject-all), rewrite prompts (--edit)')
     .argument('<runId>', 'run id (a unique prefix is enough)')
     .option('--items <indices>', 'approve only these items (0-based, e.g. 0,2) and reject the rest', indexList('--items'))
     .option('--reject <indices>', 'reject these items and approve the rest', indexList('--reject'))
     .option('--reject-all', 'reject the gate: the run fails')
+    .option('--edit <index=prompt>', "rewrite an item's prompt: it is made again from the new words and shown again (repeatable)", itemEdit('--edit', 'prompt'))
+    .option('--edit-line <index=text>', "rewrite an item's spoken text, likewise (repeatable)", itemEdit('--edit-line', 'text'))
     .option('--node <id>', 'the gate node, when several wait')
     .option('--note <text>', 'a note kept with the decision')
     .option('--json', 'print the decided review as JSON')
@@ -73,6 +86,7 @@ export function registerReviewCommands(program: Command, cli: CliContext): void 
       }
       const decision = options.reject !== undefined || options.rejectAll ? 'reject' : 'approve';
       const items = options.items ?? options.reject;
+      const edits = [...(options.edit ?? []), ...(options.editLine ?? [])];
       const workspace = await cli.openWorkspace();
       try {
         const run = await findRun(workspace, runRef, io);
@@ -82,6 +96,7 @@ export function registerReviewCommands(program: Command, cli: CliContext): void 
             decision,
             by: 'cli',
             ...(items !== undefined ? { items } : {}),
+            ...(edits.length > 0 ? { edits } : {}),
             ...(options.node !== undefined ? { node: options.node } : {}),
             ...(options.note !== undefined ? { note: options.note } : {}),
           });
@@ -94,9 +109,11 @@ export function registerReviewCommands(program: Command, cli: CliContext): void 
         }
         if (options.json) return io.out(`${JSON.stringify(review, null, 2)}\n`);
         const rejected = review.rejected ?? [];
+        const remade = [...(review.rejectedItems === 'regenerate' ? rejected : []), ...edits.map((edit) => edit.index)].sort((a, b) => a - b);
         io.out(
           `${review.status} review gate "${review.nodeId}" of run ${run.id}` +
             (review.status === 'approved' && rejected.length > 0 ? ` (items ${rejected.join(', ')} rejected)` : '') +
+            (remade.length > 0 ? `; items ${remade.join(', ')} are made again and the gate asks again` : '') +
             `\n`,
         );
       } finally {
@@ -108,7 +125,8 @@ export function registerReviewCommands(program: Command, cli: CliContext): void 
 function formatReview(review: ReviewRecord): string {
   const when = review.deadlineAt !== undefined ? `  decides ${review.onTimeout} at ${isoTime(review.deadlineAt)}` : '';
   const decided = review.status === 'pending' ? '' : `  by ${review.decidedBy ?? '?'}${review.note ? ` (${review.note})` : ''}`;
-  const head = `gate ${review.nodeId}: ${review.status}${decided}${when}`;
+  const round = (review.round ?? 1) > 1 ? `  round ${review.round}, made again: ${(review.regenerated ?? []).join(', ') || 'none'}` : '';
+  const head = `gate ${review.nodeId}: ${review.status}${decided}${when}${round}`;
   const rows = table({ head: ['item', 'title', 'prompt / text', 'media', 'decision'] });
   const rejected = new Set(review.rejected ?? []);
   for (const item of review.items) {

@@ -143,11 +143,14 @@ export type ReviewDecisionRequest = Static<typeof reviewDecisionRequest>;
  * The approved and rejected item indices a decision means for a gate of
  * `count` items, or a problem with the request. An edited item is neither:
  * it is made again from its new words and shown again. Rejecting the whole
- * gate while editing items is contradictory, so it is a problem.
+ * gate while editing items is contradictory, so it is a problem. Naming
+ * every item as rejected stops the run unless the gate makes rejected items
+ * again (`rejectedItems: "regenerate"`).
  */
 export function resolveDecision(
   request: Pick<ReviewDecisionRequest, 'decision' | 'items' | 'edits'>,
   count: number,
+  rejectedItems: RejectedItemAction = 'fail',
 ): { status: 'approved' | 'rejected'; approved: number[]; rejected: number[] } | { problem: string; field: 'items' | 'edits' } {
   const all = Array.from({ length: count }, (_, i) => i);
   const outside = (indices: number[]): string | undefined => {
@@ -168,5 +171,7 @@ export function resolveDecision(
   const named = new Set(request.items ?? all);
   const approved = all.filter((i) => !edited.has(i) && named.has(i) === (request.decision === 'approve'));
   const rejected = all.filter((i) => !edited.has(i) && !approved.includes(i));
-  return { status: approved.length > 0 || edited.size > 0 ? 'approved' : 'rejected', approved, rejected };
+  // A gate that makes rejected items again goes on whatever items were rejected: only rejecting the gate itself stops it.
+  const goesOn = approved.length > 0 || edited.size > 0 || rejectedItems === 'regenerate';
+  return { status: goesOn ? 'approved' : 'rejected', approved, rejected };
 }

@@ -7,7 +7,7 @@
  * unit's `item`, and a locked item never reaches them at all.
  */
 import { collectArtifactHandles, type ArtifactStore } from '../contract/artifacts.js';
-import { LockedItemUnusableError, type ItemPin } from '../contract/item-pins.js';
+import { ItemLockedError, LockedItemUnusableError, type ItemPin } from '../contract/item-pins.js';
 import type { GraphDocument } from '../contract/graph.js';
 import type { ItemInfo, NodeOutputs } from '../contract/node.js';
 
@@ -18,6 +18,12 @@ import type { ItemInfo, NodeOutputs } from '../contract/node.js';
  */
 export interface ItemPinSource {
   pinsOf(graph: GraphDocument): Promise<ItemPin[]>;
+  /**
+   * Gives the item its next take when its take is still `from` (so asking
+   * twice raises it once), and answers the pin after. Throws ItemLockedError
+   * for a locked item. A source without it keeps takes for the run alone.
+   */
+  raiseTake?(graph: GraphDocument, nodeId: string, index: number, from: number): Promise<ItemPin>;
 }
 
 export type LockedOutcome = { ok: true; outputs: NodeOutputs; provider: string | undefined } | { ok: false; error: LockedItemUnusableError };
@@ -37,12 +43,46 @@ export class RunPins {
     private readonly artifacts: ArtifactStore,
   ) {}
 
-  private async pin(nodeId: string, index: number): Promise<ItemPin | undefined> {
+  private pins(): Promise<Map<string, ItemPin>> {
     const { graph, source } = this;
     // A graph without an id (an unsaved document, a file without "id") has nowhere to keep pins.
-    if (graph.id === undefined || source === undefined) return undefined;
-    this.loaded ??= source.pinsOf(graph).then((pins) => new Map(pins.map((p) => [`${p.nodeId}\u0000${p.index}`, p])));
-    return (await this.loaded).get(`${nodeId}\u0000${index}`);
+    this.loaded ??= graph.id === undefined || source === undefined ? Promise.resolve(new Map()) : source.pinsOf(graph).then((pins) => new Map(pins.map((p) => [pinKey(p.nodeId, p.index), p])));
+    return this.loaded;
+  }
+
+  private async pin(nodeId: string, index: number): Promise<ItemPin | undefined> {
+    return (await this.pins()).get(pinKey(nodeId, index));
+  }
+
+  /** The item's take now (0: the first). */
+  async takeOf(nodeId: string, index: number): Promise<number> {
+    return (await this.pin(nodeId, index))?.take ?? 0;
+  }
+
+  /**
+   * The item's next take, for this run and (where the graph keeps pins) the
+   * runs after it: a review gate makes a rejected item again. Idempotent from
+   * `from`, the take the producer saw. Answers why not when the item is locked.
+   */
+  async raiseTake(nodeId: string, index: number, from: number): Promise<{ ok: true; take: number } | { ok: false; reason: string }> {
+    const pins = await this.pins();
+    const current = pins.get(pinKey(nodeId, index));
+    if (current?.locked) return { ok: false, reason: `it is locked at node "${nodeId}"` };
+    const { graph, source } = this;
+    let pin: ItemPin;
+    if (graph.id !== undefined && source?.raiseTake) {
+      try {
+        pin = await source.raiseTake(graph, nodeId, index, from);
+      } catch (error) {
+        if (error instanceof ItemLockedError) return { ok: false, reason: `it is locked at node "${nodeId}"` };
+        throw error;
+      }
+    } else {
+      const take = current?.take ?? 0;
+      pin = { graphId: graph.id ?? '', nodeId, index, locked: false, take: take === from ? from + 1 : take, updatedAt: Date.now() };
+    }
+    pins.set(pinKey(nodeId, index), pin);
+    return { ok: true, take: pin.take };
   }
 
   /** The item with its take, when the producer asked for one. */
@@ -75,3 +115,5 @@ export class RunPins {
     return { ok: true, outputs: pin.outputs, provider: pin.provider };
   }
 }
+
+const pinKey = (nodeId: string, index: number): string => `${nodeId}\u0000${index}`;

@@ -101,7 +101,7 @@ export class ReviewDesk {
     if (gate.status !== 'pending') {
       throw new ReviewNotPendingError(`the review at "${gate.nodeId}" was ${gate.status}${gate.decidedBy ? ` (by ${gate.decidedBy})` : ''} already`, gate.nodeId);
     }
-    const resolved = resolveDecision(request, gate.items.length);
+    const resolved = resolveDecision(request, gate.items.length, gate.rejectedItems);
     if ('problem' in resolved) throw new InvalidReviewDecisionError(resolved.problem, resolved.field, gate.nodeId);
     const round = gate.round ?? 1;
     const edits = request.edits?.length ? { edits: [...(gate.edits ?? []), ...request.edits.map((edit) => ({ ...edit, round }))] } : {};

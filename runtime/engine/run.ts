@@ -34,7 +34,9 @@ import type { EngineServices } from './services.js';
 import { hashJson } from './hash.js';
 import { RunPins, type LockedOutcome } from './item-pins.js';
 import { backoffDelay, defaultRetryPolicy, retryWaitBeyondLimit } from './retry.js';
-import { RunReviewGates } from './review-gate.js';
+import { ReviewRejectedError, RunReviewGates, type Remake } from './review-gate.js';
+import { applyEdits, gateLineage, latestEdits, type GateLineage } from './review-remake.js';
+import type { ReviewEditRecord } from '../contract/review.js';
 import type { UnitRequest } from './unit.js';
 
 export type Outcome =
@@ -181,6 +183,8 @@ export class RunExecution {
   private readonly gates: RunReviewGates;
   /** The producer's locked items and takes for this graph (item-pins.ts). */
   private readonly pins: RunPins;
+  /** Rewrites from review gates, by the list (node and port) whose items they change (review-remake.ts). */
+  private readonly edits = new Map<string, { all: ReviewEditRecord[]; byItem: Map<number, ReviewEditRecord> }>();
 
   constructor(
     private readonly graph: GraphDocument,
@@ -349,11 +353,12 @@ export class RunExecution {
 
   /** The complete value on a source port (a list for item-mode sources). */
   private async readWhole(source: Source): Promise<Value> {
-    if (source.node === GRAPH_INPUT_NODE) return { ok: true, value: this.options.inputs[source.port] };
+    const edits = this.edits.get(sourceKey(source))?.byItem;
+    if (source.node === GRAPH_INPUT_NODE) return { ok: true, value: applyEdits(this.options.inputs[source.port], edits) };
     const plan = this.plan(source.node);
     if (!plan.itemMode) {
       const outcome = await this.demandWhole(source.node);
-      return outcome.ok ? { ok: true, value: outcome.outputs[source.port] } : { ok: false, error: upstream(source, outcome.error) };
+      return outcome.ok ? { ok: true, value: applyEdits(outcome.outputs[source.port], edits) } : { ok: false, error: upstream(source, outcome.error) };
     }
     const view = await this.listView(source);
     if (!view.ok) return view;
@@ -594,31 +599,83 @@ export class RunExecution {
 
   // ---------------------------------------------------------------- review gates
 
-  /** A review gate: its inputs as any node's, then the wait for a decision (no unit, no worker). */
+  /**
+   * A review gate: its inputs as any node's, then the wait for a decision (no
+   * unit, no worker). A decision that rejects or rewrites items sends the run
+   * back to make them again (`remake`), and the gate asks again.
+   */
   private async reviewWhole(plan: NodePlan): Promise<Outcome> {
     const { node, type } = plan;
-    const shared = await this.sharedInputs(node.id);
-    if (!shared.ok) return { ok: false, error: shared.error };
     const state = this.state(node.id);
     state.startedAt ??= Date.now();
     state.ranAny = true;
+    const lineage = gateLineage(plan, (id) => this.plans.get(id));
+    let remadeRound: number | undefined;
     try {
-      const outputs = await this.gates.pass({
-        nodeId: node.id,
-        type,
-        params: plan.params,
-        inputs: shared.values,
-        // An estimate prices what follows approval; an `only` run past the gate was asked for by name.
-        passThrough: this.options.estimate !== undefined || this.reuseOnly.has(node.id),
-        onWaiting: () => {
-          state.status = 'waiting';
-        },
-      });
-      state.counts.executed += 1;
-      return { ok: true, outputs, cached: false, producedBy: node.id };
+      for (;;) {
+        const shared = await this.sharedInputs(node.id);
+        if (!shared.ok) return { ok: false, error: shared.error };
+        const passage = await this.gates.pass({
+          nodeId: node.id,
+          type,
+          params: plan.params,
+          inputs: shared.values,
+          // An estimate prices what follows approval; an `only` run past the gate was asked for by name.
+          passThrough: this.options.estimate !== undefined || this.reuseOnly.has(node.id),
+          onWaiting: () => {
+            state.status = 'waiting';
+          },
+          appliedEdits: lineage.origin ? (this.edits.get(sourceKey(lineage.origin))?.all ?? []) : [],
+          ...(remadeRound !== undefined ? { remadeRound } : {}),
+          takesOf: async (index) => Object.fromEntries(await Promise.all(lineage.makers.map(async (maker) => [maker, await this.pins.takeOf(maker, index)] as const))),
+        });
+        if ('outputs' in passage) {
+          state.counts.executed += 1;
+          return { ok: true, outputs: passage.outputs, cached: false, producedBy: node.id };
+        }
+        const { remake } = passage;
+        await this.remake(node.id, lineage, remake);
+        // Applying stored rewrites (a restarted run) answers no round; making a round's items again does.
+        if (remake.regenerate.length > 0 || remake.edited.length > 0) remadeRound = remake.round;
+      }
     } catch (error) {
       return { ok: false, error };
     }
+  }
+
+  /**
+   * Makes a gate's rejected and rewritten items again: each rejected item's
+   * makers take their next take (a locked maker keeps its result), rewrites
+   * apply where the gate's list starts, and the items' demand starts over, so
+   * that re-reading the gate's inputs makes exactly them again (everything
+   * else comes back from this run's memory or the cache).
+   */
+  private async remake(gateId: string, lineage: GateLineage, remake: Remake): Promise<void> {
+    const unmakeable: string[] = [];
+    for (const { index, takes } of remake.regenerate) {
+      const reasons: string[] = [];
+      let raised = 0;
+      for (const maker of lineage.makers) {
+        const result = await this.pins.raiseTake(maker, index, takes[maker] ?? 0);
+        if (result.ok) raised += 1;
+        else reasons.push(result.reason);
+      }
+      if (raised === 0) unmakeable.push(`item ${index} cannot be made again: ${reasons[0] ?? 'no node before the gate makes it per item (edit it instead)'}`);
+    }
+    if (unmakeable.length > 0) {
+      throw new ReviewRejectedError(`review gate "${gateId}": ${unmakeable.join('; ')}`, gateId, remake.regenerate.map((item) => item.index));
+    }
+    if (lineage.origin) this.edits.set(sourceKey(lineage.origin), { all: remake.edits, byItem: latestEdits(remake.edits) });
+    const items = new Set([...remake.regenerate.map((item) => item.index), ...remake.edited]);
+    // A restarted run applies stored rewrites before anything was shown: every item the rewrites name starts over.
+    if (remake.regenerate.length === 0 && remake.edited.length === 0) for (const edit of remake.edits) items.add(edit.index);
+    for (const maker of lineage.makers) {
+      const state = this.state(maker);
+      for (const index of items) state.items.delete(index);
+      state.view = undefined;
+      state.shared = undefined;
+    }
+    this.state(gateId).shared = undefined;
   }
 
   // ---------------------------------------------------------------- units
@@ -930,3 +987,5 @@ function checkOutputs(plan: NodePlan, outputs: NodeOutputs, index: number | unde
     }
   }
 }
+
+const sourceKey = (source: Source): string => `${source.node}\u0000${source.port}`;

@@ -100,6 +100,12 @@ export class ItemPins implements ItemPinSource {
     return this.change(graph, nodeId, index, { take: current.take + 1 });
   }
 
+  /** The take after `from`, unless the item moved past `from` already (a review gate asking again after a restart). */
+  async raiseTake(graph: GraphDocument, nodeId: string, index: number, from: number): Promise<ItemPin> {
+    const current = await this.get(graph, nodeId, index);
+    return current.take === from ? this.change(graph, nodeId, index, { take: from + 1 }) : current;
+  }
+
   /** The node's type, when the node exists and runs per item; else why the item cannot be pinned. */
   private pinnable(graph: GraphDocument, nodeId: string, index: number): NodeType {
     const node = graph.nodes.find((n) => n.id === nodeId);

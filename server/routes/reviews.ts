@@ -55,7 +55,8 @@ export function reviewRoutes(ctx: ServerContext): AnyRoute[] {
       description: [
         '`approve` without `items` approves every item; with `items`, those, and rejects the rest.',
         '`reject` without `items` rejects the gate (the run fails, naming it); with `items`, rejects those and approves the rest.',
-        "Rejected items fail the run, naming them, unless the gate's `rejectedItems` is `drop` (the run then goes on with the approved ones).",
+        "Rejected items are made again (each per-item node before the gate makes its next take) and the gate asks again in a new round, when the gate's `rejectedItems` is `regenerate` (the default); with `fail` they fail the run, naming them; with `drop` the run goes on with the approved ones.",
+        '`edits` rewrite items\' prompts or spoken text: each edited item is made again from its new words where its list starts, and shown again.',
         '`node` names the gate when several wait. Decisions sent with the header `X-Reelgraph-Client: editor` are recorded as the editor\'s, others as the API\'s.',
       ].join(' '),
       tags,
