@@ -110,7 +110,7 @@ describe('rejected items made again, and rewritten words (review rounds)', () =>
       item(3),
     ],
   });
-  const resolved = (request: Parameters<typeof resolveDecision>[0]) => resolveDecision(request, scenes4.items.length);
+  const resolved = (request: Parameters<typeof resolveDecision>[0]) => resolveDecision(request, scenes4.items.length, scenes4.rejectedItems);
 
   it('rewrites the prompt when the card shows one, else the line; nothing when the item has neither', () => {
     expect(editableWords(scenes4.items[0] as ReviewItem)).toEqual({ field: 'prompt', words: 'a hall at dusk' });
@@ -156,8 +156,17 @@ describe('rejected items made again, and rewritten words (review rounds)', () =>
     if (!('request' in built)) throw new Error(built.problem);
     expect(built.request).toEqual({ node: 'gate', decision: 'approve', items: [], edits: [{ index: 0, prompt: 'a hall at night' }] });
     expect(resolved(built.request)).toEqual({ status: 'approved', approved: [], rejected: [1, 2, 3] });
-    expect(decisionRequest('approve-selected', scenes4, verdicts)).toEqual({ problem: expect.stringContaining('Reject run') });
+    expect(decisionRequest('approve-selected', { ...scenes4, rejectedItems: 'drop' }, verdicts)).toEqual({ problem: expect.stringContaining('Reject run') });
     expect(decisionRequest('approve-all', scenes4, verdicts, '', { 0: '   ' })).toEqual({ problem: 'The Hall: the new prompt is empty; write it, or revert the edit.' });
+  });
+
+  it('where the gate makes rejected items again, rejecting every item makes them all again (the run goes on)', () => {
+    const verdicts = Object.fromEntries(scenes4.items.map((i) => [i.index, 'reject' as const]));
+    expect(approveSelectedLabel(scenes4, verdicts)).toBe('Make all 4 again');
+    const built = decisionRequest('approve-selected', scenes4, verdicts);
+    if (!('request' in built)) throw new Error(built.problem);
+    expect(built.request).toEqual({ node: 'gate', decision: 'approve', items: [] });
+    expect(resolved(built.request)).toEqual({ status: 'approved', approved: [], rejected: [0, 1, 2, 3] });
   });
 
   it('words the footer by what the gate does with rejected items', () => {

@@ -308,7 +308,8 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
   const shownDrafts: Drafts = pending ? drafts : Object.fromEntries(editsThisRound(record));
   const earlier = editedBefore(record);
   const regenerated = new Set(record.regenerated ?? []);
-  const nothingToSend = record.items.every((item) => shown[item.index] === 'reject' && !isEdited(item, shownDrafts[item.index]));
+  // Every item rejected and none rewritten rejects the gate ("Reject run"'s job), unless the gate makes rejected items again.
+  const nothingToSend = record.rejectedItems !== 'regenerate' && record.items.every((item) => shown[item.index] === 'reject' && !isEdited(item, shownDrafts[item.index]));
 
   const decide = async (action: DecisionAction): Promise<void> => {
     const built = decisionRequest(action, record, verdicts, note, drafts);

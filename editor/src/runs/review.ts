@@ -85,7 +85,8 @@ export const rejectedIndices = (record: Pick<ReviewRecord, 'items'>, verdicts: V
 /**
  * The request a button sends, or why it cannot: "Approve selected" with
  * nothing approved and nothing edited would reject the gate (the run fails),
- * which is "Reject run"'s job, said as such; an edit left empty has no words
+ * which is "Reject run"'s job, said as such — unless the gate makes rejected
+ * items again, where rejecting every item makes them all again; an edit left empty has no words
  * to make the item from. The gate is always named, so a decision meant for
  * one gate never lands on another that opened meanwhile. Edits go with both
  * approve buttons; "Reject run" fails the run, so it sends none (the
@@ -93,7 +94,7 @@ export const rejectedIndices = (record: Pick<ReviewRecord, 'items'>, verdicts: V
  */
 export function decisionRequest(
   action: DecisionAction,
-  record: Pick<ReviewRecord, 'nodeId' | 'items'>,
+  record: Pick<ReviewRecord, 'nodeId' | 'items' | 'rejectedItems'>,
   verdicts: Verdicts,
   note = '',
   drafts: Drafts = {},
@@ -108,7 +109,7 @@ export function decisionRequest(
   // "Approve all" approves every item not edited: the server leaves edited items out of `approved`.
   if (action === 'approve-all') return { request: { ...withEdits, decision: 'approve' } };
   const approved = approvedIndices(record, verdicts, drafts);
-  if (approved.length === 0 && edits.length === 0) return { problem: 'No item is approved: use "Reject run" to reject the whole gate.' };
+  if (approved.length === 0 && edits.length === 0 && record.rejectedItems !== 'regenerate') return { problem: 'No item is approved: use "Reject run" to reject the whole gate.' };
   // Nothing rejected is "approve all" (edited items aside); otherwise the approved items, and the server rejects the other unedited ones.
   const rejected = rejectedIndices(record, verdicts, drafts);
   return { request: rejected.length === 0 ? { ...withEdits, decision: 'approve' } : { ...withEdits, decision: 'approve', items: approved } };
@@ -131,7 +132,7 @@ export function approveSelectedLabel(record: Pick<ReviewRecord, 'items' | 'rejec
   const rejected = rejectedIndices(record, verdicts, drafts).length;
   const edited = editedIndices(record, drafts).size;
   if (rejected + edited === 0) return `Approve selected (${approved})`;
-  if (record.rejectedItems === 'regenerate') return `Approve ${approved}, make ${rejected + edited} again`;
+  if (record.rejectedItems === 'regenerate') return approved === 0 ? `Make all ${rejected + edited} again` : `Approve ${approved}, make ${rejected + edited} again`;
   const rejecting = rejected === 0 ? '' : `, reject ${rejected}`;
   const remaking = edited === 0 ? '' : `, make ${edited} edited again`;
   return `Approve selected (${approved})${rejecting}${remaking}`;
