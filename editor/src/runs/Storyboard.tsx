@@ -322,7 +322,8 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
     try {
       const decided = await api.decideReview(record.runId, built.request);
       reviewDecided(queries, decided);
-      notify('success', `"${gateTitle}": ${describeDecision(decided)}`, { topic: `review:${record.runId}` });
+      // Its own topic: the gate may already wait again (the next round, told on `review:<run>`) when this answer arrives, and that must stay said.
+      notify('success', `"${gateTitle}": ${describeDecision(decided)}`, { topic: `review-decision:${record.runId}` });
       onDone();
     } catch (error) {
       setFailure(describeFailure(error));
