@@ -9,13 +9,37 @@
  * read, a decision stored as the editor's, and a second decision refused
  * with 409. tests/e2e/editor-storyboard.test.ts drives the same in Chromium.
  */
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ArtifactHandle } from '../runtime/contract/artifacts.js';
 import { resolveDecision, type ReviewItem, type ReviewRecord } from '../runtime/contract/review.js';
 import type { GraphDocument } from '../runtime/contract/graph.js';
 import type { RunDetail } from '../runtime/contract/records.js';
 import { ApiClient, ApiError } from '../editor/src/api/client.js';
-import { approveSelectedLabel, cardMedia, decisionRequest, describeDeadline, describeDecision, formatCountdown, initialVerdicts, itemHeading, pendingReview, storyboardCost, waitingGates, waitingMessage } from '../editor/src/runs/review.js';
+import {
+  approveAllLabel,
+  approveSelectedLabel,
+  cardMedia,
+  cardState,
+  decisionRequest,
+  describeDeadline,
+  describeDecision,
+  describeRound,
+  editableWords,
+  editedBefore,
+  editsOf,
+  formatCountdown,
+  initialVerdicts,
+  itemHeading,
+  nextRoundNote,
+  pendingReview,
+  storyboardCost,
+  takeLabel,
+  waitingGates,
+  waitingMessage,
+} from '../editor/src/runs/review.js';
+import { StoryboardCard, StoryboardRound } from '../editor/src/runs/Storyboard.js';
 import type { NodeEstimate, RunEstimate } from '../runtime/contract/estimate.js';
 import { stateFromDetail } from '../editor/src/runs/run-state.js';
 import { useRunStore } from '../editor/src/runs/run-store.js';
@@ -73,6 +97,165 @@ describe('the decision each button sends', () => {
     expect(resolved(all.request)).toMatchObject({ approved: [0, 1, 2, 3], rejected: [] });
     expect(none.request).toEqual({ node: 'gate', decision: 'reject', note: 'wrong episode' });
     expect(resolved(none.request)).toMatchObject({ status: 'rejected', approved: [], rejected: [0, 1, 2, 3] });
+  });
+});
+
+describe('rejected items made again, and rewritten words (review rounds)', () => {
+  const scenes4 = record(4, {
+    rejectedItems: 'regenerate',
+    items: [
+      item(0, { title: 'The Hall', prompt: 'a hall at dusk' }),
+      item(1, { prompt: 'a stair', text: 'Up we go.' }),
+      item(2, { text: 'Only a line.' }),
+      item(3),
+    ],
+  });
+  const resolved = (request: Parameters<typeof resolveDecision>[0]) => resolveDecision(request, scenes4.items.length, scenes4.rejectedItems);
+
+  it('rewrites the prompt when the card shows one, else the line; nothing when the item has neither', () => {
+    expect(editableWords(scenes4.items[0] as ReviewItem)).toEqual({ field: 'prompt', words: 'a hall at dusk' });
+    expect(editableWords(scenes4.items[1] as ReviewItem)).toEqual({ field: 'prompt', words: 'a stair' });
+    expect(editableWords(scenes4.items[2] as ReviewItem)).toEqual({ field: 'text', words: 'Only a line.' });
+    expect(editableWords(scenes4.items[3] as ReviewItem)).toBeUndefined();
+  });
+
+  it('sends edited items as edits, neither approved nor rejected, and the server resolves them so', () => {
+    const verdicts = { ...initialVerdicts(scenes4), 3: 'reject' as const, 1: 'reject' as const };
+    // Item 2 (index 1) was rejected, then its prompt rewritten: the edit wins. Item 3's line rewritten; item 1's draft unchanged.
+    const drafts = { 0: ' a hall at dusk ', 1: 'a stair, lit from above ', 2: 'Only this line.' };
+    expect(cardState(scenes4.items[0] as ReviewItem, verdicts, drafts)).toBe('approve');
+    expect(cardState(scenes4.items[1] as ReviewItem, verdicts, drafts)).toBe('edit');
+    expect(editsOf(scenes4, drafts)).toEqual([
+      { index: 1, prompt: 'a stair, lit from above' },
+      { index: 2, text: 'Only this line.' },
+    ]);
+    const built = decisionRequest('approve-selected', scenes4, verdicts, '', drafts);
+    if (!('request' in built)) throw new Error(built.problem);
+    expect(built.request).toEqual({ node: 'gate', decision: 'approve', items: [0], edits: [{ index: 1, prompt: 'a stair, lit from above' }, { index: 2, text: 'Only this line.' }] });
+    expect(resolved(built.request)).toEqual({ status: 'approved', approved: [0], rejected: [3] });
+    expect(approveSelectedLabel(scenes4, verdicts, drafts)).toBe('Approve 1, make 3 again');
+  });
+
+  it('"Approve all" approves every item not edited and carries the edits; "Reject run" carries none (the contract refuses them)', () => {
+    const drafts = { 2: 'A new line.' };
+    const all = decisionRequest('approve-all', scenes4, initialVerdicts(scenes4), '', drafts);
+    if (!('request' in all)) throw new Error(all.problem);
+    expect(all.request).toEqual({ node: 'gate', decision: 'approve', edits: [{ index: 2, text: 'A new line.' }] });
+    expect(resolved(all.request)).toEqual({ status: 'approved', approved: [0, 1, 3], rejected: [] });
+    expect(approveAllLabel(scenes4, drafts)).toBe('Approve all, make 1 edited again');
+    expect(approveAllLabel(scenes4, {})).toBe('Approve all');
+    const none = decisionRequest('reject-run', scenes4, initialVerdicts(scenes4), '', drafts);
+    if (!('request' in none)) throw new Error(none.problem);
+    expect(none.request).toEqual({ node: 'gate', decision: 'reject' });
+    expect(resolved(none.request)).toMatchObject({ status: 'rejected' });
+  });
+
+  it('edits alone are a decision (every other item rejected); an emptied prompt is not sent', () => {
+    const verdicts = Object.fromEntries(scenes4.items.map((i) => [i.index, 'reject' as const]));
+    const built = decisionRequest('approve-selected', scenes4, verdicts, '', { 0: 'a hall at night' });
+    if (!('request' in built)) throw new Error(built.problem);
+    expect(built.request).toEqual({ node: 'gate', decision: 'approve', items: [], edits: [{ index: 0, prompt: 'a hall at night' }] });
+    expect(resolved(built.request)).toEqual({ status: 'approved', approved: [], rejected: [1, 2, 3] });
+    expect(decisionRequest('approve-selected', { ...scenes4, rejectedItems: 'drop' }, verdicts)).toEqual({ problem: expect.stringContaining('Reject run') });
+    expect(decisionRequest('approve-all', scenes4, verdicts, '', { 0: '   ' })).toEqual({ problem: 'The Hall: the new prompt is empty; write it, or revert the edit.' });
+  });
+
+  it('where the gate makes rejected items again, rejecting every item makes them all again (the run goes on)', () => {
+    const verdicts = Object.fromEntries(scenes4.items.map((i) => [i.index, 'reject' as const]));
+    expect(approveSelectedLabel(scenes4, verdicts)).toBe('Make all 4 again');
+    const built = decisionRequest('approve-selected', scenes4, verdicts);
+    if (!('request' in built)) throw new Error(built.problem);
+    expect(built.request).toEqual({ node: 'gate', decision: 'approve', items: [] });
+    expect(resolved(built.request)).toEqual({ status: 'approved', approved: [], rejected: [0, 1, 2, 3] });
+  });
+
+  it('words the footer by what the gate does with rejected items', () => {
+    const verdicts = { ...initialVerdicts(scenes4), 3: 'reject' as const };
+    expect(approveSelectedLabel(scenes4, verdicts)).toBe('Approve 3, make 1 again');
+    expect(approveSelectedLabel({ ...scenes4, rejectedItems: 'drop' }, verdicts)).toBe('Approve selected (3), reject 1');
+    expect(approveSelectedLabel({ ...scenes4, rejectedItems: 'fail' }, verdicts, { 2: 'New.' })).toBe('Approve selected (2), reject 1, make 1 edited again');
+    expect(approveSelectedLabel(scenes4, initialVerdicts(scenes4))).toBe('Approve selected (4)');
+  });
+
+  it('says a decision that makes items again: the rejected ones and those rewritten this round', () => {
+    const decided = record(4, { status: 'approved', rejectedItems: 'regenerate', decidedBy: 'editor', approved: [0, 3], rejected: [1], round: 2, edits: [{ index: 3, prompt: 'old', round: 1 }, { index: 2, text: 'New.', round: 2 }] });
+    expect(describeDecision(decided)).toBe('approved items 1, 4, making 2 again, edited 3 (made again) by editor');
+    expect(describeDecision({ ...decided, approved: [0, 1, 3], rejected: [] })).toBe('approved items 1, 2, 4, edited 3 (made again) by editor');
+    expect(describeDecision({ ...decided, rejectedItems: 'drop', edits: [] })).toBe('approved items 1, 4, rejected 2 by editor');
+    expect(nextRoundNote(decided)).toBe('Making 2 items again: the storyboard asks again in round 3.');
+    expect(nextRoundNote({ ...decided, rejectedItems: 'drop', edits: [] })).toBeUndefined();
+    expect(nextRoundNote({ ...decided, status: 'pending' })).toBeUndefined();
+  });
+
+  it('heads round 2 on with the items made again, counts takes from 1, and knows the words rewritten before', () => {
+    const round2 = { ...scenes4, round: 2, regenerated: [0, 2], edits: [{ index: 2, text: 'Only a line.', round: 1 }] };
+    expect(describeRound(round2)).toBe('Round 2 · made again: The Hall, Item 3');
+    expect(describeRound(scenes4)).toBeUndefined();
+    expect(describeRound({ ...scenes4, round: 3 })).toBe('Round 3');
+    expect(takeLabel(item(0, { takes: { stills: 1, voices: 0 } }))).toBe('take 2');
+    expect(takeLabel(item(0, { takes: { stills: 0 } }))).toBeUndefined();
+    expect(takeLabel(item(0))).toBeUndefined();
+    expect([...editedBefore(round2)]).toEqual([2]);
+    expect([...editedBefore({ round: 1, edits: [{ index: 0, prompt: 'x', round: 1 }] })]).toEqual([]);
+  });
+});
+
+describe('a storyboard card, rendered', () => {
+  const scene = item(1, { title: 'Stair', prompt: 'a stair', text: 'Up we go.' });
+  const card = (extra: Partial<Parameters<typeof StoryboardCard>[0]> = {}): string =>
+    renderToStaticMarkup(createElement(StoryboardCard, { item: scene, verdict: 'approve', onVerdict: () => undefined, decided: false, ...extra }));
+
+  it('words a rejected card by the gate: "make again" where rejected items are made again, "reject" where they fail or drop', () => {
+    const again = card({ verdict: 'reject', rejectedItems: 'regenerate' });
+    expect(again).toContain('data-verdict="reject"');
+    expect(again).toContain('aria-label="Stair: to be made again"');
+    expect(again).toMatch(/data-testid="storyboard-reject-1"[^>]*\/>make again<\/label>/);
+    const failing = card({ verdict: 'reject', rejectedItems: 'fail' });
+    expect(failing).toContain('aria-label="Stair: rejected"');
+    expect(failing).toMatch(/data-testid="storyboard-reject-1"[^>]*\/>reject<\/label>/);
+  });
+
+  it('offers "Edit prompt", or "Edit line" for an item with a line and no prompt, and nothing without a way to edit', () => {
+    expect(card({ onDraft: () => undefined })).toMatch(/data-testid="storyboard-edit-open-1">Edit prompt<\/button>/);
+    expect(card({ item: item(2, { text: 'Only a line.' }), onDraft: () => undefined })).toMatch(/data-testid="storyboard-edit-open-2">Edit line<\/button>/);
+    expect(card()).not.toContain('storyboard-edit-open-1');
+    expect(card({ decided: true, onDraft: () => undefined })).not.toContain('storyboard-edit-open-1');
+  });
+
+  it('an edited card shows its new words in a text field, says it will be made again, offers to revert, and has no verdict', () => {
+    const edited = card({ draft: 'a stair, lit from above', onDraft: () => undefined });
+    expect(edited).toContain('data-verdict="edit"');
+    expect(edited).toMatch(/<textarea[^>]*data-testid="storyboard-edit-1"[^>]*>a stair, lit from above<\/textarea>/);
+    expect(edited).toContain('data-testid="storyboard-edited-1"');
+    expect(edited).toContain('aria-label="Stair: edited, to be made again"');
+    expect(edited).toContain('data-testid="storyboard-edit-revert-1"');
+    expect(edited).not.toContain('storyboard-approve-1');
+    // The prompt it replaces is not shown twice; the line stays.
+    expect(edited).not.toContain('data-testid="storyboard-prompt-1"');
+    expect(edited).toContain('data-testid="storyboard-text-1"');
+    // Opened but unchanged: not an edit yet, the verdict stays.
+    const opened = card({ draft: 'a stair', onDraft: () => undefined });
+    expect(opened).toContain('data-verdict="approve"');
+    expect(opened).toContain('storyboard-approve-1');
+    expect(opened).toContain('storyboard-edit-revert-1');
+  });
+
+  it('highlights a card made again for this round with its take, and notes words rewritten in an earlier round', () => {
+    const fresh = card({ item: { ...scene, takes: { stills: 1 } }, fresh: true, editedEarlier: true });
+    expect(fresh).toContain('data-fresh="true"');
+    expect(fresh).toMatch(/data-testid="storyboard-take-1"[^>]*>new take · take 2<\/span>/);
+    expect(fresh).toMatch(/data-testid="storyboard-edited-earlier-1"[^>]*>edited<\/span>/);
+    expect(fresh).toContain('a new take');
+    const plain = card();
+    expect(plain).not.toContain('storyboard-take-1');
+    expect(plain).not.toContain('storyboard-edited-earlier-1');
+  });
+
+  it('heads the storyboard with the round from round 2 on', () => {
+    const round2 = renderToStaticMarkup(createElement(StoryboardRound, { record: { round: 2, regenerated: [1], items: [item(0), scene] } }));
+    expect(round2).toContain('data-round="2"');
+    expect(round2).toContain('Round 2 · made again: Stair');
+    expect(renderToStaticMarkup(createElement(StoryboardRound, { record: { items: [scene] } }))).toBe('');
   });
 });
 
@@ -191,6 +374,21 @@ describe('the toast when a followed run waits at a gate', () => {
     // A snapshot after a reconnect that still shows the gate waiting says nothing new.
     useRunStore.getState().receiveSnapshot(detail({ status: 'waiting', nodes: [gateRow('waiting', T + 1)] }));
     expect(reviewToasts().map((toast) => toast.count)).toEqual([1]);
+  });
+
+  it('says so again when the gate waits anew for its next round (items made again), not while it still waits', () => {
+    useRunStore.getState().select('r3');
+    useRunStore.getState().receiveSnapshot(detail({ id: 'r3', status: 'waiting', nodes: [{ ...gateRow('waiting', T), runId: 'r3' }] }));
+    expect(reviewToasts().map((toast) => toast.count)).toEqual([1]);
+    // Decided: the run goes on, making the rejected items again; then round 2 opens at the same gate.
+    useRunStore.getState().receiveEvent({ type: 'run', runId: 'r3', at: T + 1, status: 'running' });
+    useRunStore.getState().receiveEvent({ type: 'node', runId: 'r3', at: T + 2, nodeId: 'gate', nodeType: 'control.review', status: 'running' });
+    useRunStore.getState().receiveEvent({ type: 'review', runId: 'r3', at: T + 3, nodeId: 'gate', status: 'pending', itemCount: 3, round: 2, regeneratedItems: [1] });
+    useRunStore.getState().receiveEvent({ type: 'node', runId: 'r3', at: T + 4, nodeId: 'gate', nodeType: 'control.review', status: 'waiting' });
+    useRunStore.getState().receiveEvent({ type: 'run', runId: 'r3', at: T + 5, status: 'waiting' });
+    expect(reviewToasts().map((toast) => [toast.text, toast.count])).toEqual([[waitingMessage('Approve scenes'), 2]]);
+    useRunStore.getState().receiveSnapshot(detail({ id: 'r3', status: 'waiting', nodes: [{ ...gateRow('waiting', T + 4), runId: 'r3' }] }));
+    expect(reviewToasts().map((toast) => toast.count)).toEqual([2]);
   });
 
   it('says so for a run that already waits when it is opened (a snapshot, no event)', () => {

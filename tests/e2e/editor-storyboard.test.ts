@@ -7,8 +7,12 @@
  * approved with a note, the decision stored as the editor's with those
  * indices and the run finished with the approved scenes (the gate drops
  * rejected items); then a second run rejected as a whole from the Run panel
- * fails naming the gate. What was decided and what ran is asserted from the
- * API, what the editor shows from the page.
+ * fails naming the gate. Then a gate that makes rejected items again (the
+ * default): one scene rejected and another's prompt rewritten in the
+ * storyboard, round 2 opens with both made again (the toast says so again),
+ * the storyboard shows "Round 2" with their new takes and words, and
+ * approving all finishes the run. What was decided and what ran is asserted
+ * from the API, what the editor shows from the page.
  * Screenshots: test-artifacts/e2e/editor-storyboard/.
  *
  * Test ids the storyboard adds: `storyboard` (data-node, data-run),
@@ -18,7 +22,11 @@
  * (data-count), `storyboard-voice-<i>-<n>`, `storyboard-approve-<i>`,
  * `storyboard-reject-<i>`, `storyboard-note`, `storyboard-approve-all`,
  * `storyboard-approve-selected`, `storyboard-reject-run`, `storyboard-error`,
- * `storyboard-deadline`, `storyboard-decision`, `storyboard-close`; on the
+ * `storyboard-deadline`, `storyboard-decision`, `storyboard-close`,
+ * `storyboard-edit-open-<i>`, `storyboard-edit-<i>` (the textarea),
+ * `storyboard-edit-revert-<i>`, `storyboard-edited-<i>`, `storyboard-take-<i>`,
+ * `storyboard-edited-earlier-<i>`, `storyboard-round` (data-round),
+ * `storyboard-next-round`; on the
  * canvas `review-open-<nodeId>`; in the Run panel `run-reviews`,
  * `run-review-<nodeId>` (data-status) and `run-review-open-<nodeId>`.
  */
@@ -64,6 +72,14 @@ const storyboardGraph: GraphDocument = graph(
   { name: 'Storyboard', outputs: { approved: 'gate.items', indices: 'gate.approved' } },
 );
 
+/** The same graph whose gate makes rejected and rewritten items again (its default), stored apart: the new takes are its pins. */
+const roundsGraph: GraphDocument = {
+  ...storyboardGraph,
+  id: 'storyboard-rounds',
+  name: 'Storyboard rounds',
+  nodes: storyboardGraph.nodes.map((n) => (n.id === 'gate' ? { ...n, params: {} } : n)),
+};
+
 /** The run the page shows, from its address (#/graphs/<id>/runs/<runId>). */
 const shownRunId = (url: string): string | undefined => /\/runs\/([^/?#]+)/.exec(new URL(url).hash)?.[1];
 
@@ -71,7 +87,7 @@ describe.skipIf(!chromium)('the storyboard of a review gate (Chromium)', () => {
   let session: EditorSession;
 
   beforeAll(async () => {
-    session = await startEditorSession({ name: 'editor-storyboard', extraNodes: storyboardNodes, graphs: [storyboardGraph], viewport: { width: 1600, height: 1000 } });
+    session = await startEditorSession({ name: 'editor-storyboard', extraNodes: storyboardNodes, graphs: [storyboardGraph, roundsGraph], viewport: { width: 1600, height: 1000 } });
     acceptDialogs(session.page);
     await session.open(`/#/graphs/${storyboardGraph.id}`);
     await flowNode(session.page, 'gate').waitFor({ state: 'visible' });
@@ -221,6 +237,83 @@ describe.skipIf(!chromium)('the storyboard of a review gate (Chromium)', () => {
     await page.getByTestId('storyboard-close').click();
     await page.getByTestId('storyboard').waitFor({ state: 'detached' });
     await expect(waitForRunStatus(page, ['done', 'failed', 'cancelled'])).resolves.toBe('done');
+    expect(session.unexpectedProblems([/REVIEW_REJECTED/])).toEqual([]);
+  });
+
+  it('a rejected scene and a rewritten prompt are made again: round 2 shows them as new takes, and approving all finishes the run', async () => {
+    const { page } = session;
+    await session.open(`/#/graphs/${roundsGraph.id}`);
+    await flowNode(page, 'gate').waitFor({ state: 'visible' });
+    await openRightTab(page, 'run');
+    const runId = await runToGate();
+    await waitForToast(page, /Waiting for your review at "Approve scenes"/, ['info']);
+    await dismissToasts(page);
+
+    await page.getByTestId('review-open-gate').click();
+    const board = page.getByTestId('storyboard');
+    await page.getByTestId('storyboard-items').waitFor({ state: 'visible' });
+    // This gate makes rejected items again, and its cards say so.
+    await expect(page.getByTestId('storyboard-item-1').textContent()).resolves.toContain('make again');
+    await page.getByTestId('storyboard-approve-1').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByTestId('storyboard-item-1').getAttribute('data-verdict')).resolves.toBe('reject');
+    await expect(page.getByTestId('storyboard-item-1').getAttribute('aria-label')).resolves.toBe('Scene 2: to be made again');
+
+    // Scene 3's prompt rewritten from the keyboard; Escape in the words keeps them and the storyboard open.
+    await page.getByTestId('storyboard-edit-open-2').click();
+    const words = page.getByTestId('storyboard-edit-2');
+    await waitUntil(() => words.evaluate((area) => area === document.activeElement), 'the rewrite to take the keyboard');
+    await expect(words.inputValue()).resolves.toBe('a lighthouse at dusk, shot 3');
+    await words.fill('a lighthouse at dawn, shot 3');
+    await page.keyboard.press('Escape');
+    await expect(board.isVisible()).resolves.toBe(true);
+    await expect(page.getByTestId('storyboard-edit-revert-2').evaluate((button) => button === document.activeElement)).resolves.toBe(true);
+    await expect(page.getByTestId('storyboard-item-2').getAttribute('data-verdict')).resolves.toBe('edit');
+    await expect(page.getByTestId('storyboard-approve-selected').textContent()).resolves.toBe('Approve 1, make 2 again');
+    await session.screenshot('round-1-edited');
+    await page.getByTestId('storyboard-approve-selected').click();
+    await board.waitFor({ state: 'detached' });
+
+    // Round 2, from the API: scene 2 made again as a new take, scene 3 from its new words.
+    let round2: ReviewRecord | undefined;
+    await waitUntil(async () => {
+      const review = await reviewOf(runId);
+      round2 = review.status === 'pending' && review.round === 2 ? review : undefined;
+      return round2 !== undefined;
+    }, 'round 2 of the review to open', 60_000);
+    const opened = round2 as ReviewRecord;
+    expect([...(opened.regenerated ?? [])].sort()).toEqual([1, 2]);
+    expect(opened.items[2]?.prompt).toBe('a lighthouse at dawn, shot 3');
+    expect(opened.edits).toEqual([{ index: 2, prompt: 'a lighthouse at dawn, shot 3', round: 1 }]);
+    expect(Math.max(...Object.values(opened.items[1]?.takes ?? {}))).toBe(1);
+
+    // The editor says it waits again, and the storyboard shows the new round.
+    // (The decision's own toast, answered after round 2 may already have opened, must not replace this one.)
+    await waitForToast(page, /Waiting for your review at "Approve scenes"/, ['info']);
+    await dismissToasts(page);
+    await waitUntil(async () => (await page.getByTestId('run-review-gate').getAttribute('data-status')) === 'pending', 'the Run panel to show round 2 waiting');
+    await page.getByTestId('run-review-open-gate').click();
+    const round = page.getByTestId('storyboard-round');
+    await round.waitFor({ state: 'visible' });
+    await expect(round.getAttribute('data-round')).resolves.toBe('2');
+    await expect(round.textContent()).resolves.toBe('Round 2 · made again: Scene 2, Scene 3');
+    await expect(page.getByTestId('storyboard-item-1').getAttribute('data-fresh')).resolves.toBe('true');
+    await expect(page.getByTestId('storyboard-take-1').textContent()).resolves.toBe('new take · take 2');
+    await expect(page.getByTestId('storyboard-item-0').getAttribute('data-fresh')).resolves.toBeNull();
+    await expect(page.getByTestId('storyboard-prompt-2').textContent()).resolves.toBe('a lighthouse at dawn, shot 3');
+    await page.getByTestId('storyboard-edited-earlier-2').waitFor({ state: 'visible' });
+    await session.screenshot('round-2');
+
+    await page.getByTestId('storyboard-approve-all').click();
+    await board.waitFor({ state: 'detached' });
+    expect(await reviewOf(runId)).toMatchObject({ status: 'approved', decidedBy: 'editor', round: 2, approved: [0, 1, 2], rejected: [] });
+    await expect(waitForRunStatus(page, ['done', 'failed', 'cancelled'])).resolves.toBe('done');
+    const detail = await session.api.get<RunDetail>(`/api/runs/${runId}?wait=10000`);
+    expect((detail.outputs?.approved as Array<{ title: string; prompt: string }>).map((scene) => scene.prompt)).toEqual([
+      'a lighthouse at dusk, shot 1',
+      'a lighthouse at dusk, shot 2',
+      'a lighthouse at dawn, shot 3',
+    ]);
     expect(session.unexpectedProblems([/REVIEW_REJECTED/])).toEqual([]);
   });
 });

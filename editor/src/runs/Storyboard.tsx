@@ -14,7 +14,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import type { ReviewItem, ReviewRecord } from '../../../runtime/contract/review.js';
+import type { RejectedItemAction, ReviewItem, ReviewRecord } from '../../../runtime/contract/review.js';
 import { ApiError } from '../api/client.js';
 import { useApi } from '../api/context.js';
 import { reviewDecided, useReviewEstimate, useRunReviews } from '../api/queries.js';
@@ -25,17 +25,30 @@ import { useMediaLink } from './media.js';
 import { nodeTitle } from './run-progress.js';
 import { useRunStore } from './run-store.js';
 import {
+  approveAllLabel,
   approveSelectedLabel,
   cardMedia,
   decisionRequest,
   describeDeadline,
   describeDecision,
+  describeRound,
+  editableWords,
+  editedBefore,
+  editLabel,
+  editsThisRound,
   initialVerdicts,
+  isEdited,
   itemHeading,
+  nextRoundNote,
   pendingReview,
+  rejectWording,
+  roundOf,
   storyboardCost,
+  takeLabel,
   waitingGates,
+  type CardState,
   type DecisionAction,
+  type Drafts,
   type ItemVerdict,
   type Verdicts,
 } from './review.js';
@@ -60,9 +73,66 @@ function VoiceLine({ index, line, hash, name }: { index: number; line: number; h
   return <audio className="rg-storyboard__voice" src={url} controls preload="metadata" onError={renew} aria-label={name} data-testid={`storyboard-voice-${index}-${line}`} />;
 }
 
+/** The rewrite of an item's words on its card: open while a draft exists, reverted to close. */
+function WordsEditor({
+  index,
+  field,
+  draft,
+  edited,
+  decided,
+  onDraft,
+}: {
+  index: number;
+  field: 'prompt' | 'text';
+  draft: string;
+  edited: boolean;
+  decided: boolean;
+  onDraft(words: string | undefined): void;
+}) {
+  const area = useRef<HTMLTextAreaElement>(null);
+  const revert = useRef<HTMLButtonElement>(null);
+  // Opened by its button: the words are where the keyboard goes next (once, when it opens).
+  useEffect(() => {
+    if (area.current && !area.current.readOnly) area.current.focus({ preventScroll: true });
+  }, []);
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>): void => {
+    // Escape leaves the words, keeping them, instead of closing the storyboard (which would lose every draft); Escape again closes.
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    event.stopPropagation();
+    revert.current?.focus();
+  };
+  const label = field === 'prompt' ? 'prompt' : 'line';
+  return (
+    <div className="rg-storyboard__edit">
+      <label className="rg-storyboard__edit-label">
+        <span className="rg-run-muted">{edited ? `New ${label}: made again from these words` : `Rewrite the ${label}`}</span>
+        <textarea
+          ref={area}
+          className="rg-run-field"
+          rows={3}
+          maxLength={4000}
+          value={draft}
+          readOnly={decided}
+          onChange={(event) => onDraft(event.target.value)}
+          onKeyDown={onKeyDown}
+          data-testid={`storyboard-edit-${index}`}
+        />
+      </label>
+      {decided ? null : (
+        <button type="button" ref={revert} className="rg-button rg-button--small" onClick={() => onDraft(undefined)} data-testid={`storyboard-edit-revert-${index}`}>
+          Revert {label}
+        </button>
+      )}
+    </div>
+  );
+}
+
 /**
- * One storyboard card. `actions` is where per-item actions beside the
- * verdict go (item takes will add "regenerate" here).
+ * One storyboard card. Its reject choice is worded by what the gate does
+ * with rejected items (`rejectedItems`); its words can be rewritten (an
+ * edited card is made again from them, neither approved nor rejected).
+ * `actions` is where further per-item actions beside the verdict go.
  */
 export function StoryboardCard({
   item,
@@ -71,6 +141,11 @@ export function StoryboardCard({
   decided,
   cost,
   actions,
+  rejectedItems = 'fail',
+  draft,
+  onDraft,
+  fresh = false,
+  editedEarlier = false,
 }: {
   item: ReviewItem;
   verdict: ItemVerdict;
@@ -79,21 +154,43 @@ export function StoryboardCard({
   /** What making this item after approval costs, when priced ("about $0.40 to make"). */
   cost?: string | undefined;
   actions?: ReactNode;
+  /** What the gate does with a rejected item: the reject choice says so. */
+  rejectedItems?: RejectedItemAction;
+  /** The producer's rewrite of the item's words (its prompt, else its line); undefined: not rewritten. */
+  draft?: string | undefined;
+  /** Starts (with the item's words), changes or (undefined) reverts the rewrite; absent: the card offers none. */
+  onDraft?: ((words: string | undefined) => void) | undefined;
+  /** Made again for this round (rejected or edited in the round before). */
+  fresh?: boolean;
+  /** Its words were rewritten in an earlier round: the item shows them already. */
+  editedEarlier?: boolean;
 }) {
   const media = useMemo(() => cardMedia(item), [item]);
   const heading = itemHeading(item);
   const name = `verdict-${item.index}`;
+  const wording = rejectWording[rejectedItems];
+  const editable = editableWords(item);
+  const state: CardState = isEdited(item, draft) ? 'edit' : verdict;
+  const described = state === 'edit' ? `edited, to be made again` : state === 'approve' ? 'approved' : wording.state;
+  const take = takeLabel(item);
+  const editing = editable !== undefined && draft !== undefined;
   return (
     <article
-      className={`rg-storyboard__card rg-storyboard__card--${verdict}`}
+      className={`rg-storyboard__card rg-storyboard__card--${state}${fresh ? ' rg-storyboard__card--fresh' : ''}`}
       data-testid={`storyboard-item-${item.index}`}
-      data-verdict={verdict}
+      data-verdict={state}
+      data-fresh={fresh ? 'true' : undefined}
       data-key={item.key}
-      aria-label={`${heading}: ${verdict === 'approve' ? 'approved' : 'rejected'}`}
+      aria-label={`${heading}: ${described}${fresh ? ' (a new take)' : ''}`}
     >
       <header className="rg-storyboard__card-head">
         <span className="rg-storyboard__index">{item.index + 1}</span>
         <h3 data-testid={`storyboard-title-${item.index}`}>{heading}</h3>
+        {fresh || take ? (
+          <span className={`rg-run-chip rg-storyboard__take${fresh ? ' rg-storyboard__take--fresh' : ''}`} data-testid={`storyboard-take-${item.index}`} title={Object.entries(item.takes ?? {}).map(([node, t]) => `${node}: take ${t + 1}`).join(', ') || undefined}>
+            {[fresh ? 'new take' : undefined, take].filter(Boolean).join(' · ')}
+          </span>
+        ) : null}
         {cost ? (
           <span className="rg-run-muted rg-storyboard__cost" data-testid={`storyboard-cost-${item.index}`} title="The paid work after this gate for one item, averaged over the items not made yet">
             {cost}
@@ -101,16 +198,22 @@ export function StoryboardCard({
         ) : null}
       </header>
       {media.still ? <Still index={item.index} kind={media.still.kind} hash={media.still.handle.hash} name={media.still.handle.name ?? `${heading} still`} /> : <div className="rg-storyboard__still rg-storyboard__still--empty rg-run-muted">no still yet</div>}
-      {item.prompt ? (
+      {item.prompt && !(editing && editable.field === 'prompt') ? (
         <p className="rg-storyboard__prompt" data-testid={`storyboard-prompt-${item.index}`}>
           {item.prompt}
         </p>
       ) : null}
-      {item.text ? (
+      {item.text && !(editing && editable.field === 'text') ? (
         <p className="rg-storyboard__text" data-testid={`storyboard-text-${item.index}`}>
           {item.text}
         </p>
       ) : null}
+      {editedEarlier ? (
+        <span className="rg-run-muted rg-storyboard__edited" data-testid={`storyboard-edited-earlier-${item.index}`} title="These words were rewritten in an earlier round">
+          edited
+        </span>
+      ) : null}
+      {editing ? <WordsEditor index={item.index} field={editable.field} draft={draft} edited={state === 'edit'} decided={decided || onDraft === undefined} onDraft={(words) => onDraft?.(words)} /> : null}
       {media.voices.length > 0 ? (
         <div className="rg-storyboard__voices" data-testid={`storyboard-voices-${item.index}`} data-count={media.voices.length}>
           {media.voices.map((handle, line) => (
@@ -119,17 +222,28 @@ export function StoryboardCard({
         </div>
       ) : null}
       <footer className="rg-storyboard__card-foot">
-        <fieldset className="rg-storyboard__verdict" disabled={decided}>
-          <legend className="rg-storyboard__hidden">{heading}</legend>
-          <label className="rg-storyboard__toggle rg-storyboard__toggle--approve">
-            <input type="radio" name={name} value="approve" checked={verdict === 'approve'} onChange={() => onVerdict('approve')} data-testid={`storyboard-approve-${item.index}`} />
-            approve
-          </label>
-          <label className="rg-storyboard__toggle rg-storyboard__toggle--reject">
-            <input type="radio" name={name} value="reject" checked={verdict === 'reject'} onChange={() => onVerdict('reject')} data-testid={`storyboard-reject-${item.index}`} />
-            reject
-          </label>
-        </fieldset>
+        {state === 'edit' ? (
+          <span className="rg-storyboard__edit-state" data-testid={`storyboard-edited-${item.index}`}>
+            edited: made again from the new words
+          </span>
+        ) : (
+          <fieldset className="rg-storyboard__verdict" disabled={decided}>
+            <legend className="rg-storyboard__hidden">{heading}</legend>
+            <label className="rg-storyboard__toggle rg-storyboard__toggle--approve">
+              <input type="radio" name={name} value="approve" checked={verdict === 'approve'} onChange={() => onVerdict('approve')} data-testid={`storyboard-approve-${item.index}`} />
+              approve
+            </label>
+            <label className="rg-storyboard__toggle rg-storyboard__toggle--reject">
+              <input type="radio" name={name} value="reject" checked={verdict === 'reject'} onChange={() => onVerdict('reject')} data-testid={`storyboard-reject-${item.index}`} />
+              {wording.verdict}
+            </label>
+          </fieldset>
+        )}
+        {editable && onDraft && !decided && !editing ? (
+          <button type="button" className="rg-button rg-button--small" onClick={() => onDraft(editable.words)} data-testid={`storyboard-edit-open-${item.index}`}>
+            {editLabel(editable.field)}
+          </button>
+        ) : null}
         {actions}
       </footer>
     </article>
@@ -158,11 +272,30 @@ function describeFailure(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** From round 2 on: which round this is and which items were made again for it (their cards say "new take"). */
+export function StoryboardRound({ record }: { record: Pick<ReviewRecord, 'round' | 'regenerated' | 'items'> }) {
+  const text = describeRound(record);
+  if (!text) return null;
+  return (
+    <div className="rg-storyboard__round" data-testid="storyboard-round" data-round={roundOf(record)} data-regenerated={(record.regenerated ?? []).join(',')}>
+      {text}
+    </div>
+  );
+}
+
+/** The drafts with one item's rewrite started, changed or (undefined) reverted. */
+function withDraft(drafts: Drafts, index: number, words: string | undefined): Drafts {
+  if (words !== undefined) return { ...drafts, [index]: words };
+  const { [index]: _reverted, ...rest } = drafts;
+  return rest;
+}
+
 /** The storyboard of one gate's record, with the decision controls while it waits. */
 function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; gateTitle: string; onDone(): void }) {
   const api = useApi();
   const queries = useQueryClient();
   const [verdicts, setVerdicts] = useState<Verdicts>(() => initialVerdicts(record));
+  const [drafts, setDrafts] = useState<Drafts>({});
   const [note, setNote] = useState('');
   const [sending, setSending] = useState<DecisionAction | undefined>(undefined);
   const [failure, setFailure] = useState<string | undefined>(undefined);
@@ -171,10 +304,15 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
   const cost = storyboardCost(estimate.data, record.items.length);
   // A decided record shows what was decided; an open one what the producer chose so far.
   const shown: Verdicts = pending ? verdicts : Object.fromEntries(record.items.map((item) => [item.index, (record.rejected ?? []).includes(item.index) ? 'reject' : 'approve']));
-  const rejectedCount = record.items.filter((item) => shown[item.index] === 'reject').length;
+  // A decided record shows this round's rewrites (being made again) as it stored them.
+  const shownDrafts: Drafts = pending ? drafts : Object.fromEntries(editsThisRound(record));
+  const earlier = editedBefore(record);
+  const regenerated = new Set(record.regenerated ?? []);
+  // Every item rejected and none rewritten rejects the gate ("Reject run"'s job), unless the gate makes rejected items again.
+  const nothingToSend = record.rejectedItems !== 'regenerate' && record.items.every((item) => shown[item.index] === 'reject' && !isEdited(item, shownDrafts[item.index]));
 
   const decide = async (action: DecisionAction): Promise<void> => {
-    const built = decisionRequest(action, record, verdicts, note);
+    const built = decisionRequest(action, record, verdicts, note, drafts);
     if ('problem' in built) {
       setFailure(built.problem);
       return;
@@ -184,7 +322,8 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
     try {
       const decided = await api.decideReview(record.runId, built.request);
       reviewDecided(queries, decided);
-      notify('success', `"${gateTitle}": ${describeDecision(decided)}`, { topic: `review:${record.runId}` });
+      // Its own topic: the gate may already wait again (the next round, told on `review:<run>`) when this answer arrives, and that must stay said.
+      notify('success', `"${gateTitle}": ${describeDecision(decided)}`, { topic: `review-decision:${record.runId}` });
       onDone();
     } catch (error) {
       setFailure(describeFailure(error));
@@ -202,10 +341,11 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
           {record.status === 'pending' ? 'waiting for you' : record.status}
         </span>
         <span className="rg-run-muted">
-          {record.items.length} item{record.items.length === 1 ? '' : 's'} · rejected items {record.rejectedItems === 'drop' ? 'are dropped, the run goes on' : 'fail the run'}
+          {record.items.length} item{record.items.length === 1 ? '' : 's'} · {rejectWording[record.rejectedItems].facts}
         </span>
         <Countdown record={record} />
       </div>
+      <StoryboardRound record={record} />
       {pending && cost ? (
         <div className="rg-run-muted" data-testid="storyboard-cost">
           {cost.summary}
@@ -214,6 +354,11 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
       {!pending ? (
         <div className="rg-storyboard__decision" data-testid="storyboard-decision">
           {describeDecision(record)}
+          {nextRoundNote(record) ? (
+            <div className="rg-run-muted" data-testid="storyboard-next-round">
+              {nextRoundNote(record)}
+            </div>
+          ) : null}
         </div>
       ) : null}
       <div className="rg-storyboard__grid" data-testid="storyboard-items" data-count={record.items.length}>
@@ -225,6 +370,11 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
             decided={!pending || sending !== undefined}
             cost={pending ? cost?.perItem : undefined}
             onVerdict={(verdict) => setVerdicts((current) => ({ ...current, [item.index]: verdict }))}
+            rejectedItems={record.rejectedItems}
+            draft={shownDrafts[item.index]}
+            onDraft={pending ? (words) => setDrafts((current) => withDraft(current, item.index, words)) : undefined}
+            fresh={regenerated.has(item.index)}
+            editedEarlier={earlier.has(item.index)}
           />
         ))}
       </div>
@@ -240,21 +390,28 @@ function StoryboardBody({ record, gateTitle, onDone }: { record: ReviewRecord; g
             </div>
           ) : null}
           <div className="rg-storyboard__buttons">
-            <button type="button" className="rg-button rg-button--danger" disabled={sending !== undefined} onClick={() => void decide('reject-run')} data-testid="storyboard-reject-run">
+            <button
+              type="button"
+              className="rg-button rg-button--danger"
+              disabled={sending !== undefined}
+              onClick={() => void decide('reject-run')}
+              data-testid="storyboard-reject-run"
+              title="Fails the run at this gate; rewritten words are not kept"
+            >
               {sending === 'reject-run' ? 'Rejecting…' : 'Reject run'}
             </button>
             <button
               type="button"
               className="rg-button"
-              disabled={sending !== undefined || rejectedCount === record.items.length}
+              disabled={sending !== undefined || nothingToSend}
               onClick={() => void decide('approve-selected')}
               data-testid="storyboard-approve-selected"
-              title="Approves the items marked approve and rejects the others"
+              title={`Approves the items marked approve; the others are ${rejectWording[record.rejectedItems].state}; edited items are made again from their new words`}
             >
-              {sending === 'approve-selected' ? 'Sending…' : approveSelectedLabel(record, verdicts)}
+              {sending === 'approve-selected' ? 'Sending…' : approveSelectedLabel(record, verdicts, drafts)}
             </button>
             <button type="button" className="rg-button rg-button--primary" disabled={sending !== undefined} onClick={() => void decide('approve-all')} data-testid="storyboard-approve-all">
-              {sending === 'approve-all' ? 'Approving…' : 'Approve all'}
+              {sending === 'approve-all' ? 'Approving…' : approveAllLabel(record, drafts)}
             </button>
           </div>
         </footer>
@@ -330,8 +487,8 @@ export function StoryboardDialog() {
           </div>
         ) : null}
         {reviews.data && !record ? <div className="rg-run-muted" data-testid="storyboard-none">No review gate of this run {runId ? 'waits' : 'is shown'}.</div> : null}
-        {/* Keyed by gate and status: a gate decided elsewhere starts over from its stored decision. */}
-        {record ? <StoryboardBody key={`${record.nodeId}:${record.status}`} record={record} gateTitle={gateTitle} onDone={close} /> : null}
+        {/* Keyed by gate, round and status: a gate decided elsewhere starts over from its stored decision, a new round from its new items. */}
+        {record ? <StoryboardBody key={`${record.nodeId}:${roundOf(record)}:${record.status}`} record={record} gateTitle={gateTitle} onDone={close} /> : null}
       </div>
     </div>
   );

@@ -10,17 +10,28 @@
  * requests the server resolves the way the storyboard says.
  */
 import type { ArtifactHandle } from '../../../runtime/contract/artifacts.js';
-import type { ReviewDecisionRequest, ReviewItem, ReviewMedia, ReviewRecord } from '../../../runtime/contract/review.js';
+import type { RejectedItemAction, ReviewDecisionRequest, ReviewEdit, ReviewItem, ReviewMedia, ReviewRecord } from '../../../runtime/contract/review.js';
 import { usd } from '../../../runtime/contract/budget.js';
 import type { RunEstimate } from '../../../runtime/contract/estimate.js';
 import type { RunState } from './run-state.js';
 
 /**
- * What the producer says about one item. Regenerating a rejected item (item
- * takes) will be a third verdict here, with its own action on the card.
+ * What the producer says about one item. What a gate does with a rejected
+ * item is the gate's (`rejectedItems`: make it again, fail the run, drop it);
+ * an item whose words were rewritten is neither (see `Drafts`).
  */
 export type ItemVerdict = 'approve' | 'reject';
 export type Verdicts = Readonly<Record<number, ItemVerdict>>;
+
+/**
+ * The words the producer is rewriting, per item (its prompt, else its line),
+ * as typed. A draft that still says what the item says is not an edit; one
+ * that differs makes the item again from the new words, whatever its verdict.
+ */
+export type Drafts = Readonly<Record<number, string>>;
+
+/** What a card shows of an item on the storyboard: approved, rejected, or edited (made again from new words). */
+export type CardState = ItemVerdict | 'edit';
 
 /** The storyboard's three buttons. */
 export type DecisionAction = 'approve-all' | 'approve-selected' | 'reject-run';
@@ -30,39 +41,153 @@ export function initialVerdicts(record: Pick<ReviewRecord, 'items'>): Verdicts {
   return Object.fromEntries(record.items.map((item) => [item.index, 'approve' as const]));
 }
 
-export const approvedIndices = (record: Pick<ReviewRecord, 'items'>, verdicts: Verdicts): number[] =>
-  record.items.map((item) => item.index).filter((index) => (verdicts[index] ?? 'approve') === 'approve');
+/** The words of an item a producer can rewrite: its prompt when it shows one, else its line; nothing to rewrite otherwise. */
+export function editableWords(item: Pick<ReviewItem, 'prompt' | 'text'>): { field: 'prompt' | 'text'; words: string } | undefined {
+  if (item.prompt !== undefined) return { field: 'prompt', words: item.prompt };
+  if (item.text !== undefined) return { field: 'text', words: item.text };
+  return undefined;
+}
 
-export const rejectedIndices = (record: Pick<ReviewRecord, 'items'>, verdicts: Verdicts): number[] =>
-  record.items.map((item) => item.index).filter((index) => verdicts[index] === 'reject');
+/** The card's edit control says what it rewrites. */
+export const editLabel = (field: 'prompt' | 'text'): string => (field === 'prompt' ? 'Edit prompt' : 'Edit line');
+
+/** Whether the draft of an item rewrites it (an untouched or unchanged draft does not). */
+export function isEdited(item: Pick<ReviewItem, 'prompt' | 'text'>, draft: string | undefined): boolean {
+  const editable = editableWords(item);
+  return editable !== undefined && draft !== undefined && draft.trim() !== editable.words.trim();
+}
+
+const editedIndices = (record: Pick<ReviewRecord, 'items'>, drafts: Drafts): Set<number> =>
+  new Set(record.items.filter((item) => isEdited(item, drafts[item.index])).map((item) => item.index));
+
+/** The rewrites a decision carries: per edited item its new prompt (when the card showed one) or line, trimmed. */
+export function editsOf(record: Pick<ReviewRecord, 'items'>, drafts: Drafts): ReviewEdit[] {
+  return record.items.flatMap((item) => {
+    const editable = editableWords(item);
+    const draft = drafts[item.index];
+    if (!editable || draft === undefined || !isEdited(item, draft)) return [];
+    const words = draft.trim();
+    return [editable.field === 'prompt' ? { index: item.index, prompt: words } : { index: item.index, text: words }];
+  });
+}
+
+/** What each card shows: an edited item is neither approved nor rejected. */
+export function cardState(item: Pick<ReviewItem, 'index' | 'prompt' | 'text'>, verdicts: Verdicts, drafts: Drafts): CardState {
+  return isEdited(item, drafts[item.index]) ? 'edit' : (verdicts[item.index] ?? 'approve');
+}
+
+export const approvedIndices = (record: Pick<ReviewRecord, 'items'>, verdicts: Verdicts, drafts: Drafts = {}): number[] =>
+  record.items.filter((item) => cardState(item, verdicts, drafts) === 'approve').map((item) => item.index);
+
+export const rejectedIndices = (record: Pick<ReviewRecord, 'items'>, verdicts: Verdicts, drafts: Drafts = {}): number[] =>
+  record.items.filter((item) => cardState(item, verdicts, drafts) === 'reject').map((item) => item.index);
 
 /**
  * The request a button sends, or why it cannot: "Approve selected" with
- * nothing approved would reject the gate (the run fails), which is "Reject
- * run"'s job, said as such. The gate is always named, so a decision meant
- * for one gate never lands on another that opened meanwhile.
+ * nothing approved and nothing edited would reject the gate (the run fails),
+ * which is "Reject run"'s job, said as such — unless the gate makes rejected
+ * items again, where rejecting every item makes them all again; an edit left empty has no words
+ * to make the item from. The gate is always named, so a decision meant for
+ * one gate never lands on another that opened meanwhile. Edits go with both
+ * approve buttons; "Reject run" fails the run, so it sends none (the
+ * contract refuses edits on a rejected gate: nothing would be made again).
  */
 export function decisionRequest(
   action: DecisionAction,
-  record: Pick<ReviewRecord, 'nodeId' | 'items'>,
+  record: Pick<ReviewRecord, 'nodeId' | 'items' | 'rejectedItems'>,
   verdicts: Verdicts,
   note = '',
+  drafts: Drafts = {},
 ): { request: ReviewDecisionRequest } | { problem: string } {
   const trimmed = note.trim();
   const base = { node: record.nodeId, ...(trimmed ? { note: trimmed } : {}) };
-  if (action === 'approve-all') return { request: { ...base, decision: 'approve' } };
   if (action === 'reject-run') return { request: { ...base, decision: 'reject' } };
-  const approved = approvedIndices(record, verdicts);
-  if (approved.length === 0) return { problem: 'No item is approved: use "Reject run" to reject the whole gate.' };
-  // Everything approved is "approve all"; otherwise the approved items, and the server rejects the rest.
-  return { request: approved.length === record.items.length ? { ...base, decision: 'approve' } : { ...base, decision: 'approve', items: approved } };
+  const edits = editsOf(record, drafts);
+  const empty = record.items.find((item) => edits.some((edit) => edit.index === item.index && (edit.prompt ?? edit.text) === ''));
+  if (empty) return { problem: `${itemHeading(empty)}: the new ${editableWords(empty)?.field === 'prompt' ? 'prompt' : 'line'} is empty; write it, or revert the edit.` };
+  const withEdits = { ...base, ...(edits.length > 0 ? { edits } : {}) };
+  // "Approve all" approves every item not edited: the server leaves edited items out of `approved`.
+  if (action === 'approve-all') return { request: { ...withEdits, decision: 'approve' } };
+  const approved = approvedIndices(record, verdicts, drafts);
+  if (approved.length === 0 && edits.length === 0 && record.rejectedItems !== 'regenerate') return { problem: 'No item is approved: use "Reject run" to reject the whole gate.' };
+  // Nothing rejected is "approve all" (edited items aside); otherwise the approved items, and the server rejects the other unedited ones.
+  const rejected = rejectedIndices(record, verdicts, drafts);
+  return { request: rejected.length === 0 ? { ...withEdits, decision: 'approve' } : { ...withEdits, decision: 'approve', items: approved } };
 }
 
-/** "Approve selected (2), reject 1": what the button will do with the current verdicts. */
-export function approveSelectedLabel(record: Pick<ReviewRecord, 'items'>, verdicts: Verdicts): string {
-  const rejected = rejectedIndices(record, verdicts).length;
-  const approved = record.items.length - rejected;
-  return rejected === 0 ? `Approve selected (${approved})` : `Approve selected (${approved}), reject ${rejected}`;
+/** How the storyboard words a rejection, by what the gate does with rejected items. */
+export const rejectWording: Readonly<Record<RejectedItemAction, { verdict: string; state: string; facts: string }>> = {
+  regenerate: { verdict: 'make again', state: 'to be made again', facts: 'rejected items are made again (a new take) and shown again' },
+  fail: { verdict: 'reject', state: 'rejected', facts: 'rejected items fail the run' },
+  drop: { verdict: 'reject', state: 'rejected', facts: 'rejected items are dropped, the run goes on' },
+};
+
+/**
+ * What "Approve selected" will do with the current verdicts and edits:
+ * "Approve selected (2), reject 1" where rejected items fail or are dropped,
+ * "Approve 2, make 1 again" where they are made again (edited items too).
+ */
+export function approveSelectedLabel(record: Pick<ReviewRecord, 'items' | 'rejectedItems'>, verdicts: Verdicts, drafts: Drafts = {}): string {
+  const approved = approvedIndices(record, verdicts, drafts).length;
+  const rejected = rejectedIndices(record, verdicts, drafts).length;
+  const edited = editedIndices(record, drafts).size;
+  if (rejected + edited === 0) return `Approve selected (${approved})`;
+  if (record.rejectedItems === 'regenerate') return approved === 0 ? `Make all ${rejected + edited} again` : `Approve ${approved}, make ${rejected + edited} again`;
+  const rejecting = rejected === 0 ? '' : `, reject ${rejected}`;
+  const remaking = edited === 0 ? '' : `, make ${edited} edited again`;
+  return `Approve selected (${approved})${rejecting}${remaking}`;
+}
+
+/** "Approve all", or with edits "Approve all, make 1 edited again": edited items are made again, not approved. */
+export function approveAllLabel(record: Pick<ReviewRecord, 'items'>, drafts: Drafts = {}): string {
+  const edited = editedIndices(record, drafts).size;
+  return edited === 0 ? 'Approve all' : `Approve all, make ${edited} edited again`;
+}
+
+// ---------------------------------------------------------------- rounds: items made again
+
+/** The round a record shows (1 until items were made again). */
+export const roundOf = (record: Pick<ReviewRecord, 'round'>): number => record.round ?? 1;
+
+/** The items rewritten in earlier rounds: their cards show the new words (the record's items carry them), noted as edited. */
+export function editedBefore(record: Pick<ReviewRecord, 'round' | 'edits'>): Set<number> {
+  const round = roundOf(record);
+  return new Set((record.edits ?? []).filter((edit) => edit.round < round).map((edit) => edit.index));
+}
+
+/** The rewrites this round's decision made (a decided record: those items are being made again), the last per item. */
+export function editsThisRound(record: Pick<ReviewRecord, 'round' | 'edits'>): Map<number, string> {
+  const round = roundOf(record);
+  return new Map((record.edits ?? []).filter((edit) => edit.round === round).map((edit) => [edit.index, edit.prompt ?? edit.text ?? '']));
+}
+
+/**
+ * A decided record whose rejected or rewritten items are being made again:
+ * the run goes on making them, and the gate asks again in the next round.
+ */
+export function nextRoundNote(record: Pick<ReviewRecord, 'status' | 'rejectedItems' | 'rejected' | 'round' | 'edits'>): string | undefined {
+  if (record.status !== 'approved') return undefined;
+  const again = new Set([...(record.rejectedItems === 'regenerate' ? (record.rejected ?? []) : []), ...editsThisRound(record).keys()]);
+  if (again.size === 0) return undefined;
+  return `Making ${again.size} item${again.size === 1 ? '' : 's'} again: the storyboard asks again in round ${roundOf(record) + 1}.`;
+}
+
+/** "take 2": the take a card shows (the latest of its per-item nodes', counted from 1), when it is not the first. */
+export function takeLabel(item: Pick<ReviewItem, 'takes'>): string | undefined {
+  const takes = Object.values(item.takes ?? {});
+  const latest = Math.max(0, ...takes);
+  return latest > 0 ? `take ${latest + 1}` : undefined;
+}
+
+/** "Round 2 · made again: Scene 2, Item 3": the storyboard's header from round 2 on. */
+export function describeRound(record: Pick<ReviewRecord, 'round' | 'regenerated' | 'items'>): string | undefined {
+  const round = roundOf(record);
+  if (round < 2) return undefined;
+  const again = (record.regenerated ?? []).map((index) => {
+    const item = record.items.find((candidate) => candidate.index === index);
+    return item ? itemHeading(item) : `Item ${index + 1}`;
+  });
+  return again.length > 0 ? `Round ${round} · made again: ${again.join(', ')}` : `Round ${round}`;
 }
 
 // ---------------------------------------------------------------- media on a card
@@ -139,7 +264,11 @@ export function formatCountdown(ms: number): string {
 
 const listOf = (indices: readonly number[]): string => indices.map((index) => index + 1).join(', ');
 
-/** "approved items 1, 3, rejected 2 (by editor)": a decided review for people (items counted from 1). */
+/**
+ * "approved items 1, 3, rejected 2 by editor": a decided review for people
+ * (items counted from 1). Where the gate makes rejected items again it says
+ * "making 2 again", and items rewritten by the decision are "edited 4".
+ */
 export function describeDecision(record: ReviewRecord): string {
   const by = record.decidedBy ? ` by ${record.decidedBy}` : '';
   const note = record.note ? ` — “${record.note}”` : '';
@@ -147,9 +276,15 @@ export function describeDecision(record: ReviewRecord): string {
   if (record.status === 'cancelled') return 'withdrawn: the run was cancelled';
   const rejected = record.rejected ?? [];
   const approved = record.approved ?? [];
-  if (record.status === 'rejected' && approved.length === 0) return `rejected${by}${note}`;
-  if (rejected.length === 0) return `approved${by}${note}`;
-  return `approved item${approved.length === 1 ? '' : 's'} ${listOf(approved)}, rejected ${listOf(rejected)}${by}${note}`;
+  const edited = [...editsThisRound(record).keys()].sort((a, b) => a - b);
+  if (record.status === 'rejected' && approved.length === 0 && edited.length === 0) return `rejected${by}${note}`;
+  if (rejected.length === 0 && edited.length === 0) return `approved${by}${note}`;
+  const parts = [
+    approved.length > 0 ? `approved item${approved.length === 1 ? '' : 's'} ${listOf(approved)}` : undefined,
+    rejected.length > 0 ? (record.rejectedItems === 'regenerate' ? `making ${listOf(rejected)} again` : `rejected ${listOf(rejected)}`) : undefined,
+    edited.length > 0 ? `edited ${listOf(edited)} (made again)` : undefined,
+  ];
+  return `${parts.filter((part) => part !== undefined).join(', ')}${by}${note}`;
 }
 
 // ---------------------------------------------------------------- what approving costs

@@ -298,17 +298,26 @@ async function logTail(api: ApiClient, runId: string, signal?: AbortSignal): Pro
 
 // ---------------------------------------------------------------- review gates
 
-/** Gates already announced, as `runId:nodeId`: a snapshot after a reconnect does not say it again. */
+/**
+ * Gates waiting now that were announced, as `runId:nodeId`: a snapshot after
+ * a reconnect does not say it again. A gate leaves the set when it stops
+ * waiting, so the next round of its review (rejected or edited items made
+ * again, the gate waiting anew) is said again.
+ */
 const announcedGates = new Set<string>();
 
 /**
  * The followed run started waiting at a gate (a live event, or a snapshot of
- * a run that waits already): say so once per gate, on the run's own topic.
+ * a run that waits already): say so once per wait, on the run's own topic.
  */
 useRunStore.subscribe((state, previous) => {
   if (state.run === previous.run || !state.run) return;
   const run = state.run;
-  for (const nodeId of waitingGates(run)) {
+  const waiting = waitingGates(run);
+  for (const key of announcedGates) {
+    if (key.startsWith(`${run.runId}:`) && !waiting.includes(key.slice(run.runId.length + 1))) announcedGates.delete(key);
+  }
+  for (const nodeId of waiting) {
     const key = `${run.runId}:${nodeId}`;
     if (announcedGates.has(key)) continue;
     announcedGates.add(key);
