@@ -53,7 +53,7 @@ export function registerInspectCommand(program: Command, cli: CliContext): void 
 
 /** The recipe in the file's container metadata; exit 2 naming the file when there is none or it does not read. */
 async function readRecipe(file: string, err: (text: string) => void): Promise<Provenance> {
-  let tags: Record<string, string> = {};
+  let tags: Record<string, string>;
   try {
     const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-show_entries', 'format_tags', '-of', 'json', file], { timeoutMs: 30_000, location: { file } });
     tags = (JSON.parse(stdout.toString('utf8')) as { format?: { tags?: Record<string, string> } }).format?.tags ?? {};
