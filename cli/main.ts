@@ -14,6 +14,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerReviewCommands } from './commands/review.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerSaveCommand } from './commands/save.js';
+import { registerSeriesCommands } from './commands/series.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerScriptCommand } from './commands/script.js';
 import { registerServerCommands } from './commands/server.js';
@@ -38,6 +39,7 @@ const commands: ReadonlyArray<(program: Command, cli: CliContext) => void> = [
   registerScriptCommand,
   registerSaveCommand,
   registerGraphsCommand,
+  registerSeriesCommands,
   registerRunsCommand,
   registerShowCommand,
   registerInspectCommand,

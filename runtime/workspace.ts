@@ -26,6 +26,7 @@ import { openSqliteStore, type SqliteRunStore } from './store/sqlite.js';
 import { RunLauncher } from './runs/launcher.js';
 import { ItemPins } from './runs/item-pins.js';
 import { ItemPinTable } from './store/item-pins.js';
+import { SeriesTables } from './store/series-tables.js';
 import { budgetKeyPrefix, queueConfigFromEnv, type QueueConfig } from './queue/names.js';
 import type { UnitDispatcher } from './engine/unit.js';
 import type { Logger } from 'pino';
@@ -47,6 +48,8 @@ export interface Workspace {
   reviews: ReviewDesk;
   /** The producers' locked items and takes, per graph; every run of this workspace's engine honours them. */
   pins: ItemPins;
+  /** Series and their episodes (scripts, versions, runs), on the store. */
+  series: SeriesTables;
   /** `queue`: units run on `reelgraph worker` processes (REDIS_URL is set). */
   mode: 'embedded' | 'queue';
   close(): Promise<void>;
@@ -140,6 +143,7 @@ export async function openWorkspace(dataDir: string, options: WorkspaceOptions):
     launcher,
     reviews,
     pins,
+    series: new SeriesTables(store.database),
     mode: queue ? 'queue' : 'embedded',
     close: async () => {
       await launcher.close();

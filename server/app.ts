@@ -22,6 +22,7 @@ import { graphRoutes } from './routes/graphs.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { pinRoutes } from './routes/pins.js';
+import { seriesRoutes } from './routes/series.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
 import { templateRoutes } from './routes/templates.js';
@@ -38,6 +39,7 @@ export function routeTable(ctx: ServerContext): AnyRoute[] {
     ...webhookRoutes(ctx),
     ...runRoutes(ctx),
     ...reviewRoutes(ctx),
+    ...seriesRoutes(ctx),
     ...deliverableRoutes(ctx),
     ...nodeRoutes(ctx),
     ...artifactRoutes(ctx),

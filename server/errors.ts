@@ -11,6 +11,7 @@ import { ItemPinError } from '../runtime/contract/item-pins.js';
 import { GraphFileError } from '../runtime/graph-file.js';
 import { SecretKeyError } from '../runtime/credentials/vault.js';
 import { StoreError } from '../runtime/store/errors.js';
+import { SeriesError } from '../runtime/store/series-tables.js';
 import { jsonSchema } from '../runtime/contract/json-schema.js';
 
 export class HttpError extends Error {
@@ -44,6 +45,7 @@ export function toHttpError(error: unknown): HttpError {
   }
   if (error instanceof GraphFileError) return new HttpError(400, error.code, error.message);
   if (error instanceof ItemPinError) return new HttpError(error.httpStatus, error.code, error.message);
+  if (error instanceof SeriesError) return new HttpError(error.status, error.code, error.message);
   if (error instanceof SecretKeyError) return new HttpError(503, 'SECRET_KEY', error.message);
   if (error instanceof StoreError && error.code === 'GRAPH_ID_INVALID') return new HttpError(400, error.code, error.message);
   const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;

@@ -13,6 +13,7 @@ import { runEstimate } from '../runtime/contract/estimate.js';
 import { itemPin } from '../runtime/contract/item-pins.js';
 import { credentialInfo, graphInputsDraft, graphSummary, graphVersionInfo, runDetail, runLogRow, runRow, storedGraphWithResolved, webhookInfo } from '../runtime/contract/records.js';
 import { reviewRecord } from '../runtime/contract/review.js';
+import { episodeRecord, seriesRecord } from '../runtime/contract/series.js';
 import { episodeTemplate, graphTemplate } from '../runtime/contract/templates.js';
 import type { TSchema } from '../runtime/contract/typebox.js';
 import { errorSchema } from './errors.js';
@@ -38,6 +39,8 @@ const named: Record<string, JsonSchema | TSchema> = {
   ItemPin: itemPin,
   RunLog: runLogRow,
   ReviewRecord: reviewRecord,
+  Series: seriesRecord,
+  Episode: episodeRecord,
   NodeDescription: {
     type: 'object',
     required: ['type', 'version', 'title', 'category', 'inputs', 'outputs', 'params', 'resource', 'cacheable'],

@@ -28,3 +28,4 @@ export * from './file-name.js';
 export * from './review.js';
 export * from './item-pins.js';
 export * from './provenance.js';
+export * from './series.js';

@@ -271,6 +271,51 @@ const reviewRounds = `
 `;
 
 /**
+ * Series and episodes (runtime/contract/series.ts): a series is a stored
+ * graph with settings and an ordered list of episodes; an episode's script
+ * is versioned like a graph; `episode_runs` says which runs rendered which
+ * script version (an episode's status is read from its latest run).
+ */
+const seriesAndEpisodes = `
+  CREATE TABLE series (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    graph_id   TEXT NOT NULL,
+    settings   TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE episodes (
+    id             TEXT PRIMARY KEY,
+    series_id      TEXT NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+    number         INTEGER NOT NULL,
+    title          TEXT NOT NULL,
+    format         TEXT NOT NULL,
+    latest_version INTEGER NOT NULL,
+    file_name      TEXT,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (series_id, number)
+  );
+  CREATE TABLE episode_versions (
+    episode_id TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+    version    INTEGER NOT NULL,
+    text       TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (episode_id, version)
+  ) WITHOUT ROWID;
+  CREATE TABLE episode_runs (
+    episode_id     TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+    run_id         TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    script_version INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (episode_id, run_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX episode_runs_latest ON episode_runs (episode_id, created_at);
+`;
+
+/**
  * Item pins (runtime/contract/item-pins.ts): per graph, node and item index,
  * whether the item is locked (with the locked result) and its take. Only
  * pins that change something are kept. No foreign key to graphs: a graph
@@ -314,6 +359,7 @@ export const migrations: readonly Migration[] = [
   { id: 16, name: 'item pins', sql: itemPins },
   { id: 17, name: 'run review gates', sql: runReviews },
   { id: 18, name: 'review rounds', sql: reviewRounds },
+  { id: 19, name: 'series and episodes', sql: seriesAndEpisodes },
 ];
 
 const ledgerSql = `

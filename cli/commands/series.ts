@@ -1,0 +1,145 @@
+/**
+ * `reelgraph series create|list|show` and `reelgraph episode add`: series
+ * and their episodes (runtime/contract/series.ts), on the data directory's
+ * store, like `graphs` and `runs`.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { EpisodeRecord, SeriesRecord } from '../../runtime/contract/index.js';
+import { SeriesError } from '../../runtime/store/series-tables.js';
+import { readEpisodeScript, type EpisodeScript } from '../../nodes/script/engine/episode-file.js';
+import { ScriptError } from '../../nodes/script/engine/index.js';
+import type { CliContext } from '../context.js';
+import { Exit, EXIT } from '../exit.js';
+import { formatMs, isoTime, table } from '../format.js';
+
+interface CreateOptions {
+  graph: string;
+  name?: string;
+  profile?: string;
+  budget?: number;
+  json?: boolean;
+}
+
+function usd(value: string): number {
+  const amount = Number(value);
+  if (!(amount > 0)) throw new InvalidArgumentError(`a positive amount in USD, e.g. 2.5 (got "${value}")`);
+  return amount;
+}
+
+export function registerSeriesCommands(program: Command, cli: CliContext): void {
+  const { io } = cli;
+  const series = program.command('series').description('series: a stored graph, its settings and an ordered list of episodes');
+
+  series
+    .command('create')
+    .description('create a series on a stored graph (a template or a variant)')
+    .argument('<id>', 'the series id: lower-case letters, digits and dashes')
+    .requiredOption('--graph <graphId>', 'the stored graph its episodes run through (reelgraph save FILE stores one)')
+    .option('--name <name>', 'display name (default: the id)')
+    .option('--profile <profile>', 'render profile for its episodes, e.g. preview-720p')
+    .option('--budget <usd>', 'each episode render stops before a paid request would take it past this', usd)
+    .option('--json', 'print the series as JSON')
+    .action(async (id: string, options: CreateOptions) => {
+      if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) {
+        io.err(`series id "${id}": use lower-case letters, digits and dashes (at most 64), starting with a letter or digit\n`);
+        throw new Exit(EXIT.invalid);
+      }
+      await withSeries(cli, async (workspace) => {
+        const created = await workspace.series.create({
+          id,
+          name: options.name ?? id,
+          graphId: options.graph,
+          settings: { ...(options.profile ? { profile: options.profile } : {}), ...(options.budget !== undefined ? { budgetUsdPerRun: options.budget } : {}) },
+        });
+        io.out(options.json ? `${JSON.stringify(created, null, 2)}\n` : `created series ${created.id} on graph ${created.graphId}\n`);
+      });
+    });
+
+  series
+    .command('list')
+    .description('list series')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      await withSeries(cli, async (workspace) => {
+        const all = await workspace.series.list();
+        if (options.json) return io.out(`${JSON.stringify(all, null, 2)}\n`);
+        const rows = table({ head: ['series', 'name', 'graph', 'episodes', 'updated'] });
+        for (const s of all) rows.push([s.id, s.name, s.graphId, s.episodeCount, isoTime(s.updatedAt)]);
+        io.out(all.length === 0 ? 'no series yet: reelgraph series create ID --graph GRAPH\n' : `${rows.toString()}\n`);
+      });
+    });
+
+  series
+    .command('show')
+    .description("a series' settings and its episodes, each with its status and last render")
+    .argument('<id>', 'the series id')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      await withSeries(cli, async (workspace) => {
+        const found = await workspace.series.get(id);
+        const episodes = await workspace.series.episodes(id);
+        if (options.json) return io.out(`${JSON.stringify({ ...found, episodes }, null, 2)}\n`);
+        io.out(formatSeries(found, episodes));
+      });
+    });
+
+  program
+    .command('episode')
+    .description('episodes of a series')
+    .command('add')
+    .description('add episodes to a series, in the order given (each script is checked by parsing it first; all or none are added)')
+    .argument('<series>', 'the series id')
+    .argument('<files...>', 'episode scripts (.md, .fountain)')
+    .option('--json', 'print the added episodes as JSON')
+    .action(async (seriesId: string, files: string[], options: { json?: boolean }) => {
+      const scripts: Array<EpisodeScript & { fileName: string }> = [];
+      for (const file of files) {
+        try {
+          scripts.push({ ...readEpisodeScript(await readFile(file), { file }), fileName: basename(file) });
+        } catch (error) {
+          if (!(error instanceof ScriptError) && !isFileError(error)) throw error;
+          io.err(`${error instanceof Error ? error.message : String(error)}\n`);
+          throw new Exit(EXIT.invalid);
+        }
+      }
+      await withSeries(cli, async (workspace) => {
+        const added = await workspace.series.addEpisodes(seriesId, scripts);
+        if (options.json) return io.out(`${JSON.stringify(added, null, 2)}\n`);
+        for (const episode of added) io.out(`added episode ${episode.number} "${episode.title}" (${episode.format}) to ${seriesId}\n`);
+      });
+    });
+}
+
+/** Opens the workspace for a series command; a SeriesError is the user's (exit 2), said in one line. */
+async function withSeries(cli: CliContext, work: (workspace: Awaited<ReturnType<CliContext['openWorkspace']>>) => Promise<void>): Promise<void> {
+  const workspace = await cli.openWorkspace();
+  try {
+    await work(workspace);
+  } catch (error) {
+    if (!(error instanceof SeriesError)) throw error;
+    cli.io.err(`${error.message}\n`);
+    throw new Exit(EXIT.invalid);
+  } finally {
+    await workspace.close();
+  }
+}
+
+function formatSeries(series: SeriesRecord, episodes: EpisodeRecord[]): string {
+  const settings = [series.settings.profile ? `profile ${series.settings.profile}` : '', series.settings.budgetUsdPerRun !== undefined ? `budget $${series.settings.budgetUsdPerRun} per episode` : '']
+    .filter(Boolean)
+    .join(', ');
+  const head = `series ${series.id}  ${series.name}  graph ${series.graphId}${settings ? `  (${settings})` : ''}`;
+  if (episodes.length === 0) return `${head}\nno episodes yet: reelgraph episode add ${series.id} FILE…\n`;
+  const rows = table({ head: ['#', 'title', 'status', 'script', 'last render', 'time'] });
+  for (const e of episodes) {
+    const run = e.lastRun;
+    rows.push([e.number, e.title, e.status, `v${e.version} ${e.format}`, run ? `${run.runId.slice(0, 8)} ${run.status}${run.scriptVersion !== e.version ? ` (script v${run.scriptVersion})` : ''}` : '', run ? formatMs(run.durationMs) : '']);
+  }
+  return `${head}\n${rows.toString()}\n`;
+}
+
+function isFileError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}

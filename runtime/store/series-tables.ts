@@ -1,0 +1,238 @@
+/**
+ * Data access for series and episodes (migration 19; runtime/contract/series.ts).
+ * Shares the run store's connection. An episode's status is read from its
+ * latest run in the same query that lists it, so it is never stale.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { episodeStatusOf, type EpisodeRecord, type ScriptFormat, type SeriesRecord, type SeriesSettings } from '../contract/series.js';
+import type { Connection } from './connection.js';
+import { StoreError } from './errors.js';
+
+/** A series or episode that is not there, or one that cannot be made as asked; `status` is its HTTP answer. */
+export class SeriesError extends StoreError {
+  constructor(
+    code: 'UNKNOWN_SERIES' | 'UNKNOWN_EPISODE' | 'SERIES_EXISTS' | 'UNKNOWN_GRAPH',
+    message: string,
+    readonly status: 404 | 409,
+  ) {
+    super(code, message, { retryable: false });
+  }
+}
+
+export interface NewSeries {
+  id: string;
+  name: string;
+  graphId: string;
+  settings: SeriesSettings;
+}
+
+export interface NewEpisode {
+  title: string;
+  format: ScriptFormat;
+  text: string;
+  fileName?: string;
+}
+
+interface SeriesDbRow {
+  id: string;
+  name: string;
+  graph_id: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+  episode_count: number;
+}
+
+interface EpisodeDbRow {
+  id: string;
+  series_id: string;
+  number: number;
+  title: string;
+  format: ScriptFormat;
+  latest_version: number;
+  file_name: string | null;
+  created_at: number;
+  updated_at: number;
+  sha256: string;
+  run_id: string | null;
+  run_status: string | null;
+  script_version: number | null;
+  run_created_at: number | null;
+  run_finished_at: number | null;
+  run_duration_ms: number | null;
+}
+
+const toSeries = (row: SeriesDbRow): SeriesRecord => ({
+  id: row.id,
+  name: row.name,
+  graphId: row.graph_id,
+  settings: JSON.parse(row.settings) as SeriesSettings,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  episodeCount: row.episode_count,
+});
+
+const toEpisode = (row: EpisodeDbRow): EpisodeRecord => ({
+  id: row.id,
+  seriesId: row.series_id,
+  number: row.number,
+  title: row.title,
+  format: row.format,
+  version: row.latest_version,
+  sha256: row.sha256,
+  ...(row.file_name !== null ? { fileName: row.file_name } : {}),
+  status: episodeStatusOf(row.run_status ?? undefined),
+  ...(row.run_id !== null
+    ? {
+        lastRun: {
+          runId: row.run_id,
+          status: row.run_status ?? 'unknown',
+          scriptVersion: row.script_version ?? row.latest_version,
+          createdAt: row.run_created_at ?? 0,
+          ...(row.run_finished_at !== null ? { finishedAt: row.run_finished_at } : {}),
+          ...(row.run_duration_ms !== null ? { durationMs: row.run_duration_ms } : {}),
+        },
+      }
+    : {}),
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const SERIES_SELECT = `SELECT s.id, s.name, s.graph_id, s.settings, s.created_at, s.updated_at,
+  (SELECT COUNT(*) FROM episodes e WHERE e.series_id = s.id) AS episode_count FROM series s`;
+
+/** Each episode with its latest script's hash and its latest run (by when it was linked). */
+const EPISODE_SELECT = `SELECT e.id, e.series_id, e.number, e.title, e.format, e.latest_version, e.file_name, e.created_at, e.updated_at,
+  v.sha256, r.id AS run_id, r.status AS run_status, er.script_version, r.created_at AS run_created_at,
+  r.finished_at AS run_finished_at, r.duration_ms AS run_duration_ms
+  FROM episodes e
+  JOIN episode_versions v ON v.episode_id = e.id AND v.version = e.latest_version
+  LEFT JOIN episode_runs er ON er.episode_id = e.id
+    AND er.run_id = (SELECT x.run_id FROM episode_runs x WHERE x.episode_id = e.id ORDER BY x.created_at DESC, x.run_id DESC LIMIT 1)
+  LEFT JOIN runs r ON r.id = er.run_id`;
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export class SeriesTables {
+  constructor(
+    private readonly connection: Connection,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates a series on a stored graph; SeriesError when the id is taken or the graph is not stored. */
+  async create(series: NewSeries): Promise<SeriesRecord> {
+    const now = this.now();
+    await this.connection.transaction(async (db) => {
+      if (!(await db.get('SELECT 1 FROM graphs WHERE id = ?', [series.graphId]))) {
+        throw new SeriesError('UNKNOWN_GRAPH', `no stored graph "${series.graphId}": save it first (reelgraph save FILE)`, 404);
+      }
+      if (await db.get('SELECT 1 FROM series WHERE id = ?', [series.id])) throw new SeriesError('SERIES_EXISTS', `series "${series.id}" exists already`, 409);
+      await db.run('INSERT INTO series (id, name, graph_id, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [
+        series.id,
+        series.name,
+        series.graphId,
+        JSON.stringify(series.settings),
+        now,
+        now,
+      ]);
+    });
+    return this.get(series.id);
+  }
+
+  async list(): Promise<SeriesRecord[]> {
+    const rows = await this.connection.exclusive((db) => db.all<SeriesDbRow>(`${SERIES_SELECT} ORDER BY s.created_at, s.id`));
+    return rows.map(toSeries);
+  }
+
+  async get(id: string): Promise<SeriesRecord> {
+    const row = await this.connection.exclusive((db) => db.get<SeriesDbRow>(`${SERIES_SELECT} WHERE s.id = ?`, [id]));
+    if (!row) throw new SeriesError('UNKNOWN_SERIES', `no series "${id}"`, 404);
+    return toSeries(row);
+  }
+
+  /** Appends episodes in the order given, numbered after the last one; all or none. */
+  async addEpisodes(seriesId: string, episodes: readonly NewEpisode[]): Promise<EpisodeRecord[]> {
+    const now = this.now();
+    const ids = await this.connection.transaction(async (db) => {
+      if (!(await db.get('SELECT 1 FROM series WHERE id = ?', [seriesId]))) throw new SeriesError('UNKNOWN_SERIES', `no series "${seriesId}"`, 404);
+      const last = (await db.get<{ number: number | null }>('SELECT MAX(number) AS number FROM episodes WHERE series_id = ?', [seriesId]))?.number ?? 0;
+      const added: string[] = [];
+      for (const [offset, episode] of episodes.entries()) {
+        const id = randomUUID();
+        await db.run('INSERT INTO episodes (id, series_id, number, title, format, latest_version, file_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)', [
+          id,
+          seriesId,
+          last + offset + 1,
+          episode.title,
+          episode.format,
+          episode.fileName ?? null,
+          now,
+          now,
+        ]);
+        await db.run('INSERT INTO episode_versions (episode_id, version, text, sha256, created_at) VALUES (?, 1, ?, ?, ?)', [id, episode.text, sha256(episode.text), now]);
+        added.push(id);
+      }
+      await db.run('UPDATE series SET updated_at = ? WHERE id = ?', [now, seriesId]);
+      return added;
+    });
+    const all = await this.episodes(seriesId);
+    return all.filter((episode) => ids.includes(episode.id));
+  }
+
+  /** A new version of an episode's script; the same text again makes none. */
+  async reviseEpisode(seriesId: string, number: number, text: string): Promise<EpisodeRecord> {
+    const episode = await this.episode(seriesId, number);
+    if (episode.sha256 === sha256(text)) return episode;
+    const now = this.now();
+    await this.connection.transaction(async (db) => {
+      const version = episode.version + 1;
+      await db.run('INSERT INTO episode_versions (episode_id, version, text, sha256, created_at) VALUES (?, ?, ?, ?, ?)', [episode.id, version, text, sha256(text), now]);
+      await db.run('UPDATE episodes SET latest_version = ?, updated_at = ? WHERE id = ?', [version, now, episode.id]);
+    });
+    return this.episode(seriesId, number);
+  }
+
+  /** The series' episodes in order, each with its status from its latest run. */
+  async episodes(seriesId: string): Promise<EpisodeRecord[]> {
+    await this.get(seriesId);
+    const rows = await this.connection.exclusive((db) => db.all<EpisodeDbRow>(`${EPISODE_SELECT} WHERE e.series_id = ? ORDER BY e.number`, [seriesId]));
+    return rows.map(toEpisode);
+  }
+
+  async episode(seriesId: string, number: number): Promise<EpisodeRecord> {
+    const row = await this.connection.exclusive((db) => db.get<EpisodeDbRow>(`${EPISODE_SELECT} WHERE e.series_id = ? AND e.number = ?`, [seriesId, number]));
+    if (!row) throw new SeriesError('UNKNOWN_EPISODE', `series "${seriesId}" has no episode ${number}`, 404);
+    return toEpisode(row);
+  }
+
+  /** The text of a version of an episode's script (default its latest). */
+  async script(episodeId: string, version?: number): Promise<{ text: string; version: number; sha256: string }> {
+    const row = await this.connection.exclusive((db) =>
+      version === undefined
+        ? db.get<{ text: string; version: number; sha256: string }>(
+            'SELECT v.text, v.version, v.sha256 FROM episode_versions v JOIN episodes e ON e.id = v.episode_id AND v.version = e.latest_version WHERE e.id = ?',
+            [episodeId],
+          )
+        : db.get<{ text: string; version: number; sha256: string }>('SELECT text, version, sha256 FROM episode_versions WHERE episode_id = ? AND version = ?', [episodeId, version]),
+    );
+    if (!row) throw new SeriesError('UNKNOWN_EPISODE', `no script version ${version ?? 'latest'} of episode "${episodeId}"`, 404);
+    return row;
+  }
+
+  /** Records that `runId` renders the episode's script `version` (the run must be recorded already). */
+  async linkRun(episodeId: string, runId: string, scriptVersion: number): Promise<void> {
+    await this.connection.exclusive((db) =>
+      db.run('INSERT OR IGNORE INTO episode_runs (episode_id, run_id, script_version, created_at) VALUES (?, ?, ?, ?)', [episodeId, runId, scriptVersion, this.now()]),
+    );
+  }
+
+  /** The episode's runs, newest first. */
+  async runsOf(episodeId: string): Promise<Array<{ runId: string; scriptVersion: number; createdAt: number }>> {
+    return this.connection.exclusive((db) =>
+      db.all<{ runId: string; scriptVersion: number; createdAt: number }>(
+        'SELECT run_id AS runId, script_version AS scriptVersion, created_at AS createdAt FROM episode_runs WHERE episode_id = ? ORDER BY created_at DESC, run_id DESC',
+        [episodeId],
+      ),
+    );
+  }
+}

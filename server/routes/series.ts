@@ -1,0 +1,143 @@
+/**
+ * Series and episodes (runtime/contract/series.ts): create a series on a
+ * stored graph, add episodes (each script parsed first: a broken one is
+ * refused with its file and line, and none of the request is stored), list
+ * a series' episodes with their status, and revise an episode's script.
+ */
+import { Type } from '../../runtime/contract/typebox.js';
+import { addEpisodeRequest, createSeriesRequest } from '../../runtime/contract/series.js';
+import { readEpisodeScript } from '../../nodes/script/engine/episode-file.js';
+import { ScriptError } from '../../nodes/script/engine/index.js';
+import type { ServerContext } from '../context.js';
+import { badRequest } from '../errors.js';
+import { defineRoute, objectSchema, type AnyRoute } from '../route.js';
+import { arrayOf, errors, ref } from '../schemas.js';
+
+const tags = ['series'];
+const seriesParams = objectSchema({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const episodeParams = objectSchema({ id: Type.String({ minLength: 1, maxLength: 64 }), number: Type.String({ pattern: '^[1-9][0-9]{0,5}$' }) });
+
+export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
+  const { series } = ctx.workspace;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/series',
+      summary: 'Every series, with its episode count',
+      tags,
+      responses: { 200: { description: 'series, oldest first', schema: arrayOf('Series') }, ...errors(401) },
+      handle: () => series.list(),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/series',
+      summary: 'Create a series on a stored graph (a template or a variant)',
+      description: '`id` defaults to the name made into lower-case letters, digits and dashes. 404 `UNKNOWN_GRAPH` when the graph is not stored; 409 `SERIES_EXISTS` when the id is taken.',
+      tags,
+      status: 201,
+      body: createSeriesRequest,
+      responses: { 201: { description: 'the series', schema: ref('Series') }, ...errors(400, 401, 404, 409) },
+      handle: async ({ body }) => {
+        const id = body.id ?? slug(body.name);
+        if (!id) throw badRequest('give the series an `id` (lower-case letters, digits and dashes): its name has none of them', [{ in: 'body', path: '/id', message: 'required' }]);
+        return series.create({ id, name: body.name, graphId: body.graphId, settings: body.settings ?? {} });
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/series/:id',
+      summary: 'A series and its episodes in order, each with its status (read from its latest run) and last render',
+      tags,
+      params: seriesParams,
+      responses: {
+        200: { description: 'the series with `episodes`', schema: { allOf: [ref('Series'), { type: 'object', required: ['episodes'], properties: { episodes: arrayOf('Episode') } }] } },
+        ...errors(401, 404),
+      },
+      handle: async ({ params }) => ({ ...(await series.get(params.id)), episodes: await series.episodes(params.id) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/series/:id/episodes',
+      summary: 'Add episodes to a series, numbered in request order after its last one',
+      description: 'Each script is parsed first (markdown or Fountain, by `format` or by its content): a broken one answers 400 naming its file and line, and nothing of the request is stored.',
+      tags,
+      status: 201,
+      params: seriesParams,
+      body: objectSchema({ episodes: Type.Array(addEpisodeRequest, { minItems: 1, maxItems: 500 }) }),
+      responses: { 201: { description: 'the added episodes', schema: { type: 'object', required: ['episodes'], properties: { episodes: arrayOf('Episode') } } }, ...errors(400, 401, 404) },
+      handle: async ({ params, body }) => {
+        const scripts = body.episodes.map((episode, index) => {
+          try {
+            const read = readEpisodeScript(episode.text, { ...(episode.fileName ? { file: episode.fileName } : {}), ...(episode.format ? { format: episode.format } : {}) });
+            return { ...read, ...(episode.title ? { title: episode.title } : {}), ...(episode.fileName ? { fileName: episode.fileName } : {}) };
+          } catch (error) {
+            if (!(error instanceof ScriptError)) throw error;
+            throw badRequest(`episode ${index + 1}: ${error.message}`, [{ in: 'body', path: `/episodes/${index}/text`, message: error.message }]);
+          }
+        });
+        return { episodes: await series.addEpisodes(params.id, scripts) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/series/:id/episodes/:number',
+      summary: 'One episode: its status, its latest script and its runs, newest first',
+      tags,
+      params: episodeParams,
+      responses: {
+        200: {
+          description: 'the episode with `script` (latest text) and `runs`',
+          schema: {
+            allOf: [
+              ref('Episode'),
+              {
+                type: 'object',
+                required: ['script', 'runs'],
+                properties: {
+                  script: { type: 'string' },
+                  runs: { type: 'array', items: { type: 'object', required: ['runId', 'scriptVersion', 'createdAt'], properties: { runId: { type: 'string' }, scriptVersion: { type: 'integer' }, createdAt: { type: 'integer' } } } },
+                },
+              },
+            ],
+          },
+        },
+        ...errors(401, 404),
+      },
+      handle: async ({ params }) => {
+        const episode = await series.episode(params.id, Number(params.number));
+        return { ...episode, script: (await series.script(episode.id)).text, runs: await series.runsOf(episode.id) };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/series/:id/episodes/:number/script',
+      summary: "A new version of an episode's script (the same text again makes none)",
+      tags,
+      params: episodeParams,
+      body: objectSchema({ text: Type.String({ minLength: 1, maxLength: 2_000_000 }) }),
+      responses: { 200: { description: 'the episode', schema: ref('Episode') }, ...errors(400, 401, 404) },
+      handle: async ({ params, body }) => {
+        const episode = await series.episode(params.id, Number(params.number));
+        try {
+          readEpisodeScript(body.text, { ...(episode.fileName ? { file: episode.fileName } : {}), format: episode.format });
+        } catch (error) {
+          if (!(error instanceof ScriptError)) throw error;
+          throw badRequest(error.message, [{ in: 'body', path: '/text', message: error.message }]);
+        }
+        return series.reviseEpisode(params.id, episode.number, body.text);
+      },
+    }),
+  ];
+}
+
+/** "The Last Terminal" → "the-last-terminal". */
+function slug(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+}

@@ -1,0 +1,124 @@
+/** Series and episodes (issue 20, item 1): the store, the REST API and the CLI. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { greetingGraph, startTestServer, type TestServer } from './fixtures/server.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const markdown = (title: string): string => `# ${title}\n\n## The vault\n\n**ADA:** Power is out.\n`;
+const fountain = 'Title: Cold Boot\n\nINT. VAULT - NIGHT\n\nThe lights die.\n\nADA\nPower is out.\n';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+  expect((await t.api.post('/api/graphs').send({ document: greetingGraph('season-graph') })).status).toBe(201);
+});
+afterAll(async () => {
+  await t?.dispose();
+});
+
+describe('series over the API', () => {
+  it('creates a series on a stored graph, refusing a taken id and an unknown graph', async () => {
+    const created = await t.api.post('/api/series').send({ name: 'The Last Terminal', graphId: 'season-graph', settings: { profile: 'preview-720p', budgetUsdPerRun: 2 } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'the-last-terminal', name: 'The Last Terminal', graphId: 'season-graph', settings: { profile: 'preview-720p', budgetUsdPerRun: 2 }, episodeCount: 0 });
+    const again = await t.api.post('/api/series').send({ name: 'The Last Terminal', graphId: 'season-graph' });
+    expect([again.status, again.body.error.code]).toEqual([409, 'SERIES_EXISTS']);
+    const unknown = await t.api.post('/api/series').send({ id: 'ghost', name: 'Ghost', graphId: 'nowhere' });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'UNKNOWN_GRAPH']);
+    const badSettings = await t.api.post('/api/series').send({ id: 'bad', name: 'Bad', graphId: 'season-graph', settings: { budgetUsdPerRun: -1 } });
+    expect(badSettings.status).toBe(400);
+    expect((await t.api.get('/api/series')).body.map((s: { id: string }) => s.id)).toEqual(['the-last-terminal']);
+  });
+
+  it('adds episodes in order (markdown or Fountain, read from their content), and refuses a broken script naming its file and line, storing nothing', async () => {
+    await t.api.post('/api/series').send({ id: 'numbered', name: 'Numbered', graphId: 'season-graph' });
+    const added = await t.api.post('/api/series/numbered/episodes').send({ episodes: [{ text: markdown('Boot Sequence'), fileName: 'ep01.md' }, { text: fountain }] });
+    expect(added.status).toBe(201);
+    expect(added.body.episodes.map((e: { number: number; title: string; format: string; status: string; version: number }) => [e.number, e.title, e.format, e.status, e.version])).toEqual([
+      [1, 'Boot Sequence', 'markdown', 'draft', 1],
+      [2, 'Cold Boot', 'fountain', 'draft', 1],
+    ]);
+
+    const broken = await t.api.post('/api/series/numbered/episodes').send({ episodes: [{ text: markdown('Fine') }, { text: '# T\n\n```terminal\n$ ls\n', fileName: 'ep04.md' }] });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.message).toBe('episode 2: ep04.md:3: code fence ``` opened here is never closed');
+    expect(broken.body.error.problems).toEqual([expect.objectContaining({ in: 'body', path: '/episodes/1/text' })]);
+    // All or none: the fine first episode was not stored either.
+    const shown = await t.api.get('/api/series/numbered');
+    expect(shown.body.episodes.map((e: { number: number }) => e.number)).toEqual([1, 2]);
+    expect((await t.api.post('/api/series/nope/episodes').send({ episodes: [{ text: markdown('x') }] })).status).toBe(404);
+  });
+
+  it("versions an episode's script like a graph, and reads its status from its latest run", async () => {
+    await t.api.post('/api/series').send({ id: 'status', name: 'Status', graphId: 'season-graph' });
+    const [episode] = (await t.api.post('/api/series/status/episodes').send({ episodes: [{ text: markdown('One') }] })).body.episodes as Array<{ id: string; sha256: string }>;
+    const same = await t.api.put('/api/series/status/episodes/1/script').send({ text: markdown('One') });
+    expect([same.status, same.body.version, same.body.sha256]).toEqual([200, 1, episode!.sha256]);
+    const revised = await t.api.put('/api/series/status/episodes/1/script').send({ text: markdown('One, revised') });
+    expect([revised.body.version, revised.body.title]).toEqual([2, 'One']);
+    expect((await t.api.put('/api/series/status/episodes/1/script').send({ text: '```terminal\n' })).status).toBe(400);
+    expect((await t.api.get('/api/series/status/episodes/1')).body).toMatchObject({ version: 2, script: markdown('One, revised'), runs: [], status: 'draft' });
+
+    // Runs linked to the episode decide its status: the latest one counts.
+    const { store, series } = t.server.context.workspace;
+    const status = async (): Promise<unknown> => (await t.api.get('/api/series/status')).body.episodes[0].status;
+    const graph = greetingGraph('season-graph');
+    await store.createRun({ id: 'run-a', graphName: graph.name, graph, inputs: {}, priority: 'batch' });
+    await series.linkRun(episode!.id, 'run-a', 1);
+    expect(await status()).toBe('rendering');
+    await store.finishRun('run-a', { status: 'failed', durationMs: 10, error: { name: 'Error', code: 'X', message: 'boom', retryable: false } });
+    expect(await status()).toBe('failed');
+    await new Promise((r) => setTimeout(r, 5));
+    await store.createRun({ id: 'run-b', graphName: graph.name, graph, inputs: {}, priority: 'batch' });
+    await series.linkRun(episode!.id, 'run-b', 2);
+    await store.finishRun('run-b', { status: 'done', durationMs: 1234 });
+    const [shown] = (await t.api.get('/api/series/status')).body.episodes as Array<Record<string, unknown>>;
+    expect(shown).toMatchObject({ status: 'rendered', lastRun: { runId: 'run-b', status: 'done', scriptVersion: 2, durationMs: 1234 } });
+    expect((await t.api.get('/api/series/status/episodes/1')).body.runs.map((r: { runId: string }) => r.runId)).toEqual(['run-b', 'run-a']);
+  });
+
+  it('documents every series route in OpenAPI', async () => {
+    const paths = Object.keys((await t.api.get('/api/openapi.json')).body.paths as Record<string, unknown>).filter((path) => path.startsWith('/api/series'));
+    expect(paths.sort()).toEqual(['/api/series', '/api/series/{id}', '/api/series/{id}/episodes', '/api/series/{id}/episodes/{number}', '/api/series/{id}/episodes/{number}/script']);
+  });
+});
+
+describe('series from the CLI', () => {
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'reelgraph-series-cli-'));
+  });
+  afterAll(async () => {
+    await rm(cwd, { recursive: true, force: true });
+  });
+  const reelgraph = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
+      execFile(process.execPath, [join(repo, 'bin', 'reelgraph.js'), ...args], { cwd, env: { ...process.env, REELGRAPH_DATA: join(cwd, 'data') }, timeout: 60_000 }, (error, stdout, stderr) =>
+        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      ),
+    );
+
+  it('creates a series, adds episode files in order (all or none), and shows them with their status', async () => {
+    expect((await reelgraph('save', join(repo, 'graphs/hello.json'))).code).toBe(0);
+    expect((await reelgraph('series', 'create', 'hello-season', '--graph', 'hello', '--profile', 'preview-720p')).stdout).toBe('created series hello-season on graph hello\n');
+    await writeFile(join(cwd, 'ep1.md'), markdown('Boot Sequence'));
+    await writeFile(join(cwd, 'ep2.fountain'), fountain);
+    await writeFile(join(cwd, 'ep3.md'), '# T\n\n```terminal\n');
+    const refused = await reelgraph('episode', 'add', 'hello-season', 'ep1.md', 'ep3.md');
+    expect([refused.code, refused.stderr]).toEqual([2, 'ep3.md:3: code fence ``` opened here is never closed\n']);
+    const added = await reelgraph('episode', 'add', 'hello-season', 'ep1.md', 'ep2.fountain');
+    expect(added.stdout).toBe('added episode 1 "Boot Sequence" (markdown) to hello-season\nadded episode 2 "Cold Boot" (fountain) to hello-season\n');
+    const shown = JSON.parse((await reelgraph('series', 'show', 'hello-season', '--json')).stdout) as { settings: unknown; episodes: Array<{ number: number; title: string; status: string; fileName: string }> };
+    expect(shown.settings).toEqual({ profile: 'preview-720p' });
+    expect(shown.episodes.map((e) => [e.number, e.title, e.status, e.fileName])).toEqual([
+      [1, 'Boot Sequence', 'draft', 'ep1.md'],
+      [2, 'Cold Boot', 'draft', 'ep2.fountain'],
+    ]);
+    const unknown = await reelgraph('episode', 'add', 'no-such-series', 'ep1.md');
+    expect([unknown.code, unknown.stderr]).toEqual([2, 'no series "no-such-series"\n']);
+    expect(await readFile(join(cwd, 'ep1.md'), 'utf8')).toBe(markdown('Boot Sequence'));
+  }, 120_000);
+});
