@@ -112,6 +112,8 @@ interface WrittenFile {
   kind: string;
   path: string;
   bytes?: number;
+  /** The artifact the file is a copy of in another container (the packaged MP4 with its recipe): that artifact is this deliverable. */
+  from?: string;
 }
 
 const isWrittenFile = (value: unknown): value is WrittenFile =>
@@ -179,6 +181,8 @@ export async function runPackage(run: RunDetail): Promise<RunPackage> {
   const entries: PackageEntry[] = [];
   const names = new Set<string>();
   const hashes = new Set<string>();
+  /** Exported files by the artifact they were made from. */
+  const madeFrom = new Map<string, DeliverableSource>();
   for (const file of files) {
     entries.push({ zipPath: `${base}/${file.rel}`, bytes: file.size, source: { path: file.path } });
     if (file.kind === 'media') continue;
@@ -187,12 +191,16 @@ export async function runPackage(run: RunDetail): Promise<RunPackage> {
     names.add(name);
     hashes.add(hash);
     deliverables.push({ name, output: file.output, ...typeOfExtension(extname(name)), bytes: file.size, hash, source: { path: file.path } });
+    if (file.from !== undefined) {
+      hashes.add(file.from);
+      madeFrom.set(file.from, deliverables.at(-1) as DeliverableSource);
+    }
   }
   const relabelled = new Set<DeliverableSource>();
   const firstVideo = handles.find(({ handle }) => typeOfHandle(handle).kind === 'video' && !hashes.has(handle.hash));
   for (const { output, handle } of handles) {
     // The exported copy of an output (the file of the "video" output) is that output's deliverable: name it so.
-    const exported = deliverables.find((deliverable) => deliverable.hash === handle.hash && 'path' in deliverable.source);
+    const exported = deliverables.find((deliverable) => deliverable.hash === handle.hash && 'path' in deliverable.source) ?? madeFrom.get(handle.hash);
     if (exported && !relabelled.has(exported)) {
       exported.output = output;
       relabelled.add(exported);

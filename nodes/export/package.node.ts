@@ -65,6 +65,8 @@ export interface WrittenFile {
   kind: FileKind | 'media';
   path: string;
   bytes: number;
+  /** The artifact the file was made from, when it is that artifact in another container (the MP4 with its recipe). */
+  from?: string;
 }
 
 type ScriptInfo = Pick<Script, 'title' | 'meta'> & { source?: { sha256?: string } };
@@ -144,6 +146,7 @@ interface Staged {
   kind: FileKind | 'media';
   staged: string;
   final: string;
+  from?: string;
 }
 
 export default defineNode({
@@ -270,7 +273,7 @@ export default defineNode({
       if (wanted.has('mp4')) {
         checkpoint(0.85, 'video');
         await writeVideoWithRecipe(videoPath, join(stage, videoName), recipe, signal);
-        staged.push({ kind: 'mp4', staged: join(stage, videoName), final: join(outDir, videoName) });
+        staged.push({ kind: 'mp4', staged: join(stage, videoName), final: join(outDir, videoName), from: video.hash });
       }
 
       checkpoint(0.9, 'finishing');
@@ -289,7 +292,7 @@ export default defineNode({
         } catch (cause) {
           throw new PermanentError(`cannot write "${file.final}": ${(cause as Error).message}`, { location: { file: file.final }, cause });
         }
-        files.push({ kind: file.kind, path: file.final, bytes: (await stat(file.final)).size });
+        files.push({ kind: file.kind, path: file.final, bytes: (await stat(file.final)).size, ...(file.from ? { from: file.from } : {}) });
       }
       log.info('export written', { base, files: files.length });
       return { files, thumbnail };
