@@ -8,7 +8,7 @@ import { sceneGraph } from '../runtime/runs/scene-preview.js';
 import type { Workspace } from '../runtime/workspace.js';
 import { Exit, EXIT } from './exit.js';
 import { describeLocation, formatMs, table } from './format.js';
-import { withParsersForInputFiles } from './input-format.js';
+import { withParsersForInputFiles } from '../nodes/script/input-format.js';
 import type { Io } from './io.js';
 import { loadGraph } from './load-graph.js';
 import { createProgressView, statusSymbols } from './progress.js';

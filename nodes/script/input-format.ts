@@ -7,8 +7,8 @@
  * one of that format for this run. The swap is in the graph the run records,
  * so the run says which parser read the file, and the cache keys differ.
  */
-import { GRAPH_INPUT_NODE, parseRef, type GraphDocument } from '../runtime/contract/index.js';
-import { detectScriptFormat, type ScriptFormat } from '../nodes/script/engine/detect-format.js';
+import { GRAPH_INPUT_NODE, parseRef, type GraphDocument } from '../../runtime/contract/index.js';
+import { detectScriptFormat, type ScriptFormat } from './engine/detect-format.js';
 
 /** The script parser node for each format, and its text input port. Both share params and outputs. */
 const scriptParsers: Record<ScriptFormat, { type: string; port: string }> = {
