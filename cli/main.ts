@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEstimateCommand } from './commands/estimate.js';
+import { registerGcCommand } from './commands/gc.js';
 import { registerGraphsCommand } from './commands/graphs.js';
 import { registerNodesCommand } from './commands/nodes.js';
 import { registerPinCommands } from './commands/pins.js';
@@ -41,6 +42,7 @@ const commands: ReadonlyArray<(program: Command, cli: CliContext) => void> = [
   registerShowCommand,
   registerReviewCommands,
   registerPinCommands,
+  registerGcCommand,
   registerServerCommands,
 ];
 
