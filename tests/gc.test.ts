@@ -7,14 +7,16 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
 import { builtinNodes } from '../nodes/index.js';
 import { defineNode, GRAPH_FORMAT, type ArtifactHandle, type GraphDocument, type NodeType } from '../runtime/contract/index.js';
 import type { RunDetail } from '../runtime/contract/records.js';
-import { collectGarbage, defaultRetentionPolicy, planRetention, retentionTarget, type RetentionPolicy, type RetentionTarget } from '../runtime/store/retention.js';
+import { collectGarbage, defaultRetentionPolicy, planRetention, retentionTarget, type RetentionPolicy, type RetentionResult, type RetentionTarget } from '../runtime/store/retention.js';
 import type { SqliteRunStore } from '../runtime/store/sqlite.js';
 import { openWorkspace, type Workspace } from '../runtime/workspace.js';
+import { scheduleRetention } from '../server/retention-schedule.js';
 
 const DAY = 86_400_000;
 const executed: string[] = [];
@@ -269,5 +271,27 @@ describe('reelgraph gc', () => {
     expect(JSON.parse(busy.out)).toMatchObject({ stopped: { reason: 'active-run', runIds: ['cli-run-in-progress'] }, removed: [] });
     await open();
     expect(await present(blobsOf(first)[0]!)).toBe(true);
+  });
+});
+
+describe('the server schedule', () => {
+  it('sweeps every REELGRAPH_GC_INTERVAL_MS with the limits from the environment, and refuses a setting it cannot read', async () => {
+    const old = await run(['g']);
+    const kept = await run(['h']);
+    const env = { REELGRAPH_GC_INTERVAL_MS: '1', REELGRAPH_GC_MAX_AGE: '0', REELGRAPH_GC_KEEP_YOUNGER_THAN: '0', REELGRAPH_GC_KEEP_RUNS: '1' };
+    const logger = pino({ level: 'silent' });
+    const swept = new Promise<RetentionResult>((resolve) => {
+      const schedule = scheduleRetention(ws, env, logger, { onSweep: (result) => void schedule.stop().then(() => resolve(result)) });
+    });
+
+    const result = await swept;
+
+    expect(artifactIds(result.removed)).toEqual(hashes(blobsOf(old)));
+    expect(await present(blobsOf(old)[0]!)).toBe(false);
+    expect(await present(blobsOf(kept)[0]!)).toBe(true);
+    expect(() => scheduleRetention(ws, { ...env, REELGRAPH_GC_MAX_SIZE: 'big' }, logger)).toThrow(/REELGRAPH_GC_MAX_SIZE "big" is not a size/);
+    expect(() => scheduleRetention(ws, { REELGRAPH_GC_INTERVAL_MS: 'hourly' }, logger)).toThrow(/REELGRAPH_GC_INTERVAL_MS/);
+    // Unset: no schedule at all.
+    await scheduleRetention(ws, {}, logger).stop();
   });
 });
