@@ -528,6 +528,31 @@ describe('export.package', () => {
     for (const url of urls) expect(names).toContain(url);
   }, 60_000);
 
+  it('with media "link", hard-links the video and the media to the store: no second copy, and it outlives the stored blob', async () => {
+    const outDir = join(h.dir, 'out-linked');
+    const result = await h.run(exportGraph({ media: 'link', files: ['mp4', 'otio'], titleCard: false, thumbnailTime: 1 }), {
+      outDir,
+      inputs: { markdown, video: video(), timeline: episodeTimeline(), subtitles },
+    });
+    expect(result.status, JSON.stringify(result.nodes.map((node) => node.error))).toBe('done');
+    const files = result.outputs.files as Array<{ kind: string; path: string }>;
+    const placed = files.filter((file) => file.kind === 'media' || file.kind === 'mp4');
+    expect(placed).toHaveLength(1 + 4 + 3);
+    const storePath = await h.engine.services.artifacts.localPath(media.episode);
+    const video_ = placed.find((file) => file.kind === 'mp4')!;
+    // The same file under two names: one inode, two links.
+    expect((await stat(video_.path)).ino).toBe((await stat(storePath)).ino);
+    for (const file of placed) expect((await stat(file.path)).nlink).toBeGreaterThanOrEqual(2);
+    // What gc does to an artifact: the export keeps its bytes.
+    const bytes = await readFile(storePath);
+    await rm(storePath, { force: true });
+    try {
+      expect(await readFile(video_.path)).toEqual(bytes);
+    } finally {
+      await writeFile(storePath, bytes, { mode: 0o444 });
+    }
+  }, 60_000);
+
   it('makes any title a safe file name', async () => {
     const hostile = `../../etc/x 🎬 ${'é'.repeat(300)}`;
     const safe = `etc-x-${'e'.repeat(74)}`;
