@@ -185,6 +185,11 @@ describe('what gc keeps', () => {
 
     expect(result.stopped).toEqual({ reason: 'active-run', runIds: ['run-in-progress'] });
     expect(result.removed).toEqual([]);
+
+    // Ten days on, the record has not moved: a crashed process's run, which blocks nothing.
+    const later = await collectGarbage(target(), policy({ maxAgeMs: DAY }));
+    expect(later.stopped).toBeUndefined();
+    expect(artifactIds(later.removed)).toEqual(artifactIds(plan.remove));
   });
 });
 
