@@ -214,7 +214,8 @@ async function sizeOf(path: string): Promise<number> {
   return total;
 }
 
-async function runsOf(db: Connection): Promise<RunInfo[]> {
+/** Runs newest first with their last recorded activity; `unfinishedOnly`: queued and running ones (the check before each removal). */
+async function runsOf(db: Connection, unfinishedOnly = false): Promise<RunInfo[]> {
   return db.exclusive((x) =>
     x.all<RunInfo>(
       `SELECT r.id, COALESCE(r.graph_id, 'name:' || r.graph_name) AS "group", r.status, r.created_at AS createdAt,
@@ -222,14 +223,14 @@ async function runsOf(db: Connection): Promise<RunInfo[]> {
              COALESCE((SELECT MAX(MAX(COALESCE(started_at, 0), COALESCE(finished_at, 0))) FROM node_runs WHERE run_id = r.id), 0),
              COALESCE((SELECT MAX(MAX(COALESCE(started_at, 0), COALESCE(finished_at, 0))) FROM item_runs WHERE run_id = r.id), 0),
              COALESCE((SELECT MAX(at) FROM run_logs WHERE run_id = r.id), 0)) AS lastActivity
-       FROM runs r ORDER BY r.created_at DESC, r.rowid DESC`,
+       FROM runs r ${unfinishedOnly ? "WHERE r.status IN ('queued', 'running')" : ''} ORDER BY r.created_at DESC, r.rowid DESC`,
     ),
   );
 }
 
 /** Runs that a removal could race: queued or running, and not silent for `staleRunAfterMs`. */
 export async function activeRuns(db: Connection, policy: Pick<RetentionPolicy, 'staleRunAfterMs'>, now: number): Promise<string[]> {
-  const runs = (await runsOf(db)).filter((run) => run.status === 'queued' || run.status === 'running');
+  const runs = await runsOf(db, true);
   return runs.filter((run) => now - run.lastActivity < policy.staleRunAfterMs).map((run) => run.id);
 }
 
