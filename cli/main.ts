@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEstimateCommand } from './commands/estimate.js';
+import { registerGcCommand } from './commands/gc.js';
 import { registerGraphsCommand } from './commands/graphs.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerNodesCommand } from './commands/nodes.js';
@@ -45,6 +46,7 @@ const commands: ReadonlyArray<(program: Command, cli: CliContext) => void> = [
   registerInspectCommand,
   registerReviewCommands,
   registerPinCommands,
+  registerGcCommand,
   registerServerCommands,
 ];
 

@@ -26,6 +26,7 @@ import { createMetrics } from './metrics.js';
 import { attachSocket } from './socket.js';
 import { CallbackSender } from './webhooks/callbacks.js';
 import { notifyWaitingReviews } from './webhooks/review-notices.js';
+import { scheduleRetention } from './retention-schedule.js';
 
 export interface StartServerOptions extends Partial<ServerConfig> {
   dataDir: string;
@@ -88,6 +89,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if ((await tokens.count()) === 0) initialToken = (await tokens.create('initial')).token;
 
   const stopReviewNotices = notifyWaitingReviews({ events: workspace.engine.events, store: workspace.store, tables, vault, callbacks, logger });
+  // REELGRAPH_GC_INTERVAL_MS: retention in this process (server/retention-schedule.ts); a sweep removes nothing while a run is active.
+  const retention = scheduleRetention(workspace, env, logger);
 
   const { app } = createApp(context);
   const http = createServer(app);
@@ -121,6 +124,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // Unfinished runs stay queued/running in the store; the next start resumes them.
       workspace.launcher.detach();
       stopReviewNotices();
+      await retention.stop();
       await callbacks.close();
       metrics.close();
       await workspace.engine.close();

@@ -37,11 +37,12 @@ async function packagesLoadedBy(name: string, args: string[], env: NodeJS.Proces
 
 const heavy = ['bullmq', 'ioredis', '@aws-sdk/client-s3', 'express', 'socket.io', 'compromise'];
 
-it('validate, nodes and runs load none of the heavy packages only some commands need', async () => {
+it('validate, nodes, runs and gc load none of the heavy packages only some commands need', async () => {
   for (const [name, args] of [
     ['validate', ['validate', 'graphs/hello.json']],
     ['nodes', ['nodes', '--json']],
     ['runs', ['runs', '--json']],
+    ['gc', ['gc', '--dry-run', '--json']],
   ] as const) {
     const loaded = await packagesLoadedBy(name, [...args]);
     // The recorder works: the registry's own dependencies are there.

@@ -580,6 +580,33 @@ describe('export.package', () => {
     expect(plain.stderr).toMatch(/carries no reelgraph recipe/);
   }, 120_000);
 
+  it('with media "link", hard-links the media to the store: no second copy, and it outlives the stored blob; the video carries its recipe, so it is its own file', async () => {
+    const outDir = join(h.dir, 'out-linked');
+    const result = await h.run(exportGraph({ media: 'link', files: ['mp4', 'otio'], titleCard: false, thumbnailTime: 1 }), {
+      outDir,
+      inputs: { markdown, video: video(), timeline: episodeTimeline(), subtitles },
+    });
+    expect(result.status, JSON.stringify(result.nodes.map((node) => node.error))).toBe('done');
+    const files = result.outputs.files as Array<{ kind: string; path: string }>;
+    const placed = files.filter((file) => file.kind === 'media');
+    expect(placed).toHaveLength(4 + 3);
+    for (const file of placed) expect((await stat(file.path)).nlink).toBeGreaterThanOrEqual(2);
+    expect((await stat(files.find((file) => file.kind === 'mp4')!.path)).nlink).toBe(1);
+    // The dialogue stem is the voice blob: the same file under two names, one inode.
+    const storePath = await h.engine.services.artifacts.localPath(media.voice);
+    const inode = (await stat(storePath)).ino;
+    const linked = (await Promise.all(placed.map(async (file) => ((await stat(file.path)).ino === inode ? file : undefined)))).find(Boolean);
+    expect(linked).toBeDefined();
+    // What gc does to an artifact: the export keeps its bytes.
+    const bytes = await readFile(storePath);
+    await rm(storePath, { force: true });
+    try {
+      expect(await readFile(linked!.path)).toEqual(bytes);
+    } finally {
+      await writeFile(storePath, bytes, { mode: 0o444 });
+    }
+  }, 60_000);
+
   it('makes any title a safe file name', async () => {
     const hostile = `../../etc/x 🎬 ${'é'.repeat(300)}`;
     const safe = `etc-x-${'e'.repeat(74)}`;

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { safeBaseName } from '../../runtime/contract/file-name.js';
 import {
@@ -38,6 +38,9 @@ import { toOtio, type RenderedReference } from './otio.js';
 import { renderThumbnail, thumbnailSize, type TitleCard } from './thumbnail.js';
 import { chooseThumbnailFrame, thumbnailCandidates } from './thumbnail-frame.js';
 
+export const mediaModes = ['copy', 'link'] as const;
+export type MediaMode = (typeof mediaModes)[number];
+
 export const fileKinds = ['mp4', 'srt', 'vtt', 'thumbnail', 'chapters', 'otio', 'fcpxml', 'graph'] as const;
 export type FileKind = (typeof fileKinds)[number];
 
@@ -58,6 +61,13 @@ const params = nodeParams({
   files: Type.Array(Type.Unsafe<FileKind>({ enum: [...fileKinds] }), { title: 'Files to write', uniqueItems: true, default: [...fileKinds] }),
   thumbnailTime: Type.Optional(Type.Number({ title: 'Thumbnail time (s)', minimum: 0, description: 'Default: the sharpest, most detailed of a few frames in each scene, none in a transition or an overlay powering on, and between lines when there are such frames (no caption under the title).' })),
   titleCard: Type.Boolean({ title: 'Title card', default: true, description: 'Episode title, series and number over the thumbnail frame.' }),
+  media: Type.Unsafe<MediaMode>({
+    enum: [...mediaModes],
+    title: 'Media files',
+    default: 'copy',
+    description:
+      'copy: private copies of the video and the timelines\' media. link: hard links to the artifact store (no second copy on disk; read-only files that outlive `reelgraph gc`), a copy where the output directory is on another file system.',
+  }),
 });
 type Params = Static<typeof params>;
 
@@ -137,10 +147,32 @@ async function thumbnailTime(path: string, timeline: Timeline, video: Video, sub
   return Math.min(time, Math.max(0, video.duration - 1 / timeline.fps));
 }
 
-/** A private copy rather than a hard link: a link would let an edit in the output folder change the artifact store. */
-const copyArtifact = async (artifacts: ArtifactStore, handle: ArtifactHandle, to: string): Promise<void> => {
-  await copyFile(await artifacts.localPath(handle), to, constants.COPYFILE_FICLONE);
+/**
+ * A private copy by default: a link shares the store's bytes, so a tool that
+ * rewrote a linked file in place (after making it writable: blobs are
+ * read-only) would change the stored artifact. `link` hard-links instead,
+ * never symlinks: a hard link is a name of its own for the same bytes, so it
+ * survives `reelgraph gc` removing the artifact from the store, and a copy of
+ * the folder elsewhere copies bytes, not dangling pointers. A hard link
+ * cannot cross file systems (EXDEV) and some file systems have none: those
+ * files are copied. Says whether it linked.
+ */
+const placeArtifact = async (artifacts: ArtifactStore, handle: ArtifactHandle, to: string, mode: MediaMode): Promise<boolean> => {
+  const from = await artifacts.localPath(handle);
+  if (mode === 'link') {
+    try {
+      await link(from, to);
+      return true;
+    } catch (error) {
+      if (!LINK_REFUSALS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    }
+  }
+  await copyFile(from, to, constants.COPYFILE_FICLONE);
+  return false;
 };
+
+/** What link(2) answers when this file system, or this pair of them, cannot hard-link: copy instead. */
+const LINK_REFUSALS = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
 
 interface Staged {
   kind: FileKind | 'media';
@@ -254,12 +286,13 @@ export default defineNode({
       }
 
       checkpoint(0.5, 'media');
+      let linked = 0;
       if (wantsTimeline) {
         await mkdir(join(stage, 'media'));
         const files = [...media.values(), ...stems.map((stem) => ({ handle: stem.handle, name: stem.file }))];
         let copied = 0;
         for (const { handle, name } of files) {
-          await copyArtifact(artifacts, handle, join(stage, 'media', name));
+          if (await placeArtifact(artifacts, handle, join(stage, 'media', name), params.media)) linked += 1;
           staged.push({ kind: 'media', staged: join(stage, 'media', name), final: join(outDir, 'media', name) });
           checkpoint(0.5 + (0.3 * ++copied) / files.length, 'media');
         }
@@ -267,10 +300,11 @@ export default defineNode({
       const recipe = recipeOf(ctx, script);
       if (wanted.has('graph') && ctx.run?.graph.document) {
         // The resolved graph the run executed: what `reelgraph inspect` reopens when the store no longer has its version.
-        await copyArtifact(artifacts, ctx.run.graph.document, join(stage, `${base}${suffixes.graph}`));
+        await placeArtifact(artifacts, ctx.run.graph.document, join(stage, `${base}${suffixes.graph}`), 'copy');
         staged.push({ kind: 'graph', staged: join(stage, `${base}${suffixes.graph}`), final: join(outDir, `${base}${suffixes.graph}`) });
       }
       if (wanted.has('mp4')) {
+        // Never linked: the delivered file is the render with its recipe, a file of its own.
         checkpoint(0.85, 'video');
         await writeVideoWithRecipe(videoPath, join(stage, videoName), recipe, signal);
         staged.push({ kind: 'mp4', staged: join(stage, videoName), final: join(outDir, videoName), from: video.hash });
@@ -294,7 +328,7 @@ export default defineNode({
         }
         files.push({ kind: file.kind, path: file.final, bytes: (await stat(file.final)).size, ...(file.from ? { from: file.from } : {}) });
       }
-      log.info('export written', { base, files: files.length });
+      log.info('export written', { base, files: files.length, ...(params.media === 'link' ? { linked } : {}) });
       return { files, thumbnail };
     } finally {
       for (const message of warnings) log.warn(message);
