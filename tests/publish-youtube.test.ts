@@ -3,11 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GRAPH_FORMAT, validateGraph, type GraphDocument } from '../runtime/contract/index.js';
+import { GRAPH_FORMAT, GraphValidationError, validateGraph, type GraphDocument } from '../runtime/contract/index.js';
 import { createBuiltinRegistry } from '../nodes/index.js';
 import youtube from '../nodes/publish/youtube.node.js';
 import { YouTubeQuotaError } from '../nodes/publish/youtube-client.js';
 import { CLIENT, startFakeYouTube, type FakeYouTube, type YouTubeRequest } from './fixtures/fake-youtube.js';
+import { createHarness, graph } from './fixtures/harness.js';
 import { memoryParts, runPublish } from './fixtures/publish-context.js';
 
 const KiB = 1024;
@@ -156,6 +157,26 @@ describe('publish.youtube: resumable upload', () => {
     expect(tokensUsed).toEqual(new Set(['Bearer ya29.token-1', 'Bearer ya29.token-2']));
   });
 
+  it('a thumbnail that fails after the upload costs no second upload: the next run sets only the thumbnail', async () => {
+    const parts = memoryParts();
+    fake.replies.thumbnail.push({ status: 400, reason: 'invalidImage', message: 'The thumbnail image is invalid.' });
+    await expect(publish({}, { parts }).result).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/thumbnail.*invalidImage/) });
+    expect(fake.sessions).toHaveLength(1);
+    const again = await publish({}, { parts }).result;
+    expect(again.videoId).toBe(fake.sessions[0]!.videoId);
+    expect(fake.sessions).toHaveLength(1);
+    expect(fake.thumbnails.map((thumbnail) => thumbnail.videoId)).toEqual([fake.sessions[0]!.videoId]);
+  });
+
+  it('a Retry-After longer than the cap is handed to the engine at once, not slept through', async () => {
+    fake.replies.initiate.push({ status: 429, reason: 'rateLimitExceeded', retryAfter: '3600' });
+    const started = Date.now();
+    const error = await publish({ maxRetryAfterMs: 1000 }).result.catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ retryable: true, retryAfterMs: 3_600_000 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(steps()).toEqual(['token', 'initiate']);
+  });
+
   it.each(['quotaExceeded', 'uploadLimitExceeded'])('a 403 %s is a typed permanent error naming the reason, and nothing is retried', async (reason) => {
     fake.replies.initiate.push({ status: 403, reason, message: 'The request cannot be completed because you have exceeded your quota.' });
     const error = await publish().result.catch((caught: unknown) => caught);
@@ -198,5 +219,40 @@ describe('publish.youtube: params are checked before any byte is sent', () => {
     expect(error).toMatchObject({ retryable: false, location: { param: '/privacyStatus' } });
     expect((error as Error).message).toMatch(/publishAt needs privacyStatus "private"/);
     expect(fake.requests).toEqual([]);
+  });
+});
+
+describe('publish.youtube in the engine', () => {
+  const publishGraph = (nodeParams: Record<string, unknown>) =>
+    graph([['yt', 'publish.youtube', nodeParams]], ['$input.files -> yt.files'], { inputs: { files: { type: 'Json', required: true } }, outputs: { videoId: 'yt.videoId' } });
+
+  it('a second run of the same video and metadata answers the recorded upload (the workspace’s part cache): no duplicate', async () => {
+    const harness = await createHarness({ credentials: { get: async (name) => (name === 'youtube' ? CLIENT : undefined) } });
+    try {
+      const first = await harness.run(publishGraph(params()), { inputs: { files } });
+      expect(first.status).toBe('done');
+      const second = await harness.run(publishGraph(params()), { inputs: { files } });
+      expect(second.status).toBe('done');
+      expect(second.outputs.videoId).toBe(first.outputs.videoId);
+      expect(fake.sessions).toHaveLength(1);
+    } finally {
+      await harness.dispose();
+    }
+  });
+
+  it('refuses a graph without the synthetic-media answer before anything runs', async () => {
+    const harness = await createHarness({ credentials: { get: async () => CLIENT } });
+    try {
+      const { containsSyntheticMedia: _answer, ...unanswered } = params();
+      // The engine refuses while starting (synchronously): no unit is dispatched.
+      const error = await Promise.resolve()
+        .then(() => harness.run(publishGraph(unanswered), { inputs: { files } }))
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(GraphValidationError);
+      expect((error as GraphValidationError).problems).toEqual([expect.objectContaining({ nodeId: 'yt', param: '/containsSyntheticMedia' })]);
+      expect(fake.requests).toEqual([]);
+    } finally {
+      await harness.dispose();
+    }
   });
 });
