@@ -127,11 +127,11 @@ export default defineNode({
   retry: { retries: 2, backoffMs: 30_000 },
   timeoutMs: 3_600_000,
   credentials: [credential],
-  // A large video takes long: allow 256 KiB/s, and never less than ten minutes.
+  // A large video takes long: allow a 1 Mbit/s uplink (128 KiB/s), and never less than ten minutes.
   unitTimeoutMs(inputs) {
     const files = Array.isArray(inputs.files) ? (inputs.files as Deliverable[]) : [];
     const bytes = files.find((file) => file?.kind === 'mp4')?.bytes ?? 0;
-    return Math.max(600_000, Math.ceil(bytes / (256 * 1024)) * 1000);
+    return Math.max(600_000, Math.ceil(bytes / (128 * 1024)) * 1000);
   },
   async execute(ctx: NodeContext<Params>) {
     const { params, nodeId } = ctx;
