@@ -147,6 +147,17 @@ describe('publish.youtube: resumable upload', () => {
     expect(steps().slice(0, 5)).toEqual(['token', 'initiate', 'chunk', 'status', 'chunk']);
   });
 
+  it('ends a chunk that gets no answer at the request deadline and goes on from what the session holds', async () => {
+    fake.hangNextChunk = true;
+    const started = Date.now();
+    await publish({ requestTimeoutMs: 300 }).result;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(sha256(fake.bytesOf(fake.sessions[0]!))).toBe(sha256(video));
+    // The server kept the whole unanswered chunk: after asking, nothing of it is sent again.
+    expect(steps().slice(0, 5)).toEqual(['token', 'initiate', 'chunk', 'status', 'chunk']);
+    expect(chunks().map((chunk) => chunk.range!.from)).toEqual([0, CHUNK, 2 * CHUNK, 3 * CHUNK, 4 * CHUNK]);
+  });
+
   it('refreshes the access token once on a 401 mid-upload and goes on in the same session', async () => {
     fake.expireTokenAfterChunks = 2;
     await publish().result;
