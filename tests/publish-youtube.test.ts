@@ -158,6 +158,13 @@ describe('publish.youtube: resumable upload', () => {
     expect(chunks().map((chunk) => chunk.range!.from)).toEqual([0, CHUNK, 2 * CHUNK, 3 * CHUNK, 4 * CHUNK]);
   });
 
+  it('gives up, as transient, on a session that answers 308 but takes nothing', async () => {
+    fake.stuck = true;
+    const error = await publish({ retries: 2 }).result.catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ retryable: true, message: expect.stringMatching(/took nothing at byte 0/) });
+    expect(chunks()).toHaveLength(3);
+  });
+
   it('refreshes the access token once on a 401 mid-upload and goes on in the same session', async () => {
     fake.expireTokenAfterChunks = 2;
     await publish().result;

@@ -167,6 +167,10 @@ export class YouTubeClient {
           return state.video;
         }
         if (state.offset > offset) failures = 0;
+        else if (++failures > this.options.retries) {
+          // A session that answers 308 without taking anything would otherwise be fed the same chunk forever.
+          throw new TransientError(`${PROVIDER}: the upload session took nothing at byte ${offset} of ${request.size} after ${failures} attempts`, this.where());
+        }
         offset = state.offset;
         request.progress?.(offset, request.size);
       }

@@ -166,7 +166,8 @@ export default defineNode({
       nodeId,
     });
 
-    let record = (await ctx.parts?.get(key)) as UploadRecord | undefined;
+    const recorded = (await ctx.parts?.get(key)) as Partial<UploadRecord> | undefined;
+    let record = typeof recorded?.videoId === 'string' ? (recorded as UploadRecord) : undefined;
     if (record) {
       ctx.log.info(`${NODE_TYPE}: this video with this metadata is already on YouTube as ${record.videoId}; not uploaded again`);
     } else {
