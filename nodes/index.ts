@@ -7,6 +7,9 @@ import fallback from './control/fallback.node.js';
 import review from './control/review.node.js';
 import writeFile from './file/write.node.js';
 import exportPackage from './export/package.node.js';
+import publishS3 from './publish/s3.node.js';
+import publishWebhook from './publish/webhook.node.js';
+import publishYoutube from './publish/youtube.node.js';
 import jsonStringify from './json/stringify.node.js';
 import scriptFountain from './script/fountain.node.js';
 import scriptMarkdown from './script/markdown.node.js';
@@ -37,4 +40,4 @@ export function createBuiltinRegistry(): NodeRegistry<NodeType> {
   return new NodeRegistry<NodeType>(builtinNodes);
 }
 
-export const builtinNodes = [scriptMarkdown, scriptFountain, voiceCast, voiceTts, scenePrompt, overlayTerminal, sceneImage, sceneProcedural, sceneRunway, scenePika, sceneComfyui, assemblyPace, assemblyTimeline, captionsBuild, audioScore, audioMix, assemblyChunks, assemblyRenderChunk, assemblyJoin, fallback, review, template, formatEach, split, join, jsonStringify, writeFile, exportPackage] as NodeType[];
+export const builtinNodes = [scriptMarkdown, scriptFountain, voiceCast, voiceTts, scenePrompt, overlayTerminal, sceneImage, sceneProcedural, sceneRunway, scenePika, sceneComfyui, assemblyPace, assemblyTimeline, captionsBuild, audioScore, audioMix, assemblyChunks, assemblyRenderChunk, assemblyJoin, fallback, review, template, formatEach, split, join, jsonStringify, writeFile, exportPackage, publishYoutube, publishS3, publishWebhook] as NodeType[];
