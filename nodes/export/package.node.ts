@@ -202,6 +202,8 @@ export default defineNode({
   resource: 'io',
   // A side effect on the output directory: it must happen on every run.
   cacheable: false,
+  // The resolved graph goes beside the video as its recipe.
+  usesRunGraph: true,
   async execute(ctx: NodeContext<Params>) {
     const { params, artifacts, log, signal, outDir } = ctx;
     const video = ctx.inputs.video as Video;

@@ -79,6 +79,13 @@ export interface NodeDescription {
    * `describeNode`; the editor's estimate button says a graph without one costs nothing.
    */
   paid?: boolean;
+  /**
+   * Its units are handed the resolved graph the run executes (as a JSON
+   * artifact, `NodeContext.run.graph.document`): an export that ships the
+   * recipe. A run keeps its graph in the artifact store only when one of its
+   * nodes asks for it.
+   */
+  usesRunGraph?: boolean;
   /** Editor hints. */
   icon?: string;
   tags?: string[];

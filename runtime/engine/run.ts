@@ -311,7 +311,8 @@ export class RunExecution {
 
   /**
    * The run's recipe: the graph it executes, kept in the artifact store (by
-   * hash: the same graph is stored once), so an export can include it and
+   * hash: the same graph is stored once) when a node of the run asks for it
+   * (`usesRunGraph`: an export that ships it beside the video), so that
    * `reelgraph inspect` can find it from a video's metadata. An estimate
    * writes nothing; a store that fails here costs the recipe its document, not the run.
    */
@@ -321,7 +322,7 @@ export class RunExecution {
       reelgraph: reelgraphVersion,
       graph: { name: graph.name, ...(graph.id !== undefined ? { id: graph.id } : {}), ...(this.options.graphVersion !== undefined ? { version: this.options.graphVersion } : {}) },
     };
-    if (this.options.estimate) return provenance;
+    if (this.options.estimate || ![...this.plans.values()].some((plan) => plan.type.usesRunGraph && this.demanded.has(plan.node.id))) return provenance;
     try {
       const document = await this.services.artifacts.put({ data: Buffer.from(`${JSON.stringify(graph, null, 2)}\n`) }, { mime: 'application/json', name: 'graph.json', probe: false });
       return { ...provenance, graph: { ...provenance.graph, document } };
