@@ -82,7 +82,45 @@ describe('series over the API', () => {
 
   it('documents every series route in OpenAPI', async () => {
     const paths = Object.keys((await t.api.get('/api/openapi.json')).body.paths as Record<string, unknown>).filter((path) => path.startsWith('/api/series'));
-    expect(paths.sort()).toEqual(['/api/series', '/api/series/{id}', '/api/series/{id}/episodes', '/api/series/{id}/episodes/{number}', '/api/series/{id}/episodes/{number}/script']);
+    expect(paths.sort()).toEqual([
+      '/api/series',
+      '/api/series/{id}',
+      '/api/series/{id}/episodes',
+      '/api/series/{id}/episodes/{number}',
+      '/api/series/{id}/episodes/{number}/script',
+      '/api/series/{id}/render',
+    ]);
+  });
+
+  it('renders a season through the API: one batch run per episode, each parsed in its own format, the status board following', async () => {
+    const document = JSON.parse(await readFile(join(repo, 'graphs/script.json'), 'utf8')) as Record<string, unknown>;
+    expect((await t.api.post('/api/graphs').send({ document })).status).toBe(201);
+    await t.api.post('/api/series').send({ id: 'parsed', name: 'Parsed', graphId: 'script' });
+    await t.api.post('/api/series/parsed/episodes').send({ episodes: [{ text: markdown('Boot Sequence') }, { text: fountain }, { text: markdown('Third') }] });
+    expect((await t.api.post('/api/series/parsed/render').send({ episodes: 'x' })).status).toBe(400);
+    expect((await t.api.post('/api/series/parsed/render').send({ episodes: [4] })).body.error.code).toBe('UNKNOWN_EPISODE');
+    const started = await t.api.post('/api/series/parsed/render').send({ episodes: '1-2' });
+    expect(started.status).toBe(202);
+    expect(started.body.runs.map((r: { number: number }) => r.number)).toEqual([1, 2]);
+    const runs = await Promise.all(
+      (started.body.runs as Array<{ runId: string }>).map(async ({ runId }) => {
+        for (;;) {
+          const run = (await t.api.get(`/api/runs/${runId}`)).body as { status: string; priority: string; graph: { nodes: Array<{ id: string; type: string }> }; outputs: { script: { source: { format: string } } } };
+          if (!['queued', 'running'].includes(run.status)) return run;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }),
+    );
+    expect(runs.map((run) => [run.status, run.priority, run.graph.nodes.find((n) => n.id === 'parse')?.type, run.outputs.script.source.format])).toEqual([
+      ['done', 'batch', 'script.markdown', 'markdown'],
+      ['done', 'batch', 'script.fountain', 'fountain'],
+    ]);
+    const board = (await t.api.get('/api/series/parsed')).body.episodes as Array<{ number: number; status: string; lastRun?: { runId: string } }>;
+    expect(board.map((e) => [e.number, e.status, e.lastRun?.runId])).toEqual([
+      [1, 'rendered', started.body.runs[0].runId],
+      [2, 'rendered', started.body.runs[1].runId],
+      [3, 'draft', undefined],
+    ]);
   });
 });
 
@@ -120,5 +158,23 @@ describe('series from the CLI', () => {
     const unknown = await reelgraph('episode', 'add', 'no-such-series', 'ep1.md');
     expect([unknown.code, unknown.stderr]).toEqual([2, 'no series "no-such-series"\n']);
     expect(await readFile(join(cwd, 'ep1.md'), 'utf8')).toBe(markdown('Boot Sequence'));
+  }, 120_000);
+
+  it('renders the episodes and waits for all of them, saying each; refuses a selection it cannot read', async () => {
+    expect((await reelgraph('save', join(repo, 'graphs/script.json'))).code).toBe(0);
+    expect((await reelgraph('series', 'create', 'parsed', '--graph', 'script')).code).toBe(0);
+    await writeFile(join(cwd, 'p1.md'), markdown('Boot Sequence'));
+    await writeFile(join(cwd, 'p2.fountain'), fountain);
+    expect((await reelgraph('episode', 'add', 'parsed', 'p1.md', 'p2.fountain')).code).toBe(0);
+    const rendered = await reelgraph('series', 'render', 'parsed', '--out', 'season');
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toMatch(/^episode 1 "Boot Sequence": done in .+\n/m);
+    expect(rendered.stdout).toMatch(/^episode 2 "Cold Boot": done in .+\n/m);
+    expect(rendered.stdout).toMatch(/2 episode\(s\) of parsed: 2 done, 0 not\n$/);
+    const written = JSON.parse(await readFile(join(cwd, 'season', 'e02', 'script.json'), 'utf8')) as { title: string; source: { format: string } };
+    expect([written.title, written.source.format]).toEqual(['Cold Boot', 'fountain']);
+    const json = JSON.parse((await reelgraph('series', 'render', 'parsed', '--episodes', '2', '--json')).stdout) as { episodes: Array<{ number: number; status: string }> };
+    expect(json.episodes.map((e) => [e.number, e.status])).toEqual([[2, 'done']]);
+    expect((await reelgraph('series', 'render', 'parsed', '--episodes', '1-x')).code).toBe(2);
   }, 120_000);
 });

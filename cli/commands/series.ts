@@ -4,10 +4,13 @@
  * store, like `graphs` and `runs`.
  */
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { EpisodeRecord, SeriesRecord } from '../../runtime/contract/index.js';
 import { SeriesError } from '../../runtime/store/series-tables.js';
+import { parseEpisodeList, renderSeries, type EpisodeRender } from '../../runtime/runs/series-render.js';
+import { episodeRunOf } from '../../nodes/script/input-format.js';
+import { loadGraph } from '../load-graph.js';
 import { readEpisodeScript, type EpisodeScript } from '../../nodes/script/engine/episode-file.js';
 import { ScriptError } from '../../nodes/script/engine/index.js';
 import type { CliContext } from '../context.js';
@@ -85,6 +88,45 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
       });
     });
 
+  series
+    .command('render')
+    .description("render a series' episodes, each as its own run at batch priority (a failed one stops no other); waits for all")
+    .argument('<id>', 'the series id')
+    .option('--episodes <list>', 'which episodes, e.g. 1-3,5 (default: all)')
+    .option('--failed', 'only the episodes whose last render failed')
+    .option('--profile <profile>', "render profile (default: the series', else the graph's)")
+    .option('--out <dir>', 'where each episode writes its deliverables, in e<number>/ (default: ./<series id>)')
+    .option('--json', 'print the results as JSON')
+    .action(async (id: string, options: RenderOptions) => {
+      const episodes = options.episodes === undefined ? undefined : parseEpisodeList(options.episodes);
+      if (options.episodes !== undefined && episodes === undefined) {
+        io.err(`--episodes "${options.episodes}": give episode numbers and ranges, e.g. 1-3,5\n`);
+        throw new Exit(EXIT.invalid);
+      }
+      await withSeries(cli, async (workspace) => {
+        const found = await workspace.series.get(id);
+        const stored = await workspace.store.getGraph(found.graphId);
+        const graph = await loadGraph(workspace, found.graphId);
+        const out = resolve(options.out ?? id);
+        const render = await renderSeries(workspace, id, {
+          graph,
+          ...(stored ? { graphVersion: stored.version } : {}),
+          ...(episodes ? { episodes } : {}),
+          ...(options.failed ? { failedOnly: true } : {}),
+          ...(options.profile ? { profile: options.profile } : {}),
+          trigger: 'cli',
+          outDirOf: (episode) => join(out, `e${String(episode.number).padStart(2, '0')}`),
+          episodeRun: (g, episode, text) => episodeRunOf(g, text, episode.format),
+        });
+        const results = await waitForEpisodes(render.started, options.json ? undefined : io);
+        for (const failed of render.notStarted) if (!options.json) io.out(`episode ${failed.number} "${failed.title}": not started: ${failed.error}\n`);
+        const done = results.filter((r) => r.status === 'done').length;
+        if (options.json) io.out(`${JSON.stringify({ series: id, episodes: results, notStarted: render.notStarted }, null, 2)}\n`);
+        else io.out(`${results.length + render.notStarted.length} episode(s) of ${id}: ${done} done, ${results.length - done + render.notStarted.length} not\n`);
+        if (done < results.length || render.notStarted.length > 0) throw new Exit(EXIT.runFailed);
+      });
+    });
+
   program
     .command('episode')
     .description('episodes of a series')
@@ -110,6 +152,55 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
         for (const episode of added) io.out(`added episode ${episode.number} "${episode.title}" (${episode.format}) to ${seriesId}\n`);
       });
     });
+}
+
+interface RenderOptions {
+  episodes?: string;
+  failed?: boolean;
+  profile?: string;
+  out?: string;
+  json?: boolean;
+}
+
+interface EpisodeResult {
+  number: number;
+  title: string;
+  runId: string;
+  status: string;
+  durationMs: number;
+  error?: string;
+}
+
+/**
+ * Waits for every episode's run, saying each as it ends (with `io`); Ctrl-C
+ * or SIGTERM cancels them all, and they are stored as cancelled.
+ */
+async function waitForEpisodes(started: EpisodeRender[], io: Pick<CliContext['io'], 'out'> | undefined): Promise<EpisodeResult[]> {
+  const cancelAll = (): void => {
+    for (const episode of started) episode.cancel();
+  };
+  process.once('SIGINT', cancelAll);
+  process.once('SIGTERM', cancelAll);
+  try {
+    return await Promise.all(
+      started.map(async (episode) => {
+        const result = await episode.finished;
+        const line: EpisodeResult = {
+          number: episode.number,
+          title: episode.title,
+          runId: episode.runId,
+          status: result.status,
+          durationMs: result.durationMs,
+          ...(result.error ? { error: result.error.message } : {}),
+        };
+        io?.out(`episode ${line.number} "${line.title}": ${line.status} in ${formatMs(line.durationMs)} (run ${line.runId.slice(0, 8)})${line.error ? `: ${line.error}` : ''}\n`);
+        return line;
+      }),
+    );
+  } finally {
+    process.off('SIGINT', cancelAll);
+    process.off('SIGTERM', cancelAll);
+  }
 }
 
 /** Opens the workspace for a series command; a SeriesError is the user's (exit 2), said in one line. */

@@ -7,7 +7,7 @@
  * one of that format for this run. The swap is in the graph the run records,
  * so the run says which parser read the file, and the cache keys differ.
  */
-import { GRAPH_INPUT_NODE, parseRef, type GraphDocument } from '../../runtime/contract/index.js';
+import { GRAPH_INPUT_NODE, parseRef, ReelgraphError, type GraphDocument } from '../../runtime/contract/index.js';
 import { detectScriptFormat, type ScriptFormat } from './engine/detect-format.js';
 
 /** The script parser node for each format, and its text input port. Both share params and outputs. */
@@ -52,4 +52,30 @@ export function withParsersForInputFiles(graph: GraphDocument, sources: Record<s
       return swap && port === scriptParsers[swap.from].port ? { ...edge, to: `${nodeId}.${scriptParsers[swap.to].port}` } : edge;
     }),
   };
+}
+
+/**
+ * The graph and inputs that render one episode script: the graph input
+ * feeding a script parser gets the text, and that parser is the one of the
+ * script's format. Throws when no graph input feeds a script parser.
+ */
+export function episodeRunOf(graph: GraphDocument, text: string, format: ScriptFormat): { graph: GraphDocument; inputs: Record<string, unknown> } {
+  for (const edge of graph.edges) {
+    const from = parseRef(edge.from);
+    if (from.node !== GRAPH_INPUT_NODE) continue;
+    const { node: nodeId, port } = parseRef(edge.to);
+    const type = graph.nodes.find((node) => node.id === nodeId)?.type;
+    const current = type === undefined ? undefined : parserFormat(type);
+    if (!current || scriptParsers[current].port !== port) continue;
+    const extension = format === 'fountain' ? 'episode.fountain' : 'episode.md';
+    return { graph: withParsersForInputFiles(graph, { [from.port]: extension }, { [from.port]: text }), inputs: { [from.port]: text } };
+  }
+  throw new EpisodeInputError(`graph "${graph.name}" has no input that feeds a script parser (script.markdown or script.fountain): an episode has nowhere to go`);
+}
+
+/** A graph that cannot take an episode script. */
+export class EpisodeInputError extends ReelgraphError {
+  constructor(message: string) {
+    super('NO_EPISODE_INPUT', message, { retryable: false });
+  }
 }

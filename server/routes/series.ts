@@ -4,11 +4,16 @@
  * refused with its file and line, and none of the request is stored), list
  * a series' episodes with their status, and revise an episode's script.
  */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Type } from '../../runtime/contract/typebox.js';
 import { addEpisodeRequest, createSeriesRequest } from '../../runtime/contract/series.js';
 import { readEpisodeScript } from '../../nodes/script/engine/episode-file.js';
 import { ScriptError } from '../../nodes/script/engine/index.js';
+import { parseEpisodeList, renderSeries } from '../../runtime/runs/series-render.js';
+import { episodeRunOf } from '../../nodes/script/input-format.js';
 import type { ServerContext } from '../context.js';
+import { graphFor } from '../runs.js';
 import { badRequest } from '../errors.js';
 import { defineRoute, objectSchema, type AnyRoute } from '../route.js';
 import { arrayOf, errors, ref } from '../schemas.js';
@@ -76,6 +81,55 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
           }
         });
         return { episodes: await series.addEpisodes(params.id, scripts) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/series/:id/render',
+      summary: "Render a series' episodes (all, a selection, or the failed ones), each as its own run at batch priority",
+      description:
+        "Each episode runs through the series' graph (its latest stored version) with its latest script, at the series' profile unless `profile` says otherwise, under the series' per-run budget. A failed episode stops no other. Episodes share the cache: what an earlier render made is reused. Follow each run as any other (`GET /api/runs/:id`, socket.io); the series' episodes show their status.",
+      tags,
+      status: 202,
+      params: seriesParams,
+      body: objectSchema({
+        episodes: Type.Optional(Type.Union([Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 10_000 }), Type.String({ pattern: '^[0-9, -]+$', maxLength: 1000, description: 'e.g. "1-3,5"' })])),
+        failedOnly: Type.Optional(Type.Boolean({ description: 'only the episodes whose latest run failed' })),
+        profile: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      }),
+      responses: {
+        202: {
+          description: 'the runs started, by episode, and the episodes that could not start (with why)',
+          schema: {
+            type: 'object',
+            required: ['seriesId', 'runs', 'notStarted'],
+            properties: {
+              seriesId: { type: 'string' },
+              runs: { type: 'array', items: { type: 'object', required: ['number', 'title', 'runId'], properties: { number: { type: 'integer' }, title: { type: 'string' }, runId: { type: 'string' } } } },
+              notStarted: { type: 'array', items: { type: 'object', required: ['number', 'title', 'error'], properties: { number: { type: 'integer' }, title: { type: 'string' }, error: { type: 'string' } } } },
+            },
+          },
+        },
+        ...errors(400, 401, 404),
+      },
+      handle: async ({ params, body }) => {
+        const episodes = typeof body.episodes === 'string' ? parseEpisodeList(body.episodes) : body.episodes;
+        if (episodes === undefined && body.episodes !== undefined) throw badRequest(`episodes "${String(body.episodes)}": give numbers and ranges, e.g. "1-3,5"`, [{ in: 'body', path: '/episodes', message: 'not a list of episodes' }]);
+        const found = await series.get(params.id);
+        const { graph, version } = await graphFor(ctx, { graphId: found.graphId });
+        const runsDir = ctx.config.runsDir ?? join(ctx.workspace.dataDir, 'runs');
+        const render = await renderSeries(ctx.workspace, params.id, {
+          graph,
+          ...(version !== undefined ? { graphVersion: version } : {}),
+          ...(episodes ? { episodes } : {}),
+          ...(body.failedOnly ? { failedOnly: true } : {}),
+          ...(body.profile ? { profile: body.profile } : {}),
+          trigger: 'api',
+          outDirOf: () => join(runsDir, randomUUID()),
+          episodeRun: (g, episode, text) => episodeRunOf(g, text, episode.format),
+        });
+        ctx.logger.info({ seriesId: params.id, runs: render.started.length, notStarted: render.notStarted.length }, 'series render started');
+        return { seriesId: params.id, runs: render.started.map(({ number, title, runId }) => ({ number, title, runId })), notStarted: render.notStarted };
       },
     }),
     defineRoute({

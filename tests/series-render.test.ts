@@ -1,0 +1,139 @@
+/**
+ * Batch renders of a series (issue 20, item 2), at the runtime level: every
+ * episode is its own run at `batch` priority through the series' graph; a
+ * failed episode stops no other; the failed ones render again alone; the
+ * episodes share the cache, so a changed template re-renders only what the
+ * change touches in each (asserted from the run records).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { defineNode, GRAPH_FORMAT, PermanentError, type GraphDocument, type Script } from '../runtime/contract/index.js';
+import { renderSeries, type SeriesRenderRequest } from '../runtime/runs/series-render.js';
+import { openWorkspace, type Workspace } from '../runtime/workspace.js';
+import { builtinNodes } from '../nodes/index.js';
+import { episodeRunOf } from '../nodes/script/input-format.js';
+
+/** The episode's title, with a suffix; an episode whose title says FAIL fails here. */
+const check = defineNode<{ suffix: string }>({
+  type: 'testbatch.check',
+  version: 1,
+  title: 'Check',
+  category: 'test',
+  description: 'Fails on a title that says FAIL.',
+  inputs: [{ name: 'script', type: 'Script' }],
+  outputs: [{ name: 'title', type: 'Text' }],
+  params: { type: 'object', properties: { suffix: { type: 'string', default: '' } } },
+  resource: 'cpu',
+  cacheable: true,
+  execute: async (ctx) => {
+    const { title } = ctx.inputs.script as Script;
+    if (title.includes('FAIL')) throw new PermanentError(`"${title}" is not a title to ship`);
+    return { title: `${title}${ctx.params.suffix}` };
+  },
+});
+
+const seriesGraph = (suffix = ''): GraphDocument => ({
+  format: GRAPH_FORMAT,
+  schemaVersion: 1,
+  id: 'batch-graph',
+  name: 'Batch',
+  inputs: { episode: { type: 'Markdown' } },
+  outputs: { title: 'check.title' },
+  nodes: [
+    { id: 'parse', type: 'script.markdown', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
+    { id: 'check', type: 'testbatch.check', typeVersion: 1, position: { x: 300, y: 0 }, params: { suffix } },
+  ],
+  edges: [
+    { from: '$input.episode', to: 'parse.markdown' },
+    { from: 'parse.script', to: 'check.script' },
+  ],
+});
+
+const episode = (title: string): { text: string; title: string; format: 'markdown' } => ({ text: `# ${title}\n\n## Open\n\n**ADA:** Power is out.\n`, title, format: 'markdown' });
+
+let dir: string;
+let ws: Workspace;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'reelgraph-series-render-'));
+  ws = await openWorkspace(join(dir, 'data'), { nodes: builtinNodes, extraNodes: [check], env: { REELGRAPH_LOG_LEVEL: 'error' } });
+  await ws.store.saveGraph(seriesGraph(), { id: 'batch-graph' });
+  await ws.series.create({ id: 'season', name: 'Season', graphId: 'batch-graph', settings: {} });
+  await ws.series.addEpisodes('season', [episode('One'), episode('Two FAIL'), episode('Three')]);
+});
+afterAll(async () => {
+  await ws?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const request = (graph: GraphDocument, extra: Partial<SeriesRenderRequest> = {}): SeriesRenderRequest => ({
+  graph,
+  trigger: 'api',
+  outDirOf: (e) => join(dir, 'out', `e${e.number}`),
+  episodeRun: (g, e, text) => episodeRunOf(g, text, e.format),
+  ...extra,
+});
+
+async function settle(render: Awaited<ReturnType<typeof renderSeries>>): Promise<Array<[number, string]>> {
+  return Promise.all(render.started.map(async (e) => [e.number, (await e.finished).status] as [number, string]));
+}
+
+const nodeStatuses = async (runId: string): Promise<string[]> => ((await ws.store.getRun(runId))?.nodes ?? []).map((n) => `${n.nodeId}:${n.status}`);
+
+it('renders every episode as its own batch run: a failed one stops no other, and the failed ones render again alone', async () => {
+  const first = await renderSeries(ws, 'season', request(seriesGraph()));
+  expect(first.notStarted).toEqual([]);
+  expect(await settle(first)).toEqual([
+    [1, 'done'],
+    [2, 'failed'],
+    [3, 'done'],
+  ]);
+  for (const started of first.started) expect((await ws.store.getRun(started.runId))?.priority).toBe('batch');
+  expect((await ws.series.episodes('season')).map((e) => [e.number, e.status])).toEqual([
+    [1, 'rendered'],
+    [2, 'failed'],
+    [3, 'rendered'],
+  ]);
+
+  // The writer fixes episode 2; only the failed episode renders again.
+  await ws.series.reviseEpisode('season', 2, episode('Two').text);
+  const again = await renderSeries(ws, 'season', request(seriesGraph(), { failedOnly: true }));
+  expect(again.started.map((e) => e.number)).toEqual([2]);
+  expect(await settle(again)).toEqual([[2, 'done']]);
+  const episodes = await ws.series.episodes('season');
+  expect(episodes.map((e) => [e.number, e.status, e.lastRun?.scriptVersion])).toEqual([
+    [1, 'rendered', 1],
+    [2, 'rendered', 2],
+    [3, 'rendered', 1],
+  ]);
+  expect((await ws.store.getRun(again.started[0]!.runId))?.outputs).toEqual({ title: 'Two' });
+  await expect(renderSeries(ws, 'season', request(seriesGraph(), { episodes: [2, 9] }))).rejects.toMatchObject({ code: 'UNKNOWN_EPISODE', message: 'series "season" has no episode 9' });
+});
+
+it('shares the cache across episodes: a changed template re-renders only the node it changed, in each episode', async () => {
+  const changed = await renderSeries(ws, 'season', request(seriesGraph(' (final cut)')));
+  expect(await settle(changed)).toEqual([
+    [1, 'done'],
+    [2, 'done'],
+    [3, 'done'],
+  ]);
+  // Each episode's script was parsed before: only the changed node ran.
+  for (const started of changed.started) expect(await nodeStatuses(started.runId)).toEqual(['parse:cached', 'check:done']);
+  expect(await Promise.all(changed.started.map(async (e) => (await ws.store.getRun(e.runId))?.outputs))).toEqual([
+    { title: 'One (final cut)' },
+    { title: 'Two (final cut)' },
+    { title: 'Three (final cut)' },
+  ]);
+  // Nothing changed since: the next render of a selection is all cache.
+  const selection = await renderSeries(ws, 'season', request(seriesGraph(' (final cut)'), { episodes: [1, 3] }));
+  await settle(selection);
+  for (const started of selection.started) expect(await nodeStatuses(started.runId)).toEqual(['parse:cached', 'check:cached']);
+});
+
+it('says which episode could not start, and starts the others', async () => {
+  const noInput: GraphDocument = { ...seriesGraph(), inputs: {}, edges: [{ from: 'parse.script', to: 'check.script' }], nodes: seriesGraph().nodes.slice(1) };
+  const render = await renderSeries(ws, 'season', request(noInput, { episodes: [1] }));
+  expect(render.started).toEqual([]);
+  expect(render.notStarted).toEqual([{ number: 1, title: 'One', error: expect.stringContaining('has no input that feeds a script parser') }]);
+});
