@@ -8,31 +8,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { defineNode, GRAPH_FORMAT, PermanentError, type GraphDocument, type Script } from '../runtime/contract/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { renderSeries, type SeriesRenderRequest } from '../runtime/runs/series-render.js';
 import { openWorkspace, type Workspace } from '../runtime/workspace.js';
 import { builtinNodes } from '../nodes/index.js';
 import { episodeRunOf } from '../nodes/script/input-format.js';
+import { check } from './fixtures/batch-nodes.js';
+import { createCluster, type Cluster } from './fixtures/queue-cluster.js';
+import { requireRedis } from './fixtures/redis.js';
 
-/** The episode's title, with a suffix; an episode whose title says FAIL fails here. */
-const check = defineNode<{ suffix: string }>({
-  type: 'testbatch.check',
-  version: 1,
-  title: 'Check',
-  category: 'test',
-  description: 'Fails on a title that says FAIL.',
-  inputs: [{ name: 'script', type: 'Script' }],
-  outputs: [{ name: 'title', type: 'Text' }],
-  params: { type: 'object', properties: { suffix: { type: 'string', default: '' } } },
-  resource: 'cpu',
-  cacheable: true,
-  execute: async (ctx) => {
-    const { title } = ctx.inputs.script as Script;
-    if (title.includes('FAIL')) throw new PermanentError(`"${title}" is not a title to ship`);
-    return { title: `${title}${ctx.params.suffix}` };
-  },
-});
+const redis = await requireRedis('a series batch in queue mode');
 
 const seriesGraph = (suffix = ''): GraphDocument => ({
   format: GRAPH_FORMAT,
@@ -40,7 +26,7 @@ const seriesGraph = (suffix = ''): GraphDocument => ({
   id: 'batch-graph',
   name: 'Batch',
   inputs: { episode: { type: 'Markdown' } },
-  outputs: { title: 'check.title' },
+  outputs: { title: 'check.title', pid: 'check.pid' },
   nodes: [
     { id: 'parse', type: 'script.markdown', typeVersion: 1, position: { x: 0, y: 0 }, params: {} },
     { id: 'check', type: 'testbatch.check', typeVersion: 1, position: { x: 300, y: 0 }, params: { suffix } },
@@ -107,7 +93,7 @@ it('renders every episode as its own batch run: a failed one stops no other, and
     [2, 'rendered', 2],
     [3, 'rendered', 1],
   ]);
-  expect((await ws.store.getRun(again.started[0]!.runId))?.outputs).toEqual({ title: 'Two' });
+  expect((await ws.store.getRun(again.started[0]!.runId))?.outputs).toEqual({ title: 'Two', pid: process.pid });
   await expect(renderSeries(ws, 'season', request(seriesGraph(), { episodes: [2, 9] }))).rejects.toMatchObject({ code: 'UNKNOWN_EPISODE', message: 'series "season" has no episode 9' });
 });
 
@@ -120,11 +106,7 @@ it('shares the cache across episodes: a changed template re-renders only the nod
   ]);
   // Each episode's script was parsed before: only the changed node ran.
   for (const started of changed.started) expect(await nodeStatuses(started.runId)).toEqual(['parse:cached', 'check:done']);
-  expect(await Promise.all(changed.started.map(async (e) => (await ws.store.getRun(e.runId))?.outputs))).toEqual([
-    { title: 'One (final cut)' },
-    { title: 'Two (final cut)' },
-    { title: 'Three (final cut)' },
-  ]);
+  expect(await Promise.all(changed.started.map(async (e) => (await ws.store.getRun(e.runId))?.outputs?.title))).toEqual(['One (final cut)', 'Two (final cut)', 'Three (final cut)']);
   // Nothing changed since: the next render of a selection is all cache.
   const selection = await renderSeries(ws, 'season', request(seriesGraph(' (final cut)'), { episodes: [1, 3] }));
   await settle(selection);
@@ -136,4 +118,38 @@ it('says which episode could not start, and starts the others', async () => {
   const render = await renderSeries(ws, 'season', request(noInput, { episodes: [1] }));
   expect(render.started).toEqual([]);
   expect(render.notStarted).toEqual([{ number: 1, title: 'One', error: expect.stringContaining('has no input that feeds a script parser') }]);
+});
+
+describe.skipIf(!redis)('a series batch in queue mode', () => {
+  let cluster: Cluster | undefined;
+  afterAll(async () => {
+    await cluster?.dispose();
+  });
+
+  it('renders each episode on the workers, a failed one stopping no other, and the failed one again alone', async () => {
+    cluster = await createCluster('series', { REELGRAPH_NODE_MODULES: [join(import.meta.dirname, 'fixtures', 'queue-nodes.ts'), join(import.meta.dirname, 'fixtures', 'batch-nodes.ts')].join(',') });
+    const worker = await cluster.startWorker(['--no-sandbox']);
+    const orchestrator = await cluster.orchestrator();
+    expect(orchestrator.mode).toBe('queue');
+    await orchestrator.store.saveGraph(seriesGraph(), { id: 'batch-graph' });
+    await orchestrator.series.create({ id: 'queued', name: 'Queued', graphId: 'batch-graph', settings: {} });
+    await orchestrator.series.addEpisodes('queued', [episode('One'), episode('Two FAIL'), episode('Three')]);
+    const queueRequest = (extra: Partial<SeriesRenderRequest> = {}): SeriesRenderRequest => ({ ...request(seriesGraph()), outDirOf: (e) => join(cluster!.dir, 'out', `e${e.number}`), ...extra });
+
+    const render = await renderSeries(orchestrator, 'queued', queueRequest());
+    expect(await settle(render)).toEqual([
+      [1, 'done'],
+      [2, 'failed'],
+      [3, 'done'],
+    ]);
+    // The episodes' units ran on the worker, not in this process.
+    for (const number of [1, 3]) {
+      const run = await orchestrator.store.getRun(render.started.find((e) => e.number === number)!.runId);
+      expect([run?.priority, run?.outputs?.pid]).toEqual(['batch', worker.pid]);
+    }
+    await orchestrator.series.reviseEpisode('queued', 2, episode('Two').text);
+    const again = await renderSeries(orchestrator, 'queued', queueRequest({ failedOnly: true }));
+    expect(await settle(again)).toEqual([[2, 'done']]);
+    expect((await orchestrator.series.episodes('queued')).map((e) => e.status)).toEqual(['rendered', 'rendered', 'rendered']);
+  }, 120_000);
 });
