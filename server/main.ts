@@ -25,6 +25,7 @@ import { createServerLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { attachSocket } from './socket.js';
 import { CallbackSender } from './webhooks/callbacks.js';
+import { deliverCompletions } from './webhooks/completions.js';
 import { notifyWaitingReviews } from './webhooks/review-notices.js';
 import { scheduleRetention } from './retention-schedule.js';
 
@@ -89,6 +90,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if ((await tokens.count()) === 0) initialToken = (await tokens.create('initial')).token;
 
   const stopReviewNotices = notifyWaitingReviews({ events: workspace.engine.events, store: workspace.store, tables, vault, callbacks, logger });
+  // Before resuming runs: a resumed webhook run calls back when it ends, and what ended unsent is sent now.
+  const stopCompletions = deliverCompletions({ launcher: workspace.launcher, store: workspace.store, tables, vault, callbacks, logger });
   // REELGRAPH_GC_INTERVAL_MS: retention in this process (server/retention-schedule.ts); a sweep removes nothing while a run is active.
   const retention = scheduleRetention(workspace, env, logger);
 
@@ -124,6 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // Unfinished runs stay queued/running in the store; the next start resumes them.
       workspace.launcher.detach();
       stopReviewNotices();
+      stopCompletions();
       await retention.stop();
       await callbacks.close();
       metrics.close();

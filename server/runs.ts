@@ -31,6 +31,8 @@ export interface StartRequest {
   /** The run's budget in USD. */
   budgetUsd?: number;
   trigger: RunTrigger;
+  /** The id to give the run (default a new one): lets a caller record something about the run before it can end. */
+  runId?: string;
 }
 
 export async function graphFor(ctx: ServerContext, request: Pick<StartRequest, 'graphId' | 'version' | 'graph'>): Promise<{ graph: GraphDocument; version?: number }> {
@@ -53,7 +55,7 @@ export async function startRun(ctx: ServerContext, request: StartRequest): Promi
   const found = await graphFor(ctx, request);
   const { version } = found;
   const graph = request.scene === undefined ? found.graph : sceneGraph(found.graph, ctx.workspace.registry, request.scene);
-  const runId = randomUUID();
+  const runId = request.runId ?? randomUUID();
   const runsDir = ctx.config.runsDir ?? join(ctx.workspace.dataDir, 'runs');
   const launched = await ctx.workspace.launcher.launch({
     graph,

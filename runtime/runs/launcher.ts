@@ -47,6 +47,7 @@ export interface LaunchedRun {
 export class RunLauncher {
   private readonly active = new Map<string, { cancel(): void; finished: Promise<RunResult> }>();
   private readonly unsubscribe: () => void;
+  private readonly storedListeners = new Set<(result: RunResult) => void>();
 
   constructor(
     private readonly engine: Engine,
@@ -156,6 +157,16 @@ export class RunLauncher {
     this.active.clear();
   }
 
+  /**
+   * Called with each run's result once its final state is stored: runs
+   * launched here and runs resumed here alike (what a completion callback
+   * needs, whichever process started the run). Returns the unsubscribe.
+   */
+  onStored(listener: (result: RunResult) => void): () => void {
+    this.storedListeners.add(listener);
+    return () => this.storedListeners.delete(listener);
+  }
+
   private begin(prepared: PreparedRun): Promise<RunResult> {
     // Registered before start(): a run emits its first events synchronously.
     const entry = { cancel: () => {}, finished: Promise.resolve() as unknown as Promise<RunResult> };
@@ -171,6 +182,13 @@ export class RunLauncher {
         this.logger?.error({ err: error, runId: result.runId }, 'could not store the run result');
       } finally {
         this.active.delete(result.runId);
+      }
+      for (const listener of this.storedListeners) {
+        try {
+          listener(result);
+        } catch (error) {
+          this.logger?.error({ err: error, runId: result.runId }, 'a run-stored listener failed');
+        }
       }
       return result;
     });

@@ -316,6 +316,20 @@ const seriesAndEpisodes = `
 `;
 
 /**
+ * Completion callbacks owed: a webhook-started run owes its webhook's
+ * callback URL a POST when it ends. Kept here, not in a promise, so a run
+ * resumed by a restarted server still calls back, and a callback that was
+ * under way when the server died is sent again (at least once).
+ */
+const runCallbacks = `
+  -- No foreign key: the debt is recorded before the run, so even a run that ends at once owes it.
+  CREATE TABLE run_callbacks (
+    run_id     TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+/**
  * Item pins (runtime/contract/item-pins.ts): per graph, node and item index,
  * whether the item is locked (with the locked result) and its take. Only
  * pins that change something are kept. No foreign key to graphs: a graph
@@ -360,6 +374,7 @@ export const migrations: readonly Migration[] = [
   { id: 17, name: 'run review gates', sql: runReviews },
   { id: 18, name: 'review rounds', sql: reviewRounds },
   { id: 19, name: 'series and episodes', sql: seriesAndEpisodes },
+  { id: 20, name: 'run callbacks', sql: runCallbacks },
 ];
 
 const ledgerSql = `

@@ -167,6 +167,29 @@ export class ServerTables {
     return changes > 0;
   }
 
+  // --- completion callbacks owed -------------------------------------------------
+
+  /** The run will owe its webhook's callback URL a POST when it ends. */
+  async oweCallback(runId: string): Promise<void> {
+    await this.connection.exclusive((db) => db.run('INSERT OR IGNORE INTO run_callbacks (run_id, created_at) VALUES (?, ?)', [runId, Date.now()]));
+  }
+
+  /** Whether the run still owes its callback (a true answer claims nothing: see settleCallback). */
+  async owesCallback(runId: string): Promise<boolean> {
+    return (await this.connection.exclusive((db) => db.get('SELECT 1 FROM run_callbacks WHERE run_id = ?', [runId]))) !== undefined;
+  }
+
+  /** Runs that owe a callback, oldest first. */
+  async owedCallbacks(): Promise<string[]> {
+    const rows = await this.connection.exclusive((db) => db.all<{ run_id: string }>('SELECT run_id FROM run_callbacks ORDER BY created_at'));
+    return rows.map((row) => row.run_id);
+  }
+
+  /** The callback was delivered, or given up on: nothing is owed any more. */
+  async settleCallback(runId: string): Promise<void> {
+    await this.connection.exclusive((db) => db.run('DELETE FROM run_callbacks WHERE run_id = ?', [runId]));
+  }
+
   // --- webhooks -----------------------------------------------------------------
 
   async putWebhook(graphId: string, slug: string, sealed: string, callbackUrl: string | undefined): Promise<WebhookRecord> {

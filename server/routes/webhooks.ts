@@ -3,7 +3,7 @@
  * callback); `POST /webhooks/:slug` starts a run when the delivery's
  * signature verifies, its timestamp is fresh and it was not seen before.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { webhookCreateRequest, webhookListQuery } from '../../runtime/contract/api-requests.js';
 import { priorities } from '../../runtime/contract/events.js';
@@ -165,14 +165,16 @@ export function webhookRoutes(ctx: ServerContext): AnyRoute[] {
           if (!name) throw badRequest(`graph "${record.graphId}" has no Markdown or Text input to put \`markdown\` in`, [{ in: 'body', path: '/markdown', message: 'the graph has no Markdown or Text input' }]);
           merged[name] = markdown;
         }
-        const run = await startRun(ctx, { graphId: record.graphId, inputs: merged, ...(priority ? { priority } : {}), trigger: 'webhook' });
-        if (record.callbackUrl) {
-          const url = record.callbackUrl;
-          void run.finished.then((result) =>
-            ctx.callbacks.send(url, secret, { runId: result.runId, status: result.status, outputs: result.outputs, error: result.error ?? null }),
-          );
+        // Owed in the store before the run can end, not held in a promise: a restart does not lose it (server/webhooks/completions.ts).
+        const runId = randomUUID();
+        if (record.callbackUrl) await ctx.tables.oweCallback(runId);
+        try {
+          await startRun(ctx, { graphId: record.graphId, inputs: merged, ...(priority ? { priority } : {}), trigger: 'webhook', runId });
+        } catch (error) {
+          await ctx.tables.settleCallback(runId);
+          throw error;
         }
-        return { runId: run.runId };
+        return { runId };
       },
     }),
   ];

@@ -40,6 +40,11 @@ export class CallbackSender {
     return delivered;
   }
 
+  /** Whether close() was called: a callback cut short by it is still owed. */
+  get closed(): boolean {
+    return this.closing.signal.aborted;
+  }
+
   /** Stops retrying and waits for attempts in flight to end. */
   async close(): Promise<void> {
     this.closing.abort();
