@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { renderSeries, type SeriesRenderRequest } from '../runtime/runs/series-render.js';
 import { openWorkspace, type Workspace } from '../runtime/workspace.js';
+import { defaultRetentionPolicy, planRetention, retentionTarget } from '../runtime/store/retention.js';
+import type { SqliteRunStore } from '../runtime/store/sqlite.js';
 import { builtinNodes } from '../nodes/index.js';
 import { episodeRunOf } from '../nodes/script/input-format.js';
 import { check } from './fixtures/batch-nodes.js';
@@ -111,6 +113,16 @@ it('shares the cache across episodes: a changed template re-renders only the nod
   const selection = await renderSeries(ws, 'season', request(seriesGraph(' (final cut)'), { episodes: [1, 3] }));
   await settle(selection);
   for (const started of selection.started) expect(await nodeStatuses(started.runId)).toEqual(['parse:cached', 'check:cached']);
+});
+
+it("keeps each episode's latest render from gc, not only the graph's newest runs", async () => {
+  const latest = (await ws.series.episodes('season')).map((e) => e.lastRun!.runId);
+  const target = retentionTarget({ dataDir: join(dir, 'data'), artifacts: ws.artifacts, database: (ws.store as SqliteRunStore).database, nodeTypes: ws.registry.list() });
+  // One run kept per group, and no run young enough to be kept for its age: each episode is a group of its own.
+  const { keptRuns } = await planRetention(target, { ...defaultRetentionPolicy, keepRuns: 1, keepYoungerThanMs: 0 });
+  expect(latest).toHaveLength(3);
+  expect(keptRuns).toEqual(expect.arrayContaining(latest));
+  expect(keptRuns).toHaveLength(3);
 });
 
 it('says which episode could not start, and starts the others', async () => {

@@ -5,7 +5,8 @@
  * Policy (docs/storage.md):
  *
  * - Kept runs: every run not finished (queued, running, waiting at a review
- *   gate); per graph (its id, else its name), the newest `keepRuns` runs and
+ *   gate); per episode of a series (its runs), else per graph (its id, else
+ *   its name), the newest `keepRuns` runs and
  *   the newest run that finished `done`; every run younger than
  *   `keepYoungerThanMs`.
  * - Never removed, whatever the limits: what a kept run's record names as
@@ -218,7 +219,9 @@ async function sizeOf(path: string): Promise<number> {
 async function runsOf(db: Connection, unfinishedOnly = false): Promise<RunInfo[]> {
   return db.exclusive((x) =>
     x.all<RunInfo>(
-      `SELECT r.id, COALESCE(r.graph_id, 'name:' || r.graph_name) AS "group", r.status, r.created_at AS createdAt,
+      `SELECT r.id,
+         COALESCE((SELECT 'episode:' || e.episode_id FROM episode_runs e WHERE e.run_id = r.id LIMIT 1), r.graph_id, 'name:' || r.graph_name) AS "group",
+         r.status, r.created_at AS createdAt,
          MAX(r.created_at, COALESCE(r.started_at, 0), COALESCE(r.finished_at, 0),
              COALESCE((SELECT MAX(MAX(COALESCE(started_at, 0), COALESCE(finished_at, 0))) FROM node_runs WHERE run_id = r.id), 0),
              COALESCE((SELECT MAX(MAX(COALESCE(started_at, 0), COALESCE(finished_at, 0))) FROM item_runs WHERE run_id = r.id), 0),
