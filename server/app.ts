@@ -23,6 +23,7 @@ import { nodeRoutes } from './routes/nodes.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { pinRoutes } from './routes/pins.js';
 import { seriesRoutes } from './routes/series.js';
+import { seriesPackageRoutes } from './routes/series-package.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
 import { templateRoutes } from './routes/templates.js';
@@ -40,6 +41,7 @@ export function routeTable(ctx: ServerContext): AnyRoute[] {
     ...runRoutes(ctx),
     ...reviewRoutes(ctx),
     ...seriesRoutes(ctx),
+    ...seriesPackageRoutes(ctx),
     ...deliverableRoutes(ctx),
     ...nodeRoutes(ctx),
     ...artifactRoutes(ctx),

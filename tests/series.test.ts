@@ -88,6 +88,8 @@ describe('series over the API', () => {
       '/api/series/{id}/episodes',
       '/api/series/{id}/episodes/{number}',
       '/api/series/{id}/episodes/{number}/script',
+      '/api/series/{id}/package',
+      '/api/series/{id}/package/link',
       '/api/series/{id}/render',
     ]);
   });

@@ -23,6 +23,7 @@ import { ImportDialog } from './shell/ImportDialog.js';
 import { Login } from './shell/Login.js';
 import { RestoreBanner } from './shell/RestoreBanner.js';
 import { StoryboardDialog } from './runs/Storyboard.js';
+import { SeriesDialog } from './series/SeriesBoard.js';
 import { RightPanel } from './shell/RightPanel.js';
 import { useRouteSync } from './shell/route-sync.js';
 import { ShortcutHelp } from './shell/ShortcutHelp.js';
@@ -121,6 +122,7 @@ function Editor() {
       <TemplatesDialog />
       <ShortcutHelp />
       <StoryboardDialog />
+      <SeriesDialog />
       <ConfirmDialog />
     </div>
   );

@@ -27,6 +27,7 @@ import type {
   WebhookInfo,
 } from '../../../runtime/contract/records.js';
 import type { EpisodeTemplateText } from '../../../runtime/contract/templates.js';
+import type { EpisodeRecord, SeriesRecord } from '../../../runtime/contract/series.js';
 
 const TOKEN_KEY = 'reelgraph.token';
 
@@ -341,6 +342,48 @@ export class ApiClient {
   deleteCredential(name: string): Promise<void> {
     return this.request('DELETE', `/api/credentials/${encodeURIComponent(name)}`);
   }
+
+  listSeries(signal?: AbortSignal): Promise<SeriesRecord[]> {
+    return this.request('GET', '/api/series', undefined, signal);
+  }
+
+  /** A series and its episodes in order, each with its status and last render. */
+  getSeries(id: string, signal?: AbortSignal): Promise<SeriesBoard> {
+    return this.request('GET', `/api/series/${encodeURIComponent(id)}`, undefined, signal);
+  }
+
+  /** One episode with its latest script and its runs, newest first. */
+  getEpisode(seriesId: string, number: number, signal?: AbortSignal): Promise<EpisodeDetail> {
+    return this.request('GET', `/api/series/${encodeURIComponent(seriesId)}/episodes/${number}`, undefined, signal);
+  }
+
+  /** Starts a run per episode (all, the numbers given, or the failed ones). */
+  renderSeries(seriesId: string, request: SeriesRenderRequest = {}): Promise<SeriesRenderAnswer> {
+    return this.request('POST', `/api/series/${encodeURIComponent(seriesId)}/render`, request);
+  }
+
+  /** A signed link to the season's archive (one zip of every rendered episode), for `<a href download>`. */
+  async seriesPackageLink(seriesId: string, signal?: AbortSignal): Promise<{ name: string; url: string }> {
+    const link = await this.request<{ name: string; url: string }>('GET', `/api/series/${encodeURIComponent(seriesId)}/package/link`, undefined, signal);
+    return { ...link, url: `${this.base}${link.url}` };
+  }
+}
+
+export type { EpisodeRecord, SeriesRecord };
+/** GET /api/series/:id. */
+export type SeriesBoard = SeriesRecord & { episodes: EpisodeRecord[] };
+/** GET /api/series/:id/episodes/:number. */
+export type EpisodeDetail = EpisodeRecord & { script: string; runs: Array<{ runId: string; scriptVersion: number; createdAt: number }> };
+/** POST /api/series/:id/render. */
+export interface SeriesRenderRequest {
+  episodes?: number[] | string;
+  failedOnly?: boolean;
+  profile?: string;
+}
+export interface SeriesRenderAnswer {
+  seriesId: string;
+  runs: Array<{ number: number; title: string; runId: string }>;
+  notStarted: Array<{ number: number; title: string; error: string }>;
 }
 
 /** GET /api/runs/:id/review: the run's status and its gates (and, asked with `?estimate=true`, what approving would cost). */

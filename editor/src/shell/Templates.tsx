@@ -23,6 +23,7 @@ import { useRestoreOffer } from './autosave.js';
 import { confirmDiscard } from './ConfirmDialog.js';
 import { documentOf, openStored } from './documents.js';
 import { useRoute } from './routing.js';
+import { SeriesSection } from '../series/SeriesBoard.js';
 
 interface TemplatesUi {
   /** The dialog (from the toolbar). */
@@ -204,6 +205,7 @@ export function TemplatesPanel() {
           Or drag nodes from the palette (double-click adds one), or press <kbd>Ctrl</kbd>+<kbd>O</kbd> to import a graph file. <kbd>?</kbd> lists the shortcuts.
         </p>
         <TemplateList onOpened={() => useTemplatesUi.setState({ panelDismissed: false })} />
+        <SeriesSection />
       </section>
     </div>
   );

@@ -1,0 +1,89 @@
+/**
+ * The season status board without a DOM: what each episode row says (its
+ * status badge, last render, thumbnail), which board buttons can be pressed
+ * and the render request each sends, how often the board is read again, and
+ * the words for what a render started. SeriesBoard.tsx draws them.
+ */
+import type { EpisodeRecord, RunDeliverables, SeriesBoard, SeriesRenderAnswer, SeriesRenderRequest } from '../api/client.js';
+import { formatDuration } from '../runs/media.js';
+
+export type EpisodeStatus = EpisodeRecord['status'];
+
+/** Each status's badge: its words and its colour (a class suffix). */
+export const statusBadges: Record<EpisodeStatus, { label: string; tone: 'muted' | 'busy' | 'warn' | 'ok' | 'danger' }> = {
+  draft: { label: 'draft', tone: 'muted' },
+  rendering: { label: 'rendering', tone: 'busy' },
+  'needs review': { label: 'needs review', tone: 'warn' },
+  rendered: { label: 'rendered', tone: 'ok' },
+  failed: { label: 'failed', tone: 'danger' },
+};
+
+/** While an episode renders the board is read again this often (runs are short; a season's board is small). */
+export const BOARD_POLL_MS = 1500;
+
+export const isRendering = (episodes: readonly Pick<EpisodeRecord, 'status'>[]): boolean => episodes.some((episode) => episode.status === 'rendering');
+
+/** TanStack Query's `refetchInterval`: poll while something renders, never otherwise. */
+export const boardRefetchInterval = (board: Pick<SeriesBoard, 'episodes'> | undefined): number | false => (board && isRendering(board.episodes) ? BOARD_POLL_MS : false);
+
+export type BoardAction = 'season' | 'selected' | 'failed';
+
+export interface ActionState {
+  label: string;
+  disabled: boolean;
+  /** Why it cannot be pressed (its tooltip), when it cannot. */
+  reason?: string;
+}
+
+/** The three render buttons: all disabled while an episode renders (a second batch would queue behind the first). */
+export function boardActions(episodes: readonly Pick<EpisodeRecord, 'number' | 'status'>[], selected: ReadonlySet<number>, busy = false): Record<BoardAction, ActionState> {
+  const rendering = isRendering(episodes) ? 'an episode is rendering' : busy ? 'starting…' : undefined;
+  const failed = episodes.filter((episode) => episode.status === 'failed').length;
+  const chosen = episodes.filter((episode) => selected.has(episode.number)).length;
+  const state = (label: string, none: string | undefined): ActionState => {
+    const reason = rendering ?? none;
+    return { label, disabled: reason !== undefined, ...(reason !== undefined ? { reason } : {}) };
+  };
+  return {
+    season: state('Render season', episodes.length === 0 ? 'the series has no episodes' : undefined),
+    selected: state(chosen > 0 ? `Render selected (${chosen})` : 'Render selected', chosen === 0 ? 'select episodes first' : undefined),
+    failed: state(failed > 0 ? `Re-run failed (${failed})` : 'Re-run failed', failed === 0 ? 'no episode failed' : undefined),
+  };
+}
+
+/** The body of POST /api/series/:id/render for a button. */
+export function renderRequestOf(action: BoardAction, selected: ReadonlySet<number>): SeriesRenderRequest {
+  if (action === 'selected') return { episodes: [...selected].sort((a, b) => a - b) };
+  if (action === 'failed') return { failedOnly: true };
+  return {};
+}
+
+/** What a render started, for a toast. */
+export function describeRenderAnswer(answer: SeriesRenderAnswer): { tone: 'success' | 'warning' | 'error'; message: string } {
+  const started = answer.runs.length;
+  const notStarted = answer.notStarted.map((episode) => `episode ${episode.number}: ${episode.error}`);
+  if (started === 0 && notStarted.length === 0) return { tone: 'warning', message: 'No episode to render' };
+  const head = `Rendering ${started} episode${started === 1 ? '' : 's'}`;
+  if (notStarted.length === 0) return { tone: 'success', message: head };
+  return { tone: started === 0 ? 'error' : 'warning', message: `${head}; not started: ${notStarted.join('; ')}` };
+}
+
+/** "5 Dec, 23:30 · 12.4 s" (when the last render started, and how long it took once finished); '' when never rendered. */
+export function lastRenderOf(episode: Pick<EpisodeRecord, 'lastRun'>, locale?: string): string {
+  const run = episode.lastRun;
+  if (!run) return '';
+  const when = new Date(run.createdAt).toLocaleString(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  return run.durationMs !== undefined ? `${when} · ${formatDuration(run.durationMs)}` : when;
+}
+
+/** The run whose thumbnail a row shows: only a finished (`done`) last run has one worth showing. */
+export const thumbnailRunOf = (episode: Pick<EpisodeRecord, 'lastRun'>): string | undefined => (episode.lastRun?.status === 'done' ? episode.lastRun.runId : undefined);
+
+/** The thumbnail among a run's deliverables (the `thumbnail` output, else its first image), as an inline URL. */
+export function thumbnailOf(listing: Pick<RunDeliverables, 'deliverables'> | undefined): string | undefined {
+  const images = listing?.deliverables.filter((deliverable) => deliverable.kind === 'image') ?? [];
+  return (images.find((image) => image.output === 'thumbnail' || image.output.startsWith('files.thumbnail')) ?? images[0])?.inlineUrl;
+}
+
+/** The hash route that opens a run of the series' graph in the editor (its Run panel and inspector). */
+export const runRouteOf = (graphId: string, runId: string): string => `#/graphs/${encodeURIComponent(graphId)}/runs/${encodeURIComponent(runId)}`;

@@ -1,0 +1,198 @@
+/**
+ * The season status board in the editor (editor/src/series/), the parts
+ * without a DOM: which buttons can be pressed and what each sends, when the
+ * board polls, what a row says (badge, last render, thumbnail), the board and
+ * an opened episode as markup; and the API client against a live server: a
+ * season rendered from the board's request, the board following it, an
+ * episode's runs, and the archive link answering a zip without the token.
+ * tests/e2e/editor-series-board.test.ts drives the same in Chromium.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, type EpisodeDetail, type EpisodeRecord, type RunDeliverables, type SeriesBoard } from '../editor/src/api/client.js';
+import {
+  BOARD_POLL_MS,
+  boardActions,
+  boardRefetchInterval,
+  describeRenderAnswer,
+  lastRenderOf,
+  renderRequestOf,
+  runRouteOf,
+  thumbnailOf,
+  thumbnailRunOf,
+} from '../editor/src/series/board.js';
+import { EpisodeDetailView, SeriesBoardView, SeriesList } from '../editor/src/series/SeriesBoard.js';
+import { startTestServer, type TestServer } from './fixtures/server.js';
+
+const T = Date.UTC(2026, 11, 5, 23, 30);
+const repo = resolve(import.meta.dirname, '..');
+
+const episode = (number: number, status: EpisodeRecord['status'], lastRun?: Partial<NonNullable<EpisodeRecord['lastRun']>>): EpisodeRecord => ({
+  id: `ep${number}`,
+  seriesId: 'season',
+  number,
+  title: `Episode ${number}`,
+  format: 'markdown',
+  version: 1,
+  sha256: 'x',
+  status,
+  ...(lastRun ? { lastRun: { runId: `run-${number}`, status: 'done', scriptVersion: 1, createdAt: T, ...lastRun } } : {}),
+  createdAt: T,
+  updatedAt: T,
+});
+
+const board = (episodes: EpisodeRecord[]): SeriesBoard => ({ id: 'season', name: 'Season', graphId: 'script', settings: {}, createdAt: T, updatedAt: T, episodeCount: episodes.length, episodes });
+
+const image = (name: string, output: string): RunDeliverables['deliverables'][number] => ({
+  name,
+  output,
+  kind: 'image',
+  mime: 'image/png',
+  bytes: 10,
+  hash: name,
+  downloadUrl: `/d/${name}`,
+  inlineUrl: `/i/${name}`,
+});
+
+describe('the board buttons', () => {
+  const settled = [episode(1, 'rendered', { durationMs: 1200 }), episode(2, 'failed', { status: 'failed' }), episode(3, 'draft')];
+
+  it('offers every button when nothing renders, counting the selected and the failed episodes', () => {
+    const actions = boardActions(settled, new Set([1, 3]));
+    expect(actions.season).toEqual({ label: 'Render season', disabled: false });
+    expect(actions.selected).toEqual({ label: 'Render selected (2)', disabled: false });
+    expect(actions.failed).toEqual({ label: 'Re-run failed (1)', disabled: false });
+  });
+
+  it('disables every render button while an episode renders or a request is under way, saying why', () => {
+    const rendering = [...settled.slice(0, 2), episode(3, 'rendering', { status: 'running' })];
+    for (const actions of [boardActions(rendering, new Set([1])), boardActions(settled, new Set([1]), true)]) {
+      expect(Object.values(actions).map((action) => action.disabled)).toEqual([true, true, true]);
+      expect(actions.season.reason).toMatch(/rendering|starting/);
+    }
+  });
+
+  it('disables "Render selected" without a selection and "Re-run failed" without a failure', () => {
+    const actions = boardActions([episode(1, 'rendered', {})], new Set());
+    expect(actions.selected).toMatchObject({ label: 'Render selected', disabled: true, reason: 'select episodes first' });
+    expect(actions.failed).toMatchObject({ label: 'Re-run failed', disabled: true, reason: 'no episode failed' });
+  });
+
+  it('sends the whole season, the selected numbers in order, or the failed ones', () => {
+    expect(renderRequestOf('season', new Set([2]))).toEqual({});
+    expect(renderRequestOf('selected', new Set([3, 1]))).toEqual({ episodes: [1, 3] });
+    expect(renderRequestOf('failed', new Set([2]))).toEqual({ failedOnly: true });
+  });
+
+  it('words what a render started, naming the episodes that could not start', () => {
+    expect(describeRenderAnswer({ seriesId: 's', runs: [{ number: 1, title: 'A', runId: 'r' }], notStarted: [] })).toEqual({ tone: 'success', message: 'Rendering 1 episode' });
+    expect(describeRenderAnswer({ seriesId: 's', runs: [], notStarted: [] })).toEqual({ tone: 'warning', message: 'No episode to render' });
+    expect(describeRenderAnswer({ seriesId: 's', runs: [], notStarted: [{ number: 2, title: 'B', error: 'no input' }] })).toEqual({ tone: 'error', message: 'Rendering 0 episodes; not started: episode 2: no input' });
+  });
+
+  it('polls the board only while an episode renders', () => {
+    expect(boardRefetchInterval(board(settled))).toBe(false);
+    expect(boardRefetchInterval(board([...settled, episode(4, 'rendering', { status: 'queued' })]))).toBe(BOARD_POLL_MS);
+    expect(boardRefetchInterval(undefined)).toBe(false);
+  });
+});
+
+describe('what a row shows', () => {
+  it('shows when the last render started and how long it took', () => {
+    expect(lastRenderOf(episode(1, 'draft'))).toBe('');
+    expect(lastRenderOf(episode(1, 'rendered', { durationMs: 12_400 }), 'en-GB')).toMatch(/5 Dec.* · 12\.4 s$/);
+    expect(lastRenderOf(episode(1, 'rendering', { status: 'running' }), 'en-GB')).not.toContain('·');
+  });
+
+  it("takes the thumbnail of a done run only: its `thumbnail` output, else its first image", () => {
+    expect(thumbnailRunOf(episode(1, 'rendered', {}))).toBe('run-1');
+    expect(thumbnailRunOf(episode(1, 'failed', { status: 'failed' }))).toBeUndefined();
+    expect(thumbnailOf({ deliverables: [image('a.png', 'files.png'), image('t.png', 'thumbnail')] })).toBe('/i/t.png');
+    expect(thumbnailOf({ deliverables: [image('a.png', 'files.png')] })).toBe('/i/a.png');
+    expect(thumbnailOf({ deliverables: [] })).toBeUndefined();
+  });
+});
+
+describe('the board as markup', () => {
+  const props = {
+    selected: new Set([2]),
+    thumbnails: { 'run-1': '/i/thumb.png' },
+    onToggle: () => undefined,
+    onAction: () => undefined,
+    onOpenEpisode: () => undefined,
+  };
+
+  it('draws one focusable row per episode with its badge, a labelled checkbox and the thumbnail of a done run', () => {
+    const html = renderToStaticMarkup(createElement(SeriesBoardView, { ...props, board: board([episode(1, 'rendered', {}), episode(2, 'failed', { status: 'failed' })]), packageUrl: '/media/series/season/package/season.zip?exp=1&sig=a' }));
+    expect(html.match(/<tr tabindex="0"/g)).toHaveLength(2);
+    expect(html).toMatch(/data-testid="series-status-1">rendered</);
+    expect(html).toMatch(/rg-series-status--danger" data-testid="series-status-2">failed</);
+    expect(html).toContain('aria-label="Select episode 1"');
+    expect(html).toMatch(/<input type="checkbox" aria-label="Select episode 2" checked=""/);
+    expect(html).toContain('src="/i/thumb.png" alt="Thumbnail of episode 1"');
+    expect(html).toMatch(/<a class="rg-button" href="\/media\/series\/season\/package\/season\.zip\?exp=1&amp;sig=a" download=""[^>]*>Download season<\/a>/);
+    expect(html).toMatch(/<button[^>]*data-testid="series-render-season">Render season<\/button>/);
+  });
+
+  it('offers no download before an episode is rendered, and disables the render buttons while one renders', () => {
+    const html = renderToStaticMarkup(createElement(SeriesBoardView, { ...props, board: board([episode(1, 'rendering', { status: 'running' }), episode(2, 'draft')]), packageUrl: '/x.zip' }));
+    expect(html).not.toContain('href="/x.zip"');
+    expect(html).toMatch(/<button type="button" class="rg-button" disabled="" title="No episode is rendered yet" data-testid="series-download">/);
+    expect(html.match(/disabled="" title="an episode is rendering"/g)).toHaveLength(3);
+  });
+
+  it('lists the series with graph and episode count, and an opened episode with its runs linking into the editor and its script', () => {
+    const list = renderToStaticMarkup(createElement(SeriesList, { series: [board([episode(1, 'draft')])], onOpen: () => undefined }));
+    expect(list).toContain('graph script · 1 episode<');
+    const detail: EpisodeDetail = { ...episode(1, 'rendered', { runId: 'new-run' }), script: '# Boot\n\n## Open\n', runs: [{ runId: 'new-run', scriptVersion: 1, createdAt: T }, { runId: 'old-run', scriptVersion: 1, createdAt: T - 1000 }] };
+    const html = renderToStaticMarkup(createElement(EpisodeDetailView, { detail, graphId: 'script' }));
+    expect([...html.matchAll(/href="([^"]+)"/g)].map((match) => match[1])).toEqual([runRouteOf('script', 'new-run'), runRouteOf('script', 'old-run')]);
+    expect(runRouteOf('script', 'new-run')).toBe('#/graphs/script/runs/new-run');
+    expect(html).toContain('# Boot\n\n## Open\n</pre>');
+  });
+});
+
+describe('the API client against a live server', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    api = new ApiClient(server.token, server.server.url);
+    const document = JSON.parse(await readFile(join(repo, 'graphs/script.json'), 'utf8')) as Record<string, unknown>;
+    expect((await server.api.post('/api/graphs').send({ document })).status).toBe(201);
+    await server.api.post('/api/series').send({ id: 'season', name: 'Season', graphId: 'script' });
+    await server.api.post('/api/series/season/episodes').send({ episodes: [{ text: '# Boot\n\n## Open\n\n**ADA:** Power.\n' }, { text: '# Cold\n\n## Open\n\n**ADA:** Out.\n' }] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it('renders the selected episodes, follows the board until they are rendered, and downloads the archive through its signed link', async () => {
+    expect((await api.listSeries()).map((entry) => [entry.id, entry.episodeCount])).toEqual([['season', 2]]);
+    const started = await api.renderSeries('season', renderRequestOf('selected', new Set([2, 1])));
+    expect(started.runs.map((run) => run.number)).toEqual([1, 2]);
+    let current = await api.getSeries('season');
+    for (let i = 0; i < 400 && boardRefetchInterval(current) !== false; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      current = await api.getSeries('season');
+    }
+    expect(current.episodes.map((e) => [e.number, e.status, e.lastRun?.runId])).toEqual([
+      [1, 'rendered', started.runs[0]!.runId],
+      [2, 'rendered', started.runs[1]!.runId],
+    ]);
+    const detail = await api.getEpisode('season', 2);
+    expect(detail.runs.map((run) => run.runId)).toEqual([started.runs[1]!.runId]);
+    expect(detail.script).toContain('# Cold');
+
+    const link = await api.seriesPackageLink('season');
+    expect(link.url.startsWith(`${server.server.url}/media/series/season/package/season.zip?`)).toBe(true);
+    const zip = await fetch(link.url);
+    expect([zip.status, zip.headers.get('content-type')]).toEqual([200, 'application/zip']);
+    expect(Buffer.from(await zip.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+  }, 60_000);
+});
