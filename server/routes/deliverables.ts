@@ -14,9 +14,7 @@
  * text files are a few KB, and a stored zip's size is known before it starts,
  * so the download gets a Content-Length (and the browser a progress bar).
  */
-import { createReadStream, type ReadStream } from 'node:fs';
 import type { Response } from 'express';
-import { ZipFile } from 'yazl';
 import { runId, withDefault } from '../../runtime/contract/api-requests.js';
 import type { RunDeliverables } from '../../runtime/contract/deliverables.js';
 import { Type } from '../../runtime/contract/typebox.js';
@@ -27,6 +25,7 @@ import { HttpError, notFound } from '../errors.js';
 import { MAX_LINK_TTL_S } from '../media-links.js';
 import { defineRoute, objectSchema, type AnyRoute, type ResponseSpec } from '../route.js';
 import { errors, ref } from '../schemas.js';
+import { contentDisposition, sendZip } from '../zip-response.js';
 
 const tags = ['runs', 'deliverables'];
 const fileName = Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: "a deliverable's `name`" });
@@ -43,7 +42,6 @@ type Disposition = 'download' | 'inline';
 const DELIVERABLE_LINK_TTL_S = 12 * 3600;
 
 /** Deliverable names are ASCII letters, digits, dots and hyphens (see fileStem), so the quoted form is exact everywhere. */
-const contentDisposition = (type: 'attachment' | 'inline', name: string): string => `${type}; filename="${name.replace(/["\\]/g, '_')}"`;
 const subjectOf = (id: string, disposition: Disposition | 'package', name: string): string => `run/${id}/${disposition}/${name}`;
 
 export function deliverableRoutes(ctx: ServerContext, signer = ctx.mediaSigner): AnyRoute[] {
@@ -95,56 +93,7 @@ export function deliverableRoutes(ctx: ServerContext, signer = ctx.mediaSigner):
     const { run, pkg } = await packageOf(id);
     if (!pkg.packageName || pkg.entries.length === 0) throw new HttpError(404, 'NO_DELIVERABLES', `run "${id}" has no deliverables (yet)`);
     if (name !== undefined && name !== pkg.packageName) throw notFound(`package "${name}" of run "${id}"`);
-    const zip = new ZipFile();
-    const mtime = new Date(run.finishedAt ?? run.createdAt);
-    const open = new Set<ReadStream>();
-    // Set when the client is gone (or only asked for the headers): files not yet opened never are.
-    let abandoned = false;
-    for (const entry of pkg.entries) {
-      zip.addReadStreamLazy(entry.zipPath, { size: entry.bytes, compress: false, mtime }, (give) => {
-        localPathOf(artifacts, entry.source).then(
-          (path) => {
-            if (abandoned) return;
-            const stream = createReadStream(path);
-            open.add(stream);
-            stream.once('close', () => open.delete(stream));
-            give(null, stream);
-          },
-          (error: unknown) => give(error, undefined as never),
-        );
-      });
-    }
-    let length = -1;
-    // Stored entries of known sizes: yazl computes the zip's exact size before writing a byte.
-    zip.end(undefined, ((total: number) => {
-      length = total;
-    }) as () => void);
-    const stop = (): void => {
-      abandoned = true;
-      for (const stream of open) stream.destroy();
-    };
-    res.status(200);
-    res.set('Content-Disposition', contentDisposition('attachment', pkg.packageName));
-    res.set('Content-Type', 'application/zip');
-    res.set('Cache-Control', 'private, no-store');
-    if (length >= 0) res.set('Content-Length', String(length));
-    if (res.req.method === 'HEAD') {
-      stop();
-      res.end();
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      res.once('close', () => {
-        // A download abandoned half way: stop reading the files it was streaming.
-        stop();
-        resolve();
-      });
-      zip.outputStream.once('error', (error: Error) => {
-        ctx.logger.error({ err: error, runId: id }, 'package zip failed');
-        res.destroy(error);
-      });
-      zip.outputStream.pipe(res);
-    });
+    await sendZip(res, { name: pkg.packageName, mtime: new Date(run.finishedAt ?? run.createdAt), entries: pkg.entries, artifacts, logger: ctx.logger, about: { runId: id } });
   }
 
   const verified = (id: string, disposition: Disposition | 'package', name: string, query: { exp: number; sig: string }): void => {

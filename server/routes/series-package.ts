@@ -13,18 +13,17 @@
  * The browser cannot send the token from `<a href download>`, so
  * `…/package/link` gives a signed, short-lived `/media/series/…` twin.
  */
-import { createReadStream, type ReadStream } from 'node:fs';
 import type { Response } from 'express';
-import { ZipFile } from 'yazl';
 import { withDefault } from '../../runtime/contract/api-requests.js';
 import type { EpisodeRecord } from '../../runtime/contract/series.js';
 import { Type } from '../../runtime/contract/typebox.js';
 import type { ServerContext } from '../context.js';
-import { localPathOf, runPackage, type PackageEntry } from '../deliverables.js';
+import { runPackage, type PackageEntry } from '../deliverables.js';
 import { HttpError, notFound } from '../errors.js';
 import { MAX_LINK_TTL_S } from '../media-links.js';
 import { defineRoute, objectSchema, type AnyRoute } from '../route.js';
 import { errors, ref } from '../schemas.js';
+import { sendZip } from '../zip-response.js';
 
 const tags = ['series', 'deliverables'];
 const seriesParams = objectSchema({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -110,54 +109,14 @@ export function seriesPackageRoutes(ctx: ServerContext, signer = ctx.mediaSigner
   async function sendArchive(id: string, res: Response, name?: string): Promise<void> {
     const archive = await archiveOf(id);
     if (name !== undefined && name !== archive.name) throw notFound(`archive "${name}" of series "${id}"`);
-    const zip = new ZipFile();
-    const open = new Set<ReadStream>();
-    // Set when the client is gone (or only asked for the headers): files not yet opened never are.
-    let abandoned = false;
-    zip.addBuffer(Buffer.from(`${JSON.stringify(archive.manifest, null, 2)}\n`), 'manifest.json', { compress: false, mtime: archive.mtime });
-    for (const entry of archive.entries) {
-      zip.addReadStreamLazy(entry.zipPath, { size: entry.bytes, compress: false, mtime: archive.mtime }, (give) => {
-        localPathOf(artifacts, entry.source).then(
-          (path) => {
-            if (abandoned) return;
-            const stream = createReadStream(path);
-            open.add(stream);
-            stream.once('close', () => open.delete(stream));
-            give(null, stream);
-          },
-          (error: unknown) => give(error, undefined as never),
-        );
-      });
-    }
-    let length = -1;
-    // Stored entries of known sizes: yazl computes the zip's exact size before writing a byte.
-    zip.end(undefined, ((total: number) => {
-      length = total;
-    }) as () => void);
-    const stop = (): void => {
-      abandoned = true;
-      for (const stream of open) stream.destroy();
-    };
-    res.status(200);
-    res.set('Content-Disposition', `attachment; filename="${archive.name}"`);
-    res.set('Content-Type', 'application/zip');
-    res.set('Cache-Control', 'private, no-store');
-    if (length >= 0) res.set('Content-Length', String(length));
-    if (res.req.method === 'HEAD') {
-      stop();
-      res.end();
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      res.once('close', () => {
-        stop();
-        resolve();
-      });
-      zip.outputStream.once('error', (error: Error) => {
-        ctx.logger.error({ err: error, seriesId: id }, 'season archive failed');
-        res.destroy(error);
-      });
-      zip.outputStream.pipe(res);
+    await sendZip(res, {
+      name: archive.name,
+      mtime: archive.mtime,
+      entries: archive.entries,
+      extra: [{ zipPath: 'manifest.json', data: Buffer.from(`${JSON.stringify(archive.manifest, null, 2)}\n`) }],
+      artifacts,
+      logger: ctx.logger,
+      about: { seriesId: id },
     });
   }
 
