@@ -206,11 +206,15 @@ describe('control.review in a run', () => {
     expect(provider.count('still')).toBe(4);
     expect(provider.count('render')).toBe(0);
     expect((second.items[1]?.value as { still: string }).still).toBe('still-4');
-    expect(events.filter((e) => e.type === 'item' && e.nodeId === 'still' && e.status === 'done').map((e) => [(e as { index: number }).index, (e as { take?: number }).take ?? 0])).toEqual([
-      [0, 0],
-      [1, 0],
-      [2, 0],
-      [1, 1],
+    // The first three stills finish in any order (they are asked at once); the fourth is item 1's take 1, and nothing else.
+    const stillsDone = events.filter((e) => e.type === 'item' && e.nodeId === 'still' && e.status === 'done').map((e) => [(e as { index: number }).index, (e as { take?: number }).take ?? 0]);
+    expect([stillsDone.slice(0, 3).sort(), stillsDone.slice(3)]).toEqual([
+      [
+        [0, 0],
+        [1, 0],
+        [2, 0],
+      ],
+      [[1, 1]],
     ]);
     // The take is the graph's now, as `reelgraph regenerate` would have left it.
     expect((await ws.pins.list(graph)).map((pin) => [pin.nodeId, pin.index, pin.take])).toEqual([['still', 1, 1]]);
