@@ -10,7 +10,7 @@
  * Test ids: `start-series`, `series-open-<id>`, `series-dialog`,
  * `series-board`, `series-render-season|selected|failed`, `series-download`,
  * `series-episode-<n>` (data-status), `series-status-<n>`,
- * `series-episode-detail`; the toolbar's `toolbar-series`.
+ * `series-episode-detail`.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -6,7 +6,6 @@ import { useGraphStore, useHistoryState } from '../state/graph-store.js';
 import { useUiStore } from '../state/ui-store.js';
 import { newGraph } from './documents.js';
 import { openTemplates } from './Templates.js';
-import { openSeries } from '../series/SeriesBoard.js';
 
 function GraphName() {
   const name = useGraphStore((state) => state.doc.name);
@@ -80,9 +79,6 @@ export function Toolbar({ onSave, onRun, onExport, saving }: { onSave(): void; o
           </button>
           <button type="button" className="rg-button" onClick={openTemplates} title="Start from a shipped graph or an example episode" data-testid="toolbar-templates">
             Templates
-          </button>
-          <button type="button" className="rg-button" onClick={() => openSeries()} title="Series: each episode's status, batch renders, the season's archive" data-testid="toolbar-series">
-            Series
           </button>
         </div>
         <div className="rg-button-group">
