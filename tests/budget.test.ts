@@ -73,8 +73,32 @@ describe('budgets', () => {
       `run budget of $0.01 would be exceeded: $0.0080 spent or held, and this request (40 characters of elevenlabs eleven_multilingual_v2) would cost $0.0040; the request was not sent`,
     );
     expect(result.error?.message).toMatch(/^run budget of \$0\.01 would be exceeded/);
+    // The figures travel as data too, in the stored item and in the run's error: nobody parses the message.
+    const stop = { budget: 'run budget', kind: 'run', limitUsd: PER_LINE_USD * 2.5, spentUsd: PER_LINE_USD * 2, requestUsd: PER_LINE_USD, request: 'this request (40 characters of elevenlabs eleven_multilingual_v2)' };
+    expect(failed?.error?.details?.budget).toEqual({ ...stop, limitUsd: expect.closeTo(stop.limitUsd, 10), spentUsd: expect.closeTo(stop.spentUsd, 10), requestUsd: expect.closeTo(stop.requestUsd, 10) });
+    expect(result.error?.details?.budget).toMatchObject({ budget: 'run budget', request: stop.request });
     // Not retried: a budget is not a glitch.
     expect(h.events.filter((e) => e.type === 'retry')).toHaveLength(0);
+  });
+
+  it('a fallback whose every alternative failed still carries the budget that stopped the paid one, as figures', async () => {
+    h = await createHarness({ realSleep: true, credentials });
+    const g = graph(
+      [
+        ['parse', 'script.markdown'],
+        ['eleven', 'voice.tts', { provider: 'elevenlabs', endpoint: fake.url }],
+        // No Google credentials here: the second choice fails at once, after the budget stopped the first.
+        ['google', 'voice.tts', { provider: 'google' }],
+        ['voice', 'control.fallback'],
+      ],
+      ['$input.episode -> parse.markdown', 'parse.speakable -> eleven.segments', 'parse.speakable -> google.segments', 'eleven.clips -> voice.choice1', 'google.clips -> voice.choice2'],
+      { inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'voice.value' } },
+    );
+    const result = await h.run(g, { inputs: { episode: episode(LINES) }, budgetUsd: PER_LINE_USD * 2.5 });
+    expect(result.status).toBe('failed');
+    // The run's error is the root cause, the last alternative's; the budget that stopped the first comes with it.
+    expect(result.error?.message).toMatch(/not a Google voice name/);
+    expect(result.error?.details?.budget).toMatchObject({ budget: 'run budget', kind: 'run', spentUsd: expect.closeTo(PER_LINE_USD * 2, 10) });
   });
 
   it('a budget that fits the whole run lets it finish', async () => {
@@ -221,6 +245,8 @@ describe.skipIf(!redis)('budgets in queue mode', () => {
       expect(result.status).toBe('failed');
       expect(result.nodes.find((n) => n.id === 'eleven')?.items).toMatchObject({ executed: 2, failed: 1 });
       expect(result.error?.message).toMatch(/^run budget of \$0\.01 would be exceeded: \$0\.0080 spent or held/);
+      // The worker's error keeps its figures on the way back through Redis.
+      expect(result.error?.details?.budget).toMatchObject({ budget: 'run budget', kind: 'run', spentUsd: expect.closeTo(0.008, 10), requestUsd: expect.closeTo(0.004, 10) });
     } finally {
       await cluster.dispose();
     }

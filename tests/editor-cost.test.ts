@@ -214,6 +214,14 @@ describe('a run stopped by a budget', () => {
     expect(parseBudgetError({ name: 'PermanentError', code: 'PERMANENT', message: 'voice not found' })).toBeUndefined();
   });
 
+  it('reads the figures from the error’s details, whatever its message says; a record made before details still reads from the message', () => {
+    const { message: _message, ...rest } = recorded('provider');
+    const reworded = { ...rest, message: 'node "eleven" item 2 failed: see the budget' };
+    expect(parseBudgetError(reworded)).toMatchObject({ budget: 'daily budget of provider "elevenlabs"', limit: '$0.01', spent: '$0.0080', requestCost: '$0.0040', nodeId: 'eleven', item: 2 });
+    const { details: _details, ...old } = recorded('run');
+    expect(parseBudgetError(old)).toMatchObject({ budget: 'run budget', limit: '$0.01', spent: '$0.0080' });
+  });
+
   it("finds it in a failed item, also inside a fallback's message, and shows it", () => {
     const budgetError = recorded('run');
     const fallback = serializeError(new UpstreamError(`all 2 alternatives failed: 1) ${budgetError.message}; 2) offline voice failed`, { location: { nodeId: 'voice' } }));

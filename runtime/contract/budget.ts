@@ -88,7 +88,7 @@ export class BudgetExceededError extends PermanentError {
   ) {
     super(
       `${budget} of ${usd(limitUsd)} would be exceeded: ${usd(spentUsd)} spent or held, and ${request} would cost ${usd(requestUsd)}; the request was not sent`,
-      { location },
+      { location, details: { budget: { budget, kind, limitUsd, spentUsd, requestUsd, request } } },
     );
   }
 }

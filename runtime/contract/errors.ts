@@ -18,8 +18,27 @@ export const errorLocation = Type.Object({
 });
 export type ErrorLocation = Static<typeof errorLocation>;
 
+/**
+ * What a budget that stopped a request said, as figures (BudgetExceededError):
+ * readers show them without parsing its message.
+ */
+export const budgetStop = Type.Object({
+  budget: Type.String({ description: 'which budget, as the message names it: `run budget`, `daily budget of graph "…"`, `daily budget of provider "…"`' }),
+  kind: Type.String({ description: 'run, graph-day or provider-day' }),
+  limitUsd: Type.Number(),
+  spentUsd: Type.Number({ description: 'spent or held when the request was asked for' }),
+  requestUsd: Type.Number({ description: 'what the request would have cost' }),
+  request: Type.String({ description: 'the request that was not sent' }),
+});
+export type BudgetStop = Static<typeof budgetStop>;
+
+/** Facts an error carries besides its message, for the CLI, the API and the editor to show as data. */
+export const errorDetails = Type.Object({ budget: Type.Optional(budgetStop) });
+export type ErrorDetails = Static<typeof errorDetails>;
+
 export interface ReelgraphErrorOptions {
   location?: ErrorLocation;
+  details?: ErrorDetails;
   cause?: unknown;
   /** false: retrying cannot help (bad params, 401, invalid output). Default true. */
   retryable?: boolean;
@@ -32,6 +51,7 @@ export class ReelgraphError extends Error {
   readonly location: ErrorLocation;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly details: ErrorDetails | undefined;
 
   constructor(code: string, message: string, options: ReelgraphErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -40,6 +60,7 @@ export class ReelgraphError extends Error {
     this.location = options.location ?? {};
     this.retryable = options.retryable ?? true;
     this.retryAfterMs = options.retryAfterMs;
+    this.details = options.details;
   }
 
   toJSON(): SerializedError {
@@ -75,9 +96,16 @@ export class CancelledError extends ReelgraphError {
 
 /** An upstream node or item failed, so this one could not run. */
 export class UpstreamError extends ReelgraphError {
+  /** Keeps its cause's details unless given its own: a budget that stopped a node upstream still says its figures. */
   constructor(message: string, options: Omit<ReelgraphErrorOptions, 'retryable'> = {}) {
-    super('UPSTREAM', message, { ...options, retryable: false });
+    const details = options.details ?? detailsOf(options.cause);
+    super('UPSTREAM', message, { ...options, retryable: false, ...(details ? { details } : {}) });
   }
+}
+
+/** An error's details, when it is one of ours and has any. */
+export function detailsOf(error: unknown): ErrorDetails | undefined {
+  return error instanceof ReelgraphError ? error.details : undefined;
 }
 
 /** One thing wrong with a graph document, and where. */
@@ -123,6 +151,7 @@ export const serializedError = Type.Object({
   message: Type.String(),
   location: Type.Optional(errorLocation),
   retryable: Type.Optional(Type.Boolean()),
+  details: Type.Optional(errorDetails),
 });
 export type SerializedError = Static<typeof serializedError>;
 
@@ -130,6 +159,7 @@ export function serializeError(error: unknown): SerializedError {
   if (error instanceof ReelgraphError) {
     const out: SerializedError = { name: error.name, code: error.code, message: error.message, retryable: error.retryable };
     if (Object.keys(error.location).length > 0) out.location = error.location;
+    if (error.details) out.details = error.details;
     return out;
   }
   if (error instanceof Error) return { name: error.name, code: 'ERROR', message: error.message };

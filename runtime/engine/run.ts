@@ -16,7 +16,7 @@
  * decides what runs.
  */
 import { setMaxListeners } from 'node:events';
-import { CancelledError, isRetryable, PermanentError, ReelgraphError, serializeError, UpstreamError } from '../contract/errors.js';
+import { CancelledError, detailsOf, isRetryable, PermanentError, ReelgraphError, serializeError, UpstreamError } from '../contract/errors.js';
 import type { SerializedError } from '../contract/errors.js';
 import type { ItemCounts, ItemStatus, NodeStatus, Priority, ReelgraphEvent, RunStatus } from '../contract/events.js';
 import { demandedBy, GRAPH_INPUT_NODE, parseRef } from '../contract/graph.js';
@@ -912,12 +912,15 @@ export class RunExecution {
   private describeFailure(error: unknown, sinkId: string | undefined): SerializedError {
     let root = error;
     let failedNode = sinkId;
+    // A fallback's cause is its last alternative's error; the details (a budget that stopped an earlier, paid one) ride along.
+    let details = detailsOf(error);
     for (;;) {
       if (root instanceof ReelgraphError && root.location.nodeId) failedNode = root.location.nodeId;
       if (!(root instanceof UpstreamError) || root.cause === undefined) break;
       root = root.cause;
+      details ??= detailsOf(root);
     }
-    const serialized = serializeError(root);
+    const serialized = { ...serializeError(root), ...(details ? { details: detailsOf(root) ?? details } : {}) };
     if (serialized.location?.nodeId || failedNode === undefined) return serialized;
     return { ...serialized, location: { nodeId: failedNode, ...serialized.location } };
   }
@@ -984,7 +987,9 @@ function upstream(source: Source, error: unknown, index?: number): unknown {
 function allAlternativesFailed(plan: NodePlan, errors: unknown[]): unknown {
   if (errors.length === 1) return errors[0];
   const reasons = errors.map((e, i) => `${i + 1}) ${e instanceof Error ? e.message : String(e)}`).join('; ');
-  return new UpstreamError(`all ${errors.length} alternatives failed: ${reasons}`, { cause: errors[errors.length - 1], location: { nodeId: plan.node.id } });
+  // The details of the first alternative that has any (a budget that stopped the paid one), not only the last's.
+  const details = errors.map(detailsOf).find(Boolean);
+  return new UpstreamError(`all ${errors.length} alternatives failed: ${reasons}`, { cause: errors[errors.length - 1], location: { nodeId: plan.node.id }, ...(details ? { details } : {}) });
 }
 
 /** A single value feeding a list port arrives as a one-element list (see `checkCompatibility`). */

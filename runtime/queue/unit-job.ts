@@ -58,6 +58,7 @@ export class RemoteUnitError extends ReelgraphError {
     super(serialized.code, serialized.message, {
       retryable: serialized.retryable ?? true,
       ...(serialized.location ? { location: serialized.location } : {}),
+      ...(serialized.details ? { details: serialized.details } : {}),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     });
     this.name = serialized.name;

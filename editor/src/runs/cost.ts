@@ -195,10 +195,10 @@ export interface BudgetFailure {
 }
 
 /*
- * A recorded error carries name, code, message and location only (the
- * contract's serializeError), so the budget's figures are read back from the
- * message BudgetExceededError writes (runtime/contract/budget.ts). Not
- * anchored: a fallback that ran out of alternatives quotes it inside its own.
+ * Runs recorded before errors carried their details (the budget's figures
+ * as data, `error.details.budget`) have only the message BudgetExceededError
+ * writes (runtime/contract/budget.ts): read back from it. Not anchored: a
+ * fallback that ran out of alternatives quotes it inside its own.
  */
 const BUDGET_MESSAGE = /(run budget|daily budget of (?:graph|provider) "[^"]*") of (\$[0-9.e+-]+) would be exceeded: (\$[0-9.e+-]+) spent or held, and (.+?) would cost (\$[0-9.e+-]+); the request was not sent/;
 
@@ -210,10 +210,15 @@ function whereToRaise(budget: string): string {
 
 export function parseBudgetError(error: SerializedError | undefined): BudgetFailure | undefined {
   if (!error) return undefined;
+  const where = { nodeId: error.location?.nodeId, item: error.location?.item };
+  const stop = error.details?.budget;
+  if (stop) {
+    return { budget: stop.budget, limit: usd(stop.limitUsd), spent: usd(stop.spentUsd), request: stop.request, requestCost: usd(stop.requestUsd), ...where, raise: whereToRaise(stop.budget) };
+  }
   const match = BUDGET_MESSAGE.exec(error.message);
   if (!match) return undefined;
   const [, budget = '', limit = '', spent = '', request = '', requestCost = ''] = match;
-  return { budget, limit, spent, request, requestCost, nodeId: error.location?.nodeId, item: error.location?.item, raise: whereToRaise(budget) };
+  return { budget, limit, spent, request, requestCost, ...where, raise: whereToRaise(budget) };
 }
 
 /** The budget that stopped a run: its own error first, else the first node's or item's; undefined when no budget did. */
