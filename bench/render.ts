@@ -9,14 +9,16 @@
  *   directory: its real-time factor (what a producer waits for a first look).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ArtifactHandle, GraphDocument } from '../runtime/contract/index.js';
+import type { ArtifactHandle, GraphDocument, RenderChunk } from '../runtime/contract/index.js';
 import type { RunResult } from '../runtime/engine/run.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
+import { copiedFrom } from '../nodes/assembly/piece-copy.js';
 import { renderProfiles, type RenderProfileName } from '../nodes/video/profiles.js';
+import { cpuSince } from './cpu.js';
 import { describePeak, sampleMemory } from './memory.js';
 import { benchEngine } from './engine.js';
 
@@ -58,6 +60,19 @@ export interface RenderBenchResult {
   previewMs: number;
   /** The preview-720p cold render's time ÷ the episode's length. */
   previewRealTimeFactor: number;
+  /** Where the cold render's time goes (CPU figures undefined where /proc cannot say). */
+  breakdown: ColdBreakdown;
+}
+
+export interface ColdBreakdown {
+  /** CPU seconds of the cold render: this process and its ffmpeg children. */
+  cpuSeconds?: number;
+  /** That CPU ÷ (wall time × cores): 1 when every core worked throughout. */
+  coreUtilisation?: number;
+  /** x264 CPU ms a frame at the profile's settings on this episode's pictures (the encode floor's CPU ÷ its frames). */
+  encodeCpuMsPerFrame?: number;
+  /** Frames of render pieces that lay something over their scene (overlay, transition, effect, captions) and so encode them a second time, ÷ all frames. */
+  reencodedFraction: number;
 }
 
 export async function benchRender(): Promise<RenderBenchResult> {
@@ -67,7 +82,8 @@ export async function benchRender(): Promise<RenderBenchResult> {
     const episode = await readFile(join(repo, 'examples/episodes/last-terminal-ep01.md'), 'utf8');
     const runner = (data: string, profile?: RenderProfileName) => {
       const engine = benchEngine(data, { offline: true });
-      const doc: GraphDocument = profile ? { ...graph, settings: { ...graph.settings, profile } } : graph;
+      // The render plan too: which pieces encode their frames a second time.
+      const doc: GraphDocument = { ...graph, outputs: { ...graph.outputs, chunks: 'chunks.chunks' }, ...(profile ? { settings: { ...graph.settings, profile } } : {}) };
       return {
         engine,
         run: async (markdown: string): Promise<{ ms: number; result: RunResult }> => {
@@ -81,12 +97,28 @@ export async function benchRender(): Promise<RenderBenchResult> {
     const { engine, run } = runner(join(dir, 'full'));
 
     const memory = sampleMemory();
+    const coldCpu = cpuSince();
     const cold = await run(episode);
+    const coldCpuMs = coldCpu();
     const peak = memory.stop();
     const video = cold.result.outputs.video as ArtifactHandle;
     const episodeSeconds = video.duration ?? 0;
 
+    const floorCpu = cpuSince();
     const encodeFloorMs = await measureEncodeFloor(await engine.services.artifacts.localPath(video), 'youtube-1080p', dir);
+    const floorCpuMs = floorCpu().children;
+    const profile = renderProfiles['youtube-1080p'];
+    const frames = Math.round(episodeSeconds * profile.fps);
+    const chunks = (cold.result.outputs.chunks ?? []) as RenderChunk[];
+    const chunkFrames = chunks.reduce((sum, chunk) => sum + chunk.frames, 0);
+    const reencodedFrames = chunks.reduce((sum, chunk) => sum + (copiedFrom(chunk) === undefined ? chunk.frames : 0), 0);
+    const breakdown: ColdBreakdown = {
+      ...(coldCpuMs.children !== undefined
+        ? { cpuSeconds: (coldCpuMs.own + coldCpuMs.children) / 1000, coreUtilisation: (coldCpuMs.own + coldCpuMs.children) / (cold.ms * availableParallelism()) }
+        : {}),
+      ...(floorCpuMs !== undefined && frames > 0 ? { encodeCpuMsPerFrame: floorCpuMs / frames } : {}),
+      reencodedFraction: chunkFrames > 0 ? reencodedFrames / chunkFrames : 0,
+    };
 
     const edited = episode.replace('Another dead block. Nothing but rust and rain.', 'Another dead block. Nothing out here but rust, rain and silence.');
     if (edited === episode) throw new Error('the render bench edit no longer matches the example episode');
@@ -116,6 +148,7 @@ export async function benchRender(): Promise<RenderBenchResult> {
       previewSlowestNodes: slowest(preview.result),
       previewMs: preview.ms,
       previewRealTimeFactor: preview.ms / 1000 / episodeSeconds,
+      breakdown,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

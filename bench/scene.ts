@@ -10,7 +10,6 @@
  * frame does not, so each motif also reports this process's CPU (drawing,
  * streaming, the engine) and ffmpeg's (scaling and encoding) per frame.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { clipCodecs } from '../nodes/video/codecs.js';
 import { renderProfiles } from '../nodes/video/profiles.js';
+import { childrenCpuMs, ownCpuMs } from './cpu.js';
 import { benchEngine } from './engine.js';
 
 const SECONDS = 3;
@@ -61,22 +61,6 @@ export interface SceneBenchResult {
   meanFps: number;
   meanRealTimeFactor: number;
   meanRatio: number;
-}
-
-const ownCpuMs = (): number => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
-
-/** CPU milliseconds of this process's finished children (ffmpeg), from /proc (Linux); undefined elsewhere. */
-function childrenCpuMs(): number | undefined {
-  try {
-    // Fields after the command name: cutime and cstime are the 14th and 15th, in clock ticks (100 a second on Linux).
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return undefined;
-  }
 }
 
 async function encodeFloor(dir: string, frames: number): Promise<number> {

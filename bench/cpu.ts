@@ -1,0 +1,29 @@
+/** CPU time, as the benches count it: wall time on a shared machine follows whatever else runs; CPU time per unit of work does not. */
+import { readFileSync } from 'node:fs';
+
+/** CPU milliseconds this process has used (drawing, streaming, the engine). */
+export const ownCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** CPU milliseconds of this process's finished children (ffmpeg), from /proc (Linux); undefined elsewhere. */
+export function childrenCpuMs(): number | undefined {
+  try {
+    // Fields after the command name: cutime and cstime are the 14th and 15th, in clock ticks (100 a second on Linux).
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts counting; the returned function gives this process's and its finished children's CPU milliseconds since (children undefined where /proc cannot say). */
+export function cpuSince(): () => { own: number; children: number | undefined } {
+  const own = ownCpuMs();
+  const children = childrenCpuMs();
+  return () => {
+    const childrenNow = childrenCpuMs();
+    return { own: ownCpuMs() - own, children: children === undefined || childrenNow === undefined ? undefined : childrenNow - children };
+  };
+}
