@@ -202,6 +202,8 @@ function providerBudgetsFromEnv(env: NodeJS.ProcessEnv): { providerBudgetsUsdPer
 /** What the records say a budget's run spent (before a restart), or its graph or provider today, at list price. */
 export function budgetSeed(store: RunStore): BudgetSeed {
   return async (counter: BudgetCounter) => {
+    // What was spent a moment ago may still sit in the write-behind buffer: a counter started without it would let it pass again.
+    await store.flush();
     if (counter.kind === 'run') return counter.subject === undefined ? 0 : ((await store.getRun(counter.subject))?.costUsd ?? 0);
     if (counter.day === undefined || counter.subject === undefined) return 0;
     const since = Date.parse(`${counter.day}T00:00:00Z`);

@@ -4,7 +4,7 @@
  * its limit, what was spent and what the request would have cost.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { applySchemaDefaults, BudgetExceededError, budgetCounters, type GraphDocument, type ItemEvent } from '../runtime/contract/index.js';
+import { applySchemaDefaults, BudgetExceededError, budgetCounters, BudgetUnprimedError, type GraphDocument, type ItemEvent } from '../runtime/contract/index.js';
 import { Redis } from 'ioredis';
 import { InProcessBudgetLedger } from '../runtime/engine/budget-ledger.js';
 import { RedisBudgetLedger } from '../runtime/queue/redis-budget-ledger.js';
@@ -221,6 +221,9 @@ describe.skipIf(!redis)('RedisBudgetLedger (queue mode: workers share the counte
     const prefix = `${uniquePrefix('budget')}:`;
     const [a, b] = [new RedisBudgetLedger(client as Redis, { prefix }), new RedisBudgetLedger(client as Redis, { prefix })];
     const counters = budgetCounters({ runId: 'r1', graphId: 'g', limits: { runUsd: 0.01, providerUsdPerDay: { elevenlabs: 1 } } }, 'elevenlabs', Date.UTC(2026, 11, 5));
+    // A counter nobody started is not counted from zero.
+    await expect(a.reserve(counters, 0.004, 'before the run started its counters')).rejects.toBeInstanceOf(BudgetUnprimedError);
+    await a.prime(counters);
     const results = await Promise.allSettled([0, 1, 2].map((i) => (i % 2 ? a : b).reserve(counters, 0.004, `request ${i}`)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as BudgetExceededError;
@@ -252,6 +255,48 @@ describe.skipIf(!redis)('budgets in queue mode', () => {
     }
   }, 120_000);
 
+  it('a run budget Redis loses mid-run is counted again from the records, not from zero: still exactly two of three lines are sent', async () => {
+    const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    let prefix = '';
+    let lost = false;
+    // While the first line is in flight, Redis loses the run's counter (as a restart would: it keeps nothing on disk).
+    const forgetful = await startFakeElevenLabs({
+      beforeAnswer: async () => {
+        if (lost) return;
+        lost = true;
+        const keys = await client.keys(`${prefix}:budget:run:*`);
+        expect(keys).toHaveLength(1);
+        await client.del(...keys);
+      },
+    });
+    const cluster = await createCluster('budget-lost', { ELEVENLABS_API_KEY: 'sk_test_queue_budget' });
+    prefix = cluster.env.REELGRAPH_QUEUE_PREFIX!;
+    try {
+      await cluster.startWorker(['--concurrency', 'voice=1']);
+      const orchestrator = await cluster.orchestrator();
+      const g = graph(
+        [
+          ['parse', 'script.markdown'],
+          ['eleven', 'voice.tts', { provider: 'elevenlabs', endpoint: forgetful.url }],
+        ],
+        ['$input.episode -> parse.markdown', 'parse.speakable -> eleven.segments'],
+        { inputs: { episode: { type: 'Markdown' } }, outputs: { clips: 'eleven.clips' } },
+      );
+      // Launched as the server and the CLI launch runs: recorded, so the records can say what was spent.
+      const launched = await orchestrator.launcher.launch({ graph: g, inputs: { episode: episode(LINES) }, outDir: `${cluster.dir}/out`, trigger: 'api', budgetUsd: PER_LINE_USD * 2.5 });
+      const result = await launched.finished;
+      expect(lost).toBe(true);
+      // Counted from zero, the lost line would be spent again and all three sent.
+      expect(forgetful.requests).toHaveLength(2);
+      expect(result.status).toBe('failed');
+      expect(result.error?.details?.budget).toMatchObject({ budget: 'run budget', spentUsd: expect.closeTo(PER_LINE_USD * 2, 10) });
+    } finally {
+      await cluster.dispose();
+      await forgetful.close();
+      client.disconnect();
+    }
+  }, 120_000);
+
   it("a graph's daily budget still holds after Redis lost its counters: the orchestrator starts them from its run records", async () => {
     const cluster = await createCluster('budget-day', { ELEVENLABS_API_KEY: 'sk_test_queue_budget' });
     const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
@@ -263,8 +308,9 @@ describe.skipIf(!redis)('budgets in queue mode', () => {
       expect((await render(LINES.slice(0, 1))).status).toBe('done');
       expect(fake.requests).toHaveLength(1);
       // Redis restarted (it keeps nothing on disk here): the day's counters are gone, the records are not.
+      // Today's counter, and tomorrow's, started ahead for a run still going at midnight.
       const keys = await client.keys(`${cluster.env.REELGRAPH_QUEUE_PREFIX}:budget:*`);
-      expect(keys).toHaveLength(1);
+      expect(keys).toHaveLength(2);
       await client.del(...keys);
       const second = await render(LINES.slice(1, 2));
       expect(fake.requests).toHaveLength(1);

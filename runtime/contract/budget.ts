@@ -12,7 +12,7 @@
  * (embedded mode, seeded from the store's records of today's runs), workers
  * share them in Redis (queue mode).
  */
-import { PermanentError } from './errors.js';
+import { PermanentError, ReelgraphError } from './errors.js';
 import type { ErrorLocation } from './errors.js';
 
 /** The limits one run is under; plain data, so it travels with each unit to queue workers. */
@@ -90,6 +90,20 @@ export class BudgetExceededError extends PermanentError {
       `${budget} of ${usd(limitUsd)} would be exceeded: ${usd(spentUsd)} spent or held, and ${request} would cost ${usd(requestUsd)}; the request was not sent`,
       { location, details: { budget: { budget, kind, limitUsd, spentUsd, requestUsd, request } } },
     );
+  }
+}
+
+/**
+ * A shared ledger (Redis) no longer holds a counter a request must reserve
+ * against: Redis restarted and kept nothing, or the counter expired. Counting
+ * it from zero would let spending already made pass again, so the request is
+ * not sent; the run starts the counter again from its records and retries.
+ */
+export class BudgetUnprimedError extends ReelgraphError {
+  constructor(readonly counter: Pick<BudgetCounter, 'name' | 'key'>) {
+    super('BUDGET_UNPRIMED', `the ${counter.name} is not in the shared budget ledger (Redis restarted or lost it); the request was not sent and waits for it to be counted again from the run records`, {
+      retryable: true,
+    });
   }
 }
 

@@ -35,6 +35,8 @@ import { sleep as realSleep, type Sleep } from './retry.js';
 import { estimateTargets, RunExecution, type RunResult, type RunScope } from './run.js';
 import type { EngineServices } from './services.js';
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export type { EngineServices };
 
 export interface EngineOptions {
@@ -203,8 +205,10 @@ export class Engine {
       inputs,
       start: () => {
         const limits = budgetLimits(options.budgetUsd, graph.settings?.budgetUsdPerDay, this.providerBudgets);
+        const primeBudgets = (): Promise<void> => this.primeBudgets(runId, graph.id, limits.budget);
         const execution = new RunExecution(graph, this.services, {
           runId,
+          primeBudgets,
           inputs,
           outDir: options.outDir,
           noCache: options.noCache ?? false,
@@ -217,7 +221,7 @@ export class Engine {
           ...limits,
         });
         this.running.set(runId, execution);
-        const result = this.primeBudgets(runId, graph.id, limits.budget)
+        const result = primeBudgets()
           .then(() => execution.execute())
           .finally(() => this.running.delete(runId));
         return { runId, result, cancel: () => execution.cancel() };
@@ -282,7 +286,8 @@ export class Engine {
 
   /**
    * Starts the run's counters from the records where the ledger needs it
-   * (queue mode: workers have no records). A ledger that cannot be primed
+   * (queue mode: workers have no records): when the run starts, and again
+   * when a reservation finds one missing (Redis restarted under the run). A ledger that cannot be primed
    * leaves reservations to fail on their own, closed, as they do when it is
    * unreachable; the run is not refused for it.
    */
@@ -290,7 +295,11 @@ export class Engine {
     const ledger = this.budgets;
     if (!limits || !ledger.prime) return;
     try {
-      await ledger.prime(runBudgetCounters({ runId, ...(graphId !== undefined ? { graphId } : {}), limits }, Date.now()));
+      const scope = { runId, ...(graphId !== undefined ? { graphId } : {}), limits };
+      // Tomorrow's daily counters too: a run still going at midnight (UTC) reserves against them.
+      const now = Date.now();
+      const counters = new Map([now, now + DAY_MS].flatMap((at) => runBudgetCounters(scope, at)).map((counter) => [counter.key, counter]));
+      await ledger.prime([...counters.values()]);
     } catch (error) {
       this.services.logger.warn({ err: error, runId }, 'could not start the budget counters from the run records');
     }

@@ -41,6 +41,9 @@ import type { RunProvenance } from '../contract/provenance.js';
 import { reelgraphVersion } from '../version.js';
 import type { UnitRequest } from './unit.js';
 
+/** How many times one unit may find a budget counter missing and have it counted again before it fails (Redis may still be restarting). */
+const MAX_BUDGET_PRIMINGS = 3;
+
 export type Outcome =
   | { ok: true; outputs: NodeOutputs; cached: boolean; producedBy: string }
   | { ok: false; error: unknown };
@@ -137,6 +140,8 @@ export interface RunOptions {
   scope?: RunScope;
   /** The budgets paid requests reserve against (`NodeContext.reserve`). */
   budget?: BudgetLimits;
+  /** Starts the run's budget counters again from its records, where a shared ledger lost them (BudgetUnprimedError). */
+  primeBudgets?: () => Promise<void>;
   /** The stored version of the graph, for the run's recipe (`NodeContext.run`). */
   graphVersion?: number;
   /**
@@ -750,6 +755,7 @@ export class RunExecution {
       }
     }
 
+    let primings = 0;
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       let outputs: NodeOutputs;
@@ -766,6 +772,13 @@ export class RunExecution {
         checkOutputs(plan, outputs, item?.index);
       } catch (thrown) {
         if (signal.aborted) return this.cancelledUnit(plan, item);
+        // Nothing was sent: count the lost budget again from the records and ask again, whatever the node's retries (a few times, in case Redis is still away).
+        if (thrown instanceof ReelgraphError && thrown.code === 'BUDGET_UNPRIMED' && this.options.primeBudgets && primings < MAX_BUDGET_PRIMINGS) {
+          primings += 1;
+          this.emit({ type: 'retry', runId: this.runId, at: Date.now(), nodeId: node.id, attempt, delayMs: 0, error: serializeError(thrown), ...(item ? { index: item.index } : {}) });
+          await this.options.primeBudgets();
+          continue;
+        }
         const retrying = isRetryable(thrown) && attempt <= plan.retry.retries;
         // A wait beyond the node's limit is not worth sleeping through: fail now, so a fallback can take over.
         const beyondLimit = retrying ? retryWaitBeyondLimit(plan.retry, thrown, { nodeId: node.id, ...(item ? { item: item.index } : {}) }) : undefined;

@@ -10,21 +10,30 @@
  * from them; the orchestrator, which has them, primes a run's counters when
  * the run starts (`prime`, with `seed`): a counter Redis lacks (the day's
  * first run in queue mode, or a Redis restarted, which keeps nothing) starts
- * from what the records say was spent, and one it holds is left alone.
+ * from what the records say was spent, and one it holds is left alone. A
+ * counter that goes missing while a run is under way (Redis restarted) is not
+ * counted again from zero: reserving against it fails (BudgetUnprimedError)
+ * until the run primes it again from the records.
  *
  * The caller owns the ioredis client.
  */
 import type { Redis } from 'ioredis';
-import { BudgetExceededError, type BudgetCounter, type BudgetLedger, type BudgetSeed } from '../contract/budget.js';
+import { BudgetExceededError, BudgetUnprimedError, type BudgetCounter, type BudgetLedger, type BudgetSeed } from '../contract/budget.js';
 
 const TTL_SECONDS = 2 * 24 * 60 * 60;
 const MICRO = 1_000_000;
 
-/** KEYS: counters; ARGV: amount, ttl, then each counter's limit. → {1} held on all, or {0, index (1-based), used} for the first it would cross. */
+/**
+ * KEYS: counters; ARGV: amount, ttl, then each counter's limit. → {1} held
+ * on all, {0, index (1-based), used} for the first it would cross, or
+ * {2, index} for the first Redis does not hold (see BudgetUnprimedError).
+ */
 const RESERVE = `
 local amount = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
-  local used = tonumber(redis.call('GET', key) or '0')
+  local held = redis.call('GET', key)
+  if not held then return {2, i} end
+  local used = tonumber(held)
   if used + amount > tonumber(ARGV[i + 2]) then return {0, i, used} end
 end
 for _, key in ipairs(KEYS) do
@@ -33,11 +42,13 @@ for _, key in ipairs(KEYS) do
 end
 return {1}`;
 
-/** KEYS: counters; ARGV: amount (may be negative), ttl. */
+/** KEYS: counters; ARGV: amount (may be negative), ttl. A counter Redis lost stays lost: created here it would count from zero, so the next reservation waits for the records instead. */
 const ADJUST = `
 for _, key in ipairs(KEYS) do
-  redis.call('INCRBY', key, ARGV[1])
-  redis.call('EXPIRE', key, ARGV[2])
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('INCRBY', key, ARGV[1])
+    redis.call('EXPIRE', key, ARGV[2])
+  end
 end
 return 1`;
 
@@ -66,13 +77,12 @@ export class RedisBudgetLedger implements BudgetLedger {
   }
 
   async prime(counters: readonly BudgetCounter[]): Promise<void> {
-    const seed = this.seed;
-    if (!seed) return;
     for (const counter of counters) {
       const key = this.prefix + counter.key;
       // Asking the records costs a query; a counter Redis holds needs none.
       if ((await this.redis.exists(key)) === 1) continue;
-      await this.redis.eval(PRIME, 1, key, toMicro(await seed(counter)), TTL_SECONDS);
+      // Without records (a ledger given no seed) the counter starts at zero, as every counter did before they were primed.
+      await this.redis.eval(PRIME, 1, key, toMicro(this.seed ? await this.seed(counter) : 0), TTL_SECONDS);
     }
   }
 
@@ -83,6 +93,7 @@ export class RedisBudgetLedger implements BudgetLedger {
     const answer = (await this.redis.eval(RESERVE, keys.length, ...keys, amount, TTL_SECONDS, ...counters.map((c) => toMicro(c.limitUsd)))) as number[];
     if (answer[0] === 1) return;
     const counter = counters[(answer[1] as number) - 1] as BudgetCounter;
+    if (answer[0] === 2) throw new BudgetUnprimedError(counter);
     throw new BudgetExceededError(counter.name, counter.kind, counter.limitUsd, (answer[2] as number) / MICRO, usd, request);
   }
 
