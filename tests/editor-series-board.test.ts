@@ -90,6 +90,7 @@ describe('the board buttons', () => {
   it('words what a render started, naming the episodes that could not start', () => {
     expect(describeRenderAnswer({ seriesId: 's', runs: [{ number: 1, title: 'A', runId: 'r' }], notStarted: [] })).toEqual({ tone: 'success', message: 'Rendering 1 episode' });
     expect(describeRenderAnswer({ seriesId: 's', runs: [], notStarted: [] })).toEqual({ tone: 'warning', message: 'No episode to render' });
+    expect(describeRenderAnswer({ seriesId: 's', runs: [], notStarted: [], nothingToRender: 'no episode of s has failed' })).toEqual({ tone: 'warning', message: 'Nothing to render: no episode of s has failed' });
     expect(describeRenderAnswer({ seriesId: 's', runs: [], notStarted: [{ number: 2, title: 'B', error: 'no input' }] })).toEqual({ tone: 'error', message: 'Rendering 0 episodes; not started: episode 2: no input' });
   });
 

@@ -96,7 +96,14 @@ it('renders every episode as its own batch run: a failed one stops no other, and
     [3, 'rendered', 1],
   ]);
   expect((await ws.store.getRun(again.started[0]!.runId))?.outputs).toEqual({ title: 'Two', pid: process.pid });
-  await expect(renderSeries(ws, 'season', request(seriesGraph(), { episodes: [2, 9] }))).rejects.toMatchObject({ code: 'UNKNOWN_EPISODE', message: 'series "season" has no episode 9' });
+  await expect(renderSeries(ws, 'season', request(seriesGraph(), { episodes: [2, 9, 10, 12] }))).rejects.toMatchObject({
+    code: 'UNKNOWN_EPISODE',
+    message: 'series "season" has no episode 9-10, 12 (it has episodes 1-3)',
+  });
+  // Nothing failed now: a re-run of the failed ones starts nothing and says why, without an error.
+  const none = await renderSeries(ws, 'season', request(seriesGraph(), { failedOnly: true }));
+  expect([none.started, none.notStarted, none.nothingToRender]).toEqual([[], [], 'no episode of season has failed']);
+  expect((await renderSeries(ws, 'season', request(seriesGraph(), { failedOnly: true, episodes: [1, 3] }))).nothingToRender).toBe('none of episodes 1, 3 of season has failed');
 });
 
 it('shares the cache across episodes: a changed template re-renders only the node it changed, in each episode', async () => {

@@ -123,6 +123,10 @@ describe('series over the API', () => {
       [2, 'rendered', started.body.runs[1].runId],
       [3, 'draft', undefined],
     ]);
+    const noneFailed = await t.api.post('/api/series/parsed/render').send({ failedOnly: true });
+    expect([noneFailed.status, noneFailed.body]).toEqual([202, { seriesId: 'parsed', runs: [], notStarted: [], nothingToRender: 'no episode of parsed has failed' }]);
+    const missing = await t.api.post('/api/series/parsed/render').send({ episodes: '2-5' });
+    expect([missing.status, missing.body.error.message]).toEqual([404, 'series "parsed" has no episode 4-5 (it has episodes 1-3)']);
   });
 });
 
@@ -178,5 +182,10 @@ describe('series from the CLI', () => {
     const json = JSON.parse((await reelgraph('series', 'render', 'parsed', '--episodes', '2', '--json')).stdout) as { episodes: Array<{ number: number; status: string }> };
     expect(json.episodes.map((e) => [e.number, e.status])).toEqual([[2, 'done']]);
     expect((await reelgraph('series', 'render', 'parsed', '--episodes', '1-x')).code).toBe(2);
+    // Nothing failed: nothing to do, which is no failure; a selection naming no episode is the user's error, naming the numbers.
+    const noneFailed = await reelgraph('series', 'render', 'parsed', '--failed');
+    expect([noneFailed.code, noneFailed.stdout, noneFailed.stderr]).toEqual([0, 'nothing to render: no episode of parsed has failed\n', '']);
+    const missing = await reelgraph('series', 'render', 'parsed', '--episodes', '3-4');
+    expect([missing.code, missing.stdout, missing.stderr]).toEqual([2, '', 'series "parsed" has no episode 3-4 (it has episodes 1-2)\n']);
   }, 120_000);
 });

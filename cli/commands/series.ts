@@ -118,6 +118,12 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
           outDirOf: (episode) => join(out, `e${String(episode.number).padStart(2, '0')}`),
           episodeRun: (g, episode, text) => episodeRunOf(g, text, episode.format),
         });
+        if (render.nothingToRender !== undefined) {
+          // Asked for the failed ones when none failed: there is nothing to do, which is not a failure.
+          if (options.json) io.out(`${JSON.stringify({ series: id, episodes: [], notStarted: [], nothingToRender: render.nothingToRender }, null, 2)}\n`);
+          else io.out(`nothing to render: ${render.nothingToRender}\n`);
+          return;
+        }
         const results = await waitForEpisodes(render.started, options.json ? undefined : io);
         for (const failed of render.notStarted) if (!options.json) io.out(`episode ${failed.number} "${failed.title}": not started: ${failed.error}\n`);
         const done = results.filter((r) => r.status === 'done').length;

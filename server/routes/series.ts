@@ -107,6 +107,7 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
               seriesId: { type: 'string' },
               runs: { type: 'array', items: { type: 'object', required: ['number', 'title', 'runId'], properties: { number: { type: 'integer' }, title: { type: 'string' }, runId: { type: 'string' } } } },
               notStarted: { type: 'array', items: { type: 'object', required: ['number', 'title', 'error'], properties: { number: { type: 'integer' }, title: { type: 'string' }, error: { type: 'string' } } } },
+              nothingToRender: { type: 'string', description: 'present when no episode was chosen, saying why (e.g. none has failed); not an error' },
             },
           },
         },
@@ -129,7 +130,12 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
           episodeRun: (g, episode, text) => episodeRunOf(g, text, episode.format),
         });
         ctx.logger.info({ seriesId: params.id, runs: render.started.length, notStarted: render.notStarted.length }, 'series render started');
-        return { seriesId: params.id, runs: render.started.map(({ number, title, runId }) => ({ number, title, runId })), notStarted: render.notStarted };
+        return {
+          seriesId: params.id,
+          runs: render.started.map(({ number, title, runId }) => ({ number, title, runId })),
+          notStarted: render.notStarted,
+          ...(render.nothingToRender !== undefined ? { nothingToRender: render.nothingToRender } : {}),
+        };
       },
     }),
     defineRoute({

@@ -62,7 +62,7 @@ export function renderRequestOf(action: BoardAction, selected: ReadonlySet<numbe
 export function describeRenderAnswer(answer: SeriesRenderAnswer): { tone: 'success' | 'warning' | 'error'; message: string } {
   const started = answer.runs.length;
   const notStarted = answer.notStarted.map((episode) => `episode ${episode.number}: ${episode.error}`);
-  if (started === 0 && notStarted.length === 0) return { tone: 'warning', message: 'No episode to render' };
+  if (started === 0 && notStarted.length === 0) return { tone: 'warning', message: answer.nothingToRender ? `Nothing to render: ${answer.nothingToRender}` : 'No episode to render' };
   const head = `Rendering ${started} episode${started === 1 ? '' : 's'}`;
   if (notStarted.length === 0) return { tone: 'success', message: head };
   return { tone: started === 0 ? 'error' : 'warning', message: `${head}; not started: ${notStarted.join('; ')}` };
