@@ -75,8 +75,17 @@ describe('series over the API', () => {
     await store.createRun({ id: 'run-b', graphName: graph.name, graph, inputs: {}, priority: 'batch' });
     await series.linkRun(episode!.id, 'run-b', 2);
     await store.finishRun('run-b', { status: 'done', durationMs: 1234 });
+    // Its cost is the latest run's, priced as the run detail prices it (run-a's spend is not added).
+    const paid = { type: 'usage', at: Date.now(), nodeId: 'voice', index: 0, provider: 'elevenlabs', unit: 'characters', model: 'eleven_multilingual_v2' } as const;
+    store.recordEvent({ ...paid, runId: 'run-a', quantity: 5000 });
+    store.recordEvent({ ...paid, runId: 'run-b', quantity: 1000 });
+    store.recordEvent({ ...paid, runId: 'run-b', index: 1, quantity: 500 });
+    await store.flush();
     const [shown] = (await t.api.get('/api/series/status')).body.episodes as Array<Record<string, unknown>>;
-    expect(shown).toMatchObject({ status: 'rendered', lastRun: { runId: 'run-b', status: 'done', scriptVersion: 2, durationMs: 1234 } });
+    const costUsd = (await t.api.get('/api/runs/run-b')).body.costUsd as number;
+    expect(costUsd).toBeGreaterThan(0);
+    expect(shown).toMatchObject({ status: 'rendered', lastRun: { runId: 'run-b', status: 'done', scriptVersion: 2, durationMs: 1234, costUsd } });
+    expect((await t.api.get('/api/series/status/episodes/1')).body.lastRun.costUsd).toBe(costUsd);
     expect((await t.api.get('/api/series/status/episodes/1')).body.runs.map((r: { runId: string }) => r.runId)).toEqual(['run-b', 'run-a']);
   });
 
@@ -181,6 +190,10 @@ describe('series from the CLI', () => {
     expect([written.title, written.source.format]).toEqual(['Cold Boot', 'fountain']);
     const json = JSON.parse((await reelgraph('series', 'render', 'parsed', '--episodes', '2', '--json')).stdout) as { episodes: Array<{ number: number; status: string }> };
     expect(json.episodes.map((e) => [e.number, e.status])).toEqual([[2, 'done']]);
+    // Offline renders paid for nothing: each row says $0.00, where a never-rendered one would say —.
+    const shown = await reelgraph('series', 'show', 'parsed');
+    expect(shown.stdout).toMatch(/│ cost\b/);
+    expect(shown.stdout.match(/│ \$0\.00 │/g)).toHaveLength(2);
     expect((await reelgraph('series', 'render', 'parsed', '--episodes', '1-x')).code).toBe(2);
     // Nothing failed: nothing to do, which is no failure; a selection naming no episode is the user's error, naming the numbers.
     const noneFailed = await reelgraph('series', 'render', 'parsed', '--failed');

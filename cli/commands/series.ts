@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { EpisodeRecord, SeriesRecord } from '../../runtime/contract/index.js';
+import { usd as formatUsd, type EpisodeRecord, type SeriesRecord } from '../../runtime/contract/index.js';
 import { SeriesError } from '../../runtime/store/series-tables.js';
 import { parseEpisodeList, renderSeries, type EpisodeRender } from '../../runtime/runs/series-render.js';
 import { episodeRunOf } from '../../nodes/script/input-format.js';
@@ -229,10 +229,10 @@ function formatSeries(series: SeriesRecord, episodes: EpisodeRecord[]): string {
     .join(', ');
   const head = `series ${series.id}  ${series.name}  graph ${series.graphId}${settings ? `  (${settings})` : ''}`;
   if (episodes.length === 0) return `${head}\nno episodes yet: reelgraph episode add ${series.id} FILE…\n`;
-  const rows = table({ head: ['#', 'title', 'status', 'script', 'last render', 'time'] });
+  const rows = table({ head: ['#', 'title', 'status', 'script', 'last render', 'time', 'cost'] });
   for (const e of episodes) {
     const run = e.lastRun;
-    rows.push([e.number, e.title, e.status, `v${e.version} ${e.format}`, run ? `${run.runId.slice(0, 8)} ${run.status}${run.scriptVersion !== e.version ? ` (script v${run.scriptVersion})` : ''}` : '', run ? formatMs(run.durationMs) : '']);
+    rows.push([e.number, e.title, e.status, `v${e.version} ${e.format}`, run ? `${run.runId.slice(0, 8)} ${run.status}${run.scriptVersion !== e.version ? ` (script v${run.scriptVersion})` : ''}` : '', run ? formatMs(run.durationMs) : '', run ? formatUsd(run.costUsd) : '—']);
   }
   return `${head}\n${rows.toString()}\n`;
 }

@@ -80,6 +80,10 @@ export const episodeRecord = Type.Object({
       createdAt: Type.Integer(),
       finishedAt: Type.Optional(Type.Integer()),
       durationMs: Type.Optional(Type.Integer()),
+      costUsd: Type.Number({
+        minimum: 0,
+        description: "the run's priced provider usage at list price, as its run detail says (runtime/observability/prices.ts); 0 when it paid for nothing (offline providers, cached results); so far, while it runs",
+      }),
     }),
   ),
   createdAt: Type.Integer(),

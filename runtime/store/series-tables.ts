@@ -5,8 +5,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { episodeStatusOf, type EpisodeRecord, type ScriptFormat, type SeriesRecord, type SeriesSettings } from '../contract/series.js';
+import { estimateCost } from '../observability/prices.js';
 import type { Connection } from './connection.js';
 import { StoreError } from './errors.js';
+import { toRunUsage } from './rows.js';
 
 /** A series or episode that is not there, or one that cannot be made as asked; `status` is its HTTP answer. */
 export class SeriesError extends StoreError {
@@ -72,7 +74,7 @@ const toSeries = (row: SeriesDbRow): SeriesRecord => ({
   episodeCount: row.episode_count,
 });
 
-const toEpisode = (row: EpisodeDbRow): EpisodeRecord => ({
+const toEpisode = (row: EpisodeDbRow, costUsd: number): EpisodeRecord => ({
   id: row.id,
   seriesId: row.series_id,
   number: row.number,
@@ -91,6 +93,7 @@ const toEpisode = (row: EpisodeDbRow): EpisodeRecord => ({
           createdAt: row.run_created_at ?? 0,
           ...(row.run_finished_at !== null ? { finishedAt: row.run_finished_at } : {}),
           ...(row.run_duration_ms !== null ? { durationMs: row.run_duration_ms } : {}),
+          costUsd,
         },
       }
     : {}),
@@ -110,6 +113,11 @@ const EPISODE_SELECT = `SELECT e.id, e.series_id, e.number, e.title, e.format, e
   LEFT JOIN episode_runs er ON er.episode_id = e.id
     AND er.run_id = (SELECT x.run_id FROM episode_runs x WHERE x.episode_id = e.id ORDER BY x.created_at DESC, x.run_id DESC LIMIT 1)
   LEFT JOIN runs r ON r.id = er.run_id`;
+
+/** The usage of some runs, summed per run, provider, unit and model (as a run detail sums it). */
+const usageOfRuns = (count: number): string =>
+  `SELECT run_id, provider, unit, model, SUM(quantity) AS quantity FROM run_usage WHERE run_id IN (${Array.from({ length: count }, () => '?').join(', ')})
+   GROUP BY run_id, provider, unit, model`;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -196,13 +204,31 @@ export class SeriesTables {
   async episodes(seriesId: string): Promise<EpisodeRecord[]> {
     await this.get(seriesId);
     const rows = await this.connection.exclusive((db) => db.all<EpisodeDbRow>(`${EPISODE_SELECT} WHERE e.series_id = ? ORDER BY e.number`, [seriesId]));
-    return rows.map(toEpisode);
+    return this.withCosts(rows);
   }
 
   async episode(seriesId: string, number: number): Promise<EpisodeRecord> {
     const row = await this.connection.exclusive((db) => db.get<EpisodeDbRow>(`${EPISODE_SELECT} WHERE e.series_id = ? AND e.number = ?`, [seriesId, number]));
     if (!row) throw new SeriesError('UNKNOWN_EPISODE', `series "${seriesId}" has no episode ${number}`, 404);
-    return toEpisode(row);
+    return (await this.withCosts([row]))[0]!;
+  }
+
+  /**
+   * The episodes with their latest run's cost, priced as the run detail prices
+   * it (estimateCost over the run's summed usage), in one query for them all.
+   */
+  private async withCosts(rows: readonly EpisodeDbRow[]): Promise<EpisodeRecord[]> {
+    const runIds = [...new Set(rows.map((row) => row.run_id).filter((id): id is string => id !== null))];
+    const usage = new Map<string, Array<{ provider: string; unit: string; model: string; quantity: number }>>();
+    // SQLite binds at most 999 parameters by default: a season is read in slices.
+    for (let start = 0; start < runIds.length; start += 500) {
+      const slice = runIds.slice(start, start + 500);
+      const found = await this.connection.exclusive((db) =>
+        db.all<{ run_id: string; provider: string; unit: string; model: string; quantity: number }>(usageOfRuns(slice.length), slice),
+      );
+      for (const { run_id, ...entry } of found) usage.set(run_id, [...(usage.get(run_id) ?? []), entry]);
+    }
+    return rows.map((row) => toEpisode(row, row.run_id === null ? 0 : estimateCost(toRunUsage(usage.get(row.run_id) ?? [])).totalUsd));
   }
 
   /** The text of a version of an episode's script (default its latest). */

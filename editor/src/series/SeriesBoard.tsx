@@ -1,7 +1,7 @@
 /**
  * Series in the editor: the list of series (on the start page and in the
  * Series dialog from the toolbar) and a series' status board — one row per
- * episode (status, last render, thumbnail), the render buttons, the season
+ * episode (status, last render, cost, thumbnail), the render buttons, the season
  * archive, and an opened episode's runs and script.
  *
  * The views take their data as props (tests render them without a server);
@@ -15,7 +15,7 @@ import { create } from 'zustand';
 import type { ApiClient, EpisodeDetail, SeriesBoard, SeriesRecord } from '../api/client.js';
 import { useApi } from '../api/context.js';
 import { notify } from '../state/toast-store.js';
-import { boardActions, boardRefetchInterval, describeRenderAnswer, lastRenderOf, renderRequestOf, runRouteOf, statusBadges, thumbnailOf, thumbnailRunOf, type BoardAction } from './board.js';
+import { boardActions, boardRefetchInterval, costOf, describeRenderAnswer, lastRenderOf, renderRequestOf, runRouteOf, statusBadges, thumbnailOf, thumbnailRunOf, type BoardAction } from './board.js';
 import './series.css';
 
 interface SeriesUi {
@@ -123,6 +123,7 @@ export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy 
             <th scope="col">Title</th>
             <th scope="col">Status</th>
             <th scope="col">Last render</th>
+            <th scope="col">Cost</th>
             <th scope="col">Thumbnail</th>
           </tr>
         </thead>
@@ -131,6 +132,7 @@ export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy 
             const badge = statusBadges[episode.status];
             const thumbnailRun = thumbnailRunOf(episode);
             const thumbnail = thumbnailRun ? thumbnails[thumbnailRun] : undefined;
+            const cost = costOf(episode);
             return (
               <tr
                 key={episode.number}
@@ -153,6 +155,9 @@ export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy 
                   </span>
                 </td>
                 <td className="rg-small">{lastRenderOf(episode)}</td>
+                <td className="rg-small rg-series-cost" title={cost.title} data-testid={`series-cost-${episode.number}`}>
+                  {cost.text}
+                </td>
                 <td>{thumbnail ? <img className="rg-series-thumb" src={thumbnail} alt={`Thumbnail of episode ${episode.number}`} /> : null}</td>
               </tr>
             );

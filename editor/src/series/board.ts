@@ -5,6 +5,7 @@
  * the words for what a render started. SeriesBoard.tsx draws them.
  */
 import type { EpisodeRecord, RunDeliverables, SeriesBoard, SeriesRenderAnswer, SeriesRenderRequest } from '../api/client.js';
+import { usd } from '../../../runtime/contract/budget.js';
 import { formatDuration } from '../runs/media.js';
 
 export type EpisodeStatus = EpisodeRecord['status'];
@@ -74,6 +75,21 @@ export function lastRenderOf(episode: Pick<EpisodeRecord, 'lastRun'>, locale?: s
   if (!run) return '';
   const when = new Date(run.createdAt).toLocaleString(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   return run.durationMs !== undefined ? `${when} · ${formatDuration(run.durationMs)}` : when;
+}
+
+/**
+ * A row's cost cell: the latest run's priced usage at list price (as its run
+ * detail prices it), "—" before any render, "so far" while it runs. A run
+ * that paid for nothing (offline providers, results from the cache) costs
+ * $0.00, and the tooltip says why rather than guessing which of the two.
+ */
+export function costOf(episode: Pick<EpisodeRecord, 'lastRun' | 'status'>): { text: string; title: string } {
+  const run = episode.lastRun;
+  if (!run) return { text: '—', title: 'Not rendered yet' };
+  const amount = usd(run.costUsd);
+  if (episode.status === 'rendering') return { text: `${amount} so far`, title: 'Spent so far by the render under way, at list price' };
+  if (run.costUsd === 0) return { text: amount, title: 'The last render paid for nothing: offline providers, or results from the cache' };
+  return { text: amount, title: "The last render's provider usage at list price (an estimate, not an invoice)" };
 }
 
 /** The run whose thumbnail a row shows: only a finished (`done`) last run has one worth showing. */
