@@ -5,28 +5,21 @@
  * archive, and an opened episode's runs and script.
  *
  * The views take their data as props (tests render them without a server);
- * `SeriesDialog` reads the API. The board is read again every
+ * `SeriesDialog` reads the API; whether it is open, and on which series,
+ * follows the address (series-ui.ts). The board is read again every
  * `BOARD_POLL_MS` while an episode renders (board.ts), so rows turn
  * "rendered" without a socket per run.
  */
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { create } from 'zustand';
 import type { ApiClient, EpisodeDetail, SeriesBoard, SeriesRecord } from '../api/client.js';
 import { useApi } from '../api/context.js';
 import { notify } from '../state/toast-store.js';
 import { boardActions, boardRefetchInterval, costOf, describeRenderAnswer, lastRenderOf, renderRequestOf, runRouteOf, statusBadges, thumbnailOf, thumbnailRunOf, type BoardAction } from './board.js';
+import { closeSeries, openSeries, showSeriesList, useSeriesUi } from './series-ui.js';
 import './series.css';
 
-interface SeriesUi {
-  open: boolean;
-  /** The series whose board is shown; none: the list. */
-  seriesId?: string;
-}
-
-export const useSeriesUi = create<SeriesUi>()(() => ({ open: false }));
-export const openSeries = (seriesId?: string): void => useSeriesUi.setState({ open: true, ...(seriesId ? { seriesId } : { seriesId: undefined }) });
-const closeSeries = (): void => useSeriesUi.setState({ open: false });
+export { openSeries, useSeriesUi } from './series-ui.js';
 
 export const seriesKeys = {
   all: ['series'] as const,
@@ -282,7 +275,8 @@ function SeriesBoardPanel({ seriesId }: { seriesId: string }) {
       />
       {opened !== undefined ? (
         detail.data ? (
-          <EpisodeDetailView detail={detail.data} graphId={board.data.graphId} onOpenRun={closeSeries} />
+          // A run's link changes the address, which closes the dialog (series-ui.ts): nothing to do on its click.
+          <EpisodeDetailView detail={detail.data} graphId={board.data.graphId} />
         ) : detail.isError ? (
           <p className="rg-graph-error">{detail.error.message}</p>
         ) : (
@@ -311,7 +305,8 @@ export function SeriesDialog() {
   const api = useApi();
   const { open, seriesId } = useSeriesUi();
   const box = useRef<HTMLDivElement>(null);
-  const list = useQuery({ queryKey: seriesKeys.list(), queryFn: ({ signal }) => api.listSeries(signal), enabled: open && seriesId === undefined, staleTime: 0 });
+  // Read on a board too: the heading names the series (a board opened from its address has no list read before).
+  const list = useQuery({ queryKey: seriesKeys.list(), queryFn: ({ signal }) => api.listSeries(signal), enabled: open, staleTime: 0 });
   useEffect(() => {
     if (!open) return;
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -332,7 +327,7 @@ export function SeriesDialog() {
           <h2>
             {seriesId ? (
               <>
-                <button type="button" className="rg-run-linkish" onClick={() => useSeriesUi.setState({ seriesId: undefined })} aria-label="Back to all series" data-testid="series-back">
+                <button type="button" className="rg-run-linkish" onClick={showSeriesList} aria-label="Back to all series" data-testid="series-back">
                   Series
                 </button>{' '}
                 › {name}
@@ -351,7 +346,7 @@ export function SeriesDialog() {
           ) : list.isError ? (
             <p className="rg-graph-error">Series could not be loaded: {list.error.message}</p>
           ) : list.data ? (
-            <SeriesList series={list.data} onOpen={(id) => useSeriesUi.setState({ seriesId: id })} />
+            <SeriesList series={list.data} onOpen={(id) => openSeries(id)} />
           ) : (
             <p className="rg-muted rg-small">Loading series…</p>
           )}
