@@ -87,6 +87,38 @@ describe('series over the API', () => {
     expect(shown).toMatchObject({ status: 'rendered', lastRun: { runId: 'run-b', status: 'done', scriptVersion: 2, durationMs: 1234, costUsd } });
     expect((await t.api.get('/api/series/status/episodes/1')).body.lastRun.costUsd).toBe(costUsd);
     expect((await t.api.get('/api/series/status/episodes/1')).body.runs.map((r: { runId: string }) => r.runId)).toEqual(['run-b', 'run-a']);
+
+    // Published: a publish run of the latest render that is done; read from the runs, so a newer render is not published.
+    await store.createRun({ id: 'pub-1', graphName: 'publish', graph, inputs: {}, priority: 'normal' });
+    await series.linkPublication(episode!.id, 'run-b', 'pub-1', 'publish.webhook');
+    expect(await status()).toBe('rendered');
+    await store.finishRun('pub-1', { status: 'done', durationMs: 5 });
+    expect(await status()).toBe('published');
+    expect((await t.api.get('/api/series/status')).body.episodes[0].lastRun.publishedAt).toEqual(expect.any(Number));
+    await store.createRun({ id: 'run-c', graphName: graph.name, graph, inputs: {}, priority: 'batch' });
+    await new Promise((r) => setTimeout(r, 5));
+    await series.linkRun(episode!.id, 'run-c', 2);
+    expect(await status()).toBe('rendering');
+  });
+
+  it("checks a publish target's params against its node type, when a series is created and when its settings are replaced", async () => {
+    const create = (publish: unknown) => t.api.post('/api/series').send({ id: 'published', name: 'Published', graphId: 'season-graph', settings: { publish } });
+    const badUrl = await create({ node: 'publish.webhook', params: { url: 'ftp://cms.example/hook' } });
+    expect([badUrl.status, badUrl.body.error.message]).toEqual([400, 'settings.publish: publish.webhook param "url" must match pattern "^https?://"']);
+    expect(badUrl.body.error.problems).toEqual([{ in: 'body', path: '/settings/publish/params/url', message: 'publish.webhook param "url" must match pattern "^https?://"' }]);
+    const missing = await create({ node: 'publish.webhook', params: { retries: 99 } });
+    expect([missing.status, missing.body.error.message]).toEqual([400, 'settings.publish: publish.webhook param "url" is required; publish.webhook param "retries" must be <= 10']);
+    expect((await create({ node: 'publish.fax', params: {} })).status).toBe(400);
+    expect((await t.api.get('/api/series/published')).status).toBe(404);
+
+    const target = { node: 'publish.webhook', params: { url: 'http://127.0.0.1:9/hook' } };
+    const created = await create(target);
+    expect([created.status, created.body.settings]).toEqual([201, { publish: target }]);
+    const refused = await t.api.put('/api/series/published/settings').send({ publish: { node: 'publish.s3', params: { bucket: 'season-videos', endpoint: 'minio' } } });
+    expect([refused.status, refused.body.error.problems.map((p: { path: string }) => p.path)]).toEqual([400, ['/settings/publish/params/endpoint']]);
+    expect((await t.api.get('/api/series/published')).body.settings).toEqual({ publish: target });
+    const replaced = await t.api.put('/api/series/published/settings').send({ profile: 'preview-720p' });
+    expect([replaced.status, replaced.body.settings]).toEqual([200, { profile: 'preview-720p' }]);
   });
 
   it('documents every series route in OpenAPI', async () => {
@@ -100,6 +132,7 @@ describe('series over the API', () => {
       '/api/series/{id}/package',
       '/api/series/{id}/package/link',
       '/api/series/{id}/render',
+      '/api/series/{id}/settings',
     ]);
   });
 
@@ -170,6 +203,11 @@ describe('series from the CLI', () => {
       [1, 'Boot Sequence', 'draft', 'ep1.md'],
       [2, 'Cold Boot', 'draft', 'ep2.fountain'],
     ]);
+    const badTarget = await reelgraph('series', 'create', 'hello-published', '--graph', 'hello', '--publish', '{"node":"publish.webhook","params":{}}');
+    expect([badTarget.code, badTarget.stderr]).toEqual([2, 'settings.publish: publish.webhook param "url" is required\n']);
+    const target = { node: 'publish.webhook', params: { url: 'https://cms.example/hook' } };
+    const published = await reelgraph('series', 'create', 'hello-published', '--graph', 'hello', '--publish', JSON.stringify(target), '--json');
+    expect((JSON.parse(published.stdout) as { settings: unknown }).settings).toEqual({ publish: target });
     const unknown = await reelgraph('episode', 'add', 'no-such-series', 'ep1.md');
     expect([unknown.code, unknown.stderr]).toEqual([2, 'no series "no-such-series"\n']);
     expect(await readFile(join(cwd, 'ep1.md'), 'utf8')).toBe(markdown('Boot Sequence'));

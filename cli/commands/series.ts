@@ -6,7 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { usd as formatUsd, type EpisodeRecord, type SeriesRecord } from '../../runtime/contract/index.js';
+import { checkSchema, usd as formatUsd, type EpisodeRecord, type SeriesRecord } from '../../runtime/contract/index.js';
+import { seriesPublishTarget, type SeriesPublishTarget } from '../../runtime/contract/series.js';
+import { checkSeriesSettings } from '../../runtime/runs/series-publish.js';
 import { SeriesError } from '../../runtime/store/series-tables.js';
 import { parseEpisodeList, renderSeries, type EpisodeRender } from '../../runtime/runs/series-render.js';
 import { episodeRunOf } from '../../nodes/script/input-format.js';
@@ -22,7 +24,21 @@ interface CreateOptions {
   name?: string;
   profile?: string;
   budget?: number;
+  publish?: SeriesPublishTarget;
   json?: boolean;
+}
+
+/** `--publish '{"node":"publish.webhook","params":{…}}'`: its shape here; its params against the node's schema once the workspace is open. */
+function publishTarget(value: string): SeriesPublishTarget {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError(`JSON, e.g. '{"node":"publish.webhook","params":{"url":"https://cms.example/hook"}}'`);
+  }
+  const issues = checkSchema(seriesPublishTarget, parsed);
+  if (issues.length > 0) throw new InvalidArgumentError(issues.map((issue) => `${issue.pointer || '/'} ${issue.message}`).join('; '));
+  return parsed as SeriesPublishTarget;
 }
 
 function usd(value: string): number {
@@ -43,6 +59,7 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
     .option('--name <name>', 'display name (default: the id)')
     .option('--profile <profile>', 'render profile for its episodes, e.g. preview-720p')
     .option('--budget <usd>', 'each episode render stops before a paid request would take it past this', usd)
+    .option('--publish <json>', 'where rendered episodes are published: {"node": "publish.webhook" | "publish.s3" | "publish.youtube", "params": {…}}', publishTarget)
     .option('--json', 'print the series as JSON')
     .action(async (id: string, options: CreateOptions) => {
       if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) {
@@ -50,12 +67,13 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
         throw new Exit(EXIT.invalid);
       }
       await withSeries(cli, async (workspace) => {
-        const created = await workspace.series.create({
-          id,
-          name: options.name ?? id,
-          graphId: options.graph,
-          settings: { ...(options.profile ? { profile: options.profile } : {}), ...(options.budget !== undefined ? { budgetUsdPerRun: options.budget } : {}) },
-        });
+        const settings = {
+          ...(options.profile ? { profile: options.profile } : {}),
+          ...(options.budget !== undefined ? { budgetUsdPerRun: options.budget } : {}),
+          ...(options.publish ? { publish: options.publish } : {}),
+        };
+        checkSeriesSettings(settings, workspace.registry);
+        const created = await workspace.series.create({ id, name: options.name ?? id, graphId: options.graph, settings });
         io.out(options.json ? `${JSON.stringify(created, null, 2)}\n` : `created series ${created.id} on graph ${created.graphId}\n`);
       });
     });

@@ -13,9 +13,9 @@ import { toRunUsage } from './rows.js';
 /** A series or episode that is not there, or one that cannot be made as asked; `status` is its HTTP answer. */
 export class SeriesError extends StoreError {
   constructor(
-    code: 'UNKNOWN_SERIES' | 'UNKNOWN_EPISODE' | 'SERIES_EXISTS' | 'UNKNOWN_GRAPH',
+    code: 'UNKNOWN_SERIES' | 'UNKNOWN_EPISODE' | 'SERIES_EXISTS' | 'UNKNOWN_GRAPH' | 'INVALID_SETTINGS' | 'NOT_RENDERED' | 'NO_PUBLISH_TARGET',
     message: string,
-    readonly status: 404 | 409,
+    readonly status: 400 | 404 | 409,
   ) {
     super(code, message, { retryable: false });
   }
@@ -62,6 +62,7 @@ interface EpisodeDbRow {
   run_created_at: number | null;
   run_finished_at: number | null;
   run_duration_ms: number | null;
+  published_at: number | null;
 }
 
 const toSeries = (row: SeriesDbRow): SeriesRecord => ({
@@ -83,7 +84,7 @@ const toEpisode = (row: EpisodeDbRow, costUsd: number): EpisodeRecord => ({
   version: row.latest_version,
   sha256: row.sha256,
   ...(row.file_name !== null ? { fileName: row.file_name } : {}),
-  status: episodeStatusOf(row.run_status ?? undefined),
+  status: episodeStatusOf(row.run_status ?? undefined, row.published_at !== null),
   ...(row.run_id !== null
     ? {
         lastRun: {
@@ -93,6 +94,7 @@ const toEpisode = (row: EpisodeDbRow, costUsd: number): EpisodeRecord => ({
           createdAt: row.run_created_at ?? 0,
           ...(row.run_finished_at !== null ? { finishedAt: row.run_finished_at } : {}),
           ...(row.run_duration_ms !== null ? { durationMs: row.run_duration_ms } : {}),
+          ...(row.published_at !== null ? { publishedAt: row.published_at } : {}),
           costUsd,
         },
       }
@@ -107,7 +109,9 @@ const SERIES_SELECT = `SELECT s.id, s.name, s.graph_id, s.settings, s.created_at
 /** Each episode with its latest script's hash and its latest run (by when it was linked). */
 const EPISODE_SELECT = `SELECT e.id, e.series_id, e.number, e.title, e.format, e.latest_version, e.file_name, e.created_at, e.updated_at,
   v.sha256, r.id AS run_id, r.status AS run_status, er.script_version, r.created_at AS run_created_at,
-  r.finished_at AS run_finished_at, r.duration_ms AS run_duration_ms
+  r.finished_at AS run_finished_at, r.duration_ms AS run_duration_ms,
+  (SELECT MIN(p.created_at) FROM episode_publications p JOIN runs pr ON pr.id = p.publish_run_id
+    WHERE p.episode_id = e.id AND p.render_run_id = r.id AND pr.status = 'done') AS published_at
   FROM episodes e
   JOIN episode_versions v ON v.episode_id = e.id AND v.version = e.latest_version
   LEFT JOIN episode_runs er ON er.episode_id = e.id
@@ -145,6 +149,20 @@ export class SeriesTables {
       ]);
     });
     return this.get(series.id);
+  }
+
+  /** Replaces the fields given (settings as a whole; the caller has checked them); SeriesError when the series is not there. */
+  async update(id: string, change: { name?: string; settings?: SeriesSettings }): Promise<SeriesRecord> {
+    await this.get(id);
+    await this.connection.exclusive((db) =>
+      db.run('UPDATE series SET name = COALESCE(?, name), settings = COALESCE(?, settings), updated_at = ? WHERE id = ?', [
+        change.name ?? null,
+        change.settings === undefined ? null : JSON.stringify(change.settings),
+        this.now(),
+        id,
+      ]),
+    );
+    return this.get(id);
   }
 
   async list(): Promise<SeriesRecord[]> {
@@ -249,6 +267,30 @@ export class SeriesTables {
   async linkRun(episodeId: string, runId: string, scriptVersion: number): Promise<void> {
     await this.connection.exclusive((db) =>
       db.run('INSERT OR IGNORE INTO episode_runs (episode_id, run_id, script_version, created_at) VALUES (?, ?, ?, ?)', [episodeId, runId, scriptVersion, this.now()]),
+    );
+  }
+
+  /** Records that `publishRunId` publishes the episode's render `renderRunId` (both runs recorded already); its outcome is that run's status. */
+  async linkPublication(episodeId: string, renderRunId: string, publishRunId: string, nodeType: string): Promise<void> {
+    await this.connection.exclusive((db) =>
+      db.run('INSERT OR IGNORE INTO episode_publications (episode_id, render_run_id, publish_run_id, node_type, created_at) VALUES (?, ?, ?, ?, ?)', [
+        episodeId,
+        renderRunId,
+        publishRunId,
+        nodeType,
+        this.now(),
+      ]),
+    );
+  }
+
+  /** The episode's publish runs, newest first, with the render each published. */
+  async publicationsOf(episodeId: string): Promise<Array<{ publishRunId: string; renderRunId: string; node: string; status: string; createdAt: number }>> {
+    return this.connection.exclusive((db) =>
+      db.all<{ publishRunId: string; renderRunId: string; node: string; status: string; createdAt: number }>(
+        `SELECT p.publish_run_id AS publishRunId, p.render_run_id AS renderRunId, p.node_type AS node, r.status, p.created_at AS createdAt
+         FROM episode_publications p JOIN runs r ON r.id = p.publish_run_id WHERE p.episode_id = ? ORDER BY p.created_at DESC, p.publish_run_id DESC`,
+        [episodeId],
+      ),
     );
   }
 

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Type } from '../../runtime/contract/typebox.js';
-import { addEpisodeRequest, createSeriesRequest } from '../../runtime/contract/series.js';
+import { addEpisodeRequest, createSeriesRequest, seriesSettings, type SeriesSettings } from '../../runtime/contract/series.js';
+import { seriesSettingsProblems } from '../../runtime/runs/series-publish.js';
 import { readEpisodeScript } from '../../nodes/script/engine/episode-file.js';
 import { ScriptError } from '../../nodes/script/engine/index.js';
 import { parseEpisodeList, renderSeries } from '../../runtime/runs/series-render.js';
@@ -24,6 +25,17 @@ const episodeParams = objectSchema({ id: Type.String({ minLength: 1, maxLength: 
 
 export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
   const { series } = ctx.workspace;
+  /** Settings as stored: a publish target whose params its node type refuses is a 400 naming each param. */
+  const checked = (settings: SeriesSettings): SeriesSettings => {
+    const problems = seriesSettingsProblems(settings, ctx.workspace.registry);
+    if (problems.length > 0) {
+      throw badRequest(
+        `settings.publish: ${problems.map((problem) => problem.message).join('; ')}`,
+        problems.map((problem) => ({ in: 'body', path: `/settings${problem.path}`, message: problem.message })),
+      );
+    }
+    return settings;
+  };
   return [
     defineRoute({
       method: 'get',
@@ -37,7 +49,8 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
       method: 'post',
       path: '/api/series',
       summary: 'Create a series on a stored graph (a template or a variant)',
-      description: '`id` defaults to the name made into lower-case letters, digits and dashes. 404 `UNKNOWN_GRAPH` when the graph is not stored; 409 `SERIES_EXISTS` when the id is taken.',
+      description:
+        "`id` defaults to the name made into lower-case letters, digits and dashes. `settings.publish` (optional) names a publish node and its params, checked against that node's params schema: 400 naming the param. 404 `UNKNOWN_GRAPH` when the graph is not stored; 409 `SERIES_EXISTS` when the id is taken.",
       tags,
       status: 201,
       body: createSeriesRequest,
@@ -45,8 +58,18 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
       handle: async ({ body }) => {
         const id = body.id ?? slug(body.name);
         if (!id) throw badRequest('give the series an `id` (lower-case letters, digits and dashes): its name has none of them', [{ in: 'body', path: '/id', message: 'required' }]);
-        return series.create({ id, name: body.name, graphId: body.graphId, settings: body.settings ?? {} });
+        return series.create({ id, name: body.name, graphId: body.graphId, settings: checked(body.settings ?? {}) });
       },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/series/:id/settings',
+      summary: "Replace a series' settings (checked as at creation: a publish target's params against its node type's schema)",
+      tags,
+      params: seriesParams,
+      body: seriesSettings,
+      responses: { 200: { description: 'the series', schema: ref('Series') }, ...errors(400, 401, 404) },
+      handle: async ({ params, body }) => series.update(params.id, { settings: checked(body) }),
     }),
     defineRoute({
       method: 'get',

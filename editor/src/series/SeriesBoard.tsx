@@ -15,7 +15,7 @@ import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiClient, EpisodeDetail, SeriesBoard, SeriesRecord } from '../api/client.js';
 import { useApi } from '../api/context.js';
 import { notify } from '../state/toast-store.js';
-import { boardActions, boardRefetchInterval, costOf, describeRenderAnswer, lastRenderOf, renderRequestOf, runRouteOf, statusBadges, thumbnailOf, thumbnailRunOf, type BoardAction } from './board.js';
+import { boardActions, boardRefetchInterval, costOf, describeRenderAnswer, hasRender, lastRenderOf, renderRequestOf, runRouteOf, statusBadges, thumbnailOf, thumbnailRunOf, type BoardAction } from './board.js';
 import { closeSeries, openSeries, showSeriesList, useSeriesUi } from './series-ui.js';
 import './series.css';
 
@@ -71,7 +71,7 @@ export interface SeriesBoardViewProps {
 /** The status board: the buttons, then one row per episode. */
 export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy = false, openedEpisode, onToggle, onAction, onOpenEpisode }: SeriesBoardViewProps) {
   const actions = boardActions(board.episodes, selected, busy);
-  const rendered = board.episodes.some((episode) => episode.status === 'rendered');
+  const rendered = board.episodes.some(hasRender);
   const rowKey = (number: number) => (event: KeyboardEvent<HTMLTableRowElement>) => {
     if (event.target !== event.currentTarget) return;
     if (event.key === 'Enter') onOpenEpisode(number);
@@ -208,7 +208,7 @@ function SeriesBoardPanel({ seriesId }: { seriesId: string }) {
     refetchInterval: (query) => boardRefetchInterval(query.state.data),
   });
   const episodes = board.data?.episodes ?? [];
-  const anyRendered = episodes.some((episode) => episode.status === 'rendered');
+  const anyRendered = episodes.some(hasRender);
   const link = useQuery({ queryKey: seriesKeys.packageLink(seriesId), queryFn: ({ signal }) => api.seriesPackageLink(seriesId, signal), enabled: anyRendered, staleTime: 3_600_000 });
   const thumbnailRuns = [...new Set(episodes.map(thumbnailRunOf).filter((runId): runId is string => runId !== undefined))];
   const listings = useQueries({

@@ -16,11 +16,15 @@ export const statusBadges: Record<EpisodeStatus, { label: string; tone: 'muted' 
   rendering: { label: 'rendering', tone: 'busy' },
   'needs review': { label: 'needs review', tone: 'warn' },
   rendered: { label: 'rendered', tone: 'ok' },
+  published: { label: 'published', tone: 'ok' },
   failed: { label: 'failed', tone: 'danger' },
 };
 
 /** While an episode renders the board is read again this often (runs are short; a season's board is small). */
 export const BOARD_POLL_MS = 1500;
+
+/** A rendered episode has deliverables (a thumbnail, a place in the season archive), published or not. */
+export const hasRender = (episode: Pick<EpisodeRecord, 'status'>): boolean => episode.status === 'rendered' || episode.status === 'published';
 
 export const isRendering = (episodes: readonly Pick<EpisodeRecord, 'status'>[]): boolean => episodes.some((episode) => episode.status === 'rendering');
 
