@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { renderSeries, type SeriesRenderRequest } from '../runtime/runs/series-render.js';
+import { packageFilesOf } from '../runtime/runs/series-publish.js';
 import { openWorkspace, type Workspace } from '../runtime/workspace.js';
 import { defaultRetentionPolicy, planRetention, retentionTarget } from '../runtime/store/retention.js';
 import type { SqliteRunStore } from '../runtime/store/sqlite.js';
@@ -171,4 +172,22 @@ describe.skipIf(!redis)('a series batch in queue mode', () => {
     expect(await settle(again)).toEqual([[2, 'done']]);
     expect((await orchestrator.series.episodes('queued')).map((e) => e.status)).toEqual(['rendered', 'rendered', 'rendered']);
   }, 120_000);
+});
+
+it("publishes only a render's package files inside its own output directory", () => {
+  const outDir = join(dir, 'out', 'e1');
+  const run = {
+    outDir,
+    outputs: {
+      files: [
+        { kind: 'mp4', path: join(outDir, 'e01.mp4'), bytes: 3 },
+        { kind: 'srt', path: join(dir, 'elsewhere.srt'), bytes: 1 },
+        { kind: 'vtt', path: join(outDir, '..', 'e2', 'e02.vtt'), bytes: 1 },
+      ],
+      title: 'One',
+      numbers: [1, 2],
+    },
+  };
+  expect(packageFilesOf(run)).toEqual([{ kind: 'mp4', path: join(outDir, 'e01.mp4'), bytes: 3 }]);
+  expect(packageFilesOf({ outputs: run.outputs })).toEqual([]);
 });

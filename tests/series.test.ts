@@ -1,5 +1,7 @@
 /** Series and episodes (issue 20, item 1): the store, the REST API and the CLI. */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +19,29 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.dispose();
+});
+
+/** The publish.webhook receiver (as in tests/publish-webhook.test.ts): records each POST, answers 200. */
+let receiver: { url: string; received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }>; close(): Promise<void> };
+beforeAll(async () => {
+  const received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  receiver = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/published`,
+    received,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+});
+afterAll(async () => {
+  await receiver?.close();
 });
 
 describe('series over the API', () => {
@@ -131,6 +156,7 @@ describe('series over the API', () => {
       '/api/series/{id}/episodes/{number}/script',
       '/api/series/{id}/package',
       '/api/series/{id}/package/link',
+      '/api/series/{id}/publish',
       '/api/series/{id}/render',
       '/api/series/{id}/settings',
     ]);
@@ -172,6 +198,49 @@ describe('series over the API', () => {
   });
 });
 
+describe('publishing a season', () => {
+
+  const settled = async (runId: string): Promise<{ status: string; graph: { nodes: Array<{ type: string }> } }> => {
+    for (;;) {
+      const run = (await t.api.get(`/api/runs/${runId}`)).body as { status: string; graph: { nodes: Array<{ type: string }> } };
+      if (!['queued', 'running'].includes(run.status)) return run;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it("publishes each rendered episode with the series' target as its own run; the episode is then published", async () => {
+    const document = JSON.parse(await readFile(join(repo, 'graphs/script.json'), 'utf8')) as Record<string, unknown>;
+    // Stored already when the render test above ran (409), else now.
+    expect([201, 409]).toContain((await t.api.post('/api/graphs').send({ document })).status);
+    expect((await t.api.put('/api/credentials/publish-webhook').send({ fields: { secret: 'whsec-season' } })).status).toBe(200);
+    await t.api.post('/api/series').send({ id: 'plain', name: 'Plain', graphId: 'script' });
+    const noTarget = await t.api.post('/api/series/plain/publish').send({});
+    expect([noTarget.status, noTarget.body.error.code]).toEqual([400, 'NO_PUBLISH_TARGET']);
+
+    const target = { node: 'publish.webhook', params: { url: receiver.url, event: 'episode.aired', retries: 0 } };
+    expect((await t.api.post('/api/series').send({ id: 'aired', name: 'Aired', graphId: 'script', settings: { publish: target } })).status).toBe(201);
+    await t.api.post('/api/series/aired/episodes').send({ episodes: [{ text: markdown('Pilot') }, { text: markdown('Second') }] });
+    expect((await t.api.post('/api/series/aired/publish').send({})).body).toEqual({ seriesId: 'aired', node: 'publish.webhook', runs: [], notStarted: [], nothingToPublish: 'no episode of aired is rendered' });
+    expect((await t.api.post('/api/series/aired/publish').send({ episodes: [2] })).body.notStarted).toEqual([{ number: 2, title: 'Second', error: 'not rendered: never rendered' }]);
+
+    const rendered = await t.api.post('/api/series/aired/render').send({ episodes: [1] });
+    expect((await settled(rendered.body.runs[0].runId as string)).status).toBe('done');
+    const published = await t.api.post('/api/series/aired/publish').send({});
+    expect(published.status).toBe(202);
+    expect(published.body.runs).toEqual([{ number: 1, title: 'Pilot', runId: expect.any(String), renderRunId: rendered.body.runs[0].runId }]);
+    const run = await settled(published.body.runs[0].runId as string);
+    expect([run.status, run.graph.nodes.map((n) => n.type)]).toEqual(['done', ['publish.webhook']]);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]!.body).toMatchObject({ event: 'episode.aired', runId: published.body.runs[0].runId, deliverables: [] });
+    expect(receiver.received[0]!.headers['x-reelgraph-delivery']).toBe(receiver.received[0]!.body.deliveryId);
+
+    const board = (await t.api.get('/api/series/aired')).body.episodes as Array<{ status: string; lastRun?: { publishedAt?: number } }>;
+    expect(board.map((e) => e.status)).toEqual(['published', 'draft']);
+    expect(board[0]!.lastRun?.publishedAt).toEqual(expect.any(Number));
+    expect((await t.api.post('/api/series/aired/publish').send({})).body.nothingToPublish).toBe('every rendered episode of aired is published');
+  });
+});
+
 describe('series from the CLI', () => {
   let cwd: string;
   beforeAll(async () => {
@@ -182,7 +251,7 @@ describe('series from the CLI', () => {
   });
   const reelgraph = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-      execFile(process.execPath, [join(repo, 'bin', 'reelgraph.js'), ...args], { cwd, env: { ...process.env, REELGRAPH_DATA: join(cwd, 'data') }, timeout: 60_000 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [join(repo, 'bin', 'reelgraph.js'), ...args], { cwd, env: { ...process.env, REELGRAPH_DATA: join(cwd, 'data'), REELGRAPH_PUBLISH_WEBHOOK_SECRET: 'whsec-cli' }, timeout: 60_000 }, (error, stdout, stderr) =>
         done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
       ),
     );
@@ -215,7 +284,8 @@ describe('series from the CLI', () => {
 
   it('renders the episodes and waits for all of them, saying each; refuses a selection it cannot read', async () => {
     expect((await reelgraph('save', join(repo, 'graphs/script.json'))).code).toBe(0);
-    expect((await reelgraph('series', 'create', 'parsed', '--graph', 'script')).code).toBe(0);
+    const target = { node: 'publish.webhook', params: { url: receiver.url, event: 'episode.cli', retries: 0 } };
+    expect((await reelgraph('series', 'create', 'parsed', '--graph', 'script', '--publish', JSON.stringify(target))).code).toBe(0);
     await writeFile(join(cwd, 'p1.md'), markdown('Boot Sequence'));
     await writeFile(join(cwd, 'p2.fountain'), fountain);
     expect((await reelgraph('episode', 'add', 'parsed', 'p1.md', 'p2.fountain')).code).toBe(0);
@@ -232,6 +302,14 @@ describe('series from the CLI', () => {
     const shown = await reelgraph('series', 'show', 'parsed');
     expect(shown.stdout).toMatch(/│ cost\b/);
     expect(shown.stdout.match(/│ \$0\.00 │/g)).toHaveLength(2);
+
+    // Both rendered episodes are published with the series' webhook, each by its own run.
+    const before = receiver.received.length;
+    const published = await reelgraph('series', 'publish', 'parsed');
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout).toMatch(/^episode 1 "Boot Sequence": published in .+\n/m);
+    expect(published.stdout).toMatch(/2 episode\(s\) of parsed with publish.webhook: 2 published, 0 not\n$/);
+    expect(receiver.received.slice(before).map((r) => r.body.event)).toEqual(['episode.cli', 'episode.cli']);
     expect((await reelgraph('series', 'render', 'parsed', '--episodes', '1-x')).code).toBe(2);
     // Nothing failed: nothing to do, which is no failure; a selection naming no episode is the user's error, naming the numbers.
     const noneFailed = await reelgraph('series', 'render', 'parsed', '--failed');

@@ -3,12 +3,13 @@
  * and their episodes (runtime/contract/series.ts), on the data directory's
  * store, like `graphs` and `runs`.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkSchema, usd as formatUsd, type EpisodeRecord, type SeriesRecord } from '../../runtime/contract/index.js';
 import { seriesPublishTarget, type SeriesPublishTarget } from '../../runtime/contract/series.js';
-import { checkSeriesSettings } from '../../runtime/runs/series-publish.js';
+import { checkSeriesSettings, publishSeries } from '../../runtime/runs/series-publish.js';
 import { SeriesError } from '../../runtime/store/series-tables.js';
 import { parseEpisodeList, renderSeries, type EpisodeRender } from '../../runtime/runs/series-render.js';
 import { episodeRunOf } from '../../nodes/script/input-format.js';
@@ -151,6 +152,39 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
       });
     });
 
+  series
+    .command('publish')
+    .description("publish rendered episodes with the series' publish target (settings.publish), each as its own run; waits for all")
+    .argument('<id>', 'the series id')
+    .option('--episodes <list>', 'which episodes, e.g. 1-3,5, published again if they were (default: every rendered one not yet published)')
+    .option('--json', 'print the results as JSON')
+    .action(async (id: string, options: { episodes?: string; json?: boolean }) => {
+      const episodes = options.episodes === undefined ? undefined : parseEpisodeList(options.episodes);
+      if (options.episodes !== undefined && episodes === undefined) {
+        io.err(`--episodes "${options.episodes}": give episode numbers and ranges, e.g. 1-3,5\n`);
+        throw new Exit(EXIT.invalid);
+      }
+      await withSeries(cli, async (workspace) => {
+        const runsDir = join(workspace.dataDir, 'runs');
+        const published = await publishSeries(workspace, id, { ...(episodes ? { episodes } : {}), trigger: 'cli', outDirOf: () => join(runsDir, randomUUID()) });
+        if (published.nothingToPublish !== undefined) {
+          if (options.json) io.out(`${JSON.stringify({ series: id, node: published.node, episodes: [], notStarted: [], nothingToPublish: published.nothingToPublish }, null, 2)}\n`);
+          else io.out(`nothing to publish: ${published.nothingToPublish}\n`);
+          return;
+        }
+        const results = await waitForEpisodes(
+          published.started.map((episode) => ({ ...episode, cancel: () => void workspace.launcher.cancel(episode.runId) })),
+          options.json ? undefined : io,
+          'published',
+        );
+        for (const failed of published.notStarted) if (!options.json) io.out(`episode ${failed.number} "${failed.title}": not published: ${failed.error}\n`);
+        const done = results.filter((r) => r.status === 'done').length;
+        if (options.json) io.out(`${JSON.stringify({ series: id, node: published.node, episodes: results, notStarted: published.notStarted }, null, 2)}\n`);
+        else io.out(`${results.length + published.notStarted.length} episode(s) of ${id} with ${published.node}: ${done} published, ${results.length - done + published.notStarted.length} not\n`);
+        if (done < results.length || published.notStarted.length > 0) throw new Exit(EXIT.runFailed);
+      });
+    });
+
   program
     .command('episode')
     .description('episodes of a series')
@@ -199,7 +233,12 @@ interface EpisodeResult {
  * Waits for every episode's run, saying each as it ends (with `io`); Ctrl-C
  * or SIGTERM cancels them all, and they are stored as cancelled.
  */
-async function waitForEpisodes(started: EpisodeRender[], io: Pick<CliContext['io'], 'out'> | undefined): Promise<EpisodeResult[]> {
+async function waitForEpisodes(
+  started: ReadonlyArray<Pick<EpisodeRender, 'number' | 'title' | 'runId' | 'finished' | 'cancel'>>,
+  io: Pick<CliContext['io'], 'out'> | undefined,
+  /** What a `done` run is said as. */
+  doneAs = 'done',
+): Promise<EpisodeResult[]> {
   const cancelAll = (): void => {
     for (const episode of started) episode.cancel();
   };
@@ -217,7 +256,7 @@ async function waitForEpisodes(started: EpisodeRender[], io: Pick<CliContext['io
           durationMs: result.durationMs,
           ...(result.error ? { error: result.error.message } : {}),
         };
-        io?.out(`episode ${line.number} "${line.title}": ${line.status} in ${formatMs(line.durationMs)} (run ${line.runId.slice(0, 8)})${line.error ? `: ${line.error}` : ''}\n`);
+        io?.out(`episode ${line.number} "${line.title}": ${line.status === 'done' ? doneAs : line.status} in ${formatMs(line.durationMs)} (run ${line.runId.slice(0, 8)})${line.error ? `: ${line.error}` : ''}\n`);
         return line;
       }),
     );

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Type } from '../../runtime/contract/typebox.js';
 import { addEpisodeRequest, createSeriesRequest, seriesSettings, type SeriesSettings } from '../../runtime/contract/series.js';
-import { seriesSettingsProblems } from '../../runtime/runs/series-publish.js';
+import { publishSeries, seriesSettingsProblems } from '../../runtime/runs/series-publish.js';
 import { readEpisodeScript } from '../../nodes/script/engine/episode-file.js';
 import { ScriptError } from '../../nodes/script/engine/index.js';
 import { parseEpisodeList, renderSeries } from '../../runtime/runs/series-render.js';
@@ -158,6 +158,53 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
           runs: render.started.map(({ number, title, runId }) => ({ number, title, runId })),
           notStarted: render.notStarted,
           ...(render.nothingToRender !== undefined ? { nothingToRender: render.nothingToRender } : {}),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/series/:id/publish',
+      summary: "Publish rendered episodes with the series' publish target (settings.publish), each as its own run",
+      description:
+        "Each episode's latest render, when it is done, is published by a run of the series' publish node fed that render's package files; once that run is done the episode's status is `published`. Default: every `rendered` episode not yet published; named episodes are published (again) when rendered, and those that are not are listed in `notStarted`. 400 `NO_PUBLISH_TARGET` when the series has none.",
+      tags,
+      status: 202,
+      params: seriesParams,
+      body: objectSchema({
+        episodes: Type.Optional(Type.Union([Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 10_000 }), Type.String({ pattern: '^[0-9, -]+$', maxLength: 1000, description: 'e.g. "1-3,5"' })])),
+      }),
+      responses: {
+        202: {
+          description: 'the publish runs started, by episode, and the episodes that could not be published (with why)',
+          schema: {
+            type: 'object',
+            required: ['seriesId', 'node', 'runs', 'notStarted'],
+            properties: {
+              seriesId: { type: 'string' },
+              node: { type: 'string' },
+              runs: {
+                type: 'array',
+                items: { type: 'object', required: ['number', 'title', 'runId', 'renderRunId'], properties: { number: { type: 'integer' }, title: { type: 'string' }, runId: { type: 'string' }, renderRunId: { type: 'string' } } },
+              },
+              notStarted: { type: 'array', items: { type: 'object', required: ['number', 'title', 'error'], properties: { number: { type: 'integer' }, title: { type: 'string' }, error: { type: 'string' } } } },
+              nothingToPublish: { type: 'string', description: 'present when no episode was chosen, saying why; not an error' },
+            },
+          },
+        },
+        ...errors(400, 401, 404),
+      },
+      handle: async ({ params, body }) => {
+        const episodes = typeof body.episodes === 'string' ? parseEpisodeList(body.episodes) : body.episodes;
+        if (episodes === undefined && body.episodes !== undefined) throw badRequest(`episodes "${String(body.episodes)}": give numbers and ranges, e.g. "1-3,5"`, [{ in: 'body', path: '/episodes', message: 'not a list of episodes' }]);
+        const runsDir = ctx.config.runsDir ?? join(ctx.workspace.dataDir, 'runs');
+        const published = await publishSeries(ctx.workspace, params.id, { ...(episodes ? { episodes } : {}), trigger: 'api', outDirOf: () => join(runsDir, randomUUID()) });
+        ctx.logger.info({ seriesId: params.id, runs: published.started.length, notStarted: published.notStarted.length }, 'series publish started');
+        return {
+          seriesId: params.id,
+          node: published.node,
+          runs: published.started.map(({ number, title, runId, renderRunId }) => ({ number, title, runId, renderRunId })),
+          notStarted: published.notStarted,
+          ...(published.nothingToPublish !== undefined ? { nothingToPublish: published.nothingToPublish } : {}),
         };
       },
     }),
