@@ -151,6 +151,13 @@ describe('the board as markup', () => {
     expect(html).toMatch(/<button[^>]*data-testid="series-render-season">Render season<\/button>/);
   });
 
+  it('badges a published episode, and offers its thumbnail and the season download as for a rendered one', () => {
+    const html = renderToStaticMarkup(createElement(SeriesBoardView, { ...props, board: board([episode(1, 'published', {}), episode(2, 'draft')]), packageUrl: '/x.zip' }));
+    expect(html).toMatch(/rg-series-status--ok" data-testid="series-status-1">published</);
+    expect(html).toContain('href="/x.zip"');
+    expect(html).toContain('src="/i/thumb.png" alt="Thumbnail of episode 1"');
+  });
+
   it('offers no download before an episode is rendered, and disables the render buttons while one renders', () => {
     const html = renderToStaticMarkup(createElement(SeriesBoardView, { ...props, board: board([episode(1, 'rendering', { status: 'running' }), episode(2, 'draft')]), packageUrl: '/x.zip' }));
     expect(html).not.toContain('href="/x.zip"');

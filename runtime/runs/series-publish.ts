@@ -126,15 +126,20 @@ export async function publishSeries(
       notStarted.push({ number: episode.number, title: episode.title, error: `not rendered: ${render ? `its latest render is ${render.status}` : 'never rendered'}` });
       continue;
     }
-    const detail = await deps.store.getRun(render.runId);
-    const launched = await deps.launcher.launch({
-      graph: publishGraph(series, episode, target, node.version),
-      inputs: { files: detail ? packageFilesOf(detail) : [] },
-      outDir: request.outDirOf(episode),
-      trigger: request.trigger,
-    });
-    await deps.series.linkPublication(episode.id, render.runId, launched.runId, target.node);
-    started.push({ number: episode.number, title: episode.title, renderRunId: render.runId, runId: launched.runId, finished: launched.finished });
+    try {
+      const detail = await deps.store.getRun(render.runId);
+      const launched = await deps.launcher.launch({
+        graph: publishGraph(series, episode, target, node.version),
+        inputs: { files: detail ? packageFilesOf(detail) : [] },
+        outDir: request.outDirOf(episode),
+        trigger: request.trigger,
+      });
+      await deps.series.linkPublication(episode.id, render.runId, launched.runId, target.node);
+      started.push({ number: episode.number, title: episode.title, renderRunId: render.runId, runId: launched.runId, finished: launched.finished });
+    } catch (error) {
+      // As a render: an episode that cannot be published stops no other.
+      notStarted.push({ number: episode.number, title: episode.title, error: error instanceof Error ? error.message : String(error) });
+    }
   }
   const nothingToPublish =
     chosen.length > 0 ? undefined : all.some((e) => e.status === 'published') ? `every rendered episode of ${seriesId} is published` : `no episode of ${seriesId} is rendered`;
