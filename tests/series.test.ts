@@ -277,6 +277,8 @@ describe('series from the CLI', () => {
     const target = { node: 'publish.webhook', params: { url: 'https://cms.example/hook' } };
     const published = await reelgraph('series', 'create', 'hello-published', '--graph', 'hello', '--publish', JSON.stringify(target), '--json');
     expect((JSON.parse(published.stdout) as { settings: unknown }).settings).toEqual({ publish: target });
+    const changed = await reelgraph('series', 'set', 'hello-published', '--profile', 'preview-720p', '--no-publish', '--json');
+    expect([changed.code, (JSON.parse(changed.stdout) as { settings: unknown }).settings]).toEqual([0, { profile: 'preview-720p' }]);
     const unknown = await reelgraph('episode', 'add', 'no-such-series', 'ep1.md');
     expect([unknown.code, unknown.stderr]).toEqual([2, 'no series "no-such-series"\n']);
     expect(await readFile(join(cwd, 'ep1.md'), 'utf8')).toBe(markdown('Boot Sequence'));

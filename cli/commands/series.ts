@@ -80,6 +80,31 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
     });
 
   series
+    .command('set')
+    .description("change a series' settings (the rest stay); a publish target is checked against its node's params as at create")
+    .argument('<id>', 'the series id')
+    .option('--profile <profile>', 'render profile for its episodes')
+    .option('--budget <usd>', 'each episode render stops before a paid request would take it past this', usd)
+    .option('--publish <json>', 'where rendered episodes are published: {"node": …, "params": {…}}', publishTarget)
+    .option('--no-publish', 'remove the publish target')
+    .option('--json', 'print the series as JSON')
+    .action(async (id: string, options: { profile?: string; budget?: number; publish?: SeriesPublishTarget | false; json?: boolean }) => {
+      await withSeries(cli, async (workspace) => {
+        const current = (await workspace.series.get(id)).settings;
+        const { publish: _removed, ...withoutPublish } = current;
+        const settings = {
+          ...(options.publish === false ? withoutPublish : current),
+          ...(options.profile ? { profile: options.profile } : {}),
+          ...(options.budget !== undefined ? { budgetUsdPerRun: options.budget } : {}),
+          ...(options.publish ? { publish: options.publish } : {}),
+        };
+        checkSeriesSettings(settings, workspace.registry);
+        const updated = await workspace.series.update(id, { settings });
+        io.out(options.json ? `${JSON.stringify(updated, null, 2)}\n` : `updated series ${updated.id}\n`);
+      });
+    });
+
+  series
     .command('list')
     .description('list series')
     .option('--json', 'print JSON')
