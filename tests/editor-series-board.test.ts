@@ -17,6 +17,7 @@ import {
   BOARD_POLL_MS,
   boardActions,
   boardRefetchInterval,
+  costOf,
   describeRenderAnswer,
   lastRenderOf,
   renderRequestOf,
@@ -39,7 +40,7 @@ const episode = (number: number, status: EpisodeRecord['status'], lastRun?: Part
   version: 1,
   sha256: 'x',
   status,
-  ...(lastRun ? { lastRun: { runId: `run-${number}`, status: 'done', scriptVersion: 1, createdAt: T, ...lastRun } } : {}),
+  ...(lastRun ? { lastRun: { runId: `run-${number}`, status: 'done', scriptVersion: 1, createdAt: T, costUsd: 0, ...lastRun } } : {}),
   createdAt: T,
   updatedAt: T,
 });
@@ -90,6 +91,7 @@ describe('the board buttons', () => {
   it('words what a render started, naming the episodes that could not start', () => {
     expect(describeRenderAnswer({ seriesId: 's', runs: [{ number: 1, title: 'A', runId: 'r' }], notStarted: [] })).toEqual({ tone: 'success', message: 'Rendering 1 episode' });
     expect(describeRenderAnswer({ seriesId: 's', runs: [], notStarted: [] })).toEqual({ tone: 'warning', message: 'No episode to render' });
+    expect(describeRenderAnswer({ seriesId: 's', runs: [], notStarted: [], nothingToRender: 'no episode of s has failed' })).toEqual({ tone: 'warning', message: 'Nothing to render: no episode of s has failed' });
     expect(describeRenderAnswer({ seriesId: 's', runs: [], notStarted: [{ number: 2, title: 'B', error: 'no input' }] })).toEqual({ tone: 'error', message: 'Rendering 0 episodes; not started: episode 2: no input' });
   });
 
@@ -105,6 +107,14 @@ describe('what a row shows', () => {
     expect(lastRenderOf(episode(1, 'draft'))).toBe('');
     expect(lastRenderOf(episode(1, 'rendered', { durationMs: 12_400 }), 'en-GB')).toMatch(/5 Dec.* · 12\.4 s$/);
     expect(lastRenderOf(episode(1, 'rendering', { status: 'running' }), 'en-GB')).not.toContain('·');
+  });
+
+  it("shows the last render's cost at list price: none before a render, so far while one runs, $0.00 when it paid for nothing", () => {
+    expect(costOf(episode(1, 'draft'))).toMatchObject({ text: '—' });
+    expect(costOf(episode(1, 'rendered', { costUsd: 1.234 }))).toMatchObject({ text: '$1.23' });
+    expect(costOf(episode(1, 'rendered', { costUsd: 0.004 }))).toMatchObject({ text: '$0.0040' });
+    expect(costOf(episode(1, 'rendered', { costUsd: 0 }))).toEqual({ text: '$0.00', title: expect.stringMatching(/offline providers, or results from the cache/) });
+    expect(costOf(episode(1, 'rendering', { status: 'running', costUsd: 0.5 }))).toMatchObject({ text: '$0.50 so far' });
   });
 
   it("takes the thumbnail of a done run only: its `thumbnail` output, else its first image", () => {
@@ -126,15 +136,26 @@ describe('the board as markup', () => {
   };
 
   it('draws one focusable row per episode with its badge, a labelled checkbox and the thumbnail of a done run', () => {
-    const html = renderToStaticMarkup(createElement(SeriesBoardView, { ...props, board: board([episode(1, 'rendered', {}), episode(2, 'failed', { status: 'failed' })]), packageUrl: '/media/series/season/package/season.zip?exp=1&sig=a' }));
+    const html = renderToStaticMarkup(
+      createElement(SeriesBoardView, { ...props, board: board([episode(1, 'rendered', {}), episode(2, 'failed', { status: 'failed', costUsd: 0.12 })]), packageUrl: '/media/series/season/package/season.zip?exp=1&sig=a' }),
+    );
     expect(html.match(/<tr tabindex="0"/g)).toHaveLength(2);
     expect(html).toMatch(/data-testid="series-status-1">rendered</);
     expect(html).toMatch(/rg-series-status--danger" data-testid="series-status-2">failed</);
     expect(html).toContain('aria-label="Select episode 1"');
     expect(html).toMatch(/<input type="checkbox" aria-label="Select episode 2" checked=""/);
     expect(html).toContain('src="/i/thumb.png" alt="Thumbnail of episode 1"');
+    expect(html).toMatch(/data-testid="series-cost-1">\$0\.00</);
+    expect(html).toMatch(/data-testid="series-cost-2">\$0\.12</);
     expect(html).toMatch(/<a class="rg-button" href="\/media\/series\/season\/package\/season\.zip\?exp=1&amp;sig=a" download=""[^>]*>Download season<\/a>/);
     expect(html).toMatch(/<button[^>]*data-testid="series-render-season">Render season<\/button>/);
+  });
+
+  it('badges a published episode, and offers its thumbnail and the season download as for a rendered one', () => {
+    const html = renderToStaticMarkup(createElement(SeriesBoardView, { ...props, board: board([episode(1, 'published', {}), episode(2, 'draft')]), packageUrl: '/x.zip' }));
+    expect(html).toMatch(/rg-series-status--ok" data-testid="series-status-1">published</);
+    expect(html).toContain('href="/x.zip"');
+    expect(html).toContain('src="/i/thumb.png" alt="Thumbnail of episode 1"');
   });
 
   it('offers no download before an episode is rendered, and disables the render buttons while one renders', () => {

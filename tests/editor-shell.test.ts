@@ -7,24 +7,34 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GraphDocument } from '../runtime/contract/index.js';
 import { emptyDocument } from '../editor/src/state/document-ops.js';
 import { useGraphStore } from '../editor/src/state/graph-store.js';
-import { formatRoute, parseRoute } from '../editor/src/shell/routing.js';
+import { formatRoute, parseRoute, sameRoute, type Route } from '../editor/src/shell/routing.js';
 
 const store = () => useGraphStore.getState();
 const named = (name: string): GraphDocument => ({ ...emptyDocument(name), nodes: [] });
 
 describe('hash routes', () => {
   it('reads and writes graph and run routes', () => {
-    const cases: Array<[string, { graphId?: string; runId?: string }]> = [
+    const cases: Array<[string, Route]> = [
       ['', {}],
       ['#/graphs/episode', { graphId: 'episode' }],
       ['#/graphs/episode/runs/r_1', { graphId: 'episode', runId: 'r_1' }],
       ['#/runs/r_2', { runId: 'r_2' }],
       ['#/graphs/a%20b', { graphId: 'a b' }],
+      ['#/series', { series: {} }],
+      ['#/series/season-1', { series: { id: 'season-1' } }],
     ];
     for (const [hash, route] of cases) {
       expect(parseRoute(hash)).toEqual(route);
       expect(formatRoute(route)).toBe(hash);
     }
+  });
+
+  it('tells a series route from its list and from a graph route, and names no graph in it', () => {
+    expect(sameRoute({ series: {} }, { series: {} })).toBe(true);
+    expect(sameRoute({ series: { id: 'a' } }, { series: {} })).toBe(false);
+    expect(sameRoute({ series: {} }, {})).toBe(false);
+    expect(formatRoute({ graphId: 'g', series: { id: 'a' } })).toBe('#/series/a');
+    expect(parseRoute('#/series/a%20b/')).toEqual({ series: { id: 'a b' } });
   });
 
   it('reads an unknown shape as the empty route', () => {

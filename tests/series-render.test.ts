@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { renderSeries, type SeriesRenderRequest } from '../runtime/runs/series-render.js';
+import { packageFilesOf } from '../runtime/runs/series-publish.js';
 import { openWorkspace, type Workspace } from '../runtime/workspace.js';
 import { defaultRetentionPolicy, planRetention, retentionTarget } from '../runtime/store/retention.js';
 import type { SqliteRunStore } from '../runtime/store/sqlite.js';
@@ -96,7 +97,14 @@ it('renders every episode as its own batch run: a failed one stops no other, and
     [3, 'rendered', 1],
   ]);
   expect((await ws.store.getRun(again.started[0]!.runId))?.outputs).toEqual({ title: 'Two', pid: process.pid });
-  await expect(renderSeries(ws, 'season', request(seriesGraph(), { episodes: [2, 9] }))).rejects.toMatchObject({ code: 'UNKNOWN_EPISODE', message: 'series "season" has no episode 9' });
+  await expect(renderSeries(ws, 'season', request(seriesGraph(), { episodes: [2, 9, 10, 12] }))).rejects.toMatchObject({
+    code: 'UNKNOWN_EPISODE',
+    message: 'series "season" has no episode 9-10, 12 (it has episodes 1-3)',
+  });
+  // Nothing failed now: a re-run of the failed ones starts nothing and says why, without an error.
+  const none = await renderSeries(ws, 'season', request(seriesGraph(), { failedOnly: true }));
+  expect([none.started, none.notStarted, none.nothingToRender]).toEqual([[], [], 'no episode of season has failed']);
+  expect((await renderSeries(ws, 'season', request(seriesGraph(), { failedOnly: true, episodes: [1, 3] }))).nothingToRender).toBe('none of episodes 1, 3 of season has failed');
 });
 
 it('shares the cache across episodes: a changed template re-renders only the node it changed, in each episode', async () => {
@@ -164,4 +172,22 @@ describe.skipIf(!redis)('a series batch in queue mode', () => {
     expect(await settle(again)).toEqual([[2, 'done']]);
     expect((await orchestrator.series.episodes('queued')).map((e) => e.status)).toEqual(['rendered', 'rendered', 'rendered']);
   }, 120_000);
+});
+
+it("publishes only a render's package files inside its own output directory", () => {
+  const outDir = join(dir, 'out', 'e1');
+  const run = {
+    outDir,
+    outputs: {
+      files: [
+        { kind: 'mp4', path: join(outDir, 'e01.mp4'), bytes: 3 },
+        { kind: 'srt', path: join(dir, 'elsewhere.srt'), bytes: 1 },
+        { kind: 'vtt', path: join(outDir, '..', 'e2', 'e02.vtt'), bytes: 1 },
+      ],
+      title: 'One',
+      numbers: [1, 2],
+    },
+  };
+  expect(packageFilesOf(run)).toEqual([{ kind: 'mp4', path: join(outDir, 'e01.mp4'), bytes: 3 }]);
+  expect(packageFilesOf({ outputs: run.outputs })).toEqual([]);
 });

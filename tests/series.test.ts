@@ -1,5 +1,7 @@
 /** Series and episodes (issue 20, item 1): the store, the REST API and the CLI. */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +19,29 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.dispose();
+});
+
+/** The publish.webhook receiver (as in tests/publish-webhook.test.ts): records each POST, answers 200. */
+let receiver: { url: string; received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }>; close(): Promise<void> };
+beforeAll(async () => {
+  const received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  receiver = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/published`,
+    received,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+});
+afterAll(async () => {
+  await receiver?.close();
 });
 
 describe('series over the API', () => {
@@ -75,9 +100,50 @@ describe('series over the API', () => {
     await store.createRun({ id: 'run-b', graphName: graph.name, graph, inputs: {}, priority: 'batch' });
     await series.linkRun(episode!.id, 'run-b', 2);
     await store.finishRun('run-b', { status: 'done', durationMs: 1234 });
+    // Its cost is the latest run's, priced as the run detail prices it (run-a's spend is not added).
+    const paid = { type: 'usage', at: Date.now(), nodeId: 'voice', index: 0, provider: 'elevenlabs', unit: 'characters', model: 'eleven_multilingual_v2' } as const;
+    store.recordEvent({ ...paid, runId: 'run-a', quantity: 5000 });
+    store.recordEvent({ ...paid, runId: 'run-b', quantity: 1000 });
+    store.recordEvent({ ...paid, runId: 'run-b', index: 1, quantity: 500 });
+    await store.flush();
     const [shown] = (await t.api.get('/api/series/status')).body.episodes as Array<Record<string, unknown>>;
-    expect(shown).toMatchObject({ status: 'rendered', lastRun: { runId: 'run-b', status: 'done', scriptVersion: 2, durationMs: 1234 } });
+    const costUsd = (await t.api.get('/api/runs/run-b')).body.costUsd as number;
+    expect(costUsd).toBeGreaterThan(0);
+    expect(shown).toMatchObject({ status: 'rendered', lastRun: { runId: 'run-b', status: 'done', scriptVersion: 2, durationMs: 1234, costUsd } });
+    expect((await t.api.get('/api/series/status/episodes/1')).body.lastRun.costUsd).toBe(costUsd);
     expect((await t.api.get('/api/series/status/episodes/1')).body.runs.map((r: { runId: string }) => r.runId)).toEqual(['run-b', 'run-a']);
+
+    // Published: a publish run of the latest render that is done; read from the runs, so a newer render is not published.
+    await store.createRun({ id: 'pub-1', graphName: 'publish', graph, inputs: {}, priority: 'normal' });
+    await series.linkPublication(episode!.id, 'run-b', 'pub-1', 'publish.webhook');
+    expect(await status()).toBe('rendered');
+    await store.finishRun('pub-1', { status: 'done', durationMs: 5 });
+    expect(await status()).toBe('published');
+    expect((await t.api.get('/api/series/status')).body.episodes[0].lastRun.publishedAt).toEqual(expect.any(Number));
+    await store.createRun({ id: 'run-c', graphName: graph.name, graph, inputs: {}, priority: 'batch' });
+    await new Promise((r) => setTimeout(r, 5));
+    await series.linkRun(episode!.id, 'run-c', 2);
+    expect(await status()).toBe('rendering');
+  });
+
+  it("checks a publish target's params against its node type, when a series is created and when its settings are replaced", async () => {
+    const create = (publish: unknown) => t.api.post('/api/series').send({ id: 'published', name: 'Published', graphId: 'season-graph', settings: { publish } });
+    const badUrl = await create({ node: 'publish.webhook', params: { url: 'ftp://cms.example/hook' } });
+    expect([badUrl.status, badUrl.body.error.message]).toEqual([400, 'settings.publish: publish.webhook param "url" must match pattern "^https?://"']);
+    expect(badUrl.body.error.problems).toEqual([{ in: 'body', path: '/settings/publish/params/url', message: 'publish.webhook param "url" must match pattern "^https?://"' }]);
+    const missing = await create({ node: 'publish.webhook', params: { retries: 99 } });
+    expect([missing.status, missing.body.error.message]).toEqual([400, 'settings.publish: publish.webhook param "url" is required; publish.webhook param "retries" must be <= 10']);
+    expect((await create({ node: 'publish.fax', params: {} })).status).toBe(400);
+    expect((await t.api.get('/api/series/published')).status).toBe(404);
+
+    const target = { node: 'publish.webhook', params: { url: 'http://127.0.0.1:9/hook' } };
+    const created = await create(target);
+    expect([created.status, created.body.settings]).toEqual([201, { publish: target }]);
+    const refused = await t.api.put('/api/series/published/settings').send({ publish: { node: 'publish.s3', params: { bucket: 'season-videos', endpoint: 'minio' } } });
+    expect([refused.status, refused.body.error.problems.map((p: { path: string }) => p.path)]).toEqual([400, ['/settings/publish/params/endpoint']]);
+    expect((await t.api.get('/api/series/published')).body.settings).toEqual({ publish: target });
+    const replaced = await t.api.put('/api/series/published/settings').send({ profile: 'preview-720p' });
+    expect([replaced.status, replaced.body.settings]).toEqual([200, { profile: 'preview-720p' }]);
   });
 
   it('documents every series route in OpenAPI', async () => {
@@ -90,7 +156,9 @@ describe('series over the API', () => {
       '/api/series/{id}/episodes/{number}/script',
       '/api/series/{id}/package',
       '/api/series/{id}/package/link',
+      '/api/series/{id}/publish',
       '/api/series/{id}/render',
+      '/api/series/{id}/settings',
     ]);
   });
 
@@ -123,6 +191,53 @@ describe('series over the API', () => {
       [2, 'rendered', started.body.runs[1].runId],
       [3, 'draft', undefined],
     ]);
+    const noneFailed = await t.api.post('/api/series/parsed/render').send({ failedOnly: true });
+    expect([noneFailed.status, noneFailed.body]).toEqual([202, { seriesId: 'parsed', runs: [], notStarted: [], nothingToRender: 'no episode of parsed has failed' }]);
+    const missing = await t.api.post('/api/series/parsed/render').send({ episodes: '2-5' });
+    expect([missing.status, missing.body.error.message]).toEqual([404, 'series "parsed" has no episode 4-5 (it has episodes 1-3)']);
+  });
+});
+
+describe('publishing a season', () => {
+
+  const settled = async (runId: string): Promise<{ status: string; graph: { nodes: Array<{ type: string }> } }> => {
+    for (;;) {
+      const run = (await t.api.get(`/api/runs/${runId}`)).body as { status: string; graph: { nodes: Array<{ type: string }> } };
+      if (!['queued', 'running'].includes(run.status)) return run;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it("publishes each rendered episode with the series' target as its own run; the episode is then published", async () => {
+    const document = JSON.parse(await readFile(join(repo, 'graphs/script.json'), 'utf8')) as Record<string, unknown>;
+    // Stored already when the render test above ran (409), else now.
+    expect([201, 409]).toContain((await t.api.post('/api/graphs').send({ document })).status);
+    expect((await t.api.put('/api/credentials/publish-webhook').send({ fields: { secret: 'whsec-season' } })).status).toBe(200);
+    await t.api.post('/api/series').send({ id: 'plain', name: 'Plain', graphId: 'script' });
+    const noTarget = await t.api.post('/api/series/plain/publish').send({});
+    expect([noTarget.status, noTarget.body.error.code]).toEqual([400, 'NO_PUBLISH_TARGET']);
+
+    const target = { node: 'publish.webhook', params: { url: receiver.url, event: 'episode.aired', retries: 0 } };
+    expect((await t.api.post('/api/series').send({ id: 'aired', name: 'Aired', graphId: 'script', settings: { publish: target } })).status).toBe(201);
+    await t.api.post('/api/series/aired/episodes').send({ episodes: [{ text: markdown('Pilot') }, { text: markdown('Second') }] });
+    expect((await t.api.post('/api/series/aired/publish').send({})).body).toEqual({ seriesId: 'aired', node: 'publish.webhook', runs: [], notStarted: [], nothingToPublish: 'no episode of aired is rendered' });
+    expect((await t.api.post('/api/series/aired/publish').send({ episodes: [2] })).body.notStarted).toEqual([{ number: 2, title: 'Second', error: 'not rendered: never rendered' }]);
+
+    const rendered = await t.api.post('/api/series/aired/render').send({ episodes: [1] });
+    expect((await settled(rendered.body.runs[0].runId as string)).status).toBe('done');
+    const published = await t.api.post('/api/series/aired/publish').send({});
+    expect(published.status).toBe(202);
+    expect(published.body.runs).toEqual([{ number: 1, title: 'Pilot', runId: expect.any(String), renderRunId: rendered.body.runs[0].runId }]);
+    const run = await settled(published.body.runs[0].runId as string);
+    expect([run.status, run.graph.nodes.map((n) => n.type)]).toEqual(['done', ['publish.webhook']]);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]!.body).toMatchObject({ event: 'episode.aired', runId: published.body.runs[0].runId, deliverables: [] });
+    expect(receiver.received[0]!.headers['x-reelgraph-delivery']).toBe(receiver.received[0]!.body.deliveryId);
+
+    const board = (await t.api.get('/api/series/aired')).body.episodes as Array<{ status: string; lastRun?: { publishedAt?: number } }>;
+    expect(board.map((e) => e.status)).toEqual(['published', 'draft']);
+    expect(board[0]!.lastRun?.publishedAt).toEqual(expect.any(Number));
+    expect((await t.api.post('/api/series/aired/publish').send({})).body.nothingToPublish).toBe('every rendered episode of aired is published');
   });
 });
 
@@ -136,7 +251,7 @@ describe('series from the CLI', () => {
   });
   const reelgraph = (...args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((done) =>
-      execFile(process.execPath, [join(repo, 'bin', 'reelgraph.js'), ...args], { cwd, env: { ...process.env, REELGRAPH_DATA: join(cwd, 'data') }, timeout: 60_000 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [join(repo, 'bin', 'reelgraph.js'), ...args], { cwd, env: { ...process.env, REELGRAPH_DATA: join(cwd, 'data'), REELGRAPH_PUBLISH_WEBHOOK_SECRET: 'whsec-cli' }, timeout: 60_000 }, (error, stdout, stderr) =>
         done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
       ),
     );
@@ -157,6 +272,13 @@ describe('series from the CLI', () => {
       [1, 'Boot Sequence', 'draft', 'ep1.md'],
       [2, 'Cold Boot', 'draft', 'ep2.fountain'],
     ]);
+    const badTarget = await reelgraph('series', 'create', 'hello-published', '--graph', 'hello', '--publish', '{"node":"publish.webhook","params":{}}');
+    expect([badTarget.code, badTarget.stderr]).toEqual([2, 'settings.publish: publish.webhook param "url" is required\n']);
+    const target = { node: 'publish.webhook', params: { url: 'https://cms.example/hook' } };
+    const published = await reelgraph('series', 'create', 'hello-published', '--graph', 'hello', '--publish', JSON.stringify(target), '--json');
+    expect((JSON.parse(published.stdout) as { settings: unknown }).settings).toEqual({ publish: target });
+    const changed = await reelgraph('series', 'set', 'hello-published', '--profile', 'preview-720p', '--no-publish', '--json');
+    expect([changed.code, (JSON.parse(changed.stdout) as { settings: unknown }).settings]).toEqual([0, { profile: 'preview-720p' }]);
     const unknown = await reelgraph('episode', 'add', 'no-such-series', 'ep1.md');
     expect([unknown.code, unknown.stderr]).toEqual([2, 'no series "no-such-series"\n']);
     expect(await readFile(join(cwd, 'ep1.md'), 'utf8')).toBe(markdown('Boot Sequence'));
@@ -164,7 +286,8 @@ describe('series from the CLI', () => {
 
   it('renders the episodes and waits for all of them, saying each; refuses a selection it cannot read', async () => {
     expect((await reelgraph('save', join(repo, 'graphs/script.json'))).code).toBe(0);
-    expect((await reelgraph('series', 'create', 'parsed', '--graph', 'script')).code).toBe(0);
+    const target = { node: 'publish.webhook', params: { url: receiver.url, event: 'episode.cli', retries: 0 } };
+    expect((await reelgraph('series', 'create', 'parsed', '--graph', 'script', '--publish', JSON.stringify(target))).code).toBe(0);
     await writeFile(join(cwd, 'p1.md'), markdown('Boot Sequence'));
     await writeFile(join(cwd, 'p2.fountain'), fountain);
     expect((await reelgraph('episode', 'add', 'parsed', 'p1.md', 'p2.fountain')).code).toBe(0);
@@ -177,6 +300,23 @@ describe('series from the CLI', () => {
     expect([written.title, written.source.format]).toEqual(['Cold Boot', 'fountain']);
     const json = JSON.parse((await reelgraph('series', 'render', 'parsed', '--episodes', '2', '--json')).stdout) as { episodes: Array<{ number: number; status: string }> };
     expect(json.episodes.map((e) => [e.number, e.status])).toEqual([[2, 'done']]);
+    // Offline renders paid for nothing: each row says $0.00, where a never-rendered one would say —.
+    const shown = await reelgraph('series', 'show', 'parsed');
+    expect(shown.stdout).toMatch(/│ cost\b/);
+    expect(shown.stdout.match(/│ \$0\.00 │/g)).toHaveLength(2);
+
+    // Both rendered episodes are published with the series' webhook, each by its own run.
+    const before = receiver.received.length;
+    const published = await reelgraph('series', 'publish', 'parsed');
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout).toMatch(/^episode 1 "Boot Sequence": published in .+\n/m);
+    expect(published.stdout).toMatch(/2 episode\(s\) of parsed with publish.webhook: 2 published, 0 not\n$/);
+    expect(receiver.received.slice(before).map((r) => r.body.event)).toEqual(['episode.cli', 'episode.cli']);
     expect((await reelgraph('series', 'render', 'parsed', '--episodes', '1-x')).code).toBe(2);
+    // Nothing failed: nothing to do, which is no failure; a selection naming no episode is the user's error, naming the numbers.
+    const noneFailed = await reelgraph('series', 'render', 'parsed', '--failed');
+    expect([noneFailed.code, noneFailed.stdout, noneFailed.stderr]).toEqual([0, 'nothing to render: no episode of parsed has failed\n', '']);
+    const missing = await reelgraph('series', 'render', 'parsed', '--episodes', '3-4');
+    expect([missing.code, missing.stdout, missing.stderr]).toEqual([2, '', 'series "parsed" has no episode 3-4 (it has episodes 1-2)\n']);
   }, 120_000);
 });

@@ -3,10 +3,13 @@
  * and their episodes (runtime/contract/series.ts), on the data directory's
  * store, like `graphs` and `runs`.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { EpisodeRecord, SeriesRecord } from '../../runtime/contract/index.js';
+import { checkSchema, usd as formatUsd, type EpisodeRecord, type SeriesRecord } from '../../runtime/contract/index.js';
+import { seriesPublishTarget, type SeriesPublishTarget } from '../../runtime/contract/series.js';
+import { checkSeriesSettings, publishSeries } from '../../runtime/runs/series-publish.js';
 import { SeriesError } from '../../runtime/store/series-tables.js';
 import { parseEpisodeList, renderSeries, type EpisodeRender } from '../../runtime/runs/series-render.js';
 import { episodeRunOf } from '../../nodes/script/input-format.js';
@@ -22,7 +25,21 @@ interface CreateOptions {
   name?: string;
   profile?: string;
   budget?: number;
+  publish?: SeriesPublishTarget;
   json?: boolean;
+}
+
+/** `--publish '{"node":"publish.webhook","params":{…}}'`: its shape here; its params against the node's schema once the workspace is open. */
+function publishTarget(value: string): SeriesPublishTarget {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError(`JSON, e.g. '{"node":"publish.webhook","params":{"url":"https://cms.example/hook"}}'`);
+  }
+  const issues = checkSchema(seriesPublishTarget, parsed);
+  if (issues.length > 0) throw new InvalidArgumentError(issues.map((issue) => `${issue.pointer || '/'} ${issue.message}`).join('; '));
+  return parsed as SeriesPublishTarget;
 }
 
 function usd(value: string): number {
@@ -43,6 +60,7 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
     .option('--name <name>', 'display name (default: the id)')
     .option('--profile <profile>', 'render profile for its episodes, e.g. preview-720p')
     .option('--budget <usd>', 'each episode render stops before a paid request would take it past this', usd)
+    .option('--publish <json>', 'where rendered episodes are published: {"node": "publish.webhook" | "publish.s3" | "publish.youtube", "params": {…}}', publishTarget)
     .option('--json', 'print the series as JSON')
     .action(async (id: string, options: CreateOptions) => {
       if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) {
@@ -50,13 +68,39 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
         throw new Exit(EXIT.invalid);
       }
       await withSeries(cli, async (workspace) => {
-        const created = await workspace.series.create({
-          id,
-          name: options.name ?? id,
-          graphId: options.graph,
-          settings: { ...(options.profile ? { profile: options.profile } : {}), ...(options.budget !== undefined ? { budgetUsdPerRun: options.budget } : {}) },
-        });
+        const settings = {
+          ...(options.profile ? { profile: options.profile } : {}),
+          ...(options.budget !== undefined ? { budgetUsdPerRun: options.budget } : {}),
+          ...(options.publish ? { publish: options.publish } : {}),
+        };
+        checkSeriesSettings(settings, workspace.registry);
+        const created = await workspace.series.create({ id, name: options.name ?? id, graphId: options.graph, settings });
         io.out(options.json ? `${JSON.stringify(created, null, 2)}\n` : `created series ${created.id} on graph ${created.graphId}\n`);
+      });
+    });
+
+  series
+    .command('set')
+    .description("change a series' settings (the rest stay); a publish target is checked against its node's params as at create")
+    .argument('<id>', 'the series id')
+    .option('--profile <profile>', 'render profile for its episodes')
+    .option('--budget <usd>', 'each episode render stops before a paid request would take it past this', usd)
+    .option('--publish <json>', 'where rendered episodes are published: {"node": …, "params": {…}}', publishTarget)
+    .option('--no-publish', 'remove the publish target')
+    .option('--json', 'print the series as JSON')
+    .action(async (id: string, options: { profile?: string; budget?: number; publish?: SeriesPublishTarget | false; json?: boolean }) => {
+      await withSeries(cli, async (workspace) => {
+        const current = (await workspace.series.get(id)).settings;
+        const { publish: _removed, ...withoutPublish } = current;
+        const settings = {
+          ...(options.publish === false ? withoutPublish : current),
+          ...(options.profile ? { profile: options.profile } : {}),
+          ...(options.budget !== undefined ? { budgetUsdPerRun: options.budget } : {}),
+          ...(options.publish ? { publish: options.publish } : {}),
+        };
+        checkSeriesSettings(settings, workspace.registry);
+        const updated = await workspace.series.update(id, { settings });
+        io.out(options.json ? `${JSON.stringify(updated, null, 2)}\n` : `updated series ${updated.id}\n`);
       });
     });
 
@@ -118,12 +162,51 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
           outDirOf: (episode) => join(out, `e${String(episode.number).padStart(2, '0')}`),
           episodeRun: (g, episode, text) => episodeRunOf(g, text, episode.format),
         });
+        if (render.nothingToRender !== undefined) {
+          // Asked for the failed ones when none failed: there is nothing to do, which is not a failure.
+          if (options.json) io.out(`${JSON.stringify({ series: id, episodes: [], notStarted: [], nothingToRender: render.nothingToRender }, null, 2)}\n`);
+          else io.out(`nothing to render: ${render.nothingToRender}\n`);
+          return;
+        }
         const results = await waitForEpisodes(render.started, options.json ? undefined : io);
         for (const failed of render.notStarted) if (!options.json) io.out(`episode ${failed.number} "${failed.title}": not started: ${failed.error}\n`);
         const done = results.filter((r) => r.status === 'done').length;
         if (options.json) io.out(`${JSON.stringify({ series: id, episodes: results, notStarted: render.notStarted }, null, 2)}\n`);
         else io.out(`${results.length + render.notStarted.length} episode(s) of ${id}: ${done} done, ${results.length - done + render.notStarted.length} not\n`);
         if (done < results.length || render.notStarted.length > 0) throw new Exit(EXIT.runFailed);
+      });
+    });
+
+  series
+    .command('publish')
+    .description("publish rendered episodes with the series' publish target (settings.publish), each as its own run; waits for all")
+    .argument('<id>', 'the series id')
+    .option('--episodes <list>', 'which episodes, e.g. 1-3,5, published again if they were (default: every rendered one not yet published)')
+    .option('--json', 'print the results as JSON')
+    .action(async (id: string, options: { episodes?: string; json?: boolean }) => {
+      const episodes = options.episodes === undefined ? undefined : parseEpisodeList(options.episodes);
+      if (options.episodes !== undefined && episodes === undefined) {
+        io.err(`--episodes "${options.episodes}": give episode numbers and ranges, e.g. 1-3,5\n`);
+        throw new Exit(EXIT.invalid);
+      }
+      await withSeries(cli, async (workspace) => {
+        const runsDir = join(workspace.dataDir, 'runs');
+        const published = await publishSeries(workspace, id, { ...(episodes ? { episodes } : {}), trigger: 'cli', outDirOf: () => join(runsDir, randomUUID()) });
+        if (published.nothingToPublish !== undefined) {
+          if (options.json) io.out(`${JSON.stringify({ series: id, node: published.node, episodes: [], notStarted: [], nothingToPublish: published.nothingToPublish }, null, 2)}\n`);
+          else io.out(`nothing to publish: ${published.nothingToPublish}\n`);
+          return;
+        }
+        const results = await waitForEpisodes(
+          published.started.map((episode) => ({ ...episode, cancel: () => void workspace.launcher.cancel(episode.runId) })),
+          options.json ? undefined : io,
+          'published',
+        );
+        for (const failed of published.notStarted) if (!options.json) io.out(`episode ${failed.number} "${failed.title}": not published: ${failed.error}\n`);
+        const done = results.filter((r) => r.status === 'done').length;
+        if (options.json) io.out(`${JSON.stringify({ series: id, node: published.node, episodes: results, notStarted: published.notStarted }, null, 2)}\n`);
+        else io.out(`${results.length + published.notStarted.length} episode(s) of ${id} with ${published.node}: ${done} published, ${results.length - done + published.notStarted.length} not\n`);
+        if (done < results.length || published.notStarted.length > 0) throw new Exit(EXIT.runFailed);
       });
     });
 
@@ -175,7 +258,12 @@ interface EpisodeResult {
  * Waits for every episode's run, saying each as it ends (with `io`); Ctrl-C
  * or SIGTERM cancels them all, and they are stored as cancelled.
  */
-async function waitForEpisodes(started: EpisodeRender[], io: Pick<CliContext['io'], 'out'> | undefined): Promise<EpisodeResult[]> {
+async function waitForEpisodes(
+  started: ReadonlyArray<Pick<EpisodeRender, 'number' | 'title' | 'runId' | 'finished' | 'cancel'>>,
+  io: Pick<CliContext['io'], 'out'> | undefined,
+  /** What a `done` run is said as. */
+  doneAs = 'done',
+): Promise<EpisodeResult[]> {
   const cancelAll = (): void => {
     for (const episode of started) episode.cancel();
   };
@@ -193,7 +281,7 @@ async function waitForEpisodes(started: EpisodeRender[], io: Pick<CliContext['io
           durationMs: result.durationMs,
           ...(result.error ? { error: result.error.message } : {}),
         };
-        io?.out(`episode ${line.number} "${line.title}": ${line.status} in ${formatMs(line.durationMs)} (run ${line.runId.slice(0, 8)})${line.error ? `: ${line.error}` : ''}\n`);
+        io?.out(`episode ${line.number} "${line.title}": ${line.status === 'done' ? doneAs : line.status} in ${formatMs(line.durationMs)} (run ${line.runId.slice(0, 8)})${line.error ? `: ${line.error}` : ''}\n`);
         return line;
       }),
     );
@@ -223,10 +311,10 @@ function formatSeries(series: SeriesRecord, episodes: EpisodeRecord[]): string {
     .join(', ');
   const head = `series ${series.id}  ${series.name}  graph ${series.graphId}${settings ? `  (${settings})` : ''}`;
   if (episodes.length === 0) return `${head}\nno episodes yet: reelgraph episode add ${series.id} FILE…\n`;
-  const rows = table({ head: ['#', 'title', 'status', 'script', 'last render', 'time'] });
+  const rows = table({ head: ['#', 'title', 'status', 'script', 'last render', 'time', 'cost'] });
   for (const e of episodes) {
     const run = e.lastRun;
-    rows.push([e.number, e.title, e.status, `v${e.version} ${e.format}`, run ? `${run.runId.slice(0, 8)} ${run.status}${run.scriptVersion !== e.version ? ` (script v${run.scriptVersion})` : ''}` : '', run ? formatMs(run.durationMs) : '']);
+    rows.push([e.number, e.title, e.status, `v${e.version} ${e.format}`, run ? `${run.runId.slice(0, 8)} ${run.status}${run.scriptVersion !== e.version ? ` (script v${run.scriptVersion})` : ''}` : '', run ? formatMs(run.durationMs) : '', run ? formatUsd(run.costUsd) : '—']);
   }
   return `${head}\n${rows.toString()}\n`;
 }

@@ -7,16 +7,36 @@
  */
 import { Type, type Static } from './typebox.js';
 
-/** Where an episode stands, read from its latest run (never stored, so never stale). */
-export const episodeStatuses = ['draft', 'rendering', 'needs review', 'rendered', 'failed'] as const;
+/** Where an episode stands, read from its latest run and that run's publications (never stored, so never stale). */
+export const episodeStatuses = ['draft', 'rendering', 'needs review', 'rendered', 'published', 'failed'] as const;
 export type EpisodeStatus = (typeof episodeStatuses)[number];
 
 export const scriptFormats = ['markdown', 'fountain'] as const;
 export type ScriptFormat = (typeof scriptFormats)[number];
 
+/** The node types a series can publish its episodes with (nodes/publish/). */
+export const publishNodeTypes = ['publish.youtube', 'publish.s3', 'publish.webhook'] as const;
+export type PublishNodeType = (typeof publishNodeTypes)[number];
+
+/**
+ * Where a series' rendered episodes go: a publish node and its params. The
+ * params are checked against that node type's own params schema when the
+ * settings are stored (runtime/runs/series-publish.ts), so a mistake is
+ * refused then, naming the param, not found at the first publish.
+ */
+export const seriesPublishTarget = Type.Object(
+  {
+    node: Type.StringEnum(publishNodeTypes, { description: 'the publish node type' }),
+    params: Type.Record(Type.String(), Type.Unknown(), { description: "that node's params (its schema: GET /api/nodes)" }),
+  },
+  { additionalProperties: false },
+);
+export type SeriesPublishTarget = Static<typeof seriesPublishTarget>;
+
 /** What every episode of a series is rendered with, unless a render says otherwise. */
 export const seriesSettings = Type.Object(
   {
+    publish: Type.Optional(seriesPublishTarget),
     profile: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'render profile for its episodes, e.g. `preview-720p`; unset: the graph\'s own' })),
     budgetUsdPerRun: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'each episode render stops before a paid request would take it past this (USD at list price)' })),
   },
@@ -80,6 +100,11 @@ export const episodeRecord = Type.Object({
       createdAt: Type.Integer(),
       finishedAt: Type.Optional(Type.Integer()),
       durationMs: Type.Optional(Type.Integer()),
+      publishedAt: Type.Optional(Type.Integer({ description: 'when the first publish run of this render that is done was started; present: the episode is `published`' })),
+      costUsd: Type.Number({
+        minimum: 0,
+        description: "the run's priced provider usage at list price, as its run detail says (runtime/observability/prices.ts); 0 when it paid for nothing (offline providers, cached results); so far, while it runs",
+      }),
     }),
   ),
   createdAt: Type.Integer(),
@@ -87,8 +112,8 @@ export const episodeRecord = Type.Object({
 });
 export type EpisodeRecord = Static<typeof episodeRecord>;
 
-/** An episode's status from its latest run's status (`undefined`: never rendered). */
-export function episodeStatusOf(runStatus: string | undefined): EpisodeStatus {
+/** An episode's status from its latest run's status (`undefined`: never rendered) and whether a publish run of that render is done. */
+export function episodeStatusOf(runStatus: string | undefined, published = false): EpisodeStatus {
   switch (runStatus) {
     case undefined:
       return 'draft';
@@ -98,7 +123,7 @@ export function episodeStatusOf(runStatus: string | undefined): EpisodeStatus {
     case 'waiting':
       return 'needs review';
     case 'done':
-      return 'rendered';
+      return published ? 'published' : 'rendered';
     default:
       return 'failed';
   }

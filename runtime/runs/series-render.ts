@@ -52,6 +52,8 @@ export interface SeriesRender {
   series: SeriesRecord;
   started: EpisodeRender[];
   notStarted: EpisodeNotStarted[];
+  /** Why no episode was chosen, when none was (nothing failed, no episodes yet): not an error. */
+  nothingToRender?: string;
 }
 
 /** `1-3,5` → [1, 2, 3, 5]; undefined when the text is not such a list. */
@@ -68,13 +70,40 @@ export function parseEpisodeList(text: string): number[] | undefined {
   return [...new Set(numbers)].sort((a, b) => a - b);
 }
 
+/** [1, 2, 3, 5] → "1-3, 5": the inverse of parseEpisodeList, for messages. */
+export function formatEpisodeList(numbers: readonly number[]): string {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const runs: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    runs.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return runs.join(', ');
+}
+
+/** Why a request chose no episode of a series that has `count` of them. */
+function nothingChosen(seriesId: string, count: number, request: Pick<SeriesRenderRequest, 'episodes' | 'failedOnly'>): string | undefined {
+  if (count === 0) return `series "${seriesId}" has no episodes yet`;
+  if (!request.failedOnly) return undefined;
+  return request.episodes ? `none of episodes ${formatEpisodeList(request.episodes)} of ${seriesId} has failed` : `no episode of ${seriesId} has failed`;
+}
+
 export async function renderSeries(deps: { series: SeriesTables; launcher: RunLauncher }, seriesId: string, request: SeriesRenderRequest): Promise<SeriesRender> {
   const series = await deps.series.get(seriesId);
   const all = await deps.series.episodes(seriesId);
   const wanted = request.episodes ? new Set(request.episodes) : undefined;
   const missing = [...(wanted ?? [])].filter((n) => !all.some((e) => e.number === n));
-  if (missing.length > 0) throw new SeriesError('UNKNOWN_EPISODE', `series "${seriesId}" has no episode ${missing.join(', ')}`, 404);
+  if (missing.length > 0) {
+    const has = all.length === 0 ? 'it has no episodes yet' : `it has ${all.length === 1 ? 'episode' : 'episodes'} ${formatEpisodeList(all.map((e) => e.number))}`;
+    throw new SeriesError('UNKNOWN_EPISODE', `series "${seriesId}" has no episode ${formatEpisodeList(missing)} (${has})`, 404);
+  }
   const chosen = all.filter((e) => (!wanted || wanted.has(e.number)) && (!request.failedOnly || e.status === 'failed'));
+  if (chosen.length === 0) {
+    const why = nothingChosen(seriesId, all.length, request);
+    return { series, started: [], notStarted: [], ...(why !== undefined ? { nothingToRender: why } : {}) };
+  }
   const profile = request.profile ?? series.settings.profile;
   const graph: GraphDocument = profile === undefined ? request.graph : { ...request.graph, settings: { ...request.graph.settings, profile } };
   const started: EpisodeRender[] = [];

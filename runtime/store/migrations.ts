@@ -358,6 +358,24 @@ const itemPins = `
   ALTER TABLE item_runs ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
 `;
 
+/**
+ * An episode's publications: which run published which render of it, with
+ * which publish node. The outcome is the publish run's own status, so an
+ * episode is `published` only while its latest render has a publish run
+ * that is done (read, never stored).
+ */
+const episodePublications = `
+  CREATE TABLE episode_publications (
+    episode_id     TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+    render_run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    publish_run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_type      TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    PRIMARY KEY (episode_id, publish_run_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX episode_publications_render ON episode_publications (render_run_id);
+`;
+
 export const migrations: readonly Migration[] = [
   { id: 1, name: 'initial schema', sql: initialSchema },
   { id: 2, name: 'run trigger', sql: runTrigger },
@@ -375,6 +393,7 @@ export const migrations: readonly Migration[] = [
   { id: 18, name: 'review rounds', sql: reviewRounds },
   { id: 19, name: 'series and episodes', sql: seriesAndEpisodes },
   { id: 20, name: 'run callbacks', sql: runCallbacks },
+  { id: 21, name: 'episode publications', sql: episodePublications },
 ];
 
 const ledgerSql = `

@@ -8,7 +8,7 @@ import type { ArtifactHandle } from '../contract/artifacts.js';
 import type { SerializedError } from '../contract/errors.js';
 import type { ItemCounts } from '../contract/events.js';
 import type { AnyGraphDocument, GraphDocument } from '../contract/graph.js';
-import type { GraphSummary, GraphVersionInfo, ItemRunRow, NodeRunRow, RunDetail, RunLogRow, RunRow, StoredGraph } from './types.js';
+import type { GraphSummary, GraphVersionInfo, ItemRunRow, NodeRunRow, RunDetail, RunLogRow, RunRow, RunUsage, StoredGraph } from './types.js';
 
 /** The keys of T that may be absent. */
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
@@ -131,4 +131,9 @@ function compact<T extends object>(record: { [K in keyof T]: T[K] | null | undef
     if (value !== null && value !== undefined) out[key] = value;
   }
   return out as T;
+}
+
+/** Summed `run_usage` rows as usage records: the store keeps "no model" as `''`, a record leaves `model` out. */
+export function toRunUsage(rows: ReadonlyArray<{ provider: string; unit: string; model: string; quantity: number }>): RunUsage[] {
+  return rows.map(({ model, provider, unit, quantity }) => (model ? { provider, unit, model, quantity } : { provider, unit, quantity }));
 }

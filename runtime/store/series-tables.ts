@@ -5,15 +5,17 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { episodeStatusOf, type EpisodeRecord, type ScriptFormat, type SeriesRecord, type SeriesSettings } from '../contract/series.js';
+import { estimateCost } from '../observability/prices.js';
 import type { Connection } from './connection.js';
 import { StoreError } from './errors.js';
+import { toRunUsage } from './rows.js';
 
 /** A series or episode that is not there, or one that cannot be made as asked; `status` is its HTTP answer. */
 export class SeriesError extends StoreError {
   constructor(
-    code: 'UNKNOWN_SERIES' | 'UNKNOWN_EPISODE' | 'SERIES_EXISTS' | 'UNKNOWN_GRAPH',
+    code: 'UNKNOWN_SERIES' | 'UNKNOWN_EPISODE' | 'SERIES_EXISTS' | 'UNKNOWN_GRAPH' | 'INVALID_SETTINGS' | 'NOT_RENDERED' | 'NO_PUBLISH_TARGET',
     message: string,
-    readonly status: 404 | 409,
+    readonly status: 400 | 404 | 409,
   ) {
     super(code, message, { retryable: false });
   }
@@ -60,6 +62,7 @@ interface EpisodeDbRow {
   run_created_at: number | null;
   run_finished_at: number | null;
   run_duration_ms: number | null;
+  published_at: number | null;
 }
 
 const toSeries = (row: SeriesDbRow): SeriesRecord => ({
@@ -72,7 +75,7 @@ const toSeries = (row: SeriesDbRow): SeriesRecord => ({
   episodeCount: row.episode_count,
 });
 
-const toEpisode = (row: EpisodeDbRow): EpisodeRecord => ({
+const toEpisode = (row: EpisodeDbRow, costUsd: number): EpisodeRecord => ({
   id: row.id,
   seriesId: row.series_id,
   number: row.number,
@@ -81,7 +84,7 @@ const toEpisode = (row: EpisodeDbRow): EpisodeRecord => ({
   version: row.latest_version,
   sha256: row.sha256,
   ...(row.file_name !== null ? { fileName: row.file_name } : {}),
-  status: episodeStatusOf(row.run_status ?? undefined),
+  status: episodeStatusOf(row.run_status ?? undefined, row.published_at !== null),
   ...(row.run_id !== null
     ? {
         lastRun: {
@@ -91,6 +94,8 @@ const toEpisode = (row: EpisodeDbRow): EpisodeRecord => ({
           createdAt: row.run_created_at ?? 0,
           ...(row.run_finished_at !== null ? { finishedAt: row.run_finished_at } : {}),
           ...(row.run_duration_ms !== null ? { durationMs: row.run_duration_ms } : {}),
+          ...(row.published_at !== null ? { publishedAt: row.published_at } : {}),
+          costUsd,
         },
       }
     : {}),
@@ -104,12 +109,19 @@ const SERIES_SELECT = `SELECT s.id, s.name, s.graph_id, s.settings, s.created_at
 /** Each episode with its latest script's hash and its latest run (by when it was linked). */
 const EPISODE_SELECT = `SELECT e.id, e.series_id, e.number, e.title, e.format, e.latest_version, e.file_name, e.created_at, e.updated_at,
   v.sha256, r.id AS run_id, r.status AS run_status, er.script_version, r.created_at AS run_created_at,
-  r.finished_at AS run_finished_at, r.duration_ms AS run_duration_ms
+  r.finished_at AS run_finished_at, r.duration_ms AS run_duration_ms,
+  (SELECT MIN(p.created_at) FROM episode_publications p JOIN runs pr ON pr.id = p.publish_run_id
+    WHERE p.episode_id = e.id AND p.render_run_id = r.id AND pr.status = 'done') AS published_at
   FROM episodes e
   JOIN episode_versions v ON v.episode_id = e.id AND v.version = e.latest_version
   LEFT JOIN episode_runs er ON er.episode_id = e.id
     AND er.run_id = (SELECT x.run_id FROM episode_runs x WHERE x.episode_id = e.id ORDER BY x.created_at DESC, x.run_id DESC LIMIT 1)
   LEFT JOIN runs r ON r.id = er.run_id`;
+
+/** The usage of some runs, summed per run, provider, unit and model (as a run detail sums it). */
+const usageOfRuns = (count: number): string =>
+  `SELECT run_id, provider, unit, model, SUM(quantity) AS quantity FROM run_usage WHERE run_id IN (${Array.from({ length: count }, () => '?').join(', ')})
+   GROUP BY run_id, provider, unit, model`;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -137,6 +149,20 @@ export class SeriesTables {
       ]);
     });
     return this.get(series.id);
+  }
+
+  /** Replaces the fields given (settings as a whole; the caller has checked them); SeriesError when the series is not there. */
+  async update(id: string, change: { name?: string; settings?: SeriesSettings }): Promise<SeriesRecord> {
+    await this.get(id);
+    await this.connection.exclusive((db) =>
+      db.run('UPDATE series SET name = COALESCE(?, name), settings = COALESCE(?, settings), updated_at = ? WHERE id = ?', [
+        change.name ?? null,
+        change.settings === undefined ? null : JSON.stringify(change.settings),
+        this.now(),
+        id,
+      ]),
+    );
+    return this.get(id);
   }
 
   async list(): Promise<SeriesRecord[]> {
@@ -196,13 +222,31 @@ export class SeriesTables {
   async episodes(seriesId: string): Promise<EpisodeRecord[]> {
     await this.get(seriesId);
     const rows = await this.connection.exclusive((db) => db.all<EpisodeDbRow>(`${EPISODE_SELECT} WHERE e.series_id = ? ORDER BY e.number`, [seriesId]));
-    return rows.map(toEpisode);
+    return this.withCosts(rows);
   }
 
   async episode(seriesId: string, number: number): Promise<EpisodeRecord> {
     const row = await this.connection.exclusive((db) => db.get<EpisodeDbRow>(`${EPISODE_SELECT} WHERE e.series_id = ? AND e.number = ?`, [seriesId, number]));
     if (!row) throw new SeriesError('UNKNOWN_EPISODE', `series "${seriesId}" has no episode ${number}`, 404);
-    return toEpisode(row);
+    return (await this.withCosts([row]))[0]!;
+  }
+
+  /**
+   * The episodes with their latest run's cost, priced as the run detail prices
+   * it (estimateCost over the run's summed usage), in one query for them all.
+   */
+  private async withCosts(rows: readonly EpisodeDbRow[]): Promise<EpisodeRecord[]> {
+    const runIds = [...new Set(rows.map((row) => row.run_id).filter((id): id is string => id !== null))];
+    const usage = new Map<string, Array<{ provider: string; unit: string; model: string; quantity: number }>>();
+    // SQLite binds at most 999 parameters by default: a season is read in slices.
+    for (let start = 0; start < runIds.length; start += 500) {
+      const slice = runIds.slice(start, start + 500);
+      const found = await this.connection.exclusive((db) =>
+        db.all<{ run_id: string; provider: string; unit: string; model: string; quantity: number }>(usageOfRuns(slice.length), slice),
+      );
+      for (const { run_id, ...entry } of found) usage.set(run_id, [...(usage.get(run_id) ?? []), entry]);
+    }
+    return rows.map((row) => toEpisode(row, row.run_id === null ? 0 : estimateCost(toRunUsage(usage.get(row.run_id) ?? [])).totalUsd));
   }
 
   /** The text of a version of an episode's script (default its latest). */
@@ -223,6 +267,30 @@ export class SeriesTables {
   async linkRun(episodeId: string, runId: string, scriptVersion: number): Promise<void> {
     await this.connection.exclusive((db) =>
       db.run('INSERT OR IGNORE INTO episode_runs (episode_id, run_id, script_version, created_at) VALUES (?, ?, ?, ?)', [episodeId, runId, scriptVersion, this.now()]),
+    );
+  }
+
+  /** Records that `publishRunId` publishes the episode's render `renderRunId` (both runs recorded already); its outcome is that run's status. */
+  async linkPublication(episodeId: string, renderRunId: string, publishRunId: string, nodeType: string): Promise<void> {
+    await this.connection.exclusive((db) =>
+      db.run('INSERT OR IGNORE INTO episode_publications (episode_id, render_run_id, publish_run_id, node_type, created_at) VALUES (?, ?, ?, ?, ?)', [
+        episodeId,
+        renderRunId,
+        publishRunId,
+        nodeType,
+        this.now(),
+      ]),
+    );
+  }
+
+  /** The episode's publish runs, newest first, with the render each published. */
+  async publicationsOf(episodeId: string): Promise<Array<{ publishRunId: string; renderRunId: string; node: string; status: string; createdAt: number }>> {
+    return this.connection.exclusive((db) =>
+      db.all<{ publishRunId: string; renderRunId: string; node: string; status: string; createdAt: number }>(
+        `SELECT p.publish_run_id AS publishRunId, p.render_run_id AS renderRunId, p.node_type AS node, r.status, p.created_at AS createdAt
+         FROM episode_publications p JOIN runs r ON r.id = p.publish_run_id WHERE p.episode_id = ? ORDER BY p.created_at DESC, p.publish_run_id DESC`,
+        [episodeId],
+      ),
     );
   }
 

@@ -40,6 +40,7 @@ import {
   toRunDetail,
   toRunLogRow,
   toRunRow,
+  toRunUsage,
   toStoredGraph,
 } from './rows.js';
 import type {
@@ -240,7 +241,7 @@ export class SqliteRunStore implements RunStore {
        WHERE ${filters.join(' AND ')} GROUP BY u.provider, u.unit, u.model ORDER BY u.provider, u.unit, u.model`,
       params,
     );
-    return rows.map(({ model, ...row }) => (model ? { ...row, model } : row));
+    return toRunUsage(rows);
   }
 
   async listRuns(options: ListRunsOptions = {}): Promise<RunRow[]> {
@@ -351,6 +352,6 @@ const RUN_USAGE_SQL = `
   WHERE run_id = ? GROUP BY provider, unit, model ORDER BY provider, unit, model`;
 
 function withUsage(detail: Omit<RunDetail, 'usage' | 'costUsd'>, rows: Array<{ provider: string; unit: string; model: string; quantity: number }>): RunDetail {
-  const usage: RunUsage[] = rows.map(({ model, ...row }) => (model ? { ...row, model } : row));
+  const usage = toRunUsage(rows);
   return { ...detail, usage, costUsd: estimateCost(usage).totalUsd };
 }

@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Type } from '../../runtime/contract/typebox.js';
-import { addEpisodeRequest, createSeriesRequest } from '../../runtime/contract/series.js';
+import { addEpisodeRequest, createSeriesRequest, seriesSettings, type SeriesSettings } from '../../runtime/contract/series.js';
+import { publishSeries, seriesSettingsProblems } from '../../runtime/runs/series-publish.js';
 import { readEpisodeScript } from '../../nodes/script/engine/episode-file.js';
 import { ScriptError } from '../../nodes/script/engine/index.js';
 import { parseEpisodeList, renderSeries } from '../../runtime/runs/series-render.js';
@@ -24,6 +25,17 @@ const episodeParams = objectSchema({ id: Type.String({ minLength: 1, maxLength: 
 
 export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
   const { series } = ctx.workspace;
+  /** Settings as stored: a publish target whose params its node type refuses is a 400 naming each param. */
+  const checked = (settings: SeriesSettings): SeriesSettings => {
+    const problems = seriesSettingsProblems(settings, ctx.workspace.registry);
+    if (problems.length > 0) {
+      throw badRequest(
+        `settings.publish: ${problems.map((problem) => problem.message).join('; ')}`,
+        problems.map((problem) => ({ in: 'body', path: `/settings${problem.path}`, message: problem.message })),
+      );
+    }
+    return settings;
+  };
   return [
     defineRoute({
       method: 'get',
@@ -37,7 +49,8 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
       method: 'post',
       path: '/api/series',
       summary: 'Create a series on a stored graph (a template or a variant)',
-      description: '`id` defaults to the name made into lower-case letters, digits and dashes. 404 `UNKNOWN_GRAPH` when the graph is not stored; 409 `SERIES_EXISTS` when the id is taken.',
+      description:
+        "`id` defaults to the name made into lower-case letters, digits and dashes. `settings.publish` (optional) names a publish node and its params, checked against that node's params schema: 400 naming the param. 404 `UNKNOWN_GRAPH` when the graph is not stored; 409 `SERIES_EXISTS` when the id is taken.",
       tags,
       status: 201,
       body: createSeriesRequest,
@@ -45,8 +58,18 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
       handle: async ({ body }) => {
         const id = body.id ?? slug(body.name);
         if (!id) throw badRequest('give the series an `id` (lower-case letters, digits and dashes): its name has none of them', [{ in: 'body', path: '/id', message: 'required' }]);
-        return series.create({ id, name: body.name, graphId: body.graphId, settings: body.settings ?? {} });
+        return series.create({ id, name: body.name, graphId: body.graphId, settings: checked(body.settings ?? {}) });
       },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/series/:id/settings',
+      summary: "Replace a series' settings (checked as at creation: a publish target's params against its node type's schema)",
+      tags,
+      params: seriesParams,
+      body: seriesSettings,
+      responses: { 200: { description: 'the series', schema: ref('Series') }, ...errors(400, 401, 404) },
+      handle: async ({ params, body }) => series.update(params.id, { settings: checked(body) }),
     }),
     defineRoute({
       method: 'get',
@@ -107,6 +130,7 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
               seriesId: { type: 'string' },
               runs: { type: 'array', items: { type: 'object', required: ['number', 'title', 'runId'], properties: { number: { type: 'integer' }, title: { type: 'string' }, runId: { type: 'string' } } } },
               notStarted: { type: 'array', items: { type: 'object', required: ['number', 'title', 'error'], properties: { number: { type: 'integer' }, title: { type: 'string' }, error: { type: 'string' } } } },
+              nothingToRender: { type: 'string', description: 'present when no episode was chosen, saying why (e.g. none has failed); not an error' },
             },
           },
         },
@@ -129,7 +153,59 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
           episodeRun: (g, episode, text) => episodeRunOf(g, text, episode.format),
         });
         ctx.logger.info({ seriesId: params.id, runs: render.started.length, notStarted: render.notStarted.length }, 'series render started');
-        return { seriesId: params.id, runs: render.started.map(({ number, title, runId }) => ({ number, title, runId })), notStarted: render.notStarted };
+        return {
+          seriesId: params.id,
+          runs: render.started.map(({ number, title, runId }) => ({ number, title, runId })),
+          notStarted: render.notStarted,
+          ...(render.nothingToRender !== undefined ? { nothingToRender: render.nothingToRender } : {}),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/series/:id/publish',
+      summary: "Publish rendered episodes with the series' publish target (settings.publish), each as its own run",
+      description:
+        "Each episode's latest render, when it is done, is published by a run of the series' publish node fed that render's package files; once that run is done the episode's status is `published`. Default: every `rendered` episode not yet published; named episodes are published (again) when rendered, and those that are not are listed in `notStarted`. 400 `NO_PUBLISH_TARGET` when the series has none.",
+      tags,
+      status: 202,
+      params: seriesParams,
+      body: objectSchema({
+        episodes: Type.Optional(Type.Union([Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 10_000 }), Type.String({ pattern: '^[0-9, -]+$', maxLength: 1000, description: 'e.g. "1-3,5"' })])),
+      }),
+      responses: {
+        202: {
+          description: 'the publish runs started, by episode, and the episodes that could not be published (with why)',
+          schema: {
+            type: 'object',
+            required: ['seriesId', 'node', 'runs', 'notStarted'],
+            properties: {
+              seriesId: { type: 'string' },
+              node: { type: 'string' },
+              runs: {
+                type: 'array',
+                items: { type: 'object', required: ['number', 'title', 'runId', 'renderRunId'], properties: { number: { type: 'integer' }, title: { type: 'string' }, runId: { type: 'string' }, renderRunId: { type: 'string' } } },
+              },
+              notStarted: { type: 'array', items: { type: 'object', required: ['number', 'title', 'error'], properties: { number: { type: 'integer' }, title: { type: 'string' }, error: { type: 'string' } } } },
+              nothingToPublish: { type: 'string', description: 'present when no episode was chosen, saying why; not an error' },
+            },
+          },
+        },
+        ...errors(400, 401, 404),
+      },
+      handle: async ({ params, body }) => {
+        const episodes = typeof body.episodes === 'string' ? parseEpisodeList(body.episodes) : body.episodes;
+        if (episodes === undefined && body.episodes !== undefined) throw badRequest(`episodes "${String(body.episodes)}": give numbers and ranges, e.g. "1-3,5"`, [{ in: 'body', path: '/episodes', message: 'not a list of episodes' }]);
+        const runsDir = ctx.config.runsDir ?? join(ctx.workspace.dataDir, 'runs');
+        const published = await publishSeries(ctx.workspace, params.id, { ...(episodes ? { episodes } : {}), trigger: 'api', outDirOf: () => join(runsDir, randomUUID()) });
+        ctx.logger.info({ seriesId: params.id, runs: published.started.length, notStarted: published.notStarted.length }, 'series publish started');
+        return {
+          seriesId: params.id,
+          node: published.node,
+          runs: published.started.map(({ number, title, runId, renderRunId }) => ({ number, title, runId, renderRunId })),
+          notStarted: published.notStarted,
+          ...(published.nothingToPublish !== undefined ? { nothingToPublish: published.nothingToPublish } : {}),
+        };
       },
     }),
     defineRoute({

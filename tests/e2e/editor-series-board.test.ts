@@ -4,7 +4,8 @@
  * opened from the start page's Series section; "Render season" renders both
  * (the rows go to "rendered" as the board polls); "Download season" is a
  * signed link answering a zip; an episode row opened by keyboard shows its
- * run (linking into the editor) and its script. Screenshots:
+ * run (linking into the editor) and its script; the board's address
+ * (#/series/<id>) opens it directly, and Escape and Back leave and reopen it. Screenshots:
  * test-artifacts/e2e/editor-series-board/.
  *
  * Test ids: `start-series`, `series-open-<id>`, `series-dialog`,
@@ -44,6 +45,8 @@ describe.skipIf(!chromium)('the season status board (Chromium)', () => {
     await page.getByTestId('series-open-season').click();
     const board = page.getByTestId('series-board');
     await board.waitFor({ state: 'visible' });
+    // The board is in the address, so a reload or a shared link reopens it.
+    expect(new URL(page.url()).hash).toBe('#/series/season');
     expect(await page.getByTestId('series-status-1').innerText()).toBe('draft');
     expect(await page.getByTestId('series-download').evaluate((element) => element.tagName)).toBe('BUTTON');
 
@@ -79,4 +82,30 @@ describe.skipIf(!chromium)('the season status board (Chromium)', () => {
     await session.screenshot('episode');
     expect(session.unexpectedProblems()).toEqual([]);
   }, 180_000);
+
+  it("opens a season's board from its address, closes it back to the editor, and Back reopens it", async () => {
+    const { page } = session;
+    await session.open('/#/series/season');
+    await page.getByTestId('series-board').waitFor({ state: 'visible' });
+    await waitUntil(async () => (await page.getByTestId('series-status-2').innerText()) === 'rendered', 'the board read from the server', 15_000);
+    expect(await page.getByTestId('series-dialog').getByRole('heading').innerText()).toContain('The Season');
+
+    await page.keyboard.press('Escape');
+    await page.getByTestId('series-dialog').waitFor({ state: 'detached' });
+    expect(new URL(page.url()).hash).toBe('');
+    await page.goBack();
+    await page.getByTestId('series-board').waitFor({ state: 'visible' });
+    expect(new URL(page.url()).hash).toBe('#/series/season');
+
+    // The list has its own address; a series opened from it is the board's again.
+    await page.getByTestId('series-back').click();
+    // The start page behind the dialog lists the series too: the dialog's list is the one meant.
+    const inDialog = page.getByTestId('series-dialog').getByTestId('series-open-season');
+    await inDialog.waitFor({ state: 'visible' });
+    expect(new URL(page.url()).hash).toBe('#/series');
+    await inDialog.click();
+    await page.getByTestId('series-board').waitFor({ state: 'visible' });
+    expect(new URL(page.url()).hash).toBe('#/series/season');
+    expect(session.unexpectedProblems()).toEqual([]);
+  }, 60_000);
 });

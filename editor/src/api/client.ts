@@ -384,6 +384,8 @@ export interface SeriesRenderAnswer {
   seriesId: string;
   runs: Array<{ number: number; title: string; runId: string }>;
   notStarted: Array<{ number: number; title: string; error: string }>;
+  /** Why no episode was chosen, when none was (none failed, no episodes yet). */
+  nothingToRender?: string;
 }
 
 /** GET /api/runs/:id/review: the run's status and its gates (and, asked with `?estimate=true`, what approving would cost). */

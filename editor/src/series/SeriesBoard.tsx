@@ -1,32 +1,25 @@
 /**
  * Series in the editor: the list of series (on the start page and in the
  * Series dialog from the toolbar) and a series' status board — one row per
- * episode (status, last render, thumbnail), the render buttons, the season
+ * episode (status, last render, cost, thumbnail), the render buttons, the season
  * archive, and an opened episode's runs and script.
  *
  * The views take their data as props (tests render them without a server);
- * `SeriesDialog` reads the API. The board is read again every
+ * `SeriesDialog` reads the API; whether it is open, and on which series,
+ * follows the address (series-ui.ts). The board is read again every
  * `BOARD_POLL_MS` while an episode renders (board.ts), so rows turn
  * "rendered" without a socket per run.
  */
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { create } from 'zustand';
 import type { ApiClient, EpisodeDetail, SeriesBoard, SeriesRecord } from '../api/client.js';
 import { useApi } from '../api/context.js';
 import { notify } from '../state/toast-store.js';
-import { boardActions, boardRefetchInterval, describeRenderAnswer, lastRenderOf, renderRequestOf, runRouteOf, statusBadges, thumbnailOf, thumbnailRunOf, type BoardAction } from './board.js';
+import { boardActions, boardRefetchInterval, costOf, describeRenderAnswer, hasRender, lastRenderOf, renderRequestOf, runRouteOf, statusBadges, thumbnailOf, thumbnailRunOf, type BoardAction } from './board.js';
+import { closeSeries, openSeries, showSeriesList, useSeriesUi } from './series-ui.js';
 import './series.css';
 
-interface SeriesUi {
-  open: boolean;
-  /** The series whose board is shown; none: the list. */
-  seriesId?: string;
-}
-
-export const useSeriesUi = create<SeriesUi>()(() => ({ open: false }));
-export const openSeries = (seriesId?: string): void => useSeriesUi.setState({ open: true, ...(seriesId ? { seriesId } : { seriesId: undefined }) });
-const closeSeries = (): void => useSeriesUi.setState({ open: false });
+export { openSeries, useSeriesUi } from './series-ui.js';
 
 export const seriesKeys = {
   all: ['series'] as const,
@@ -78,7 +71,7 @@ export interface SeriesBoardViewProps {
 /** The status board: the buttons, then one row per episode. */
 export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy = false, openedEpisode, onToggle, onAction, onOpenEpisode }: SeriesBoardViewProps) {
   const actions = boardActions(board.episodes, selected, busy);
-  const rendered = board.episodes.some((episode) => episode.status === 'rendered');
+  const rendered = board.episodes.some(hasRender);
   const rowKey = (number: number) => (event: KeyboardEvent<HTMLTableRowElement>) => {
     if (event.target !== event.currentTarget) return;
     if (event.key === 'Enter') onOpenEpisode(number);
@@ -123,6 +116,7 @@ export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy 
             <th scope="col">Title</th>
             <th scope="col">Status</th>
             <th scope="col">Last render</th>
+            <th scope="col">Cost</th>
             <th scope="col">Thumbnail</th>
           </tr>
         </thead>
@@ -131,6 +125,7 @@ export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy 
             const badge = statusBadges[episode.status];
             const thumbnailRun = thumbnailRunOf(episode);
             const thumbnail = thumbnailRun ? thumbnails[thumbnailRun] : undefined;
+            const cost = costOf(episode);
             return (
               <tr
                 key={episode.number}
@@ -153,6 +148,9 @@ export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy 
                   </span>
                 </td>
                 <td className="rg-small">{lastRenderOf(episode)}</td>
+                <td className="rg-small rg-series-cost" title={cost.title} data-testid={`series-cost-${episode.number}`}>
+                  {cost.text}
+                </td>
                 <td>{thumbnail ? <img className="rg-series-thumb" src={thumbnail} alt={`Thumbnail of episode ${episode.number}`} /> : null}</td>
               </tr>
             );
@@ -210,7 +208,7 @@ function SeriesBoardPanel({ seriesId }: { seriesId: string }) {
     refetchInterval: (query) => boardRefetchInterval(query.state.data),
   });
   const episodes = board.data?.episodes ?? [];
-  const anyRendered = episodes.some((episode) => episode.status === 'rendered');
+  const anyRendered = episodes.some(hasRender);
   const link = useQuery({ queryKey: seriesKeys.packageLink(seriesId), queryFn: ({ signal }) => api.seriesPackageLink(seriesId, signal), enabled: anyRendered, staleTime: 3_600_000 });
   const thumbnailRuns = [...new Set(episodes.map(thumbnailRunOf).filter((runId): runId is string => runId !== undefined))];
   const listings = useQueries({
@@ -277,7 +275,8 @@ function SeriesBoardPanel({ seriesId }: { seriesId: string }) {
       />
       {opened !== undefined ? (
         detail.data ? (
-          <EpisodeDetailView detail={detail.data} graphId={board.data.graphId} onOpenRun={closeSeries} />
+          // A run's link changes the address, which closes the dialog (series-ui.ts): nothing to do on its click.
+          <EpisodeDetailView detail={detail.data} graphId={board.data.graphId} />
         ) : detail.isError ? (
           <p className="rg-graph-error">{detail.error.message}</p>
         ) : (
@@ -306,7 +305,8 @@ export function SeriesDialog() {
   const api = useApi();
   const { open, seriesId } = useSeriesUi();
   const box = useRef<HTMLDivElement>(null);
-  const list = useQuery({ queryKey: seriesKeys.list(), queryFn: ({ signal }) => api.listSeries(signal), enabled: open && seriesId === undefined, staleTime: 0 });
+  // Read on a board too: the heading names the series (a board opened from its address has no list read before).
+  const list = useQuery({ queryKey: seriesKeys.list(), queryFn: ({ signal }) => api.listSeries(signal), enabled: open, staleTime: 0 });
   useEffect(() => {
     if (!open) return;
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -327,7 +327,7 @@ export function SeriesDialog() {
           <h2>
             {seriesId ? (
               <>
-                <button type="button" className="rg-run-linkish" onClick={() => useSeriesUi.setState({ seriesId: undefined })} aria-label="Back to all series" data-testid="series-back">
+                <button type="button" className="rg-run-linkish" onClick={showSeriesList} aria-label="Back to all series" data-testid="series-back">
                   Series
                 </button>{' '}
                 › {name}
@@ -346,7 +346,7 @@ export function SeriesDialog() {
           ) : list.isError ? (
             <p className="rg-graph-error">Series could not be loaded: {list.error.message}</p>
           ) : list.data ? (
-            <SeriesList series={list.data} onOpen={(id) => useSeriesUi.setState({ seriesId: id })} />
+            <SeriesList series={list.data} onOpen={(id) => openSeries(id)} />
           ) : (
             <p className="rg-muted rg-small">Loading series…</p>
           )}

@@ -5,6 +5,7 @@
  * the words for what a render started. SeriesBoard.tsx draws them.
  */
 import type { EpisodeRecord, RunDeliverables, SeriesBoard, SeriesRenderAnswer, SeriesRenderRequest } from '../api/client.js';
+import { usd } from '../../../runtime/contract/budget.js';
 import { formatDuration } from '../runs/media.js';
 
 export type EpisodeStatus = EpisodeRecord['status'];
@@ -15,11 +16,15 @@ export const statusBadges: Record<EpisodeStatus, { label: string; tone: 'muted' 
   rendering: { label: 'rendering', tone: 'busy' },
   'needs review': { label: 'needs review', tone: 'warn' },
   rendered: { label: 'rendered', tone: 'ok' },
+  published: { label: 'published', tone: 'ok' },
   failed: { label: 'failed', tone: 'danger' },
 };
 
 /** While an episode renders the board is read again this often (runs are short; a season's board is small). */
 export const BOARD_POLL_MS = 1500;
+
+/** A rendered episode has deliverables (a thumbnail, a place in the season archive), published or not. */
+export const hasRender = (episode: Pick<EpisodeRecord, 'status'>): boolean => episode.status === 'rendered' || episode.status === 'published';
 
 export const isRendering = (episodes: readonly Pick<EpisodeRecord, 'status'>[]): boolean => episodes.some((episode) => episode.status === 'rendering');
 
@@ -62,7 +67,7 @@ export function renderRequestOf(action: BoardAction, selected: ReadonlySet<numbe
 export function describeRenderAnswer(answer: SeriesRenderAnswer): { tone: 'success' | 'warning' | 'error'; message: string } {
   const started = answer.runs.length;
   const notStarted = answer.notStarted.map((episode) => `episode ${episode.number}: ${episode.error}`);
-  if (started === 0 && notStarted.length === 0) return { tone: 'warning', message: 'No episode to render' };
+  if (started === 0 && notStarted.length === 0) return { tone: 'warning', message: answer.nothingToRender ? `Nothing to render: ${answer.nothingToRender}` : 'No episode to render' };
   const head = `Rendering ${started} episode${started === 1 ? '' : 's'}`;
   if (notStarted.length === 0) return { tone: 'success', message: head };
   return { tone: started === 0 ? 'error' : 'warning', message: `${head}; not started: ${notStarted.join('; ')}` };
@@ -74,6 +79,21 @@ export function lastRenderOf(episode: Pick<EpisodeRecord, 'lastRun'>, locale?: s
   if (!run) return '';
   const when = new Date(run.createdAt).toLocaleString(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   return run.durationMs !== undefined ? `${when} · ${formatDuration(run.durationMs)}` : when;
+}
+
+/**
+ * A row's cost cell: the latest run's priced usage at list price (as its run
+ * detail prices it), "—" before any render, "so far" while it runs. A run
+ * that paid for nothing (offline providers, results from the cache) costs
+ * $0.00, and the tooltip says why rather than guessing which of the two.
+ */
+export function costOf(episode: Pick<EpisodeRecord, 'lastRun' | 'status'>): { text: string; title: string } {
+  const run = episode.lastRun;
+  if (!run) return { text: '—', title: 'Not rendered yet' };
+  const amount = usd(run.costUsd);
+  if (episode.status === 'rendering') return { text: `${amount} so far`, title: 'Spent so far by the render under way, at list price' };
+  if (run.costUsd === 0) return { text: amount, title: 'The last render paid for nothing: offline providers, or results from the cache' };
+  return { text: amount, title: "The last render's provider usage at list price (an estimate, not an invoice)" };
 }
 
 /** The run whose thumbnail a row shows: only a finished (`done`) last run has one worth showing. */

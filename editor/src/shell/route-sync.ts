@@ -12,6 +12,7 @@ import { useEffect } from 'react';
 import { ApiError, type ApiClient } from '../api/client.js';
 import { fetchGraph } from '../api/queries.js';
 import { openRun } from '../runs/run-store.js';
+import { showSeriesRoute } from '../series/series-ui.js';
 import { useGraphStore } from '../state/graph-store.js';
 import { notify } from '../state/toast-store.js';
 import { checkForDraft } from './autosave.js';
@@ -31,6 +32,9 @@ let generation = 0;
 
 async function applyRoute(api: ApiClient, route: Route, initial: boolean): Promise<void> {
   const mine = ++generation;
+  // A series route opens the Series dialog over the graph that is open; any other closes it.
+  showSeriesRoute(route);
+  if (route.series) return;
   const { meta } = useGraphStore.getState();
   const graphChanges = (route.graphId ?? undefined) !== meta.id;
   if (graphChanges && !initial && !(await confirmDiscard(route.graphId ? `Going to "${route.graphId}"` : 'Going back to a new graph'))) {
@@ -72,7 +76,8 @@ async function applyRoute(api: ApiClient, route: Route, initial: boolean): Promi
  */
 function followDocument(): () => void {
   return useGraphStore.subscribe((state, previous) => {
-    if (state.meta.id === previous.meta.id || currentRoute().graphId === state.meta.id) return;
+    // Under a series route the address names the dialog; closing it puts the graph's route back.
+    if (state.meta.id === previous.meta.id || currentRoute().graphId === state.meta.id || currentRoute().series) return;
     navigate(state.meta.id ? { graphId: state.meta.id } : {}, { replace: true });
   });
 }

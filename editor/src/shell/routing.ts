@@ -7,6 +7,12 @@
  *   #/graphs/<id>               stored graph <id>
  *   #/graphs/<id>/runs/<runId>  that graph with run <runId> shown
  *   #/runs/<runId>              a run of an unsaved (inline) graph
+ *   #/series                    the Series dialog: every series
+ *   #/series/<id>               the Series dialog on series <id>'s status board
+ *
+ * A series route names no graph: the dialog opens over whatever graph is
+ * open (none, when the page is loaded on it), and closing it puts that
+ * graph's route back.
  *
  * A hash route needs nothing from the server (it serves index.html for "/"
  * only) and keeps `?token=` handling in api/client.ts apart.
@@ -22,6 +28,8 @@ import { useSyncExternalStore } from 'react';
 export interface Route {
   graphId?: string;
   runId?: string;
+  /** The Series dialog: `{}` its list, `{ id }` that series' status board. */
+  series?: { id?: string };
 }
 
 /** The route a hash names; an unknown shape is the empty route (the new-graph editor). */
@@ -40,17 +48,25 @@ export function parseRoute(hash: string): Route {
     return { graphId: parts[1] };
   }
   if (parts[0] === 'runs' && parts[1]) return { runId: parts[1] };
+  if (parts[0] === 'series') return { series: parts[1] ? { id: parts[1] } : {} };
   return {};
 }
 
 /** The hash for a route ('' for the empty route). */
 export function formatRoute(route: Route): string {
+  if (route.series) return route.series.id ? `#/series/${encodeURIComponent(route.series.id)}` : '#/series';
   const run = route.runId ? `/runs/${encodeURIComponent(route.runId)}` : '';
   if (route.graphId) return `#/graphs/${encodeURIComponent(route.graphId)}${run}`;
   return run ? `#${run}` : '';
 }
 
-export const sameRoute = (a: Route, b: Route): boolean => a.graphId === b.graphId && a.runId === b.runId;
+export const sameRoute = (a: Route, b: Route): boolean => a.graphId === b.graphId && a.runId === b.runId && !a.series === !b.series && a.series?.id === b.series?.id;
+
+/** The route in its one shape: no empty fields; a series route names nothing else. */
+function normalRoute(route: Route): Route {
+  if (route.series) return { series: route.series.id ? { id: route.series.id } : {} };
+  return { ...(route.graphId ? { graphId: route.graphId } : {}), ...(route.runId ? { runId: route.runId } : {}) };
+}
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -89,7 +105,7 @@ export function currentRoute(): Route {
  * current one). Does nothing when it is already there.
  */
 export function navigate(next: Route, options: { replace?: boolean } = {}): void {
-  const normal: Route = { ...(next.graphId ? { graphId: next.graphId } : {}), ...(next.runId ? { runId: next.runId } : {}) };
+  const normal = normalRoute(next);
   if (sameRoute(normal, route)) return;
   route = normal;
   const url = new URL(window.location.href);
