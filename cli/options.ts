@@ -21,3 +21,12 @@ export function usdAmount(value: string, flag: string): number {
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} must be an amount in US dollars, e.g. 2.50`);
   return n;
 }
+
+export const untilHelp = "run only this node and everything it needs (cached results reused), nothing downstream; the run's outputs are this node's";
+export const onlyHelp = 'execute only this node, its inputs from the cache (the last run with these inputs); fails naming an upstream node whose result is not cached';
+export const sceneHelp = 'preview one scene (1 = the first): its voice lines, visual and overlays as a short clip, at a preview profile unless --profile names one; shares cached results with the full render';
+
+/** `--scene` as a number; sceneGraph() refuses anything but a scene number (exit 2, like any invalid input). */
+export function sceneNumber(value: string): number {
+  return /^\d+$/u.test(value.trim()) ? Number(value) : Number.NaN;
+}

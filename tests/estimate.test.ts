@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphDocument, ProviderUsage, UsageEvent } from '../runtime/contract/index.js';
 import { estimateCost } from '../runtime/observability/prices.js';
+import { sceneGraph } from '../runtime/runs/scene-preview.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { startFakeElevenLabs, type FakeElevenLabs } from './fixtures/fake-elevenlabs.js';
 import { startFakeRunway } from './fixtures/fake-runway.js';
@@ -107,6 +108,29 @@ describe('reelgraph estimate', () => {
     expect(eleven.requests).toHaveLength(3);
   });
 
+  it('prices a partial run as it would run: `until` one node, `only` one node, or one scene alone', async () => {
+    const g = paidGraph();
+    const sent = { eleven: eleven.requests.length, runway: runway.requests.length };
+    // Until the voices: the scenes are not part of that run, so not of its price.
+    const untilVoices = await h.engine.estimate(g, { inputs: { episode }, noCache: true, until: 'eleven' });
+    expect(untilVoices.nodes.map((n) => [n.id, n.items])).toEqual([['eleven', 3]]);
+    const whole = await h.engine.estimate(g, { inputs: { episode }, noCache: true });
+    expect(untilVoices.costUsd).toBeCloseTo(whole.nodes.find((n) => n.id === 'eleven')!.costUsd, 12);
+    // Only the scenes, their prompts from the cache (the earlier run filled it); priced as if the scenes were not.
+    const onlyScenes = await h.engine.estimate(g, { inputs: { episode }, noCache: true, only: 'scenes' });
+    expect(onlyScenes.nodes.map((n) => [n.id, n.items])).toEqual([['scenes', 2]]);
+    // Scene 2 alone: its one line and its one visual.
+    const second = await h.engine.estimate(sceneGraph(g, h.engine.services.registry, 2), { inputs: { episode }, noCache: true });
+    expect(second.nodes.map((n) => [n.id, n.items])).toEqual([
+      ['eleven', 1],
+      ['scenes', 1],
+    ]);
+    expect(second.costUsd).toBeLessThan(whole.costUsd);
+    await expect(h.engine.estimate(g, { inputs: { episode }, until: 'eleven', only: 'scenes' })).rejects.toThrow(/not both/);
+    expect(eleven.requests).toHaveLength(sent.eleven);
+    expect(runway.requests).toHaveLength(sent.runway);
+  });
+
   it('counts a fallback chain as its first choice, and says what it cannot price before the voices exist', async () => {
     const g = graph(
       [
@@ -198,6 +222,8 @@ describe('reelgraph estimate (CLI)', () => {
         },
       ],
     });
+    const untilParse = await reelgraph('estimate', 'g.json', '-i', 'episode=@ep.md', '--json', '--until', 'parse');
+    expect([untilParse.code, (JSON.parse(untilParse.stdout) as { nodes: unknown[] }).nodes]).toEqual([0, []]);
     const text = await reelgraph('estimate', 'g.json', '-i', 'episode=@ep.md');
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/eleven\s.*voice\.tts\s.*elevenlabs\s.*28 characters \(eleven_multilingual_v2\)\s.*2\s.*0\s.*\$0\.0028/);
@@ -235,6 +261,14 @@ describe('POST /api/estimate, and budgetUsd in POST /api/runs', () => {
       });
       expect(answer.body.costUsd).toBeCloseTo(23 * 0.05 / 1000, 12);
       expect((await t.api.post('/api/estimate').send({ graphId: 'no-such-graph' })).status).toBe(404);
+      // A partial run's price: until the parser, nothing paid runs.
+      const partial = await t.api.post('/api/estimate').send({ graph: g, inputs: { episode: '**ARIA:** Twenty characters here.' }, until: 'parse' });
+      expect([partial.status, partial.body.nodes, partial.body.costUsd]).toEqual([200, [], 0]);
+      expect((await t.api.post('/api/estimate').send({ graph: g, inputs: { episode: 'x' }, until: 'parse', only: 'eleven' })).status).toBe(400);
+      expect((await t.api.post('/api/estimate').send({ graph: g, inputs: { episode: 'x' }, until: 'no-such-node' })).status).toBe(400);
+      const sceneOne = await t.api.post('/api/estimate').send({ graph: g, inputs: { episode: '## Roof\n\n**ARIA:** Twenty characters here.\n\n## Stairs\n\n**ARIA:** And a second scene line.' }, scene: 1 });
+      expect(sceneOne.status).toBe(200);
+      expect(sceneOne.body.nodes).toMatchObject([{ id: 'eleven', items: 1, usage: [{ quantity: 23 }] }]);
       expect((await t.api.post('/api/estimate').send({ graph: g, inputs: { nope: 1 } })).status).toBe(400);
 
       const started = await t.api.post('/api/runs').send({ graph: g, inputs: { episode: '**ARIA:** Twenty characters here.' }, budgetUsd: 0 });

@@ -1,14 +1,15 @@
 /** `reelgraph estimate`: what a run would bill, per paid node and in total, calling no provider. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { usd } from '../../runtime/contract/index.js';
 import type { RunEstimate } from '../../runtime/engine/estimate.js';
+import { partialScopeOf } from '../../runtime/runs/launcher.js';
 import type { Workspace } from '../../runtime/workspace.js';
 import type { CliContext } from '../context.js';
 import { loadCliGraph } from '../execute-run.js';
 import { Exit, EXIT } from '../exit.js';
 import { table } from '../format.js';
 import type { Io } from '../io.js';
-import { collect, profileHelp } from '../options.js';
+import { collect, onlyHelp, profileHelp, sceneHelp, sceneNumber, untilHelp } from '../options.js';
 import { reportInvalid } from '../report-invalid.js';
 
 interface EstimateCliOptions {
@@ -16,6 +17,9 @@ interface EstimateCliOptions {
   json?: boolean;
   cache: boolean;
   profile?: string;
+  until?: string;
+  only?: string;
+  scene?: number;
 }
 
 export function registerEstimateCommand(program: Command, cli: CliContext): void {
@@ -27,6 +31,9 @@ export function registerEstimateCommand(program: Command, cli: CliContext): void
     .option('--json', 'print { costUsd, complete, nodes: [{ id, type, provider, usage, costUsd, cachedItems, items }] }')
     .option('--no-cache', 'price every item as if nothing were cached')
     .option('--profile <name>', profileHelp)
+    .addOption(new Option('--until <node>', `price ${untilHelp}`).conflicts('only'))
+    .addOption(new Option('--only <node>', `price ${onlyHelp}`).conflicts('until'))
+    .addOption(new Option('--scene <n>', `price ${sceneHelp}`).argParser(sceneNumber))
     .action(async (graphRef: string, options: EstimateCliOptions) => {
       const workspace = await cli.openWorkspace();
       try {
@@ -41,7 +48,7 @@ async function estimateCommand(workspace: Workspace, graphRef: string, options: 
   let estimate: RunEstimate;
   try {
     const { graph, inputs, sources } = await loadCliGraph(workspace, graphRef, options);
-    estimate = await workspace.engine.estimate(graph, { inputs, inputSources: sources, noCache: !options.cache });
+    estimate = await workspace.engine.estimate(graph, { inputs, inputSources: sources, noCache: !options.cache, ...partialScopeOf(options) });
   } catch (error) {
     reportInvalid(error, options.json === true, io);
     throw new Exit(EXIT.invalid);

@@ -5,11 +5,7 @@ import type { Workspace } from '../../runtime/workspace.js';
 import type { CliContext } from '../context.js';
 import { executeRun, exitUnlessDone, renderRunResult, type RunCliOptions } from '../execute-run.js';
 import type { Io } from '../io.js';
-import { collect, profileHelp, usdAmount } from '../options.js';
-
-const untilHelp = "run only this node and everything it needs (cached results reused), nothing downstream; the run's outputs are this node's";
-const onlyHelp = 'execute only this node, its inputs from the cache (the last run with these inputs); fails naming an upstream node whose result is not cached';
-const sceneHelp = 'preview one scene (1 = the first): its voice lines, visual and overlays as a short clip, at a preview profile unless --profile names one; shares cached results with the full render';
+import { collect, onlyHelp, profileHelp, sceneHelp, sceneNumber, untilHelp, usdAmount } from '../options.js';
 
 export function registerRunCommand(program: Command, cli: CliContext): void {
   program
@@ -34,11 +30,6 @@ export function registerRunCommand(program: Command, cli: CliContext): void {
         await workspace.close();
       }
     });
-}
-
-/** `--scene` as a number; sceneGraph() refuses anything but a scene number (exit 2, like any invalid input). */
-function sceneNumber(value: string): number {
-  return /^\d+$/u.test(value.trim()) ? Number(value) : Number.NaN;
 }
 
 async function runCommand(workspace: Workspace, graphRef: string, options: RunCliOptions, io: Io): Promise<void> {

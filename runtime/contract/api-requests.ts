@@ -116,6 +116,34 @@ export type VersionQuery = Static<typeof versionQuery>;
 
 // --- runs -----------------------------------------------------------------------------
 
+/** What part of a graph a run (or its estimate) covers: `until` / `only` a node. */
+const partialRunFields = {
+  until: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "a partial run: only this node and everything it needs, nothing downstream; the run's outputs are this node's. Not with `only`; an unknown node id is a 400",
+    }),
+  ),
+  only: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "a partial run: execute only this node, its inputs from the cached results of its ancestors (the last run with these inputs); the run fails naming an ancestor that is not cached (code UPSTREAM_NOT_CACHED) and executes nothing upstream. `noCache` then applies to this node alone. Not with `until`; an unknown node id is a 400",
+    }),
+  ),
+};
+
+/** A run (or its estimate) of one scene alone. */
+const scenePreviewField = {
+  scene: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        "preview one scene (1 = the first): the graph's script nodes output that scene alone, so the run renders its voice lines, visual and overlays as a short clip, at the preview of the graph's render profile (preview-720p, or preview-720x1280 for a Short). Its results share the cache with the full render. A graph with no script node that takes a scene is a 400",
+    }),
+  ),
+};
+
 /** POST /api/runs: a stored graph (graphId, optional version) or an inline one. */
 export const startRunRequest = closedObject(
   {
@@ -125,19 +153,7 @@ export const startRunRequest = closedObject(
     inputs: Type.Optional(Type.LooseObject()),
     priority: withDefault(Type.StringEnum(priorities), 'normal'),
     noCache: withDefault(Type.Boolean(), false),
-    until: Type.Optional(
-      Type.String({
-        minLength: 1,
-        description: "a partial run: only this node and everything it needs, nothing downstream; the run's outputs are this node's. Not with `only`; an unknown node id is a 400",
-      }),
-    ),
-    only: Type.Optional(
-      Type.String({
-        minLength: 1,
-        description:
-          "a partial run: execute only this node, its inputs from the cached results of its ancestors (the last run with these inputs); the run fails naming an ancestor that is not cached (code UPSTREAM_NOT_CACHED) and executes nothing upstream. `noCache` then applies to this node alone. Not with `until`; an unknown node id is a 400",
-      }),
-    ),
+    ...partialRunFields,
     budgetUsd: Type.Optional(
       Type.Number({
         minimum: 0,
@@ -145,13 +161,7 @@ export const startRunRequest = closedObject(
           'the most this run may spend on paid providers, in USD at list price: a paid request that would cross it is not sent, and its item fails with a BudgetExceededError naming the budget (see POST /api/estimate)',
       }),
     ),
-    scene: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        description:
-          "preview one scene (1 = the first): the graph's script nodes output that scene alone, so the run renders its voice lines, visual and overlays as a short clip, at the preview of the graph's render profile (preview-720p, or preview-720x1280 for a Short). Its results share the cache with the full render. A graph with no script node that takes a scene is a 400",
-      }),
-    ),
+    ...scenePreviewField,
   },
   { oneOf: [{ required: ['graphId'] }, { required: ['graph'] }] },
 );
@@ -165,6 +175,8 @@ export const estimateRequest = closedObject(
     graph: Type.Optional(Type.LooseObject<AnyGraphDocument>({ description: 'an inline graph document or variant' })),
     inputs: Type.Optional(Type.LooseObject()),
     noCache: withDefault(Type.Boolean({ description: 'price every item as if nothing were cached' }), false),
+    ...partialRunFields,
+    ...scenePreviewField,
   },
   { oneOf: [{ required: ['graphId'] }, { required: ['graph'] }] },
 );

@@ -108,7 +108,7 @@ export interface StartOptions {
 }
 
 /** What an estimate takes: a run's inputs, without what only a run has. */
-export type EstimateOptions = Pick<StartOptions, 'inputs' | 'noCache' | 'signal' | 'inputSources'> & { outDir?: string };
+export type EstimateOptions = Pick<StartOptions, 'inputs' | 'noCache' | 'signal' | 'inputSources' | 'until' | 'only'> & { outDir?: string };
 
 export interface PreparedRun {
   runId: string;
@@ -237,6 +237,8 @@ export class Engine {
   async estimate(document: GraphDocument, options: EstimateOptions = {}): Promise<RunEstimate> {
     const graph = this.validated(document);
     const inputs = resolveInputs(graph, options.inputs ?? {});
+    // A partial run is priced as it would run: only what `until` needs, or `only` its one node.
+    const scope = runScopeOf(graph, options);
     const runId = `estimate-${randomUUID()}`;
     const tally = new EstimateTally();
     const bus = new EventBus((error) => this.services.logger.error({ err: error }, 'event listener failed'));
@@ -249,10 +251,12 @@ export class Engine {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.inputSources ? { inputSources: options.inputSources } : {}),
       estimate: tally,
+      ...(scope ? { scope } : {}),
     });
     const result = await execution.execute();
     const targets = new Set(estimateTargets(graph, this.services));
-    const paid = graph.nodes.filter((node) => targets.has(node.id));
+    const ran = new Set(result.nodes.map((node) => node.id));
+    const paid = graph.nodes.filter((node) => targets.has(node.id) && ran.has(node.id));
     const estimate = tally.result(paid, result.nodes);
     // A node's own failure (a script that does not parse) is the estimate's error; paid results left out are not failures.
     const failed = result.nodes.find((node) => node.status === 'failed' && node.error && !['UPSTREAM', 'ESTIMATE_ONLY'].includes(node.error.code));

@@ -205,12 +205,10 @@ export class RunExecution {
     this.startedAt = options.startedAt ?? Date.now();
     this.pins = new RunPins(graph, services.pins, services.artifacts);
     const { scope } = options;
-    this.targets = options.estimate ? estimateTargets(graph, services) : undefined;
-    this.demanded = this.targets
-      ? new Set(this.targets.flatMap((target) => [...demandedBy(graph, target)]))
-      : scope
-        ? demandedBy(graph, scope.target)
-        : new Set(graph.nodes.map((n) => n.id));
+    const scoped = scope ? demandedBy(graph, scope.target) : undefined;
+    // An estimate of a partial run prices the paid nodes that run would run.
+    this.targets = options.estimate ? estimateTargets(graph, services).filter((target) => !scoped || scoped.has(target)) : undefined;
+    this.demanded = this.targets ? new Set(this.targets.flatMap((target) => [...demandedBy(graph, target)])) : (scoped ?? new Set(graph.nodes.map((n) => n.id)));
     this.reuseOnly = scope?.mode === 'only' ? new Set([...this.demanded].filter((id) => id !== scope.target)) : new Set();
     // Every waiting or executing unit listens on the run's signal; thousands of items are normal.
     setMaxListeners(0, this.controller.signal);

@@ -2,6 +2,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { estimateRequest, runId, runListQuery, runLogsQuery, runWaitQuery, startRunRequest } from '../../runtime/contract/api-requests.js';
 import type { RunTrigger } from '../../runtime/store/types.js';
+import { partialScopeOf } from '../../runtime/runs/launcher.js';
+import { sceneGraph } from '../../runtime/runs/scene-preview.js';
 import type { ServerContext } from '../context.js';
 import { conflict, notFound } from '../errors.js';
 import { defineRoute, objectSchema, type AnyRoute } from '../route.js';
@@ -38,13 +40,14 @@ export function runRoutes(ctx: ServerContext): AnyRoute[] {
       path: '/api/estimate',
       summary: 'What a run would cost: usage and list price per paid node and in total, calling no paid provider',
       description:
-        "Takes what POST /api/runs takes (a stored graph or an inline one, and its inputs). Cached items cost nothing; a fallback counts its first choice; a paid node whose inputs come from another paid node's results is listed under `unestimated` and `complete` is false. Unpaid upstream nodes (script parsing, prompts) do execute, and their results are cached for the run.",
+        "Takes what POST /api/runs takes (a stored graph or an inline one, its inputs, and `until`, `only` or `scene` to price a partial run or a one-scene preview). Cached items cost nothing; a fallback counts its first choice; a paid node whose inputs come from another paid node's results is listed under `unestimated` and `complete` is false. Unpaid upstream nodes (script parsing, prompts) do execute, and their results are cached for the run.",
       tags,
       body: estimateRequest,
       responses: { 200: { description: 'the estimate', schema: ref('RunEstimate') }, ...errors(400, 401, 404) },
       handle: async ({ body }) => {
-        const { graph } = await graphFor(ctx, body);
-        return ctx.workspace.engine.estimate(graph, { inputs: body.inputs ?? {}, noCache: body.noCache });
+        const found = await graphFor(ctx, body);
+        const graph = body.scene === undefined ? found.graph : sceneGraph(found.graph, ctx.workspace.registry, body.scene);
+        return ctx.workspace.engine.estimate(graph, { inputs: body.inputs ?? {}, noCache: body.noCache, ...partialScopeOf(body) });
       },
     }),
     defineRoute({
