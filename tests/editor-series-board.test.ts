@@ -226,9 +226,10 @@ describe('the API client against a live server', () => {
       await new Promise((r) => setTimeout(r, 50));
       current = await api.getSeries('season');
     }
-    expect(current.episodes.map((e) => [e.number, e.status, e.lastRun?.runId])).toEqual([
-      [1, 'rendered', started.runs[0]!.runId],
-      [2, 'rendered', started.runs[1]!.runId],
+    // A finished render reads as whole over the API too.
+    expect(current.episodes.map((e) => [e.number, e.status, e.lastRun?.runId, e.lastRun?.progress])).toEqual([
+      [1, 'rendered', started.runs[0]!.runId, 1],
+      [2, 'rendered', started.runs[1]!.runId, 1],
     ]);
     const detail = await api.getEpisode('season', 2);
     expect(detail.runs.map((run) => run.runId)).toEqual([started.runs[1]!.runId]);
