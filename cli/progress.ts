@@ -3,7 +3,7 @@
  * one line per settled node otherwise (CI logs, pipes).
  */
 import cliProgress from 'cli-progress';
-import type { NodeStatus, ReelgraphEvent, ReviewEvent } from '../runtime/contract/index.js';
+import type { EpisodeRecord, NodeStatus, ReelgraphEvent, ReviewEvent } from '../runtime/contract/index.js';
 
 export interface ProgressView {
   handle(event: ReelgraphEvent): void;
@@ -36,27 +36,33 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
   return stream.isTTY ? new BarsView(stream) : new LinesView(stream);
 }
 
+/** The terminal's bars, one line each: `{symbol} {node} |bar| {detail}` (a node of a run, or an episode of a season). */
+function multiBar(stream: NodeJS.WriteStream): cliProgress.MultiBar {
+  return new cliProgress.MultiBar(
+    {
+      stream,
+      format: ' {symbol} {node} |{bar}| {detail}',
+      barCompleteChar: '█',
+      barIncompleteChar: '░',
+      barsize: 24,
+      hideCursor: true,
+      clearOnComplete: false,
+      autopadding: true,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_grey,
+  );
+}
+
+const LABEL_WIDTH = 18;
+const label = (text: string): string => text.padEnd(LABEL_WIDTH).slice(0, LABEL_WIDTH);
+
 class BarsView implements ProgressView {
   private readonly bars: cliProgress.MultiBar;
   private readonly lines = new Map<string, NodeLine>();
-  private readonly width: number;
 
   constructor(stream: NodeJS.WriteStream) {
-    this.width = 18;
-    this.bars = new cliProgress.MultiBar(
-      {
-        stream,
-        format: ' {symbol} {node} |{bar}| {detail}',
-        barCompleteChar: '█',
-        barIncompleteChar: '░',
-        barsize: 24,
-        hideCursor: true,
-        clearOnComplete: false,
-        autopadding: true,
-        fps: 10,
-      },
-      cliProgress.Presets.shades_grey,
-    );
+    this.bars = multiBar(stream);
   }
 
   handle(event: ReelgraphEvent): void {
@@ -70,7 +76,7 @@ class BarsView implements ProgressView {
   private line(nodeId: string): NodeLine {
     let line = this.lines.get(nodeId);
     if (!line) {
-      const bar = this.bars.create(100, 0, { symbol: statusSymbols.queued, node: nodeId.padEnd(this.width).slice(0, this.width), detail: 'queued' });
+      const bar = this.bars.create(100, 0, { symbol: statusSymbols.queued, node: label(nodeId), detail: 'queued' });
       line = { bar, status: 'queued', finished: 0, total: 0, itemMode: false };
       this.lines.set(nodeId, line);
     }
@@ -133,6 +139,61 @@ class LinesView implements ProgressView {
   }
 
   stop(): void {}
+}
+
+/**
+ * A season render on a TTY: one bar per episode at its run's share done, as
+ * the season board reads it (`lastRun.progress`, from the stored run), and a
+ * last bar for the season. Lines said meanwhile go above the bars.
+ */
+export interface EpisodeBars {
+  /** The episodes' records as stored now. */
+  update(episodes: readonly Pick<EpisodeRecord, 'number' | 'lastRun'>[]): void;
+  /** An episode's run ended: its bar says how, and stays. */
+  finish(number: number, status: string, detail: string): void;
+  log(line: string): void;
+  stop(): void;
+}
+
+/** Bars on a TTY; undefined otherwise (CI logs and pipes get the finished lines only). */
+export function createEpisodeBars(episodes: ReadonlyArray<{ number: number; title: string }>, stream: NodeJS.WriteStream = process.stderr): EpisodeBars | undefined {
+  if (!stream.isTTY || episodes.length === 0) return undefined;
+  const bars = multiBar(stream);
+  const rows = new Map(episodes.map((episode) => [episode.number, { bar: bars.create(100, 0, { symbol: statusSymbols.queued, node: label(`${episode.number} ${episode.title}`), detail: 'queued' }), percent: 0, finished: false }]));
+  const season = bars.create(100, 0, { symbol: statusSymbols.running, node: label('season'), detail: '' });
+  const updateSeason = (): void => {
+    const all = [...rows.values()];
+    const percent = Math.round(all.reduce((sum, row) => sum + row.percent, 0) / all.length);
+    const running = all.filter((row) => !row.finished).length;
+    const detail = running === 0 ? `${all.length} of ${all.length} finished` : `rendering ${running} of ${all.length} · ${percent}%`;
+    season.update(percent, { symbol: running === 0 ? statusSymbols.done : statusSymbols.running, detail });
+  };
+  return {
+    update(records) {
+      for (const record of records) {
+        const row = rows.get(record.number);
+        if (!row || row.finished || record.lastRun?.progress === undefined) continue;
+        row.percent = Math.round(record.lastRun.progress * 100);
+        row.bar.update(row.percent, { symbol: statusSymbols[record.lastRun.status === 'queued' ? 'queued' : 'running'], detail: `${record.lastRun.status} ${row.percent}%` });
+      }
+      updateSeason();
+    },
+    finish(number, status, detail) {
+      const row = rows.get(number);
+      if (!row) return;
+      row.finished = true;
+      // A finished episode weighs whole in the season's share, as on the board.
+      row.percent = 100;
+      row.bar.update(status === 'done' ? 100 : row.bar.getProgress() * 100, { symbol: statusSymbols[status as NodeStatus] ?? statusSymbols.failed, detail });
+      updateSeason();
+    },
+    log: (line) => bars.log(line),
+    stop: () => {
+      // A last redraw prints the lines logged since the previous one: stop() alone drops them.
+      bars.update();
+      bars.stop();
+    },
+  };
 }
 
 /** What a person waiting on the terminal needs to know: how to see the storyboard and decide. */

@@ -19,9 +19,11 @@ import {
   boardRefetchInterval,
   costOf,
   describeRenderAnswer,
+  episodePercent,
   lastRenderOf,
   renderRequestOf,
   runRouteOf,
+  seasonProgressOf,
   thumbnailOf,
   thumbnailRunOf,
 } from '../editor/src/series/board.js';
@@ -165,6 +167,28 @@ describe('the board as markup', () => {
     expect(html.match(/disabled="" title="an episode is rendering"/g)).toHaveLength(3);
   });
 
+  it("bars each rendering row with its percentage, and heads the board with the season's render under way", () => {
+    const season = [
+      episode(1, 'rendered', { createdAt: T - 86_400_000 }), // an earlier render: not part of this one
+      episode(2, 'rendered', { progress: 1 }),
+      episode(3, 'rendering', { status: 'running', progress: 0.4 }),
+      episode(4, 'rendering', { status: 'queued' }),
+      episode(5, 'failed', { status: 'failed', createdAt: T + 1 }),
+      episode(6, 'draft'),
+    ];
+    expect(season.map(episodePercent)).toEqual([undefined, undefined, 40, 0, undefined, undefined]);
+    // (1 + 0.4 + 0 + 1) / 4 episodes of this render.
+    expect(seasonProgressOf(season)).toEqual({ rendering: 2, total: 4, percent: 60, text: 'Rendering 2 of 4 · 60%' });
+    const html = renderToStaticMarkup(createElement(SeriesBoardView, { ...props, board: board(season) }));
+    expect(html).toMatch(/data-testid="series-season-progress"><span class="rg-small">Rendering 2 of 4 · 60%<\/span><div class="rg-run-progress rg-run-progress--overall" role="progressbar" aria-label="Season rendered" aria-valuemin="0" aria-valuemax="100" aria-valuenow="60">/);
+    expect(html).toMatch(/data-testid="series-progress-3"><div class="rg-run-progress" role="progressbar" aria-label="Episode 3 rendered" aria-valuemin="0" aria-valuemax="100" aria-valuenow="40"><div class="rg-run-progress-fill" style="width:40%"><\/div><\/div><span class="rg-small">40%<\/span>/);
+    expect(html).toMatch(/aria-label="Episode 4 rendered"[^>]*aria-valuenow="0"/);
+    expect(html.match(/role="progressbar"/g)).toHaveLength(3);
+    // Nothing rendering: no season bar.
+    expect(renderToStaticMarkup(createElement(SeriesBoardView, { ...props, board: board([episode(2, 'rendered', { progress: 1 })]) }))).not.toContain('progressbar');
+    expect(seasonProgressOf([episode(2, 'rendered', {})])).toBeUndefined();
+  });
+
   it('lists the series with graph and episode count, and an opened episode with its runs linking into the editor and its script', () => {
     const list = renderToStaticMarkup(createElement(SeriesList, { series: [board([episode(1, 'draft')])], onOpen: () => undefined }));
     expect(list).toContain('graph script · 1 episode<');
@@ -202,9 +226,10 @@ describe('the API client against a live server', () => {
       await new Promise((r) => setTimeout(r, 50));
       current = await api.getSeries('season');
     }
-    expect(current.episodes.map((e) => [e.number, e.status, e.lastRun?.runId])).toEqual([
-      [1, 'rendered', started.runs[0]!.runId],
-      [2, 'rendered', started.runs[1]!.runId],
+    // A finished render reads as whole over the API too.
+    expect(current.episodes.map((e) => [e.number, e.status, e.lastRun?.runId, e.lastRun?.progress])).toEqual([
+      [1, 'rendered', started.runs[0]!.runId, 1],
+      [2, 'rendered', started.runs[1]!.runId, 1],
     ]);
     const detail = await api.getEpisode('season', 2);
     expect(detail.runs.map((run) => run.runId)).toEqual([started.runs[1]!.runId]);

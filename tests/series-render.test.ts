@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
+import { defineNode, GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { renderSeries, type SeriesRenderRequest } from '../runtime/runs/series-render.js';
 import { packageFilesOf } from '../runtime/runs/series-publish.js';
 import { openWorkspace, type Workspace } from '../runtime/workspace.js';
@@ -42,11 +42,37 @@ const seriesGraph = (suffix = ''): GraphDocument => ({
 
 const episode = (title: string): { text: string; title: string; format: 'markdown' } => ({ text: `# ${title}\n\n## Open\n\n**ADA:** Power is out.\n`, title, format: 'markdown' });
 
+/** A node that reports half its work done, then holds until the test releases it: a render caught mid-run. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+const gate = { entered: deferred(), release: deferred() };
+const held = defineNode({
+  type: 'testbatch.held',
+  version: 1,
+  title: 'Held',
+  category: 'test',
+  description: 'Reports half done, then waits for the test.',
+  inputs: [{ name: 'script', type: 'Script' }],
+  outputs: [{ name: 'title', type: 'Text' }],
+  params: { type: 'object', properties: {} },
+  resource: 'cpu',
+  cacheable: false,
+  execute: async (ctx) => {
+    ctx.progress(0.5);
+    gate.entered.resolve();
+    await gate.release.promise;
+    return { title: 'held' };
+  },
+});
+
 let dir: string;
 let ws: Workspace;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'reelgraph-series-render-'));
-  ws = await openWorkspace(join(dir, 'data'), { nodes: builtinNodes, extraNodes: [check], env: { REELGRAPH_LOG_LEVEL: 'error' } });
+  ws = await openWorkspace(join(dir, 'data'), { nodes: builtinNodes, extraNodes: [check, held], env: { REELGRAPH_LOG_LEVEL: 'error' } });
   await ws.store.saveGraph(seriesGraph(), { id: 'batch-graph' });
   await ws.series.create({ id: 'season', name: 'Season', graphId: 'batch-graph', settings: {} });
   await ws.series.addEpisodes('season', [episode('One'), episode('Two FAIL'), episode('Three')]);
@@ -172,6 +198,33 @@ describe.skipIf(!redis)('a series batch in queue mode', () => {
     expect(await settle(again)).toEqual([[2, 'done']]);
     expect((await orchestrator.series.episodes('queued')).map((e) => e.status)).toEqual(['rendered', 'rendered', 'rendered']);
   }, 120_000);
+});
+
+it("reads an episode's progress from its run's node records: between 0 and 1 mid-run, 1 once done", async () => {
+  const graph: GraphDocument = {
+    ...seriesGraph(),
+    id: 'held-graph',
+    outputs: { title: 'held.title' },
+    nodes: [seriesGraph().nodes[0]!, { id: 'held', type: 'testbatch.held', typeVersion: 1, position: { x: 300, y: 0 }, params: {} }],
+    edges: [
+      { from: '$input.episode', to: 'parse.markdown' },
+      { from: 'parse.script', to: 'held.script' },
+    ],
+  };
+  await ws.store.saveGraph(graph, { id: 'held-graph' });
+  await ws.series.create({ id: 'held', name: 'Held', graphId: 'held-graph', settings: {} });
+  await ws.series.addEpisodes('held', [episode('Held')]);
+  const render = await renderSeries(ws, 'held', request(graph));
+  await gate.entered.promise;
+  await ws.store.flush();
+  const [mid] = await ws.series.episodes('held');
+  expect(mid!.status).toBe('rendering');
+  // parse done (1 of 2 nodes), held running at its reported half: (1 + 0.5) / 2.
+  expect(mid!.lastRun!.progress).toBe(0.75);
+  gate.release.resolve();
+  expect((await render.started[0]!.finished).status).toBe('done');
+  const [after] = await ws.series.episodes('held');
+  expect(after!.lastRun!.progress).toBe(1);
 });
 
 it("publishes only a render's package files inside its own output directory", () => {

@@ -6,6 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createEpisodeBars } from '../cli/progress.js';
 import { greetingGraph, startTestServer, type TestServer } from './fixtures/server.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -319,4 +321,44 @@ describe('series from the CLI', () => {
     const missing = await reelgraph('series', 'render', 'parsed', '--episodes', '3-4');
     expect([missing.code, missing.stdout, missing.stderr]).toEqual([2, '', 'series "parsed" has no episode 3-4 (it has episodes 1-2)\n']);
   }, 120_000);
+});
+
+describe('reelgraph series render progress on a terminal', () => {
+  /** A terminal that keeps what is drawn on it, escape sequences removed. */
+  const terminal = (isTTY: boolean): NodeJS.WriteStream & { text(): string } => {
+    let drawn = '';
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        drawn += chunk.toString('utf8');
+        done();
+      },
+    });
+    // eslint-disable-next-line no-control-regex -- the escapes are what is being removed
+    return Object.assign(stream, { isTTY, columns: 200, text: () => drawn.replace(/\x1B\[[0-9;?]*[A-Za-z]|\x1B[78]/g, '') }) as unknown as NodeJS.WriteStream & { text(): string };
+  };
+
+  it("bars each episode at its stored progress and the season at their mean, printing the finished lines above them; nothing off a TTY", () => {
+    expect(createEpisodeBars([{ number: 1, title: 'One' }], terminal(false))).toBeUndefined();
+    const tty = terminal(true);
+    const bars = createEpisodeBars(
+      [
+        { number: 1, title: 'Boot Sequence' },
+        { number: 2, title: 'Cold Boot' },
+      ],
+      tty,
+    )!;
+    bars.update([
+      { number: 1, lastRun: { runId: 'r1', status: 'running', scriptVersion: 1, createdAt: 0, costUsd: 0, progress: 0.4 } },
+      { number: 2, lastRun: { runId: 'r2', status: 'queued', scriptVersion: 1, createdAt: 0, costUsd: 0, progress: 0 } },
+    ]);
+    bars.finish(2, 'done', 'done in 1.0 s');
+    bars.log('episode 2 "Cold Boot": done in 1.0 s (run r2)\n');
+    bars.stop();
+    const text = tty.text();
+    expect(text).toContain('episode 2 "Cold Boot": done in 1.0 s (run r2)\n');
+    expect(text).toMatch(/▶ 1 Boot Sequence +\|[█░]+\| running 40%/);
+    expect(text).toMatch(/✔ 2 Cold Boot +\|█+\| done in 1\.0 s/);
+    // (40 % + a finished episode's 100 %) / 2.
+    expect(text).toMatch(/▶ season +\|[█░]+\| rendering 1 of 2 · 70%/);
+  });
 });

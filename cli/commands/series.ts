@@ -19,6 +19,7 @@ import { ScriptError } from '../../nodes/script/engine/index.js';
 import type { CliContext } from '../context.js';
 import { Exit, EXIT } from '../exit.js';
 import { formatMs, isoTime, table } from '../format.js';
+import { createEpisodeBars, type EpisodeBars } from '../progress.js';
 
 interface CreateOptions {
   graph: string;
@@ -168,7 +169,8 @@ export function registerSeriesCommands(program: Command, cli: CliContext): void 
           else io.out(`nothing to render: ${render.nothingToRender}\n`);
           return;
         }
-        const results = await waitForEpisodes(render.started, options.json ? undefined : io);
+        const bars = options.json ? undefined : createEpisodeBars(render.started);
+        const results = await waitForEpisodes(render.started, options.json ? undefined : io, 'done', bars && { bars, episodes: () => workspace.series.episodes(id) });
         for (const failed of render.notStarted) if (!options.json) io.out(`episode ${failed.number} "${failed.title}": not started: ${failed.error}\n`);
         const done = results.filter((r) => r.status === 'done').length;
         if (options.json) io.out(`${JSON.stringify({ series: id, episodes: results, notStarted: render.notStarted }, null, 2)}\n`);
@@ -258,17 +260,36 @@ interface EpisodeResult {
  * Waits for every episode's run, saying each as it ends (with `io`); Ctrl-C
  * or SIGTERM cancels them all, and they are stored as cancelled.
  */
+/** How often the episode bars read the store: about the season board's pace. */
+const EPISODE_BARS_POLL_MS = 1000;
+
 async function waitForEpisodes(
   started: ReadonlyArray<Pick<EpisodeRender, 'number' | 'title' | 'runId' | 'finished' | 'cancel'>>,
   io: Pick<CliContext['io'], 'out'> | undefined,
   /** What a `done` run is said as. */
   doneAs = 'done',
+  /** Bars on a TTY, fed from the stored episode records (their `lastRun.progress`, as the season board reads it). */
+  progress?: { bars: EpisodeBars; episodes: () => Promise<EpisodeRecord[]> },
 ): Promise<EpisodeResult[]> {
   const cancelAll = (): void => {
     for (const episode of started) episode.cancel();
   };
   process.once('SIGINT', cancelAll);
   process.once('SIGTERM', cancelAll);
+  // A line written to the terminal under live bars would be drawn over: the bars print it above themselves.
+  const say = progress && process.stdout.isTTY ? progress.bars.log : (line: string): void => io?.out(line);
+  let reading = false;
+  const poll = progress
+    ? setInterval(() => {
+        if (reading) return;
+        reading = true;
+        progress
+          .episodes()
+          .then((records) => progress.bars.update(records))
+          .catch(() => undefined) // a missed reading only delays the bars
+          .finally(() => (reading = false));
+      }, EPISODE_BARS_POLL_MS)
+    : undefined;
   try {
     return await Promise.all(
       started.map(async (episode) => {
@@ -281,11 +302,15 @@ async function waitForEpisodes(
           durationMs: result.durationMs,
           ...(result.error ? { error: result.error.message } : {}),
         };
-        io?.out(`episode ${line.number} "${line.title}": ${line.status === 'done' ? doneAs : line.status} in ${formatMs(line.durationMs)} (run ${line.runId.slice(0, 8)})${line.error ? `: ${line.error}` : ''}\n`);
+        const said = `${line.status === 'done' ? doneAs : line.status} in ${formatMs(line.durationMs)}`;
+        progress?.bars.finish(line.number, line.status, said);
+        say(`episode ${line.number} "${line.title}": ${said} (run ${line.runId.slice(0, 8)})${line.error ? `: ${line.error}` : ''}\n`);
         return line;
       }),
     );
   } finally {
+    if (poll) clearInterval(poll);
+    progress?.bars.stop();
     process.off('SIGINT', cancelAll);
     process.off('SIGTERM', cancelAll);
   }

@@ -29,3 +29,4 @@ export * from './review.js';
 export * from './item-pins.js';
 export * from './provenance.js';
 export * from './series.js';
+export * from './run-progress.js';

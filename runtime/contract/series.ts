@@ -100,6 +100,13 @@ export const episodeRecord = Type.Object({
       createdAt: Type.Integer(),
       finishedAt: Type.Optional(Type.Integer()),
       durationMs: Type.Optional(Type.Integer()),
+      progress: Type.Optional(
+        Type.Number({
+          minimum: 0,
+          maximum: 1,
+          description: "how far the run is, while it is queued or running (runtime/contract/run-progress.ts: each node of its graph weighs one, a running one by its share done); 1 once done; absent otherwise",
+        }),
+      ),
       publishedAt: Type.Optional(Type.Integer({ description: 'when the first publish run of this render that is done was started; present: the episode is `published`' })),
       costUsd: Type.Number({
         minimum: 0,

@@ -4,7 +4,8 @@
  * latest event, while the start time is the first `running` and `attempts`
  * only grows.
  */
-import type { ItemEvent, ItemStatus, LogEvent, NodeEvent, NodeStatus, ProgressEvent, ReelgraphEvent, RetryEvent, RunEvent, RunStatus, UsageEvent } from '../contract/events.js';
+import type { ItemEvent, ItemStatus, LogEvent, NodeEvent, ProgressEvent, ReelgraphEvent, RetryEvent, RunEvent, RunStatus, UsageEvent } from '../contract/events.js';
+import { terminalNodeStatuses } from '../contract/run-progress.js';
 import type { Executor } from './connection.js';
 import { UnknownRunError } from './errors.js';
 import { toJson } from './rows.js';
@@ -17,7 +18,6 @@ export interface ApplyOptions {
 }
 
 const terminalRunStatuses: ReadonlySet<RunStatus> = new Set(['done', 'failed', 'cancelled']);
-const terminalNodeStatuses: ReadonlySet<NodeStatus> = new Set(['done', 'failed', 'cached', 'skipped', 'cancelled']);
 const terminalItemStatuses: ReadonlySet<ItemStatus> = new Set(['done', 'failed', 'cached', 'fell-back', 'cancelled']);
 
 export async function applyEvent(db: Executor, event: ReelgraphEvent, options: ApplyOptions): Promise<void> {

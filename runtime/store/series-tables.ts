@@ -4,6 +4,8 @@
  * latest run in the same query that lists it, so it is never stale.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { ItemCounts, NodeStatus } from '../contract/events.js';
+import { nodeFraction, runFraction, tallyFromCounts } from '../contract/run-progress.js';
 import { episodeStatusOf, type EpisodeRecord, type ScriptFormat, type SeriesRecord, type SeriesSettings } from '../contract/series.js';
 import { estimateCost } from '../observability/prices.js';
 import type { Connection } from './connection.js';
@@ -62,6 +64,8 @@ interface EpisodeDbRow {
   run_created_at: number | null;
   run_finished_at: number | null;
   run_duration_ms: number | null;
+  /** The run's graph's node count, read only while the run is queued or running (for its progress). */
+  run_node_count: number | null;
   published_at: number | null;
 }
 
@@ -75,7 +79,7 @@ const toSeries = (row: SeriesDbRow): SeriesRecord => ({
   episodeCount: row.episode_count,
 });
 
-const toEpisode = (row: EpisodeDbRow, costUsd: number): EpisodeRecord => ({
+const toEpisode = (row: EpisodeDbRow, costUsd: number, progress: number | undefined): EpisodeRecord => ({
   id: row.id,
   seriesId: row.series_id,
   number: row.number,
@@ -95,6 +99,7 @@ const toEpisode = (row: EpisodeDbRow, costUsd: number): EpisodeRecord => ({
           ...(row.run_finished_at !== null ? { finishedAt: row.run_finished_at } : {}),
           ...(row.run_duration_ms !== null ? { durationMs: row.run_duration_ms } : {}),
           ...(row.published_at !== null ? { publishedAt: row.published_at } : {}),
+          ...(progress !== undefined ? { progress } : {}),
           costUsd,
         },
       }
@@ -110,6 +115,7 @@ const SERIES_SELECT = `SELECT s.id, s.name, s.graph_id, s.settings, s.created_at
 const EPISODE_SELECT = `SELECT e.id, e.series_id, e.number, e.title, e.format, e.latest_version, e.file_name, e.created_at, e.updated_at,
   v.sha256, r.id AS run_id, r.status AS run_status, er.script_version, r.created_at AS run_created_at,
   r.finished_at AS run_finished_at, r.duration_ms AS run_duration_ms,
+  CASE WHEN r.status IN ('queued', 'running') THEN json_array_length(r.graph, '$.nodes') END AS run_node_count,
   (SELECT MIN(p.created_at) FROM episode_publications p JOIN runs pr ON pr.id = p.publish_run_id
     WHERE p.episode_id = e.id AND p.render_run_id = r.id AND pr.status = 'done') AS published_at
   FROM episodes e
@@ -122,6 +128,29 @@ const EPISODE_SELECT = `SELECT e.id, e.series_id, e.number, e.title, e.format, e
 const usageOfRuns = (count: number): string =>
   `SELECT run_id, provider, unit, model, SUM(quantity) AS quantity FROM run_usage WHERE run_id IN (${Array.from({ length: count }, () => '?').join(', ')})
    GROUP BY run_id, provider, unit, model`;
+
+/** The stored node records of some runs: what their progress is read from. */
+const nodesOfRuns = (count: number): string =>
+  `SELECT run_id, status, progress, items FROM node_runs WHERE run_id IN (${Array.from({ length: count }, () => '?').join(', ')})`;
+
+interface NodeProgressRow {
+  run_id: string;
+  status: NodeStatus;
+  progress: number | null;
+  items: string | null;
+}
+
+/** A run's share done by the shared rule (runtime/contract/run-progress.ts) over its stored node records. */
+function progressOfRun(nodes: readonly NodeProgressRow[], nodesTotal: number): number {
+  return runFraction(
+    nodes.map((node) => {
+      const items = node.items !== null ? tallyFromCounts(JSON.parse(node.items) as ItemCounts, node.status) : undefined;
+      const progress = nodeFraction(node.status, node.progress ?? undefined, items);
+      return { status: node.status, ...(progress !== undefined ? { progress } : {}) };
+    }),
+    nodesTotal,
+  );
+}
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -246,7 +275,26 @@ export class SeriesTables {
       );
       for (const { run_id, ...entry } of found) usage.set(run_id, [...(usage.get(run_id) ?? []), entry]);
     }
-    return rows.map((row) => toEpisode(row, row.run_id === null ? 0 : estimateCost(toRunUsage(usage.get(row.run_id) ?? [])).totalUsd));
+    const nodes = await this.nodesOfActiveRuns(rows);
+    return rows.map((row) => {
+      const costUsd = row.run_id === null ? 0 : estimateCost(toRunUsage(usage.get(row.run_id) ?? [])).totalUsd;
+      // While the run works, how far it is (0 before any node reported); 1 once done; no figure otherwise (waiting, failed, cancelled).
+      const progress =
+        row.run_status === 'done' ? 1 : row.run_id !== null && row.run_node_count !== null ? progressOfRun(nodes.get(row.run_id) ?? [], row.run_node_count) : undefined;
+      return toEpisode(row, costUsd, progress);
+    });
+  }
+
+  /** The stored node records of the queued or running runs among the rows, by run, in one query per 500 runs. */
+  private async nodesOfActiveRuns(rows: readonly EpisodeDbRow[]): Promise<Map<string, NodeProgressRow[]>> {
+    const runIds = [...new Set(rows.filter((row) => row.run_node_count !== null && row.run_id !== null).map((row) => row.run_id!))];
+    const nodes = new Map<string, NodeProgressRow[]>();
+    for (let start = 0; start < runIds.length; start += 500) {
+      const slice = runIds.slice(start, start + 500);
+      const found = await this.connection.exclusive((db) => db.all<NodeProgressRow>(nodesOfRuns(slice.length), slice));
+      for (const node of found) nodes.set(node.run_id, [...(nodes.get(node.run_id) ?? []), node]);
+    }
+    return nodes;
   }
 
   /** The text of a version of an episode's script (default its latest). */

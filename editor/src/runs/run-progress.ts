@@ -9,6 +9,7 @@
  */
 import type { GraphDocument } from '../../../runtime/contract/graph.js';
 import type { NodeStatus } from '../../../runtime/contract/events.js';
+import { runFraction } from '../../../runtime/contract/run-progress.js';
 import { terminalNodeStatuses, type NodeRunState, type RunState } from './run-state.js';
 import { scopeOf } from './partial.js';
 
@@ -80,14 +81,9 @@ export function runProgress(run: Pick<RunState, 'nodes' | 'detail'>): RunProgres
   let nodesRunning = 0;
   let itemsDone = 0;
   let itemsTotal = 0;
-  let partial = 0;
   for (const node of nodes) {
     if (finishedStatuses.has(node.status)) nodesDone += 1;
-    else if (node.status === 'running') {
-      nodesRunning += 1;
-      // A running node counts by its own progress (items, or reported fraction).
-      partial += node.progress ?? 0;
-    }
+    else if (node.status === 'running') nodesRunning += 1;
     if (node.status === 'failed' && nodeOutcome(run, node.nodeId) === 'failed') nodesFailed += 1;
     if (node.items) {
       itemsTotal += node.items.total;
@@ -95,10 +91,8 @@ export function runProgress(run: Pick<RunState, 'nodes' | 'detail'>): RunProgres
     }
   }
   const nodesTotal = nodes.length;
-  // Each node weighs one, a running one by its share done (a run of one mapped node over 40 lines
-  // still moves with its lines). Items do not weigh on their own: only the started nodes' items are
-  // known, so the voice lines done early read as a nearly finished run (6/17 nodes at 75 %, "about 4 s left").
-  const fraction = nodesTotal === 0 ? 0 : Math.min(1, (nodesDone + partial) / nodesTotal);
+  // The one rule for a run's share done, shared with the season board and the CLI.
+  const fraction = runFraction(nodes);
   return { nodesDone, nodesTotal, itemsDone, itemsTotal, nodesFailed, nodesRunning, fraction };
 }
 

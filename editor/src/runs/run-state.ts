@@ -17,16 +17,11 @@ import type { SerializedError } from '../../../runtime/contract/errors.js';
 import type { ItemStatus, NodeStatus, ReelgraphEvent, RunStatus } from '../../../runtime/contract/events.js';
 import type { ItemRunRow, NodeRunRow, RunDetail, RunLogRow } from '../../../runtime/contract/records.js';
 import { demandedBy } from '../../../runtime/contract/graph.js';
+import { nodeFraction, tallyFromCounts, terminalNodeStatuses, type ItemTally } from '../../../runtime/contract/run-progress.js';
 import { scopeOf } from './partial.js';
 
-export interface ItemTally {
-  total: number;
-  /** Finished with a result: executed, cached or produced by a fallback. */
-  done: number;
-  cached: number;
-  failed: number;
-  fellBack: number;
-}
+// The tally, the terminal node statuses and the progress rule are shared with the server and CLI (runtime/contract/run-progress.ts).
+export { tallyFromCounts, terminalNodeStatuses, type ItemTally };
 
 export interface ItemState {
   index: number;
@@ -102,7 +97,6 @@ export interface RunState {
 export const MAX_LOG_LINES = 300;
 
 export const terminalRunStatuses: ReadonlySet<RunStatus> = new Set(['done', 'failed', 'cancelled']);
-export const terminalNodeStatuses: ReadonlySet<NodeStatus> = new Set(['done', 'failed', 'cached', 'skipped', 'cancelled']);
 export const terminalItemStatuses: ReadonlySet<ItemStatus> = new Set(['done', 'failed', 'cached', 'fell-back', 'cancelled']);
 
 export const isRunActive = (status: RunStatus | undefined): boolean => status === 'queued' || status === 'running' || status === 'waiting';
@@ -120,13 +114,6 @@ export function tallyItems(items: Record<number, ItemState>): ItemTally {
     if (item.status === 'fell-back') tally.fellBack += 1;
   }
   return tally;
-}
-
-/** The engine's node-level counts (`executed`, not `done`) in the editor's shape. */
-export function tallyFromCounts(counts: { total: number; executed: number; cached: number; failed: number; fellBack: number }, status: NodeStatus): ItemTally {
-  // A fallback's first alternative is neither executed nor cached here, so a finished node's done count is what did not fail.
-  const done = terminalNodeStatuses.has(status) && status !== 'cancelled' ? counts.total - counts.failed : counts.executed + counts.cached + counts.fellBack;
-  return { total: counts.total, done: Math.max(0, Math.min(counts.total, done)), cached: counts.cached, failed: counts.failed, fellBack: counts.fellBack };
 }
 
 /** Item states win while they know at least as many items as the node's own report. */
@@ -147,14 +134,10 @@ function providersOf(node: NodeRunState): string[] {
 function derive(node: NodeRunState): NodeRunState {
   const items = effectiveItems(node);
   const providers = providersOf(node);
-  let progress = node.progress;
-  if (node.status === 'done' || node.status === 'cached') progress = 1;
-  else if (items && items.total > 0) {
-    // Item progress: finished items plus the running ones' reported fractions.
-    let partial = 0;
-    for (const item of Object.values(node.itemStates)) if (item.status === 'running' && item.progress !== undefined) partial += item.progress;
-    progress = Math.min(1, (items.done + items.failed + partial) / items.total);
-  }
+  // Item progress: finished items plus the running ones' reported fractions.
+  let runningShare = 0;
+  for (const item of Object.values(node.itemStates)) if (item.status === 'running' && item.progress !== undefined) runningShare += item.progress;
+  const progress = nodeFraction(node.status, node.progress, items, runningShare);
   return {
     ...node,
     ...(items ? { items } : {}),

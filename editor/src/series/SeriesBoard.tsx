@@ -15,8 +15,10 @@ import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ApiClient, EpisodeDetail, SeriesBoard, SeriesRecord } from '../api/client.js';
 import { useApi } from '../api/context.js';
 import { notify } from '../state/toast-store.js';
-import { boardActions, boardRefetchInterval, costOf, describeRenderAnswer, hasRender, lastRenderOf, renderRequestOf, runRouteOf, statusBadges, thumbnailOf, thumbnailRunOf, type BoardAction } from './board.js';
+import { boardActions, boardRefetchInterval, costOf, describeRenderAnswer, episodePercent, hasRender, lastRenderOf, seasonProgressOf, renderRequestOf, runRouteOf, statusBadges, thumbnailOf, thumbnailRunOf, type BoardAction } from './board.js';
 import { closeSeries, openSeries, showSeriesList, useSeriesUi } from './series-ui.js';
+// The run progress bar's look (.rg-run-progress), shared with the Run panel.
+import '../runs/runs.css';
 import './series.css';
 
 export { openSeries, useSeriesUi } from './series-ui.js';
@@ -68,10 +70,20 @@ export interface SeriesBoardViewProps {
   onOpenEpisode(number: number): void;
 }
 
+/** The Run panel's bar (runs.css), for one episode's render or the season's. */
+function ProgressBar({ percent, label, overall = false }: { percent: number; label: string; overall?: boolean }) {
+  return (
+    <div className={`rg-run-progress${overall ? ' rg-run-progress--overall' : ''}`} role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+      <div className="rg-run-progress-fill" style={{ width: `${percent}%` }} />
+    </div>
+  );
+}
+
 /** The status board: the buttons, then one row per episode. */
 export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy = false, openedEpisode, onToggle, onAction, onOpenEpisode }: SeriesBoardViewProps) {
   const actions = boardActions(board.episodes, selected, busy);
   const rendered = board.episodes.some(hasRender);
+  const season = seasonProgressOf(board.episodes);
   const rowKey = (number: number) => (event: KeyboardEvent<HTMLTableRowElement>) => {
     if (event.target !== event.currentTarget) return;
     if (event.key === 'Enter') onOpenEpisode(number);
@@ -106,6 +118,12 @@ export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy 
           </button>
         )}
       </div>
+      {season ? (
+        <div className="rg-series-season-progress" data-testid="series-season-progress">
+          <span className="rg-small">{season.text}</span>
+          <ProgressBar percent={season.percent} label="Season rendered" overall />
+        </div>
+      ) : null}
       <table className="rg-series-table">
         <thead>
           <tr>
@@ -126,6 +144,7 @@ export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy 
             const thumbnailRun = thumbnailRunOf(episode);
             const thumbnail = thumbnailRun ? thumbnails[thumbnailRun] : undefined;
             const cost = costOf(episode);
+            const percent = episodePercent(episode);
             return (
               <tr
                 key={episode.number}
@@ -146,6 +165,12 @@ export function SeriesBoardView({ board, selected, thumbnails, packageUrl, busy 
                   <span className={`rg-series-status rg-series-status--${badge.tone}`} data-testid={`series-status-${episode.number}`}>
                     {badge.label}
                   </span>
+                  {percent !== undefined ? (
+                    <span className="rg-series-progress" data-testid={`series-progress-${episode.number}`}>
+                      <ProgressBar percent={percent} label={`Episode ${episode.number} rendered`} />
+                      <span className="rg-small">{percent}%</span>
+                    </span>
+                  ) : null}
                 </td>
                 <td className="rg-small">{lastRenderOf(episode)}</td>
                 <td className="rg-small rg-series-cost" title={cost.title} data-testid={`series-cost-${episode.number}`}>

@@ -96,6 +96,39 @@ export function costOf(episode: Pick<EpisodeRecord, 'lastRun' | 'status'>): { te
   return { text: amount, title: "The last render's provider usage at list price (an estimate, not an invoice)" };
 }
 
+/** A rendering row's share done, as a whole percentage (0 until its run reports); undefined for a row not rendering. */
+export function episodePercent(episode: Pick<EpisodeRecord, 'lastRun' | 'status'>): number | undefined {
+  if (episode.status !== 'rendering') return undefined;
+  return Math.round((episode.lastRun?.progress ?? 0) * 100);
+}
+
+export interface SeasonProgress {
+  /** Episodes still rendering. */
+  rendering: number;
+  /** Episodes of the render under way: the rendering ones and those whose last render started with or after them. */
+  total: number;
+  /** Their mean share done, as a whole percentage; a finished one (rendered, failed, or waiting for review) counts whole. */
+  percent: number;
+  text: string;
+}
+
+/**
+ * The season's progress for the board header while any episode renders. The
+ * board does not know which batch an episode was rendered in, so the render
+ * under way is read as the episodes whose last render started no earlier
+ * than the oldest one still rendering: a batch's runs are all made when it
+ * starts, so the ones already finished stay in its count.
+ */
+export function seasonProgressOf(episodes: readonly Pick<EpisodeRecord, 'lastRun' | 'status'>[]): SeasonProgress | undefined {
+  const rendering = episodes.filter((episode) => episode.status === 'rendering');
+  if (rendering.length === 0) return undefined;
+  const since = Math.min(...rendering.map((episode) => episode.lastRun?.createdAt ?? Number.POSITIVE_INFINITY));
+  const batch = episodes.filter((episode) => episode.status === 'rendering' || (episode.lastRun !== undefined && episode.lastRun.createdAt >= since));
+  const share = batch.reduce((sum, episode) => sum + (episode.status === 'rendering' ? (episode.lastRun?.progress ?? 0) : 1), 0);
+  const percent = Math.round((share / batch.length) * 100);
+  return { rendering: rendering.length, total: batch.length, percent, text: `Rendering ${rendering.length} of ${batch.length} · ${percent}%` };
+}
+
 /** The run whose thumbnail a row shows: only a finished (`done`) last run has one worth showing. */
 export const thumbnailRunOf = (episode: Pick<EpisodeRecord, 'lastRun'>): string | undefined => (episode.lastRun?.status === 'done' ? episode.lastRun.runId : undefined);
 
