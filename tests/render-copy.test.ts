@@ -165,12 +165,12 @@ describe('a procedural scene an edit makes longer', () => {
   const prompt = { sceneId: 'street', prompt: 'a rainy street at night, slow push in', setting: 'city street', weather: 'rain', handle: 0.5, seed: 8 };
 
   it('keeps the parts it already had and draws only from the part holding the old end', async () => {
-    // 14 s: parts of 2 s (one keyframe interval) at frames 0, 60, … 360 (to 420), the cut at 405.
+    // 14 s: parts of 6 s at frames 0, 180 and 360 (to 420), the cut at 405.
     const first = await h.run(scenes, { inputs: { prompts: [{ ...prompt, duration: 14 }] } });
     expect(first.status, first.error?.message).toBe('done');
     const [short] = first.outputs.clips as VideoClip[];
     const before = h.events.length;
-    // 16.5 s: the same first six parts; the seventh (from frame 360, which held the old cut) is drawn again, to 495, the cut now at 480.
+    // 16.5 s: the same first two parts; the third (from frame 360) is drawn again, to 495, the cut now at 480.
     const second = await h.run(scenes, { inputs: { prompts: [{ ...prompt, duration: 16.5 }] } });
     expect(second.status, second.error?.message).toBe('done');
     const [long] = second.outputs.clips as VideoClip[];
@@ -186,7 +186,7 @@ describe('a procedural scene an edit makes longer', () => {
     const [a, b] = await Promise.all([shortFile!, longFile!].map(packetHashes));
     expect(b!.slice(0, 360)).toEqual(a!.slice(0, 360));
     expect(meanDifference(await grabFrame(shortFile!, 380), await grabFrame(longFile!, 380))).toBeLessThan(1);
-    expect(long!.parts!.slice(0, 6)).toEqual(short!.parts!.slice(0, 6));
+    expect(long!.parts!.slice(0, 2)).toEqual(short!.parts!.slice(0, 2));
 
     // Rendered with an overlay at 2-3 s: the second render keeps the pieces over the kept parts, the overlay's included.
     const oneScene = (clip: VideoClip, seconds: number): Timeline => ({
@@ -212,13 +212,6 @@ describe('a procedural scene an edit makes longer', () => {
     expect(planned(before1)).toEqual([60, 60, 180, 105]);
     expect(planned(after)).toEqual([60, 60, 180, 180]);
     expect(after.nodes.find((node) => node.id === 'render')!.items).toMatchObject({ total: 4, cached: 3, executed: 1 });
-
-    // Half a second longer again: only the last keyframe interval (from 480, which held the cut) is drawn, not the 6 s before it.
-    const mark = h.events.length;
-    const third = await h.run(scenes, { inputs: { prompts: [{ ...prompt, duration: 17 }] } });
-    expect(third.status, third.error?.message).toBe('done');
-    const saidThird = h.events.slice(mark).filter((event) => event.type === 'log' && event.nodeId === 'scenes').map((event) => (event as { message: string }).message);
-    expect(saidThird).toEqual(['scene "street": drew 30 of 510 frames; the other 480 are from an earlier render of this scene']);
   }, 240_000);
 });
 

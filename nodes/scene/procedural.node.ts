@@ -21,13 +21,9 @@ function drawnSize(format: VideoFormat, renderScale: number): { width: number; h
  * Seconds of a scene drawn, encoded and kept as one part (whole keyframe
  * intervals). A frame depends on its time alone (see camera.ts), so when an
  * edit makes a scene longer, the parts it already had are reused and only
- * the part holding the old end, and what follows, are drawn. One keyframe
- * interval: an edit redraws at most 2 s before the old end, where 6 s parts
- * redrew up to 6 s. Each part has an encoder of its own (about 0.1 s of CPU
- * to start), so a part's bytes depend on its frames alone, never on where a
- * render happened to start: a part made again is the same part.
+ * the part holding the old end, and what follows, are drawn.
  */
-const SEGMENT_SECONDS = 2;
+const SEGMENT_SECONDS = 6;
 
 interface Segment {
   from: number;
