@@ -23,6 +23,16 @@ const tags = ['series'];
 const seriesParams = objectSchema({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const episodeParams = objectSchema({ id: Type.String({ minLength: 1, maxLength: 64 }), number: Type.String({ pattern: '^[1-9][0-9]{0,5}$' }) });
 
+/** Episodes that could not start, as render and publish answers list them. */
+const notStartedSchema = { type: 'array', items: { type: 'object', required: ['number', 'title', 'error'], properties: { number: { type: 'integer' }, title: { type: 'string' }, error: { type: 'string' } } } };
+
+/** A request's `episodes`: numbers, or a list such as "1-3,5"; undefined for all; a 400 naming the field for anything else. */
+function episodesOf(given: string | number[] | undefined): number[] | undefined {
+  const episodes = typeof given === 'string' ? parseEpisodeList(given) : given;
+  if (episodes === undefined && given !== undefined) throw badRequest(`episodes "${String(given)}": give numbers and ranges, e.g. "1-3,5"`, [{ in: 'body', path: '/episodes', message: 'not a list of episodes' }]);
+  return episodes;
+}
+
 export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
   const { series } = ctx.workspace;
   /** Settings as stored: a publish target whose params its node type refuses is a 400 naming each param. */
@@ -129,7 +139,7 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
             properties: {
               seriesId: { type: 'string' },
               runs: { type: 'array', items: { type: 'object', required: ['number', 'title', 'runId'], properties: { number: { type: 'integer' }, title: { type: 'string' }, runId: { type: 'string' } } } },
-              notStarted: { type: 'array', items: { type: 'object', required: ['number', 'title', 'error'], properties: { number: { type: 'integer' }, title: { type: 'string' }, error: { type: 'string' } } } },
+              notStarted: notStartedSchema,
               nothingToRender: { type: 'string', description: 'present when no episode was chosen, saying why (e.g. none has failed); not an error' },
             },
           },
@@ -137,8 +147,7 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
         ...errors(400, 401, 404),
       },
       handle: async ({ params, body }) => {
-        const episodes = typeof body.episodes === 'string' ? parseEpisodeList(body.episodes) : body.episodes;
-        if (episodes === undefined && body.episodes !== undefined) throw badRequest(`episodes "${String(body.episodes)}": give numbers and ranges, e.g. "1-3,5"`, [{ in: 'body', path: '/episodes', message: 'not a list of episodes' }]);
+        const episodes = episodesOf(body.episodes);
         const found = await series.get(params.id);
         const { graph, version } = await graphFor(ctx, { graphId: found.graphId });
         const runsDir = ctx.config.runsDir ?? join(ctx.workspace.dataDir, 'runs');
@@ -186,7 +195,7 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
                 type: 'array',
                 items: { type: 'object', required: ['number', 'title', 'runId', 'renderRunId'], properties: { number: { type: 'integer' }, title: { type: 'string' }, runId: { type: 'string' }, renderRunId: { type: 'string' } } },
               },
-              notStarted: { type: 'array', items: { type: 'object', required: ['number', 'title', 'error'], properties: { number: { type: 'integer' }, title: { type: 'string' }, error: { type: 'string' } } } },
+              notStarted: notStartedSchema,
               nothingToPublish: { type: 'string', description: 'present when no episode was chosen, saying why; not an error' },
             },
           },
@@ -194,8 +203,7 @@ export function seriesRoutes(ctx: ServerContext): AnyRoute[] {
         ...errors(400, 401, 404),
       },
       handle: async ({ params, body }) => {
-        const episodes = typeof body.episodes === 'string' ? parseEpisodeList(body.episodes) : body.episodes;
-        if (episodes === undefined && body.episodes !== undefined) throw badRequest(`episodes "${String(body.episodes)}": give numbers and ranges, e.g. "1-3,5"`, [{ in: 'body', path: '/episodes', message: 'not a list of episodes' }]);
+        const episodes = episodesOf(body.episodes);
         const runsDir = ctx.config.runsDir ?? join(ctx.workspace.dataDir, 'runs');
         const published = await publishSeries(ctx.workspace, params.id, { ...(episodes ? { episodes } : {}), trigger: 'api', outDirOf: () => join(runsDir, randomUUID()) });
         ctx.logger.info({ seriesId: params.id, runs: published.started.length, notStarted: published.notStarted.length }, 'series publish started');
