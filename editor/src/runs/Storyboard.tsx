@@ -53,6 +53,7 @@ import {
   type Verdicts,
 } from './review.js';
 import './storyboard.css';
+import { useModalFocus } from '../shell/modal-focus.js';
 
 /** An item's still (an image) or first frame (a clip, paused at its start). */
 function Still({ index, kind, hash, name }: { index: number; kind: 'image' | 'video'; hash: string; name: string }) {
@@ -431,12 +432,7 @@ export function StoryboardDialog() {
   const box = useRef<HTMLDivElement>(null);
 
   const open = request !== null;
-  useEffect(() => {
-    if (!open) return;
-    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    box.current?.focus();
-    return () => previous?.focus({ preventScroll: true });
-  }, [open]);
+  useModalFocus(open, box);
 
   if (!request) return null;
   const records = reviews.data?.reviews ?? [];

@@ -20,6 +20,7 @@ import { closeSeries, openSeries, showSeriesList, useSeriesUi } from './series-u
 // The run progress bar's look (.rg-run-progress), shared with the Run panel.
 import '../runs/runs.css';
 import './series.css';
+import { useModalFocus } from '../shell/modal-focus.js';
 
 export { openSeries, useSeriesUi } from './series-ui.js';
 
@@ -332,17 +333,7 @@ export function SeriesDialog() {
   const box = useRef<HTMLDivElement>(null);
   // Read on a board too: the heading names the series (a board opened from its address has no list read before).
   const list = useQuery({ queryKey: seriesKeys.list(), queryFn: ({ signal }) => api.listSeries(signal), enabled: open, staleTime: 0 });
-  useEffect(() => {
-    if (!open) return;
-    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    box.current?.focus();
-    const onKey = (event: globalThis.KeyboardEvent) => event.key === 'Escape' && closeSeries();
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      previous?.focus({ preventScroll: true });
-    };
-  }, [open]);
+  useModalFocus(open, box, closeSeries);
   if (!open) return null;
   const name = seriesId ? (list.data?.find((entry) => entry.id === seriesId)?.name ?? seriesId) : undefined;
   return (

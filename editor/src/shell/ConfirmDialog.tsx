@@ -9,9 +9,10 @@
  * One question at a time: asking while one is open answers the open one
  * "no" first (the newer request is what the user did last).
  */
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useRef, type KeyboardEvent } from 'react';
 import { create } from 'zustand';
 import { useGraphStore } from '../state/graph-store.js';
+import { useModalFocus } from './modal-focus.js';
 
 export interface ConfirmRequest {
   title: string;
@@ -67,12 +68,7 @@ export function ConfirmDialog() {
   const okButton = useRef<HTMLButtonElement>(null);
 
   // Focus the safe choice while open; give the focus back afterwards.
-  useEffect(() => {
-    if (!request) return;
-    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    (request.danger ? cancelButton : okButton).current?.focus();
-    return () => previous?.focus({ preventScroll: true });
-  }, [request]);
+  useModalFocus(request, request?.danger ? cancelButton : okButton);
 
   if (!request) return null;
 

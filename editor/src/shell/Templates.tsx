@@ -24,6 +24,7 @@ import { confirmDiscard } from './ConfirmDialog.js';
 import { documentOf, openStored } from './documents.js';
 import { useRoute } from './routing.js';
 import { SeriesSection } from '../series/SeriesBoard.js';
+import { useModalFocus } from './modal-focus.js';
 
 interface TemplatesUi {
   /** The dialog (from the toolbar). */
@@ -215,17 +216,7 @@ export function TemplatesPanel() {
 export function TemplatesDialog() {
   const open = useTemplatesUi((state) => state.dialogOpen);
   const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    box.current?.focus();
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && closeTemplates();
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      previous?.focus({ preventScroll: true });
-    };
-  }, [open]);
+  useModalFocus(open, box, closeTemplates);
   if (!open) return null;
   return (
     <div className="rg-modal" role="dialog" aria-modal="true" aria-label="Templates" onMouseDown={(event) => event.target === event.currentTarget && closeTemplates()}>
