@@ -25,7 +25,7 @@ import { signature } from '../server/webhooks/signing.js';
 import { startTestServer, type TestServer } from './fixtures/server.js';
 import { createCluster, type Cluster } from './fixtures/queue-cluster.js';
 import { requireRedis } from './fixtures/redis.js';
-import { freePort, startServerProcess } from './fixtures/server-process.js';
+import { freePort, serverClient, startServerProcess } from './fixtures/server-process.js';
 
 const redis = await requireRedis('a review gate in queue mode');
 
@@ -447,14 +447,8 @@ describe('a review gate across a server SIGKILL', () => {
       await provider.close();
       await rm(dir, { recursive: true, force: true });
     });
-    const created = spawnSync(process.execPath, [bin, 'token', 'create', 'test'], { env, encoding: 'utf8' });
-    expect(created.status).toBe(0);
-    const token = created.stdout.trim();
     const port = await freePort();
-    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
-      const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
+    const api = serverClient(env, port);
     return { dir, env, provider, port, children, api };
   }
 

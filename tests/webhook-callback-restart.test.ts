@@ -4,7 +4,7 @@
  * calls back when it ends, and a callback the dead server never sent is
  * sent by the next one.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -14,8 +14,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import { signedHeaders } from '../server/webhooks/signing.js';
-import { bin } from './fixtures/queue-cluster.js';
-import { freePort, startServerProcess } from './fixtures/server-process.js';
+import { freePort, serverClient, startServerProcess } from './fixtures/server-process.js';
 
 const fixtureNodes = join(import.meta.dirname, 'fixtures', 'review-nodes.ts');
 const cleanups: Array<() => Promise<void>> = [];
@@ -80,12 +79,8 @@ it('calls back for a webhook run that a restarted server resumed after a SIGKILL
     REELGRAPH_CALLBACK_ALLOW_PRIVATE: '1',
     REELGRAPH_LOG_LEVEL: 'warn',
   };
-  const token = spawnSync(process.execPath, [bin, 'token', 'create', 'test'], { env, encoding: 'utf8' }).stdout.trim();
   const port = await freePort();
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const api = serverClient(env, port);
 
   const first = await startServerProcess(env, port, children);
   const graph: GraphDocument = {
