@@ -15,7 +15,7 @@ import type { RunResult } from '../engine/run.js';
 import { SeriesError, type SeriesTables } from '../store/series-tables.js';
 import type { RunDetail, RunStore, RunTrigger } from '../store/types.js';
 import type { RunLauncher } from './launcher.js';
-import { formatEpisodeList, type EpisodeNotStarted } from './series-render.js';
+import { episodesNamed, type EpisodeNotStarted } from './series-render.js';
 
 /** One thing wrong with settings: a JSON pointer into them and what is wrong there. */
 export interface SettingsProblem {
@@ -114,9 +114,7 @@ export async function publishSeries(
   checkSeriesSettings(series.settings, deps.registry);
   const node = deps.registry.latest(target.node)!;
   const all = await deps.series.episodes(seriesId);
-  const wanted = request.episodes ? new Set(request.episodes) : undefined;
-  const missing = [...(wanted ?? [])].filter((n) => !all.some((e) => e.number === n));
-  if (missing.length > 0) throw new SeriesError('UNKNOWN_EPISODE', `series "${seriesId}" has no episode ${formatEpisodeList(missing)}`, 404);
+  const wanted = episodesNamed(seriesId, all, request.episodes);
   const chosen = wanted ? all.filter((e) => wanted.has(e.number)) : all.filter((e) => e.status === 'rendered');
   const notStarted: EpisodeNotStarted[] = [];
   const started: EpisodePublish[] = [];

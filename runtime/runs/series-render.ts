@@ -90,15 +90,24 @@ function nothingChosen(seriesId: string, count: number, request: Pick<SeriesRend
   return request.episodes ? `none of episodes ${formatEpisodeList(request.episodes)} of ${seriesId} has failed` : `no episode of ${seriesId} has failed`;
 }
 
-export async function renderSeries(deps: { series: SeriesTables; launcher: RunLauncher }, seriesId: string, request: SeriesRenderRequest): Promise<SeriesRender> {
-  const series = await deps.series.get(seriesId);
-  const all = await deps.series.episodes(seriesId);
-  const wanted = request.episodes ? new Set(request.episodes) : undefined;
-  const missing = [...(wanted ?? [])].filter((n) => !all.some((e) => e.number === n));
+/**
+ * The episode numbers a request names, as a set (undefined: it names none, so
+ * all); a number the series lacks is a 404 naming it and what the series has.
+ */
+export function episodesNamed(seriesId: string, all: readonly Pick<EpisodeRecord, 'number'>[], named: readonly number[] | undefined): Set<number> | undefined {
+  if (!named) return undefined;
+  const missing = named.filter((n) => !all.some((e) => e.number === n));
   if (missing.length > 0) {
     const has = all.length === 0 ? 'it has no episodes yet' : `it has ${all.length === 1 ? 'episode' : 'episodes'} ${formatEpisodeList(all.map((e) => e.number))}`;
     throw new SeriesError('UNKNOWN_EPISODE', `series "${seriesId}" has no episode ${formatEpisodeList(missing)} (${has})`, 404);
   }
+  return new Set(named);
+}
+
+export async function renderSeries(deps: { series: SeriesTables; launcher: RunLauncher }, seriesId: string, request: SeriesRenderRequest): Promise<SeriesRender> {
+  const series = await deps.series.get(seriesId);
+  const all = await deps.series.episodes(seriesId);
+  const wanted = episodesNamed(seriesId, all, request.episodes);
   const chosen = all.filter((e) => (!wanted || wanted.has(e.number)) && (!request.failedOnly || e.status === 'failed'));
   if (chosen.length === 0) {
     const why = nothingChosen(seriesId, all.length, request);

@@ -265,17 +265,15 @@ export class SeriesTables {
    * it (estimateCost over the run's summed usage), in one query for them all.
    */
   private async withCosts(rows: readonly EpisodeDbRow[]): Promise<EpisodeRecord[]> {
-    const runIds = [...new Set(rows.map((row) => row.run_id).filter((id): id is string => id !== null))];
-    const usage = new Map<string, Array<{ provider: string; unit: string; model: string; quantity: number }>>();
-    // SQLite binds at most 999 parameters by default: a season is read in slices.
-    for (let start = 0; start < runIds.length; start += 500) {
-      const slice = runIds.slice(start, start + 500);
-      const found = await this.connection.exclusive((db) =>
-        db.all<{ run_id: string; provider: string; unit: string; model: string; quantity: number }>(usageOfRuns(slice.length), slice),
-      );
-      for (const { run_id, ...entry } of found) usage.set(run_id, [...(usage.get(run_id) ?? []), entry]);
-    }
-    const nodes = await this.nodesOfActiveRuns(rows);
+    const usage = await this.rowsByRun<{ run_id: string; provider: string; unit: string; model: string; quantity: number }>(
+      usageOfRuns,
+      rows.map((row) => row.run_id),
+    );
+    // Progress only for the queued or running runs.
+    const nodes = await this.rowsByRun<NodeProgressRow>(
+      nodesOfRuns,
+      rows.filter((row) => row.run_node_count !== null).map((row) => row.run_id),
+    );
     return rows.map((row) => {
       const costUsd = row.run_id === null ? 0 : estimateCost(toRunUsage(usage.get(row.run_id) ?? [])).totalUsd;
       // While the run works, how far it is (0 before any node reported); 1 once done; no figure otherwise (waiting, failed, cancelled).
@@ -285,16 +283,16 @@ export class SeriesTables {
     });
   }
 
-  /** The stored node records of the queued or running runs among the rows, by run, in one query per 500 runs. */
-  private async nodesOfActiveRuns(rows: readonly EpisodeDbRow[]): Promise<Map<string, NodeProgressRow[]>> {
-    const runIds = [...new Set(rows.filter((row) => row.run_node_count !== null && row.run_id !== null).map((row) => row.run_id!))];
-    const nodes = new Map<string, NodeProgressRow[]>();
+  /** The rows `sql(n)` answers for these runs (n of them bound), grouped by run_id: one query per 500 runs, as SQLite binds at most 999 parameters by default. */
+  private async rowsByRun<Row extends { run_id: string }>(sql: (count: number) => string, ids: ReadonlyArray<string | null>): Promise<Map<string, Row[]>> {
+    const runIds = [...new Set(ids.filter((id): id is string => id !== null))];
+    const byRun = new Map<string, Row[]>();
     for (let start = 0; start < runIds.length; start += 500) {
       const slice = runIds.slice(start, start + 500);
-      const found = await this.connection.exclusive((db) => db.all<NodeProgressRow>(nodesOfRuns(slice.length), slice));
-      for (const node of found) nodes.set(node.run_id, [...(nodes.get(node.run_id) ?? []), node]);
+      const found = await this.connection.exclusive((db) => db.all<Row>(sql(slice.length), slice));
+      for (const row of found) byRun.set(row.run_id, [...(byRun.get(row.run_id) ?? []), row]);
     }
-    return nodes;
+    return byRun;
   }
 
   /** The text of a version of an episode's script (default its latest). */
