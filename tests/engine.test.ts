@@ -3,6 +3,7 @@ import type { ItemEvent, NodeEvent } from '../runtime/contract/index.js';
 import { GraphValidationError } from '../runtime/contract/index.js';
 import { backoffDelay } from '../runtime/engine/retry.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
+import { parseScript } from '../nodes/script/engine/index.js';
 import { probe } from './fixtures/test-nodes.js';
 
 let h: Harness;
@@ -63,6 +64,31 @@ describe('scheduling', () => {
     expect(probe.starts('tts')).toHaveLength(12);
     // Results join back in order whatever order the items finished in.
     expect(result.nodes.find((n) => n.id === 'tts')?.items).toMatchObject({ total: 12, executed: 12 });
+  });
+
+  it('runs bookkeeping nodes (casting, pacing, the timeline…) beside drawing that fills every cpu slot', async () => {
+    // The reference episode's casting once waited 9 s for a terminal overlay to free a cpu slot, with everything after it.
+    await h.dispose();
+    h = await createHarness({ limits: { cpu: 1 } });
+    const script = parseScript('# Ep\n\n## Scene 1: Room\n\n**KAEL:** Hello.\n', { format: 'markdown' });
+    const result = await h.run(
+      graph(
+        [
+          // Holds the only cpu slot until a second execution of its group arrives.
+          ['drawing', 'test.barrier', { group: 'light', size: 2, giveUpMs: 3000 }],
+          // Casting is asked for only once the drawing holds that slot.
+          ['held', 'test.after-arrival', { group: 'light' }],
+          ['cast', 'voice.cast'],
+          ['second', 'test.barrier-light', { group: 'light', size: 2 }],
+        ],
+        ['$input.script -> held.value', 'held.value -> cast.script', 'cast.casting -> second.value'],
+        { inputs: { script: { type: 'Script' } } },
+      ),
+      { inputs: { script } },
+    );
+    expect(result.error?.message).toBeUndefined();
+    expect(result.status).toBe('done');
+    expect(probe.maxActive.get('cpu')).toBe(1);
   });
 
   it('runs and validates graphs deeper than the call stack', async () => {

@@ -547,8 +547,8 @@ describe.skipIf(!redis)('a review gate in queue mode', () => {
       REELGRAPH_REVIEW_POLL_MS: '50',
     });
     cleanups.push(() => cluster.dispose());
-    // One unit at a time per class: a gate held as a unit (cpu) or keeping its voice slot would block run B.
-    const worker = await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=1,cpu=1']);
+    // One unit at a time per class: a gate held as a unit (light) or keeping its voice slot would block run B.
+    const worker = await cluster.startWorker(['--queues', 'voice,cpu,light', '--concurrency', 'voice=1,cpu=1,light=1']);
     const ws = await cluster.orchestrator();
     expect(ws.mode).toBe('queue');
     const node = (id: string, type: string, params: Record<string, unknown>, x: number) => ({ id, type, typeVersion: 1, params, position: { x, y: 0 } });

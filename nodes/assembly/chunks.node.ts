@@ -246,7 +246,7 @@ export default defineNode({
   ],
   outputs: [{ name: 'chunks', type: 'RenderChunk', list: true, title: 'Chunks' }],
   params: chunkParams,
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   // Plans cached before pieces (one chunk per scene), or before pieces could copy scene clips, must not be reused.
   cacheIdentity: () => 'pieces-copying',

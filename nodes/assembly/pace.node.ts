@@ -15,7 +15,7 @@ export default defineNode({
   ],
   outputs: [{ name: 'plan', type: 'ScenePlan', title: 'Scene plan' }],
   params: nodeParams({ ...pacingParams, ...formatParams }),
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   async execute({ inputs, params }) {
     const { fps } = resolveFormat(params);

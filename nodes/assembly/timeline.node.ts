@@ -97,7 +97,7 @@ export default defineNode({
   ],
   outputs: [{ name: 'timeline', type: 'Timeline', title: 'Timeline' }],
   params,
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   // The mix depends on the music and sound files' bytes, not only their names: replacing a file re-places it.
   cacheKeyInputs(inputs, params) {

@@ -11,7 +11,7 @@ export default defineNode({
   inputs: [{ name: 'timeline', type: 'Timeline', title: 'Timeline', description: 'Its dialogue track: clips with words (or text) and speakers.' }],
   outputs: [{ name: 'subtitles', type: 'Subtitles', title: 'Captions', description: 'For the SRT/VTT export and the burn-in.' }],
   params: nodeParams(cueRulesParams),
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   async execute({ inputs, params, log }) {
     const timeline = inputs.timeline as Timeline;

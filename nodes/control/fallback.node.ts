@@ -22,7 +22,7 @@ export default defineNode({
   inputs: [choice(1, false), choice(2, true), choice(3, true), choice(4, true)],
   outputs: [{ name: 'value', type: 'Any', title: 'Value', description: 'What the first succeeding alternative produced (same type as choice 1).' }],
   params: nodeParams({}),
-  resource: 'cpu',
+  resource: 'light',
   cacheable: false,
   control: 'fallback',
   // The runtime implements fallback itself; execute is never called.

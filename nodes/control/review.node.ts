@@ -26,7 +26,7 @@ export default defineNode({
   params: reviewGateParams,
   // The decision belongs to one run: a new run is reviewed again.
   cacheable: false,
-  resource: 'cpu',
+  resource: 'light',
   control: 'review',
   // The runtime implements the gate itself (runtime/engine/review-gate.ts); execute is never called.
   execute: async () => {

@@ -9,7 +9,7 @@ export default defineNode({
   inputs: [{ name: 'value', type: 'Any', title: 'Value' }],
   outputs: [{ name: 'text', type: 'Text', title: 'JSON' }],
   params: nodeParams({ indent: Type.Integer({ title: 'Indent', minimum: 0, maximum: 8, default: 2 }) }),
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   async execute({ inputs, params }) {
     return { text: `${JSON.stringify(inputs.value ?? null, null, params.indent || undefined)}\n` };

@@ -65,7 +65,7 @@ export default defineNode({
   ],
   outputs: [{ name: 'prompts', type: 'ScenePrompt', list: true, title: 'Prompts', description: 'One per scene, in order.' }],
   params,
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   // Prompts cached before they carried their handle must not be reused: scene clips key their cut keyframe on it.
   cacheIdentity: () => 'with-handle',

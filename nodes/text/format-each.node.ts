@@ -10,7 +10,7 @@ export default defineNode({
   inputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
   outputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
   params: nodeParams({ template: Type.String({ title: 'Template', default: '{{item}}' }) }),
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   mapOver: 'items',
   async execute({ params, inputs, item }) {

@@ -9,7 +9,7 @@ export default defineNode({
   inputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
   outputs: [{ name: 'text', type: 'Text', title: 'Text' }],
   params: nodeParams({ separator: Type.String({ title: 'Separator', default: '\n' }) }),
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   async execute({ params, inputs }) {
     return { text: (inputs.items as string[]).join(params.separator) };

@@ -23,7 +23,7 @@ export default defineNode({
   inputs: [{ name: 'text', type: 'Text', title: 'Text' }],
   outputs: [{ name: 'items', type: 'Text', list: true, title: 'Items' }],
   params,
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   async execute({ params, inputs }) {
     const parts = splitters[params.by](String(inputs.text), params).map((part) => (params.trim ? part.trim() : part));

@@ -39,7 +39,7 @@ export default defineNode({
     },
     { required: ['template'] },
   ),
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   async execute({ params, inputs }) {
     return { text: renderTemplate(params.template, { ...params.values, text: inputs.text ?? '' }) };

@@ -44,7 +44,7 @@ export default defineNode({
   inputs: [{ name: 'script', type: 'Script', title: 'Script' }],
   outputs: [{ name: 'casting', type: 'Casting', title: 'Casting' }],
   params,
-  resource: 'cpu',
+  resource: 'light',
   cacheable: true,
   async execute({ inputs, params }) {
     const script = inputs.script as Script;

@@ -12,8 +12,14 @@ import type { RunProvenance } from './provenance.js';
 export const nodeCategories = ['input', 'script', 'voice', 'scene', 'overlay', 'audio', 'assembly', 'export', 'control', 'utility', 'test'] as const;
 export type NodeCategory = (typeof nodeCategories)[number];
 
-/** Work is scheduled per resource class, each with its own concurrency limit. */
-export const resourceClasses = ['cpu', 'io', 'voice', 'video', 'assembly'] as const;
+/**
+ * Work is scheduled per resource class, each with its own concurrency limit.
+ * `light` is bookkeeping that takes milliseconds (casting, pacing, planning,
+ * picking a fallback, laying out the timeline): it must not queue behind
+ * drawing in `cpu`, where it sat on the critical path waiting for a terminal
+ * overlay to finish (9 s of a 128 s cold render).
+ */
+export const resourceClasses = ['cpu', 'io', 'voice', 'video', 'assembly', 'light'] as const;
 export type ResourceClass = (typeof resourceClasses)[number];
 
 /** How long a node waits at most before a retry unless its settings say otherwise (see `RetryPolicy.maxRetryDelayMs`). */

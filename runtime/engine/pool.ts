@@ -10,7 +10,7 @@ import { resourceClasses, type ResourceClass } from '../contract/node.js';
 export type ResourceLimits = Record<ResourceClass, number>;
 
 export function defaultLimits(): ResourceLimits {
-  return { cpu: Math.max(1, cpus().length), io: 16, voice: 5, video: 3, assembly: 2 };
+  return { cpu: Math.max(1, cpus().length), io: 16, voice: 5, video: 3, assembly: 2, light: 16 };
 }
 
 /**
