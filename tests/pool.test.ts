@@ -1,6 +1,8 @@
+import { cpus } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../runtime/contract/index.js';
-import { limitsFromEnv, PrioritySemaphore, ResourcePool } from '../runtime/engine/pool.js';
+import { servingPlan } from '../cli/commands/worker.js';
+import { defaultLimits, limitsFromEnv, PrioritySemaphore, ResourcePool } from '../runtime/engine/pool.js';
 
 describe('PrioritySemaphore', () => {
   it('grants waiting work by priority, then in arrival order', async () => {
@@ -47,5 +49,15 @@ describe('resource limits', () => {
     const limits = new ResourcePool().limits();
     expect(limits).toMatchObject({ voice: 5, video: 3, assembly: 2 });
     expect(limits.cpu).toBeGreaterThanOrEqual(1);
+  });
+
+  it('draws one cpu unit per two cores where units share a process, one per core where each has its own', () => {
+    // Drawing runs on the process's one JavaScript thread, each drawing beside an encoder of its own.
+    const cores = Math.max(1, cpus().length);
+    expect(new ResourcePool().limits().cpu).toBe(Math.max(1, Math.floor(cores / 2)));
+    const cpuOf = (sandbox: boolean): number | undefined => servingPlan({ sandbox, queues: 'cpu' }, {}).find((plan) => plan.resource === 'cpu')?.concurrency;
+    expect(cpuOf(false)).toBe(Math.max(1, Math.floor(cores / 2)));
+    expect(cpuOf(true)).toBe(cores);
+    expect(defaultLimits({ processPerUnit: true }).cpu).toBe(cores);
   });
 });

@@ -76,7 +76,8 @@ export function servingPlan(options: WorkerCliOptions, env: NodeJS.ProcessEnv = 
   for (const name of classes) {
     if (!(resourceClasses as readonly string[]).includes(name)) throw new Error(`--queues: unknown resource class "${name}" (classes: ${resourceClasses.join(', ')})`);
   }
-  const limits = { ...defaultLimits(), ...limitsFromEnv(env), ...parseConcurrency(options.concurrency) };
+  // Sandboxed cpu units each draw in a process of their own, so a worker runs one per core.
+  const limits = { ...defaultLimits({ processPerUnit: options.sandbox && sandboxedByDefault.has('cpu') }), ...limitsFromEnv(env), ...parseConcurrency(options.concurrency) };
   return (classes as ResourceClass[]).map((resource) => ({ resource, concurrency: limits[resource], sandboxed: options.sandbox && sandboxedByDefault.has(resource) }));
 }
 

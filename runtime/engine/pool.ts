@@ -9,8 +9,19 @@ import { resourceClasses, type ResourceClass } from '../contract/node.js';
 
 export type ResourceLimits = Record<ResourceClass, number>;
 
-export function defaultLimits(): ResourceLimits {
-  return { cpu: Math.max(1, cpus().length), io: 16, voice: 5, video: 3, assembly: 2, light: 16 };
+/**
+ * The limits when nothing sets them. `cpu` units draw (scenes, overlays,
+ * the score) on the JavaScript thread of the process they run in, each
+ * beside an ffmpeg encoder of its own: where units share one process (the
+ * embedded engine, an unsandboxed worker), one drawing per two cores keeps
+ * every core busy. On 2 cores, one drawing at a time rendered the reference
+ * episode in 116 s against 121–124 s for two, and peaked at 921 MiB against
+ * 1050 (two scene encoders at once). A sandboxed worker draws each unit in a
+ * process of its own: one per core.
+ */
+export function defaultLimits(options: { processPerUnit?: boolean } = {}): ResourceLimits {
+  const cores = Math.max(1, cpus().length);
+  return { cpu: options.processPerUnit ? cores : Math.max(1, Math.floor(cores / 2)), io: 16, voice: 5, video: 3, assembly: 2, light: 16 };
 }
 
 /**
