@@ -401,7 +401,7 @@ describe('node types', () => {
     const list = await t.api.get('/api/nodes');
     expect(list.status).toBe(200);
     const template = list.body.find((n: { type: string }) => n.type === 'text.template');
-    expect(template).toMatchObject({ version: 1, category: 'utility', resource: 'cpu' });
+    expect(template).toMatchObject({ version: 1, category: 'utility', resource: 'light' });
     expect(template).not.toHaveProperty('execute');
     const one = await t.api.get('/api/nodes/text.template');
     expect(one.body.params.properties.template).toBeDefined();
