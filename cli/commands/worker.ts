@@ -76,9 +76,10 @@ export function servingPlan(options: WorkerCliOptions, env: NodeJS.ProcessEnv = 
   for (const name of classes) {
     if (!(resourceClasses as readonly string[]).includes(name)) throw new Error(`--queues: unknown resource class "${name}" (classes: ${resourceClasses.join(', ')})`);
   }
+  const sandboxed = (resource: ResourceClass): boolean => options.sandbox && sandboxedByDefault.has(resource);
   // Sandboxed cpu units each draw in a process of their own, so a worker runs one per core.
-  const limits = { ...defaultLimits({ processPerUnit: options.sandbox && sandboxedByDefault.has('cpu') }), ...limitsFromEnv(env), ...parseConcurrency(options.concurrency) };
-  return (classes as ResourceClass[]).map((resource) => ({ resource, concurrency: limits[resource], sandboxed: options.sandbox && sandboxedByDefault.has(resource) }));
+  const limits = { ...defaultLimits({ processPerUnit: sandboxed('cpu') }), ...limitsFromEnv(env), ...parseConcurrency(options.concurrency) };
+  return (classes as ResourceClass[]).map((resource) => ({ resource, concurrency: limits[resource], sandboxed: sandboxed(resource) }));
 }
 
 function parseConcurrency(spec: string | undefined): Partial<Record<ResourceClass, number>> {

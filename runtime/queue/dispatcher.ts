@@ -156,8 +156,8 @@ export class QueueDispatcher implements UnitDispatcher {
   }
 
   /**
-   * Redis errors: seven connections (commands, and each queue's events) retrying every
-   * couple of seconds would bury the log during an outage, so repeats within
+   * Redis errors: a connection for commands and one per queue's events, all
+   * retrying every couple of seconds, would bury the log during an outage, so repeats within
    * CONNECTION_ERROR_LOG_EVERY_MS are counted and reported with the next one.
    */
   private connectionError(error: Error, source: Record<string, string>): void {

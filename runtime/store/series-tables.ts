@@ -290,7 +290,11 @@ export class SeriesTables {
     for (let start = 0; start < runIds.length; start += 500) {
       const slice = runIds.slice(start, start + 500);
       const found = await this.connection.exclusive((db) => db.all<Row>(sql(slice.length), slice));
-      for (const row of found) byRun.set(row.run_id, [...(byRun.get(row.run_id) ?? []), row]);
+      for (const row of found) {
+        const list = byRun.get(row.run_id);
+        if (list) list.push(row);
+        else byRun.set(row.run_id, [row]);
+      }
     }
     return byRun;
   }
