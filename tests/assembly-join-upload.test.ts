@@ -14,9 +14,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArtifactHandle, Timeline } from '../runtime/contract/index.js';
+import type { ArtifactHandle, AudioClip, Timeline } from '../runtime/contract/index.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
-import { encoderAudioBitrate } from '../nodes/assembly/join.node.js';
+import { encodeDeliveryAudio, encoderAudioBitrate } from '../nodes/audio/delivery.js';
 import { assemblyGraph, makeAssets, shortEpisode } from './fixtures/assembly-graph.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 
@@ -104,7 +104,16 @@ afterAll(async () => {
   await Promise.all([media, assets].filter(Boolean).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-async function syntheticRender(): Promise<string> {
+/**
+ * A mix's own delivery encode to hand the join: made from the same kind of mix with its clicks `shift` frames later
+ * (so the joined file tells which sound it carries), for `frames` of picture (default: all of it).
+ */
+interface DeliveryCase {
+  shift: number;
+  frames?: number;
+}
+
+async function syntheticRender(delivery?: DeliveryCase): Promise<string> {
   const ff = (args: string[]): Promise<unknown> => runTool(ffmpegPath(), ['-v', 'error', '-y', ...args], { timeoutMs: 120_000 });
   // Scene clips with one second of handle, as scene nodes render them; each flashes white on one frame.
   const clip = async (name: string, seconds: number, colour: string, flash: number): Promise<ArtifactHandle> => {
@@ -113,11 +122,20 @@ async function syntheticRender(): Promise<string> {
     return h.engine.services.artifacts.put({ path: file }, { mime: 'video/mp4' });
   };
   const [first, second] = await Promise.all([clip('one.mp4', SCENE1, '0x1d4ed8', FLASHES[0]!), clip('two.mp4', SCENE2, '0xb91c1c', FLASHES[1]! - SCENE1 * FPS)]);
-  // The mix: a quiet tone from the very first sample, and a 1 ms click where each flash is.
-  const clicks = FLASHES.map((frame) => `between(n,${(frame * RATE) / FPS},${(frame * RATE) / FPS + 47})`).join('+');
-  const wave = `0.05*sin(2*PI*440*t)+0.8*(${clicks})`;
-  await ff(['-f', 'lavfi', '-i', `aevalsrc='${wave}|${wave}':s=${RATE}:d=${TOTAL}`, '-c:a', 'pcm_s16le', join(media, 'mix.wav')]);
-  const mix = await h.engine.services.artifacts.put({ path: join(media, 'mix.wav') }, { mime: 'audio/wav' });
+  // The mix: a quiet tone from the very first sample, and a 1 ms click where each flash is (or `shift` frames later).
+  const mixFile = async (name: string, shift: number): Promise<string> => {
+    const clicks = FLASHES.map((frame) => `between(n,${((frame + shift) * RATE) / FPS},${((frame + shift) * RATE) / FPS + 47})`).join('+');
+    const wave = `0.05*sin(2*PI*440*t)+0.8*(${clicks})`;
+    await ff(['-f', 'lavfi', '-i', `aevalsrc='${wave}|${wave}':s=${RATE}:d=${TOTAL}`, '-c:a', 'pcm_s16le', join(media, name)]);
+    return join(media, name);
+  };
+  const mix: AudioClip = { ...(await h.engine.services.artifacts.put({ path: await mixFile('mix.wav', 0) }, { mime: 'audio/wav' })), duration: TOTAL };
+  if (delivery) {
+    const encoded = join(media, 'delivery.m4a');
+    const target = { frames: delivery.frames ?? TOTAL * FPS, fps: FPS, bitrate: '192k' };
+    await encodeDeliveryAudio(await mixFile('shifted.wav', delivery.shift), encoded, target, { timeoutMs: 60_000 });
+    mix.delivery = { ...(await h.engine.services.artifacts.put({ path: encoded }, { mime: 'audio/mp4' })), ...target };
+  }
   const timeline: Timeline = {
     title: 'Upload',
     duration: TOTAL,
@@ -156,11 +174,14 @@ async function syntheticRender(): Promise<string> {
   return h.engine.services.artifacts.localPath(result.outputs.video as ArtifactHandle);
 }
 
-describe('assembly.join: an upload-friendly MP4', () => {
+describe.each([
+  { sound: 'encoded by the join', delivery: undefined },
+  { sound: 'the mix’s own delivery encode, copied', delivery: { shift: 0 } },
+])('assembly.join: an upload-friendly MP4, its sound $sound', ({ delivery }) => {
   let file: string;
 
   it('has no edit list in the video or the audio track', async () => {
-    file = await syntheticRender();
+    file = await syntheticRender(delivery);
     const boxes = mp4Boxes(await readFile(file));
     const found = tracks(boxes);
     expect(found.map((track) => track.handler).sort()).toEqual(['soun', 'vide']);
@@ -203,6 +224,20 @@ describe('assembly.join: an upload-friendly MP4', () => {
     expect(clicks.length).toBe(FLASHES.length);
     clicks.forEach((sample, i) => expect(Math.abs(sample - (FLASHES[i]! * RATE) / FPS), `click ${i} at sample ${sample}`).toBeLessThanOrEqual(5));
   }, 120_000);
+
+});
+
+describe('assembly.join: the mix’s delivery encode', () => {
+  /** Where the joined file's clicks are, in frames of the picture. */
+  const clickFrames = async (file: string): Promise<number[]> => (await clickSamples(file)).map((sample) => Math.round((sample * FPS) / RATE));
+
+  it('is copied when it was made for this picture and bitrate', async () => {
+    expect(await clickFrames(await syntheticRender({ shift: 30 }))).toEqual(FLASHES.map((frame) => frame + 30));
+  }, 240_000);
+
+  it('is not copied when it was cut for another length of picture: the join encodes the mix', async () => {
+    expect(await clickFrames(await syntheticRender({ shift: 30, frames: TOTAL * FPS - 1 }))).toEqual(FLASHES);
+  }, 240_000);
 
   it('delivers the 1080p profile’s audio at 192 kb/s or more, stereo, on a real episode render', async () => {
     const result = await h.run(assemblyGraph({ assetRoot: assets, profile: 'youtube-1080p', width: W, height: H, music: true }), { inputs: { episode: shortEpisode } });

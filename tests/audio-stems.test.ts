@@ -11,7 +11,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArtifactHandle, Timeline } from '../runtime/contract/index.js';
+import type { ArtifactHandle, AudioClip, Timeline } from '../runtime/contract/index.js';
+import { ffprobePath, runTool } from '../runtime/media/binaries.js';
+import { AAC_PRIMING } from '../nodes/audio/delivery.js';
 import { FloatWavWriter } from '../nodes/audio/block-mix.js';
 import { STEM_PEAK_DB, stemHeadroomDb } from '../nodes/audio/mix.node.js';
 import { decodeAudio, MIX_RATE } from '../nodes/audio/pcm.js';
@@ -59,6 +61,44 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+const seconds = 4;
+const mixGraph = graph([['mix', 'audio.mix']], ['$input.timeline -> mix.timeline'], { inputs: { timeline: { type: 'Timeline' } }, outputs: { mix: 'mix.mix', stems: 'mix.stems' } });
+
+/** Four seconds of two dialogue lines, an effect and a ducked music bed. */
+async function stemsTimeline(): Promise<Timeline> {
+  // Speech-like: a quiet body with short loud bursts at −1 dBFS, as a voice line's plosives: quiet overall, so the
+  // mix's gain is positive and the bursts alone pass full scale at it.
+  const voice = await wav('voice', 1.7, 1, (n) => {
+    const t = n / MIX_RATE;
+    const burst = n % 24_000 >= 12_000 && n % 24_000 < 12_240 ? dbToGain(-1) * Math.sin((Math.PI * (n % 24_000 - 12_000)) / 240) * Math.sin(2 * Math.PI * 1000 * t) : 0;
+    return 0.08 * Math.sin(2 * Math.PI * 220 * t) + burst;
+  });
+  const hit = await wav('hit', 0.3, 2, (n, c) => 0.2 * Math.sin(2 * Math.PI * (c === 0 ? 660 : 550) * (n / MIX_RATE)) * (1 - n / (0.3 * MIX_RATE)));
+  const bed = await wav('bed', 1, 2, (n, c) => 0.15 * Math.sin(2 * Math.PI * (c === 0 ? 110 : 165) * (n / MIX_RATE)));
+  return {
+    title: 'Stems',
+    duration: seconds,
+    width: 320,
+    height: 180,
+    fps: 30,
+    scenes: [{ id: 's1', index: 0, title: 'One', start: 0, duration: seconds }],
+    tracks: [
+      {
+        name: 'Dialogue',
+        kind: 'dialogue',
+        clips: [
+          { id: 'l1', start: 0.2, duration: 1.7, sourceIn: 0, media: voice },
+          { id: 'l2', start: 2.1, duration: 1.7, sourceIn: 0, media: voice },
+        ],
+      },
+      { name: 'Effects', kind: 'effects', clips: [{ id: 'hit', start: 1.9, duration: 0.3, sourceIn: 0, media: hit }] },
+      { name: 'Music', kind: 'music', clips: [{ id: 'bed', start: 0, duration: seconds, sourceIn: 0, media: bed, loop: true, gainDb: -6 }] },
+    ],
+    markers: [],
+    ducking: { amountDb: 10, attackMs: 80, releaseMs: 300 },
+  };
+}
+
 describe('the mix stems', () => {
   it('needs headroom only past −1 dBFS, in 0.01 dB steps rounded up, one figure for all stems', () => {
     expect(STEM_PEAK_DB).toBe(-1);
@@ -69,41 +109,7 @@ describe('the mix stems', () => {
   });
 
   it('are written unclipped with a common headroom, and raised by their gainDb add up to the mix', async () => {
-    const seconds = 4;
-    // Speech-like: a quiet body with short loud bursts at −1 dBFS, as a voice line's plosives: quiet overall, so the
-    // mix's gain is positive and the bursts alone pass full scale at it.
-    const voice = await wav('voice', 1.7, 1, (n) => {
-      const t = n / MIX_RATE;
-      const burst = n % 24_000 >= 12_000 && n % 24_000 < 12_240 ? dbToGain(-1) * Math.sin((Math.PI * (n % 24_000 - 12_000)) / 240) * Math.sin(2 * Math.PI * 1000 * t) : 0;
-      return 0.08 * Math.sin(2 * Math.PI * 220 * t) + burst;
-    });
-    const hit = await wav('hit', 0.3, 2, (n, c) => 0.2 * Math.sin(2 * Math.PI * (c === 0 ? 660 : 550) * (n / MIX_RATE)) * (1 - n / (0.3 * MIX_RATE)));
-    const bed = await wav('bed', 1, 2, (n, c) => 0.15 * Math.sin(2 * Math.PI * (c === 0 ? 110 : 165) * (n / MIX_RATE)));
-    const timeline: Timeline = {
-      title: 'Stems',
-      duration: seconds,
-      width: 320,
-      height: 180,
-      fps: 30,
-      scenes: [{ id: 's1', index: 0, title: 'One', start: 0, duration: seconds }],
-      tracks: [
-        {
-          name: 'Dialogue',
-          kind: 'dialogue',
-          clips: [
-            { id: 'l1', start: 0.2, duration: 1.7, sourceIn: 0, media: voice },
-            { id: 'l2', start: 2.1, duration: 1.7, sourceIn: 0, media: voice },
-          ],
-        },
-        { name: 'Effects', kind: 'effects', clips: [{ id: 'hit', start: 1.9, duration: 0.3, sourceIn: 0, media: hit }] },
-        { name: 'Music', kind: 'music', clips: [{ id: 'bed', start: 0, duration: seconds, sourceIn: 0, media: bed, loop: true, gainDb: -6 }] },
-      ],
-      markers: [],
-      ducking: { amountDb: 10, attackMs: 80, releaseMs: 300 },
-    };
-    const result = await h.run(graph([['mix', 'audio.mix']], ['$input.timeline -> mix.timeline'], { inputs: { timeline: { type: 'Timeline' } }, outputs: { mix: 'mix.mix', stems: 'mix.stems' } }), {
-      inputs: { timeline },
-    });
+    const result = await h.run(mixGraph, { inputs: { timeline: await stemsTimeline() } });
     expect(result.status, result.error?.message).toBe('done');
     const stems = result.outputs.stems as Array<ArtifactHandle & { stem: string; gainDb: number }>;
     expect(stems.map((stem) => stem.stem)).toEqual(['dialogue', 'effects', 'music']);
@@ -150,5 +156,47 @@ describe('the mix stems', () => {
     // Most of the episode is compared; every compared window is the mix to within 24-bit rounding.
     expect(residuals.length, `${limited} windows limited`).toBeGreaterThan(120);
     expect(Math.max(...residuals)).toBeLessThan(-60);
+  }, 60_000);
+});
+
+describe('the mix’s delivery encode', () => {
+  const path = (handle: ArtifactHandle): Promise<string> => h.engine.services.artifacts.localPath(handle);
+
+  it('is the mix as the MP4 carries it: AAC, 48 kHz stereo, exactly the picture’s length, each sample at its own time', async () => {
+    const result = await h.run(mixGraph, { inputs: { timeline: await stemsTimeline() } });
+    expect(result.status, result.error?.message).toBe('done');
+    const mix = result.outputs.mix as AudioClip;
+    expect(mix.delivery).toMatchObject({ frames: seconds * 30, fps: 30, bitrate: '192k', mime: 'audio/mp4' });
+    const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=codec_name,sample_rate,channels,duration,start_time', '-of', 'json', await path(mix.delivery!)], { timeoutMs: 30_000 });
+    const stream = (JSON.parse(stdout.toString()) as { streams: Array<Record<string, string | number>> }).streams[0]!;
+    expect(stream).toMatchObject({ codec_name: 'aac', sample_rate: '48000', channels: 2 });
+    expect(Number(stream.start_time)).toBe(0);
+    expect(Math.abs(Number(stream.duration) - seconds)).toBeLessThan(1 / MIX_RATE + 1e-6);
+
+    // Decoded, the encode is the mix sample for sample (to AAC's accuracy) after the priming frame that stands in for
+    // the mix's first 1024 samples: a shift of even one AAC frame would leave nothing in common.
+    const [flac, aac] = await Promise.all([decodeAudio(await path(mix), { channels: 2, signal }), decodeAudio(await path(mix.delivery!), { channels: 2, signal })]);
+    const residualDb = (shift: number): number => {
+      let error = 0;
+      let energy = 0;
+      for (let i = (AAC_PRIMING + 2048) * 2; i < flac.length - 4096; i++) {
+        error += (aac[i + shift * 2]! - flac[i]!) ** 2;
+        energy += flac[i]! ** 2;
+      }
+      return 10 * Math.log10(error / energy);
+    };
+    expect(residualDb(0)).toBeLessThan(-20);
+    expect(residualDb(AAC_PRIMING)).toBeGreaterThan(-3);
+  }, 60_000);
+
+  it('is part of the mix’s result: a cached mix whose encode is gone from the store runs again', async () => {
+    const timeline = await stemsTimeline();
+    const first = await h.run(mixGraph, { inputs: { timeline } });
+    expect(first.status, first.error?.message).toBe('done');
+    await rm(await path((first.outputs.mix as AudioClip).delivery!));
+    const again = await h.run(mixGraph, { inputs: { timeline } });
+    expect(again.status, again.error?.message).toBe('done');
+    expect(again.nodes.find((node) => node.id === 'mix')?.status).toBe('done');
+    expect(await h.engine.services.artifacts.has((again.outputs.mix as AudioClip).delivery!.hash)).toBe(true);
   }, 60_000);
 });

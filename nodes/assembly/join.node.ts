@@ -1,57 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineNode, nodeParams, PermanentError, type ArtifactHandle, type AudioClip, type Timeline } from '../../runtime/contract/index.js';
+import { deliveryAudioArgs, deliveryFits, lengthArgs } from '../audio/delivery.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { probeMedia } from '../../runtime/media/probe.js';
 import { concatList } from '../video/concat.js';
 import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
-
-/** The mix's rate in the MP4. */
-const AUDIO_RATE = 48_000;
-
-/**
- * Samples the native AAC encoder puts before the first sample it is given
- * (its `initial_padding`): the decoder's first frame. An MP4 says to skip
- * them with an edit list; without one (YouTube asks for none) they are
- * presented, at time 0.
- */
-export const AAC_PRIMING = 1024;
-
-/**
- * The audio filter that makes the encoded track line up with the picture
- * without an edit list: the mix's first `AAC_PRIMING` samples are dropped,
- * so the priming frame stands in for them and every later sample is
- * presented at its own time; the rest is cut or padded with silence to the
- * picture's length. What is lost is the mix's first 21 ms, where every
- * timeline has its lead-in.
- */
-export function audioAlignFilter(frames: number, fps: number): string {
-  const encoded = Math.max(1, Math.round((frames * AUDIO_RATE) / fps) - AAC_PRIMING);
-  return `aresample=${AUDIO_RATE},atrim=start_sample=${AAC_PRIMING},asetpts=PTS-STARTPTS,apad=whole_len=${encoded},atrim=end_sample=${encoded}`;
-}
-
-/**
- * What the AAC encoder is asked for, so the delivered average is at least
- * the profile's figure. The native encoder has no constant-bitrate mode: its
- * two-loop coder lands within about 1 % of its target either side on
- * continuous content (190.9–195.7 kb/s measured when asked for 192k on a
- * tone, pink noise, music and a real mix), so it is asked for 4 % more.
- * Stretches of digital silence still spend next to nothing: no AAC encoder
- * ffmpeg ships pads them.
- */
-export function encoderAudioBitrate(profileBitrate: string): string {
-  const match = /^(\d+(?:\.\d+)?)([kK]?)$/.exec(profileBitrate.trim());
-  if (!match) throw new PermanentError(`audio bitrate ${JSON.stringify(profileBitrate)} is not a number of bits (or kbits, with k) per second`);
-  const bits = Number(match[1]) * (match[2] ? 1000 : 1);
-  return `${Math.ceil((bits * 1.04) / 1000)}k`;
-}
 
 export default defineNode({
   type: 'assembly.join',
   version: 1,
   title: 'Join and mux',
   category: 'assembly',
-  description: 'Joins the encoded scenes by stream copy (no re-encode) and muxes the mix as AAC into a publishable MP4 (+faststart, no edit lists).',
+  description: 'Joins the encoded scenes by stream copy (no re-encode) and muxes the mix as AAC into a publishable MP4 (+faststart, no edit lists): the AAC the mix encoded for this picture, when it did, or encoded here.',
   inputs: [
     { name: 'clips', type: 'VideoClip', list: true, title: 'Encoded chunks' },
     { name: 'mix', type: 'AudioClip', title: 'Mix' },
@@ -66,7 +27,7 @@ export default defineNode({
   cacheIdentity: () => 'no-edit-lists',
   async execute(ctx) {
     const clips = ctx.inputs.clips as ArtifactHandle[];
-    const mix = ctx.inputs.mix as ArtifactHandle;
+    const mix = ctx.inputs.mix as AudioClip;
     const timeline = ctx.inputs.timeline as Timeline;
     if (clips.length === 0) throw new PermanentError('no encoded chunks to join', { location: { port: 'clips' } });
     const dir = await ctx.tempDir();
@@ -75,23 +36,18 @@ export default defineNode({
     await writeFile(list, concatList(paths, clips.map((clip) => Math.round((clip.duration ?? 0) * timeline.fps)), timeline.fps));
     const output = join(dir, 'video.mp4');
     const frames = Math.round(timeline.duration * timeline.fps);
+    const target = { frames, fps: timeline.fps, bitrate: inheritedProfile(ctx.params.profile, timeline).encode.audioBitrate };
+    // The mix's own encode for this picture, made while the picture rendered, is the same packets this join would encode.
+    const sound = deliveryFits(mix.delivery, target) ? { input: mix.delivery, args: ['-c:a', 'copy', ...lengthArgs(target)] } : { input: mix, args: deliveryAudioArgs(target) };
     await runFfmpeg(
       [
         '-f', 'concat', '-safe', '0', '-i', list,
-        '-i', await ctx.artifacts.localPath(mix),
+        '-i', await ctx.artifacts.localPath(sound.input),
         '-map', '0:v:0', '-map', '1:a:0',
         '-c:v', 'copy',
-        // Shifted by the encoder's priming and cut to the picture's length, to the sample.
-        '-af', audioAlignFilter(frames, timeline.fps),
-        // twoloop, not this ffmpeg's default fast coder, which delivered 108 kb/s of a 192k target on a real mix.
-        '-c:a', 'aac', '-aac_coder', 'twoloop', '-b:a', encoderAudioBitrate(inheritedProfile(ctx.params.profile, timeline).encode.audioBitrate),
-        '-ar', String(AUDIO_RATE), '-ac', '2',
-        '-t', (frames / timeline.fps).toFixed(6),
-        // No edit lists (YouTube's upload advice). The picture still starts at 0: the B-frames' composition
-        // offsets are written as signed ones (ctts version 1, brand iso4), the first frame's being 0.
-        // Timestamps go to the muxer as they are: its shift to zero (the default without edit lists) would
-        // stretch the first sample of a track to cover the other's head start.
-        '-use_editlist', '0', '-avoid_negative_ts', 'disabled',
+        ...sound.args,
+        // The picture still starts at 0 without edit lists: the B-frames' composition offsets are written as signed
+        // ones (ctts version 1, brand iso4), the first frame's being 0.
         '-movflags', '+faststart+negative_cts_offsets',
         output,
       ],

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { defineNode, nodeParams, PermanentError, Type, type Static, type ArtifactHandle, type NodeContext, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
 import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
-import { mixToFiles } from './block-mix.js';
+import { mixToFiles, type MixPeaks } from './block-mix.js';
+import { encodeDeliveryAudio, type DeliveryAudio } from './delivery.js';
 import { parseLoudness, type Loudness } from './loudness.js';
 import { MIX_RATE } from './pcm.js';
 
@@ -90,6 +91,23 @@ async function storeFlac(ctx: NodeContext<Params>, path: string, name: string, e
   return { ...handle, ...extra };
 }
 
+/**
+ * The stems at the mix's own gain (before its limiter) less the headroom that keeps them unclipped; each carries the
+ * headroom as its clip gain, which the FCPXML and OTIO exports apply: the stems add up to the mix.
+ */
+async function writeStems(ctx: NodeContext<Params>, files: Record<string, string>, peaks: MixPeaks, gain: number, dir: string): Promise<ArtifactHandle[]> {
+  const mixGain = Number(gain.toFixed(3));
+  const headroom = stemHeadroomDb([peaks.dialogue, peaks.effects, peaks.music], mixGain);
+  if (headroom > 0) ctx.log.info(`stems written ${headroom} dB under the mix's gain so none clips`);
+  const stems: ArtifactHandle[] = [];
+  for (const [name, stemRaw] of Object.entries(files)) {
+    const stem = join(dir, `${name}.flac`);
+    await ffmpeg(['-i', stemRaw, '-af', `volume=${(mixGain - headroom).toFixed(3)}dB`, '-c:a', 'flac', '-sample_fmt', 's32', stem], ctx.signal);
+    stems.push(await storeFlac(ctx, stem, `${name}.flac`, { stem: name, gainDb: headroom }));
+  }
+  return stems;
+}
+
 export default defineNode({
   type: 'audio.mix',
   version: 1,
@@ -98,7 +116,12 @@ export default defineNode({
   description: 'Mixes the timeline’s dialogue, effects and music bed (ducked under the voice) into one stereo track at the profile’s loudness target and true-peak ceiling.',
   inputs: [{ name: 'timeline', type: 'Timeline', title: 'Timeline' }],
   outputs: [
-    { name: 'mix', type: 'AudioClip', title: 'Mix', description: 'Stereo, 48 kHz, FLAC, with its measured loudness.' },
+    {
+      name: 'mix',
+      type: 'AudioClip',
+      title: 'Mix',
+      description: 'Stereo, 48 kHz, FLAC, with its measured loudness, and (`delivery`) encoded as the published MP4 carries it, which the join copies.',
+    },
     {
       name: 'stems',
       type: 'AudioClip',
@@ -112,7 +135,8 @@ export default defineNode({
   resource: 'assembly',
   cacheable: true,
   // Stems are written with headroom (and say it as gainDb) since this identity: a mix cached before it has clipped stems.
-  cacheIdentity: () => 'stem-headroom, codec-headroom',
+  // Mixes carry their delivery encode since 'delivery': one cached before would make every join encode it again.
+  cacheIdentity: () => 'stem-headroom, codec-headroom, delivery',
   async execute(ctx) {
     const timeline = ctx.inputs.timeline as Timeline;
     if (!(timeline.duration > 0)) throw new PermanentError('the timeline is empty: nothing to mix', { location: { port: 'timeline' } });
@@ -134,21 +158,16 @@ export default defineNode({
     ctx.progress(0.5, 'loudness');
     const finished = join(dir, 'mix.flac');
     const { loudness, gain } = await finish(raw, finished, target, ctx.signal);
-    const mixHandle = await storeFlac(ctx, finished, 'mix.flac', { loudness });
-
-    const stems: ArtifactHandle[] = [];
-    if (ctx.params.stems) {
-      // The mix's own gain (before its limiter) less the headroom that keeps them unclipped; each carries
-      // the headroom as its clip gain, which the FCPXML and OTIO exports apply: the stems add up to the mix.
-      const mixGain = Number(gain.toFixed(3));
-      const headroom = stemHeadroomDb([peaks.dialogue, peaks.effects, peaks.music], mixGain);
-      if (headroom > 0) ctx.log.info(`stems written ${headroom} dB under the mix's gain so none clips`);
-      for (const [name, stemRaw] of Object.entries(stemFiles)) {
-        const stem = join(dir, `${name}.flac`);
-        await ffmpeg(['-i', stemRaw, '-af', `volume=${(mixGain - headroom).toFixed(3)}dB`, '-c:a', 'flac', '-sample_fmt', 's32', stem], ctx.signal);
-        stems.push(await storeFlac(ctx, stem, `${name}.flac`, { stem: name, gainDb: headroom }));
-      }
-    }
+    // The AAC the join muxes, encoded here because the mix is ready while the picture is still rendering: the join
+    // then only copies (the encode is single-threaded and would otherwise sit on the render's critical path).
+    const deliveryFile = join(dir, 'mix.m4a');
+    const picture = { frames: Math.round(timeline.duration * timeline.fps), fps: timeline.fps, bitrate: profile.encode.audioBitrate };
+    const [stems] = await Promise.all([
+      ctx.params.stems ? writeStems(ctx, stemFiles, peaks, gain, dir) : Promise.resolve([]),
+      encodeDeliveryAudio(finished, deliveryFile, picture, { signal: ctx.signal, timeoutMs: FFMPEG_TIMEOUT_MS }),
+    ]);
+    const delivery: DeliveryAudio = { ...(await ctx.artifacts.put({ path: deliveryFile }, { mime: 'audio/mp4', name: 'mix.m4a', move: true })), ...picture };
+    const mixHandle = await storeFlac(ctx, finished, 'mix.flac', { loudness, delivery });
     ctx.progress(1);
     return { mix: mixHandle, stems };
   },

@@ -55,11 +55,13 @@ export function isArtifactHandle(value: unknown): value is ArtifactHandle {
   return typeof v.hash === 'string' && HASH.test(v.hash) && typeof v.mime === 'string' && typeof v.bytes === 'number';
 }
 
-/** Every artifact handle inside a port value (values are small JSON trees). */
+/**
+ * Every artifact handle inside a port value (values are small JSON trees),
+ * those a handle carries included: a video its stems, a mix its delivery encode.
+ */
 export function collectArtifactHandles(value: unknown, found: ArtifactHandle[] = []): ArtifactHandle[] {
-  if (isArtifactHandle(value)) {
-    found.push(value);
-  } else if (Array.isArray(value)) {
+  if (isArtifactHandle(value)) found.push(value);
+  if (Array.isArray(value)) {
     for (const element of value) collectArtifactHandles(element, found);
   } else if (typeof value === 'object' && value !== null) {
     for (const element of Object.values(value)) collectArtifactHandles(element, found);

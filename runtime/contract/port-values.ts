@@ -84,6 +84,19 @@ export const audioClip = Type.Object({
   /** A clip made for a place on the timeline (a score's bed or effect): seconds on the episode's clock; `stem` names its track. */
   start: Type.Optional(Type.Number({ minimum: 0 })),
   sceneId: Type.Optional(Type.String()),
+  /**
+   * A mix's sound encoded for one picture as the published MP4 carries it (AAC in an M4A, lined up and cut to the
+   * picture's frames): a join of that picture at that bitrate copies it instead of encoding the mix again.
+   */
+  delivery: Type.Optional(
+    Type.Object({
+      ...handle,
+      frames: Type.Integer({ minimum: 1 }),
+      fps: Type.Number({ exclusiveMinimum: 0 }),
+      /** The profile's audio bitrate it was encoded for, as the profile says it ('192k'). */
+      bitrate: Type.String(),
+    }),
+  ),
 });
 export type AudioClip = Static<typeof audioClip>;
 
