@@ -5,11 +5,14 @@ import { NodeRegistry, type NodeType } from '../runtime/contract/index.js';
 import { FsCacheStore } from '../runtime/engine/cache.js';
 import { EnvCredentials } from '../runtime/engine/credentials.js';
 import { Engine } from '../runtime/engine/engine.js';
+import type { ResourceLimits } from '../runtime/engine/pool.js';
 import { builtinNodes } from '../nodes/index.js';
 
 export interface BenchEngineOptions {
   /** No provider credentials: fallbacks reach the offline providers, as in `reelgraph demo`. */
   offline?: boolean;
+  /** Concurrency by resource class, over the defaults. */
+  limits?: Partial<ResourceLimits>;
 }
 
 export function benchEngine(dir: string, options: BenchEngineOptions = {}): Engine {
@@ -19,6 +22,7 @@ export function benchEngine(dir: string, options: BenchEngineOptions = {}): Engi
     artifacts: FsArtifactStore.inDataDir(dir),
     cache: new FsCacheStore(join(dir, 'cache')),
     dataDir: dir,
+    ...(options.limits ? { limits: options.limits } : {}),
     ...(options.offline ? { credentials: new EnvCredentials(registry.list(), {}) } : {}),
   });
 }

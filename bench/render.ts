@@ -73,6 +73,11 @@ export interface ColdBreakdown {
   encodeCpuMsPerFrame?: number;
   /** Frames of render pieces that lay something over their scene (overlay, transition, effect, captions) and so encode them a second time, ÷ all frames. */
   reencodedFraction: number;
+  /** CPU seconds of the one-line edit's re-render and of the preview's cold render, counted as the cold render's. */
+  editCpuSeconds?: number;
+  previewCpuSeconds?: number;
+  /** Cores the runs could spread over. */
+  cores: number;
 }
 
 export async function benchRender(): Promise<RenderBenchResult> {
@@ -112,21 +117,29 @@ export async function benchRender(): Promise<RenderBenchResult> {
     const chunks = (cold.result.outputs.chunks ?? []) as RenderChunk[];
     const chunkFrames = chunks.reduce((sum, chunk) => sum + chunk.frames, 0);
     const reencodedFrames = chunks.reduce((sum, chunk) => sum + (copiedFrom(chunk) === undefined ? chunk.frames : 0), 0);
-    const breakdown: ColdBreakdown = {
-      ...(coldCpuMs.children !== undefined
-        ? { cpuSeconds: (coldCpuMs.own + coldCpuMs.children) / 1000, coreUtilisation: (coldCpuMs.own + coldCpuMs.children) / (cold.ms * availableParallelism()) }
-        : {}),
-      ...(floorCpuMs !== undefined && frames > 0 ? { encodeCpuMsPerFrame: floorCpuMs / frames } : {}),
-      reencodedFraction: chunkFrames > 0 ? reencodedFrames / chunkFrames : 0,
-    };
+    const seconds = (cpu: { own: number; children: number | undefined }): number | undefined => (cpu.children === undefined ? undefined : (cpu.own + cpu.children) / 1000);
+    const cores = availableParallelism();
 
     const edited = episode.replace('Another dead block. Nothing but rust and rain.', 'Another dead block. Nothing out here but rust, rain and silence.');
     if (edited === episode) throw new Error('the render bench edit no longer matches the example episode');
+    const editCpu = cpuSince();
     const incremental = await run(edited);
+    const editCpuSeconds = seconds(editCpu());
     const render = incremental.result.nodes.find((node) => node.id === 'render');
 
     // Nothing shared with the runs above: a first look at a new episode.
+    const previewCpu = cpuSince();
     const preview = await runner(join(dir, 'preview'), 'preview-720p').run(episode);
+    const previewCpuSeconds = seconds(previewCpu());
+    const coldCpuSeconds = seconds(coldCpuMs);
+    const breakdown: ColdBreakdown = {
+      ...(coldCpuSeconds !== undefined ? { cpuSeconds: coldCpuSeconds, coreUtilisation: coldCpuSeconds / ((cold.ms / 1000) * cores) } : {}),
+      ...(floorCpuMs !== undefined && frames > 0 ? { encodeCpuMsPerFrame: floorCpuMs / frames } : {}),
+      reencodedFraction: chunkFrames > 0 ? reencodedFrames / chunkFrames : 0,
+      ...(editCpuSeconds !== undefined ? { editCpuSeconds } : {}),
+      ...(previewCpuSeconds !== undefined ? { previewCpuSeconds } : {}),
+      cores,
+    };
     const slowest = (result: RunResult): Array<{ id: string; ms: number }> =>
       result.nodes
         .map((node) => ({ id: node.id, ms: node.durationMs ?? 0 }))
