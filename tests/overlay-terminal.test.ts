@@ -17,6 +17,9 @@ import { parseScript } from '../nodes/script/engine/index.js';
 import terminalNode, { planTerminal, terminalSegment, type TerminalParams, type TerminalPlan } from '../nodes/overlay/terminal.node.js';
 import { isPrintableCell, MAX_CELLS_PER_LINE, parseAnsi } from '../nodes/overlay/terminal/ansi.js';
 import { buildTimeline, cursorAt, cursorOn } from '../nodes/overlay/terminal/typing.js';
+import { TerminalRenderer } from '../nodes/overlay/terminal/draw.js';
+import { terminalThemeNames } from '../nodes/overlay/terminal/themes.js';
+import type { Canvas } from '@napi-rs/canvas';
 import { frameCountOf } from '../nodes/video/profiles.js';
 import { grabFrame, meanColour, streamInfo, transparentFraction, type Frame, type Rect } from './fixtures/frames.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
@@ -319,6 +322,29 @@ describe('themes and determinism', () => {
     expect(green.g).toBeGreaterThan(green.r * 1.5);
     expect(amber.r).toBeGreaterThan(amber.g);
     expect(amber.g).toBeGreaterThan(amber.b * 1.5);
+  });
+
+  it('hands the encoder straight alpha in every theme: the screen read back un-premultiplied only where it is translucent', () => {
+    // The screen is read with canvas.data() (premultiplied) when the tube is opaque, where both readings are the same
+    // bytes; modern-dark's glassy tube is not, and must be read with getImageData. The screen's pixels in each frame
+    // are compared with getImageData's reading of the same canvas.
+    for (const theme of terminalThemeNames) {
+      const plan = planFor(segment, { width: 640, height: 360, theme });
+      const renderer = new TerminalRenderer(plan.timeline, plan.settings);
+      const { screen, region } = renderer.geometry;
+      const canvas = (renderer as unknown as { screenCanvas: Canvas }).screenCanvas;
+      for (const index of [Math.round(plan.frameCount / 2), plan.frameCount - 20]) {
+        const frame = renderer.frame(index);
+        const straight = canvas.getContext('2d').getImageData(0, 0, screen.width, screen.height).data;
+        const row = screen.width * 4;
+        let differing = 0;
+        for (let y = 0; y < screen.height; y++) {
+          const start = ((screen.y + y) * region.width + screen.x) * 4;
+          if (!Buffer.from(frame.subarray(start, start + row)).equals(Buffer.from(straight.subarray(y * row, (y + 1) * row)))) differing++;
+        }
+        expect(differing, `${theme}, frame ${index}: rows of the screen not straight alpha`).toBe(0);
+      }
+    }
   });
 
   it('renders the same block to the same bytes, effects and transitions included', async () => {
