@@ -10,6 +10,7 @@ import type { ArtifactHandle } from '../runtime/contract/index.js';
 import type { ChunkLayer, RenderChunk } from '../nodes/assembly/chunks.node.js';
 import { chunkFilterGraph } from '../nodes/assembly/filtergraph.js';
 import { chunkEncodeArgs } from '../nodes/assembly/render-chunk.node.js';
+import { decodeThreadsFor } from '../nodes/video/codecs.js';
 import { concatList } from '../nodes/video/concat.js';
 
 const media = (hash: string): ArtifactHandle => ({ hash, mime: 'video/mp4', bytes: 1 });
@@ -118,6 +119,14 @@ describe('chunkFilterGraph', () => {
     expect(finishing('glitch')).toBe("[base]noise=alls=90:allf=t+u:enable='lt(t,0.400000)',hue=h=200:s=3:enable='lt(t,0.400000)',format=yuv420p[video]");
     expect(finishing('crossfade')).toBe('[base]format=yuv420p[video]');
     expect(finishing('cut')).toBe('[base]format=yuv420p[video]');
+  });
+});
+
+describe('decodeThreadsFor', () => {
+  it('decodes a piece’s H.264 clips on one thread (frame threads hold pictures each) and its ProRes overlays on two (slices of one picture)', () => {
+    expect(decodeThreadsFor('video/mp4')).toBe(1);
+    expect(decodeThreadsFor('video/quicktime')).toBe(2);
+    expect(decodeThreadsFor('image/png')).toBe(1);
   });
 });
 

@@ -6,6 +6,7 @@ import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { countVideoPackets } from '../../runtime/media/probe.js';
 import { assFilter, toAss, type AssStyleName } from '../captions/index.js';
 import { storeClip } from '../video/clip.js';
+import { decodeThreadsFor } from '../video/codecs.js';
 import { pieceStreamArgs } from '../video/piece-encoding.js';
 import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
 import { copiedFrom, layerIdentity, pieceEncodingOfChunk } from './piece-copy.js';
@@ -63,9 +64,9 @@ async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string
   const args: string[] = [];
   let next = 0;
   const input = async (layer: { media: RenderChunk['base']['media']; sourceIn: number }): Promise<number> => {
-    // One decoding thread an input: pieces already run side by side on every core, and each frame thread of an H.264
+    // Few decoding threads an input: pieces already run side by side on every core, and each frame thread of an H.264
     // decoder holds its own pictures (measured on a 1080p piece with an overlay: 37 MB less, the same frames, no slower).
-    args.push('-threads', '1', '-ss', layer.sourceIn.toFixed(6), '-i', await ctx.artifacts.localPath(layer.media));
+    args.push('-threads', String(decodeThreadsFor(layer.media.mime)), '-ss', layer.sourceIn.toFixed(6), '-i', await ctx.artifacts.localPath(layer.media));
     return next++;
   };
   const inputs: ChunkInputs = { base: await input(chunk.base), overlays: [] };

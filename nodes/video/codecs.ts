@@ -9,6 +9,12 @@ export interface ClipCodec {
   mime: string;
   args: readonly string[];
   alpha: boolean;
+  /**
+   * Decoding threads for a render piece reading this codec. H.264 decodes a frame a thread, and each frame thread
+   * holds pictures of its own; ProRes decodes slices of one picture, so a second thread costs little memory and
+   * speeds up the piece's one-threaded decode loop (a 1080p piece with a terminal overlay: 4.3 → 3.8 s alone, +20 MB).
+   */
+  decodeThreads: number;
 }
 
 export const clipCodecs = {
@@ -16,6 +22,7 @@ export const clipCodecs = {
     extension: 'mp4',
     mime: 'video/mp4',
     alpha: false,
+    decodeThreads: 1,
     // Intermediate quality: the final render re-encodes, so spend bits here rather than time.
     args: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'],
   },
@@ -23,9 +30,15 @@ export const clipCodecs = {
     extension: 'mov',
     mime: 'video/quicktime',
     alpha: true,
+    decodeThreads: 2,
     // A fixed quantiser: prores_ks's default rate control is ~6× slower; q 4 stays visually lossless (~60 dB PSNR) and is ~20 % smaller than q 2.
     args: ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-vendor', 'apl0', '-qscale:v', '4'],
   },
 } as const satisfies Record<string, ClipCodec>;
 
 export type ClipCodecName = keyof typeof clipCodecs;
+
+/** Decoding threads for a clip of this MIME type: its codec's, or one for media no clip codec made. */
+export function decodeThreadsFor(mime: string): number {
+  return Object.values(clipCodecs as Record<string, ClipCodec>).find((codec) => codec.mime === mime)?.decodeThreads ?? 1;
+}
