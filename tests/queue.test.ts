@@ -12,6 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { queueName } from '../runtime/queue/names.js';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
 import type { RunResult } from '../runtime/engine/run.js';
+import type { LogEvent } from '../runtime/contract/events.js';
+import { UNSERVED_NOTICE_MS } from '../runtime/queue/dispatcher.js';
 import { builtinNodes } from '../nodes/index.js';
 import { openWorkspace } from '../runtime/workspace.js';
 import { createCluster, type Cluster } from './fixtures/queue-cluster.js';
@@ -248,6 +250,32 @@ describe.skipIf(!redis)('queue mode when processes die', () => {
 });
 
 describe.skipIf(!redis)('queue mode scheduling', () => {
+  it('tells the run when no worker serves a unit’s queue, and runs the unit once one does', { timeout: 90_000 }, async () => {
+    cluster = await createCluster('unserved');
+    // The items come from the cpu queue; the work waits in the voice queue, which this worker leaves out.
+    await cluster.startWorker(['--queues', 'cpu']);
+    const orchestrator = await cluster.orchestrator();
+    const warnings: LogEvent[] = [];
+    const off = orchestrator.engine.events.on((event) => {
+      if (event.type === 'log' && event.level === 'warn' && event.data?.queue !== undefined) warnings.push(event);
+    });
+    try {
+      const running = orchestrator.engine.run(workGraph({ count: 2, ms: 10 }), { outDir: `${cluster.dir}/out` });
+      await waitFor(async () => warnings.length >= 2, UNSERVED_NOTICE_MS + 30_000);
+      expect(warnings.map((warning) => [warning.nodeId, warning.data?.queue])).toEqual([
+        ['work', 'voice'],
+        ['work', 'voice'],
+      ]);
+      expect(warnings[0]!.message).toMatch(/no worker serves the "voice" queue.*--queues must include voice/);
+      await cluster.startWorker(['--queues', 'voice']);
+      const result = await running;
+      expect(result.status, result.error?.message).toBe('done');
+      expect(warnings.length).toBe(2);
+    } finally {
+      off();
+    }
+  });
+
   it('runs urgent units before queued batch units', async () => {
     cluster = await createCluster('priority');
     await cluster.startWorker(['--queues', 'voice,cpu', '--concurrency', 'voice=1']);

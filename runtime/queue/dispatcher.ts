@@ -44,6 +44,8 @@ export const MAX_LOST_JOB_REQUEUES = 5;
 const CLOSE_DEADLINE_MS = 5_000;
 /** Starting waits this long for Redis before saying that it waits. */
 const WAITING_FOR_REDIS_NOTICE_MS = 2_000;
+/** A unit queued this long with no worker connected to its queue is reported to its run (workers may still be starting before that). */
+export const UNSERVED_NOTICE_MS = 10_000;
 /** A metrics scrape waits this long for queue depths; a Redis that does not answer leaves them out. */
 const DEPTHS_DEADLINE_MS = 3_000;
 /** While Redis is unreachable, connection errors are logged once per this long, not once per attempt of each connection. */
@@ -62,6 +64,10 @@ interface Pending {
   requeues: number;
   /** A re-add under way: concurrent checks that also find the job missing do not count it twice. */
   requeueing: boolean;
+  /** When the first add returned (ms since the epoch). */
+  addedAt?: number;
+  /** The run was told that no worker serves this unit's queue. */
+  toldUnserved?: boolean;
   resolve(outputs: NodeOutputs): void;
   reject(error: unknown): void;
 }
@@ -209,7 +215,10 @@ export class QueueDispatcher implements UnitDispatcher {
       // Raced with the result: while Redis is down the add waits, and a cancelled unit must not wait with it.
       const added = this.add(jobId, request, data).then(async () => {
         const entry = this.pending.get(jobId);
-        if (entry) entry.added = true;
+        if (entry) {
+          entry.added = true;
+          entry.addedAt = Date.now();
+        }
         await this.check(jobId);
       });
       await Promise.race([added, result]);
@@ -394,6 +403,27 @@ export class QueueDispatcher implements UnitDispatcher {
           this.check(jobId).catch((error: unknown) => this.options.logger.warn({ err: error, jobId }, 'could not check a job')),
         ),
       );
+    }
+    await this.tellUnserved().catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not count the workers of a queue'));
+  }
+
+  /**
+   * Units that have waited in a queue no worker serves (a worker started with a `--queues` list that leaves their
+   * class out, or none at all) are reported once each to their run, as a warning naming the class: otherwise the run
+   * would wait without a word.
+   */
+  private async tellUnserved(): Promise<void> {
+    const due = Date.now() - UNSERVED_NOTICE_MS;
+    const waiting = [...this.pending.values()].filter((entry) => !entry.started && !entry.toldUnserved && entry.addedAt !== undefined && entry.addedAt <= due);
+    for (const resource of new Set(waiting.map((entry) => entry.resource))) {
+      if ((await this.queue(resource).getWorkersCount()) > 0) continue;
+      const message = `no worker serves the "${resource}" queue: this unit waits until one does (start one with reelgraph worker, whose --queues must include ${resource})`;
+      this.options.logger.warn({ queue: resource }, 'units wait in a queue no worker serves');
+      for (const entry of waiting.filter((candidate) => candidate.resource === resource)) {
+        entry.toldUnserved = true;
+        const { runId, nodeId, item } = entry.request;
+        entry.hooks.emit({ type: 'log', runId, at: Date.now(), nodeId, ...(item ? { index: item.index } : {}), level: 'warn', message, data: { queue: resource } });
+      }
     }
   }
 
