@@ -27,3 +27,28 @@ export function cpuSince(): () => { own: number; children: number | undefined } 
     return { own: ownCpuMs() - own, children: children === undefined || childrenNow === undefined ? undefined : childrenNow - children };
   };
 }
+
+/** The machine's CPU time by state, in clock ticks since boot (Linux: /proc/stat); undefined elsewhere. */
+function machineTicks(): { total: number; iowait: number; steal: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+    return { total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0), iowait: fields[4]!, steal: fields[7]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts counting; the returned function gives the shares of the machine's CPU time since then spent waiting on
+ * disk (iowait) and taken by the hypervisor for other guests (steal): why cores can sit idle while work waits.
+ */
+export function machineSince(): () => { iowait: number; steal: number } | undefined {
+  const start = machineTicks();
+  return () => {
+    const now = machineTicks();
+    if (!start || !now || now.total <= start.total) return undefined;
+    const total = now.total - start.total;
+    return { iowait: (now.iowait - start.iowait) / total, steal: (now.steal - start.steal) / total };
+  };
+}

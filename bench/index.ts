@@ -149,17 +149,19 @@ async function renderSection(): Promise<void> {
   print(renderTable.toString());
   print(`peak memory held by ${render.peakHeldBy}`);
   const { breakdown } = render;
-  const where = new Table({ head: ['where the cold render goes', 'CPU', 'cores busy', 'x264 a frame (floor)', 'frames encoded twice'] });
+  const where = new Table({ head: ['where the cold render goes', 'CPU', 'cores busy', 'waiting on disk', 'taken by the host', 'x264 a frame (floor)', 'frames encoded twice'] });
   const maybe = (value: number | undefined, format: (v: number) => string): string => (value === undefined ? '—' : format(value));
   where.push([
     'graphs/episode.json, cold',
     maybe(breakdown.cpuSeconds, (v) => `${v.toFixed(0)} s`),
     maybe(breakdown.coreUtilisation, (v) => `${(v * 100).toFixed(0)}%`),
+    maybe(breakdown.iowaitShare, (v) => `${(v * 100).toFixed(0)}%`),
+    maybe(breakdown.stealShare, (v) => `${(v * 100).toFixed(0)}%`),
     maybe(breakdown.encodeCpuMsPerFrame, (v) => `${v.toFixed(1)} ms`),
     `${(breakdown.reencodedFraction * 100).toFixed(0)}%`,
   ]);
   print(where.toString());
-  print('cores busy: CPU ÷ (wall time × cores), below 100% when stages wait on each other (or on other work on the machine); frames encoded twice: pieces with an overlay, transition, effect or burned-in captions decode their scene and encode it again');
+  print('cores busy: CPU ÷ (wall time × cores), below 100% when stages wait on each other (or on other work on the machine); waiting on disk and taken by the host: shares of the machine\'s CPU time (iowait, steal) during the cold render; frames encoded twice: pieces with an overlay, transition, effect or burned-in captions decode their scene and encode it again');
   const nodeTimes = (nodes: typeof render.slowestNodes): string => nodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(1)} s`).join(', ');
   print(`slowest nodes: cold ${nodeTimes(render.slowestNodes)}; edit ${nodeTimes(render.editSlowestNodes)}; preview ${nodeTimes(render.previewSlowestNodes)}`);
   print('real-time factor: wall time ÷ seconds of media (below 1 is faster than real time); encode floor: the same ffmpeg re-encoding the finished video with the same settings');

@@ -18,7 +18,7 @@ import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import { copiedFrom } from '../nodes/assembly/piece-copy.js';
 import { renderProfiles, type RenderProfileName } from '../nodes/video/profiles.js';
-import { cpuSince } from './cpu.js';
+import { cpuSince, machineSince } from './cpu.js';
 import { describePeak, sampleMemory } from './memory.js';
 import { benchEngine } from './engine.js';
 
@@ -69,6 +69,9 @@ export interface ColdBreakdown {
   cpuSeconds?: number;
   /** That CPU ÷ (wall time × cores): 1 when every core worked throughout. */
   coreUtilisation?: number;
+  /** Shares of the machine's CPU time during the cold render spent waiting on disk, and taken by the hypervisor (Linux). */
+  iowaitShare?: number;
+  stealShare?: number;
   /** x264 CPU ms a frame at the profile's settings on this episode's pictures (the encode floor's CPU ÷ its frames). */
   encodeCpuMsPerFrame?: number;
   /** Frames of render pieces that lay something over their scene (overlay, transition, effect, captions) and so encode them a second time, ÷ all frames. */
@@ -103,8 +106,10 @@ export async function benchRender(): Promise<RenderBenchResult> {
 
     const memory = sampleMemory();
     const coldCpu = cpuSince();
+    const coldMachine = machineSince();
     const cold = await run(episode);
     const coldCpuMs = coldCpu();
+    const machine = coldMachine();
     const peak = memory.stop();
     const video = cold.result.outputs.video as ArtifactHandle;
     const episodeSeconds = video.duration ?? 0;
@@ -134,6 +139,7 @@ export async function benchRender(): Promise<RenderBenchResult> {
     const coldCpuSeconds = seconds(coldCpuMs);
     const breakdown: ColdBreakdown = {
       ...(coldCpuSeconds !== undefined ? { cpuSeconds: coldCpuSeconds, coreUtilisation: coldCpuSeconds / ((cold.ms / 1000) * cores) } : {}),
+      ...(machine ? { iowaitShare: machine.iowait, stealShare: machine.steal } : {}),
       ...(floorCpuMs !== undefined && frames > 0 ? { encodeCpuMsPerFrame: floorCpuMs / frames } : {}),
       reencodedFraction: chunkFrames > 0 ? reencodedFrames / chunkFrames : 0,
       ...(editCpuSeconds !== undefined ? { editCpuSeconds } : {}),
