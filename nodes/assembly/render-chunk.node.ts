@@ -64,8 +64,9 @@ async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string
   const args: string[] = [];
   let next = 0;
   const input = async (layer: { media: RenderChunk['base']['media']; sourceIn: number }): Promise<number> => {
-    // Few decoding threads an input: pieces already run side by side on every core, and each frame thread of an H.264
-    // decoder holds its own pictures (measured on a 1080p piece with an overlay: 37 MB less, the same frames, no slower).
+    // Decoding threads by the clip's codec: pieces already run side by side on every core, and each frame thread of an
+    // H.264 decoder holds its own pictures (one thread: 37 MB less on a 1080p piece, no slower), while ProRes threads
+    // share one picture.
     args.push('-threads', String(decodeThreadsFor(layer.media.mime)), '-ss', layer.sourceIn.toFixed(6), '-i', await ctx.artifacts.localPath(layer.media));
     return next++;
   };

@@ -199,8 +199,7 @@ export class TerminalRenderer {
   private screenFrame(): Uint8Array {
     const { screen, region } = this.geometry;
     const pixels = new Uint8Array(this.template);
-    const screenContext = this.screenCanvas.getContext('2d');
-    const data = this.opaqueTube ? this.screenCanvas.data() : screenContext.getImageData(0, 0, screen.width, screen.height).data;
+    const data = this.opaqueTube ? this.screenCanvas.data() : this.screenCanvas.getContext('2d').getImageData(0, 0, screen.width, screen.height).data;
     const row = screen.width * 4;
     for (let y = 0; y < screen.height; y++) {
       pixels.set(data.subarray(y * row, (y + 1) * row), ((screen.y + y) * region.width + screen.x) * 4);
@@ -410,7 +409,7 @@ export class TerminalRenderer {
 }
 
 /** Whether every alpha byte of straight or premultiplied RGBA `pixels` is 255. */
-export function everyPixelOpaque(pixels: Uint8Array): boolean {
+function everyPixelOpaque(pixels: Uint8Array): boolean {
   for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 255) return false;
   return true;
 }
