@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import { benchEditor, type EditorGraphResult } from './editor.js';
 import { benchLong } from './long.js';
+import { benchTrace } from './trace.js';
 import { benchOverlay, type OverlayBenchResult } from './overlay.js';
 import { benchQueue } from './queue.js';
 import { benchRender, type RenderBenchResult } from './render.js';
@@ -285,6 +286,17 @@ async function longSection(): Promise<void> {
   await writeFile(join(resultsDir, 'long.json'), `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
 }
 
+async function traceSection(): Promise<void> {
+  const runs = await benchTrace();
+  for (const run of runs) {
+    const table = new Table({ head: [`${run.label}: ${run.status} in ${run.seconds.toFixed(1)} s`, 'start', 'end', 'seconds'] });
+    for (const span of run.spans) table.push([span.unit, span.start.toFixed(1), span.end?.toFixed(1) ?? '—', span.end === undefined ? '—' : (span.end - span.start).toFixed(1)]);
+    print(table.toString());
+    print(`cores busy, % every 2 s: ${run.busy.join(' ')}`);
+  }
+  await writeFile(join(resultsDir, 'trace.json'), `${JSON.stringify({ at: new Date().toISOString(), results: runs }, null, 2)}\n`);
+}
+
 /** `npm run bench` runs every section but the long ones; `npm run bench -- queue render` runs those only. */
 const sections: Record<string, () => Promise<void>> = {
   runtime: runtimeSection,
@@ -295,10 +307,11 @@ const sections: Record<string, () => Promise<void>> = {
   queue: queueSection,
   editor: editorSection,
   long: longSection,
+  trace: traceSection,
 };
 
-/** Sections too long for every `npm run bench` (the long episodes take most of an hour on 2 cores): run them by name. */
-const onlyWhenNamed = new Set(['long']);
+/** Sections run only by name: the long episodes (most of an hour on 2 cores) and the trace (a diagnosis, not a figure). */
+const onlyWhenNamed = new Set(['long', 'trace']);
 
 async function main(): Promise<void> {
   await mkdir(resultsDir, { recursive: true });

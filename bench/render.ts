@@ -83,6 +83,13 @@ export interface ColdBreakdown {
   cores: number;
 }
 
+/** The render bench's one-line edit of the reference episode: a line of scene 2 made longer. */
+export function editReferenceEpisode(episode: string): string {
+  const edited = episode.replace('Another dead block. Nothing but rust and rain.', 'Another dead block. Nothing out here but rust, rain and silence.');
+  if (edited === episode) throw new Error('the render bench edit no longer matches the example episode');
+  return edited;
+}
+
 export async function benchRender(): Promise<RenderBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'reelgraph-bench-render-'));
   try {
@@ -125,8 +132,7 @@ export async function benchRender(): Promise<RenderBenchResult> {
     const seconds = (cpu: { own: number; children: number | undefined }): number | undefined => (cpu.children === undefined ? undefined : (cpu.own + cpu.children) / 1000);
     const cores = availableParallelism();
 
-    const edited = episode.replace('Another dead block. Nothing but rust and rain.', 'Another dead block. Nothing out here but rust, rain and silence.');
-    if (edited === episode) throw new Error('the render bench edit no longer matches the example episode');
+    const edited = editReferenceEpisode(episode);
     const editCpu = cpuSince();
     const incremental = await run(edited);
     const editCpuSeconds = seconds(editCpu());
