@@ -29,11 +29,11 @@ export function cpuSince(): () => { own: number; children: number | undefined } 
 }
 
 /** The machine's CPU time by state, in clock ticks since boot (Linux: /proc/stat); undefined elsewhere. */
-function machineTicks(): { total: number; iowait: number; steal: number } | undefined {
+export function machineTicks(): { total: number; idle: number; iowait: number; steal: number } | undefined {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal (guest time is already counted in user).
-    return { total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0), iowait: fields[4]!, steal: fields[7]! };
+    return { total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0), idle: fields[3]!, iowait: fields[4]!, steal: fields[7]! };
   } catch {
     return undefined;
   }

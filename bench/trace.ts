@@ -9,13 +9,13 @@
  * REELGRAPH_BENCH_PROFILE picks another render profile (e.g. preview-720p);
  * REELGRAPH_CONCURRENCY_<CLASS> sets a class's limit, as for the server.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { limitsFromEnv } from '../runtime/engine/pool.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
+import { machineTicks } from './cpu.js';
 import { benchEngine } from './engine.js';
 import { editReferenceEpisode } from './render.js';
 
@@ -41,14 +41,9 @@ export interface TraceRun {
 }
 
 /** Busy and total clock ticks of the whole machine since boot (Linux); zeros elsewhere. */
-function machineTicks(): [busy: number, total: number] {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const total = fields.reduce((sum, value) => sum + value, 0);
-    return [total - fields[3]! - fields[4]!, total];
-  } catch {
-    return [0, 0];
-  }
+function busyTicks(): [busy: number, total: number] {
+  const ticks = machineTicks();
+  return ticks ? [ticks.total - ticks.idle - ticks.iowait, ticks.total] : [0, 0];
 }
 
 export async function benchTrace(): Promise<TraceRun[]> {
@@ -72,9 +67,9 @@ export async function benchTrace(): Promise<TraceRun[]> {
     const run = async (label: string, markdown: string): Promise<TraceRun> => {
       spans.clear();
       const busy: number[] = [];
-      let last = machineTicks();
+      let last = busyTicks();
       const sampler = setInterval(() => {
-        const now = machineTicks();
+        const now = busyTicks();
         busy.push(Math.round((100 * (now[0] - last[0])) / Math.max(1, now[1] - last[1])));
         last = now;
       }, SAMPLE_MS);

@@ -58,14 +58,12 @@ interface Pending {
   /** What was added, to add it again if Redis loses it. */
   data: UnitJobData;
   started: boolean;
-  /** The first add has returned: before that, a job missing from Redis is not lost, just not there yet. */
-  added: boolean;
+  /** When the first add returned (ms since the epoch): before that, a job missing from Redis is not lost, just not there yet. */
+  addedAt?: number;
   /** Times the job was lost and added again. */
   requeues: number;
   /** A re-add under way: concurrent checks that also find the job missing do not count it twice. */
   requeueing: boolean;
-  /** When the first add returned (ms since the epoch). */
-  addedAt?: number;
   /** The run was told that no worker serves this unit's queue. */
   toldUnserved?: boolean;
   resolve(outputs: NodeOutputs): void;
@@ -204,7 +202,7 @@ export class QueueDispatcher implements UnitDispatcher {
     const data = await this.jobData(request);
     if (hooks.signal.aborted) throw new CancelledError();
     const result = new Promise<NodeOutputs>((resolve, reject) => {
-      this.pending.set(jobId, { request, hooks, resource: request.resource, data, started: false, added: false, requeues: 0, requeueing: false, resolve, reject });
+      this.pending.set(jobId, { request, hooks, resource: request.resource, data, started: false, requeues: 0, requeueing: false, resolve, reject });
     });
     // Settled by events that may come before dispatch awaits it.
     result.catch(() => {});
@@ -215,10 +213,7 @@ export class QueueDispatcher implements UnitDispatcher {
       // Raced with the result: while Redis is down the add waits, and a cancelled unit must not wait with it.
       const added = this.add(jobId, request, data).then(async () => {
         const entry = this.pending.get(jobId);
-        if (entry) {
-          entry.added = true;
-          entry.addedAt = Date.now();
-        }
+        if (entry) entry.addedAt = Date.now();
         await this.check(jobId);
       });
       await Promise.race([added, result]);
@@ -334,7 +329,7 @@ export class QueueDispatcher implements UnitDispatcher {
   /** Reads one job's state and settles it when it has finished (or vanished). */
   private async check(jobId: string): Promise<void> {
     const entry = this.pending.get(jobId);
-    if (!entry?.added) return;
+    if (entry?.addedAt === undefined) return;
     const queue = this.queue(entry.resource);
     // State first, then the job: read the other way round, a job finishing in between looks finished without a result.
     const state = await queue.getJobState(jobId);
