@@ -15,6 +15,11 @@ export interface ClipCodec {
    * speeds up the piece's one-threaded decode loop (a 1080p piece with a terminal overlay: 4.3 → 3.8 s alone, +20 MB).
    */
   decodeThreads: number;
+  /**
+   * Every frame is coded on its own, so a frame identical to the one before can be stored once and listed again
+   * (mov-shared-samples.ts) instead of encoded again; an inter-frame codec's frames depend on their neighbours.
+   */
+  intraOnly: boolean;
 }
 
 export const clipCodecs = {
@@ -23,6 +28,7 @@ export const clipCodecs = {
     mime: 'video/mp4',
     alpha: false,
     decodeThreads: 1,
+    intraOnly: false,
     // Intermediate quality: the final render re-encodes, so spend bits here rather than time.
     args: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'],
   },
@@ -31,6 +37,7 @@ export const clipCodecs = {
     mime: 'video/quicktime',
     alpha: true,
     decodeThreads: 2,
+    intraOnly: true,
     // A fixed quantiser: prores_ks's default rate control is ~6× slower; q 4 stays visually lossless (~60 dB PSNR) and is ~20 % smaller than q 2.
     args: ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-vendor', 'apl0', '-qscale:v', '4'],
   },

@@ -3,10 +3,16 @@
  * ffmpeg's stdin (never PNG-encoded in between: that costs more than the
  * drawing), with backpressure, so memory stays at a few frames whatever the
  * clip length. The output holds exactly `frameCount` frames at `fps`.
+ *
+ * With an intra-only codec a repeated frame (the same buffer returned again)
+ * is not sent: ffmpeg encodes the distinct frames, and the file is rewritten
+ * so each repeat lists the stored frame again. The clip reads frame for frame
+ * as if every frame had been encoded.
  */
 import { PermanentError, TimeoutError } from '../../runtime/contract/index.js';
 import { feedFfmpeg, startFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { clipCodecs, type ClipCodecName } from './codecs.js';
+import { shareRepeatedSamples } from './mov-shared-samples.js';
 import type { VideoFormat } from './profiles.js';
 
 export interface FrameEncodeOptions {
@@ -28,9 +34,9 @@ export interface FrameEncodeOptions {
    * clip is slow, not stuck.
    */
   idleTimeoutMs?: number;
-  /** Extra output args (e.g. metadata); placed before the output path. */
+  /** Extra output args (e.g. metadata); placed before the output path. Filters here must not change with time: a repeated frame of an intra-only codec is encoded once. */
   extraArgs?: readonly string[];
-  /** One frame's pixels: width × height × 4 bytes. The same buffer may be returned again for a repeated frame. */
+  /** One frame's pixels: width × height × 4 bytes. Returning the same buffer again says the frame repeats the one before. */
   renderFrame(index: number): Buffer | Uint8Array | Promise<Buffer | Uint8Array>;
   onProgress?(fraction: number): void;
 }
@@ -62,27 +68,38 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
     watchdog = setTimeout(() => running.stop(new TimeoutError(`ffmpeg encoding "${output}" made no progress for ${idleMs} ms`, { location: { file: output } })), idleMs);
   };
   alive();
-  const frames = function* (): Generator<Promise<Uint8Array>> {
+  // Frame i shows stored frame storedFrameOf[i]: with an intra-only codec, a repeat is the same stored frame again.
+  const storedFrameOf: number[] = [];
+  let stored = 0;
+  let previous: Buffer | Uint8Array | undefined;
+  const frames = async function* (): AsyncGenerator<Uint8Array> {
     for (let index = 0; index < frameCount; index++) {
-      yield (async () => {
-        const frame = await options.renderFrame(index);
-        if (frame.byteLength !== frameBytes) {
-          throw new PermanentError(`frame ${index} has ${frame.byteLength} bytes; ${drawn.width}×${drawn.height} RGBA needs ${frameBytes}`);
-        }
-        return frame;
-      })();
+      const frame = await options.renderFrame(index);
+      if (frame.byteLength !== frameBytes) {
+        throw new PermanentError(`frame ${index} has ${frame.byteLength} bytes; ${drawn.width}×${drawn.height} RGBA needs ${frameBytes}`);
+      }
+      const repeat = codec.intraOnly && frame === previous;
+      previous = frame;
+      storedFrameOf.push(repeat ? stored - 1 : stored++);
+      if (repeat) {
+        alive();
+        continue;
+      }
+      yield frame;
     }
   };
   try {
     await feedFfmpeg(running, frames(), {
       making: 'drawing a frame',
-      onWritten: (index) => {
+      onWritten: () => {
         alive();
+        const index = storedFrameOf.length - 1;
         if (index % 15 === 0) options.onProgress?.(index / frameCount);
       },
     });
   } finally {
     clearTimeout(watchdog);
   }
+  if (stored < frameCount) await shareRepeatedSamples(output, storedFrameOf);
   options.onProgress?.(1);
 }

@@ -76,7 +76,7 @@ export function startFfmpeg(args: readonly string[], options: StartFfmpegOptions
  */
 export async function feedFfmpeg(
   running: RunningTool,
-  blocks: Iterable<Uint8Array | Promise<Uint8Array>>,
+  blocks: Iterable<Uint8Array | Promise<Uint8Array>> | AsyncIterable<Uint8Array>,
   options: { making: string; onWritten?: (index: number) => void },
 ): Promise<void> {
   const stdin = running.stdin;
@@ -90,9 +90,8 @@ export async function feedFfmpeg(
   );
   try {
     let index = 0;
-    for (const pending of blocks) {
+    for await (const block of blocks) {
       if (failed) break;
-      const block = await pending;
       // A dying ffmpeg makes the pipe fail (EPIPE); its exit status, awaited below, says why.
       if (!stdin.write(block)) await Promise.race([once(stdin, 'drain').catch(() => undefined), exited]);
       options.onWritten?.(index++);
