@@ -15,7 +15,7 @@ import type { ArtifactHandle, AudioClip, Timeline } from '../runtime/contract/in
 import { ffprobePath, runTool } from '../runtime/media/binaries.js';
 import { AAC_PRIMING } from '../nodes/audio/delivery.js';
 import { FloatWavWriter } from '../nodes/audio/block-mix.js';
-import { STEM_PEAK_DB, stemHeadroomDb } from '../nodes/audio/mix.node.js';
+import { mixPassDeadlineMs, STEM_PEAK_DB, stemHeadroomDb } from '../nodes/audio/mix.node.js';
 import { decodeAudio, MIX_RATE } from '../nodes/audio/pcm.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 
@@ -98,6 +98,14 @@ async function stemsTimeline(): Promise<Timeline> {
     ducking: { amountDb: 10, attackMs: 80, releaseMs: 300 },
   };
 }
+
+describe('the mix', () => {
+  it('gives every ffmpeg pass a deadline that grows with the episode, so a long one is not cut off', () => {
+    // A pass runs at 20–50× real time here; at its deadline it would have run slower than half real time.
+    for (const hours of [0.5, 3, 6]) expect(mixPassDeadlineMs(hours * 3600)).toBeGreaterThan(hours * 3600 * 1000 * 0.5);
+    expect(mixPassDeadlineMs(66)).toBeGreaterThanOrEqual(120_000);
+  });
+});
 
 describe('the mix stems', () => {
   it('needs headroom only past −1 dBFS, in 0.01 dB steps rounded up, one figure for all stems', () => {

@@ -15,19 +15,32 @@ const params = nodeParams({
 });
 type Params = Static<typeof params>;
 
-const FFMPEG_TIMEOUT_MS = 300_000;
+/**
+ * Each ffmpeg pass over the whole mix (measure, finish, a stem, the delivery AAC) gets two minutes plus a second per
+ * second of audio, as the join does: a pass runs at 20–50× real time here (the 30-minute essay's AAC, the slowest,
+ * took 40 s), so this is generous on a loaded machine, yet a fixed deadline would fail an episode a few hours long.
+ */
+export function mixPassDeadlineMs(durationSeconds: number): number {
+  return 120_000 + durationSeconds * 1_000;
+}
 
 /** No stem sample above this: the stems keep the source clips' 1 dB under full scale. */
 export const STEM_PEAK_DB = -1;
 
 const dbToGain = (db: number): number => 10 ** (db / 20);
 
-async function ffmpeg(args: string[], signal: AbortSignal): Promise<string> {
-  return (await runFfmpeg(args, { keepLog: true, timeoutMs: FFMPEG_TIMEOUT_MS, signal })).stderr;
+/** The context of every ffmpeg pass of one mix: its deadline and abort. */
+interface Pass {
+  signal: AbortSignal;
+  timeoutMs: number;
 }
 
-async function measure(path: string, signal: AbortSignal): Promise<Loudness | undefined> {
-  return parseLoudness(await ffmpeg(['-i', path, '-af', 'ebur128=peak=true', '-f', 'null', '-'], signal));
+async function ffmpeg(args: string[], pass: Pass): Promise<string> {
+  return (await runFfmpeg(args, { keepLog: true, ...pass })).stderr;
+}
+
+async function measure(path: string, pass: Pass): Promise<Loudness | undefined> {
+  return parseLoudness(await ffmpeg(['-i', path, '-af', 'ebur128=peak=true', '-f', 'null', '-'], pass));
 }
 
 const LIMITER_ATTACK_MS = 1;
@@ -56,15 +69,15 @@ export const CODEC_HEADROOM_DB = 0.5;
  * ceiling. The limiter works on samples, true peaks sit between them: if the
  * measured true peak still exceeds the ceiling, limit lower and try again.
  */
-async function finish(input: string, output: string, target: Loudness, signal: AbortSignal): Promise<{ loudness: Loudness; gain: number }> {
-  const measured = await measure(input, signal);
+async function finish(input: string, output: string, target: Loudness, pass: Pass): Promise<{ loudness: Loudness; gain: number }> {
+  const measured = await measure(input, pass);
   const silent = !measured || !Number.isFinite(measured.integrated) || measured.integrated <= -70;
   const gain = silent ? 0 : target.integrated - measured.integrated;
   const peakCeiling = target.peak - CODEC_HEADROOM_DB;
   let ceiling = peakCeiling - 0.5;
   for (let attempt = 0; ; attempt++) {
     const limiter = !silent && measured.peak + gain > ceiling ? `,${LIMITER_PAD},alimiter=limit=${dbToGain(ceiling).toFixed(5)}:level=0:attack=${LIMITER_ATTACK_MS}:release=60,${LIMITER_TRIM}` : '';
-    const log = await ffmpeg(['-i', input, '-af', `volume=${gain.toFixed(3)}dB${limiter},ebur128=peak=true`, '-ar', String(MIX_RATE), '-c:a', 'flac', '-sample_fmt', 's32', output], signal);
+    const log = await ffmpeg(['-i', input, '-af', `volume=${gain.toFixed(3)}dB${limiter},ebur128=peak=true`, '-ar', String(MIX_RATE), '-c:a', 'flac', '-sample_fmt', 's32', output], pass);
     const result = parseLoudness(log) ?? { integrated: -Infinity, peak: -Infinity };
     if (silent || result.peak <= peakCeiling || attempt === 2) return { loudness: result, gain };
     ceiling -= result.peak - peakCeiling + 0.3;
@@ -95,14 +108,14 @@ async function storeFlac(ctx: NodeContext<Params>, path: string, name: string, e
  * The stems at the mix's own gain (before its limiter) less the headroom that keeps them unclipped; each carries the
  * headroom as its clip gain, which the FCPXML and OTIO exports apply: the stems add up to the mix.
  */
-async function writeStems(ctx: NodeContext<Params>, files: Record<string, string>, peaks: MixPeaks, gain: number, dir: string): Promise<ArtifactHandle[]> {
+async function writeStems(ctx: NodeContext<Params>, files: Record<string, string>, peaks: MixPeaks, gain: number, dir: string, pass: Pass): Promise<ArtifactHandle[]> {
   const mixGain = Number(gain.toFixed(3));
   const headroom = stemHeadroomDb([peaks.dialogue, peaks.effects, peaks.music], mixGain);
   if (headroom > 0) ctx.log.info(`stems written ${headroom} dB under the mix's gain so none clips`);
   const stems: ArtifactHandle[] = [];
   for (const [name, stemRaw] of Object.entries(files)) {
     const stem = join(dir, `${name}.flac`);
-    await ffmpeg(['-i', stemRaw, '-af', `volume=${(mixGain - headroom).toFixed(3)}dB`, '-c:a', 'flac', '-sample_fmt', 's32', stem], ctx.signal);
+    await ffmpeg(['-i', stemRaw, '-af', `volume=${(mixGain - headroom).toFixed(3)}dB`, '-c:a', 'flac', '-sample_fmt', 's32', stem], pass);
     stems.push(await storeFlac(ctx, stem, `${name}.flac`, { stem: name, gainDb: headroom }));
   }
   return stems;
@@ -157,14 +170,15 @@ export default defineNode({
 
     ctx.progress(0.5, 'loudness');
     const finished = join(dir, 'mix.flac');
-    const { loudness, gain } = await finish(raw, finished, target, ctx.signal);
+    const pass: Pass = { signal: ctx.signal, timeoutMs: mixPassDeadlineMs(timeline.duration) };
+    const { loudness, gain } = await finish(raw, finished, target, pass);
     // The AAC the join muxes, encoded here because the mix is ready while the picture is still rendering: the join
     // then only copies (the encode is single-threaded and would otherwise sit on the render's critical path).
     const deliveryFile = join(dir, 'mix.m4a');
     const picture = { frames: Math.round(timeline.duration * timeline.fps), fps: timeline.fps, bitrate: profile.encode.audioBitrate };
     const [stems] = await Promise.all([
-      ctx.params.stems ? writeStems(ctx, stemFiles, peaks, gain, dir) : Promise.resolve([]),
-      encodeDeliveryAudio(finished, deliveryFile, picture, { signal: ctx.signal, timeoutMs: FFMPEG_TIMEOUT_MS }),
+      ctx.params.stems ? writeStems(ctx, stemFiles, peaks, gain, dir, pass) : Promise.resolve([]),
+      encodeDeliveryAudio(finished, deliveryFile, picture, pass),
     ]);
     const delivery: DeliveryAudio = { ...(await ctx.artifacts.put({ path: deliveryFile }, { mime: 'audio/mp4', name: 'mix.m4a', move: true })), ...picture };
     const mixHandle = await storeFlac(ctx, finished, 'mix.flac', { loudness, delivery });
