@@ -10,7 +10,7 @@ import sceneProcedural from '../nodes/scene/procedural.node.js';
 import type { VideoClipValue } from '../nodes/video/clip.js';
 import { motifNames, type MotifName } from '../nodes/scene/procedural/motifs/index.js';
 import { planScene, type PlanOverrides, type ScenePromptValue } from '../nodes/scene/procedural/plan.js';
-import { createSceneRenderer } from '../nodes/scene/procedural/renderer.js';
+import { createSceneRenderer, type Compositing } from '../nodes/scene/procedural/renderer.js';
 import { MOVE_SECONDS, moveAt } from '../nodes/scene/procedural/camera.js';
 import type { TimeOfDay } from '../nodes/scene/procedural/palette.js';
 import { grabFrame, meanColour, meanDifference, streamInfo, type Frame, type Rect } from './fixtures/frames.js';
@@ -212,6 +212,31 @@ function shiftOf(a: Frame, b: Frame, rect: Rect, range: number): { dx: number; d
   }
   return { dx: best.dx, dy: best.dy };
 }
+
+describe('scene.procedural: compositing', () => {
+  const street: ScenePromptValue = { sceneId: 'street', prompt: 'neon signs flickering above shuttered shops', setting: 'city street', timeOfDay: 'night', weather: 'heavy rain', camera: { movement: 'handheld' }, duration: 1, seed: 1 };
+  const size = { width: 384, height: 216 };
+  const renderer = (prompt: ScenePromptValue, compositing?: Compositing) =>
+    createSceneRenderer({ plan: planScene(prompt, AUTO), frame: size, fps: 30, frameCount: 30, grain: 0, vignette: 0.5, ...(compositing ? { compositing } : {}) });
+  const frameOf = (drawn: ReturnType<typeof renderer>, index: number): Frame => ({ ...size, data: Buffer.from(drawn.frame(index)) });
+
+  it('lays a rolling handheld shot’s layers together on the plane, and draws what drawing them one by one draws', () => {
+    expect(renderer(street).compositing).toBe('on the plane');
+    // No roll, or parallax: each layer is drawn under its own pose.
+    expect(renderer({ ...street, camera: { movement: 'static' } }).compositing).toBe('per layer');
+    expect(renderer({ ...street, camera: { movement: 'tracking' } }).compositing).toBe('per layer');
+
+    const planed = renderer(street, 'on the plane');
+    const layered = renderer(street, 'per layer');
+    for (const index of [0, 12, 26]) {
+      const onPlane = frameOf(planed, index);
+      // Only the last resampling rounds differently (under a level on average), far less than three frames of rain and shake change.
+      const difference = meanDifference(onPlane, frameOf(layered, index));
+      expect(difference).toBeLessThan(1.5);
+      expect(difference).toBeLessThan(meanDifference(onPlane, frameOf(layered, index + 3)) / 4);
+    }
+  });
+});
 
 describe('scene.procedural: determinism', () => {
   const prompt: ScenePromptValue = { sceneId: 'same', prompt: 'A foggy forest at dawn with fireflies', setting: 'forest', weather: 'snow', camera: { movement: 'handheld' }, duration: 1, seed: 42 };

@@ -100,6 +100,8 @@ export interface Camera {
   poseOf(depth: number, t: number): LayerPose;
   /** Whether every depth gets the same pose at every frame (no parallax: a locked-off, handheld or lens-zoom shot). */
   readonly sameAtEveryDepth: boolean;
+  /** Whether the pose ever rolls (a handheld shake, an orbit): a rotated draw is the canvas's costliest. */
+  readonly rolls: boolean;
 }
 
 export function createCamera(setup: CameraSetup, frame: { width: number; height: number }): Camera {
@@ -113,6 +115,7 @@ export function createCamera(setup: CameraSetup, frame: { width: number; height:
   const travelAlike = move.travelAtInfinity === 1 || [...move.x, ...move.y].every((v) => v === 0);
   return {
     sameAtEveryDepth: k === 0 || (zoomAlike && travelAlike),
+    rolls: k !== 0 && ((move.roll ?? [0, 0]).some((v) => v !== 0) || (move.shake?.roll ?? 0) !== 0),
     poseOf(depth, t) {
       const p = moveAt(t);
       const zoom = 1 + (lerp(move.zoom, p) - 1) * k;
