@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactHandle, AudioClip, Timeline } from '../runtime/contract/index.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
 import { encodeDeliveryAudio, encoderAudioBitrate } from '../nodes/audio/delivery.js';
+import { parseAtoms, type Atom } from '../nodes/video/mov-atoms.js';
 import { assemblyGraph, makeAssets, shortEpisode } from './fixtures/assembly-graph.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 
@@ -37,25 +38,19 @@ interface Box {
   body: Buffer;
 }
 
-/** Every box of an MP4, depth first, with its path ('moov/trak/edts/elst'); descends into the containers that can hold an edit list or a handler. */
-export function mp4Boxes(data: Buffer, from = 0, to = data.length, parent = ''): Box[] {
-  const containers = new Set(['moov', 'trak', 'edts', 'mdia', 'minf', 'stbl']);
-  const boxes: Box[] = [];
-  for (let at = from; at + 8 <= to; ) {
-    let size = data.readUInt32BE(at);
-    const type = data.toString('latin1', at + 4, at + 8);
-    let header = 8;
-    if (size === 1) {
-      size = Number(data.readBigUInt64BE(at + 8));
-      header = 16;
-    } else if (size === 0) size = to - at;
-    if (size < header || at + size > to) throw new Error(`malformed box ${type} at ${at}`);
-    const path = parent ? `${parent}/${type}` : type;
-    boxes.push({ type, path, body: data.subarray(at + header, at + size) });
-    if (containers.has(type)) boxes.push(...mp4Boxes(data, at + header, at + size, path));
-    at += size;
-  }
-  return boxes;
+/** Every box of an MP4, depth first, with its path ('moov/trak/edts/elst'), read as the node reads them (nodes/video/mov-atoms.ts). */
+export function mp4Boxes(data: Buffer): Box[] {
+  const flatten = (atoms: Atom[], parent: string): Box[] =>
+    atoms.flatMap((atom) => {
+      const path = parent ? `${parent}/${atom.type}` : atom.type;
+      return [{ type: atom.type, path, body: atom.body }, ...flatten(atom.children ?? [], path)];
+    });
+  return flatten(
+    parseAtoms(data, (why) => {
+      throw new Error(`malformed MP4: ${why}`);
+    }),
+    '',
+  );
 }
 
 /** Each track's handler ('vide', 'soun') with the paths of its boxes. */

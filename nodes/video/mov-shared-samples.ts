@@ -17,16 +17,8 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { PermanentError } from '../../runtime/contract/index.js';
+import { atomHeader, parseAtoms, serialiseAtom, type Atom } from './mov-atoms.js';
 
-interface Atom {
-  type: string;
-  /** A leaf's content after its 8-byte header (a full atom's version and flags included). */
-  body: Buffer;
-  children?: Atom[];
-}
-
-/** Atoms that hold only other atoms, on the paths this rewrite walks. */
-const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'edts']);
 /** Sample-table atoms the rewrite understands; anything else (sync samples, composition offsets…) would need remapping too. */
 const SAMPLE_TABLE = new Set(['stsd', 'stts', 'stsc', 'stsz', 'stco', 'co64']);
 
@@ -44,7 +36,7 @@ export async function shareRepeatedSamples(path: string, storedSampleOf: readonl
     const moov = await findLastAtom(file, size, 'moov', fail);
     const movie = parseAtoms(await readAt(file, moov.offset + 8, moov.size - 8), fail);
     rewriteMovie(movie, storedSampleOf, fail);
-    const written = serialise({ type: 'moov', body: Buffer.alloc(0), children: movie });
+    const written = serialiseAtom({ type: 'moov', body: Buffer.alloc(0), children: movie });
     await file.truncate(moov.offset);
     await file.write(written, 0, written.length, moov.offset);
   } finally {
@@ -186,33 +178,6 @@ function child(parent: Atom, type: string, fail: (why: string) => never): Atom {
   return parent.children?.find((atom) => atom.type === type) ?? fail(`no ${type} atom in ${parent.type}`);
 }
 
-function parseAtoms(bytes: Buffer, fail: (why: string) => never): Atom[] {
-  const atoms: Atom[] = [];
-  for (let at = 0; at < bytes.length; ) {
-    if (bytes.length - at < 8) fail('its movie atom ends inside an atom header');
-    let size = bytes.readUInt32BE(at);
-    const type = bytes.toString('latin1', at + 4, at + 8);
-    let header = 8;
-    if (size === 1) {
-      size = Number(bytes.readBigUInt64BE(at + 8));
-      header = 16;
-    } else if (size === 0) size = bytes.length - at;
-    if (size < header || at + size > bytes.length) fail(`its ${type} atom overruns the movie atom`);
-    const body = Buffer.from(bytes.subarray(at + header, at + size));
-    atoms.push(CONTAINERS.has(type) ? { type, body: Buffer.alloc(0), children: parseAtoms(body, fail) } : { type, body });
-    at += size;
-  }
-  return atoms;
-}
-
-function serialise(atom: Atom): Buffer {
-  const content = atom.children ? Buffer.concat(atom.children.map(serialise)) : atom.body;
-  const header = Buffer.alloc(8);
-  header.writeUInt32BE(8 + content.length, 0);
-  header.write(atom.type, 4, 'latin1');
-  return Buffer.concat([header, content]);
-}
-
 async function readAt(file: FileHandle, offset: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await file.read(buffer, 0, length, offset);
@@ -223,15 +188,9 @@ async function readAt(file: FileHandle, offset: number, length: number): Promise
 async function findLastAtom(file: FileHandle, fileSize: number, type: string, fail: (why: string) => never): Promise<{ offset: number; size: number }> {
   let found: { offset: number; size: number } | undefined;
   for (let at = 0; at < fileSize; ) {
-    const header = await readAt(file, at, 16);
-    if (header.length < 8) fail('it ends inside an atom header');
-    let size = header.readUInt32BE(0);
-    if (size === 1) size = Number(header.readBigUInt64BE(8));
-    else if (size === 0) size = fileSize - at;
-    if (size < 8) fail(`an atom at byte ${at} has size ${size}`);
-    if (header.toString('latin1', 4, 8) === type) found = { offset: at, size };
-    at += size;
-    if (at > fileSize) fail('its last atom is cut short');
+    const header = atomHeader(await readAt(file, at, 16), at, fileSize, fail);
+    if (header.type === type) found = { offset: at, size: header.size };
+    at += header.size;
   }
   if (!found) return fail(`it has no ${type} atom`);
   if (found.offset + found.size !== fileSize) fail(`its ${type} atom is not the last in the file`);
