@@ -34,7 +34,7 @@ export async function shareRepeatedSamples(path: string, storedSampleOf: readonl
   try {
     const { size } = await file.stat();
     const moov = await findLastAtom(file, size, 'moov', fail);
-    const movie = parseAtoms(await readAt(file, moov.offset + 8, moov.size - 8), fail);
+    const movie = parseAtoms(await readAt(file, moov.offset + moov.headerBytes, moov.size - moov.headerBytes), fail);
     rewriteMovie(movie, storedSampleOf, fail);
     const written = serialiseAtom({ type: 'moov', body: Buffer.alloc(0), children: movie });
     await file.truncate(moov.offset);
@@ -185,11 +185,11 @@ async function readAt(file: FileHandle, offset: number, length: number): Promise
 }
 
 /** The top-level atom of `type`, which must be the file's last: the rewrite replaces it in place. */
-async function findLastAtom(file: FileHandle, fileSize: number, type: string, fail: (why: string) => never): Promise<{ offset: number; size: number }> {
-  let found: { offset: number; size: number } | undefined;
+async function findLastAtom(file: FileHandle, fileSize: number, type: string, fail: (why: string) => never): Promise<{ offset: number; size: number; headerBytes: number }> {
+  let found: { offset: number; size: number; headerBytes: number } | undefined;
   for (let at = 0; at < fileSize; ) {
     const header = atomHeader(await readAt(file, at, 16), at, fileSize, fail);
-    if (header.type === type) found = { offset: at, size: header.size };
+    if (header.type === type) found = { offset: at, size: header.size, headerBytes: header.headerBytes };
     at += header.size;
   }
   if (!found) return fail(`it has no ${type} atom`);
