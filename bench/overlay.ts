@@ -111,6 +111,7 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
         { timeoutMs: 600_000 },
       );
     const encodeFloor = await timed(() => floor(format.width, format.height, frameCount));
+    // renderer.drawn: the distinct frames, counted by the drawing above.
     const clipFloor = await timed(() => floor(region.width, region.height, renderer.drawn));
 
     const engine = benchEngine(dir);

@@ -6,6 +6,7 @@
  * from a seek; an inter-frame codec encodes every frame; and a file the
  * rewrite does not understand is refused, named and untouched.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,13 @@ import { encodeFrames } from '../nodes/video/frame-encoder.js';
 import { shareRepeatedSamples } from '../nodes/video/mov-shared-samples.js';
 import type { ClipCodecName } from '../nodes/video/codecs.js';
 import { streamInfo } from './fixtures/frames.js';
+
+/** Debian's ffmpeg, which .ci/run installs (for the xfade test too): a newer demuxer than the one that wrote the files. */
+const SYSTEM_FFMPEG = existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : undefined;
+if (!SYSTEM_FFMPEG) {
+  if (process.env.CI === 'true') throw new Error('/usr/bin/ffmpeg is missing: .ci/run installs Debian\'s ffmpeg');
+  console.warn('SKIPPING the system-ffmpeg read of shared samples: no /usr/bin/ffmpeg (apt-get install ffmpeg)');
+}
 
 let dir: string;
 beforeAll(async () => {
@@ -91,17 +99,12 @@ describe('repeated frames of a ProRes 4444 clip', () => {
     expect(await frameHashes(ffmpegPath(), shared, 10 / 30)).toEqual(await frameHashes(ffmpegPath(), everyFrame, 10 / 30));
   });
 
-  it('read the same through the system ffmpeg, a demuxer other than the one that wrote them', async () => {
-    const system = await runTool('ffmpeg', ['-version'], { timeoutMs: 10_000 }).then(
-      () => 'ffmpeg',
-      () => undefined,
-    );
-    if (!system) return;
+  it.skipIf(!SYSTEM_FFMPEG)('read the same through the system ffmpeg, a demuxer other than the one that wrote them', async () => {
     const shared = await encode('shared-system.mov', 'prores4444', 'same buffer');
     const everyFrame = await encode('every-frame-system.mov', 'prores4444', 'copy');
-    const hashes = await frameHashes(system, shared);
+    const hashes = await frameHashes(SYSTEM_FFMPEG!, shared);
     expect(hashes).toHaveLength(SHOWS.length);
-    expect(hashes).toEqual(await frameHashes(system, everyFrame));
+    expect(hashes).toEqual(await frameHashes(SYSTEM_FFMPEG!, everyFrame));
   });
 
   it('are encoded again, every one, by an inter-frame codec', async () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { defineNode, nodeParams, PermanentError, Type, type Static, type ArtifactHandle, type NodeContext, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
-import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
+import { runFfmpeg, type RunFfmpegOptions } from '../../runtime/media/ffmpeg.js';
 import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
 import { mixToFiles, type MixPeaks } from './block-mix.js';
 import { encodeDeliveryAudio, type DeliveryAudio } from './delivery.js';
@@ -29,11 +29,8 @@ export const STEM_PEAK_DB = -1;
 
 const dbToGain = (db: number): number => 10 ** (db / 20);
 
-/** The context of every ffmpeg pass of one mix: its deadline and abort. */
-interface Pass {
-  signal: AbortSignal;
-  timeoutMs: number;
-}
+/** The context of every ffmpeg pass of one mix: its deadline and abort (what `encodeDeliveryAudio` takes too). */
+type Pass = Pick<RunFfmpegOptions, 'signal' | 'timeoutMs'>;
 
 async function ffmpeg(args: string[], pass: Pass): Promise<string> {
   return (await runFfmpeg(args, { keepLog: true, ...pass })).stderr;

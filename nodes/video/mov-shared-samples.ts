@@ -54,7 +54,7 @@ function rewriteMovie(movie: Atom[], storedSampleOf: readonly number[], fail: (w
   if (unknown.length > 0) fail(`its sample table holds ${unknown.join(', ')}`);
 
   const sizes = sampleSizes(child(table, 'stsz', fail).body);
-  const offsets = sampleOffsets(table, sizes.length, fail);
+  const offsets = sampleOffsets(table, sizes, fail);
   const delta = constantDelta(child(table, 'stts', fail).body, sizes.length, fail);
   const frames = storedSampleOf.length;
   let sent = 0;
@@ -105,14 +105,14 @@ function sampleSizes(body: Buffer): number[] {
 }
 
 /** Each sample's offset in the file, from its chunk's offset and the sizes of the samples before it in that chunk. */
-function sampleOffsets(table: Atom, samples: number, fail: (why: string) => never): number[] {
+function sampleOffsets(table: Atom, sizes: readonly number[], fail: (why: string) => never): number[] {
   const co64 = table.children?.find((atom) => atom.type === 'co64');
   const chunkTable = co64 ?? child(table, 'stco', fail);
   const chunks = chunkTable.body.readUInt32BE(4);
   const chunkOffset = (i: number): number => (co64 ? Number(chunkTable.body.readBigUInt64BE(8 + 8 * i)) : chunkTable.body.readUInt32BE(8 + 4 * i));
   const sampleToChunk = child(table, 'stsc', fail).body;
   const runs = sampleToChunk.readUInt32BE(4);
-  const sizes = sampleSizes(child(table, 'stsz', fail).body);
+  const samples = sizes.length;
   const offsets: number[] = [];
   for (let run = 0; run < runs; run++) {
     const first = sampleToChunk.readUInt32BE(8 + 12 * run);

@@ -40,8 +40,8 @@ export type Compositing = 'per layer' | 'on the plane';
 /**
  * Whole-pixel layering on the plane pays off only when the shared pose rolls:
  * a rotated draw costs the canvas several times an unrotated one (the
- * heavy-rain street, handheld, nine layers: 22.5 ms a frame per layer, 13.5
- * on the plane; four handheld motifs in all gained 1–6 ms), while an
+ * heavy-rain street, handheld, nine layers: 22.5 ms a frame per layer,
+ * 13.5–15.8 on the plane; four handheld motifs in all gained 1–6 ms), while an
  * unrotated zoom or a locked-off shot gained nothing or lost up to 3 ms, and
  * a single layer has nothing to lay together.
  */
