@@ -91,6 +91,32 @@ describe('scheduling', () => {
     expect(probe.maxActive.get('cpu')).toBe(1);
   });
 
+  it('synthesises the score beside drawing that fills every cpu slot', async () => {
+    // Traced: in the cpu class the score (seconds of single-threaded synthesis the timeline waits for) ran after every
+    // scene had been drawn, one core idle, and an edit's redrawn scene waited for it.
+    await h.dispose();
+    h = await createHarness({ limits: { cpu: 1 } });
+    const script = parseScript('# Ep\n\n## Scene 1: Room\n\n**KAEL:** Hello.\n', { format: 'markdown' });
+    const plan = { scenes: [{ id: script.scenes[0]!.id, index: 0, title: 'Room', start: 0, duration: 1, events: [] }], duration: 1, fps: 30 };
+    const result = await h.run(
+      graph(
+        [
+          ['drawing', 'test.barrier', { group: 'score', size: 2, giveUpMs: 20_000 }],
+          ['held', 'test.after-arrival', { group: 'score' }],
+          ['score', 'audio.score'],
+          ['json', 'json.stringify'],
+          ['second', 'test.barrier-light', { group: 'score', size: 2 }],
+        ],
+        ['$input.plan -> held.value', '$input.script -> score.script', 'held.value -> score.plan', 'score.clips -> json.value', 'json.text -> second.value'],
+        { inputs: { script: { type: 'Script' }, plan: { type: 'ScenePlan' } } },
+      ),
+      { inputs: { script, plan } },
+    );
+    expect(result.error?.message).toBeUndefined();
+    expect(result.status).toBe('done');
+    expect(probe.maxActive.get('cpu')).toBe(1);
+  });
+
   it('runs and validates graphs deeper than the call stack', async () => {
     const depth = 3000;
     const nodes = Array.from({ length: depth }, (_, i): [string, string, Record<string, unknown>] => [`n${i}`, 'text.template', { template: i === 0 ? 'start' : '{{text}}+' }]);

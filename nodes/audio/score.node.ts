@@ -208,7 +208,10 @@ export default defineNode({
   ],
   outputs: [{ name: 'clips', type: 'AudioClip', list: true, title: 'Score clips', description: 'Each placed (`start`, seconds on the episode’s clock) on a stem: music or effects.' }],
   params,
-  resource: 'cpu',
+  // Not 'cpu', where drawing holds the one slot: traced, the score (seconds of single-threaded synthesis the timeline
+  // waits for) queued behind every scene and ran after them with a core idle, and an edit's redrawn scene waited for it.
+  // Beside the drawing it overlaps the scenes; the other assembly work (mix, pieces) starts only after the timeline.
+  resource: 'assembly',
   cacheable: true,
   async execute(ctx) {
     const { params } = ctx;
