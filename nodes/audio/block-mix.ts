@@ -10,6 +10,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { TimelineClip } from '../../runtime/contract/index.js';
 import { Ducker, type DuckingOptions } from './ducking.js';
 import { decodeAudio, MIX_RATE, mixInto } from './pcm.js';
+import { mapLimited } from '../../runtime/util/map-limited.js';
 
 /** 30 s: a whole number of ducking windows (10 ms). */
 export const BLOCK_FRAMES = 30 * MIX_RATE;
@@ -27,19 +28,6 @@ export interface Decode {
 export interface BlockMixSources {
   localPath(handle: NonNullable<TimelineClip['media']>): Promise<string>;
   signal: AbortSignal;
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

@@ -5,8 +5,10 @@
  * on a small grey copy of the frame by its detail (mean gradient) and
  * contrast, so a sharp, lit, busy picture wins over a dark, blank or blurred one.
  */
+import { availableParallelism } from 'node:os';
 import type { Timeline } from '../../runtime/contract/index.js';
 import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
+import { mapLimited } from '../../runtime/util/map-limited.js';
 
 /** Seconds around a cut, transition or effect that a thumbnail avoids. */
 const TRANSITION_GUARD = 0.3;
@@ -95,12 +97,19 @@ export interface ChosenFrame {
   scored: number;
 }
 
-/** The best-scoring candidate of the video, or undefined when there is none. */
+/**
+ * Candidates decoded at once. Each is a seek and a decode of up to a keyframe interval, and the package that picks
+ * the thumbnail is the last step of every render, on its own: two at a time took 0.86 s for nine 1080p candidates
+ * against 1.1 s one after another (two cores).
+ */
+const CANDIDATES_AT_ONCE = Math.max(1, Math.min(4, availableParallelism()));
+
+/** The best-scoring candidate of the video (the earliest of equals), or undefined when there is none. */
 export async function chooseThumbnailFrame(video: string, candidates: number[], signal: AbortSignal): Promise<ChosenFrame | undefined> {
+  const scores = await mapLimited(candidates, CANDIDATES_AT_ONCE, async (time) => frameScore(await greyFrame(video, time, signal), SCORE_WIDTH));
   let best: Omit<ChosenFrame, 'scored'> | undefined;
-  for (const time of candidates) {
-    const score = frameScore(await greyFrame(video, time, signal), SCORE_WIDTH);
-    if (!best || score > best.score) best = { time, score };
-  }
+  scores.forEach((score, i) => {
+    if (!best || score > best.score) best = { time: candidates[i]!, score };
+  });
   return best && { ...best, scored: candidates.length };
 }
