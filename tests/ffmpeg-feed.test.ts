@@ -37,6 +37,28 @@ describe('encodeFrames', () => {
     expect(progress.at(-1)).toBe(1);
   });
 
+  it('says once that every frame has been sent, after the last one is drawn', async () => {
+    const output = join(dir, 'sent.mp4');
+    const said: string[] = [];
+    const encoding = encodeFrames({
+      format,
+      frameCount: 30,
+      codec: 'h264',
+      output,
+      signal: new AbortController().signal,
+      renderFrame: (index) => {
+        said.push(`frame ${index}`);
+        return grey(index * 5);
+      },
+      onFramesSent: () => said.push('sent'),
+    });
+    await encoding;
+    said.push('finished');
+    expect(said.slice(-3)).toEqual(['frame 29', 'sent', 'finished']);
+    expect(said.filter((entry) => entry === 'sent')).toHaveLength(1);
+    expect(await streamInfo(output)).toMatchObject({ frames: 30 });
+  });
+
   it('stops ffmpeg and rethrows when drawing a frame throws', async () => {
     const output = join(dir, 'throws.mp4');
     const broken = new Error('the brush broke');

@@ -165,28 +165,29 @@ describe('a procedural scene an edit makes longer', () => {
   const prompt = { sceneId: 'street', prompt: 'a rainy street at night, slow push in', setting: 'city street', weather: 'rain', handle: 0.5, seed: 8 };
 
   it('keeps the parts it already had and draws only from the part holding the old end', async () => {
-    // 14 s: parts of 6 s at frames 0, 180 and 360 (to 420), the cut at 405.
-    const first = await h.run(scenes, { inputs: { prompts: [{ ...prompt, duration: 14 }] } });
+    // 15 s: parts of 2 s at frames 0, 60, … 420 (to 450), the cut at 435.
+    const first = await h.run(scenes, { inputs: { prompts: [{ ...prompt, duration: 15 }] } });
     expect(first.status, first.error?.message).toBe('done');
     const [short] = first.outputs.clips as VideoClip[];
     const before = h.events.length;
-    // 16.5 s: the same first two parts; the third (from frame 360) is drawn again, to 495, the cut now at 480.
+    // 16.5 s: the same first seven parts; the eighth (from frame 420, which held the old end and cut) is drawn again,
+    // to 495, the cut now at 480. With 6-s parts it was everything from frame 360.
     const second = await h.run(scenes, { inputs: { prompts: [{ ...prompt, duration: 16.5 }] } });
     expect(second.status, second.error?.message).toBe('done');
     const [long] = second.outputs.clips as VideoClip[];
     const said = h.events.slice(before).filter((event) => event.type === 'log' && event.nodeId === 'scenes').map((event) => (event as { message: string }).message);
-    expect(said).toEqual(['scene "street": drew 135 of 495 frames; the other 360 are from an earlier render of this scene']);
+    expect(said).toEqual(['scene "street": drew 75 of 495 frames; the other 420 are from an earlier render of this scene']);
 
     const [shortFile, longFile] = await Promise.all([short!, long!].map((clip) => h.engine.services.artifacts.localPath(clip)));
     expect(await streamInfo(longFile!)).toMatchObject({ frames: 495, fps: 30 });
     expect(long!.encoding).toEqual({ preset: 'superfast', crf: 24, keyframeInterval: 60 });
-    expect(await keyframesOf(shortFile!)).toEqual([0, 60, 120, 180, 240, 300, 360, 405]);
+    expect(await keyframesOf(shortFile!)).toEqual([0, 60, 120, 180, 240, 300, 360, 420, 435]);
     expect(await keyframesOf(longFile!)).toEqual([0, 60, 120, 180, 240, 300, 360, 420, 480]);
     // The kept parts are the same bytes; the redrawn part starts with the same picture (a frame depends on its time alone).
     const [a, b] = await Promise.all([shortFile!, longFile!].map(packetHashes));
-    expect(b!.slice(0, 360)).toEqual(a!.slice(0, 360));
-    expect(meanDifference(await grabFrame(shortFile!, 380), await grabFrame(longFile!, 380))).toBeLessThan(1);
-    expect(long!.parts!.slice(0, 2)).toEqual(short!.parts!.slice(0, 2));
+    expect(b!.slice(0, 420)).toEqual(a!.slice(0, 420));
+    expect(meanDifference(await grabFrame(shortFile!, 430), await grabFrame(longFile!, 430))).toBeLessThan(1);
+    expect(long!.parts!.slice(0, 7)).toEqual(short!.parts!.slice(0, 7));
 
     // Rendered with an overlay at 2-3 s: the second render keeps the pieces over the kept parts, the overlay's included.
     const oneScene = (clip: VideoClip, seconds: number): Timeline => ({
@@ -203,13 +204,13 @@ describe('a procedural scene an edit makes longer', () => {
       ],
       markers: [],
     });
-    const before1 = await h.run(renderGraph, { inputs: { timeline: oneScene(short!, 13.5), subtitles: noCaptions, mix } });
+    const before1 = await h.run(renderGraph, { inputs: { timeline: oneScene(short!, 14.5), subtitles: noCaptions, mix } });
     expect(before1.status, before1.error?.message).toBe('done');
     const after = await h.run(renderGraph, { inputs: { timeline: oneScene(long!, 16), subtitles: noCaptions, mix } });
     expect(after.status, after.error?.message).toBe('done');
     const planned = (run: typeof after): number[] => (run.outputs.chunks as RenderChunk[]).map((chunk) => chunk.frames);
     // Copy 0-59, the overlay's interval 60-119 encoded, copies on to the end.
-    expect(planned(before1)).toEqual([60, 60, 180, 105]);
+    expect(planned(before1)).toEqual([60, 60, 180, 135]);
     expect(planned(after)).toEqual([60, 60, 180, 180]);
     expect(after.nodes.find((node) => node.id === 'render')!.items).toMatchObject({ total: 4, cached: 3, executed: 1 });
   }, 240_000);

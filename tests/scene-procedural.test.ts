@@ -4,6 +4,8 @@
  * determinism, light by time of day, distinct motifs, and what odd prompts do.
  */
 import { createHash } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchemaDefaults, PermanentError, type NodeContext } from '../runtime/contract/index.js';
 import sceneProcedural from '../nodes/scene/procedural.node.js';
@@ -15,6 +17,7 @@ import { MOVE_SECONDS, moveAt } from '../nodes/scene/procedural/camera.js';
 import type { TimeOfDay } from '../nodes/scene/procedural/palette.js';
 import { grabFrame, meanColour, meanDifference, streamInfo, type Frame, type Rect } from './fixtures/frames.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
+import { treeOf } from './fixtures/process-tree.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -338,6 +341,30 @@ describe('scene.procedural: reading prompts', () => {
     for (const params of [{ motif: 'volcano' }, { camera: 'barrel-roll' }, { weather: 'hail' }, { profile: '8k' }]) {
       expect(() => h.engine.start(scenes(params), { outDir: h.dir, inputs: { prompts: [] } }), JSON.stringify(params)).toThrow(/params/);
     }
+  });
+});
+
+describe('scene.procedural: parts drawn while the one before finishes', () => {
+  it('reports a part that fails to store while the next is being drawn, and leaves no encoder running', async () => {
+    // Parts of 2 s: the first part's encoder finishes (and its part is stored) while the second is drawn.
+    const stored: string[] = [];
+    const ctx = stubContext();
+    const run = sceneProcedural.execute({
+      ...ctx,
+      params: { ...ctx.params, width: 64, height: 36, renderScale: 1 },
+      inputs: { prompts: { sceneId: 'street', prompt: 'a rainy street', setting: 'city street', duration: 5, seed: 2 } },
+      tempDir: async () => mkdtemp(join(h.dir, 'parts-')),
+      artifacts: {
+        ...ctx.artifacts,
+        put: async (source) => {
+          stored.push(JSON.stringify(source));
+          throw new Error('the disk is full');
+        },
+      },
+    });
+    await expect(run).rejects.toThrow(/scene "street": rendering failed: the disk is full/);
+    expect(stored).toHaveLength(1);
+    expect(treeOf(process.pid).filter((entry) => entry.comm === 'ffmpeg')).toEqual([]);
   });
 });
 

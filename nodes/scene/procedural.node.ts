@@ -21,9 +21,13 @@ function drawnSize(format: VideoFormat, renderScale: number): { width: number; h
  * Seconds of a scene drawn, encoded and kept as one part (whole keyframe
  * intervals). A frame depends on its time alone (see camera.ts), so when an
  * edit makes a scene longer, the parts it already had are reused and only
- * the part holding the old end, and what follows, are drawn.
+ * the part holding the old end, and what follows, are drawn. One keyframe
+ * interval (2 s): the reference episode's one-line edit draws 91 frames of
+ * the lengthened scene instead of 151 with 6-s parts. Each part is its own
+ * encoder, which finishes while the next part is drawn, so the cold render
+ * pays no more for three times as many parts (measured within noise).
  */
-const SEGMENT_SECONDS = 6;
+const SEGMENT_SECONDS = 2;
 
 interface Segment {
   from: number;
@@ -117,38 +121,60 @@ export default defineNode({
     const parts: Array<{ path: string; frames: number; hash: string }> = [];
     let renderer: SceneRenderer | undefined;
     let drawn = 0;
+    // The part whose encoder is finishing while the next one is drawn: at most one, so at most two encoders at once.
+    let finishing: Promise<void> | undefined;
+    const inFlight: Array<Promise<void>> = [];
+    // Stops the part being drawn when the one before it fails.
+    const stop = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, stop.signal]);
     try {
       for (const [n, segment] of segmentsOf(frameCount, segmentFrames, keyframes).entries()) {
         const key = { drawing, ...segment };
         const frames = segment.to - segment.from;
         const kept = await keptPart(ctx, key);
         if (kept) {
-          parts.push({ path: await ctx.artifacts.localPath(kept), frames, hash: kept.hash });
+          parts[n] = { path: await ctx.artifacts.localPath(kept), frames, hash: kept.hash };
           continue;
         }
         renderer ??= createSceneRenderer({ plan, frame, fps: format.fps, frameCount, grain: ctx.params.grain, vignette: ctx.params.vignette });
         const draw = renderer;
         const file = join(dir, `part-${n + 1}.mp4`);
-        await encodeFrames({
+        let sent!: () => void;
+        const allSent = new Promise<void>((resolve) => (sent = resolve));
+        const stored = encodeFrames({
           format,
           frameCount: frames,
           codec: 'h264',
           codecArgs: copyableClipArgs({ ...grid, keyframes: segment.keyframes }, format.fps),
           output: file,
-          signal: ctx.signal,
+          signal,
           frameSize: frame,
           renderFrame: (index) => draw.frame(segment.from + index),
           onProgress: (fraction) => ctx.progress(((segment.from + fraction * frames) / frameCount) * 0.97, `scene ${scene}`),
+          onFramesSent: sent,
+        }).then(async () => {
+          const part = await ctx.artifacts.put(
+            { path: file },
+            { mime: 'video/mp4', name: `${scene}-part-${n + 1}.mp4`, move: true, meta: { duration: frames / format.fps, width: format.width, height: format.height, frameRate: format.fps } },
+          );
+          await ctx.parts?.put(key, { part });
+          parts[n] = { path: await ctx.artifacts.localPath(part), frames, hash: part.hash };
         });
-        const part = await ctx.artifacts.put(
-          { path: file },
-          { mime: 'video/mp4', name: `${scene}-part-${n + 1}.mp4`, move: true, meta: { duration: frames / format.fps, width: format.width, height: format.height, frameRate: format.fps } },
-        );
-        await ctx.parts?.put(key, { part });
-        parts.push({ path: await ctx.artifacts.localPath(part), frames, hash: part.hash });
+        // Awaited below (a failure is reported, never left unhandled while the next part is drawn).
+        stored.catch(() => undefined);
+        inFlight.push(stored);
+        // The next part is drawn while this one's encoder finishes its look-ahead (0.2–0.4 s a part at 1080p, with
+        // the drawing thread idle, when parts were drawn strictly one after another). The part before failing stops this one.
+        await Promise.race([allSent, stored, ...(finishing ? [finishing.then(() => allSent)] : [])]);
+        await finishing;
+        finishing = stored;
         drawn += frames;
       }
+      await finishing;
     } catch (error) {
+      // Nothing left running: the parts still encoding are stopped and waited for before the failure is reported.
+      stop.abort(error);
+      await Promise.allSettled(inFlight);
       if (error instanceof ReelgraphError) throw error;
       throw new PermanentError(`scene "${scene}": rendering failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

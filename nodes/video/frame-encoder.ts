@@ -39,6 +39,11 @@ export interface FrameEncodeOptions {
   /** One frame's pixels: width × height × 4 bytes. Returning the same buffer again says the frame repeats the one before. */
   renderFrame(index: number): Buffer | Uint8Array | Promise<Buffer | Uint8Array>;
   onProgress?(fraction: number): void;
+  /**
+   * Every frame has been drawn and sent; the encoder is finishing (x264 encodes its look-ahead, ~0.2–0.4 s at 1080p).
+   * A caller drawing several files can start on the next one here instead of waiting for this one to close.
+   */
+  onFramesSent?(): void;
 }
 
 export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
@@ -96,6 +101,7 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
         const index = storedFrameOf.length - 1;
         if (index % 15 === 0) options.onProgress?.(index / frameCount);
       },
+      ...(options.onFramesSent ? { onFed: options.onFramesSent } : {}),
     });
   } finally {
     clearTimeout(watchdog);

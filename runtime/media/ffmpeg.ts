@@ -77,7 +77,12 @@ export function startFfmpeg(args: readonly string[], options: StartFfmpegOptions
 export async function feedFfmpeg(
   running: RunningTool,
   blocks: Iterable<Uint8Array | Promise<Uint8Array>> | AsyncIterable<Uint8Array>,
-  options: { making: string; onWritten?: (index: number) => void },
+  options: {
+    making: string;
+    onWritten?: (index: number) => void;
+    /** Every block is in ffmpeg's stdin, which is closed: what is left is ffmpeg finishing (an encoder's look-ahead). */
+    onFed?: () => void;
+  },
 ): Promise<void> {
   const stdin = running.stdin;
   if (!stdin) throw new Error('feedFfmpeg needs ffmpeg started with stdin');
@@ -96,7 +101,10 @@ export async function feedFfmpeg(
       if (!stdin.write(block)) await Promise.race([once(stdin, 'drain').catch(() => undefined), exited]);
       options.onWritten?.(index++);
     }
-    if (!failed) stdin.end();
+    if (!failed) {
+      stdin.end();
+      options.onFed?.();
+    }
   } catch (error) {
     running.stop(error instanceof PermanentError ? error : new PermanentError(`${options.making} failed`, { cause: error }));
     await running.result.catch(() => undefined);
