@@ -41,15 +41,22 @@ interface Segment {
   keyframes: number[];
 }
 
-/** Part lengths in frames, each a whole number of the one before, so the coarser grid lines up where it starts. */
-export function partGrid(keyframeInterval: number, fps: number): { fine: number; fineUntil: number; coarse: number } {
+/** Part lengths in frames: `fine` parts up to frame `fineUntil`, `coarse` ones after. */
+export interface PartGrid {
+  fine: number;
+  fineUntil: number;
+  coarse: number;
+}
+
+/** The part grid at this keyframe interval and rate, each length a whole number of the one before, so the coarser grid lines up where it starts. */
+export function partGrid(keyframeInterval: number, fps: number): PartGrid {
   const fine = keyframeInterval * Math.max(1, Math.round((FINE_PART_SECONDS * fps) / keyframeInterval));
   const coarse = fine * Math.max(1, Math.round((PART_SECONDS * fps) / fine));
   return { fine, coarse, fineUntil: coarse * Math.max(1, Math.round((FINE_UNTIL_SECONDS * fps) / coarse)) };
 }
 
 /** A scene's frames as parts (see partGrid) from its first frame, each with the extra keyframes that fall inside it. */
-export function segmentsOf(frameCount: number, grid: { fine: number; fineUntil: number; coarse: number }, keyframes: readonly number[]): Segment[] {
+export function segmentsOf(frameCount: number, grid: PartGrid, keyframes: readonly number[]): Segment[] {
   const segments: Segment[] = [];
   for (let from = 0; from < frameCount; ) {
     const to = Math.min(frameCount, from + (from < grid.fineUntil ? grid.fine : grid.coarse));
@@ -134,8 +141,7 @@ export default defineNode({
     const parts: Array<{ path: string; frames: number; hash: string }> = [];
     let renderer: SceneRenderer | undefined;
     let drawn = 0;
-    // The part whose encoder is finishing while the next one is drawn: at most one, so at most two encoders at once.
-    let finishing: Promise<void> | undefined;
+    // Every part drawn, each settled once stored; the last may still be encoding while the next is drawn.
     const inFlight: Array<Promise<void>> = [];
     // Stops the part being drawn when the one before it fails.
     const stop = new AbortController();
@@ -177,15 +183,16 @@ export default defineNode({
         });
         // Awaited below (a failure is reported, never left unhandled while the next part is drawn).
         stored.catch(() => undefined);
+        // The part before, whose encoder may still be finishing: at most one, so at most two encoders at once.
+        const finishing = inFlight.at(-1);
         inFlight.push(stored);
         // The next part is drawn while this one's encoder finishes its look-ahead (0.2–0.4 s a part at 1080p, with
         // the drawing thread idle, when parts were drawn strictly one after another). The part before failing stops this one.
         await Promise.race([allSent, stored, ...(finishing ? [finishing.then(() => allSent)] : [])]);
         await finishing;
-        finishing = stored;
         drawn += frames;
       }
-      await finishing;
+      await inFlight.at(-1);
     } catch (error) {
       // Nothing left running: the parts still encoding are stopped and waited for before the failure is reported.
       stop.abort(error);
