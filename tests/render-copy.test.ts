@@ -186,7 +186,11 @@ describe('a procedural scene an edit makes longer', () => {
     // The kept parts are the same bytes; the redrawn part starts with the same picture (a frame depends on its time alone).
     const [a, b] = await Promise.all([shortFile!, longFile!].map(packetHashes));
     expect(b!.slice(0, 420)).toEqual(a!.slice(0, 420));
-    expect(meanDifference(await grabFrame(shortFile!, 430), await grabFrame(longFile!, 430))).toBeLessThan(1);
+    // Encoded anew (the first render encoded it in one run with the parts before it), so only as close as two encodes of
+    // one picture are: in the rain, a third of what the frames either side differ by.
+    const [shortFrame, ...longFrames] = await Promise.all([grabFrame(shortFile!, 430), ...[429, 430, 431].map((index) => grabFrame(longFile!, index))]);
+    const [earlier, same, later] = longFrames.map((frame) => meanDifference(shortFrame!, frame));
+    expect(same!).toBeLessThan(Math.min(earlier!, later!) / 2);
     expect(long!.parts!.slice(0, 7)).toEqual(short!.parts!.slice(0, 7));
 
     // Rendered with an overlay at 2-3 s: the second render keeps the pieces over the kept parts, the overlay's included.

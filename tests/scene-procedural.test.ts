@@ -4,7 +4,7 @@
  * determinism, light by time of day, distinct motifs, and what odd prompts do.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchemaDefaults, PermanentError, type NodeContext } from '../runtime/contract/index.js';
@@ -18,6 +18,7 @@ import type { TimeOfDay } from '../nodes/scene/procedural/palette.js';
 import { grabFrame, meanColour, meanDifference, streamInfo, type Frame, type Rect } from './fixtures/frames.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';
 import { treeOf } from './fixtures/process-tree.js';
+import { ffprobePath, runTool } from '../runtime/media/binaries.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -365,9 +366,52 @@ describe('scene.procedural: how a scene is cut into parts', () => {
   });
 });
 
-describe('scene.procedural: parts drawn while the one before finishes', () => {
+/** Each video packet's time in seconds (in presentation order) and whether it is a keyframe. */
+async function packetsOf(file: string): Promise<Array<{ time: number; key: boolean }>> {
+  const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file], { timeoutMs: 30_000 });
+  return stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .map((line) => ({ time: Number(line.split(',')[0]), key: line.includes('K') }))
+    .sort((a, b) => a.time - b.time);
+}
+
+describe('scene.procedural: parts', () => {
+  it('writes the parts it draws with one encoder, each a clip of its own: its frames from time zero, keyframes where the scene needs them', async () => {
+    // 5 s with a 0.5-s handle: parts of 60, 60 and 30 frames, the cut at frame 135 (15 frames into the third part).
+    const kept = await mkdtemp(join(h.dir, 'kept-'));
+    const files: string[] = [];
+    const ctx = stubContext();
+    const output = await sceneProcedural.execute({
+      ...ctx,
+      params: { ...ctx.params, width: 64, height: 36, renderScale: 1 },
+      inputs: { prompts: { sceneId: 'street', prompt: 'a rainy street', setting: 'city street', duration: 5, handle: 0.5, seed: 2 } },
+      tempDir: async () => mkdtemp(join(h.dir, 'parts-')),
+      artifacts: {
+        ...ctx.artifacts,
+        put: async (source, options) => {
+          const file = join(kept, options.name ?? `file-${files.length}`);
+          await copyFile((source as { path: string }).path, file);
+          files.push(file);
+          return { hash: `hash-${files.length}`, mime: options.mime, bytes: 1, ...(options.meta ?? {}) };
+        },
+        localPath: async (handle) => files[Number(handle.hash.split('-')[1]) - 1]!,
+      },
+    });
+    const parts = files.filter((file) => file.includes('-part-'));
+    expect(parts.map((file) => file.split('/').at(-1))).toEqual(['street-part-1.mp4', 'street-part-2.mp4', 'street-part-3.mp4']);
+    expect((output.clips as VideoClipValue).parts?.map((part) => part.frames)).toEqual([60, 60, 30]);
+    const packets = await Promise.all(parts.map(packetsOf));
+    expect(packets.map((list) => list.length)).toEqual([60, 60, 30]);
+    // Every part starts at zero, as a clip encoded on its own does (the segment muxer shifts the first by the B-frame delay unless told not to).
+    expect(packets.map((list) => list[0]!.time)).toEqual([0, 0, 0]);
+    expect(packets.map((list) => list.filter((packet) => packet.key).map((packet) => Math.round(packet.time * 30)))).toEqual([[0], [0], [0, 15]]);
+    for (const file of parts) expect(await streamInfo(file)).toMatchObject({ width: 64, height: 36, fps: 30, frames: file.endsWith('3.mp4') ? 30 : 60 });
+  });
+
   it('reports a part that fails to store while the next is being drawn, and leaves no encoder running', async () => {
-    // Parts of 2 s: the first part's encoder finishes (and its part is stored) while the second is drawn.
+    // Parts of 2 s from one encoder: the first part is stored as its file closes, while the second is drawn.
     const stored: string[] = [];
     const ctx = stubContext();
     const run = sceneProcedural.execute({

@@ -5,7 +5,7 @@ import { runFfmpeg } from '../../runtime/media/ffmpeg.js';
 import { concatList } from '../video/concat.js';
 import { storeClip } from '../video/clip.js';
 import { encodeFrames } from '../video/frame-encoder.js';
-import { copyableClipArgs, pieceEncodingOf } from '../video/piece-encoding.js';
+import { copyablePartsArgs, pieceEncodingOf } from '../video/piece-encoding.js';
 import { DEFAULT_PROFILE, formatParams, frameCountOf, renderProfiles, resolveFormat, type VideoFormat } from '../video/profiles.js';
 import { planOverrideParams, planScene, type ScenePromptValue } from './procedural/plan.js';
 import { createSceneRenderer, type SceneRenderer } from './procedural/renderer.js';
@@ -64,6 +64,13 @@ export function segmentsOf(frameCount: number, grid: PartGrid, keyframes: readon
     from = to;
   }
   return segments;
+}
+
+/** A part of the scene that no earlier render kept: its place, its frames, and the key it is kept under. */
+interface PartToDraw {
+  n: number;
+  segment: Segment;
+  key: unknown;
 }
 
 /** A part kept by an earlier render, when its media is still in the store. */
@@ -139,64 +146,72 @@ export default defineNode({
     const drawing = { plan, frame, format, grain: ctx.params.grain, vignette: ctx.params.vignette, encoding: grid };
     const dir = await ctx.tempDir();
     const parts: Array<{ path: string; frames: number; hash: string }> = [];
+    // The parts to draw, in runs of consecutive ones: a run is one encoder, which writes each part as a file of its own.
+    const runs: PartToDraw[][] = [];
+    for (const [n, segment] of segmentsOf(frameCount, partLengths, keyframes).entries()) {
+      const key = { drawing, ...segment };
+      const kept = await keptPart(ctx, key);
+      if (kept) {
+        parts[n] = { path: await ctx.artifacts.localPath(kept), frames: segment.to - segment.from, hash: kept.hash };
+        continue;
+      }
+      const run = runs.at(-1);
+      if (run?.at(-1)?.n === n - 1) run.push({ n, segment, key });
+      else runs.push([{ n, segment, key }]);
+    }
     let renderer: SceneRenderer | undefined;
     let drawn = 0;
-    // Every part drawn, each settled once stored; the last may still be encoding while the next is drawn.
-    const inFlight: Array<Promise<void>> = [];
-    // Stops the part being drawn when the one before it fails.
-    const stop = new AbortController();
-    const signal = AbortSignal.any([ctx.signal, stop.signal]);
     try {
-      for (const [n, segment] of segmentsOf(frameCount, partLengths, keyframes).entries()) {
-        const key = { drawing, ...segment };
-        const frames = segment.to - segment.from;
-        const kept = await keptPart(ctx, key);
-        if (kept) {
-          parts[n] = { path: await ctx.artifacts.localPath(kept), frames, hash: kept.hash };
-          continue;
-        }
+      for (const [r, run] of runs.entries()) {
         renderer ??= createSceneRenderer({ plan, frame, fps: format.fps, frameCount, grain: ctx.params.grain, vignette: ctx.params.vignette });
         const draw = renderer;
-        const file = join(dir, `part-${n + 1}.mp4`);
-        let sent!: () => void;
-        const allSent = new Promise<void>((resolve) => (sent = resolve));
-        const stored = encodeFrames({
-          format,
-          frameCount: frames,
-          codec: 'h264',
-          codecArgs: copyableClipArgs({ ...grid, keyframes: segment.keyframes }, format.fps),
-          output: file,
-          signal,
-          frameSize: frame,
-          renderFrame: (index) => draw.frame(segment.from + index),
-          onProgress: (fraction) => ctx.progress(((segment.from + fraction * frames) / frameCount) * 0.97, `scene ${scene}`),
-          onFramesSent: sent,
-        }).then(async () => {
+        const first = (run[0] as PartToDraw).segment.from;
+        const frames = (run.at(-1) as PartToDraw).segment.to - first;
+        // Stops the encoder when a part it wrote cannot be stored.
+        const stop = new AbortController();
+        // Each part is stored as soon as ffmpeg closes its file, in order, while the next is drawn.
+        let storing = Promise.resolve();
+        let written = 0;
+        const store = async (file: string, { n, segment, key }: PartToDraw): Promise<void> => {
+          const length = segment.to - segment.from;
           // Not probed: its encoder says what it is, and the clip the parts are joined into is probed (a probe per part
           // was about a third of what each part costs beyond its frames).
           const part = await ctx.artifacts.put(
             { path: file },
-            { mime: 'video/mp4', name: `${scene}-part-${n + 1}.mp4`, move: true, probe: false, meta: { duration: frames / format.fps, width: format.width, height: format.height, frameRate: format.fps } },
+            { mime: 'video/mp4', name: `${scene}-part-${n + 1}.mp4`, move: true, probe: false, meta: { duration: length / format.fps, width: format.width, height: format.height, frameRate: format.fps } },
           );
           await ctx.parts?.put(key, { part });
-          parts[n] = { path: await ctx.artifacts.localPath(part), frames, hash: part.hash };
+          parts[n] = { path: await ctx.artifacts.localPath(part), frames: length, hash: part.hash };
+        };
+        await encodeFrames({
+          format,
+          frameCount: frames,
+          codec: 'h264',
+          codecArgs: copyablePartsArgs(
+            { ...grid, keyframes: run.flatMap(({ segment }) => segment.keyframes.map((frameInPart) => segment.from - first + frameInPart)) },
+            format.fps,
+            run.map(({ segment }) => segment.to - segment.from),
+          ),
+          output: join(dir, `run-${r + 1}-part-%d.mp4`),
+          signal: AbortSignal.any([ctx.signal, stop.signal]),
+          frameSize: frame,
+          renderFrame: (index) => draw.frame(first + index),
+          onProgress: (fraction) => ctx.progress(((first + fraction * frames) / frameCount) * 0.97, `scene ${scene}`),
+          onSegment: (name) => {
+            const part = run[written++];
+            storing = storing.then(() => (part ? store(join(dir, name), part) : Promise.reject(new Error(`ffmpeg wrote more parts than the ${run.length} asked for`))));
+            storing.catch((error: unknown) => stop.abort(error));
+          },
+        }).catch(async (error: unknown) => {
+          // A part that could not be stored stopped the encoder: that failure is the one to report.
+          await storing;
+          throw error;
         });
-        // Awaited below (a failure is reported, never left unhandled while the next part is drawn).
-        stored.catch(() => undefined);
-        // The part before, whose encoder may still be finishing: at most one, so at most two encoders at once.
-        const finishing = inFlight.at(-1);
-        inFlight.push(stored);
-        // The next part is drawn while this one's encoder finishes its look-ahead (0.2–0.4 s a part at 1080p, with
-        // the drawing thread idle, when parts were drawn strictly one after another). The part before failing stops this one.
-        await Promise.race([allSent, stored, ...(finishing ? [finishing.then(() => allSent)] : [])]);
-        await finishing;
+        await storing;
+        if (written !== run.length) throw new Error(`ffmpeg wrote ${written} of the ${run.length} parts asked for`);
         drawn += frames;
       }
-      await inFlight.at(-1);
     } catch (error) {
-      // Nothing left running: the parts still encoding are stopped and waited for before the failure is reported.
-      stop.abort(error);
-      await Promise.allSettled(inFlight);
       if (error instanceof ReelgraphError) throw error;
       throw new PermanentError(`scene "${scene}": rendering failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

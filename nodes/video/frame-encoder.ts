@@ -44,6 +44,13 @@ export interface FrameEncodeOptions {
    * A caller drawing several files can start on the next one here instead of waiting for this one to close.
    */
   onFramesSent?(): void;
+  /**
+   * For an output cut into files by ffmpeg's segment muxer (`output` a
+   * pattern, see `copyablePartsArgs`): each file as ffmpeg closes it, while
+   * later frames are still drawn. Not with an intra-only codec, whose
+   * repeated frames are written into one finished file.
+   */
+  onSegment?(file: string): void;
 }
 
 export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
@@ -51,6 +58,7 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
   const drawn = options.frameSize ?? format;
   const frameBytes = drawn.width * drawn.height * 4;
   const codec = clipCodecs[options.codec];
+  if (codec.intraOnly && options.onSegment) throw new Error(`${options.codec} shares repeated frames within one file; it cannot be cut into segments`);
   const scale = drawn.width !== format.width || drawn.height !== format.height ? ['-vf', `scale=${format.width}:${format.height}:flags=bicubic`] : [];
   const args = [
     '-f', 'rawvideo', '-pix_fmt', options.pixelFormat ?? 'rgba', '-s', `${drawn.width}x${drawn.height}`, '-r', String(format.fps), '-i', 'pipe:0',
@@ -65,6 +73,7 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
     signal: options.signal,
     timeoutMs: Infinity,
     location: { file: output },
+    ...(options.onSegment ? { onSegment: options.onSegment } : {}),
   });
   const idleMs = options.idleTimeoutMs ?? 60_000;
   let watchdog: NodeJS.Timeout | undefined;

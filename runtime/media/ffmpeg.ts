@@ -33,6 +33,12 @@ export interface FfmpegFlags {
    * errors are logged, so a failure's stderr tail is the reason.
    */
   keepLog?: boolean;
+  /**
+   * A segmenting output's files, each as ffmpeg closes it: the output must
+   * list them on stdout (`-segment_list pipe:1 -segment_list_type flat`).
+   * Not with `progress`, which also uses stdout.
+   */
+  onSegment?(file: string): void;
 }
 
 export type RunFfmpegOptions = Omit<RunToolOptions, 'onStdout'> & FfmpegFlags;
@@ -56,14 +62,14 @@ export function ffmpegArgs(args: readonly string[], flags: FfmpegFlags = {}): st
 
 /** Runs ffmpeg on `args` (inputs, filters, codecs, output) with the shared flags; settles as `runTool` does. */
 export function runFfmpeg(args: readonly string[], options: RunFfmpegOptions): Promise<ToolResult> {
-  const { progress, keepLog, ...run } = options;
-  return runTool(ffmpegPath(), ffmpegArgs(args, { progress, keepLog }), { ...run, onStdout: progressReader(progress) });
+  const { progress, keepLog, onSegment, ...run } = options;
+  return runTool(ffmpegPath(), ffmpegArgs(args, { progress, keepLog }), { ...run, onStdout: stdoutReader(progress, onSegment) });
 }
 
 /** `runFfmpeg` for callers that stream into ffmpeg's stdin (e.g. raw frames). */
 export function startFfmpeg(args: readonly string[], options: StartFfmpegOptions): RunningTool {
-  const { progress, keepLog, ...start } = options;
-  return startTool(ffmpegPath(), ffmpegArgs(args, { progress, keepLog }), { ...start, onStdout: progressReader(progress) });
+  const { progress, keepLog, onSegment, ...start } = options;
+  return startTool(ffmpegPath(), ffmpegArgs(args, { progress, keepLog }), { ...start, onStdout: stdoutReader(progress, onSegment) });
 }
 
 /**
@@ -113,8 +119,25 @@ export async function feedFfmpeg(
   await running.result;
 }
 
-function progressReader(progress: FfmpegProgress | undefined): ((chunk: Buffer) => void) | undefined {
+function stdoutReader(progress: FfmpegProgress | undefined, onSegment: ((file: string) => void) | undefined): ((chunk: Buffer) => void) | undefined {
+  if (progress && onSegment) throw new Error('ffmpeg has one stdout: report progress or segments, not both');
+  if (onSegment) {
+    return lines((line) => {
+      if (line) onSegment(line);
+    });
+  }
   return progress ? ffmpegProgress(progress.frames, (fraction) => progress.report(fraction)) : undefined;
+}
+
+/** Calls `onLine` with each whole line of a stream read in chunks. */
+function lines(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let partial = '';
+  return (chunk) => {
+    partial += chunk.toString('utf8');
+    const whole = partial.split('\n');
+    partial = whole.pop() ?? '';
+    for (const line of whole) onLine(line.trim());
+  };
 }
 
 /**
@@ -123,14 +146,8 @@ function progressReader(progress: FfmpegProgress | undefined): ((chunk: Buffer) 
  * count is the honest fraction.
  */
 export function ffmpegProgress(totalFrames: number, report: (fraction: number) => void): (chunk: Buffer) => void {
-  let partial = '';
-  return (chunk) => {
-    partial += chunk.toString('utf8');
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const frame = /^frame=(\d+)/.exec(line.trim());
-      if (frame && totalFrames > 0) report(Math.min(1, Number(frame[1]) / totalFrames));
-    }
-  };
+  return lines((line) => {
+    const frame = /^frame=(\d+)/.exec(line);
+    if (frame && totalFrames > 0) report(Math.min(1, Number(frame[1]) / totalFrames));
+  });
 }
