@@ -40,12 +40,26 @@ function commandOf(pid: number): string {
   }
 }
 
+/** The command and, for ffmpeg, the file it writes (its last argument): which step of the work a process is. */
+function labelOf(pid: number): string {
+  const command = commandOf(pid);
+  if (command !== 'ffmpeg') return command;
+  try {
+    const output = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).at(-1) ?? '';
+    return `ffmpeg → ${output.split('/').at(-1)}`;
+  } catch {
+    return command;
+  }
+}
+
 export interface MemoryPeak {
   peakBytes: number;
   /** At the peak, the process holding the most (this process is `self`): says which part of the work the peak belongs to. */
   largest?: { command: string; bytes: number; self: boolean };
   /** Processes in the tree at the peak. */
   processes?: number;
+  /** The others at the peak, largest first: an ffmpeg named by the file it writes. */
+  others?: Array<{ command: string; bytes: number }>;
 }
 
 export interface MemorySampler {
@@ -66,7 +80,11 @@ export function sampleMemory(intervalMs = 100): MemorySampler {
     const total = sizes.reduce((sum, { bytes }) => sum + bytes, 0);
     if (total <= peak.peakBytes) return;
     const largest = sizes.reduce((most, size) => (size.bytes > most.bytes ? size : most), sizes[0]!);
-    peak = { peakBytes: total, largest: { command: commandOf(largest.pid), bytes: largest.bytes, self: largest.pid === process.pid }, processes: sizes.length };
+    const others = sizes
+      .filter((size) => size !== largest && size.bytes > 0)
+      .sort((a, b) => b.bytes - a.bytes)
+      .map((size) => ({ command: labelOf(size.pid), bytes: size.bytes }));
+    peak = { peakBytes: total, largest: { command: commandOf(largest.pid), bytes: largest.bytes, self: largest.pid === process.pid }, processes: sizes.length, others };
   }, intervalMs);
   return {
     peek: () => peak.peakBytes,
@@ -80,5 +98,7 @@ export function sampleMemory(intervalMs = 100): MemorySampler {
 /** "node (this process) 812 MiB of 5 processes": who held the most at the peak. */
 export function describePeak(peak: MemoryPeak): string {
   if (!peak.largest) return 'n/a';
-  return `${peak.largest.self ? 'node (this process)' : peak.largest.command} ${(peak.largest.bytes / (1 << 20)).toFixed(0)} MiB of ${peak.processes} processes`;
+  const mib = (bytes: number): string => `${(bytes / (1 << 20)).toFixed(0)} MiB`;
+  const others = (peak.others ?? []).map((other) => `${other.command} ${mib(other.bytes)}`).join(', ');
+  return `${peak.largest.self ? 'node (this process)' : peak.largest.command} ${mib(peak.largest.bytes)} of ${peak.processes} processes${others ? ` (with ${others})` : ''}`;
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '../runtime/contract/index.js';
 import { encodeSource } from '../nodes/audio/synth/encode.js';
 import { encodeFrames } from '../nodes/video/frame-encoder.js';
+import { copyablePartsArgs } from '../nodes/video/piece-encoding.js';
 import { probeMedia } from '../runtime/media/probe.js';
 import { streamInfo } from './fixtures/frames.js';
 import { treeOf } from './fixtures/process-tree.js';
@@ -37,27 +38,32 @@ describe('encodeFrames', () => {
     expect(progress.at(-1)).toBe(1);
   });
 
-  it('says once that every frame has been sent, after the last one is drawn', async () => {
-    const output = join(dir, 'sent.mp4');
+  it('reports each part of a cut output as ffmpeg closes it, while later frames are still being drawn', async () => {
     const said: string[] = [];
-    const encoding = encodeFrames({
+    let firstPart!: () => void;
+    const firstPartReported = new Promise<void>((resolve) => (firstPart = resolve));
+    await encodeFrames({
       format,
-      frameCount: 30,
+      frameCount: 120,
       codec: 'h264',
-      output,
+      codecArgs: copyablePartsArgs({ preset: 'veryfast', crf: 18, keyframeInterval: 60 }, format.fps, [60, 60]),
+      output: join(dir, 'cut-%d.mp4'),
       signal: new AbortController().signal,
-      renderFrame: (index) => {
-        said.push(`frame ${index}`);
-        return grey(index * 5);
+      renderFrame: async (index) => {
+        // Frame 100 waits for the first part (60 frames, then the encoder's look-ahead and delay); it would wait in vain
+        // if parts were only reported when the encoder exits, so it waits 30 s at most and the order below says so.
+        if (index === 100) await Promise.race([firstPartReported, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+        if (index === 100 || index === 119) said.push(`frame ${index}`);
+        return grey(index * 2);
       },
-      onFramesSent: () => said.push('sent'),
+      onSegment: (file) => {
+        said.push(file);
+        firstPart();
+      },
     });
-    await encoding;
-    said.push('finished');
-    expect(said.slice(-3)).toEqual(['frame 29', 'sent', 'finished']);
-    expect(said.filter((entry) => entry === 'sent')).toHaveLength(1);
-    expect(await streamInfo(output)).toMatchObject({ frames: 30 });
-  });
+    expect(said).toEqual(['cut-0.mp4', 'frame 100', 'frame 119', 'cut-1.mp4']);
+    for (const part of ['cut-0.mp4', 'cut-1.mp4']) expect(await streamInfo(join(dir, part))).toMatchObject({ width: 64, height: 36, frames: 60 });
+  }, 60_000);
 
   it('stops ffmpeg and rethrows when drawing a frame throws', async () => {
     const output = join(dir, 'throws.mp4');

@@ -18,17 +18,18 @@ function drawnSize(format: VideoFormat, renderScale: number): { width: number; h
 }
 
 /**
- * How a scene is cut into parts, each drawn, encoded and kept on its own
- * (whole keyframe intervals). A frame depends on its time alone (see
- * camera.ts), so when an edit makes a scene longer, the parts it already had
- * are reused and only the part holding the old end, and what follows, are
- * drawn. The first minute is kept in parts of one keyframe interval (2 s):
- * the reference episode's one-line edit draws 91 frames of the lengthened
- * scene instead of 151 with 6-s parts. Later parts are 6 s: every part is an
- * encoder of its own and a stored file, about 0.15–0.3 CPU-s beyond its
- * frames at preview size, which made a 4-minute scene 7–25 % slower in 2-s
- * parts. The cut depends on a frame's position alone, never on the scene's
- * length, so a longer scene keeps every part of the shorter one.
+ * How a scene is cut into parts, each kept on its own (whole keyframe
+ * intervals). A frame depends on its time alone (see camera.ts), so when an
+ * edit makes a scene longer, the parts it already had are reused and only the
+ * part holding the old end, and what follows, are drawn. The first minute is
+ * kept in parts of one keyframe interval (2 s): the reference episode's
+ * one-line edit draws 91 frames of the lengthened scene instead of 151 with
+ * 6-s parts. Later parts are 6 s: when every part had an encoder of its own,
+ * each cost about 0.15–0.3 CPU-s beyond its frames at preview size, which
+ * made a 4-minute scene 7–25 % slower in 2-s parts (parts drawn together now
+ * share one encoder; each is still a stored file). The cut depends on a
+ * frame's position alone, never on the scene's length, so a longer scene
+ * keeps every part of the shorter one.
  */
 const FINE_PART_SECONDS = 2;
 const FINE_UNTIL_SECONDS = 60;

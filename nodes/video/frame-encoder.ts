@@ -40,11 +40,6 @@ export interface FrameEncodeOptions {
   renderFrame(index: number): Buffer | Uint8Array | Promise<Buffer | Uint8Array>;
   onProgress?(fraction: number): void;
   /**
-   * Every frame has been drawn and sent; the encoder is finishing (x264 encodes its look-ahead, ~0.2–0.4 s at 1080p).
-   * A caller drawing several files can start on the next one here instead of waiting for this one to close.
-   */
-  onFramesSent?(): void;
-  /**
    * For an output cut into files by ffmpeg's segment muxer (`output` a
    * pattern, see `copyablePartsArgs`): each file as ffmpeg closes it, while
    * later frames are still drawn. Not with an intra-only codec, whose
@@ -110,7 +105,6 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
         const index = storedFrameOf.length - 1;
         if (index % 15 === 0) options.onProgress?.(index / frameCount);
       },
-      ...(options.onFramesSent ? { onFed: options.onFramesSent } : {}),
     });
   } finally {
     clearTimeout(watchdog);

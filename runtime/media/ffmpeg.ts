@@ -86,8 +86,6 @@ export async function feedFfmpeg(
   options: {
     making: string;
     onWritten?: (index: number) => void;
-    /** Every block is in ffmpeg's stdin, which is closed: what is left is ffmpeg finishing (an encoder's look-ahead). */
-    onFed?: () => void;
   },
 ): Promise<void> {
   const stdin = running.stdin;
@@ -107,10 +105,7 @@ export async function feedFfmpeg(
       if (!stdin.write(block)) await Promise.race([once(stdin, 'drain').catch(() => undefined), exited]);
       options.onWritten?.(index++);
     }
-    if (!failed) {
-      stdin.end();
-      options.onFed?.();
-    }
+    if (!failed) stdin.end();
   } catch (error) {
     running.stop(error instanceof PermanentError ? error : new PermanentError(`${options.making} failed`, { cause: error }));
     await running.result.catch(() => undefined);
