@@ -3,6 +3,9 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** The canvas library reads its allocator's settings when it loads (nodes/video/canvas-allocator.ts): whoever loads it first decides. */
+const canvasOnlyThroughItsModule = { regex: '^@napi-rs/canvas$', message: 'import canvases from nodes/video/canvas.ts, which loads the library after its allocator settings' };
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.reelgraph/', 'out/', 'coverage/', 'test-artifacts/'] },
   js.configs.recommended,
@@ -25,7 +28,10 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   // The architecture, enforced (README, "Architecture"): each layer imports only what it may.
-  zone('nodes/**', 'a node type imports the contract and shared runtime services, never the server, the editor or the CLI', ['server', 'editor', 'cli']),
+  zone('nodes/**', 'a node type imports the contract and shared runtime services, never the server, the editor or the CLI', ['server', 'editor', 'cli'], [canvasOnlyThroughItsModule]),
+  // The one module that loads the canvas library, after its allocator's settings.
+  zone('nodes/video/canvas.ts', 'a node type imports the contract and shared runtime services, never the server, the editor or the CLI', ['server', 'editor', 'cli']),
+  { files: ['tests/**', 'bench/**'], rules: { 'no-restricted-imports': ['error', { patterns: [canvasOnlyThroughItsModule] }] } },
   zone('runtime/**', 'the runtime knows no node type (they are handed in: runtime/workspace.ts) and no application on top of it', ['nodes', 'server', 'editor', 'cli']),
   zone('server/**', 'the server opens a workspace from the runtime (runtime/workspace.ts), never the CLI; the editor is served as built files', ['cli', 'editor']),
   zone('editor/**', 'the editor imports only the graph contract (runtime/contract) from outside its own code', ['server', 'cli', 'nodes'], [{ regex: String.raw`(^|/)runtime/(?!contract/)`, message: 'the editor imports only runtime/contract from the runtime (it runs in the browser)' }]),

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createCanvas } from '@napi-rs/canvas';
+import { createCanvas } from '../nodes/video/canvas.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphDocument } from '../runtime/contract/index.js';
 import { graph, node, startTestServer, type TestServer } from './fixtures/server.js';

@@ -19,7 +19,7 @@ import { isPrintableCell, MAX_CELLS_PER_LINE, parseAnsi } from '../nodes/overlay
 import { buildTimeline, cursorAt, cursorOn } from '../nodes/overlay/terminal/typing.js';
 import { TerminalRenderer } from '../nodes/overlay/terminal/draw.js';
 import { terminalThemeNames } from '../nodes/overlay/terminal/themes.js';
-import type { Canvas } from '@napi-rs/canvas';
+import type { Canvas } from '../nodes/video/canvas.js';
 import { frameCountOf } from '../nodes/video/profiles.js';
 import { grabFrame, meanColour, streamInfo, transparentFraction, type Frame, type Rect } from './fixtures/frames.js';
 import { createHarness, graph, type Harness } from './fixtures/harness.js';

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCanvas } from '@napi-rs/canvas';
+import { createCanvas } from '../nodes/video/canvas.js';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { AssetPathError, resolveAsset, resolveAssetRoots } from '../nodes/assets/asset-roots.js';
 import { moveFor, viewAt } from '../nodes/scene/image/ken-burns.js';

@@ -8,7 +8,7 @@
  * what Inter's Latin subsets lack.
  */
 import { createRequire } from 'node:module';
-import { GlobalFonts, createCanvas, loadImage, type SKRSContext2D } from '@napi-rs/canvas';
+import { GlobalFonts, createCanvas, loadImage, type SKRSContext2D } from '../video/canvas.js';
 import { PermanentError } from '../../runtime/contract/index.js';
 import { ffmpegPath, runTool } from '../../runtime/media/binaries.js';
 import { fitFilter } from '../video/conform.js';

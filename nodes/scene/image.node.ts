@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '../video/canvas.js';
 import { defineNode, nodeParams, PermanentError, Type, type ScenePrompt, type Static } from '../../runtime/contract/index.js';
 import { assetRootsParamSchema, digestAssetFiles, listAssetFolder, permittedAssetRoots, resolveAsset } from '../assets/asset-roots.js';
 import { storeClip } from '../video/clip.js';

@@ -20,7 +20,7 @@
  * premultiplied or not, so it is read with `canvas.data()`, without the
  * conversion (about 1 ms of a 14 ms frame at 1080p).
  */
-import { createCanvas, type Canvas } from '@napi-rs/canvas';
+import { createCanvas, type Canvas } from '../../video/canvas.js';
 import type { VideoFormat } from '../../video/profiles.js';
 import type { CellStyle } from './ansi.js';
 import { drawLiveEffects, glassLayer, noiseTiles, roundRect, transitions, type Rect, type TransitionName } from './effects.js';

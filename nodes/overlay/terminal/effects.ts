@@ -4,7 +4,7 @@
  * at random offsets; transitions redraw the finished window, so the rest of
  * the frame code knows nothing about them.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '../../video/canvas.js';
 import { mulberry32 } from '../../../runtime/util/random.js';
 import { css, type EffectLevels, type TerminalTheme } from './themes.js';
 

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
-import { GlobalFonts } from '@napi-rs/canvas';
+import { GlobalFonts } from '../../video/canvas.js';
 import { PermanentError } from '../../../runtime/contract/index.js';
 
 export interface TerminalFontSpec {

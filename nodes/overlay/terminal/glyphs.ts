@@ -3,7 +3,7 @@
  * because the shipped fonts lack them (and a system font must never stand
  * in). Anything else the fonts lack is drawn as REPLACEMENT.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../video/canvas.js';
 
 export const REPLACEMENT = '?';
 

@@ -5,7 +5,7 @@
  * film while a locked-off picture stays still underneath; shifting the
  * vignette by a few pixels is invisible.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '../../video/canvas.js';
 import { createRandom, unitOf } from './random.js';
 import type { FrameTime, Size } from './stage.js';
 

@@ -4,7 +4,7 @@
  * under its camera pose, with what moves drawn over them, then the
  * atmosphere's screen effects, the vignette and grain.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '../../video/canvas.js';
 import { createCamera, layerMatrix, type Camera } from './camera.js';
 import { createFinish } from './finish.js';
 import { motifs } from './motifs/index.js';

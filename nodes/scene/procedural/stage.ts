@@ -5,7 +5,7 @@
  * drawn every frame in the same coordinates (the plane's), so the camera
  * carries both alike.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '../../video/canvas.js';
 import { OVERSCAN } from './camera.js';
 import type { Palette } from './palette.js';
 import type { Random } from './random.js';

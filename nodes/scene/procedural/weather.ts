@@ -4,7 +4,7 @@
  * layers and screen effects that draw them. Particles are placed by the
  * seed and moved by time alone, so a frame never depends on the previous one.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '../../video/canvas.js';
 import { css, hex, mix, type Rgb } from './palette.js';
 import { unitOf } from './random.js';
 import { frameY, framesOfArea, type Atmosphere, type FrameTime, type Layer, type Stage } from './stage.js';

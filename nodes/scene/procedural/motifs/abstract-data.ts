@@ -4,7 +4,7 @@
  * translucent chart panels in the foreground. Colours come from the scene's
  * light colour, so "red alert" and "calm teal" explainers differ.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '../../../video/canvas.js';
 import { css, hex, mix, scale, type Rgb } from '../palette.js';
 import type { Random } from '../random.js';
 import { frameX, frameY, planeCanvas, type FrameTime, type Stage } from '../stage.js';

@@ -5,7 +5,7 @@
  * skyline where the street ends. Facades are split into distance bands, each
  * its own layer, so a moving camera shows parallax.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { css, hex, mix, scale, type Rgb } from '../palette.js';
 import type { Random } from '../random.js';
 import { frameX, frameY, planeCanvas, type Layer, type Stage } from '../stage.js';

@@ -4,7 +4,7 @@
  * scene's light colour along the ceiling, a raised tile floor catching their
  * reflection, cable trays overhead and a lit exit at the far end.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { css, hex, mix, scale, type Rgb } from '../palette.js';
 import { unitOf, type Random } from '../random.js';
 import { planeCanvas, type FrameTime, type Layer, type Stage } from '../stage.js';

@@ -3,7 +3,7 @@
  * haze, rolling dunes with lit crests and shaded lees, a saguaro or two in
  * the foreground and sand streaming off the nearest crest in the wind.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { css, hex, mix, scale, type Rgb } from '../palette.js';
 import type { Random } from '../random.js';
 import { frameX, frameY, planeCanvas, type FrameTime, type Layer, type Stage } from '../stage.js';

@@ -3,7 +3,7 @@
  * come closer, big trunks and undergrowth framing the foreground, shafts of
  * light between the trees and floating motes (fireflies after dark).
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { css, hex, mix, scale, type Rgb } from '../palette.js';
 import { planeCanvas, frameX, frameY, type FrameTime, type Layer, type Stage } from '../stage.js';
 import type { Motif } from './motif.js';

@@ -4,7 +4,7 @@
  * outside), a shaft of window light with dust in it, a desk with a glowing
  * monitor and lamp, a bookshelf, and a potted plant in the foreground.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { css, hex, mix, scale, type Rgb } from '../palette.js';
 import type { Random } from '../random.js';
 import { planeCanvas, type Layer, type Stage } from '../stage.js';

@@ -3,7 +3,7 @@
  * lighthouse, water darkening toward the camera, rows of moving wave crests
  * spaced by perspective, and a glittering path of light under the sun or moon.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { css, hex, mix, scale } from '../palette.js';
 import { unitOf, type Random } from '../random.js';
 import { frameX, frameY, planeCanvas, type FrameTime, type PlaneBox, type Stage } from '../stage.js';

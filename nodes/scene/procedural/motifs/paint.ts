@@ -3,7 +3,7 @@
  * clouds, haze, ridgelines, building rows and trees. All draw in plane
  * coordinates, sized in 1080p pixels times `stage.unit`.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '../../../video/canvas.js';
 import { css, mix, scale, type Rgb } from '../palette.js';
 import type { Random } from '../random.js';
 import type { Stage } from '../stage.js';

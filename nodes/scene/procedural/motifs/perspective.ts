@@ -4,7 +4,7 @@
  * ground, z away from the camera) projected onto the plane, plus the
  * distance fade that makes far things dissolve into the air.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { mix, type Rgb } from '../palette.js';
 import type { Stage } from '../stage.js';
 

@@ -4,7 +4,7 @@
  * a few tumbling rocks close to the camera. Stars twinkle; nothing else
  * needs to move for the camera to sell the depth.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { css, hex, mix, scale, type Rgb } from '../palette.js';
 import type { Random } from '../random.js';
 import { frameX, frameY, framesOfArea, planeCanvas, type FrameTime, type Stage } from '../stage.js';

@@ -3,7 +3,7 @@
  * across, or both (as the brief names a bar chart, a line graph or just a
  * chart), over a grid drawn once. Only bars and line are drawn per frame.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { paintGlow } from '../motifs/paint.js';
 import { css, mix, scale } from '../palette.js';
 import { planeCanvas, type Stage } from '../stage.js';

@@ -6,7 +6,7 @@
  * umbrella everyone has one. Sized by the shot: seen whole in a wide
  * shot, from the knees up in a medium one, head and shoulders in a close-up.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '../../../video/canvas.js';
 import { css, mix, scale, type Rgb } from '../palette.js';
 import { wobble } from '../random.js';
 import { frameX, frameY, type Layer, type Stage } from '../stage.js';

@@ -4,7 +4,7 @@
  * nothing for it), and out-of-focus highlights (bokeh) floating in the
  * distance. What such layers animate (blinking LEDs, rain) stays sharp.
  */
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type SKRSContext2D } from '../../../video/canvas.js';
 import { css, mix, type Rgb } from '../palette.js';
 import { planeCanvas, type Layer, type Stage } from '../stage.js';
 

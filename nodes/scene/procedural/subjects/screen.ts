@@ -4,7 +4,7 @@
  * is set once into a tall opaque strip; a frame shows a window of it, so the
  * screen costs one cropped blit and its bezel one stroke.
  */
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type SKRSContext2D } from '../../../video/canvas.js';
 import { paintGlow } from '../motifs/paint.js';
 import { css, mix, scale } from '../palette.js';
 import { planeCanvas, type Stage } from '../stage.js';

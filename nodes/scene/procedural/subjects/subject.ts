@@ -3,7 +3,7 @@
  * subject hands the renderer (its layers, its depth for the focus, and where
  * it sits in the frame for cuts to frame it).
  */
-import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
+import type { Canvas, SKRSContext2D } from '../../../video/canvas.js';
 import { drawGlow, glowSprite } from '../motifs/paint.js';
 import { mix } from '../palette.js';
 import { wobble } from '../random.js';

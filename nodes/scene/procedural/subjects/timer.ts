@@ -5,7 +5,7 @@
  * Each reading is a function of the frame's time alone (a countdown comes
  * round again), and only the digits and the bar are drawn per frame.
  */
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { SKRSContext2D } from '../../../video/canvas.js';
 import { paintGlow } from '../motifs/paint.js';
 import { css, mix, scale } from '../palette.js';
 import { planeCanvas, type Stage } from '../stage.js';
