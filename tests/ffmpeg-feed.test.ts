@@ -65,6 +65,25 @@ describe('encodeFrames', () => {
     for (const part of ['cut-0.mp4', 'cut-1.mp4']) expect(await streamInfo(join(dir, part))).toMatchObject({ width: 64, height: 36, frames: 60 });
   }, 60_000);
 
+  it('leaves none of the frames it was given uncollected once it returns (their memory is mostly outside the JavaScript heap)', async () => {
+    const frames: Array<WeakRef<Buffer>> = [];
+    await encodeFrames({
+      format,
+      frameCount: 30,
+      codec: 'h264',
+      output: join(dir, 'collected.mp4'),
+      signal: new AbortController().signal,
+      renderFrame: (index) => {
+        const frame = grey(index * 5);
+        frames.push(new WeakRef(frame));
+        return frame;
+      },
+    });
+    // A WeakRef holds its target until the job that last read it ends: look from a later one.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(frames.filter((frame) => frame.deref() !== undefined)).toHaveLength(0);
+  });
+
   it('stops ffmpeg and rethrows when drawing a frame throws', async () => {
     const output = join(dir, 'throws.mp4');
     const broken = new Error('the brush broke');

@@ -11,6 +11,7 @@
  */
 import { PermanentError, TimeoutError } from '../../runtime/contract/index.js';
 import { feedFfmpeg, startFfmpeg } from '../../runtime/media/ffmpeg.js';
+import { collectGarbage } from '../../runtime/process/collect-garbage.js';
 import { clipCodecs, type ClipCodecName } from './codecs.js';
 import { shareRepeatedSamples } from './mov-shared-samples.js';
 import type { VideoFormat } from './profiles.js';
@@ -108,6 +109,10 @@ export async function encodeFrames(options: FrameEncodeOptions): Promise<void> {
     });
   } finally {
     clearTimeout(watchdog);
+    // The frames are garbage now (the last one once this lets go of it), most of their memory outside V8's heap, where
+    // V8 does not look (see collect-garbage.ts).
+    previous = undefined;
+    collectGarbage();
   }
   if (stored < frameCount) await shareRepeatedSamples(output, storedFrameOf);
   options.onProgress?.(1);
