@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const nodesImportOnly = 'a node type imports the contract and shared runtime services, never the server, the editor or the CLI';
 /** The canvas library reads its allocator's settings when it loads (nodes/video/canvas-allocator.ts): whoever loads it first decides. */
 const canvasOnlyThroughItsModule = { regex: '^@napi-rs/canvas$', message: 'import canvases from nodes/video/canvas.ts, which loads the library after its allocator settings' };
 
@@ -28,9 +29,9 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   // The architecture, enforced (README, "Architecture"): each layer imports only what it may.
-  zone('nodes/**', 'a node type imports the contract and shared runtime services, never the server, the editor or the CLI', ['server', 'editor', 'cli'], [canvasOnlyThroughItsModule]),
+  zone('nodes/**', nodesImportOnly, ['server', 'editor', 'cli'], [canvasOnlyThroughItsModule]),
   // The one module that loads the canvas library, after its allocator's settings.
-  zone('nodes/video/canvas.ts', 'a node type imports the contract and shared runtime services, never the server, the editor or the CLI', ['server', 'editor', 'cli']),
+  zone('nodes/video/canvas.ts', nodesImportOnly, ['server', 'editor', 'cli']),
   { files: ['tests/**', 'bench/**'], rules: { 'no-restricted-imports': ['error', { patterns: [canvasOnlyThroughItsModule] }] } },
   zone('runtime/**', 'the runtime knows no node type (they are handed in: runtime/workspace.ts) and no application on top of it', ['nodes', 'server', 'editor', 'cli']),
   zone('server/**', 'the server opens a workspace from the runtime (runtime/workspace.ts), never the CLI; the editor is served as built files', ['cli', 'editor']),
