@@ -70,6 +70,13 @@ export interface MemorySampler {
 
 export function sampleMemory(intervalMs = 100): MemorySampler {
   let peak: MemoryPeak = { peakBytes: process.memoryUsage().rss };
+  // A process keeps its label for life: read /proc once per process, not at every new peak.
+  const labels = new Map<number, string>();
+  const label = (pid: number): string => {
+    const known = labels.get(pid) ?? labelOf(pid);
+    labels.set(pid, known);
+    return known;
+  };
   const linux = process.platform === 'linux';
   const timer = setInterval(() => {
     if (!linux) {
@@ -83,7 +90,7 @@ export function sampleMemory(intervalMs = 100): MemorySampler {
     const others = sizes
       .filter((size) => size !== largest && size.bytes > 0)
       .sort((a, b) => b.bytes - a.bytes)
-      .map((size) => ({ command: labelOf(size.pid), bytes: size.bytes }));
+      .map((size) => ({ command: label(size.pid), bytes: size.bytes }));
     peak = { peakBytes: total, largest: { command: commandOf(largest.pid), bytes: largest.bytes, self: largest.pid === process.pid }, processes: sizes.length, others };
   }, intervalMs);
   return {
