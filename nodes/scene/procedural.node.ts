@@ -199,8 +199,10 @@ export default defineNode({
           renderFrame: (index) => draw.frame(first + index),
           onProgress: (fraction) => ctx.progress(((first + fraction * frames) / frameCount) * 0.97, `scene ${scene}`),
           onSegment: (name) => {
-            const part = run[written++];
-            storing = storing.then(() => (part ? store(join(dir, name), part) : Promise.reject(new Error(`ffmpeg wrote more parts than the ${run.length} asked for`))));
+            // The muxer numbers its files from 0 (the `%d` in the output pattern): the number says which part this is.
+            const part = run[Number(/-part-(\d+)\.mp4$/.exec(name)?.[1] ?? Number.NaN)];
+            written += 1;
+            storing = storing.then(() => (part ? store(join(dir, name), part) : Promise.reject(new Error(`ffmpeg wrote ${name}, not one of the ${run.length} parts asked for`))));
             storing.catch((error: unknown) => stop.abort(error));
           },
         }).catch(async (error: unknown) => {
