@@ -13,6 +13,7 @@ import { PermanentError } from '../runtime/contract/index.js';
 import { encodeSource } from '../nodes/audio/synth/encode.js';
 import { encodeFrames } from '../nodes/video/frame-encoder.js';
 import { copyablePartsArgs } from '../nodes/video/piece-encoding.js';
+import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
 import { probeMedia } from '../runtime/media/probe.js';
 import { streamInfo } from './fixtures/frames.js';
 import { treeOf } from './fixtures/process-tree.js';
@@ -63,6 +64,28 @@ describe('encodeFrames', () => {
     });
     expect(said).toEqual(['cut-0.mp4', 'frame 100', 'frame 119', 'cut-1.mp4']);
     for (const part of ['cut-0.mp4', 'cut-1.mp4']) expect(await streamInfo(join(dir, part))).toMatchObject({ width: 64, height: 36, frames: 60 });
+  }, 60_000);
+
+  it('is done with a frame once it asks for the frame after next, so a renderer can draw into two buffers in turn', async () => {
+    // Frames larger than a pipe's buffer, so each write waits for ffmpeg to take it, as a real frame's does.
+    const large = { width: 320, height: 240, fps: 30 };
+    const buffers = [Buffer.alloc(large.width * large.height * 4), Buffer.alloc(large.width * large.height * 4)];
+    const output = join(dir, 'two-buffers.mov');
+    const frames = 40;
+    await encodeFrames({
+      format: large,
+      frameCount: frames,
+      codec: 'prores4444',
+      output,
+      signal: new AbortController().signal,
+      renderFrame: (index) => (buffers[index % 2] as Buffer).fill(index * 6),
+    });
+    const { stdout } = await runTool(ffmpegPath(), ['-v', 'error', '-i', output, '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], { timeoutMs: 60_000 });
+    const size = large.width * large.height;
+    expect(stdout.length).toBe(frames * size);
+    // Each frame shows its own level: a frame the encoder read after the renderer drew over it would show a later one.
+    const levels = Array.from({ length: frames }, (_, i) => Math.round(stdout.subarray(i * size, (i + 1) * size).reduce((sum, value) => sum + value, 0) / size));
+    expect(levels).toEqual(Array.from({ length: frames }, (_, i) => i * 6));
   }, 60_000);
 
   it('leaves none of the frames it was given uncollected once it returns (their memory is mostly outside the JavaScript heap)', async () => {

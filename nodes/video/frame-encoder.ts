@@ -37,7 +37,11 @@ export interface FrameEncodeOptions {
   idleTimeoutMs?: number;
   /** Extra output args (e.g. metadata); placed before the output path. Filters here must not change with time: a repeated frame of an intra-only codec is encoded once. */
   extraArgs?: readonly string[];
-  /** One frame's pixels: width × height × 4 bytes. Returning the same buffer again says the frame repeats the one before. */
+  /**
+   * One frame's pixels: width × height × 4 bytes. Returning the same buffer again says the frame repeats the one
+   * before. The encoder is done with a frame's buffer once it asks for the frame after next, so a renderer may draw
+   * each new frame into the buffer of the frame before last (two buffers in turn) instead of allocating one.
+   */
   renderFrame(index: number): Buffer | Uint8Array | Promise<Buffer | Uint8Array>;
   onProgress?(fraction: number): void;
   /**

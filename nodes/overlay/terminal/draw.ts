@@ -137,6 +137,11 @@ export class TerminalRenderer {
   private textKey = '';
   private frameKey = '';
   private pixels: Uint8Array | undefined;
+  /**
+   * Steady frames are drawn into these in turn. Each needs all of a frame's pixels, and a fresh buffer a frame cost
+   * the drawing thread about a quarter of its time in the kernel, faulting in and zeroing new pages.
+   */
+  private readonly buffers: Uint8Array[] = [];
   /** Frames drawn (not repeated), for the bench. */
   drawn = 0;
 
@@ -171,7 +176,11 @@ export class TerminalRenderer {
     this.stage = createCanvas(g.region.width, g.region.height);
   }
 
-  /** Straight-alpha RGBA of the region for frame `index`. The same buffer comes back when nothing changed. */
+  /**
+   * Straight-alpha RGBA of the region for frame `index`. The same buffer comes back when nothing changed; a new frame
+   * may be drawn into the buffer of the frame before last, which the frame encoder is done with by then (see
+   * `renderFrame` in frame-encoder.ts): copy a frame to keep it.
+   */
   frame(index: number): Uint8Array {
     const { settings, timeline, geometry: g } = this;
     const t = index / settings.format.fps;
@@ -195,10 +204,13 @@ export class TerminalRenderer {
     return this.pixels;
   }
 
-  /** The chrome's pixels with the screen's copied in, row by row. A fresh buffer: the encoder may still hold the last one. */
+  /** The chrome's pixels with the screen's copied in, row by row, in the buffer not holding the last frame (the encoder may still be writing that one, and the same buffer again would say the frame repeats). */
   private screenFrame(): Uint8Array {
     const { screen, region } = this.geometry;
-    const pixels = new Uint8Array(this.template);
+    // At most two: one of them is never the last frame.
+    let pixels = this.buffers.find((buffer) => buffer !== this.pixels);
+    if (!pixels) this.buffers.push((pixels = new Uint8Array(this.template.length)));
+    pixels.set(this.template);
     const data = this.opaqueTube ? this.screenCanvas.data() : this.screenCanvas.getContext('2d').getImageData(0, 0, screen.width, screen.height).data;
     const row = screen.width * 4;
     for (let y = 0; y < screen.height; y++) {
