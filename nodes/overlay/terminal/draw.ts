@@ -134,6 +134,8 @@ export class TerminalRenderer {
   private readonly textLayer: Canvas;
   private readonly screenCanvas: Canvas;
   private readonly stage: Canvas;
+  /** What a transition frame is drawn into. */
+  private readonly transitionCanvas: Canvas;
   private textKey = '';
   private frameKey = '';
   private pixels: Uint8Array | undefined;
@@ -174,6 +176,7 @@ export class TerminalRenderer {
     this.textLayer = createCanvas(width, height);
     this.screenCanvas = createCanvas(width, height);
     this.stage = createCanvas(g.region.width, g.region.height);
+    this.transitionCanvas = createCanvas(g.region.width, g.region.height);
   }
 
   /**
@@ -225,8 +228,9 @@ export class TerminalRenderer {
     stage.clearRect(0, 0, g.region.width, g.region.height);
     stage.drawImage(this.chrome, 0, 0);
     stage.drawImage(this.screenCanvas, g.screen.x, g.screen.y);
-    const out = createCanvas(g.region.width, g.region.height);
-    const ctx = out.getContext('2d');
+    const ctx = this.transitionCanvas.getContext('2d');
+    // Cleared, and every setting back to its default, as a new canvas would be.
+    ctx.reset();
     if (settings.opaqueBackground) {
       ctx.fillStyle = css(settings.opaqueBackground);
       ctx.fillRect(0, 0, g.region.width, g.region.height);
