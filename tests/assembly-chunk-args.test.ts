@@ -5,6 +5,7 @@
  * to render plausibly would slip past them. Here any change to the filter
  * graph or the encode arguments fails until the expected text is updated.
  */
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { ArtifactHandle } from '../runtime/contract/index.js';
 import type { ChunkLayer, RenderChunk } from '../nodes/assembly/chunks.node.js';
@@ -131,10 +132,11 @@ describe('decodeThreadsFor', () => {
 });
 
 describe('chunkEncodeArgs', () => {
-  it('encodes H.264 at the profile’s preset and quality, a closed GOP every 2 s, the piece’s exact frame count, no audio', () => {
+  it('encodes H.264 at the profile’s preset and quality, a closed GOP every 2 s, a thread a core, the piece’s exact frame count, no audio', () => {
     expect(chunkEncodeArgs(chunk())).toEqual([
       '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
       '-g', '60', '-flags', '+cgop', '-bf', '2', '-video_track_timescale', '15360',
+      '-threads', String(availableParallelism()),
       '-r', '30', '-frames:v', '90',
       '-an', '-movflags', '+faststart',
     ]);

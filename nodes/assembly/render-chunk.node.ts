@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defineNode, nodeParams, PermanentError, type NodeContext, type RenderChunk } from '../../runtime/contract/index.js';
 import { ffmpegHasFilter } from '../../runtime/media/capabilities.js';
@@ -12,6 +13,13 @@ import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
 import { copiedFrom, layerIdentity, pieceEncodingOfChunk } from './piece-copy.js';
 
 /**
+ * x264's threads in a piece: one a core. Its default, one and a half a core, holds a picture more per thread for
+ * nothing while pieces run side by side on every core: a 1080p piece with an overlay peaked at 282 MB instead of
+ * 302–305 MB on two cores, in the same CPU time. Threads do not change the stream's parameters (SPS/PPS).
+ */
+const ENCODER_THREADS = availableParallelism();
+
+/**
  * Encode settings every chunk shares, so chunks join by stream copy: the
  * same codec parameters, a keyframe at every chunk start (each is its own
  * encode) and then every keyframe interval — the interval the render plan
@@ -19,7 +27,7 @@ import { copiedFrom, layerIdentity, pieceEncodingOfChunk } from './piece-copy.js
  * the scene would put them — closed GOPs and one track timescale.
  */
 export function chunkEncodeArgs(chunk: Pick<RenderChunk, 'fps' | 'frames' | 'encode'>): string[] {
-  return [...pieceStreamArgs(pieceEncodingOfChunk(chunk), chunk.fps), '-r', String(chunk.fps), '-frames:v', String(chunk.frames), '-an', '-movflags', '+faststart'];
+  return [...pieceStreamArgs(pieceEncodingOfChunk(chunk), chunk.fps), '-threads', String(ENCODER_THREADS), '-r', String(chunk.fps), '-frames:v', String(chunk.frames), '-an', '-movflags', '+faststart'];
 }
 
 /**
