@@ -1,25 +1,26 @@
 /**
  * Terminal overlay throughput at 1080p30: a ten-second terminal block
- * rendered by overlay.terminal through the engine (drawing, piping and
- * ProRes 4444 encoding of the window and its glow, which the render places
- * by position), as a real-time factor (render seconds ÷ seconds of video;
- * below 0.25 is 4× real time), with every frame counted in the output.
- * Baselines, measured in the same run: ffmpeg encoding the same number of
- * blank RGBA frames from lavfi with the same codec settings: every frame at
- * the full picture (the figure the table shows, comparable with earlier
- * runs), and the block's distinct frames at the clip's own size — the encode
- * floor no renderer can beat, since a repeated frame is stored, not encoded
- * again (blank frames are cheaper than the tube's static, so the real encode
- * costs more). Drawing
- * alone (no encoder) is timed too, and CPU seconds (this process and its
- * ffmpeg children) next to wall time, since the machine may be shared.
+ * rendered by overlay.terminal through the engine (drawing and encoding its
+ * layers: the transitions as ProRes 4444 of the window and its glow, the
+ * chrome as a still, the screen as H.264 of its own size), as a real-time
+ * factor (render seconds ÷ seconds of video; below 0.25 is 4× real time),
+ * with every frame counted in the output. Baselines, measured in the same
+ * run: ffmpeg encoding blank RGBA frames from lavfi with the same codec
+ * settings — every frame at the full picture in ProRes 4444 (the figure the
+ * table shows, comparable with earlier runs), and the clips' own encoders on
+ * as many blank frames of their sizes as they hold (blank frames are cheaper
+ * than the tube's static, so the real encode costs more) — and drawing alone,
+ * as the node draws, without an encoder. The render can beat neither. CPU
+ * seconds (this process and its ffmpeg children) are given next to wall
+ * time, since the machine may be shared.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { GRAPH_FORMAT, type ArtifactHandle, type GraphDocument, type Segment } from '../runtime/contract/index.js';
+import { GRAPH_FORMAT, type GraphDocument, type Segment } from '../runtime/contract/index.js';
+import type { Overlay } from '../runtime/contract/port-values.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
 import terminalNode, { planTerminal, terminalSegment, type TerminalParams } from '../nodes/overlay/terminal.node.js';
 import { TerminalRenderer } from '../nodes/overlay/terminal/draw.js';
@@ -42,7 +43,7 @@ export interface OverlayBenchResult {
   /** The clip as encoded, and where the render places it. */
   clip: { width: number; height: number; x: number; y: number };
   encodeFloorMs: number;
-  /** The floor for the block's distinct frames (the rest are stored once and listed again) at the clip's size. */
+  /** The clips' own encoders on as many blank frames of their sizes as they hold. */
   clipFloorMs: number;
   /** CPU (user + system, this process and its children) spent on each: wall time on a shared machine says less. */
   cpuMs: { render?: number; drawOnly?: number; encodeFloor?: number; clipFloor?: number };
@@ -99,20 +100,30 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     const { format, frameCount } = plan;
 
     const renderer = new TerminalRenderer(plan.timeline, plan.settings);
-    const { region } = renderer.geometry;
+    const { region, screen } = renderer.geometry;
+    // Drawn as the node draws a transparent block: the transitions whole, the steady frames as the screen alone.
+    const transitions = renderer.transitionFrames(frameCount);
+    const steady = { from: transitions.in, to: frameCount - transitions.out };
     const drawOnly = await timed(() => {
-      for (let i = 0; i < frameCount; i++) renderer.frame(i);
+      for (let i = 0; i < frameCount; i++) {
+        if (i >= steady.from && i < steady.to) renderer.screen(i);
+        else renderer.frame(i);
+      }
     });
 
-    const floor = (width: number, height: number, frames: number): Promise<unknown> =>
+    const blank = (width: number, height: number, frames: number, codec: 'prores4444' | 'h264', file: string): Promise<unknown> =>
       runTool(
         ffmpegPath(),
-        ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=black@0:s=${width}x${height}:r=${format.fps},format=rgba`, '-frames:v', String(frames), ...clipCodecs.prores4444.args, join(dir, 'floor.mov')],
+        ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=black@0:s=${width}x${height}:r=${format.fps},format=rgba`, '-frames:v', String(frames), ...clipCodecs[codec].args, join(dir, file)],
         { timeoutMs: 600_000 },
       );
-    const encodeFloor = await timed(() => floor(format.width, format.height, frameCount));
-    // renderer.drawn: the distinct frames, counted by the drawing above.
-    const clipFloor = await timed(() => floor(region.width, region.height, renderer.drawn));
+    const encodeFloor = await timed(() => blank(format.width, format.height, frameCount, 'prores4444', 'floor.mov'));
+    // The clips' own encoders on blank frames: the transitions' frames in ProRes 4444 at the region's size (every one
+    // distinct), the steady ones in H.264 at the screen's.
+    const clipFloor = await timed(async () => {
+      if (transitions.in + transitions.out > 0) await blank(region.width, region.height, transitions.in + transitions.out, 'prores4444', 'transitions.mov');
+      if (steady.to > steady.from) await blank(screen.width, screen.height, steady.to - steady.from, 'h264', 'screen.mp4');
+    });
 
     const engine = benchEngine(dir);
     const graph: GraphDocument = {
@@ -126,11 +137,17 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     };
     const { value: result, ms: renderMs, cpu: renderCpu } = await timed(() => engine.run(graph, { inputs: { blocks: [segment] }, outDir: join(dir, 'out'), noCache: true }));
     if (result.status !== 'done') throw new Error(`overlay bench run ${result.status}: ${result.error?.message}`);
-    const overlay = (result.outputs.overlays as Array<{ clip: ArtifactHandle; position?: { x: number; y: number } }>)[0]!;
-    const { clip } = overlay;
-    const path = await engine.services.artifacts.localPath(clip);
-    const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path], { timeoutMs: 120_000 });
-    const framesInOutput = Number(stdout.toString().trim());
+    const overlay = (result.outputs.overlays as Overlay[])[0]!;
+    const layers = overlay.layers ?? [{ name: 'whole', clip: overlay.clip!, start: 0, duration: overlay.duration!, ...(overlay.position ? { position: overlay.position } : {}) }];
+    // Every frame of the block in exactly one clip; a still stands for the frames of the screen over it.
+    let framesInOutput = 0;
+    for (const layer of layers) {
+      if (layer.clip.mime.startsWith('image/')) continue;
+      const path = await engine.services.artifacts.localPath(layer.clip);
+      const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path], { timeoutMs: 120_000 });
+      framesInOutput += Number(stdout.toString().trim());
+    }
+    const outermost = layers.reduce((widest, layer) => (layer.clip.width * layer.clip.height > widest.clip.width * widest.clip.height ? layer : widest));
     const videoSeconds = frameCount / format.fps;
     return {
       profile: `${format.width}×${format.height}@${format.fps}`,
@@ -142,14 +159,14 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
       realTimeFactor: renderMs / 1000 / videoSeconds,
       drawnFrames: renderer.drawn,
       drawOnlyMs: drawOnly.ms,
-      clip: { width: clip.width ?? format.width, height: clip.height ?? format.height, x: overlay.position?.x ?? 0, y: overlay.position?.y ?? 0 },
+      clip: { width: outermost.clip.width, height: outermost.clip.height, x: outermost.position?.x ?? 0, y: outermost.position?.y ?? 0 },
       encodeFloorMs: encodeFloor.ms,
       clipFloorMs: clipFloor.ms,
       cpuMs: { render: renderCpu, drawOnly: drawOnly.cpu, encodeFloor: encodeFloor.cpu, clipFloor: clipFloor.cpu },
       encodeFloorRealTimeFactor: encodeFloor.ms / 1000 / videoSeconds,
       renderOverFloor: renderMs / encodeFloor.ms,
       renderOverClipFloor: renderMs / clipFloor.ms,
-      megabytes: clip.bytes / 1e6,
+      megabytes: layers.reduce((sum, layer) => sum + layer.clip.bytes, 0) / 1e6,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

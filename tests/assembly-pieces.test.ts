@@ -26,6 +26,7 @@ let media: string;
 let sceneClip: ArtifactHandle;
 let secondClip: ArtifactHandle;
 let overlayClip: ArtifactHandle;
+let stillClip: ArtifactHandle;
 let mix: ArtifactHandle;
 
 async function put(file: string, mime: string): Promise<ArtifactHandle> {
@@ -42,10 +43,13 @@ beforeAll(async () => {
   // A window-sized transparent overlay with a white box, as a terminal overlay is (ProRes 4444 with alpha): laid at OVERLAY_AT, the box lands low on the left (10,70).
   await ff(['-f', 'lavfi', '-i', `color=c=black@0.0:s=64x50:r=${FPS}:d=4,format=yuva444p10le,drawbox=x=4:y=6:w=60:h=40:color=white@1:t=fill:replace=1`, '-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', join(media, 'overlay.mov')]);
   await ff(['-f', 'lavfi', '-i', `sine=f=440:d=${TOTAL}:sample_rate=48000`, '-ac', '2', '-c:a', 'pcm_s16le', join(media, 'mix.wav')]);
-  [sceneClip, secondClip, overlayClip, mix] = await Promise.all([
+  // A still layer, as a terminal overlay's chrome is: a red box with a clear border.
+  await ff(['-f', 'lavfi', '-i', 'color=c=black@0.0:s=48x36,format=rgba,drawbox=x=4:y=3:w=40:h=30:color=red@1:t=fill:replace=1', '-frames:v', '1', join(media, 'still.png')]);
+  [sceneClip, secondClip, overlayClip, stillClip, mix] = await Promise.all([
     put(join(media, 'scene1.mp4'), 'video/mp4'),
     put(join(media, 'scene2.mp4'), 'video/mp4'),
     put(join(media, 'overlay.mov'), 'video/quicktime'),
+    put(join(media, 'still.png'), 'image/png'),
     put(join(media, 'mix.wav'), 'audio/wav'),
   ]);
 }, 180_000);
@@ -62,7 +66,15 @@ const OVERLAY_AT = { x: 6, y: 64 };
 const SPANNING_CUE = { start: 16.5, end: 19.5, text: 'Across the boundary' };
 const LATE_CUE = { start: 21, end: 23, text: 'Late in the scene' };
 
-const timeline = (): Timeline => longSceneTimeline('Pieces', { scene: sceneClip, second: secondClip, overlay: overlayClip, overlayAt: OVERLAY, overlayPosition: OVERLAY_AT });
+/** The still spans the 12 s boundary too: frames 345–374. */
+const STILL = { start: 11.5, duration: 1 };
+const STILL_AT = { x: 100, y: 20 };
+
+function timeline(): Timeline {
+  const laid = longSceneTimeline('Pieces', { scene: sceneClip, second: secondClip, overlay: overlayClip, overlayAt: OVERLAY, overlayPosition: OVERLAY_AT });
+  laid.tracks.find((track) => track.kind === 'overlay')!.clips.push({ id: 'still', ...STILL, media: stillClip, sourceIn: 0, sceneId: 's1', position: STILL_AT });
+  return laid;
+}
 const renderGraph = piecesGraph('boxed');
 
 type Area = { x: number; y: number; width: number; height: number };
@@ -81,6 +93,8 @@ const white = (frame: Frame, area: Area): number => count(frame, area, (r, g, b)
 /** The boxed caption look's dark box behind the text: the scene clip's frames are never this dark (blue is 128 throughout). */
 const dark = (frame: Frame, area: Area): number => count(frame, area, (r, g, b) => r < 60 && g < 60 && b < 60);
 const overlayBox = { x: 15, y: 75, width: 50, height: 30 };
+/** The still's red box, laid at STILL_AT: the scene clip's frames are never this red (blue is 128 throughout). */
+const red = (frame: Frame): number => count(frame, { x: STILL_AT.x, y: STILL_AT.y, width: 48, height: 36 }, (r, g, b) => r > 200 && g < 60 && b < 60);
 const captionBand = { x: 0, y: 130, width: W, height: 50 };
 
 describe('render pieces of bounded length', () => {
@@ -124,6 +138,14 @@ describe('render pieces of bounded length', () => {
     // The caption covers 16.5–19.5 s, across the cut at 18 s (frame 540).
     for (const index of [539, 540]) expect(dark(await grabFrame(file, index), captionBand), `caption at frame ${index}`).toBeGreaterThan(200);
     expect(dark(await grabFrame(file, 480), captionBand)).toBe(0);
+  }, 120_000);
+
+  it('show a still on exactly its layer’s frames, on both sides of a piece boundary, at its position', async () => {
+    expect(file).toBeDefined();
+    // 11.5–12.5 s: frames 345 to 374, across the cut at frame 360. The box is 40×30; a few pixels at its edge are
+    // blended by the 4:2:0 chroma.
+    for (const index of [345, 359, 360, 374]) expect(red(await grabFrame(file, index)), `still at frame ${index}`).toBeGreaterThan(1000);
+    for (const index of [344, 375]) expect(red(await grabFrame(file, index)), `no still at frame ${index}`).toBe(0);
   }, 120_000);
 
   it('re-encode only the piece an edit late in the scene touches', async () => {

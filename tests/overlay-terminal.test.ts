@@ -26,29 +26,81 @@ import { createHarness, graph, type Harness } from './fixtures/harness.js';
 
 const repo = resolve(import.meta.dirname, '..');
 
+interface Clip {
+  hash: string;
+  duration: number;
+  width: number;
+  height: number;
+  frameRate?: number;
+  mime: string;
+}
+
 interface Overlay {
   kind: string;
   sceneId: string;
   segmentId: string;
   start: number;
   duration: number;
-  clip: { hash: string; duration: number; width: number; height: number; frameRate: number; mime: string };
+  clip?: Clip;
   position?: { x: number; y: number };
+  layers?: Array<{ name: string; clip: Clip; position?: { x: number; y: number }; start: number; duration: number }>;
   window: Rect;
+}
+
+/** One clip of an overlay, on disk, and the frames of the overlay it covers. */
+interface Part {
+  name: string;
+  clip: Clip;
+  path: string;
+  position: { x: number; y: number };
+  first: number;
+  frames: number;
+}
+
+type Rendered = Overlay & { parts: Part[] };
+
+/** The overlay's clips, bottom first: its layers, or its one clip. */
+async function partsOf(overlay: Overlay): Promise<Part[]> {
+  const frame = (seconds: number): number => Math.round(seconds * 30);
+  const layers = overlay.layers ?? [{ name: 'whole', clip: overlay.clip!, start: 0, duration: overlay.duration, ...(overlay.position ? { position: overlay.position } : {}) }];
+  return Promise.all(
+    layers.map(async (layer) => ({
+      name: layer.name,
+      clip: layer.clip,
+      path: await h.engine.services.artifacts.localPath(layer.clip),
+      position: layer.position ?? { x: 0, y: 0 },
+      first: frame(layer.start),
+      frames: frame(layer.start + layer.duration) - frame(layer.start),
+    })),
+  );
 }
 
 /**
  * Frame `index` of an overlay as the render lays it over a `picture`-sized
- * frame: its clip pasted at its position into a clear picture (a full-frame
- * clip, at 0,0, is the frame itself).
+ * frame: each of its clips that covers the frame (a still's one picture, a
+ * clip's own frame) laid over the ones below at its position, into a clear
+ * picture, straight alpha.
  */
-async function placedFrame(overlay: Overlay & { path: string }, index: number, picture: { width: number; height: number }): Promise<Frame> {
-  const clip = await grabFrame(overlay.path, index);
-  const { x, y } = overlay.position ?? { x: 0, y: 0 };
-  expect(x + clip.width).toBeLessThanOrEqual(picture.width);
-  expect(y + clip.height).toBeLessThanOrEqual(picture.height);
+async function placedFrame(overlay: Rendered, index: number, picture: { width: number; height: number }): Promise<Frame> {
   const data = Buffer.alloc(picture.width * picture.height * 4);
-  for (let row = 0; row < clip.height; row++) clip.data.copy(data, ((y + row) * picture.width + x) * 4, row * clip.width * 4, (row + 1) * clip.width * 4);
+  for (const part of overlay.parts) {
+    if (index < part.first || index >= part.first + part.frames) continue;
+    const clip = await grabFrame(part.path, part.clip.mime.startsWith('image/') ? 0 : index - part.first);
+    const { x, y } = part.position;
+    expect(x + clip.width).toBeLessThanOrEqual(picture.width);
+    expect(y + clip.height).toBeLessThanOrEqual(picture.height);
+    for (let row = 0; row < clip.height; row++) {
+      for (let col = 0; col < clip.width; col++) {
+        const from = (row * clip.width + col) * 4;
+        const to = ((y + row) * picture.width + x + col) * 4;
+        const top = clip.data[from + 3]! / 255;
+        const below = (data[to + 3]! / 255) * (1 - top);
+        const alpha = top + below;
+        for (let c = 0; c < 3; c++) data[to + c] = alpha > 0 ? Math.round((clip.data[from + c]! * top + data[to + c]! * below) / alpha) : 0;
+        data[to + 3] = Math.round(alpha * 255);
+      }
+    }
+  }
   return { width: picture.width, height: picture.height, data };
 }
 
@@ -72,14 +124,14 @@ afterAll(async () => {
   await h.dispose();
 });
 
-async function render(segments: Segment[], params: Record<string, unknown>, noCache = false): Promise<Array<Overlay & { path: string }>> {
+async function render(segments: Segment[], params: Record<string, unknown>, noCache = false): Promise<Rendered[]> {
   const g = graph([['term', 'overlay.terminal', params]], ['$input.blocks -> term.terminals'], {
     inputs: { blocks: { type: 'Segment', list: true } },
     outputs: { overlays: 'term.overlays' },
   });
   const result = await h.run(g, { inputs: { blocks: segments }, noCache });
   if (result.status !== 'done') throw new Error(`run ${result.status}: ${JSON.stringify(result.error)}`);
-  return Promise.all((result.outputs.overlays as Overlay[]).map(async (o) => ({ ...o, path: await h.engine.services.artifacts.localPath(o.clip) })));
+  return Promise.all((result.outputs.overlays as Overlay[]).map(async (o) => ({ ...o, parts: await partsOf(o) })));
 }
 
 const planFor = (segment: Segment, params: Record<string, unknown>): TerminalPlan => planTerminal(terminalSegment(segment), { ...defaults, ...params } as TerminalParams);
@@ -103,10 +155,10 @@ const luma = (frame: Frame, rect: Rect): number => meanColour(frame, rect).luma;
 
 describe('typing', () => {
   const segment = block('seg-typing', ['$ ls -la', 'total 0']);
-  let overlay: Overlay & { path: string };
+  let overlay: Rendered;
   let plan: TerminalPlan;
   beforeAll(async () => {
-    [overlay] = (await render([segment], quiet)) as [Overlay & { path: string }];
+    [overlay] = (await render([segment], quiet)) as [Rendered];
     plan = planFor(segment, quiet);
   });
 
@@ -170,7 +222,7 @@ describe('cursor', () => {
   it('blinks at the configured rate while idle', async () => {
     const segment = block('seg-blink', ['READY.']);
     const params = { ...quiet, cursorBlinkHz: 2 };
-    const [overlay] = (await render([segment], params)) as [Overlay & { path: string }];
+    const [overlay] = (await render([segment], params)) as [Rendered];
     const plan = planFor(segment, params);
     const fps = plan.format.fps;
     const last = cursorAt(plan.timeline, Infinity);
@@ -188,27 +240,66 @@ describe('cursor', () => {
 
 describe('clip format', () => {
   const segment = block('seg-format', ['$ uptime', ' 10:42:01 up 4012 days']);
-  let overlay: Overlay & { path: string };
+  let overlay: Rendered;
   let plan: TerminalPlan;
   beforeAll(async () => {
     const params = { width: 640, height: 360 };
-    [overlay] = (await render([segment], params)) as [Overlay & { path: string }];
+    [overlay] = (await render([segment], params)) as [Rendered];
     plan = planFor(segment, params);
   });
 
-  it('is exactly the block’s frames at the picture’s rate, ProRes 4444 with alpha, the size of the window and its glow, and says where it goes', async () => {
-    const info = await streamInfo(overlay.path);
+  it('is layers that together hold exactly the block’s frames: the transitions ProRes 4444 with alpha and the chrome a still, the size of the window and its glow, the screen H.264 of its own size, all on even pixels', async () => {
     const frames = frameCountOf(segment.timing.duration, 30);
-    const { region } = plan.geometry;
+    const { region, screen } = plan.geometry;
     expect(region.width * region.height).toBeLessThan(0.8 * 640 * 360);
-    expect(info).toMatchObject({ width: region.width, height: region.height, fps: 30, frames, codec: 'prores' });
-    expect(info.pixFmt).toMatch(/^yuva444p/);
-    expect(info.duration).toBeCloseTo(frames / 30, 2);
-    expect(overlay.clip).toMatchObject({ mime: 'video/quicktime', width: region.width, height: region.height, frameRate: 30 });
-    expect(overlay.clip.duration).toBeCloseTo(frames / 30, 9);
-    // Laid on even pixels, so a 4:2:0 render places it exactly.
-    expect(overlay.position).toEqual({ x: region.x, y: region.y });
-    expect([region.x % 2, region.y % 2]).toEqual([0, 0]);
+    expect(overlay.clip).toBeUndefined();
+    expect(overlay.parts.map((part) => part.name)).toEqual(['in', 'chrome', 'screen', 'out']);
+    const [into, chrome, steady, out] = overlay.parts as [Part, Part, Part, Part];
+    // Back to back, the block's frames: the transitions (0.3 s each) around the chrome and screen, which share their frames.
+    expect([into.first, into.frames, out.frames]).toEqual([0, 9, 9]);
+    expect([chrome.first, chrome.frames]).toEqual([steady.first, steady.frames]);
+    expect([steady.first, steady.first + steady.frames, out.first + out.frames]).toEqual([into.frames, out.first, frames]);
+    for (const part of [into, out]) {
+      const info = await streamInfo(part.path);
+      expect(info).toMatchObject({ width: region.width, height: region.height, fps: 30, frames: part.frames, codec: 'prores' });
+      expect(info.pixFmt).toMatch(/^yuva444p/);
+      expect(part.clip).toMatchObject({ mime: 'video/quicktime', width: region.width, height: region.height, frameRate: 30 });
+      expect(part.clip.duration).toBeCloseTo(part.frames / 30, 9);
+      expect(part.position).toEqual({ x: region.x, y: region.y });
+    }
+    expect(await streamInfo(chrome.path)).toMatchObject({ width: region.width, height: region.height, codec: 'png', pixFmt: 'rgba' });
+    expect(chrome.clip).toMatchObject({ mime: 'image/png', width: region.width, height: region.height });
+    expect(chrome.position).toEqual({ x: region.x, y: region.y });
+    const info = await streamInfo(steady.path);
+    expect(info).toMatchObject({ width: screen.width, height: screen.height, fps: 30, frames: steady.frames, codec: 'h264', pixFmt: 'yuv420p' });
+    expect(steady.position).toEqual({ x: region.x + screen.x, y: region.y + screen.y });
+    // Laid on even pixels and even sizes, so a 4:2:0 render places each exactly.
+    for (const value of [region.x, region.y, region.width, region.height, screen.x, screen.y, screen.width, screen.height]) expect(value % 2).toBe(0);
+  });
+
+  it('lays its layers into the frames the renderer draws, steady and in transition', async () => {
+    const renderer = new TerminalRenderer(plan.timeline, plan.settings);
+    const { region } = plan.geometry;
+    for (const index of [4, Math.floor(plan.frameCount / 2), plan.frameCount - 3]) {
+      const drawn = renderer.frame(index);
+      const placed = await placedFrame(overlay, index, plan.format);
+      let error = 0;
+      let alphaOff = 0;
+      for (let y = 0; y < region.height; y++) {
+        for (let x = 0; x < region.width; x++) {
+          const from = (y * region.width + x) * 4;
+          const to = ((region.y + y) * plan.format.width + region.x + x) * 4;
+          // Premultiplied: a clear pixel's colour is nothing.
+          for (let c = 0; c < 3; c++) error += ((drawn[from + c]! * drawn[from + 3]! - placed.data[to + c]! * placed.data[to + 3]!) / 255) ** 2;
+          alphaOff = Math.max(alphaOff, Math.abs(drawn[from + 3]! - placed.data[to + 3]!));
+        }
+      }
+      expect(alphaOff, `alpha of frame ${index}`).toBeLessThanOrEqual(6);
+      const psnr = 10 * Math.log10((255 * 255 * 3 * region.width * region.height) / Math.max(error, 1e-9));
+      // Measured: 55 dB in transition (ProRes), 38 dB steady (the screen's H.264 and its 4:2:0 chroma, the static the
+      // most of it); the screen laid 2 px off its place gave 30 dB.
+      expect(psnr, `frame ${index}`).toBeGreaterThan(34);
+    }
   });
 
   it('is fully transparent outside the window and its glow, opaque inside', async () => {
@@ -234,11 +325,13 @@ describe('clip format', () => {
 
   it('renders the opaque variant as H.264 on the background colour', async () => {
     const params = { width: 640, height: 360, mode: 'opaque', background: '#203040' };
-    const [opaque] = (await render([segment], params)) as [Overlay & { path: string }];
-    const info = await streamInfo(opaque.path);
+    const [opaque] = (await render([segment], params)) as [Rendered];
+    expect(opaque.layers).toBeUndefined();
+    const [whole] = opaque.parts as [Part];
+    const info = await streamInfo(whole.path);
     expect(info).toMatchObject({ width: 640, height: 360, fps: 30, frames: frameCountOf(segment.timing.duration, 30), codec: 'h264', pixFmt: 'yuv420p' });
     expect(opaque.position).toBeUndefined();
-    const frame = await grabFrame(opaque.path, Math.floor(plan.frameCount / 2));
+    const frame = await grabFrame(whole.path, Math.floor(plan.frameCount / 2));
     const corner = meanColour(frame, { x: 0, y: 0, width: 40, height: 40 });
     expect(corner.a).toBe(255);
     expect(Math.abs(corner.r - 0x20) + Math.abs(corner.g - 0x30) + Math.abs(corner.b - 0x40)).toBeLessThan(12);
@@ -249,7 +342,7 @@ describe('ANSI', () => {
   it('draws SGR colours as colour and neutralises every other escape', async () => {
     const lines = ['\x1b[31mREDREDRED\x1b[0m plain', '\x1b[2J\x1b[H\x1b]0;SECRETTITLE\x07after\x1b[10;10Hx'];
     const segment = block('seg-ansi', lines);
-    const [overlay] = (await render([segment], quiet)) as [Overlay & { path: string }];
+    const [overlay] = (await render([segment], quiet)) as [Rendered];
     const plan = planFor(segment, quiet);
     const frame = await placedFrame(overlay, plan.frameCount - 1, plan.format);
     // Light added over the empty tube, per channel.
@@ -313,7 +406,7 @@ describe('themes and determinism', () => {
     const means = await Promise.all(
       (['green-phosphor', 'amber'] as const).map(async (theme) => {
         const params = { ...quiet, theme };
-        const [overlay] = (await render([segment], params)) as [Overlay & { path: string }];
+        const [overlay] = (await render([segment], params)) as [Rendered];
         const plan = planFor(segment, params);
         return meanColour(await placedFrame(overlay, plan.frameCount - 1, plan.format), cellRect(plan, 1, 0, 19));
       }),
@@ -352,9 +445,12 @@ describe('themes and determinism', () => {
     const [a] = await render([segment], params, true);
     const [b] = await render([segment], params, true);
     const [other] = await render([{ ...segment, id: 'seg-theme-2' }], params, true);
-    expect(a?.clip.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(a?.clip.hash).toBe(b?.clip.hash);
-    expect(other?.clip.hash).not.toBe(a?.clip.hash);
+    const hashes = (overlay: Rendered | undefined): string[] => overlay?.parts.map((part) => part.clip.hash) ?? [];
+    expect(hashes(a)).toHaveLength(4);
+    for (const hash of hashes(a)) expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashes(a)).toEqual(hashes(b));
+    // Another block's seed: other static and transitions (its chrome may be the same picture).
+    expect(hashes(other).filter((hash, i) => hash !== hashes(a)[i]).length).toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -374,8 +470,10 @@ describe('in the engine', () => {
     const overlays = result.outputs.overlays as Overlay[];
     expect(overlays.map((o) => [o.kind, o.segmentId, o.sceneId, o.duration])).toEqual(blocks.map((b) => ['terminal', b.id, b.sceneId, b.timing.duration]));
     for (const [i, overlay] of overlays.entries()) {
-      const info = await streamInfo(await h.engine.services.artifacts.localPath(overlay.clip));
-      expect(info.frames).toBe(frameCountOf((blocks[i] as Segment).timing.duration, 30));
+      // Every frame of the block in exactly one clip: a still stands for the frames of the screen above it.
+      let frames = 0;
+      for (const part of await partsOf(overlay)) if (!part.clip.mime.startsWith('image/')) frames += (await streamInfo(part.path)).frames;
+      expect(frames).toBe(frameCountOf((blocks[i] as Segment).timing.duration, 30));
       expect(overlay.window.x + overlay.window.width).toBeLessThanOrEqual(256);
     }
   });
@@ -416,10 +514,13 @@ describe('in the engine', () => {
 describe('at 1080p', () => {
   it('renders every frame, laid where the window goes, the window the only opaque part', async () => {
     const segment = block('seg-1080', ['$ whoami', 'root']);
-    const [overlay] = (await render([segment], { profile: 'youtube-1080p' })) as [Overlay & { path: string }];
-    const info = await streamInfo(overlay.path);
-    expect(info).toMatchObject({ width: overlay.clip.width, height: overlay.clip.height, fps: 30, frames: frameCountOf(segment.timing.duration, 30) });
-    const frame = await placedFrame(overlay, info.frames - 10, { width: 1920, height: 1080 });
+    const [overlay] = (await render([segment], { profile: 'youtube-1080p' })) as [Rendered];
+    const screen = overlay.parts.find((part) => part.name === 'screen') as Part;
+    const info = await streamInfo(screen.path);
+    expect(info).toMatchObject({ width: screen.clip.width, height: screen.clip.height, fps: 30, frames: screen.frames });
+    const frames = frameCountOf(segment.timing.duration, 30);
+    expect(overlay.parts.reduce((sum, part) => sum + (part.name === 'chrome' ? 0 : part.frames), 0)).toBe(frames);
+    const frame = await placedFrame(overlay, frames - 10, { width: 1920, height: 1080 });
     expect(transparentFraction(frame, { x: 0, y: 0, width: 1920, height: 60 })).toBe(1);
     expect(transparentFraction(frame, { x: 0, y: 1020, width: 1920, height: 60 })).toBe(1);
     const { window } = overlay;

@@ -34,6 +34,7 @@ import { assStyles } from '../captions/index.js';
 import { pieceEncodingOf } from '../video/piece-encoding.js';
 import { inheritedProfile, inheritedProfileParam, KEYFRAME_SECONDS } from '../video/profiles.js';
 import { copyableFrom } from './piece-copy.js';
+import { isStill } from './filtergraph.js';
 
 export type { ChunkCue, ChunkLayer, RenderChunk };
 
@@ -173,7 +174,8 @@ export function planChunks(timeline: Timeline, cues: readonly CaptionCue[], opti
       offset += frames;
       const slice = (clip: TimelineClip): ChunkLayer => ({
         media: clip.media!,
-        sourceIn: readPoint(clip.media!, clip.sourceIn + Math.max(0, from - clip.start), fps),
+        // A still has one picture to read, whatever the time.
+        sourceIn: isStill(clip.media!) ? 0 : readPoint(clip.media!, clip.sourceIn + Math.max(0, from - clip.start), fps),
         start: Math.max(0, clip.start - from),
         duration: Math.min(clip.start + clip.duration, to) - Math.max(clip.start, from),
         ...(clip.position ? { position: { ...clip.position } } : {}),

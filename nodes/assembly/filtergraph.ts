@@ -21,6 +21,9 @@ export interface ChunkInputs {
 
 const seconds = (value: number): string => value.toFixed(6);
 
+/** A still image: one picture that lasts as long as its layer. */
+export const isStill = (media: { mime: string }): boolean => media.mime.startsWith('image/');
+
 export function chunkFilterGraph(chunk: RenderChunk, inputs: ChunkInputs): string {
   const { width: w, height: h, fps } = chunk;
   const length = chunk.frames / fps;
@@ -44,9 +47,17 @@ export function chunkFilterGraph(chunk: RenderChunk, inputs: ChunkInputs): strin
   }
   chunk.overlays.forEach((layer, n) => {
     const index = inputs.overlays[n]!;
-    steps.push(`[${index}:v]fps=${fps},trim=duration=${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
     const at = layer.position ? `x=${layer.position.x}:y=${layer.position.y}:` : '';
-    steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
+    if (isStill(layer.media)) {
+      // One picture, decoded once and held (repeat) for exactly the layer's frames: the window is shifted half a frame
+      // so a frame on either boundary falls on one side of it, never both.
+      const half = 0.5 / fps;
+      steps.push(`[${index}:v]setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
+      steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=repeat:format=yuv420:enable='between(t,${seconds(layer.start - half)},${seconds(layer.start + layer.duration - half)})'[layered${n}]`);
+    } else {
+      steps.push(`[${index}:v]fps=${fps},trim=duration=${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
+      steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
+    }
     current = `layered${n}`;
   });
   const finishing: string[] = [];

@@ -54,6 +54,20 @@ function dialogueClip(event: ScenePlanEvent): TimelineClip | undefined {
 }
 
 /** The score's clips as timeline clips by track, each where it says (`start`), cut at the episode's end. */
+/**
+ * An overlay on the timeline at its segment's time: its one clip, or its layers, bottom first, each for its own part
+ * of the overlay's time.
+ */
+function overlayClips(overlay: Overlay, event: ScenePlanEvent): TimelineClip[] {
+  const base = { sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id };
+  const id = `${event.segment.id}-overlay`;
+  if (overlay.layers) {
+    return overlay.layers.map((layer) => ({ ...base, id: `${id}-${layer.name}`, start: event.start + layer.start, duration: layer.duration, media: layer.clip, ...(layer.position ? { position: { ...layer.position } } : {}) }));
+  }
+  if (!overlay.clip) return [];
+  return [{ ...base, id, start: event.start, duration: overlay.duration ?? event.duration, media: overlay.clip, ...(overlay.position ? { position: { ...overlay.position } } : {}) }];
+}
+
 function scoreClips(clips: readonly AudioClip[], total: number): { music: TimelineClip[]; effects: TimelineClip[] } {
   const placed = { music: [] as TimelineClip[], effects: [] as TimelineClip[] };
   const ids = new Set<string>();
@@ -131,9 +145,7 @@ export default defineNode({
     const overlayBySegment = new Map(((ctx.inputs.overlays ?? []) as Overlay[]).filter((overlay) => overlay.segmentId).map((overlay) => [overlay.segmentId!, overlay]));
     const overlays: TimelineClip[] = events.flatMap((event) => {
       const overlay = overlayBySegment.get(event.segment.id) ?? event.overlay;
-      if (!overlay?.clip) return [];
-      const clip: TimelineClip = { id: `${event.segment.id}-overlay`, start: event.start, duration: overlay.duration ?? event.duration, media: overlay.clip, sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id };
-      return [overlay.position ? { ...clip, position: { ...overlay.position } } : clip];
+      return overlay ? overlayClips(overlay, event) : [];
     });
 
     const cueEvents = events.filter((event) => event.segment.kind === 'cue' && event.segment.cue);

@@ -2,10 +2,11 @@
  * overlay.terminal: each terminal block of the script as a retro terminal
  * animation — prompt, typed command, printed output, blinking cursor, CRT
  * glow, scanlines, static and a glitch in and out — lasting exactly the
- * block's slot in the script. Transparent, the clip holds only the window
- * and its glow, and says where to lay it (`position`), as an editor places a
- * lower third: encoding and compositing the clear rest of the frame cost
- * more than drawing. Opaque, it is the full frame on a background colour.
+ * block's slot in the script. Transparent, it is layers that hold only the
+ * window and its glow, each saying where to lay it (`position`), as an
+ * editor places a lower third: encoding and compositing the clear rest of
+ * the frame cost more than drawing. Opaque, it is one clip of the full frame
+ * on a background colour.
  *
  * The node maps over the script's terminal blocks (`script.markdown`'s
  * `terminals` port): each block is one item, cached and retried on its own.
@@ -24,12 +25,15 @@ import { loadTerminalFont, terminalFontNames, type TerminalFontName } from './te
 import { seedOf } from './terminal/random.js';
 import { terminalThemeNames, terminalThemes, type EffectLevels, type Rgb, type TerminalThemeName } from './terminal/themes.js';
 import { buildTimeline, retime, type Timeline } from './terminal/typing.js';
-import type { OverlayEvent } from '../../runtime/contract/port-values.js';
+import type { Overlay, OverlayEvent, OverlayLayer } from '../../runtime/contract/port-values.js';
 
 type EffectName = keyof EffectLevels;
 const effectNames: EffectName[] = ['scanlines', 'noise', 'glow', 'curvature', 'flicker'];
 
-/** How each mode is encoded: transparency needs ProRes 4444 (the drawn region, placed by position); an opaque clip is the full frame in H.264. */
+/**
+ * How each mode is encoded as one clip: transparency needs ProRes 4444 (the drawn region, placed by position); an opaque
+ * clip is the full frame in H.264. A transparent block whose tube is opaque travels as layers instead (renderLayers).
+ */
 const modes = {
   transparent: { codec: 'prores4444', padColour: undefined },
   opaque: { codec: 'h264', padColour: (hex: string) => `0x${hex.slice(1)}` },
@@ -42,7 +46,7 @@ const terminalParams = nodeParams({
   ...formatParams,
   theme: Type.Unsafe<TerminalThemeName>({ enum: terminalThemeNames, title: 'Theme', default: 'green-phosphor', description: terminalThemeNames.map((name) => `${name}: ${terminalThemes[name].title}`).join('; ') }),
   font: Type.Optional(Type.Unsafe<TerminalFontName>({ enum: terminalFontNames, title: 'Font', description: 'Unset: the theme’s (VT323 for the phosphor themes, JetBrains Mono for modern-dark). Both ship with reelgraph (SIL OFL).' })),
-  mode: Type.Unsafe<keyof typeof modes>({ enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: the window and its glow with alpha (ProRes 4444), laid over the scene where it belongs; opaque: the window on the background colour, full frame (H.264).' }),
+  mode: Type.Unsafe<keyof typeof modes>({ enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: the window and its glow, laid over the scene where it belongs (a still of the chrome, the screen in H.264, the transitions in ProRes 4444 with alpha); opaque: the window on the background colour, full frame (H.264).' }),
   background: Type.String({ title: 'Background (opaque mode)', pattern: '^#[0-9a-fA-F]{6}$', default: '#000000' }),
   windowX: fraction('Window left', 0.17, 'Left edge as a fraction of the picture width.'),
   windowY: fraction('Window top', 0.14, 'Top edge as a fraction of the picture height.'),
@@ -159,22 +163,113 @@ export function terminalSegment(segment: Segment): Segment & { terminal: NonNull
   return segment as Segment & { terminal: NonNullable<Segment['terminal']> };
 }
 
+/** Progress over several encodes: each reports its own fraction of `frames` frames, `done` frames in. */
+const progressOf = (ctx: NodeContext<TerminalParams>, done: number, frames: number, total: number) => (fraction: number) => {
+  const frame = done + Math.round(fraction * frames);
+  ctx.progress(frame / total, `frame ${frame}/${total}`);
+};
+
+/**
+ * The block as one clip: transparent, the drawn region (ProRes 4444) laid at its place; opaque, ffmpeg pads it to the
+ * full picture on the background colour (H.264).
+ */
+async function renderWhole(ctx: NodeContext<TerminalParams>, segment: Segment, plan: TerminalPlan, renderer: TerminalRenderer): Promise<Pick<Overlay, 'clip' | 'position'>> {
+  const { params } = ctx;
+  const { format, frameCount } = plan;
+  const mode = modes[params.mode];
+  const { region } = renderer.geometry;
+  const picture = mode.padColour ? format : { width: region.width, height: region.height, fps: format.fps };
+  const output = join(await ctx.tempDir(), `terminal.${clipCodecs[mode.codec].extension}`);
+  await encodeFrames({
+    format: { width: region.width, height: region.height, fps: format.fps },
+    frameCount,
+    codec: mode.codec,
+    output,
+    signal: ctx.signal,
+    ...(mode.padColour ? { extraArgs: ['-vf', `pad=${format.width}:${format.height}:${region.x}:${region.y}:color=${mode.padColour(params.background)}`] } : {}),
+    renderFrame: (index) => renderer.frame(index),
+    onProgress: progressOf(ctx, 0, frameCount, frameCount),
+  });
+  const clip = await storeClip(ctx.artifacts, output, { format: picture, duration: plan.settings.duration, codec: mode.codec, name: `terminal-${segment.id}.${clipCodecs[mode.codec].extension}`, sceneId: segment.sceneId, provider: 'overlay.terminal' });
+  return { clip: { ...clip, width: picture.width, height: picture.height }, ...(mode.padColour ? {} : { position: { x: region.x, y: region.y } }) };
+}
+
+/**
+ * The transparent block as layers: the chrome (halo, bezel) as one still, the screen as an opaque H.264 clip of its
+ * own size over it, and each transition, which redraws the whole window, as a short ProRes 4444 clip of the region.
+ * One region-sized ProRes clip cost more to encode than the drawing, and every render piece decoded it whole at about
+ * 20 ms a frame; most of it never changes.
+ */
+async function renderLayers(ctx: NodeContext<TerminalParams>, segment: Segment, plan: TerminalPlan, renderer: TerminalRenderer): Promise<OverlayLayer[]> {
+  const { format, frameCount } = plan;
+  const { region, screen } = renderer.geometry;
+  const dir = await ctx.tempDir();
+  const transitions = renderer.transitionFrames(frameCount);
+  const steady = { from: transitions.in, to: frameCount - transitions.out };
+  const at = { x: region.x, y: region.y };
+  const seconds = (frames: number): number => frames / format.fps;
+  const origin = { sceneId: segment.sceneId, provider: 'overlay.terminal' };
+  const layers: OverlayLayer[] = [];
+
+  const encodeRegion = async (name: 'in' | 'out', from: number, frames: number): Promise<void> => {
+    const output = join(dir, `${name}.mov`);
+    await encodeFrames({
+      format: { width: region.width, height: region.height, fps: format.fps },
+      frameCount: frames,
+      codec: 'prores4444',
+      output,
+      signal: ctx.signal,
+      renderFrame: (index) => renderer.frame(from + index),
+      onProgress: progressOf(ctx, from, frames, frameCount),
+    });
+    const clip = await storeClip(ctx.artifacts, output, { format: { width: region.width, height: region.height, fps: format.fps }, duration: seconds(frames), codec: 'prores4444', name: `terminal-${segment.id}-${name}.mov`, ...origin });
+    layers.push({ name, clip: { ...clip, width: region.width, height: region.height }, position: at, start: seconds(from), duration: seconds(frames) });
+  };
+
+  if (transitions.in > 0) await encodeRegion('in', 0, transitions.in);
+  if (steady.to > steady.from) {
+    const frames = steady.to - steady.from;
+    const duration = seconds(frames);
+    const chrome = await ctx.artifacts.put(
+      { data: await renderer.chromePng() },
+      { mime: 'image/png', name: `terminal-${segment.id}-chrome.png`, meta: { width: region.width, height: region.height, duration } },
+    );
+    layers.push({ name: 'chrome', clip: { ...chrome, width: region.width, height: region.height, duration, ...origin }, position: at, start: seconds(steady.from), duration });
+    const output = join(dir, 'screen.mp4');
+    const picture = { width: screen.width, height: screen.height, fps: format.fps };
+    await encodeFrames({
+      format: picture,
+      frameCount: frames,
+      codec: 'h264',
+      output,
+      signal: ctx.signal,
+      renderFrame: (index) => renderer.screen(steady.from + index),
+      onProgress: progressOf(ctx, steady.from, frames, frameCount),
+    });
+    const clip = await storeClip(ctx.artifacts, output, { format: picture, duration, codec: 'h264', name: `terminal-${segment.id}-screen.mp4`, ...origin });
+    layers.push({ name: 'screen', clip: { ...clip, width: picture.width, height: picture.height }, position: { x: region.x + screen.x, y: region.y + screen.y }, start: seconds(steady.from), duration });
+  }
+  if (transitions.out > 0) await encodeRegion('out', steady.to, transitions.out);
+  return layers;
+}
+
 export default defineNode({
   type: 'overlay.terminal',
   version: 1,
   title: 'Terminal overlay',
   category: 'overlay',
   description:
-    'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — lasting exactly the block’s slot: the window and its glow with alpha (ProRes 4444), placed over the scene where it belongs, or full frame on a background colour (H.264).',
+    'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — lasting exactly the block’s slot: the window and its glow, placed over the scene where it belongs (layers: the chrome a still, the screen H.264, the transitions ProRes 4444 with alpha), or full frame on a background colour (H.264).',
   inputs: [{ name: 'terminals', type: 'Segment', list: true, title: 'Terminal blocks', description: 'The script’s terminal blocks (script node → terminals).' }],
-  outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip and where to lay it, duration, the segment it belongs to (its cue), where the window sits and its sound events.' }],
+  outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip or layers and where to lay each, duration, the segment it belongs to (its cue), where the window sits and its sound events.' }],
   params: terminalParams,
   resource: 'cpu',
   cacheable: true,
   mapOver: 'terminals',
   timeoutMs: 600_000,
   // Overlays carry their sound events since 'events', and are window-sized (placed by position) since 'placed': one cached before is full-frame.
-  cacheIdentity: () => 'events, placed',
+  // Transparent ones are layers (chrome, screen, transitions) since 'layers': one cached before is a single ProRes clip.
+  cacheIdentity: () => 'events, placed, layers',
   // The picture depends on the lines, the slot's length and the params — not on where the block sits: an edit earlier in
   // the episode moves every later block, and must not re-render them. Placement comes from the segment id (Pacing).
   cacheKeyInputs(inputs, params) {
@@ -185,37 +280,16 @@ export default defineNode({
     const segment = terminalSegment(ctx.inputs.terminals as Segment);
     const { params } = ctx;
     const plan = planTerminal(segment, params);
-    const { format, settings, frameCount, timeline } = plan;
-    const renderer = new TerminalRenderer(timeline, settings);
-    const duration = segment.timing.duration;
-
-    const mode = modes[params.mode];
-    const { region } = renderer.geometry;
-    // Transparent: the clip is the drawn region, laid at its place; opaque: ffmpeg pads it to the full picture on the background colour.
-    const picture = mode.padColour ? format : { width: region.width, height: region.height, fps: format.fps };
-    const output = join(await ctx.tempDir(), `terminal.${clipCodecs[mode.codec].extension}`);
-    await encodeFrames({
-      format: { width: region.width, height: region.height, fps: format.fps },
-      frameCount,
-      codec: mode.codec,
-      output,
-      signal: ctx.signal,
-      ...(mode.padColour ? { extraArgs: ['-vf', `pad=${format.width}:${format.height}:${region.x}:${region.y}:color=${mode.padColour(params.background)}`] } : {}),
-      renderFrame: (index) => renderer.frame(index),
-      onProgress: (fraction) => ctx.progress(fraction, `frame ${Math.round(fraction * frameCount)}/${frameCount}`),
-    });
-    const clip = await storeClip(ctx.artifacts, output, { format: picture, duration, codec: mode.codec, name: `terminal-${segment.id}.${clipCodecs[mode.codec].extension}`, sceneId: segment.sceneId, provider: 'overlay.terminal' });
-    return {
-      overlays: {
-        kind: 'terminal',
-        sceneId: segment.sceneId,
-        segmentId: segment.id,
-        duration: segment.timing.duration,
-        clip,
-        ...(mode.padColour ? {} : { position: { x: region.x, y: region.y } }),
-        window: { ...settings.window },
-        events: terminalEvents(plan),
-      },
+    const renderer = new TerminalRenderer(plan.timeline, plan.settings);
+    const common = {
+      kind: 'terminal',
+      sceneId: segment.sceneId,
+      segmentId: segment.id,
+      duration: segment.timing.duration,
+      window: { ...plan.settings.window },
+      events: terminalEvents(plan),
     };
+    if (params.mode === 'transparent' && renderer.opaqueTube) return { overlays: { ...common, layers: await renderLayers(ctx, segment, plan, renderer) } };
+    return { overlays: { ...common, ...(await renderWhole(ctx, segment, plan, renderer)) } };
   },
 });

@@ -160,6 +160,22 @@ export const overlayEventKinds = ['power-on', 'key', 'enter', 'print', 'power-of
 const overlayEvent = Type.Object({ time: Type.Number({ minimum: 0 }), kind: Type.StringEnum(overlayEventKinds) });
 export type OverlayEvent = Static<typeof overlayEvent>;
 
+/**
+ * One clip of an overlay made of several, stacked in order: a still image
+ * shows its one picture for the layer's whole duration.
+ */
+export const overlayLayer = Type.Object({
+  /** What the layer is, for the timeline's clip id and an editor's track (`chrome`, `screen`, `in`…). */
+  name: Type.String({ pattern: '^[a-z][a-z0-9-]*$' }),
+  clip: Type.Object({ ...handle, ...clipOrigin, ...measured, ...sized }),
+  /** Where the clip's top-left corner sits in the picture; absent: 0,0. */
+  position: Type.Optional(placement),
+  /** Seconds from the overlay's start. */
+  start: Type.Number({ minimum: 0 }),
+  duration: Type.Number({ exclusiveMinimum: 0 }),
+});
+export type OverlayLayer = Static<typeof overlayLayer>;
+
 export const overlay = Type.Object({
   kind: Type.String(),
   /** Seconds from the start of the episode (the block's cue). */
@@ -171,6 +187,11 @@ export const overlay = Type.Object({
   clip: Type.Optional(Type.Object({ ...handle, ...clipOrigin, ...measured, ...sized })),
   /** Where the clip's top-left corner sits in the picture; absent: 0,0 (a full-frame clip). */
   position: Type.Optional(placement),
+  /**
+   * The overlay as several clips instead of `clip` (absent then), bottom first: what does not change as a still, what
+   * does as a clip of its own size, each laid where it belongs for its own part of the overlay's time.
+   */
+  layers: Type.Optional(Type.Array(overlayLayer, { minItems: 1 })),
   /** Where the overlay's content sits in the picture, in pixels. */
   window: Type.Optional(overlayWindow),
   /** What happens in the picture, for sound: seconds from the overlay's start, in time order. */

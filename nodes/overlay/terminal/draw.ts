@@ -1,7 +1,8 @@
 /**
  * Frames of a terminal block. Only the window and its glow are drawn (the
- * "region"); the encoder pads that to the full picture. Work is spent where
- * the picture changes:
+ * "region"): whole for a transition or a one-clip overlay (`frame`), or as
+ * the screen alone (`screen`) over a still of the chrome (`chromePng`). Work
+ * is spent where the picture changes:
  *
  * - chrome (halo, bezel, tube) is drawn and read back once; each frame reads
  *   back only the screen and copies it into a copy of those pixels;
@@ -93,8 +94,9 @@ export function terminalGeometry(settings: Pick<RenderSettings, 'format' | 'wind
   const window = { x: settings.window.x - x0, y: settings.window.y - y0, width: settings.window.width, height: settings.window.height };
   const short = Math.min(window.width, window.height);
   const crt = theme.chrome === 'crt';
-  const bezel = crt ? Math.round(short * 0.045) : 0;
-  const titleBar = crt ? 0 : Math.round(34 * scale);
+  // Even, as the window is, so the screen sits on even pixels too: the layered overlay lays it as a 4:2:0 clip of its own.
+  const bezel = crt ? 2 * Math.round(short * 0.0225) : 0;
+  const titleBar = crt ? 0 : 2 * Math.round(17 * scale);
   const screen = { x: window.x + bezel, y: window.y + bezel + titleBar, width: window.width - 2 * bezel, height: window.height - 2 * bezel - titleBar };
   const padding = Math.round(cell.height * 0.6);
   const text = { x: padding, y: padding, width: Math.max(cell.width, screen.width - 2 * padding), height: Math.max(cell.height, screen.height - 2 * padding) };
@@ -119,8 +121,11 @@ export class TerminalRenderer {
   private readonly chrome: Canvas;
   /** The chrome's pixels: every frame starts as a copy. */
   private readonly template: Uint8Array;
-  /** Whether every pixel of the tube is opaque, so the screen can be read back premultiplied (see above). */
-  private readonly opaqueTube: boolean;
+  /**
+   * Whether every pixel of the tube is opaque, so the screen can be read back premultiplied (see above), and travel
+   * without alpha as a clip of its own over a still of the chrome (`screen`, `chromePng`).
+   */
+  readonly opaqueTube: boolean;
   /** The empty tube with scanlines and vignette, in screen coordinates. */
   private readonly tube: Canvas;
   private readonly glass: Canvas;
@@ -139,6 +144,8 @@ export class TerminalRenderer {
   private textKey = '';
   private frameKey = '';
   private pixels: Uint8Array | undefined;
+  private screenKey = '';
+  private screenPixels: Uint8Array | undefined;
   /**
    * Steady frames are drawn into these in turn. Each needs all of a frame's pixels, and a fresh buffer a frame cost
    * the drawing thread about a quarter of its time in the kernel, faulting in and zeroing new pages.
@@ -185,6 +192,51 @@ export class TerminalRenderer {
    * `renderFrame` in frame-encoder.ts): copy a frame to keep it.
    */
   frame(index: number): Uint8Array {
+    const state = this.stateAt(index);
+    const transition = this.transitionAt(state.t);
+    const frameKey = `${state.key}/${transition ? `${transition.name}${index}` : ''}`;
+    if (frameKey === this.frameKey && this.pixels) return this.pixels;
+    this.drawScreen(state);
+    this.pixels = transition ? this.transitionFrame(transition, index) : this.screenFrame();
+    this.frameKey = frameKey;
+    this.drawn += 1;
+    return this.pixels;
+  }
+
+  /**
+   * The screen alone at frame `index`, transitions left out: opaque RGBA of `geometry.screen`'s size, its rounded
+   * corners filled with the chrome, so laid over `chromePng` at the screen's place it is the steady frame. Only for an
+   * opaque tube. The same buffer comes back when nothing changed; a new one otherwise (the canvas reads back into a
+   * fresh buffer every time).
+   */
+  screen(index: number): Uint8Array {
+    if (!this.opaqueTube) throw new Error('the screen has translucent pixels: it needs the chrome under it, in frame()');
+    const state = this.stateAt(index);
+    if (state.key === this.screenKey && this.screenPixels) return this.screenPixels;
+    this.drawScreen(state);
+    this.screenPixels = this.screenCanvas.data();
+    this.screenKey = state.key;
+    this.drawn += 1;
+    return this.screenPixels;
+  }
+
+  /** The chrome (halo, bezel, empty tube) as a PNG of the region, straight alpha: the still under `screen`. */
+  chromePng(): Promise<Buffer> {
+    return this.chrome.encode('png');
+  }
+
+  /** How many frames at the start and at the end of `frameCount` are the transitions' (drawn whole by `frame`). */
+  transitionFrames(frameCount: number): { in: number; out: number } {
+    const phaseOf = (index: number): 'in' | 'out' | undefined => this.transitionAt(index / this.settings.format.fps)?.phase;
+    let first = 0;
+    while (first < frameCount && phaseOf(first) === 'in') first++;
+    let last = frameCount;
+    while (last > first && phaseOf(last - 1) === 'out') last--;
+    return { in: first, out: frameCount - last };
+  }
+
+  /** What frame `index` shows, as a key equal for frames that look the same (transitions aside). */
+  private stateAt(index: number): { t: number; key: string; visible: number; top: number; cursor: { row: number; col: number } | undefined; tick: number } {
     const { settings, timeline, geometry: g } = this;
     const t = index / settings.format.fps;
     const visible = visibleCount(timeline, t);
@@ -193,18 +245,15 @@ export class TerminalRenderer {
     const lit = cursorOn(cursor, t, settings.cursorBlinkHz);
     const live = settings.effects.noise > 0 || settings.effects.flicker > 0;
     const tick = live ? Math.floor(t * EFFECT_HZ) : 0;
-    const transition = this.transitionAt(t);
-    const textKey = `${visible}/${top}`;
-    const frameKey = `${textKey}/${lit ? `${cursor.row},${cursor.col}` : '-'}/${tick}/${transition ? `${transition.name}${index}` : ''}`;
-    if (frameKey === this.frameKey && this.pixels) return this.pixels;
+    const key = `${visible}/${top}/${lit ? `${cursor.row},${cursor.col}` : '-'}/${tick}`;
+    return { t, key, visible, top, cursor: lit ? cursor : undefined, tick };
+  }
 
-    if (textKey !== this.textKey) this.drawText(visible, top);
+  private drawScreen(state: { visible: number; top: number; cursor: { row: number; col: number } | undefined; tick: number }): void {
+    const textKey = `${state.visible}/${state.top}`;
+    if (textKey !== this.textKey) this.drawText(state.visible, state.top);
     this.textKey = textKey;
-    this.composeScreen(lit ? cursor : undefined, top, tick);
-    this.pixels = transition ? this.transitionFrame(transition, index) : this.screenFrame();
-    this.frameKey = frameKey;
-    this.drawn += 1;
-    return this.pixels;
+    this.composeScreen(state.cursor, state.top, state.tick);
   }
 
   /** The chrome's pixels with the screen's copied in, row by row, in the buffer not holding the last frame (the encoder may still be writing that one, and the same buffer again would say the frame repeats). */
@@ -249,10 +298,10 @@ export class TerminalRenderer {
     return new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   }
 
-  private transitionAt(t: number): { name: TransitionName; presence: number } | undefined {
+  private transitionAt(t: number): { phase: 'in' | 'out'; name: TransitionName; presence: number } | undefined {
     const { transitionIn, transitionOut, transitionSeconds: seconds, duration } = this.settings;
-    if (transitionIn !== 'none' && t < seconds) return { name: transitionIn, presence: t / seconds };
-    if (transitionOut !== 'none' && t >= duration - seconds) return { name: transitionOut, presence: Math.max(0, (duration - t - 1 / this.settings.format.fps) / seconds) };
+    if (transitionIn !== 'none' && t < seconds) return { phase: 'in', name: transitionIn, presence: t / seconds };
+    if (transitionOut !== 'none' && t >= duration - seconds) return { phase: 'out', name: transitionOut, presence: Math.max(0, (duration - t - 1 / this.settings.format.fps) / seconds) };
     return undefined;
   }
 
