@@ -2,7 +2,8 @@
  * Terminal overlay throughput at 1080p30: a ten-second terminal block
  * rendered by overlay.terminal through the engine (drawing and encoding its
  * layers: the transitions as ProRes 4444 of the window and its glow, the
- * chrome as a still, the screen as H.264 of its own size), as a real-time
+ * chrome as a still, the screen as H.264 of its own size, the static as a
+ * short ProRes 4444 loop), as a real-time
  * factor (render seconds ÷ seconds of video; below 0.25 is 4× real time),
  * with every frame counted in the output. Baselines, measured in the same
  * run: ffmpeg encoding blank RGBA frames from lavfi with the same codec
@@ -23,7 +24,7 @@ import { GRAPH_FORMAT, type GraphDocument, type Segment } from '../runtime/contr
 import type { Overlay } from '../runtime/contract/port-values.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
 import terminalNode, { planTerminal, terminalSegment, type TerminalParams } from '../nodes/overlay/terminal.node.js';
-import { TerminalRenderer } from '../nodes/overlay/terminal/draw.js';
+import { EFFECT_HZ, STATIC_LOOP_TICKS, TerminalRenderer } from '../nodes/overlay/terminal/draw.js';
 import { readTerminalLine } from '../nodes/script/engine/terminal.js';
 import { clipCodecs } from '../nodes/video/codecs.js';
 import { benchEngine } from './engine.js';
@@ -104,11 +105,13 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     // Drawn as the node draws a transparent block: the transitions whole, the steady frames as the screen alone.
     const transitions = renderer.transitionFrames(frameCount);
     const steady = { from: transitions.in, to: frameCount - transitions.out };
+    const loopFrames = Math.min(steady.to - steady.from, Math.round((STATIC_LOOP_TICKS * format.fps) / EFFECT_HZ));
     const drawOnly = await timed(() => {
       for (let i = 0; i < frameCount; i++) {
         if (i >= steady.from && i < steady.to) renderer.screen(i);
         else renderer.frame(i);
       }
+      renderer.staticFrames(steady.from, loopFrames);
     });
 
     const blank = (width: number, height: number, frames: number, codec: 'prores4444' | 'h264', file: string): Promise<unknown> =>
@@ -122,7 +125,10 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     // distinct), the steady ones in H.264 at the screen's.
     const clipFloor = await timed(async () => {
       if (transitions.in + transitions.out > 0) await blank(region.width, region.height, transitions.in + transitions.out, 'prores4444', 'transitions.mov');
-      if (steady.to > steady.from) await blank(screen.width, screen.height, steady.to - steady.from, 'h264', 'screen.mp4');
+      if (steady.to > steady.from) {
+        await blank(screen.width, screen.height, steady.to - steady.from, 'h264', 'screen.mp4');
+        await blank(screen.width, screen.height, loopFrames, 'prores4444', 'static.mov');
+      }
     });
 
     const engine = benchEngine(dir);
@@ -139,10 +145,10 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     if (result.status !== 'done') throw new Error(`overlay bench run ${result.status}: ${result.error?.message}`);
     const overlay = (result.outputs.overlays as Overlay[])[0]!;
     const layers = overlay.layers ?? [{ name: 'whole', clip: overlay.clip!, start: 0, duration: overlay.duration!, ...(overlay.position ? { position: overlay.position } : {}) }];
-    // Every frame of the block in exactly one clip; a still stands for the frames of the screen over it.
+    // Every frame of the block in exactly one clip; the chrome's still and the static's loop are laid with the screen.
     let framesInOutput = 0;
     for (const layer of layers) {
-      if (layer.clip.mime.startsWith('image/')) continue;
+      if (layer.clip.mime.startsWith('image/') || layer.loop) continue;
       const path = await engine.services.artifacts.localPath(layer.clip);
       const { stdout } = await runTool(ffprobePath(), ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path], { timeoutMs: 120_000 });
       framesInOutput += Number(stdout.toString().trim());

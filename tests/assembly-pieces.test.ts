@@ -27,6 +27,7 @@ let sceneClip: ArtifactHandle;
 let secondClip: ArtifactHandle;
 let overlayClip: ArtifactHandle;
 let stillClip: ArtifactHandle;
+let loopClip: ArtifactHandle;
 let mix: ArtifactHandle;
 
 async function put(file: string, mime: string): Promise<ArtifactHandle> {
@@ -45,11 +46,14 @@ beforeAll(async () => {
   await ff(['-f', 'lavfi', '-i', `sine=f=440:d=${TOTAL}:sample_rate=48000`, '-ac', '2', '-c:a', 'pcm_s16le', join(media, 'mix.wav')]);
   // A still layer, as a terminal overlay's chrome is: a red box with a clear border.
   await ff(['-f', 'lavfi', '-i', 'color=c=black@0.0:s=48x36,format=rgba,drawbox=x=4:y=3:w=40:h=30:color=red@1:t=fill:replace=1', '-frames:v', '1', join(media, 'still.png')]);
-  [sceneClip, secondClip, overlayClip, stillClip, mix] = await Promise.all([
+  // A looped layer, as a terminal overlay's static is: four frames, a green box in the first only.
+  await ff(['-f', 'lavfi', '-i', `color=c=black@0.0:s=48x36:r=${FPS},format=rgba,drawbox=x=4:y=3:w=40:h=30:color=green@1:t=fill:replace=1:enable='eq(n,0)'`, '-frames:v', '4', '-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', join(media, 'loop.mov')]);
+  [sceneClip, secondClip, overlayClip, stillClip, loopClip, mix] = await Promise.all([
     put(join(media, 'scene1.mp4'), 'video/mp4'),
     put(join(media, 'scene2.mp4'), 'video/mp4'),
     put(join(media, 'overlay.mov'), 'video/quicktime'),
     put(join(media, 'still.png'), 'image/png'),
+    put(join(media, 'loop.mov'), 'video/quicktime'),
     put(join(media, 'mix.wav'), 'audio/wav'),
   ]);
 }, 180_000);
@@ -69,10 +73,16 @@ const LATE_CUE = { start: 21, end: 23, text: 'Late in the scene' };
 /** The still spans the 12 s boundary too: frames 345–374. */
 const STILL = { start: 11.5, duration: 1 };
 const STILL_AT = { x: 100, y: 20 };
+/** The loop from 11 s to 13 s, across the boundary at 12 s: its box on every fourth frame from frame 330. */
+const LOOP = { start: 11, duration: 2 };
+const LOOP_AT = { x: 200, y: 20 };
 
 function timeline(): Timeline {
   const laid = longSceneTimeline('Pieces', { scene: sceneClip, second: secondClip, overlay: overlayClip, overlayAt: OVERLAY, overlayPosition: OVERLAY_AT });
-  laid.tracks.find((track) => track.kind === 'overlay')!.clips.push({ id: 'still', ...STILL, media: stillClip, sourceIn: 0, sceneId: 's1', position: STILL_AT });
+  laid.tracks.find((track) => track.kind === 'overlay')!.clips.push(
+    { id: 'still', ...STILL, media: stillClip, sourceIn: 0, sceneId: 's1', position: STILL_AT },
+    { id: 'loop', ...LOOP, media: loopClip, sourceIn: 0, sceneId: 's1', position: LOOP_AT, loop: true },
+  );
   return laid;
 }
 const renderGraph = piecesGraph('boxed');
@@ -94,6 +104,8 @@ const white = (frame: Frame, area: Area): number => count(frame, area, (r, g, b)
 const dark = (frame: Frame, area: Area): number => count(frame, area, (r, g, b) => r < 60 && g < 60 && b < 60);
 const overlayBox = { x: 15, y: 75, width: 50, height: 30 };
 /** The still's red box, laid at STILL_AT: the scene clip's frames are never this red (blue is 128 throughout). */
+/** The loop's green box, laid at LOOP_AT. */
+const green = (frame: Frame): number => count(frame, { x: LOOP_AT.x, y: LOOP_AT.y, width: 48, height: 36 }, (r, g, b) => g > 100 && r < 60 && b < 60);
 const red = (frame: Frame): number => count(frame, { x: STILL_AT.x, y: STILL_AT.y, width: 48, height: 36 }, (r, g, b) => r > 200 && g < 60 && b < 60);
 const captionBand = { x: 0, y: 130, width: W, height: 50 };
 
@@ -146,6 +158,13 @@ describe('render pieces of bounded length', () => {
     // blended by the 4:2:0 chroma.
     for (const index of [345, 359, 360, 374]) expect(red(await grabFrame(file, index)), `still at frame ${index}`).toBeGreaterThan(1000);
     for (const index of [344, 375]) expect(red(await grabFrame(file, index)), `no still at frame ${index}`).toBe(0);
+  }, 120_000);
+
+  it('play a looped layer again and again from its start, in step across a piece boundary', async () => {
+    expect(file).toBeDefined();
+    // Frames 330–389; the box on loop frame 0, so on frames 330 + 4k: 358 before the cut at 360, 362 after it.
+    for (const index of [330, 334, 358, 362, 386]) expect(green(await grabFrame(file, index)), `box at frame ${index}`).toBeGreaterThan(1000);
+    for (const index of [329, 331, 359, 360, 361, 390]) expect(green(await grabFrame(file, index)), `no box at frame ${index}`).toBe(0);
   }, 120_000);
 
   it('re-encode only the piece an edit late in the scene touches', async () => {

@@ -69,8 +69,8 @@ describe('shipped pipelines', () => {
     const info = await streamInfo(await h.engine.services.artifacts.localPath(video));
     const timeline = result.outputs.timeline as Timeline;
     expect(info).toMatchObject({ width: 320, height: 180, fps: 30, frames: Math.round(timeline.duration * 30) });
-    // The one terminal block, as its layers: the transition in, the chrome and screen, the transition out.
-    expect(timeline.tracks.find((track) => track.kind === 'overlay')!.clips.map((clip) => clip.id.replace(/^.*-overlay-/, ''))).toEqual(['in', 'chrome', 'screen', 'out']);
+    // The one terminal block, as its layers: the transition in, the chrome, screen and static, the transition out.
+    expect(timeline.tracks.find((track) => track.kind === 'overlay')!.clips.map((clip) => clip.id.replace(/^.*-overlay-/, ''))).toEqual(['in', 'chrome', 'screen', 'static', 'out']);
     const kinds = (result.outputs.files as Array<{ kind: string }>).map((file) => file.kind);
     expect(kinds).toEqual(expect.arrayContaining(['mp4', 'srt', 'vtt', 'thumbnail', 'otio', 'fcpxml']));
   });

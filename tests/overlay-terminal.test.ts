@@ -43,7 +43,7 @@ interface Overlay {
   duration: number;
   clip?: Clip;
   position?: { x: number; y: number };
-  layers?: Array<{ name: string; clip: Clip; position?: { x: number; y: number }; start: number; duration: number }>;
+  layers?: Array<{ name: string; clip: Clip; position?: { x: number; y: number }; start: number; duration: number; loop?: boolean }>;
   window: Rect;
 }
 
@@ -55,6 +55,8 @@ interface Part {
   position: { x: number; y: number };
   first: number;
   frames: number;
+  /** Its clip plays again from the start until the layer ends. */
+  loop: boolean;
 }
 
 type Rendered = Overlay & { parts: Part[] };
@@ -71,6 +73,7 @@ async function partsOf(overlay: Overlay): Promise<Part[]> {
       position: layer.position ?? { x: 0, y: 0 },
       first: frame(layer.start),
       frames: frame(layer.start + layer.duration) - frame(layer.start),
+      loop: 'loop' in layer && layer.loop === true,
     })),
   );
 }
@@ -85,7 +88,8 @@ async function placedFrame(overlay: Rendered, index: number, picture: { width: n
   const data = Buffer.alloc(picture.width * picture.height * 4);
   for (const part of overlay.parts) {
     if (index < part.first || index >= part.first + part.frames) continue;
-    const clip = await grabFrame(part.path, part.clip.mime.startsWith('image/') ? 0 : index - part.first);
+    const into = index - part.first;
+    const clip = await grabFrame(part.path, part.clip.mime.startsWith('image/') ? 0 : part.loop ? into % Math.round(part.clip.duration * 30) : into);
     const { x, y } = part.position;
     expect(x + clip.width).toBeLessThanOrEqual(picture.width);
     expect(y + clip.height).toBeLessThanOrEqual(picture.height);
@@ -253,8 +257,8 @@ describe('clip format', () => {
     const { region, screen } = plan.geometry;
     expect(region.width * region.height).toBeLessThan(0.8 * 640 * 360);
     expect(overlay.clip).toBeUndefined();
-    expect(overlay.parts.map((part) => part.name)).toEqual(['in', 'chrome', 'screen', 'out']);
-    const [into, chrome, steady, out] = overlay.parts as [Part, Part, Part, Part];
+    expect(overlay.parts.map((part) => part.name)).toEqual(['in', 'chrome', 'screen', 'static', 'out']);
+    const [into, chrome, steady, grain, out] = overlay.parts as [Part, Part, Part, Part, Part];
     // Back to back, the block's frames: the transitions (0.3 s each) around the chrome and screen, which share their frames.
     expect([into.first, into.frames, out.frames]).toEqual([0, 9, 9]);
     expect([chrome.first, chrome.frames]).toEqual([steady.first, steady.frames]);
@@ -273,6 +277,10 @@ describe('clip format', () => {
     const info = await streamInfo(steady.path);
     expect(info).toMatchObject({ width: screen.width, height: screen.height, fps: 30, frames: steady.frames, codec: 'h264', pixFmt: 'yuv420p' });
     expect(steady.position).toEqual({ x: region.x + screen.x, y: region.y + screen.y });
+    // The static: a loop of 8 effect ticks (16 frames, 8 of them distinct) over the screen for as long as it shows.
+    expect([grain.first, grain.frames, grain.loop]).toEqual([steady.first, steady.frames, true]);
+    expect(await streamInfo(grain.path)).toMatchObject({ width: screen.width, height: screen.height, fps: 30, frames: 16, codec: 'prores' });
+    expect(grain.position).toEqual(steady.position);
     // Laid on even pixels and even sizes, so a 4:2:0 render places each exactly.
     for (const value of [region.x, region.y, region.width, region.height, screen.x, screen.y, screen.width, screen.height]) expect(value % 2).toBe(0);
   });
@@ -280,7 +288,10 @@ describe('clip format', () => {
   it('lays its layers into the frames the renderer draws, steady and in transition', async () => {
     const renderer = new TerminalRenderer(plan.timeline, plan.settings);
     const { region } = plan.geometry;
-    for (const index of [4, Math.floor(plan.frameCount / 2), plan.frameCount - 3]) {
+    const steady = overlay.parts.find((part) => part.name === 'screen') as Part;
+    // In the static's loop the first time round (later it repeats its grain, where the drawing draws new), and past it.
+    const measured: number[] = [];
+    for (const index of [4, steady.first + 5, steady.first + 20, plan.frameCount - 3]) {
       const drawn = renderer.frame(index);
       const placed = await placedFrame(overlay, index, plan.format);
       let error = 0;
@@ -296,10 +307,15 @@ describe('clip format', () => {
       }
       expect(alphaOff, `alpha of frame ${index}`).toBeLessThanOrEqual(6);
       const psnr = 10 * Math.log10((255 * 255 * 3 * region.width * region.height) / Math.max(error, 1e-9));
-      // Measured: 55 dB in transition (ProRes), 38 dB steady (the screen's H.264 and its 4:2:0 chroma, the static the
-      // most of it); the screen laid 2 px off its place gave 30 dB.
-      expect(psnr, `frame ${index}`).toBeGreaterThan(34);
+      measured.push(psnr);
     }
+    // Measured: 55 dB in transition (ProRes); 41 dB steady in the static's first round (the screen's H.264 and 4:2:0
+    // chroma, the static laid over rather than added); 34 dB past it, where the loop's grain is not the grain drawn.
+    // Steady in the first round, the screen laid 2 px off its place gave 32 dB, and no static layer 33.
+    const [entering, firstRound, looped, leaving] = measured as [number, number, number, number];
+    expect(Math.min(entering, leaving)).toBeGreaterThan(45);
+    expect(firstRound).toBeGreaterThan(37);
+    expect(looped).toBeGreaterThan(31);
   });
 
   it('is fully transparent outside the window and its glow, opaque inside', async () => {
@@ -446,7 +462,7 @@ describe('themes and determinism', () => {
     const [b] = await render([segment], params, true);
     const [other] = await render([{ ...segment, id: 'seg-theme-2' }], params, true);
     const hashes = (overlay: Rendered | undefined): string[] => overlay?.parts.map((part) => part.clip.hash) ?? [];
-    expect(hashes(a)).toHaveLength(4);
+    expect(hashes(a)).toHaveLength(5);
     for (const hash of hashes(a)) expect(hash).toMatch(/^[0-9a-f]{64}$/);
     expect(hashes(a)).toEqual(hashes(b));
     // Another block's seed: other static and transitions (its chrome may be the same picture).
@@ -470,9 +486,9 @@ describe('in the engine', () => {
     const overlays = result.outputs.overlays as Overlay[];
     expect(overlays.map((o) => [o.kind, o.segmentId, o.sceneId, o.duration])).toEqual(blocks.map((b) => ['terminal', b.id, b.sceneId, b.timing.duration]));
     for (const [i, overlay] of overlays.entries()) {
-      // Every frame of the block in exactly one clip: a still stands for the frames of the screen above it.
+      // Every frame of the block in exactly one clip: the chrome's still and the static's loop are laid with the screen.
       let frames = 0;
-      for (const part of await partsOf(overlay)) if (!part.clip.mime.startsWith('image/')) frames += (await streamInfo(part.path)).frames;
+      for (const part of await partsOf(overlay)) if (!part.clip.mime.startsWith('image/') && !part.loop) frames += (await streamInfo(part.path)).frames;
       expect(frames).toBe(frameCountOf((blocks[i] as Segment).timing.duration, 30));
       expect(overlay.window.x + overlay.window.width).toBeLessThanOrEqual(256);
     }
@@ -519,7 +535,7 @@ describe('at 1080p', () => {
     const info = await streamInfo(screen.path);
     expect(info).toMatchObject({ width: screen.clip.width, height: screen.clip.height, fps: 30, frames: screen.frames });
     const frames = frameCountOf(segment.timing.duration, 30);
-    expect(overlay.parts.reduce((sum, part) => sum + (part.name === 'chrome' ? 0 : part.frames), 0)).toBe(frames);
+    expect(overlay.parts.reduce((sum, part) => sum + (['chrome', 'static'].includes(part.name) ? 0 : part.frames), 0)).toBe(frames);
     const frame = await placedFrame(overlay, frames - 10, { width: 1920, height: 1080 });
     expect(transparentFraction(frame, { x: 0, y: 0, width: 1920, height: 60 })).toBe(1);
     expect(transparentFraction(frame, { x: 0, y: 1020, width: 1920, height: 60 })).toBe(1);

@@ -172,14 +172,20 @@ export function planChunks(timeline: Timeline, cues: readonly CaptionCue[], opti
       const to = (sceneFrame + offset + frames) / fps;
       const intoScene = offset / fps;
       offset += frames;
-      const slice = (clip: TimelineClip): ChunkLayer => ({
-        media: clip.media!,
-        // A still has one picture to read, whatever the time.
-        sourceIn: isStill(clip.media!) ? 0 : readPoint(clip.media!, clip.sourceIn + Math.max(0, from - clip.start), fps),
-        start: Math.max(0, clip.start - from),
-        duration: Math.min(clip.start + clip.duration, to) - Math.max(clip.start, from),
-        ...(clip.position ? { position: { ...clip.position } } : {}),
-      });
+      const slice = (clip: TimelineClip): ChunkLayer => {
+        const media = clip.media!;
+        const into = clip.sourceIn + Math.max(0, from - clip.start);
+        const looped = clip.loop === true && !isStill(media) && media.duration !== undefined && media.duration > 0;
+        return {
+          media,
+          // A still has one picture to read, whatever the time; a loop is read from its start, and starts `sourceIn` in.
+          sourceIn: isStill(media) ? 0 : looped ? into % media.duration! : readPoint(media, into, fps),
+          start: Math.max(0, clip.start - from),
+          duration: Math.min(clip.start + clip.duration, to) - Math.max(clip.start, from),
+          ...(clip.position ? { position: { ...clip.position } } : {}),
+          ...(looped ? { loop: true } : {}),
+        };
+      };
       const outgoing =
         first && transition?.kind === 'crossfade' && previous?.media
           ? { media: previous.media, sourceIn: readPoint(previous.media, previous.sourceIn + previous.duration, fps), start: 0, duration: transition.duration }

@@ -54,6 +54,14 @@ export function chunkFilterGraph(chunk: RenderChunk, inputs: ChunkInputs): strin
       const half = 0.5 / fps;
       steps.push(`[${index}:v]setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
       steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=repeat:format=yuv420:enable='between(t,${seconds(layer.start - half)},${seconds(layer.start + layer.duration - half)})'[layered${n}]`);
+    } else if (layer.loop) {
+      // Its frames decoded once (4:2:0, the least memory) and played again from memory, entered `sourceIn` in.
+      const frames = Math.max(1, Math.round((layer.media.duration ?? 0) * (layer.media.frameRate ?? fps)));
+      steps.push(
+        `[${index}:v]format=yuva420p,loop=loop=-1:size=${frames}:start=0,setpts=N/(${layer.media.frameRate ?? fps}*TB),fps=${fps},` +
+          `trim=start=${seconds(layer.sourceIn)}:duration=${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`,
+      );
+      steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
     } else {
       steps.push(`[${index}:v]fps=${fps},trim=duration=${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
       steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);

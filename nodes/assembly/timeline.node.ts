@@ -62,7 +62,15 @@ function overlayClips(overlay: Overlay, event: ScenePlanEvent): TimelineClip[] {
   const base = { sourceIn: 0, sceneId: event.segment.sceneId, segmentId: event.segment.id };
   const id = `${event.segment.id}-overlay`;
   if (overlay.layers) {
-    return overlay.layers.map((layer) => ({ ...base, id: `${id}-${layer.name}`, start: event.start + layer.start, duration: layer.duration, media: layer.clip, ...(layer.position ? { position: { ...layer.position } } : {}) }));
+    return overlay.layers.map((layer) => ({
+      ...base,
+      id: `${id}-${layer.name}`,
+      start: event.start + layer.start,
+      duration: layer.duration,
+      media: layer.clip,
+      ...(layer.position ? { position: { ...layer.position } } : {}),
+      ...(layer.loop ? { loop: true } : {}),
+    }));
   }
   if (!overlay.clip) return [];
   return [{ ...base, id, start: event.start, duration: overlay.duration ?? event.duration, media: overlay.clip, ...(overlay.position ? { position: { ...overlay.position } } : {}) }];

@@ -19,7 +19,7 @@ import { storeClip } from '../video/clip.js';
 import { clipCodecs, type ClipCodecName } from '../video/codecs.js';
 import { encodeFrames } from '../video/frame-encoder.js';
 import { formatParams, frameCountOf, resolveFormat, type VideoFormat } from '../video/profiles.js';
-import { TerminalRenderer, terminalGeometry, type RenderSettings, type TerminalGeometry } from './terminal/draw.js';
+import { EFFECT_HZ, STATIC_LOOP_TICKS, TerminalRenderer, terminalGeometry, type RenderSettings, type TerminalGeometry } from './terminal/draw.js';
 import { transitionNames, type Rect, type TransitionName } from './terminal/effects.js';
 import { loadTerminalFont, terminalFontNames, type TerminalFontName } from './terminal/font.js';
 import { seedOf } from './terminal/random.js';
@@ -196,7 +196,8 @@ async function renderWhole(ctx: NodeContext<TerminalParams>, segment: Segment, p
 
 /**
  * The transparent block as layers: the chrome (halo, bezel) as one still, the screen as an opaque H.264 clip of its
- * own size over it, and each transition, which redraws the whole window, as a short ProRes 4444 clip of the region.
+ * own size over it, the static over that as a short ProRes 4444 loop, and each transition, which redraws the whole
+ * window, as a short ProRes 4444 clip of the region.
  * One region-sized ProRes clip cost more to encode than the drawing, and every render piece decoded it whole at about
  * 20 ms a frame; most of it never changes.
  */
@@ -247,7 +248,18 @@ async function renderLayers(ctx: NodeContext<TerminalParams>, segment: Segment, 
       onProgress: progressOf(ctx, steady.from, frames, frameCount),
     });
     const clip = await storeClip(ctx.artifacts, output, { format: picture, duration, codec: 'h264', name: `terminal-${segment.id}-screen.mp4`, ...origin });
-    layers.push({ name: 'screen', clip: { ...clip, width: picture.width, height: picture.height }, position: { x: region.x + screen.x, y: region.y + screen.y }, start: seconds(steady.from), duration });
+    const onScreen = { x: region.x + screen.x, y: region.y + screen.y };
+    layers.push({ name: 'screen', clip: { ...clip, width: picture.width, height: picture.height }, position: onScreen, start: seconds(steady.from), duration });
+    // The static is new random grain 15 times a second: no codec predicts it, and in the screen's clip it cost its
+    // encode two thirds and its bytes all but a thirtieth. A short loop of it, laid over the screen, looks the same.
+    const loopFrames = Math.min(frames, Math.round((STATIC_LOOP_TICKS * format.fps) / EFFECT_HZ));
+    const grain = renderer.staticFrames(steady.from, loopFrames);
+    if (grain.length > 0) {
+      const output = join(dir, 'static.mov');
+      await encodeFrames({ format: picture, frameCount: grain.length, codec: 'prores4444', output, signal: ctx.signal, renderFrame: (index) => grain[index]! });
+      const loop = await storeClip(ctx.artifacts, output, { format: picture, duration: seconds(grain.length), codec: 'prores4444', name: `terminal-${segment.id}-static.mov`, ...origin });
+      layers.push({ name: 'static', clip: { ...loop, width: picture.width, height: picture.height }, position: onScreen, start: seconds(steady.from), duration, loop: true });
+    }
   }
   if (transitions.out > 0) await encodeRegion('out', steady.to, transitions.out);
   return layers;
@@ -268,8 +280,9 @@ export default defineNode({
   mapOver: 'terminals',
   timeoutMs: 600_000,
   // Overlays carry their sound events since 'events', and are window-sized (placed by position) since 'placed': one cached before is full-frame.
-  // Transparent ones are layers (chrome, screen, transitions) since 'layers': one cached before is a single ProRes clip.
-  cacheIdentity: () => 'events, placed, layers',
+  // Transparent ones are layers (chrome, screen, static, transitions) since 'layers, static': one cached before is a
+  // single ProRes clip, or a screen with the static in it.
+  cacheIdentity: () => 'events, placed, layers, static',
   // The picture depends on the lines, the slot's length and the params — not on where the block sits: an edit earlier in
   // the episode moves every later block, and must not re-render them. Placement comes from the segment id (Pacing).
   cacheKeyInputs(inputs, params) {

@@ -173,6 +173,8 @@ export const overlayLayer = Type.Object({
   /** Seconds from the overlay's start. */
   start: Type.Number({ minimum: 0 }),
   duration: Type.Number({ exclusiveMinimum: 0 }),
+  /** The clip plays again from its start until the layer ends (a short loop of grain). */
+  loop: Type.Optional(Type.Boolean()),
 });
 export type OverlayLayer = Static<typeof overlayLayer>;
 
@@ -262,6 +264,8 @@ const chunkLayer = Type.Object({
   duration: Type.Number(),
   /** A picture smaller than the frame: where its top-left corner goes. */
   position: Type.Optional(placement),
+  /** The media plays again from its start until the layer ends; `sourceIn` is then where in the loop the chunk starts. */
+  loop: Type.Optional(Type.Boolean()),
 });
 export type ChunkLayer = Static<typeof chunkLayer>;
 

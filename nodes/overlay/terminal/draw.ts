@@ -24,7 +24,7 @@
 import { createCanvas, type Canvas } from '../../video/canvas.js';
 import type { VideoFormat } from '../../video/profiles.js';
 import type { CellStyle } from './ansi.js';
-import { drawLiveEffects, glassLayer, noiseTiles, roundRect, transitions, type Rect, type TransitionName } from './effects.js';
+import { drawLiveEffects, drawStatic, glassLayer, noiseTiles, roundRect, STATIC_ALPHA, transitions, type Rect, type TransitionName } from './effects.js';
 import { loadTerminalFont, type LoadedFont } from './font.js';
 import { drawShapeGlyph, isShapeGlyph, REPLACEMENT } from './glyphs.js';
 import { mulberry32 } from '../../../runtime/util/random.js';
@@ -34,6 +34,8 @@ import { cursorAt, cursorOn, visibleCount, type PlacedCell, type Timeline } from
 /** Static and flicker change this many times a second, whatever the frame rate. */
 export const EFFECT_HZ = 15;
 const NOISE_TILES = 4;
+/** The static's own layer repeats after this many effect ticks (0.53 s): random grain shows no seam, and a render piece holds them all. */
+export const STATIC_LOOP_TICKS = 8;
 
 export interface RenderSettings {
   format: VideoFormat;
@@ -204,16 +206,16 @@ export class TerminalRenderer {
   }
 
   /**
-   * The screen alone at frame `index`, transitions left out: opaque RGBA of `geometry.screen`'s size, its rounded
-   * corners filled with the chrome, so laid over `chromePng` at the screen's place it is the steady frame. Only for an
-   * opaque tube. The same buffer comes back when nothing changed; a new one otherwise (the canvas reads back into a
+   * The screen alone at frame `index`, transitions and static left out: opaque RGBA of `geometry.screen`'s size, its
+   * rounded corners filled with the chrome, so laid over `chromePng` at the screen's place, under `staticFrames`, it is
+   * the steady frame. Only for an opaque tube. The same buffer comes back when nothing changed; a new one otherwise (the canvas reads back into a
    * fresh buffer every time).
    */
   screen(index: number): Uint8Array {
     if (!this.opaqueTube) throw new Error('the screen has translucent pixels: it needs the chrome under it, in frame()');
     const state = this.stateAt(index);
     if (state.key === this.screenKey && this.screenPixels) return this.screenPixels;
-    this.drawScreen(state);
+    this.drawScreen(state, false);
     this.screenPixels = this.screenCanvas.data();
     this.screenKey = state.key;
     this.drawn += 1;
@@ -223,6 +225,40 @@ export class TerminalRenderer {
   /** The chrome (halo, bezel, empty tube) as a PNG of the region, straight alpha: the still under `screen`. */
   chromePng(): Promise<Buffer> {
     return this.chrome.encode('png');
+  }
+
+  /**
+   * The static alone, `count` frames from frame `first`, each its frame's effect tick as `frame` adds it to the tube:
+   * straight-alpha RGBA of `geometry.screen`'s size, white, as opaque as the grain is bright, clear outside the screen's
+   * rounded corners. Laid over the screen (alpha over, where the tube adds light) it is the same within a few levels
+   * on the dark tube. Consecutive frames of one tick are the same buffer; none when the theme has no static.
+   */
+  staticFrames(first: number, count: number): Uint8Array[] {
+    const { geometry: g, settings } = this;
+    if (settings.effects.noise <= 0 || this.tiles.length === 0) return [];
+    const { width, height } = g.screen;
+    const mask = createCanvas(width, height);
+    const maskCtx = mask.getContext('2d');
+    maskCtx.fillStyle = '#fff';
+    roundRect(maskCtx, { x: 0, y: 0, width, height }, g.screenRadius);
+    maskCtx.fill();
+    const coverage = mask.data();
+    const grain = createCanvas(width, height);
+    const ctx = grain.getContext('2d');
+    const level = STATIC_ALPHA * settings.effects.noise;
+    const byTick = new Map<number, Uint8Array>();
+    return Array.from({ length: count }, (_, i) => {
+      const tick = Math.floor(((first + i) / settings.format.fps) * EFFECT_HZ);
+      let pixels = byTick.get(tick);
+      if (!pixels) {
+        drawStatic(ctx, g.screen, this.tiles, tick, settings.seed);
+        const grey = grain.data();
+        pixels = new Uint8Array(width * height * 4).fill(255);
+        for (let p = 0; p < width * height; p++) pixels[p * 4 + 3] = Math.round((grey[p * 4]! * level * coverage[p * 4 + 3]!) / 255);
+        byTick.set(tick, pixels);
+      }
+      return pixels;
+    });
   }
 
   /** How many frames at the start and at the end of `frameCount` are the transitions' (drawn whole by `frame`). */
@@ -249,11 +285,11 @@ export class TerminalRenderer {
     return { t, key, visible, top, cursor: lit ? cursor : undefined, tick };
   }
 
-  private drawScreen(state: { visible: number; top: number; cursor: { row: number; col: number } | undefined; tick: number }): void {
+  private drawScreen(state: { visible: number; top: number; cursor: { row: number; col: number } | undefined; tick: number }, withStatic = true): void {
     const textKey = `${state.visible}/${state.top}`;
     if (textKey !== this.textKey) this.drawText(state.visible, state.top);
     this.textKey = textKey;
-    this.composeScreen(state.cursor, state.top, state.tick);
+    this.composeScreen(state.cursor, state.top, state.tick, withStatic);
   }
 
   /** The chrome's pixels with the screen's copied in, row by row, in the buffer not holding the last frame (the encoder may still be writing that one, and the same buffer again would say the frame repeats). */
@@ -450,15 +486,15 @@ export class TerminalRenderer {
     text.globalCompositeOperation = 'source-over';
   }
 
-  /** The screen for one frame: tube, text (with the tick's brightness), cursor, static, then the chrome's corners. */
-  private composeScreen(cursor: { row: number; col: number } | undefined, top: number, tick: number): void {
+  /** The screen for one frame: tube, static (unless it is a layer of its own), text (with the tick's brightness), cursor, then the chrome's corners. */
+  private composeScreen(cursor: { row: number; col: number } | undefined, top: number, tick: number, withStatic: boolean): void {
     const { geometry: g, settings } = this;
     const ctx = this.screenCanvas.getContext('2d');
     ctx.globalCompositeOperation = 'copy';
     ctx.drawImage(this.tube, 0, 0);
     // Phosphor adds light: text, cursor and static are added to the tube, not painted over it.
     ctx.globalCompositeOperation = 'lighter';
-    const brightness = drawLiveEffects(ctx, g.screen, this.tiles, tick, settings.effects, settings.theme, settings.seed);
+    const brightness = drawLiveEffects(ctx, g.screen, this.tiles, tick, settings.effects, settings.theme, settings.seed, withStatic);
     ctx.globalCompositeOperation = 'lighter';
     ctx.globalAlpha = brightness;
     ctx.drawImage(this.textLayer, 0, 0);

@@ -72,22 +72,40 @@ export function noiseTiles(count: number, grain: number, random: () => number): 
   });
 }
 
+/** How strongly the static is added to the tube, at a noise level of 1. */
+export const STATIC_ALPHA = 0.16;
+
+/** The random numbers of one effect tick: the static's offset first, then the flicker's. */
+const tickRandom = (seed: number, tick: number): (() => number) => mulberry32(seed ^ Math.imul(tick + 1, 0x9e3779b1));
+
+/** The static of one effect tick, its grains drawn with `ctx`'s settings (in screen coordinates). */
+export function drawStatic(ctx: SKRSContext2D, screen: Pick<Rect, 'width' | 'height'>, tiles: Canvas[], tick: number, seed: number, random = tickRandom(seed, tick)): void {
+  const tile = tiles[tick % tiles.length] as Canvas;
+  const [ox, oy] = [Math.floor(random() * NOISE_TILE), Math.floor(random() * NOISE_TILE)];
+  for (let y = -oy; y < screen.height; y += NOISE_TILE) {
+    for (let x = -ox; x < screen.width; x += NOISE_TILE) ctx.drawImage(tile, x, y);
+  }
+}
+
 /**
- * Static and the slow bright band of a CRT's refresh for one effect tick,
- * added to the screen (in screen coordinates). Returns the tick's brightness
- * wobble for the text (1 = steady), which costs nothing to apply.
+ * Static (unless `withStatic` is false: a layer of its own lays it) and the
+ * slow bright band of a CRT's refresh for one effect tick, added to the
+ * screen (in screen coordinates). Returns the tick's brightness wobble for
+ * the text (1 = steady), which costs nothing to apply.
  */
-export function drawLiveEffects(ctx: SKRSContext2D, screen: Rect, tiles: Canvas[], tick: number, effects: EffectLevels, theme: TerminalTheme, seed: number): number {
-  const random = mulberry32(seed ^ Math.imul(tick + 1, 0x9e3779b1));
+export function drawLiveEffects(ctx: SKRSContext2D, screen: Rect, tiles: Canvas[], tick: number, effects: EffectLevels, theme: TerminalTheme, seed: number, withStatic = true): number {
+  const random = tickRandom(seed, tick);
   ctx.globalCompositeOperation = 'lighter';
   if (effects.noise > 0 && tiles.length > 0) {
-    const tile = tiles[tick % tiles.length] as Canvas;
-    const [ox, oy] = [Math.floor(random() * NOISE_TILE), Math.floor(random() * NOISE_TILE)];
-    ctx.globalAlpha = 0.16 * effects.noise;
-    for (let y = -oy; y < screen.height; y += NOISE_TILE) {
-      for (let x = -ox; x < screen.width; x += NOISE_TILE) ctx.drawImage(tile, x, y);
+    if (withStatic) {
+      ctx.globalAlpha = STATIC_ALPHA * effects.noise;
+      drawStatic(ctx, screen, tiles, tick, seed, random);
+      ctx.globalAlpha = 1;
+    } else {
+      // The same numbers drawn as when the static is here, so the flicker is the same either way.
+      random();
+      random();
     }
-    ctx.globalAlpha = 1;
   }
   if (effects.flicker > 0) {
     const height = screen.height * 0.25;
