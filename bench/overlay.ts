@@ -105,13 +105,13 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     // Drawn as the node draws a transparent block: the transitions whole, the steady frames as the screen alone.
     const transitions = renderer.transitionFrames(frameCount);
     const steady = { from: transitions.in, to: frameCount - transitions.out };
-    const loopFrames = Math.min(steady.to - steady.from, Math.round((STATIC_LOOP_TICKS * format.fps) / EFFECT_HZ));
+    const loopTicks = Math.min(STATIC_LOOP_TICKS, Math.ceil(((steady.to - steady.from) / format.fps) * EFFECT_HZ));
     const drawOnly = await timed(() => {
       for (let i = 0; i < frameCount; i++) {
         if (i >= steady.from && i < steady.to) renderer.screen(i);
         else renderer.frame(i);
       }
-      renderer.staticFrames(steady.from, loopFrames);
+      renderer.staticFrames(steady.from, loopTicks);
     });
 
     const blank = (width: number, height: number, frames: number, codec: 'prores4444' | 'h264', file: string): Promise<unknown> =>
@@ -127,7 +127,7 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
       if (transitions.in + transitions.out > 0) await blank(region.width, region.height, transitions.in + transitions.out, 'prores4444', 'transitions.mov');
       if (steady.to > steady.from) {
         await blank(screen.width, screen.height, steady.to - steady.from, 'h264', 'screen.mp4');
-        await blank(screen.width, screen.height, loopFrames, 'prores4444', 'static.mov');
+        await blank(screen.width, screen.height, loopTicks, 'prores4444', 'static.mov');
       }
     });
 

@@ -124,9 +124,9 @@ describe('chunkFilterGraph', () => {
 });
 
 describe('decodeThreadsFor', () => {
-  it('decodes a piece’s H.264 clips on one thread (frame threads hold pictures each) and its ProRes overlays on two (slices of one picture)', () => {
+  it('decodes a piece’s clips on one thread: H.264 frame threads hold pictures each, and ProRes overlays are a transition’s few frames or a loop read once', () => {
     expect(decodeThreadsFor('video/mp4')).toBe(1);
-    expect(decodeThreadsFor('video/quicktime')).toBe(2);
+    expect(decodeThreadsFor('video/quicktime')).toBe(1);
     expect(decodeThreadsFor('image/png')).toBe(1);
   });
 });

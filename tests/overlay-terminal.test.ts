@@ -89,7 +89,10 @@ async function placedFrame(overlay: Rendered, index: number, picture: { width: n
   for (const part of overlay.parts) {
     if (index < part.first || index >= part.first + part.frames) continue;
     const into = index - part.first;
-    const clip = await grabFrame(part.path, part.clip.mime.startsWith('image/') ? 0 : part.loop ? into % Math.round(part.clip.duration * 30) : into);
+    // A loop at its own rate (the static's: a picture a tick), played again from its start.
+    const rate = part.clip.frameRate ?? 30;
+    const looped = (): number => Math.floor((into * rate) / 30) % Math.round(part.clip.duration * rate);
+    const clip = await grabFrame(part.path, part.clip.mime.startsWith('image/') ? 0 : part.loop ? looped() : into);
     const { x, y } = part.position;
     expect(x + clip.width).toBeLessThanOrEqual(picture.width);
     expect(y + clip.height).toBeLessThanOrEqual(picture.height);
@@ -277,9 +280,10 @@ describe('clip format', () => {
     const info = await streamInfo(steady.path);
     expect(info).toMatchObject({ width: screen.width, height: screen.height, fps: 30, frames: steady.frames, codec: 'h264', pixFmt: 'yuv420p' });
     expect(steady.position).toEqual({ x: region.x + screen.x, y: region.y + screen.y });
-    // The static: a loop of 8 effect ticks (16 frames, 8 of them distinct) over the screen for as long as it shows.
+    // The static: a loop of 8 effect ticks, a picture each at 15 a second, over the screen for as long as it shows.
     expect([grain.first, grain.frames, grain.loop]).toEqual([steady.first, steady.frames, true]);
-    expect(await streamInfo(grain.path)).toMatchObject({ width: screen.width, height: screen.height, fps: 30, frames: 16, codec: 'prores' });
+    expect(await streamInfo(grain.path)).toMatchObject({ width: screen.width, height: screen.height, fps: 15, frames: 8, codec: 'prores' });
+    expect(grain.clip).toMatchObject({ mime: 'video/quicktime', frameRate: 15 });
     expect(grain.position).toEqual(steady.position);
     // Laid on even pixels and even sizes, so a 4:2:0 render places each exactly.
     for (const value of [region.x, region.y, region.width, region.height, screen.x, screen.y, screen.width, screen.height]) expect(value % 2).toBe(0);
@@ -290,8 +294,9 @@ describe('clip format', () => {
     const { region } = plan.geometry;
     const steady = overlay.parts.find((part) => part.name === 'screen') as Part;
     // In the static's loop the first time round (later it repeats its grain, where the drawing draws new), and past it.
+    // The loop ticks from the screen's first frame, the drawing from the block's: 6 frames in, both are 3 ticks on.
     const measured: number[] = [];
-    for (const index of [4, steady.first + 5, steady.first + 20, plan.frameCount - 3]) {
+    for (const index of [4, steady.first + 6, steady.first + 20, plan.frameCount - 3]) {
       const drawn = renderer.frame(index);
       const placed = await placedFrame(overlay, index, plan.format);
       let error = 0;

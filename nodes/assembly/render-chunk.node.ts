@@ -74,7 +74,7 @@ async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string
   const input = async (layer: { media: RenderChunk['base']['media']; sourceIn: number; loop?: boolean }): Promise<number> => {
     // Decoding threads by the clip's codec: pieces already run side by side on every core, and each frame thread of an
     // H.264 decoder holds its own pictures (one thread: 37 MB less on a 1080p piece, no slower), while ProRes threads
-    // share one picture. A loop is read whole and entered in the filtergraph.
+    // share one picture. A loop is read whole, once, and entered in the filtergraph.
     args.push('-threads', String(decodeThreadsFor(layer.media.mime)), '-ss', (layer.loop ? 0 : layer.sourceIn).toFixed(6), '-i', await ctx.artifacts.localPath(layer.media));
     return next++;
   };

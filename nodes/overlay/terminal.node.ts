@@ -252,12 +252,13 @@ async function renderLayers(ctx: NodeContext<TerminalParams>, segment: Segment, 
     layers.push({ name: 'screen', clip: { ...clip, width: picture.width, height: picture.height }, position: onScreen, start: seconds(steady.from), duration });
     // The static is new random grain 15 times a second: no codec predicts it, and in the screen's clip it cost its
     // encode two thirds and its bytes all but a thirtieth. A short loop of it, laid over the screen, looks the same.
-    const loopFrames = Math.min(frames, Math.round((STATIC_LOOP_TICKS * format.fps) / EFFECT_HZ));
-    const grain = renderer.staticFrames(steady.from, loopFrames);
+    // A picture a tick, at the tick rate: a render piece holds the loop's decoded pictures, so none twice.
+    const grain = renderer.staticFrames(steady.from, Math.min(STATIC_LOOP_TICKS, Math.ceil((frames / format.fps) * EFFECT_HZ)));
     if (grain.length > 0) {
       const output = join(dir, 'static.mov');
-      await encodeFrames({ format: picture, frameCount: grain.length, codec: 'prores4444', output, signal: ctx.signal, renderFrame: (index) => grain[index]! });
-      const loop = await storeClip(ctx.artifacts, output, { format: picture, duration: seconds(grain.length), codec: 'prores4444', name: `terminal-${segment.id}-static.mov`, ...origin });
+      const ticking = { ...picture, fps: EFFECT_HZ };
+      await encodeFrames({ format: ticking, frameCount: grain.length, codec: 'prores4444', output, signal: ctx.signal, renderFrame: (index) => grain[index]! });
+      const loop = await storeClip(ctx.artifacts, output, { format: ticking, duration: grain.length / EFFECT_HZ, codec: 'prores4444', name: `terminal-${segment.id}-static.mov`, ...origin });
       layers.push({ name: 'static', clip: { ...loop, width: picture.width, height: picture.height }, position: onScreen, start: seconds(steady.from), duration, loop: true });
     }
   }

@@ -11,8 +11,10 @@ export interface ClipCodec {
   alpha: boolean;
   /**
    * Decoding threads for a render piece reading this codec. H.264 decodes a frame a thread, and each frame thread
-   * holds pictures of its own; ProRes decodes slices of one picture, so a second thread costs little memory and
-   * speeds up the piece's one-threaded decode loop (a 1080p piece with a terminal overlay: 4.3 → 3.8 s alone, +20 MB).
+   * holds pictures of its own. ProRes decodes slices of one picture: a second thread sped up a piece decoding a whole
+   * terminal block's region (4.3 → 3.8 s, +20 MB), but ProRes clips are now a transition's few frames or a loop read
+   * once, where a second thread only holds more memory (a piece with both of a block's transitions and its static:
+   * 365 → 345 MB).
    */
   decodeThreads: number;
   /**
@@ -36,7 +38,7 @@ export const clipCodecs = {
     extension: 'mov',
     mime: 'video/quicktime',
     alpha: true,
-    decodeThreads: 2,
+    decodeThreads: 1,
     intraOnly: true,
     // A fixed quantiser: prores_ks's default rate control is ~6× slower; q 4 stays visually lossless (~60 dB PSNR) and is ~20 % smaller than q 2.
     args: ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', '-vendor', 'apl0', '-qscale:v', '4'],

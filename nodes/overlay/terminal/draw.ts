@@ -228,12 +228,12 @@ export class TerminalRenderer {
   }
 
   /**
-   * The static alone, `count` frames from frame `first`, each its frame's effect tick as `frame` adds it to the tube:
-   * straight-alpha RGBA of `geometry.screen`'s size, white, as opaque as the grain is bright, clear outside the screen's
-   * rounded corners. Laid over the screen (alpha over, where the tube adds light) it is the same within a few levels
-   * on the dark tube. Consecutive frames of one tick are the same buffer; none when the theme has no static.
+   * The static alone for `ticks` effect ticks from the one frame `first` shows, a picture a tick (at EFFECT_HZ), as
+   * `frame` adds it to the tube: straight-alpha RGBA of `geometry.screen`'s size, white, as opaque as the grain is
+   * bright, clear outside the screen's rounded corners. Laid over the screen (alpha over, where the tube adds light) it
+   * is the same within a few levels on the dark tube. None when the theme has no static.
    */
-  staticFrames(first: number, count: number): Uint8Array[] {
+  staticFrames(first: number, ticks: number): Uint8Array[] {
     const { geometry: g, settings } = this;
     if (settings.effects.noise <= 0 || this.tiles.length === 0) return [];
     const { width, height } = g.screen;
@@ -246,17 +246,12 @@ export class TerminalRenderer {
     const grain = createCanvas(width, height);
     const ctx = grain.getContext('2d');
     const level = STATIC_ALPHA * settings.effects.noise;
-    const byTick = new Map<number, Uint8Array>();
-    return Array.from({ length: count }, (_, i) => {
-      const tick = Math.floor(((first + i) / settings.format.fps) * EFFECT_HZ);
-      let pixels = byTick.get(tick);
-      if (!pixels) {
-        drawStatic(ctx, g.screen, this.tiles, tick, settings.seed);
-        const grey = grain.data();
-        pixels = new Uint8Array(width * height * 4).fill(255);
-        for (let p = 0; p < width * height; p++) pixels[p * 4 + 3] = Math.round((grey[p * 4]! * level * coverage[p * 4 + 3]!) / 255);
-        byTick.set(tick, pixels);
-      }
+    const firstTick = Math.floor((first / settings.format.fps) * EFFECT_HZ);
+    return Array.from({ length: ticks }, (_, i) => {
+      drawStatic(ctx, g.screen, this.tiles, firstTick + i, settings.seed);
+      const grey = grain.data();
+      const pixels = new Uint8Array(width * height * 4).fill(255);
+      for (let p = 0; p < width * height; p++) pixels[p * 4 + 3] = Math.round((grey[p * 4]! * level * coverage[p * 4 + 3]!) / 255);
       return pixels;
     });
   }
