@@ -46,7 +46,7 @@ const terminalParams = nodeParams({
   ...formatParams,
   theme: Type.Unsafe<TerminalThemeName>({ enum: terminalThemeNames, title: 'Theme', default: 'green-phosphor', description: terminalThemeNames.map((name) => `${name}: ${terminalThemes[name].title}`).join('; ') }),
   font: Type.Optional(Type.Unsafe<TerminalFontName>({ enum: terminalFontNames, title: 'Font', description: 'Unset: the theme’s (VT323 for the phosphor themes, JetBrains Mono for modern-dark). Both ship with reelgraph (SIL OFL).' })),
-  mode: Type.Unsafe<keyof typeof modes>({ enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: the window and its glow, laid over the scene where it belongs (a still of the chrome, the screen in H.264, the transitions in ProRes 4444 with alpha); opaque: the window on the background colour, full frame (H.264).' }),
+  mode: Type.Unsafe<keyof typeof modes>({ enum: Object.keys(modes), title: 'Output', default: 'transparent', description: 'transparent: the window and its glow, laid over the scene where it belongs (a still of the chrome, the screen in H.264, its static as a short loop, the transitions in ProRes 4444 with alpha); opaque: the window on the background colour, full frame (H.264).' }),
   background: Type.String({ title: 'Background (opaque mode)', pattern: '^#[0-9a-fA-F]{6}$', default: '#000000' }),
   windowX: fraction('Window left', 0.17, 'Left edge as a fraction of the picture width.'),
   windowY: fraction('Window top', 0.14, 'Top edge as a fraction of the picture height.'),
@@ -197,9 +197,8 @@ async function renderWhole(ctx: NodeContext<TerminalParams>, segment: Segment, p
 /**
  * The transparent block as layers: the chrome (halo, bezel) as one still, the screen as an opaque H.264 clip of its
  * own size over it, the static over that as a short ProRes 4444 loop, and each transition, which redraws the whole
- * window, as a short ProRes 4444 clip of the region.
- * One region-sized ProRes clip cost more to encode than the drawing, and every render piece decoded it whole at about
- * 20 ms a frame; most of it never changes.
+ * window, as a short ProRes 4444 clip of the region. One region-sized ProRes clip cost more to encode than the
+ * drawing, and every render piece decoded it at about 30 ms a frame (the screen's H.264: 7); most of it never changes.
  */
 async function renderLayers(ctx: NodeContext<TerminalParams>, segment: Segment, plan: TerminalPlan, renderer: TerminalRenderer): Promise<OverlayLayer[]> {
   const { format, frameCount } = plan;
@@ -272,7 +271,7 @@ export default defineNode({
   title: 'Terminal overlay',
   category: 'overlay',
   description:
-    'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — lasting exactly the block’s slot: the window and its glow, placed over the scene where it belongs (layers: the chrome a still, the screen H.264, the transitions ProRes 4444 with alpha), or full frame on a background colour (H.264).',
+    'Animates each terminal block of the script as a retro terminal — typed commands with human rhythm, printed output, blinking cursor, CRT glow, scanlines, static and glitch transitions — lasting exactly the block’s slot: the window and its glow, placed over the scene where it belongs (layers: the chrome a still, the screen H.264, its static a short loop, the transitions ProRes 4444 with alpha), or full frame on a background colour (H.264).',
   inputs: [{ name: 'terminals', type: 'Segment', list: true, title: 'Terminal blocks', description: 'The script’s terminal blocks (script node → terminals).' }],
   outputs: [{ name: 'overlays', type: 'Overlay', list: true, title: 'Overlays', description: 'One per block: its clip or layers and where to lay each, duration, the segment it belongs to (its cue), where the window sits and its sound events.' }],
   params: terminalParams,
