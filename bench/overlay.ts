@@ -24,7 +24,7 @@ import { GRAPH_FORMAT, type GraphDocument, type Segment } from '../runtime/contr
 import type { Overlay } from '../runtime/contract/port-values.js';
 import { ffmpegPath, ffprobePath, runTool } from '../runtime/media/binaries.js';
 import terminalNode, { planTerminal, terminalSegment, type TerminalParams } from '../nodes/overlay/terminal.node.js';
-import { EFFECT_HZ, STATIC_LOOP_TICKS, TerminalRenderer } from '../nodes/overlay/terminal/draw.js';
+import { TerminalRenderer } from '../nodes/overlay/terminal/draw.js';
 import { readTerminalLine } from '../nodes/script/engine/terminal.js';
 import { clipCodecs } from '../nodes/video/codecs.js';
 import { benchEngine } from './engine.js';
@@ -105,14 +105,14 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     // Drawn as the node draws a transparent block: the transitions whole, the steady frames as the screen alone.
     const transitions = renderer.transitionFrames(frameCount);
     const steady = { from: transitions.in, to: frameCount - transitions.out };
-    const loopTicks = Math.min(STATIC_LOOP_TICKS, Math.ceil(((steady.to - steady.from) / format.fps) * EFFECT_HZ));
     const drawOnly = await timed(() => {
       for (let i = 0; i < frameCount; i++) {
         if (i >= steady.from && i < steady.to) renderer.screen(i);
         else renderer.frame(i);
       }
-      renderer.staticFrames(steady.from, loopTicks);
+      return renderer.staticFrames(steady.from, steady.to - steady.from).length;
     });
+    const loopTicks = drawOnly.value;
 
     const blank = (width: number, height: number, frames: number, codec: 'prores4444' | 'h264', file: string): Promise<unknown> =>
       runTool(
@@ -125,10 +125,8 @@ export async function benchOverlay(): Promise<OverlayBenchResult> {
     // distinct), the steady ones in H.264 at the screen's.
     const clipFloor = await timed(async () => {
       if (transitions.in + transitions.out > 0) await blank(region.width, region.height, transitions.in + transitions.out, 'prores4444', 'transitions.mov');
-      if (steady.to > steady.from) {
-        await blank(screen.width, screen.height, steady.to - steady.from, 'h264', 'screen.mp4');
-        await blank(screen.width, screen.height, loopTicks, 'prores4444', 'static.mov');
-      }
+      if (steady.to > steady.from) await blank(screen.width, screen.height, steady.to - steady.from, 'h264', 'screen.mp4');
+      if (loopTicks > 0) await blank(screen.width, screen.height, loopTicks, 'prores4444', 'static.mov');
     });
 
     const engine = benchEngine(dir);

@@ -3,7 +3,8 @@
  * clip conformed to the frame, the outgoing scene crossfading into it (with
  * `xfade` when the ffmpeg in use has it; the npm build lacks it, so
  * otherwise as an alpha fade over the top — the same picture),
- * overlays laid at their times and places with their alpha, effects, fades and
+ * overlays laid at their times and places with their alpha (a still held, a
+ * loop played again from memory), effects, fades and
  * burned-in captions.
  */
 import type { RenderChunk } from '../../runtime/contract/index.js';
@@ -48,23 +49,21 @@ export function chunkFilterGraph(chunk: RenderChunk, inputs: ChunkInputs): strin
   chunk.overlays.forEach((layer, n) => {
     const index = inputs.overlays[n]!;
     const at = layer.position ? `x=${layer.position.x}:y=${layer.position.y}:` : '';
+    const end = layer.start + layer.duration;
     if (isStill(layer.media)) {
       // One picture, decoded once and held (repeat) for exactly the layer's frames: the window is shifted half a frame
       // so a frame on either boundary falls on one side of it, never both.
       const half = 0.5 / fps;
       steps.push(`[${index}:v]setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
-      steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=repeat:format=yuv420:enable='between(t,${seconds(layer.start - half)},${seconds(layer.start + layer.duration - half)})'[layered${n}]`);
-    } else if (layer.loop) {
-      // Its frames decoded once (4:2:0, the least memory) and played again from memory, entered `sourceIn` in.
-      const frames = Math.max(1, Math.round((layer.media.duration ?? 0) * (layer.media.frameRate ?? fps)));
-      steps.push(
-        `[${index}:v]format=yuva420p,loop=loop=-1:size=${frames}:start=0,setpts=N/(${layer.media.frameRate ?? fps}*TB),fps=${fps},` +
-          `trim=start=${seconds(layer.sourceIn)}:duration=${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`,
-      );
-      steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
+      steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=repeat:format=yuv420:enable='between(t,${seconds(layer.start - half)},${seconds(end - half)})'[layered${n}]`);
     } else {
-      steps.push(`[${index}:v]fps=${fps},trim=duration=${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
-      steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(layer.start + layer.duration)})'[layered${n}]`);
+      const rate = layer.media.frameRate ?? fps;
+      // A loop's frames are decoded once (4:2:0, the least memory) and played again from memory, entered `sourceIn` in.
+      const source = layer.loop
+        ? `format=yuva420p,loop=loop=-1:size=${Math.max(1, Math.round((layer.media.duration ?? 0) * rate))}:start=0,setpts=N/(${rate}*TB),fps=${fps},trim=start=${seconds(layer.sourceIn)}:duration=`
+        : `fps=${fps},trim=duration=`;
+      steps.push(`[${index}:v]${source}${seconds(layer.duration)},setpts=PTS-STARTPTS+${seconds(layer.start)}/TB[overlay${n}]`);
+      steps.push(`[${current}][overlay${n}]overlay=${at}eof_action=pass:format=yuv420:enable='between(t,${seconds(layer.start)},${seconds(end)})'[layered${n}]`);
     }
     current = `layered${n}`;
   });

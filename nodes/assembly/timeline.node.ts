@@ -53,7 +53,6 @@ function dialogueClip(event: ScenePlanEvent): TimelineClip | undefined {
   };
 }
 
-/** The score's clips as timeline clips by track, each where it says (`start`), cut at the episode's end. */
 /**
  * An overlay on the timeline at its segment's time: its one clip, or its layers, bottom first, each for its own part
  * of the overlay's time.
@@ -76,6 +75,7 @@ function overlayClips(overlay: Overlay, event: ScenePlanEvent): TimelineClip[] {
   return [{ ...base, id, start: event.start, duration: overlay.duration ?? event.duration, media: overlay.clip, ...(overlay.position ? { position: { ...overlay.position } } : {}) }];
 }
 
+/** The score's clips as timeline clips by track, each where it says (`start`), cut at the episode's end. */
 function scoreClips(clips: readonly AudioClip[], total: number): { music: TimelineClip[]; effects: TimelineClip[] } {
   const placed = { music: [] as TimelineClip[], effects: [] as TimelineClip[] };
   const ids = new Set<string>();

@@ -19,7 +19,7 @@ import { storeClip } from '../video/clip.js';
 import { clipCodecs, type ClipCodecName } from '../video/codecs.js';
 import { encodeFrames } from '../video/frame-encoder.js';
 import { formatParams, frameCountOf, resolveFormat, type VideoFormat } from '../video/profiles.js';
-import { EFFECT_HZ, STATIC_LOOP_TICKS, TerminalRenderer, terminalGeometry, type RenderSettings, type TerminalGeometry } from './terminal/draw.js';
+import { EFFECT_HZ, TerminalRenderer, terminalGeometry, type RenderSettings, type TerminalGeometry } from './terminal/draw.js';
 import { transitionNames, type Rect, type TransitionName } from './terminal/effects.js';
 import { loadTerminalFont, terminalFontNames, type TerminalFontName } from './terminal/font.js';
 import { seedOf } from './terminal/random.js';
@@ -252,7 +252,7 @@ async function renderLayers(ctx: NodeContext<TerminalParams>, segment: Segment, 
     // The static is new random grain 15 times a second: no codec predicts it, and in the screen's clip it cost its
     // encode two thirds and its bytes all but a thirtieth. A short loop of it, laid over the screen, looks the same.
     // A picture a tick, at the tick rate: a render piece holds the loop's decoded pictures, so none twice.
-    const grain = renderer.staticFrames(steady.from, Math.min(STATIC_LOOP_TICKS, Math.ceil((frames / format.fps) * EFFECT_HZ)));
+    const grain = renderer.staticFrames(steady.from, frames);
     if (grain.length > 0) {
       const output = join(dir, 'static.mov');
       const ticking = { ...picture, fps: EFFECT_HZ };

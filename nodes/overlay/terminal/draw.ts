@@ -208,8 +208,8 @@ export class TerminalRenderer {
   /**
    * The screen alone at frame `index`, transitions and static left out: opaque RGBA of `geometry.screen`'s size, its
    * rounded corners filled with the chrome, so laid over `chromePng` at the screen's place, under `staticFrames`, it is
-   * the steady frame. Only for an opaque tube. The same buffer comes back when nothing changed; a new one otherwise (the canvas reads back into a
-   * fresh buffer every time).
+   * the steady frame. Only for an opaque tube. The same buffer comes back when nothing changed; a new one otherwise
+   * (the canvas reads back into a fresh buffer every time).
    */
   screen(index: number): Uint8Array {
     if (!this.opaqueTube) throw new Error('the screen has translucent pixels: it needs the chrome under it, in frame()');
@@ -228,14 +228,16 @@ export class TerminalRenderer {
   }
 
   /**
-   * The static alone for `ticks` effect ticks from the one frame `first` shows, a picture a tick (at EFFECT_HZ), as
-   * `frame` adds it to the tube: straight-alpha RGBA of `geometry.screen`'s size, white, as opaque as the grain is
+   * The static's loop for a layer of `frames` frames from frame `first`: a picture a tick (at EFFECT_HZ) from the tick
+   * frame `first` shows, for as many ticks as the layer lasts up to STATIC_LOOP_TICKS, each as `frame` adds it to the
+   * tube: straight-alpha RGBA of `geometry.screen`'s size, white, as opaque as the grain is
    * bright, clear outside the screen's rounded corners. Laid over the screen (alpha over, where the tube adds light) it
    * is the same within a few levels on the dark tube. None when the theme has no static.
    */
-  staticFrames(first: number, ticks: number): Uint8Array[] {
+  staticFrames(first: number, frames: number): Uint8Array[] {
     const { geometry: g, settings } = this;
     if (settings.effects.noise <= 0 || this.tiles.length === 0) return [];
+    const ticks = Math.min(STATIC_LOOP_TICKS, Math.ceil((frames / settings.format.fps) * EFFECT_HZ));
     const { width, height } = g.screen;
     const mask = createCanvas(width, height);
     const maskCtx = mask.getContext('2d');
