@@ -17,7 +17,7 @@ import type { NodeContext, Segment } from '../../runtime/contract/index.js';
 import { timingDefaults } from '../script/engine/timing.js';
 import { storeClip } from '../video/clip.js';
 import { clipCodecs, type ClipCodecName } from '../video/codecs.js';
-import { encodeFrames } from '../video/frame-encoder.js';
+import { encodeFrames, type FrameEncodeOptions } from '../video/frame-encoder.js';
 import { formatParams, frameCountOf, resolveFormat, type VideoFormat } from '../video/profiles.js';
 import { EFFECT_HZ, TerminalRenderer, terminalGeometry, type RenderSettings, type TerminalGeometry } from './terminal/draw.js';
 import { transitionNames, type Rect, type TransitionName } from './terminal/effects.js';
@@ -211,57 +211,61 @@ async function renderLayers(ctx: NodeContext<TerminalParams>, segment: Segment, 
   const origin = { sceneId: segment.sceneId, provider: 'overlay.terminal' };
   const layers: OverlayLayer[] = [];
 
-  const encodeRegion = async (name: 'in' | 'out', from: number, frames: number): Promise<void> => {
-    const output = join(dir, `${name}.mov`);
+  /** Draws a layer's frames into its own clip, stores it and adds it to the layers, at `start` seconds for `duration`. */
+  const encodeLayer = async (layer: {
+    name: string;
+    picture: VideoFormat;
+    frames: number;
+    codec: ClipCodecName;
+    renderFrame: FrameEncodeOptions['renderFrame'];
+    position: { x: number; y: number };
+    start: number;
+    duration: number;
+    /** The frame of the block its first frame is, for progress; absent: no progress (a loop repeats frames already counted). */
+    progressFrom?: number;
+    loop?: true;
+  }): Promise<void> => {
+    const { name, picture, frames, codec, position, start, duration } = layer;
+    const extension = clipCodecs[codec].extension;
+    const output = join(dir, `${name}.${extension}`);
     await encodeFrames({
-      format: { width: region.width, height: region.height, fps: format.fps },
+      format: picture,
       frameCount: frames,
-      codec: 'prores4444',
+      codec,
       output,
       signal: ctx.signal,
-      renderFrame: (index) => renderer.frame(from + index),
-      onProgress: progressOf(ctx, from, frames, frameCount),
+      renderFrame: layer.renderFrame,
+      ...(layer.progressFrom === undefined ? {} : { onProgress: progressOf(ctx, layer.progressFrom, frames, frameCount) }),
     });
-    const clip = await storeClip(ctx.artifacts, output, { format: { width: region.width, height: region.height, fps: format.fps }, duration: seconds(frames), codec: 'prores4444', name: `terminal-${segment.id}-${name}.mov`, ...origin });
-    layers.push({ name, clip: { ...clip, width: region.width, height: region.height }, position: at, start: seconds(from), duration: seconds(frames) });
+    const clip = await storeClip(ctx.artifacts, output, { format: picture, duration: frames / picture.fps, codec, name: `terminal-${segment.id}-${name}.${extension}`, ...origin });
+    layers.push({ name, clip: { ...clip, width: picture.width, height: picture.height }, position, start, duration, ...(layer.loop ? { loop: layer.loop } : {}) });
   };
+  const regionPicture = { width: region.width, height: region.height, fps: format.fps };
+  const encodeTransition = (name: 'in' | 'out', from: number, frames: number): Promise<void> =>
+    encodeLayer({ name, picture: regionPicture, frames, codec: 'prores4444', renderFrame: (index) => renderer.frame(from + index), position: at, start: seconds(from), duration: seconds(frames), progressFrom: from });
 
-  if (transitions.in > 0) await encodeRegion('in', 0, transitions.in);
+  if (transitions.in > 0) await encodeTransition('in', 0, transitions.in);
   if (steady.to > steady.from) {
     const frames = steady.to - steady.from;
+    const start = seconds(steady.from);
     const duration = seconds(frames);
     const chrome = await ctx.artifacts.put(
       { data: await renderer.chromePng() },
       { mime: 'image/png', name: `terminal-${segment.id}-chrome.png`, meta: { width: region.width, height: region.height, duration } },
     );
-    layers.push({ name: 'chrome', clip: { ...chrome, width: region.width, height: region.height, duration, ...origin }, position: at, start: seconds(steady.from), duration });
-    const output = join(dir, 'screen.mp4');
+    layers.push({ name: 'chrome', clip: { ...chrome, width: region.width, height: region.height, duration, ...origin }, position: at, start, duration });
     const picture = { width: screen.width, height: screen.height, fps: format.fps };
-    await encodeFrames({
-      format: picture,
-      frameCount: frames,
-      codec: 'h264',
-      output,
-      signal: ctx.signal,
-      renderFrame: (index) => renderer.screen(steady.from + index),
-      onProgress: progressOf(ctx, steady.from, frames, frameCount),
-    });
-    const clip = await storeClip(ctx.artifacts, output, { format: picture, duration, codec: 'h264', name: `terminal-${segment.id}-screen.mp4`, ...origin });
     const onScreen = { x: region.x + screen.x, y: region.y + screen.y };
-    layers.push({ name: 'screen', clip: { ...clip, width: picture.width, height: picture.height }, position: onScreen, start: seconds(steady.from), duration });
+    await encodeLayer({ name: 'screen', picture, frames, codec: 'h264', renderFrame: (index) => renderer.screen(steady.from + index), position: onScreen, start, duration, progressFrom: steady.from });
     // The static is new random grain 15 times a second: no codec predicts it, and in the screen's clip it cost its
     // encode two thirds and its bytes all but a thirtieth. A short loop of it, laid over the screen, looks the same.
     // A picture a tick, at the tick rate: a render piece holds the loop's decoded pictures, so none twice.
     const grain = renderer.staticFrames(steady.from, frames);
     if (grain.length > 0) {
-      const output = join(dir, 'static.mov');
-      const ticking = { ...picture, fps: EFFECT_HZ };
-      await encodeFrames({ format: ticking, frameCount: grain.length, codec: 'prores4444', output, signal: ctx.signal, renderFrame: (index) => grain[index]! });
-      const loop = await storeClip(ctx.artifacts, output, { format: ticking, duration: grain.length / EFFECT_HZ, codec: 'prores4444', name: `terminal-${segment.id}-static.mov`, ...origin });
-      layers.push({ name: 'static', clip: { ...loop, width: picture.width, height: picture.height }, position: onScreen, start: seconds(steady.from), duration, loop: true });
+      await encodeLayer({ name: 'static', picture: { ...picture, fps: EFFECT_HZ }, frames: grain.length, codec: 'prores4444', renderFrame: (index) => grain[index]!, position: onScreen, start, duration, loop: true });
     }
   }
-  if (transitions.out > 0) await encodeRegion('out', steady.to, transitions.out);
+  if (transitions.out > 0) await encodeTransition('out', steady.to, transitions.out);
   return layers;
 }
 
