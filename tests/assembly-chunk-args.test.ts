@@ -5,7 +5,6 @@
  * to render plausibly would slip past them. Here any change to the filter
  * graph or the encode arguments fails until the expected text is updated.
  */
-import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { ArtifactHandle } from '../runtime/contract/index.js';
 import type { ChunkLayer, RenderChunk } from '../nodes/assembly/chunks.node.js';
@@ -132,18 +131,18 @@ describe('decodeThreadsFor', () => {
 });
 
 describe('chunkEncodeArgs', () => {
-  it('encodes H.264 at the profile’s preset and quality, a closed GOP every 2 s, a thread a core, the piece’s exact frame count, no audio', () => {
-    expect(chunkEncodeArgs(chunk())).toEqual([
+  it('encodes H.264 at the profile’s preset and quality, a closed GOP every 2 s, the threads given, the piece’s exact frame count, no audio', () => {
+    expect(chunkEncodeArgs(chunk(), 3)).toEqual([
       '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
       '-g', '60', '-flags', '+cgop', '-bf', '2', '-video_track_timescale', '15360',
-      '-threads', String(availableParallelism()),
+      '-threads', '3',
       '-r', '30', '-frames:v', '90',
       '-an', '-movflags', '+faststart',
     ]);
   });
 
   it('keeps a keyframe every interval the plan asks for', () => {
-    const args = chunkEncodeArgs({ fps: 30, frames: 90, encode: { preset: 'veryfast', crf: 18, keyframeInterval: 15 } });
+    const args = chunkEncodeArgs({ fps: 30, frames: 90, encode: { preset: 'veryfast', crf: 18, keyframeInterval: 15 } }, 1);
     expect(args[args.indexOf('-g') + 1]).toBe('15');
   });
 
@@ -154,7 +153,7 @@ describe('chunkEncodeArgs', () => {
     [29.97, '60', '15345'],
     [60, '120', '30720'],
   ])('at %s fps: -g %s, timescale %s', (fps, gop, timescale) => {
-    const args = chunkEncodeArgs({ fps, frames: 12, encode: { preset: 'slow', crf: 18 } });
+    const args = chunkEncodeArgs({ fps, frames: 12, encode: { preset: 'slow', crf: 18 } }, 1);
     const value = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
     expect([value('-preset'), value('-crf'), value('-g'), value('-r'), value('-frames:v'), value('-video_track_timescale')]).toEqual(['slow', '18', gop, String(fps), '12', timescale]);
   });

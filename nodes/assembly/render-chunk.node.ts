@@ -13,11 +13,19 @@ import { chunkFilterGraph, type ChunkInputs } from './filtergraph.js';
 import { copiedFrom, layerIdentity, pieceEncodingOfChunk } from './piece-copy.js';
 
 /**
- * x264's threads in a piece: one a core. Its default, one and a half a core, holds a picture more per thread for
- * nothing while pieces run side by side on every core: a 1080p piece with an overlay peaked at 282 MB instead of
- * 302–305 MB on two cores, in the same CPU time. Threads do not change the stream's parameters (SPS/PPS).
+ * x264's threads for a piece: the cores shared among the pieces this process is encoding when it starts, itself
+ * included. Each x264 thread holds pictures of its own, and two pieces side by side on two cores encode as fast with
+ * one thread each as with two (two 1080p pieces with a terminal block: 302 + 302 MB in 9.5–10.0 s, against 341 + 341 MB
+ * in 10.1–10.3 s); a piece alone keeps a thread a core (with one it took 1.6× as long). x264's default, one and a half
+ * threads a core, only held more (282 MB against 302–305 for a piece alone on two cores, in the same CPU time).
+ * Threads do not change the stream's parameters (SPS/PPS), so pieces encoded either way join by stream copy.
  */
-const ENCODER_THREADS = availableParallelism();
+export function encoderThreads(cores: number, encoding: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, encoding)));
+}
+
+/** Pieces this process is encoding now. */
+let encoding = 0;
 
 /**
  * Encode settings every chunk shares, so chunks join by stream copy: the
@@ -26,8 +34,8 @@ const ENCODER_THREADS = availableParallelism();
  * cuts scenes on, so the joined video's keyframes sit where one encode of
  * the scene would put them — closed GOPs and one track timescale.
  */
-export function chunkEncodeArgs(chunk: Pick<RenderChunk, 'fps' | 'frames' | 'encode'>): string[] {
-  return [...pieceStreamArgs(pieceEncodingOfChunk(chunk), chunk.fps), '-threads', String(ENCODER_THREADS), '-r', String(chunk.fps), '-frames:v', String(chunk.frames), '-an', '-movflags', '+faststart'];
+export function chunkEncodeArgs(chunk: Pick<RenderChunk, 'fps' | 'frames' | 'encode'>, threads: number): string[] {
+  return [...pieceStreamArgs(pieceEncodingOfChunk(chunk), chunk.fps), '-threads', String(threads), '-r', String(chunk.fps), '-frames:v', String(chunk.frames), '-an', '-movflags', '+faststart'];
 }
 
 /**
@@ -91,14 +99,19 @@ async function renderChunk(ctx: NodeContext, chunk: RenderChunk): Promise<string
     inputs.captions = assFilter(file);
   }
   const output = join(dir, `chunk-${chunk.index}.mp4`);
-  args.push('-filter_complex', chunkFilterGraph(chunk, inputs), '-map', '[video]', ...chunkEncodeArgs(chunk), output);
-  await runFfmpeg(args, {
-    signal: ctx.signal,
-    // Generous: about 2 s per second of 1080p video on a slow shared core, plus start-up.
-    timeoutMs: 60_000 + (chunk.frames / chunk.fps) * 4_000,
-    location: { nodeId: ctx.nodeId, item: chunk.index },
-    progress: { frames: chunk.frames, report: (fraction) => ctx.progress(fraction, pieceLabel(chunk)) },
-  });
+  encoding += 1;
+  try {
+    args.push('-filter_complex', chunkFilterGraph(chunk, inputs), '-map', '[video]', ...chunkEncodeArgs(chunk, encoderThreads(availableParallelism(), encoding)), output);
+    await runFfmpeg(args, {
+      signal: ctx.signal,
+      // Generous: about 2 s per second of 1080p video on a slow shared core, plus start-up.
+      timeoutMs: 60_000 + (chunk.frames / chunk.fps) * 4_000,
+      location: { nodeId: ctx.nodeId, item: chunk.index },
+      progress: { frames: chunk.frames, report: (fraction) => ctx.progress(fraction, pieceLabel(chunk)) },
+    });
+  } finally {
+    encoding -= 1;
+  }
   return output;
 }
 
