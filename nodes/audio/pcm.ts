@@ -32,8 +32,11 @@ export async function decodeAudio(path: string, options: DecodeOptions): Promise
     ],
     { timeoutMs: 120_000, signal: options.signal, maxStdoutBytes: maxBytes, location: { file: path } },
   );
-  // Copy: the Buffer's offset into its pool need not be 4-byte aligned.
-  return new Float32Array(stdout.buffer.slice(stdout.byteOffset, stdout.byteOffset + stdout.length - (stdout.length % 4)));
+  const samples = Math.floor(stdout.length / 4);
+  // A large output is a buffer of its own and read in place (a minute of stereo is 23 MB, and the mix's memory peaks
+  // beside the render's); a small one may sit in Node's shared pool at an offset a float cannot start at, and is copied.
+  if (stdout.byteOffset % 4 === 0) return new Float32Array(stdout.buffer, stdout.byteOffset, samples);
+  return new Float32Array(stdout.buffer.slice(stdout.byteOffset, stdout.byteOffset + samples * 4));
 }
 
 /** Adds `source` (interleaved, `channels` wide) into `target` at sample frame `at`, times `gain`. */
