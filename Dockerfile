@@ -28,6 +28,12 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     REELGRAPH_DATA=/data
 
+# glibc keeps blocks of 4 MiB and more (the canvas library's frames and layers) mapped on their own, in huge pages,
+# instead of in its main heap, where a freed one below a live one stays resident: the node process then holds less
+# beside the render pieces, at the same CPU (docs/performance.md, "What the node holds beside the render pieces").
+# glibc reads it when a process starts, so it is set here, not in code.
+ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304
+
 WORKDIR /app
 COPY --from=build /app /app
 
