@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactHandle, TimelineClip } from '../runtime/contract/index.js';
 import { ffmpegPath, runTool } from '../runtime/media/binaries.js';
-import { mixToFiles, tile } from '../nodes/audio/block-mix.js';
+import { mixToFiles, tileInto } from '../nodes/audio/block-mix.js';
 import { duckingGains } from '../nodes/audio/ducking.js';
 import { decodeAudio, MIX_RATE, mixInto } from '../nodes/audio/pcm.js';
 
@@ -101,8 +101,23 @@ describe('the block mix', () => {
 
   it('tiles a looped source as -stream_loop plays it: from sourceIn to the end, then from the start', () => {
     const source = Float32Array.from([0, 1, 2, 3, 4]);
-    expect([...tile(source, 1, 2, 0, 8)]).toEqual([2, 3, 4, 0, 1, 2, 3, 4]);
-    expect([...tile(source, 1, 2, 6, 4)]).toEqual([3, 4, 0, 1]);
+    const tiled = (first: number, count: number): number[] => {
+      const target = new Float32Array(count);
+      tileInto(target, 1, { source, sourceIn: 2, first, count }, 0);
+      return [...target];
+    };
+    expect(tiled(0, 8)).toEqual([2, 3, 4, 0, 1, 2, 3, 4]);
+    expect(tiled(6, 4)).toEqual([3, 4, 0, 1]);
+  });
+
+  it('adds a looped read into a block at its place and gain, stereo, clipped at either end', () => {
+    const source = Float32Array.from([1, -1, 2, -2, 3, -3]);
+    const target = new Float32Array(8).fill(10);
+    tileInto(target, 2, { source, sourceIn: 1, first: 0, count: 4 }, 1, 0.5);
+    expect([...target]).toEqual([10, 10, 11, 9, 11.5, 8.5, 10.5, 9.5]);
+    const early = new Float32Array(4);
+    tileInto(early, 2, { source, sourceIn: 0, first: 0, count: 3 }, -1);
+    expect([...early]).toEqual([2, -2, 3, -3]);
   });
 
   it('holds a few blocks and the clips in play, not the episode: memory stays flat from 1 to 10 minutes', async () => {

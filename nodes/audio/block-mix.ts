@@ -61,12 +61,16 @@ class TrackLayer {
     for (const clip of this.held.keys()) if (!inPlay.includes(clip)) this.held.delete(clip);
     for (const clip of this.sources.keys()) if (!inPlay.includes(clip)) this.sources.delete(clip);
     const parts = await mapLimited(inPlay, DECODE_CONCURRENCY, (clip) => this.part(clip, from, to));
-    parts.forEach(({ samples, at }, i) => mixInto(bed, this.channels, samples, this.channels, at - from, dbToGain(inPlay[i]!.gainDb ?? 0)));
+    parts.forEach((part, i) => {
+      const gain = dbToGain(inPlay[i]!.gainDb ?? 0);
+      if ('samples' in part) mixInto(bed, this.channels, part.samples, this.channels, part.at - from, gain);
+      else tileInto(bed, this.channels, part.looped, part.at - from, gain);
+    });
     return bed;
   }
 
-  /** The clip's samples that fall in [from, to), and the frame they start at. */
-  private async part(clip: TimelineClip, from: number, to: number): Promise<{ samples: Float32Array; at: number }> {
+  /** The clip's samples that fall in [from, to), or where to read them in its looped source, and the frame they start at. */
+  private async part(clip: TimelineClip, from: number, to: number): Promise<{ samples: Float32Array; at: number } | { looped: LoopedRead; at: number }> {
     const at = Math.round(clip.start * MIX_RATE);
     const length = Math.ceil(clip.duration * MIX_RATE);
     if (length <= this.blockFrames) {
@@ -86,7 +90,8 @@ class TrackLayer {
         source = this.decodeClip(clip, {});
         this.sources.set(clip, source);
       }
-      return { samples: tile(await source, this.channels, Math.round(clip.sourceIn * MIX_RATE), first, last - first), at: at + first };
+      // Tiled straight into the block by the caller: a copy of it would be another block's worth of samples.
+      return { looped: { source: await source, sourceIn: Math.round(clip.sourceIn * MIX_RATE), first, count: last - first }, at: at + first };
     }
     const samples = await this.decodeClip(clip, { seconds: (last - first) / MIX_RATE, offset: clip.sourceIn + first / MIX_RATE, loop: clip.loop ?? false });
     return { samples, at: at + first };
@@ -97,18 +102,25 @@ class TrackLayer {
   }
 }
 
-/** `count` frames of a looped source from frame `first` of its stream: `sourceIn` to the end, then from the start again. */
-export function tile(source: Float32Array, channels: number, sourceIn: number, first: number, count: number): Float32Array {
+/** `count` frames of a looped source from frame `first` of its stream: `sourceIn` to the end, then from the start again, as `-stream_loop` plays a file. */
+export interface LoopedRead {
+  source: Float32Array;
+  sourceIn: number;
+  first: number;
+  count: number;
+}
+
+/** Adds the looped read into `target` (of the source's channels) from frame `at`, times `gain`. */
+export function tileInto(target: Float32Array, channels: number, { source, sourceIn, first, count }: LoopedRead, at: number, gain = 1): void {
   const period = source.length / channels;
-  const out = new Float32Array(count * channels);
-  if (period === 0) return out;
-  for (let frame = 0; frame < count; frame++) {
+  if (period === 0) return;
+  const end = Math.min(count, target.length / channels - at);
+  for (let frame = Math.max(0, -at); frame < end; frame++) {
     const t = first + frame;
     // The first pass starts at sourceIn; every later one at 0, as -stream_loop plays a file again.
     const position = sourceIn + t < period ? sourceIn + t : (sourceIn + t - period) % period;
-    for (let channel = 0; channel < channels; channel++) out[frame * channels + channel] = source[position * channels + channel]!;
+    for (let channel = 0; channel < channels; channel++) target[(at + frame) * channels + channel]! += source[position * channels + channel]! * gain;
   }
-  return out;
 }
 
 /** A 32-bit float WAV written a block at a time; its length is known up front. */
@@ -222,12 +234,6 @@ export async function mixToFiles(input: BlockMixInput, files: MixFiles, io: Bloc
           musicBlock[i * 2 + 1]! *= gains[i]!;
         }
       }
-      const sum = new Float32Array(frames * 2);
-      mixInto(sum, 2, speech, 1, 0);
-      mixInto(sum, 2, effectsBlock, 2, 0);
-      mixInto(sum, 2, musicBlock, 2, 0);
-      await mixOut.append(sum);
-      peaks.mix = peakOf(sum, peaks.mix);
       peaks.dialogue = peakOf(speech, peaks.dialogue);
       peaks.effects = peakOf(effectsBlock, peaks.effects);
       peaks.music = peakOf(musicBlock, peaks.music);
@@ -236,6 +242,13 @@ export async function mixToFiles(input: BlockMixInput, files: MixFiles, io: Bloc
         await stemsOut.effects.append(effectsBlock);
         await stemsOut.music.append(musicBlock);
       }
+      // Summed into the effects block, whose stem is written: a sum of its own would be another block held. Float
+      // addition of two terms commutes, so the samples are those of a sum from silence in dialogue, effects, music order.
+      const sum = effectsBlock;
+      mixInto(sum, 2, speech, 1, 0);
+      mixInto(sum, 2, musicBlock, 2, 0);
+      await mixOut.append(sum);
+      peaks.mix = peakOf(sum, peaks.mix);
       if (next) {
         speech = next;
         active = nextActive;
