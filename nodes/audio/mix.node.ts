@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { defineNode, nodeParams, PermanentError, Type, type Static, type ArtifactHandle, type NodeContext, type Timeline, type TimelineClip } from '../../runtime/contract/index.js';
 import { runFfmpeg, type RunFfmpegOptions } from '../../runtime/media/ffmpeg.js';
+import { collectGarbage } from '../../runtime/process/collect-garbage.js';
 import { inheritedProfile, inheritedProfileParam } from '../video/profiles.js';
 import { mixToFiles, type MixPeaks } from './block-mix.js';
 import { encodeDeliveryAudio, type DeliveryAudio } from './delivery.js';
@@ -164,6 +165,8 @@ export default defineNode({
       { mix: raw, ...(ctx.params.stems ? { stems: stemFiles } : {}) },
       { localPath: (handle) => ctx.artifacts.localPath(handle), signal: ctx.signal },
     );
+    // The blocks' samples (up to about 90 MB beside the render pieces) are garbage now: give their pages back.
+    collectGarbage();
 
     ctx.progress(0.5, 'loudness');
     const finished = join(dir, 'mix.flac');
