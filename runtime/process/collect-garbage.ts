@@ -56,7 +56,7 @@ export function collectGarbage(): void {
 }
 
 /** glibc's `malloc_trim(0)`: every free page of every arena back to the system. Nothing where there is no glibc. */
-export function trimNativeHeap(): void {
+function trimNativeHeap(): void {
   if (trim === undefined) trim = loadTrim();
   trim?.();
 }
