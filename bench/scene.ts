@@ -11,7 +11,7 @@
  * streaming, the engine) and ffmpeg's (scaling and encoding) per frame.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GRAPH_FORMAT, type GraphDocument } from '../runtime/contract/index.js';
@@ -47,6 +47,8 @@ export interface SceneBenchMotif {
   drawCpuMsPerFrame: number;
   /** CPU milliseconds a frame in ffmpeg (scaling and encoding); undefined where /proc cannot say. */
   encodeCpuMsPerFrame?: number;
+  /** Frames a second this motif's own CPU a frame (drawing and encoding) allows on every core: no schedule beats it. */
+  cpuBoundFps?: number;
 }
 
 export interface SceneBenchResult {
@@ -107,7 +109,8 @@ export async function benchScene(): Promise<SceneBenchResult> {
       const childrenEnd = childrenCpuMs();
       const encodeCpuMsPerFrame = childrenStart === undefined || childrenEnd === undefined ? undefined : (childrenEnd - childrenStart) / frames;
       if (result.status !== 'done') throw new Error(`scene bench ${scene.setting} ${result.status}: ${result.error?.message}`);
-      motifs.push({ motif: scene.setting, frames, ms, fps: frames / (ms / 1000), realTimeFactor: ms / 1000 / SECONDS, ratio: ms / baselineMs, drawCpuMsPerFrame, encodeCpuMsPerFrame });
+      const cpuBoundFps = encodeCpuMsPerFrame === undefined ? undefined : (availableParallelism() * 1000) / (drawCpuMsPerFrame + encodeCpuMsPerFrame);
+      motifs.push({ motif: scene.setting, frames, ms, fps: frames / (ms / 1000), realTimeFactor: ms / 1000 / SECONDS, ratio: ms / baselineMs, drawCpuMsPerFrame, encodeCpuMsPerFrame, cpuBoundFps });
     }
     const mean = (pick: (m: SceneBenchMotif) => number): number => motifs.reduce((sum, m) => sum + pick(m), 0) / motifs.length;
     return {
