@@ -300,13 +300,14 @@ async function editorSection(): Promise<void> {
 }
 
 async function longSection(): Promise<void> {
-  // REELGRAPH_BENCH_LONG=minute,episode,essay runs those cases only.
-  const results = await benchLong(process.env.REELGRAPH_BENCH_LONG?.split(',').filter(Boolean));
+  // REELGRAPH_BENCH_LONG=minute,episode,essay runs those cases only; REELGRAPH_BENCH_LONG_PROFILE another profile than preview-720p.
+  const profile = process.env.REELGRAPH_BENCH_LONG_PROFILE || 'preview-720p';
+  const results = await benchLong(process.env.REELGRAPH_BENCH_LONG?.split(',').filter(Boolean), profile);
   const clock = (seconds: number): string => {
     const whole = Math.round(seconds);
     return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
   };
-  const table = new Table({ head: ['long episodes, preview-720p, offline', 'status', 'length', 'wall time', 'real-time factor', '÷ encode floor', 'units', 'scenes', 'voice lines', 'render pieces (longest)', 'peak memory'] });
+  const table = new Table({ head: [`long episodes, ${profile}, offline`, 'status', 'length', 'wall time', 'real-time factor', '÷ encode floor', 'units', 'scenes', 'voice lines', 'render pieces (longest)', 'peak memory'] });
   for (const r of results) {
     table.push([
       r.name,
@@ -326,7 +327,7 @@ async function longSection(): Promise<void> {
   for (const r of results) {
     print(`${r.name}: slowest nodes ${r.slowestNodes.map((node) => `${node.id} ${(node.ms / 1000).toFixed(0)} s`).join(', ')}; peak memory held by ${r.peakHeldBy}${r.failure ? `; failed: ${r.failure}` : ''}`);
   }
-  print('through graphs/episode.json as `npm run demo` runs it, at preview-720p; peak memory: this process and every process it started, sampled from /proc every 250 ms');
+  print(`through graphs/episode.json as \`npm run demo\` runs it, at ${profile}; peak memory: this process and every process it started, sampled from /proc every 250 ms`);
   await writeFile(join(resultsDir, 'long.json'), `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
 }
 

@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- long`: long episodes end to end, offline, at
- * preview-720p, through graphs/episode.json as `reelgraph demo` runs it:
+ * preview-720p (unless told another profile), through graphs/episode.json
+ * as `reelgraph demo` runs it:
  * - a generated 30-minute single-scene essay (one scene, long narration);
  * - a generated 10-minute episode of many short scenes.
  * For each: wall time, real-time factor (wall time ÷ episode length), the
@@ -10,7 +11,8 @@
  * the render pieces, and the peak resident memory of this process and every
  * process it started (ffmpeg, voice engines), sampled from /proc.
  *
- * REELGRAPH_BENCH_LONG=episode (or essay) runs one of them.
+ * REELGRAPH_BENCH_LONG=episode (or essay) runs one of them;
+ * REELGRAPH_BENCH_LONG_PROFILE=youtube-1080p renders them at another profile.
  *
  * A run that fails is reported with the node and error, not thrown: the
  * figures up to the failure are still worth reading.
@@ -23,7 +25,7 @@ import { applyOverrides, type ArtifactHandle, type GraphDocument, type GraphVari
 import type { RunResult } from '../runtime/engine/run.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import type { RenderChunk } from '../nodes/assembly/chunks.node.js';
-import type { RenderProfileName } from '../nodes/video/profiles.js';
+import { renderProfiles, type RenderProfileName } from '../nodes/video/profiles.js';
 import { essayEpisode, manySceneEpisode } from '../tests/fixtures/long-episode.js';
 import { benchEngine } from './engine.js';
 import { describePeak, sampleMemory, type MemoryPeak } from './memory.js';
@@ -164,10 +166,11 @@ export async function benchLongCase(longCase: LongCase, profile: RenderProfileNa
   }
 }
 
-export async function benchLong(names: readonly string[] = Object.keys(longCases)): Promise<LongBenchResult[]> {
+export async function benchLong(names: readonly string[] = Object.keys(longCases), profile: string = 'preview-720p'): Promise<LongBenchResult[]> {
   const unknown = names.filter((name) => !(name in longCases));
   if (unknown.length > 0) throw new Error(`unknown long case(s): ${unknown.join(', ')} (cases: ${Object.keys(longCases).join(', ')})`);
+  if (!(profile in renderProfiles)) throw new Error(`unknown profile "${profile}" (profiles: ${Object.keys(renderProfiles).join(', ')})`);
   const results: LongBenchResult[] = [];
-  for (const name of names) results.push(await benchLongCase(longCases[name]!));
+  for (const name of names) results.push(await benchLongCase(longCases[name]!, profile as RenderProfileName));
   return results;
 }
