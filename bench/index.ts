@@ -155,7 +155,7 @@ function renderBounds(
   const sceneCeilings = [
     { fps: scene.baselineFps, what: 'x264 alone, nothing drawn' },
     ...(cpuBounds.length === scene.motifs.length && cpuBounds.length > 0
-      ? [{ fps: cpuBounds.reduce((total, fps) => total + fps, 0) / cpuBounds.length, what: `their own CPU, ${(sum((m) => m.draw) / encoded.length).toFixed(0)} ms a frame drawing and ${(sum((m) => m.encode) / encoded.length).toFixed(0)} encoding, on every core` }]
+      ? [{ fps: cpuBounds.reduce((total, fps) => total + fps, 0) / cpuBounds.length, what: `their own CPU, ${(sum((m) => m.draw) / encoded.length).toFixed(0)} ms a frame here (drawing) and ${(sum((m) => m.encode) / encoded.length).toFixed(0)} in ffmpeg (encoding), on every core` }]
       : []),
   ];
   const sceneCeiling = sceneCeilings.reduce((lowest, ceiling) => (ceiling.fps < lowest.fps ? ceiling : lowest));
