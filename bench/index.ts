@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { benchEditor, type EditorGraphResult } from './editor.js';
-import { benchLong } from './long.js';
+import { benchLong, DEFAULT_LONG_PROFILE } from './long.js';
 import { benchTrace } from './trace.js';
 import { benchOverlay, type OverlayBenchResult } from './overlay.js';
 import { benchQueue } from './queue.js';
@@ -112,14 +112,14 @@ async function overlaySection(): Promise<void> {
 
 /**
  * What this run's own baselines allow, next to the targets: scenes cannot be
- * drawn and encoded faster than x264 encodes frames that cost nothing to draw,
- * nor faster than their own CPU a frame (drawing and encoding) spread over
- * every core; an overlay cannot beat its own drawing, nor its clips' encoders on as many
- * blank frames of their sizes as they hold, nor its own CPU spread over every
- * core (it is bound by CPU: docs/performance.md); and a cold render that draws every frame once,
- * encodes it once and encodes again the pieces something is laid over, all
- * spread over every core, takes at
- * least 1 + (drawing CPU ÷ encoding CPU) + the share of frames encoded again,
+ * drawn and encoded faster than x264 encodes frames that cost nothing to
+ * draw, nor faster than their own CPU a frame (drawing and encoding) spread
+ * over every core; an overlay cannot beat its own drawing, nor its clips'
+ * encoders on as many blank frames of their sizes as they hold, nor its own
+ * CPU spread over every core (it is bound by CPU: docs/performance.md); and
+ * a cold render that draws every frame once, encodes it once and encodes
+ * again the pieces something is laid over, all spread over every core, takes
+ * at least 1 + (drawing CPU ÷ encoding CPU) + the share of frames encoded again,
  * in encode floors (per frame, from the scene bench; undefined where /proc
  * cannot say). The first two terms alone are said too: the bound of a
  * render that encoded no frame twice. The edit and the preview cannot finish
@@ -301,7 +301,7 @@ async function editorSection(): Promise<void> {
 
 async function longSection(): Promise<void> {
   // REELGRAPH_BENCH_LONG=minute,episode,essay runs those cases only; REELGRAPH_BENCH_LONG_PROFILE another profile than preview-720p.
-  const profile = process.env.REELGRAPH_BENCH_LONG_PROFILE || 'preview-720p';
+  const profile = process.env.REELGRAPH_BENCH_LONG_PROFILE || DEFAULT_LONG_PROFILE;
   const results = await benchLong(process.env.REELGRAPH_BENCH_LONG?.split(',').filter(Boolean), profile);
   const clock = (seconds: number): string => {
     const whole = Math.round(seconds);

@@ -87,7 +87,10 @@ export async function episodeGraphAt(profile: RenderProfileName): Promise<GraphD
   return applyOverrides(graph, variant);
 }
 
-export async function benchLongCase(longCase: LongCase, profile: RenderProfileName = 'preview-720p'): Promise<LongBenchResult> {
+/** What the long cases render at unless told another profile: the editor's preview, as a producer iterates on a long episode. */
+export const DEFAULT_LONG_PROFILE: RenderProfileName = 'preview-720p';
+
+export async function benchLongCase(longCase: LongCase, profile: RenderProfileName = DEFAULT_LONG_PROFILE): Promise<LongBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'reelgraph-bench-long-'));
   try {
     const engine = benchEngine(dir, { offline: true });
@@ -166,7 +169,7 @@ export async function benchLongCase(longCase: LongCase, profile: RenderProfileNa
   }
 }
 
-export async function benchLong(names: readonly string[] = Object.keys(longCases), profile: string = 'preview-720p'): Promise<LongBenchResult[]> {
+export async function benchLong(names: readonly string[] = Object.keys(longCases), profile: string = DEFAULT_LONG_PROFILE): Promise<LongBenchResult[]> {
   const unknown = names.filter((name) => !(name in longCases));
   if (unknown.length > 0) throw new Error(`unknown long case(s): ${unknown.join(', ')} (cases: ${Object.keys(longCases).join(', ')})`);
   if (!(profile in renderProfiles)) throw new Error(`unknown profile "${profile}" (profiles: ${Object.keys(renderProfiles).join(', ')})`);
