@@ -25,7 +25,7 @@ import { applyOverrides, type ArtifactHandle, type GraphDocument, type GraphVari
 import type { RunResult } from '../runtime/engine/run.js';
 import { loadGraphFile } from '../runtime/graph-file.js';
 import type { RenderChunk } from '../nodes/assembly/chunks.node.js';
-import { renderProfiles, type RenderProfileName } from '../nodes/video/profiles.js';
+import { renderProfileNames, type RenderProfileName } from '../nodes/video/profiles.js';
 import { essayEpisode, manySceneEpisode } from '../tests/fixtures/long-episode.js';
 import { benchEngine } from './engine.js';
 import { describePeak, sampleMemory, type MemoryPeak } from './memory.js';
@@ -172,8 +172,9 @@ export async function benchLongCase(longCase: LongCase, profile: RenderProfileNa
 export async function benchLong(names: readonly string[] = Object.keys(longCases), profile: string = DEFAULT_LONG_PROFILE): Promise<LongBenchResult[]> {
   const unknown = names.filter((name) => !(name in longCases));
   if (unknown.length > 0) throw new Error(`unknown long case(s): ${unknown.join(', ')} (cases: ${Object.keys(longCases).join(', ')})`);
-  if (!(profile in renderProfiles)) throw new Error(`unknown profile "${profile}" (profiles: ${Object.keys(renderProfiles).join(', ')})`);
+  const known = renderProfileNames.find((name) => name === profile);
+  if (!known) throw new Error(`unknown profile "${profile}" (profiles: ${renderProfileNames.join(', ')})`);
   const results: LongBenchResult[] = [];
-  for (const name of names) results.push(await benchLongCase(longCases[name]!, profile as RenderProfileName));
+  for (const name of names) results.push(await benchLongCase(longCases[name]!, known));
   return results;
 }
